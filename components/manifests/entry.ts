@@ -1,0 +1,224 @@
+// Turns one schema-valid entry (defaults applied) into a typed spec, checking the rules DPS
+// enforces (or would enforce too late, at device registration) before anything is sent.
+import { parseCertificate, readCertificateFile, resolveCertificatePath } from "./certificates";
+import type { ManifestProblem } from "./errors";
+import { fieldName } from "./fields";
+import { resolveHub } from "./hubs";
+import type { FieldPath, Position } from "./yaml-source";
+import type {
+  AttestationSpec,
+  EnrollmentCommonSpec,
+  EnrollmentGroupSpec,
+  IndividualEnrollmentSpec,
+  LoadManifestOptions,
+  X509CertificatePair,
+} from "./types";
+
+/** IoT Hub twin limits: DPS accepts bigger twins but the hub rejects them at registration. */
+const TWIN_TAGS_MAX_BYTES = 8 * 1024;
+const TWIN_DESIRED_MAX_BYTES = 32 * 1024;
+const CUSTOM_ALLOCATION_MIN_API = "2018-09-01";
+
+export interface EntryContext {
+  readonly file: string;
+  readonly kind: "individualEnrollment" | "enrollmentGroup";
+  readonly id: string;
+  /** Where a field of this entry was written (the entry, else the file's defaults, else the entry start). */
+  locate(field: FieldPath, atKey?: boolean): Position;
+  readonly options: LoadManifestOptions;
+  readonly now: Date;
+}
+
+type Raw = Record<string, unknown>;
+type RawCert = { certificate?: string; certificateFile?: string };
+type RawPair = { primary: RawCert; secondary?: RawCert };
+
+export function buildEntry(
+  context: EntryContext,
+  raw: Raw,
+): { spec: IndividualEnrollmentSpec | EnrollmentGroupSpec | undefined; problems: ManifestProblem[] } {
+  const problems: ManifestProblem[] = [];
+  const report = (field: FieldPath, problem: string, allowed?: string, atKey = false) => {
+    problems.push({
+      file: context.file,
+      ...context.locate(field, atKey),
+      entry: { kind: context.kind, id: context.id },
+      field: fieldName(field),
+      problem,
+      ...(allowed ? { allowed } : {}),
+    });
+  };
+
+  const attestation = buildAttestation(context, raw["attestation"] as Raw, report);
+  const iotHubs = resolveHubs(context, raw["iotHubs"] as string[] | undefined, report);
+  checkAllocation(raw, report);
+  checkTwin(raw, report);
+
+  if (problems.length > 0 || !attestation) return { spec: undefined, problems };
+  const common: EnrollmentCommonSpec = {
+    attestation,
+    ...pick(raw, [
+      "allocationPolicy",
+      "customAllocationDefinition",
+      "reprovisionPolicy",
+      "initialTwin",
+      "capabilities",
+      "provisioningStatus",
+      "adoptExisting",
+      "deleteRegistrationStateOnDelete",
+      "allowSymmetricKeyInProduction",
+    ]),
+    ...(iotHubs ? { iotHubs } : {}),
+    source: { file: context.file, line: context.locate([]).line },
+  };
+  const spec =
+    context.kind === "individualEnrollment"
+      ? ({ registrationId: context.id, ...pick(raw, ["deviceId", "optionalDeviceInformation"]), ...common } as IndividualEnrollmentSpec)
+      : ({ enrollmentGroupId: context.id, ...common } as EnrollmentGroupSpec);
+  return { spec, problems };
+}
+
+type Report = (field: FieldPath, problem: string, allowed?: string, atKey?: boolean) => void;
+
+function pick(raw: Raw, keys: string[]): Raw {
+  const out: Raw = {};
+  for (const key of keys) if (raw[key] !== undefined) out[key] = raw[key];
+  return out;
+}
+
+function buildAttestation(context: EntryContext, raw: Raw, report: Report): AttestationSpec | undefined {
+  const type = raw["type"] as "symmetricKey" | "x509" | "tpm";
+  let ok = true;
+  for (const other of ["symmetricKey", "x509", "tpm"]) {
+    if (other !== type && raw[other] !== undefined) {
+      report(["attestation", other], `does not belong to attestation type '${type}'`, `only 'attestation.${type}'`, true);
+      ok = false;
+    }
+  }
+  if (type === "symmetricKey") {
+    const keys = raw["symmetricKey"] as { primaryKeySecret?: string; secondaryKeySecret?: string } | undefined;
+    if (keys?.secondaryKeySecret !== undefined && keys.primaryKeySecret === undefined) {
+      report(["attestation", "symmetricKey", "secondaryKeySecret"], "a secondary key needs a primary key", "both key secrets, or neither (DPS generates both)", true);
+      return undefined;
+    }
+    return ok ? { type, ...(keys ? { symmetricKey: keys } : {}) } : undefined;
+  }
+  if (type === "tpm") {
+    return ok ? { type, tpm: raw["tpm"] as { endorsementKey: string; storageRootKey?: string } } : undefined;
+  }
+  const x509 = raw["x509"] as { clientCertificates?: RawPair; signingCertificates?: RawPair; caReferences?: { primary: string; secondary?: string } };
+  if (context.kind === "individualEnrollment") {
+    if (!x509.clientCertificates) {
+      report(["attestation", "x509"], "x509 attestation of an individual enrollment needs clientCertificates", "clientCertificates.primary (the device certificate)");
+      return undefined;
+    }
+    const pair = buildPair(context, ["attestation", "x509", "clientCertificates"], x509.clientCertificates, report);
+    if (pair) {
+      const cn = pair.commonNames.primary;
+      if (cn !== undefined && cn.toLowerCase() !== context.id.toLowerCase()) {
+        report(
+          ["attestation", "x509", "clientCertificates", "primary"],
+          `certificate subject CN '${cn}' differs from the registration id`,
+          `a certificate whose CN is '${context.id}' (DPS uses the CN as registration id)`,
+        );
+        return undefined;
+      }
+    }
+    return ok && pair ? { type, x509: { clientCertificates: pair.pair } } : undefined;
+  }
+  const hasSigning = x509.signingCertificates !== undefined;
+  const hasCa = x509.caReferences !== undefined;
+  if (hasSigning === hasCa) {
+    report(
+      ["attestation", "x509"],
+      hasSigning ? "signingCertificates and caReferences are exclusive" : "x509 attestation of an enrollment group needs a CA",
+      "exactly one of signingCertificates (intermediate or root PEM) or caReferences (a CA certificate name in DPS)",
+    );
+    return undefined;
+  }
+  if (hasCa) return ok ? { type, x509: { caReferences: x509.caReferences! } } : undefined;
+  const pair = buildPair(context, ["attestation", "x509", "signingCertificates"], x509.signingCertificates!, report);
+  return ok && pair ? { type, x509: { signingCertificates: pair.pair } } : undefined;
+}
+
+function buildPair(
+  context: EntryContext,
+  at: FieldPath,
+  raw: RawPair,
+  report: Report,
+): { pair: X509CertificatePair; commonNames: { primary?: string } } | undefined {
+  const primary = buildCertificate(context, [...at, "primary"], raw.primary, report);
+  const secondary = raw.secondary ? buildCertificate(context, [...at, "secondary"], raw.secondary, report) : undefined;
+  if (!primary || (raw.secondary && !secondary)) return undefined;
+  return {
+    pair: { primary: { certificate: primary.pem }, ...(secondary ? { secondary: { certificate: secondary.pem } } : {}) },
+    commonNames: primary.commonName !== undefined ? { primary: primary.commonName } : {},
+  };
+}
+
+function buildCertificate(context: EntryContext, at: FieldPath, raw: RawCert, report: Report): { pem: string; commonName?: string } | undefined {
+  if ((raw.certificate === undefined) === (raw.certificateFile === undefined)) {
+    report(at, raw.certificate === undefined ? "no certificate given" : "certificate and certificateFile are exclusive", "exactly one of certificate (PEM text) or certificateFile (a path relative to the manifest)");
+    return undefined;
+  }
+  let text = raw.certificate;
+  const field = raw.certificate !== undefined ? [...at, "certificate"] : [...at, "certificateFile"];
+  if (raw.certificateFile !== undefined) {
+    const resolved = resolveCertificatePath(context.file, raw.certificateFile, context.options.pathVariables ?? {});
+    if (!resolved.ok) return void report(field, resolved.problem, resolved.allowed);
+    const read = readCertificateFile(resolved.path);
+    if (!read.ok) return void report(field, read.problem, read.allowed);
+    text = read.text;
+  }
+  const parsed = parseCertificate(text ?? "");
+  if (!parsed.ok) return void report(field, `${raw.certificateFile !== undefined ? `file '${raw.certificateFile}'` : "the value"} ${parsed.problem}`, parsed.allowed);
+  if (parsed.notAfter.getTime() <= context.now.getTime()) {
+    report(field, `certificate expired on ${parsed.notAfter.toISOString()}`, "a certificate valid now (renew it, then update the manifest)");
+    return undefined;
+  }
+  return { pem: parsed.pem, ...(parsed.commonName !== undefined ? { commonName: parsed.commonName } : {}) };
+}
+
+function resolveHubs(context: EntryContext, refs: string[] | undefined, report: Report): string[] | undefined {
+  if (!refs) return undefined;
+  const out: string[] = [];
+  refs.forEach((ref, index) => {
+    const resolved = resolveHub(ref, context.options);
+    if (resolved.ok) out.push(resolved.hostName);
+    else report(["iotHubs", index], resolved.problem, resolved.allowed);
+  });
+  return out.length === refs.length ? out : undefined;
+}
+
+function checkAllocation(raw: Raw, report: Report): void {
+  const policy = raw["allocationPolicy"] as string | undefined;
+  const refs = raw["iotHubs"] as string[] | undefined;
+  if (policy === "static" && (refs?.length ?? 0) !== 1) {
+    report(
+      refs ? ["iotHubs"] : ["allocationPolicy"],
+      refs ? `static allocation with ${refs.length} hubs` : "static allocation without a hub",
+      "exactly one hub in iotHubs with allocationPolicy 'static'",
+    );
+  }
+  const custom = raw["customAllocationDefinition"] as { apiVersion: string } | undefined;
+  if (policy === "custom" && !custom) {
+    report(["allocationPolicy"], "custom allocation without a webhook", "customAllocationDefinition { webhookUrlSecret, apiVersion } with allocationPolicy 'custom'");
+  }
+  if (custom && policy !== "custom") {
+    report(["customAllocationDefinition"], `a webhook with allocationPolicy '${policy ?? "(DPS default)"}'`, "customAllocationDefinition only with allocationPolicy 'custom'", true);
+  }
+  if (custom && custom.apiVersion.slice(0, 10) < CUSTOM_ALLOCATION_MIN_API) {
+    report(["customAllocationDefinition", "apiVersion"], `api version '${custom.apiVersion}' is too old`, "2018-09-01-preview or later, e.g. 2021-10-01");
+  }
+}
+
+function checkTwin(raw: Raw, report: Report): void {
+  const twin = raw["initialTwin"] as { tags?: unknown; properties?: { desired?: unknown } } | undefined;
+  const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? {}), "utf8");
+  if (twin?.tags !== undefined && size(twin.tags) > TWIN_TAGS_MAX_BYTES) {
+    report(["initialTwin", "tags"], `twin tags are ${size(twin.tags)} bytes`, `at most ${TWIN_TAGS_MAX_BYTES} bytes (IoT Hub limit)`);
+  }
+  if (twin?.properties?.desired !== undefined && size(twin.properties.desired) > TWIN_DESIRED_MAX_BYTES) {
+    report(["initialTwin", "properties", "desired"], `desired properties are ${size(twin.properties.desired)} bytes`, `at most ${TWIN_DESIRED_MAX_BYTES} bytes (IoT Hub limit)`);
+  }
+}

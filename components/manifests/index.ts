@@ -1,0 +1,168 @@
+// The one module that reads enrollment manifests: YAML files in a folder, checked against the
+// published JSON Schema and DPS's rules, returned as typed specs. Every problem of every file
+// is collected and thrown at once as a ManifestValidationError, before anything reaches DPS.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { applyDefaults, isPlainObject } from "./defaults";
+import type { PlainObject } from "./defaults";
+import { buildEntry } from "./entry";
+import { ManifestValidationError } from "./errors";
+import type { ManifestProblem } from "./errors";
+import { ENTRY_LISTS } from "./fields";
+import { checkSchema } from "./schema-check";
+import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests, LoadManifestOptions } from "./types";
+import { parseManifest } from "./yaml-source";
+import type { FieldPath, ParsedManifest } from "./yaml-source";
+
+export * from "./types";
+export { ManifestValidationError, formatProblem } from "./errors";
+export type { ManifestProblem } from "./errors";
+
+/** DPS limits per service (learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits). */
+export const MAX_ENROLLMENT_GROUPS_PER_ATTESTATION = 100;
+
+const MANIFEST_FILE = /\.ya?ml$/i;
+
+export function loadEnrollmentManifests(dir: string, options: LoadManifestOptions = {}): LoadedManifests {
+  const files = listManifestFiles(dir);
+  if (!files.ok) throw new ManifestValidationError([files.problem]);
+  const sources = files.paths.map((file) => ({ file, text: fs.readFileSync(file, "utf8") }));
+  return loadEnrollmentManifestTexts(sources, options);
+}
+
+/** The same checks over texts already in memory (tests, the PR report, editors). */
+export function loadEnrollmentManifestTexts(
+  sources: readonly { file: string; text: string }[],
+  options: LoadManifestOptions = {},
+): LoadedManifests {
+  const problems: ManifestProblem[] = [];
+  const individualEnrollments: IndividualEnrollmentSpec[] = [];
+  const enrollmentGroups: EnrollmentGroupSpec[] = [];
+  const seen = new Map<string, { file: string; line: number; column: number }>();
+  const now = options.now ?? new Date();
+
+  for (const { file, text } of sources) {
+    const parsed = parseManifest(file, text);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    const manifest = parsed.manifest;
+    const { problems: schemaProblems, broken } = checkSchema(manifest);
+    problems.push(...schemaProblems);
+    if (!isPlainObject(manifest.value)) continue;
+    const document = manifest.value;
+    // Entries with a structural problem are not checked further: their other messages would
+    // only repeat the first one. A broken `defaults` block taints every entry of the file.
+    if (broken.has("defaults")) continue;
+    const defaults = document["defaults"] as PlainObject | undefined;
+
+    for (const list of ["individualEnrollments", "enrollmentGroups"] as const) {
+      const items = document[list];
+      if (!Array.isArray(items)) continue;
+      const { kind, idField } = ENTRY_LISTS[list];
+      items.forEach((item, index) => {
+        const base: FieldPath = [list, index];
+        const id = (item as PlainObject)?.[idField];
+        if (typeof id === "string") {
+          const key = `${kind}:${id.toLowerCase()}`;
+          const here = { file, ...manifest.positionOf([...base, idField]) };
+          const first = seen.get(key);
+          if (first) {
+            problems.push({
+              ...here,
+              entry: { kind, id },
+              field: idField,
+              problem: `duplicate id (ids are case-insensitive); first declared at ${first.file}:${first.line}:${first.column}`,
+              allowed: "each id once across all manifests of the environment",
+            });
+            return;
+          }
+          seen.set(key, here);
+        }
+        if (broken.has(`${list}/${index}`) || !isPlainObject(item) || typeof id !== "string") return;
+        const merged = applyDefaults(defaults, item);
+        const result = buildEntry(
+          {
+            file,
+            kind,
+            id,
+            options,
+            now,
+            locate: (field, atKey) => locate(manifest, item, defaults, base, field, atKey),
+          },
+          merged,
+        );
+        problems.push(...result.problems);
+        if (!result.spec) return;
+        if (kind === "individualEnrollment") individualEnrollments.push(result.spec as IndividualEnrollmentSpec);
+        else enrollmentGroups.push(result.spec as EnrollmentGroupSpec);
+      });
+    }
+  }
+
+  problems.push(...checkGroupLimits(enrollmentGroups));
+  if (problems.length > 0) throw new ManifestValidationError(problems);
+  return { individualEnrollments, enrollmentGroups };
+}
+
+function listManifestFiles(dir: string): { ok: true; paths: string[] } | { ok: false; problem: ManifestProblem } {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (error) {
+    return {
+      ok: false,
+      problem: {
+        file: dir,
+        line: 0,
+        column: 0,
+        problem: `cannot read the manifests folder (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        allowed: "a folder of *.yaml manifests (the stack config key `enrollmentManifests` names it)",
+      },
+    };
+  }
+  return { ok: true, paths: names.filter((n) => MANIFEST_FILE.test(n)).sort().map((n) => path.join(dir, n)) };
+}
+
+/** A field set on the entry points at the entry; one inherited from `defaults` points there. */
+function locate(
+  manifest: ParsedManifest,
+  entry: PlainObject,
+  defaults: PlainObject | undefined,
+  base: FieldPath,
+  field: FieldPath,
+  atKey = false,
+) {
+  if (field.length === 0) return manifest.positionOf(base);
+  if (has(entry, field)) return manifest.positionOf([...base, ...field], atKey);
+  if (defaults && has(defaults, field)) return manifest.positionOf(["defaults", ...field], atKey);
+  return manifest.positionOf(base);
+}
+
+function has(value: unknown, field: FieldPath): boolean {
+  let node = value;
+  for (const segment of field) {
+    if (node === null || typeof node !== "object" || !(segment in (node as object))) return false;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return true;
+}
+
+function checkGroupLimits(groups: readonly EnrollmentGroupSpec[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  for (const type of ["symmetricKey", "x509"] as const) {
+    const ofType = groups.filter((g) => g.attestation.type === type);
+    if (ofType.length <= MAX_ENROLLMENT_GROUPS_PER_ATTESTATION) continue;
+    const first = ofType[MAX_ENROLLMENT_GROUPS_PER_ATTESTATION]!;
+    problems.push({
+      file: first.source.file,
+      line: first.source.line,
+      column: 1,
+      entry: { kind: "enrollmentGroup", id: first.enrollmentGroupId },
+      problem: `too many ${type === "x509" ? "X.509" : "symmetric-key"} enrollment groups: ${ofType.length}`,
+      allowed: `at most ${MAX_ENROLLMENT_GROUPS_PER_ATTESTATION} per DPS (a DPS limit; use more devices per group)`,
+    });
+  }
+  return problems;
+}
