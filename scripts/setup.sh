@@ -71,20 +71,22 @@ build_pulumi() {
   log "building Pulumi CLI v$PULUMI_VERSION and its Node.js language host from Go modules ($gov)"
   log "a first build downloads ~1 GB of modules and compiles for several minutes; later runs reuse Go's caches"
   local src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build
-  local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+  local stamp=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
   mkdir -p "$out.partial"
-  (
-    cd "$src"
-    export CGO_ENABLED=0 GOFLAGS=-mod=readonly
-    log "downloading modules"
-    go mod download || die "go could not download Pulumi's modules (is the Go module proxy reachable? GOPROXY=$(go env GOPROXY))"
-    log "compiling pulumi"
-    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$out.partial/pulumi" \
-      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-    log "compiling pulumi-language-nodejs"
-    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$out.partial/pulumi-language-nodejs" \
-      github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-  )
+  export CGO_ENABLED=0 GOFLAGS=-mod=readonly
+  # Release flags (goreleaser): -trimpath, osusergo/grpcnotrace tags, stripped, version stamped.
+  local proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); see go's error above"
+  log "compiling pulumi v$PULUMI_VERSION (downloads its modules first; about 4 minutes on 2 cores)"
+  if ! (cd "$src/cli" && go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X $stamp=v$PULUMI_VERSION" -o "$out.partial/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi); then
+    die "building the Pulumi CLI failed ($proxy_hint)"
+  fi
+  log "compiling pulumi-language-nodejs v$PULUMI_LANGUAGE_HOST_VERSION"
+  if ! (cd "$src/language-host" && go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X $stamp=v$PULUMI_LANGUAGE_HOST_VERSION" -o "$out.partial/pulumi-language-nodejs" \
+    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs); then
+    die "building the Pulumi Node.js language host failed ($proxy_hint)"
+  fi
   write_dynamic_provider_shim "$out.partial"
   rm -rf "$out" && mv "$out.partial" "$out"
   PATH=$out:$PATH
@@ -92,7 +94,8 @@ build_pulumi() {
 
 ensure_pulumi() {
   local own=$DPS_PULUMI_ROOT/bin/pulumi
-  if [ -x "$own" ] && [ "$("$own" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+  if [ -x "$own" ] && [ -x "$DPS_PULUMI_ROOT/bin/pulumi-language-nodejs" ] &&
+    [ "$("$own" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
     [ -x "$DPS_PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs" ] || write_dynamic_provider_shim "$DPS_PULUMI_ROOT/bin"
     log "pulumi v$PULUMI_VERSION (self-built) at $DPS_PULUMI_ROOT/bin"
     return
