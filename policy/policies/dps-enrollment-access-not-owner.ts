@@ -1,0 +1,84 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { schemaWithDefaults, withDefaults } from "../lib/config";
+import { accessRights, connectionStringIdentity } from "../lib/connection-strings";
+import { enrollmentInputs } from "../lib/enrollments";
+import { isUnknown, knownElements, knownPath, knownProperty } from "../lib/known";
+import { isAzureDps } from "../lib/resource-types";
+
+// `provisioningserviceowner` holds every right, ServiceConfig included (relink hubs, change
+// allocation, delete certificates). The program only needs EnrollmentRead + EnrollmentWrite,
+// so it uses a dedicated policy with those rights, or Microsoft Entra ID.
+export interface DpsEnrollmentAccessConfig {
+  /** DPS policy key names the program must not manage enrollments with. */
+  readonly ownerKeyNames: string[];
+}
+
+export const DPS_ENROLLMENT_ACCESS_DEFAULTS: DpsEnrollmentAccessConfig = {
+  ownerKeyNames: ["provisioningserviceowner"],
+};
+
+const NEEDED = ["enrollmentread", "enrollmentwrite"];
+
+export function createDpsEnrollmentAccessNotOwnerPolicy(
+  defaults: DpsEnrollmentAccessConfig = DPS_ENROLLMENT_ACCESS_DEFAULTS,
+): ResourceValidationPolicy {
+  return {
+    name: "dps-enrollment-access-not-owner",
+    description:
+      "Enrollments are managed with a dedicated DPS access policy (EnrollmentRead, EnrollmentWrite, no ServiceConfig) or Entra ID, never the owner policy.",
+    severity: "high",
+    configSchema: schemaWithDefaults(defaults, {
+      ownerKeyNames: { type: "array", items: { type: "string" }, description: "policy names enrollments must not use" },
+    }),
+    validateResource: [
+      (args, reportViolation) => {
+        const enrollment = enrollmentInputs(args.type, args.props);
+        if (enrollment === undefined) {
+          return;
+        }
+        const useEntraId = knownPath(args.props, ["dps", "useEntraId"]);
+        if (useEntraId === true) {
+          return;
+        }
+        // The connection string is a secret the analyzer receives in plain text; only its key
+        // name is read, and it is usually unknown in preview (it comes from listIotDpsResourceKeys).
+        const connectionString = knownPath(args.props, ["dps", "connectionString"]);
+        if (isUnknown(connectionString) || isUnknown(useEntraId)) {
+          return args.notApplicable("the DPS credentials are unknown during preview; checked on update");
+        }
+        if (typeof connectionString !== "string") {
+          return;
+        }
+        const config = withDefaults(defaults, args.getConfig<Partial<DpsEnrollmentAccessConfig>>());
+        const { keyName } = connectionStringIdentity(connectionString);
+        if (keyName !== undefined && config.ownerKeyNames.some((owner) => owner.toLowerCase() === keyName.toLowerCase())) {
+          reportViolation(
+            `${enrollment.label} is managed with DPS access policy "${keyName}", which also holds ServiceConfig; use a dedicated policy with rights "EnrollmentRead, EnrollmentWrite" (or dps.useEntraId).`,
+          );
+        }
+      },
+      (args, reportViolation) => {
+        if (!isAzureDps(args.type)) {
+          return;
+        }
+        const policies = knownElements(knownPath(args.props, ["properties", "authorizationPolicies"]));
+        if (isUnknown(policies)) {
+          return args.notApplicable("properties.authorizationPolicies is unknown during preview; checked on update");
+        }
+        const dedicated = (policies ?? []).some((policy) => {
+          const rights = knownProperty(policy, "rights");
+          if (typeof rights !== "string") {
+            return false;
+          }
+          const granted = accessRights(rights);
+          return NEEDED.every((right) => granted.has(right)) && !granted.has("serviceconfig");
+        });
+        if (!dedicated) {
+          reportViolation(
+            `DPS declares no access policy for managing enrollments without ServiceConfig; add an entry to properties.authorizationPolicies with rights "EnrollmentRead, EnrollmentWrite" and manage enrollments with it.`,
+          );
+        }
+      },
+    ],
+  };
+}

@@ -1,0 +1,64 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { schemaWithDefaults, withDefaults } from "../lib/config";
+import { enrollmentInputs } from "../lib/enrollments";
+import { isUnknown } from "../lib/known";
+
+// Names carry meaning across tools (hub device ids, dashboards, certificate CNs), so each
+// environment fixes a naming pattern. The default is DPS's own rule: up to 128 characters,
+// alphanumerics and - . _ :, first alphanumeric, last alphanumeric or '-'.
+export interface RegistrationIdPatternConfig {
+  /** Regular expression every individual registrationId must match (whole id). */
+  readonly registrationIdPattern: string;
+  /** Regular expression every enrollmentGroupId must match (whole id). */
+  readonly enrollmentGroupIdPattern: string;
+}
+
+const DPS_ID_RULE = "^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9-])?$";
+
+export const REGISTRATION_ID_PATTERN_DEFAULTS: RegistrationIdPatternConfig = {
+  registrationIdPattern: DPS_ID_RULE,
+  enrollmentGroupIdPattern: DPS_ID_RULE,
+};
+
+export function createDpsEnrollmentRegistrationIdPatternPolicy(
+  defaults: RegistrationIdPatternConfig = REGISTRATION_ID_PATTERN_DEFAULTS,
+): ResourceValidationPolicy {
+  return {
+    name: "dps-enrollment-registration-id-pattern",
+    description: "Registration ids and enrollment group ids follow the environment's naming pattern.",
+    severity: "medium",
+    configSchema: schemaWithDefaults(defaults, {
+      registrationIdPattern: { type: "string", minLength: 1, description: "regex for registrationId" },
+      enrollmentGroupIdPattern: { type: "string", minLength: 1, description: "regex for enrollmentGroupId" },
+    }),
+    validateResource: (args, reportViolation) => {
+      const enrollment = enrollmentInputs(args.type, args.props);
+      if (enrollment === undefined) {
+        return;
+      }
+      if (isUnknown(enrollment.id)) {
+        return args.notApplicable("the enrollment id is unknown during preview; checked on update");
+      }
+      const config = withDefaults(defaults, args.getConfig<Partial<RegistrationIdPatternConfig>>());
+      const [field, source] =
+        enrollment.kind === "individual"
+          ? ["registrationId", config.registrationIdPattern]
+          : ["enrollmentGroupId", config.enrollmentGroupIdPattern];
+      if (enrollment.id === undefined) {
+        reportViolation(`${enrollment.label} has no ${field}; set one matching /${source}/.`);
+        return;
+      }
+      // Anchored here so a pattern written without ^...$ still constrains the whole id.
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(`^(?:${source})$`);
+      } catch {
+        reportViolation(`Policy config ${field}Pattern /${source}/ is not a valid regular expression; fix the policy config file.`);
+        return;
+      }
+      if (!pattern.test(enrollment.id)) {
+        reportViolation(`${field} "${enrollment.id}" does not match this environment's pattern /${source}/; rename the enrollment.`);
+      }
+    },
+  };
+}
