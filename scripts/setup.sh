@@ -72,7 +72,8 @@ build_pulumi() {
   log "a first build downloads ~1 GB of modules and compiles for several minutes; later runs reuse Go's caches"
   local src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build
   local stamp=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
-  mkdir -p "$out.partial"
+  local libexec=$DPS_PULUMI_ROOT/libexec
+  mkdir -p "$out.partial" "$libexec"
   export CGO_ENABLED=0 GOFLAGS=-mod=readonly
   # Release flags (goreleaser): -trimpath, osusergo/grpcnotrace tags, stripped, version stamped.
   local proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); see go's error above"
@@ -83,10 +84,15 @@ build_pulumi() {
   fi
   log "compiling pulumi-language-nodejs v$PULUMI_LANGUAGE_HOST_VERSION"
   if ! (cd "$src/language-host" && go build -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X $stamp=v$PULUMI_LANGUAGE_HOST_VERSION" -o "$out.partial/pulumi-language-nodejs" \
+    -ldflags "-s -w -X $stamp=v$PULUMI_LANGUAGE_HOST_VERSION" -o "$libexec/pulumi-language-nodejs" \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs); then
     die "building the Pulumi Node.js language host failed ($proxy_hint)"
   fi
+  # The engine starts `pulumi-language-nodejs` from beside `pulumi`: that is our front for
+  # the v3.68 host, adding the RunPlugin call that policy packs need (see its main.go).
+  log "compiling the policy-aware front of the language host"
+  (cd "$src/cli" && go build -trimpath -ldflags "-s -w" -o "$out.partial/pulumi-language-nodejs" ./policy-aware-language-host) ||
+    die "building scripts/pulumi-cli-build/cli/policy-aware-language-host failed"
   write_dynamic_provider_shim "$out.partial"
   rm -rf "$out" && mv "$out.partial" "$out"
   PATH=$out:$PATH
@@ -95,6 +101,7 @@ build_pulumi() {
 ensure_pulumi() {
   local own=$DPS_PULUMI_ROOT/bin/pulumi
   if [ -x "$own" ] && [ -x "$DPS_PULUMI_ROOT/bin/pulumi-language-nodejs" ] &&
+    [ -x "$DPS_PULUMI_ROOT/libexec/pulumi-language-nodejs" ] &&
     [ "$("$own" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
     [ -x "$DPS_PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs" ] || write_dynamic_provider_shim "$DPS_PULUMI_ROOT/bin"
     log "pulumi v$PULUMI_VERSION (self-built) at $DPS_PULUMI_ROOT/bin"
