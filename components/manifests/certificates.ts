@@ -46,7 +46,8 @@ export function parseCertificate(text: string): CertificateResult {
   if (/PRIVATE KEY/.test(text)) {
     return { ok: false, problem: "contains a private key; private keys never appear in manifests", allowed: PEM_ALLOWED };
   }
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  // Windows line endings in a PEM file would make the same certificate look changed.
+  const blocks = text.replace(/\r\n/g, "\n").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
     return {
       ok: false,

@@ -87,8 +87,13 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
       return { ...at(path), field: field(full), problem: "required field is missing" };
     }
     case "type": {
-      const expected = String((error.params as { type: string }).type);
-      return { ...at(path), field: field(path), problem: `expected ${article(expected)}, got ${typeName(error.data)}` };
+      const expected = String((error.params as { type: string }).type).replace("array", "list");
+      const problem = `expected ${article(expected)}, got ${typeName(error.data)}`;
+      if (path.length === 0) {
+        const allowed = `a mapping with ${Object.keys(parentSchema?.properties ?? {}).join(", ")}`;
+        return { ...at(path), problem, allowed };
+      }
+      return { ...at(path), field: field(path), problem };
     }
     case "enum":
     case "const": {
