@@ -1,0 +1,346 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { AZURE_REGIONS } from "./azure-regions";
+import { ConfigChecker } from "./config-checker";
+import {
+  ALLOCATION_POLICIES,
+  DPS_IP_FILTER_TARGETS,
+  HUB_IDENTITIES,
+  IOT_HUB_SKUS,
+  IP_FILTER_ACTIONS,
+  LIMITS,
+  PRINCIPAL_TYPES,
+  PUBLIC_NETWORK_ACCESS,
+  PlatformConfigError,
+  type CaCertificateConfig,
+  type DataContributorConfig,
+  type DpsConfig,
+  type DpsIpFilterRule,
+  type EmulatorEndpoint,
+  type HubConfig,
+  type IpFilterRule,
+  type PlatformConfig,
+  type PlatformTarget,
+} from "./platform-config";
+
+/** Stack config values as Pulumi hands them over (objects already JSON-parsed). */
+export interface RawPlatformConfig {
+  readonly environment?: unknown;
+  readonly target?: unknown;
+  readonly location?: unknown;
+  readonly namePrefix?: unknown;
+  readonly resourceGroupName?: unknown;
+  readonly hubs?: unknown;
+  readonly dps?: unknown;
+  readonly tags?: unknown;
+  readonly enrollmentManifests?: unknown;
+  readonly emulator?: unknown;
+  /** `dps-as-code:emulatorConnectionString`, read as a secret; only its presence is checked here. */
+  readonly emulatorConnectionString?: pulumi.Output<string>;
+}
+
+/** Side effects the parser needs, injected so tests stay pure. */
+export interface ParseEnvironment {
+  /** Reads a text file (CA certificates); throws when it cannot. */
+  readTextFile(path: string): string;
+}
+
+const HUB_SETTINGS = [
+  "location", "sku", "units", "partitionCount", "retentionDays", "allocationWeight",
+  "applyAllocationPolicy", "publicNetworkAccess", "ipFilterRules", "identity", "consumerGroups", "tags",
+] as const;
+const DPS_SETTINGS = [
+  "allocationPolicy", "sku", "capacity", "publicNetworkAccess", "ipFilterRules", "dataResidency",
+  "caCertificates", "dataContributor", "tags",
+] as const;
+
+// Names end up in Azure resource names (<prefix>-<env>-<hubKey>-<6 random>, at most 50
+// characters for an IoT hub), so each part is short, lower case and hyphen-free.
+const NAME_PREFIX = /^[a-z][a-z0-9]{1,11}$/;
+const ENVIRONMENT = /^[a-z][a-z0-9]{0,9}$/;
+const HUB_KEY = /^[a-zA-Z][a-zA-Z0-9]{0,11}$/;
+const CONSUMER_GROUP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
+const FILTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
+
+/**
+ * Validates raw stack config and applies every default, in one place.
+ * Throws `PlatformConfigError` listing every problem, each naming its config key.
+ */
+export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironment): PlatformConfig {
+  const c = new ConfigChecker();
+
+  const environment = c.requiredString("environment", raw.environment, 'a short name such as "dev" or "prod"');
+  if (environment !== undefined && !ENVIRONMENT.test(environment)) {
+    c.fail("environment", `${JSON.stringify(environment)} is not allowed; use 1-10 lower-case letters and digits, starting with a letter`);
+  }
+  const namePrefix = c.matching("namePrefix", raw.namePrefix, NAME_PREFIX, "use 2-12 lower-case letters and digits, starting with a letter", "dpsac");
+  const location = region(c, "location", raw.location, undefined);
+  const tags = c.tags("tags", raw.tags);
+  const commonTags: Record<string, string> = { ...tags, environment: environment ?? "", "managed-by": "pulumi" };
+
+  const hubs = parseHubs(c, raw.hubs, location, commonTags);
+  const dps = parseDps(c, raw.dps, hubs, commonTags, env);
+  const targetKind = c.oneOf("target", raw.target, ["azure", "local"] as const, "azure");
+  const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
+  const enrollmentManifests = c.string("enrollmentManifests", raw.enrollmentManifests, `enrollments/${environment ?? ""}`);
+
+  if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
+  // With no problems every value above is defined; the checks make that so.
+  return {
+    environment: environment!,
+    location: location!,
+    namePrefix: namePrefix!,
+    target: target!,
+    hubs,
+    dps: dps!,
+    enrollmentManifests: enrollmentManifests!,
+  };
+}
+
+function region(c: ConfigChecker, path: string, value: unknown, fallback: string | undefined): string | undefined {
+  if ((value === undefined || value === null) && fallback !== undefined) return fallback;
+  const name = c.requiredString(path, value, 'an Azure region such as "westeurope"');
+  if (name === undefined) return undefined;
+  if (!AZURE_REGIONS.has(name)) {
+    const spelled = name.toLowerCase().replace(/\s+/g, "");
+    const hint = spelled !== name && AZURE_REGIONS.has(spelled) ? `did you mean ${JSON.stringify(spelled)}?` : 'use ARM\'s spelling, e.g. "westeurope"';
+    return c.fail(path, `${JSON.stringify(name)} is not a known Azure region; ${hint}`);
+  }
+  return name;
+}
+
+function parseHubs(c: ConfigChecker, value: unknown, location: string | undefined, commonTags: Record<string, string>): HubConfig[] {
+  const map = c.object("hubs", value);
+  if (!map || Object.keys(map).length === 0) {
+    c.fail("hubs", "at least one IoT hub is required (a map from hub key to its settings)");
+    return [];
+  }
+  const entries = Object.entries(map);
+  if (entries.length > LIMITS.linkedHubs) {
+    c.fail("hubs", `${entries.length} hubs configured; a DPS links at most ${LIMITS.linkedHubs} IoT hubs`);
+  }
+  const seen = new Map<string, string>();
+  const hubs: HubConfig[] = [];
+  for (const [rawKey, settings] of entries) {
+    const path = `hubs.${rawKey}`;
+    if (!HUB_KEY.test(rawKey)) {
+      c.fail(path, "hub keys are 1-12 letters and digits, starting with a letter (they become part of Azure names)");
+      continue;
+    }
+    // Azure names and host names are case-insensitive, so "WEU" and "weu" would collide.
+    const key = rawKey.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) {
+      c.fail(path, `duplicates hub key "${first}" (hub keys are case-insensitive: they become part of Azure resource and host names)`);
+      continue;
+    }
+    seen.set(key, rawKey);
+    const hub = parseHub(c, path, key, settings, location, commonTags);
+    if (hub) hubs.push(hub);
+  }
+  if (hubs.length > 0 && hubs.length === entries.length && !hubs.some((h) => h.applyAllocationPolicy)) {
+    c.fail("hubs", "no hub has applyAllocationPolicy: true, so the DPS allocation policy would have no hub to choose from");
+  }
+  return hubs;
+}
+
+function parseHub(
+  c: ConfigChecker,
+  path: string,
+  key: string,
+  value: unknown,
+  location: string | undefined,
+  commonTags: Record<string, string>,
+): HubConfig | undefined {
+  const s = c.object(path, value ?? {}) ?? {};
+  const before = c.problems.length;
+  c.onlyKnownKeys(path, s, HUB_SETTINGS);
+  const sku = c.oneOf(`${path}.sku`, s.sku, IOT_HUB_SKUS, "S1");
+  const sizeMax = sku === "F1" ? 1 : sku === "S3" || sku === "B3" ? LIMITS.hubUnits.maxForSize3 : LIMITS.hubUnits.max;
+  const hub = {
+    key,
+    location: region(c, `${path}.location`, s.location, location),
+    sku,
+    units: c.integer(`${path}.units`, s.units, { min: LIMITS.hubUnits.min, max: sizeMax }, 1),
+    partitionCount: c.integer(`${path}.partitionCount`, s.partitionCount, sku === "F1" ? { min: 2, max: 2 } : LIMITS.partitionCount, sku === "F1" ? 2 : 4),
+    retentionDays: c.integer(`${path}.retentionDays`, s.retentionDays, LIMITS.retentionDays, 1),
+    allocationWeight: c.integer(`${path}.allocationWeight`, s.allocationWeight, LIMITS.allocationWeight, 1),
+    applyAllocationPolicy: c.boolean(`${path}.applyAllocationPolicy`, s.applyAllocationPolicy, true),
+    publicNetworkAccess: c.oneOf(`${path}.publicNetworkAccess`, s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
+    ipFilterRules: parseIpFilterRules(c, `${path}.ipFilterRules`, s.ipFilterRules, false),
+    identity: c.oneOf(`${path}.identity`, s.identity, HUB_IDENTITIES, "None"),
+    consumerGroups: parseConsumerGroups(c, `${path}.consumerGroups`, s.consumerGroups),
+    tags: { ...commonTags, ...c.tags(`${path}.tags`, s.tags), "iot-hub-key": key },
+  };
+  return c.problems.length === before ? (hub as HubConfig) : undefined;
+}
+
+function parseConsumerGroups(c: ConfigChecker, path: string, value: unknown): string[] {
+  const names: string[] = [];
+  c.list(path, value).forEach((v, i) => {
+    const name = c.matching(`${path}[${i}]`, v, CONSUMER_GROUP, "consumer group names are 1-50 letters, digits, '.', '_' or '-'");
+    if (name === undefined) return;
+    if (name.toLowerCase() === "$default" || names.includes(name)) c.fail(`${path}[${i}]`, `${JSON.stringify(name)} is listed twice or is the built-in $Default group`);
+    else names.push(name);
+  });
+  return names;
+}
+
+function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, withTarget: true): DpsIpFilterRule[];
+function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, withTarget: false): IpFilterRule[];
+function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, withTarget: boolean): Array<IpFilterRule | DpsIpFilterRule> {
+  const rules: Array<IpFilterRule | DpsIpFilterRule> = [];
+  const names = new Set<string>();
+  c.list(path, value).forEach((v, i) => {
+    const p = `${path}[${i}]`;
+    const r = c.object(p, v);
+    if (!r) return void c.fail(p, "expected a rule { name, ipMask, action" + (withTarget ? ", target }" : " }"));
+    c.onlyKnownKeys(p, r, withTarget ? ["name", "ipMask", "action", "target"] : ["name", "ipMask", "action"]);
+    const name = c.requiredString(`${p}.name`, r.name, "a unique rule name");
+    if (name !== undefined && !FILTER_NAME.test(name)) c.fail(`${p}.name`, `${JSON.stringify(name)} is not allowed; use letters, digits, '.', '_' or '-'`);
+    if (name !== undefined && names.has(name)) c.fail(`${p}.name`, `${JSON.stringify(name)} is used by another rule; rule names are unique`);
+    if (name !== undefined) names.add(name);
+    const ipMaskRaw = c.requiredString(`${p}.ipMask`, r.ipMask, 'an IPv4 address or CIDR range such as "203.0.113.0/24"');
+    const ipMask = ipMaskRaw !== undefined && !IPV4_CIDR.test(ipMaskRaw) ? c.fail(`${p}.ipMask`, `${JSON.stringify(ipMaskRaw)} is not an IPv4 address or CIDR range`) : ipMaskRaw;
+    const action = r.action === undefined ? c.fail(`${p}.action`, 'is required ("Accept" or "Reject")') : c.oneOf(`${p}.action`, r.action, IP_FILTER_ACTIONS, "Accept");
+    const target = withTarget ? c.oneOf(`${p}.target`, r.target, DPS_IP_FILTER_TARGETS, "all") : undefined;
+    if (name === undefined || ipMask === undefined || action === undefined) return;
+    rules.push(withTarget ? { name, ipMask, action, target: target ?? "all" } : { name, ipMask, action });
+  });
+  return rules;
+}
+
+function parseDps(
+  c: ConfigChecker,
+  value: unknown,
+  hubs: readonly HubConfig[],
+  commonTags: Record<string, string>,
+  env: ParseEnvironment,
+): DpsConfig | undefined {
+  const s = c.object("dps", value ?? {}) ?? {};
+  c.onlyKnownKeys("dps", s, DPS_SETTINGS);
+  const allocationPolicy = c.oneOf("dps.allocationPolicy", s.allocationPolicy, ALLOCATION_POLICIES, "hashed");
+  if (allocationPolicy === "static" && hubs.length !== 1) {
+    c.fail(
+      "dps.allocationPolicy",
+      `"static" needs exactly one linked hub, but ${c.key("hubs")} has ${hubs.length} (${hubs.map((h) => h.key).join(", ")}); use "hashed" or "geoLatency", or keep one hub`,
+    );
+  }
+  const dps = {
+    allocationPolicy,
+    sku: c.oneOf("dps.sku", s.sku, ["S1"] as const, "S1"),
+    capacity: c.integer("dps.capacity", s.capacity, LIMITS.dpsCapacity, 1),
+    publicNetworkAccess: c.oneOf("dps.publicNetworkAccess", s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
+    ipFilterRules: parseIpFilterRules(c, "dps.ipFilterRules", s.ipFilterRules, true),
+    dataResidency: c.boolean("dps.dataResidency", s.dataResidency, false),
+    caCertificates: parseCaCertificates(c, s.caCertificates, env),
+    dataContributor: parseDataContributor(c, s.dataContributor),
+    tags: { ...commonTags, ...c.tags("dps.tags", s.tags) },
+  };
+  return dps as DpsConfig;
+}
+
+function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnvironment): CaCertificateConfig[] {
+  const map = c.object("dps.caCertificates", value);
+  if (!map) return [];
+  const entries = Object.entries(map);
+  if (entries.length > LIMITS.caCertificates) {
+    c.fail("dps.caCertificates", `${entries.length} certificates configured; a DPS holds at most ${LIMITS.caCertificates}`);
+  }
+  const certs: CaCertificateConfig[] = [];
+  for (const [name, v] of entries) {
+    const p = `dps.caCertificates.${name}`;
+    if (!CERT_NAME.test(name)) {
+      c.fail(p, "certificate names are 1-64 letters, digits, '.', '_' or '-'");
+      continue;
+    }
+    const s = c.object(p, v);
+    if (!s) {
+      c.fail(p, "expected { certificate: <PEM> } or { certificatePath: <file> }");
+      continue;
+    }
+    c.onlyKnownKeys(p, s, ["certificate", "certificatePath", "verified"]);
+    const verified = c.boolean(`${p}.verified`, s.verified, true);
+    let pem: string | undefined;
+    if ((s.certificate === undefined) === (s.certificatePath === undefined)) {
+      c.fail(p, "set exactly one of certificate (PEM text) and certificatePath (a file)");
+    } else if (s.certificatePath !== undefined) {
+      const file = c.string(`${p}.certificatePath`, s.certificatePath);
+      if (file !== undefined) pem = readPem(c, `${p}.certificatePath`, file, env);
+    } else {
+      pem = c.string(`${p}.certificate`, s.certificate);
+      if (pem !== undefined && !isPemCertificate(pem)) pem = c.fail(`${p}.certificate`, "is not a PEM certificate (-----BEGIN CERTIFICATE-----)");
+    }
+    if (pem !== undefined && verified !== undefined) certs.push({ name, certificate: pem, verified });
+  }
+  return certs;
+}
+
+function parseDataContributor(c: ConfigChecker, value: unknown): DataContributorConfig | undefined {
+  const s = c.object("dps.dataContributor", value);
+  if (!s) return undefined;
+  c.onlyKnownKeys("dps.dataContributor", s, ["principalId", "principalType"]);
+  const principalId = c.requiredString("dps.dataContributor.principalId", s.principalId, "the object id (GUID) of the pipeline identity");
+  if (principalId !== undefined && !GUID.test(principalId)) c.fail("dps.dataContributor.principalId", `${JSON.stringify(principalId)} is not a GUID (an Entra ID object id)`);
+  const principalType = c.oneOf("dps.dataContributor.principalType", s.principalType, PRINCIPAL_TYPES, "ServicePrincipal");
+  if (principalId === undefined || principalType === undefined) return undefined;
+  return { principalId, principalType };
+}
+
+function parseTarget(
+  c: ConfigChecker,
+  kind: "azure" | "local",
+  raw: RawPlatformConfig,
+  location: string | undefined,
+  namePrefix: string | undefined,
+  environment: string | undefined,
+  env: ParseEnvironment,
+): PlatformTarget | undefined {
+  if (kind === "azure") {
+    if (raw.emulator !== undefined) c.fail("emulator", 'is only used when dps-as-code:target is "local"');
+    const existing = c.string("resourceGroupName", raw.resourceGroupName);
+    if (existing !== undefined && !RESOURCE_GROUP.test(existing)) c.fail("resourceGroupName", `${JSON.stringify(existing)} is not a valid resource group name`);
+    return existing !== undefined
+      ? { kind: "azure", resourceGroup: { kind: "existing", name: existing } }
+      : { kind: "azure", resourceGroup: { kind: "create", name: `rg-${namePrefix ?? ""}-${environment ?? ""}`, location: location ?? "" } };
+  }
+  const emulator = parseEmulator(c, raw, env);
+  return emulator && { kind: "local", emulator };
+}
+
+function parseEmulator(c: ConfigChecker, raw: RawPlatformConfig, env: ParseEnvironment): EmulatorEndpoint | undefined {
+  const hint = "the demo script sets it from the emulator's start-up line";
+  const s = c.object("emulator", raw.emulator);
+  if (!s) return c.fail("emulator", `is required when dps-as-code:target is "local" ({ serviceHost, caCertPath }; ${hint})`);
+  c.onlyKnownKeys("emulator", s, ["serviceHost", "deviceHost", "caCertPath"]);
+  const serviceHost = c.requiredString("emulator.serviceHost", s.serviceHost, `host:port such as "localhost:8443"; ${hint}`);
+  if (serviceHost !== undefined && !HOST_PORT.test(serviceHost)) c.fail("emulator.serviceHost", `${JSON.stringify(serviceHost)} is not host:port`);
+  const deviceHost = c.string("emulator.deviceHost", s.deviceHost, serviceHost);
+  if (deviceHost !== undefined && !HOST_PORT.test(deviceHost)) c.fail("emulator.deviceHost", `${JSON.stringify(deviceHost)} is not host:port`);
+  const caCertPath = c.requiredString("emulator.caCertPath", s.caCertPath, `the emulator's CA certificate file; ${hint}`);
+  const caCertificate = caCertPath === undefined ? undefined : readPem(c, "emulator.caCertPath", caCertPath, env);
+  if (raw.emulatorConnectionString === undefined) {
+    c.fail("emulatorConnectionString", `is required when dps-as-code:target is "local" (a secret: pulumi config set --secret; ${hint})`);
+  }
+  if (serviceHost === undefined || deviceHost === undefined || caCertPath === undefined || caCertificate === undefined || !raw.emulatorConnectionString) return undefined;
+  return { serviceHost, deviceHost, caCertPath, caCertificate, connectionString: raw.emulatorConnectionString };
+}
+
+function readPem(c: ConfigChecker, path: string, file: string, env: ParseEnvironment): string | undefined {
+  let text: string;
+  try {
+    text = env.readTextFile(file);
+  } catch (err) {
+    return c.fail(path, `cannot read ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!isPemCertificate(text)) return c.fail(path, `${JSON.stringify(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return text;
+}
+
+function isPemCertificate(text: string): boolean {
+  return /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(text);
+}

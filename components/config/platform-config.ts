@@ -1,0 +1,152 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The typed, validated stack configuration of the IoT platform (hubs + DPS).
+ *
+ * Every value here has been checked and every default applied by `parsePlatformConfig`
+ * (the only place defaults live), so components never second-guess it.
+ */
+
+/** Stack config namespace: the Pulumi project name. Errors name keys as `dps-as-code:<key>`. */
+export const CONFIG_NAMESPACE = "dps-as-code";
+
+/** DPS-level allocation policy, in the data plane's spelling (`custom` is per enrollment only). */
+export const ALLOCATION_POLICIES = ["hashed", "geoLatency", "static"] as const;
+export type AllocationPolicy = (typeof ALLOCATION_POLICIES)[number];
+
+export const PUBLIC_NETWORK_ACCESS = ["Enabled", "Disabled"] as const;
+export type PublicNetworkAccess = (typeof PUBLIC_NETWORK_ACCESS)[number];
+
+export const IOT_HUB_SKUS = ["F1", "B1", "B2", "B3", "S1", "S2", "S3"] as const;
+export type IotHubSkuName = (typeof IOT_HUB_SKUS)[number];
+
+export const IP_FILTER_ACTIONS = ["Accept", "Reject"] as const;
+export type IpFilterAction = (typeof IP_FILTER_ACTIONS)[number];
+
+export const DPS_IP_FILTER_TARGETS = ["all", "serviceApi", "deviceApi"] as const;
+export type DpsIpFilterTarget = (typeof DPS_IP_FILTER_TARGETS)[number];
+
+export const HUB_IDENTITIES = ["None", "SystemAssigned"] as const;
+export type HubIdentity = (typeof HUB_IDENTITIES)[number];
+
+export const PRINCIPAL_TYPES = ["ServicePrincipal", "User", "Group"] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+/** Limits enforced by Azure, checked early so the message names the config key. */
+export const LIMITS = {
+  /** A DPS instance links at most 50 IoT hubs. */
+  linkedHubs: 50,
+  /** A DPS instance holds at most 25 CA certificates. */
+  caCertificates: 25,
+  /** Linked-hub allocation weight (Azure docs: "between one and 1000"). */
+  allocationWeight: { min: 1, max: 1000 },
+  /** DPS S1 units. */
+  dpsCapacity: { min: 1, max: 200 },
+  /** IoT hub units: F1 is exactly 1, S3/B3 at most 10, others at most 200. */
+  hubUnits: { min: 1, max: 200, maxForSize3: 10 },
+  /** Event Hub-compatible endpoint partitions and retention (days). */
+  partitionCount: { min: 2, max: 128 },
+  retentionDays: { min: 1, max: 7 },
+} as const;
+
+/** An IP filter rule on an IoT hub (`properties.ipFilterRules`). */
+export interface IpFilterRule {
+  readonly name: string;
+  /** IPv4 address or CIDR range, e.g. `203.0.113.0/24`. */
+  readonly ipMask: string;
+  readonly action: IpFilterAction;
+}
+
+/** An IP filter rule on the DPS; `target` says which API it guards. */
+export interface DpsIpFilterRule extends IpFilterRule {
+  readonly target: DpsIpFilterTarget;
+}
+
+export interface HubConfig {
+  /** Stable key from the stack config (`hubs.<key>`), lower case; part of names and host names. */
+  readonly key: string;
+  readonly location: string;
+  readonly sku: IotHubSkuName;
+  readonly units: number;
+  readonly partitionCount: number;
+  readonly retentionDays: number;
+  readonly allocationWeight: number;
+  readonly applyAllocationPolicy: boolean;
+  readonly publicNetworkAccess: PublicNetworkAccess;
+  readonly ipFilterRules: readonly IpFilterRule[];
+  readonly identity: HubIdentity;
+  readonly consumerGroups: readonly string[];
+  /** Stack-wide tags merged with this hub's own tags. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface CaCertificateConfig {
+  readonly name: string;
+  /** PEM text (read from `certificatePath` when the config gave a path). */
+  readonly certificate: string;
+  /** Upload as verified (no proof-of-possession round trip). */
+  readonly verified: boolean;
+}
+
+/** An Entra ID principal that gets "Device Provisioning Service Data Contributor" on the DPS. */
+export interface DataContributorConfig {
+  readonly principalId: string;
+  readonly principalType: PrincipalType;
+}
+
+export interface DpsConfig {
+  readonly allocationPolicy: AllocationPolicy;
+  readonly sku: "S1";
+  readonly capacity: number;
+  readonly publicNetworkAccess: PublicNetworkAccess;
+  readonly ipFilterRules: readonly DpsIpFilterRule[];
+  readonly dataResidency: boolean;
+  readonly caCertificates: readonly CaCertificateConfig[];
+  /** When set, enrollments are managed through Entra ID instead of the enrollment-writer key. */
+  readonly dataContributor: DataContributorConfig | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Where the Azure resources go: a group this stack creates, or one that already exists. */
+export type ResourceGroupPlacement =
+  | { readonly kind: "create"; readonly name: string; readonly location: string }
+  | { readonly kind: "existing"; readonly name: string };
+
+/** How the local target reaches the emulator (set by the demo script). */
+export interface EmulatorEndpoint {
+  /** `host:port` of the emulator's service (and admin) API, e.g. `localhost:8443`. */
+  readonly serviceHost: string;
+  /** `host:port` devices register against; the emulator serves both on one port. */
+  readonly deviceHost: string;
+  readonly caCertPath: string;
+  /** PEM of the emulator's CA, read from `caCertPath`. */
+  readonly caCertificate: string;
+  /** Service connection string with the `ServiceConfig` right (a Pulumi secret). */
+  readonly connectionString: pulumi.Output<string>;
+}
+
+export type PlatformTarget =
+  | { readonly kind: "azure"; readonly resourceGroup: ResourceGroupPlacement }
+  | { readonly kind: "local"; readonly emulator: EmulatorEndpoint };
+
+export interface PlatformConfig {
+  readonly environment: string;
+  /** Default region: the resource group's and the DPS's, and each hub's unless it sets one. */
+  readonly location: string;
+  /** First segment of every Azure resource name (`<namePrefix>-<environment>-...`). */
+  readonly namePrefix: string;
+  readonly target: PlatformTarget;
+  /** Hubs in config order; keys are unique. */
+  readonly hubs: readonly HubConfig[];
+  readonly dps: DpsConfig;
+  /** Folder of enrollment manifests for this stack (read by the enrollments module). */
+  readonly enrollmentManifests: string;
+}
+
+/** Thrown when stack config is invalid; `problems` holds one line per offending key. */
+export class PlatformConfigError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PlatformConfigError";
+  }
+}

@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as iothub from "@pulumi/azure-native/iothub";
+import type { HubIdentity, IotHubSkuName, IpFilterRule, PublicNetworkAccess } from "../config";
+
+/**
+ * Name of the hub's shared access policy that DPS uses to link the hub. Renaming it
+ * rotates the DPS link (new policy, new key), so treat it as public contract.
+ */
+export const DPS_LINK_POLICY_NAME = "dps-link";
+
+/**
+ * Rights DPS needs on a linked hub: "DPS needs the following permissions on the IoT hub:
+ * RegistryWrite and ServiceConnect" (Learn: how-to-manage-linked-iot-hubs). Not `iothubowner`.
+ */
+export const DPS_LINK_POLICY_RIGHTS = iothub.AccessRights.RegistryWrite_ServiceConnect;
+
+export interface IotHubArgs {
+  /** Resource group the hub is created in. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Globally unique hub name (3-50 letters, digits, '-'); the host name is `<hubName>.azure-devices.net`. */
+  readonly hubName: pulumi.Input<string>;
+  /** Azure region of the hub; DPS also needs it for the link (`iotHubs[].location`). */
+  readonly location: string;
+  /** SKU (`F1`, `B1`-`B3`, `S1`-`S3`). */
+  readonly sku: IotHubSkuName;
+  /** Number of hub units. */
+  readonly units: number;
+  /** Partitions of the built-in Event Hub-compatible endpoint (fixed after creation). */
+  readonly partitionCount: number;
+  /** Retention of device-to-cloud messages in days. */
+  readonly retentionDays: number;
+  /** `Disabled` leaves only private endpoints. */
+  readonly publicNetworkAccess: PublicNetworkAccess;
+  /**
+   * IP filter rules (`properties.ipFilterRules`).
+   * @default [] (no filter)
+   */
+  readonly ipFilterRules?: readonly IpFilterRule[];
+  /**
+   * Managed identity of the hub (for identity-based routing endpoints).
+   * @default "None"
+   */
+  readonly identity?: HubIdentity;
+  /**
+   * Consumer groups on the built-in `events` endpoint, besides `$Default`.
+   * @default []
+   */
+  readonly consumerGroups?: readonly string[];
+  /** @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An Azure IoT hub ready to be linked to a DPS: TLS 1.2 minimum, a dedicated least-privilege
+ * link policy, and the link connection string read through the list-keys action as a secret.
+ */
+export class IotHub extends pulumi.ComponentResource {
+  /** The `azure-native:iothub:IotHubResource`. */
+  public readonly hub: iothub.IotHubResource;
+  /** `<hubName>.azure-devices.net`. */
+  public readonly hostName: pulumi.Output<string>;
+  /** ARM resource id. */
+  public readonly resourceId: pulumi.Output<string>;
+  /** The hub's Azure name. */
+  public readonly hubName: pulumi.Output<string>;
+  public readonly location: pulumi.Output<string>;
+  /** `HostName=...;SharedAccessKeyName=dps-link;SharedAccessKey=...` (a secret). */
+  public readonly linkingConnectionString: pulumi.Output<string>;
+
+  constructor(name: string, args: IotHubArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dps-as-code:platform:IotHub", name, {}, opts);
+
+    const ipFilterRules = args.ipFilterRules ?? [];
+    const identity = args.identity ?? "None";
+
+    this.hub = new iothub.IotHubResource(
+      name,
+      {
+        resourceName: args.hubName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        sku: { name: args.sku, capacity: args.units },
+        identity: { type: identity },
+        tags: { ...args.tags },
+        properties: {
+          // Only "1.2" is accepted, and only when the hub is created: set it from day one.
+          minTlsVersion: "1.2",
+          publicNetworkAccess: args.publicNetworkAccess,
+          ipFilterRules: ipFilterRules.map((r) => ({ filterName: r.name, action: r.action, ipMask: r.ipMask })),
+          eventHubEndpoints: {
+            events: { partitionCount: args.partitionCount, retentionTimeInDays: args.retentionDays },
+          },
+          // Key-based DPS linking authenticates with a SAS key of this hub, so local auth must
+          // stay on. (Identity-based linking needs DPS API 2025-02-01-preview, which the
+          // installed azure-native default API 2023-03-01-preview does not offer.)
+          disableLocalAuth: false,
+          // Declaring the policies replaces the hub's default set (iothubowner, service, device,
+          // registryRead, registryReadWrite): people and pipelines use Entra ID roles instead.
+          // No keys are given, so Azure generates them; nobody reads them from a GET (which
+          // omits them) but from the list-keys action below.
+          authorizationPolicies: [{ keyName: DPS_LINK_POLICY_NAME, rights: DPS_LINK_POLICY_RIGHTS }],
+        },
+      },
+      { parent: this },
+    );
+
+    for (const group of args.consumerGroups ?? []) {
+      new iothub.IotHubResourceEventHubConsumerGroup(
+        `${name}-${group}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: this.hub.name,
+          eventHubEndpointName: "events",
+          name: group,
+          properties: { name: group },
+        },
+        { parent: this },
+      );
+    }
+
+    this.hubName = this.hub.name;
+    this.resourceId = this.hub.id;
+    this.location = pulumi.output(args.location);
+    this.hostName = this.hub.properties.apply((p) => p.hostName);
+    this.linkingConnectionString = linkingConnectionString(this, args.resourceGroupName, this.hub.name, this.hostName);
+
+    this.registerOutputs({
+      hostName: this.hostName,
+      resourceId: this.resourceId,
+      hubName: this.hubName,
+      location: this.location,
+      linkingConnectionString: this.linkingConnectionString,
+    });
+  }
+}
+
+/**
+ * The link connection string, from `listIotHubResourceKeysForKeyName` (a POST .../listkeys):
+ * a GET of the hub never carries keys. azure-native marks neither the invoke result nor any
+ * output as secret, so the string is wrapped in `pulumi.secret` here, before anything reads it.
+ */
+function linkingConnectionString(
+  parent: pulumi.Resource,
+  resourceGroupName: pulumi.Input<string>,
+  hubName: pulumi.Output<string>,
+  hostName: pulumi.Output<string>,
+): pulumi.Output<string> {
+  const keys = iothub.listIotHubResourceKeysForKeyNameOutput(
+    { keyName: DPS_LINK_POLICY_NAME, resourceName: hubName, resourceGroupName },
+    { parent },
+  );
+  return pulumi.secret(
+    pulumi.all([hostName, hubName, keys]).apply(([host, hub, k]) => {
+      if (!k.primaryKey) {
+        throw new Error(`IoT hub ${hub}: the list-keys action returned no primary key for policy ${DPS_LINK_POLICY_NAME}; check that the policy exists on the hub`);
+      }
+      return `HostName=${host};SharedAccessKeyName=${DPS_LINK_POLICY_NAME};SharedAccessKey=${k.primaryKey}`;
+    }),
+  );
+}

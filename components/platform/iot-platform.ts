@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { HubConfig, PlatformConfig, EmulatorEndpoint } from "../config";
+
+/**
+ * How the enrollment resources reach the DPS. Structurally the `DpsConnectionArgs` of
+ * notes/contracts.md (every field an Input), so it can be passed to them as is; an absent
+ * field is `undefined`, never "".
+ */
+export interface DpsConnection {
+  readonly serviceEndpoint: pulumi.Output<string>;
+  /** Shared access policy connection string (a secret); absent when `useEntraId`. */
+  readonly connectionString?: pulumi.Output<string>;
+  /** Use Microsoft Entra ID (DefaultAzureCredential) instead of a shared key. */
+  readonly useEntraId?: boolean;
+  /** PEM of a private CA to trust (the local emulator); absent for Azure. */
+  readonly trustedCaCertificate?: pulumi.Output<string>;
+}
+
+/** The platform's outputs, the same shape for the azure and local targets. */
+export interface PlatformOutputs {
+  readonly idScope: pulumi.Output<string>;
+  readonly serviceEndpoint: pulumi.Output<string>;
+  readonly deviceEndpoint: pulumi.Output<string>;
+  readonly linkedHubHostNames: pulumi.Output<string[]>;
+  readonly dpsConnection: DpsConnection;
+}
+
+export interface IotPlatformArgs {
+  /** Validated stack config (`loadPlatformConfig()`). */
+  readonly config: PlatformConfig;
+}
+
+/**
+ * The whole platform of one stack: IoT hubs and a DPS linking them on Azure, or the same
+ * settings applied to the local DPS emulator. Everything else in the program (enrollments)
+ * only sees the outputs.
+ */
+export class IotPlatform extends pulumi.ComponentResource implements PlatformOutputs {
+  public readonly idScope: pulumi.Output<string>;
+  public readonly serviceEndpoint: pulumi.Output<string>;
+  public readonly deviceEndpoint: pulumi.Output<string>;
+  public readonly linkedHubHostNames: pulumi.Output<string[]>;
+  public readonly dpsConnection: DpsConnection;
+
+  constructor(name: string, args: IotPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dps-as-code:platform:IotPlatform", name, {}, opts);
+    const { config } = args;
+
+    // The Azure modules are loaded only for the Azure target: a local stack never constructs
+    // an azure-native or random resource (their plugins are not available on our machines).
+    const outputs =
+      config.target.kind === "azure"
+        ? (require("./azure-platform") as typeof import("./azure-platform")).createAzurePlatform(name, config, config.target.resourceGroup, this)
+        : createLocalPlatform(name, config, config.target.emulator, this);
+
+    this.idScope = outputs.idScope;
+    this.serviceEndpoint = outputs.serviceEndpoint;
+    this.deviceEndpoint = outputs.deviceEndpoint;
+    this.linkedHubHostNames = outputs.linkedHubHostNames;
+    this.dpsConnection = outputs.dpsConnection;
+
+    this.registerOutputs({
+      idScope: this.idScope,
+      serviceEndpoint: this.serviceEndpoint,
+      deviceEndpoint: this.deviceEndpoint,
+      linkedHubHostNames: this.linkedHubHostNames,
+      dpsConnection: this.dpsConnection,
+    });
+  }
+}
+
+/** Builds the platform a validated config describes; `index.ts` calls this once. */
+export function createPlatform(config: PlatformConfig, name = "platform", opts?: pulumi.ComponentResourceOptions): IotPlatform {
+  return new IotPlatform(name, { config }, opts);
+}
+
+/**
+ * Host name the local target gives a hub: `<namePrefix>-<environment>-<hubKey>.azure-devices.net`.
+ * Deterministic (no random suffix), so manifests and tests can name it.
+ */
+export function localHubHostName(config: Pick<PlatformConfig, "namePrefix" | "environment">, hub: Pick<HubConfig, "key">): string {
+  return `${config.namePrefix}-${config.environment}-${hub.key}.azure-devices.net`;
+}
+
+function createLocalPlatform(name: string, config: PlatformConfig, emulator: EmulatorEndpoint, parent: pulumi.Resource): PlatformOutputs {
+  const { LocalProvisioningService } = require("./local-provisioning-service") as typeof import("./local-provisioning-service");
+  const service = new LocalProvisioningService(
+    `${name}-dps`,
+    {
+      serviceHost: emulator.serviceHost,
+      connectionString: emulator.connectionString,
+      trustedCaCertificate: emulator.caCertificate,
+      allocationPolicy: config.dps.allocationPolicy,
+      linkedHubs: config.hubs.map((hub) => ({
+        hostName: localHubHostName(config, hub),
+        location: hub.location,
+        allocationWeight: hub.allocationWeight,
+        applyAllocationPolicy: hub.applyAllocationPolicy,
+      })),
+      caCertificates: config.dps.caCertificates.map((c) => ({ name: c.name, certificate: c.certificate, isVerified: c.verified })),
+    },
+    { parent },
+  );
+  return {
+    idScope: service.idScope,
+    serviceEndpoint: pulumi.output(emulator.serviceHost),
+    deviceEndpoint: pulumi.output(emulator.deviceHost),
+    // From the resource's outputs, so dependents wait until the emulator has them.
+    linkedHubHostNames: service.linkedHubs.apply((hubs) => hubs.map((h) => h.hostName)),
+    dpsConnection: {
+      serviceEndpoint: service.serviceHost,
+      connectionString: pulumi.secret(emulator.connectionString),
+      trustedCaCertificate: service.trustedCaCertificate,
+    },
+  };
+}

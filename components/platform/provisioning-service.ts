@@ -1,0 +1,237 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as dps from "@pulumi/azure-native/deviceprovisioningservices";
+import type {
+  AllocationPolicy,
+  CaCertificateConfig,
+  DataContributorConfig,
+  DpsIpFilterRule,
+  PublicNetworkAccess,
+} from "../config";
+import type { IotHub } from "./iot-hub";
+
+/** Policy the enrollment resources use: enrollments and registration states, nothing else. */
+export const ENROLLMENT_WRITER_POLICY_NAME = "enrollment-writer";
+/**
+ * DPS accepts these rights only together: EnrollmentWrite requires EnrollmentRead,
+ * RegistrationStatusRead and RegistrationStatusWrite (deleting an enrollment's registration
+ * state needs the last one). No ServiceConfig (linked hubs, certificates) and no DeviceConnect.
+ */
+export const ENROLLMENT_WRITER_RIGHTS = "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite";
+/**
+ * Azure creates `provisioningserviceowner` with every right. We declare it so the list of
+ * policies is complete in code (declaring any list replaces Azure's), and so a reviewer sees
+ * it; the program never reads its keys.
+ */
+export const OWNER_POLICY_NAME = "provisioningserviceowner";
+export const OWNER_RIGHTS = "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite";
+/** Built-in role "Device Provisioning Service Data Contributor" (full data-plane access). */
+export const DPS_DATA_CONTRIBUTOR_ROLE_ID = "dfce44e4-17b7-4bd1-a6d1-04996ec95633";
+
+const ARM_ALLOCATION_POLICY: Record<AllocationPolicy, dps.AllocationPolicy> = {
+  hashed: dps.AllocationPolicy.Hashed,
+  geoLatency: dps.AllocationPolicy.GeoLatency,
+  static: dps.AllocationPolicy.Static,
+};
+
+/** A hub to link, with its DPS-side allocation settings. */
+export interface LinkedHubArgs {
+  readonly hub: IotHub;
+  /** Likelihood of being chosen by the hashed policy, 1..1000. */
+  readonly allocationWeight: number;
+  /** Whether the DPS allocation policy may choose this hub. */
+  readonly applyAllocationPolicy: boolean;
+}
+
+export interface ProvisioningServiceArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Globally unique DPS name; the service endpoint is `<serviceName>.azure-devices-provisioning.net`. */
+  readonly serviceName: pulumi.Input<string>;
+  readonly location: string;
+  /** S1 units. */
+  readonly capacity: number;
+  /** DPS-level allocation policy (`custom` is set per enrollment, not here). */
+  readonly allocationPolicy: AllocationPolicy;
+  /** Hubs to link (at most 50), each from an `IotHub` component. */
+  readonly linkedHubs: readonly LinkedHubArgs[];
+  readonly publicNetworkAccess: PublicNetworkAccess;
+  /** @default [] */
+  readonly ipFilterRules?: readonly DpsIpFilterRule[];
+  /**
+   * Keep data in the DPS's region (no cross-geo-pair disaster recovery).
+   * @default false
+   */
+  readonly dataResidency?: boolean;
+  /**
+   * CA certificates for `caReferences`/X.509 groups, uploaded as verified when `verified` is set.
+   * @default []
+   */
+  readonly caCertificates?: readonly CaCertificateConfig[];
+  /**
+   * Entra ID principal (the pipeline identity) granted Device Provisioning Service Data
+   * Contributor on this DPS, so enrollments are managed without shared keys.
+   * @default undefined (no role assignment)
+   */
+  readonly dataContributor?: DataContributorConfig;
+  /** @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An Azure IoT Hub Device Provisioning Service with its linked hubs, allocation policy,
+ * least-privilege access policies and (optionally) CA certificates and an Entra ID role.
+ */
+export class ProvisioningService extends pulumi.ComponentResource {
+  /** The `azure-native:deviceprovisioningservices:IotDpsResource`. */
+  public readonly service: dps.IotDpsResource;
+  public readonly resourceId: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  /** ID scope devices register in. */
+  public readonly idScope: pulumi.Output<string>;
+  /** Service API host, e.g. `mydps.azure-devices-provisioning.net`. */
+  public readonly serviceEndpoint: pulumi.Output<string>;
+  /** Device API host, `global.azure-devices-provisioning.net`. */
+  public readonly deviceEndpoint: pulumi.Output<string>;
+  /** Host names of the linked hubs, in the order given. */
+  public readonly linkedHubHostNames: pulumi.Output<string[]>;
+  /** Connection string of the enrollment-writer policy (a secret). */
+  public readonly enrollmentWriterConnectionString: pulumi.Output<string>;
+  /** Present when `dataContributor` was given. */
+  public readonly dataContributorAssignment: authorization.RoleAssignment | undefined;
+
+  constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dps-as-code:platform:ProvisioningService", name, {}, opts);
+
+    this.service = new dps.IotDpsResource(
+      name,
+      {
+        provisioningServiceName: args.serviceName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        sku: { name: dps.IotDpsSku.S1, capacity: args.capacity },
+        tags: { ...args.tags },
+        properties: {
+          allocationPolicy: ARM_ALLOCATION_POLICY[args.allocationPolicy],
+          publicNetworkAccess: args.publicNetworkAccess,
+          enableDataResidency: args.dataResidency ?? false,
+          ipFilterRules: (args.ipFilterRules ?? []).map((r) => ({
+            filterName: r.name,
+            action: r.action,
+            ipMask: r.ipMask,
+            target: r.target,
+          })),
+          authorizationPolicies: [
+            { keyName: OWNER_POLICY_NAME, rights: OWNER_RIGHTS },
+            { keyName: ENROLLMENT_WRITER_POLICY_NAME, rights: ENROLLMENT_WRITER_RIGHTS },
+          ],
+          // Each link carries the hub's dps-link connection string as a secret input, so it is
+          // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
+          // after `pulumi refresh` the stored input differs and the next `up` re-sends the real
+          // string: one idempotent update, which we accept rather than `ignoreChanges`, because
+          // ignoring the field would also swallow a rotated hub key.
+          iotHubs: args.linkedHubs.map((l) => ({
+            connectionString: l.hub.linkingConnectionString,
+            location: l.hub.location,
+            allocationWeight: l.allocationWeight,
+            applyAllocationPolicy: l.applyAllocationPolicy,
+          })),
+        },
+      },
+      // The link strings come from list-keys invokes; depending on the hub components as well
+      // makes the order (hubs, with their policy, before the link) explicit in the graph.
+      { parent: this, dependsOn: args.linkedHubs.map((l) => l.hub) },
+    );
+
+    for (const cert of args.caCertificates ?? []) {
+      new dps.DpsCertificate(
+        `${name}-${cert.name}`,
+        {
+          provisioningServiceName: this.service.name,
+          resourceGroupName: args.resourceGroupName,
+          certificateName: cert.name,
+          // azure-native has no proof-of-possession invoke; `isVerified: true` verifies on upload.
+          properties: { certificate: cert.certificate, isVerified: cert.verified },
+        },
+        { parent: this },
+      );
+    }
+
+    this.dataContributorAssignment = args.dataContributor && dataContributorRole(name, this, this.service, args.dataContributor);
+
+    // The secret link strings are nested in `properties`, and the engine marks an output secret
+    // when its input was: `properties` (idScope, host names) would come back secret. None of
+    // these values are secret, so they are unwrapped on purpose.
+    const props = pulumi.unsecret(this.service.properties);
+    this.resourceId = this.service.id;
+    this.serviceName = this.service.name;
+    this.idScope = props.apply((p) => p.idScope);
+    this.serviceEndpoint = props.apply((p) => p.serviceOperationsHostName);
+    this.deviceEndpoint = props.apply((p) => p.deviceProvisioningHostName);
+    this.linkedHubHostNames = pulumi.all(args.linkedHubs.map((l) => l.hub.hostName));
+    this.enrollmentWriterConnectionString = enrollmentWriterConnectionString(this, args.resourceGroupName, this.service.name, this.serviceEndpoint);
+
+    this.registerOutputs({
+      resourceId: this.resourceId,
+      serviceName: this.serviceName,
+      idScope: this.idScope,
+      serviceEndpoint: this.serviceEndpoint,
+      deviceEndpoint: this.deviceEndpoint,
+      linkedHubHostNames: this.linkedHubHostNames,
+      enrollmentWriterConnectionString: this.enrollmentWriterConnectionString,
+    });
+  }
+}
+
+/**
+ * Grants the pipeline identity data-plane rights on this DPS only. Role assignments take up to
+ * a few minutes to propagate; the first enrollment write after creating one may get a 401.
+ */
+function dataContributorRole(
+  name: string,
+  parent: pulumi.Resource,
+  service: dps.IotDpsResource,
+  principal: DataContributorConfig,
+): authorization.RoleAssignment {
+  return new authorization.RoleAssignment(
+    `${name}-data-contributor`,
+    {
+      principalId: principal.principalId,
+      principalType: principal.principalType,
+      scope: service.id,
+      // The subscription comes from the DPS's own id, so no client-config invoke is needed.
+      roleDefinitionId: service.id.apply((id) => `${subscriptionScope(id)}/providers/Microsoft.Authorization/roleDefinitions/${DPS_DATA_CONTRIBUTOR_ROLE_ID}`),
+    },
+    { parent },
+  );
+}
+
+/** `/subscriptions/<id>/resourceGroups/...` → `/subscriptions/<id>`. */
+export function subscriptionScope(resourceId: string): string {
+  const match = /^\/subscriptions\/[^/]+/i.exec(resourceId);
+  if (!match) throw new Error(`Cannot find the subscription in resource id ${JSON.stringify(resourceId)}`);
+  return match[0];
+}
+
+/**
+ * From `listIotDpsResourceKeysForKeyName` (a POST .../listkeys): a GET of the DPS returns no
+ * keys. The invoke result is not marked secret by azure-native, so the string is wrapped here.
+ */
+function enrollmentWriterConnectionString(
+  parent: pulumi.Resource,
+  resourceGroupName: pulumi.Input<string>,
+  serviceName: pulumi.Output<string>,
+  serviceEndpoint: pulumi.Output<string>,
+): pulumi.Output<string> {
+  const keys = dps.listIotDpsResourceKeysForKeyNameOutput(
+    { keyName: ENROLLMENT_WRITER_POLICY_NAME, provisioningServiceName: serviceName, resourceGroupName },
+    { parent },
+  );
+  return pulumi.secret(
+    pulumi.all([serviceEndpoint, serviceName, keys]).apply(([host, svc, k]) => {
+      if (!k.primaryKey) {
+        throw new Error(`DPS ${svc}: the list-keys action returned no primary key for policy ${ENROLLMENT_WRITER_POLICY_NAME}; check that the policy exists`);
+      }
+      return `HostName=${host};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${k.primaryKey}`;
+    }),
+  );
+}
