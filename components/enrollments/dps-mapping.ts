@@ -1,0 +1,184 @@
+/**
+ * Mapping between resource inputs and the service API's enrollment records.
+ *
+ * Writes send every setting explicitly, defaults included (normalize.ts), because DPS's PUT replaces
+ * the whole record: a field removed from the program must be removed in DPS too.
+ *
+ * Reads turn DPS's record back into inputs for refresh. Where DPS's value means the same as what
+ * the program declared (same canonical form), the declared spelling is kept, so a refresh alone
+ * never creates a diff; where it differs, DPS's value is reported, so drift shows as old -> new.
+ */
+import { canonicalPem, parseCertificate } from "./certificates";
+import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
+import { kindInfo } from "./kinds";
+import { canonicalSettings, stableStringify, type CanonicalSettings } from "./normalize";
+import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentSettings, X509CertificatePair } from "./types";
+
+export interface SymmetricKeys {
+  primaryKey: string;
+  secondaryKey: string;
+}
+
+function pemOf(text: string): string {
+  return canonicalPem(text);
+}
+
+function attestationRecord(attestation: Attestation, keys: SymmetricKeys | undefined): DpsAttestationRecord {
+  switch (attestation.type) {
+    case "symmetricKey":
+      // No keys: DPS generates a pair on create.
+      return { type: "symmetricKey", ...(keys ? { symmetricKey: { primaryKey: keys.primaryKey, secondaryKey: keys.secondaryKey } } : {}) };
+    case "tpm":
+      return {
+        type: "tpm",
+        tpm: { endorsementKey: attestation.tpm.endorsementKey, ...(attestation.tpm.storageRootKey ? { storageRootKey: attestation.tpm.storageRootKey } : {}) },
+      };
+    case "x509": {
+      const pair = (p: X509CertificatePair | undefined) =>
+        p ? { primary: { certificate: pemOf(p.primary.certificate) }, ...(p.secondary ? { secondary: { certificate: pemOf(p.secondary.certificate) } } : {}) } : undefined;
+      const x509 = attestation.x509;
+      const client = pair(x509.clientCertificates);
+      const signing = pair(x509.signingCertificates);
+      return {
+        type: "x509",
+        x509: {
+          ...(client ? { clientCertificates: client } : {}),
+          ...(signing ? { signingCertificates: signing } : {}),
+          ...(x509.caReferences ? { caReferences: { primary: x509.caReferences.primary, ...(x509.caReferences.secondary ? { secondary: x509.caReferences.secondary } : {}) } } : {}),
+        },
+      };
+    }
+  }
+}
+
+/** The record to PUT: every DPS setting, canonical, defaults explicit. */
+export function toDpsRecord(kind: EnrollmentKind, id: string, inputs: EnrollmentSettings, keys: SymmetricKeys | undefined): DpsEnrollmentRecord {
+  const c = canonicalSettings(kind, inputs);
+  const record: DpsEnrollmentRecord = {
+    [kindInfo(kind).idField]: id,
+    attestation: attestationRecord(inputs.attestation, keys),
+    capabilities: c.capabilities,
+    provisioningStatus: c.provisioningStatus,
+    reprovisionPolicy: c.reprovisionPolicy,
+  };
+  if (c.deviceId) record.deviceId = c.deviceId;
+  if (c.iotHubs) record.iotHubs = c.iotHubs;
+  if (c.allocationPolicy) record.allocationPolicy = c.allocationPolicy;
+  if (c.customAllocationDefinition) record.customAllocationDefinition = c.customAllocationDefinition;
+  if (c.initialTwin) record.initialTwin = c.initialTwin;
+  if (c.optionalDeviceInformation) record.optionalDeviceInformation = c.optionalDeviceInformation;
+  return record;
+}
+
+/** Keys from a PUT response or an attestation mechanism, when both are present. */
+export function keysFrom(attestation: DpsAttestationRecord | undefined): SymmetricKeys | undefined {
+  const sk = attestation?.symmetricKey;
+  return sk?.primaryKey && sk.secondaryKey ? { primaryKey: sk.primaryKey, secondaryKey: sk.secondaryKey } : undefined;
+}
+
+/** Marker used when DPS holds a certificate we cannot reproduce as PEM (GET may return only its info). */
+export const FOREIGN_CERTIFICATE_PREFIX = "certificate changed outside Pulumi";
+export function foreignCertificateMarker(thumbprint: string | undefined): string {
+  return `${FOREIGN_CERTIFICATE_PREFIX} (sha256 ${thumbprint ?? "unknown"})`;
+}
+
+function certificateFromDps(record: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null | undefined, declared: string | undefined): string | undefined {
+  if (!record) return undefined;
+  if (record.certificate) {
+    // Keep the declared spelling when it is the same certificate.
+    return declared && pemOf(declared) === pemOf(record.certificate) ? declared : record.certificate;
+  }
+  const thumbprint = record.info?.sha256Thumbprint?.replace(/:/g, "").toUpperCase();
+  if (declared) {
+    const parsed = parseCertificate(declared);
+    if (!thumbprint || (parsed.ok && parsed.certificate.sha256Thumbprint === thumbprint)) return declared;
+  }
+  return foreignCertificateMarker(thumbprint);
+}
+
+function pairFromDps(
+  record: { primary?: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null; secondary?: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null } | null | undefined,
+  declared: X509CertificatePair | undefined,
+): X509CertificatePair | undefined {
+  const primary = certificateFromDps(record?.primary, declared?.primary?.certificate);
+  if (!primary) return undefined;
+  const secondary = certificateFromDps(record?.secondary, declared?.secondary?.certificate);
+  return { primary: { certificate: primary }, ...(secondary ? { secondary: { certificate: secondary } } : {}) };
+}
+
+/** The attestation DPS holds, in input shape, keys excluded (they are compared on their own). */
+export function attestationFromDps(record: DpsAttestationRecord | undefined, declared: Attestation | undefined): Attestation {
+  const type = record?.type?.toLowerCase();
+  if (type === "tpm") {
+    const tpm = record?.tpm ?? {};
+    const declaredTpm = declared?.type === "tpm" ? declared.tpm : undefined;
+    const endorsementKey = tpm.endorsementKey ?? declaredTpm?.endorsementKey ?? "";
+    const storageRootKey = tpm.storageRootKey ?? declaredTpm?.storageRootKey;
+    return { type: "tpm", tpm: { endorsementKey, ...(storageRootKey ? { storageRootKey } : {}) } };
+  }
+  if (type === "x509") {
+    const x = record?.x509 ?? {};
+    const d = declared?.type === "x509" ? declared.x509 : undefined;
+    const client = pairFromDps(x.clientCertificates, d?.clientCertificates);
+    const signing = pairFromDps(x.signingCertificates, d?.signingCertificates);
+    const ca = x.caReferences?.primary ? { primary: x.caReferences.primary, ...(x.caReferences.secondary ? { secondary: x.caReferences.secondary } : {}) } : undefined;
+    return { type: "x509", x509: { ...(client ? { clientCertificates: client } : {}), ...(signing ? { signingCertificates: signing } : {}), ...(ca ? { caReferences: ca } : {}) } };
+  }
+  // symmetricKey: keep the declared key fields (if any) so that refresh does not turn declared keys
+  // into "no keys"; a key change made outside Pulumi shows through primaryKey/secondaryKey.
+  if (declared?.type === "symmetricKey") return declared;
+  return { type: "symmetricKey" };
+}
+
+/** DPS's record as settings in input shape. */
+export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecord, declared: EnrollmentSettings | undefined): EnrollmentSettings {
+  const hubs = record.iotHubs && record.iotHubs.length > 0 ? record.iotHubs : record.iotHubHostName ? [record.iotHubHostName] : undefined;
+  const settings: EnrollmentSettings = { attestation: attestationFromDps(record.attestation, declared?.attestation) };
+  if (kind === "individual" && record.deviceId) settings.deviceId = record.deviceId;
+  if (hubs) settings.iotHubs = hubs;
+  if (record.allocationPolicy) settings.allocationPolicy = record.allocationPolicy as EnrollmentSettings["allocationPolicy"];
+  if (record.customAllocationDefinition?.webhookUrl) {
+    settings.customAllocationDefinition = { webhookUrl: record.customAllocationDefinition.webhookUrl, apiVersion: record.customAllocationDefinition.apiVersion ?? "" };
+  }
+  if (record.reprovisionPolicy) {
+    settings.reprovisionPolicy = {
+      updateHubAssignment: record.reprovisionPolicy.updateHubAssignment ?? true,
+      migrateDeviceData: record.reprovisionPolicy.migrateDeviceData ?? true,
+    };
+  }
+  if (record.initialTwin) settings.initialTwin = record.initialTwin;
+  if (record.capabilities) settings.capabilities = { iotEdge: record.capabilities.iotEdge ?? false };
+  if (record.provisioningStatus) settings.provisioningStatus = record.provisioningStatus as EnrollmentSettings["provisioningStatus"];
+  if (kind === "individual" && record.optionalDeviceInformation) settings.optionalDeviceInformation = record.optionalDeviceInformation;
+  return settings;
+}
+
+const SETTING_INPUTS = [
+  "deviceId",
+  "attestation",
+  "iotHubs",
+  "allocationPolicy",
+  "customAllocationDefinition",
+  "reprovisionPolicy",
+  "initialTwin",
+  "capabilities",
+  "provisioningStatus",
+  "optionalDeviceInformation",
+] as const satisfies readonly (keyof CanonicalSettings & keyof EnrollmentSettings)[];
+
+/**
+ * Declared inputs with each DPS setting replaced by DPS's value where the two mean different
+ * things. Provider controls (dps, linkedHubs, ...) are kept as declared.
+ */
+export function mergeDpsIntoInputs(kind: EnrollmentKind, declared: EnrollmentInputs, fromDps: EnrollmentSettings): EnrollmentInputs {
+  const before = canonicalSettings(kind, declared);
+  const after = canonicalSettings(kind, fromDps);
+  const merged: EnrollmentInputs = { ...declared };
+  for (const field of SETTING_INPUTS) {
+    if (stableStringify(before[field]) === stableStringify(after[field])) continue;
+    const value = fromDps[field];
+    if (value === undefined) delete (merged as Partial<EnrollmentInputs>)[field];
+    else (merged as unknown as Record<string, unknown>)[field] = value;
+  }
+  return merged;
+}

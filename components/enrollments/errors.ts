@@ -1,0 +1,112 @@
+/**
+ * Turning what the Node SDK throws into errors a user can act on: which enrollment, which
+ * operation, the HTTP status, DPS's error code and message, and what to do. Secrets never reach
+ * the text: every message passes through `redact` with the secrets of the call.
+ *
+ * The SDK (azure-iot-http-base RestApiClient) throws one class per status (ArgumentError,
+ * InvalidEtagError, ThrottlingError, ...) and attaches `response` (the IncomingMessage) and
+ * `responseBody` (raw text); its `message` is "Error: " + the raw DPS body, so we parse the body
+ * ourselves. Network failures carry a Node `code` (ECONNRESET, ETIMEDOUT, ...) and no response.
+ */
+
+export type DpsOperation =
+  | "get"
+  | "create"
+  | "update"
+  | "delete"
+  | "get attestation mechanism"
+  | "delete registration state"
+  | "query registration states";
+
+/** What we could learn about one failed call. */
+export interface CallFailure {
+  status?: number;
+  /** DPS's numeric error code, e.g. 412001. */
+  errorCode?: number | string;
+  /** DPS's message, redacted. */
+  serviceMessage?: string;
+  trackingId?: string;
+  /** Retry-After in milliseconds, when the service sent one. */
+  retryAfterMs?: number;
+  /** Node network error code, e.g. ECONNRESET. */
+  networkCode?: string;
+  /** Short description used when nothing else is known. */
+  description: string;
+}
+
+export class DpsCallError extends Error {
+  readonly failure: CallFailure;
+  readonly operation: DpsOperation;
+  constructor(message: string, operation: DpsOperation, failure: CallFailure) {
+    super(message);
+    this.name = "DpsCallError";
+    this.operation = operation;
+    this.failure = failure;
+  }
+}
+
+/** Replaces every secret (and its URL-encoded form) in `text` with `[secret]`. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) result = result.split(form).join("[secret]");
+  }
+  return result;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: unknown, now: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== "string" || text.trim() === "") return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Reads status, DPS error body, Retry-After and network code from whatever the SDK threw. */
+export function describeCallFailure(error: unknown, secrets: readonly (string | undefined)[], now: number): CallFailure {
+  const err = (error ?? {}) as {
+    response?: { statusCode?: number; headers?: Record<string, unknown> };
+    responseBody?: unknown;
+    code?: unknown;
+    message?: unknown;
+    name?: unknown;
+  };
+  const status = typeof err.response?.statusCode === "number" ? err.response.statusCode : undefined;
+  const failure: CallFailure = { description: "" };
+  if (status !== undefined) failure.status = status;
+  if (typeof err.code === "string") failure.networkCode = err.code;
+  const retryAfter = parseRetryAfter(err.response?.headers?.["retry-after"], now);
+  if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
+  const body = typeof err.responseBody === "string" ? err.responseBody : Buffer.isBuffer(err.responseBody) ? err.responseBody.toString("utf8") : "";
+  if (body) {
+    try {
+      const parsed = JSON.parse(body) as { errorCode?: number | string; message?: string; Message?: string; trackingId?: string };
+      if (parsed.errorCode !== undefined) failure.errorCode = parsed.errorCode;
+      const message = parsed.message ?? parsed.Message;
+      if (typeof message === "string") failure.serviceMessage = redact(message, secrets);
+      if (typeof parsed.trackingId === "string") failure.trackingId = parsed.trackingId;
+    } catch {
+      failure.serviceMessage = redact(body.slice(0, 300), secrets);
+    }
+  }
+  const headerCode = err.response?.headers?.["x-ms-error-code"];
+  if (failure.errorCode === undefined && typeof headerCode === "string") failure.errorCode = headerCode;
+  const base = status !== undefined ? `HTTP ${status}` : failure.networkCode ?? (typeof err.name === "string" ? err.name : "error");
+  const details = [
+    failure.errorCode !== undefined ? `errorCode ${failure.errorCode}` : undefined,
+    failure.serviceMessage ?? (status === undefined && typeof err.message === "string" ? redact(err.message, secrets) : undefined),
+    failure.trackingId ? `trackingId ${failure.trackingId}` : undefined,
+  ].filter(Boolean);
+  failure.description = details.length ? `${base} (${details.join("; ")})` : base;
+  return failure;
+}
+
+/** Statuses and network codes worth retrying: throttling and transient faults. */
+export function isTransient(failure: CallFailure): boolean {
+  if (failure.status !== undefined) return failure.status === 408 || failure.status === 429 || failure.status >= 500;
+  const transientCodes = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "ERR_SOCKET_CLOSED", "DPS_REQUEST_TIMEOUT"];
+  return failure.networkCode !== undefined && transientCodes.includes(failure.networkCode);
+}

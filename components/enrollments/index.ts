@@ -1,0 +1,23 @@
+/**
+ * Enrollments as code: DPS individual enrollments and enrollment groups as Pulumi dynamic
+ * resources, plus derived device keys. See README.md.
+ */
+export { IndividualEnrollment } from "./individual-enrollment";
+export { EnrollmentGroup } from "./enrollment-group";
+export type { DpsConnectionArgs, EnrollmentCommonArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "./resource-args";
+export type {
+  AllocationPolicy,
+  Attestation,
+  CustomAllocationDefinition,
+  DpsConnection,
+  InitialTwin,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+  SymmetricKeyAttestation,
+  TpmAttestation,
+  X509Attestation,
+} from "./types";
+export { deriveDeviceKey, deriveDeviceKeyOutput } from "./derived-keys";
+export { createEnrollmentProvider, type EnrollmentProviderOptions } from "./provider";
+export { validateEnrollmentInputs, type CheckFailure } from "./validation";
+export { MAX_SYMMETRIC_KEY_GROUPS } from "./resource-props";

@@ -1,0 +1,215 @@
+/**
+ * The dynamic provider shared by IndividualEnrollment and EnrollmentGroup: one implementation, a
+ * `kind` to pick DPS's collection and id field.
+ *
+ * check/diff are pure (a no-op preview makes no DPS call); create/read/update/delete call DPS
+ * through dps-client.ts. Pulumi serialises the object returned by `createEnrollmentProvider` with
+ * everything it reaches in local modules, by value; so those modules hold only functions and plain
+ * data, require() SDKs inside functions, and capture no credentials (they come from the
+ * resource's inputs, which the engine keeps secret).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
+import { createDpsClient, type DpsClient, type DpsClientOptions, type DpsEnrollmentRecord } from "./dps-client";
+import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, mergeDpsIntoInputs, settingsFromDps, toDpsRecord, type SymmetricKeys } from "./dps-mapping";
+import { describeEnrollment, enrollmentId } from "./kinds";
+import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
+import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentOutputs } from "./types";
+import { validateEnrollmentInputs } from "./validation";
+
+/** Options that tests and benchmarks may set; plain data, so they serialise with the provider. */
+export type EnrollmentProviderOptions = Pick<DpsClientOptions, "retryPolicy" | "requestTimeoutMs">;
+
+/** Output-only properties: everything else in the outputs is an input. */
+const OUTPUT_ONLY = ["serviceEndpoint", "etag", "createdDateTimeUtc", "lastUpdatedDateTimeUtc", "primaryKey", "secondaryKey", "adopted", "__provider"];
+
+/** Secrets of one resource, so no error text can carry them. */
+export function secretsOf(inputs: Partial<EnrollmentOutputs>): string[] {
+  const attestation = inputs.attestation;
+  const declared = attestation?.type === "symmetricKey" ? attestation.symmetricKey : undefined;
+  return [declared?.primaryKey, declared?.secondaryKey, inputs.primaryKey, inputs.secondaryKey, inputs.customAllocationDefinition?.webhookUrl].filter(
+    (s): s is string => typeof s === "string" && s.length > 0,
+  );
+}
+
+export function declaredKeys(inputs: EnrollmentInputs): SymmetricKeys | undefined {
+  const sk = inputs.attestation?.type === "symmetricKey" ? inputs.attestation.symmetricKey : undefined;
+  return sk?.primaryKey && sk.secondaryKey ? { primaryKey: sk.primaryKey, secondaryKey: sk.secondaryKey } : undefined;
+}
+
+/** The inputs recorded in a set of outputs (outputs keep the inputs, see buildOutputs). */
+export function inputsFromOutputs(outputs: Record<string, unknown>): EnrollmentInputs {
+  const inputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outputs)) if (!OUTPUT_ONLY.includes(key)) inputs[key] = value;
+  return inputs as unknown as EnrollmentInputs;
+}
+
+function withoutKeys(attestation: Attestation): Attestation {
+  return attestation.type === "symmetricKey" ? { type: "symmetricKey" } : attestation;
+}
+
+/** Plain JSON (no undefined, no prototypes): what Struct.fromJavaScript accepts. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * Outputs = the inputs (so the engine and `preview --json` show old -> new) + what DPS says. Keys
+ * live only in `primaryKey` / `secondaryKey`, which the resource marks as additional secret outputs.
+ */
+export function buildOutputs(
+  inputs: EnrollmentInputs,
+  meta: { etag?: string | undefined; createdDateTimeUtc?: string | undefined; lastUpdatedDateTimeUtc?: string | undefined },
+  keys: SymmetricKeys | undefined,
+  adopted: boolean,
+): EnrollmentOutputs {
+  const declared = inputsFromOutputs(inputs as unknown as Record<string, unknown>);
+  const outputs: EnrollmentOutputs = {
+    ...declared,
+    attestation: withoutKeys(declared.attestation),
+    serviceEndpoint: declared.dps.serviceEndpoint,
+    etag: meta.etag ?? "",
+    adopted,
+  };
+  if (meta.createdDateTimeUtc) outputs.createdDateTimeUtc = meta.createdDateTimeUtc;
+  if (meta.lastUpdatedDateTimeUtc) outputs.lastUpdatedDateTimeUtc = meta.lastUpdatedDateTimeUtc;
+  if (keys) {
+    outputs.primaryKey = keys.primaryKey;
+    outputs.secondaryKey = keys.secondaryKey;
+  }
+  return plain(outputs);
+}
+
+/** An error that still records a created enrollment in state (the engine's ErrorResourceInitFailed). */
+function initFailure(message: string, id: string, outputs: EnrollmentOutputs): Error {
+  return Object.assign(new Error(message), { id, properties: outputs, reasons: [message] });
+}
+
+async function currentKeys(client: DpsClient, kind: EnrollmentKind, id: string): Promise<SymmetricKeys | undefined> {
+  return keysFrom(await client.getAttestationMechanism(kind, id));
+}
+
+async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, options: EnrollmentProviderOptions) {
+  const id = enrollmentId(kind, inputs);
+  const subject = describeEnrollment(kind, id);
+  const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
+  const existing = await client.get(kind, id);
+  if (existing) {
+    if (inputs.adoptExisting !== true) {
+      throw new Error(
+        `${subject} already exists on DPS ${inputs.dps.serviceEndpoint} (created ${existing.createdDateTimeUtc ?? "at an unknown time"}). ` +
+          "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it as it is (keys and devices untouched), or choose another id.",
+      );
+    }
+    return adoptEnrollment(kind, id, inputs, existing, client);
+  }
+  const keys = declaredKeys(inputs);
+  const record = await client.put(kind, id, toDpsRecord(kind, id, inputs, keys), undefined);
+  let held = keys;
+  if (inputs.attestation.type === "symmetricKey" && !held) {
+    held = keysFrom(record.attestation);
+    if (!held) {
+      try {
+        held = await currentKeys(client, kind, id);
+      } catch (error) {
+        const outs = buildOutputs(inputs, record, undefined, false);
+        throw initFailure(`${subject} was created, but reading its generated keys failed: ${(error as Error).message}. Run \`pulumi refresh\`.`, id, outs);
+      }
+    }
+  }
+  return { id, outs: buildOutputs(inputs, record, held, false) };
+}
+
+/** Takes over an existing enrollment without changing its keys or certificates. */
+async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, existing: DpsEnrollmentRecord, client: DpsClient) {
+  const subject = describeEnrollment(kind, id);
+  const existingType = existing.attestation?.type ?? "unknown";
+  if (existingType.toLowerCase() !== inputs.attestation.type.toLowerCase()) {
+    throw new Error(
+      `cannot adopt ${subject}: it uses ${existingType} attestation on DPS, the program declares ${inputs.attestation.type}. ` +
+        "Declare the same attestation type to adopt it (changing the type would disconnect its devices).",
+    );
+  }
+  let keys: SymmetricKeys | undefined;
+  if (inputs.attestation.type === "symmetricKey") {
+    keys = await currentKeys(client, kind, id);
+    const declared = declaredKeys(inputs);
+    if (declared && keys && (declared.primaryKey !== keys.primaryKey || declared.secondaryKey !== keys.secondaryKey)) {
+      throw new Error(
+        `cannot adopt ${subject}: the declared symmetric keys differ from the keys DPS holds, and adopting must not change keys. ` +
+          "Remove attestation.symmetricKey to keep the existing keys (they appear as the primaryKey/secondaryKey outputs), then rotate with a later update.",
+      );
+    }
+  }
+  const held = attestationFromDps(existing.attestation, inputs.attestation);
+  if (stableStringify(held).includes(FOREIGN_CERTIFICATE_PREFIX)) {
+    throw new Error(`cannot adopt ${subject}: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.`);
+  }
+  const unchanged = changedSettings(canonicalSettings(kind, settingsFromDps(kind, existing, inputs)), canonicalSettings(kind, inputs)).length === 0;
+  const record = unchanged ? existing : await client.put(kind, id, toDpsRecord(kind, id, inputs, keys), existing.etag);
+  return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, true) };
+}
+
+async function updateEnrollment(kind: EnrollmentKind, id: string, olds: EnrollmentOutputs, news: EnrollmentInputs, options: EnrollmentProviderOptions) {
+  const dpsChanged = changedSettings(canonicalSettings(kind, olds), canonicalSettings(kind, news)).length > 0 || symmetricKeysChanged(olds, news);
+  const oldKeys = olds.primaryKey && olds.secondaryKey ? { primaryKey: olds.primaryKey, secondaryKey: olds.secondaryKey } : undefined;
+  if (!dpsChanged) {
+    // Only provider-side inputs changed (credentials, delete options, labels): nothing to send.
+    return { outs: buildOutputs(news, olds, oldKeys, olds.adopted === true) };
+  }
+  const enrollment = enrollmentId(kind, news) || id;
+  const client = createDpsClient(news.dps, options, [...secretsOf(news), ...secretsOf(olds)]);
+  let keys: SymmetricKeys | undefined;
+  if (news.attestation.type === "symmetricKey") {
+    // DPS's PUT replaces the record: send the keys it holds unless new ones are declared, or it would generate new ones.
+    keys = declaredKeys(news) ?? oldKeys ?? (await currentKeys(client, kind, enrollment));
+  }
+  const record = await client.put(kind, enrollment, toDpsRecord(kind, enrollment, news, keys), olds.etag || undefined);
+  return { outs: buildOutputs(news, record, keysFrom(record.attestation) ?? keys, olds.adopted === true) };
+}
+
+async function readEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
+  const client = createDpsClient(props.dps, options, secretsOf(props));
+  const record = await client.get(kind, id);
+  if (!record) return { id: "", props: {} };
+  const declared = inputsFromOutputs(props as unknown as Record<string, unknown>);
+  const fromDps = settingsFromDps(kind, record, declared);
+  const keys = fromDps.attestation.type === "symmetricKey" ? await currentKeys(client, kind, id) : undefined;
+  const inputs = plain(mergeDpsIntoInputs(kind, declared, fromDps));
+  return { id, props: buildOutputs(inputs, record, keys, props.adopted === true), inputs };
+}
+
+async function deleteEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
+  const client = createDpsClient(props.dps, options, secretsOf(props));
+  const alsoStates = props.deleteRegistrationStateOnDelete === true;
+  // List a group's registrations before the group goes, while DPS still resolves them by group.
+  const registrations = alsoStates ? (kind === "individual" ? [id] : await client.listGroupRegistrationIds(id)) : [];
+  await client.delete(kind, id);
+  for (const registrationId of registrations) await client.deleteRegistrationState(registrationId);
+}
+
+/** The provider object handed to `pulumi.dynamic.Resource`. */
+export function createEnrollmentProvider(kind: EnrollmentKind, options: EnrollmentProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+      return { inputs: news, failures: validateEnrollmentInputs(kind, news, new Date()) };
+    },
+    async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs) {
+      const result = diffEnrollment(kind, olds, news);
+      return { changes: result.changes, replaces: result.replaces, deleteBeforeReplace: result.deleteBeforeReplace };
+    },
+    async create(inputs: EnrollmentInputs) {
+      return createEnrollment(kind, inputs, options);
+    },
+    async update(id: string, olds: EnrollmentOutputs, news: EnrollmentInputs) {
+      if (containsUnknown(news)) throw new Error(`${describeEnrollment(kind, id)}: update called with values still unknown`);
+      return updateEnrollment(kind, id, olds, news, options);
+    },
+    async read(id: string, props: EnrollmentOutputs) {
+      return readEnrollment(kind, id, props, options);
+    },
+    async delete(id: string, props: EnrollmentOutputs) {
+      await deleteEnrollment(kind, id, props, options);
+    },
+  };
+}
