@@ -1,0 +1,175 @@
+// From preview steps to enrollment changes a reviewer can read: what happens to which
+// enrollment, and which fields change from what to what (secrets masked).
+import type { PreviewDigest, PreviewStep, ResourceState } from "./preview";
+import { urnName, urnType } from "./preview";
+import { MASK, maskSecrets } from "./values";
+
+export const ENROLLMENT_TYPES = {
+  "pulumi-nodejs:dynamic/dps:IndividualEnrollment": "individualEnrollment",
+  "pulumi-nodejs:dynamic/dps:EnrollmentGroup": "enrollmentGroup",
+} as const;
+
+export type EnrollmentKind = (typeof ENROLLMENT_TYPES)[keyof typeof ENROLLMENT_TYPES];
+export type ChangeKind = "replace" | "delete" | "update" | "create" | "adopt";
+/** Reviewers read the risky changes first. */
+export const CHANGE_ORDER: readonly ChangeKind[] = ["replace", "delete", "update", "create", "adopt"];
+
+export interface FieldChange {
+  readonly path: string;
+  readonly old?: unknown;
+  readonly new?: unknown;
+  /** Set instead of old/new when many fields under `path` changed (large twins). */
+  readonly summary?: string;
+}
+
+export interface EnrollmentChange {
+  readonly change: ChangeKind;
+  readonly kind: EnrollmentKind;
+  readonly id: string;
+  readonly urn: string;
+  readonly fields: FieldChange[];
+  readonly replaceReasons: string[];
+}
+
+export interface EnrollmentState {
+  readonly kind: EnrollmentKind;
+  readonly id: string;
+  /** Hub host names, or "all" when the enrollment may use every linked hub. */
+  readonly hubs: readonly string[] | "all";
+}
+
+export interface StackChanges {
+  readonly changes: EnrollmentChange[];
+  readonly before: EnrollmentState[];
+  readonly after: EnrollmentState[];
+  /** Steps left out of the preview (it ran without --show-sames), so the chart misses them. */
+  readonly unchangedOmitted: number;
+  /** Other resources the preview would change, by operation. */
+  readonly otherChanges: Record<string, number>;
+}
+
+/** Inputs that are plumbing, not enrollment content. */
+const NOT_ENROLLMENT_FIELDS = new Set(["__provider", "dps", "linkedHubs"]);
+/** Beyond this many changed fields under initialTwin, show a count instead of each field. */
+const MAX_TWIN_FIELDS = 8;
+
+export function enrollmentChanges(preview: PreviewDigest): StackChanges {
+  const byUrn = new Map<string, { steps: PreviewStep[]; kind: EnrollmentKind }>();
+  const otherChanges: Record<string, number> = {};
+  let sameSteps = 0;
+  for (const step of preview.steps) {
+    if (step.op === "same") sameSteps++;
+    const kind = kindOf(step);
+    if (!kind) {
+      if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") otherChanges[step.op] = (otherChanges[step.op] ?? 0) + 1;
+      continue;
+    }
+    const entry = byUrn.get(step.urn) ?? { steps: [], kind };
+    entry.steps.push(step);
+    byUrn.set(step.urn, entry);
+  }
+
+  const changes: EnrollmentChange[] = [];
+  const before: EnrollmentState[] = [];
+  const after: EnrollmentState[] = [];
+  for (const [urn, { steps, kind }] of byUrn) {
+    const ops = new Set(steps.map((s) => s.op));
+    const oldState = steps.map((s) => s.oldState).find(Boolean) ?? undefined;
+    const newState = steps.map((s) => s.newState).find(Boolean) ?? undefined;
+    const oldInputs = inputsOf(oldState);
+    const newInputs = inputsOf(newState);
+    const id = idOf(kind, newInputs ?? oldInputs, urn);
+    const change = classify(ops, newInputs);
+    if (oldInputs) before.push({ kind, id, hubs: hubsOf(oldInputs) });
+    else if (change === "adopt" && newInputs) before.push({ kind, id, hubs: hubsOf(newInputs) }); // it already exists in DPS
+    if (newInputs && change !== "delete") after.push({ kind, id, hubs: hubsOf(newInputs) });
+    if (!change) continue;
+    changes.push({
+      change,
+      kind,
+      id,
+      urn,
+      fields: fieldChanges(change === "create" || change === "adopt" ? undefined : oldInputs, change === "delete" ? undefined : newInputs),
+      replaceReasons: [...new Set(steps.flatMap((s) => s.replaceReasons ?? []))].sort(),
+    });
+  }
+  changes.sort(
+    (a, b) => CHANGE_ORDER.indexOf(a.change) - CHANGE_ORDER.indexOf(b.change) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id),
+  );
+  const summarySame = preview.changeSummary?.["same"];
+  return {
+    changes,
+    before,
+    after,
+    unchangedOmitted: summarySame !== undefined ? Math.max(0, summarySame - sameSteps) : 0,
+    otherChanges,
+  };
+}
+
+function kindOf(step: PreviewStep): EnrollmentKind | undefined {
+  const type = step.newState?.type ?? step.oldState?.type ?? urnType(step.urn);
+  return (ENROLLMENT_TYPES as Record<string, EnrollmentKind>)[type];
+}
+
+function classify(ops: Set<string>, newInputs: Record<string, unknown> | undefined): ChangeKind | undefined {
+  if (ops.has("replace") || ops.has("create-replacement") || ops.has("delete-replaced")) return "replace";
+  if (ops.has("create") || ops.has("import")) return newInputs?.["adoptExisting"] === true || ops.has("import") ? "adopt" : "create";
+  if (ops.has("update")) return "update";
+  if (ops.has("delete")) return "delete";
+  return undefined; // same, read, refresh
+}
+
+function inputsOf(state: ResourceState | null | undefined): Record<string, unknown> | undefined {
+  if (!state) return undefined;
+  const raw = state.inputs ?? state.outputs;
+  return raw ? (maskSecrets(raw) as Record<string, unknown>) : undefined;
+}
+
+function idOf(kind: EnrollmentKind, inputs: Record<string, unknown> | undefined, urn: string): string {
+  const id = inputs?.[kind === "individualEnrollment" ? "registrationId" : "enrollmentGroupId"];
+  return typeof id === "string" && id !== MASK ? id : urnName(urn);
+}
+
+function hubsOf(inputs: Record<string, unknown>): readonly string[] | "all" {
+  const hubs = inputs["iotHubs"];
+  return Array.isArray(hubs) && hubs.length > 0 ? hubs.map(String) : "all";
+}
+
+function fieldChanges(oldInputs: Record<string, unknown> | undefined, newInputs: Record<string, unknown> | undefined): FieldChange[] {
+  const olds = flatten(oldInputs ?? {});
+  const news = flatten(newInputs ?? {});
+  const paths = [...new Set([...olds.keys(), ...news.keys()])].sort();
+  const changed: FieldChange[] = [];
+  for (const path of paths) {
+    const o = olds.get(path);
+    const n = news.get(path);
+    if (JSON.stringify(o) === JSON.stringify(n)) continue;
+    changed.push({ path, ...(o !== undefined ? { old: o } : {}), ...(n !== undefined ? { new: n } : {}) });
+  }
+  return collapseTwin(changed);
+}
+
+/** Leaves of the inputs by dotted path; lists stay whole (a hub list reads best as a list). */
+function flatten(value: Record<string, unknown>, prefix = "", out = new Map<string, unknown>()): Map<string, unknown> {
+  for (const [key, v] of Object.entries(value)) {
+    if (prefix === "" && NOT_ENROLLMENT_FIELDS.has(key)) continue;
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length > 0) flatten(v as Record<string, unknown>, path, out);
+    else out.set(path, v);
+  }
+  return out;
+}
+
+function collapseTwin(fields: FieldChange[]): FieldChange[] {
+  const twin = fields.filter((f) => f.path.startsWith("initialTwin."));
+  if (twin.length <= MAX_TWIN_FIELDS) return fields;
+  const bySection = new Map<string, number>();
+  for (const f of twin) {
+    const section = f.path.startsWith("initialTwin.properties.desired.") ? "properties.desired" : f.path.split(".")[1]!;
+    bySection.set(section, (bySection.get(section) ?? 0) + 1);
+  }
+  const detail = [...bySection].map(([s, n]) => `${s}: ${n}`).join(", ");
+  const summary: FieldChange = { path: "initialTwin", summary: `${twin.length} fields changed (${detail})` };
+  const rest = fields.filter((f) => !f.path.startsWith("initialTwin."));
+  return [...rest, summary].sort((a, b) => a.path.localeCompare(b.path));
+}

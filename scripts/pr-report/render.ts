@@ -1,0 +1,119 @@
+// Markdown for one PR comment. Everything is sorted, so the same previews give the same text
+// and the pipeline can update its comment in place without noise.
+import type { ChangeKind, EnrollmentChange, EnrollmentKind, EnrollmentState, StackChanges } from "./changes";
+import { CHANGE_ORDER } from "./changes";
+import type { PolicyViolation } from "./policy";
+import { renderValue } from "./values";
+
+/** The pipeline finds its earlier comment by this marker and edits it. */
+export const REPORT_MARKER = "<!-- dps-as-code:pr-report -->";
+
+export interface StackReport {
+  readonly stack: string;
+  readonly changes: StackChanges;
+  /** undefined: policy events were not collected for this stack. */
+  readonly violations?: readonly PolicyViolation[];
+}
+
+const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", update: "update", create: "create", adopt: "adopt" };
+const ICON: Record<ChangeKind, string> = { replace: "🔁", delete: "❌", update: "✏️", create: "➕", adopt: "📥" };
+const ALL_HUBS = "(all linked hubs)";
+
+export function renderReport(stacks: readonly StackReport[]): string {
+  const lines = [REPORT_MARKER, "## DPS enrollment changes", ""];
+  for (const stack of [...stacks].sort((a, b) => a.stack.localeCompare(b.stack))) lines.push(...renderStack(stack), "");
+  return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+}
+
+function renderStack({ stack, changes, violations }: StackReport): string[] {
+  const lines = [`### Stack \`${stack}\``, "", summaryLine(changes)];
+  const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
+  if (other.length > 0) lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);
+  lines.push("", ...renderViolations(violations));
+  if (changes.changes.length === 0) return lines;
+  lines.push("", "| | Change | Kind | Id | Fields |", "|---|---|---|---|---|");
+  for (const c of changes.changes) {
+    lines.push(`| ${ICON[c.change]} | ${VERB[c.change]} | ${kindName(c.kind)} | \`${c.id}\` | ${c.fields.length} |`);
+  }
+  for (const c of changes.changes) lines.push("", ...renderChange(c));
+  lines.push("", ...renderHubs(changes.before, changes.after, stack));
+  if (changes.unchangedOmitted > 0) {
+    lines.push("", `_${changes.unchangedOmitted} unchanged resources were left out of the preview (run it with \`--show-sames\`), so the hub counts miss them._`);
+  }
+  return lines;
+}
+
+function summaryLine(changes: StackChanges): string {
+  if (changes.changes.length === 0) return "**No enrollment changes.**";
+  const counts = CHANGE_ORDER.map((k) => [k, changes.changes.filter((c) => c.change === k).length] as const).filter(([, n]) => n > 0);
+  const unchanged = changes.after.length - changes.changes.filter((c) => c.change !== "delete").length;
+  const parts = counts.map(([k, n]) => `${n} to ${VERB[k]}`);
+  if (unchanged > 0) parts.push(`${unchanged} unchanged`);
+  return `**${parts.join(", ")}.**`;
+}
+
+function renderViolations(violations: readonly PolicyViolation[] | undefined): string[] {
+  if (violations === undefined) return ["_Policy violations were not collected for this stack._"];
+  if (violations.length === 0) return ["No policy violations."];
+  const sorted = [...violations].sort(
+    (a, b) => a.enforcementLevel.localeCompare(b.enforcementLevel) || a.policyName.localeCompare(b.policyName) || a.urn.localeCompare(b.urn),
+  );
+  return [
+    `**Policy violations (${violations.length}):**`,
+    "",
+    ...sorted.map((v) => `- **${v.enforcementLevel}** \`${v.policyName}\` on \`${v.urn.split("::").pop()}\`: ${v.message.replace(/\s*\n\s*/g, " ")}`),
+  ];
+}
+
+function renderChange(c: EnrollmentChange): string[] {
+  const lines = [`#### ${ICON[c.change]} ${VERB[c.change]} ${kindName(c.kind)} \`${c.id}\``];
+  if (c.change === "replace" && c.replaceReasons.length > 0) {
+    lines.push("", `Replaced because ${c.replaceReasons.map((r) => `\`${r}\``).join(", ")} cannot change in place: the enrollment is deleted and created again.`);
+  }
+  if (c.change === "adopt") lines.push("", "Already in DPS: taken under management as it is, no keys change.");
+  if (c.change === "delete") lines.push("", "Devices already registered keep their hub identity; new registrations through this enrollment are refused.");
+  if (c.fields.length === 0) return lines;
+  const oneSided = c.change === "create" || c.change === "adopt" || c.change === "delete";
+  lines.push("", oneSided ? "| Field | Value |" : "| Field | Old | New |", oneSided ? "|---|---|" : "|---|---|---|");
+  for (const f of c.fields) {
+    if (f.summary !== undefined) lines.push(oneSided ? `| \`${f.path}\` | ${f.summary} |` : `| \`${f.path}\` | ${f.summary} | |`);
+    else if (oneSided) lines.push(`| \`${f.path}\` | ${renderValue(c.change === "delete" ? f.old : f.new)} |`);
+    else lines.push(`| \`${f.path}\` | ${renderValue(f.old)} | ${renderValue(f.new)} |`);
+  }
+  return lines;
+}
+
+function renderHubs(before: readonly EnrollmentState[], after: readonly EnrollmentState[], stack: string): string[] {
+  const count = (states: readonly EnrollmentState[]) => {
+    const m = new Map<string, number>();
+    for (const s of states) for (const hub of s.hubs === "all" ? [ALL_HUBS] : s.hubs) m.set(hub, (m.get(hub) ?? 0) + 1);
+    return m;
+  };
+  const b = count(before);
+  const a = count(after);
+  const hubs = [...new Set([...b.keys(), ...a.keys()])].sort((x, y) => (x === ALL_HUBS ? 1 : y === ALL_HUBS ? -1 : x.localeCompare(y)));
+  if (hubs.length === 0) return [];
+  const label = (h: string) => (h === ALL_HUBS ? "all linked" : h.split(".")[0]!);
+  return [
+    "<details><summary>Enrollments per hub, before and after</summary>",
+    "",
+    "| Hub | Before | After |",
+    "|---|---|---|",
+    ...hubs.map((h) => `| ${h === ALL_HUBS ? "_" + h + "_" : `\`${h}\``} | ${b.get(h) ?? 0} | ${a.get(h) ?? 0} |`),
+    "",
+    "```mermaid",
+    "xychart-beta",
+    `    title "Enrollments per hub in ${stack}: before (first bar), after (second bar)"`,
+    `    x-axis [${hubs.map((h) => `"${label(h)}"`).join(", ")}]`,
+    '    y-axis "enrollments and groups"',
+    `    bar [${hubs.map((h) => b.get(h) ?? 0).join(", ")}]`,
+    `    bar [${hubs.map((h) => a.get(h) ?? 0).join(", ")}]`,
+    "```",
+    "",
+    "</details>",
+  ];
+}
+
+function kindName(kind: EnrollmentKind): string {
+  return kind === "enrollmentGroup" ? "enrollment group" : "enrollment";
+}

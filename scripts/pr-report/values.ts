@@ -1,0 +1,62 @@
+// Rendering input values for reviewers: secrets masked, unknowns named, long values summarised.
+import { X509Certificate, createHash } from "node:crypto";
+
+/** Pulumi's marker for a secret value in serialized state. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** Pulumi's placeholder for a value computed during the update. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Field names whose values are secret whatever the state says. */
+const SECRET_FIELD = /^(primaryKey|secondaryKey|webhookUrl|connectionString|sharedAccessKey)$/i;
+const MAX_INLINE = 80;
+
+export const MASK = "[secret]";
+
+export function isSecretValue(value: unknown): boolean {
+  return value === MASK || (typeof value === "object" && value !== null && SECRET_SIG_KEY in value);
+}
+
+export function isSecretField(path: string): boolean {
+  const last = path.split(".").pop() ?? path;
+  return SECRET_FIELD.test(last.replace(/\[\d+\]$/, ""));
+}
+
+/** Replaces secret values (by marker or by field name) with the mask, recursively. */
+export function maskSecrets(value: unknown, path = ""): unknown {
+  if (isSecretValue(value) || (path !== "" && isSecretField(path) && value !== undefined && value !== null)) return MASK;
+  if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, `${path}[${i}]`));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+/** One value as inline markdown code, short enough for a table or a bullet. */
+export function renderValue(value: unknown): string {
+  if (value === undefined) return "_(none)_";
+  if (value === MASK) return "`[secret]`";
+  if (value === UNKNOWN) return "_(known after apply)_";
+  if (typeof value === "string" && value.includes("-----BEGIN CERTIFICATE-----")) return describeCertificate(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (text.length <= MAX_INLINE) return code(text);
+  if (typeof value === "object" && value !== null) {
+    const keys = Array.isArray(value) ? `${value.length} items` : `${Object.keys(value).length} keys`;
+    return `${code(`${text.slice(0, 40)}…`)} _(${keys}, ${text.length} characters)_`;
+  }
+  return `${code(`${text.slice(0, MAX_INLINE - 1)}…`)} _(${text.length} characters)_`;
+}
+
+function describeCertificate(pem: string): string {
+  try {
+    const cert = new X509Certificate(pem);
+    const cn = /CN=([^\n]*)/.exec(cert.subject)?.[1] ?? cert.subject;
+    const thumb = createHash("sha256").update(cert.raw).digest("hex").slice(0, 16).toUpperCase();
+    return `certificate ${code(`CN=${cn}`)}, expires ${new Date(cert.validTo).toISOString().slice(0, 10)}, SHA-256 ${code(thumb + "…")}`;
+  } catch {
+    return "_(certificate that could not be parsed)_";
+  }
+}
+
+function code(text: string): string {
+  const clean = text.replace(/\r?\n/g, " ");
+  return clean.includes("`") ? `\`\` ${clean} \`\`` : `\`${clean}\``;
+}
