@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HubConfig, PlatformConfig, EmulatorEndpoint } from "../config";
+import { createAzurePlatform } from "./azure-platform";
+import { LocalProvisioningService } from "./local-provisioning-service";
 
 /**
  * How the enrollment resources reach the DPS. Structurally the `DpsConnectionArgs` of
@@ -46,11 +48,11 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
     super("dps-as-code:platform:IotPlatform", name, {}, opts);
     const { config } = args;
 
-    // The Azure modules are loaded only for the Azure target: a local stack never constructs
-    // an azure-native or random resource (their plugins are not available on our machines).
+    // A local stack never constructs an azure-native or random resource: their provider
+    // plugins are not available on our machines (loading their npm modules is harmless).
     const outputs =
       config.target.kind === "azure"
-        ? (require("./azure-platform") as typeof import("./azure-platform")).createAzurePlatform(name, config, config.target.resourceGroup, this)
+        ? createAzurePlatform(name, config, config.target.resourceGroup, this)
         : createLocalPlatform(name, config, config.target.emulator, this);
 
     this.idScope = outputs.idScope;
@@ -83,7 +85,6 @@ export function localHubHostName(config: Pick<PlatformConfig, "namePrefix" | "en
 }
 
 function createLocalPlatform(name: string, config: PlatformConfig, emulator: EmulatorEndpoint, parent: pulumi.Resource): PlatformOutputs {
-  const { LocalProvisioningService } = require("./local-provisioning-service") as typeof import("./local-provisioning-service");
   const service = new LocalProvisioningService(
     `${name}-dps`,
     {

@@ -1,0 +1,130 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+// How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Whether a mock input value arrived as a secret. */
+export function isSecretInput(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** The value inside a (possibly) secret mock input. */
+export function plain<T = Record<string, unknown>>(value: unknown): T {
+  return (isSecretInput(value) ? (value as { value: unknown }).value : value) as T;
+}
+
+/** Adds fields to a (possibly secret) object; the result is secret when the input was, as the engine does. */
+function extend(value: unknown, extra: Record<string, unknown>): unknown {
+  const merged = { ...plain<object>(value), ...extra };
+  return isSecretInput(value) ? { [SECRET_SIG_KEY]: SECRET_SIG, value: merged } : merged;
+}
+
+/** A resource registration the mocks saw. */
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+/** An invoke the mocks saw. */
+export interface Invocation {
+  readonly token: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+export const SUBSCRIPTION = "/subscriptions/00000000-1111-2222-3333-444444444444";
+export const RANDOM_SUFFIX = "k3x9q2";
+
+/** Reads `Pulumi.<stack>.yaml` into the flat `project:key` → string form `setAllConfig` takes. */
+export function stackConfig(stack: string): Record<string, string> {
+  const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
+/**
+ * Strict mocks: every resource type and invoke the platform may use is modelled on what
+ * Azure returns; anything else throws, so a new, unreviewed resource or invoke fails the test.
+ */
+export function strictMocks(registrations: Registration[], invocations: Invocation[]): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      const inputs = args.inputs as Record<string, unknown>;
+      registrations.push({ type: args.type, name: args.name, inputs });
+      const rg = String(inputs.resourceGroupName ?? "");
+      switch (args.type) {
+        case "dps-as-code:platform:IotPlatform":
+        case "dps-as-code:platform:IotHub":
+        case "dps-as-code:platform:ProvisioningService":
+          return { id: `${args.name}-component`, state: {} };
+        case "random:index/randomString:RandomString":
+          return { id: args.name, state: { ...inputs, result: RANDOM_SUFFIX } };
+        case "azure-native:resources:ResourceGroup":
+          return { id: `${SUBSCRIPTION}/resourceGroups/${rg}`, state: { ...inputs, name: rg } };
+        case "azure-native:iothub:IotHubResource": {
+          const name = String(inputs.resourceName);
+          const properties = extend(inputs.properties, { hostName: `${name}.azure-devices.net` });
+          return {
+            id: `${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Devices/IotHubs/${name}`,
+            state: { ...inputs, name, properties },
+          };
+        }
+        case "azure-native:iothub:IotHubResourceEventHubConsumerGroup":
+          return { id: `${SUBSCRIPTION}/consumerGroups/${String(inputs.name)}`, state: inputs };
+        case "azure-native:deviceprovisioningservices:IotDpsResource": {
+          const name = String(inputs.provisioningServiceName);
+          // The link strings make `properties` a secret input, so the engine returns it secret.
+          const properties = extend(inputs.properties, {
+            idScope: "0ne00ABC123",
+            serviceOperationsHostName: `${name}.azure-devices-provisioning.net`,
+            deviceProvisioningHostName: "global.azure-devices-provisioning.net",
+          });
+          return {
+            id: `${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Devices/provisioningServices/${name}`,
+            state: { ...inputs, name, properties },
+          };
+        }
+        case "azure-native:deviceprovisioningservices:DpsCertificate":
+          return { id: `${SUBSCRIPTION}/certificates/${String(inputs.certificateName)}`, state: inputs };
+        case "azure-native:authorization:RoleAssignment":
+          return { id: `${SUBSCRIPTION}/roleAssignments/${args.name}`, state: inputs };
+        default:
+          throw new Error(`unexpected resource ${args.type} (${args.name})`);
+      }
+    },
+    call(args) {
+      const inputs = args.inputs as Record<string, unknown>;
+      invocations.push({ token: args.token, inputs });
+      switch (args.token) {
+        case "azure-native:iothub:listIotHubResourceKeysForKeyName":
+          return { keyName: inputs.keyName, primaryKey: `hubkey-${String(inputs.resourceName)}`, rights: "RegistryWrite, ServiceConnect" };
+        case "azure-native:deviceprovisioningservices:listIotDpsResourceKeysForKeyName":
+          return { keyName: inputs.keyName, primaryKey: "dpskey-enrollment-writer", rights: "EnrollmentRead, EnrollmentWrite" };
+        default:
+          throw new Error(`unexpected invoke ${args.token}`);
+      }
+    },
+  };
+}
+
+/** Resolves an Output's value (mocks with preview=false resolve everything). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+  return (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Resolves an Output and its secretness together. */
+export async function secretValue<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+  return { value: await valueOf(output), secret: await isSecret(output) };
+}
