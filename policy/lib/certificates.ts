@@ -1,8 +1,8 @@
 import { X509Certificate } from "node:crypto";
 
-// Certificates arrive as PEM (enrollment attestation, DpsCertificate) or as base64 DER (the
-// DpsCertificate ARM field accepts both). Node's own X509Certificate parses either, so the pack
-// needs no extra dependency.
+// Certificates arrive as PEM, as base64 of DER or as base64 of PEM (DPS and the DpsCertificate
+// ARM field accept all three). Node's own X509Certificate parses PEM and DER, so the pack needs
+// no extra dependency.
 
 export interface CertificateValidity {
   readonly subject: string;
@@ -13,7 +13,12 @@ export type ParsedCertificate = { readonly ok: true; readonly value: Certificate
 
 export function parseCertificate(text: string): ParsedCertificate {
   const trimmed = text.trim();
-  const input = trimmed.startsWith("-----BEGIN") ? trimmed : Buffer.from(trimmed.replace(/\s+/g, ""), "base64");
+  let input: string | Buffer = trimmed;
+  if (!trimmed.startsWith("-----BEGIN")) {
+    const decoded = Buffer.from(trimmed.replace(/\s+/g, ""), "base64");
+    const asText = decoded.toString("latin1");
+    input = asText.startsWith("-----BEGIN") ? asText : decoded;
+  }
   try {
     const certificate = new X509Certificate(input);
     return { ok: true, value: { subject: commonNameOf(certificate.subject), notAfter: new Date(certificate.validTo) } };

@@ -6,8 +6,9 @@ import { isUnknown, knownElements, knownPath, knownProperty } from "../lib/known
 import { isAzureDps } from "../lib/resource-types";
 
 // `provisioningserviceowner` holds every right, ServiceConfig included (relink hubs, change
-// allocation, delete certificates). The program only needs EnrollmentRead + EnrollmentWrite,
-// so it uses a dedicated policy with those rights, or Microsoft Entra ID.
+// allocation, delete certificates). The program only needs the enrollment rights (DPS accepts
+// EnrollmentWrite only together with EnrollmentRead, RegistrationStatusRead and
+// RegistrationStatusWrite), so it uses a dedicated policy with those, or Microsoft Entra ID.
 export interface DpsEnrollmentAccessConfig {
   /** DPS policy key names the program must not manage enrollments with. */
   readonly ownerKeyNames: string[];
@@ -18,6 +19,8 @@ export const DPS_ENROLLMENT_ACCESS_DEFAULTS: DpsEnrollmentAccessConfig = {
 };
 
 const NEEDED = ["enrollmentread", "enrollmentwrite"];
+const EXCESSIVE = ["serviceconfig", "deviceconnect"];
+const DEDICATED_RIGHTS = "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite";
 
 export function createDpsEnrollmentAccessNotOwnerPolicy(
   defaults: DpsEnrollmentAccessConfig = DPS_ENROLLMENT_ACCESS_DEFAULTS,
@@ -25,7 +28,7 @@ export function createDpsEnrollmentAccessNotOwnerPolicy(
   return {
     name: "dps-enrollment-access-not-owner",
     description:
-      "Enrollments are managed with a dedicated DPS access policy (EnrollmentRead, EnrollmentWrite, no ServiceConfig) or Entra ID, never the owner policy.",
+      "Enrollments are managed with a dedicated DPS access policy (enrollment rights, no ServiceConfig or DeviceConnect) or Entra ID, never the owner policy.",
     severity: "high",
     configSchema: schemaWithDefaults(defaults, {
       ownerKeyNames: { type: "array", items: { type: "string" }, description: "policy names enrollments must not use" },
@@ -53,7 +56,7 @@ export function createDpsEnrollmentAccessNotOwnerPolicy(
         const { keyName } = connectionStringIdentity(connectionString);
         if (keyName !== undefined && config.ownerKeyNames.some((owner) => owner.toLowerCase() === keyName.toLowerCase())) {
           reportViolation(
-            `${enrollment.label} is managed with DPS access policy "${keyName}", which also holds ServiceConfig; use a dedicated policy with rights "EnrollmentRead, EnrollmentWrite" (or dps.useEntraId).`,
+            `${enrollment.label} is managed with DPS access policy "${keyName}", which also holds ServiceConfig; use a dedicated policy with rights "${DEDICATED_RIGHTS}" (or dps.useEntraId).`,
           );
         }
       },
@@ -71,11 +74,11 @@ export function createDpsEnrollmentAccessNotOwnerPolicy(
             return false;
           }
           const granted = accessRights(rights);
-          return NEEDED.every((right) => granted.has(right)) && !granted.has("serviceconfig");
+          return NEEDED.every((right) => granted.has(right)) && !EXCESSIVE.some((right) => granted.has(right));
         });
         if (!dedicated) {
           reportViolation(
-            `DPS declares no access policy for managing enrollments without ServiceConfig; add an entry to properties.authorizationPolicies with rights "EnrollmentRead, EnrollmentWrite" and manage enrollments with it.`,
+            `DPS declares no access policy for managing enrollments without ServiceConfig or DeviceConnect; add an entry to properties.authorizationPolicies with rights "${DEDICATED_RIGHTS}" and manage enrollments with it.`,
           );
         }
       },

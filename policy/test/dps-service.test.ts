@@ -89,7 +89,7 @@ describe("dps-enrollment-access-not-owner", () => {
     );
     const { violations } = await runResourcePolicy(policy, { type: INDIVIDUAL, props });
     expect(violations).toEqual([
-      'individual enrollment "device-001" is managed with DPS access policy "provisioningserviceowner", which also holds ServiceConfig; use a dedicated policy with rights "EnrollmentRead, EnrollmentWrite" (or dps.useEntraId).',
+      'individual enrollment "device-001" is managed with DPS access policy "provisioningserviceowner", which also holds ServiceConfig; use a dedicated policy with rights "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite" (or dps.useEntraId).',
     ]);
     expect(violations.join()).not.toContain("T1dORVItS0VZ");
   });
@@ -104,12 +104,16 @@ describe("dps-enrollment-access-not-owner", () => {
       "the DPS credentials are unknown during preview; checked on update",
     );
   });
+  it("rejects a DPS whose enrollment policy also grants DeviceConnect", async () => {
+    const props = mutate(azureDps(), "properties.authorizationPolicies.1.rights", "EnrollmentRead, EnrollmentWrite, DeviceConnect");
+    expect((await runResourcePolicy(policy, { type: AZURE_DPS, props })).violations).toHaveLength(1);
+  });
   it("rejects a DPS whose only enrollment-capable policy holds ServiceConfig", async () => {
     const props = mutate(azureDps(), "properties.authorizationPolicies", [
       { keyName: "provisioningserviceowner", rights: "ServiceConfig, EnrollmentRead, EnrollmentWrite" },
     ]);
     expect((await runResourcePolicy(policy, { type: AZURE_DPS, props })).violations).toEqual([
-      'DPS declares no access policy for managing enrollments without ServiceConfig; add an entry to properties.authorizationPolicies with rights "EnrollmentRead, EnrollmentWrite" and manage enrollments with it.',
+      'DPS declares no access policy for managing enrollments without ServiceConfig or DeviceConnect; add an entry to properties.authorizationPolicies with rights "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite" and manage enrollments with it.',
     ]);
   });
 });

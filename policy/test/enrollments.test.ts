@@ -156,6 +156,13 @@ describe("dps-enrollment-certificate-expiry", () => {
       'DPS certificate "plant-ca" properties.certificate (CN=plant-ca) expired on 2026-01-01T00:00:00.000Z; issue a new certificate and replace it.',
     ]);
   });
+  it("reads a certificate given as base64 of PEM", async () => {
+    const pem = certificatePem("device-001", new Date("2025-01-01T00:00:00Z"), new Date("2026-05-01T00:00:00Z"));
+    const { violations } = await runResourcePolicy(policy, withCertificate(Buffer.from(pem).toString("base64")));
+    expect(violations).toEqual([
+      'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate (CN=device-001) expired on 2026-05-01T00:00:00.000Z; issue a new certificate and replace it.',
+    ]);
+  });
   it("ignores symmetric-key enrollments and CA-reference groups", async () => {
     const props = mutate(individualEnrollment(), "attestation", { type: "symmetricKey" });
     expect(await runResourcePolicy(policy, individual(props))).toEqual({ violations: [] });

@@ -51,7 +51,7 @@ export function azureDps(): Record<string, unknown> {
       iotHubs: [hubLink(HUB_WEU, "westeurope"), hubLink(HUB_NEU, "northeurope")],
       authorizationPolicies: [
         { keyName: "provisioningserviceowner", rights: "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite" },
-        { keyName: "enrollments", rights: "EnrollmentRead, EnrollmentWrite" },
+        { keyName: "enrollment-writer", rights: "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite" },
       ],
     },
   };
@@ -71,7 +71,7 @@ export function localDps(): Record<string, unknown> {
 const dpsConnection = () => ({
   serviceEndpoint: "mydps.azure-devices-provisioning.net",
   connectionString:
-    "HostName=mydps.azure-devices-provisioning.net;SharedAccessKeyName=enrollments;SharedAccessKey=c2VjcmV0LWRwcy1rZXktdmFsdWUtZG8tbm90LWxvZw==",
+    "HostName=mydps.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=c2VjcmV0LWRwcy1rZXktdmFsdWUtZG8tbm90LWxvZw==",
 });
 
 export function individualEnrollment(): Record<string, unknown> {

@@ -65,7 +65,7 @@ export async function runResourcePolicy(
         return { violations, notApplicable: error.reason };
       }
       if (error instanceof UnknownValueError) {
-        return { violations, escapedUnknown: error.message };
+        return { violations, escapedUnknown: (error as Error).message };
       }
       throw error;
     }
