@@ -67,6 +67,7 @@ export function buildEntry(
       "adoptExisting",
       "deleteRegistrationStateOnDelete",
       "allowSymmetricKeyInProduction",
+      "labels",
     ]),
     ...(iotHubs ? { iotHubs } : {}),
     source: { file: context.file, line: context.locate([]).line },

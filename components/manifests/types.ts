@@ -76,6 +76,8 @@ export interface EnrollmentCommonSpec {
   readonly deleteRegistrationStateOnDelete?: boolean;
   /** A documented reason to keep a symmetric-key enrollment in production (read by the policy pack). */
   readonly allowSymmetricKeyInProduction?: string;
+  /** Free-form labels for the policy pack and reports (not sent to DPS). */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly source: ManifestSource;
 }
 
