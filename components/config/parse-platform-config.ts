@@ -163,7 +163,8 @@ function parseHub(
   const sizeMax = sku === "F1" ? 1 : sku === "S3" || sku === "B3" ? LIMITS.hubUnits.maxForSize3 : LIMITS.hubUnits.max;
   const hub = {
     key,
-    location: region(c, `${path}.location`, s.location, location),
+    // Without its own location a hub takes the stack's; a bad stack location is reported once, there.
+    location: s.location === undefined ? location : region(c, `${path}.location`, s.location, undefined),
     sku,
     units: c.integer(`${path}.units`, s.units, { min: LIMITS.hubUnits.min, max: sizeMax }, 1),
     partitionCount: c.integer(`${path}.partitionCount`, s.partitionCount, sku === "F1" ? { min: 2, max: 2 } : LIMITS.partitionCount, sku === "F1" ? 2 : 4),

@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
+import { RANDOM_SUFFIX, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQm9ndXMgdGVzdCBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQD\n-----END CERTIFICATE-----\n";
+const registrations: Registration[] = [];
+const invocations: Invocation[] = [];
+let platform: IotPlatform;
+let hub: IotHub;
+let service: ProvisioningService;
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", "qa", false);
+  const { parsePlatformConfig } = await import("../../components/config");
+  const { createPlatform, IotHub, ProvisioningService } = await import("../../components/platform");
+  const config = parsePlatformConfig(
+    {
+      environment: "qa",
+      location: "westeurope",
+      resourceGroupName: "rg-existing",
+      hubs: { weu: {} },
+      dps: { allocationPolicy: "static", caCertificates: { "fleet-root": { certificate: PEM }, "legacy-root": { certificate: PEM, verified: false } } },
+    },
+    { readTextFile: () => { throw new Error("no files in this test"); } },
+  );
+  platform = createPlatform(config, "qa");
+  hub = new IotHub("solo", {
+    resourceGroupName: "rg-solo",
+    hubName: "solo-hub",
+    location: "swedencentral",
+    sku: "B1",
+    units: 1,
+    partitionCount: 2,
+    retentionDays: 1,
+    publicNetworkAccess: "Disabled",
+  });
+  service = new ProvisioningService("solo-dps", {
+    resourceGroupName: "rg-solo",
+    serviceName: "solo-dps",
+    location: "swedencentral",
+    capacity: 1,
+    allocationPolicy: "hashed",
+    linkedHubs: [{ hub, allocationWeight: 7, applyAllocationPolicy: false }],
+    publicNetworkAccess: "Disabled",
+  });
+  await valueOf(pulumi.all([platform.idScope, service.idScope, hub.hostName]));
+  await pulumi.runtime.disconnect();
+});
+
+describe("Azure components (mocked)", () => {
+  it("uses an existing resource group instead of creating one when resourceGroupName is set", () => {
+    expect(registrations.filter((r) => r.type === "azure-native:resources:ResourceGroup")).toEqual([]);
+    const hubs = registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "qa-weu");
+    expect(hubs.map((h) => [h.inputs.resourceGroupName, h.inputs.resourceName])).toEqual([["rg-existing", `dpsac-qa-weu-${RANDOM_SUFFIX}`]]);
+  });
+
+  it("uploads CA certificates to the DPS, verified unless the config says otherwise", () => {
+    const certs = registrations.filter((r) => r.type === "azure-native:deviceprovisioningservices:DpsCertificate");
+    expect(certs.map((c) => [c.name, c.inputs])).toEqual([
+      ["qa-dps-fleet-root", { provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`, resourceGroupName: "rg-existing", certificateName: "fleet-root", properties: { certificate: PEM, isVerified: true } }],
+      ["qa-dps-legacy-root", { provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`, resourceGroupName: "rg-existing", certificateName: "legacy-root", properties: { certificate: PEM, isVerified: false } }],
+    ]);
+  });
+
+  it("maps the static allocation policy to ARM's spelling", () => {
+    const dps = registrations.find((r) => r.name === "qa-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource")!;
+    expect(plain(dps.inputs.properties).allocationPolicy).toBe("Static");
+  });
+
+  it("applies the IotHub component's defaults: no identity, no IP filter, no consumer groups, no tags", () => {
+    const solo = registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "solo")!;
+    expect(solo.inputs).toEqual({
+      resourceName: "solo-hub",
+      resourceGroupName: "rg-solo",
+      location: "swedencentral",
+      sku: { name: "B1", capacity: 1 },
+      identity: { type: "None" },
+      tags: {},
+      properties: {
+        minTlsVersion: "1.2",
+        publicNetworkAccess: "Disabled",
+        ipFilterRules: [],
+        eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
+        disableLocalAuth: false,
+        authorizationPolicies: [{ keyName: "dps-link", rights: "RegistryWrite, ServiceConnect" }],
+      },
+    });
+    expect(registrations.filter((r) => r.type === "azure-native:iothub:IotHubResourceEventHubConsumerGroup" && r.name.startsWith("solo"))).toEqual([]);
+  });
+
+  it("outputs the hub's linking connection string as a secret built from the list-keys result", async () => {
+    expect(await secretValue(hub.linkingConnectionString)).toEqual({
+      value: "HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-solo-hub",
+      secret: true,
+    });
+    expect(await secretValue(hub.hostName)).toEqual({ value: "solo-hub.azure-devices.net", secret: false });
+  });
+
+  it("links a hub that is excluded from the allocation policy with its weight", () => {
+    const dps = registrations.find((r) => r.name === "solo-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource")!;
+    const props = plain(dps.inputs.properties);
+    expect(props.iotHubs).toEqual([
+      { connectionString: "HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-solo-hub", location: "swedencentral", allocationWeight: 7, applyAllocationPolicy: false },
+    ]);
+    expect(props.publicNetworkAccess).toBe("Disabled");
+    expect(props.enableDataResidency).toBe(false);
+  });
+
+  it("outputs the enrollment-writer connection string as a secret and the endpoints in plain text", async () => {
+    expect(await secretValue(service.enrollmentWriterConnectionString)).toEqual({
+      value: "HostName=solo-dps.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=dpskey-enrollment-writer",
+      secret: true,
+    });
+    expect(await secretValue(service.serviceEndpoint)).toEqual({ value: "solo-dps.azure-devices-provisioning.net", secret: false });
+    expect(await secretValue(service.linkedHubHostNames)).toEqual({ value: ["solo-hub.azure-devices.net"], secret: false });
+    expect(service.dataContributorAssignment).toBeUndefined();
+  });
+});

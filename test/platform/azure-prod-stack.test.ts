@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { IotPlatform } from "../../components/platform";
+import { PROJECT_ROOT, RANDOM_SUFFIX, SUBSCRIPTION, plain, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+
+const registrations: Registration[] = [];
+const invocations: Invocation[] = [];
+let platform: IotPlatform;
+
+const ofType = (type: string) => registrations.filter((r) => r.type === type);
+const one = (type: string) => {
+  const found = ofType(type);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+const hub = (key: string) => registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === `platform-${key}`)!.inputs;
+
+beforeAll(async () => {
+  pulumi.runtime.setAllConfig(stackConfig("prod"));
+  await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", "prod", false);
+  const { loadPlatformConfig } = await import("../../components/config");
+  const { createPlatform } = await import("../../components/platform");
+  platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
+  await valueOf(pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]));
+  await pulumi.runtime.disconnect();
+});
+
+describe("prod stack on Azure (mocked)", () => {
+  it("creates two hubs with two consumer groups each, one DPS and the data-contributor role", () => {
+    const counts: Record<string, number> = {};
+    for (const r of registrations) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    expect(counts).toEqual({
+      "dps-as-code:platform:IotPlatform": 1,
+      "random:index/randomString:RandomString": 1,
+      "azure-native:resources:ResourceGroup": 1,
+      "dps-as-code:platform:IotHub": 2,
+      "azure-native:iothub:IotHubResource": 2,
+      "azure-native:iothub:IotHubResourceEventHubConsumerGroup": 4,
+      "dps-as-code:platform:ProvisioningService": 1,
+      "azure-native:deviceprovisioningservices:IotDpsResource": 1,
+      "azure-native:authorization:RoleAssignment": 1,
+    });
+    expect(ofType("azure-native:iothub:IotHubResourceEventHubConsumerGroup").map((r) => r.name).sort()).toEqual([
+      "platform-neu-alerts", "platform-neu-telemetry", "platform-weu-alerts", "platform-weu-telemetry",
+    ]);
+  });
+
+  it("places each hub in its own region with its SKU, units, partitions, identity and IP filter", () => {
+    expect(hub("weu")).toMatchObject({
+      resourceName: `dpsac-prod-weu-${RANDOM_SUFFIX}`,
+      location: "westeurope",
+      sku: { name: "S2", capacity: 2 },
+      identity: { type: "SystemAssigned" },
+    });
+    expect(hub("neu")).toMatchObject({
+      resourceName: `dpsac-prod-neu-${RANDOM_SUFFIX}`,
+      location: "northeurope",
+      sku: { name: "S2", capacity: 1 },
+      identity: { type: "SystemAssigned" },
+    });
+    for (const key of ["weu", "neu"]) {
+      expect(hub(key).properties).toEqual({
+        minTlsVersion: "1.2",
+        publicNetworkAccess: "Enabled",
+        ipFilterRules: [{ filterName: "blocked-range", action: "Reject", ipMask: "192.0.2.0/24" }],
+        eventHubEndpoints: { events: { partitionCount: 8, retentionTimeInDays: 7 } },
+        disableLocalAuth: false,
+        authorizationPolicies: [{ keyName: "dps-link", rights: "RegistryWrite, ServiceConnect" }],
+      });
+    }
+  });
+
+  it("links both hubs with their regions and weights under the geoLatency policy", () => {
+    const props = plain(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.properties);
+    expect(props.allocationPolicy).toBe("GeoLatency");
+    expect(props.iotHubs).toEqual([
+      {
+        connectionString: `HostName=dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-dpsac-prod-weu-${RANDOM_SUFFIX}`,
+        location: "westeurope",
+        allocationWeight: 600,
+        applyAllocationPolicy: true,
+      },
+      {
+        connectionString: `HostName=dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-dpsac-prod-neu-${RANDOM_SUFFIX}`,
+        location: "northeurope",
+        allocationWeight: 400,
+        applyAllocationPolicy: true,
+      },
+    ]);
+  });
+
+  it("restricts the DPS service API to the pipeline's egress and keeps data in region", () => {
+    const props = plain(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.properties);
+    expect(props.enableDataResidency).toBe(true);
+    expect(props.publicNetworkAccess).toBe("Enabled");
+    expect(props.ipFilterRules).toEqual([
+      { filterName: "pipeline-egress", action: "Accept", ipMask: "198.51.100.10", target: "serviceApi" },
+      { filterName: "service-deny-rest", action: "Reject", ipMask: "0.0.0.0/0", target: "serviceApi" },
+    ]);
+  });
+
+  it("grants the pipeline identity Device Provisioning Service Data Contributor on the DPS only", () => {
+    const role = one("azure-native:authorization:RoleAssignment");
+    expect(role.name).toBe("platform-dps-data-contributor");
+    const dpsId = `${SUBSCRIPTION}/resourceGroups/rg-dpsac-prod/providers/Microsoft.Devices/provisioningServices/dpsac-prod-dps-${RANDOM_SUFFIX}`;
+    expect(role.inputs).toEqual({
+      principalId: "00000000-0000-0000-0000-000000000000",
+      principalType: "ServicePrincipal",
+      scope: dpsId,
+      roleDefinitionId: `${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/dfce44e4-17b7-4bd1-a6d1-04996ec95633`,
+    });
+  });
+
+  it("hands over an Entra ID connection with no shared key when a data contributor is configured", async () => {
+    const conn = platform.dpsConnection;
+    expect(Object.keys(conn).sort()).toEqual(["serviceEndpoint", "useEntraId"]);
+    expect(conn.useEntraId).toBe(true);
+    expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-prod-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
+  });
+
+  it("outputs both hubs' host names in config order, not secret", async () => {
+    expect(await secretValue(platform.linkedHubHostNames)).toEqual({
+      value: [`dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net`],
+      secret: false,
+    });
+    expect(await secretValue(platform.idScope)).toEqual({ value: "0ne00ABC123", secret: false });
+  });
+});
