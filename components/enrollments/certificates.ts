@@ -29,7 +29,8 @@ export function parseCertificate(text: string): CertificateParseResult {
     const bytes = Buffer.from(trimmed.replace(/\s+/g, ""), "base64");
     const asText = bytes.toString("utf8");
     const innerPem = PEM_BLOCK.exec(asText);
-    source = innerPem ? innerPem[0] : bytes;
+    // DER starts with a SEQUENCE tag (0x30); anything else is not a certificate in any form.
+    source = innerPem ? innerPem[0] : bytes[0] === 0x30 ? bytes : undefined;
   }
   if (source === undefined) {
     return { ok: false, reason: "is neither PEM (-----BEGIN CERTIFICATE-----) nor base64 of PEM or DER" };

@@ -36,6 +36,10 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
+function knownAndDifferent(old: unknown, value: unknown, caseInsensitive: boolean): boolean {
+  return value !== undefined && !containsUnknown(value) && !sameText(old, value, caseInsensitive);
+}
+
 function sameText(a: unknown, b: unknown, caseInsensitive: boolean): boolean {
   if (typeof a === "string" && typeof b === "string" && caseInsensitive) return a.toLowerCase() === b.toLowerCase();
   return a === b;
@@ -46,14 +50,14 @@ export function diffEnrollment(kind: EnrollmentKind, olds: EnrollmentOutputs, ne
   const replaces: string[] = [];
   const updates = new Set<string>();
 
-  // DPS ids are case-insensitive: a change of case is the same enrollment.
+  // DPS ids are case-insensitive: a change of case is the same enrollment. An id still unknown at
+  // preview is computed from something being replaced, so the enrollment is too.
   if (containsUnknown(news[idField]) || !sameText(olds[idField], news[idField], true)) replaces.push(idField);
-  const newType = news.attestation?.type;
-  if (containsUnknown(news.attestation) && newType === undefined) replaces.push("attestation");
-  else if (containsUnknown(newType) || olds.attestation?.type !== newType) replaces.push("attestation");
-  const newEndpoint = news.dps?.serviceEndpoint;
-  if (containsUnknown(news.dps) && newEndpoint === undefined) replaces.push("dps");
-  else if (containsUnknown(newEndpoint) || !sameText(olds.dps?.serviceEndpoint, newEndpoint, true)) replaces.push("dps");
+  // The attestation type and the endpoint replace only when known to differ: a value unknown at
+  // preview (e.g. keys from a resource being replaced) shows as an update, and the real diff
+  // during `up`, with values known, still replaces if the type or DPS did change.
+  if (knownAndDifferent(olds.attestation?.type, typeof news.attestation === "object" ? news.attestation?.type : undefined, false)) replaces.push("attestation");
+  if (knownAndDifferent(olds.dps?.serviceEndpoint, typeof news.dps === "object" ? news.dps?.serviceEndpoint : undefined, true)) replaces.push("dps");
 
   if (replaces.length > 0) {
     return { changes: true, replaces, updates: [], deleteBeforeReplace: true };
