@@ -1,0 +1,126 @@
+// The fleet: turns the validated enrollment manifests of one stack into IndividualEnrollment
+// and EnrollmentGroup resources on the platform's DPS. This is where the three parts meet:
+// manifests (what to enroll), the platform (which DPS and hubs), and stack secrets (keys and
+// webhook URLs that manifests only name). It reads no files and no environment.
+import * as pulumi from "@pulumi/pulumi";
+import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
+import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
+import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, LoadedManifests } from "../manifests";
+
+/** What the fleet needs from the platform. */
+export interface FleetPlatform {
+  readonly dpsConnection: DpsConnectionArgs;
+  /** Host names of the linked hubs, in the same order as `hubKeys`. */
+  readonly linkedHubHostNames: pulumi.Output<string[]>;
+  /** Hub keys of the stack config (`hubs.<key>`), which manifests may use instead of host names. */
+  readonly hubKeys: readonly string[];
+}
+
+/** Reads a named secret of the stack (`pulumi config set --secret <name> ...`). */
+export type SecretLookup = (name: string) => pulumi.Output<string>;
+
+export interface FleetArgs {
+  readonly manifests: LoadedManifests;
+  readonly platform: FleetPlatform;
+  readonly secret: SecretLookup;
+}
+
+/** One line per enrollment for the stack outputs: reviewers and the demo read it. */
+export interface EnrollmentSummary {
+  readonly kind: "individual" | "group";
+  readonly id: string;
+  readonly attestation: AttestationSpec["type"];
+  readonly allocationPolicy: string;
+  readonly iotHubs: string[];
+  readonly provisioningStatus: string;
+  readonly source: string;
+}
+
+export interface Fleet {
+  readonly individualEnrollments: Record<string, IndividualEnrollment>;
+  readonly enrollmentGroups: Record<string, EnrollmentGroup>;
+  readonly summary: pulumi.Output<EnrollmentSummary[]>;
+}
+
+export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
+  const { manifests, platform, secret } = args;
+  const hubHostName = (keyOrHostName: string): pulumi.Output<string> => {
+    const index = platform.hubKeys.indexOf(keyOrHostName);
+    return index < 0 ? pulumi.output(keyOrHostName) : platform.linkedHubHostNames.apply((names) => names[index] ?? keyOrHostName);
+  };
+  const common = (spec: EnrollmentCommonSpec) => ({
+    attestation: attestationArgs(spec.attestation, secret),
+    iotHubs: spec.iotHubs?.map(hubHostName),
+    allocationPolicy: spec.allocationPolicy,
+    customAllocationDefinition: spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
+    reprovisionPolicy: spec.reprovisionPolicy,
+    initialTwin: spec.initialTwin,
+    capabilities: spec.capabilities,
+    provisioningStatus: spec.provisioningStatus,
+    adoptExisting: spec.adoptExisting,
+    deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
+    allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
+    dps: platform.dpsConnection,
+    linkedHubs: platform.linkedHubHostNames,
+  });
+
+  // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
+  // manifest, so the preview names the same thing the pull request changed.
+  const individualEnrollments: Record<string, IndividualEnrollment> = {};
+  for (const spec of manifests.individualEnrollments) {
+    individualEnrollments[spec.registrationId] = new IndividualEnrollment(
+      spec.registrationId,
+      { ...common(spec), registrationId: spec.registrationId, deviceId: spec.deviceId, optionalDeviceInformation: spec.optionalDeviceInformation },
+      opts,
+    );
+  }
+  const enrollmentGroups: Record<string, EnrollmentGroup> = {};
+  for (const spec of manifests.enrollmentGroups) {
+    enrollmentGroups[spec.enrollmentGroupId] = new EnrollmentGroup(
+      spec.enrollmentGroupId,
+      { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId },
+      opts,
+    );
+  }
+
+  const summarise = (kind: EnrollmentSummary["kind"], id: string, spec: EnrollmentCommonSpec) =>
+    pulumi.all((spec.iotHubs ?? []).map(hubHostName)).apply(
+      (iotHubs): EnrollmentSummary => ({
+        kind,
+        id,
+        attestation: spec.attestation.type,
+        allocationPolicy: spec.allocationPolicy ?? "(DPS default)",
+        iotHubs: iotHubs.length > 0 ? iotHubs : ["(all linked hubs)"],
+        provisioningStatus: spec.provisioningStatus ?? "enabled",
+        source: `${spec.source.file}:${spec.source.line}`,
+      }),
+    );
+  const summary = pulumi.all([
+    ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
+    ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
+  ]);
+  return { individualEnrollments, enrollmentGroups, summary };
+}
+
+function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.Input<Attestation> {
+  switch (spec.type) {
+    case "symmetricKey": {
+      const ref = spec.symmetricKey;
+      if (!ref?.primaryKeySecret && !ref?.secondaryKeySecret) return { type: "symmetricKey" };
+      return pulumi
+        .all([
+          ref.primaryKeySecret ? secret(ref.primaryKeySecret) : undefined,
+          ref.secondaryKeySecret ? secret(ref.secondaryKeySecret) : undefined,
+        ])
+        .apply(([primaryKey, secondaryKey]) => ({ type: "symmetricKey" as const, symmetricKey: { primaryKey, secondaryKey } }));
+    }
+    case "x509":
+      return { type: "x509", x509: spec.x509 };
+    case "tpm":
+      return { type: "tpm", tpm: spec.tpm };
+  }
+}
+
+function customAllocationArgs(spec: CustomAllocationSpec, secret: SecretLookup): pulumi.Input<CustomAllocationDefinition> {
+  return secret(spec.webhookUrlSecret).apply((webhookUrl) => ({ webhookUrl, apiVersion: spec.apiVersion }));
+}

@@ -1,0 +1,70 @@
+// A throwaway copy of the real Pulumi program (index.ts, components/, Pulumi.yaml) in a temp
+// folder, with its own manifests folder and its own stack on a private file backend, wired to
+// an emulator. Tests then drive it through the Automation API exactly as `pulumi` would, and
+// may edit its manifests without touching the repository.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { RunningEmulator } from "../../emulator";
+import { type Engine, isolatedBackend, projectRoot } from "./engine";
+
+export interface LocalProgram {
+  readonly dir: string;
+  readonly stack: Stack;
+  /** Absolute path of the copy's manifests folder. */
+  readonly manifestsDir: string;
+  writeManifest(name: string, yaml: string): void;
+  /** Everything the CLI printed so far, for secret-leak checks. */
+  readonly output: string[];
+  readonly onOutput: (text: string) => void;
+  cleanup(): void;
+}
+
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components"];
+
+export async function createLocalProgram(
+  engine: Engine,
+  emulator: RunningEmulator,
+  options: { stackName: string; manifests: Record<string, string>; config?: Record<string, { value: string; secret?: boolean }> },
+): Promise<LocalProgram> {
+  const backend = isolatedBackend(`dps-e2e-${options.stackName}`);
+  const dir = path.join(backend.dir, "program");
+  fs.mkdirSync(dir);
+  for (const entry of PROGRAM_FILES) fs.cpSync(path.join(projectRoot, entry), path.join(dir, entry), { recursive: true });
+  fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+  const manifestsDir = path.join(dir, "enrollments", "e2e");
+  fs.mkdirSync(manifestsDir, { recursive: true });
+  const writeManifest = (name: string, yaml: string) => fs.writeFileSync(path.join(manifestsDir, name), yaml);
+  for (const [name, yaml] of Object.entries(options.manifests)) writeManifest(name, yaml);
+
+  // The stack's config file starts as the committed local stack's, so the test exercises the
+  // real config shape; only the manifests folder and the emulator's address differ.
+  fs.copyFileSync(path.join(projectRoot, "Pulumi.local.yaml"), path.join(dir, `Pulumi.${options.stackName}.yaml`));
+
+  const output: string[] = [];
+  const onOutput = (text: string) => {
+    output.push(text);
+    if (process.env.DPS_E2E_VERBOSE) process.stdout.write(text);
+  };
+  const pulumiCommand = await PulumiCommand.get({ root: engine.root });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: options.stackName, workDir: dir },
+    { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } },
+  );
+  await stack.setAllConfig({
+    "dps-as-code:enrollmentManifests": { value: "enrollments/e2e" },
+    "dps-as-code:emulatorConnectionString": { value: emulator.connectionString, secret: true },
+    ...(options.config ?? {}),
+  });
+  await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
+  await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
+  return {
+    dir,
+    stack,
+    manifestsDir,
+    writeManifest,
+    output,
+    onOutput,
+    cleanup: () => fs.rmSync(backend.dir, { recursive: true, force: true }),
+  };
+}
