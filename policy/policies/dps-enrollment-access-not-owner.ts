@@ -76,6 +76,9 @@ export function createDpsEnrollmentAccessNotOwnerPolicy(
           const granted = accessRights(rights);
           return NEEDED.every((right) => granted.has(right)) && !EXCESSIVE.some((right) => granted.has(right));
         });
+        if (!dedicated && (policies ?? []).some(isUnknown)) {
+          return args.notApplicable("an authorization policy is unknown during preview; checked on update");
+        }
         if (!dedicated) {
           reportViolation(
             `DPS declares no access policy for managing enrollments without ServiceConfig or DeviceConnect; add an entry to properties.authorizationPolicies with rights "${DEDICATED_RIGHTS}" and manage enrollments with it.`,

@@ -44,6 +44,9 @@ export function createIotHubDpsLinkAccessPolicy(
           const rights = knownProperty(policy, "rights");
           return typeof rights === "string" && isLeastPrivilegeForDps(accessRights(rights));
         });
+        if (!dedicated && (policies ?? []).some(isUnknown)) {
+          return args.notApplicable("an authorization policy is unknown during preview; checked on update");
+        }
         if (!dedicated) {
           reportViolation(
             `IoT hub declares no access policy DPS can link with at least privilege; add an entry to properties.authorizationPolicies with rights "RegistryWrite, ServiceConnect" (no DeviceConnect) and link DPS with it.`,

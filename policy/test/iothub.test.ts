@@ -137,6 +137,12 @@ describe("iothub-hub-dps-link-access-policy", () => {
     const props = mutate(azureDps(), "properties.iotHubs.0.connectionString", UNKNOWN_VALUE);
     expect(await runResourcePolicy(policy, { type: AZURE_DPS, props })).toEqual({ violations: [] });
   });
+  it("defers when a hub policy entry is unknown during preview", async () => {
+    const props = mutate(iotHub(), "properties.authorizationPolicies.1", UNKNOWN_VALUE);
+    expect((await runResourcePolicy(policy, hub(props))).notApplicable).toBe(
+      "an authorization policy is unknown during preview; checked on update",
+    );
+  });
   it("does not apply to enrollments", async () => {
     expect(await runResourcePolicy(policy, { type: INDIVIDUAL, props: individualEnrollment() })).toEqual({ violations: [] });
   });
