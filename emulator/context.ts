@@ -1,0 +1,15 @@
+import type { Authenticator } from "./auth/authenticators";
+import type { Logger } from "./logger";
+import type { EnrollmentValidationContext } from "./model/enrollments";
+import type { ResolvedOptions } from "./options";
+import type { ProvisioningContext } from "./provisioning";
+import type { DeviceOperations } from "./handlers/device-operations";
+
+/** What every handler can reach: the store, resolved options, the device operation table. */
+export interface EmulatorContext extends ProvisioningContext {
+  options: ResolvedOptions;
+  logger: Logger;
+  operations: DeviceOperations;
+  authenticators: readonly Authenticator[];
+  validation(): EnrollmentValidationContext;
+}
