@@ -1,4 +1,3 @@
-import type { X509Certificate } from "node:crypto";
 import { callCustomAllocation, type WebhookSettings } from "./allocation/custom";
 import { candidateHubs, effectivePolicy, pickHub } from "./allocation/allocate";
 import type { Principal } from "./auth/authenticators";
@@ -185,10 +184,15 @@ function customRequest(
   if (principal.attestation === "symmetricKey") context.symmetricKey = {};
   if (principal.leaf) context.x509 = { clientCertificate: { info: certificateInfo(principal.leaf.toString()) } };
   if (payload !== undefined) context.payload = payload;
+  const enrollmentView =
+    ref.kind === "individual"
+      ? individualEnrollmentView(ref.enrollment as IndividualEnrollmentRecord, undefined, false)
+      : enrollmentGroupView(ref.enrollment as EnrollmentGroupRecord, false);
+  // DPS masks the webhook's query string (its function key) in the copy it sends: "…?****".
+  const definition = enrollmentView.customAllocationDefinition as { webhookUrl: string; apiVersion: string } | undefined;
+  if (definition) enrollmentView.customAllocationDefinition = { ...definition, webhookUrl: definition.webhookUrl.replace(/\?.*$/, "?****") };
   return {
-    ...(ref.kind === "individual"
-      ? { individualEnrollment: individualEnrollmentView(ref.enrollment as IndividualEnrollmentRecord, undefined, false) }
-      : { enrollmentGroup: enrollmentGroupView(ref.enrollment as EnrollmentGroupRecord, false) }),
+    ...(ref.kind === "individual" ? { individualEnrollment: enrollmentView } : { enrollmentGroup: enrollmentView }),
     deviceRuntimeContext: context as { registrationId: string },
     linkedHubs,
   };
@@ -220,4 +224,3 @@ export function deviceRegistrationResult(record: RegistrationRecord, principal: 
   return result;
 }
 
-export type { X509Certificate };
