@@ -120,7 +120,7 @@ interface SdkClient {
     spec: { query: string },
     groupId: string,
     pageSize?: number,
-  ): { hasMoreResults: boolean; next(): Promise<{ result: { registrationId?: string }[] }> };
+  ): { hasMoreResults: boolean; next(): Promise<{ responseBody: { registrationId?: string }[] }> };
 }
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number): SdkClient {
@@ -219,7 +219,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, 100);
       do {
         const page = await call("query registration states", "group", groupId, () => query.next());
-        for (const state of page.result ?? []) if (state.registrationId) ids.push(state.registrationId);
+        for (const state of page.responseBody ?? []) if (state.registrationId) ids.push(state.registrationId);
       } while (query.hasMoreResults);
       return ids;
     },
@@ -235,7 +235,7 @@ function adviceFor(status: number | undefined, operation: DpsOperation): string 
       return ". The DPS refused the operation (quota reached?): see the DPS limits.";
     case 412:
       return operation === "update"
-        ? ". The enrollment was changed outside Pulumi since Pulumi last saw it: run `pulumi refresh`, review the drift, then `pulumi up` again."
+        ? ". It was changed outside Pulumi: run `pulumi refresh` to take in the drift, review it, then `pulumi up` again."
         : ". The enrollment changed while Pulumi was working on it: run `pulumi refresh` and try again.";
     case 409:
       return ". It already exists: set adoptExisting: true to manage it, or pick another id.";
