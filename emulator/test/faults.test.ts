@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { serviceClientFor } from "../clients";
+import type { RunningEmulator } from "../index";
+import { startTestEmulator, statusOf } from "./helpers";
+
+let emu: RunningEmulator | undefined;
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+});
+
+const get = (e: RunningEmulator) => serviceClientFor(e).getIndividualEnrollment("missing").then(
+  () => "ok",
+  (err: unknown) => err,
+);
+
+describe("opt-in faults and quotas", () => {
+  it("throttles service operations past the per-minute quota with 429 and Retry-After", async () => {
+    emu = await startTestEmulator({ throttle: { operationsPerMinute: 5, retryAfterSeconds: 7 } });
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await get(emu));
+    expect(results.slice(0, 5).map(statusOf)).toEqual([404, 404, 404, 404, 404]);
+    const throttled = results[5] as { name: string; response: { headers: Record<string, string> } };
+    expect(throttled.name).toBe("ThrottlingError");
+    expect(statusOf(throttled)).toBe(429);
+    expect(throttled.response.headers["retry-after"]).toBe("7");
+  });
+
+  it("injects 503s at the configured rate, reproducibly by seed", async () => {
+    const run = async () => {
+      const e = await startTestEmulator({ faults: { rate: 0.3, kinds: ["503"], seed: 42 } });
+      const statuses = [];
+      for (let i = 0; i < 40; i++) statuses.push(statusOf(await get(e)));
+      await e.stop();
+      return statuses;
+    };
+    const a = await run();
+    const failures = a.filter((s) => s === 503).length;
+    expect(failures).toBeGreaterThan(4);
+    expect(failures).toBeLessThan(24);
+    expect(await run()).toEqual(a);
+  });
+
+  it("injects connection resets and slow answers", async () => {
+    emu = await startTestEmulator({ faults: { rate: 1, kinds: ["reset"] } });
+    const reset = (await get(emu)) as Error & { code?: string };
+    expect(reset).toBeInstanceOf(Error);
+    expect(statusOf(reset)).toBeUndefined();
+    await emu.stop();
+    emu = await startTestEmulator({ faults: { rate: 1, kinds: ["slow"], slowMs: 300 } });
+    const started = Date.now();
+    expect(statusOf(await get(emu))).toBe(404);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+});
