@@ -17,6 +17,9 @@ const HUB_B = "hub-b.azure-devices.net";
 const KEY_1 = Buffer.alloc(32, 11).toString("base64");
 const KEY_2 = Buffer.alloc(32, 22).toString("base64");
 const KEY_3 = Buffer.alloc(32, 33).toString("base64");
+// Group keys must differ between groups: DPS matches a derived key against every symmetric-key group.
+const GROUP_DEL_KEY_1 = Buffer.alloc(32, 44).toString("base64");
+const GROUP_DEL_KEY_2 = Buffer.alloc(32, 55).toString("base64");
 const FAST_RETRY = { retryPolicy: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 200, totalBudgetMs: 10_000 } };
 
 let emu: RunningEmulator;
@@ -272,9 +275,9 @@ describe("enrollment groups", () => {
   });
 
   it("deletes the registration states of a group's devices when asked", async () => {
-    const inputs: EnrollmentInputs = { enrollmentGroupId: "line-del", attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_1, secondaryKey: KEY_2 } }, deleteRegistrationStateOnDelete: true, dps: connection() };
+    const inputs: EnrollmentInputs = { enrollmentGroupId: "line-del", attestation: { type: "symmetricKey", symmetricKey: { primaryKey: GROUP_DEL_KEY_1, secondaryKey: GROUP_DEL_KEY_2 } }, deleteRegistrationStateOnDelete: true, dps: connection() };
     const created = await group.create(inputs);
-    await register(symmetricKeyDeviceClientFor(deviceEndpoint(), "line-del-dev", deriveDeviceKey(KEY_1, "line-del-dev")));
+    await register(symmetricKeyDeviceClientFor(deviceEndpoint(), "line-del-dev", deriveDeviceKey(GROUP_DEL_KEY_1, "line-del-dev")));
     expect(emu.inspect.registration("line-del-dev")).toBeDefined();
     await group.delete!(created.id, created.outs);
     expect(emu.inspect.registration("line-del-dev")).toBeUndefined();
