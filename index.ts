@@ -13,7 +13,9 @@ const stackConfig = new pulumi.Config();
 const platform = createPlatform(config);
 const hubKeys = config.hubs.map((hub) => hub.key);
 
-const manifests = loadEnrollmentManifests(path.resolve(__dirname, config.enrollmentManifests), {
+// Pulumi runs the program from its own directory, so the manifests folder (and every
+// `source` in the outputs) is relative to it.
+const manifests = loadEnrollmentManifests(path.relative(process.cwd(), path.resolve(__dirname, config.enrollmentManifests)) || ".", {
   // Manifests name hubs by their stack-config key; on the local target the host names are
   // known now, on Azure they carry a random suffix and are resolved by the fleet.
   hubs: Object.fromEntries(
