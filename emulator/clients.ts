@@ -8,13 +8,20 @@ import https from "node:https";
 import type { Duplex } from "node:stream";
 import { ConnectionString, SharedAccessSignature } from "azure-iot-common";
 import { Http as HttpBase, RestApiClient } from "azure-iot-http-base";
-import { ProvisioningDeviceClient } from "azure-iot-provisioning-device";
+import { ProvisioningDeviceClient, type RegistrationResult } from "azure-iot-provisioning-device";
 import { Http as DeviceHttpTransport } from "azure-iot-provisioning-device-http";
 import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
 import { X509Security } from "azure-iot-security-x509";
 
 type SecurityClient = Parameters<typeof ProvisioningDeviceClient.create>[3];
+type RegistrationClient = ReturnType<typeof ProvisioningDeviceClient.create>;
+
+/** The SDK's RegistrationClient, typed with the promise overload that register() has at run time. */
+export type DeviceRegistrationClient = Omit<RegistrationClient, "register"> & {
+  register(): Promise<RegistrationResult>;
+  register(callback: (err?: Error, result?: RegistrationResult) => void): void;
+};
 
 /** What the helpers need to know about an emulator (a RunningEmulator or the CLI's JSON line). */
 export interface EmulatorEndpoint {
@@ -63,17 +70,17 @@ export function deviceHttpTransportFor(emu: Pick<EmulatorEndpoint, "caCertPem">,
 }
 
 /** A device client for a symmetric-key enrollment (individual key, or a group's derived key). */
-export function symmetricKeyDeviceClientFor(emu: EmulatorEndpoint, registrationId: string, deviceKey: string) {
+export function symmetricKeyDeviceClientFor(emu: EmulatorEndpoint, registrationId: string, deviceKey: string): DeviceRegistrationClient {
   const security = new SymmetricKeySecurityClient(registrationId, deviceKey) as unknown as SecurityClient;
-  return ProvisioningDeviceClient.create(emu.deviceHost, emu.idScope, deviceHttpTransportFor(emu), security);
+  return ProvisioningDeviceClient.create(emu.deviceHost, emu.idScope, deviceHttpTransportFor(emu), security) as DeviceRegistrationClient;
 }
 
 /** A device client for X.509 attestation: `certificatePem` may hold the leaf followed by its intermediates. */
-export function x509DeviceClientFor(emu: EmulatorEndpoint, registrationId: string, certificatePem: string, privateKeyPem: string) {
+export function x509DeviceClientFor(emu: EmulatorEndpoint, registrationId: string, certificatePem: string, privateKeyPem: string): DeviceRegistrationClient {
   return ProvisioningDeviceClient.create(
     emu.deviceHost,
     emu.idScope,
     deviceHttpTransportFor(emu),
     new X509Security(registrationId, { cert: certificatePem, key: privateKeyPem }) as unknown as SecurityClient,
-  );
+  ) as DeviceRegistrationClient;
 }

@@ -20,7 +20,7 @@ import { registrationStateView } from "./model/enrollments";
 import { settingsView } from "./model/settings";
 import { DEFAULT_STATE_DIR, resolveOptions, type EmulatorConfig, type EmulatorOptions } from "./options";
 import { StateFile } from "./state/persistence";
-import { MemoryStore, type StoreSnapshot } from "./state/store";
+import { MemoryStore } from "./state/store";
 import type { HubDevice } from "./state/types";
 import { ensureServerTls } from "./tls";
 
@@ -76,14 +76,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const config: EmulatorConfig = { ...fileConfig, ...opts.config };
   const where = opts.configFile ?? "config";
 
-  let store: MemoryStore | undefined;
-  const stateFile: StateFile | undefined = opts.ephemeral
-    ? undefined
-    : new StateFile(stateDir, () => (store as MemoryStore).snapshot(), (e) => logger.error(`could not save state: ${e.message}`));
-  const snapshot: StoreSnapshot | undefined = stateFile?.load();
+  const stateFile = opts.ephemeral ? undefined : new StateFile(stateDir, (e) => logger.error(`could not save state: ${e.message}`));
+  const snapshot = stateFile?.load();
   const settings = resolveSettings(config, snapshot?.settings, where);
   const policies = resolvePolicies(config, snapshot?.policies, where);
-  store = snapshot ? MemoryStore.fromSnapshot(snapshot) : new MemoryStore(settings, policies);
+  const store = snapshot ? MemoryStore.fromSnapshot(snapshot) : new MemoryStore(settings, policies);
   store.setSettings(settings);
   store.setPolicies(policies);
   for (const c of config.certificates ?? []) {
@@ -136,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   port = (server.address() as AddressInfo).port;
   if (stateFile) {
+    stateFile.track(() => store.snapshot());
     store.onChange(() => stateFile.changed());
     stateFile.changed();
     await stateFile.flush();

@@ -18,10 +18,10 @@ export class StateFile {
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
+  private snapshot: (() => StoreSnapshot) | undefined;
 
   constructor(
     private readonly dir: string,
-    private readonly snapshot: () => StoreSnapshot,
     private readonly onError: (e: Error) => void,
     /** Batch writes: a burst of changes becomes one write. */
     private readonly delayMs = 100,
@@ -52,6 +52,11 @@ export class StateFile {
     }
   }
 
+  /** Starts saving: `snapshot` is read at each write. */
+  track(snapshot: () => StoreSnapshot): void {
+    this.snapshot = snapshot;
+  }
+
   /** Called on every store change. */
   changed(): void {
     this.dirty = true;
@@ -62,7 +67,7 @@ export class StateFile {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.dirty) return this.writing;
+    if (!this.dirty || !this.snapshot) return this.writing;
     this.dirty = false;
     const plain = Buffer.from(JSON.stringify(this.snapshot()), "utf8");
     const iv = randomBytes(12);

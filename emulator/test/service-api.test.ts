@@ -95,7 +95,7 @@ describe("individual enrollments through azure-iot-provisioning-service", () => 
       const page = await query.next(query.continuationToken as unknown as string);
       pages++;
       expect(page.httpResponse.headers["x-ms-item-type"]).toBe("Enrollment");
-      ids.push(...(page.responseBody as Array<{ registrationId: string }>).map((e) => e.registrationId));
+      ids.push(...(page.responseBody as unknown as Array<{ registrationId: string }>).map((e) => e.registrationId));
       if (pages > 20) throw new Error("query never ended");
     }
     expect(ids.filter((id) => id.startsWith("page-")).sort()).toEqual(["page-0", "page-1", "page-2", "page-3", "page-4", "page-5", "page-6"]);
@@ -162,14 +162,14 @@ describe("enrollment groups", () => {
     const keys = (await client.getEnrollmentGroupAttestationMechanism("group-1")).responseBody;
     expect(keys.symmetricKey?.primaryKey).toBe(created.attestation.symmetricKey?.primaryKey);
     const page = await client.createEnrollmentGroupQuery({ query: "SELECT * FROM enrollmentGroups" }).next();
-    expect((page.responseBody as Array<{ enrollmentGroupId: string }>).map((g) => g.enrollmentGroupId)).toContain("group-1");
+    expect((page.responseBody as unknown as Array<{ enrollmentGroupId: string }>).map((g) => g.enrollmentGroupId)).toContain("group-1");
     expect(page.httpResponse.headers["x-ms-item-type"]).toBe("EnrollmentGroup");
     await client.deleteEnrollmentGroup("group-1");
     await expect(client.getEnrollmentGroup("group-1")).rejects.toThrow("Not found");
   });
 
   it("allows at most 100 symmetric-key groups", async () => {
-    const existing = (await client.createEnrollmentGroupQuery({ query: "*" }, 1000).next()).responseBody as unknown[];
+    const existing = (await client.createEnrollmentGroupQuery({ query: "*" }, 1000).next()).responseBody as unknown as unknown[];
     expect(existing).toHaveLength(0);
     for (let i = 0; i < 100; i++) {
       await client.createOrUpdateEnrollmentGroup({ enrollmentGroupId: `quota-${i}`, attestation: { type: "symmetricKey" } } as never);
