@@ -1,6 +1,6 @@
 /**
  * `npm run emulator -- [--port 8443] [--host 127.0.0.1] [--state-dir DIR] [--config FILE] [--ephemeral]
- *   [--retry-after SECONDS] [--throttle OPS_PER_MINUTE] [--fault-rate 0..1] [--no-client-cert]`
+ *   [--retry-after SECONDS] [--throttle OPS_PER_MINUTE] [--fault-rate 0..1] [--no-client-cert] [--no-request-log]`
  * First stdout line: one JSON object {connectionString, serviceHost, deviceHost, idScope, caCertPath, port, pid}.
  * Logs go to stderr.
  */
@@ -28,13 +28,14 @@ async function main(): Promise<void> {
       throttle: { type: "string" },
       "fault-rate": { type: "string" },
       "no-client-cert": { type: "boolean" },
+      "no-request-log": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
     process.stderr.write(
       "usage: npm run emulator -- [--port 8443] [--host 127.0.0.1] [--state-dir DIR] [--config FILE.json|yaml] [--ephemeral]\n" +
-        "                           [--retry-after 3] [--throttle 1000] [--fault-rate 0.05] [--no-client-cert]\n",
+        "                           [--retry-after 3] [--throttle 1000] [--fault-rate 0.05] [--no-client-cert] [--no-request-log]\n",
     );
     return;
   }
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     stateDir: values["state-dir"] ?? DEFAULT_STATE_DIR,
     ephemeral: values.ephemeral ?? false,
     logger: stderrLogger,
-    logRequests: true,
+    logRequests: !values["no-request-log"],
     requestClientCertificate: !values["no-client-cert"],
   };
   if (values.host !== undefined) options.host = values.host;
