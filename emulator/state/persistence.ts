@@ -19,6 +19,7 @@ export class StateFile {
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private snapshot: (() => StoreSnapshot) | undefined;
+  private lastWriteMs = 0;
 
   constructor(
     private readonly dir: string,
@@ -60,7 +61,9 @@ export class StateFile {
   /** Called on every store change. */
   changed(): void {
     this.dirty = true;
-    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.delayMs);
+    // A large state (100,000 enrollments is tens of MB) takes a while to serialise: wait at
+    // least twice as long as the last write took, so saving never dominates the event loop.
+    if (!this.timer) this.timer = setTimeout(() => void this.flush(), Math.max(this.delayMs, 2 * this.lastWriteMs));
   }
 
   /** Writes pending changes (atomically: temp file, then rename). */
@@ -69,11 +72,13 @@ export class StateFile {
     this.timer = undefined;
     if (!this.dirty || !this.snapshot) return this.writing;
     this.dirty = false;
+    const started = performance.now();
     const plain = Buffer.from(JSON.stringify(this.snapshot()), "utf8");
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.key, iv);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
     const data = Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]);
+    this.lastWriteMs = performance.now() - started;
     const path = join(this.dir, STATE_FILE);
     const tmp = `${path}.${process.pid}.tmp`;
     this.writing = this.writing
