@@ -2,6 +2,7 @@
 // folder, with its own manifests folder and its own stack on a private file backend, wired to
 // an emulator. Tests then drive it through the Automation API exactly as `pulumi` would, and
 // may edit its manifests without touching the repository.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
@@ -14,13 +15,15 @@ export interface LocalProgram {
   /** Absolute path of the copy's manifests folder. */
   readonly manifestsDir: string;
   writeManifest(name: string, yaml: string): void;
+  /** Runs the CLI on this program's stack (same backend and settings) and returns its stdout. */
+  pulumi(args: string[]): Promise<string>;
   /** Everything the CLI printed so far, for secret-leak checks. */
   readonly output: string[];
   readonly onOutput: (text: string) => void;
   cleanup(): void;
 }
 
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components"];
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "schemas"];
 
 export async function createLocalProgram(
   engine: Engine,
@@ -58,9 +61,19 @@ export async function createLocalProgram(
   });
   await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
   await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
+  const pulumi = (args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        path.join(engine.root, "bin", "pulumi"),
+        [...args, "--stack", options.stackName, "--non-interactive"],
+        { cwd: dir, env: { ...engine.env, ...backend.envVars }, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => (error ? reject(new Error(`pulumi ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
+      ),
+    );
   return {
     dir,
     stack,
+    pulumi,
     manifestsDir,
     writeManifest,
     output,

@@ -1,0 +1,186 @@
+// The real program (index.ts) through the real engine against the emulator, as a platform
+// engineer runs it: up from empty, no-op preview, a reviewed edit, a replace, drift and
+// repair, secrets, destroy. DPS's contents are read with Microsoft's service SDK, devices
+// register with Microsoft's device SDK.
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deriveDeviceKey } from "../../components/enrollments";
+import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
+import { engineMissingReason, findEngine } from "../support/engine";
+import { createLocalProgram, type LocalProgram } from "../support/local-program";
+
+const engine = findEngine();
+if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
+if (!engine) console.warn(`\n*** SKIPPING end-to-end tests of the local stack: ${engineMissingReason} ***\n`);
+
+const WEU = "dpsac-local-weu.azure-devices.net";
+const NEU = "dpsac-local-neu.azure-devices.net";
+
+const deviceManifest = (interval: number) => `
+individualEnrollments:
+  - registrationId: e2e-device-001
+    attestation: { type: symmetricKey }
+    iotHubs: [weu]
+    allocationPolicy: static
+    initialTwin:
+      tags: { fleet: e2e }
+      properties:
+        desired: { telemetryIntervalSeconds: ${interval} }
+`;
+const METERS = `
+enrollmentGroups:
+  - enrollmentGroupId: e2e-meters
+    attestation: { type: symmetricKey }
+    iotHubs: [weu, neu]
+    allocationPolicy: hashed
+    reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: true }
+    initialTwin:
+      tags: { fleet: e2e-meters }
+`;
+
+// A syntactically valid TPM 2.0 endorsement key (base64 of a public area); no TPM needed.
+const TEST_ENDORSEMENT_KEY = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x0b]), Buffer.alloc(310, 7)]).toString("base64");
+
+type Outputs = Record<string, { value: unknown; secret: boolean }>;
+interface KeyPair {
+  primaryKey?: string;
+  secondaryKey?: string;
+}
+
+describe.skipIf(!engine)("the local stack through the real engine", () => {
+  let emulator: RunningEmulator;
+  let program: LocalProgram;
+  const service = () => serviceClientFor(emulator);
+  const requests = () => emulator.inspect.stats().requests;
+  const outputs = async () => (await program.stack.outputs()) as Outputs;
+  const keysOf = (outs: Outputs, name: string) => outs[name]!.value as Record<string, KeyPair>;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    program = await createLocalProgram(engine!, emulator, {
+      stackName: "e2e",
+      manifests: { "devices.yaml": deviceManifest(30), "meters.yaml": METERS },
+    });
+  });
+
+  afterAll(async () => {
+    program?.cleanup();
+    await emulator?.stop();
+  });
+
+  it("creates the platform and the enrollments from empty, and devices register where the allocation says", async () => {
+    const result = await program.stack.up({ onOutput: program.onOutput });
+    expect(result.summary.result).toBe("succeeded");
+    // Stack, platform component, local DPS, one individual enrollment, one group.
+    expect(result.summary.resourceChanges).toEqual({ create: 5 });
+
+    const enrollment = (await service().getIndividualEnrollment("e2e-device-001")).responseBody;
+    expect(enrollment.allocationPolicy).toBe("static");
+    expect(enrollment.iotHubs).toEqual([WEU]);
+    expect(enrollment.initialTwin?.properties?.desired).toMatchObject({ telemetryIntervalSeconds: 30 });
+    expect(emulator.inspect.settings().linkedHubs.map((h: { hostName: string }) => h.hostName).sort()).toEqual([NEU, WEU]);
+
+    const outs = await outputs();
+    expect(outs.individualEnrollmentKeys!.secret).toBe(true);
+    expect(outs.enrollmentGroupKeys!.secret).toBe(true);
+    const deviceKey = keysOf(outs, "individualEnrollmentKeys")["e2e-device-001"]!.primaryKey!;
+    const device = await symmetricKeyDeviceClientFor(emulator, "e2e-device-001", deviceKey).register();
+    expect(device.assignedHub).toBe(WEU);
+    expect(emulator.inspect.device(WEU, "e2e-device-001")?.twin.tags).toMatchObject({ fleet: "e2e" });
+
+    const groupKey = keysOf(outs, "enrollmentGroupKeys")["e2e-meters"]!.primaryKey!;
+    const meter = await symmetricKeyDeviceClientFor(emulator, "e2e-meter-0001", deriveDeviceKey(groupKey, "e2e-meter-0001")).register();
+    expect([WEU, NEU]).toContain(meter.assignedHub);
+    expect(emulator.inspect.device(meter.assignedHub, "e2e-meter-0001")?.twin.tags).toMatchObject({ fleet: "e2e-meters" });
+  });
+
+  it("reports no changes on a second preview, without calling DPS", async () => {
+    const before = requests();
+    const preview = await program.stack.preview({ onOutput: program.onOutput });
+    expect(preview.changeSummary).toEqual({ same: 5 });
+    expect(requests() - before).toBe(0);
+  });
+
+  it("previews an edited twin as an update of exactly that enrollment and field", async () => {
+    program.writeManifest("devices.yaml", deviceManifest(60));
+    const events: EngineEvent[] = [];
+    const preview = await program.stack.preview({ diff: true, onOutput: program.onOutput, onEvent: (e) => events.push(e) });
+    expect(preview.changeSummary).toEqual({ same: 4, update: 1 });
+    const updates = events.flatMap((e) => (e.resourcePreEvent?.metadata.op === "update" ? [e.resourcePreEvent.metadata.urn] : []));
+    expect(updates).toEqual([expect.stringMatching(/IndividualEnrollment::e2e-device-001$/)]);
+    expect(preview.stdout).toMatch(/~ initialTwin/);
+    expect(preview.stdout).toMatch(/telemetryIntervalSeconds\s*:\s*30\s*=>\s*60/);
+
+    const up = await program.stack.up({ onOutput: program.onOutput });
+    expect(up.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+    const enrollment = (await service().getIndividualEnrollment("e2e-device-001")).responseBody;
+    expect(enrollment.initialTwin?.properties?.desired).toMatchObject({ telemetryIntervalSeconds: 60 });
+  });
+
+  it("previews a change of attestation type as a replace", async () => {
+    const tpm = deviceManifest(60).replace(
+      "attestation: { type: symmetricKey }",
+      `attestation: { type: tpm, tpm: { endorsementKey: ${TEST_ENDORSEMENT_KEY} } }`,
+    );
+    program.writeManifest("devices.yaml", tpm);
+    try {
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(preview.changeSummary).toEqual({ same: 4, replace: 1 });
+    } finally {
+      program.writeManifest("devices.yaml", deviceManifest(60));
+    }
+  });
+
+  it("shows an out-of-band change in refresh, and `up` puts the declared enrollment back", async () => {
+    const client = service();
+    const current = (await client.getIndividualEnrollment("e2e-device-001")).responseBody;
+    // The SDK's typings demand twin metadata fields that DPS fills in itself.
+    current.initialTwin = { tags: { fleet: "changed-by-hand" }, properties: { desired: { telemetryIntervalSeconds: 60 } } } as unknown as typeof current.initialTwin;
+    current.provisioningStatus = "disabled";
+    await client.createOrUpdateIndividualEnrollment(current);
+
+    const refresh = await program.stack.refresh({ onOutput: program.onOutput });
+    expect(refresh.summary.resourceChanges).toMatchObject({ update: 1 });
+    const preview = await program.stack.preview({ diff: true, onOutput: program.onOutput });
+    expect(preview.changeSummary).toEqual({ same: 4, update: 1 });
+    // The drift reads as what `up` will undo: the hand-made tag, and a status the manifest
+    // leaves at DPS's default ("enabled").
+    expect(preview.stdout).toMatch(/fleet\s*:\s*"changed-by-hand"\s*=>\s*"e2e"/);
+    expect(preview.stdout).toMatch(/- provisioningStatus\s*:\s*"disabled"/);
+
+    await program.stack.up({ onOutput: program.onOutput });
+    const repaired = (await client.getIndividualEnrollment("e2e-device-001")).responseBody;
+    expect(repaired.provisioningStatus).toBe("enabled");
+    expect(repaired.initialTwin?.tags).toEqual({ fleet: "e2e" });
+  });
+
+  it("keeps every key out of the state file and the CLI's output", async () => {
+    const outs = await outputs();
+    const secrets = [
+      keysOf(outs, "individualEnrollmentKeys")["e2e-device-001"]!.primaryKey!,
+      keysOf(outs, "individualEnrollmentKeys")["e2e-device-001"]!.secondaryKey!,
+      keysOf(outs, "enrollmentGroupKeys")["e2e-meters"]!.primaryKey!,
+      keysOf(outs, "enrollmentGroupKeys")["e2e-meters"]!.secondaryKey!,
+      /SharedAccessKey=([^;]+)/.exec(emulator.connectionString)![1]!,
+    ];
+    // The CLI's own export (the Automation API's exportStack decrypts secrets).
+    const state = await program.pulumi(["stack", "export"]);
+    const printed = program.output.join("");
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(20);
+      expect(state).not.toContain(secret);
+      expect(printed).not.toContain(secret);
+    }
+  });
+
+  it("leaves DPS without enrollments after `destroy`", async () => {
+    const result = await program.stack.destroy({ onOutput: program.onOutput });
+    expect(result.summary.result).toBe("succeeded");
+    const individuals = await service().createIndividualEnrollmentQuery({ query: "*" }).next();
+    const groups = await service().createEnrollmentGroupQuery({ query: "*" }).next();
+    expect(individuals.responseBody).toEqual([]);
+    expect(groups.responseBody).toEqual([]);
+    expect(emulator.inspect.enrollmentCount()).toBe(0);
+  });
+});
