@@ -1,0 +1,86 @@
+// The whole program (index.ts) on the Azure path, under strict mocks: the dev stack's
+// manifests become enrollment resources on the DPS the platform creates, hub keys resolve to
+// the hubs' real host names, and every credential reaches the enrollments as a secret. This
+// is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { isSecretInput, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
+
+const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
+const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
+// Test-only keys: base64 of 32 bytes, never used anywhere real.
+const METER_PRIMARY = Buffer.alloc(32, 1).toString("base64");
+const METER_SECONDARY = Buffer.alloc(32, 2).toString("base64");
+
+async function runProgram(stack: "dev" | "prod"): Promise<Registration[]> {
+  const registrations: Registration[] = [];
+  const invocations: Invocation[] = [];
+  const base = strictMocks(registrations, invocations);
+  const mocks: pulumi.runtime.Mocks = {
+    call: base.call,
+    newResource(args) {
+      // Enrollments are dynamic resources: the mock plays DPS and echoes the inputs.
+      if (args.type === INDIVIDUAL || args.type === GROUP) {
+        registrations.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        return { id: args.name, state: { ...args.inputs, etag: "\"1\"", adopted: false } };
+      }
+      return base.newResource(args);
+    },
+  };
+  pulumi.runtime.setAllConfig(
+    {
+      ...stackConfig(stack),
+      "dps-as-code:meterGroupPrimaryKey": METER_PRIMARY,
+      "dps-as-code:meterGroupSecondaryKey": METER_SECONDARY,
+    },
+    ["dps-as-code:meterGroupPrimaryKey", "dps-as-code:meterGroupSecondaryKey"],
+  );
+  await pulumi.runtime.setMocks(mocks, "dps-as-code", stack, false);
+  const program = await import("../../index");
+  await new Promise((resolve) => pulumi.all([program.enrollments, program.enrollmentGroupKeys, program.individualEnrollmentKeys]).apply(resolve));
+  await pulumi.runtime.disconnect();
+  return registrations;
+}
+
+describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked)", (stack) => {
+  let registrations: Registration[];
+  beforeAll(async () => {
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    registrations = await runProgram(stack);
+  });
+
+  const enrollments = () => registrations.filter((r) => r.type === INDIVIDUAL || r.type === GROUP);
+  const hubHostNames = () =>
+    registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource").map((r) => `${String(r.inputs.resourceName)}.azure-devices.net`);
+
+  it("declares every manifest entry as an enrollment resource on the created DPS", () => {
+    expect(enrollments().length).toBeGreaterThan(0);
+    for (const e of enrollments()) {
+      const dps = plain<{ serviceEndpoint: string; connectionString?: string; useEntraId?: boolean }>(e.inputs.dps);
+      expect(dps.serviceEndpoint).toBe(`dpsac-${stack}-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
+      // dev hands over the enrollment-writer key; prod uses Entra ID (no key at all).
+      if (stack === "dev") {
+        expect(isSecretInput(e.inputs.dps)).toBe(true);
+        expect(dps.connectionString).toMatch(/SharedAccessKeyName=enrollment-writer;SharedAccessKey=dpskey-enrollment-writer/);
+      } else {
+        expect(dps.useEntraId).toBe(true);
+        expect(dps.connectionString).toBeUndefined();
+      }
+    }
+  });
+
+  it("resolves the manifests' hub keys to the hubs' host names, and knows the linked hubs", () => {
+    const hubs = hubHostNames();
+    for (const e of enrollments()) {
+      expect(plain<string[]>(e.inputs.linkedHubs).sort()).toEqual([...hubs].sort());
+      for (const hub of plain<string[] | undefined>(e.inputs.iotHubs) ?? []) expect(hubs).toContain(hub);
+    }
+  });
+
+  it("passes keys named in manifests to DPS only as secrets", () => {
+    const withKeys = enrollments().filter((e) => JSON.stringify(plain(e.inputs.attestation)).includes(METER_PRIMARY));
+    if (stack === "dev") expect(withKeys.length).toBeGreaterThan(0);
+    for (const e of withKeys) expect(isSecretInput(e.inputs.attestation)).toBe(true);
+  });
+});
