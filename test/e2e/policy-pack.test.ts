@@ -1,0 +1,142 @@
+// Issue #8: the policy pack through the real engine. The local stack's program (a temporary
+// copy, on a private backend, against an in-process emulator) is previewed with
+// `--policy-pack policy --policy-pack-config policy/config/<env>.json`, as the pipeline does;
+// the verdicts are read from the engine's policy events.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import { engineMissingReason, findEngine, projectRoot } from "../support/engine";
+import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { policyPackMissingReason, previewWithPolicyPack, selfSignedCertificatePem, verdictKeys } from "../support/policy-pack";
+
+const engine = findEngine();
+const packMissing = policyPackMissingReason();
+const skipReason = !engine ? engineMissingReason : packMissing;
+if (skipReason && process.env.CI === "true") throw new Error(`CI=true and ${skipReason}`);
+if (skipReason) console.warn(`\n*** SKIPPING end-to-end tests of the policy pack: ${skipReason} ***\n`);
+
+const SHIPPED_MANIFESTS = path.join(projectRoot, "enrollments", "local");
+const CERTS = path.join(projectRoot, "test", "fixtures", "certs");
+const DAY = 24 * 3600 * 1000;
+
+/**
+ * The local stack's committed manifests, with the demo's generated device certificate swapped
+ * for the committed test fixture (same CN), so the preview sees what `npm run demo` deploys.
+ */
+function shippedLocalManifests(): Record<string, string> {
+  const manifests: Record<string, string> = {};
+  for (const file of fs.readdirSync(SHIPPED_MANIFESTS).filter((name) => name.endsWith(".yaml"))) {
+    manifests[file] = fs
+      .readFileSync(path.join(SHIPPED_MANIFESTS, file), "utf8")
+      .replaceAll("${DPS_HOME}/local/certs/medical-monitor-001.pem", path.join(CERTS, "medical-monitor-001.pem"));
+  }
+  return manifests;
+}
+
+const individualEnrollmentNames = (manifests: Record<string, string>) =>
+  Object.values(manifests).flatMap((yaml) => [...yaml.matchAll(/registrationId: ([\w.-]+)/g)].map((m) => m[1]!));
+const groupNames = (manifests: Record<string, string>) =>
+  Object.values(manifests).flatMap((yaml) => [...yaml.matchAll(/enrollmentGroupId: ([\w.-]+)/g)].map((m) => m[1]!));
+
+describe.skipIf(skipReason !== undefined)("the policy pack through the real engine", () => {
+  let emulator: RunningEmulator;
+  let program: LocalProgram;
+  const shipped = shippedLocalManifests();
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    program = await createLocalProgram(engine!, emulator, {
+      stackName: "policy",
+      manifests: shipped,
+      // What the demo sets: the lab webhook (a secret) and the EV chargers' CA certificate.
+      config: { "dps-as-code:labAllocationWebhookUrl": { value: "https://127.0.0.1:9/api/allocate?code=not-a-real-key", secret: true } },
+    });
+    await program.stack.setConfig(
+      "dps-as-code:dps.caCertificates.ev-charger-root-ca.certificatePath",
+      { value: path.join(CERTS, "ev-charger-signing-ca.pem") },
+      true,
+    );
+  });
+
+  afterAll(async () => {
+    program?.cleanup();
+    await emulator?.stop();
+  });
+
+  it("passes the shipped local manifests under config/local.json, flagging only the parked test device for review", async () => {
+    // Sanity: the shipped set still has what this test relies on.
+    expect(individualEnrollmentNames(shipped)).toContain("test-device-003");
+    expect(groupNames(shipped).length).toBeGreaterThan(0);
+
+    const preview = await previewWithPolicyPack(program, "local");
+    if (!preview.passed) throw preview.error;
+    expect(preview.result.changeSummary).toEqual({ create: 3 + individualEnrollmentNames(shipped).length + groupNames(shipped).length });
+    // No mandatory rule on local; the one advisory is the disabled enrollment. The owner-policy
+    // rule is disabled on local on purpose (see policy/README.md): the emulator's platform needs
+    // ServiceConfig, so the local stack always manages enrollments with the owner policy.
+    expect(verdictKeys(preview.verdicts)).toEqual(["advisory dps-enrollment-disabled-review test-device-003"]);
+    expect(preview.verdicts[0]!.message).toBe(
+      'individual enrollment "test-device-003" is disabled: DPS refuses this device; confirm that is intended, or set provisioningStatus to "enabled" (or remove the enrollment).',
+    );
+    // The webhook's key never reaches the output.
+    expect(program.output.join("")).not.toContain("not-a-real-key");
+  });
+
+  it("fails a prod preview on a symmetric-key device without an exception and on a certificate expiring within 30 days, naming each", async () => {
+    for (const file of fs.readdirSync(program.manifestsDir)) fs.rmSync(path.join(program.manifestsDir, file));
+    const notAfter = new Date(Date.now() + 10 * DAY + 12 * 3600 * 1000);
+    const expiringPem = selfSignedCertificatePem("prod-monitor-002", notAfter);
+    const expiringFile = path.join(program.dir, "prod-monitor-002.pem");
+    fs.writeFileSync(expiringFile, expiringPem);
+    program.writeManifest(
+      "prod-like.yaml",
+      `
+defaults:
+  iotHubs: [weu]
+  allocationPolicy: static
+  reprovisionPolicy: { updateHubAssignment: false, migrateDeviceData: true }
+individualEnrollments:
+  - registrationId: prod-sensor-001
+    attestation: { type: symmetricKey }
+  - registrationId: prod-sensor-002
+    attestation: { type: symmetricKey }
+    allowSymmetricKeyInProduction: "legacy firmware without X.509 support, replaced in the 2026 refresh"
+  - registrationId: medical-monitor-001
+    attestation:
+      type: x509
+      x509: { clientCertificates: { primary: { certificateFile: "${path.join(CERTS, "medical-monitor-001.pem")}" } } }
+  - registrationId: prod-monitor-002
+    attestation:
+      type: x509
+      x509: { clientCertificates: { primary: { certificateFile: "${expiringFile}" } } }
+`,
+    );
+
+    const preview = await previewWithPolicyPack(program, "prod");
+    expect(preview.passed).toBe(false);
+    // Exactly the two bad enrollments break a rule of their own. Every enrollment also breaks
+    // the owner-policy rule: the emulator hands the local stack only the owner connection string
+    // (the prod stack uses Entra ID), and prod.json makes that rule mandatory too.
+    const enrollments = ["medical-monitor-001", "prod-monitor-002", "prod-sensor-001", "prod-sensor-002"];
+    expect(verdictKeys(preview.verdicts)).toEqual(
+      [
+        "mandatory dps-enrollment-certificate-expiry prod-monitor-002",
+        "mandatory dps-individual-enrollment-symmetric-key-allowed prod-sensor-001",
+        ...enrollments.map((name) => `mandatory dps-enrollment-access-not-owner ${name}`),
+      ].sort(),
+    );
+    const messageOf = (policyName: string) => preview.verdicts.find((v) => v.policyName === policyName)?.message;
+    expect(messageOf("dps-individual-enrollment-symmetric-key-allowed")).toBe(
+      'individual enrollment "prod-sensor-001" uses symmetric-key attestation without an exception; use X.509 or TPM, or set allowSymmetricKeyInProduction to the documented reason this device needs a symmetric key.',
+    );
+    expect(messageOf("dps-enrollment-certificate-expiry")).toBe(
+      `individual enrollment "prod-monitor-002" attestation.x509.clientCertificates.primary.certificate (CN=prod-monitor-002) expires on ` +
+        `${new Date(Math.floor(notAfter.getTime() / 1000) * 1000).toISOString()}, in 10 day(s) (window: 30); roll it over now, using the secondary slot.`,
+    );
+    // The CLI refuses the preview and says why, as a pipeline log shows it.
+    if (preview.passed) return;
+    expect(preview.error.message).toMatch(/\[mandatory\] \[severity: high\]\s+dps-individual-enrollment-symmetric-key-allowed\s+\(pulumi-nodejs:dynamic\/dps:IndividualEnrollment: prod-sensor-001\)/);
+    expect(preview.error.message).toMatch(/\[mandatory\] \[severity: high\]\s+dps-enrollment-certificate-expiry\s+\(pulumi-nodejs:dynamic\/dps:IndividualEnrollment: prod-monitor-002\)/);
+  });
+});
