@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
-import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, LoadedManifests } from "../manifests";
+import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
@@ -65,13 +65,14 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   });
 
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
-  // manifest, so the preview names the same thing the pull request changed.
+  // manifest, so the preview names the same thing the pull request changed. A renamed entry
+  // lists its old ids in `previousIds`; they become aliases (see withPreviousIds).
   const individualEnrollments: Record<string, IndividualEnrollment> = {};
   for (const spec of manifests.individualEnrollments) {
     individualEnrollments[spec.registrationId] = new IndividualEnrollment(
       spec.registrationId,
       { ...common(spec), registrationId: spec.registrationId, deviceId: spec.deviceId, optionalDeviceInformation: spec.optionalDeviceInformation },
-      opts,
+      withPreviousIds(opts, spec),
     );
   }
   const enrollmentGroups: Record<string, EnrollmentGroup> = {};
@@ -79,7 +80,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     enrollmentGroups[spec.enrollmentGroupId] = new EnrollmentGroup(
       spec.enrollmentGroupId,
       { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId },
-      opts,
+      withPreviousIds(opts, spec),
     );
   }
 
@@ -100,6 +101,16 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
   return { individualEnrollments, enrollmentGroups, summary };
+}
+
+/**
+ * A rename changes the resource name. Without an alias Pulumi sees an unrelated delete of the
+ * old resource and create of a new one; with the old names as aliases it finds the old state,
+ * and the provider's diff (the id is an identity field) previews one replace of that resource.
+ */
+function withPreviousIds(opts: pulumi.CustomResourceOptions | undefined, spec: EnrollmentIdentitySpec): pulumi.CustomResourceOptions | undefined {
+  if (!spec.previousIds || spec.previousIds.length === 0) return opts;
+  return pulumi.mergeOptions(opts, { aliases: spec.previousIds.map((name) => ({ name })) });
 }
 
 function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.Input<Attestation> {

@@ -74,8 +74,8 @@ export function buildEntry(
   };
   const spec =
     context.kind === "individualEnrollment"
-      ? ({ registrationId: context.id, ...pick(raw, ["deviceId", "optionalDeviceInformation"]), ...common } as IndividualEnrollmentSpec)
-      : ({ enrollmentGroupId: context.id, ...common } as EnrollmentGroupSpec);
+      ? ({ registrationId: context.id, ...pick(raw, ["previousIds", "deviceId", "optionalDeviceInformation"]), ...common } as IndividualEnrollmentSpec)
+      : ({ enrollmentGroupId: context.id, ...pick(raw, ["previousIds"]), ...common } as EnrollmentGroupSpec);
   return { spec, problems };
 }
 

@@ -7,7 +7,7 @@ import { applyDefaults, isPlainObject } from "./defaults";
 import type { PlainObject } from "./defaults";
 import { buildEntry } from "./entry";
 import { ManifestValidationError } from "./errors";
-import type { ManifestProblem } from "./errors";
+import type { EntryKind, ManifestProblem } from "./errors";
 import { ENTRY_LISTS } from "./fields";
 import { checkSchema } from "./schema-check";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests, LoadManifestOptions } from "./types";
@@ -39,6 +39,7 @@ export function loadEnrollmentManifestTexts(
   const individualEnrollments: IndividualEnrollmentSpec[] = [];
   const enrollmentGroups: EnrollmentGroupSpec[] = [];
   const seen = new Map<string, { file: string; line: number; column: number }>();
+  const previous = new Map<string, PreviousIdUse>();
   const now = options.now ?? new Date();
 
   for (const { file, text } of sources) {
@@ -79,6 +80,7 @@ export function loadEnrollmentManifestTexts(
             return;
           }
           seen.set(key, here);
+          problems.push(...recordPreviousIds(previous, { file, kind, id, list: (item as PlainObject)["previousIds"], at: (i) => manifest.positionOf([...base, "previousIds", i]) }));
         }
         if (broken.has(`${list}/${index}`) || !isPlainObject(item) || typeof id !== "string") return;
         const merged = applyDefaults(defaults, item);
@@ -101,6 +103,7 @@ export function loadEnrollmentManifestTexts(
     }
   }
 
+  problems.push(...checkPreviousIdsAreRetired(previous, seen));
   problems.push(...checkGroupLimits(enrollmentGroups));
   if (problems.length > 0) throw new ManifestValidationError(problems);
   return { individualEnrollments, enrollmentGroups };
@@ -147,6 +150,73 @@ function has(value: unknown, field: FieldPath): boolean {
     node = (node as Record<string | number, unknown>)[segment];
   }
   return true;
+}
+
+/** Where an entry names an id it had before a rename. */
+interface PreviousIdUse {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly kind: EntryKind;
+  readonly id: string;
+  readonly previousId: string;
+}
+
+/**
+ * Remembers the `previousIds` of one entry. Each old id becomes a Pulumi alias of the entry's
+ * resource, so two entries claiming the same old id would both claim its state.
+ */
+function recordPreviousIds(
+  previous: Map<string, PreviousIdUse>,
+  entry: { file: string; kind: PreviousIdUse["kind"]; id: string; list: unknown; at: (index: number) => { line: number; column: number } },
+): ManifestProblem[] {
+  if (!Array.isArray(entry.list)) return []; // the schema reports a wrong type
+  const problems: ManifestProblem[] = [];
+  entry.list.forEach((previousId, index) => {
+    if (typeof previousId !== "string") return;
+    const key = `${entry.kind}:${previousId.toLowerCase()}`;
+    const use: PreviousIdUse = { file: entry.file, ...entry.at(index), kind: entry.kind, id: entry.id, previousId };
+    const first = previous.get(key);
+    if (first) {
+      problems.push({
+        file: use.file,
+        line: use.line,
+        column: use.column,
+        entry: { kind: entry.kind, id: entry.id },
+        field: `previousIds[${index}]`,
+        problem: `previous id '${previousId}' is already claimed by '${first.id}' at ${first.file}:${first.line}:${first.column}`,
+        allowed: "each old id in the previousIds of one entry only (the renamed one)",
+      });
+      return;
+    }
+    previous.set(key, use);
+  });
+  return problems;
+}
+
+/** An old id that is still (or again) a current id would be two resources with one identity. */
+function checkPreviousIdsAreRetired(
+  previous: ReadonlyMap<string, PreviousIdUse>,
+  current: ReadonlyMap<string, { file: string; line: number; column: number }>,
+): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  for (const [key, use] of previous) {
+    const declared = current.get(key);
+    if (!declared) continue;
+    const self = use.previousId.toLowerCase() === use.id.toLowerCase();
+    problems.push({
+      file: use.file,
+      line: use.line,
+      column: use.column,
+      entry: { kind: use.kind, id: use.id },
+      field: "previousIds",
+      problem: self
+        ? `lists its own id '${use.previousId}' as a previous id`
+        : `previous id '${use.previousId}' is also declared as a current id at ${declared.file}:${declared.line}:${declared.column}`,
+      allowed: "ids this entry had before a rename and that no entry uses now (ids are case-insensitive)",
+    });
+  }
+  return problems;
 }
 
 function checkGroupLimits(groups: readonly EnrollmentGroupSpec[]): ManifestProblem[] {

@@ -81,13 +81,22 @@ export interface EnrollmentCommonSpec {
   readonly source: ManifestSource;
 }
 
-export interface IndividualEnrollmentSpec extends EnrollmentCommonSpec {
+/**
+ * Fields every entry has besides the enrollment content. `previousIds` are the ids the entry had
+ * before a reviewed rename: the fleet declares them as Pulumi aliases, so the rename previews as
+ * one replace of the same resource.
+ */
+export interface EnrollmentIdentitySpec {
+  readonly previousIds?: readonly string[];
+}
+
+export interface IndividualEnrollmentSpec extends EnrollmentCommonSpec, EnrollmentIdentitySpec {
   readonly registrationId: string;
   readonly deviceId?: string;
   readonly optionalDeviceInformation?: TwinCollection;
 }
 
-export interface EnrollmentGroupSpec extends EnrollmentCommonSpec {
+export interface EnrollmentGroupSpec extends EnrollmentCommonSpec, EnrollmentIdentitySpec {
   readonly enrollmentGroupId: string;
 }
 

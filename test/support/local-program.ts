@@ -15,6 +15,8 @@ export interface LocalProgram {
   /** Absolute path of the copy's manifests folder. */
   readonly manifestsDir: string;
   writeManifest(name: string, yaml: string): void;
+  /** Deletes a manifest of the copy (a pull request that removes a file). */
+  removeManifest(name: string): void;
   /** Runs the CLI on this program's stack (same backend and settings) and returns its stdout. */
   pulumi(args: string[]): Promise<string>;
   /** Everything the CLI printed so far, for secret-leak checks. */
@@ -76,6 +78,7 @@ export async function createLocalProgram(
     pulumi,
     manifestsDir,
     writeManifest,
+    removeManifest: (name: string) => fs.rmSync(path.join(manifestsDir, name)),
     output,
     onOutput,
     cleanup: () => fs.rmSync(backend.dir, { recursive: true, force: true }),
