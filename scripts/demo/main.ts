@@ -38,7 +38,7 @@ interface EmulatorLine extends EmulatorEndpoint {
 
 async function startEmulatorProcess(stateDir: string, extraCaPath: string): Promise<{ child: ChildProcess; info: EmulatorLine }> {
   const tsNode = path.join(projectRoot, "node_modules", ".bin", "ts-node");
-  const child = spawn(tsNode, ["--transpile-only", path.join(projectRoot, "emulator", "cli.ts"), "--port", String(EMULATOR_PORT), "--state-dir", stateDir], {
+  const child = spawn(tsNode, ["--transpile-only", path.join(projectRoot, "emulator", "cli.ts"), "--port", String(EMULATOR_PORT), "--state-dir", stateDir, "--retry-after", "1"], {
     cwd: projectRoot,
     // The custom allocation webhook's certificate comes from the demo's own CA.
     env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCaPath },
