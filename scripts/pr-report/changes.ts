@@ -29,6 +29,10 @@ export interface EnrollmentChange {
   readonly urn: string;
   readonly fields: FieldChange[];
   readonly replaceReasons: string[];
+  /** Replace reasons whose values the preview hides (Pulumi marks the whole input secret). */
+  readonly hiddenReasons: string[];
+  /** The id the enrollment had before a rename (`previousIds`, a Pulumi alias). */
+  readonly renamedFrom?: string;
 }
 
 export interface EnrollmentState {
@@ -84,13 +88,20 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     else if (change === "adopt" && newInputs) before.push({ kind, id, hubs: hubsOf(newInputs) }); // it already exists in DPS
     if (newInputs && change !== "delete") after.push({ kind, id, hubs: hubsOf(newInputs) });
     if (!change) continue;
+    const fields = fieldChanges(change === "create" || change === "adopt" ? undefined : oldInputs, change === "delete" ? undefined : newInputs);
+    const replaceReasons = [...new Set(steps.flatMap((s) => s.replaceReasons ?? []))].sort();
+    // An aliased (renamed) resource keeps its old URN in oldState; the step carries the new one.
+    const oldName = oldState?.urn ? urnName(oldState.urn) : undefined;
+    const renamedFrom = oldName !== undefined && oldName !== urnName(urn) ? idOf(kind, oldInputs, oldState!.urn!) : undefined;
     changes.push({
       change,
       kind,
       id,
       urn,
-      fields: fieldChanges(change === "create" || change === "adopt" ? undefined : oldInputs, change === "delete" ? undefined : newInputs),
-      replaceReasons: [...new Set(steps.flatMap((s) => s.replaceReasons ?? []))].sort(),
+      fields,
+      replaceReasons,
+      hiddenReasons: replaceReasons.filter((reason) => isHidden(reason, oldInputs) && !fields.some((f) => f.path === reason || f.path.startsWith(`${reason}.`))),
+      ...(renamedFrom !== undefined ? { renamedFrom } : {}),
     });
   }
   changes.sort(
@@ -104,6 +115,11 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     unchangedOmitted: summarySame !== undefined ? Math.max(0, summarySame - sameSteps) : 0,
     otherChanges,
   };
+}
+
+/** A whole input shown as `[secret]`: the preview cannot tell what changed inside it. */
+function isHidden(field: string, inputs: Record<string, unknown> | undefined): boolean {
+  return inputs?.[field] === MASK;
 }
 
 function kindOf(step: PreviewStep): EnrollmentKind | undefined {

@@ -67,8 +67,20 @@ function renderViolations(violations: readonly PolicyViolation[] | undefined): s
 
 function renderChange(c: EnrollmentChange): string[] {
   const lines = [`#### ${ICON[c.change]} ${VERB[c.change]} ${kindName(c.kind)} \`${c.id}\``];
+  if (c.renamedFrom !== undefined) {
+    lines.push(
+      "",
+      `Renamed from \`${c.renamedFrom}\` (\`previousIds\`). DPS has no rename: devices must register with the new id, and symmetric keys change unless the manifest declares them.`,
+    );
+  }
   if (c.change === "replace" && c.replaceReasons.length > 0) {
     lines.push("", `Replaced because ${c.replaceReasons.map((r) => `\`${r}\``).join(", ")} cannot change in place: the enrollment is deleted and created again.`);
+  }
+  if (c.hiddenReasons.length > 0) {
+    lines.push(
+      "",
+      `${c.hiddenReasons.map((r) => `\`${r}\``).join(", ")} ${c.hiddenReasons.length === 1 ? "is" : "are"} secret in the preview (Pulumi hides the whole value), so old and new cannot be shown here: read the manifest diff.`,
+    );
   }
   if (c.change === "adopt") lines.push("", "Already in DPS: taken under management as it is, no keys change.");
   if (c.change === "delete") lines.push("", "Devices already registered keep their hub identity; new registrations through this enrollment are refused.");
