@@ -1,6 +1,8 @@
 // Brownfield adoption through the real engine, as a platform team does it: a DPS already holds
-// enrollments made by hand (here through Microsoft's service SDK) and devices registered
-// through them; `npm run export` writes them as a manifest with adoptExisting; the PR preview
+// enrollments made by hand (here through Microsoft's service SDK: a symmetric-key and an X.509
+// individual enrollment, a symmetric-key group and an X.509 CA-reference group) and devices
+// registered through them; `npm run export` writes them as a manifest with adoptExisting (the
+// user adds the device certificate DPS does not return); the PR preview
 // says "adopt"; `pulumi up` takes them under management without a single DPS write, and every
 // device still registers with the key it had.
 import { execFile } from "node:child_process";
@@ -9,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
 import { startEmulator, type Logger, type RunningEmulator } from "../../emulator";
-import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
+import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import { buildPrReport } from "../../scripts/pr-report/index";
 import { makeCertificate } from "../enrollments/support/certs";
 import { NEU, PREVIEW_ARGS, WEU } from "../fixtures/preview-json/scenarios";
@@ -24,6 +26,8 @@ const ROOT_CA = makeCertificate({ commonName: "brownfield-root-ca", isCa: true }
 const INDIVIDUAL = "brown-device-01";
 const SYMMETRIC_GROUP = "brown-meters";
 const X509_GROUP = "brown-cameras";
+const X509_DEVICE = "brown-camera-01";
+const CAMERA_CERT = makeCertificate({ commonName: X509_DEVICE });
 const METER = "brown-meter-0042";
 
 /** The emulator's request log: "METHOD operationId status duration". */
@@ -56,7 +60,9 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
     const meters = (await sdk.getEnrollmentGroup(SYMMETRIC_GROUP)).responseBody;
     const meterKeys = (await sdk.getEnrollmentGroupAttestationMechanism(SYMMETRIC_GROUP)).responseBody.symmetricKey;
     const cameras = (await sdk.getEnrollmentGroup(X509_GROUP)).responseBody;
+    const camera = (await sdk.getIndividualEnrollment(X509_DEVICE)).responseBody;
     return {
+      [X509_DEVICE]: { etag: camera.etag! },
       [INDIVIDUAL]: { etag: individual.etag!, keys: { ...individualKeys } },
       [SYMMETRIC_GROUP]: { etag: meters.etag!, keys: { ...meterKeys } },
       [X509_GROUP]: { etag: cameras.etag! },
@@ -99,13 +105,22 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
       allocationPolicy: "static",
       provisioningStatus: "disabled",
     } as never);
+    await sdk.createOrUpdateIndividualEnrollment({
+      registrationId: X509_DEVICE,
+      attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: CAMERA_CERT.certPem } } } },
+      iotHubs: [NEU],
+      allocationPolicy: "static",
+      initialTwin: { tags: { fleet: "brownfield-cameras" } },
+    } as never);
     // The recorder sees these writes: the zero-writes assertion below can fail.
-    expect(writes(log.lines).filter((l) => l.startsWith("PUT ")).length).toBeGreaterThanOrEqual(3);
+    expect(writes(log.lines).filter((l) => l.startsWith("PUT ")).length).toBeGreaterThanOrEqual(4);
     Object.assign(before, await snapshot());
 
     // Devices that registered before adoption.
     const device = await symmetricKeyDeviceClientFor(emulator, INDIVIDUAL, before[INDIVIDUAL]!.keys!.primaryKey!).register();
     const meter = await symmetricKeyDeviceClientFor(emulator, METER, deriveDeviceKey(before[SYMMETRIC_GROUP]!.keys!.primaryKey!, METER)).register();
+    const camera = await x509DeviceClientFor(emulator, X509_DEVICE, CAMERA_CERT.certPem, CAMERA_CERT.keyPem).register();
+    registeredHubs[X509_DEVICE] = camera.assignedHub;
     registeredHubs[INDIVIDUAL] = device.assignedHub;
     registeredHubs[METER] = meter.assignedHub;
   });
@@ -125,9 +140,16 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
         (error, so, se) => (error ? reject(new Error(`npm run export failed: ${se}`)) : resolve(so)),
       ),
     );
-    expect(stdout).toContain("1 individual enrollments, 2 enrollment groups");
+    expect(stdout).toContain("2 individual enrollments, 2 enrollment groups");
     exported = fs.readFileSync(out, "utf8");
-    expect(exported.match(/^\s+adoptExisting: true$/gm)).toHaveLength(3);
+    expect(exported.match(/^\s+adoptExisting: true$/gm)).toHaveLength(4);
+    // DPS returns a certificate's details, not the certificate: the export names a file for the
+    // user to fill with the device's (public) certificate, which is what a user does next.
+    const certFile = /certificateFile: (\S+)/.exec(exported)?.[1];
+    expect(stdout).toContain(`to do before pulumi up: put the primary certificate of '${X509_DEVICE}'`);
+    expect(certFile).toBe(`certs/${X509_DEVICE}-primary.pem`);
+    fs.mkdirSync(path.join(program.manifestsDir, "certs"), { recursive: true });
+    fs.writeFileSync(path.join(program.manifestsDir, certFile!), CAMERA_CERT.certPem);
     expect(exported).toContain("caReferences");
     expect(exported).toMatch(/iotHubs:\s*\n?\s*- weu/);
     for (const secret of [before[INDIVIDUAL]!.keys!.primaryKey!, before[SYMMETRIC_GROUP]!.keys!.primaryKey!, /SharedAccessKey=([^;]+)/.exec(emulator.connectionString)![1]!]) {
@@ -138,10 +160,10 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
   it("previews the exported entries as adopt, not create, and the PR report says so", async () => {
     const json = await program.pulumi(PREVIEW_ARGS);
     const summary = (JSON.parse(json.slice(json.indexOf("{"))) as { changeSummary: Record<string, number> }).changeSummary;
-    expect(summary).toEqual({ create: 3, same: 3 });
+    expect(summary).toEqual({ create: 4, same: 3 });
     const report = buildPrReport([{ stack: "adopt", previewJson: json }]);
-    expect(report).toContain("**3 to adopt.**");
-    for (const [kind, id] of [["enrollment", INDIVIDUAL], ["enrollment group", SYMMETRIC_GROUP], ["enrollment group", X509_GROUP]]) {
+    expect(report).toContain("**4 to adopt.**");
+    for (const [kind, id] of [["enrollment", INDIVIDUAL], ["enrollment", X509_DEVICE], ["enrollment group", SYMMETRIC_GROUP], ["enrollment group", X509_GROUP]]) {
       expect(report).toContain(`| 📥 | adopt | ${kind} | \`${id}\` |`);
     }
     expect(report).not.toMatch(/\| create \|/);
@@ -150,7 +172,7 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
   it("adopts with `pulumi up` without a single write to DPS, keeping ETags and keys", async () => {
     log.lines.length = 0;
     const up = await program.stack.up({ onOutput: program.onOutput });
-    expect(up.summary.resourceChanges).toEqual({ create: 3, same: 3 });
+    expect(up.summary.resourceChanges).toEqual({ create: 4, same: 3 });
     expect(log.lines.length).toBeGreaterThan(0); // adoption reads DPS: the recorder sees requests
     expect(writes(log.lines)).toEqual([]);
     expect(await snapshot()).toEqual(before);
@@ -171,13 +193,15 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
     const meter = await symmetricKeyDeviceClientFor(emulator, METER, deriveDeviceKey(groupKey, METER)).register();
     expect(device.assignedHub).toBe(registeredHubs[INDIVIDUAL]);
     expect(meter.assignedHub).toBe(registeredHubs[METER]);
+    const camera = await x509DeviceClientFor(emulator, X509_DEVICE, CAMERA_CERT.certPem, CAMERA_CERT.keyPem).register();
+    expect(camera.assignedHub).toBe(registeredHubs[X509_DEVICE]);
     expect(deriveDeviceKey(groupKey, METER)).toBe(deriveDeviceKey(before[SYMMETRIC_GROUP]!.keys!.primaryKey!, METER));
   });
 
   it("reports no changes afterwards: the exported manifest matches DPS exactly", async () => {
     log.lines.length = 0;
     const preview = await program.stack.preview({ onOutput: program.onOutput });
-    expect(preview.changeSummary).toEqual({ same: 6 });
+    expect(preview.changeSummary).toEqual({ same: 7 });
     expect(writes(log.lines)).toEqual([]);
   });
 });
