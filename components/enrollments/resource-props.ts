@@ -40,7 +40,9 @@ function hasDeclaredKeys(attestation: Attestation): boolean {
  */
 export function enrollmentProps(kind: EnrollmentKind, name: string, args: EnrollmentCommonArgs): Record<string, unknown> {
   const dps = pulumi.output(args.dps as pulumi.Input<DpsConnection>);
-  const attestation = pulumi.all([args.attestation as pulumi.Input<Attestation>, dps]).apply(([value, connection]) => {
+  // Only the endpoint is read here: unsecret keeps the connection string's secrecy from
+  // spreading to the attestation, which reviewers must see in previews (type, certificates).
+  const attestation = pulumi.all([args.attestation as pulumi.Input<Attestation>, pulumi.unsecret(dps)]).apply(([value, connection]) => {
     if (kind === "group" && value.type === "symmetricKey") countSymmetricKeyGroup(connection.serviceEndpoint, name);
     return hasDeclaredKeys(value) ? pulumi.secret(value) : value;
   });

@@ -49,11 +49,12 @@ describe("pr-report from the engine's real preview JSON", () => {
     expect(report).toMatch(/_\d+ unchanged resources were left out of the preview \(run it with `--show-sames`\)/);
   });
 
-  it("explains a replace whose reason is hidden because the whole attestation is secret", () => {
+  it("names the attestation change that forces a replace (no keys declared, so the attestation is not secret)", () => {
     const report = reportOf("replace");
-    expect(report).toContain("| 🔁 | replace | enrollment | `gw-device-001` | 0 |");
+    expect(report).toContain("| 🔁 | replace | enrollment | `gw-device-001` | 2 |");
     expect(report).toContain("Replaced because `attestation` cannot change in place");
-    expect(report).toContain("`attestation` is secret in the preview (Pulumi hides the whole value), so old and new cannot be shown here");
+    expect(report).toContain("| `attestation.type` | `symmetricKey` | `tpm` |");
+    expect(report).not.toContain("`attestation` is secret in the preview");
   });
 
   it("lists what a deleted group held", () => {
