@@ -25,7 +25,7 @@ const STACK = "local";
 const EMULATOR_PORT = Number(process.env.DPS_DEMO_EMULATOR_PORT ?? 18443);
 const WEBHOOK_PORT = Number(process.env.DPS_DEMO_WEBHOOK_PORT ?? 18444);
 /** Devices the demo onboards per enrollment group, by group id prefix (default 3). */
-const DEVICES_PER_GROUP: Array<[prefix: string, count: number]> = [["smart-meters", 100], ["lab-sensors", 4]];
+const DEVICES_PER_GROUP: Array<[prefix: string, count: number]> = [["smart-meters", 250], ["lab-sensors", 4]];
 const devicesPerGroup = (groupId: string) => DEVICES_PER_GROUP.find(([prefix]) => groupId.startsWith(prefix))?.[1] ?? 3;
 
 const step = (text: string) => process.stderr.write(`\n==> ${text}\n`);
