@@ -11,7 +11,7 @@
  * Everything non-local is require()d inside functions: this module is serialised into the dynamic
  * provider by value, and module-scope requires of SDKs break closure serialisation.
  */
-import { DpsCallError, describeCallFailure, redact, type DpsOperation } from "./errors";
+import { DpsCallError, describeCallFailure, redact, type CallFailure, type DpsOperation } from "./errors";
 import { describeEnrollment } from "./kinds";
 import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
 import { parseConnectionString } from "./validation";
@@ -61,6 +61,16 @@ export interface DpsClientOptions {
   retryPolicy?: RetryPolicy;
   retryEnvironment?: RetryEnvironment;
   requestTimeoutMs?: number;
+  /**
+   * The Entra ID credential to use with `useEntraId` (tests). Default: one DefaultAzureCredential
+   * per process, behind a token cache (see entraCredential).
+   */
+  tokenCredential?: TokenCredentialLike;
+}
+
+/** The part of @azure/core-auth's TokenCredential the SDK calls. */
+export interface TokenCredentialLike {
+  getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp: number } | null>;
 }
 
 /** Enrollment operations against one DPS; ids are passed per call. */
@@ -85,7 +95,14 @@ export function splitHostPort(endpoint: string): { host: string; port: number | 
   return match && match[1] !== undefined && match[2] !== undefined ? { host: match[1], port: Number(match[2]) } : { host: endpoint, port: undefined };
 }
 
-/** Builds the https agent: host:port splitting, extra CA, socket timeout. */
+/**
+ * Builds the https agent: host:port splitting, extra CA, request timeout.
+ *
+ * The timeout must cover every request, not only the first on a socket: a keep-alive agent resets
+ * a reused socket's timeout to the agent's own `timeout` option when the socket goes back to the
+ * pool, so a timeout set once in createConnection silently disappears from the second request on.
+ * Hence the agent option (kept across reuse) plus a listener that stays for the socket's life.
+ */
 function createAgent(trustedCaCertificate: string | undefined, timeoutMs: number): unknown {
   const https = require("node:https") as typeof import("node:https");
   class DpsAgent extends https.Agent {
@@ -94,16 +111,45 @@ function createAgent(trustedCaCertificate: string | undefined, timeoutMs: number
       const adjusted = target.port !== undefined ? { ...options, host: target.host, port: target.port, servername: target.host } : options;
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const socket = (https.Agent.prototype.createConnection as any).call(this, adjusted, callback);
-      if (socket && typeof socket.setTimeout === "function") {
-        socket.setTimeout(timeoutMs, () => {
-          const error = Object.assign(new Error(`no response from DPS within ${timeoutMs} ms`), { code: "DPS_REQUEST_TIMEOUT" });
-          socket.destroy(error);
+      if (socket && typeof socket.on === "function") {
+        socket.on("timeout", () => {
+          // An idle pooled socket times out too; destroying it is harmless (the agent drops it).
+          socket.destroy(Object.assign(new Error(`no response from DPS within ${timeoutMs} ms`), { code: "DPS_REQUEST_TIMEOUT" }));
         });
       }
       return socket;
     }
   }
-  return new DpsAgent({ keepAlive: true, ...(trustedCaCertificate ? { ca: trustedCaCertificate } : {}) });
+  return new DpsAgent({ keepAlive: true, timeout: timeoutMs, ...(trustedCaCertificate ? { ca: trustedCaCertificate } : {}) });
+}
+
+/**
+ * One DefaultAzureCredential per process, behind a token cache. The provider makes a DPS client
+ * per operation, and a fresh credential per client would fetch a token per enrollment (an `az`
+ * process or an identity-endpoint call each: slow, and throttled by Entra ID on large stacks).
+ * Kept on globalThis, not in a module variable: this module is serialised into the provider and
+ * must capture no credential.
+ */
+function entraCredential(): TokenCredentialLike {
+  const slot = Symbol.for("dps-as-code.enrollments.entraCredential");
+  const holder = globalThis as unknown as Record<symbol, TokenCredentialLike | undefined>;
+  const existing = holder[slot];
+  if (existing) return existing;
+  const { DefaultAzureCredential } = require("@azure/identity");
+  const inner = new DefaultAzureCredential() as TokenCredentialLike;
+  let cached: { token: string; expiresOnTimestamp: number } | null = null;
+  let pending: Promise<{ token: string; expiresOnTimestamp: number } | null> | undefined;
+  const credential: TokenCredentialLike = {
+    async getToken(scopes) {
+      // Renew 10 minutes ahead: the SDK itself renews when fewer than 9 remain.
+      if (cached && cached.expiresOnTimestamp - Date.now() > 10 * 60_000) return cached;
+      pending ??= inner.getToken(scopes).finally(() => (pending = undefined));
+      cached = await pending;
+      return cached;
+    },
+  };
+  holder[slot] = credential;
+  return credential;
 }
 
 interface SdkClient {
@@ -123,7 +169,7 @@ interface SdkClient {
   ): { hasMoreResults: boolean; next(): Promise<{ responseBody: { registrationId?: string }[] }> };
 }
 
-function createSdkClient(connection: DpsConnection, timeoutMs: number): SdkClient {
+function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
   const path = require("node:path") as typeof import("node:path");
   const sdkPackageJson = require.resolve("azure-iot-provisioning-service/package.json");
   // Resolve the transport and SAS helpers the SDK itself depends on, not whatever copy is hoisted.
@@ -135,8 +181,8 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number): SdkClien
 
   let config: Record<string, unknown>;
   if (connection.useEntraId) {
-    const { DefaultAzureCredential } = require("@azure/identity");
-    config = { host: connection.serviceEndpoint, tokenCredential: new DefaultAzureCredential(), tokenScope: DPS_TOKEN_SCOPE };
+    // RestApiClient calls tokenCredential.getToken(tokenScope) and sends "Authorization: Bearer <token>".
+    config = { host: connection.serviceEndpoint, tokenCredential: tokenCredential ?? entraCredential(), tokenScope: DPS_TOKEN_SCOPE };
   } else {
     const parts = parseConnectionString(connection.connectionString ?? "");
     const host = parts.HostName ?? connection.serviceEndpoint;
@@ -155,21 +201,36 @@ export function connectionSecrets(connection: DpsConnection): string[] {
 }
 
 export function createDpsClient(connection: DpsConnection, options: DpsClientOptions = {}, extraSecrets: readonly string[] = []): DpsClient {
-  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.tokenCredential);
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const env = options.retryEnvironment ?? realRetryEnvironment();
   const secrets = [...connectionSecrets(connection), ...extraSecrets];
   const endpoint = connection.serviceEndpoint;
 
-  /** Runs one SDK call with retries; maps failures to DpsCallError with an actionable message. */
-  async function call<T>(operation: DpsOperation, kind: EnrollmentKind | undefined, id: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one SDK call with retries; maps failures to DpsCallError with an actionable message.
+   * `sent` are secrets this request carries (keys, webhook URL): a 400 may echo the request.
+   */
+  async function call<T>(operation: DpsOperation, kind: EnrollmentKind | undefined, id: string, run: () => Promise<T>, sent: readonly string[] = []): Promise<T> {
+    const callSecrets = [...secrets, ...sent];
+    let attempts = 0;
     try {
-      return (await withRetry(run, policy, env, secrets)).value;
+      return (
+        await withRetry(
+          () => {
+            attempts++;
+            return run();
+          },
+          policy,
+          env,
+          callSecrets,
+        )
+      ).value;
     } catch (error) {
-      const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, secrets, env.now());
+      const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, callSecrets, env.now());
       const subject = kind ? describeEnrollment(kind, id) : `registration "${id}"`;
-      const summary = error instanceof RetriesExhaustedError ? redact(error.message, secrets) : failure.description;
-      throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${adviceFor(failure.status, operation)}`, operation, failure);
+      const summary = error instanceof RetriesExhaustedError ? redact(error.message, callSecrets) : failure.description;
+      throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${adviceFor(failure, operation)}`, operation, failure, attempts);
     }
   }
 
@@ -197,8 +258,12 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
     async put(kind, id, body, etag) {
       const operation: DpsOperation = etag ? "update" : "create";
       const payload = etag ? { ...body, etag } : body;
-      const result = await call(operation, kind, id, () =>
-        kind === "individual" ? sdk.createOrUpdateIndividualEnrollment(payload) : sdk.createOrUpdateEnrollmentGroup(payload),
+      const result = await call(
+        operation,
+        kind,
+        id,
+        () => (kind === "individual" ? sdk.createOrUpdateIndividualEnrollment(payload) : sdk.createOrUpdateEnrollmentGroup(payload)),
+        secretsInRecord(body),
       );
       return result.responseBody;
     },
@@ -226,9 +291,15 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
   };
 }
 
-/** What to do about a failure, by status. */
-function adviceFor(status: number | undefined, operation: DpsOperation): string {
-  switch (status) {
+/** Secrets a request body carries: keys (declared, kept or adopted) and the webhook URL. */
+export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
+  const sk = record.attestation?.symmetricKey;
+  return [sk?.primaryKey, sk?.secondaryKey, record.customAllocationDefinition?.webhookUrl].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+/** What to do about a failure, by status (or by credential error, for Entra ID). */
+function adviceFor(failure: CallFailure, operation: DpsOperation): string {
+  switch (failure.status) {
     case 401:
       return ". Check dps.connectionString (policy name and key) or the Entra ID role assignment (Device Provisioning Service Data Contributor).";
     case 403:
@@ -240,6 +311,8 @@ function adviceFor(status: number | undefined, operation: DpsOperation): string 
     case 409:
       return ". It already exists: set adoptExisting: true to manage it, or pick another id.";
     default:
-      return "";
+      return failure.status === undefined && /Credential|Authentication/.test(failure.description)
+        ? ". dps.useEntraId found no usable Microsoft Entra ID credential: sign in (`az login`), or give the pipeline a managed identity or AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE."
+        : "";
   }
 }

@@ -37,22 +37,54 @@ export interface CallFailure {
 export class DpsCallError extends Error {
   readonly failure: CallFailure;
   readonly operation: DpsOperation;
-  constructor(message: string, operation: DpsOperation, failure: CallFailure) {
+  /** Requests sent, retries included: after more than one, an earlier one may have taken effect. */
+  readonly attempts: number;
+  constructor(message: string, operation: DpsOperation, failure: CallFailure, attempts = 1) {
     super(message);
     this.name = "DpsCallError";
     this.operation = operation;
     this.failure = failure;
+    this.attempts = attempts;
   }
 }
 
-/** Replaces every secret (and its URL-encoded form) in `text` with `[secret]`. */
+/**
+ * Replaces every secret in `text` with `[secret]`: as given, URL-encoded, JSON-escaped (a raw
+ * error body may write "/" as "\/" and "+" as "\u002B"), and, for a URL, each query value and password on their own (an
+ * Azure Functions webhook's `code=` is the secret part; a message may quote only that).
+ */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let result = text;
+  const forms = new Set<string>();
   for (const secret of secrets) {
     if (!secret || secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) result = result.split(form).join("[secret]");
+    for (const part of [secret, ...urlSecretParts(secret)]) {
+      forms.add(part);
+      forms.add(encodeURIComponent(part));
+      const json = JSON.stringify(part).slice(1, -1);
+      forms.add(json.replace(/\//g, "\\/"));
+      // .NET serialisers write + & < > ' = as \u002B ... in JSON text.
+      forms.add(json.replace(/[+&<>'=]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`));
+    }
   }
+  // Longest first, so a whole URL is replaced before its parts.
+  for (const form of [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length)) result = result.split(form).join("[secret]");
   return result;
+}
+
+function urlSecretParts(secret: string): string[] {
+  if (!/^https?:\/\//i.test(secret)) return [];
+  try {
+    const url = new URL(secret);
+    return [...url.searchParams.values(), decodeURIComponent(url.password)].filter((v) => v.length >= 8);
+  } catch {
+    return [];
+  }
+}
+
+/** `\/`, `\"`, `\\` and `\uXXXX` as the characters they stand for. */
+function unescapeJsonText(text: string): string {
+  return text.replace(/\\(u[0-9a-fA-F]{4}|["\\/])/g, (_, code: string) => (code.length === 5 ? String.fromCharCode(parseInt(code.slice(1), 16)) : code));
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
@@ -89,7 +121,9 @@ export function describeCallFailure(error: unknown, secrets: readonly (string | 
       if (typeof message === "string") failure.serviceMessage = redact(message, secrets);
       if (typeof parsed.trackingId === "string") failure.trackingId = parsed.trackingId;
     } catch {
-      failure.serviceMessage = redact(body.slice(0, 300), secrets);
+      // Not JSON: undo JSON-style escapes (a body may quote the request as a JSON string), then
+      // redact, and only then shorten, so a cut can never leave the start of a secret behind.
+      failure.serviceMessage = redact(unescapeJsonText(body), secrets).slice(0, 300);
     }
   }
   const headerCode = err.response?.headers?.["x-ms-error-code"];

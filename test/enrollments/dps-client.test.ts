@@ -1,0 +1,154 @@
+/**
+ * The DPS client against a scripted HTTPS server, for what the emulator cannot show: what goes on
+ * the wire (Entra ID bearer token and its scope, If-Match with DPS's quoted ETags), a request that
+ * hangs on a reused keep-alive socket, and a 400 that echoes the request body back.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDpsClient, DPS_TOKEN_SCOPE, type DpsClientOptions } from "../../components/enrollments/dps-client";
+import { ensureServerTls } from "../../emulator/tls";
+
+interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+type Handler = (req: SeenRequest, res: ServerResponse) => void;
+
+// "++++////...": the characters that JSON and URL encoding rewrite.
+const KEY_1 = Buffer.from(Array.from({ length: 48 }, (_, i) => [0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff][i % 6] as number)).toString("base64");
+const KEY_2 = Buffer.alloc(48, 202).toString("base64");
+const POLICY_KEY = Buffer.alloc(32, 203).toString("base64");
+const FUNCTION_CODE = "Zm9vYmFyLWZ1bmN0aW9uLWtleS0xMjM0NQ==";
+const WEBHOOK = `https://alloc.azurewebsites.net/api/allocate?code=${FUNCTION_CODE}`;
+
+let server: Server;
+let tlsDir: string;
+let caCertPem: string;
+let endpoint: string;
+let handlers: Handler[] = [];
+let seen: SeenRequest[] = [];
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+beforeAll(async () => {
+  tlsDir = mkdtempSync(join(tmpdir(), "dps-client-test-"));
+  const tls = ensureServerTls(tlsDir, []);
+  caCertPem = tls.caCertPem;
+  server = createServer({ cert: tls.serverCertPem, key: tls.serverKeyPem }, (req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
+      seen.push(request);
+      const handler = handlers.shift();
+      if (handler) handler(request, res);
+      else json(res, 500, { errorCode: 500000, message: "no handler scripted" });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  endpoint = `localhost:${typeof address === "object" && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(tlsDir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  handlers = [];
+  seen = [];
+});
+
+const fast: DpsClientOptions = { retryPolicy: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 } };
+
+function sharedKeyConnection() {
+  return { serviceEndpoint: endpoint, connectionString: `HostName=${endpoint};SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=${POLICY_KEY}`, trustedCaCertificate: caCertPem };
+}
+
+describe("DPS client on the wire", () => {
+  it("sends an Entra ID bearer token requested for DPS's scope", async () => {
+    const scopes: (string | string[])[] = [];
+    const tokenCredential = {
+      async getToken(scope: string | string[]) {
+        scopes.push(scope);
+        return { token: "entra-token-1", expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    handlers = [(_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "x509" }, etag: '"e1"' })];
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, { ...fast, tokenCredential });
+    await expect(client.get("individual", "dev-1")).resolves.toMatchObject({ registrationId: "dev-1" });
+    expect(scopes).toEqual([DPS_TOKEN_SCOPE]);
+    expect(DPS_TOKEN_SCOPE).toBe("https://azure-devices-provisioning.net/.default");
+    expect(seen[0]?.headers.authorization).toBe("Bearer entra-token-1");
+    expect(seen[0]?.url).toBe("/enrollments/dev-1?api-version=2021-10-01");
+  });
+
+  it("says what to do when no Entra ID credential is usable, without retrying", async () => {
+    const tokenCredential = {
+      async getToken(): Promise<null> {
+        throw Object.assign(new Error("DefaultAzureCredential failed to retrieve a token from the included credentials."), { name: "AggregateAuthenticationError" });
+      },
+    };
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, { ...fast, tokenCredential });
+    await expect(client.get("group", "line-a")).rejects.toThrow(
+      /get enrollment group "line-a" on DPS localhost:\d+ failed: AggregateAuthenticationError \(DefaultAzureCredential failed .*\)\. dps\.useEntraId found no usable Microsoft Entra ID credential: sign in \(`az login`\)/,
+    );
+    expect(seen).toHaveLength(0);
+  });
+
+  it("sends DPS's quoted ETag back verbatim as If-Match", async () => {
+    handlers = [(_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "tpm" }, etag: '"e2"' })];
+    const client = createDpsClient(sharedKeyConnection(), fast);
+    await client.put("individual", "dev-1", { registrationId: "dev-1", attestation: { type: "tpm", tpm: { endorsementKey: "AAAA" } } }, '"13003fea-0000-0300-0000-62d1d5e50000"');
+    expect(seen[0]?.method).toBe("PUT");
+    expect(seen[0]?.headers["if-match"]).toBe('"13003fea-0000-0300-0000-62d1d5e50000"');
+    expect(seen[0]?.headers.authorization).toMatch(/^SharedAccessSignature sr=localhost/);
+  });
+
+  it("times out a request that hangs on a reused keep-alive socket, and says so", async () => {
+    handlers = [(_req, res) => json(res, 200, { enrollmentGroupId: "g", attestation: { type: "x509" }, etag: '"e"' }), () => {}, () => {}];
+    const client = createDpsClient(sharedKeyConnection(), { ...fast, requestTimeoutMs: 300 });
+    await client.get("group", "g");
+    const started = Date.now();
+    await expect(client.get("group", "g")).rejects.toThrow(
+      /get enrollment group "g" on DPS localhost:\d+ failed: DPS kept failing with transient errors: gave up after 2 attempts over .*last failure: DPS_REQUEST_TIMEOUT \(no response from DPS within 300 ms\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(seen).toHaveLength(3);
+  });
+
+  it("keeps the keys and webhook URL it sent out of a 400 that echoes the request, JSON or not", async () => {
+    handlers = [
+      (req, res) => json(res, 400, { errorCode: 400004, message: `Invalid enrollment: ${req.body}` }),
+      (req, res) => {
+        res.writeHead(400, { "content-type": "text/plain" });
+        res.end(`Bad request ${JSON.stringify(req.body).replace(/\//g, "\\/").replace(/\+/g, "\\u002B")}`);
+      },
+    ];
+    const client = createDpsClient(sharedKeyConnection(), fast);
+    const body = {
+      enrollmentGroupId: "line-a",
+      attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_1, secondaryKey: KEY_2 } },
+      allocationPolicy: "custom",
+      customAllocationDefinition: { webhookUrl: WEBHOOK, apiVersion: "2021-10-01" },
+    };
+    for (let i = 0; i < 2; i++) {
+      const error = await client.put("group", "line-a", body, undefined).then(() => undefined, (e: Error) => e);
+      expect(error?.message).toMatch(/create enrollment group "line-a" on DPS localhost:\d+ failed: HTTP 400/);
+      expect(error?.message).toContain("[secret]");
+      for (const secret of [KEY_1, KEY_2, WEBHOOK, FUNCTION_CODE, POLICY_KEY]) expect(error?.message).not.toContain(secret);
+      expect(error?.message).not.toContain(KEY_1.slice(0, 20));
+    }
+  });
+});
