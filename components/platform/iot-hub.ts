@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iothub from "@pulumi/azure-native/iothub";
 import type { HubIdentity, IotHubSkuName, IpFilterRule, PublicNetworkAccess } from "../config";
+import { sharedAccessKeys } from "./shared-access-keys";
 
 /**
  * Name of the hub's shared access policy that DPS uses to link the hub. Renaming it
@@ -52,7 +53,7 @@ export interface IotHubArgs {
 
 /**
  * An Azure IoT hub ready to be linked to a DPS: TLS 1.2 minimum, a dedicated least-privilege
- * link policy, and the link connection string read through the list-keys action as a secret.
+ * link policy with keys kept in state, and the link connection string built from them as a secret.
  */
 export class IotHub extends pulumi.ComponentResource {
   /** The `azure-native:iothub:IotHubResource`. */
@@ -72,6 +73,9 @@ export class IotHub extends pulumi.ComponentResource {
 
     const ipFilterRules = args.ipFilterRules ?? [];
     const identity = args.identity ?? "None";
+    // Our own keys for dps-link, so that no update of the hub ever rotates them (see
+    // shared-access-keys.ts); the DPS link string is built from them, not read back.
+    const linkKeys = sharedAccessKeys(`${name}-${DPS_LINK_POLICY_NAME}-key`, this);
 
     this.hub = new iothub.IotHubResource(
       name,
@@ -96,9 +100,11 @@ export class IotHub extends pulumi.ComponentResource {
           disableLocalAuth: false,
           // Declaring the policies replaces the hub's default set (iothubowner, service, device,
           // registryRead, registryReadWrite): people and pipelines use Entra ID roles instead.
-          // No keys are given, so Azure generates them; nobody reads them from a GET (which
-          // omits them) but from the list-keys action below.
-          authorizationPolicies: [{ keyName: DPS_LINK_POLICY_NAME, rights: DPS_LINK_POLICY_RIGHTS }],
+          // The keys are ours and always sent: a policy sent without keys gets new ones on
+          // every PUT. They make `properties` a secret input (encrypted in state).
+          authorizationPolicies: [
+            { keyName: DPS_LINK_POLICY_NAME, rights: DPS_LINK_POLICY_RIGHTS, primaryKey: linkKeys.primaryKey, secondaryKey: linkKeys.secondaryKey },
+          ],
         },
       },
       { parent: this },
@@ -121,8 +127,14 @@ export class IotHub extends pulumi.ComponentResource {
     this.hubName = this.hub.name;
     this.resourceId = this.hub.id;
     this.location = pulumi.output(args.location);
-    this.hostName = this.hub.properties.apply((p) => p.hostName);
-    this.linkingConnectionString = linkingConnectionString(this, args.resourceGroupName, this.hub.name, this.hostName);
+    // The keys make `properties` secret (input, and output through the engine); the host
+    // name is not a secret, so it is unwrapped on purpose.
+    this.hostName = pulumi.unsecret(this.hub.properties).apply((p) => p.hostName);
+    // From the hub's output, so whatever uses the string (the DPS link) waits until the hub,
+    // with this policy and these keys, has been created or updated.
+    this.linkingConnectionString = pulumi.secret(
+      pulumi.interpolate`HostName=${this.hostName};SharedAccessKeyName=${DPS_LINK_POLICY_NAME};SharedAccessKey=${linkKeys.primaryKey}`,
+    );
 
     this.registerOutputs({
       hostName: this.hostName,
@@ -132,29 +144,4 @@ export class IotHub extends pulumi.ComponentResource {
       linkingConnectionString: this.linkingConnectionString,
     });
   }
-}
-
-/**
- * The link connection string, from `listIotHubResourceKeysForKeyName` (a POST .../listkeys):
- * a GET of the hub never carries keys. azure-native marks neither the invoke result nor any
- * output as secret, so the string is wrapped in `pulumi.secret` here, before anything reads it.
- */
-function linkingConnectionString(
-  parent: pulumi.Resource,
-  resourceGroupName: pulumi.Input<string>,
-  hubName: pulumi.Output<string>,
-  hostName: pulumi.Output<string>,
-): pulumi.Output<string> {
-  const keys = iothub.listIotHubResourceKeysForKeyNameOutput(
-    { keyName: DPS_LINK_POLICY_NAME, resourceName: hubName, resourceGroupName },
-    { parent },
-  );
-  return pulumi.secret(
-    pulumi.all([hostName, hubName, keys]).apply(([host, hub, k]) => {
-      if (!k.primaryKey) {
-        throw new Error(`IoT hub ${hub}: the list-keys action returned no primary key for policy ${DPS_LINK_POLICY_NAME}; check that the policy exists on the hub`);
-      }
-      return `HostName=${host};SharedAccessKeyName=${DPS_LINK_POLICY_NAME};SharedAccessKey=${k.primaryKey}`;
-    }),
-  );
 }

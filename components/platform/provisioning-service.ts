@@ -9,6 +9,7 @@ import type {
   PublicNetworkAccess,
 } from "../config";
 import type { IotHub } from "./iot-hub";
+import { sharedAccessKeys } from "./shared-access-keys";
 
 /** Policy the enrollment resources use: enrollments and registration states, nothing else. */
 export const ENROLLMENT_WRITER_POLICY_NAME = "enrollment-writer";
@@ -21,7 +22,8 @@ export const ENROLLMENT_WRITER_RIGHTS = "EnrollmentRead, EnrollmentWrite, Regist
 /**
  * Azure creates `provisioningserviceowner` with every right. We declare it so the list of
  * policies is complete in code (declaring any list replaces Azure's), and so a reviewer sees
- * it; the program never reads its keys.
+ * it; the program never uses its keys (they are in state, encrypted, because every declared
+ * policy must carry its keys: see shared-access-keys.ts).
  */
 export const OWNER_POLICY_NAME = "provisioningserviceowner";
 export const OWNER_RIGHTS = "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite";
@@ -102,6 +104,10 @@ export class ProvisioningService extends pulumi.ComponentResource {
   constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:ProvisioningService", name, {}, opts);
 
+    // Our own keys, sent on every PUT, so that no update of the DPS rotates them.
+    const ownerKeys = sharedAccessKeys(`${name}-${OWNER_POLICY_NAME}-key`, this);
+    const writerKeys = sharedAccessKeys(`${name}-${ENROLLMENT_WRITER_POLICY_NAME}-key`, this);
+
     this.service = new dps.IotDpsResource(
       name,
       {
@@ -121,14 +127,15 @@ export class ProvisioningService extends pulumi.ComponentResource {
             target: r.target,
           })),
           authorizationPolicies: [
-            { keyName: OWNER_POLICY_NAME, rights: OWNER_RIGHTS },
-            { keyName: ENROLLMENT_WRITER_POLICY_NAME, rights: ENROLLMENT_WRITER_RIGHTS },
+            { keyName: OWNER_POLICY_NAME, rights: OWNER_RIGHTS, primaryKey: ownerKeys.primaryKey, secondaryKey: ownerKeys.secondaryKey },
+            { keyName: ENROLLMENT_WRITER_POLICY_NAME, rights: ENROLLMENT_WRITER_RIGHTS, primaryKey: writerKeys.primaryKey, secondaryKey: writerKeys.secondaryKey },
           ],
           // Each link carries the hub's dps-link connection string as a secret input, so it is
           // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
           // after `pulumi refresh` the stored input differs and the next `up` re-sends the real
-          // string: one idempotent update, which we accept rather than `ignoreChanges`, because
-          // ignoring the field would also swallow a rotated hub key.
+          // string: one idempotent update (idempotent because every policy's keys are sent too),
+          // which we accept rather than `ignoreChanges`, because ignoring the field would also
+          // swallow a rotated hub key.
           iotHubs: args.linkedHubs.map((l) => ({
             connectionString: l.hub.linkingConnectionString,
             location: l.hub.location,
@@ -137,8 +144,8 @@ export class ProvisioningService extends pulumi.ComponentResource {
           })),
         },
       },
-      // The link strings come from list-keys invokes; depending on the hub components as well
-      // makes the order (hubs, with their policy, before the link) explicit in the graph.
+      // The link strings are built from the hubs' outputs, so the DPS already waits for them;
+      // depending on the hub components as well makes that order explicit in the graph.
       { parent: this, dependsOn: args.linkedHubs.map((l) => l.hub) },
     );
 
@@ -168,7 +175,11 @@ export class ProvisioningService extends pulumi.ComponentResource {
     this.serviceEndpoint = props.apply((p) => p.serviceOperationsHostName);
     this.deviceEndpoint = props.apply((p) => p.deviceProvisioningHostName);
     this.linkedHubHostNames = pulumi.all(args.linkedHubs.map((l) => l.hub.hostName));
-    this.enrollmentWriterConnectionString = enrollmentWriterConnectionString(this, args.resourceGroupName, this.service.name, this.serviceEndpoint);
+    // Built from the DPS's output, so the enrollment resources that use it wait until the
+    // DPS, with this policy and these keys, has been created or updated.
+    this.enrollmentWriterConnectionString = pulumi.secret(
+      pulumi.interpolate`HostName=${this.serviceEndpoint};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${writerKeys.primaryKey}`,
+    );
 
     this.registerOutputs({
       resourceId: this.resourceId,
@@ -210,28 +221,4 @@ export function subscriptionScope(resourceId: string): string {
   const match = /^\/subscriptions\/[^/]+/i.exec(resourceId);
   if (!match) throw new Error(`Cannot find the subscription in resource id ${JSON.stringify(resourceId)}`);
   return match[0];
-}
-
-/**
- * From `listIotDpsResourceKeysForKeyName` (a POST .../listkeys): a GET of the DPS returns no
- * keys. The invoke result is not marked secret by azure-native, so the string is wrapped here.
- */
-function enrollmentWriterConnectionString(
-  parent: pulumi.Resource,
-  resourceGroupName: pulumi.Input<string>,
-  serviceName: pulumi.Output<string>,
-  serviceEndpoint: pulumi.Output<string>,
-): pulumi.Output<string> {
-  const keys = dps.listIotDpsResourceKeysForKeyNameOutput(
-    { keyName: ENROLLMENT_WRITER_POLICY_NAME, provisioningServiceName: serviceName, resourceGroupName },
-    { parent },
-  );
-  return pulumi.secret(
-    pulumi.all([serviceEndpoint, serviceName, keys]).apply(([host, svc, k]) => {
-      if (!k.primaryKey) {
-        throw new Error(`DPS ${svc}: the list-keys action returned no primary key for policy ${ENROLLMENT_WRITER_POLICY_NAME}; check that the policy exists`);
-      }
-      return `HostName=${host};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${k.primaryKey}`;
-    }),
-  );
 }

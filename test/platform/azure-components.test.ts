@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
-import { RANDOM_SUFFIX, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQm9ndXMgdGVzdCBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQD\n-----END CERTIFICATE-----\n";
 const registrations: Registration[] = [];
@@ -70,7 +70,8 @@ describe("Azure components (mocked)", () => {
 
   it("applies the IotHub component's defaults: no identity, no IP filter, no consumer groups, no tags", () => {
     const solo = registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "solo")!;
-    expect(solo.inputs).toEqual({
+    expect(isSecretInput(solo.inputs.properties)).toBe(true);
+    expect({ ...solo.inputs, properties: plain(solo.inputs.properties) }).toEqual({
       resourceName: "solo-hub",
       resourceGroupName: "rg-solo",
       location: "swedencentral",
@@ -83,15 +84,17 @@ describe("Azure components (mocked)", () => {
         ipFilterRules: [],
         eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
         disableLocalAuth: false,
-        authorizationPolicies: [{ keyName: "dps-link", rights: "RegistryWrite, ServiceConnect" }],
+        authorizationPolicies: [
+          { keyName: "dps-link", rights: "RegistryWrite, ServiceConnect", primaryKey: mockKey("solo-dps-link-key-primary"), secondaryKey: mockKey("solo-dps-link-key-secondary") },
+        ],
       },
     });
     expect(registrations.filter((r) => r.type === "azure-native:iothub:IotHubResourceEventHubConsumerGroup" && r.name.startsWith("solo"))).toEqual([]);
   });
 
-  it("outputs the hub's linking connection string as a secret built from the list-keys result", async () => {
+  it("outputs the hub's linking connection string as a secret built from the hub's host name and its kept dps-link key", async () => {
     expect(await secretValue(hub.linkingConnectionString)).toEqual({
-      value: "HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-solo-hub",
+      value: `HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("solo-dps-link-key-primary")}`,
       secret: true,
     });
     expect(await secretValue(hub.hostName)).toEqual({ value: "solo-hub.azure-devices.net", secret: false });
@@ -101,7 +104,7 @@ describe("Azure components (mocked)", () => {
     const dps = registrations.find((r) => r.name === "solo-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource")!;
     const props = plain(dps.inputs.properties);
     expect(props.iotHubs).toEqual([
-      { connectionString: "HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-solo-hub", location: "swedencentral", allocationWeight: 7, applyAllocationPolicy: false },
+      { connectionString: `HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("solo-dps-link-key-primary")}`, location: "swedencentral", allocationWeight: 7, applyAllocationPolicy: false },
     ]);
     expect(props.publicNetworkAccess).toBe("Disabled");
     expect(props.enableDataResidency).toBe(false);
@@ -109,7 +112,7 @@ describe("Azure components (mocked)", () => {
 
   it("outputs the enrollment-writer connection string as a secret and the endpoints in plain text", async () => {
     expect(await secretValue(service.enrollmentWriterConnectionString)).toEqual({
-      value: "HostName=solo-dps.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=dpskey-enrollment-writer",
+      value: `HostName=solo-dps.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=${mockKey("solo-dps-enrollment-writer-key-primary")}`,
       secret: true,
     });
     expect(await secretValue(service.serviceEndpoint)).toEqual({ value: "solo-dps.azure-devices-provisioning.net", secret: false });

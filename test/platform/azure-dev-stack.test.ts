@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, isSecretInput, plain, RANDOM_SUFFIX, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { PROJECT_ROOT, isSecretInput, mockKey, plain, RANDOM_SUFFIX, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
 
 const registrations: Registration[] = [];
 const invocations: Invocation[] = [];
@@ -32,6 +32,8 @@ describe("dev stack on Azure (mocked)", () => {
     expect(counts).toEqual({
       "dps-as-code:platform:IotPlatform": 1,
       "random:index/randomString:RandomString": 1,
+      // dps-link on the hub, provisioningserviceowner and enrollment-writer on the DPS: two keys each.
+      "random:index/randomBytes:RandomBytes": 6,
       "azure-native:resources:ResourceGroup": 1,
       "dps-as-code:platform:IotHub": 1,
       "azure-native:iothub:IotHubResource": 1,
@@ -60,13 +62,15 @@ describe("dev stack on Azure (mocked)", () => {
     expect(hub.location).toBe("westeurope");
     expect(hub.sku).toEqual({ name: "S1", capacity: 1 });
     expect(hub.identity).toEqual({ type: "None" });
-    expect(hub.properties).toEqual({
+    expect(plain(hub.properties)).toEqual({
       minTlsVersion: "1.2",
       publicNetworkAccess: "Enabled",
       ipFilterRules: [],
       eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
       disableLocalAuth: false,
-      authorizationPolicies: [{ keyName: "dps-link", rights: "RegistryWrite, ServiceConnect" }],
+      authorizationPolicies: [
+        { keyName: "dps-link", rights: "RegistryWrite, ServiceConnect", primaryKey: mockKey("platform-weu-dps-link-key-primary"), secondaryKey: mockKey("platform-weu-dps-link-key-secondary") },
+      ],
     });
   });
 
@@ -93,7 +97,7 @@ describe("dev stack on Azure (mocked)", () => {
     expect(props.ipFilterRules).toEqual([]);
     expect(props.iotHubs).toEqual([
       {
-        connectionString: `HostName=dpsac-dev-weu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-dpsac-dev-weu-${RANDOM_SUFFIX}`,
+        connectionString: `HostName=dpsac-dev-weu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("platform-weu-dps-link-key-primary")}`,
         location: "westeurope",
         allocationWeight: 1,
         applyAllocationPolicy: true,
@@ -101,27 +105,41 @@ describe("dev stack on Azure (mocked)", () => {
     ]);
   });
 
-  it("sends the DPS properties, which carry the hub link key, as a secret so state encrypts them", () => {
+  it("sends the hub and DPS properties, which carry policy keys and the link string, as secrets so state encrypts them", () => {
     expect(isSecretInput(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.properties)).toBe(true);
-    expect(isSecretInput(one("azure-native:iothub:IotHubResource").inputs.properties)).toBe(false);
+    expect(isSecretInput(one("azure-native:iothub:IotHubResource").inputs.properties)).toBe(true);
   });
 
-  it("declares the owner policy and a least-privilege enrollment-writer policy on the DPS", () => {
+  it("declares the owner policy and a least-privilege enrollment-writer policy on the DPS, each with its kept keys", () => {
     const props = plain(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.properties);
     expect(props.authorizationPolicies).toEqual([
-      { keyName: "provisioningserviceowner", rights: "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite" },
-      { keyName: "enrollment-writer", rights: "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite" },
+      {
+        keyName: "provisioningserviceowner",
+        rights: "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite",
+        primaryKey: mockKey("platform-dps-provisioningserviceowner-key-primary"),
+        secondaryKey: mockKey("platform-dps-provisioningserviceowner-key-secondary"),
+      },
+      {
+        keyName: "enrollment-writer",
+        rights: "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite",
+        primaryKey: mockKey("platform-dps-enrollment-writer-key-primary"),
+        secondaryKey: mockKey("platform-dps-enrollment-writer-key-secondary"),
+      },
     ]);
   });
 
-  it("reads keys only through the two list-keys invokes, for the dps-link and enrollment-writer policies", () => {
-    expect(invocations.map((i) => [i.token, i.inputs.keyName])).toEqual(
-      expect.arrayContaining([
-        ["azure-native:iothub:listIotHubResourceKeysForKeyName", "dps-link"],
-        ["azure-native:deviceprovisioningservices:listIotDpsResourceKeysForKeyName", "enrollment-writer"],
-      ]),
-    );
-    expect(new Set(invocations.map((i) => i.token)).size).toBe(2);
+  it("generates every policy key as 32 random bytes kept in state, and reads no key back from Azure", () => {
+    const keys = ofType("random:index/randomBytes:RandomBytes");
+    expect(keys.map((k) => k.name).sort()).toEqual([
+      "platform-dps-enrollment-writer-key-primary",
+      "platform-dps-enrollment-writer-key-secondary",
+      "platform-dps-provisioningserviceowner-key-primary",
+      "platform-dps-provisioningserviceowner-key-secondary",
+      "platform-weu-dps-link-key-primary",
+      "platform-weu-dps-link-key-secondary",
+    ]);
+    for (const k of keys) expect(k.inputs).toEqual({ length: 32 });
+    expect(invocations).toEqual([]);
   });
 
   it("tags every Azure resource with the stack tags, environment and managed-by", () => {
@@ -143,7 +161,7 @@ describe("dev stack on Azure (mocked)", () => {
     expect(Object.keys(conn).sort()).toEqual(["connectionString", "serviceEndpoint"]);
     expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
     expect(await secretValue(conn.connectionString!)).toEqual({
-      value: `HostName=dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=dpskey-enrollment-writer`,
+      value: `HostName=dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=${mockKey("platform-dps-enrollment-writer-key-primary")}`,
       secret: true,
     });
   });

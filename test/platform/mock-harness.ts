@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,6 +41,11 @@ export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 export const SUBSCRIPTION = "/subscriptions/00000000-1111-2222-3333-444444444444";
 export const RANDOM_SUFFIX = "k3x9q2";
 
+/** The key the mocked `random.RandomBytes` named `name` returns: base64 of 32 bytes, like the real one. */
+export function mockKey(name: string): string {
+  return createHash("sha256").update(name).digest("base64");
+}
+
 /** Reads `Pulumi.<stack>.yaml` into the flat `project:key` → string form `setAllConfig` takes. */
 export function stackConfig(stack: string): Record<string, string> {
   const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
@@ -66,6 +72,9 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
           return { id: `${args.name}-component`, state: {} };
         case "random:index/randomString:RandomString":
           return { id: args.name, state: { ...inputs, result: RANDOM_SUFFIX } };
+        case "random:index/randomBytes:RandomBytes":
+          if (inputs.length !== 32) throw new Error(`RandomBytes ${args.name}: length ${String(inputs.length)}, expected 32`);
+          return { id: args.name, state: { ...inputs, base64: mockKey(args.name) } };
         case "azure-native:resources:ResourceGroup":
           return { id: `${SUBSCRIPTION}/resourceGroups/${rg}`, state: { ...inputs, name: rg } };
         case "azure-native:iothub:IotHubResource": {
@@ -100,16 +109,9 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
       }
     },
     call(args) {
-      const inputs = args.inputs as Record<string, unknown>;
-      invocations.push({ token: args.token, inputs });
-      switch (args.token) {
-        case "azure-native:iothub:listIotHubResourceKeysForKeyName":
-          return { keyName: inputs.keyName, primaryKey: `hubkey-${String(inputs.resourceName)}`, rights: "RegistryWrite, ServiceConnect" };
-        case "azure-native:deviceprovisioningservices:listIotDpsResourceKeysForKeyName":
-          return { keyName: inputs.keyName, primaryKey: "dpskey-enrollment-writer", rights: "EnrollmentRead, EnrollmentWrite" };
-        default:
-          throw new Error(`unexpected invoke ${args.token}`);
-      }
+      invocations.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+      // The platform reads no keys back from Azure (it generates them), so no invoke is expected.
+      throw new Error(`unexpected invoke ${args.token}`);
     },
   };
 }

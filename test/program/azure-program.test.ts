@@ -4,7 +4,7 @@
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretInput, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
+import { isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
@@ -62,7 +62,9 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
       // dev hands over the enrollment-writer key; prod uses Entra ID (no key at all).
       if (stack === "dev") {
         expect(isSecretInput(e.inputs.dps)).toBe(true);
-        expect(dps.connectionString).toMatch(/SharedAccessKeyName=enrollment-writer;SharedAccessKey=dpskey-enrollment-writer/);
+        expect(dps.connectionString).toBe(
+          `HostName=dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=${mockKey("platform-dps-enrollment-writer-key-primary")}`,
+        );
       } else {
         expect(dps.useEntraId).toBe(true);
         expect(dps.connectionString).toBeUndefined();
