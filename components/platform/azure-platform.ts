@@ -88,8 +88,19 @@ export function createAzurePlatform(
     linkedHubHostNames: dps.linkedHubHostNames,
     // With a data-contributor role the pipeline authenticates with Entra ID and no shared key
     // is handed to the enrollment resources at all.
-    dpsConnection: config.dps.dataContributor
-      ? { serviceEndpoint: dps.serviceEndpoint, useEntraId: true }
+    dpsConnection: dps.dataContributorAssignment
+      ? { serviceEndpoint: afterRoleAssignment(dps.serviceEndpoint, dps.dataContributorAssignment), useEntraId: true }
       : { serviceEndpoint: dps.serviceEndpoint, connectionString: dps.enrollmentWriterConnectionString },
   };
+}
+
+/**
+ * The endpoint, resolved only once the role assignment exists, so that the enrollment
+ * resources (which take their dependencies from their inputs) are not written before the
+ * identity may write them: without this the first `up` races the role assignment and the
+ * first enrollment write gets a 401. (Azure may still take a few minutes to propagate a new
+ * assignment; see README "Verify on first deploy".)
+ */
+function afterRoleAssignment(endpoint: pulumi.Output<string>, assignment: pulumi.Resource & { id: pulumi.Output<string> }): pulumi.Output<string> {
+  return pulumi.all([endpoint, assignment.id]).apply(([host]) => host);
 }

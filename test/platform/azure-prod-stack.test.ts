@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, RANDOM_SUFFIX, SUBSCRIPTION, plain, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { PROJECT_ROOT, RANDOM_SUFFIX, SUBSCRIPTION, mockKey, plain, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
 
 const registrations: Registration[] = [];
 const invocations: Invocation[] = [];
@@ -32,6 +32,8 @@ describe("prod stack on Azure (mocked)", () => {
     expect(counts).toEqual({
       "dps-as-code:platform:IotPlatform": 1,
       "random:index/randomString:RandomString": 1,
+      // dps-link on each hub, provisioningserviceowner and enrollment-writer on the DPS: two keys each.
+      "random:index/randomBytes:RandomBytes": 8,
       "azure-native:resources:ResourceGroup": 1,
       "dps-as-code:platform:IotHub": 2,
       "azure-native:iothub:IotHubResource": 2,
@@ -59,13 +61,15 @@ describe("prod stack on Azure (mocked)", () => {
       identity: { type: "SystemAssigned" },
     });
     for (const key of ["weu", "neu"]) {
-      expect(hub(key).properties).toEqual({
+      expect(plain(hub(key).properties)).toEqual({
         minTlsVersion: "1.2",
         publicNetworkAccess: "Enabled",
         ipFilterRules: [{ filterName: "blocked-range", action: "Reject", ipMask: "192.0.2.0/24" }],
         eventHubEndpoints: { events: { partitionCount: 8, retentionTimeInDays: 7 } },
         disableLocalAuth: false,
-        authorizationPolicies: [{ keyName: "dps-link", rights: "RegistryWrite, ServiceConnect" }],
+        authorizationPolicies: [
+          { keyName: "dps-link", rights: "RegistryWrite, ServiceConnect", primaryKey: mockKey(`platform-${key}-dps-link-key-primary`), secondaryKey: mockKey(`platform-${key}-dps-link-key-secondary`) },
+        ],
       });
     }
   });
@@ -75,13 +79,13 @@ describe("prod stack on Azure (mocked)", () => {
     expect(props.allocationPolicy).toBe("GeoLatency");
     expect(props.iotHubs).toEqual([
       {
-        connectionString: `HostName=dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-dpsac-prod-weu-${RANDOM_SUFFIX}`,
+        connectionString: `HostName=dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("platform-weu-dps-link-key-primary")}`,
         location: "westeurope",
         allocationWeight: 600,
         applyAllocationPolicy: true,
       },
       {
-        connectionString: `HostName=dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=hubkey-dpsac-prod-neu-${RANDOM_SUFFIX}`,
+        connectionString: `HostName=dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("platform-neu-dps-link-key-primary")}`,
         location: "northeurope",
         allocationWeight: 400,
         applyAllocationPolicy: true,
@@ -116,6 +120,14 @@ describe("prod stack on Azure (mocked)", () => {
     expect(Object.keys(conn).sort()).toEqual(["serviceEndpoint", "useEntraId"]);
     expect(conn.useEntraId).toBe(true);
     expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-prod-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
+  });
+
+  it("makes the Entra ID connection depend on the role assignment, so no enrollment is written before the identity may write it", async () => {
+    // The enrollment resources take their dependencies from their inputs' resources.
+    const endpoint = platform.dpsConnection.serviceEndpoint as unknown as { allResources(): Promise<Set<pulumi.Resource>> };
+    const urns = await Promise.all([...(await endpoint.allResources())].map((r) => valueOf(r.urn)));
+    expect(urns.filter((u) => u.endsWith("azure-native:authorization:RoleAssignment::platform-dps-data-contributor"))).toHaveLength(1);
+    expect(urns.filter((u) => u.endsWith("azure-native:deviceprovisioningservices:IotDpsResource::platform-dps"))).toHaveLength(1);
   });
 
   it("outputs both hubs' host names in config order, not secret", async () => {
