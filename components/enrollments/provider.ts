@@ -12,6 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
 import { createDpsClient, type DpsClient, type DpsClientOptions, type DpsEnrollmentRecord } from "./dps-client";
 import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, mergeDpsIntoInputs, settingsFromDps, toDpsRecord, type SymmetricKeys } from "./dps-mapping";
+import { DpsCallError } from "./errors";
 import { describeEnrollment, enrollmentId } from "./kinds";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentOutputs } from "./types";
@@ -157,15 +158,49 @@ async function updateEnrollment(kind: EnrollmentKind, id: string, olds: Enrollme
     // Only provider-side inputs changed (credentials, delete options, labels): nothing to send.
     return { outs: buildOutputs(news, olds, oldKeys, olds.adopted === true) };
   }
-  const enrollment = enrollmentId(kind, news) || id;
+  // The id the enrollment was created with: DPS ids are case-insensitive, so a change of case in
+  // the program is the same enrollment (diff does not replace) and must address the same record.
+  const enrollment = id || enrollmentId(kind, news);
   const client = createDpsClient(news.dps, options, [...secretsOf(news), ...secretsOf(olds)]);
   let keys: SymmetricKeys | undefined;
   if (news.attestation.type === "symmetricKey") {
     // DPS's PUT replaces the record: send the keys it holds unless new ones are declared, or it would generate new ones.
     keys = declaredKeys(news) ?? oldKeys ?? (await currentKeys(client, kind, enrollment));
   }
-  const record = await client.put(kind, enrollment, toDpsRecord(kind, enrollment, news, keys), olds.etag || undefined);
+  let record: DpsEnrollmentRecord;
+  try {
+    record = await client.put(kind, enrollment, toDpsRecord(kind, enrollment, news, keys), olds.etag || undefined);
+  } catch (error) {
+    const landed = isPreconditionFailure(error) ? await holdsExactly(client, kind, enrollment, news, keys) : undefined;
+    if (!landed) throw error;
+    record = landed;
+  }
   return { outs: buildOutputs(news, record, keysFrom(record.attestation) ?? keys, olds.adopted === true) };
+}
+
+function isPreconditionFailure(error: unknown): boolean {
+  return error instanceof DpsCallError && error.failure.status === 412;
+}
+
+/**
+ * DPS's record when it already holds exactly `inputs` (settings and keys), else undefined.
+ *
+ * A 412 on update means the ETag moved since Pulumi last saw it. When a retry caused it (the first
+ * PUT took effect but its answer was lost to a timeout or reset) or someone made the very same
+ * change, DPS already holds what we meant to write: nothing would be overwritten, so that is
+ * success, not "changed outside Pulumi".
+ */
+async function holdsExactly(client: DpsClient, kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, keys: SymmetricKeys | undefined): Promise<DpsEnrollmentRecord | undefined> {
+  const record = await client.get(kind, id);
+  if (!record) return undefined;
+  const fromDps = settingsFromDps(kind, record, inputs);
+  if (changedSettings(canonicalSettings(kind, fromDps), canonicalSettings(kind, inputs)).length > 0) return undefined;
+  if (stableStringify(fromDps.attestation).includes(FOREIGN_CERTIFICATE_PREFIX)) return undefined;
+  if (keys) {
+    const held = await currentKeys(client, kind, id);
+    if (held?.primaryKey !== keys.primaryKey || held.secondaryKey !== keys.secondaryKey) return undefined;
+  }
+  return record;
 }
 
 async function readEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
