@@ -65,6 +65,10 @@ const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
+/** The nil GUID: what a config template holds until someone fills in a real object id. */
+const NIL_GUID = "00000000-0000-0000-0000-000000000000";
+/** RFC 5737 documentation ranges: addresses from examples and templates, never a real client. */
+const DOCUMENTATION_RANGES = /^(192\.0\.2|198\.51\.100|203\.0\.113)\./;
 
 /**
  * Validates raw stack config and applies every default, in one place.
@@ -208,6 +212,12 @@ function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, with
     const ipMaskRaw = c.requiredString(`${p}.ipMask`, r.ipMask, 'an IPv4 address or CIDR range such as "203.0.113.0/24"');
     const ipMask = ipMaskRaw !== undefined && !IPV4_CIDR.test(ipMaskRaw) ? c.fail(`${p}.ipMask`, `${JSON.stringify(ipMaskRaw)} is not an IPv4 address or CIDR range`) : ipMaskRaw;
     const action = r.action === undefined ? c.fail(`${p}.action`, 'is required ("Accept" or "Reject")') : c.oneOf(`${p}.action`, r.action, IP_FILTER_ACTIONS, "Accept");
+    // A template's example address in an Accept rule admits nobody real: with a catch-all
+    // Reject after it, `pulumi up` itself would be locked out of the DPS service API. Caught
+    // here, before Azure is touched. (A Reject rule on such a range is harmless.)
+    if (action === "Accept" && ipMask !== undefined && DOCUMENTATION_RANGES.test(ipMask)) {
+      c.fail(`${p}.ipMask`, `${JSON.stringify(ipMask)} is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline's egress IP)`);
+    }
     const target = withTarget ? c.oneOf(`${p}.target`, r.target, DPS_IP_FILTER_TARGETS, "all") : undefined;
     if (name === undefined || ipMask === undefined || action === undefined) return;
     rules.push(withTarget ? { name, ipMask, action, target: target ?? "all" } : { name, ipMask, action });
@@ -287,6 +297,10 @@ function parseDataContributor(c: ConfigChecker, value: unknown): DataContributor
   c.onlyKnownKeys("dps.dataContributor", s, ["principalId", "principalType"]);
   const principalId = c.requiredString("dps.dataContributor.principalId", s.principalId, "the object id (GUID) of the pipeline identity");
   if (principalId !== undefined && !GUID.test(principalId)) c.fail("dps.dataContributor.principalId", `${JSON.stringify(principalId)} is not a GUID (an Entra ID object id)`);
+  // Azure would accept the config and fail the role assignment minutes into `pulumi up`.
+  if (principalId === NIL_GUID) {
+    c.fail("dps.dataContributor.principalId", `${JSON.stringify(principalId)} is a placeholder; set the object id of the pipeline identity (az ad sp show --id <appId> --query id)`);
+  }
   const principalType = c.oneOf("dps.dataContributor.principalType", s.principalType, PRINCIPAL_TYPES, "ServicePrincipal");
   if (principalId === undefined || principalType === undefined) return undefined;
   return { principalId, principalType };

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, RANDOM_SUFFIX, SUBSCRIPTION, mockKey, plain, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, PROJECT_ROOT, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
 
 const registrations: Registration[] = [];
 const invocations: Invocation[] = [];
@@ -16,7 +16,7 @@ const one = (type: string) => {
 const hub = (key: string) => registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === `platform-${key}`)!.inputs;
 
 beforeAll(async () => {
-  pulumi.runtime.setAllConfig(stackConfig("prod"));
+  pulumi.runtime.setAllConfig(filledInProdConfig());
   await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", "prod", false);
   const { loadPlatformConfig } = await import("../../components/config");
   const { createPlatform } = await import("../../components/platform");
@@ -98,7 +98,7 @@ describe("prod stack on Azure (mocked)", () => {
     expect(props.enableDataResidency).toBe(true);
     expect(props.publicNetworkAccess).toBe("Enabled");
     expect(props.ipFilterRules).toEqual([
-      { filterName: "pipeline-egress", action: "Accept", ipMask: "198.51.100.10", target: "serviceApi" },
+      { filterName: "pipeline-egress", action: "Accept", ipMask: PROD_PIPELINE_EGRESS_IP, target: "serviceApi" },
       { filterName: "service-deny-rest", action: "Reject", ipMask: "0.0.0.0/0", target: "serviceApi" },
     ]);
   });
@@ -108,7 +108,7 @@ describe("prod stack on Azure (mocked)", () => {
     expect(role.name).toBe("platform-dps-data-contributor");
     const dpsId = `${SUBSCRIPTION}/resourceGroups/rg-dpsac-prod/providers/Microsoft.Devices/provisioningServices/dpsac-prod-dps-${RANDOM_SUFFIX}`;
     expect(role.inputs).toEqual({
-      principalId: "00000000-0000-0000-0000-000000000000",
+      principalId: PROD_PIPELINE_PRINCIPAL_ID,
       principalType: "ServicePrincipal",
       scope: dpsId,
       roleDefinitionId: `${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/dfce44e4-17b7-4bd1-a6d1-04996ec95633`,

@@ -55,6 +55,27 @@ export function stackConfig(stack: string): Record<string, string> {
   );
 }
 
+/** What the tests fill in for Pulumi.prod.yaml's placeholders (which the config rejects as is). */
+export const PROD_PIPELINE_PRINCIPAL_ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+export const PROD_PIPELINE_EGRESS_IP = "20.61.15.7";
+
+/**
+ * `Pulumi.prod.yaml` with its placeholders replaced, as an operator does before the first
+ * `up`: the pipeline identity's object id and the pipeline's egress address.
+ */
+export function filledInProdConfig(): Record<string, string> {
+  const config = stackConfig("prod");
+  const dps = JSON.parse(config["dps-as-code:dps"]!) as {
+    dataContributor: { principalId: string };
+    ipFilterRules: Array<{ name: string; ipMask: string }>;
+  };
+  dps.dataContributor.principalId = PROD_PIPELINE_PRINCIPAL_ID;
+  const egress = dps.ipFilterRules.find((r) => r.name === "pipeline-egress");
+  if (!egress) throw new Error("Pulumi.prod.yaml: no pipeline-egress rule in dps.ipFilterRules");
+  egress.ipMask = PROD_PIPELINE_EGRESS_IP;
+  return { ...config, "dps-as-code:dps": JSON.stringify(dps) };
+}
+
 /**
  * Strict mocks: every resource type and invoke the platform may use is modelled on what
  * Azure returns; anything else throws, so a new, unreviewed resource or invoke fails the test.

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { PlatformConfigError, parsePlatformConfig, type RawPlatformConfig } from "../../components/config";
+import { filledInProdConfig, stackConfig } from "./mock-harness";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const files: Record<string, string> = { "ca.pem": PEM, "notes.txt": "hello" };
@@ -88,6 +89,16 @@ describe("parsePlatformConfig", () => {
       ["dps-as-code:tags.costCenter: expected a string tag value, got 42"]],
     ["rejects a data contributor that is not a GUID", { ...base, dps: { dataContributor: { principalId: "pipeline" } } },
       ['dps-as-code:dps.dataContributor.principalId: "pipeline" is not a GUID (an Entra ID object id)']],
+    ["rejects the nil GUID a config template holds as the data contributor", { ...base, dps: { dataContributor: { principalId: "00000000-0000-0000-0000-000000000000" } } },
+      ['dps-as-code:dps.dataContributor.principalId: "00000000-0000-0000-0000-000000000000" is a placeholder; set the object id of the pipeline identity (az ad sp show --id <appId> --query id)']],
+    ["rejects an Accept rule for a documentation address, on the DPS and on a hub", {
+      ...base,
+      hubs: { weu: { ipFilterRules: [{ name: "ops", ipMask: "203.0.113.0/24", action: "Accept" }] } },
+      dps: { ipFilterRules: [{ name: "pipeline", ipMask: "198.51.100.10", action: "Accept", target: "serviceApi" }, { name: "bad", ipMask: "192.0.2.0/24", action: "Reject" }] },
+    }, [
+      'dps-as-code:hubs.weu.ipFilterRules[0].ipMask: "203.0.113.0/24" is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline\'s egress IP)',
+      'dps-as-code:dps.ipFilterRules[0].ipMask: "198.51.100.10" is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline\'s egress IP)',
+    ]],
     ["rejects a CA certificate with both text and a path", { ...base, dps: { caCertificates: { root: { certificate: PEM, certificatePath: "ca.pem" } } } },
       ["dps-as-code:dps.caCertificates.root: set exactly one of certificate (PEM text) and certificatePath (a file)"]],
     ["rejects a CA certificate file that holds no certificate", { ...base, dps: { caCertificates: { root: { certificatePath: "notes.txt" } } } },
@@ -128,6 +139,20 @@ describe("parsePlatformConfig", () => {
       kind: "local",
       emulator: { serviceHost: "localhost:8443", deviceHost: "localhost:8443", caCertPath: "ca.pem", caCertificate: PEM, connectionString: secret },
     });
+  });
+
+  it("refuses Pulumi.prod.yaml until its placeholders are replaced, naming each, and accepts it once they are", () => {
+    const raw = (config: Record<string, string>): RawPlatformConfig => {
+      const get = (key: string) => config[`dps-as-code:${key}`];
+      const obj = (key: string) => (get(key) === undefined ? undefined : (JSON.parse(get(key)!) as unknown));
+      return { environment: get("environment"), target: get("target"), location: get("location"), namePrefix: get("namePrefix"), hubs: obj("hubs"), dps: obj("dps"), tags: obj("tags") };
+    };
+    expect(problems(raw(stackConfig("prod")))).toEqual([
+      expect.stringMatching(/^dps-as-code:dps\.ipFilterRules\[0\]\.ipMask: "198\.51\.100\.10" is a documentation address/),
+      expect.stringMatching(/^dps-as-code:dps\.dataContributor\.principalId: "0{8}-0{4}-0{4}-0{4}-0{12}" is a placeholder/),
+    ]);
+    expect(problems(raw(filledInProdConfig()))).toEqual([]);
+    expect(problems(raw(stackConfig("dev")))).toEqual([]);
   });
 
   it("reads a CA certificate from a file and keeps the verified flag", () => {

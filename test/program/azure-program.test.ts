@@ -4,7 +4,7 @@
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
+import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
@@ -29,7 +29,7 @@ async function runProgram(stack: "dev" | "prod"): Promise<Registration[]> {
   };
   pulumi.runtime.setAllConfig(
     {
-      ...stackConfig(stack),
+      ...(stack === "prod" ? filledInProdConfig() : stackConfig(stack)),
       "dps-as-code:meterGroupPrimaryKey": METER_PRIMARY,
       "dps-as-code:meterGroupSecondaryKey": METER_SECONDARY,
     },
