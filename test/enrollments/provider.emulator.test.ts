@@ -384,7 +384,7 @@ describe("no-op preview after create and after refresh, for every attestation ty
       expect(readRest).toEqual(declaredRest);
       expect(readAttestation).toEqual(declaredAttestation.type === "symmetricKey" ? { type: "symmetricKey" } : declaredAttestation);
       expect(await provider.diff!(created.id, read.props, inputs)).toEqual(noChange);
-      const again = await provider.read!(read.id, read.props);
+      const again = await provider.read!(created.id, read.props);
       expect(again.props).toEqual(read.props);
       // No key DPS holds ever reaches the attestation output.
       expect(JSON.stringify(read.props.attestation)).not.toMatch(/primaryKey|secondaryKey/);
