@@ -11,7 +11,7 @@
  * Everything non-local is require()d inside functions: this module is serialised into the dynamic
  * provider by value, and module-scope requires of SDKs break closure serialisation.
  */
-import { DpsCallError, describeCallFailure, redact, type CallFailure, type DpsOperation } from "./errors";
+import { DpsCallError, describeCallFailure, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
 import { describeEnrollment } from "./kinds";
 import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
 import { parseConnectionString } from "./validation";
@@ -206,6 +206,11 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
   const env = options.retryEnvironment ?? realRetryEnvironment();
   const secrets = [...connectionSecrets(connection), ...extraSecrets];
   const endpoint = connection.serviceEndpoint;
+  // With Entra ID, a 401 right after the role assignment was made (the same `pulumi up` creates
+  // both on a new stack) is usually the assignment not having reached DPS yet: Azure documents
+  // minutes of propagation. Retrying within the usual budget lets the first deploy succeed; a
+  // shared key's 401 is final (a wrong key does not heal).
+  const retryable = (failure: CallFailure) => isTransient(failure) || (connection.useEntraId === true && failure.status === 401);
 
   /**
    * Runs one SDK call with retries; maps failures to DpsCallError with an actionable message.
@@ -224,6 +229,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
           policy,
           env,
           callSecrets,
+          retryable,
         )
       ).value;
     } catch (error) {
@@ -301,7 +307,7 @@ export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
 function adviceFor(failure: CallFailure, operation: DpsOperation): string {
   switch (failure.status) {
     case 401:
-      return ". Check dps.connectionString (policy name and key) or the Entra ID role assignment (Device Provisioning Service Data Contributor).";
+      return ". Check dps.connectionString (policy name and key) or the Entra ID role assignment (Device Provisioning Service Data Contributor; a new one can take several minutes to reach DPS: run `pulumi up` again).";
     case 403:
       return ". The DPS refused the operation (quota reached?): see the DPS limits.";
     case 412:

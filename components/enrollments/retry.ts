@@ -69,6 +69,7 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   env: RetryEnvironment,
   secrets: readonly (string | undefined)[],
+  isRetryable: (failure: CallFailure) => boolean = isTransient,
 ): Promise<RetryOutcome<T>> {
   const started = env.now();
   for (let attempt = 1; ; attempt++) {
@@ -76,12 +77,17 @@ export async function withRetry<T>(
       return { value: await call(), attempts: attempt };
     } catch (error) {
       const failure = describeCallFailure(error, secrets, env.now());
-      if (!isTransient(failure)) throw error;
+      if (!isRetryable(failure)) throw error;
       const delay = backoffDelay(policy, attempt, failure, env.random());
       const elapsed = env.now() - started;
       if (attempt >= policy.maxAttempts || elapsed + delay > policy.totalBudgetMs) {
         const seconds = (elapsed / 1000).toFixed(1);
-        const why = failure.status === 429 ? "DPS kept throttling (429)" : "DPS kept failing with transient errors";
+        const why =
+          failure.status === 429
+            ? "DPS kept throttling (429)"
+            : failure.status === 401
+              ? "DPS kept refusing the credential (401)"
+              : "DPS kept failing with transient errors";
         throw new RetriesExhaustedError(
           `${why}: gave up after ${attempt} attempt${attempt === 1 ? "" : "s"} over ${seconds}s; last failure: ${failure.description}`,
           failure,

@@ -107,6 +107,32 @@ describe("DPS client on the wire", () => {
     expect(seen).toHaveLength(0);
   });
 
+  it("retries a 401 with Entra ID (a new role assignment still propagating) until DPS accepts the token", async () => {
+    const tokenCredential = { getToken: async () => ({ token: "entra-token-2", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const unauthorized: Handler = (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" });
+    handlers = [unauthorized, unauthorized, (_req, res) => json(res, 200, { registrationId: "dev-2", attestation: { type: "x509" }, etag: '"e1"' })];
+    const patient: DpsClientOptions = { retryPolicy: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 }, tokenCredential };
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, patient);
+    await expect(client.get("individual", "dev-2")).resolves.toMatchObject({ registrationId: "dev-2" });
+    expect(seen).toHaveLength(3);
+  });
+
+  it("gives up on a 401 with Entra ID after the retry budget, saying the role may still be propagating", async () => {
+    const tokenCredential = { getToken: async () => ({ token: "entra-token-3", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    handlers = [1, 2].map((): Handler => (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" }));
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, { ...fast, tokenCredential });
+    await expect(client.get("individual", "dev-3")).rejects.toThrow(
+      /DPS kept refusing the credential \(401\): gave up after 2 attempts.*a new one can take several minutes to reach DPS: run `pulumi up` again/,
+    );
+  });
+
+  it("does not retry a 401 with a shared access key (a wrong key does not heal)", async () => {
+    handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
+    const client = createDpsClient(sharedKeyConnection(), fast);
+    await expect(client.get("individual", "dev-4")).rejects.toThrow(/Check dps\.connectionString/);
+    expect(seen).toHaveLength(1);
+  });
+
   it("sends DPS's quoted ETag back verbatim as If-Match", async () => {
     handlers = [(_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "tpm" }, etag: '"e2"' })];
     const client = createDpsClient(sharedKeyConnection(), fast);
