@@ -47,9 +47,11 @@ export function printSummary(input: {
     out.push(`  ${r.device.registrationId.padEnd(30)} ${r.device.enrollment.padEnd(25)} ${line}`);
   }
 
-  out.push("", `Distribution per enrollment (DPS allocation policy: ${settings.allocationPolicy}; hub weights: ${settings.linkedHubs.map((h) => `${short(h.hostName)}=${h.allocationWeight}`).join(", ")}):`, "");
+  out.push("", `Distribution per enrollment group (DPS allocation policy: ${settings.allocationPolicy}; hub weights: ${settings.linkedHubs.map((h) => `${short(h.hostName)}=${h.allocationWeight}`).join(", ")}):`, "");
   const totalWeight = settings.linkedHubs.reduce((sum, h) => sum + h.allocationWeight, 0);
-  for (const enrollment of [...new Set(results.map((r) => r.device.enrollment))]) {
+  // Groups only: an individual enrollment's one device says nothing about weights.
+  const groups = new Set(results.filter((r) => r.device.enrollment !== r.device.registrationId).map((r) => r.device.enrollment));
+  for (const enrollment of groups) {
     const mine = results.filter((r) => r.device.enrollment === enrollment);
     const counts = new Map<string, number>();
     for (const r of mine) if (r.ok) counts.set(r.assignedHub, (counts.get(r.assignedHub) ?? 0) + 1);
