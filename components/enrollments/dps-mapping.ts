@@ -11,7 +11,7 @@
 import { canonicalPem, parseCertificate } from "./certificates";
 import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
 import { kindInfo } from "./kinds";
-import { canonicalSettings, stableStringify, type CanonicalSettings } from "./normalize";
+import { canonicalSettings, SETTING_FIELDS, stableStringify } from "./normalize";
 import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentSettings, X509CertificatePair } from "./types";
 
 export interface SymmetricKeys {
@@ -153,18 +153,6 @@ export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecor
   return settings;
 }
 
-const SETTING_INPUTS = [
-  "deviceId",
-  "attestation",
-  "iotHubs",
-  "allocationPolicy",
-  "customAllocationDefinition",
-  "reprovisionPolicy",
-  "initialTwin",
-  "capabilities",
-  "provisioningStatus",
-  "optionalDeviceInformation",
-] as const satisfies readonly (keyof CanonicalSettings & keyof EnrollmentSettings)[];
 
 /**
  * Declared inputs with each DPS setting replaced by DPS's value where the two mean different
@@ -174,7 +162,7 @@ export function mergeDpsIntoInputs(kind: EnrollmentKind, declared: EnrollmentInp
   const before = canonicalSettings(kind, declared);
   const after = canonicalSettings(kind, fromDps);
   const merged: EnrollmentInputs = { ...declared };
-  for (const field of SETTING_INPUTS) {
+  for (const field of SETTING_FIELDS) {
     if (stableStringify(before[field]) === stableStringify(after[field])) continue;
     const value = fromDps[field];
     if (value === undefined) delete (merged as Partial<EnrollmentInputs>)[field];

@@ -50,7 +50,8 @@ export type CanonicalAttestation =
     }
   | { type: "tpm"; endorsementKey: string; storageRootKey?: string };
 
-export const SETTING_FIELDS: readonly (keyof CanonicalSettings)[] = [
+/** Every setting DPS stores, in both the canonical and the declared shape. */
+export const SETTING_FIELDS = [
   "deviceId",
   "attestation",
   "iotHubs",
@@ -61,7 +62,7 @@ export const SETTING_FIELDS: readonly (keyof CanonicalSettings)[] = [
   "capabilities",
   "provisioningStatus",
   "optionalDeviceInformation",
-];
+] as const satisfies readonly (keyof CanonicalSettings & keyof EnrollmentSettings)[];
 
 export function canonicalAllocationPolicy(value: string | undefined | null): AllocationPolicy | undefined {
   if (value === undefined || value === null || value === "") return undefined;
