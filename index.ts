@@ -4,24 +4,20 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./components/config";
-import { declareFleet } from "./components/fleet";
+import { declareFleet, manifestHubNames } from "./components/fleet";
 import { loadEnrollmentManifests } from "./components/manifests";
-import { createPlatform, localHubHostName } from "./components/platform";
+import { createPlatform } from "./components/platform";
 
 const config = loadPlatformConfig(__dirname);
 const stackConfig = new pulumi.Config();
 const platform = createPlatform(config);
-const hubKeys = config.hubs.map((hub) => hub.key);
+const hubNames = manifestHubNames(config);
 
 // Pulumi runs the program from its own directory, so the manifests folder (and every
 // `source` in the outputs) is relative to it.
 const manifests = loadEnrollmentManifests(path.relative(process.cwd(), path.resolve(__dirname, config.enrollmentManifests)) || ".", {
-  // Manifests name hubs by their stack-config key; on the local target the host names are
-  // known now, on Azure they carry a random suffix and are resolved by the fleet.
-  hubs: Object.fromEntries(
-    config.hubs.map((hub) => [hub.key, config.target.kind === "local" ? localHubHostName(config, hub) : hub.key]),
-  ),
-  linkedHubs: config.hubs.map((hub) => (config.target.kind === "local" ? localHubHostName(config, hub) : hub.key)),
+  hubs: hubNames.hubs,
+  linkedHubs: hubNames.linkedHubs,
   // Certificates the local demo generates live under DPS_HOME.
   pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {},
 });
@@ -31,7 +27,7 @@ const fleet = declareFleet({
   platform: {
     dpsConnection: platform.dpsConnection,
     linkedHubHostNames: platform.linkedHubHostNames,
-    hubKeys: config.target.kind === "local" ? [] : hubKeys,
+    hubKeys: hubNames.unresolvedHubKeys,
   },
   secret: (name) => stackConfig.requireSecret(name),
 });

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
+export { manifestHubNames, type ManifestHubNames } from "./hub-names";
 import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
 
 /** What the fleet needs from the platform. */
