@@ -126,6 +126,25 @@ describe("DPS client on the wire", () => {
     );
   });
 
+  it("waits the Retry-After of a 429 through the real SDK, then succeeds", async () => {
+    const arrivals: number[] = [];
+    handlers = [
+      (_req, res) => {
+        arrivals.push(Date.now());
+        res.writeHead(429, { "content-type": "application/json; charset=utf-8", "retry-after": "1" });
+        res.end(JSON.stringify({ errorCode: 429001, message: "Operations are being throttled" }));
+      },
+      (_req, res) => {
+        arrivals.push(Date.now());
+        json(res, 200, { registrationId: "dev-5", attestation: { type: "x509" }, etag: '"e1"' });
+      },
+    ];
+    const client = createDpsClient(sharedKeyConnection(), { retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 10_000 } });
+    await expect(client.get("individual", "dev-5")).resolves.toMatchObject({ registrationId: "dev-5" });
+    expect(arrivals).toHaveLength(2);
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(950);
+  });
+
   it("does not retry a 401 with a shared access key (a wrong key does not heal)", async () => {
     handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
     const client = createDpsClient(sharedKeyConnection(), fast);
