@@ -1,47 +1,15 @@
-import * as pulumi from "@pulumi/pulumi";
-import { createEnrollmentProvider } from "./provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { EnrollmentResource } from "./enrollment-resource";
 import type { EnrollmentGroupArgs } from "./resource-args";
-import { SECRET_OUTPUTS, enrollmentProps } from "./resource-props";
-import type { AllocationPolicy, Attestation, CustomAllocationDefinition, InitialTwin, ProvisioningStatus, ReprovisionPolicy } from "./types";
-
-/** One provider object for every instance: Pulumi serialises it once per object. */
-let provider: pulumi.dynamic.ResourceProvider | undefined;
 
 /**
  * A DPS enrollment group, managed through the DPS service API.
  * Type token `pulumi-nodejs:dynamic/dps:EnrollmentGroup`.
  */
-export class EnrollmentGroup extends pulumi.dynamic.Resource {
+export class EnrollmentGroup extends EnrollmentResource {
   public readonly enrollmentGroupId!: pulumi.Output<string>;
-  public readonly attestation!: pulumi.Output<Attestation>;
-  public readonly iotHubs!: pulumi.Output<string[] | undefined>;
-  public readonly allocationPolicy!: pulumi.Output<AllocationPolicy | undefined>;
-  public readonly customAllocationDefinition!: pulumi.Output<CustomAllocationDefinition | undefined>;
-  public readonly reprovisionPolicy!: pulumi.Output<ReprovisionPolicy | undefined>;
-  public readonly initialTwin!: pulumi.Output<InitialTwin | undefined>;
-  public readonly capabilities!: pulumi.Output<{ iotEdge: boolean } | undefined>;
-  public readonly provisioningStatus!: pulumi.Output<ProvisioningStatus | undefined>;
-  public readonly adoptExisting!: pulumi.Output<boolean | undefined>;
-  /** The DPS service endpoint (plain, while `dps` is secret). */
-  public readonly serviceEndpoint!: pulumi.Output<string>;
-  public readonly etag!: pulumi.Output<string>;
-  public readonly createdDateTimeUtc!: pulumi.Output<string | undefined>;
-  public readonly lastUpdatedDateTimeUtc!: pulumi.Output<string | undefined>;
-  /** The group's symmetric keys as DPS holds them (secret); derive device keys with deriveDeviceKeyOutput. */
-  public readonly primaryKey!: pulumi.Output<string | undefined>;
-  public readonly secondaryKey!: pulumi.Output<string | undefined>;
-  /** True when this resource adopted an enrollment group that already existed. */
-  public readonly adopted!: pulumi.Output<boolean>;
 
   constructor(name: string, args: EnrollmentGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    provider ??= createEnrollmentProvider("group");
-    super(
-      provider,
-      name,
-      enrollmentProps("group", name, args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
-      "dps",
-      "EnrollmentGroup",
-    );
+    super("group", "EnrollmentGroup", name, args, opts);
   }
 }
