@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPrReport } from "../../scripts/pr-report/index";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { engineMissingReason, findEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
@@ -138,5 +139,32 @@ individualEnrollments:
     if (preview.passed) return;
     expect(preview.error.message).toMatch(/\[mandatory\] \[severity: high\]\s+dps-individual-enrollment-symmetric-key-allowed\s+\(pulumi-nodejs:dynamic\/dps:IndividualEnrollment: prod-sensor-001\)/);
     expect(preview.error.message).toMatch(/\[mandatory\] \[severity: high\]\s+dps-enrollment-certificate-expiry\s+\(pulumi-nodejs:dynamic\/dps:IndividualEnrollment: prod-monitor-002\)/);
+  });
+
+  it("shows the mandatory violations in the PR report built from the pipeline's own preview command", async () => {
+    // What .github/workflows/pr-preview.yml runs (manifests of the previous test still in place).
+    const eventLog = path.join(program.dir, "events-prod.jsonl");
+    const previewJson = await program
+      .pulumi([
+        "preview", "--json", "--show-sames",
+        "--policy-pack", path.join(projectRoot, "policy"),
+        "--policy-pack-config", path.join(projectRoot, "policy", "config", "prod.json"),
+        "--event-log", eventLog,
+      ], { PULUMI_DEBUG_COMMANDS: "true" }) // --event-log exists only with this set
+      .then(
+        () => {
+          throw new Error("the prod preview should fail on its mandatory violations");
+        },
+        (error: Error & { stdout?: string }) => {
+          if (!error.stdout) throw error;
+          return error.stdout;
+        },
+      );
+    expect(previewJson).toContain('"steps"');
+    const report = buildPrReport([{ stack: "prod", previewJson, eventLog: fs.readFileSync(eventLog, "utf8") }]);
+    expect(report).toContain("dps-individual-enrollment-symmetric-key-allowed");
+    expect(report).toContain('individual enrollment "prod-sensor-001" uses symmetric-key attestation without an exception');
+    expect(report).toContain("dps-enrollment-certificate-expiry");
+    expect(report).toMatch(/mandatory/i);
   });
 });

@@ -17,8 +17,8 @@ export interface LocalProgram {
   writeManifest(name: string, yaml: string): void;
   /** Deletes a manifest of the copy (a pull request that removes a file). */
   removeManifest(name: string): void;
-  /** Runs the CLI on this program's stack (same backend and settings) and returns its stdout. */
-  pulumi(args: string[]): Promise<string>;
+  /** Runs the CLI on this program's stack (same backend and settings) and returns its stdout; a failure's error carries `stdout` too. */
+  pulumi(args: string[], env?: Record<string, string>): Promise<string>;
   /** Everything the CLI printed so far, for secret-leak checks. */
   readonly output: string[];
   readonly onOutput: (text: string) => void;
@@ -63,13 +63,14 @@ export async function createLocalProgram(
   });
   await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
   await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
-  const pulumi = (args: string[]) =>
+  const pulumi = (args: string[], env: Record<string, string> = {}) =>
     new Promise<string>((resolve, reject) =>
       execFile(
         path.join(engine.root, "bin", "pulumi"),
         [...args, "--stack", options.stackName, "--non-interactive"],
-        { cwd: dir, env: { ...engine.env, ...backend.envVars }, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => (error ? reject(new Error(`pulumi ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
+        { cwd: dir, env: { ...engine.env, ...backend.envVars, ...env }, maxBuffer: 64 * 1024 * 1024 },
+        // A failed command still printed its JSON (a preview refused by a mandatory policy).
+        (error, stdout, stderr) => (error ? reject(Object.assign(new Error(`pulumi ${args.join(" ")}: ${stderr}`), { stdout })) : resolve(stdout)),
       ),
     );
   return {
