@@ -24,7 +24,7 @@ const steps = fs.readdirSync(dir).flatMap((file) => {
     (job.steps ?? []).map((step) => ({ file, step, env: { ...workflow.env, ...job.env, ...step.env } })),
   );
 });
-const pulumiSteps = steps.filter(({ step }) => /\bpulumi (up|preview)\b/.test(step.run ?? ""));
+const pulumiSteps = steps.filter(({ step }) => /^\s*pulumi (up|preview)\b/m.test(step.run ?? ""));
 
 describe("the GitHub workflows", () => {
   it("run pulumi up and preview with the policy pack and the stack's own policy config", () => {
