@@ -33,13 +33,20 @@ export async function registerDevice(endpoint: EmulatorEndpoint, device: DeviceT
 }
 
 /** Registers devices with at most `concurrency` in flight, in a stable order of results. */
-export async function registerAll(endpoint: EmulatorEndpoint, devices: readonly DeviceToRegister[], concurrency = 16): Promise<RegistrationOutcome[]> {
+export async function registerAll(
+  endpoint: EmulatorEndpoint,
+  devices: readonly DeviceToRegister[],
+  onProgress: (done: number, total: number) => void = () => {},
+  concurrency = 16,
+): Promise<RegistrationOutcome[]> {
   const results: RegistrationOutcome[] = new Array(devices.length);
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < devices.length) {
       const index = next++;
       results[index] = await registerDevice(endpoint, devices[index]!);
+      onProgress(++done, devices.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, devices.length) }, worker));

@@ -102,7 +102,10 @@ async function main(): Promise<void> {
     const devices = devicesFor(outputs, certs);
     step(`onboarding ${devices.length} simulated devices with Microsoft's device SDK`);
     const endpoint: EmulatorEndpoint = { ...emulator.info, idScope: outputs.idScope };
-    const results = await registerAll(endpoint, devices);
+    const step10 = Math.max(1, Math.ceil(devices.length / 10));
+    const results = await registerAll(endpoint, devices, (done, total) => {
+      if (done % step10 === 0 || done === total) process.stderr.write(`    ${done}/${total} devices registered\n`);
+    });
     const hubs = await fetchHubs(emulator.info);
     const disabled = new Set(outputs.enrollments.filter((e) => e.provisioningStatus === "disabled").map((e) => e.id));
     printSummary({ results, hubs, settings: await fetchSettings(emulator.info), seconds: (Date.now() - started) / 1000, webhookCalls: webhook.calls, disabled });
