@@ -1,8 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
-import { accessRights, connectionStringIdentity } from "../lib/connection-strings";
+import { declaresPolicyWithRights, UNKNOWN_POLICIES_REASON } from "../lib/authorization-policies";
+import { connectionStringIdentity } from "../lib/connection-strings";
 import { enrollmentInputs } from "../lib/enrollments";
-import { isUnknown, knownElements, knownPath, knownProperty } from "../lib/known";
+import { isUnknown, knownPath } from "../lib/known";
 import { isAzureDps } from "../lib/resource-types";
 
 // `provisioningserviceowner` holds every right, ServiceConfig included (relink hubs, change
@@ -64,22 +65,11 @@ export function createDpsEnrollmentAccessNotOwnerPolicy(
         if (!isAzureDps(args.type)) {
           return;
         }
-        const policies = knownElements(knownPath(args.props, ["properties", "authorizationPolicies"]));
-        if (isUnknown(policies)) {
-          return args.notApplicable("properties.authorizationPolicies is unknown during preview; checked on update");
+        const dedicated = declaresPolicyWithRights(args.props, (granted) => NEEDED.every((right) => granted.has(right)) && !EXCESSIVE.some((right) => granted.has(right)));
+        if (dedicated === "unknown list" || dedicated === "unknown policy") {
+          return args.notApplicable(UNKNOWN_POLICIES_REASON[dedicated]);
         }
-        const dedicated = (policies ?? []).some((policy) => {
-          const rights = knownProperty(policy, "rights");
-          if (typeof rights !== "string") {
-            return false;
-          }
-          const granted = accessRights(rights);
-          return NEEDED.every((right) => granted.has(right)) && !EXCESSIVE.some((right) => granted.has(right));
-        });
-        if (!dedicated && (policies ?? []).some(isUnknown)) {
-          return args.notApplicable("an authorization policy is unknown during preview; checked on update");
-        }
-        if (!dedicated) {
+        if (dedicated === "no") {
           reportViolation(
             `DPS declares no access policy for managing enrollments without ServiceConfig or DeviceConnect; add an entry to properties.authorizationPolicies with rights "${DEDICATED_RIGHTS}" and manage enrollments with it.`,
           );

@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
-import { accessRights, connectionStringIdentity } from "../lib/connection-strings";
+import { declaresPolicyWithRights, UNKNOWN_POLICIES_REASON } from "../lib/authorization-policies";
+import { connectionStringIdentity } from "../lib/connection-strings";
 import { isRecord, isUnknown, knownElements, knownPath, knownProperty } from "../lib/known";
 import { isAzureDps, isIotHub } from "../lib/resource-types";
 
@@ -36,18 +37,11 @@ export function createIotHubDpsLinkAccessPolicy(
         if (!isIotHub(args.type)) {
           return;
         }
-        const policies = knownElements(knownPath(args.props, ["properties", "authorizationPolicies"]));
-        if (isUnknown(policies)) {
-          return args.notApplicable("properties.authorizationPolicies is unknown during preview; checked on update");
+        const dedicated = declaresPolicyWithRights(args.props, isLeastPrivilegeForDps);
+        if (dedicated === "unknown list" || dedicated === "unknown policy") {
+          return args.notApplicable(UNKNOWN_POLICIES_REASON[dedicated]);
         }
-        const dedicated = (policies ?? []).some((policy) => {
-          const rights = knownProperty(policy, "rights");
-          return typeof rights === "string" && isLeastPrivilegeForDps(accessRights(rights));
-        });
-        if (!dedicated && (policies ?? []).some(isUnknown)) {
-          return args.notApplicable("an authorization policy is unknown during preview; checked on update");
-        }
-        if (!dedicated) {
+        if (dedicated === "no") {
           reportViolation(
             `IoT hub declares no access policy DPS can link with at least privilege; add an entry to properties.authorizationPolicies with rights "RegistryWrite, ServiceConnect" (no DeviceConnect) and link DPS with it.`,
           );
