@@ -1,28 +1,15 @@
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, isSecretInput, mockKey, plain, RANDOM_SUFFIX, secretValue, stackConfig, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { isSecretInput, mockKey, plain, RANDOM_SUFFIX, secretValue, stackConfig, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
 
-const registrations: Registration[] = [];
-const invocations: Invocation[] = [];
+let run: MockedPlatform;
 let platform: IotPlatform;
-
-const ofType = (type: string) => registrations.filter((r) => r.type === type);
-const one = (type: string) => {
-  const found = ofType(type);
-  expect(found).toHaveLength(1);
-  return found[0]!;
-};
-
+let registrations: Registration[];
+const ofType = (type: string) => run.ofType(type);
+const one = (type: string) => run.one(type);
 beforeAll(async () => {
-  pulumi.runtime.setAllConfig(stackConfig("dev"));
-  await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", "dev", false);
-  // Imported after setMocks, so the components register against the mocks.
-  const { loadPlatformConfig } = await import("../../components/config");
-  const { createPlatform } = await import("../../components/platform");
-  platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
-  await valueOf(pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]));
-  await pulumi.runtime.disconnect();
+  run = await runMockedPlatform("dev", stackConfig("dev"));
+  ({ platform, registrations } = run);
 });
 
 describe("dev stack on Azure (mocked)", () => {
@@ -139,7 +126,7 @@ describe("dev stack on Azure (mocked)", () => {
       "platform-weu-dps-link-key-secondary",
     ]);
     for (const k of keys) expect(k.inputs).toEqual({ length: 32 });
-    expect(invocations).toEqual([]);
+    expect(run.invocations).toEqual([]);
   });
 
   it("tags every Azure resource with the stack tags, environment and managed-by", () => {

@@ -1,28 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, PROJECT_ROOT, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
 
-const registrations: Registration[] = [];
-const invocations: Invocation[] = [];
+let run: MockedPlatform;
 let platform: IotPlatform;
-
-const ofType = (type: string) => registrations.filter((r) => r.type === type);
-const one = (type: string) => {
-  const found = ofType(type);
-  expect(found).toHaveLength(1);
-  return found[0]!;
-};
-const hub = (key: string) => registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === `platform-${key}`)!.inputs;
+let registrations: Registration[];
+const ofType = (type: string) => run.ofType(type);
+const one = (type: string) => run.one(type);
+const hub = (key: string) => run.registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === `platform-${key}`)!.inputs;
 
 beforeAll(async () => {
-  pulumi.runtime.setAllConfig(filledInProdConfig());
-  await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", "prod", false);
-  const { loadPlatformConfig } = await import("../../components/config");
-  const { createPlatform } = await import("../../components/platform");
-  platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
-  await valueOf(pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]));
-  await pulumi.runtime.disconnect();
+  run = await runMockedPlatform("prod", filledInProdConfig());
+  ({ platform, registrations } = run);
 });
 
 describe("prod stack on Azure (mocked)", () => {

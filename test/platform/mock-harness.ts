@@ -151,3 +151,48 @@ export function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
 export async function secretValue<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
   return { value: await valueOf(output), secret: await isSecret(output) };
 }
+
+/** What a mocked platform run registered, with lookups by type. */
+export interface MockedPlatform {
+  readonly platform: import("../../components/platform").IotPlatform;
+  readonly registrations: Registration[];
+  readonly invocations: Invocation[];
+  ofType(type: string): Registration[];
+  /** The single registration of `type` (throws unless there is exactly one). */
+  one(type: string): Registration;
+  /** Registrations counted per type. */
+  counts(): Record<string, number>;
+}
+
+/**
+ * Builds the platform of `stack` from `config` under strict mocks and waits for its outputs.
+ * The components are imported after setMocks, so they register against the mocks.
+ */
+export async function runMockedPlatform(stack: string, config: Record<string, string>): Promise<MockedPlatform> {
+  const registrations: Registration[] = [];
+  const invocations: Invocation[] = [];
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", stack, false);
+  const { loadPlatformConfig } = await import("../../components/config");
+  const { createPlatform } = await import("../../components/platform");
+  const platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
+  await valueOf(pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]));
+  await pulumi.runtime.disconnect();
+  const ofType = (type: string) => registrations.filter((r) => r.type === type);
+  return {
+    platform,
+    registrations,
+    invocations,
+    ofType,
+    one(type) {
+      const found = ofType(type);
+      if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+      return found[0]!;
+    },
+    counts() {
+      const counts: Record<string, number> = {};
+      for (const r of registrations) counts[r.type] = (counts[r.type] ?? 0) + 1;
+      return counts;
+    },
+  };
+}
