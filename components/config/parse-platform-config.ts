@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { DPS_ALLOCATION_POLICIES, parseCertificate } from "../dps-rules";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker } from "./config-checker";
 import {
-  ALLOCATION_POLICIES,
   DPS_IP_FILTER_TARGETS,
   HUB_IDENTITIES,
   IOT_HUB_SKUS,
@@ -234,7 +234,7 @@ function parseDps(
 ): DpsConfig | undefined {
   const s = c.object("dps", value ?? {}) ?? {};
   c.onlyKnownKeys("dps", s, DPS_SETTINGS);
-  const allocationPolicy = c.oneOf("dps.allocationPolicy", s.allocationPolicy, ALLOCATION_POLICIES, "hashed");
+  const allocationPolicy = c.oneOf("dps.allocationPolicy", s.allocationPolicy, DPS_ALLOCATION_POLICIES, "hashed");
   if (allocationPolicy === "static" && hubs.length !== 1) {
     c.fail(
       "dps.allocationPolicy",
@@ -284,7 +284,8 @@ function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnviron
       if (file !== undefined) pem = readPem(c, `${p}.certificatePath`, file, env);
     } else {
       pem = c.string(`${p}.certificate`, s.certificate);
-      if (pem !== undefined && !isPemCertificate(pem)) pem = c.fail(`${p}.certificate`, "is not a PEM certificate (-----BEGIN CERTIFICATE-----)");
+      const parsed = pem === undefined ? undefined : parseCertificate(pem);
+      if (parsed && !parsed.ok) pem = c.fail(`${p}.certificate`, `${parsed.problem}; allowed: ${parsed.allowed}`);
     }
     if (pem !== undefined && verified !== undefined) certs.push({ name, certificate: pem, verified });
   }
@@ -352,10 +353,7 @@ function readPem(c: ConfigChecker, path: string, file: string, env: ParseEnviron
   } catch (err) {
     return c.fail(path, `cannot read ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (!isPemCertificate(text)) return c.fail(path, `${JSON.stringify(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  const parsed = parseCertificate(text);
+  if (!parsed.ok) return c.fail(path, `${JSON.stringify(file)} ${parsed.problem}; allowed: ${parsed.allowed}`);
   return text;
-}
-
-function isPemCertificate(text: string): boolean {
-  return /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(text);
 }

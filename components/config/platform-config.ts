@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { ALLOCATION_WEIGHT, MAX_CA_CERTIFICATES, MAX_LINKED_HUBS, type DpsAllocationPolicy } from "../dps-rules";
 
 /**
  * The typed, validated stack configuration of the IoT platform (hubs + DPS).
@@ -9,10 +10,6 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** Stack config namespace: the Pulumi project name. Errors name keys as `dps-as-code:<key>`. */
 export const CONFIG_NAMESPACE = "dps-as-code";
-
-/** DPS-level allocation policy, in the data plane's spelling (`custom` is per enrollment only). */
-export const ALLOCATION_POLICIES = ["hashed", "geoLatency", "static"] as const;
-export type AllocationPolicy = (typeof ALLOCATION_POLICIES)[number];
 
 export const PUBLIC_NETWORK_ACCESS = ["Enabled", "Disabled"] as const;
 export type PublicNetworkAccess = (typeof PUBLIC_NETWORK_ACCESS)[number];
@@ -34,12 +31,10 @@ export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 /** Limits enforced by Azure, checked early so the message names the config key. */
 export const LIMITS = {
-  /** A DPS instance links at most 50 IoT hubs. */
-  linkedHubs: 50,
-  /** A DPS instance holds at most 25 CA certificates. */
-  caCertificates: 25,
-  /** Linked-hub allocation weight (Azure docs: "between one and 1000"). */
-  allocationWeight: { min: 1, max: 1000 },
+  /** DPS's own limits (components/dps-rules/limits.ts). */
+  linkedHubs: MAX_LINKED_HUBS,
+  caCertificates: MAX_CA_CERTIFICATES,
+  allocationWeight: ALLOCATION_WEIGHT,
   /** DPS S1 units. */
   dpsCapacity: { min: 1, max: 200 },
   /** IoT hub units: F1 is exactly 1, S3/B3 at most 10, others at most 200. */
@@ -95,7 +90,8 @@ export interface DataContributorConfig {
 }
 
 export interface DpsConfig {
-  readonly allocationPolicy: AllocationPolicy;
+  /** DPS-level default policy (`custom` exists per enrollment only). */
+  readonly allocationPolicy: DpsAllocationPolicy;
   readonly sku: "S1";
   readonly capacity: number;
   readonly publicNetworkAccess: PublicNetworkAccess;

@@ -6,15 +6,15 @@
  * Rotating a group key changes every derived key: see README.md, "Rotating keys".
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { MAX_SYMMETRIC_KEY_BYTES, MIN_SYMMETRIC_KEY_BYTES, decodeStrictBase64, isValidEnrollmentId } from "./validation";
+import { SYMMETRIC_KEY_BYTES, decodeStrictBase64, isValidEnrollmentId } from "../dps-rules";
 
 /** The device key for `registrationId` in a group whose key is `groupKey`. Throws without echoing the key. */
 export function deriveDeviceKey(groupKey: string, registrationId: string): string {
   const crypto = require("node:crypto") as typeof import("node:crypto");
   const key = decodeStrictBase64(groupKey.trim());
-  if (!key || key.length < MIN_SYMMETRIC_KEY_BYTES || key.length > MAX_SYMMETRIC_KEY_BYTES) {
+  if (!key || key.length < SYMMETRIC_KEY_BYTES.min || key.length > SYMMETRIC_KEY_BYTES.max) {
     throw new Error(
-      `group key (value hidden: secret) must be base64 of ${MIN_SYMMETRIC_KEY_BYTES} to ${MAX_SYMMETRIC_KEY_BYTES} bytes, as DPS holds it (the group's primaryKey or secondaryKey)`,
+      `group key (value hidden: secret) must be base64 of ${SYMMETRIC_KEY_BYTES.min} to ${SYMMETRIC_KEY_BYTES.max} bytes, as DPS holds it (the group's primaryKey or secondaryKey)`,
     );
   }
   if (!isValidEnrollmentId(registrationId)) {

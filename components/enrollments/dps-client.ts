@@ -14,7 +14,7 @@
 import { DpsCallError, describeCallFailure, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
 import { describeEnrollment } from "./kinds";
 import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
-import { parseConnectionString } from "./validation";
+import { parseConnectionString } from "../dps-rules";
 import type { DpsConnection, EnrollmentKind } from "./types";
 
 /** Scope of DPS data-plane tokens for Microsoft Entra ID. */

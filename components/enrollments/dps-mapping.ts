@@ -8,7 +8,7 @@
  * the program declared (same canonical form), the declared spelling is kept, so a refresh alone
  * never creates a diff; where it differs, DPS's value is reported, so drift shows as old -> new.
  */
-import { canonicalPem, parseCertificate } from "./certificates";
+import { canonicalPem, parseCertificate } from "../dps-rules";
 import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
 import { kindInfo } from "./kinds";
 import { canonicalSettings, SETTING_FIELDS, stableStringify } from "./normalize";

@@ -7,8 +7,7 @@
  * Symmetric keys are not part of the canonical settings: they are compared separately in diff.ts,
  * because "no keys given" means "keep whatever keys DPS holds".
  */
-import { canonicalPem } from "./certificates";
-import { ALLOCATION_POLICIES, PROVISIONING_STATUSES } from "./validation";
+import { ALLOCATION_POLICIES, canonicalEnum, canonicalPem, DEFAULT_PROVISIONING_STATUS, PROVISIONING_STATUSES } from "../dps-rules";
 import type {
   AllocationPolicy,
   Attestation,
@@ -22,7 +21,6 @@ import type {
 } from "./types";
 
 /** DPS's defaults (service API 2021-10-01 schema). */
-export const DEFAULT_PROVISIONING_STATUS: ProvisioningStatus = "enabled";
 export const DEFAULT_REPROVISION_POLICY: ReprovisionPolicy = { updateHubAssignment: true, migrateDeviceData: true };
 export const DEFAULT_IOT_EDGE = false;
 
@@ -66,12 +64,12 @@ export const SETTING_FIELDS = [
 
 export function canonicalAllocationPolicy(value: string | undefined | null): AllocationPolicy | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  return ALLOCATION_POLICIES.find((p) => p.toLowerCase() === value.toLowerCase());
+  return canonicalEnum(value, ALLOCATION_POLICIES);
 }
 
 export function canonicalProvisioningStatus(value: string | undefined | null): ProvisioningStatus {
   if (!value) return DEFAULT_PROVISIONING_STATUS;
-  return PROVISIONING_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase()) ?? DEFAULT_PROVISIONING_STATUS;
+  return canonicalEnum(value, PROVISIONING_STATUSES) ?? DEFAULT_PROVISIONING_STATUS;
 }
 
 export function canonicalHubs(hubs: readonly string[] | undefined | null): string[] | undefined {

@@ -4,10 +4,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { EnrollmentCommonArgs } from "./resource-args";
+import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
 import type { Attestation, DpsConnection, EnrollmentKind } from "./types";
 
-/** DPS's hard limit on symmetric-key enrollment groups per DPS (not adjustable). */
-export const MAX_SYMMETRIC_KEY_GROUPS = 100;
+/** DPS's hard limit on symmetric-key enrollment groups per DPS (dps-rules/limits.ts). */
+export const MAX_SYMMETRIC_KEY_GROUPS = MAX_ENROLLMENT_GROUPS_PER_ATTESTATION.symmetricKey;
 
 /**
  * Outputs stored as secrets: keys, the connection (its connection string), the webhook (its URL
@@ -27,8 +28,11 @@ export const OUTPUT_PLACEHOLDERS = {
   adopted: undefined,
 };
 
-/** Symmetric-key groups declared per DPS endpoint in this program (check() cannot see other resources). */
-const symmetricKeyGroups = new Map<string, Set<string>>();
+/**
+ * Enrollment groups declared per DPS endpoint and attestation type in this program (check()
+ * cannot see other resources); counted the way the manifest loader counts them.
+ */
+const groupsPerAttestation = new Map<string, Set<string>>();
 
 function hasDeclaredKeys(attestation: Attestation): boolean {
   return attestation.type === "symmetricKey" && !!(attestation.symmetricKey?.primaryKey || attestation.symmetricKey?.secondaryKey);
@@ -43,7 +47,7 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
   // Only the endpoint is read here: unsecret keeps the connection string's secrecy from
   // spreading to the attestation, which reviewers must see in previews (type, certificates).
   const attestation = pulumi.all([args.attestation as pulumi.Input<Attestation>, pulumi.unsecret(dps)]).apply(([value, connection]) => {
-    if (kind === "group" && value.type === "symmetricKey") countSymmetricKeyGroup(connection.serviceEndpoint, name);
+    if (kind === "group" && (value.type === "symmetricKey" || value.type === "x509")) countEnrollmentGroup(connection.serviceEndpoint, value.type, name);
     return hasDeclaredKeys(value) ? pulumi.secret(value) : value;
   });
   return {
@@ -55,15 +59,11 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
   };
 }
 
-function countSymmetricKeyGroup(serviceEndpoint: string, name: string): void {
-  const key = serviceEndpoint.toLowerCase();
-  const names = symmetricKeyGroups.get(key) ?? new Set<string>();
+function countEnrollmentGroup(serviceEndpoint: string, type: "symmetricKey" | "x509", name: string): void {
+  const key = `${serviceEndpoint.toLowerCase()}|${type}`;
+  const names = groupsPerAttestation.get(key) ?? new Set<string>();
   names.add(name);
-  symmetricKeyGroups.set(key, names);
-  if (names.size > MAX_SYMMETRIC_KEY_GROUPS) {
-    throw new Error(
-      `enrollment group resource "${name}": DPS ${serviceEndpoint} would have ${names.size} symmetric-key enrollment groups in this program; ` +
-        `DPS allows at most ${MAX_SYMMETRIC_KEY_GROUPS} (a hard limit): use X.509 groups or another DPS`,
-    );
-  }
+  groupsPerAttestation.set(key, names);
+  const problem = enrollmentGroupLimitProblem(type, names.size);
+  if (problem) throw new Error(`enrollment group resource "${name}": DPS ${serviceEndpoint}: ${problem.problem} in this program; allowed: ${problem.allowed}`);
 }

@@ -5,17 +5,35 @@
  *
  * Field names are DPS's own (service API 2021-10-01), so the policy pack and the PR report can read
  * them without a translation table. The `pulumi.Input` versions of these shapes live in
- * `resource-args.ts`; this module imports nothing at run time, which keeps the provider closure
- * small when Pulumi serialises it.
+ * `resource-args.ts`; this module imports only types at run time (DPS's shapes from dps-rules),
+ * which keeps the provider closure small when Pulumi serialises it.
  */
+
+import type {
+  AllocationPolicy,
+  InitialTwin,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+  TpmAttestationKeys,
+  TwinCollection,
+  X509CaReferences,
+  X509CertificatePair,
+} from "../dps-rules";
+
+// DPS's own shapes and words live in components/dps-rules; re-exported for this module's users.
+export type {
+  AllocationPolicy,
+  InitialTwin,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+  TwinCollection,
+  X509CaReferences,
+  X509CertificateInput,
+  X509CertificatePair,
+} from "../dps-rules";
 
 /** Which DPS collection an enrollment lives in. */
 export type EnrollmentKind = "individual" | "group";
-
-/** DPS allocation policies, in the service API's spelling. */
-export type AllocationPolicy = "hashed" | "geoLatency" | "static" | "custom";
-
-export type ProvisioningStatus = "enabled" | "disabled";
 
 /** How the provider reaches the DPS service API (the "DPS connection" contract). */
 export interface DpsConnection {
@@ -27,22 +45,6 @@ export interface DpsConnection {
   useEntraId?: boolean;
   /** PEM of a private CA to trust (the local emulator). Absent for Azure. */
   trustedCaCertificate?: string;
-}
-
-export interface X509CertificateInput {
-  /** PEM text; base64 of PEM or of DER is accepted too, as DPS accepts them. */
-  certificate: string;
-}
-
-export interface X509CertificatePair {
-  primary: X509CertificateInput;
-  secondary?: X509CertificateInput;
-}
-
-export interface X509CaReferences {
-  /** Name of a CA certificate uploaded to (and verified on) the DPS. */
-  primary: string;
-  secondary?: string;
 }
 
 export interface SymmetricKeyAttestation {
@@ -65,7 +67,7 @@ export interface X509Attestation {
 
 export interface TpmAttestation {
   type: "tpm";
-  tpm: { endorsementKey: string; storageRootKey?: string };
+  tpm: TpmAttestationKeys;
 }
 
 export type Attestation = SymmetricKeyAttestation | X509Attestation | TpmAttestation;
@@ -75,19 +77,6 @@ export interface CustomAllocationDefinition {
   /** Secret: an Azure Functions URL carries its function key. */
   webhookUrl: string;
   apiVersion: string;
-}
-
-export interface ReprovisionPolicy {
-  updateHubAssignment: boolean;
-  migrateDeviceData: boolean;
-}
-
-/** A twin collection: arbitrary JSON properties. */
-export type TwinCollection = Record<string, unknown>;
-
-export interface InitialTwin {
-  tags?: TwinCollection;
-  properties?: { desired?: TwinCollection };
 }
 
 /** The settings DPS stores, common to both kinds. */

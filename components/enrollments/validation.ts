@@ -6,24 +6,38 @@
  * Values still unknown during preview (the engine's sentinel string) are skipped, never reported.
  * Secret values (keys, connection strings, webhook URLs) are described, never echoed.
  */
-import { parseCertificate } from "./certificates";
+import {
+  ALLOCATION_POLICIES,
+  allocationRuleViolations,
+  canonicalEnum,
+  CUSTOM_ALLOCATION_API_VERSION_RULE,
+  HUBS_WITHOUT_POLICY_ALLOWED,
+  decodeStrictBase64,
+  GROUP_ATTESTATION_TYPES,
+  INDIVIDUAL_ATTESTATION_TYPES,
+  isCustomAllocationApiVersion,
+  isValidDeviceId,
+  isValidEnrollmentId,
+  missingConnectionStringFields,
+  parseCertificate,
+  parseConnectionString,
+  PROVISIONING_STATUSES,
+  SYMMETRIC_KEY_BYTES,
+  checkTwinCollection,
+  type AllocationPolicy,
+  type TwinSection,
+} from "../dps-rules";
 import { describeEnrollment, kindInfo } from "./kinds";
 import { UNKNOWN_VALUE, type EnrollmentKind } from "./types";
 
 export interface CheckFailure {
   /** Dotted path of the offending input, e.g. `attestation.symmetricKey.primaryKey`. */
   property: string;
+  /** The whole message: enrollment, property, problem and what is allowed. */
   reason: string;
+  /** The same without the enrollment and property in front (the manifest loader names those itself). */
+  detail: string;
 }
-
-/** DPS limits and rules, from the service documentation (see dps-api.md §5 and §6). */
-export const MAX_ID_LENGTH = 128;
-export const MIN_SYMMETRIC_KEY_BYTES = 16;
-export const MAX_SYMMETRIC_KEY_BYTES = 64;
-export const MIN_CUSTOM_ALLOCATION_API_VERSION = "2018-09-01-preview";
-/** IoT Hub twin limits that apply once the device lands on its hub. */
-export const MAX_TWIN_TAGS_BYTES = 8 * 1024;
-export const MAX_TWIN_DESIRED_BYTES = 32 * 1024;
 
 type Inputs = Record<string, unknown>;
 
@@ -35,26 +49,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A value for a message, cut so that a huge value cannot flood a log. */
 function quote(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? String(value);
-}
-
-/** `isValidEnrollmentId`: DPS's rule for registration ids and enrollment group ids. */
-export function isValidEnrollmentId(id: string): boolean {
-  return id.length <= MAX_ID_LENGTH && /^[A-Za-z0-9](?:[A-Za-z0-9\-._:]*[A-Za-z0-9-])?$/.test(id);
-}
-
-/** IoT Hub device ids: ASCII letters, digits and `- : . + % _ # * ? ! ( ) , = @ ; $ '`. */
-export function isValidDeviceId(id: string): boolean {
-  return id.length >= 1 && id.length <= MAX_ID_LENGTH && /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']+$/.test(id);
-}
-
-/** Strict base64 (padding required, no whitespace): what DPS accepts for keys. */
-export function decodeStrictBase64(text: string): Buffer | undefined {
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text) || text.length === 0) {
-    return undefined;
-  }
-  return Buffer.from(text, "base64");
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const cut = text.length > 80 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
+  return typeof value === "string" ? `"${cut}"` : cut;
 }
 
 export function validateEnrollmentInputs(kind: EnrollmentKind, inputs: Inputs, now: Date): CheckFailure[] {
@@ -63,7 +62,7 @@ export function validateEnrollmentInputs(kind: EnrollmentKind, inputs: Inputs, n
   const rawId = inputs[info.idField];
   const idForMessages = typeof rawId === "string" && !isUnknown(rawId) ? rawId : "(unknown id)";
   const subject = describeEnrollment(kind, idForMessages);
-  const fail = (property: string, reason: string) => failures.push({ property, reason: `${subject}: ${property} ${reason}` });
+  const fail = (property: string, detail: string) => failures.push({ property, reason: `${subject}: ${property} ${detail}`, detail });
 
   validateId(info.idField, rawId, fail);
   if (kind === "individual") {
@@ -118,7 +117,7 @@ function validateAttestation(kind: EnrollmentKind, attestation: unknown, now: Da
   }
   const type = attestation.type;
   if (isUnknown(type)) return;
-  const allowed = kind === "individual" ? ["symmetricKey", "x509", "tpm"] : ["symmetricKey", "x509"];
+  const allowed: readonly string[] = kind === "individual" ? INDIVIDUAL_ATTESTATION_TYPES : GROUP_ATTESTATION_TYPES;
   if (typeof type !== "string" || !allowed.includes(type)) {
     const extra = kind === "group" && type === "tpm" ? " (DPS has no TPM enrollment groups)" : "";
     fail("attestation.type", `${quote(type)} is not allowed${extra}: use one of ${allowed.map(quote).join(", ")}`);
@@ -154,10 +153,10 @@ function validateSymmetricKeys(keys: unknown, fail: Fail): void {
     const bytes = typeof key === "string" ? decodeStrictBase64(key) : undefined;
     if (!bytes) {
       fail(property, "(value hidden: secret) is not valid base64: use standard base64 with padding, e.g. from `openssl rand -base64 64`");
-    } else if (bytes.length < MIN_SYMMETRIC_KEY_BYTES || bytes.length > MAX_SYMMETRIC_KEY_BYTES) {
+    } else if (bytes.length < SYMMETRIC_KEY_BYTES.min || bytes.length > SYMMETRIC_KEY_BYTES.max) {
       fail(
         property,
-        `(value hidden: secret) decodes to ${bytes.length} bytes: DPS accepts ${MIN_SYMMETRIC_KEY_BYTES} to ${MAX_SYMMETRIC_KEY_BYTES} bytes`,
+        `(value hidden: secret) decodes to ${bytes.length} bytes: DPS accepts ${SYMMETRIC_KEY_BYTES.min} to ${SYMMETRIC_KEY_BYTES.max} bytes`,
       );
     }
   }
@@ -233,7 +232,7 @@ function validateCertificatePair(property: string, pair: unknown, now: Date, fai
     }
     const parsed = parseCertificate(certificate);
     if (!parsed.ok) {
-      fail(where, parsed.reason);
+      fail(where, `${parsed.problem}: use ${parsed.allowed}`);
     } else if (parsed.certificate.notAfter.getTime() <= now.getTime()) {
       fail(
         where,
@@ -243,17 +242,11 @@ function validateCertificatePair(property: string, pair: unknown, now: Date, fai
   }
 }
 
-function normaliseEnum<T extends string>(value: string, allowed: readonly T[]): T | undefined {
-  return allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-}
-
-export const ALLOCATION_POLICIES = ["hashed", "geoLatency", "static", "custom"] as const;
-
 function validateAllocation(inputs: Inputs, fail: Fail): void {
   const { allocationPolicy, iotHubs, customAllocationDefinition, linkedHubs } = inputs;
   let policy: string | undefined;
   if (allocationPolicy !== undefined && !isUnknown(allocationPolicy)) {
-    policy = typeof allocationPolicy === "string" ? normaliseEnum(allocationPolicy, ALLOCATION_POLICIES) : undefined;
+    policy = typeof allocationPolicy === "string" ? canonicalEnum(allocationPolicy, ALLOCATION_POLICIES) : undefined;
     if (!policy) fail("allocationPolicy", `${quote(allocationPolicy)} is not allowed: use one of ${ALLOCATION_POLICIES.map(quote).join(", ")}`);
   }
 
@@ -272,11 +265,19 @@ function validateAllocation(inputs: Inputs, fail: Fail): void {
     }
   }
 
-  if (policy === "static" && hubs !== undefined && hubs.length !== 1) {
-    fail("iotHubs", `has ${hubs.length} hubs${hubs.length ? ` (${hubs.map(quote).join(", ")})` : ""}: allocationPolicy "static" needs exactly one hub`);
-  }
-  if (policy === "static" && iotHubs === undefined) {
-    fail("iotHubs", 'is required with allocationPolicy "static": give exactly one hub');
+  // The rules themselves live in dps-rules/allocation.ts; only what is known can be judged.
+  const hubsKnown = iotHubs === undefined || hubs !== undefined;
+  if (!isUnknown(allocationPolicy) && (allocationPolicy === undefined || policy !== undefined) && hubsKnown) {
+    const hasDefinition = customAllocationDefinition !== undefined;
+    for (const violation of allocationRuleViolations(policy as AllocationPolicy | undefined, hubs?.length, hasDefinition)) {
+      if (violation.rule === "hubsWithoutPolicy") {
+        fail("allocationPolicy", `is required when iotHubs is given: ${HUBS_WITHOUT_POLICY_ALLOWED}`);
+      } else if (violation.rule === "staticHubCount" && hubs !== undefined) {
+        fail("iotHubs", `has ${hubs.length} hubs${hubs.length ? ` (${hubs.map(quote).join(", ")})` : ""}: allocationPolicy "static" needs exactly one hub`);
+      } else if (violation.rule === "staticHubCount") {
+        fail("iotHubs", 'is required with allocationPolicy "static": give exactly one hub');
+      }
+    }
   }
 
   if (policy === "custom") {
@@ -315,14 +316,8 @@ function validateWebhook(definition: Record<string, unknown>, fail: Fail): void 
       fail("customAllocationDefinition.webhookUrl", "(value hidden: secret) must be an https:// URL of the allocation webhook");
     }
   }
-  if (!isUnknown(apiVersion)) {
-    const valid = typeof apiVersion === "string" && /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion);
-    if (!valid || apiVersion < MIN_CUSTOM_ALLOCATION_API_VERSION) {
-      fail(
-        "customAllocationDefinition.apiVersion",
-        `${quote(apiVersion)} is not allowed: use a DPS api version such as "2021-10-01" (YYYY-MM-DD[-preview], at least "${MIN_CUSTOM_ALLOCATION_API_VERSION}")`,
-      );
-    }
+  if (!isUnknown(apiVersion) && !(typeof apiVersion === "string" && isCustomAllocationApiVersion(apiVersion))) {
+    fail("customAllocationDefinition.apiVersion", `${quote(apiVersion)} is not allowed: use ${CUSTOM_ALLOCATION_API_VERSION_RULE}`);
   }
 }
 
@@ -338,15 +333,17 @@ function validateReprovisionPolicy(policy: unknown, fail: Fail): void {
   }
 }
 
-function validateTwinCollection(property: string, value: unknown, maxBytes: number | undefined, fail: Fail): void {
+/** `section`: the IoT Hub twin rules apply (dps-rules/twin.ts); without it only the shape is checked. */
+function validateTwinCollection(property: string, value: unknown, section: TwinSection | undefined, fail: Fail): void {
   if (value === undefined || isUnknown(value)) return;
   if (!isObject(value)) {
     fail(property, "must be an object of twin properties");
     return;
   }
-  const size = Buffer.byteLength(JSON.stringify(value), "utf8");
-  if (maxBytes !== undefined && size > maxBytes) {
-    fail(property, `is ${size} bytes: IoT Hub allows at most ${maxBytes} bytes`);
+  if (section === undefined) return;
+  for (const problem of checkTwinCollection(section, value)) {
+    const at = problem.path.length > 0 ? ` at '${problem.path.join("/").slice(0, 80)}'` : "";
+    fail(property, `${problem.problem}${at}: IoT Hub allows ${problem.allowed}`);
   }
 }
 
@@ -359,7 +356,7 @@ function validateInitialTwin(twin: unknown, fail: Fail): void {
   for (const key of Object.keys(twin).filter((k) => k !== "tags" && k !== "properties")) {
     fail(`initialTwin.${key}`, "is not allowed: an initial twin has only tags and properties.desired");
   }
-  validateTwinCollection("initialTwin.tags", twin.tags, MAX_TWIN_TAGS_BYTES, fail);
+  validateTwinCollection("initialTwin.tags", twin.tags, "tags", fail);
   const properties = twin.properties;
   if (properties === undefined || isUnknown(properties)) return;
   if (!isObject(properties)) {
@@ -369,7 +366,7 @@ function validateInitialTwin(twin: unknown, fail: Fail): void {
   for (const key of Object.keys(properties).filter((k) => k !== "desired")) {
     fail(`initialTwin.properties.${key}`, "is not allowed: DPS sets only desired properties (devices report the rest)");
   }
-  validateTwinCollection("initialTwin.properties.desired", properties.desired, MAX_TWIN_DESIRED_BYTES, fail);
+  validateTwinCollection("initialTwin.properties.desired", properties.desired, "desired", fail);
 }
 
 function validateCapabilities(capabilities: unknown, fail: Fail): void {
@@ -379,23 +376,11 @@ function validateCapabilities(capabilities: unknown, fail: Fail): void {
   }
 }
 
-export const PROVISIONING_STATUSES = ["enabled", "disabled"] as const;
-
 function validateProvisioningStatus(status: unknown, fail: Fail): void {
   if (status === undefined || isUnknown(status)) return;
-  if (typeof status !== "string" || !normaliseEnum(status, PROVISIONING_STATUSES)) {
+  if (typeof status !== "string" || !canonicalEnum(status, PROVISIONING_STATUSES)) {
     fail("provisioningStatus", `${quote(status)} is not allowed: use "enabled" or "disabled"`);
   }
-}
-
-/** Parses `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` (split on the first `=`). */
-export function parseConnectionString(text: string): Record<string, string> {
-  const parts: Record<string, string> = {};
-  for (const segment of text.split(";")) {
-    const at = segment.indexOf("=");
-    if (at > 0) parts[segment.slice(0, at).trim()] = segment.slice(at + 1).trim();
-  }
-  return parts;
 }
 
 function validateConnection(dps: unknown, now: Date, fail: Fail): void {
@@ -417,7 +402,7 @@ function validateConnection(dps: unknown, now: Date, fail: Fail): void {
   }
   if (hasKey && !isUnknown(connectionString)) {
     const parts = typeof connectionString === "string" ? parseConnectionString(connectionString) : {};
-    const missing = ["HostName", "SharedAccessKeyName", "SharedAccessKey"].filter((k) => !parts[k]);
+    const missing = missingConnectionStringFields(typeof connectionString === "string" ? connectionString : "");
     if (missing.length > 0) {
       fail("dps.connectionString", `(value hidden: secret) lacks ${missing.join(", ")}: use the DPS shared access policy connection string`);
     } else if (typeof serviceEndpoint === "string" && !isUnknown(serviceEndpoint) && parts.HostName?.toLowerCase() !== serviceEndpoint.toLowerCase()) {
@@ -426,7 +411,7 @@ function validateConnection(dps: unknown, now: Date, fail: Fail): void {
   }
   if (trustedCaCertificate !== undefined && !isUnknown(trustedCaCertificate)) {
     const parsed = typeof trustedCaCertificate === "string" ? parseCertificate(trustedCaCertificate) : undefined;
-    if (!parsed?.ok) fail("dps.trustedCaCertificate", `${parsed ? parsed.reason : "must be a PEM string"}`);
+    if (!parsed?.ok) fail("dps.trustedCaCertificate", `${parsed ? `${parsed.problem}: use ${parsed.allowed}` : "must be a PEM string"}`);
     else if (parsed.certificate.notAfter <= now) fail("dps.trustedCaCertificate", `expired on ${parsed.certificate.notAfter.toISOString()}`);
   }
 }

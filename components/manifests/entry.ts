@@ -1,6 +1,7 @@
 // Turns one schema-valid entry (defaults applied) into a typed spec, checking the rules DPS
 // enforces (or would enforce too late, at device registration) before anything is sent.
-import { parseCertificate, readCertificateFile, resolveCertificatePath } from "./certificates";
+import { parseCertificate, TWIN_LIMITS } from "../dps-rules";
+import { readCertificateFile, resolveCertificatePath } from "./certificates";
 import type { ManifestProblem } from "./errors";
 import { fieldName } from "./fields";
 import { resolveHub } from "./hubs";
@@ -15,8 +16,8 @@ import type {
 } from "./types";
 
 /** IoT Hub twin limits: DPS accepts bigger twins but the hub rejects them at registration. */
-const TWIN_TAGS_MAX_BYTES = 8 * 1024;
-const TWIN_DESIRED_MAX_BYTES = 32 * 1024;
+const TWIN_TAGS_MAX_BYTES = TWIN_LIMITS.tagsBytes;
+const TWIN_DESIRED_MAX_BYTES = TWIN_LIMITS.desiredBytes;
 const CUSTOM_ALLOCATION_MIN_API = "2018-09-01";
 
 export interface EntryContext {
@@ -173,11 +174,14 @@ function buildCertificate(context: EntryContext, at: FieldPath, raw: RawCert, re
   }
   const parsed = parseCertificate(text ?? "");
   if (!parsed.ok) return void report(field, `${raw.certificateFile !== undefined ? `file '${raw.certificateFile}'` : "the value"} ${parsed.problem}`, parsed.allowed);
-  if (parsed.notAfter.getTime() <= context.now.getTime()) {
-    report(field, `certificate expired on ${parsed.notAfter.toISOString()}`, "a certificate valid now (renew it, then update the manifest)");
+  const { certificate } = parsed;
+  if (certificate.notAfter.getTime() <= context.now.getTime()) {
+    report(field, `certificate expired on ${certificate.notAfter.toISOString()}`, "a certificate valid now (renew it, then update the manifest)");
     return undefined;
   }
-  return { pem: parsed.pem, ...(parsed.commonName !== undefined ? { commonName: parsed.commonName } : {}) };
+  // The PEM block as written keeps the manifest's spelling in state; base64 forms become PEM.
+  const pem = certificate.block !== undefined ? `${certificate.block}\n` : `${certificate.pem}\n`;
+  return { pem, ...(certificate.commonName !== undefined ? { commonName: certificate.commonName } : {}) };
 }
 
 function resolveHubs(context: EntryContext, refs: string[] | undefined, report: Report): string[] | undefined {

@@ -18,8 +18,7 @@ export * from "./types";
 export { ManifestValidationError, formatProblem } from "./errors";
 export type { ManifestProblem } from "./errors";
 
-/** DPS limits per service (learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits). */
-export const MAX_ENROLLMENT_GROUPS_PER_ATTESTATION = 100;
+import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
 
 const MANIFEST_FILE = /\.ya?ml$/i;
 
@@ -223,15 +222,15 @@ function checkGroupLimits(groups: readonly EnrollmentGroupSpec[]): ManifestProbl
   const problems: ManifestProblem[] = [];
   for (const type of ["symmetricKey", "x509"] as const) {
     const ofType = groups.filter((g) => g.attestation.type === type);
-    if (ofType.length <= MAX_ENROLLMENT_GROUPS_PER_ATTESTATION) continue;
-    const first = ofType[MAX_ENROLLMENT_GROUPS_PER_ATTESTATION]!;
+    const problem = enrollmentGroupLimitProblem(type, ofType.length);
+    if (!problem) continue;
+    const first = ofType[MAX_ENROLLMENT_GROUPS_PER_ATTESTATION[type]]!;
     problems.push({
       file: first.source.file,
       line: first.source.line,
       column: 1,
       entry: { kind: "enrollmentGroup", id: first.enrollmentGroupId },
-      problem: `too many ${type === "x509" ? "X.509" : "symmetric-key"} enrollment groups: ${ofType.length}`,
-      allowed: `at most ${MAX_ENROLLMENT_GROUPS_PER_ATTESTATION} per DPS (a DPS limit; use more devices per group)`,
+      ...problem,
     });
   }
   return problems;

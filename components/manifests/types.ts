@@ -1,7 +1,22 @@
 // The typed result of loading enrollment manifests: exactly the enrollment resource inputs of
 // contracts.md (DPS's own field names) minus `dps`/`linkedHubs`, plus where each entry came
 // from. Secrets never appear here: symmetric keys and webhook URLs are *names* of Pulumi
-// secret config keys that the program resolves with `config.requireSecret`.
+// secret config keys that the program resolves with `config.requireSecret`. DPS's own shapes and
+// words come from components/dps-rules, as the resources' do; only the secret-bearing parts
+// (keys, webhook) differ, so they are declared here.
+import type {
+  AllocationPolicy,
+  DeviceCapabilities,
+  InitialTwin,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+  TpmAttestationKeys,
+  TwinCollection,
+  X509CaReferences,
+  X509CertificatePair,
+} from "../dps-rules";
+
+export type { AllocationPolicy, InitialTwin, ReprovisionPolicy, TwinCollection, X509CertificatePair } from "../dps-rules";
 
 /** Where an entry was declared, for error messages and reports. */
 export interface ManifestSource {
@@ -19,45 +34,22 @@ export interface SymmetricKeyReference {
   readonly secondaryKeySecret?: string;
 }
 
-export interface X509CertificateSpec {
-  /** PEM text (read from `certificateFile` when the manifest names a file). */
-  readonly certificate: string;
-}
-
-export interface X509CertificatePair {
-  readonly primary: X509CertificateSpec;
-  readonly secondary?: X509CertificateSpec;
-}
-
+/** Certificates are PEM text (read from `certificateFile` when the manifest names a file). */
 export interface X509Attestation {
   readonly clientCertificates?: X509CertificatePair;
   readonly signingCertificates?: X509CertificatePair;
-  readonly caReferences?: { readonly primary: string; readonly secondary?: string };
+  readonly caReferences?: X509CaReferences;
 }
 
 export type AttestationSpec =
   | { readonly type: "symmetricKey"; readonly symmetricKey?: SymmetricKeyReference }
   | { readonly type: "x509"; readonly x509: X509Attestation }
-  | { readonly type: "tpm"; readonly tpm: { readonly endorsementKey: string; readonly storageRootKey?: string } };
-
-export type AllocationPolicy = "hashed" | "geoLatency" | "static" | "custom";
+  | { readonly type: "tpm"; readonly tpm: TpmAttestationKeys };
 
 export interface CustomAllocationSpec {
   /** Name of a Pulumi secret config key holding the webhook URL (it usually carries a function key). */
   readonly webhookUrlSecret: string;
   readonly apiVersion: string;
-}
-
-export interface ReprovisionPolicy {
-  readonly updateHubAssignment: boolean;
-  readonly migrateDeviceData: boolean;
-}
-
-export type TwinCollection = Record<string, unknown>;
-
-export interface InitialTwin {
-  readonly tags?: TwinCollection;
-  readonly properties?: { readonly desired?: TwinCollection };
 }
 
 /** Fields shared by individual enrollments and enrollment groups. */
@@ -69,8 +61,8 @@ export interface EnrollmentCommonSpec {
   readonly customAllocationDefinition?: CustomAllocationSpec;
   readonly reprovisionPolicy?: ReprovisionPolicy;
   readonly initialTwin?: InitialTwin;
-  readonly capabilities?: { readonly iotEdge: boolean };
-  readonly provisioningStatus?: "enabled" | "disabled";
+  readonly capabilities?: DeviceCapabilities;
+  readonly provisioningStatus?: ProvisioningStatus;
   /** True when the entry already exists in DPS (brownfield export): the first `pulumi up` adopts it. */
   readonly adoptExisting?: boolean;
   readonly deleteRegistrationStateOnDelete?: boolean;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AllocationPolicy } from "../config";
+import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../dps-rules";
 
 /**
  * The local target's DPS: the same allocation policy, linked hubs and CA certificates the
@@ -60,7 +60,6 @@ interface AdminResponse {
 }
 
 const UNKNOWN_DURING_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const ALLOWED_POLICIES = ["hashed", "geoLatency", "static"];
 
 /** Fields whose change reconfigures the emulator in place. */
 const UPDATABLE_FIELDS = ["allocationPolicy", "linkedHubs", "caCertificates", "connectionString", "trustedCaCertificate"] as const;
@@ -217,8 +216,8 @@ function checkInputs(news: Partial<LocalProvisioningServiceInputs>): pulumi.dyna
   if (known(news.trustedCaCertificate) && !(typeof news.trustedCaCertificate === "string" && news.trustedCaCertificate.includes("-----BEGIN CERTIFICATE-----"))) {
     failures.push({ property: "trustedCaCertificate", reason: "must be a PEM certificate (the emulator's CA)" });
   }
-  if (known(news.allocationPolicy) && !ALLOWED_POLICIES.includes(news.allocationPolicy as string)) {
-    failures.push({ property: "allocationPolicy", reason: `${JSON.stringify(news.allocationPolicy)} is not allowed; allowed ${ALLOWED_POLICIES.join(", ")}` });
+  if (known(news.allocationPolicy) && !(DPS_ALLOCATION_POLICIES as readonly unknown[]).includes(news.allocationPolicy)) {
+    failures.push({ property: "allocationPolicy", reason: `${JSON.stringify(news.allocationPolicy)} is not allowed; allowed ${DPS_ALLOCATION_POLICIES.join(", ")}` });
   }
   if (known(news.linkedHubs) && !Array.isArray(news.linkedHubs)) failures.push({ property: "linkedHubs", reason: "must be a list" });
   if (known(news.caCertificates) && !Array.isArray(news.caCertificates)) failures.push({ property: "caCertificates", reason: "must be a list" });

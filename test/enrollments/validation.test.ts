@@ -39,6 +39,8 @@ describe("validateEnrollmentInputs", () => {
         property: "enrollmentGroupId",
         reason:
           'enrollment group "line a": enrollmentGroupId "line a" is not a valid DPS id: use 1 to 128 characters from letters, digits, \'-\', \'.\', \'_\' and \':\', starting with a letter or digit and ending with a letter, digit or \'-\'',
+        detail:
+          '"line a" is not a valid DPS id: use 1 to 128 characters from letters, digits, \'-\', \'.\', \'_\' and \':\', starting with a letter or digit and ending with a letter, digit or \'-\'',
       },
     ]);
   });
@@ -87,7 +89,7 @@ describe("validateEnrollmentInputs", () => {
     );
     expect(reasons(failures)).toEqual([
       'enrollment group "line-a": customAllocationDefinition.webhookUrl (value hidden: secret) must be an https:// URL of the allocation webhook',
-      'enrollment group "line-a": customAllocationDefinition.apiVersion "2017-01-01" is not allowed: use a DPS api version such as "2021-10-01" (YYYY-MM-DD[-preview], at least "2018-09-01-preview")',
+      'enrollment group "line-a": customAllocationDefinition.apiVersion "2017-01-01" is not allowed: use a DPS API version: 2018-09-01-preview, 2018-11-01, 2019-03-31, 2021-06-01, 2021-10-01, 2021-11-01-preview, 2025-07-01-preview, 2026-04-01 (2021-10-01 is what the Node SDK uses)',
     ]);
     expect(JSON.stringify(failures)).not.toContain("SECRET");
     expect(reasons(validateEnrollmentInputs("group", group({ allocationPolicy: "custom" }), NOW))).toEqual([
@@ -96,14 +98,14 @@ describe("validateEnrollmentInputs", () => {
   });
 
   it("rejects hubs that are not linked when the linked hubs are known", () => {
-    const failures = validateEnrollmentInputs("individual", individual({ iotHubs: ["Hub-B.azure-devices.net"], linkedHubs: ["hub-a.azure-devices.net"] }), NOW);
+    const failures = validateEnrollmentInputs("individual", individual({ allocationPolicy: "hashed", iotHubs: ["Hub-B.azure-devices.net"], linkedHubs: ["hub-a.azure-devices.net"] }), NOW);
     expect(reasons(failures)).toEqual([
       'individual enrollment "dev-1": iotHubs contains "hub-b.azure-devices.net", which is not linked to this DPS: use one of "hub-a.azure-devices.net"',
     ]);
   });
 
   it("skips the linked-hub rule while the linked hubs are unknown (preview)", () => {
-    expect(validateEnrollmentInputs("individual", individual({ iotHubs: ["hub-b.azure-devices.net"], linkedHubs: [UNKNOWN_VALUE] }), NOW)).toEqual([]);
+    expect(validateEnrollmentInputs("individual", individual({ allocationPolicy: "hashed", iotHubs: ["hub-b.azure-devices.net"], linkedHubs: [UNKNOWN_VALUE] }), NOW)).toEqual([]);
     expect(validateEnrollmentInputs("individual", individual({ registrationId: UNKNOWN_VALUE, attestation: UNKNOWN_VALUE, dps: UNKNOWN_VALUE }), NOW)).toEqual([]);
   });
 
@@ -141,7 +143,7 @@ describe("validateEnrollmentInputs", () => {
     );
     expect(reasons(failures)).toEqual([
       'enrollment group "line-a": attestation.x509.signingCertificates.primary.certificate (subject "CN=old-ca") expired on 2029-06-01T00:00:00.000Z: devices cannot attest with it; give a certificate valid after 2030-01-01T00:00:00.000Z',
-      'enrollment group "line-a": attestation.x509.signingCertificates.secondary.certificate is neither PEM (-----BEGIN CERTIFICATE-----) nor base64 of PEM or DER',
+      'enrollment group "line-a": attestation.x509.signingCertificates.secondary.certificate is not a PEM certificate (nor base64 of PEM or DER): use one PEM certificate (\'-----BEGIN CERTIFICATE-----\' ... \'-----END CERTIFICATE-----\'), public part only',
     ]);
   });
 
@@ -172,10 +174,23 @@ describe("validateEnrollmentInputs", () => {
   });
 
   it("rejects twin collections over IoT Hub's size limits and unknown twin sections", () => {
-    const big = { blob: "x".repeat(9000) };
+    const big = { a: "x".repeat(3000), b: "x".repeat(3000), c: "x".repeat(2990) };
     expect(reasons(validateEnrollmentInputs("individual", individual({ initialTwin: { tags: big, reported: {} } }), NOW))).toEqual([
       'individual enrollment "dev-1": initialTwin.reported is not allowed: an initial twin has only tags and properties.desired',
-      'individual enrollment "dev-1": initialTwin.tags is 9011 bytes: IoT Hub allows at most 8192 bytes',
+      'individual enrollment "dev-1": initialTwin.tags is 9012 bytes: IoT Hub allows at most 8192 bytes of twin tags',
+    ]);
+  });
+
+  it("rejects initial twins that break IoT Hub's key, depth and value rules", () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 11; i++) deep = { [`level${i}`]: deep };
+    const desired = { "a.b": 1, "$c": 2, "d e": 3, ok: { big: 2 ** 60 } };
+    expect(reasons(validateEnrollmentInputs("individual", individual({ initialTwin: { tags: deep, properties: { desired } } }), NOW))).toEqual([
+      "individual enrollment \"dev-1\": initialTwin.tags nests objects more than 10 levels deep at 'level10/level9/level8/level7/level6/level5/level4/level3/level2/level1/level0': IoT Hub allows at most 10 levels of nested objects",
+      "individual enrollment \"dev-1\": initialTwin.properties.desired has a key with '.' at 'a.b': IoT Hub allows keys of at most 1 KB without '.', '$', spaces or control characters",
+      "individual enrollment \"dev-1\": initialTwin.properties.desired has a key with '$' at '$c': IoT Hub allows keys of at most 1 KB without '.', '$', spaces or control characters",
+      "individual enrollment \"dev-1\": initialTwin.properties.desired has a key with a space at 'd e': IoT Hub allows keys of at most 1 KB without '.', '$', spaces or control characters",
+      "individual enrollment \"dev-1\": initialTwin.properties.desired has integer 1152921504606847000, out of range at 'ok/big': IoT Hub allows integers from -4503599627370496 to 4503599627370495",
     ]);
   });
 });

@@ -1,9 +1,12 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { PlatformConfigError, parsePlatformConfig, type RawPlatformConfig } from "../../components/config";
 import { filledInProdConfig, stackConfig } from "./mock-harness";
 
-const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+// A real certificate: the config reads CA certificates with the one parser of dps-rules.
+const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
 const files: Record<string, string> = { "ca.pem": PEM, "notes.txt": "hello" };
 const env = {
   readTextFile(path: string): string {
@@ -102,7 +105,7 @@ describe("parsePlatformConfig", () => {
     ["rejects a CA certificate with both text and a path", { ...base, dps: { caCertificates: { root: { certificate: PEM, certificatePath: "ca.pem" } } } },
       ["dps-as-code:dps.caCertificates.root: set exactly one of certificate (PEM text) and certificatePath (a file)"]],
     ["rejects a CA certificate file that holds no certificate", { ...base, dps: { caCertificates: { root: { certificatePath: "notes.txt" } } } },
-      ['dps-as-code:dps.caCertificates.root.certificatePath: "notes.txt" holds no PEM certificate (-----BEGIN CERTIFICATE-----)']],
+      ["dps-as-code:dps.caCertificates.root.certificatePath: \"notes.txt\" is not a PEM certificate (nor base64 of PEM or DER); allowed: one PEM certificate ('-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'), public part only"]],
     ["rejects a DPS capacity of 0", { ...base, dps: { capacity: 0 } },
       ["dps-as-code:dps.capacity: 0 is out of range; allowed 1..200"]],
     ["rejects an unknown target", { ...base, target: "aws" },
