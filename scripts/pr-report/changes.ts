@@ -1,5 +1,7 @@
 // From preview steps to enrollment changes a reviewer can read: what happens to which
 // enrollment, and which fields change from what to what (secrets masked).
+import type { OpaqueSet } from "./enrollment-sets";
+import { expandEnrollmentSets } from "./enrollment-sets";
 import type { PreviewDigest, PreviewStep, ResourceState } from "./preview";
 import { urnName, urnType } from "./preview";
 import { MASK, maskSecrets } from "./values";
@@ -11,7 +13,13 @@ export const ENROLLMENT_TYPES = {
 
 export type EnrollmentKind = (typeof ENROLLMENT_TYPES)[keyof typeof ENROLLMENT_TYPES];
 export type ChangeKind = "replace" | "delete" | "update" | "create" | "adopt";
-/** Reviewers read the risky changes first. */
+/**
+ * Reviewers read the risky changes first, and a report cut to fit a comment keeps them: a
+ * replace deletes the enrollment and creates it again (devices cannot register in between, and
+ * generated keys change), a delete refuses every new registration of its devices, an update
+ * changes what devices get on their next registration, a create or adoption touches no device
+ * that exists today.
+ */
 export const CHANGE_ORDER: readonly ChangeKind[] = ["replace", "delete", "update", "create", "adopt"];
 
 export interface FieldChange {
@@ -50,6 +58,10 @@ export interface StackChanges {
   readonly unchangedOmitted: number;
   /** Other resources the preview would change, by operation. */
   readonly otherChanges: Record<string, number>;
+  /** Enrollment sets whose entries the preview cannot show. */
+  readonly opaqueSets: OpaqueSet[];
+  /** Enrollment set URN -> registration ids of its entries (their rows carry the entry's own URN). */
+  readonly setEntries: Map<string, Set<string>>;
 }
 
 /** Inputs that are plumbing, not enrollment content. */
@@ -58,11 +70,11 @@ const NOT_ENROLLMENT_FIELDS = new Set(["__provider", "dps", "linkedHubs"]);
 const MAX_TWIN_FIELDS = 8;
 
 export function enrollmentChanges(preview: PreviewDigest): StackChanges {
+  // A set's entries become the steps their own resources would have had: the same rows either way.
+  const { steps, opaqueSets, setEntries } = expandEnrollmentSets(preview.steps);
   const byUrn = new Map<string, { steps: PreviewStep[]; kind: EnrollmentKind }>();
   const otherChanges: Record<string, number> = {};
-  let sameSteps = 0;
-  for (const step of preview.steps) {
-    if (step.op === "same") sameSteps++;
+  for (const step of steps) {
     const kind = kindOf(step);
     if (!kind) {
       if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") otherChanges[step.op] = (otherChanges[step.op] ?? 0) + 1;
@@ -112,8 +124,10 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     changes,
     before,
     after,
-    unchangedOmitted: summarySame !== undefined ? Math.max(0, summarySame - sameSteps) : 0,
+    unchangedOmitted: summarySame !== undefined ? Math.max(0, summarySame - preview.steps.filter((s) => s.op === "same").length) : 0,
     otherChanges,
+    opaqueSets,
+    setEntries,
   };
 }
 

@@ -15,8 +15,8 @@ export interface StackReport {
   readonly violations?: readonly PolicyViolation[];
 }
 
-const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", update: "update", create: "create", adopt: "adopt" };
-const ICON: Record<ChangeKind, string> = { replace: "🔁", delete: "❌", update: "✏️", create: "➕", adopt: "📥" };
+export const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", update: "update", create: "create", adopt: "adopt" };
+export const ICON: Record<ChangeKind, string> = { replace: "🔁", delete: "❌", update: "✏️", create: "➕", adopt: "📥" };
 const ALL_HUBS = "(all linked hubs)";
 
 export function renderReport(stacks: readonly StackReport[]): string {
@@ -26,17 +26,32 @@ export function renderReport(stacks: readonly StackReport[]): string {
 }
 
 function renderStack({ stack, changes, violations }: StackReport): string[] {
-  const lines = [`### Stack \`${stack}\``, "", summaryLine(changes)];
-  const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
-  if (other.length > 0) lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);
-  lines.push("", ...renderViolations(violations));
+  const lines = [...stackHeading(stack, changes), "", ...renderViolations(violations)];
   if (changes.changes.length === 0) return lines;
   lines.push("", "| | Change | Kind | Id | Fields |", "|---|---|---|---|---|");
   for (const c of changes.changes) {
     lines.push(`| ${ICON[c.change]} | ${VERB[c.change]} | ${kindName(c.kind)} | \`${c.id}\` | ${c.fields.length} |`);
   }
   for (const c of changes.changes) lines.push("", ...renderChange(c));
-  lines.push("", ...renderHubs(changes.before, changes.after, stack));
+  lines.push("", ...stackFooter(stack, changes));
+  return lines;
+}
+
+/** The stack's title, totals, other resources and sets that cannot be listed: always shown. */
+export function stackHeading(stack: string, changes: StackChanges): string[] {
+  const lines = [`### Stack \`${stack}\``, "", summaryLine(changes)];
+  const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
+  if (other.length > 0) lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);
+  for (const set of [...changes.opaqueSets].sort((a, b) => a.name.localeCompare(b.name))) {
+    const why = set.reason === "secret" ? "are secret as a whole in the preview" : "are not known until the update runs";
+    lines.push("", `Enrollment set \`${set.name}\` (${set.op}): its enrollments ${why}, so they cannot be listed here.`);
+  }
+  return lines;
+}
+
+/** Enrollments per hub and the note on a preview without sames. */
+export function stackFooter(stack: string, changes: StackChanges): string[] {
+  const lines = renderHubs(changes.before, changes.after, stack);
   if (changes.unchangedOmitted > 0) {
     lines.push("", `_${changes.unchangedOmitted} unchanged resources were left out of the preview (run it with \`--show-sames\`), so the hub counts miss them._`);
   }
@@ -53,16 +68,27 @@ function summaryLine(changes: StackChanges): string {
 }
 
 function renderViolations(violations: readonly PolicyViolation[] | undefined): string[] {
-  if (violations === undefined) return ["_Policy violations were not collected for this stack._"];
-  if (violations.length === 0) return ["No policy violations."];
+  const title = violationsTitle(violations);
+  return violations === undefined || violations.length === 0 ? [title] : [title, "", ...violationLines(violations)];
+}
+
+export function violationsTitle(violations: readonly PolicyViolation[] | undefined): string {
+  if (violations === undefined) return "_Policy violations were not collected for this stack._";
+  if (violations.length === 0) return "No policy violations.";
+  return `**Policy violations (${violations.length}):**`;
+}
+
+/** One bullet per violation; `mandatory` sorts before `advisory`, the ones that block first. */
+export function violationLines(violations: readonly PolicyViolation[]): string[] {
+  const rank = (level: string) => (level === "mandatory" ? 0 : 1);
   const sorted = [...violations].sort(
-    (a, b) => a.enforcementLevel.localeCompare(b.enforcementLevel) || a.policyName.localeCompare(b.policyName) || a.urn.localeCompare(b.urn),
+    (a, b) =>
+      rank(a.enforcementLevel) - rank(b.enforcementLevel) ||
+      a.enforcementLevel.localeCompare(b.enforcementLevel) ||
+      a.policyName.localeCompare(b.policyName) ||
+      a.urn.localeCompare(b.urn),
   );
-  return [
-    `**Policy violations (${violations.length}):**`,
-    "",
-    ...sorted.map((v) => `- **${v.enforcementLevel}** \`${v.policyName}\` on \`${v.urn.split("::").pop()}\`: ${v.message.replace(/\s*\n\s*/g, " ")}`),
-  ];
+  return sorted.map((v) => `- **${v.enforcementLevel}** \`${v.policyName}\` on \`${v.urn.split("::").pop()}\`: ${v.message.replace(/\s*\n\s*/g, " ")}`);
 }
 
 function renderChange(c: EnrollmentChange): string[] {
@@ -95,7 +121,7 @@ function renderChange(c: EnrollmentChange): string[] {
   return lines;
 }
 
-function renderHubs(before: readonly EnrollmentState[], after: readonly EnrollmentState[], stack: string): string[] {
+export function renderHubs(before: readonly EnrollmentState[], after: readonly EnrollmentState[], stack: string): string[] {
   const count = (states: readonly EnrollmentState[]) => {
     const m = new Map<string, number>();
     for (const s of states) for (const hub of s.hubs === "all" ? [ALL_HUBS] : s.hubs) m.set(hub, (m.get(hub) ?? 0) + 1);
@@ -126,6 +152,6 @@ function renderHubs(before: readonly EnrollmentState[], after: readonly Enrollme
   ];
 }
 
-function kindName(kind: EnrollmentKind): string {
+export function kindName(kind: EnrollmentKind): string {
   return kind === "enrollmentGroup" ? "enrollment group" : "enrollment";
 }
