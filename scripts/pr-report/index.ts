@@ -10,7 +10,7 @@ import { renderReport } from "./render";
 
 export { REPORT_MARKER } from "./render";
 export { parsePolicyEvents } from "./policy";
-export { COMMENT_BUDGET, GITHUB_COMMENT_LIMIT, GITHUB_STEP_SUMMARY_LIMIT, STEP_SUMMARY_BUDGET, bytes } from "./fit";
+export { COMMENT_BUDGET, FULL_REPORT_ARTIFACT, GITHUB_COMMENT_LIMIT, GITHUB_STEP_SUMMARY_LIMIT, STEP_SUMMARY_BUDGET, bytes } from "./fit";
 
 export interface StackInput {
   readonly stack: string;
@@ -37,15 +37,15 @@ export interface PrReports {
 
 /** The PR comment (the full report when it fits GitHub's limit). */
 export function buildPrReport(stacks: readonly StackInput[], options: ReportOptions = {}): string {
-  return fitReport(stackReports(stacks), { budget: COMMENT_BUDGET, ...options });
+  return fitReport(stackReports(stacks), { budget: COMMENT_BUDGET, target: "comment", ...options });
 }
 
 export function buildPrReports(stacks: readonly StackInput[], options: ReportOptions = {}): PrReports {
   const reports = stackReports(stacks);
   const full = renderReport(reports);
   return {
-    comment: fitReport(reports, { budget: COMMENT_BUDGET, ...options }, full),
-    summary: fitReport(reports, { budget: STEP_SUMMARY_BUDGET, ...options }, full),
+    comment: fitReport(reports, { budget: COMMENT_BUDGET, target: "comment", ...options }, full),
+    summary: fitReport(reports, { budget: STEP_SUMMARY_BUDGET, target: "summary", ...options }, full),
     full,
   };
 }
