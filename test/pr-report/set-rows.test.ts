@@ -1,0 +1,95 @@
+// An EnrollmentSet step expands into the rows its entries would have as IndividualEnrollment
+// resources. Each reviewed change the engine really printed (test/fixtures/preview-json) is
+// re-expressed as set steps (as-enrollment-sets.ts) and must give the identical report.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildPrReport } from "../../scripts/pr-report/index";
+import { asEnrollmentSets, SET_TYPE } from "../fixtures/preview-json/as-enrollment-sets";
+import type { ScenarioName } from "../fixtures/preview-json/scenarios";
+
+const fixtures = path.resolve(__dirname, "../fixtures/preview-json");
+const previewOf = (name: ScenarioName) => fs.readFileSync(path.join(fixtures, `${name}.json`), "utf8");
+const report = (previewJson: string, eventLog?: string) => buildPrReport([{ stack: "local", previewJson, ...(eventLog !== undefined ? { eventLog } : {}) }]);
+const SET_PREFIX = `urn:pulumi:gitops::dps-as-code::${SET_TYPE}::enrollments-`;
+
+/** One set step by hand, for the cases the fixtures do not hold. */
+function setPreview(op: string, olds: Record<string, unknown> | undefined | string, news: Record<string, unknown> | undefined | string): string {
+  const state = (enrollments: unknown) =>
+    enrollments === undefined ? null : { type: SET_TYPE, urn: `${SET_PREFIX}0`, inputs: { dps: "[secret]", linkedHubs: ["hub-a.azure-devices.net"], shard: 0, enrollments } };
+  return JSON.stringify({ steps: [{ op, urn: `${SET_PREFIX}0`, oldState: state(olds), newState: state(news) }] });
+}
+
+describe("pr-report rows for enrollment sets", () => {
+  // `rename` is left out on purpose: previousIds are resource aliases, which a set entry has no
+  // use for, so a rename inside a set is a delete of the old id and a create of the new one.
+  // `update-without-sames` too: a set's step always carries the whole set.
+  it.each(["create", "no-change", "update", "replace", "delete", "adopt"] as const)(
+    "gives the %s change the same rows whether the enrollments are resources or set entries",
+    (name) => {
+      const perEnrollment = previewOf(name);
+      for (const shards of [1, 2]) {
+        const inSets = asEnrollmentSets(perEnrollment, shards);
+        expect(inSets).toContain(SET_TYPE);
+        expect(report(inSets)).toBe(report(perEnrollment));
+      }
+    },
+  );
+
+  it("shows an edited entry field by field, old -> new", () => {
+    const out = report(asEnrollmentSets(previewOf("update"), 1));
+    expect(out).toContain("| ✏️ | update | enrollment | `gw-device-001` | 1 |");
+    expect(out).toContain("| `initialTwin.properties.desired.telemetryIntervalSeconds` | `30` | `60` |");
+    expect(out).toContain("**1 to update, 2 unchanged.**");
+  });
+
+  it("replaces an entry within the set when its attestation type changes, as the resource's diff does", () => {
+    const out = report(asEnrollmentSets(previewOf("replace"), 1));
+    expect(out).toContain("| 🔁 | replace | enrollment | `gw-device-001` | 2 |");
+    expect(out).toContain("Replaced because `attestation` cannot change in place");
+    expect(out).toContain("| `attestation.type` | `symmetricKey` | `tpm` |");
+  });
+
+  it("creates, updates and deletes entries of one set step, and masks their secrets", () => {
+    const key = Buffer.alloc(32, 9).toString("base64");
+    const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: key };
+    const kept = { attestation: { type: "x509" }, iotHubs: ["hub-a.azure-devices.net"], allocationPolicy: "static" };
+    const out = report(
+      setPreview(
+        "update",
+        { "dev-1": kept, "dev-2": { ...kept, provisioningStatus: "enabled" }, "dev-3": { attestation: { type: "symmetricKey", symmetricKey: { primaryKey: secret } } } },
+        { "dev-1": kept, "dev-2": { ...kept, provisioningStatus: "disabled" }, "dev-4": { attestation: { type: "symmetricKey", symmetricKey: { primaryKey: key } } } },
+      ),
+    );
+    expect(out).toContain("**1 to delete, 1 to update, 1 to create, 1 unchanged.**");
+    expect(out).toContain("| `provisioningStatus` | `enabled` | `disabled` |");
+    expect(out).toContain("#### ❌ delete enrollment `dev-3`");
+    expect(out).toContain("| `attestation.symmetricKey.primaryKey` | `[secret]` |");
+    expect(out).not.toContain(key);
+    expect(out).not.toMatch(/`(dps|linkedHubs|shard)[.`]/);
+  });
+
+  it("expands a set that is replaced as a whole into a replace of every entry, naming the reason", () => {
+    const entry = { attestation: { type: "x509" } };
+    const json = JSON.parse(setPreview("replace", { a: entry, b: entry }, { a: entry, b: entry })) as { steps: { replaceReasons?: string[] }[] };
+    json.steps[0]!.replaceReasons = ["dps"];
+    const out = report(JSON.stringify(json));
+    expect(out).toContain("**2 to replace.**");
+    expect(out).toContain("`dps` is secret in the preview (Pulumi hides the whole value)");
+  });
+
+  it("says so when a set's entries are not known until the update runs", () => {
+    const out = report(setPreview("create", undefined, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
+    expect(out).toContain("Enrollment set `enrollments-0` (create): its enrollments are not known until the update runs, so they cannot be listed here.");
+    expect(out).toContain("**No enrollment changes.**");
+  });
+
+  it("reports a set entry's policy violation on the entry, as for its own resource", () => {
+    const message = 'individual enrollment "gw-device-001" uses symmetric-key attestation without an exception; use X.509 or TPM.';
+    const event = (urn: string) => JSON.stringify({ policyEvent: { resourceUrn: urn, policyName: "dps-individual-enrollment-symmetric-key-allowed", enforcementLevel: "mandatory", message } });
+    const perEnrollment = report(previewOf("update"), event("urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::gw-device-001"));
+    const inSets = report(asEnrollmentSets(previewOf("update"), 1), event(`${SET_PREFIX}0`));
+    expect(inSets).toBe(perEnrollment);
+    expect(inSets).toContain("- **mandatory** `dps-individual-enrollment-symmetric-key-allowed` on `gw-device-001`: individual enrollment");
+  });
+});
