@@ -62,6 +62,8 @@ export interface StackChanges {
   readonly opaqueSets: OpaqueSet[];
   /** Enrollment set URN -> registration ids of its entries (their rows carry the entry's own URN). */
   readonly setEntries: Map<string, Set<string>>;
+  /** Enrollments moving between enrollment sets and their own resources (no DPS change for the move). */
+  readonly moved: { readonly intoSets: number; readonly outOfSets: number };
 }
 
 /** Inputs that are plumbing, not enrollment content. */
@@ -71,7 +73,7 @@ const MAX_TWIN_FIELDS = 8;
 
 export function enrollmentChanges(preview: PreviewDigest): StackChanges {
   // A set's entries become the steps their own resources would have had: the same rows either way.
-  const { steps, opaqueSets, setEntries } = expandEnrollmentSets(preview.steps);
+  const { steps, opaqueSets, setEntries, moved } = expandEnrollmentSets(preview.steps);
   const byUrn = new Map<string, { steps: PreviewStep[]; kind: EnrollmentKind }>();
   const otherChanges: Record<string, number> = {};
   for (const step of steps) {
@@ -128,6 +130,7 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     otherChanges,
     opaqueSets,
     setEntries,
+    moved,
   };
 }
 

@@ -1,9 +1,12 @@
 // An EnrollmentSet holds many individual enrollments in one resource (the batch path for large
-// fleets, components/enrollments/sets). Its preview step says only "the set changes"; reviewers
-// need the same per-enrollment rows the IndividualEnrollment resources would give. So each set
-// step is expanded here into one IndividualEnrollment step per entry, with the inputs that
-// resource would have had (the entry, its registrationId, and the set's dps and linkedHubs),
-// and the rest of the report treats them like any other enrollment step: one path, the same rows.
+// fleets; its contract is components/enrollments/sets/README.md). Its preview step says only "the
+// set changes"; reviewers need the same per-enrollment rows the IndividualEnrollment resources
+// would give. So each set step is expanded here into one IndividualEnrollment step per entry,
+// with the inputs that resource would have had (the entry, its registrationId, the set's dps and
+// linkedHubs, and the entry's secrets masked where the resource keeps them secret), and the rest
+// of the report treats them like any other enrollment step: one path, the same rows. An
+// enrollment moving between a set and its own resource (a manifest switching modes) is one step
+// from its old inputs to its new ones, not a delete and a create.
 import type { PreviewStep, ResourceState } from "./preview";
 import { urnName, urnType } from "./preview";
 import { MASK, UNKNOWN } from "./values";
@@ -17,7 +20,8 @@ const SHARED_INPUTS = ["dps", "linkedHubs"] as const;
 export interface OpaqueSet {
   readonly name: string;
   readonly op: string;
-  readonly reason: "unknown" | "secret";
+  /** unknown / secret: the entries cannot be read; secret-change: the set changes, but no entry visibly does. */
+  readonly reason: "unknown" | "secret" | "secret-change";
 }
 
 export interface ExpandedSteps {
@@ -25,6 +29,8 @@ export interface ExpandedSteps {
   readonly opaqueSets: OpaqueSet[];
   /** Set URN -> its entries' registration ids, to attribute the set's policy violations. */
   readonly setEntries: Map<string, Set<string>>;
+  /** Registration ids moving between a set and their own resource, by direction. */
+  readonly moved: { readonly intoSets: number; readonly outOfSets: number };
 }
 
 type Inputs = Record<string, unknown>;
@@ -43,18 +49,55 @@ export function expandEnrollmentSets(steps: readonly PreviewStep[]): ExpandedSte
   }
   const opaqueSets: OpaqueSet[] = [];
   const setEntries = new Map<string, Set<string>>();
+  const fromSets = new Set<PreviewStep>();
   for (const [urn, setSteps] of bySet) {
     const expanded = expandSet(urn, setSteps);
     if ("opaque" in expanded) opaqueSets.push(expanded.opaque);
     else {
+      for (const step of expanded.steps) fromSets.add(step);
       out.push(...expanded.steps);
       setEntries.set(urn, expanded.ids);
+      if (expanded.secretChange) opaqueSets.push({ name: urnName(urn), op: "update", reason: "secret-change" });
     }
   }
-  return { steps: out, opaqueSets, setEntries };
+  const { steps: merged, moved } = mergeModeSwitches(out, fromSets);
+  return { steps: merged, opaqueSets, setEntries, moved };
 }
 
-type SetExpansion = { steps: PreviewStep[]; ids: Set<string> } | { opaque: OpaqueSet };
+/**
+ * A set's delete of an entry and a create of the same id as an IndividualEnrollment (or the
+ * reverse) is a manifest switching modes, which changes nothing in DPS (sets README). One step
+ * from the old inputs to the new ones shows what really changes: nothing, or an update.
+ */
+function mergeModeSwitches(steps: readonly PreviewStep[], fromSets: ReadonlySet<PreviewStep>): { steps: PreviewStep[]; moved: ExpandedSteps["moved"] } {
+  const idOf = (step: PreviewStep) => String((step.newState ?? step.oldState)?.inputs?.["registrationId"] ?? urnName(step.urn)).toLowerCase();
+  const individual = (step: PreviewStep) => (step.newState?.type ?? step.oldState?.type ?? urnType(step.urn)) === INDIVIDUAL_TYPE;
+  const deletes = new Map<string, PreviewStep>();
+  for (const step of steps) if (individual(step) && step.op === "delete") deletes.set(`${fromSets.has(step)}\u0000${idOf(step)}`, step);
+  const dropped = new Set<PreviewStep>();
+  const moved = { intoSets: 0, outOfSets: 0 };
+  const out: PreviewStep[] = [];
+  for (const step of steps) {
+    const counterpart = individual(step) && (step.op === "create" || step.op === "import") ? deletes.get(`${!fromSets.has(step)}\u0000${idOf(step)}`) : undefined;
+    if (!counterpart || dropped.has(counterpart)) {
+      out.push(step);
+      continue;
+    }
+    dropped.add(counterpart);
+    if (fromSets.has(step)) moved.intoSets++;
+    else moved.outOfSets++;
+    const [before, after] = [counterpart.oldState!.inputs ?? {}, step.newState!.inputs ?? {}];
+    out.push({ op: stableJson(enrollmentContent(before)) === stableJson(enrollmentContent(after)) ? "same" : "update", urn: step.urn, oldState: counterpart.oldState ?? null, newState: step.newState ?? null });
+  }
+  return { steps: out.filter((step) => !dropped.has(step)), moved };
+}
+
+/** What DPS holds for the enrollment: without plumbing and the create-time adoption flag. */
+function enrollmentContent(inputs: Inputs): Inputs {
+  return Object.fromEntries(Object.entries(inputs).filter(([key]) => !["__provider", "dps", "linkedHubs", "adoptExisting"].includes(key)));
+}
+
+type SetExpansion = { steps: PreviewStep[]; ids: Set<string>; secretChange: boolean } | { opaque: OpaqueSet };
 
 function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   const ops = new Set(steps.map((s) => s.op));
@@ -70,12 +113,13 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   }
   const oldEntries = (olds ?? {}) as Record<string, Inputs>;
   const newEntries = (news ?? {}) as Record<string, Inputs>;
+  const [oldSecrets, newSecrets] = [declaredSecretsOf(oldState), declaredSecretsOf(newState)];
   const setReplaceReasons = [...new Set(steps.flatMap((s) => s.replaceReasons ?? []))];
   const ids = [...new Set([...Object.keys(oldEntries), ...Object.keys(newEntries)])].sort();
   const out: PreviewStep[] = [];
   for (const id of ids) {
-    const before = id in oldEntries ? entryState(urn, id, oldEntries[id], oldState) : undefined;
-    const after = id in newEntries ? entryState(urn, id, newEntries[id], newState) : undefined;
+    const before = id in oldEntries ? entryState(urn, id, oldEntries[id], oldState, oldSecrets?.[id]) : undefined;
+    const after = id in newEntries ? entryState(urn, id, newEntries[id], newState, newSecrets?.[id]) : undefined;
     const entryUrn = (after ?? before)!.urn!;
     const step = (entryOp: string, replaceReasons?: string[]): PreviewStep => ({
       op: entryOp,
@@ -91,12 +135,21 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
       // The same rule as the IndividualEnrollment's diff (components/enrollments/diff.ts): a
       // known change of the attestation type replaces the enrollment (delete first); any other
       // change updates it in place. The id cannot change: it is the entry's key.
-      const reasons = attestationTypeChanged(before.inputs!, after.inputs!) ? ["attestation"] : [];
+      const reasons = attestationTypeChanged(oldEntries[id], newEntries[id]) ? ["attestation"] : [];
       if (reasons.length > 0) out.push(step("replace", reasons));
       else out.push(step(stableJson(before.inputs) === stableJson(after.inputs) ? "same" : "update"));
     }
   }
-  return { steps: out, ids: new Set(ids) };
+  // The set changes but no entry visibly does: a secret input changed (a declared key, a webhook
+  // URL, the DPS credentials). Said plainly rather than shown as nothing.
+  const secretChange = op === "update" && out.every((s) => s.op === "same");
+  return { steps: out, ids: new Set(ids), secretChange };
+}
+
+/** `secrets` (id -> { primaryKey?, secondaryKey?, webhookUrl? }), when the preview shows which ids declare what. */
+function declaredSecretsOf(state: ResourceState | null | undefined): Record<string, unknown> | undefined {
+  const secrets = (state?.inputs ?? state?.outputs)?.["secrets"];
+  return typeof secrets === "object" && secrets !== null && !Array.isArray(secrets) ? (secrets as Record<string, unknown>) : undefined;
 }
 
 /** What happens to the set as a whole, from the ops of its steps. */
@@ -113,10 +166,18 @@ function entriesOf(state: ResourceState | null | undefined): unknown {
   return raw?.["enrollments"];
 }
 
-/** The state the entry's own IndividualEnrollment resource would have, named after its id. */
-function entryState(setUrn: string, id: string, entry: unknown, setState: ResourceState | null | undefined): ResourceState {
+/**
+ * The state the entry's own IndividualEnrollment resource would have, named after its id. That
+ * resource keeps `customAllocationDefinition` secret always, and `attestation` when it declares
+ * keys (components/enrollments/resource-props.ts); a set keeps those secrets apart (`secrets`),
+ * so they are masked here the same way.
+ */
+function entryState(setUrn: string, id: string, entry: unknown, setState: ResourceState | null | undefined, declared: unknown): ResourceState {
   const setInputs = (setState?.inputs ?? setState?.outputs ?? {}) as Inputs;
   const inputs: Inputs = typeof entry === "object" && entry !== null ? { ...(entry as Inputs) } : { enrollment: entry };
+  if (inputs["customAllocationDefinition"] !== undefined) inputs["customAllocationDefinition"] = MASK;
+  const declaresKeys = typeof declared === "object" && declared !== null && ("primaryKey" in declared || "secondaryKey" in declared);
+  if (declaresKeys && inputs["attestation"] !== undefined) inputs["attestation"] = MASK;
   for (const key of SHARED_INPUTS) if (key in setInputs) inputs[key] = setInputs[key];
   inputs["registrationId"] = id;
   return { type: INDIVIDUAL_TYPE, urn: entryUrn(setUrn, id), inputs };
@@ -130,9 +191,9 @@ function entryUrn(setUrn: string, id: string): string {
   return [...parts.slice(0, 2), chain.join("$"), id].join("::");
 }
 
-function attestationTypeChanged(olds: Inputs, news: Inputs): boolean {
-  const typeOf = (inputs: Inputs) => {
-    const attestation = inputs["attestation"];
+function attestationTypeChanged(olds: unknown, news: unknown): boolean {
+  const typeOf = (inputs: unknown) => {
+    const attestation = typeof inputs === "object" && inputs !== null ? (inputs as Inputs)["attestation"] : undefined;
     return typeof attestation === "object" && attestation !== null ? (attestation as Inputs)["type"] : undefined;
   };
   const [before, after] = [typeOf(olds), typeOf(news)];

@@ -2,6 +2,7 @@
 // and the pipeline can update its comment in place without noise.
 import type { ChangeKind, EnrollmentChange, EnrollmentKind, EnrollmentState, StackChanges } from "./changes";
 import { CHANGE_ORDER } from "./changes";
+import type { OpaqueSet } from "./enrollment-sets";
 import type { PolicyViolation } from "./policy";
 import { renderValue } from "./values";
 
@@ -42,11 +43,21 @@ export function stackHeading(stack: string, changes: StackChanges): string[] {
   const lines = [`### Stack \`${stack}\``, "", summaryLine(changes)];
   const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
   if (other.length > 0) lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);
-  for (const set of [...changes.opaqueSets].sort((a, b) => a.name.localeCompare(b.name))) {
-    const why = set.reason === "secret" ? "are secret as a whole in the preview" : "are not known until the update runs";
-    lines.push("", `Enrollment set \`${set.name}\` (${set.op}): its enrollments ${why}, so they cannot be listed here.`);
+  for (const set of [...changes.opaqueSets].sort((a, b) => a.name.localeCompare(b.name))) lines.push("", opaqueSetLine(set));
+  const { intoSets, outOfSets } = changes.moved;
+  if (intoSets + outOfSets > 0) {
+    const parts = [intoSets > 0 ? `${intoSets} into enrollment sets` : "", outOfSets > 0 ? `${outOfSets} out of enrollment sets into their own resources` : ""].filter(Boolean);
+    lines.push("", `Enrollments changing mode: ${parts.join(", ")}. The move itself changes nothing in DPS; the rows show only what else changes.`);
   }
   return lines;
+}
+
+function opaqueSetLine(set: OpaqueSet): string {
+  if (set.reason === "secret-change") {
+    return `Enrollment set \`${set.name}\` (update): no entry's visible settings change, so a secret input does (a declared key, a webhook URL or the DPS credentials); the preview cannot say whose.`;
+  }
+  const why = set.reason === "secret" ? "are secret as a whole in the preview" : "are not known until the update runs";
+  return `Enrollment set \`${set.name}\` (${set.op}): its enrollments ${why}, so they cannot be listed here.`;
 }
 
 /** Enrollments per hub and the note on a preview without sames. */

@@ -12,7 +12,7 @@ import {
   GITHUB_STEP_SUMMARY_LIMIT,
   STEP_SUMMARY_BUDGET,
 } from "../../scripts/pr-report/index";
-import { asEnrollmentSets, shardOf } from "../fixtures/preview-json/as-enrollment-sets";
+import { asEnrollmentSets, setName, shardOf } from "../fixtures/preview-json/as-enrollment-sets";
 import { scalePreview } from "../fixtures/preview-json/scale";
 
 const MIX = { replace: 100, delete: 300, update: 2_000, create: 7_000, same: 600 } as const;
@@ -127,7 +127,7 @@ describe("pr-report on a 10,000-enrollment change", () => {
 
   it("gives the same report when the enrollments are managed in sets", () => {
     const shards = 16;
-    const setUrn = (id: string) => `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::enrollments-${shardOf(id, shards)}`;
+    const setUrn = (id: string) => `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::${setName(shardOf(id, shards))}`;
     const inSets = buildPrReports([{ stack: "dev", previewJson: asEnrollmentSets(preview.json, shards), eventLog: eventLog(setUrn) }], { detailsUrl: DETAILS });
     expect(inSets.full).toBe(reports.full);
     expect(inSets.comment).toBe(reports.comment);
