@@ -1,8 +1,10 @@
-import { isEnrollmentGroup, isIndividualEnrollment } from "./resource-types";
-import { isUnknown, knownPath, knownProperty, type Unknown } from "./known";
+import { isEnrollmentGroup, isEnrollmentSet, isIndividualEnrollment } from "./resource-types";
+import { isRecord, isUnknown, knownPath, knownProperty, whenKnown, UNKNOWN, type Unknown } from "./known";
 
-// What the enrollment policies need to know about an enrollment resource, read from its inputs
-// (contracts.md: DPS's own field names) through the unknown-aware readers.
+// What the enrollment policies need to know about an enrollment, read from its inputs
+// (contracts.md: DPS's own field names) through the unknown-aware readers. An enrollment is an
+// IndividualEnrollment or EnrollmentGroup resource, or one entry of an EnrollmentSet: policies
+// check each the same way and name it the same way, whichever mode the manifest chose.
 
 export type EnrollmentKind = "individual" | "group";
 
@@ -12,6 +14,7 @@ export interface EnrollmentInputs {
   readonly id: string | Unknown | undefined;
   /** "individual enrollment \"dev-001\"": how messages name the enrollment. */
   readonly label: string;
+  /** The enrollment's inputs, as its own resource would hold them (for a set entry: a view). */
   readonly props: Record<string, unknown>;
 }
 
@@ -26,9 +29,95 @@ export function enrollmentInputs(type: string, props: Record<string, unknown>): 
   }
   const rawId = knownProperty(props, kind === "individual" ? "registrationId" : "enrollmentGroupId");
   const id = isUnknown(rawId) ? rawId : typeof rawId === "string" ? rawId : undefined;
+  return { kind, id, label: labelOf(kind, id), props };
+}
+
+function labelOf(kind: EnrollmentKind, id: string | Unknown | undefined): string {
   const what = kind === "individual" ? "individual enrollment" : "enrollment group";
-  const label = typeof id === "string" ? `${what} "${id}"` : `${what} (id unknown during preview)`;
-  return { kind, id, label, props };
+  return typeof id === "string" ? `${what} "${id}"` : `${what} (id unknown during preview)`;
+}
+
+/**
+ * Every enrollment a resource declares: itself for an enrollment resource, each entry (by id) for
+ * an EnrollmentSet, undefined for anything else. UNKNOWN when a set's entries are not known yet.
+ */
+export function enrollmentsOf(
+  type: string,
+  props: Record<string, unknown>,
+): readonly EnrollmentInputs[] | Unknown | undefined {
+  if (!isEnrollmentSet(type)) {
+    const single = enrollmentInputs(type, props);
+    return single === undefined ? undefined : [single];
+  }
+  const entries = knownProperty(props, "enrollments");
+  if (isUnknown(entries)) {
+    return UNKNOWN;
+  }
+  if (!isRecord(entries)) {
+    return [];
+  }
+  const ids = whenKnown(() => Object.keys(entries));
+  if (isUnknown(ids)) {
+    return UNKNOWN;
+  }
+  return ids
+    .sort()
+    .map((id) => ({
+      kind: "individual",
+      id,
+      label: labelOf("individual", id),
+      props: setEntryView(props, entries, id),
+    }));
+}
+
+/** Set inputs every entry shares: its own resource would carry them itself. */
+const SHARED_INPUTS = new Set(["dps", "linkedHubs"]);
+
+/**
+ * The inputs the entry's own IndividualEnrollment would have: the entry, its id, the set's `dps`
+ * and `linkedHubs`, and the webhook URL the set keeps apart in `secrets[id]`. Reads go through
+ * the analyzer's proxies when a policy asks, so a value unknown during preview is unknown here too.
+ */
+function setEntryView(
+  setProps: Record<string, unknown>,
+  entries: Record<string, unknown>,
+  id: string,
+): Record<string, unknown> {
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_target, key) => {
+      if (typeof key !== "string") {
+        return undefined;
+      }
+      if (key === "registrationId") {
+        return id;
+      }
+      if (SHARED_INPUTS.has(key)) {
+        return setProps[key];
+      }
+      const entry = entries[id]; // throws UnknownValueError when the whole entry is unknown
+      const value = isRecord(entry) ? entry[key] : undefined;
+      return key === "customAllocationDefinition" && isRecord(value)
+        ? withSetWebhook(value, setProps, id)
+        : value;
+    },
+  });
+}
+
+function withSetWebhook(
+  definition: Record<string, unknown>,
+  setProps: Record<string, unknown>,
+  id: string,
+): Record<string, unknown> {
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_target, key) => {
+      if (key !== "webhookUrl" || definition["webhookUrl"] !== undefined) {
+        return typeof key === "string" ? definition[key] : undefined;
+      }
+      const secrets = setProps["secrets"];
+      const own = isRecord(secrets) ? secrets[id] : undefined;
+      return isRecord(own) ? own["webhookUrl"] : undefined;
+    },
+  });
 }
 
 export type AttestationType = "symmetricKey" | "x509" | "tpm";

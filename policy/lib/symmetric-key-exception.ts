@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { attestationType, enrollmentInputs, symmetricKeyException } from "./enrollments";
+import { attestationType, symmetricKeyException } from "./enrollments";
 import { isUnknown } from "./known";
+import { forEachEnrollment, notApplicable } from "./per-enrollment";
 
 /**
  * A policy that refuses symmetric-key attestation on one kind of enrollment unless the resource
@@ -18,20 +19,22 @@ export function symmetricKeyExceptionPolicy(spec: {
     name: spec.name,
     description: spec.description,
     severity: "high",
-    validateResource: (args, reportViolation) => {
-      const enrollment = enrollmentInputs(args.type, args.props);
-      if (enrollment === undefined || enrollment.kind !== spec.kind) {
+    validateResource: (args, reportViolation) =>
+      forEachEnrollment(args, reportViolation, (enrollment) => {
+        if (enrollment.kind !== spec.kind) {
+          return;
+        }
+        const attestation = attestationType(enrollment.props);
+        const reason = symmetricKeyException(enrollment.props);
+        if (isUnknown(attestation) || isUnknown(reason)) {
+          return notApplicable(
+            "attestation or allowSymmetricKeyInProduction is unknown during preview; checked on update",
+          );
+        }
+        if (attestation === "symmetricKey" && reason === undefined) {
+          reportViolation(spec.message(enrollment.label));
+        }
         return;
-      }
-      const attestation = attestationType(args.props);
-      const reason = symmetricKeyException(args.props);
-      if (isUnknown(attestation) || isUnknown(reason)) {
-        return args.notApplicable("attestation or allowSymmetricKeyInProduction is unknown during preview; checked on update");
-      }
-      if (attestation !== "symmetricKey" || reason !== undefined) {
-        return;
-      }
-      reportViolation(spec.message(enrollment.label));
-    },
+      }),
   };
 }

@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { declaresPolicyWithRights, UNKNOWN_POLICIES_REASON } from "../lib/authorization-policies";
 import { connectionStringIdentity } from "../lib/connection-strings";
-import { enrollmentInputs } from "../lib/enrollments";
+import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isUnknown, knownPath } from "../lib/known";
 import { isAzureDps } from "../lib/resource-types";
 
@@ -32,40 +32,49 @@ export function createDpsEnrollmentAccessNotOwnerPolicy(
       "Enrollments are managed with a dedicated DPS access policy (enrollment rights, no ServiceConfig or DeviceConnect) or Entra ID, never the owner policy.",
     severity: "high",
     configSchema: schemaWithDefaults(defaults, {
-      ownerKeyNames: { type: "array", items: { type: "string" }, description: "policy names enrollments must not use" },
+      ownerKeyNames: {
+        type: "array",
+        items: { type: "string" },
+        description: "policy names enrollments must not use",
+      },
     }),
     validateResource: [
-      (args, reportViolation) => {
-        const enrollment = enrollmentInputs(args.type, args.props);
-        if (enrollment === undefined) {
+      (args, reportViolation) =>
+        forEachEnrollment(args, reportViolation, (enrollment) => {
+          const useEntraId = knownPath(enrollment.props, ["dps", "useEntraId"]);
+          if (useEntraId === true) {
+            return;
+          }
+          // The connection string is a secret the analyzer receives in plain text; only its key
+          // name is read, and it is usually unknown in preview (it comes from listIotDpsResourceKeys).
+          const connectionString = knownPath(enrollment.props, ["dps", "connectionString"]);
+          if (isUnknown(connectionString) || isUnknown(useEntraId)) {
+            return notApplicable("the DPS credentials are unknown during preview; checked on update");
+          }
+          if (typeof connectionString !== "string") {
+            return;
+          }
+          const config = withDefaults(defaults, args.getConfig<Partial<DpsEnrollmentAccessConfig>>());
+          const { keyName } = connectionStringIdentity(connectionString);
+          if (
+            keyName !== undefined &&
+            config.ownerKeyNames.some((owner) => owner.toLowerCase() === keyName.toLowerCase())
+          ) {
+            reportViolation(
+              `${enrollment.label} is managed with DPS access policy "${keyName}", which also holds ServiceConfig; use a dedicated policy with rights "${DEDICATED_RIGHTS}" (or dps.useEntraId).`,
+            );
+          }
           return;
-        }
-        const useEntraId = knownPath(args.props, ["dps", "useEntraId"]);
-        if (useEntraId === true) {
-          return;
-        }
-        // The connection string is a secret the analyzer receives in plain text; only its key
-        // name is read, and it is usually unknown in preview (it comes from listIotDpsResourceKeys).
-        const connectionString = knownPath(args.props, ["dps", "connectionString"]);
-        if (isUnknown(connectionString) || isUnknown(useEntraId)) {
-          return args.notApplicable("the DPS credentials are unknown during preview; checked on update");
-        }
-        if (typeof connectionString !== "string") {
-          return;
-        }
-        const config = withDefaults(defaults, args.getConfig<Partial<DpsEnrollmentAccessConfig>>());
-        const { keyName } = connectionStringIdentity(connectionString);
-        if (keyName !== undefined && config.ownerKeyNames.some((owner) => owner.toLowerCase() === keyName.toLowerCase())) {
-          reportViolation(
-            `${enrollment.label} is managed with DPS access policy "${keyName}", which also holds ServiceConfig; use a dedicated policy with rights "${DEDICATED_RIGHTS}" (or dps.useEntraId).`,
-          );
-        }
-      },
+        }),
       (args, reportViolation) => {
         if (!isAzureDps(args.type)) {
           return;
         }
-        const dedicated = declaresPolicyWithRights(args.props, (granted) => NEEDED.every((right) => granted.has(right)) && !EXCESSIVE.some((right) => granted.has(right)));
+        const dedicated = declaresPolicyWithRights(
+          args.props,
+          (granted) =>
+            NEEDED.every((right) => granted.has(right)) && !EXCESSIVE.some((right) => granted.has(right)),
+        );
         if (dedicated === "unknown list" || dedicated === "unknown policy") {
           return args.notApplicable(UNKNOWN_POLICIES_REASON[dedicated]);
         }

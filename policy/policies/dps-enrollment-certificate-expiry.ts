@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { daysUntil, parseCertificate } from "../lib/certificates";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
-import { enrollmentInputs } from "../lib/enrollments";
 import { isUnknown, knownPath } from "../lib/known";
+import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isDpsCertificate } from "../lib/resource-types";
 
 // An expired attestation certificate (or CA) stops devices from provisioning; DPS accepts
@@ -43,52 +43,67 @@ export function createDpsEnrollmentCertificateExpiryPolicy(
 ): ResourceValidationPolicy {
   return {
     name: "dps-enrollment-certificate-expiry",
-    description: "X.509 certificates on enrollments and DPS CA certificates are valid and not about to expire.",
+    description:
+      "X.509 certificates on enrollments and DPS CA certificates are valid and not about to expire.",
     severity: "high",
     configSchema: schemaWithDefaults(defaults, {
-      expiryWarningDays: { type: "integer", minimum: 0, description: "days before expiry that already count" },
+      expiryWarningDays: {
+        type: "integer",
+        minimum: 0,
+        description: "days before expiry that already count",
+      },
     }),
     validateResource: (args, reportViolation) => {
-      const enrollment = enrollmentInputs(args.type, args.props);
-      const certificates: CertificateAt[] = [];
-      let owner: string;
-      if (enrollment !== undefined) {
-        if (isUnknown(knownPath(args.props, ["attestation"]))) {
-          return args.notApplicable("attestation is unknown during preview; checked on update");
-        }
-        owner = enrollment.label;
-        certificates.push(...enrollmentCertificates(args.props));
-      } else if (isDpsCertificate(args.type)) {
+      const config = withDefaults(defaults, args.getConfig<Partial<CertificateExpiryConfig>>());
+      const check = (owner: string, certificates: readonly CertificateAt[]) =>
+        checkExpiry(owner, certificates, config, now(), reportViolation);
+      if (isDpsCertificate(args.type)) {
         const text = knownPath(args.props, ["properties", "certificate"]);
         if (isUnknown(text)) {
           return args.notApplicable("properties.certificate is unknown during preview; checked on update");
         }
-        owner = `DPS certificate "${args.name}"`;
-        if (typeof text === "string") {
-          certificates.push({ field: "properties.certificate", text });
+        return check(
+          `DPS certificate "${args.name}"`,
+          typeof text === "string" ? [{ field: "properties.certificate", text }] : [],
+        );
+      }
+      return forEachEnrollment(args, reportViolation, (enrollment) => {
+        if (isUnknown(knownPath(enrollment.props, ["attestation"]))) {
+          return notApplicable("attestation is unknown during preview; checked on update");
         }
-      } else {
+        check(enrollment.label, enrollmentCertificates(enrollment.props));
         return;
-      }
-      const config = withDefaults(defaults, args.getConfig<Partial<CertificateExpiryConfig>>());
-      const today = now();
-      for (const { field, text } of certificates) {
-        const parsed = parseCertificate(text);
-        if (!parsed.ok) {
-          reportViolation(`${owner} ${field} is not a readable X.509 certificate (PEM or base64 DER); replace it.`);
-          continue;
-        }
-        const { subject, notAfter } = parsed.value;
-        const days = daysUntil(notAfter, today);
-        const expiry = notAfter.toISOString();
-        if (notAfter.getTime() <= today.getTime()) {
-          reportViolation(`${owner} ${field} (${subject}) expired on ${expiry}; issue a new certificate and replace it.`);
-        } else if (days < config.expiryWarningDays) {
-          reportViolation(
-            `${owner} ${field} (${subject}) expires on ${expiry}, in ${days} day(s) (window: ${config.expiryWarningDays}); roll it over now, using the secondary slot.`,
-          );
-        }
-      }
+      });
     },
   };
+}
+
+function checkExpiry(
+  owner: string,
+  certificates: readonly CertificateAt[],
+  config: CertificateExpiryConfig,
+  today: Date,
+  reportViolation: (message: string) => void,
+): void {
+  for (const { field, text } of certificates) {
+    const parsed = parseCertificate(text);
+    if (!parsed.ok) {
+      reportViolation(
+        `${owner} ${field} is not a readable X.509 certificate (PEM or base64 DER); replace it.`,
+      );
+      continue;
+    }
+    const { subject, notAfter } = parsed.value;
+    const days = daysUntil(notAfter, today);
+    const expiry = notAfter.toISOString();
+    if (notAfter.getTime() <= today.getTime()) {
+      reportViolation(
+        `${owner} ${field} (${subject}) expired on ${expiry}; issue a new certificate and replace it.`,
+      );
+    } else if (days < config.expiryWarningDays) {
+      reportViolation(
+        `${owner} ${field} (${subject}) expires on ${expiry}, in ${days} day(s) (window: ${config.expiryWarningDays}); roll it over now, using the secondary slot.`,
+      );
+    }
+  }
 }

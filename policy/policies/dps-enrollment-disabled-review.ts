@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { enrollmentInputs } from "../lib/enrollments";
+import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isUnknown, knownProperty } from "../lib/known";
 
 // A disabled enrollment blocks its devices (a disabled individual enrollment even blocks a
@@ -9,20 +9,18 @@ export const dpsEnrollmentDisabledReviewPolicy: ResourceValidationPolicy = {
   name: "dps-enrollment-disabled-review",
   description: "Disabled enrollments are flagged for review.",
   severity: "low",
-  validateResource: (args, reportViolation) => {
-    const enrollment = enrollmentInputs(args.type, args.props);
-    if (enrollment === undefined) {
+  validateResource: (args, reportViolation) =>
+    forEachEnrollment(args, reportViolation, (enrollment) => {
+      const status = knownProperty(enrollment.props, "provisioningStatus");
+      if (isUnknown(status)) {
+        return notApplicable("provisioningStatus is unknown during preview; checked on update");
+      }
+      if (status === "disabled") {
+        const blocks = enrollment.kind === "individual" ? "this device" : "every device of this group";
+        reportViolation(
+          `${enrollment.label} is disabled: DPS refuses ${blocks}; confirm that is intended, or set provisioningStatus to "enabled" (or remove the enrollment).`,
+        );
+      }
       return;
-    }
-    const status = knownProperty(args.props, "provisioningStatus");
-    if (isUnknown(status)) {
-      return args.notApplicable("provisioningStatus is unknown during preview; checked on update");
-    }
-    if (status === "disabled") {
-      const blocks = enrollment.kind === "individual" ? "this device" : "every device of this group";
-      reportViolation(
-        `${enrollment.label} is disabled: DPS refuses ${blocks}; confirm that is intended, or set provisioningStatus to "enabled" (or remove the enrollment).`,
-      );
-    }
-  },
+    }),
 };

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { enrollmentInputs } from "../lib/enrollments";
+import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isRecord, isUnknown, knownElements, knownProperty, whenKnown } from "../lib/known";
 import { secretLikeReason } from "../lib/secret-like";
 
@@ -40,25 +40,23 @@ export const dpsEnrollmentInitialTwinNoSecretsPolicy: ResourceValidationPolicy =
   name: "dps-enrollment-initial-twin-no-secrets",
   description: "Initial twins hold no value that looks like a secret (keys, connection strings, tokens).",
   severity: "critical",
-  validateResource: (args, reportViolation) => {
-    const enrollment = enrollmentInputs(args.type, args.props);
-    if (enrollment === undefined) {
+  validateResource: (args, reportViolation) =>
+    forEachEnrollment(args, reportViolation, (enrollment) => {
+      const twin = knownProperty(enrollment.props, "initialTwin");
+      if (twin === undefined || twin === null) {
+        return notApplicable("the enrollment has no initial twin");
+      }
+      if (isUnknown(twin)) {
+        return notApplicable("initialTwin is unknown during preview; checked on update");
+      }
+      // Values unknown during preview are skipped; the known rest is still checked now.
+      const findings: Finding[] = [];
+      scan(twin, "initialTwin", "initialTwin", 0, findings);
+      for (const { path, reason } of findings) {
+        reportViolation(
+          `${enrollment.label} ${path} ${reason}; twins are readable by hub services and stored in plain text: deliver the secret another way (Key Vault, device-side secure storage).`,
+        );
+      }
       return;
-    }
-    const twin = knownProperty(args.props, "initialTwin");
-    if (twin === undefined || twin === null) {
-      return args.notApplicable("the enrollment has no initial twin");
-    }
-    if (isUnknown(twin)) {
-      return args.notApplicable("initialTwin is unknown during preview; checked on update");
-    }
-    // Values unknown during preview are skipped; the known rest is still checked now.
-    const findings: Finding[] = [];
-    scan(twin, "initialTwin", "initialTwin", 0, findings);
-    for (const { path, reason } of findings) {
-      reportViolation(
-        `${enrollment.label} ${path} ${reason}; twins are readable by hub services and stored in plain text: deliver the secret another way (Key Vault, device-side secure storage).`,
-      );
-    }
-  },
+    }),
 };

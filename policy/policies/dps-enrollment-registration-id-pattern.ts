@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
-import { enrollmentInputs } from "../lib/enrollments";
+import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isUnknown } from "../lib/known";
 
 // Names carry meaning across tools (hub device ids, dashboards, certificate CNs), so each
@@ -31,34 +31,36 @@ export function createDpsEnrollmentRegistrationIdPatternPolicy(
       registrationIdPattern: { type: "string", minLength: 1, description: "regex for registrationId" },
       enrollmentGroupIdPattern: { type: "string", minLength: 1, description: "regex for enrollmentGroupId" },
     }),
-    validateResource: (args, reportViolation) => {
-      const enrollment = enrollmentInputs(args.type, args.props);
-      if (enrollment === undefined) {
+    validateResource: (args, reportViolation) =>
+      forEachEnrollment(args, reportViolation, (enrollment) => {
+        if (isUnknown(enrollment.id)) {
+          return notApplicable("the enrollment id is unknown during preview; checked on update");
+        }
+        const config = withDefaults(defaults, args.getConfig<Partial<RegistrationIdPatternConfig>>());
+        const [field, source] =
+          enrollment.kind === "individual"
+            ? ["registrationId", config.registrationIdPattern]
+            : ["enrollmentGroupId", config.enrollmentGroupIdPattern];
+        if (enrollment.id === undefined) {
+          reportViolation(`${enrollment.label} has no ${field}; set one matching /${source}/.`);
+          return;
+        }
+        // Anchored here so a pattern written without ^...$ still constrains the whole id.
+        let pattern: RegExp;
+        try {
+          pattern = new RegExp(`^(?:${source})$`);
+        } catch {
+          reportViolation(
+            `Policy config ${field}Pattern /${source}/ is not a valid regular expression; fix the policy config file.`,
+          );
+          return;
+        }
+        if (!pattern.test(enrollment.id)) {
+          reportViolation(
+            `${field} "${enrollment.id}" does not match this environment's pattern /${source}/; rename the enrollment.`,
+          );
+        }
         return;
-      }
-      if (isUnknown(enrollment.id)) {
-        return args.notApplicable("the enrollment id is unknown during preview; checked on update");
-      }
-      const config = withDefaults(defaults, args.getConfig<Partial<RegistrationIdPatternConfig>>());
-      const [field, source] =
-        enrollment.kind === "individual"
-          ? ["registrationId", config.registrationIdPattern]
-          : ["enrollmentGroupId", config.enrollmentGroupIdPattern];
-      if (enrollment.id === undefined) {
-        reportViolation(`${enrollment.label} has no ${field}; set one matching /${source}/.`);
-        return;
-      }
-      // Anchored here so a pattern written without ^...$ still constrains the whole id.
-      let pattern: RegExp;
-      try {
-        pattern = new RegExp(`^(?:${source})$`);
-      } catch {
-        reportViolation(`Policy config ${field}Pattern /${source}/ is not a valid regular expression; fix the policy config file.`);
-        return;
-      }
-      if (!pattern.test(enrollment.id)) {
-        reportViolation(`${field} "${enrollment.id}" does not match this environment's pattern /${source}/; rename the enrollment.`);
-      }
-    },
+      }),
   };
 }

@@ -110,3 +110,24 @@ export function dpsCertificate(): Record<string, unknown> {
     properties: { certificate: validCertificate, isVerified: true },
   };
 }
+
+export const ENROLLMENT_SET = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+
+/** An entry of an enrollment set: the individual enrollment's inputs minus id, dps and linkedHubs. */
+export function setEntry(): Record<string, unknown> {
+  const { registrationId: _id, dps: _dps, linkedHubs: _hubs, __provider: _provider, ...entry } = individualEnrollment();
+  return entry;
+}
+
+/** A compliant set of two entries (components/enrollments/sets/README.md: keys and webhook URLs in `secrets`). */
+export function enrollmentSet(): Record<string, unknown> {
+  const { dps, linkedHubs } = individualEnrollment();
+  return {
+    dps,
+    linkedHubs,
+    shard: "0-of-1",
+    enrollments: { "device-001": setEntry(), "device-002": setEntry() },
+    secrets: {},
+    __provider: "exports.handler = ...",
+  };
+}
