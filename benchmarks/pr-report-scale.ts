@@ -1,0 +1,57 @@
+// The PR report on fleet-sized changes: `pulumi preview --json` of 100, 1,000 and 10,000
+// individual enrollments (made from the engine's real step shapes, test/fixtures/preview-json/
+// scale.ts: 1 % replaced, 3 % deleted, 20 % updated, 70 % created, 6 % unchanged), per-enrollment
+// resources and the same change as 16 enrollment sets. Prints, per size and mode: wall and CPU time
+// of the whole report (parse included, generation of the preview excluded), and the bytes of the
+// comment, the job summary and the full report. Bounded: about a minute on a shared 2-core machine.
+//   bash scripts/with-env.sh ts-node --transpile-only benchmarks/pr-report-scale.ts [--sizes 100,1000,10000]
+import { buildPrReports, bytes, COMMENT_BUDGET } from "../scripts/pr-report/index";
+import { asEnrollmentSets } from "../test/fixtures/preview-json/as-enrollment-sets";
+import { scalePreview } from "../test/fixtures/preview-json/scale";
+
+function mixOf(total: number) {
+  const replace = Math.round(total * 0.01);
+  const del = Math.round(total * 0.03);
+  const update = Math.round(total * 0.2);
+  const same = Math.round(total * 0.06);
+  return { replace, delete: del, update, same, create: total - replace - del - update - same };
+}
+
+function measure(previewJson: string) {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  const reports = buildPrReports([{ stack: "dev", previewJson }], { detailsUrl: "https://github.com/o/r/actions/runs/1" });
+  const used = process.cpuUsage(cpu);
+  return {
+    wallMs: Math.round(performance.now() - wall),
+    cpuMs: Math.round((used.user + used.system) / 1000),
+    commentBytes: bytes(reports.comment),
+    summaryBytes: bytes(reports.summary),
+    fullBytes: bytes(reports.full),
+  };
+}
+
+function main(argv: string[]): void {
+  const at = argv.indexOf("--sizes");
+  const sizes = (at >= 0 ? argv[at + 1]! : "100,1000,10000").split(",").map(Number);
+  const rows: string[] = [];
+  for (const size of sizes) {
+    const { json } = scalePreview(mixOf(size));
+    for (const [mode, previewJson] of [
+      ["per-enrollment", json],
+      ["16 sets", asEnrollmentSets(json, 16)],
+    ] as const) {
+      const figures = { enrollments: size, mode, previewBytes: bytes(previewJson), ...measure(previewJson) };
+      process.stdout.write(JSON.stringify(figures) + "\n");
+      if (figures.commentBytes > COMMENT_BUDGET) throw new Error(`comment of ${figures.commentBytes} bytes is over the budget`);
+      rows.push(
+        `| ${size.toLocaleString("en-US")} | ${mode} | ${(figures.previewBytes / 1e6).toFixed(1)} MB | ${figures.wallMs} ms | ${figures.cpuMs} ms | ${figures.commentBytes.toLocaleString("en-US")} | ${figures.summaryBytes.toLocaleString("en-US")} | ${figures.fullBytes.toLocaleString("en-US")} |`,
+      );
+    }
+  }
+  process.stdout.write(
+    ["", "| Enrollments | Mode | Preview JSON | Wall | CPU | Comment (bytes) | Job summary (bytes) | Full report (bytes) |", "| --- | --- | --- | --- | --- | --- | --- | --- |", ...rows, ""].join("\n"),
+  );
+}
+
+main(process.argv.slice(2));
