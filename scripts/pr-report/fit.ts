@@ -129,7 +129,8 @@ function renderPlan(plan: Plan, options: FitOptions): string[] {
   const lines = [...plan.head];
   if (plan.violations.length > 0) lines.push("", ...plan.violations.slice(0, plan.violationsShown));
   if (plan.rowsShown > 0) lines.push("", ...TABLE_HEADER, ...changes.slice(0, plan.rowsShown).map(compactRow));
-  lines.push("", leftOutLine(changes.slice(plan.rowsShown), plan.violations.length - plan.violationsShown, changes.length, options));
+  const omittedViolations = plan.violations.length - plan.violationsShown;
+  if (changes.length > 0 || omittedViolations > 0) lines.push("", leftOutLine(changes.slice(plan.rowsShown), omittedViolations, changes.length, options));
   lines.push("", ...plan.footer);
   return lines;
 }

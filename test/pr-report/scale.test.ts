@@ -133,3 +133,19 @@ describe("pr-report on a 10,000-enrollment change", () => {
     expect(inSets.comment).toBe(reports.comment);
   });
 });
+
+describe("pr-report on a fleet change beside a quiet stack", () => {
+  it("fits both stacks in one comment and says nothing was left out of the quiet one", () => {
+    const quiet = scalePreview({ replace: 0, delete: 0, update: 0, create: 0, same: 3 });
+    const { comment } = buildPrReports([
+      { stack: "prod", previewJson: quiet.json },
+      { stack: "dev", previewJson: preview.json },
+    ]);
+    expect(bytes(comment)).toBeLessThanOrEqual(COMMENT_BUDGET);
+    const prod = comment.slice(comment.indexOf("### Stack `prod`"));
+    expect(comment.indexOf("### Stack `dev`")).toBeLessThan(comment.indexOf("### Stack `prod`"));
+    expect(prod).toContain("**No enrollment changes.**");
+    expect(prod).not.toContain("Left out of this");
+    expect(comment.match(/^_Left out of this comment:/gm)).toHaveLength(1);
+  });
+});
