@@ -146,7 +146,19 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   return { steps: out, ids: new Set(ids), secretChange };
 }
 
-/** `secrets` (id -> { primaryKey?, secondaryKey?, webhookUrl? }), when the preview shows which ids declare what. */
+/**
+ * Whether an entry declares symmetric keys, from its `secrets[id]` as the preview shows it: an
+ * object whose secret leaves are named, or one "[secret]" for the whole (the engine prints a
+ * secret per-id value that way). A whole "[secret]" of a symmetric-key entry counts as keys
+ * (it may be only a webhook URL: then the attestation is hidden for nothing, never shown wrongly).
+ */
+function declaresKeys(declared: unknown, entry: Inputs): boolean {
+  if (typeof declared === "object" && declared !== null) return "primaryKey" in declared || "secondaryKey" in declared;
+  const attestation = entry["attestation"];
+  return declared === MASK && typeof attestation === "object" && attestation !== null && (attestation as Inputs)["type"] === "symmetricKey";
+}
+
+/** `secrets` (id -> { primaryKey?, secondaryKey?, webhookUrl? }), when the preview shows which ids declare something. */
 function declaredSecretsOf(state: ResourceState | null | undefined): Record<string, unknown> | undefined {
   const secrets = (state?.inputs ?? state?.outputs)?.["secrets"];
   return typeof secrets === "object" && secrets !== null && !Array.isArray(secrets) ? (secrets as Record<string, unknown>) : undefined;
@@ -176,8 +188,7 @@ function entryState(setUrn: string, id: string, entry: unknown, setState: Resour
   const setInputs = (setState?.inputs ?? setState?.outputs ?? {}) as Inputs;
   const inputs: Inputs = typeof entry === "object" && entry !== null ? { ...(entry as Inputs) } : { enrollment: entry };
   if (inputs["customAllocationDefinition"] !== undefined) inputs["customAllocationDefinition"] = MASK;
-  const declaresKeys = typeof declared === "object" && declared !== null && ("primaryKey" in declared || "secondaryKey" in declared);
-  if (declaresKeys && inputs["attestation"] !== undefined) inputs["attestation"] = MASK;
+  if (declaresKeys(declared, inputs) && inputs["attestation"] !== undefined) inputs["attestation"] = MASK;
   for (const key of SHARED_INPUTS) if (key in setInputs) inputs[key] = setInputs[key];
   inputs["registrationId"] = id;
   return { type: INDIVIDUAL_TYPE, urn: entryUrn(setUrn, id), inputs };

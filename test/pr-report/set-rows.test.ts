@@ -130,4 +130,15 @@ describe("pr-report rows for enrollment sets", () => {
     const out = report(setPreview("update", { a: entry }, { a: entry }));
     expect(out).toContain("Enrollment set `enrollment-set-0-of-1` (update): no entry's visible settings change, so a secret input does");
   });
+
+  it("hides the attestation of an entry that declares keys, as the resource does, whichever way the preview shows its secrets", () => {
+    const entry = { attestation: { type: "symmetricKey" }, iotHubs: ["hub-a.azure-devices.net"], allocationPolicy: "static" };
+    for (const declared of ["[secret]", { primaryKey: "[secret]", secondaryKey: "[secret]" }]) {
+      const json = JSON.parse(setPreview("create", undefined, { "dev-1": entry, "dev-2": entry })) as { steps: { newState: { inputs: Record<string, unknown> } }[] };
+      json.steps[0]!.newState.inputs["secrets"] = { "dev-1": declared };
+      const out = report(JSON.stringify(json));
+      expect(out.slice(out.indexOf("#### ➕ create enrollment `dev-1`"), out.indexOf("#### ➕ create enrollment `dev-2`"))).toContain("| `attestation` | `[secret]` |");
+      expect(out.slice(out.indexOf("#### ➕ create enrollment `dev-2`"))).toContain("| `attestation.type` | `symmetricKey` |");
+    }
+  });
 });
