@@ -166,7 +166,15 @@ interface SdkClient {
     spec: { query: string },
     groupId: string,
     pageSize?: number,
-  ): { hasMoreResults: boolean; next(): Promise<{ responseBody: { registrationId?: string }[] }> };
+  ): SdkQuery<{ registrationId?: string }>;
+}
+
+/** The SDK's Query (azure-iot-provisioning-service dist/query.js). */
+interface SdkQuery<T> {
+  hasMoreResults: boolean;
+  /** The x-ms-continuation of the last page; undefined once the last page is read. */
+  continuationToken: string | null | undefined;
+  next(continuationToken?: string): Promise<{ responseBody: T[] }>;
 }
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
@@ -289,7 +297,12 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       const ids: string[] = [];
       const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, 100);
       do {
-        const page = await call("query registration states", "group", groupId, () => query.next());
+        // Query.next() with no argument sends *no* continuation (it uses the argument, not the
+        // token it stored from the last page: azure-iot-provisioning-service dist/query.js), so
+        // it would read the first page forever. The token is passed explicitly, and taken before
+        // the call so a retried page asks for the same page again.
+        const token = query.continuationToken ?? undefined;
+        const page = await call("query registration states", "group", groupId, () => query.next(token));
         for (const state of page.responseBody ?? []) if (state.registrationId) ids.push(state.registrationId);
       } while (query.hasMoreResults);
       return ids;
