@@ -134,6 +134,12 @@ function parseCommon(
     }
     common.allocationPolicy = body.allocationPolicy as AllocationPolicy;
   }
+  // DPS refuses hubs without a policy instead of applying its own (the DPS-level) one:
+  // 400004 "Enrollment allocationPolicy must be specified when iotHubs are specified."
+  // (Azure/azure-sdk-for-python#35368, answer of the real service to a group with iotHubs only).
+  if (common.iotHubs && !common.allocationPolicy) {
+    throw badRequest("Enrollment allocationPolicy must be specified when iotHubs are specified.", ErrorCodes.badRequest);
+  }
   if (common.allocationPolicy === "static") {
     const hubs = common.iotHubs ?? (common.iotHubHostName ? [common.iotHubHostName] : []);
     if (hubs.length !== 1) {
