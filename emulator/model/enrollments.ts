@@ -376,6 +376,19 @@ function commonView(e: Common, withKeys: boolean): Json {
   return v;
 }
 
+/** `https://host/path?****`: the URL with its query masked, as DPS shows webhook URLs. */
+export function maskedWebhookUrl(url: string): string {
+  const query = url.indexOf("?");
+  return query < 0 ? url : `${url.slice(0, query)}?****`;
+}
+
+/** An enrollment reply with its webhook URL shown as `display` says. */
+export function withWebhookUrlShown(view: Json, display: "clear" | "masked"): Json {
+  const definition = view.customAllocationDefinition as { webhookUrl?: string } | undefined;
+  if (display === "clear" || !definition?.webhookUrl) return view;
+  return { ...view, customAllocationDefinition: { ...definition, webhookUrl: maskedWebhookUrl(definition.webhookUrl) } };
+}
+
 export function individualEnrollmentView(
   e: IndividualEnrollmentRecord,
   registration: RegistrationRecord | undefined,
