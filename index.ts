@@ -18,6 +18,7 @@ const hubNames = manifestHubNames(config);
 const manifests = loadEnrollmentManifests(path.relative(process.cwd(), path.resolve(__dirname, config.enrollmentManifests)) || ".", {
   hubs: hubNames.hubs,
   linkedHubs: hubNames.linkedHubs,
+  caCertificates: [...config.dps.caCertificates.map((c) => c.name), ...config.dps.existingCaCertificateNames],
   // Certificates the local demo generates live under DPS_HOME.
   pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {},
 });
@@ -28,6 +29,7 @@ const fleet = declareFleet({
     dpsConnection: platform.dpsConnection,
     linkedHubHostNames: platform.linkedHubHostNames,
     hubKeys: hubNames.unresolvedHubKeys,
+    caCertificates: platform.caCertificates,
   },
   secret: (name) => stackConfig.requireSecret(name),
 });

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DPS_ALLOCATION_POLICIES, parseCertificate } from "../dps-rules";
 import { AZURE_REGIONS } from "./azure-regions";
-import { ConfigChecker } from "./config-checker";
+import { ConfigChecker, describe } from "./config-checker";
 import {
   DPS_IP_FILTER_TARGETS,
   HUB_IDENTITIES,
@@ -248,21 +248,26 @@ function parseDps(
     publicNetworkAccess: c.oneOf("dps.publicNetworkAccess", s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
     ipFilterRules: parseIpFilterRules(c, "dps.ipFilterRules", s.ipFilterRules, true),
     dataResidency: c.boolean("dps.dataResidency", s.dataResidency, false),
-    caCertificates: parseCaCertificates(c, s.caCertificates, env),
+    ...parseCaCertificates(c, s.caCertificates, env),
     dataContributor: parseDataContributor(c, s.dataContributor),
     tags: { ...commonTags, ...c.tags("dps.tags", s.tags) },
   };
   return dps as DpsConfig;
 }
 
-function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnvironment): CaCertificateConfig[] {
+function parseCaCertificates(
+  c: ConfigChecker,
+  value: unknown,
+  env: ParseEnvironment,
+): { caCertificates: CaCertificateConfig[]; existingCaCertificateNames: string[] } {
+  const certs: CaCertificateConfig[] = [];
+  const existing: string[] = [];
   const map = c.object("dps.caCertificates", value);
-  if (!map) return [];
+  if (!map) return { caCertificates: certs, existingCaCertificateNames: existing };
   const entries = Object.entries(map);
   if (entries.length > LIMITS.caCertificates) {
     c.fail("dps.caCertificates", `${entries.length} certificates configured; a DPS holds at most ${LIMITS.caCertificates}`);
   }
-  const certs: CaCertificateConfig[] = [];
   for (const [name, v] of entries) {
     const p = `dps.caCertificates.${name}`;
     if (!CERT_NAME.test(name)) {
@@ -271,7 +276,14 @@ function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnviron
     }
     const s = c.object(p, v);
     if (!s) {
-      c.fail(p, "expected { certificate: <PEM> } or { certificatePath: <file> }");
+      c.fail(p, "expected { certificate: <PEM> }, { certificatePath: <file> } or { existing: true }");
+      continue;
+    }
+    if (s.existing !== undefined) {
+      // Declared so that manifests may name it, never uploaded or deleted by this stack.
+      c.onlyKnownKeys(p, s, ["existing"]);
+      if (s.existing !== true) c.fail(`${p}.existing`, `${describe(s.existing)} is not allowed; allowed true (or leave it out and give the certificate)`);
+      else existing.push(name);
       continue;
     }
     c.onlyKnownKeys(p, s, ["certificate", "certificatePath", "verified"]);
@@ -289,7 +301,7 @@ function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnviron
     }
     if (pem !== undefined && verified !== undefined) certs.push({ name, certificate: pem, verified });
   }
-  return certs;
+  return { caCertificates: certs, existingCaCertificateNames: existing };
 }
 
 function parseDataContributor(c: ConfigChecker, value: unknown): DataContributorConfig | undefined {

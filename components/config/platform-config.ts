@@ -97,7 +97,14 @@ export interface DpsConfig {
   readonly publicNetworkAccess: PublicNetworkAccess;
   readonly ipFilterRules: readonly DpsIpFilterRule[];
   readonly dataResidency: boolean;
+  /** CA certificates this stack uploads (`dps.caCertificates.<name>: { certificate | certificatePath }`). */
   readonly caCertificates: readonly CaCertificateConfig[];
+  /**
+   * CA certificates already in the DPS that this stack neither uploads nor deletes
+   * (`dps.caCertificates.<name>: { existing: true }`: uploaded by hand or by another stack,
+   * e.g. an adopted DPS). Enrollments may name them in `caReferences` like the uploaded ones.
+   */
+  readonly existingCaCertificateNames: readonly string[];
   /** When set, enrollments are managed through Entra ID instead of the enrollment-writer key. */
   readonly dataContributor: DataContributorConfig | undefined;
   readonly tags: Readonly<Record<string, string>>;

@@ -102,6 +102,12 @@ export interface LoadManifestOptions {
   readonly linkedHubs?: readonly string[];
   /** Hub keys (as in the stack config) to host names, so manifests can say `iotHubs: [weu]`. */
   readonly hubs?: Readonly<Record<string, string>>;
+  /**
+   * Names of the CA certificates the stack declares (`dps.caCertificates`, uploaded or existing).
+   * When given, every `caReferences` name must be one of them: DPS would accept the group and
+   * every device of it would then fail to attest (or the group would be created before its CA).
+   */
+  readonly caCertificates?: readonly string[];
   /** Clock for certificate expiry checks (tests pin it). */
   readonly now?: Date;
   /**

@@ -86,6 +86,7 @@ export function createAzurePlatform(
     serviceEndpoint: dps.serviceEndpoint,
     deviceEndpoint: dps.deviceEndpoint,
     linkedHubHostNames: dps.linkedHubHostNames,
+    caCertificates: dps.certificates,
     // With a data-contributor role the pipeline authenticates with Entra ID and no shared key
     // is handed to the enrollment resources at all.
     dpsConnection: dps.dataContributorAssignment

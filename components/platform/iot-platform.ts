@@ -25,6 +25,12 @@ export interface PlatformOutputs {
   readonly deviceEndpoint: pulumi.Output<string>;
   readonly linkedHubHostNames: pulumi.Output<string[]>;
   readonly dpsConnection: DpsConnection;
+  /**
+   * The resource that puts each CA certificate this stack uploads into the DPS, by certificate
+   * name. Enrollments naming a CA in `caReferences` depend on it, so a group is created after
+   * its CA and deleted before it (an `existing` CA has no resource here).
+   */
+  readonly caCertificates: Readonly<Record<string, pulumi.Resource>>;
 }
 
 export interface IotPlatformArgs {
@@ -43,6 +49,7 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
   public readonly deviceEndpoint: pulumi.Output<string>;
   public readonly linkedHubHostNames: pulumi.Output<string[]>;
   public readonly dpsConnection: DpsConnection;
+  public readonly caCertificates: Readonly<Record<string, pulumi.Resource>>;
 
   constructor(name: string, args: IotPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:IotPlatform", name, {}, opts);
@@ -60,6 +67,7 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
     this.deviceEndpoint = outputs.deviceEndpoint;
     this.linkedHubHostNames = outputs.linkedHubHostNames;
     this.dpsConnection = outputs.dpsConnection;
+    this.caCertificates = outputs.caCertificates;
 
     this.registerOutputs({
       idScope: this.idScope,
@@ -108,6 +116,8 @@ function createLocalPlatform(name: string, config: PlatformConfig, emulator: Emu
     deviceEndpoint: pulumi.output(emulator.deviceHost),
     // From the resource's outputs, so dependents wait until the emulator has them.
     linkedHubHostNames: service.linkedHubs.apply((hubs) => hubs.map((h) => h.hostName)),
+    // The emulator gets its certificates from the same resource that configures it.
+    caCertificates: Object.fromEntries(config.dps.caCertificates.map((c) => [c.name, service])),
     dpsConnection: {
       serviceEndpoint: service.serviceHost,
       connectionString: pulumi.secret(emulator.connectionString),

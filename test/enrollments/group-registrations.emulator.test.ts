@@ -42,7 +42,7 @@ async function registrationIdsInDps(groupId: string): Promise<string[]> {
   const ids: string[] = [];
   do {
     const page = await query.next(query.continuationToken ?? undefined);
-    ids.push(...(page.responseBody as { registrationId: string }[]).map((r) => r.registrationId));
+    ids.push(...(page.responseBody as unknown as { registrationId: string }[]).map((r) => r.registrationId));
   } while (query.hasMoreResults);
   return ids;
 }

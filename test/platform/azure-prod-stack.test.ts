@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
+import { PROD_EV_CHARGER_CA_PEM, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
 
 let run: MockedPlatform;
 let platform: IotPlatform;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe("prod stack on Azure (mocked)", () => {
-  it("creates two hubs with two consumer groups each, one DPS and the data-contributor role", () => {
+  it("creates two hubs with two consumer groups each, one DPS with the EV chargers' CA and the data-contributor role", () => {
     const counts: Record<string, number> = {};
     for (const r of registrations) counts[r.type] = (counts[r.type] ?? 0) + 1;
     expect(counts).toEqual({
@@ -30,6 +30,7 @@ describe("prod stack on Azure (mocked)", () => {
       "azure-native:iothub:IotHubResourceEventHubConsumerGroup": 4,
       "dps-as-code:platform:ProvisioningService": 1,
       "azure-native:deviceprovisioningservices:IotDpsResource": 1,
+      "azure-native:deviceprovisioningservices:DpsCertificate": 1,
       "azure-native:authorization:RoleAssignment": 1,
     });
     expect(ofType("azure-native:iothub:IotHubResourceEventHubConsumerGroup").map((r) => r.name).sort()).toEqual([
@@ -91,6 +92,20 @@ describe("prod stack on Azure (mocked)", () => {
       { filterName: "pipeline-egress", action: "Accept", ipMask: PROD_PIPELINE_EGRESS_IP, target: "serviceApi" },
       { filterName: "service-deny-rest", action: "Reject", ipMask: "0.0.0.0/0", target: "serviceApi" },
     ]);
+  });
+
+  it("uploads the CA the prod manifests name, verified, and hands it out by name for the enrollments to depend on", () => {
+    expect(one("azure-native:deviceprovisioningservices:DpsCertificate")).toEqual({
+      type: "azure-native:deviceprovisioningservices:DpsCertificate",
+      name: "platform-dps-ev-charger-root-ca",
+      inputs: {
+        provisioningServiceName: `dpsac-prod-dps-${RANDOM_SUFFIX}`,
+        resourceGroupName: "rg-dpsac-prod",
+        certificateName: "ev-charger-root-ca",
+        properties: { certificate: PROD_EV_CHARGER_CA_PEM, isVerified: true },
+      },
+    });
+    expect(Object.keys(platform.caCertificates)).toEqual(["ev-charger-root-ca"]);
   });
 
   it("grants the pipeline identity Device Provisioning Service Data Contributor on the DPS only", () => {

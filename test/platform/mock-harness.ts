@@ -59,17 +59,23 @@ export function stackConfig(stack: string): Record<string, string> {
 export const PROD_PIPELINE_PRINCIPAL_ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 export const PROD_PIPELINE_EGRESS_IP = "20.61.15.7";
 
+/** A public test CA certificate standing in for the EV charger manufacturer's root CA. */
+export const PROD_EV_CHARGER_CA_PEM = fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
+
 /**
  * `Pulumi.prod.yaml` with its placeholders replaced, as an operator does before the first
- * `up`: the pipeline identity's object id and the pipeline's egress address.
+ * `up`: the pipeline identity's object id, the pipeline's egress address and the EV charger
+ * manufacturer's CA certificate.
  */
 export function filledInProdConfig(): Record<string, string> {
   const config = stackConfig("prod");
   const dps = JSON.parse(config["dps-as-code:dps"]!) as {
     dataContributor: { principalId: string };
     ipFilterRules: Array<{ name: string; ipMask: string }>;
+    caCertificates: Record<string, { certificatePath?: string; certificate?: string; verified?: boolean }>;
   };
   dps.dataContributor.principalId = PROD_PIPELINE_PRINCIPAL_ID;
+  dps.caCertificates["ev-charger-root-ca"] = { certificate: PROD_EV_CHARGER_CA_PEM, verified: true };
   const egress = dps.ipFilterRules.find((r) => r.name === "pipeline-egress");
   if (!egress) throw new Error("Pulumi.prod.yaml: no pipeline-egress rule in dps.ipFilterRules");
   egress.ipMask = PROD_PIPELINE_EGRESS_IP;

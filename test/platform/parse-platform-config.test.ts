@@ -47,7 +47,7 @@ describe("parsePlatformConfig", () => {
       ],
       dps: {
         allocationPolicy: "hashed", sku: "S1", capacity: 1, publicNetworkAccess: "Enabled", ipFilterRules: [],
-        dataResidency: false, caCertificates: [], dataContributor: undefined, tags: { environment: "dev", "managed-by": "pulumi" },
+        dataResidency: false, caCertificates: [], existingCaCertificateNames: [], dataContributor: undefined, tags: { environment: "dev", "managed-by": "pulumi" },
       },
       enrollmentManifests: "enrollments/dev",
     });
@@ -152,10 +152,23 @@ describe("parsePlatformConfig", () => {
     };
     expect(problems(raw(stackConfig("prod")))).toEqual([
       expect.stringMatching(/^dps-as-code:dps\.ipFilterRules\[0\]\.ipMask: "198\.51\.100\.10" is a documentation address/),
+      expect.stringMatching(/^dps-as-code:dps\.caCertificates\.ev-charger-root-ca\.certificatePath: cannot read "certs\/prod\/ev-charger-root-ca\.pem"/),
       expect.stringMatching(/^dps-as-code:dps\.dataContributor\.principalId: "0{8}-0{4}-0{4}-0{4}-0{12}" is a placeholder/),
     ]);
     expect(problems(raw(filledInProdConfig()))).toEqual([]);
     expect(problems(raw(stackConfig("dev")))).toEqual([]);
+  });
+
+  it("declares a CA certificate already in the DPS by name, without uploading it", () => {
+    const config = parsePlatformConfig({ ...base, dps: { caCertificates: { root: { certificatePath: "ca.pem" }, "brownfield-root": { existing: true } } } }, env);
+    expect(config.dps.caCertificates).toEqual([{ name: "root", certificate: PEM, verified: true }]);
+    expect(config.dps.existingCaCertificateNames).toEqual(["brownfield-root"]);
+    expect(problems({ ...base, dps: { caCertificates: { old: { existing: "yes" } } } })).toEqual([
+      'dps-as-code:dps.caCertificates.old.existing: "yes" is not allowed; allowed true (or leave it out and give the certificate)',
+    ]);
+    expect(problems({ ...base, dps: { caCertificates: { old: { existing: true, certificate: PEM } } } })).toEqual([
+      "dps-as-code:dps.caCertificates.old.certificate: unknown setting; allowed: existing",
+    ]);
   });
 
   it("reads a CA certificate from a file and keeps the verified flag", () => {
