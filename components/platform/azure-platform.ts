@@ -49,7 +49,7 @@ export function createAzurePlatform(
         partitionCount: hub.partitionCount,
         retentionDays: hub.retentionDays,
         publicNetworkAccess: hub.publicNetworkAccess,
-        ipFilterRules: hub.ipFilterRules,
+        networkRuleSets: hub.networkRuleSets,
         identity: hub.identity,
         consumerGroups: hub.consumerGroups,
         tags: hub.tags,

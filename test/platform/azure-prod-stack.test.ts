@@ -55,7 +55,7 @@ describe("prod stack on Azure (mocked)", () => {
       expect(plain(hub(key).properties)).toEqual({
         minTlsVersion: "1.2",
         publicNetworkAccess: "Enabled",
-        ipFilterRules: [{ filterName: "blocked-range", action: "Reject", ipMask: "192.0.2.0/24" }],
+        networkRuleSets: { defaultAction: "Allow", applyToBuiltInEventHubEndpoint: true, ipRules: [] },
         eventHubEndpoints: { events: { partitionCount: 8, retentionTimeInDays: 7 } },
         disableLocalAuth: false,
         authorizationPolicies: [
