@@ -65,3 +65,18 @@ function parseAllowRules(c: ConfigChecker, path: string, value: unknown): HubIpA
 export function placeholderAddressProblem(ipMask: string): string {
   return `${JSON.stringify(ipMask)} ${PLACEHOLDER_ADDRESS}`;
 }
+
+/**
+ * DPS applies IP filter rules in order and the first match wins (learn.microsoft.com/azure/
+ * iot-dps/iot-dps-ip-filtering). A rule rejecting every address for the service API before any
+ * rule accepts one would lock out `pulumi up` and the PR preview: the enrollments are written
+ * through that API. The index of such a rule, or undefined.
+ */
+export function serviceApiLockoutRule(rules: readonly { ipMask: string; action: string; target: string }[]): number | undefined {
+  for (const [index, rule] of rules.entries()) {
+    if (rule.target === "deviceApi") continue;
+    if (rule.action === "Accept") return undefined;
+    if (rule.ipMask === "0.0.0.0/0") return index;
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DPS_ALLOCATION_POLICIES, parseCertificate } from "../dps-rules";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
-import { DOCUMENTATION_RANGES, FILTER_NAME, IPV4_CIDR, parseHubNetworkRuleSets, placeholderAddressProblem } from "./network-rules";
+import { DOCUMENTATION_RANGES, FILTER_NAME, IPV4_CIDR, parseHubNetworkRuleSets, placeholderAddressProblem, serviceApiLockoutRule } from "./network-rules";
 import {
   DPS_IP_FILTER_TARGETS,
   HUB_IDENTITIES,
@@ -218,6 +218,10 @@ function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown): Dps
     if (name === undefined || ipMask === undefined || action === undefined || target === undefined) return;
     rules.push({ name, ipMask, action, target });
   });
+  const lockout = serviceApiLockoutRule(rules);
+  if (lockout !== undefined) {
+    c.fail(`${path}[${lockout}]`, "rejects every address for the service API before any rule accepts one: `pulumi up` and the PR preview could not reach the enrollments; accept the pipeline's egress address in an earlier rule");
+  }
   return rules;
 }
 
