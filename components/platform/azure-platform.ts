@@ -90,7 +90,12 @@ export function createAzurePlatform(
     // With a data-contributor role the pipeline authenticates with Entra ID and no shared key
     // is handed to the enrollment resources at all.
     dpsConnection: dps.dataContributorAssignment
-      ? { serviceEndpoint: afterRoleAssignment(dps.serviceEndpoint, dps.dataContributorAssignment), useEntraId: true }
+      ? {
+          serviceEndpoint: afterRoleAssignment(dps.serviceEndpoint, dps.dataContributorAssignment),
+          useEntraId: true,
+          // 401s soon after this are the assignment propagating, and are retried (enrollments/unauthorized.ts).
+          roleAssignedAt: dps.dataContributorAssignment.createdOn,
+        }
       : { serviceEndpoint: dps.serviceEndpoint, connectionString: dps.enrollmentWriterConnectionString },
   };
 }

@@ -16,6 +16,8 @@ export interface DpsConnection {
   readonly useEntraId?: boolean;
   /** PEM of a private CA to trust (the local emulator); absent for Azure. */
   readonly trustedCaCertificate?: pulumi.Output<string>;
+  /** With `useEntraId`: when the pipeline identity's data-plane role was assigned (ISO time). */
+  readonly roleAssignedAt?: pulumi.Output<string>;
 }
 
 /** The platform's outputs, the same shape for the azure and local targets. */

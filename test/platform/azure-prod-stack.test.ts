@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_EV_CHARGER_CA_PEM, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
+import { PROD_EV_CHARGER_CA_PEM, ROLE_ASSIGNED_AT, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
 
 let run: MockedPlatform;
 let platform: IotPlatform;
@@ -120,9 +120,11 @@ describe("prod stack on Azure (mocked)", () => {
     });
   });
 
-  it("hands over an Entra ID connection with no shared key when a data contributor is configured", async () => {
+  it("hands over an Entra ID connection with no shared key, and when the role was assigned, when a data contributor is configured", async () => {
     const conn = platform.dpsConnection;
-    expect(Object.keys(conn).sort()).toEqual(["serviceEndpoint", "useEntraId"]);
+    expect(Object.keys(conn).sort()).toEqual(["roleAssignedAt", "serviceEndpoint", "useEntraId"]);
+    // Enrollments retry 401s for ten minutes after this (role propagation), and not after.
+    expect(await valueOf(conn.roleAssignedAt!)).toBe(ROLE_ASSIGNED_AT);
     expect(conn.useEntraId).toBe(true);
     expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-prod-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
   });

@@ -40,6 +40,8 @@ export interface Invocation {
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 export const SUBSCRIPTION = "/subscriptions/00000000-1111-2222-3333-444444444444";
 export const RANDOM_SUFFIX = "k3x9q2";
+/** When the mocked role assignment says it was created. */
+export const ROLE_ASSIGNED_AT = "2026-11-29T08:00:00.000000+00:00";
 
 /** The key the mocked `random.RandomBytes` named `name` returns: base64 of 32 bytes, like the real one. */
 export function mockKey(name: string): string {
@@ -130,7 +132,7 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
         case "azure-native:deviceprovisioningservices:DpsCertificate":
           return { id: `${SUBSCRIPTION}/certificates/${String(inputs.certificateName)}`, state: inputs };
         case "azure-native:authorization:RoleAssignment":
-          return { id: `${SUBSCRIPTION}/roleAssignments/${args.name}`, state: inputs };
+          return { id: `${SUBSCRIPTION}/roleAssignments/${args.name}`, state: { ...inputs, createdOn: ROLE_ASSIGNED_AT } };
         default:
           throw new Error(`unexpected resource ${args.type} (${args.name})`);
       }
