@@ -122,7 +122,7 @@ describe("DPS client on the wire", () => {
     handlers = [1, 2].map((): Handler => (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" }));
     const assignedAt = new Date().toISOString();
     const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: assignedAt }, { ...fast, tokenCredential });
-    const error = await client.get("individual", "dev-3").catch((e: Error) => e);
+    const error = await client.get("individual", "dev-3").then(() => undefined, (e: Error) => e);
     expect(error?.message).toMatch(/DPS kept refusing the credential \(401\): gave up after 2 attempts/);
     expect(error?.message).toContain(`role on this DPS was assigned at ${assignedAt} and has not reached DPS yet (Azure takes up to 10 minutes)`);
   });
