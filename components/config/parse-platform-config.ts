@@ -18,7 +18,6 @@ import {
   type DpsIpFilterRule,
   type EmulatorEndpoint,
   type HubConfig,
-  type IpFilterRule,
   type PlatformConfig,
   type PlatformTarget,
 } from "./platform-config";
