@@ -1,4 +1,5 @@
 import type { Authenticator } from "./auth/authenticators";
+import type { FaultInjector } from "./faults";
 import type { Logger } from "./logger";
 import type { EnrollmentValidationContext } from "./model/enrollments";
 import type { ResolvedOptions } from "./options";
@@ -11,5 +12,7 @@ export interface EmulatorContext extends ProvisioningContext {
   logger: Logger;
   operations: DeviceOperations;
   authenticators: readonly Authenticator[];
+  /** Injected faults, when enabled; replaceable at run time (RunningEmulator.setFaults). */
+  faults: FaultInjector | undefined;
   validation(): EnrollmentValidationContext;
 }

@@ -30,6 +30,10 @@ export class FaultInjector {
   get slowMs(): number {
     return this.options.slowMs;
   }
+  /** Whether one item of a bulk operation fails (per-item error in a 200 answer, item not applied). */
+  failsBulkItem(): boolean {
+    return this.options.bulkItemRate > 0 && this.random() < this.options.bulkItemRate;
+  }
 }
 
 /** A sliding one-minute window, like DPS's per-minute quotas. */
@@ -37,15 +41,15 @@ export class RateWindow {
   private readonly times: number[] = [];
   private head = 0;
   constructor(private readonly perMinute: number) {}
-  /** Records one operation; false when the quota for the last minute is used up. */
-  tryTake(now = Date.now()): boolean {
+  /** Records `count` operations at once; false (nothing recorded) when the last minute's quota has no room for them. */
+  tryTake(now = Date.now(), count = 1): boolean {
     while (this.head < this.times.length && (this.times[this.head] as number) <= now - 60_000) this.head++;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times.splice(0, this.head);
       this.head = 0;
     }
-    if (this.times.length - this.head >= this.perMinute) return false;
-    this.times.push(now);
+    if (this.times.length - this.head + count > this.perMinute) return false;
+    for (let i = 0; i < count; i++) this.times.push(now);
     return true;
   }
 }

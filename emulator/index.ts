@@ -15,6 +15,7 @@ import type { EmulatorContext } from "./context";
 import { DpsError } from "./errors";
 import { hubsView, putCertificate } from "./handlers/admin";
 import { DeviceOperations } from "./handlers/device-operations";
+import { FaultInjector } from "./faults";
 import { createRequestListener, type PipelineStats } from "./http/server";
 import { registrationStateView } from "./model/enrollments";
 import { settingsView } from "./model/settings";
@@ -47,6 +48,8 @@ export interface RunningEmulator {
   /** The folder with the certificates and (unless ephemeral) the state. */
   stateDir: string;
   stop(): Promise<void>;
+  /** Replaces the injected faults from now on (undefined: none), e.g. to let a test's second run succeed. */
+  setFaults(faults: EmulatorOptions["faults"]): void;
   inspect: EmulatorInspector;
 }
 
@@ -105,13 +108,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     geo: config.geoLatency ?? {},
     webhook: opts.customAllocation,
     operations: new DeviceOperations(opts.operationTtlMs),
+    faults: opts.faults ? new FaultInjector(opts.faults) : undefined,
     authenticators: [serviceSasAuthenticator(authContext), deviceSasAuthenticator(authContext), tpmAuthenticator(), deviceX509Authenticator(authContext)],
     validation: () => ({
       linkedHubs: store.settings().linkedHubs,
       caCertificateExists: (name) => store.certificates.get(name) !== undefined,
     }),
   };
-  const stats: PipelineStats = { requests: 0, byStatus: {} };
+  const stats: PipelineStats = { requests: 0, byStatus: {}, byOperation: {} };
   const server: Server = createServer(
     {
       key: tls.serverKeyPem,
@@ -172,6 +176,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       await stateFile?.flush();
       if (opts.ephemeral) rmSync(stateDir, { recursive: true, force: true });
       logger.info("DPS emulator stopped");
+    },
+    setFaults(faults) {
+      const resolved = resolveOptions({ faults }).faults;
+      ctx.faults = resolved ? new FaultInjector(resolved) : undefined;
     },
     inspect: {
       hubs: () => hubsView(store),

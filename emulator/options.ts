@@ -34,7 +34,12 @@ export interface GeoLatencyModel {
 }
 
 export interface ThrottleOptions {
-  /** DPS: 1,000 service operations per minute per service. */
+  /**
+   * DPS: 1,000 service operations per minute per service. A bulk operation counts one per item:
+   * DPS does not say how a bulk call counts against this quota (its limits page only says, in an
+   * earlier revision, that each API call is billed as one operation: MicrosoftDocs/azure-docs
+   * includes/iot-dps-limits.md), so the emulator takes the stricter reading.
+   */
   operationsPerMinute?: number;
   /** DPS: 1,000 device registrations per minute per service. */
   registrationsPerMinute?: number;
@@ -54,6 +59,11 @@ export interface FaultOptions {
   seed?: number;
   /** Which API gets faults. Default "all". */
   apis?: Array<"service" | "device" | "admin">;
+  /**
+   * Share of the items of a bulk operation that fail on their own (0..1): the call answers 200 and
+   * lists them in `errors` with 500000, the other items are applied. Default 0. Independent of `rate`.
+   */
+  bulkItemRate?: number;
 }
 
 export interface EmulatorOptions {
@@ -119,6 +129,9 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
   const t = options.throttle;
   const f = options.faults;
   if (f && !(f.rate >= 0 && f.rate <= 1)) throw new Error(`faults.rate is ${f.rate}; allowed: a number from 0 to 1`);
+  if (f?.bulkItemRate !== undefined && !(f.bulkItemRate >= 0 && f.bulkItemRate <= 1)) {
+    throw new Error(`faults.bulkItemRate is ${f.bulkItemRate}; allowed: a number from 0 to 1`);
+  }
   const c = options.customAllocation ?? {};
   return {
     host: options.host ?? "127.0.0.1",
@@ -143,6 +156,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
           slowMs: f.slowMs ?? 2000,
           seed: f.seed ?? 1,
           apis: f.apis ?? ["service", "device", "admin"],
+          bulkItemRate: f.bulkItemRate ?? 0,
         }
       : undefined,
     logger: options.logger ?? stderrLogger,

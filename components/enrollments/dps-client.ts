@@ -89,7 +89,50 @@ export interface DpsClient {
   deleteRegistrationState(registrationId: string): Promise<"deleted" | "absent">;
   /** Registration ids of the devices that registered through a group. */
   listGroupRegistrationIds(groupId: string): Promise<string[]>;
+  /**
+   * Every enrollment of a kind, page by page (`POST /enrollments/query` or `/enrollmentGroups/query`
+   * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call; a failed page
+   * is retried with the same continuation token. Keys are not in query results (as in GET).
+   */
+  queryEnrollments(kind: EnrollmentKind, pageSize?: number): AsyncIterable<DpsEnrollmentRecord[]>;
+  /**
+   * DPS's bulk operation on individual enrollments (`POST /enrollments`, at most
+   * MAX_BULK_ENROLLMENTS items). The call as a whole is retried on transient failures; per-item
+   * failures come back in `errors` (DPS applies the other items).
+   */
+  runBulk(mode: BulkMode, enrollments: DpsEnrollmentRecord[]): Promise<BulkResult>;
 }
+
+/**
+ * DPS's bulk enrollment operation. Spec (service API 2021-10-01, operation
+ * IndividualEnrollment_RunBulkOperation): "Bulk device enrollment operation with maximum of 10
+ * enrollments"; modes `create`, `update`, `updateIfMatchETag`, `delete`; the result is
+ * `{ isSuccessful, errors: [{ registrationId, errorCode, errorStatus }] }` (see
+ * /work/shared/reference/dps-api.md §1.2 and the SDK sample provisioning/service/samples/run_bulk_operation.js
+ * in Azure/azure-iot-sdk-node: an invalid item is listed in `errors` while the others succeed; a
+ * duplicate id fails the whole call).
+ */
+export const MAX_BULK_ENROLLMENTS = 10;
+export type BulkMode = "create" | "update" | "updateIfMatchETag" | "delete";
+export interface BulkItemError {
+  registrationId: string;
+  /** DPS's numeric code: the HTTP status times 1000 plus a detail (e.g. 409201). */
+  errorCode: number;
+  errorStatus: string;
+}
+export interface BulkResult {
+  isSuccessful: boolean;
+  errors: BulkItemError[];
+}
+
+/**
+ * Page size asked of DPS queries. DPS documents neither a default nor a maximum for
+ * `x-ms-max-item-count` (the 2021-10-01 spec declares it as an optional int32, nothing more), and
+ * a user found a registration-state query answering at most 100 items per page although 1,000 were
+ * asked (Azure/azure-iot-sdk-node#813). So we ask for 100 and follow continuation tokens for
+ * whatever DPS actually returns: 10,000 enrollments are 100 pages.
+ */
+export const QUERY_PAGE_SIZE = 100;
 
 /** Splits `host:port`; the port is undefined for a bare host name. */
 export function splitHostPort(endpoint: string): { host: string; port: number | undefined } {
@@ -164,6 +207,12 @@ interface SdkClient {
   getIndividualEnrollmentAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   getEnrollmentGroupAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   deleteDeviceRegistrationState(id: string): Promise<void>;
+  createIndividualEnrollmentQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
+  createEnrollmentGroupQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
+  runBulkEnrollmentOperation(
+    operation: { mode: BulkMode; enrollments: DpsEnrollmentRecord[] },
+    callback: (err: unknown, result?: { isSuccessful?: boolean; errors?: BulkItemError[] | null }) => void,
+  ): void;
   createEnrollmentGroupDeviceRegistrationStateQuery(
     spec: { query: string },
     groupId: string,
@@ -177,6 +226,11 @@ interface SdkQuery<T> {
   /** The x-ms-continuation of the last page; undefined once the last page is read. */
   continuationToken: string | null | undefined;
   next(continuationToken?: string): Promise<{ responseBody: T[] }>;
+}
+
+interface SdkQuery<T> {
+  hasMoreResults: boolean;
+  next(): Promise<{ responseBody: T[] }>;
 }
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
@@ -244,7 +298,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       ).value;
     } catch (error) {
       const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, callSecrets, env.now());
-      const subject = kind ? describeEnrollment(kind, id) : `registration "${id}"`;
+      const subject = kind ? describeEnrollment(kind, id) : subjectOf(operation, id);
       const summary = error instanceof RetriesExhaustedError ? redact(error.message, callSecrets) : failure.description;
       const advice = failure.status === 401 ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection) : adviceFor(failure, operation);
       throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
@@ -310,7 +364,46 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       } while (query.hasMoreResults);
       return ids;
     },
+    async *queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE) {
+      const query = kind === "individual" ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize) : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
+      do {
+        // Query.next() moves its continuation token only on success, so a retried page is the same page.
+        const page = await call("query enrollments", undefined, kind === "individual" ? "enrollments" : "enrollmentGroups", () => query.next());
+        yield page.responseBody ?? [];
+      } while (query.hasMoreResults);
+    },
+    async runBulk(mode, enrollments) {
+      if (enrollments.length === 0 || enrollments.length > MAX_BULK_ENROLLMENTS) {
+        throw new Error(`a DPS bulk operation takes 1 to ${MAX_BULK_ENROLLMENTS} enrollments, not ${enrollments.length}`);
+      }
+      const sent = enrollments.flatMap(secretsInRecord);
+      const ids = enrollments.map((e) => e.registrationId ?? "").join(", ");
+      // The SDK's promise form of runBulkEnrollmentOperation never settles (its handler calls back
+      // only when the caller passed a callback): use the callback form.
+      const result = await call(
+        `bulk ${mode}`,
+        undefined,
+        ids,
+        () =>
+          new Promise<{ isSuccessful?: boolean; errors?: BulkItemError[] | null }>((resolve, reject) =>
+            sdk.runBulkEnrollmentOperation({ mode, enrollments }, (err, body) => (err ? reject(err) : resolve(body ?? {}))),
+          ),
+        sent,
+      );
+      return { isSuccessful: result.isSuccessful === true, errors: (result.errors ?? []).filter((e) => !isSuccessCode(e.errorCode)) };
+    },
   };
+}
+
+/** The C# SDK documents per-item entries with errorCode 200 / "Succeeded": those are not failures. */
+function isSuccessCode(errorCode: number): boolean {
+  return errorCode >= 200 && errorCode < 300;
+}
+
+function subjectOf(operation: DpsOperation, id: string): string {
+  if (operation.startsWith("bulk")) return `of individual enrollments ${id}`;
+  if (operation === "query enrollments") return `of ${id}`;
+  return `registration "${id}"`;
 }
 
 /** Secrets a request body carries: keys (declared, kept or adopted) and the webhook URL. */

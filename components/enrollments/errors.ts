@@ -16,7 +16,12 @@ export type DpsOperation =
   | "delete"
   | "get attestation mechanism"
   | "delete registration state"
-  | "query registration states";
+  | "query registration states"
+  | "query enrollments"
+  | "bulk create"
+  | "bulk update"
+  | "bulk updateIfMatchETag"
+  | "bulk delete";
 
 /** What we could learn about one failed call. */
 export interface CallFailure {

@@ -74,6 +74,10 @@ function runBulk(kind: BulkKind): Handler {
     const errors: Array<Record<string, unknown>> = [];
     items.forEach((item, i) => {
       const id = ids[i] as string;
+      if (ctx.faults?.failsBulkItem()) {
+        errors.push({ [kind.idField]: id, errorCode: ErrorCodes.internal, errorStatus: "Injected fault: this item was not applied" });
+        return;
+      }
       try {
         applyOne(ctx, kind, mode as Mode, id, item);
       } catch (e) {

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, isDevicePath } from "../auth/authenticators";
 import type { EmulatorContext } from "../context";
 import { badRequest, DpsError, ErrorCodes, errorResponse, unauthorized } from "../errors";
-import { FaultInjector, RateWindow } from "../faults";
+import { RateWindow } from "../faults";
 import { adminHandlers } from "../handlers/admin";
-import { bulkHandlers } from "../handlers/bulk";
+import { bulkHandlers, MAX_BULK_ITEMS } from "../handlers/bulk";
 import { deviceRuntimeHandlers } from "../handlers/device-runtime";
 import { enrollmentHandlers } from "../handlers/enrollments";
 import { registrationStateHandlers } from "../handlers/registration-states";
@@ -23,6 +23,18 @@ const HANDLERS: Record<string, Handler> = {
 export interface PipelineStats {
   requests: number;
   byStatus: Record<number, number>;
+  /** Requests by the spec's operationId (e.g. IndividualEnrollment_RunBulkOperation), whatever their status. */
+  byOperation: Record<string, number>;
+}
+
+const BULK_OPERATIONS = new Set(["IndividualEnrollment_RunBulkOperation", "EnrollmentGroup_RunBulkOperation"]);
+
+/** What a request costs against the operations quota: one, or one per item of a bulk operation (see ThrottleOptions). */
+function quotaCost(route: Route, body: unknown): number {
+  if (!BULK_OPERATIONS.has(route.operationId)) return 1;
+  const record = (body ?? {}) as Record<string, unknown>;
+  const items = record.enrollments ?? record.enrollmentGroups;
+  return Array.isArray(items) ? Math.max(1, Math.min(items.length, MAX_BULK_ITEMS)) : 1;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,15 +45,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * logged and answered 500, never a crash.
  */
 export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats) {
-  const faults = ctx.options.faults ? new FaultInjector(ctx.options.faults) : undefined;
   const throttle = ctx.options.throttle;
   const operationsWindow = throttle ? new RateWindow(throttle.operationsPerMinute) : undefined;
   const registrationsWindow = throttle ? new RateWindow(throttle.registrationsPerMinute) : undefined;
 
-  const checkThrottle = (route: Route) => {
+  const checkThrottle = (route: Route, body: unknown) => {
     if (!throttle) return;
     const window = route.operationId === "RuntimeRegistration_RegisterDevice" ? registrationsWindow : route.api === "service" ? operationsWindow : undefined;
-    if (window && !window.tryTake()) {
+    if (window && !window.tryTake(Date.now(), quotaCost(route, body))) {
       throw new DpsError(429, ErrorCodes.throttled, "Operations are being throttled by the service: the per-minute quota of this DPS is used up", undefined, {
         "Retry-After": String(throttle.retryAfterSeconds),
       });
@@ -55,6 +66,7 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
     const run = async (): Promise<Reply | "reset"> => {
       req = await parseRequest(message, ctx.options.maxBodyBytes);
       const api: Api = req.segments[0]?.toLowerCase() === "admin" ? "admin" : isDevicePath(req.segments) ? "device" : "service";
+      const faults = ctx.faults;
       const fault = faults?.decide(api);
       if (fault === "reset") return "reset";
       if (fault === "slow") await sleep(faults?.slowMs ?? 0);
@@ -64,9 +76,10 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
       const principal = authenticate(ctx.authenticators, req);
       const { route, params } = matchRoute(req.method, req.segments);
       operation = route.operationId;
+      stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
       authorise(route, principal);
       if (route.api !== "admin") checkApiVersion(req);
-      checkThrottle(route);
+      checkThrottle(route, req.body);
       const handler = HANDLERS[route.operationId];
       if (!handler) throw new Error(`no handler for ${route.operationId}`);
       return handler(ctx, { ...req, params, principal });

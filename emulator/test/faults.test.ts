@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { serviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import { startTestEmulator, statusOf } from "./helpers";
+import { startTestEmulator, statusOf, viaCallback } from "./helpers";
 
 let emu: RunningEmulator | undefined;
 afterEach(async () => {
@@ -51,5 +51,48 @@ describe("opt-in faults and quotas", () => {
     const started = Date.now();
     expect(statusOf(await get(emu))).toBe(404);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it("counts a bulk operation as one operation per item against the quota (Microsoft's SDK, bulk create)", async () => {
+    emu = await startTestEmulator({ throttle: { operationsPerMinute: 25, retryAfterSeconds: 3 } });
+    const client = serviceClientFor(emu);
+    const bulk = (prefix: string, count: number) =>
+      viaCallback<{ isSuccessful: boolean }>((cb) =>
+        client.runBulkEnrollmentOperation(
+          {
+            mode: "create",
+            enrollments: Array.from({ length: count }, (_, i) => ({ registrationId: `${prefix}-${i}`, attestation: { type: "symmetricKey" } })),
+          } as never,
+          cb as never,
+        ),
+      ).then(
+        (result) => result,
+        (err: unknown) => err,
+      );
+    // 10 + 10 items fit in 25; the third bulk of 10 would make 30: refused as a whole, nothing applied.
+    expect(await bulk("a", 10)).toMatchObject({ isSuccessful: true });
+    expect(await bulk("b", 10)).toMatchObject({ isSuccessful: true });
+    const refused = await bulk("c", 10);
+    expect(statusOf(refused)).toBe(429);
+    expect(emu.inspect.enrollmentCount()).toBe(20);
+    // 5 items still fit.
+    expect(await bulk("d", 5)).toMatchObject({ isSuccessful: true });
+    expect(emu.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation).toBe(4);
+  });
+
+  it("fails chosen bulk items on their own when asked, and stops when the faults are replaced", async () => {
+    emu = await startTestEmulator({ faults: { rate: 0, bulkItemRate: 1 } });
+    const client = serviceClientFor(emu);
+    const run = () =>
+      viaCallback<{ isSuccessful: boolean; errors: Array<{ registrationId: string; errorCode: number }> }>((cb) =>
+        client.runBulkEnrollmentOperation({ mode: "create", enrollments: [{ registrationId: "x-1", attestation: { type: "symmetricKey" } }] } as never, cb as never),
+      );
+    const failed = await run();
+    expect(failed.isSuccessful).toBe(false);
+    expect(failed.errors).toEqual([expect.objectContaining({ registrationId: "x-1", errorCode: 500000 })]);
+    expect(emu.inspect.enrollmentCount()).toBe(0);
+    emu.setFaults(undefined);
+    expect((await run()).isSuccessful).toBe(true);
+    expect(emu.inspect.enrollmentCount()).toBe(1);
   });
 });
