@@ -32,6 +32,7 @@ const fleet = declareFleet({
     caCertificates: platform.caCertificates,
   },
   secret: (name) => stackConfig.requireSecret(name),
+  enrollmentSets: config.enrollmentSets,
 });
 
 export const environment = config.environment;
@@ -48,14 +49,19 @@ export const enrollmentGroupKeys = pulumi.secret(
     ),
   ),
 );
-/** DPS-held keys of symmetric-key individual enrollments (secret). */
+/** DPS-held keys of symmetric-key individual enrollments (secret), from both paths. */
 export const individualEnrollmentKeys = pulumi.secret(
-  pulumi.all(
-    Object.fromEntries(
-      Object.entries(fleet.individualEnrollments).map(([id, enrollment]) => [
-        id,
-        pulumi.all({ primaryKey: enrollment.primaryKey, secondaryKey: enrollment.secondaryKey }),
-      ]),
-    ),
-  ),
+  pulumi
+    .all([
+      pulumi.all(
+        Object.fromEntries(
+          Object.entries(fleet.individualEnrollments).map(([id, enrollment]) => [
+            id,
+            pulumi.all({ primaryKey: enrollment.primaryKey, secondaryKey: enrollment.secondaryKey }),
+          ]),
+        ),
+      ),
+      ...Object.values(fleet.enrollmentSets).map((set) => set.keys),
+    ])
+    .apply(([single, ...sets]) => Object.assign({}, single, ...sets)),
 );

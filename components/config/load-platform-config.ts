@@ -24,6 +24,7 @@ export function loadPlatformConfig(baseDir: string = process.cwd()): PlatformCon
       dps: config.getObject("dps"),
       tags: config.getObject("tags"),
       enrollmentManifests: config.get("enrollmentManifests"),
+      enrollmentSets: config.getObject("enrollmentSets"),
       emulator: config.getObject("emulator"),
       // Read as a secret so the value never leaves the secret Output it arrives in.
       emulatorConnectionString: config.getSecret("emulatorConnectionString"),

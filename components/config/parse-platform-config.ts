@@ -4,6 +4,8 @@ import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
 import { DOCUMENTATION_RANGES, FILTER_NAME, IPV4_CIDR, parseHubNetworkRuleSets, placeholderAddressProblem, serviceApiLockoutRule } from "./network-rules";
 import {
+  DEFAULT_ENROLLMENT_SETS,
+  type EnrollmentSetsConfig,
   DPS_IP_FILTER_TARGETS,
   HUB_IDENTITIES,
   IOT_HUB_SKUS,
@@ -33,6 +35,7 @@ export interface RawPlatformConfig {
   readonly dps?: unknown;
   readonly tags?: unknown;
   readonly enrollmentManifests?: unknown;
+  readonly enrollmentSets?: unknown;
   readonly emulator?: unknown;
   /** `dps-as-code:emulatorConnectionString`, read as a secret; only its presence is checked here. */
   readonly emulatorConnectionString?: pulumi.Output<string>;
@@ -87,6 +90,7 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
   const targetKind = c.oneOf("target", raw.target, ["azure", "local"] as const, "azure");
   const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
   const enrollmentManifests = c.string("enrollmentManifests", raw.enrollmentManifests, `enrollments/${environment ?? ""}`);
+  const enrollmentSets = parseEnrollmentSets(c, raw.enrollmentSets);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   // With no problems every value above is defined; the checks make that so.
@@ -98,6 +102,18 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
     hubs,
     dps: dps!,
     enrollmentManifests: enrollmentManifests!,
+    enrollmentSets,
+  };
+}
+
+function parseEnrollmentSets(c: ConfigChecker, value: unknown): EnrollmentSetsConfig {
+  const s = c.object("enrollmentSets", value ?? {}) ?? {};
+  c.onlyKnownKeys("enrollmentSets", s, ["threshold", "shards", "operationsPerMinute"]);
+  const d = DEFAULT_ENROLLMENT_SETS;
+  return {
+    threshold: c.integer("enrollmentSets.threshold", s.threshold, { min: 1, max: 1_000_000 }, d.threshold) ?? d.threshold,
+    shards: c.integer("enrollmentSets.shards", s.shards, { min: 1, max: 1000 }, d.shards) ?? d.shards,
+    operationsPerMinute: c.integer("enrollmentSets.operationsPerMinute", s.operationsPerMinute, { min: 1, max: 1_000_000 }, d.operationsPerMinute) ?? d.operationsPerMinute,
   };
 }
 

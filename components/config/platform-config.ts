@@ -166,7 +166,31 @@ export interface PlatformConfig {
   readonly dps: DpsConfig;
   /** Folder of enrollment manifests for this stack (read by the enrollments module). */
   readonly enrollmentManifests: string;
+  /** The batch path for large manifests (`dps-as-code:enrollmentSets`). */
+  readonly enrollmentSets: EnrollmentSetsConfig;
 }
+
+/**
+ * When and how individual enrollments go through EnrollmentSet resources (the batch path) instead
+ * of one IndividualEnrollment each. See components/enrollments/sets/README.md.
+ */
+export interface EnrollmentSetsConfig {
+  /**
+   * A manifest without its own `mode` uses the batch path when it declares at least this many
+   * individual enrollments. @default 500
+   */
+  readonly threshold: number;
+  /**
+   * Sets per stack; an id's set is a hash of the id modulo this number. Fixed for the stack's
+   * life: changing it moves every batch enrollment to a new set (no DPS write, but a large diff).
+   * @default 32 (10,000 enrollments: ~310 per set)
+   */
+  readonly shards: number;
+  /** DPS's service-operation quota the sets pace themselves to (1,000/min per S1 unit). @default 1000 */
+  readonly operationsPerMinute: number;
+}
+
+export const DEFAULT_ENROLLMENT_SETS: EnrollmentSetsConfig = { threshold: 500, shards: 32, operationsPerMinute: 1000 };
 
 /** Thrown when stack config is invalid; `problems` holds one line per offending key. */
 export class PlatformConfigError extends Error {

@@ -94,13 +94,19 @@ export interface DpsClient {
    * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call; a failed page
    * is retried with the same continuation token. Keys are not in query results (as in GET).
    */
-  queryEnrollments(kind: EnrollmentKind, pageSize?: number): AsyncIterable<DpsEnrollmentRecord[]>;
+  queryEnrollments(kind: EnrollmentKind, pageSize?: number): EnrollmentPages;
   /**
    * DPS's bulk operation on individual enrollments (`POST /enrollments`, at most
    * MAX_BULK_ENROLLMENTS items). The call as a whole is retried on transient failures; per-item
    * failures come back in `errors` (DPS applies the other items).
    */
   runBulk(mode: BulkMode, enrollments: DpsEnrollmentRecord[]): Promise<BulkResult>;
+}
+
+/** Pages of a query: call next() while hasMore. */
+export interface EnrollmentPages {
+  readonly hasMore: boolean;
+  next(): Promise<DpsEnrollmentRecord[]>;
 }
 
 /**
@@ -364,13 +370,21 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       } while (query.hasMoreResults);
       return ids;
     },
-    async *queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE) {
+    queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE) {
       const query = kind === "individual" ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize) : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
-      do {
-        // Query.next() moves its continuation token only on success, so a retried page is the same page.
-        const page = await call("query enrollments", undefined, kind === "individual" ? "enrollments" : "enrollmentGroups", () => query.next());
-        yield page.responseBody ?? [];
-      } while (query.hasMoreResults);
+      const subject = kind === "individual" ? "enrollments" : "enrollmentGroups";
+      let started = false;
+      return {
+        get hasMore() {
+          return !started || query.hasMoreResults;
+        },
+        async next() {
+          started = true;
+          // Query.next() moves its continuation token only on success, so a retried page is the same page.
+          const page = await call("query enrollments", undefined, subject, () => query.next());
+          return page.responseBody ?? [];
+        },
+      };
     },
     async runBulk(mode, enrollments) {
       if (enrollments.length === 0 || enrollments.length > MAX_BULK_ENROLLMENTS) {

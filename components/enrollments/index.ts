@@ -21,3 +21,6 @@ export { deriveDeviceKey, deriveDeviceKeyOutput } from "./derived-keys";
 export { createEnrollmentProvider, type EnrollmentProviderOptions } from "./provider";
 export { validateEnrollmentInputs, type CheckFailure } from "./validation";
 export { MAX_SYMMETRIC_KEY_GROUPS } from "./resource-props";
+export { EnrollmentSet, type EnrollmentSetArgs } from "./sets/enrollment-set";
+export { shardIndex, shardLabel, shardOf } from "./sets/sharding";
+export type { EntrySecrets, SetEntry } from "./sets/types";

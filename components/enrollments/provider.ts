@@ -17,6 +17,7 @@ import { describeEnrollment, enrollmentId } from "./kinds";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentOutputs } from "./types";
 import { validateEnrollmentInputs } from "./validation";
+import { declaredElsewhere, heldBySet, recordDeclared } from "./sets/registry";
 
 /** Options that tests and benchmarks may set; plain data, so they serialise with the provider. */
 export type EnrollmentProviderOptions = Pick<DpsClientOptions, "retryPolicy" | "requestTimeoutMs">;
@@ -96,6 +97,12 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
   const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
   const existing = await client.get(kind, id);
   if (existing) {
+    // A set of this stack held it until this deployment (its manifest switched to the
+    // per-enrollment path; this resource depends on that set, which was diffed first): take it
+    // over, as adoption does, without the adopted mark. See sets/registry.ts.
+    if (kind === "individual" && inputs.adoptExisting !== true && heldBySet(inputs.dps.serviceEndpoint, id)) {
+      return adoptEnrollment(kind, id, inputs, existing, client, false);
+    }
     if (inputs.adoptExisting !== true) {
       throw new Error(
         `${subject} already exists on DPS ${inputs.dps.serviceEndpoint} (created ${existing.createdDateTimeUtc ?? "at an unknown time"}). ` +
@@ -122,7 +129,7 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
 }
 
 /** Takes over an existing enrollment without changing its keys or certificates. */
-async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, existing: DpsEnrollmentRecord, client: DpsClient) {
+async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, existing: DpsEnrollmentRecord, client: DpsClient, adopted = true) {
   const subject = describeEnrollment(kind, id);
   const existingType = existing.attestation?.type ?? "unknown";
   if (existingType.toLowerCase() !== inputs.attestation.type.toLowerCase()) {
@@ -148,7 +155,7 @@ async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: Enrollm
   }
   const unchanged = changedSettings(canonicalSettings(kind, settingsFromDps(kind, existing, inputs)), canonicalSettings(kind, inputs)).length === 0;
   const record = unchanged ? existing : await client.put(kind, id, toDpsRecord(kind, id, inputs, keys), existing.etag);
-  return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, true) };
+  return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, adopted) };
 }
 
 async function updateEnrollment(kind: EnrollmentKind, id: string, olds: EnrollmentOutputs, news: EnrollmentInputs, options: EnrollmentProviderOptions) {
@@ -215,6 +222,9 @@ async function readEnrollment(kind: EnrollmentKind, id: string, props: Enrollmen
 }
 
 async function deleteEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
+  // Its manifest switched to the batch path: a set of this deployment declares the id and has
+  // taken the enrollment over (creates and updates run before deletes). Leave it in DPS.
+  if (kind === "individual" && declaredElsewhere(props.dps.serviceEndpoint, id, "individual")) return;
   const client = createDpsClient(props.dps, options, secretsOf(props));
   const alsoStates = props.deleteRegistrationStateOnDelete === true;
   // List a group's registrations before the group goes, while DPS still resolves them by group.
@@ -227,6 +237,10 @@ async function deleteEnrollment(kind: EnrollmentKind, id: string, props: Enrollm
 export function createEnrollmentProvider(kind: EnrollmentKind, options: EnrollmentProviderOptions = {}): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+      const dps = news.dps as { serviceEndpoint?: unknown } | undefined;
+      if (kind === "individual" && typeof news.registrationId === "string" && typeof dps?.serviceEndpoint === "string") {
+        recordDeclared(dps.serviceEndpoint, [news.registrationId], "individual");
+      }
       return { inputs: news, failures: validateEnrollmentInputs(kind, news, new Date()) };
     },
     async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs) {

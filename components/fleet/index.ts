@@ -3,8 +3,10 @@
 // manifests (what to enroll), the platform (which DPS and hubs), and stack secrets (keys and
 // webhook URLs that manifests only name). It reads no files and no environment.
 import * as pulumi from "@pulumi/pulumi";
-import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
+import { EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
+import { DEFAULT_ENROLLMENT_SETS, type EnrollmentSetsConfig } from "../config";
+import { batchPlan, declareEnrollmentSets } from "./batch";
 export { manifestHubNames, type ManifestHubNames } from "./hub-names";
 import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
 
@@ -26,6 +28,8 @@ export interface FleetArgs {
   readonly manifests: LoadedManifests;
   readonly platform: FleetPlatform;
   readonly secret: SecretLookup;
+  /** When manifests use the batch path, and how it is sharded (stack config `enrollmentSets`). @default DEFAULT_ENROLLMENT_SETS */
+  readonly enrollmentSets?: EnrollmentSetsConfig;
 }
 
 /** One line per enrollment for the stack outputs: reviewers and the demo read it. */
@@ -42,6 +46,8 @@ export interface EnrollmentSummary {
 export interface Fleet {
   readonly individualEnrollments: Record<string, IndividualEnrollment>;
   readonly enrollmentGroups: Record<string, EnrollmentGroup>;
+  /** The batch path's sets, by shard label (none when no manifest uses it). */
+  readonly enrollmentSets: Record<string, EnrollmentSet>;
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
 }
 
@@ -70,12 +76,18 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
   // manifest, so the preview names the same thing the pull request changed. A renamed entry
   // lists its old ids in `previousIds`; they become aliases (see withPreviousIds).
+  // Large manifests go through EnrollmentSets (batch.ts); the rest are one resource each. An
+  // IndividualEnrollment depends on its shard's set, so that a set handing an enrollment over
+  // (its manifest switched paths) has done so before the IndividualEnrollment takes it.
+  const plan = batchPlan(manifests.individualEnrollments, args.enrollmentSets ?? DEFAULT_ENROLLMENT_SETS);
+  const enrollmentSets = declareEnrollmentSets(plan, { platform, secret }, opts);
   const individualEnrollments: Record<string, IndividualEnrollment> = {};
-  for (const spec of manifests.individualEnrollments) {
+  for (const spec of plan.individual) {
+    const set = plan.shardOf ? enrollmentSets[plan.shardOf(spec.registrationId)] : undefined;
     individualEnrollments[spec.registrationId] = new IndividualEnrollment(
       spec.registrationId,
       { ...common(spec), registrationId: spec.registrationId, deviceId: spec.deviceId, optionalDeviceInformation: spec.optionalDeviceInformation },
-      afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
+      pulumi.mergeOptions(afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates), set ? { dependsOn: [set] } : {}),
     );
   }
   const enrollmentGroups: Record<string, EnrollmentGroup> = {};
@@ -103,7 +115,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
-  return { individualEnrollments, enrollmentGroups, summary };
+  return { individualEnrollments, enrollmentGroups, enrollmentSets, summary };
 }
 
 /**

@@ -96,7 +96,8 @@ export function loadEnrollmentManifestTexts(
         );
         problems.push(...result.problems);
         if (!result.spec) return;
-        if (kind === "individualEnrollment") individualEnrollments.push(result.spec as IndividualEnrollmentSpec);
+        const mode = document["mode"] === "batch" || document["mode"] === "individual" ? document["mode"] : undefined;
+        if (kind === "individualEnrollment") individualEnrollments.push({ ...(result.spec as IndividualEnrollmentSpec), ...(mode ? { mode } : {}) });
         else enrollmentGroups.push(result.spec as EnrollmentGroupSpec);
       });
     }

@@ -82,8 +82,13 @@ export interface EnrollmentIdentitySpec {
   readonly previousIds?: readonly string[];
 }
 
+/** A manifest's `mode`: how its individual enrollments are managed (absent: a threshold decides). */
+export type ManifestMode = "batch" | "individual";
+
 export interface IndividualEnrollmentSpec extends EnrollmentCommonSpec, EnrollmentIdentitySpec {
   readonly registrationId: string;
+  /** The `mode` of the manifest that declares it, when the manifest sets one. */
+  readonly mode?: ManifestMode;
   readonly deviceId?: string;
   readonly optionalDeviceInformation?: TwinCollection;
 }

@@ -1,0 +1,284 @@
+/**
+ * create/update/delete of a set: the plan (plan.ts) carried out through DPS's bulk operation, entry
+ * by entry in effect. Idempotent: every entry that did not land stays as it was in the outputs
+ * (absent when it was to be created, old when it was to be updated or deleted), and a partial
+ * outcome is recorded as the engine's partial failure (`id`, `properties`, `reasons`), so the next
+ * `up` sees exactly the entries still to do. Nothing is duplicated (create never overwrites: an
+ * existing id is checked, see takeOver) and no key is regenerated (updates resend the keys DPS
+ * holds; keys are generated only for entries created here).
+ */
+import { randomBytes } from "node:crypto";
+import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
+import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, settingsFromDps, toDpsRecord, type SymmetricKeys } from "../dps-mapping";
+import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
+import type { EnrollmentInputs } from "../types";
+import { runBulkItems, statusOfCode, type ItemFailure } from "./bulk";
+import { declaredEntryKeys, entryInputs, idsByLowerCase } from "./entries";
+import { pacerFor, type Pacer } from "./pacing";
+import { keptReleased, type SetPlan } from "./plan";
+import { declaredElsewhere, declaredCount } from "./registry";
+import { markWritten, recordsFor } from "./snapshot";
+import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntryMetadata } from "./types";
+import type { EnrollmentProviderOptions } from "../provider";
+
+export const DEFAULT_OPERATIONS_PER_MINUTE = 1000;
+
+/** A DPS-generated symmetric key is 64 random bytes (DPS docs, concepts-symmetric-key-attestation). */
+function generateKeys(): SymmetricKeys {
+  return { primaryKey: randomBytes(64).toString("base64"), secondaryKey: randomBytes(64).toString("base64") };
+}
+
+interface Context {
+  client: DpsClient;
+  pacer: Pacer;
+  endpoint: string;
+  news: EnrollmentSetInputs;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Every secret a set's inputs or outputs carry, so no error text can hold one. */
+export function setSecrets(set: Partial<EnrollmentSetOutputs> | undefined): string[] {
+  if (!set) return [];
+  const fromSecrets = Object.values(set.secrets ?? {}).flatMap((s) => [s.primaryKey, s.secondaryKey, s.webhookUrl]);
+  const fromKeys = Object.values(set.keys ?? {}).flatMap((k) => [k.primaryKey, k.secondaryKey]);
+  return [...fromSecrets, ...fromKeys].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+function context(news: EnrollmentSetInputs, olds: EnrollmentSetOutputs | undefined, options: EnrollmentProviderOptions): Context {
+  const client = createDpsClient(news.dps, options, [...setSecrets(news as EnrollmentSetOutputs), ...setSecrets(olds)]);
+  const endpoint = news.dps.serviceEndpoint;
+  return { client, endpoint, news, pacer: pacerFor(endpoint, news.operationsPerMinute ?? DEFAULT_OPERATIONS_PER_MINUTE), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+}
+
+/** The state being built: starts from the old outputs, changed entry by entry as DPS confirms. */
+class Working {
+  readonly enrollments: EnrollmentSetOutputs["enrollments"] = {};
+  readonly metadata: Record<string, EntryMetadata> = {};
+  readonly keys: Record<string, SymmetricKeys> = {};
+  readonly reasons: string[] = [];
+  constructor(private readonly olds: EnrollmentSetOutputs | undefined) {}
+  keepOld(id: string): void {
+    const old = this.olds;
+    if (!old || !old.enrollments[id]) return;
+    this.enrollments[id] = old.enrollments[id];
+    if (old.metadata?.[id]) this.metadata[id] = old.metadata[id];
+    if (old.keys?.[id]) this.keys[id] = old.keys[id];
+  }
+  set(id: string, entry: EnrollmentSetInputs["enrollments"][string], keys: SymmetricKeys | undefined, meta: EntryMetadata | undefined): void {
+    this.enrollments[id] = entry;
+    if (meta) this.metadata[id] = meta;
+    else delete this.metadata[id];
+    if (keys) this.keys[id] = keys;
+    else delete this.keys[id];
+  }
+  fail(id: string, operation: string, failure: ItemFailure | string): void {
+    const text = typeof failure === "string" ? failure : `${failure.message}${failure.errorCode !== undefined ? ` (DPS error ${failure.errorCode})` : ""}`;
+    this.reasons.push(`individual enrollment "${id}": ${operation} failed: ${text}`);
+  }
+}
+
+function metadataOf(record: DpsEnrollmentRecord | undefined): EntryMetadata | undefined {
+  if (!record) return undefined;
+  return {
+    etag: record.etag ?? "",
+    ...(record.createdDateTimeUtc ? { createdDateTimeUtc: record.createdDateTimeUtc } : {}),
+    ...(record.lastUpdatedDateTimeUtc ? { lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc } : {}),
+  };
+}
+
+/** Whether DPS's record holds exactly the declared settings (keys compared separately). */
+function holdsSettings(record: DpsEnrollmentRecord, inputs: EnrollmentInputs): boolean {
+  const fromDps = settingsFromDps("individual", record, inputs);
+  if (stableStringify(fromDps.attestation).includes(FOREIGN_CERTIFICATE_PREFIX)) return false;
+  return changedSettings(canonicalSettings("individual", fromDps), canonicalSettings("individual", inputs)).length === 0;
+}
+
+async function heldKeys(ctx: Context, id: string): Promise<SymmetricKeys | undefined> {
+  return keysFrom(await ctx.pacer.run(1, () => ctx.client.getAttestationMechanism("individual", id)));
+}
+
+/**
+ * An id that create found existing (409). It is taken over without any write when DPS already
+ * holds exactly what the entry declares (the enrollment an IndividualEnrollment of this stack held
+ * before the manifest switched to the batch path, a set of a previous shard count, or an earlier
+ * create of ours whose answer was lost): nothing is overwritten. With `adoptExisting: true` it is
+ * adopted like an IndividualEnrollment adopts (settings written with its ETag, keys kept).
+ * Anything else is refused, as IndividualEnrollment refuses.
+ */
+async function takeOver(ctx: Context, work: Working, id: string, inputs: EnrollmentInputs): Promise<void> {
+  const record = await ctx.pacer.run(1, () => ctx.client.get("individual", id));
+  const entry = ctx.news.enrollments[id];
+  if (!record || !entry) return work.fail(id, "create", "DPS said it exists, then that it does not: run `pulumi up` again");
+  const sameType = (record.attestation?.type ?? "").toLowerCase() === inputs.attestation.type.toLowerCase();
+  const declared = declaredEntryKeys(ctx.news, id);
+  const keys = inputs.attestation.type === "symmetricKey" && sameType ? await heldKeys(ctx, id) : undefined;
+  const keysMatch = !declared || (keys?.primaryKey === declared.primaryKey && keys.secondaryKey === declared.secondaryKey);
+  if (sameType && keysMatch && holdsSettings(record, inputs)) return work.set(id, entry, keys, metadataOf(record));
+  if (inputs.adoptExisting === true && sameType && keysMatch && !stableStringify(attestationFromDps(record.attestation, inputs.attestation)).includes(FOREIGN_CERTIFICATE_PREFIX)) {
+    const written = await ctx.pacer.run(1, () => ctx.client.put("individual", id, toDpsRecord("individual", id, inputs, keys), record.etag));
+    return work.set(id, entry, keys, metadataOf(written));
+  }
+  work.fail(
+    id,
+    "create",
+    `it already exists on DPS ${ctx.endpoint} with other settings${sameType ? (keysMatch ? "" : " (other keys)") : ` (${record.attestation?.type ?? "unknown"} attestation)`}. ` +
+      "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it (keys and devices untouched), or choose another id.",
+  );
+}
+
+async function bulkDelete(ctx: Context, work: Working, ids: string[], olds: EnrollmentSetOutputs | undefined): Promise<string[]> {
+  const outcome = await runBulkItems(ctx.client, ctx.pacer, "delete", ids.map((registrationId) => ({ registrationId })), ctx.sleep);
+  const done = [...outcome.succeeded];
+  for (const [id, failure] of outcome.failed) {
+    if (failure.status === 404) done.push(id);
+    else {
+      work.keepOld(id);
+      work.fail(id, "delete", failure);
+    }
+  }
+  // Registration records, for entries that ask for it (a device then re-provisions cleanly).
+  for (const id of done) {
+    if (olds?.enrollments[id]?.deleteRegistrationStateOnDelete === true) await ctx.pacer.run(1, () => ctx.client.deleteRegistrationState(id));
+  }
+  return done;
+}
+
+async function bulkCreate(ctx: Context, work: Working, ids: string[]): Promise<string[]> {
+  const keysById = new Map<string, SymmetricKeys | undefined>();
+  const records = ids.map((id) => {
+    const inputs = entryInputs(ctx.news, id);
+    const keys = inputs.attestation.type === "symmetricKey" ? (declaredEntryKeys(ctx.news, id) ?? generateKeys()) : undefined;
+    keysById.set(id, keys);
+    return toDpsRecord("individual", id, inputs, keys);
+  });
+  const outcome = await runBulkItems(ctx.client, ctx.pacer, "create", records, ctx.sleep);
+  for (const id of outcome.succeeded) work.set(id, ctx.news.enrollments[id] as never, keysById.get(id), { etag: "" });
+  for (const [id, failure] of outcome.failed) {
+    if (failure.status === 409) await takeOver(ctx, work, id, entryInputs(ctx.news, id));
+    else work.fail(id, "create", failure);
+  }
+  return outcome.succeeded;
+}
+
+/**
+ * The ETag to update with. Empty when reading ETags back failed after an earlier write: then the
+ * enrollment is read, and used only if DPS still holds what Pulumi last wrote.
+ */
+async function etagOrRead(ctx: Context, olds: EnrollmentSetOutputs, oldId: string): Promise<string> {
+  const known = olds.metadata?.[oldId]?.etag;
+  if (known) return known;
+  const record = await ctx.pacer.run(1, () => ctx.client.get("individual", oldId));
+  return record && holdsSettings(record, entryInputs(olds, oldId)) ? (record.etag ?? "") : "";
+}
+
+async function bulkUpdate(ctx: Context, work: Working, ids: string[], olds: EnrollmentSetOutputs): Promise<string[]> {
+  const oldIds = idsByLowerCase(Object.keys(olds.enrollments));
+  // Keyed by the id DPS knows (the one created; a change of case in the manifest is the same enrollment).
+  const sent = new Map<string, { newId: string; inputs: EnrollmentInputs; keys: SymmetricKeys | undefined }>();
+  const records: DpsEnrollmentRecord[] = [];
+  for (const newId of ids) {
+    const oldId = oldIds.get(newId.toLowerCase()) ?? newId;
+    const inputs = entryInputs(ctx.news, newId);
+    // DPS replaces the whole record: resend the keys it holds, or it would generate new ones.
+    const keys = inputs.attestation.type === "symmetricKey" ? (declaredEntryKeys(ctx.news, newId) ?? olds.keys?.[oldId] ?? (await heldKeys(ctx, oldId))) : undefined;
+    sent.set(oldId, { newId, inputs, keys });
+    records.push({ ...toDpsRecord("individual", oldId, inputs, keys), etag: await etagOrRead(ctx, olds, oldId) });
+  }
+  const outcome = await runBulkItems(ctx.client, ctx.pacer, "updateIfMatchETag", records, ctx.sleep);
+  const done: string[] = [];
+  for (const oldId of outcome.succeeded) {
+    const attempt = sent.get(oldId);
+    if (!attempt) continue;
+    work.set(attempt.newId, ctx.news.enrollments[attempt.newId] as never, attempt.keys, { etag: "" });
+    done.push(attempt.newId);
+  }
+  for (const [oldId, failure] of outcome.failed) {
+    const attempt = sent.get(oldId);
+    if (!attempt) continue;
+    // 412: the ETag moved. If DPS already holds exactly this update (a retried call whose first
+    // answer was lost), that is success; otherwise it was changed outside Pulumi.
+    if (failure.status === 412) {
+      const record = await ctx.pacer.run(1, () => ctx.client.get("individual", oldId));
+      const keys = attempt.keys ? await heldKeys(ctx, oldId) : undefined;
+      const keysMatch = !attempt.keys || (keys?.primaryKey === attempt.keys.primaryKey && keys.secondaryKey === attempt.keys.secondaryKey);
+      if (record && keysMatch && holdsSettings(record, attempt.inputs)) {
+        work.set(attempt.newId, ctx.news.enrollments[attempt.newId] as never, attempt.keys, metadataOf(record));
+        continue;
+      }
+    }
+    work.keepOld(oldId);
+    const advice =
+      failure.status === 412
+        ? ". It was changed outside Pulumi: run `pulumi refresh` to take in the drift, review it, then `pulumi up` again."
+        : failure.status === 404
+          ? ". It was deleted outside Pulumi: run `pulumi refresh` (it then leaves the state and the next `pulumi up` creates it again)."
+          : "";
+    work.fail(oldId, "update", { ...failure, message: failure.message + advice });
+  }
+  return done;
+}
+
+/** ETags and times of the entries written here: one shared listing, or a GET each when fewer calls. */
+async function fillMetadata(ctx: Context, work: Working, written: string[]): Promise<void> {
+  if (written.length === 0) return;
+  const generation = markWritten(ctx.endpoint);
+  try {
+    const records = await recordsFor(ctx.client, ctx.pacer, written, generation, declaredCount(ctx.endpoint));
+    for (const id of written) {
+      const meta = metadataOf(records.get(id));
+      if (meta) work.metadata[id] = meta;
+    }
+  } catch (error) {
+    // The writes landed; only their ETags are unknown. An empty ETag makes the next update read the
+    // enrollment first (see etagOrRead), so nothing is lost; say so.
+    work.reasons.push(`reading back the ETags of ${written.length} written enrollments failed: ${(error as Error).message}. Run \`pulumi refresh\`.`);
+  }
+}
+
+/** Carries out a plan; returns the new outputs, or throws the engine's partial failure. */
+export async function applySet(id: string, olds: EnrollmentSetOutputs | undefined, news: EnrollmentSetInputs, plan: SetPlan, options: EnrollmentProviderOptions, providerText: unknown): Promise<EnrollmentSetOutputs> {
+  const ctx = context(news, olds, options);
+  const work = new Working(olds);
+  const oldIds = idsByLowerCase(Object.keys(olds?.enrollments ?? {}));
+  const touched = new Set([...plan.create, ...plan.recreate, ...plan.update].map((x) => x.toLowerCase()));
+  for (const entryId of Object.keys(news.enrollments)) {
+    if (touched.has(entryId.toLowerCase())) continue;
+    const oldId = oldIds.get(entryId.toLowerCase()) ?? entryId;
+    work.set(entryId, news.enrollments[entryId] as never, olds?.keys?.[oldId], olds?.metadata?.[oldId]);
+  }
+  // An entry removed here but declared by another resource of this deployment has been taken over by it.
+  const toDelete = plan.remove.filter((x) => !declaredElsewhere(ctx.endpoint, x, "set"));
+  if (toDelete.length > 0) await bulkDelete(ctx, work, toDelete, olds);
+  const recreated = plan.recreate.length > 0 ? await bulkDelete(ctx, work, plan.recreate, olds) : [];
+  const created = await bulkCreate(ctx, work, [...plan.create, ...recreated]);
+  const updated = olds && plan.update.length > 0 ? await bulkUpdate(ctx, work, plan.update, olds) : [];
+  await fillMetadata(ctx, work, [...created, ...updated]);
+
+  const outputs: EnrollmentSetOutputs = JSON.parse(
+    JSON.stringify({
+      ...news,
+      serviceEndpoint: news.dps.serviceEndpoint,
+      enrollments: work.enrollments,
+      metadata: work.metadata,
+      keys: work.keys,
+      released: keptReleased(olds ?? { released: [] }, news, plan.release),
+    }),
+  );
+  if (work.reasons.length > 0) {
+    const message = `enrollment set ${news.shard}: ${work.reasons.length} of its changes did not complete; run \`pulumi up\` again to finish them:\n  ${work.reasons.join("\n  ")}`;
+    throw Object.assign(new Error(message), { id, properties: { ...outputs, __provider: providerText }, reasons: work.reasons });
+  }
+  return outputs;
+}
+
+/** Deletes every entry a set holds (not those it released, nor those another resource now declares). */
+export async function deleteSet(olds: EnrollmentSetOutputs, options: EnrollmentProviderOptions): Promise<void> {
+  const ctx = context(olds, olds, options);
+  const work = new Working(olds);
+  const ids = Object.keys(olds.enrollments ?? {}).filter((x) => !declaredElsewhere(ctx.endpoint, x, "set"));
+  if (ids.length > 0) await bulkDelete(ctx, work, ids, olds);
+  markWritten(ctx.endpoint);
+  if (work.reasons.length > 0) throw new Error(`enrollment set ${olds.shard}: ${work.reasons.length} deletes did not complete; run the command again:\n  ${work.reasons.join("\n  ")}`);
+}
+
+export { statusOfCode };

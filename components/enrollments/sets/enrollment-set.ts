@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { DpsConnectionArgs } from "../resource-args";
+import type { DpsConnection } from "../types";
+import { createEnrollmentSetProvider } from "./set-provider";
+import type { EntryMetadata, EntrySecrets, SetEntry } from "./types";
+
+/** The provider object, once for every set: Pulumi serialises it once per object. */
+let provider: pulumi.dynamic.ResourceProvider | undefined;
+
+/** Secret outputs: the connection, the declared secrets, the keys DPS holds. */
+export const SET_SECRET_OUTPUTS = ["dps", "secrets", "keys"];
+
+export interface EnrollmentSetArgs {
+  /** The DPS the enrollments live in. Changing its endpoint replaces the set. */
+  readonly dps: pulumi.Input<DpsConnectionArgs>;
+  /** Host names of the hubs linked to the DPS, when known: check() then rejects entries whose `iotHubs` are not linked. */
+  readonly linkedHubs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `"07-of-32"` (sharding.ts): which ids this set holds. Also its resource id. */
+  readonly shard: string;
+  /** Registration id -> the inputs an IndividualEnrollment takes, minus dps, linkedHubs, registrationId and secrets. */
+  readonly enrollments: pulumi.Input<Record<string, pulumi.Input<SetEntry>>>;
+  /** Registration id -> declared keys / webhook URL (stored as a secret). @default none: DPS-style keys are generated for symmetric-key entries */
+  readonly secrets?: pulumi.Input<Record<string, pulumi.Input<EntrySecrets>>>;
+  /** Ids of this shard declared as IndividualEnrollment resources: handed over, never deleted, when they leave the set. @default none */
+  readonly individuallyManaged?: pulumi.Input<string[]>;
+  /** DPS's service-operation quota to pace to. @default 1000 */
+  readonly operationsPerMinute?: pulumi.Input<number>;
+}
+
+/**
+ * Many individual enrollments in one resource, written through DPS's bulk operation (the batch
+ * path for large fleets). Type token `pulumi-nodejs:dynamic/dps:EnrollmentSet`. See README.md.
+ */
+export class EnrollmentSet extends pulumi.dynamic.Resource {
+  public readonly shard!: pulumi.Output<string>;
+  public readonly enrollments!: pulumi.Output<Record<string, SetEntry>>;
+  public readonly serviceEndpoint!: pulumi.Output<string>;
+  /** ETag and times DPS gave each entry. */
+  public readonly metadata!: pulumi.Output<Record<string, EntryMetadata>>;
+  /** Symmetric keys DPS holds, per registration id (secret). */
+  public readonly keys!: pulumi.Output<Record<string, { primaryKey: string; secondaryKey: string }>>;
+  public readonly released!: pulumi.Output<string[]>;
+
+  constructor(name: string, args: EnrollmentSetArgs, opts?: pulumi.CustomResourceOptions) {
+    const dps = pulumi.output(args.dps as pulumi.Input<DpsConnection>);
+    super(
+      (provider ??= createEnrollmentSetProvider()),
+      name,
+      {
+        ...args,
+        dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
+        secrets: pulumi.secret(args.secrets ?? {}),
+        individuallyManaged: args.individuallyManaged ?? [],
+        serviceEndpoint: undefined,
+        metadata: undefined,
+        keys: undefined,
+        released: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: SET_SECRET_OUTPUTS }),
+      "dps",
+      "EnrollmentSet",
+    );
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * One entry of a set as the per-enrollment code sees an IndividualEnrollment: the same inputs and
+ * outputs shapes, so validation, canonical comparison, DPS mapping and the per-enrollment diff are
+ * shared, never re-implemented. Pure.
+ */
+import type { SymmetricKeys } from "../dps-mapping";
+import type { EnrollmentInputs, EnrollmentOutputs } from "../types";
+import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntrySecrets, SetEntry } from "./types";
+
+/** The entry with its secrets put back, as an IndividualEnrollment's inputs. */
+export function entryInputs(set: EnrollmentSetInputs, id: string, entry: SetEntry | undefined = set.enrollments[id]): EnrollmentInputs {
+  const secrets = set.secrets?.[id];
+  const base = { ...(entry as SetEntry) } as EnrollmentInputs;
+  if (base.attestation?.type === "symmetricKey" && secrets && (secrets.primaryKey || secrets.secondaryKey)) {
+    base.attestation = { type: "symmetricKey", symmetricKey: { primaryKey: secrets.primaryKey, secondaryKey: secrets.secondaryKey } };
+  }
+  if (base.customAllocationDefinition && secrets?.webhookUrl) {
+    base.customAllocationDefinition = { ...base.customAllocationDefinition, webhookUrl: secrets.webhookUrl };
+  }
+  return { ...base, registrationId: id, dps: set.dps, ...(set.linkedHubs !== undefined ? { linkedHubs: set.linkedHubs } : {}) };
+}
+
+/** The entry as an IndividualEnrollment's outputs (what diffEnrollment compares against). */
+export function entryOutputs(set: EnrollmentSetOutputs, id: string): EnrollmentOutputs {
+  const keys = set.keys?.[id];
+  const meta = set.metadata?.[id];
+  return {
+    ...entryInputs(set, id),
+    serviceEndpoint: set.serviceEndpoint,
+    etag: meta?.etag ?? "",
+    adopted: set.enrollments[id]?.adoptExisting === true,
+    ...(keys ? { primaryKey: keys.primaryKey, secondaryKey: keys.secondaryKey } : {}),
+  };
+}
+
+/** Keys the entry declares (both, or none). */
+export function declaredEntryKeys(set: EnrollmentSetInputs, id: string): SymmetricKeys | undefined {
+  const s = set.secrets?.[id];
+  return s?.primaryKey && s.secondaryKey ? { primaryKey: s.primaryKey, secondaryKey: s.secondaryKey } : undefined;
+}
+
+/** Ids of a map keyed case-insensitively (DPS ids are): lower-cased id -> id as written. */
+export function idsByLowerCase(ids: Iterable<string>): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const id of ids) result.set(id.toLowerCase(), id);
+  return result;
+}
+
+/** An IndividualEnrollment's inputs back into a set entry and its secrets (the inverse of entryInputs). */
+export function splitEntry(inputs: EnrollmentInputs): { entry: SetEntry; secrets: EntrySecrets | undefined } {
+  const { dps: _dps, linkedHubs: _linked, registrationId: _id, ...rest } = inputs;
+  const entry = { ...rest } as SetEntry;
+  const secrets: EntrySecrets = {};
+  if (entry.attestation?.type === "symmetricKey") {
+    const sk = entry.attestation.symmetricKey;
+    if (sk?.primaryKey) secrets.primaryKey = sk.primaryKey;
+    if (sk?.secondaryKey) secrets.secondaryKey = sk.secondaryKey;
+    entry.attestation = { type: "symmetricKey" };
+  }
+  if (entry.customAllocationDefinition?.webhookUrl) {
+    secrets.webhookUrl = entry.customAllocationDefinition.webhookUrl;
+    entry.customAllocationDefinition = { apiVersion: entry.customAllocationDefinition.apiVersion } as SetEntry["customAllocationDefinition"];
+  }
+  return { entry, secrets: Object.keys(secrets).length > 0 ? secrets : undefined };
+}

@@ -1,0 +1,79 @@
+/**
+ * What the resources of one deployment tell each other about who holds which enrollment, so a
+ * manifest can switch between the batch and the per-enrollment path without any DPS write.
+ *
+ * The engine serves every dynamic resource of a deployment from ONE provider process, runs check
+ * (and diff) of every declared resource before it deletes undeclared ones, and deletes only after
+ * all creates and updates. So:
+ * - a set's check() and an IndividualEnrollment's check() record "declared here" for their ids;
+ *   a delete (of a set, a set entry, or an IndividualEnrollment) skips ids declared by another
+ *   resource on the same DPS: that resource has taken them over;
+ * - a set's diff() records "held by a set" for the ids in its state (held and released); an
+ *   IndividualEnrollment created for such an id (it depends on its shard's set, so the set has been
+ *   diffed and updated first) takes the enrollment over instead of failing "already exists".
+ *
+ * Kept on globalThis under Symbol.for: each resource's provider is deserialised from its own
+ * serialised text, so module variables are not shared; globalThis is.
+ */
+
+type Holder = "set" | "individual";
+
+interface Registry {
+  /** endpoint -> lower-cased id -> who declares it in this deployment */
+  declared: Map<string, Map<string, Set<Holder>>>;
+  /** endpoint -> lower-cased ids some set's state holds or released */
+  heldBySet: Map<string, Set<string>>;
+}
+
+function registry(): Registry {
+  const slot = Symbol.for("dps-as-code.enrollments.holders");
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+  return (holder[slot] ??= { declared: new Map(), heldBySet: new Map() });
+}
+
+const key = (endpoint: string) => endpoint.trim().toLowerCase();
+
+export function recordDeclared(endpoint: string | undefined, ids: Iterable<string>, by: Holder): void {
+  if (!endpoint) return;
+  const declared = registry().declared;
+  const ofEndpoint = declared.get(key(endpoint)) ?? new Map<string, Set<Holder>>();
+  declared.set(key(endpoint), ofEndpoint);
+  for (const id of ids) {
+    const holders = ofEndpoint.get(id.toLowerCase()) ?? new Set<Holder>();
+    holders.add(by);
+    ofEndpoint.set(id.toLowerCase(), holders);
+  }
+}
+
+/** Whether a resource other than `asking` declares `id` on this DPS in this deployment. */
+export function declaredElsewhere(endpoint: string, id: string, asking: Holder): boolean {
+  const holders = registry().declared.get(key(endpoint))?.get(id.toLowerCase());
+  if (!holders) return false;
+  // A set asking about a removed entry: any declaration counts (another set after a change of
+  // shard count, or an IndividualEnrollment). An IndividualEnrollment asking: only sets count.
+  return asking === "set" ? holders.size > 0 : holders.has("set");
+}
+
+export function recordHeldBySet(endpoint: string | undefined, ids: Iterable<string>): void {
+  if (!endpoint) return;
+  const held = registry().heldBySet;
+  const ofEndpoint = held.get(key(endpoint)) ?? new Set<string>();
+  held.set(key(endpoint), ofEndpoint);
+  for (const id of ids) ofEndpoint.add(id.toLowerCase());
+}
+
+export function heldBySet(endpoint: string, id: string): boolean {
+  return registry().heldBySet.get(key(endpoint))?.has(id.toLowerCase()) ?? false;
+}
+
+/** Tests: forget everything (a new deployment). */
+export function resetRegistry(): void {
+  const r = registry();
+  r.declared.clear();
+  r.heldBySet.clear();
+}
+
+/** How many enrollments the deployment declares on this DPS (an estimate of its size). */
+export function declaredCount(endpoint: string): number {
+  return registry().declared.get(key(endpoint))?.size ?? 0;
+}

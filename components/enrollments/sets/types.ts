@@ -1,0 +1,51 @@
+/**
+ * Plain (resolved) shapes of an EnrollmentSet, as its provider sees them. See README.md for the
+ * contract other parts (PR report, policy pack) read.
+ */
+import type { SymmetricKeys } from "../dps-mapping";
+import type { DpsConnection, EnrollmentSettings, ProviderControls } from "../types";
+
+/**
+ * One entry: what an IndividualEnrollment takes, minus `dps`, `linkedHubs` and `registrationId`
+ * (the map key), and minus its secrets (declared keys and the webhook URL live in `secrets`).
+ */
+export type SetEntry = EnrollmentSettings & Omit<ProviderControls, "dps" | "linkedHubs">;
+
+/** The secrets one entry declares (secret input, so entries stay readable in previews). */
+export interface EntrySecrets {
+  primaryKey?: string;
+  secondaryKey?: string;
+  webhookUrl?: string;
+}
+
+export interface EnrollmentSetInputs {
+  dps: DpsConnection;
+  linkedHubs?: string[];
+  /** `"07-of-32"`: this set's shard index and the stack's shard count. */
+  shard: string;
+  enrollments: Record<string, SetEntry>;
+  secrets?: Record<string, EntrySecrets>;
+  /**
+   * Ids hashing into this shard that the program declares as IndividualEnrollment resources: when
+   * such an id leaves the set it is handed over (released), never deleted in DPS. Never a diff.
+   */
+  individuallyManaged?: string[];
+  /** DPS's service-operation quota the set paces itself to (per DPS). Never a diff. @default 1000 */
+  operationsPerMinute?: number;
+}
+
+/** What DPS says about one entry. */
+export interface EntryMetadata {
+  etag: string;
+  createdDateTimeUtc?: string;
+  lastUpdatedDateTimeUtc?: string;
+}
+
+export interface EnrollmentSetOutputs extends EnrollmentSetInputs {
+  serviceEndpoint: string;
+  metadata: Record<string, EntryMetadata>;
+  /** Symmetric keys as DPS holds them, per id (secret). */
+  keys: Record<string, SymmetricKeys>;
+  /** Ids handed over to IndividualEnrollment resources (kept while they are declared individually). */
+  released: string[];
+}

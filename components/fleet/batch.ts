@@ -1,0 +1,122 @@
+// The batch path of the fleet: which manifests' individual enrollments go into EnrollmentSets,
+// and the sets themselves (one per shard of the stack). A manifest chooses with `mode`; without
+// it, the stack's `enrollmentSets.threshold` decides by the file's number of individual
+// enrollments. Enrollment groups are never batched (at most ~100 per DPS).
+import * as pulumi from "@pulumi/pulumi";
+import { EnrollmentSet, shardLabel, shardOf, type EntrySecrets, type SetEntry } from "../enrollments";
+import type { EnrollmentSetsConfig } from "../config";
+import type { IndividualEnrollmentSpec } from "../manifests";
+import type { FleetPlatform, SecretLookup } from "./index";
+
+export interface BatchPlan {
+  readonly individual: IndividualEnrollmentSpec[];
+  /** Batch entries by shard label. */
+  readonly batch: Map<string, IndividualEnrollmentSpec[]>;
+  /** Individually declared ids by shard label (handed over, never deleted, by the sets). */
+  readonly individualByShard: Map<string, string[]>;
+  /** The shard label of an id, when sets are declared. */
+  readonly shardOf: ((registrationId: string) => string) | undefined;
+  readonly config: EnrollmentSetsConfig;
+}
+
+/**
+ * Sets are declared (every shard, even empty ones) when any manifest uses the batch path or any
+ * manifest states its mode: a manifest switching back to `mode: individual` must still see its
+ * old set diffed before its IndividualEnrollments take the enrollments over. (A stack leaving the
+ * batch path through the threshold alone, with no `mode` written anywhere, would find its
+ * enrollments "already existing": write `mode: individual` in the manifest.)
+ */
+export function batchPlan(specs: readonly IndividualEnrollmentSpec[], config: EnrollmentSetsConfig): BatchPlan {
+  const perFile = new Map<string, number>();
+  for (const spec of specs) perFile.set(spec.source.file, (perFile.get(spec.source.file) ?? 0) + 1);
+  const isBatch = (spec: IndividualEnrollmentSpec) => (spec.mode ?? ((perFile.get(spec.source.file) ?? 0) >= config.threshold ? "batch" : "individual")) === "batch";
+  const declareSets = specs.some((spec) => isBatch(spec) || spec.mode !== undefined);
+  const individual: IndividualEnrollmentSpec[] = [];
+  const batch = new Map<string, IndividualEnrollmentSpec[]>();
+  const individualByShard = new Map<string, string[]>();
+  const shard = (id: string) => shardOf(id, config.shards);
+  for (const spec of specs) {
+    if (declareSets && isBatch(spec)) {
+      const label = shard(spec.registrationId);
+      batch.set(label, [...(batch.get(label) ?? []), spec]);
+    } else {
+      individual.push(spec);
+      if (declareSets) {
+        const label = shard(spec.registrationId);
+        individualByShard.set(label, [...(individualByShard.get(label) ?? []), spec.registrationId]);
+      }
+    }
+  }
+  return { individual, batch, individualByShard, shardOf: declareSets ? shard : undefined, config };
+}
+
+function entryOf(spec: IndividualEnrollmentSpec, hubs: (names: readonly string[]) => string[]): SetEntry {
+  const entry: Record<string, unknown> = {
+    attestation: spec.attestation.type === "symmetricKey" ? { type: "symmetricKey" } : spec.attestation,
+    iotHubs: spec.iotHubs ? hubs(spec.iotHubs) : undefined,
+    allocationPolicy: spec.allocationPolicy,
+    customAllocationDefinition: spec.customAllocationDefinition ? { apiVersion: spec.customAllocationDefinition.apiVersion } : undefined,
+    reprovisionPolicy: spec.reprovisionPolicy,
+    initialTwin: spec.initialTwin,
+    capabilities: spec.capabilities,
+    provisioningStatus: spec.provisioningStatus,
+    adoptExisting: spec.adoptExisting,
+    deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
+    allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
+    deviceId: spec.deviceId,
+    optionalDeviceInformation: spec.optionalDeviceInformation,
+  };
+  for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
+  return entry as unknown as SetEntry;
+}
+
+function secretsOf(spec: IndividualEnrollmentSpec, secret: SecretLookup): pulumi.Output<EntrySecrets> | undefined {
+  const keys = spec.attestation.type === "symmetricKey" ? spec.attestation.symmetricKey : undefined;
+  const webhook = spec.customAllocationDefinition?.webhookUrlSecret;
+  if (!keys?.primaryKeySecret && !keys?.secondaryKeySecret && !webhook) return undefined;
+  return pulumi.all({
+    primaryKey: keys?.primaryKeySecret ? secret(keys.primaryKeySecret) : undefined,
+    secondaryKey: keys?.secondaryKeySecret ? secret(keys.secondaryKeySecret) : undefined,
+    webhookUrl: webhook ? secret(webhook) : undefined,
+  }) as pulumi.Output<EntrySecrets>;
+}
+
+export interface BatchContext {
+  readonly platform: FleetPlatform;
+  readonly secret: SecretLookup;
+}
+
+/** One EnrollmentSet per shard (all shards, so a shard emptied by a switch is still diffed). */
+export function declareEnrollmentSets(plan: BatchPlan, context: BatchContext, opts?: pulumi.CustomResourceOptions): Record<string, EnrollmentSet> {
+  const sets: Record<string, EnrollmentSet> = {};
+  if (!plan.shardOf) return sets;
+  const { platform, secret } = context;
+  for (let index = 0; index < plan.config.shards; index++) {
+    const label = shardLabel(index, plan.config.shards);
+    const specs = plan.batch.get(label) ?? [];
+    // Hub keys resolve to host names once per set, not once per entry (10,000 entries).
+    const enrollments = platform.linkedHubHostNames.apply((names) => {
+      const hubs = (list: readonly string[]) => list.map((h) => (platform.hubKeys.includes(h) ? (names[platform.hubKeys.indexOf(h)] ?? h) : h));
+      return Object.fromEntries(specs.map((spec) => [spec.registrationId, entryOf(spec, hubs)]));
+    });
+    const secrets: Record<string, pulumi.Output<EntrySecrets>> = {};
+    for (const spec of specs) {
+      const s = secretsOf(spec, secret);
+      if (s) secrets[spec.registrationId] = s;
+    }
+    sets[label] = new EnrollmentSet(
+      `enrollment-set-${label}`,
+      {
+        dps: platform.dpsConnection,
+        linkedHubs: platform.linkedHubHostNames,
+        shard: label,
+        enrollments,
+        secrets,
+        individuallyManaged: plan.individualByShard.get(label) ?? [],
+        operationsPerMinute: plan.config.operationsPerMinute,
+      },
+      opts,
+    );
+  }
+  return sets;
+}
