@@ -115,7 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       caCertificateExists: (name) => store.certificates.get(name) !== undefined,
     }),
   };
-  const stats: PipelineStats = { requests: 0, byStatus: {}, byOperation: {} };
+  const stats: PipelineStats = { requests: 0, byStatus: {}, byOperation: {}, serviceOperations: 0 };
   const server: Server = createServer(
     {
       key: tls.serverKeyPem,

@@ -25,6 +25,8 @@ export interface PipelineStats {
   byStatus: Record<number, number>;
   /** Requests by the spec's operationId (e.g. IndividualEnrollment_RunBulkOperation), whatever their status. */
   byOperation: Record<string, number>;
+  /** Service operations charged against the quota (a bulk item counts one), throttled or not. */
+  serviceOperations: number;
 }
 
 const BULK_OPERATIONS = new Set(["IndividualEnrollment_RunBulkOperation", "EnrollmentGroup_RunBulkOperation"]);
@@ -50,13 +52,20 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
   const registrationsWindow = throttle ? new RateWindow(throttle.registrationsPerMinute) : undefined;
 
   const checkThrottle = (route: Route, body: unknown) => {
-    if (!throttle) return;
-    const window = route.operationId === "RuntimeRegistration_RegisterDevice" ? registrationsWindow : route.api === "service" ? operationsWindow : undefined;
-    if (window && !window.tryTake(Date.now(), quotaCost(route, body))) {
+    const cost = quotaCost(route, body);
+    const window = !throttle
+      ? undefined
+      : route.operationId === "RuntimeRegistration_RegisterDevice"
+        ? registrationsWindow
+        : route.api === "service"
+          ? operationsWindow
+          : undefined;
+    if (throttle && window && !window.tryTake(Date.now(), cost)) {
       throw new DpsError(429, ErrorCodes.throttled, "Operations are being throttled by the service: the per-minute quota of this DPS is used up", undefined, {
         "Retry-After": String(throttle.retryAfterSeconds),
       });
     }
+    if (route.api === "service") stats.serviceOperations += cost;
   };
 
   return (message: IncomingMessage, response: ServerResponse): void => {

@@ -7,7 +7,6 @@
  * existing id is checked, see takeOver) and no key is regenerated (updates resend the keys DPS
  * holds; keys are generated only for entries created here).
  */
-import { randomBytes } from "node:crypto";
 import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
 import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, settingsFromDps, toDpsRecord, type SymmetricKeys } from "../dps-mapping";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
@@ -25,6 +24,7 @@ export const DEFAULT_OPERATIONS_PER_MINUTE = 1000;
 
 /** A DPS-generated symmetric key is 64 random bytes (DPS docs, concepts-symmetric-key-attestation). */
 function generateKeys(): SymmetricKeys {
+  const { randomBytes } = require("node:crypto") as typeof import("node:crypto");
   return { primaryKey: randomBytes(64).toString("base64"), secondaryKey: randomBytes(64).toString("base64") };
 }
 

@@ -1,0 +1,42 @@
+// Peak resident memory of the Pulumi program (the Node process running the user's program)
+// and of the dynamic provider process, sampled from /proc while a command runs. Only processes
+// whose working directory is the given program folder count (other jobs share the machine).
+import * as fs from "node:fs";
+
+export interface PeakMemory {
+  programMiB: number;
+  providerMiB: number;
+}
+
+function rssMiB(pid: string): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+export function samplePeakMemory(programDir: string, intervalMs = 250): { stop(): PeakMemory } {
+  const peak: PeakMemory = { programMiB: 0, providerMiB: 0 };
+  const sample = () => {
+    for (const pid of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (fs.readlinkSync(`/proc/${pid}/cwd`) !== programDir) continue;
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        if (!cmd.includes("node")) continue;
+        const rss = rssMiB(pid);
+        if (cmd.includes("dynamic-provider")) peak.providerMiB = Math.max(peak.providerMiB, rss);
+        else if (cmd.includes("cmd/run") || cmd.includes("run.js") || cmd.includes("pulumi-language-nodejs")) peak.programMiB = Math.max(peak.programMiB, rss);
+      } catch {
+        // The process ended between listing and reading.
+      }
+    }
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { programMiB: Math.round(peak.programMiB), providerMiB: Math.round(peak.providerMiB) };
+    },
+  };
+}

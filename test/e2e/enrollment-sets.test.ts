@@ -1,0 +1,172 @@
+// The batch path through the real engine: 30 individual enrollments in 3 EnrollmentSets (one
+// manifest with `mode: batch`) beside 2 per-enrollment ones, against the emulator with Microsoft's
+// SDK on the other side. up; a no-op preview with no DPS call; an edit of 2 entries previewed by
+// id and field; refresh cost; an apply broken by injected per-item faults, repaired by the next
+// up; both mode switches without any DPS write; destroy leaves DPS empty.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import { serviceClientFor } from "../../emulator/clients";
+import { engineMissingReason, findEngine } from "../support/engine";
+import { createLocalProgram, type LocalProgram } from "../support/local-program";
+
+const engine = findEngine();
+if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
+if (!engine) console.warn(`\n*** SKIPPING enrollment set tests: ${engineMissingReason} ***\n`);
+
+const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `fleet-${String(from + i).padStart(3, "0")}`);
+const fleetManifest = (mode: "batch" | "individual", list: string[], overrides: Record<string, string> = {}) =>
+  [`mode: ${mode}`, "defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:"]
+    .concat(list.flatMap((id) => [`  - registrationId: ${id}`, "    attestation: { type: symmetricKey }", ...(overrides[id] ? [`    ${overrides[id]}`] : [])]))
+    .join("\n") + "\n";
+const SMALL = `individualEnrollments:
+  - registrationId: gateway-1
+    attestation: { type: symmetricKey }
+    iotHubs: [weu]
+    allocationPolicy: static
+  - registrationId: gateway-2
+    attestation: { type: symmetricKey }
+    iotHubs: [weu]
+    allocationPolicy: static
+`;
+const WRITES = ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete", "IndividualEnrollment_RunBulkOperation", "DeviceRegistrationState_Delete"];
+
+describe.skipIf(!engine)("enrollment sets (the batch path) through the real engine", () => {
+  let emulator: RunningEmulator;
+  let program: LocalProgram;
+  const requests = () => emulator.inspect.stats().requests;
+  const writes = () => WRITES.reduce((n, op) => n + (emulator.inspect.stats().byOperation[op] ?? 0), 0);
+  /** What DPS holds: etag and keys per id (through Microsoft's SDK). */
+  const dpsView = async () => {
+    const sdk = serviceClientFor(emulator);
+    const query = sdk.createIndividualEnrollmentQuery({ query: "*" }, 100);
+    const view: Record<string, { etag: string; keys: string }> = {};
+    while (query.hasMoreResults) {
+      const page = (await query.next()) as unknown as { responseBody: Array<{ registrationId: string; etag: string }> };
+      for (const e of page.responseBody) {
+        const mechanism = (await sdk.getIndividualEnrollmentAttestationMechanism(e.registrationId)) as unknown as { responseBody: { symmetricKey: { primaryKey: string; secondaryKey: string } } };
+        view[e.registrationId] = { etag: e.etag, keys: `${mechanism.responseBody.symmetricKey.primaryKey}/${mechanism.responseBody.symmetricKey.secondaryKey}` };
+      }
+    }
+    return view;
+  };
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, throttle: { operationsPerMinute: 1000 } });
+    program = await createLocalProgram(engine!, emulator, {
+      stackName: "sets",
+      manifests: { "fleet.yaml": fleetManifest("batch", ids(0, 30)), "gateways.yaml": SMALL },
+      config: { "dps-as-code:enrollmentSets": { value: JSON.stringify({ shards: 3 }) } },
+    });
+  });
+
+  afterAll(async () => {
+    program?.cleanup();
+    await emulator?.stop();
+  });
+
+  it("creates 30 entries in 3 sets through bulk calls, and 2 per-enrollment resources", async () => {
+    const up = await program.stack.up({ onOutput: program.onOutput });
+    expect(up.summary.result).toBe("succeeded");
+    expect(emulator.inspect.enrollmentCount()).toBe(32);
+    const bulkCalls = emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0;
+    expect(bulkCalls).toBeGreaterThanOrEqual(3);
+    expect(bulkCalls).toBeLessThanOrEqual(6);
+    const state = JSON.parse(await program.pulumi(["stack", "export"])) as { deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> } };
+    const sets = state.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet");
+    expect(sets).toHaveLength(3);
+    const held = sets.flatMap((s) => Object.keys(s.outputs?.enrollments as object)).sort();
+    expect(held).toEqual(ids(0, 30));
+    for (const set of sets) {
+      for (const meta of Object.values(set.outputs?.metadata as Record<string, { etag: string }>)) expect(meta.etag).not.toBe("");
+      expect(JSON.stringify(set.outputs?.keys)).toContain("ciphertext"); // secret in state
+    }
+  });
+
+  it("previews no change without calling DPS", async () => {
+    const before = requests();
+    const preview = await program.stack.preview({ onOutput: program.onOutput });
+    expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+    expect(requests() - before).toBe(0);
+  });
+
+  it("previews an edit of 2 entries by id and field, and applies only those", async () => {
+    const before = await dpsView();
+    program.writeManifest("fleet.yaml", fleetManifest("batch", ids(0, 30), { "fleet-003": "initialTwin: { tags: { site: plant-9 } }", "fleet-017": "provisioningStatus: disabled" }));
+    const diff = await program.pulumi(["preview", "--diff"]);
+    expect(diff).toContain("fleet-003");
+    expect(diff).toContain("plant-9");
+    expect(diff).toContain("fleet-017");
+    expect(diff).toContain("disabled");
+    const named = [...new Set(diff.match(/fleet-\d{3}/g))].sort();
+    expect(named).toEqual(["fleet-003", "fleet-017"]);
+    const up = await program.stack.up({ onOutput: program.onOutput });
+    expect(up.summary.resourceChanges?.update).toBeLessThanOrEqual(2);
+    const after = await dpsView();
+    const changed = Object.keys(after).filter((id) => after[id]?.etag !== before[id]?.etag).sort();
+    expect(changed).toEqual(["fleet-003", "fleet-017"]);
+    expect(Object.keys(after).filter((id) => after[id]?.keys !== before[id]?.keys)).toEqual([]);
+  });
+
+  it("refreshes the 3 sets with one listing and no key read, and finds no drift", async () => {
+    const before = emulator.inspect.stats().byOperation;
+    const refresh = await program.stack.refresh({ onOutput: program.onOutput });
+    const after = emulator.inspect.stats().byOperation;
+    const delta = (op: string) => (after[op] ?? 0) - (before[op] ?? 0);
+    expect(delta("IndividualEnrollment_Query")).toBe(1);
+    // Key reads: the 2 per-enrollment resources only (the sets' ETags did not move).
+    expect(delta("IndividualEnrollment_GetAttestationMechanism")).toBeLessThanOrEqual(2);
+    expect(refresh.summary.resourceChanges?.update ?? 0).toBe(0);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+  });
+
+  it("records a partly failed apply and finishes it with the next up, nothing lost or duplicated", async () => {
+    const before = await dpsView();
+    emulator.setFaults({ rate: 0, bulkItemRate: 0.85, seed: 3 });
+    program.writeManifest("fleet.yaml", fleetManifest("batch", ids(0, 40), { "fleet-003": "initialTwin: { tags: { site: plant-9 } }", "fleet-017": "provisioningStatus: disabled" }));
+    const printed = program.output.length;
+    try {
+      await expect(program.stack.up({ onOutput: program.onOutput })).rejects.toThrow();
+    } finally {
+      emulator.setFaults(undefined);
+    }
+    expect(program.output.slice(printed).join("")).toMatch(/of its changes did not complete; run `pulumi up` again/);
+    const landed = emulator.inspect.enrollmentCount() - 32;
+    expect(landed).toBeLessThan(10);
+    const preview = await program.pulumi(["preview", "--diff"]);
+    const pending = [...new Set(preview.match(/fleet-0[34]\d/g))];
+    expect(pending.length).toBe(10 - landed);
+    const up = await program.stack.up({ onOutput: program.onOutput });
+    expect(up.summary.result).toBe("succeeded");
+    expect(emulator.inspect.enrollmentCount()).toBe(42);
+    const after = await dpsView();
+    for (const id of Object.keys(before)) expect(after[id]).toEqual(before[id]);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+  });
+
+  it("switches the manifest to the per-enrollment path and back without any DPS write", async () => {
+    const before = await dpsView();
+    const writesBefore = writes();
+    const overrides = { "fleet-003": "initialTwin: { tags: { site: plant-9 } }", "fleet-017": "provisioningStatus: disabled" };
+    program.writeManifest("fleet.yaml", fleetManifest("individual", ids(0, 40), overrides));
+    const toIndividual = await program.stack.up({ onOutput: program.onOutput });
+    expect(toIndividual.summary.result).toBe("succeeded");
+    expect(toIndividual.summary.resourceChanges?.create).toBe(40);
+    expect(writes() - writesBefore).toBe(0);
+    expect(await dpsView()).toEqual(before);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+
+    program.writeManifest("fleet.yaml", fleetManifest("batch", ids(0, 40), overrides));
+    const toBatch = await program.stack.up({ onOutput: program.onOutput });
+    expect(toBatch.summary.result).toBe("succeeded");
+    expect(toBatch.summary.resourceChanges?.delete).toBe(40);
+    expect(writes() - writesBefore).toBe(0);
+    expect(await dpsView()).toEqual(before);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+  });
+
+  it("destroys every enrollment, leaving DPS empty", async () => {
+    const destroy = await program.stack.destroy({ onOutput: program.onOutput });
+    expect(destroy.summary.result).toBe("succeeded");
+    expect(emulator.inspect.enrollmentCount()).toBe(0);
+  });
+});

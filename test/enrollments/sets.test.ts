@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import type { BulkMode, DpsClient, DpsEnrollmentRecord } from "../../components/enrollments/dps-client";
+import { chunk, runBulkItems, statusOfCode } from "../../components/enrollments/sets/bulk";
+import { createPacer } from "../../components/enrollments/sets/pacing";
+import { diffSet, planSet } from "../../components/enrollments/sets/plan";
+import { fnv1a32, shardIndex, shardLabel, shardOf } from "../../components/enrollments/sets/sharding";
+import { validateSetInputs } from "../../components/enrollments/sets/set-provider";
+import type { EnrollmentSetInputs, EnrollmentSetOutputs, SetEntry } from "../../components/enrollments/sets/types";
+
+const KEY_A = Buffer.alloc(32, 1).toString("base64");
+const KEY_B = Buffer.alloc(32, 2).toString("base64");
+const dps = { serviceEndpoint: "localhost:8443", connectionString: "HostName=localhost:8443;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A };
+const entry = (over: Partial<SetEntry> = {}): SetEntry => ({ attestation: { type: "symmetricKey" }, iotHubs: ["hub-a.azure-devices.net"], allocationPolicy: "static", ...over });
+
+function inputs(enrollments: Record<string, SetEntry>, over: Partial<EnrollmentSetInputs> = {}): EnrollmentSetInputs {
+  return { dps, shard: "0-of-1", enrollments, secrets: {}, individuallyManaged: [], ...over };
+}
+/** State as create() records it. */
+function state(set: EnrollmentSetInputs): EnrollmentSetOutputs {
+  const ids = Object.keys(set.enrollments);
+  return {
+    ...set,
+    serviceEndpoint: dps.serviceEndpoint,
+    metadata: Object.fromEntries(ids.map((id) => [id, { etag: `"${id}"` }])),
+    keys: Object.fromEntries(ids.map((id) => [id, { primaryKey: KEY_A, secondaryKey: KEY_B }])),
+    released: [],
+  };
+}
+
+describe("sharding", () => {
+  it("hashes the lower-cased id (FNV-1a 32), so case and file never move an entry", () => {
+    expect(fnv1a32("")).toBe(0x811c9dc5);
+    expect(fnv1a32("a")).toBe(0xe40c292c);
+    expect(shardIndex("Dev-001", 32)).toBe(shardIndex("dev-001", 32));
+    expect(shardOf("dev-001", 32)).toMatch(/^\d\d-of-32$/);
+  });
+
+  it("spreads 10,000 ids evenly over 32 shards (each within 25 % of the mean)", () => {
+    const counts = new Array<number>(32).fill(0);
+    for (let i = 0; i < 10_000; i++) counts[shardIndex(`device-${i}`, 32)]!++;
+    for (const c of counts) expect(Math.abs(c - 312.5)).toBeLessThan(78);
+  });
+
+  it("labels shards with index and count, zero-padded", () => {
+    expect(shardLabel(7, 32)).toBe("07-of-32");
+    expect(shardLabel(7, 3)).toBe("7-of-3");
+    expect(() => shardIndex("x", 0)).toThrow(/shard count is 0/);
+  });
+});
+
+describe("planSet (diff of a set, entry by entry)", () => {
+  const olds = state(inputs({ "dev-1": entry(), "dev-2": entry(), "dev-3": entry() }));
+
+  it("reports no change for unchanged entries, whatever DPS normalises (hub case)", () => {
+    const news = inputs({ "dev-1": entry({ iotHubs: ["HUB-A.azure-devices.net"] }), "dev-2": entry(), "dev-3": entry() });
+    expect(diffSet(olds, news)).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  it("names each changed entry and field; adds and removes entries", () => {
+    const news = inputs({ "dev-1": entry({ initialTwin: { tags: { site: "9" } } }), "dev-3": entry({ labels: { team: "x" } }), "dev-4": entry() });
+    const plan = planSet(olds, news);
+    expect(plan).toMatchObject({ create: ["dev-4"], update: ["dev-1"], recordOnly: ["dev-3"], remove: ["dev-2"], recreate: [], release: [] });
+    expect(plan.fields).toEqual({ "dev-1": ["initialTwin"], "dev-3": ["labels"] });
+  });
+
+  it("turns an attestation type change into that entry's delete and create, not a replace of the set", () => {
+    const tpm = entry({ attestation: { type: "tpm", tpm: { endorsementKey: "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==" } } });
+    const news = inputs({ "dev-1": tpm, "dev-2": entry(), "dev-3": entry() });
+    const result = diffSet(olds, news);
+    expect(result).toMatchObject({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(result.plan).toMatchObject({ recreate: ["dev-1"], update: [], create: [], remove: [] });
+  });
+
+  it("replaces the set only when its DPS changes", () => {
+    expect(diffSet(olds, inputs(olds.enrollments, { dps: { ...dps, serviceEndpoint: "other:8443" } }))).toMatchObject({ changes: true, replaces: ["dps"], deleteBeforeReplace: true });
+  });
+
+  it("releases an entry that the program now declares as an IndividualEnrollment, instead of deleting it", () => {
+    const news = inputs({ "dev-1": entry(), "dev-3": entry() }, { individuallyManaged: ["DEV-2"] });
+    expect(planSet(olds, news)).toMatchObject({ remove: [], release: ["dev-2"] });
+  });
+
+  it("sees a change of declared keys as an update of that entry only", () => {
+    const news = inputs(olds.enrollments, { secrets: { "dev-2": { primaryKey: KEY_B, secondaryKey: KEY_A } } });
+    expect(planSet(olds, news)).toMatchObject({ update: ["dev-2"], fields: { "dev-2": ["attestation"] } });
+  });
+});
+
+describe("validateSetInputs", () => {
+  it("checks every entry with the per-enrollment rules, naming the entry and the field", () => {
+    const failures = validateSetInputs(inputs({ "ok-1": entry(), "bad id!": entry(), "dev-9": entry({ allocationPolicy: "static", iotHubs: [] as string[] }) }) as never, new Date());
+    expect(failures.map((f) => f.property)).toEqual(expect.arrayContaining([`enrollments["bad id!"].registrationId`, `enrollments["dev-9"].iotHubs`]));
+    expect(failures.find((f) => f.property.startsWith(`enrollments["dev-9"]`))?.reason).toMatch(/individual enrollment "dev-9"/);
+    expect(failures.some((f) => f.property.includes("ok-1"))).toBe(false);
+  });
+
+  it("refuses an id in a set and declared individually, and ids differing only in case", () => {
+    const failures = validateSetInputs(inputs({ "dev-1": entry(), "DEV-1": entry() }, { individuallyManaged: ["dev-1"] }) as never, new Date());
+    expect(failures.map((f) => f.reason).join("\n")).toMatch(/declared twice in one set[\s\S]*declared both in a set and as an IndividualEnrollment/);
+  });
+});
+
+describe("bulk batching", () => {
+  const noSleep = async () => {};
+  const fakeClient = (answer: (mode: BulkMode, items: DpsEnrollmentRecord[], call: number) => { errors: Array<{ registrationId: string; errorCode: number }> }) => {
+    const calls: string[][] = [];
+    const client = {
+      serviceEndpoint: "x",
+      async runBulk(mode: BulkMode, items: DpsEnrollmentRecord[]) {
+        calls.push(items.map((i) => i.registrationId as string));
+        const { errors } = answer(mode, items, calls.length);
+        return { isSuccessful: errors.length === 0, errors: errors.map((e) => ({ ...e, errorStatus: "x" })) };
+      },
+    } as unknown as DpsClient;
+    return { client, calls };
+  };
+  const records = (n: number) => Array.from({ length: n }, (_, i) => ({ registrationId: `d-${i}` }));
+
+  it("cuts work into calls of at most 10", () => {
+    expect(chunk(records(25)).map((c) => c.length)).toEqual([10, 10, 5]);
+    expect(statusOfCode(409201)).toBe(409);
+    expect(statusOfCode(500000)).toBe(500);
+  });
+
+  it("retries only the items that failed transiently, and gives up on the others at once", async () => {
+    const { client, calls } = fakeClient((_m, items, call) => ({
+      errors: items.filter((i) => (i.registrationId === "d-3" && call <= 3) || i.registrationId === "d-7").map((i) => ({ registrationId: i.registrationId as string, errorCode: i.registrationId === "d-3" ? 429001 : 409201 })),
+    }));
+    const outcome = await runBulkItems(client, createPacer(1000), "create", records(12), noSleep);
+    expect(outcome.succeeded.sort()).toEqual(records(12).map((r) => r.registrationId).filter((id) => id !== "d-7").sort());
+    expect([...outcome.failed.keys()]).toEqual(["d-7"]);
+    expect(outcome.failed.get("d-7")?.status).toBe(409);
+    expect(calls.slice(2)).toEqual([["d-3"], ["d-3"]]);
+  });
+});
+
+describe("pacing to the quota", () => {
+  it("never lets more operations than the quota into one minute, counting one per bulk item", async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const pacer = createPacer(25, clock, 4);
+    const started: number[] = [];
+    await Promise.all(Array.from({ length: 8 }, () => pacer.run(10, async () => void started.push(now))));
+    // 80 operations at 25/min: batches of 10 start at 0, 0, then one minute later, ...
+    expect(started.filter((t) => t < 60_000)).toHaveLength(2);
+    for (let i = 0; i < started.length; i++) {
+      const inWindow = started.filter((t) => t > (started[i] as number) - 60_000 && t <= (started[i] as number)).length;
+      expect(inWindow * 10).toBeLessThanOrEqual(25);
+    }
+    expect(Math.max(...started)).toBeLessThan(4 * 60_000);
+  });
+});
