@@ -150,3 +150,22 @@ describe("pacing to the quota", () => {
     expect(Math.max(...started)).toBeLessThan(4 * 60_000);
   });
 });
+
+describe("the deployment's registry of who holds which enrollment", () => {
+  it("lets a set skip only ids another resource declares, and an IndividualEnrollment only ids a set declares", async () => {
+    const { declaredElsewhere, heldBySet, recordDeclared, recordHeldBySet, resetRegistry } = await import("../../components/enrollments/sets/registry");
+    resetRegistry();
+    recordDeclared("dps-a:443", ["Dev-1", "dev-2"], { set: "0-of-2" });
+    recordDeclared("dps-a:443", ["dev-3"], "individual");
+    expect(declaredElsewhere("DPS-A:443", "dev-1", { set: "0-of-2" })).toBe(false);
+    expect(declaredElsewhere("dps-a:443", "dev-1", { set: "1-of-2" })).toBe(true);
+    expect(declaredElsewhere("dps-a:443", "dev-3", { set: "0-of-2" })).toBe(true);
+    expect(declaredElsewhere("dps-a:443", "DEV-1", "individual")).toBe(true);
+    expect(declaredElsewhere("dps-a:443", "dev-3", "individual")).toBe(false);
+    expect(declaredElsewhere("dps-b:443", "dev-1", "individual")).toBe(false);
+    recordHeldBySet("dps-a:443", ["dev-9"]);
+    expect(heldBySet("dps-a:443", "DEV-9")).toBe(true);
+    expect(heldBySet("dps-b:443", "dev-9")).toBe(false);
+    resetRegistry();
+  });
+});

@@ -247,7 +247,7 @@ export async function applySet(id: string, olds: EnrollmentSetOutputs | undefine
     work.set(entryId, news.enrollments[entryId] as never, olds?.keys?.[oldId], olds?.metadata?.[oldId]);
   }
   // An entry removed here but declared by another resource of this deployment has been taken over by it.
-  const toDelete = plan.remove.filter((x) => !declaredElsewhere(ctx.endpoint, x, "set"));
+  const toDelete = plan.remove.filter((x) => !declaredElsewhere(ctx.endpoint, x, { set: news.shard }));
   if (toDelete.length > 0) await bulkDelete(ctx, work, toDelete, olds);
   const recreated = plan.recreate.length > 0 ? await bulkDelete(ctx, work, plan.recreate, olds) : [];
   const created = await bulkCreate(ctx, work, [...plan.create, ...recreated]);
@@ -275,7 +275,7 @@ export async function applySet(id: string, olds: EnrollmentSetOutputs | undefine
 export async function deleteSet(olds: EnrollmentSetOutputs, options: EnrollmentProviderOptions): Promise<void> {
   const ctx = context(olds, olds, options);
   const work = new Working(olds);
-  const ids = Object.keys(olds.enrollments ?? {}).filter((x) => !declaredElsewhere(ctx.endpoint, x, "set"));
+  const ids = Object.keys(olds.enrollments ?? {}).filter((x) => !declaredElsewhere(ctx.endpoint, x, { set: olds.shard }));
   if (ids.length > 0) await bulkDelete(ctx, work, ids, olds);
   markWritten(ctx.endpoint);
   if (work.reasons.length > 0) throw new Error(`enrollment set ${olds.shard}: ${work.reasons.length} deletes did not complete; run the command again:\n  ${work.reasons.join("\n  ")}`);

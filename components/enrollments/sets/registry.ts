@@ -16,11 +16,14 @@
  * serialised text, so module variables are not shared; globalThis is.
  */
 
-type Holder = "set" | "individual";
+/** Who declares an id: an IndividualEnrollment, or the set of a given shard. */
+export type Holder = "individual" | { set: string };
+
+const holderKey = (holder: Holder) => (holder === "individual" ? "individual" : `set:${holder.set}`);
 
 interface Registry {
-  /** endpoint -> lower-cased id -> who declares it in this deployment */
-  declared: Map<string, Map<string, Set<Holder>>>;
+  /** endpoint -> lower-cased id -> holder keys ("individual", "set:<shard>") declaring it in this deployment */
+  declared: Map<string, Map<string, Set<string>>>;
   /** endpoint -> lower-cased ids some set's state holds or released */
   heldBySet: Map<string, Set<string>>;
 }
@@ -36,11 +39,11 @@ const key = (endpoint: string) => endpoint.trim().toLowerCase();
 export function recordDeclared(endpoint: string | undefined, ids: Iterable<string>, by: Holder): void {
   if (!endpoint) return;
   const declared = registry().declared;
-  const ofEndpoint = declared.get(key(endpoint)) ?? new Map<string, Set<Holder>>();
+  const ofEndpoint = declared.get(key(endpoint)) ?? new Map<string, Set<string>>();
   declared.set(key(endpoint), ofEndpoint);
   for (const id of ids) {
-    const holders = ofEndpoint.get(id.toLowerCase()) ?? new Set<Holder>();
-    holders.add(by);
+    const holders = ofEndpoint.get(id.toLowerCase()) ?? new Set<string>();
+    holders.add(holderKey(by));
     ofEndpoint.set(id.toLowerCase(), holders);
   }
 }
@@ -49,9 +52,10 @@ export function recordDeclared(endpoint: string | undefined, ids: Iterable<strin
 export function declaredElsewhere(endpoint: string, id: string, asking: Holder): boolean {
   const holders = registry().declared.get(key(endpoint))?.get(id.toLowerCase());
   if (!holders) return false;
-  // A set asking about a removed entry: any declaration counts (another set after a change of
-  // shard count, or an IndividualEnrollment). An IndividualEnrollment asking: only sets count.
-  return asking === "set" ? holders.size > 0 : holders.has("set");
+  // A set asking about an entry it drops: any other declaration counts (another set after a
+  // change of shard count, or an IndividualEnrollment). An IndividualEnrollment asking: only sets.
+  const mine = holderKey(asking);
+  return [...holders].some((h) => h !== mine && (asking !== "individual" || h.startsWith("set:")));
 }
 
 export function recordHeldBySet(endpoint: string | undefined, ids: Iterable<string>): void {

@@ -99,7 +99,7 @@ export function createEnrollmentSetProvider(options: EnrollmentProviderOptions =
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
       const set = news as unknown as EnrollmentSetInputs;
       const endpoint = isRecord(news.dps) && typeof news.dps.serviceEndpoint === "string" && news.dps.serviceEndpoint !== UNKNOWN ? news.dps.serviceEndpoint : undefined;
-      if (isRecord(news.enrollments)) recordDeclared(endpoint, Object.keys(set.enrollments), "set");
+      if (isRecord(news.enrollments)) recordDeclared(endpoint, Object.keys(set.enrollments), { set: String(set.shard) });
       return { inputs: news, failures: validateSetInputs(news, new Date()) };
     },
     async diff(_id: string, olds: EnrollmentSetOutputs, news: EnrollmentSetInputs) {
