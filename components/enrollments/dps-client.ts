@@ -234,10 +234,6 @@ interface SdkQuery<T> {
   next(continuationToken?: string): Promise<{ responseBody: T[] }>;
 }
 
-interface SdkQuery<T> {
-  hasMoreResults: boolean;
-  next(): Promise<{ responseBody: T[] }>;
-}
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
   const path = require("node:path") as typeof import("node:path");
@@ -380,8 +376,11 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
         },
         async next() {
           started = true;
-          // Query.next() moves its continuation token only on success, so a retried page is the same page.
-          const page = await call("query enrollments", undefined, subject, () => query.next());
+          // Pass the token explicitly: the SDK's next() called without one starts again from the
+          // first page (query.js: an absent argument replaces the stored token). It moves its
+          // token only on success, so a retried page is the same page.
+          const token = query.continuationToken ?? undefined;
+          const page = await call("query enrollments", undefined, subject, () => query.next(token));
           return page.responseBody ?? [];
         },
       };
