@@ -234,7 +234,6 @@ interface SdkQuery<T> {
   next(continuationToken?: string): Promise<{ responseBody: T[] }>;
 }
 
-
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
   const path = require("node:path") as typeof import("node:path");
   const sdkPackageJson = require.resolve("azure-iot-provisioning-service/package.json");

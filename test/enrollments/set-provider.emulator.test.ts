@@ -48,13 +48,13 @@ describe("EnrollmentSet provider against the emulator", () => {
     expect((after.IndividualEnrollment_GetAttestationMechanism ?? 0) - (before.IndividualEnrollment_GetAttestationMechanism ?? 0)).toBe(0);
     for (const [i, read] of reads.entries()) {
       expect(Object.keys(read.props.enrollments)).toHaveLength(i === 0 ? 130 : 120);
-      expect(await provider.diff!(read.id, read.props, sets[i] as never)).toMatchObject({ changes: false });
+      expect(await provider.diff!(read.id ?? "", read.props, sets[i] as never)).toMatchObject({ changes: false });
     }
 
     // One entry changed: one bulk call, its ETag moves, its keys stay.
     const changed = { ...sets[0]!, enrollments: { ...sets[0]!.enrollments, "a-7": { ...sets[0]!.enrollments["a-7"]!, provisioningStatus: "disabled" as const } } };
     const olds = reads[0]!.props as EnrollmentSetOutputs;
-    const updated = (await provider.update!(reads[0]!.id, olds, changed as never)).outs as EnrollmentSetOutputs;
+    const updated = (await provider.update!(reads[0]!.id ?? "", olds, changed as never)).outs as EnrollmentSetOutputs;
     expect(updated.metadata["a-7"]?.etag).not.toBe(olds.metadata["a-7"]?.etag);
     expect(updated.metadata["a-8"]?.etag).toBe(olds.metadata["a-8"]?.etag);
     expect(updated.keys["a-7"]).toEqual(olds.keys["a-7"]);
