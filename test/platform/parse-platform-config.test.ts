@@ -50,6 +50,7 @@ describe("parsePlatformConfig", () => {
         dataResidency: false, caCertificates: [], existingCaCertificateNames: [], dataContributor: undefined, tags: { environment: "dev", "managed-by": "pulumi" },
       },
       enrollmentManifests: "enrollments/dev",
+      enrollmentSets: { threshold: 500, shards: 32, operationsPerMinute: 1000 },
     });
   });
 
