@@ -11,10 +11,11 @@
  * Everything non-local is require()d inside functions: this module is serialised into the dynamic
  * provider by value, and module-scope requires of SDKs break closure serialisation.
  */
-import { DpsCallError, describeCallFailure, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
+import { describeCallFailure, dpsCallError, isDpsCallError, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
 import { createEntraCredential } from "./entra-credential";
 import { describeEnrollment } from "./kinds";
-import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
+import { isRetriesExhaustedError, realRetryEnvironment, retryPolicyFromEnvironment, withRetry, type RetryEnvironment, type RetryPolicy } from "./retry";
+import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { parseConnectionString } from "../dps-rules";
 import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
 import type { DpsConnection, EnrollmentKind } from "./types";
@@ -89,6 +90,12 @@ export interface DpsClient {
   deleteRegistrationState(registrationId: string): Promise<"deleted" | "absent">;
   /** Registration ids of the devices that registered through a group. */
   listGroupRegistrationIds(groupId: string): Promise<string[]>;
+}
+
+/** DEFAULT_REQUEST_TIMEOUT_MS, or `DPS_REQUEST_TIMEOUT_SECONDS` when set (the provider process has the CLI's environment). */
+export function requestTimeoutFromEnvironment(env: Record<string, string | undefined>): number {
+  const seconds = Number(env.DPS_REQUEST_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
 /** Splits `host:port`; the port is undefined for a bare host name. */
@@ -211,11 +218,14 @@ export function connectionSecrets(connection: DpsConnection): string[] {
 }
 
 export function createDpsClient(connection: DpsConnection, options: DpsClientOptions = {}, extraSecrets: readonly string[] = []): DpsClient {
-  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.tokenCredential);
-  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? requestTimeoutFromEnvironment(process.env), options.tokenCredential);
+  const policy = options.retryPolicy ?? retryPolicyFromEnvironment(process.env);
   const env = options.retryEnvironment ?? realRetryEnvironment();
   const secrets = [...connectionSecrets(connection), ...extraSecrets];
   const endpoint = connection.serviceEndpoint;
+  // Every call to this DPS from this process waits behind one gate (its quota is per instance);
+  // a test's own clock gets a gate of its own.
+  const gate = options.retryEnvironment ? createThrottleGate(endpoint, env) : sharedThrottleGate(endpoint, env);
   // A 401 is retried only when it is role propagation (a role assigned minutes ago, by the same
   // `pulumi up` on a new stack); an IP filter, a missing role or a wrong key does not heal by
   // waiting (unauthorized.ts).
@@ -240,14 +250,15 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
           env,
           callSecrets,
           retryable,
+          gate,
         )
       ).value;
     } catch (error) {
-      const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, callSecrets, env.now());
+      const failure = isRetriesExhaustedError(error) ? error.failure : describeCallFailure(error, callSecrets, env.now());
       const subject = kind ? describeEnrollment(kind, id) : `registration "${id}"`;
-      const summary = error instanceof RetriesExhaustedError ? redact(error.message, callSecrets) : failure.description;
+      const summary = isRetriesExhaustedError(error) ? redact(error.message, callSecrets) : failure.description;
       const advice = failure.status === 401 ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection) : adviceFor(failure, operation);
-      throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
+      throw dpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
     }
   }
 
@@ -256,7 +267,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       await call(operation, kind, id, run);
       return "deleted";
     } catch (error) {
-      if (error instanceof DpsCallError && error.failure.status === 404) return "absent";
+      if (isDpsCallError(error) && error.failure.status === 404) return "absent";
       throw error;
     }
   }
@@ -268,7 +279,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
         const result = await call("get", kind, id, () => (kind === "individual" ? sdk.getIndividualEnrollment(id) : sdk.getEnrollmentGroup(id)));
         return result.responseBody;
       } catch (error) {
-        if (error instanceof DpsCallError && error.failure.status === 404) return undefined;
+        if (isDpsCallError(error) && error.failure.status === 404) return undefined;
         throw error;
       }
     },

@@ -12,7 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
 import { createDpsClient, type DpsClient, type DpsClientOptions, type DpsEnrollmentRecord } from "./dps-client";
 import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, mergeDpsIntoInputs, settingsFromDps, toDpsRecord, type SymmetricKeys } from "./dps-mapping";
-import { DpsCallError } from "./errors";
+import { isDpsCallError } from "./errors";
 import { describeEnrollment, enrollmentId } from "./kinds";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentOutputs } from "./types";
@@ -179,7 +179,7 @@ async function updateEnrollment(kind: EnrollmentKind, id: string, olds: Enrollme
 }
 
 function isPreconditionFailure(error: unknown): boolean {
-  return error instanceof DpsCallError && error.failure.status === 412;
+  return isDpsCallError(error) && error.failure.status === 412;
 }
 
 /**
