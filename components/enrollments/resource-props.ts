@@ -3,6 +3,7 @@
  * resource classes. Runs in the Pulumi program only (never serialised into the provider).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ownerName } from "./ownership";
 import type { EnrollmentCommonArgs } from "./resource-args";
 import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
 import type { Attestation, DpsConnection, EnrollmentKind } from "./types";
@@ -52,6 +53,7 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
   });
   return {
     ...args,
+    owner: ownerName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
     attestation,
     dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
     ...(args.customAllocationDefinition !== undefined ? { customAllocationDefinition: pulumi.secret(args.customAllocationDefinition) } : {}),
