@@ -53,12 +53,24 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
   });
   return {
     ...args,
-    owner: ownerName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
+    owner: thisStack(),
     attestation,
     dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
     ...(args.customAllocationDefinition !== undefined ? { customAllocationDefinition: pulumi.secret(args.customAllocationDefinition) } : {}),
     ...OUTPUT_PLACEHOLDERS,
   };
+}
+
+/** This program's owner marker (ownership.ts). */
+function thisStack(): string {
+  // DIY backends call every organization "organization"; test mocks may name none.
+  let organization = "organization";
+  try {
+    organization = pulumi.getOrganization();
+  } catch {
+    // keep the default
+  }
+  return ownerName(organization, pulumi.getProject(), pulumi.getStack());
 }
 
 function countEnrollmentGroup(serviceEndpoint: string, type: "symmetricKey" | "x509", name: string): void {
