@@ -330,6 +330,9 @@ export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
   return [sk?.primaryKey, sk?.secondaryKey, record.customAllocationDefinition?.webhookUrl].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
+/** Node's codes for a server certificate it cannot trust (never transient: retrying cannot help). */
+const TLS_TRUST_CODES = ["SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"];
+
 /** What to do about a failure, by status (or by credential error, for Entra ID); 401: unauthorized.ts. */
 function adviceFor(failure: CallFailure, operation: DpsOperation): string {
   switch (failure.status) {
@@ -341,7 +344,12 @@ function adviceFor(failure: CallFailure, operation: DpsOperation): string {
         : ". The enrollment changed while Pulumi was working on it: run `pulumi refresh` and try again.";
     case 409:
       return ". It already exists: set adoptExisting: true to manage it, or pick another id.";
+    case 404:
+      return operation === "update" ? ". It was deleted outside Pulumi: run `pulumi refresh` (it then leaves the state), and `pulumi up` creates it again." : "";
     default:
+      if (failure.networkCode !== undefined && TLS_TRUST_CODES.includes(failure.networkCode)) {
+        return ". DPS's TLS certificate is not trusted: for the emulator, dps.trustedCaCertificate must be its CA; against Azure, check the machine's CA store and any TLS-inspecting proxy.";
+      }
       return failure.status === undefined && /Credential|Authentication/.test(failure.description)
         ? ". dps.useEntraId found no usable Microsoft Entra ID credential: sign in (`az login`), or give the pipeline a managed identity, AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE, or in GitHub Actions DPS_ENTRA_CLIENT_ID / DPS_ENTRA_TENANT_ID with permission id-token: write."
         : "";

@@ -1,0 +1,93 @@
+// From `pulumi refresh --preview-only --json` to what changed on DPS outside Pulumi, per
+// enrollment: which fields, from what (the state) to what (DPS), secrets masked; or that the
+// enrollment is gone. Pure: the drift workflow and its test feed it the CLI's output.
+import { ENROLLMENT_TYPES } from "../pr-report/changes";
+import { parsePreview, urnName, urnType, type PreviewStep } from "../pr-report/preview";
+import { maskSecrets, renderValue } from "../pr-report/values";
+
+/** Outputs every write or read changes, or that are not DPS's (the connection, the provider code). */
+const IGNORED = new Set(["etag", "lastUpdatedDateTimeUtc", "createdDateTimeUtc", "__provider", "dps", "serviceEndpoint", "owner"]);
+
+export interface FieldDrift {
+  path: string;
+  state: unknown;
+  dps: unknown;
+}
+
+export interface EnrollmentDrift {
+  kind: "individual enrollment" | "enrollment group";
+  id: string;
+  /** Gone from DPS, or these fields differ. */
+  drift: "deleted" | FieldDrift[];
+}
+
+export interface StackDrift {
+  stack: string;
+  checked: number;
+  drifted: EnrollmentDrift[];
+}
+
+export function findDrift(stack: string, refreshJson: string): StackDrift {
+  const preview = parsePreview(refreshJson, `refresh preview of ${stack}`);
+  let checked = 0;
+  const drifted: EnrollmentDrift[] = [];
+  for (const step of preview.steps) {
+    const type = step.oldState?.type ?? urnType(step.urn);
+    if (!(type in ENROLLMENT_TYPES)) continue;
+    checked++;
+    const drift = driftOf(step);
+    if (drift) drifted.push({ kind: type.endsWith("Group") ? "enrollment group" : "individual enrollment", id: idOf(step), drift });
+  }
+  drifted.sort((a, b) => a.id.localeCompare(b.id));
+  return { stack, checked, drifted };
+}
+
+function idOf(step: PreviewStep): string {
+  const outputs = step.oldState?.outputs ?? {};
+  const id = outputs.registrationId ?? outputs.enrollmentGroupId;
+  return typeof id === "string" ? id : urnName(step.urn);
+}
+
+function driftOf(step: PreviewStep): EnrollmentDrift["drift"] | undefined {
+  const after = step.newState?.outputs;
+  if (step.op === "delete" || step.op === "read-discard" || !step.newState || !after || Object.keys(after).length === 0) return "deleted";
+  const fields = diffLeaves(maskSecrets(step.oldState?.outputs ?? {}), maskSecrets(after), "");
+  return fields.length > 0 ? fields : undefined;
+}
+
+function diffLeaves(state: unknown, dps: unknown, path: string): FieldDrift[] {
+  if (path === "" || (isObject(state) && isObject(dps))) {
+    const a = isObject(state) ? state : {};
+    const b = isObject(dps) ? dps : {};
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => path !== "" || !IGNORED.has(k)).sort();
+    return keys.flatMap((k) => diffLeaves(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(state) === JSON.stringify(dps) ? [] : [{ path, state, dps }];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The job summary and issue body. The first line says whether anything drifted. */
+export function renderDrift(report: StackDrift): string {
+  if (report.drifted.length === 0) {
+    return `### No drift on stack ${report.stack}\n\n${report.checked} enrollment(s) checked: DPS holds what the state says.\n`;
+  }
+  const rows = report.drifted.map((d) => {
+    const what = d.drift === "deleted" ? "deleted outside Pulumi" : d.drift.map((f) => `\`${f.path}\`: ${renderValue(f.state)} → ${renderValue(f.dps)}`).join("<br>");
+    return `| \`${d.id}\` | ${d.kind} | ${what} |`;
+  });
+  return [
+    `### Drift on stack ${report.stack}: ${report.drifted.length} of ${report.checked} enrollment(s) drifted`,
+    "",
+    "Changed on DPS outside Pulumi (state → DPS):",
+    "",
+    "| enrollment | kind | what changed |",
+    "|---|---|---|",
+    ...rows,
+    "",
+    "The next deploy puts the declared enrollments back (it runs `pulumi up --refresh`). To keep a change, write it into the manifest.",
+    "",
+  ].join("\n");
+}
