@@ -79,7 +79,7 @@ describe.skipIf(!engine)("a run killed at any moment is repaired by the next one
 
   async function dpsIds(): Promise<string[]> {
     const page = await sdk().createIndividualEnrollmentQuery({ query: "*" }, 1000).next();
-    return page.responseBody.map((e) => e.registrationId).sort();
+    return (page.responseBody as unknown as { registrationId: string }[]).map((e) => e.registrationId).sort();
   }
 
   beforeAll(async () => {

@@ -8,7 +8,6 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator, type ScriptedFault } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { makeCertificate } from "../enrollments/support/certs";
 import { engineMissingReason, findEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 import { diagnosticsOf, exactText } from "../support/engine-output";
@@ -147,10 +146,14 @@ describe.skipIf(!engine)("the provider's errors as `pulumi up` prints them", () 
   });
 
   it("TLS failure (a CA that did not sign the DPS's certificate)", async () => {
-    emulator.scriptFaults([]);
-    const otherCa = path.join(program.dir, "other-ca.pem");
-    fs.writeFileSync(otherCa, makeCertificate({ commonName: "not-the-emulator-ca", isCa: true }).certPem);
-    await program.stack.setConfig("dps-as-code:emulator.caCertPath", { value: otherCa }, true);
+    // The same DPS address now answers with a certificate of another CA than the one the stack
+    // trusts (as behind a TLS-inspecting proxy). The platform's resources make no call on up.
+    const port = emulator.port;
+    const trusted = path.join(program.dir, "trusted-ca.pem"); // the stack keeps trusting the old CA
+    fs.writeFileSync(trusted, emulator.caCertPem);
+    await program.stack.setConfig("dps-as-code:emulator.caCertPath", { value: trusted }, true);
+    await emulator.stop();
+    emulator = await startEmulator({ ephemeral: true, port, retryAfterSeconds: 0, logger: silentLogger });
     program.writeManifest("existing.yaml", devices(["err-gone", "err-edited"], 30));
     program.writeManifest("new.yaml", devices(["err-tls"], 30));
     const output = await program.pulumi(["up", "--yes", "--skip-preview", "--continue-on-error"], FAST).then(
