@@ -73,6 +73,8 @@ export function clearStaleLocks(backendDir: string, stack: string, env: StaleLoc
   for (const lock of findLocks(backendDir, stack)) {
     if (isStale(lock, env)) {
       fs.rmSync(lock.file, { force: true });
+      // The file backend (gocloud.dev fileblob) keeps each object's attributes beside it.
+      fs.rmSync(`${lock.file}.attrs`, { force: true });
       removed.push(lock);
     } else kept.push(lock);
   }
