@@ -1,11 +1,11 @@
-// npm run drift-report -- --stack <name> [--out <report.md>] <refresh.json>
-// Reads `pulumi refresh --preview-only --json`, writes the drift report (markdown; stdout when
+// npm run drift-report -- --stack <name> [--out <report.md>] <events.jsonl>
+// Reads the event log of `pulumi refresh --preview-only --event-log <events.jsonl>`, writes the drift report (markdown; stdout when
 // no --out) and, with --out, prints `drifted=true|false` for the workflow's next step.
 import * as fs from "node:fs";
 import { findDrift, renderDrift } from "./drift/report";
 
 function usage(message: string): never {
-  process.stderr.write(`drift-report: ${message}\nusage: drift-report --stack <name> [--out <report.md>] <refresh.json>\n`);
+  process.stderr.write(`drift-report: ${message}\nusage: drift-report --stack <name> [--out <report.md>] <events.jsonl>\n`);
   process.exit(2);
 }
 
@@ -20,7 +20,7 @@ function main(argv: string[]): void {
     else if (!arg.startsWith("--") && !input) input = arg;
     else usage(`unknown argument '${arg}'`);
   }
-  if (!stack || !input) usage("give --stack and the refresh preview's JSON file");
+  if (!stack || !input) usage("give --stack and the refresh preview's event log");
   const report = findDrift(stack, fs.readFileSync(input, "utf8"));
   const markdown = renderDrift(report);
   if (!out) {

@@ -116,10 +116,12 @@ describe("the GitHub workflows", () => {
     });
 
     it("previews a refresh (changing nothing) and reports it per enrollment in the job summary", () => {
-      expect(run(/pulumi refresh/)?.run).toContain('pulumi refresh --preview-only --json --stack "${{ matrix.stack }}" > "refresh-${{ matrix.stack }}.json"');
+      const refresh = run(/pulumi refresh/)!;
+      expect(refresh.run).toContain('pulumi refresh --preview-only --stack "${{ matrix.stack }}" --event-log "refresh-events-${{ matrix.stack }}.jsonl"');
+      expect(refresh.env?.PULUMI_DEBUG_COMMANDS).toBe("true");
       expect(jobSteps.some((step) => /pulumi (up|destroy)\b|pulumi refresh(?!.*--preview-only)/.test(step.run ?? ""))).toBe(false);
       const report = run(/drift-report/)?.run ?? "";
-      expect(report).toMatch(/npm run --silent drift-report -- --stack "\$\{\{ matrix\.stack \}\}" --out "drift-\$\{\{ matrix\.stack \}\}\.md"/);
+      expect(report).toMatch(/npm run --silent drift-report -- --stack "\$\{\{ matrix\.stack \}\}" --out "drift-\$\{\{ matrix\.stack \}\}\.md" \\\s+"refresh-events-\$\{\{ matrix\.stack \}\}\.jsonl"/);
       expect(report).toContain('cat "drift-${{ matrix.stack }}.md" >> "$GITHUB_STEP_SUMMARY"');
     });
 

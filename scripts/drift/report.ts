@@ -1,8 +1,14 @@
-// From `pulumi refresh --preview-only --json` to what changed on DPS outside Pulumi, per
-// enrollment: which fields, from what (the state) to what (DPS), secrets masked; or that the
-// enrollment is gone. Pure: the drift workflow and its test feed it the CLI's output.
+// From the engine event log of `pulumi refresh --preview-only --event-log <file>` to what changed
+// on DPS outside Pulumi, per enrollment: which fields, from what (the state) to what (DPS),
+// secrets masked; or that the enrollment is gone. Pure: the drift workflow and its test feed it
+// the CLI's log.
+//
+// Why the event log and not `--json`: the JSON of a refresh preview (pkg/display/json.go) gives
+// each refresh step the old state twice; only the engine's resOutputsEvent carries what the
+// provider's read returned (metadata.old / metadata.new, op "update" when they differ, "delete"
+// when the resource is gone). `--event-log` needs PULUMI_DEBUG_COMMANDS=true.
 import { ENROLLMENT_TYPES } from "../pr-report/changes";
-import { parsePreview, urnName, urnType, type PreviewStep } from "../pr-report/preview";
+import { urnName } from "../pr-report/preview";
 import { maskSecrets, renderValue } from "../pr-report/values";
 
 /** Outputs every write or read changes, or that are not DPS's (the connection, the provider code). */
@@ -27,31 +33,57 @@ export interface StackDrift {
   drifted: EnrollmentDrift[];
 }
 
-export function findDrift(stack: string, refreshJson: string): StackDrift {
-  const preview = parsePreview(refreshJson, `refresh preview of ${stack}`);
+interface StateMetadata {
+  type?: string;
+  outputs?: Record<string, unknown>;
+}
+interface RefreshEvent {
+  op: string;
+  urn: string;
+  type: string;
+  old?: StateMetadata | null;
+  new?: StateMetadata | null;
+}
+
+/** The resOutputsEvent of every resource in an engine event log (JSON lines). */
+function refreshEvents(eventLog: string, source: string): RefreshEvent[] {
+  const events: RefreshEvent[] = [];
+  for (const [index, line] of eventLog.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let event: { resOutputsEvent?: { metadata?: RefreshEvent } };
+    try {
+      event = JSON.parse(line) as typeof event;
+    } catch (error) {
+      throw new Error(`${source}:${index + 1}: not an engine event log line (${(error as Error).message})`);
+    }
+    if (event.resOutputsEvent?.metadata) events.push(event.resOutputsEvent.metadata);
+  }
+  return events;
+}
+
+export function findDrift(stack: string, eventLog: string): StackDrift {
   let checked = 0;
   const drifted: EnrollmentDrift[] = [];
-  for (const step of preview.steps) {
-    const type = step.oldState?.type ?? urnType(step.urn);
-    if (!(type in ENROLLMENT_TYPES)) continue;
+  for (const event of refreshEvents(eventLog, `event log of ${stack}`)) {
+    if (!(event.type in ENROLLMENT_TYPES)) continue;
     checked++;
-    const drift = driftOf(step);
-    if (drift) drifted.push({ kind: type.endsWith("Group") ? "enrollment group" : "individual enrollment", id: idOf(step), drift });
+    const drift = driftOf(event);
+    if (drift) drifted.push({ kind: event.type.endsWith("Group") ? "enrollment group" : "individual enrollment", id: idOf(event), drift });
   }
   drifted.sort((a, b) => a.id.localeCompare(b.id));
   return { stack, checked, drifted };
 }
 
-function idOf(step: PreviewStep): string {
-  const outputs = step.oldState?.outputs ?? {};
+function idOf(event: RefreshEvent): string {
+  const outputs = event.old?.outputs ?? {};
   const id = outputs.registrationId ?? outputs.enrollmentGroupId;
-  return typeof id === "string" ? id : urnName(step.urn);
+  return typeof id === "string" ? id : urnName(event.urn);
 }
 
-function driftOf(step: PreviewStep): EnrollmentDrift["drift"] | undefined {
-  const after = step.newState?.outputs;
-  if (step.op === "delete" || step.op === "read-discard" || !step.newState || !after || Object.keys(after).length === 0) return "deleted";
-  const fields = diffLeaves(maskSecrets(step.oldState?.outputs ?? {}), maskSecrets(after), "");
+function driftOf(event: RefreshEvent): EnrollmentDrift["drift"] | undefined {
+  const after = event.new?.outputs;
+  if (event.op === "delete" || !after || Object.keys(after).length === 0) return "deleted";
+  const fields = diffLeaves(maskSecrets(event.old?.outputs ?? {}), maskSecrets(after), "");
   return fields.length > 0 ? fields : undefined;
 }
 

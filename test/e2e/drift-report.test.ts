@@ -1,6 +1,8 @@
-// The drift workflow's command through the real engine: `pulumi refresh --preview-only --json`
+// The drift workflow's command through the real engine: `pulumi refresh --preview-only --event-log`
 // after changes made on DPS by hand, turned by the drift report into what changed per
 // enrollment (state -> DPS), while the state stays as it was.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
@@ -34,6 +36,14 @@ describe.skipIf(!engine)("the nightly drift report through the real engine", () 
   let emulator: RunningEmulator;
   let program: LocalProgram;
 
+  /** What the workflow runs, then reads: the engine's event log of a refresh preview. */
+  async function refreshPreview(): Promise<string> {
+    const log = path.join(program.dir, "refresh-events.jsonl");
+    fs.rmSync(log, { force: true });
+    await program.pulumi(["refresh", "--preview-only", "--event-log", log], { PULUMI_DEBUG_COMMANDS: "true" });
+    return fs.readFileSync(log, "utf8");
+  }
+
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
     program = await createLocalProgram(engine!, emulator, { stackName: "drift", manifests: { "fleet.yaml": MANIFEST } });
@@ -46,7 +56,7 @@ describe.skipIf(!engine)("the nightly drift report through the real engine", () 
   });
 
   it("reports nothing while DPS holds what the state says", async () => {
-    const report = findDrift("drift", await program.pulumi(["refresh", "--preview-only", "--json"]));
+    const report = findDrift("drift", await refreshPreview());
     expect(report).toEqual({ stack: "drift", checked: 3, drifted: [] });
     expect(renderDrift(report)).toBe("### No drift on stack drift\n\n3 enrollment(s) checked: DPS holds what the state says.\n");
   }, 120_000);
@@ -60,7 +70,7 @@ describe.skipIf(!engine)("the nightly drift report through the real engine", () 
     await sdk.deleteIndividualEnrollment("drift-deleted");
     const stateBefore = await program.pulumi(["stack", "export"]);
 
-    const report = findDrift("drift", await program.pulumi(["refresh", "--preview-only", "--json"]));
+    const report = findDrift("drift", await refreshPreview());
     expect(report.drifted).toEqual([
       { kind: "individual enrollment", id: "drift-deleted", drift: "deleted" },
       {

@@ -66,7 +66,7 @@ describe.skipIf(!engine)("the provider's errors as `pulumi up` prints them", () 
       (e: { stdout?: string; message: string }) => `${e.stdout ?? ""}\n${e.message}`,
     );
     if (process.env.DPS_E2E_VERBOSE) process.stdout.write(failedUp);
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     program?.cleanup();
