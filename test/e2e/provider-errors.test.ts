@@ -94,7 +94,7 @@ describe.skipIf(!engine)("the provider's errors as `pulumi up` prints them", () 
     expectError(
       "err-unauthorized",
       `get individual enrollment "err-unauthorized" on DPS ${endpoint()} failed: HTTP 401 (errorCode 401002; Unauthorized: the key of this policy was revoked; trackingId {id}). ` +
-        "Check dps.connectionString (policy name and key) or the Entra ID role assignment",
+        "Check dps.connectionString: its policy name and key must be those of a shared access policy of this DPS with EnrollmentWrite.",
     );
   });
 
