@@ -331,7 +331,16 @@ export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
 }
 
 /** Node's codes for a server certificate it cannot trust (never transient: retrying cannot help). */
-const TLS_TRUST_CODES = ["SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"];
+const TLS_TRUST_CODES = [
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+];
 
 /** What to do about a failure, by status (or by credential error, for Entra ID); 401: unauthorized.ts. */
 function adviceFor(failure: CallFailure, operation: DpsOperation): string {
