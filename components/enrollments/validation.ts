@@ -27,6 +27,7 @@ import {
   type AllocationPolicy,
   type TwinSection,
 } from "../dps-rules";
+import { OWNER_TAG } from "./ownership";
 import { describeEnrollment, kindInfo } from "./kinds";
 import { UNKNOWN_VALUE, type EnrollmentKind } from "./types";
 
@@ -357,6 +358,7 @@ function validateInitialTwin(twin: unknown, fail: Fail): void {
     fail(`initialTwin.${key}`, "is not allowed: an initial twin has only tags and properties.desired");
   }
   validateTwinCollection("initialTwin.tags", twin.tags, "tags", fail);
+  if (isObject(twin.tags) && OWNER_TAG in twin.tags) fail(`initialTwin.tags.${OWNER_TAG}`, "is reserved: the provider writes this stack's owner marker there");
   const properties = twin.properties;
   if (properties === undefined || isUnknown(properties)) return;
   if (!isObject(properties)) {

@@ -5,7 +5,7 @@
  * others), so only those go again, in later chunks, when their failure is transient.
  */
 import { MAX_BULK_ENROLLMENTS, type BulkMode, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
-import { DpsCallError } from "../errors";
+import { isDpsCallError } from "../errors";
 import type { Pacer } from "./pacing";
 
 /** A failed item: DPS's code and message, or the whole call's error. */
@@ -69,7 +69,7 @@ export async function runBulkItems(client: DpsClient, pacer: Pacer, mode: BulkMo
             }
           } catch (error) {
             const failure: ItemFailure =
-              error instanceof DpsCallError
+              isDpsCallError(error)
                 ? { status: error.failure.status, errorCode: error.failure.errorCode, message: error.message }
                 : { status: undefined, errorCode: undefined, message: (error as Error).message };
             for (const item of items) failed.set(item.registrationId as string, failure);
