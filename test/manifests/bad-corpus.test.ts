@@ -35,6 +35,7 @@ function headers(files: string[], name: string): string[] {
   return files.flatMap((f) =>
     fs
       .readFileSync(f, "latin1")
+      .replace(/\0/g, "") // a UTF-16 case keeps its headers readable
       .split("\n")
       .filter((l) => l.startsWith(`# ${name}: `))
       .map((l) => l.slice(`# ${name}: `.length).trimEnd()),
