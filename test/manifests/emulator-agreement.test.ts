@@ -24,7 +24,7 @@ const SECRETS: Record<string, string> = {
 const OPTIONS: LoadManifestOptions = {
   hubs: HUBS,
   linkedHubs: Object.values(HUBS),
-  caCertificateNames: CA_NAMES,
+  caCertificates: CA_NAMES,
   stackSecrets: { names: Object.keys(SECRETS) },
   pathVariables: { FIXTURES: fixtures, DPS_HOME: fixtures },
   repositoryRoot: path.resolve(__dirname, "../.."),
