@@ -7,23 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
 import { serviceClientFor } from "../../emulator/clients";
-import { startEmulator, type Logger, type RunningEmulator } from "../../emulator/index";
+import { startEmulator, type RunningEmulator } from "../../emulator/index";
+import { operationLog } from "../support/dps-operations";
 
 const FAST_RETRY = { retryPolicy: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, totalBudgetMs: 5_000 } };
 const KEY_A = Buffer.alloc(32, 7).toString("base64");
 const KEY_B = Buffer.alloc(32, 8).toString("base64");
 
 let emu: RunningEmulator;
-const operations: string[] = [];
-/** Keeps the operationId of every request the emulator logs ("PUT IndividualEnrollment_CreateOrUpdate 200 3.1 ms"). */
-const requestLog: Logger = {
-  info: (line: string) => {
-    const match = /^[A-Z]+ (\S+) \d{3} /.exec(line);
-    if (match?.[1]) operations.push(match[1]);
-  },
-  warn: () => {},
-  error: () => {},
-};
+const log = operationLog();
+const operations = log.operations;
 
 /** The operations `work` made, in order. */
 async function operationsOf(work: () => Promise<unknown>): Promise<string[]> {
@@ -35,7 +28,7 @@ async function operationsOf(work: () => Promise<unknown>): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ ephemeral: true, logger: requestLog, logRequests: true, retryAfterSeconds: 0, config: { linkedHubs: [{ hostName: "hub-a.azure-devices.net" }] } });
+  emu = await startEmulator({ ephemeral: true, logger: log.logger, logRequests: true, retryAfterSeconds: 0, config: { linkedHubs: [{ hostName: "hub-a.azure-devices.net" }] } });
 });
 afterAll(async () => emu?.stop());
 
