@@ -95,6 +95,12 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
   const id = enrollmentId(kind, inputs);
   const subject = describeEnrollment(kind, id);
   const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
+  // A create costs two service operations, GET then PUT, and the GET stays: DPS has no create-only
+  // write. A PUT without If-Match is an unconditional create-or-replace (dps-api.md §0 #12, §1.5),
+  // what If-Match does for an id that does not exist is undocumented, and so is a bulk "create" of
+  // an id that exists (§1.3); a PUT alone would silently replace, and regenerate the keys of, an
+  // enrollment made outside Pulumi. The keys DPS generates come back in the PUT's answer (§1.4), so
+  // no third call is made for them.
   const existing = await client.get(kind, id);
   if (existing) {
     const owner = ownerOf(existing);
