@@ -14,9 +14,11 @@
  * and the whole snapshot, as `pulumi stack export` gives it).
  *
  *   bash scripts/with-env.sh --engine ts-node --transpile-only benchmarks/pulumi-up-enrollments.ts \
- *     [--enrollments 100] [--throttle 1000] [--deadline-seconds 900]
+ *     [--enrollments 100] [--throttle 1000] [--deadline-seconds 900] [--path both|floor|per-enrollment]
  *
- * Prints one JSON line per program, then one with the ratios to the floor. Each step is cancelled
+ * Prints one JSON line per program, then (with both) one with the ratios to the floor. On a
+ * machine that other jobs share, run `--path floor` and `--path per-enrollment` as two processes
+ * at the same time, so that both see the same load. Each step is cancelled
  * (`pulumi cancel`) and reported as failed when it outlives the deadline, so the script always
  * stops by itself.
  */
@@ -27,8 +29,11 @@ import { engineMissingReason, findEngine, type Engine } from "../test/support/en
 import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
 
 const { values } = parseArgs({
-  options: { enrollments: { type: "string" }, throttle: { type: "string" }, "deadline-seconds": { type: "string" } },
+  options: { enrollments: { type: "string" }, throttle: { type: "string" }, "deadline-seconds": { type: "string" }, path: { type: "string" } },
 });
+const PATHS = { both: ["floor", "per-enrollment"], floor: ["floor"], "per-enrollment": ["per-enrollment"] } as const;
+const PATH = values.path ?? "both";
+if (!(PATH in PATHS)) throw new Error(`--path is "${PATH}"; allowed: ${Object.keys(PATHS).join(", ")}`);
 const ENROLLMENTS = positiveInteger("--enrollments", values.enrollments ?? "100");
 const THROTTLE_PER_MINUTE = positiveInteger("--throttle", values.throttle ?? "1000");
 const DEADLINE_MS = positiveInteger("--deadline-seconds", values["deadline-seconds"] ?? "900") * 1000;
@@ -96,7 +101,10 @@ async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathRe
       const before = requests();
       const started = Date.now();
       const value = await withDeadline(`${path}: ${label}`, program!, work());
-      return { value, seconds: seconds(Date.now() - started), dpsRequests: requests() - before };
+      const step = { seconds: seconds(Date.now() - started), dpsRequests: requests() - before };
+      // Progress as each step ends, so a long run that has to be stopped still tells something.
+      process.stderr.write(`${path}, ${ENROLLMENTS} enrollments: ${label} ${step.seconds} s, ${step.dpsRequests} DPS requests\n`);
+      return { value, ...step };
     };
     const { stack, onOutput } = program;
 
@@ -135,10 +143,13 @@ async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
   process.stderr.write(`pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments; DPS throttle ${THROTTLE_PER_MINUTE} ops/min\n`);
-  const floor = await runPath(engine, "floor");
-  process.stdout.write(JSON.stringify(floor) + "\n");
-  const ours = await runPath(engine, "per-enrollment");
-  process.stdout.write(JSON.stringify(ours) + "\n");
+  const results: Partial<Record<PathResult["path"], PathResult>> = {};
+  for (const path of PATHS[PATH as keyof typeof PATHS]) {
+    results[path] = await runPath(engine, path);
+    process.stdout.write(JSON.stringify(results[path]) + "\n");
+  }
+  const { floor, "per-enrollment": ours } = results;
+  if (!floor || !ours) return;
   const ratios = {
     enrollments: ENROLLMENTS,
     upVsFloor: ratio(ours.up.seconds, floor.up.seconds),
