@@ -14,9 +14,10 @@
  *   `node ./node_modules/@pulumi/pulumi/cmd/dynamic-provider` from there. So the stub names the
  *   provider module by its path relative to that directory: the same text on every machine and
  *   every clone, and no absolute path that a pipeline runner would not have.
- * - The provider process is plain node: the stub registers the project's ts-node (transpile only,
- *   the project's tsconfig.json), as the language host does for the program, before requiring the
- *   TypeScript source. It captures nothing: no credential can reach the state through it.
+ * - The provider process is plain node: the stub first registers typescript-loader.js, which
+ *   transpiles the provider's TypeScript with the project's compiler and tsconfig.json (as the
+ *   language host does for the program) and caches the result. The stub captures nothing: no
+ *   credential can reach the state through it.
  *
  * A state whose `__provider` differs from the current stub (the embedded code of older versions)
  * is rewritten by one state-only update, see diff.ts (`providerReferenceChanged`).
@@ -25,25 +26,22 @@ import * as path from "node:path";
 import type { EnrollmentKind } from "./types";
 
 /**
- * The provider module, relative to the project directory, with forward slashes. Computed in the
- * program, whose working directory is the project directory, as the provider process's is.
+ * The folder of the provider's modules, relative to the project directory, with forward slashes.
+ * Computed in the program, whose working directory is the project directory, as the provider
+ * process's is.
  */
-export function providerModulePath(projectDir: string = process.cwd()): string {
-  return path.relative(projectDir, path.join(__dirname, "provider")).split(path.sep).join("/");
+export function providerFolder(projectDir: string = process.cwd()): string {
+  return path.relative(projectDir, __dirname).split(path.sep).join("/");
 }
 
 /** The `__provider` text for one kind of enrollment. */
-export function providerReference(kind: EnrollmentKind, modulePath: string = providerModulePath()): string {
+export function providerReference(kind: EnrollmentKind, folder: string = providerFolder()): string {
   return [
-    `// dps-as-code enrollment provider: ${JSON.stringify(modulePath)} of the project directory, loaded by reference (components/enrollments/provider-reference.ts)`,
+    `// dps-as-code enrollment provider, loaded from ${JSON.stringify(folder)} of the project directory (see provider-reference.ts there)`,
     `exports.handler = function () {`,
-    `  if (!require.extensions[".ts"]) require("ts-node").register({ transpileOnly: true });`,
-    `  return require(require("path").resolve(${JSON.stringify(modulePath)})).createEnrollmentProvider(${JSON.stringify(kind)});`,
+    `  var dir = require("path").resolve(${JSON.stringify(folder)});`,
+    `  require(dir + "/typescript-loader.js").registerTypeScript(process.cwd());`,
+    `  return require(dir + "/provider").createEnrollmentProvider(${JSON.stringify(kind)});`,
     `};`,
   ].join("\n");
-}
-
-/** True when `value` is a provider reference (of this version or a later one), not embedded code. */
-export function isProviderReference(value: unknown): boolean {
-  return typeof value === "string" && value.startsWith("// dps-as-code enrollment provider:");
 }

@@ -127,7 +127,7 @@ describe.skipIf(missing !== undefined)("upgrading a stack whose enrollments embe
     expect(await program.stack.outputs()).toEqual(keysBefore);
     for (const resource of await enrollmentsInState()) {
       const kind = resource.type.endsWith(":IndividualEnrollment") ? "individual" : "group";
-      expect(resource.inputs?.__provider).toBe(providerReference(kind, "components/enrollments/provider"));
+      expect(resource.inputs?.__provider).toBe(providerReference(kind, "components/enrollments"));
       expect(resource.outputs?.__provider).toBe(resource.inputs?.__provider);
     }
   });

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { providerModulePath, providerReference } from "../../components/enrollments/provider-reference";
+import { providerFolder, providerReference } from "../../components/enrollments/provider-reference";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -30,7 +32,7 @@ describe("enrollment provider reference (the stored __provider)", () => {
   const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")]] as const;
 
   it("is a few hundred bytes naming the provider relative to the project directory, with nothing secret or machine-specific", () => {
-    expect(providerModulePath()).toBe("components/enrollments/provider");
+    expect(providerFolder()).toBe("components/enrollments");
     for (const [kind, text] of stubs) {
       expect(text.length).toBeLessThan(600);
       expect(text).toContain(`createEnrollmentProvider("${kind}")`);
@@ -39,12 +41,21 @@ describe("enrollment provider reference (the stored __provider)", () => {
     }
   });
 
-  it("loads the TypeScript provider in a plain node process started in the project directory", () => {
-    const stdout = execFileSync(process.execPath, ["-e", HOST_SCRIPT], { cwd: root, encoding: "utf8", env: { ...process.env, STUBS: JSON.stringify(stubs) } });
-    const result = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
-    expect(result.hookBefore).toBe(false);
-    for (const [kind, idField] of [["individual", "registrationId"], ["group", "enrollmentGroupId"]] as const) {
-      expect(result[kind]).toEqual({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: [idField], replaces: [idField] });
+  it("loads the TypeScript provider in a plain node process started in the project directory, with an empty transpile cache and then a warm one", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-transpile-cache-"));
+    try {
+      for (const cache of ["cold", "warm"]) {
+        const stdout = execFileSync(process.execPath, ["-e", HOST_SCRIPT], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp, STUBS: JSON.stringify(stubs) } });
+        const result = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
+        expect(result.hookBefore, cache).toBe(false);
+        for (const [kind, idField] of [["individual", "registrationId"], ["group", "enrollmentGroupId"]] as const) {
+          expect(result[kind], cache).toEqual({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: [idField], replaces: [idField] });
+        }
+        const cached = fs.readdirSync(tmp, { recursive: true }).filter((name) => String(name).endsWith(".js"));
+        expect(cached.length, cache).toBeGreaterThan(5);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
