@@ -22,7 +22,11 @@ const requireFromString = require(require.resolve("require-from-string", { paths
     const idField = kind === "individual" ? "registrationId" : "enrollmentGroupId";
     const check = await loaded.check({}, { [idField]: "bad id!", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "localhost:1", useEntraId: true } });
     const diff = await loaded.diff("x", { [idField]: "a", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } }, { [idField]: "b", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } });
-    result[kind] = { methods: Object.keys(loaded).sort(), checkFailures: check.failures.map((f) => f.property), replaces: diff.replaces };
+    // A DPS error keeps its name and message through the host. Nothing listens on port 1.
+    process.env.DPS_RETRY_BUDGET_SECONDS = "1";
+    const probe = { [idField]: "probe", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "127.0.0.1:1", connectionString: "HostName=127.0.0.1:1;SharedAccessKeyName=p;SharedAccessKey=cHJvYmUta2V5LXByb2Jl" } };
+    const errorMessage = await loaded.read("probe", probe).then(() => "no error", (error) => error.name + ": " + error.message);
+    result[kind] = { methods: Object.keys(loaded).sort(), checkFailures: check.failures.map((f) => f.property), replaces: diff.replaces, errorMessage };
   }
   process.stdout.write(JSON.stringify(result) + "\\n");
 })().catch((error) => { process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) }) + "\\n"); process.exit(1); });
@@ -49,7 +53,9 @@ describe("enrollment provider reference (the stored __provider)", () => {
         const result = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
         expect(result.hookBefore, cache).toBe(false);
         for (const [kind, idField] of [["individual", "registrationId"], ["group", "enrollmentGroupId"]] as const) {
-          expect(result[kind], cache).toEqual({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: [idField], replaces: [idField] });
+          expect(result[kind], cache).toMatchObject({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: [idField], replaces: [idField] });
+          const subject = kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
+          expect(result[kind].errorMessage, cache).toMatch(new RegExp(`^\\w*Error: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: .*ECONNREFUSED`));
         }
         const cached = fs.readdirSync(tmp, { recursive: true }).filter((name) => String(name).endsWith(".js"));
         expect(cached.length, cache).toBeGreaterThan(5);
