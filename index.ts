@@ -21,6 +21,9 @@ const manifests = loadEnrollmentManifests(path.relative(process.cwd(), path.reso
   caCertificates: [...config.dps.caCertificates.map((c) => c.name), ...config.dps.existingCaCertificateNames],
   // Certificates the local demo generates live under DPS_HOME.
   pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {},
+  repositoryRoot: __dirname,
+  // Names the manifests' `...Secret` fields may use: the stack's own config keys.
+  stackSecrets: { names: stackConfigKeys() },
 });
 
 const fleet = declareFleet({
@@ -34,6 +37,14 @@ const fleet = declareFleet({
   secret: (name) => stackConfig.requireSecret(name),
   enrollmentSets: config.enrollmentSets,
 });
+
+/** The stack's config keys in this project's namespace, without the `dps-as-code:` prefix. */
+function stackConfigKeys(): string[] {
+  const prefix = `${pulumi.getProject()}:`;
+  return Object.keys(pulumi.runtime.allConfig())
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => key.slice(prefix.length));
+}
 
 export const environment = config.environment;
 export const idScope = platform.idScope;

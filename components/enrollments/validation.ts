@@ -40,6 +40,9 @@ export interface CheckFailure {
   detail: string;
 }
 
+/** This project's rule (not DPS's): a production exception needs a reason a reviewer can read. */
+export const MIN_SYMMETRIC_KEY_REASON_LENGTH = 10;
+
 type Inputs = Record<string, unknown>;
 
 export function isUnknown(value: unknown): boolean {
@@ -424,8 +427,8 @@ function validateControls(inputs: Inputs, fail: Fail): void {
     if (value !== undefined && !isUnknown(value) && typeof value !== "boolean") fail(field, `${quote(value)} must be true or false`);
   }
   const reason = inputs.allowSymmetricKeyInProduction;
-  if (reason !== undefined && !isUnknown(reason) && (typeof reason !== "string" || reason.trim().length < 10)) {
-    fail("allowSymmetricKeyInProduction", "must be a written reason (at least 10 characters) for using symmetric keys in production");
+  if (reason !== undefined && !isUnknown(reason) && (typeof reason !== "string" || reason.trim().length < MIN_SYMMETRIC_KEY_REASON_LENGTH)) {
+    fail("allowSymmetricKeyInProduction", `must be a written reason (at least ${MIN_SYMMETRIC_KEY_REASON_LENGTH} characters) for using symmetric keys in production`);
   }
   const linked = inputs.linkedHubs;
   if (linked !== undefined && !isUnknown(linked) && !Array.isArray(linked)) {

@@ -3,7 +3,7 @@
 // names are deterministic and known before anything runs; on Azure they end in a random suffix
 // kept in state, so the key stays a key until the fleet resolves it from the platform's outputs.
 import type { PlatformConfig } from "../config";
-import { localHubHostName } from "../platform";
+import { localHubHostName } from "../config/local-hub-names";
 
 export interface ManifestHubNames {
   /** Hub key -> the name manifests resolve it to (loader option `hubs`). */
@@ -14,7 +14,13 @@ export interface ManifestHubNames {
   readonly unresolvedHubKeys: readonly string[];
 }
 
-export function manifestHubNames(config: PlatformConfig): ManifestHubNames {
+/** What the naming depends on: the full config in the program, the stack file's facts offline. */
+export type HubNamingConfig = Pick<PlatformConfig, "namePrefix" | "environment"> & {
+  readonly target: { readonly kind: PlatformConfig["target"]["kind"] };
+  readonly hubs: readonly { readonly key: string }[];
+};
+
+export function manifestHubNames(config: HubNamingConfig): ManifestHubNames {
   const local = config.target.kind === "local";
   const names = config.hubs.map((hub) => (local ? localHubHostName(config, hub) : hub.key));
   return {

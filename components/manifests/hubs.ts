@@ -14,7 +14,7 @@ export function resolveHub(reference: string, catalogue: HubCatalogue): HubResol
   const linked = catalogue.linkedHubs;
   const allowed = () => {
     const choices = [
-      ...Object.keys(keys).sort().map((k) => `${k} (${keys[k]})`),
+      ...Object.keys(keys).sort().map((k) => (keys[k] === k ? k : `${k} (${keys[k]})`)),
       ...(linked ?? []).filter((h) => !Object.values(keys).some((v) => sameHost(v, h))),
     ];
     return choices.length > 0 ? choices.join(", ") : "no hubs are linked to this DPS";

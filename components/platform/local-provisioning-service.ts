@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../dps-rules";
+// The rule files themselves, not the index: the provider is serialised with what it reaches.
+import { missingConnectionStringFields, parseConnectionString } from "../dps-rules/connection-string";
+import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../dps-rules/vocabulary";
 
 /**
  * The local target's DPS: the same allocation policy, linked hubs and CA certificates the
@@ -78,14 +80,7 @@ async function adminRequest(
   const https: typeof import("node:https") = require("node:https");
   const crypto: typeof import("node:crypto") = require("node:crypto");
 
-  const fields = new Map<string, string>();
-  for (const part of target.connectionString.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq), part.slice(eq + 1));
-  }
-  const hostName = fields.get("HostName");
-  const keyName = fields.get("SharedAccessKeyName");
-  const key = fields.get("SharedAccessKey");
+  const { HostName: hostName, SharedAccessKeyName: keyName, SharedAccessKey: key } = parseConnectionString(target.connectionString);
   if (!hostName || !keyName || !key) {
     // Never echo the connection string: it holds the key.
     throw new Error(`LocalProvisioningService ${operation}: the emulator connection string must have HostName, SharedAccessKeyName and SharedAccessKey (check dps-as-code:emulatorConnectionString)`);
@@ -210,7 +205,7 @@ function checkInputs(news: Partial<LocalProvisioningServiceInputs>): pulumi.dyna
   if (known(news.serviceHost) && !(typeof news.serviceHost === "string" && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(news.serviceHost))) {
     failures.push({ property: "serviceHost", reason: `${JSON.stringify(news.serviceHost)} is not host:port (e.g. "localhost:8443")` });
   }
-  if (known(news.connectionString) && !(typeof news.connectionString === "string" && /SharedAccessKeyName=[^;]+/.test(news.connectionString) && /SharedAccessKey=[^;]+/.test(news.connectionString))) {
+  if (known(news.connectionString) && !(typeof news.connectionString === "string" && !missingConnectionStringFields(news.connectionString).some((f) => f !== "HostName"))) {
     failures.push({ property: "connectionString", reason: "must be a service connection string with SharedAccessKeyName and SharedAccessKey" });
   }
   if (known(news.trustedCaCertificate) && !(typeof news.trustedCaCertificate === "string" && news.trustedCaCertificate.includes("-----BEGIN CERTIFICATE-----"))) {

@@ -28,6 +28,24 @@ const SMALL = `individualEnrollments:
     iotHubs: [weu]
     allocationPolicy: static
 `;
+/** The blocks of `pulumi preview --diff` output that belong to EnrollmentSet resources, cut before the stack's outputs (`--outputs:--`). */
+const setDiffText = (diff: string) =>
+  diff
+    .split(/\n(?=\s*[-+~]*\s*pulumi(?:-nodejs)?:\S+: \()/)
+    .filter((block) => block.includes("dps:EnrollmentSet: ("))
+    .map((block) => block.split(/\n\s*(?:--outputs:--|Outputs:|Resources:)/)[0])
+    .join("\n");
+/** Enrollment ids on lines the diff marks as added, changed or removed. */
+const markedIds = (text: string) => [...new Set([...text.matchAll(/^\s*[-+~]+\s*"?(fleet-\d{3})"?\s*:/gm)].map((m) => m[1] as string))].sort();
+/** The lines of one entry's diff: from its marked key line to the brace that closes it. */
+const entryDiff = (setDiff: string, id: string) => {
+  const lines = setDiff.split("\n");
+  const start = lines.findIndex((line) => new RegExp(`^\\s*[-+~]+\\s*"?${id}"?\\s*:`).test(line));
+  if (start < 0) return "";
+  const indent = /^\s*/.exec(lines[start] as string)?.[0].length ?? 0;
+  const end = lines.findIndex((line, i) => i > start && /^\s*}/.test(line) && (/^\s*/.exec(line)?.[0].length ?? 0) <= indent + 2);
+  return lines.slice(start, end < 0 ? undefined : end + 1).join("\n");
+};
 const WRITES = ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete", "IndividualEnrollment_RunBulkOperation", "DeviceRegistrationState_Delete"];
 
 describe.skipIf(!engine)("enrollment sets (the batch path) through the real engine", () => {
@@ -97,15 +115,14 @@ describe.skipIf(!engine)("enrollment sets (the batch path) through the real engi
     expect(diff).toContain("plant-9");
     expect(diff).toContain("fleet-017");
     expect(diff).toContain("disabled");
-    // The sets' own diff (the stack's outputs list every enrollment, so they are left out).
-    const setDiff = diff
-      .split(/\n(?=\s*[-+~]*\s*pulumi(?:-nodejs)?:\S+: \()/)
-      .filter((block) => block.includes("dps:EnrollmentSet: ("))
-      .map((block) => block.split(/\n\s*(?:Outputs|Resources):/)[0])
-      .join("\n");
-    expect([...new Set(setDiff.match(/fleet-\d{3}/g))].sort()).toEqual(["fleet-003", "fleet-017"]);
-    expect(setDiff).toMatch(/fleet-003[\s\S]*initialTwin/);
-    expect(setDiff).toMatch(/fleet-017[\s\S]*provisioningStatus/);
+    // Only the entries the sets' diffs mark as changed (`~`, `+`, `-`): an updated set prints its
+    // other entries too, unmarked, and the stack's outputs list every enrollment.
+    const setDiff = setDiffText(diff);
+    expect(markedIds(setDiff)).toEqual(["fleet-003", "fleet-017"]);
+    expect(entryDiff(setDiff, "fleet-003")).toMatch(/^\s*[+~] initialTwin\s*:/m);
+    expect(entryDiff(setDiff, "fleet-003")).not.toMatch(/^\s*[+~-] provisioningStatus/m);
+    expect(entryDiff(setDiff, "fleet-017")).toMatch(/^\s*[+~] provisioningStatus\s*: .*"disabled"/m);
+    expect(entryDiff(setDiff, "fleet-017")).not.toMatch(/^\s*[+~-] initialTwin/m);
     const up = await program.stack.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges?.update).toBeLessThanOrEqual(2);
     const after = await dpsView();
@@ -143,7 +160,7 @@ describe.skipIf(!engine)("enrollment sets (the batch path) through the real engi
     const landed = emulator.inspect.enrollmentCount() - 32;
     expect(landed).toBeLessThan(10);
     const preview = await program.pulumi(["preview", "--diff"]);
-    const pending = [...new Set(preview.match(/fleet-0[34]\d/g))];
+    const pending = markedIds(setDiffText(preview)).filter((id) => /^fleet-0[34]\d$/.test(id));
     expect(pending.length).toBe(10 - landed);
     const up = await program.stack.up({ onOutput: program.onOutput });
     expect(up.summary.result).toBe("succeeded");
