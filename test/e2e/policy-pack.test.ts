@@ -20,6 +20,11 @@ if (skipReason) console.warn(`\n*** SKIPPING end-to-end tests of the policy pack
 const SHIPPED_MANIFESTS = path.join(projectRoot, "enrollments", "local");
 const CERTS = path.join(projectRoot, "test", "fixtures", "certs");
 const DAY = 24 * 3600 * 1000;
+/**
+ * Where the test program keeps its certificate fixtures: inside the program's own folder, since a
+ * manifest's certificateFile may not lead outside the repository it belongs to.
+ */
+const PROGRAM_CERTS = "certs";
 
 /**
  * The local stack's committed manifests, with the demo's generated device certificate swapped
@@ -30,7 +35,7 @@ function shippedLocalManifests(): Record<string, string> {
   for (const file of fs.readdirSync(SHIPPED_MANIFESTS).filter((name) => name.endsWith(".yaml"))) {
     manifests[file] = fs
       .readFileSync(path.join(SHIPPED_MANIFESTS, file), "utf8")
-      .replaceAll("${DPS_HOME}/local/certs/medical-monitor-001.pem", path.join(CERTS, "medical-monitor-001.pem"));
+      .replaceAll("${DPS_HOME}/local/certs/medical-monitor-001.pem", `../../${PROGRAM_CERTS}/medical-monitor-001.pem`);
   }
   return manifests;
 }
@@ -53,6 +58,8 @@ describe.skipIf(skipReason !== undefined)("the policy pack through the real engi
       // What the demo sets: the lab webhook (a secret) and the EV chargers' CA certificate.
       config: { "dps-as-code:labAllocationWebhookUrl": { value: "https://127.0.0.1:9/api/allocate?code=not-a-real-key", secret: true } },
     });
+    fs.mkdirSync(path.join(program.dir, PROGRAM_CERTS), { recursive: true });
+    fs.copyFileSync(path.join(CERTS, "medical-monitor-001.pem"), path.join(program.dir, PROGRAM_CERTS, "medical-monitor-001.pem"));
     await program.stack.setConfig(
       "dps-as-code:dps.caCertificates.ev-charger-root-ca.certificatePath",
       { value: path.join(CERTS, "ev-charger-signing-ca.pem") },
@@ -106,7 +113,7 @@ individualEnrollments:
   - registrationId: medical-monitor-001
     attestation:
       type: x509
-      x509: { clientCertificates: { primary: { certificateFile: "${path.join(CERTS, "medical-monitor-001.pem")}" } } }
+      x509: { clientCertificates: { primary: { certificateFile: "../../${PROGRAM_CERTS}/medical-monitor-001.pem" } } }
   - registrationId: prod-monitor-002
     attestation:
       type: x509
