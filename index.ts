@@ -4,20 +4,18 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./components/config";
-import { declareFleet, manifestHubNames } from "./components/fleet";
+import { declareFleet, manifestHubCatalogue } from "./components/fleet";
 import { loadEnrollmentManifests } from "./components/manifests";
 import { createPlatform } from "./components/platform";
 
 const config = loadPlatformConfig(__dirname);
 const stackConfig = new pulumi.Config();
 const platform = createPlatform(config);
-const hubNames = manifestHubNames(config);
 
 // Pulumi runs the program from its own directory, so the manifests folder (and every
 // `source` in the outputs) is relative to it.
 const manifests = loadEnrollmentManifests(path.relative(process.cwd(), path.resolve(__dirname, config.enrollmentManifests)) || ".", {
-  hubs: hubNames.hubs,
-  linkedHubs: hubNames.linkedHubs,
+  ...manifestHubCatalogue(config),
   // Certificates the local demo generates live under DPS_HOME.
   pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {},
 });
@@ -26,8 +24,7 @@ const fleet = declareFleet({
   manifests,
   platform: {
     dpsConnection: platform.dpsConnection,
-    linkedHubHostNames: platform.linkedHubHostNames,
-    hubKeys: hubNames.unresolvedHubKeys,
+    hubHostNames: platform.hubHostNames,
   },
   secret: (name) => stackConfig.requireSecret(name),
 });

@@ -1,25 +1,14 @@
-// How manifests may name hubs, per target. Manifests name a hub by its stack-config key
-// (`iotHubs: [weu]`), which reads the same in every environment. On the local target the host
-// names are deterministic and known before anything runs; on Azure they end in a random suffix
-// kept in state, so the key stays a key until the fleet resolves it from the platform's outputs.
+// The hub catalogue the manifest loader checks `iotHubs` against before anything runs. On the
+// local target the host names are deterministic (`localHubHostName`), so the loader resolves
+// keys to them and checks host names against them; on Azure they end in a random suffix kept
+// in state, so a key stays a key until the fleet resolves it from the platform's
+// `hubHostNames` with the same `resolveHub`.
 import type { PlatformConfig } from "../config";
+import type { HubCatalogue } from "../manifests";
 import { localHubHostName } from "../platform";
 
-export interface ManifestHubNames {
-  /** Hub key -> the name manifests resolve it to (loader option `hubs`). */
-  readonly hubs: Readonly<Record<string, string>>;
-  /** The names `iotHubs` entries must be among (loader option `linkedHubs`). */
-  readonly linkedHubs: readonly string[];
-  /** Keys the fleet still has to turn into host names, in the order of `linkedHubHostNames`. */
-  readonly unresolvedHubKeys: readonly string[];
-}
-
-export function manifestHubNames(config: PlatformConfig): ManifestHubNames {
-  const local = config.target.kind === "local";
-  const names = config.hubs.map((hub) => (local ? localHubHostName(config, hub) : hub.key));
-  return {
-    hubs: Object.fromEntries(config.hubs.map((hub, i) => [hub.key, names[i]!])),
-    linkedHubs: names,
-    unresolvedHubKeys: local ? [] : config.hubs.map((hub) => hub.key),
-  };
+export function manifestHubCatalogue(config: Pick<PlatformConfig, "target" | "hubs" | "namePrefix" | "environment">): HubCatalogue {
+  if (config.target.kind !== "local") return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])) };
+  const hostNames = Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]));
+  return { hubs: hostNames, linkedHubs: Object.values(hostNames) };
 }

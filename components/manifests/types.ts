@@ -15,6 +15,7 @@ import type {
   X509CaReferences,
   X509CertificatePair,
 } from "../dps-rules";
+import type { HubHostNames } from "./hubs";
 
 export type { AllocationPolicy, InitialTwin, ReprovisionPolicy, TwinCollection, X509CertificatePair } from "../dps-rules";
 
@@ -100,8 +101,11 @@ export interface LoadedManifests {
 export interface LoadManifestOptions {
   /** Host names of the hubs linked to the DPS; when given, every `iotHubs` entry must resolve to one. */
   readonly linkedHubs?: readonly string[];
-  /** Hub keys (as in the stack config) to host names, so manifests can say `iotHubs: [weu]`. */
-  readonly hubs?: Readonly<Record<string, string>>;
+  /**
+   * Hub keys (as in the stack config) to host names, so manifests can say `iotHubs: [weu]`; a
+   * key whose host name is not known before deploy maps to `undefined` and stays a key.
+   */
+  readonly hubs?: HubHostNames;
   /** Clock for certificate expiry checks (tests pin it). */
   readonly now?: Date;
   /**

@@ -23,7 +23,8 @@ export interface PlatformOutputs {
   readonly idScope: pulumi.Output<string>;
   readonly serviceEndpoint: pulumi.Output<string>;
   readonly deviceEndpoint: pulumi.Output<string>;
-  readonly linkedHubHostNames: pulumi.Output<string[]>;
+  /** Host name of every hub, keyed by its stack-config key (`hubs.<key>`); all are linked to the DPS. */
+  readonly hubHostNames: pulumi.Output<Record<string, string>>;
   readonly dpsConnection: DpsConnection;
 }
 
@@ -41,6 +42,8 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
   public readonly idScope: pulumi.Output<string>;
   public readonly serviceEndpoint: pulumi.Output<string>;
   public readonly deviceEndpoint: pulumi.Output<string>;
+  public readonly hubHostNames: pulumi.Output<Record<string, string>>;
+  /** The linked hubs' host names (the values of `hubHostNames`), for the stack output and DPS checks. */
   public readonly linkedHubHostNames: pulumi.Output<string[]>;
   public readonly dpsConnection: DpsConnection;
 
@@ -58,14 +61,15 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
     this.idScope = outputs.idScope;
     this.serviceEndpoint = outputs.serviceEndpoint;
     this.deviceEndpoint = outputs.deviceEndpoint;
-    this.linkedHubHostNames = outputs.linkedHubHostNames;
+    this.hubHostNames = outputs.hubHostNames;
+    this.linkedHubHostNames = outputs.hubHostNames.apply((names) => Object.values(names));
     this.dpsConnection = outputs.dpsConnection;
 
     this.registerOutputs({
       idScope: this.idScope,
       serviceEndpoint: this.serviceEndpoint,
       deviceEndpoint: this.deviceEndpoint,
-      linkedHubHostNames: this.linkedHubHostNames,
+      hubHostNames: this.hubHostNames,
       dpsConnection: this.dpsConnection,
     });
   }
@@ -106,8 +110,8 @@ function createLocalPlatform(name: string, config: PlatformConfig, emulator: Emu
     idScope: service.idScope,
     serviceEndpoint: pulumi.output(emulator.serviceHost),
     deviceEndpoint: pulumi.output(emulator.deviceHost),
-    // From the resource's outputs, so dependents wait until the emulator has them.
-    linkedHubHostNames: service.linkedHubs.apply((hubs) => hubs.map((h) => h.hostName)),
+    // Gated on the resource's outputs, so dependents wait until the emulator links the hubs.
+    hubHostNames: service.linkedHubs.apply(() => Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]))),
     dpsConnection: {
       serviceEndpoint: service.serviceHost,
       connectionString: pulumi.secret(emulator.connectionString),

@@ -120,7 +120,11 @@ describe("prod stack on Azure (mocked)", () => {
     expect(urns.filter((u) => u.endsWith("azure-native:deviceprovisioningservices:IotDpsResource::platform-dps"))).toHaveLength(1);
   });
 
-  it("outputs both hubs' host names in config order, not secret", async () => {
+  it("outputs both hubs' host names keyed by hub key, not secret", async () => {
+    expect(await secretValue(platform.hubHostNames)).toEqual({
+      value: { weu: `dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, neu: `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net` },
+      secret: false,
+    });
     expect(await secretValue(platform.linkedHubHostNames)).toEqual({
       value: [`dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net`],
       secret: false,

@@ -88,6 +88,7 @@ describe("local stack (mocked engine, emulator target)", () => {
     expect(await valueOf(platform.serviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.deviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.linkedHubHostNames)).toEqual(["dpsac-local-weu.azure-devices.net", "dpsac-local-neu.azure-devices.net"]);
+    expect(await valueOf(platform.hubHostNames)).toEqual({ weu: "dpsac-local-weu.azure-devices.net", neu: "dpsac-local-neu.azure-devices.net" });
     expect(Object.keys(platform.dpsConnection).sort()).toEqual(["connectionString", "serviceEndpoint", "trustedCaCertificate"]);
     expect(await valueOf(platform.dpsConnection.serviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.dpsConnection.trustedCaCertificate!)).toBe(CA_PEM);

@@ -78,6 +78,11 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
       expect(plain<string[]>(e.inputs.linkedHubs).sort()).toEqual([...hubs].sort());
       for (const hub of plain<string[] | undefined>(e.inputs.iotHubs) ?? []) expect(hubs).toContain(hub);
     }
+    // By key, not by position: `iotHubs: [neu]` is the neu hub, whichever hub the config lists first.
+    const hub = (key: string) => `dpsac-${stack}-${key}-${RANDOM_SUFFIX}.azure-devices.net`;
+    const targets = (name: string) => plain<string[]>(enrollments().find((e) => e.name === name)!.inputs.iotHubs);
+    if (stack === "prod") expect(targets("ev-chargers")).toEqual([hub("neu")]);
+    else expect(targets("smart-meters-residential")).toEqual([hub("weu")]);
   });
 
   it("passes keys named in manifests to DPS only as secrets", () => {
