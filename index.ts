@@ -1,31 +1,19 @@
 // dps-as-code: one stack = one environment's IoT platform (hubs + DPS, on Azure or on the
 // local emulator) and the enrollments its manifests declare. Configuration comes from
-// Pulumi.<stack>.yaml; see README.md.
-import * as path from "node:path";
+// Pulumi.<stack>.yaml; see README.md. This file only reads the process (its directory, the
+// working directory, DPS_HOME) and names the outputs: components/fleet does the rest.
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./components/config";
-import { declareFleet, manifestHubCatalogue } from "./components/fleet";
-import { loadEnrollmentManifests } from "./components/manifests";
+import { declareFleet, loadStackManifests } from "./components/fleet";
 import { createPlatform } from "./components/platform";
 
 const config = loadPlatformConfig(__dirname);
 const stackConfig = new pulumi.Config();
 const platform = createPlatform(config);
-
-// Pulumi runs the program from its own directory, so the manifests folder (and every
-// `source` in the outputs) is relative to it.
-const manifests = loadEnrollmentManifests(path.relative(process.cwd(), path.resolve(__dirname, config.enrollmentManifests)) || ".", {
-  ...manifestHubCatalogue(config),
-  // Certificates the local demo generates live under DPS_HOME.
-  pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {},
-});
-
+const manifests = loadStackManifests(config, { programDir: __dirname, workingDir: process.cwd(), dpsHome: process.env.DPS_HOME });
 const fleet = declareFleet({
   manifests,
-  platform: {
-    dpsConnection: platform.dpsConnection,
-    hubHostNames: platform.hubHostNames,
-  },
+  platform: { dpsConnection: platform.dpsConnection, hubHostNames: platform.hubHostNames },
   secret: (name) => stackConfig.requireSecret(name),
 });
 
@@ -36,21 +24,6 @@ export const deviceEndpoint = platform.deviceEndpoint;
 export const linkedHubs = platform.linkedHubHostNames;
 export const enrollments = fleet.summary;
 /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
-export const enrollmentGroupKeys = pulumi.secret(
-  pulumi.all(
-    Object.fromEntries(
-      Object.entries(fleet.enrollmentGroups).map(([id, group]) => [id, pulumi.all({ primaryKey: group.primaryKey, secondaryKey: group.secondaryKey })]),
-    ),
-  ),
-);
+export const enrollmentGroupKeys = fleet.enrollmentGroupKeys;
 /** DPS-held keys of symmetric-key individual enrollments (secret). */
-export const individualEnrollmentKeys = pulumi.secret(
-  pulumi.all(
-    Object.fromEntries(
-      Object.entries(fleet.individualEnrollments).map(([id, enrollment]) => [
-        id,
-        pulumi.all({ primaryKey: enrollment.primaryKey, secondaryKey: enrollment.secondaryKey }),
-      ]),
-    ),
-  ),
-);
+export const individualEnrollmentKeys = fleet.individualEnrollmentKeys;

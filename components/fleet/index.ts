@@ -7,7 +7,10 @@ import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
 import { deployedHubCatalogue, resolveHub } from "../manifests";
 import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
+import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
+export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
+export type { EnrollmentKeys } from "./key-outputs";
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
@@ -40,6 +43,10 @@ export interface Fleet {
   readonly individualEnrollments: Record<string, IndividualEnrollment>;
   readonly enrollmentGroups: Record<string, EnrollmentGroup>;
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
+  /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
+  readonly enrollmentGroupKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
+  /** DPS-held keys of symmetric-key individual enrollments (secret). */
+  readonly individualEnrollmentKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
 }
 
 export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
@@ -99,7 +106,13 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
-  return { individualEnrollments, enrollmentGroups, summary };
+  return {
+    individualEnrollments,
+    enrollmentGroups,
+    summary,
+    enrollmentGroupKeys: keysOutput(enrollmentGroups),
+    individualEnrollmentKeys: keysOutput(individualEnrollments),
+  };
 }
 
 /**

@@ -1,0 +1,27 @@
+// Where a stack's manifests are and what their `certificateFile` paths may refer to. The
+// program passes what it knows of its process (its directory, the working directory, DPS_HOME);
+// components never read process.env or the working directory themselves.
+import * as path from "node:path";
+import type { PlatformConfig } from "../config";
+import { loadEnrollmentManifests, type LoadedManifests } from "../manifests";
+import { manifestHubCatalogue } from "./hub-names";
+
+export interface StackManifestsLocation {
+  /** The program's directory (`__dirname` of index.ts): the stack config's paths are relative to it. */
+  readonly programDir: string;
+  /** The process's working directory: paths in messages and outputs are relative to it. */
+  readonly workingDir: string;
+  /** `DPS_HOME`, where the local demo generates certificates that manifests name as `${DPS_HOME}/...`. */
+  readonly dpsHome?: string;
+}
+
+/** Loads and checks every manifest of the stack's `enrollmentManifests` folder (throws ManifestValidationError). */
+export function loadStackManifests(config: PlatformConfig, where: StackManifestsLocation): LoadedManifests {
+  // Pulumi runs the program from its own directory, so the folder (and every `source` in the
+  // outputs) reads relative to it.
+  const folder = path.relative(where.workingDir, path.resolve(where.programDir, config.enrollmentManifests)) || ".";
+  return loadEnrollmentManifests(folder, {
+    ...manifestHubCatalogue(config),
+    pathVariables: where.dpsHome ? { DPS_HOME: where.dpsHome } : {},
+  });
+}
