@@ -87,7 +87,20 @@ export interface DpsClient {
   deleteRegistrationState(registrationId: string): Promise<"deleted" | "absent">;
   /** Registration ids of the devices that registered through a group. */
   listGroupRegistrationIds(groupId: string): Promise<string[]>;
+  /**
+   * Every enrollment of a kind, page by page (`POST /enrollments/query` or `/enrollmentGroups/query`
+   * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call, retried with the
+   * same continuation token. Keys are not in query results (as in GET).
+   */
+  queryEnrollments(kind: EnrollmentKind, pageSize?: number): AsyncIterable<DpsEnrollmentRecord[]>;
 }
+
+/**
+ * Page size asked of DPS queries. DPS documents no default or maximum for `x-ms-max-item-count`
+ * (docs/dps-contracts.md, "Queries"); we ask for 100 and follow continuation tokens for whatever
+ * DPS actually returns.
+ */
+export const QUERY_PAGE_SIZE = 100;
 
 /** Splits `host:port`; the port is undefined for a bare host name. */
 export function splitHostPort(endpoint: string): { host: string; port: number | undefined } {
@@ -162,11 +175,38 @@ interface SdkClient {
   getIndividualEnrollmentAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   getEnrollmentGroupAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   deleteDeviceRegistrationState(id: string): Promise<void>;
-  createEnrollmentGroupDeviceRegistrationStateQuery(
-    spec: { query: string },
-    groupId: string,
-    pageSize?: number,
-  ): { hasMoreResults: boolean; next(): Promise<{ responseBody: { registrationId?: string }[] }> };
+  createIndividualEnrollmentQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
+  createEnrollmentGroupQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
+  createEnrollmentGroupDeviceRegistrationStateQuery(spec: { query: string }, groupId: string, pageSize?: number): SdkQuery<{ registrationId?: string }>;
+}
+
+/** The SDK's Query (azure-iot-provisioning-service, src/query.ts). */
+interface SdkQuery<T> {
+  hasMoreResults: boolean;
+  /** `x-ms-continuation` of the last page read; undefined after the last page. */
+  continuationToken?: string | null;
+  next(continuationToken?: string): Promise<{ responseBody: T[] | null }>;
+}
+
+/**
+ * Reads an SDK query page by page, each page through `read` (which adds retries). The SDK's
+ * promise form `next()` without an argument sends no continuation token at all, i.e. asks for
+ * the first page again (src/query.ts: the token argument replaces the held token even when
+ * undefined), so the held token is passed back explicitly; a token that comes back twice stops
+ * the loop instead of reading forever. A retried page is the same page: the SDK moves its token
+ * only on success.
+ */
+async function* queryPages<T>(query: SdkQuery<T>, read: (next: () => Promise<{ responseBody: T[] | null }>) => Promise<{ responseBody: T[] | null }>): AsyncGenerator<T[]> {
+  const seen = new Set<string>();
+  while (query.hasMoreResults) {
+    const token = query.continuationToken ?? undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) throw new Error("DPS returned the same continuation token twice; stopping instead of looping");
+      seen.add(token);
+    }
+    const page = await read(() => query.next(token));
+    yield page.responseBody ?? [];
+  }
 }
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
@@ -234,7 +274,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       ).value;
     } catch (error) {
       const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, callSecrets, env.now());
-      const subject = kind ? describeEnrollment(kind, id) : `registration "${id}"`;
+      const subject = kind ? describeEnrollment(kind, id) : operation === "query enrollments" ? `of ${id}` : `registration "${id}"`;
       const summary = error instanceof RetriesExhaustedError ? redact(error.message, callSecrets) : failure.description;
       throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${adviceFor(failure, operation)}`, operation, failure, attempts);
     }
@@ -287,12 +327,15 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
     },
     async listGroupRegistrationIds(groupId) {
       const ids: string[] = [];
-      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, 100);
-      do {
-        const page = await call("query registration states", "group", groupId, () => query.next());
-        for (const state of page.responseBody ?? []) if (state.registrationId) ids.push(state.registrationId);
-      } while (query.hasMoreResults);
+      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, QUERY_PAGE_SIZE);
+      for await (const page of queryPages(query, (next) => call("query registration states", "group", groupId, next))) {
+        for (const state of page) if (state.registrationId) ids.push(state.registrationId);
+      }
       return ids;
+    },
+    queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE) {
+      const query = kind === "individual" ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize) : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
+      return queryPages(query, (next) => call("query enrollments", undefined, kind === "individual" ? "individual enrollments" : "enrollment groups", next));
     },
   };
 }
