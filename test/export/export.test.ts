@@ -106,6 +106,9 @@ describe("npm run export against the emulator", () => {
     await expect(
       exportEnrollments({ target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem }, out: path.join(dir, "never.yaml") }),
     ).rejects.toThrow(new RegExp(`^reading enrollments from DPS ${emulator.serviceHost} failed \\(HTTP 401\\)`));
+    const error = await exportEnrollments({ target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem }, out: path.join(dir, "never.yaml") }).catch((e: Error) => e);
+    expect(String(error)).toContain("HTTP 401");
+    expect(String(error)).not.toContain("d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk");
     expect(fs.existsSync(path.join(dir, "never.yaml"))).toBe(false);
   });
 });
