@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { createDpsClient, QUERY_PAGE_SIZE, type DpsClientOptions, type DpsEnrollmentRecord } from "../components/enrollments/dps-client";
 import { DpsCallError } from "../components/enrollments/errors";
 import type { DpsConnection } from "../components/enrollments/types";
-import { parseConnectionString } from "../components/enrollments/validation";
+import { parseConnectionString } from "../components/dps-rules";
 import { manifestFromDps } from "../components/manifests/from-dps";
 import type { DpsRecord } from "../components/manifests/from-dps";
 

@@ -15,6 +15,7 @@ import { DpsCallError, describeCallFailure, isTransient, redact, type CallFailur
 import { describeEnrollment } from "./kinds";
 import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
 import { parseConnectionString } from "../dps-rules";
+import { sdkSignature } from "./connection-string";
 import type { DpsConnection, EnrollmentKind } from "./types";
 
 /** Scope of DPS data-plane tokens for Microsoft Entra ID. */
@@ -216,7 +217,6 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   const fromSdk = (name: string) => require(require.resolve(name, { paths: [path.dirname(sdkPackageJson)] }));
   const { ProvisioningServiceClient } = require("azure-iot-provisioning-service");
   const { RestApiClient } = fromSdk("azure-iot-http-base");
-  const { SharedAccessSignature } = fromSdk("azure-iot-common");
   const sdkVersion = (require(sdkPackageJson) as { version: string }).version;
 
   let config: Record<string, unknown>;
@@ -226,8 +226,9 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   } else {
     const parts = parseConnectionString(connection.connectionString ?? "");
     const host = parts.HostName ?? connection.serviceEndpoint;
+    const credentials = { hostName: host, keyName: parts.SharedAccessKeyName ?? "", key: parts.SharedAccessKey ?? "" };
     // A SharedAccessSignature object (not a string): RestApiClient re-signs it before every request.
-    config = { host, sharedAccessSignature: SharedAccessSignature.create(host, parts.SharedAccessKeyName, parts.SharedAccessKey, Date.now()) };
+    config = { host, sharedAccessSignature: sdkSignature(credentials) };
   }
   const restApiClient = new RestApiClient(config, `azure-iot-provisioning-service/${sdkVersion}`);
   restApiClient.setOptions({ http: { agent: createAgent(connection.trustedCaCertificate, timeoutMs) } });
