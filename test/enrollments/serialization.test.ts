@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 const root = path.resolve(__dirname, "../..");
 
 // Pulumi serialises the provider object into state; under vitest the module graph is transformed,
-// so the real check runs in a plain node child process (test/enrollments/support/serialize-provider.ts).
+// so the real check runs in a plain node child process (test/support/serialize-provider.ts).
 describe("enrollment provider serialisation", () => {
   it("serialises without secrets or top-level SDK requires, and works after loading back", () => {
-    const stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/enrollments/support/serialize-provider.ts"], {
+    const stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/support/serialize-provider.ts"], {
       cwd: root,
       encoding: "utf8",
     });

@@ -6,7 +6,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadEnrollmentManifestTexts, ManifestValidationError } from "../../components/manifests";
-import { CORPUS_OPTIONS } from "./options";
+import { CORPUS_OPTIONS } from "../support/manifest-options";
 
 const corpus = path.resolve(__dirname, "../fixtures/bad-manifests");
 

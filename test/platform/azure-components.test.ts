@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
-import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "../support/mock-platform";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQm9ndXMgdGVzdCBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQD\n-----END CERTIFICATE-----\n";
 const registrations: Registration[] = [];

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
+import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, isSecretInput, plain, secretValue, stackConfig, valueOf, type Registration } from "./mock-harness";
+import { PROJECT_ROOT, isSecretInput, plain, secretValue, stackConfig, valueOf, type Registration } from "../support/mock-platform";
 
 const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBemulatorCA\n-----END CERTIFICATE-----\n";
 const CONNECTION_STRING = "HostName=localhost:8443;SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=bG9jYWwta2V5";

@@ -4,7 +4,7 @@
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
+import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../support/mock-platform";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";

@@ -5,7 +5,7 @@
  * line with the outcome. Used by serialization.test.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createEnrollmentProvider } from "../../../components/enrollments/provider";
+import { createEnrollmentProvider } from "../../components/enrollments/provider";
 
 async function main(): Promise<void> {
   const result: Record<string, unknown> = {};
