@@ -1,5 +1,5 @@
 // The typed result of loading enrollment manifests: exactly the enrollment resource inputs of
-// contracts.md (DPS's own field names) minus `dps`/`linkedHubs`, plus where each entry came
+// docs/dps-contracts.md §0 (DPS's own field names) minus `dps`/`linkedHubs`, plus where each entry came
 // from. Secrets never appear here: symmetric keys and webhook URLs are *names* of Pulumi
 // secret config keys that the program resolves with `config.requireSecret`. DPS's own shapes and
 // words come from components/dps-rules, as the resources' do; only the secret-bearing parts

@@ -5,7 +5,7 @@ import { LocalProvisioningService } from "./local-provisioning-service";
 
 /**
  * How the enrollment resources reach the DPS. Structurally the `DpsConnectionArgs` of
- * notes/contracts.md (every field an Input), so it can be passed to them as is; an absent
+ * docs/dps-contracts.md §0 (every field an Input), so it can be passed to them as is; an absent
  * field is `undefined`, never "".
  */
 export interface DpsConnection {
