@@ -8,7 +8,7 @@
  * and constants, and the connection string arrives as a secret input, never captured.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../../dps-rules";
+import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../../dps-rules/vocabulary";
 import { UNKNOWN_VALUE } from "../../enrollments/types";
 import { adminRequest, expectSuccess } from "./admin-client";
 import type { LocalCaCertificate, LocalLinkedHub, LocalProvisioningServiceInputs, LocalProvisioningServiceOutputs } from "./types";
