@@ -13,7 +13,7 @@ const platform = createPlatform(config);
 const manifests = loadStackManifests(config, { programDir: __dirname, workingDir: process.cwd(), dpsHome: process.env.DPS_HOME });
 const fleet = declareFleet({
   manifests,
-  platform: { dpsConnection: platform.dpsConnection, hubHostNames: platform.hubHostNames },
+  platform: { dpsConnection: platform.dpsConnection, hubHostNames: platform.hubHostNames, caCertificates: platform.caCertificates },
   secret: (name) => stackConfig.requireSecret(name),
 });
 

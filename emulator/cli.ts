@@ -1,6 +1,7 @@
 /**
  * `npm run emulator -- [--port 8443] [--host 127.0.0.1] [--state-dir DIR] [--config FILE] [--ephemeral]
- *   [--retry-after SECONDS] [--throttle OPS_PER_MINUTE] [--fault-rate 0..1] [--no-client-cert] [--no-request-log]`
+ *   [--retry-after SECONDS] [--throttle OPS_PER_MINUTE] [--fault-rate 0..1] [--no-client-cert] [--no-request-log]
+ *   [--mask-webhook-urls]`
  * First stdout line: one JSON object {connectionString, serviceHost, deviceHost, idScope, caCertPath, port, pid}.
  * Logs go to stderr.
  */
@@ -29,13 +30,15 @@ async function main(): Promise<void> {
       "fault-rate": { type: "string" },
       "no-client-cert": { type: "boolean" },
       "no-request-log": { type: "boolean" },
+      "mask-webhook-urls": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
     process.stderr.write(
       "usage: npm run emulator -- [--port 8443] [--host 127.0.0.1] [--state-dir DIR] [--config FILE.json|yaml] [--ephemeral]\n" +
-        "                           [--retry-after 3] [--throttle 1000] [--fault-rate 0.05] [--no-client-cert] [--no-request-log]\n",
+        "                           [--retry-after 3] [--throttle 1000] [--fault-rate 0.05] [--no-client-cert] [--no-request-log]\n" +
+        "                           [--mask-webhook-urls]\n",
     );
     return;
   }
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
   if (retryAfter !== undefined) options.retryAfterSeconds = retryAfter;
   if (throttle !== undefined) options.throttle = { operationsPerMinute: throttle, registrationsPerMinute: throttle };
   if (faultRate !== undefined) options.faults = { rate: faultRate };
+  if (values["mask-webhook-urls"]) options.webhookUrlsInReplies = "masked";
 
   const emu = await startEmulator(options);
   process.stdout.write(

@@ -76,9 +76,19 @@ export interface EmulatorOptions {
   logger?: Logger;
   /** Log one line per request (operation, status, time; never headers). Default false; the CLI turns it on. */
   logRequests?: boolean;
+  /**
+   * How enrollment replies show `customAllocationDefinition.webhookUrl`. "masked" replaces the
+   * query (where an Azure Functions key lives) with `****`, as DPS does in the records it hands
+   * out (the enrollment in a custom allocation request: learn.microsoft.com/azure/iot-dps/
+   * concepts-custom-allocation); whether DPS's GET does the same is not documented, so clients
+   * must work with both. Default "clear".
+   */
+  webhookUrlsInReplies?: WebhookUrlDisplay;
   /** Custom allocation webhook behaviour; defaults are DPS's documented ones. */
   customAllocation?: { timeoutMs?: number; retryCount?: number; retryIntervalMs?: number; retryIncrementMs?: number };
 }
+
+export type WebhookUrlDisplay = "clear" | "masked";
 
 export const DEFAULT_CLI_PORT = 8443;
 export const DEFAULT_STATE_DIR = ".emulator-state";
@@ -97,6 +107,7 @@ export interface ResolvedOptions {
   faults: Required<FaultOptions> | undefined;
   logger: Logger;
   logRequests: boolean;
+  webhookUrlsInReplies: WebhookUrlDisplay;
   customAllocation: { timeoutMs: number; retryCount: number; retryIntervalMs: number; retryIncrementMs: number };
   /** Largest accepted request body: DPS's 96 KB message limit. */
   maxBodyBytes: number;
@@ -136,6 +147,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
       : undefined,
     logger: options.logger ?? stderrLogger,
     logRequests: options.logRequests ?? false,
+    webhookUrlsInReplies: options.webhookUrlsInReplies ?? "clear",
     customAllocation: {
       timeoutMs: c.timeoutMs ?? 10_000,
       retryCount: c.retryCount ?? 10,

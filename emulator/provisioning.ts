@@ -3,7 +3,7 @@ import { candidateHubs, effectivePolicy, pickHub } from "./allocation/allocate";
 import type { Principal } from "./auth/authenticators";
 import { ErrorCodes } from "./errors";
 import type { Logger } from "./logger";
-import { enrollmentGroupView, individualEnrollmentView } from "./model/enrollments";
+import { enrollmentGroupView, individualEnrollmentView, withWebhookUrlShown } from "./model/enrollments";
 import { dpsTimestamp, newRegistrationEtag } from "./model/values";
 import { certificateInfo } from "./model/x509";
 import type { GeoLatencyModel } from "./options";
@@ -184,13 +184,13 @@ function customRequest(
   if (principal.attestation === "symmetricKey") context.symmetricKey = {};
   if (principal.leaf) context.x509 = { clientCertificate: { info: certificateInfo(principal.leaf.toString()) } };
   if (payload !== undefined) context.payload = payload;
-  const enrollmentView =
+  // DPS masks the webhook's query string (its function key) in the copy it sends: "…?****".
+  const enrollmentView = withWebhookUrlShown(
     ref.kind === "individual"
       ? individualEnrollmentView(ref.enrollment as IndividualEnrollmentRecord, undefined, false)
-      : enrollmentGroupView(ref.enrollment as EnrollmentGroupRecord, false);
-  // DPS masks the webhook's query string (its function key) in the copy it sends: "…?****".
-  const definition = enrollmentView.customAllocationDefinition as { webhookUrl: string; apiVersion: string } | undefined;
-  if (definition) enrollmentView.customAllocationDefinition = { ...definition, webhookUrl: definition.webhookUrl.replace(/\?.*$/, "?****") };
+      : enrollmentGroupView(ref.enrollment as EnrollmentGroupRecord, false),
+    "masked",
+  );
   return {
     ...(ref.kind === "individual" ? { individualEnrollment: enrollmentView } : { enrollmentGroup: enrollmentView }),
     deviceRuntimeContext: context as { registrationId: string },

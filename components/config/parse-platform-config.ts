@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DPS_ALLOCATION_POLICIES, parseCertificate } from "../dps-rules";
 import { AZURE_REGIONS } from "./azure-regions";
-import { ConfigChecker } from "./config-checker";
+import { ConfigChecker, describe } from "./config-checker";
+import { DOCUMENTATION_RANGES, FILTER_NAME, IPV4_CIDR, parseHubNetworkRuleSets, placeholderAddressProblem, serviceApiLockoutRule } from "./network-rules";
 import {
   DPS_IP_FILTER_TARGETS,
   HUB_IDENTITIES,
@@ -17,7 +18,6 @@ import {
   type DpsIpFilterRule,
   type EmulatorEndpoint,
   type HubConfig,
-  type IpFilterRule,
   type PlatformConfig,
   type PlatformTarget,
 } from "./platform-config";
@@ -46,7 +46,7 @@ export interface ParseEnvironment {
 
 const HUB_SETTINGS = [
   "location", "sku", "units", "partitionCount", "retentionDays", "allocationWeight",
-  "applyAllocationPolicy", "publicNetworkAccess", "ipFilterRules", "identity", "consumerGroups", "tags",
+  "applyAllocationPolicy", "publicNetworkAccess", "networkRuleSets", "ipFilterRules", "identity", "consumerGroups", "tags",
 ] as const;
 const DPS_SETTINGS = [
   "allocationPolicy", "sku", "capacity", "publicNetworkAccess", "ipFilterRules", "dataResidency",
@@ -59,16 +59,12 @@ const NAME_PREFIX = /^[a-z][a-z0-9]{1,11}$/;
 const ENVIRONMENT = /^[a-z][a-z0-9]{0,9}$/;
 const HUB_KEY = /^[a-zA-Z][a-zA-Z0-9]{0,11}$/;
 const CONSUMER_GROUP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
-const FILTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
 /** The nil GUID: what a config template holds until someone fills in a real object id. */
 const NIL_GUID = "00000000-0000-0000-0000-000000000000";
-/** RFC 5737 documentation ranges: addresses from examples and templates, never a real client. */
-const DOCUMENTATION_RANGES = /^(192\.0\.2|198\.51\.100|203\.0\.113)\./;
 
 /**
  * Validates raw stack config and applies every default, in one place.
@@ -176,7 +172,7 @@ function parseHub(
     allocationWeight: c.integer(`${path}.allocationWeight`, s.allocationWeight, LIMITS.allocationWeight, 1),
     applyAllocationPolicy: c.boolean(`${path}.applyAllocationPolicy`, s.applyAllocationPolicy, true),
     publicNetworkAccess: c.oneOf(`${path}.publicNetworkAccess`, s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
-    ipFilterRules: parseIpFilterRules(c, `${path}.ipFilterRules`, s.ipFilterRules, false),
+    networkRuleSets: parseHubNetworkRuleSets(c, path, s),
     identity: c.oneOf(`${path}.identity`, s.identity, HUB_IDENTITIES, "None"),
     consumerGroups: parseConsumerGroups(c, `${path}.consumerGroups`, s.consumerGroups),
     tags: { ...commonTags, ...c.tags(`${path}.tags`, s.tags), "iot-hub-key": key },
@@ -195,16 +191,15 @@ function parseConsumerGroups(c: ConfigChecker, path: string, value: unknown): st
   return names;
 }
 
-function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, withTarget: true): DpsIpFilterRule[];
-function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, withTarget: false): IpFilterRule[];
-function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, withTarget: boolean): Array<IpFilterRule | DpsIpFilterRule> {
-  const rules: Array<IpFilterRule | DpsIpFilterRule> = [];
+/** The DPS's IP filter (`dps.ipFilterRules`: Accept/Reject rules, each for one API or both). */
+function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown): DpsIpFilterRule[] {
+  const rules: DpsIpFilterRule[] = [];
   const names = new Set<string>();
   c.list(path, value).forEach((v, i) => {
     const p = `${path}[${i}]`;
     const r = c.object(p, v);
-    if (!r) return void c.fail(p, "expected a rule { name, ipMask, action" + (withTarget ? ", target }" : " }"));
-    c.onlyKnownKeys(p, r, withTarget ? ["name", "ipMask", "action", "target"] : ["name", "ipMask", "action"]);
+    if (!r) return void c.fail(p, "expected a rule { name, ipMask, action, target }");
+    c.onlyKnownKeys(p, r, ["name", "ipMask", "action", "target"]);
     const name = c.requiredString(`${p}.name`, r.name, "a unique rule name");
     if (name !== undefined && !FILTER_NAME.test(name)) c.fail(`${p}.name`, `${JSON.stringify(name)} is not allowed; use letters, digits, '.', '_' or '-'`);
     if (name !== undefined && names.has(name)) c.fail(`${p}.name`, `${JSON.stringify(name)} is used by another rule; rule names are unique`);
@@ -216,12 +211,16 @@ function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown, with
     // Reject after it, `pulumi up` itself would be locked out of the DPS service API. Caught
     // here, before Azure is touched. (A Reject rule on such a range is harmless.)
     if (action === "Accept" && ipMask !== undefined && DOCUMENTATION_RANGES.test(ipMask)) {
-      c.fail(`${p}.ipMask`, `${JSON.stringify(ipMask)} is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline's egress IP)`);
+      c.fail(`${p}.ipMask`, placeholderAddressProblem(ipMask));
     }
-    const target = withTarget ? c.oneOf(`${p}.target`, r.target, DPS_IP_FILTER_TARGETS, "all") : undefined;
-    if (name === undefined || ipMask === undefined || action === undefined) return;
-    rules.push(withTarget ? { name, ipMask, action, target: target ?? "all" } : { name, ipMask, action });
+    const target = c.oneOf(`${p}.target`, r.target, DPS_IP_FILTER_TARGETS, "all");
+    if (name === undefined || ipMask === undefined || action === undefined || target === undefined) return;
+    rules.push({ name, ipMask, action, target });
   });
+  const lockout = serviceApiLockoutRule(rules);
+  if (lockout !== undefined) {
+    c.fail(`${path}[${lockout}]`, "rejects every address for the service API before any rule accepts one: `pulumi up` and the PR preview could not reach the enrollments; accept the pipeline's egress address in an earlier rule");
+  }
   return rules;
 }
 
@@ -246,23 +245,28 @@ function parseDps(
     sku: c.oneOf("dps.sku", s.sku, ["S1"] as const, "S1"),
     capacity: c.integer("dps.capacity", s.capacity, LIMITS.dpsCapacity, 1),
     publicNetworkAccess: c.oneOf("dps.publicNetworkAccess", s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
-    ipFilterRules: parseIpFilterRules(c, "dps.ipFilterRules", s.ipFilterRules, true),
+    ipFilterRules: parseIpFilterRules(c, "dps.ipFilterRules", s.ipFilterRules),
     dataResidency: c.boolean("dps.dataResidency", s.dataResidency, false),
-    caCertificates: parseCaCertificates(c, s.caCertificates, env),
+    ...parseCaCertificates(c, s.caCertificates, env),
     dataContributor: parseDataContributor(c, s.dataContributor),
     tags: { ...commonTags, ...c.tags("dps.tags", s.tags) },
   };
   return dps as DpsConfig;
 }
 
-function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnvironment): CaCertificateConfig[] {
+function parseCaCertificates(
+  c: ConfigChecker,
+  value: unknown,
+  env: ParseEnvironment,
+): { caCertificates: CaCertificateConfig[]; existingCaCertificateNames: string[] } {
+  const certs: CaCertificateConfig[] = [];
+  const existing: string[] = [];
   const map = c.object("dps.caCertificates", value);
-  if (!map) return [];
+  if (!map) return { caCertificates: certs, existingCaCertificateNames: existing };
   const entries = Object.entries(map);
   if (entries.length > LIMITS.caCertificates) {
     c.fail("dps.caCertificates", `${entries.length} certificates configured; a DPS holds at most ${LIMITS.caCertificates}`);
   }
-  const certs: CaCertificateConfig[] = [];
   for (const [name, v] of entries) {
     const p = `dps.caCertificates.${name}`;
     if (!CERT_NAME.test(name)) {
@@ -271,7 +275,14 @@ function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnviron
     }
     const s = c.object(p, v);
     if (!s) {
-      c.fail(p, "expected { certificate: <PEM> } or { certificatePath: <file> }");
+      c.fail(p, "expected { certificate: <PEM> }, { certificatePath: <file> } or { existing: true }");
+      continue;
+    }
+    if (s.existing !== undefined) {
+      // Declared so that manifests may name it, never uploaded or deleted by this stack.
+      c.onlyKnownKeys(p, s, ["existing"]);
+      if (s.existing !== true) c.fail(`${p}.existing`, `${describe(s.existing)} is not allowed; allowed true (or leave it out and give the certificate)`);
+      else existing.push(name);
       continue;
     }
     c.onlyKnownKeys(p, s, ["certificate", "certificatePath", "verified"]);
@@ -289,7 +300,7 @@ function parseCaCertificates(c: ConfigChecker, value: unknown, env: ParseEnviron
     }
     if (pem !== undefined && verified !== undefined) certs.push({ name, certificate: pem, verified });
   }
-  return certs;
+  return { caCertificates: certs, existingCaCertificateNames: existing };
 }
 
 function parseDataContributor(c: ConfigChecker, value: unknown): DataContributorConfig | undefined {

@@ -44,7 +44,28 @@ export const LIMITS = {
   retentionDays: { min: 1, max: 7 },
 } as const;
 
-/** An IP filter rule on an IoT hub (`properties.ipFilterRules`). */
+export const NETWORK_DEFAULT_ACTIONS = ["Deny", "Allow"] as const;
+export type NetworkDefaultAction = (typeof NETWORK_DEFAULT_ACTIONS)[number];
+
+/** An allow rule of a hub's network rule set (ARM's only NetworkRuleIPAction is "Allow"). */
+export interface HubIpAllowRule {
+  readonly name: string;
+  /** IPv4 address or CIDR range, e.g. `203.0.113.0/24`. */
+  readonly ipMask: string;
+}
+
+/**
+ * An IoT hub's IP filter (`properties.networkRuleSets`): addresses outside `ipRules` get
+ * `defaultAction`. Replaces the retired classic `ipFilterRules` (Accept/Reject rules).
+ */
+export interface HubNetworkRuleSets {
+  readonly defaultAction: NetworkDefaultAction;
+  /** Also filter the built-in Event Hub-compatible endpoint (consumers of device telemetry). */
+  readonly applyToBuiltInEventHubEndpoint: boolean;
+  readonly ipRules: readonly HubIpAllowRule[];
+}
+
+/** An IP filter rule of the DPS (`properties.ipFilterRules`). */
 export interface IpFilterRule {
   readonly name: string;
   /** IPv4 address or CIDR range, e.g. `203.0.113.0/24`. */
@@ -68,7 +89,8 @@ export interface HubConfig {
   readonly allocationWeight: number;
   readonly applyAllocationPolicy: boolean;
   readonly publicNetworkAccess: PublicNetworkAccess;
-  readonly ipFilterRules: readonly IpFilterRule[];
+  /** Absent: none sent, Azure's default (every address may connect). */
+  readonly networkRuleSets: HubNetworkRuleSets | undefined;
   readonly identity: HubIdentity;
   readonly consumerGroups: readonly string[];
   /** Stack-wide tags merged with this hub's own tags. */
@@ -97,7 +119,14 @@ export interface DpsConfig {
   readonly publicNetworkAccess: PublicNetworkAccess;
   readonly ipFilterRules: readonly DpsIpFilterRule[];
   readonly dataResidency: boolean;
+  /** CA certificates this stack uploads (`dps.caCertificates.<name>: { certificate | certificatePath }`). */
   readonly caCertificates: readonly CaCertificateConfig[];
+  /**
+   * CA certificates already in the DPS that this stack neither uploads nor deletes
+   * (`dps.caCertificates.<name>: { existing: true }`: uploaded by hand or by another stack,
+   * e.g. an adopted DPS). Enrollments may name them in `caReferences` like the uploaded ones.
+   */
+  readonly existingCaCertificateNames: readonly string[];
   /** When set, enrollments are managed through Entra ID instead of the enrollment-writer key. */
   readonly dataContributor: DataContributorConfig | undefined;
   readonly tags: Readonly<Record<string, string>>;

@@ -12,10 +12,12 @@
  * provider by value, and module-scope requires of SDKs break closure serialisation.
  */
 import { DpsCallError, describeCallFailure, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
+import { createEntraCredential } from "./entra-credential";
 import { describeEnrollment } from "./kinds";
 import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
 import { parseConnectionString } from "../dps-rules";
 import { sdkSignature } from "./connection-string";
+import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
 import type { DpsConnection, EnrollmentKind } from "./types";
 
 /** Scope of DPS data-plane tokens for Microsoft Entra ID. */
@@ -63,8 +65,8 @@ export interface DpsClientOptions {
   retryEnvironment?: RetryEnvironment;
   requestTimeoutMs?: number;
   /**
-   * The Entra ID credential to use with `useEntraId` (tests). Default: one DefaultAzureCredential
-   * per process, behind a token cache (see entraCredential).
+   * The Entra ID credential to use with `useEntraId` (tests). Default: one credential per
+   * process (entra-credential.ts), behind a token cache (see entraCredential).
    */
   tokenCredential?: TokenCredentialLike;
 }
@@ -138,7 +140,8 @@ function createAgent(trustedCaCertificate: string | undefined, timeoutMs: number
 }
 
 /**
- * One DefaultAzureCredential per process, behind a token cache. The provider makes a DPS client
+ * One Entra ID credential per process (entra-credential.ts: fresh GitHub OIDC assertions in
+ * GitHub Actions, else DefaultAzureCredential), behind a token cache. The provider makes a DPS client
  * per operation, and a fresh credential per client would fetch a token per enrollment (an `az`
  * process or an identity-endpoint call each: slow, and throttled by Entra ID on large stacks).
  * Kept on globalThis, not in a module variable: this module is serialised into the provider and
@@ -149,8 +152,7 @@ function entraCredential(): TokenCredentialLike {
   const holder = globalThis as unknown as Record<symbol, TokenCredentialLike | undefined>;
   const existing = holder[slot];
   if (existing) return existing;
-  const { DefaultAzureCredential } = require("@azure/identity");
-  const inner = new DefaultAzureCredential() as TokenCredentialLike;
+  const inner = createEntraCredential(process.env);
   let cached: { token: string; expiresOnTimestamp: number } | null = null;
   let pending: Promise<{ token: string; expiresOnTimestamp: number } | null> | undefined;
   const credential: TokenCredentialLike = {
@@ -247,11 +249,11 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
   const env = options.retryEnvironment ?? realRetryEnvironment();
   const secrets = [...connectionSecrets(connection), ...extraSecrets];
   const endpoint = connection.serviceEndpoint;
-  // With Entra ID, a 401 right after the role assignment was made (the same `pulumi up` creates
-  // both on a new stack) is usually the assignment not having reached DPS yet: Azure documents
-  // minutes of propagation. Retrying within the usual budget lets the first deploy succeed; a
-  // shared key's 401 is final (a wrong key does not heal).
-  const retryable = (failure: CallFailure) => isTransient(failure) || (connection.useEntraId === true && failure.status === 401);
+  // A 401 is retried only when it is role propagation (a role assigned minutes ago, by the same
+  // `pulumi up` on a new stack); an IP filter, a missing role or a wrong key does not heal by
+  // waiting (unauthorized.ts).
+  const retryable = (failure: CallFailure) =>
+    isTransient(failure) || (failure.status === 401 && classifyUnauthorized(failure, connection, env.now()) === "role-propagation");
 
   /**
    * Runs one SDK call with retries; maps failures to DpsCallError with an actionable message.
@@ -277,7 +279,8 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, callSecrets, env.now());
       const subject = kind ? describeEnrollment(kind, id) : operation === "query enrollments" ? `of ${id}` : `registration "${id}"`;
       const summary = error instanceof RetriesExhaustedError ? redact(error.message, callSecrets) : failure.description;
-      throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${adviceFor(failure, operation)}`, operation, failure, attempts);
+      const advice = failure.status === 401 ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection) : adviceFor(failure, operation);
+      throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
     }
   }
 
@@ -347,11 +350,9 @@ export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
   return [sk?.primaryKey, sk?.secondaryKey, record.customAllocationDefinition?.webhookUrl].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
-/** What to do about a failure, by status (or by credential error, for Entra ID). */
+/** What to do about a failure, by status (or by credential error, for Entra ID); 401: unauthorized.ts. */
 function adviceFor(failure: CallFailure, operation: DpsOperation): string {
   switch (failure.status) {
-    case 401:
-      return ". Check dps.connectionString (policy name and key) or the Entra ID role assignment (Device Provisioning Service Data Contributor; a new one can take several minutes to reach DPS: run `pulumi up` again).";
     case 403:
       return ". The DPS refused the operation (quota reached?): see the DPS limits.";
     case 412:
@@ -362,7 +363,7 @@ function adviceFor(failure: CallFailure, operation: DpsOperation): string {
       return ". It already exists: set adoptExisting: true to manage it, or pick another id.";
     default:
       return failure.status === undefined && /Credential|Authentication/.test(failure.description)
-        ? ". dps.useEntraId found no usable Microsoft Entra ID credential: sign in (`az login`), or give the pipeline a managed identity or AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE."
+        ? ". dps.useEntraId found no usable Microsoft Entra ID credential: sign in (`az login`), or give the pipeline a managed identity, AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE, or in GitHub Actions DPS_ENTRA_CLIENT_ID / DPS_ENTRA_TENANT_ID with permission id-token: write."
         : "";
   }
 }

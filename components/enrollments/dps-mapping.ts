@@ -130,6 +130,41 @@ export function attestationFromDps(record: DpsAttestationRecord | undefined, dec
   return { type: "symmetricKey" };
 }
 
+/**
+ * The webhook URL DPS shows, or the declared one when DPS shows the declared URL masked.
+ *
+ * DPS masks the query of webhook URLs (where an Azure Functions key lives) in the records it hands
+ * out: `https://<app>.azurewebsites.net/api/HttpTrigger1?****` in the enrollment it sends to the
+ * webhook (learn.microsoft.com/azure/iot-dps/concepts-custom-allocation, "Custom allocation
+ * request"). Whether its GET and query do the same is not documented, so both forms are taken:
+ * a masked URL whose scheme, host and path are the declared ones means "unchanged", because a
+ * refresh must not report a difference that is only DPS hiding the key (it would show as drift
+ * and an update on every run). A key changed outside Pulumi behind the mask cannot be seen; the
+ * next update sends the declared URL again.
+ */
+export function webhookUrlFromDps(shown: string, declared: string | undefined): string {
+  if (declared === undefined || !isMaskedQuery(shown)) return shown;
+  return withoutQuery(shown) === withoutQuery(declared) ? declared : shown;
+}
+
+/** `?****`, or every query value masked (`?code=****`). */
+function isMaskedQuery(url: string): boolean {
+  const query = url.indexOf("?");
+  if (query < 0) return false;
+  const parts = url.slice(query + 1).split("&");
+  return parts.every((part) => /^\*+$/.test(part) || /^[^=]+=\*+$/.test(part));
+}
+
+/** Scheme, host (lower case, as URL spells it) and path. */
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return url.replace(/[?#].*$/, "");
+  }
+}
+
 /** DPS's record as settings in input shape. */
 export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecord, declared: EnrollmentSettings | undefined): EnrollmentSettings {
   const hubs = record.iotHubs && record.iotHubs.length > 0 ? record.iotHubs : record.iotHubHostName ? [record.iotHubHostName] : undefined;
@@ -138,7 +173,8 @@ export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecor
   if (hubs) settings.iotHubs = hubs;
   if (record.allocationPolicy) settings.allocationPolicy = record.allocationPolicy as EnrollmentSettings["allocationPolicy"];
   if (record.customAllocationDefinition?.webhookUrl) {
-    settings.customAllocationDefinition = { webhookUrl: record.customAllocationDefinition.webhookUrl, apiVersion: record.customAllocationDefinition.apiVersion ?? "" };
+    const webhookUrl = webhookUrlFromDps(record.customAllocationDefinition.webhookUrl, declared?.customAllocationDefinition?.webhookUrl);
+    settings.customAllocationDefinition = { webhookUrl, apiVersion: record.customAllocationDefinition.apiVersion ?? "" };
   }
   if (record.reprovisionPolicy) {
     settings.reprovisionPolicy = {

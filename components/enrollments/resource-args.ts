@@ -23,6 +23,8 @@ export interface DpsConnectionArgs {
   readonly useEntraId?: pulumi.Input<boolean>;
   /** PEM of a private CA to trust (the local emulator). @default absent: the system's trusted CAs (Azure) */
   readonly trustedCaCertificate?: pulumi.Input<string>;
+  /** With `useEntraId`: when the data-plane role was assigned (ISO time); 401s within 10 minutes of it are retried as propagation. @default absent: a 401 is final */
+  readonly roleAssignedAt?: pulumi.Input<string>;
 }
 
 /** Settings both kinds share. Absent fields take DPS's defaults, stated on each field. */

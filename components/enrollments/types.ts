@@ -45,6 +45,12 @@ export interface DpsConnection {
   useEntraId?: boolean;
   /** PEM of a private CA to trust (the local emulator). Absent for Azure. */
   trustedCaCertificate?: string;
+  /**
+   * With `useEntraId`: when the identity's data-plane role was assigned (ISO time). A 401 within
+   * ten minutes of it is taken for role propagation and retried; later, or without it, a 401 is
+   * final (unauthorized.ts).
+   */
+  roleAssignedAt?: string;
 }
 
 export interface SymmetricKeyAttestation {

@@ -17,6 +17,8 @@ export interface FleetPlatform {
   readonly dpsConnection: DpsConnectionArgs;
   /** Host name of every linked hub, keyed by its stack-config key (`hubs.<key>`), which manifests may use. */
   readonly hubHostNames: pulumi.Output<Record<string, string>>;
+  /** The resource that uploads each CA certificate, by name (platform `caCertificates`). */
+  readonly caCertificates?: Readonly<Record<string, pulumi.Resource>>;
 }
 
 /** Reads a named secret of the stack (`pulumi config set --secret <name> ...`). */
@@ -78,7 +80,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     individualEnrollments[spec.registrationId] = new IndividualEnrollment(
       spec.registrationId,
       { ...common(spec), registrationId: spec.registrationId, deviceId: spec.deviceId, optionalDeviceInformation: spec.optionalDeviceInformation },
-      withPreviousIds(opts, spec),
+      afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
     );
   }
   const enrollmentGroups: Record<string, EnrollmentGroup> = {};
@@ -86,7 +88,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     enrollmentGroups[spec.enrollmentGroupId] = new EnrollmentGroup(
       spec.enrollmentGroupId,
       { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId },
-      withPreviousIds(opts, spec),
+      afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
     );
   }
 
@@ -135,6 +137,22 @@ function deployedHubHostName(reference: string, hostNames: Record<string, string
 function withPreviousIds(opts: pulumi.CustomResourceOptions | undefined, spec: EnrollmentIdentitySpec): pulumi.CustomResourceOptions | undefined {
   if (!spec.previousIds || spec.previousIds.length === 0) return opts;
   return pulumi.mergeOptions(opts, { aliases: spec.previousIds.map((name) => ({ name })) });
+}
+
+/**
+ * An enrollment naming CA certificates in `caReferences` depends on the resources that upload
+ * them: the CA is in the DPS before the group that names it, and the group is deleted before
+ * its CA (the engine deletes in reverse dependency order). A name only refers to the CA; nothing
+ * in the inputs carries the dependency otherwise.
+ */
+function afterItsCertificates(
+  opts: pulumi.CustomResourceOptions | undefined,
+  spec: EnrollmentCommonSpec,
+  certificates: Readonly<Record<string, pulumi.Resource>> | undefined,
+): pulumi.CustomResourceOptions | undefined {
+  const refs = spec.attestation.type === "x509" ? spec.attestation.x509.caReferences : undefined;
+  const uploads = [refs?.primary, refs?.secondary].flatMap((name) => (name !== undefined && certificates?.[name] ? [certificates[name]] : []));
+  return uploads.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: [...new Set(uploads)] });
 }
 
 function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.Input<Attestation> {

@@ -15,13 +15,15 @@ export interface StackManifestsLocation {
   readonly dpsHome?: string;
 }
 
-/** Loads and checks every manifest of the stack's `enrollmentManifests` folder (throws ManifestValidationError). */
+/** Loads and checks every manifest of the stack's `enrollmentManifests` folder against its hubs and CA certificates (throws ManifestValidationError). */
 export function loadStackManifests(config: PlatformConfig, where: StackManifestsLocation): LoadedManifests {
   // Pulumi runs the program from its own directory, so the folder (and every `source` in the
   // outputs) reads relative to it.
   const folder = path.relative(where.workingDir, path.resolve(where.programDir, config.enrollmentManifests)) || ".";
   return loadEnrollmentManifests(folder, {
     ...manifestHubCatalogue(config),
+    // Every CA the stack declares, uploaded or already in the DPS: caReferences must name one.
+    caCertificates: [...config.dps.caCertificates.map((c) => c.name), ...config.dps.existingCaCertificateNames],
     pathVariables: where.dpsHome ? { DPS_HOME: where.dpsHome } : {},
   });
 }

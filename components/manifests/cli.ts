@@ -16,6 +16,7 @@ function main(argv: string[]): number {
     else folder = argv[i];
   }
   let hubs: HubHostNames = {};
+  let caCertificates: string[] | undefined;
   if (stack) {
     const file = path.resolve(`Pulumi.${stack}.yaml`);
     const config = ((parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
@@ -23,13 +24,16 @@ function main(argv: string[]): number {
     const keys = Object.keys((config["dps-as-code:hubs"] as Record<string, unknown> | undefined) ?? {});
     // Host names are not known offline: a key is checked by name, a host name accepted as written.
     hubs = Object.fromEntries(keys.map((k) => [k, undefined]));
+    // Every CA the stack declares (uploaded or existing): caReferences must name one of them.
+    const dps = (config["dps-as-code:dps"] as { caCertificates?: Record<string, unknown> } | undefined) ?? {};
+    caCertificates = Object.keys(dps.caCertificates ?? {});
   }
   if (!folder) {
     process.stderr.write("usage: validate-manifests [--stack <name>] [<folder>]\n");
     return 2;
   }
   try {
-    const loaded = loadEnrollmentManifests(folder, { hubs, pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {} });
+    const loaded = loadEnrollmentManifests(folder, { hubs, ...(caCertificates ? { caCertificates } : {}), pathVariables: process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {} });
     process.stdout.write(`${folder}: ${loaded.individualEnrollments.length} individual enrollments, ${loaded.enrollmentGroups.length} enrollment groups, no problems\n`);
     return 0;
   } catch (error) {

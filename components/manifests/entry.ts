@@ -138,9 +138,29 @@ function buildAttestation(context: EntryContext, raw: Raw, report: Report): Atte
     );
     return undefined;
   }
-  if (hasCa) return ok ? { type, x509: { caReferences: x509.caReferences! } } : undefined;
+  if (hasCa) return checkCaReferences(context, x509.caReferences!, report) && ok ? { type, x509: { caReferences: x509.caReferences! } } : undefined;
   const pair = buildPair(context, ["attestation", "x509", "signingCertificates"], x509.signingCertificates!, report);
   return ok && pair ? { type, x509: { signingCertificates: pair.pair } } : undefined;
+}
+
+/** `caReferences` name CA certificates the stack declares (when the loader knows them). */
+function checkCaReferences(context: EntryContext, refs: { primary: string; secondary?: string }, report: Report): boolean {
+  const declared = context.options.caCertificates;
+  if (declared === undefined) return true;
+  let ok = true;
+  for (const slot of ["primary", "secondary"] as const) {
+    const name = refs[slot];
+    if (name === undefined || declared.includes(name)) continue;
+    ok = false;
+    report(
+      ["attestation", "x509", "caReferences", slot],
+      `CA certificate '${name}' is not declared by this stack`,
+      declared.length > 0
+        ? `one of the stack's dps.caCertificates: ${declared.join(", ")} (or declare '${name}' there)`
+        : `a CA declared under dps-as-code:dps.caCertificates in the stack config (none is declared): add '${name}' with its certificate, or { existing: true } when it is already in the DPS`,
+    );
+  }
+  return ok;
 }
 
 function buildPair(

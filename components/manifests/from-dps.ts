@@ -123,6 +123,11 @@ function attestation(id: string, raw: DpsRecord["attestation"], actions: string[
     if (!pair) continue;
     if (name === "caReferences") {
       x509[name] = Object.fromEntries(Object.entries(pair).filter(([, v]) => typeof v === "string"));
+      // The stack must declare every CA a manifest names (the loader refuses others); this one
+      // is in the DPS already, so it is declared as existing, not uploaded again.
+      for (const ca of Object.values(x509[name] as Record<string, string>)) {
+        actions.push(`declare the CA certificate '${ca}' that '${id}' names: pulumi config set --path 'dps-as-code:dps.caCertificates.${ca}.existing' true`);
+      }
       continue;
     }
     const certs: Record<string, unknown> = {};

@@ -106,6 +106,12 @@ export interface LoadManifestOptions {
    * key whose host name is not known before deploy maps to `undefined` and stays a key.
    */
   readonly hubs?: HubHostNames;
+  /**
+   * Names of the CA certificates the stack declares (`dps.caCertificates`, uploaded or existing).
+   * When given, every `caReferences` name must be one of them: DPS would accept the group and
+   * every device of it would then fail to attest (or the group would be created before its CA).
+   */
+  readonly caCertificates?: readonly string[];
   /** Clock for certificate expiry checks (tests pin it). */
   readonly now?: Date;
   /**

@@ -49,7 +49,7 @@ export function createAzurePlatform(
         partitionCount: hub.partitionCount,
         retentionDays: hub.retentionDays,
         publicNetworkAccess: hub.publicNetworkAccess,
-        ipFilterRules: hub.ipFilterRules,
+        networkRuleSets: hub.networkRuleSets,
         identity: hub.identity,
         consumerGroups: hub.consumerGroups,
         tags: hub.tags,
@@ -86,10 +86,16 @@ export function createAzurePlatform(
     serviceEndpoint: dps.serviceEndpoint,
     deviceEndpoint: dps.deviceEndpoint,
     hubHostNames: pulumi.all(Object.fromEntries(hubs.map((h) => [h.settings.key, h.component.hostName]))),
+    caCertificates: dps.certificates,
     // With a data-contributor role the pipeline authenticates with Entra ID and no shared key
     // is handed to the enrollment resources at all.
     dpsConnection: dps.dataContributorAssignment
-      ? { serviceEndpoint: afterRoleAssignment(dps.serviceEndpoint, dps.dataContributorAssignment), useEntraId: true }
+      ? {
+          serviceEndpoint: afterRoleAssignment(dps.serviceEndpoint, dps.dataContributorAssignment),
+          useEntraId: true,
+          // 401s soon after this are the assignment propagating, and are retried (enrollments/unauthorized.ts).
+          roleAssignedAt: dps.dataContributorAssignment.createdOn,
+        }
       : { serviceEndpoint: dps.serviceEndpoint, connectionString: dps.enrollmentWriterConnectionString },
   };
 }

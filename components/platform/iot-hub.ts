@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iothub from "@pulumi/azure-native/iothub";
-import type { HubIdentity, IotHubSkuName, IpFilterRule, PublicNetworkAccess } from "../config";
+import type { HubIdentity, HubNetworkRuleSets, IotHubSkuName, PublicNetworkAccess } from "../config";
 import { sharedAccessKeys } from "./shared-access-keys";
 
 /**
@@ -33,10 +33,11 @@ export interface IotHubArgs {
   /** `Disabled` leaves only private endpoints. */
   readonly publicNetworkAccess: PublicNetworkAccess;
   /**
-   * IP filter rules (`properties.ipFilterRules`).
-   * @default [] (no filter)
+   * IP filter (`properties.networkRuleSets`): a default action and allow rules. The classic
+   * `ipFilterRules` (Accept/Reject) is retired and never sent.
+   * @default undefined (nothing sent: Azure admits every address)
    */
-  readonly ipFilterRules?: readonly IpFilterRule[];
+  readonly networkRuleSets?: HubNetworkRuleSets;
   /**
    * Managed identity of the hub (for identity-based routing endpoints).
    * @default "None"
@@ -71,7 +72,6 @@ export class IotHub extends pulumi.ComponentResource {
   constructor(name: string, args: IotHubArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:IotHub", name, {}, opts);
 
-    const ipFilterRules = args.ipFilterRules ?? [];
     const identity = args.identity ?? "None";
     // Our own keys for dps-link, so that no update of the hub ever rotates them (see
     // shared-access-keys.ts); the DPS link string is built from them, not read back.
@@ -90,7 +90,7 @@ export class IotHub extends pulumi.ComponentResource {
           // Only "1.2" is accepted, and only when the hub is created: set it from day one.
           minTlsVersion: "1.2",
           publicNetworkAccess: args.publicNetworkAccess,
-          ipFilterRules: ipFilterRules.map((r) => ({ filterName: r.name, action: r.action, ipMask: r.ipMask })),
+          ...(args.networkRuleSets ? { networkRuleSets: networkRuleSetsArgs(args.networkRuleSets) } : {}),
           eventHubEndpoints: {
             events: { partitionCount: args.partitionCount, retentionTimeInDays: args.retentionDays },
           },
@@ -144,4 +144,13 @@ export class IotHub extends pulumi.ComponentResource {
       linkingConnectionString: this.linkingConnectionString,
     });
   }
+}
+
+/** ARM's `networkRuleSets` (azure-native iothub `NetworkRuleSetPropertiesArgs`); every rule is an allow rule. */
+function networkRuleSetsArgs(rules: HubNetworkRuleSets) {
+  return {
+    defaultAction: rules.defaultAction,
+    applyToBuiltInEventHubEndpoint: rules.applyToBuiltInEventHubEndpoint,
+    ipRules: rules.ipRules.map((r) => ({ filterName: r.name, action: iothub.NetworkRuleIPAction.Allow, ipMask: r.ipMask })),
+  };
 }

@@ -16,6 +16,8 @@ export interface DpsConnection {
   readonly useEntraId?: boolean;
   /** PEM of a private CA to trust (the local emulator); absent for Azure. */
   readonly trustedCaCertificate?: pulumi.Output<string>;
+  /** With `useEntraId`: when the pipeline identity's data-plane role was assigned (ISO time). */
+  readonly roleAssignedAt?: pulumi.Output<string>;
 }
 
 /** The platform's outputs, the same shape for the azure and local targets. */
@@ -26,6 +28,12 @@ export interface PlatformOutputs {
   /** Host name of every hub, keyed by its stack-config key (`hubs.<key>`); all are linked to the DPS. */
   readonly hubHostNames: pulumi.Output<Record<string, string>>;
   readonly dpsConnection: DpsConnection;
+  /**
+   * The resource that puts each CA certificate this stack uploads into the DPS, by certificate
+   * name. Enrollments naming a CA in `caReferences` depend on it, so a group is created after
+   * its CA and deleted before it (an `existing` CA has no resource here).
+   */
+  readonly caCertificates: Readonly<Record<string, pulumi.Resource>>;
 }
 
 export interface IotPlatformArgs {
@@ -46,6 +54,7 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
   /** The linked hubs' host names (the values of `hubHostNames`), for the stack output and DPS checks. */
   public readonly linkedHubHostNames: pulumi.Output<string[]>;
   public readonly dpsConnection: DpsConnection;
+  public readonly caCertificates: Readonly<Record<string, pulumi.Resource>>;
 
   constructor(name: string, args: IotPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:IotPlatform", name, {}, opts);
@@ -64,6 +73,7 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
     this.hubHostNames = outputs.hubHostNames;
     this.linkedHubHostNames = outputs.hubHostNames.apply((names) => Object.values(names));
     this.dpsConnection = outputs.dpsConnection;
+    this.caCertificates = outputs.caCertificates;
 
     this.registerOutputs({
       idScope: this.idScope,
@@ -112,6 +122,8 @@ function createLocalPlatform(name: string, config: PlatformConfig, emulator: Emu
     deviceEndpoint: pulumi.output(emulator.deviceHost),
     // Gated on the resource's outputs, so dependents wait until the emulator links the hubs.
     hubHostNames: service.linkedHubs.apply(() => Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]))),
+    // The emulator gets its certificates from the same resource that configures it.
+    caCertificates: Object.fromEntries(config.dps.caCertificates.map((c) => [c.name, service])),
     dpsConnection: {
       serviceEndpoint: service.serviceHost,
       connectionString: pulumi.secret(emulator.connectionString),

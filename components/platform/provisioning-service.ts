@@ -100,6 +100,8 @@ export class ProvisioningService extends pulumi.ComponentResource {
   public readonly enrollmentWriterConnectionString: pulumi.Output<string>;
   /** Present when `dataContributor` was given. */
   public readonly dataContributorAssignment: authorization.RoleAssignment | undefined;
+  /** The uploaded CA certificates by name, for enrollments that name them in `caReferences` to depend on. */
+  public readonly certificates: Readonly<Record<string, dps.DpsCertificate>>;
 
   constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:ProvisioningService", name, {}, opts);
@@ -149,8 +151,12 @@ export class ProvisioningService extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.linkedHubs.map((l) => l.hub) },
     );
 
+    // A CA certificate is never updated in place: ARM needs the certificate's ETag to change
+    // one (If-Match), which azure-native cannot send (terraform-provider-azurerm #20041), so a
+    // new certificate is rotated in by adding it under a new name (components/platform/README.md).
+    const certificates: Record<string, dps.DpsCertificate> = {};
     for (const cert of args.caCertificates ?? []) {
-      new dps.DpsCertificate(
+      certificates[cert.name] = new dps.DpsCertificate(
         `${name}-${cert.name}`,
         {
           provisioningServiceName: this.service.name,
@@ -163,6 +169,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
       );
     }
 
+    this.certificates = certificates;
     this.dataContributorAssignment = args.dataContributor && dataContributorRole(name, this, this.service, args.dataContributor);
 
     // The secret link strings are nested in `properties`, and the engine marks an output secret

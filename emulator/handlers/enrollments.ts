@@ -5,6 +5,7 @@ import {
   individualEnrollmentView,
   parseEnrollmentGroup,
   parseIndividualEnrollment,
+  withWebhookUrlShown,
 } from "../model/enrollments";
 import type { EmulatorContext } from "../context";
 import type { EnrollmentGroupRecord, IndividualEnrollmentRecord } from "../state/types";
@@ -45,17 +46,22 @@ export function putEnrollmentGroup(ctx: EmulatorContext, body: unknown, pathId: 
   return record;
 }
 
+/** Every reply that carries an enrollment (GET, PUT, query) shows the webhook URL the same way. */
+function shown(ctx: EmulatorContext, view: Record<string, unknown>): Record<string, unknown> {
+  return withWebhookUrlShown(view, ctx.options.webhookUrlsInReplies);
+}
+
 export const enrollmentHandlers: Record<string, Handler> = {
   IndividualEnrollment_Get(ctx, req) {
     const e = ctx.store.enrollments.get(param(req, "id"));
     if (!e) throw notFound(`Individual enrollment ${param(req, "id")} not found`, ErrorCodes.enrollmentNotFound);
-    return json(individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false));
+    return json(shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)));
   },
 
   IndividualEnrollment_CreateOrUpdate(ctx, req) {
     const record = putIndividualEnrollment(ctx, req.body, param(req, "id"), (current, what) => requireEtag(req, current, what));
     // The PUT reply carries the (possibly generated) keys, as DPS's does.
-    return json(individualEnrollmentView(record, ctx.store.registrations.get(record.registrationId), true));
+    return json(shown(ctx, individualEnrollmentView(record, ctx.store.registrations.get(record.registrationId), true)));
   },
 
   IndividualEnrollment_Delete(ctx, req) {
@@ -73,7 +79,7 @@ export const enrollmentHandlers: Record<string, Handler> = {
   IndividualEnrollment_Query(ctx, req) {
     checkQuerySpecification(req.body);
     const items = [...ctx.store.enrollments.values()];
-    return queryPage(req, items, "Enrollment", (e) => individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false));
+    return queryPage(req, items, "Enrollment", (e) => shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)));
   },
 
   IndividualEnrollment_GetAttestationMechanism(ctx, req) {
@@ -85,12 +91,12 @@ export const enrollmentHandlers: Record<string, Handler> = {
   EnrollmentGroup_Get(ctx, req) {
     const g = ctx.store.groups.get(param(req, "id"));
     if (!g) throw notFound(`Enrollment group ${param(req, "id")} not found`, ErrorCodes.enrollmentNotFound);
-    return json(enrollmentGroupView(g, false));
+    return json(shown(ctx, enrollmentGroupView(g, false)));
   },
 
   EnrollmentGroup_CreateOrUpdate(ctx, req) {
     const record = putEnrollmentGroup(ctx, req.body, param(req, "id"), (current, what) => requireEtag(req, current, what));
-    return json(enrollmentGroupView(record, true));
+    return json(shown(ctx, enrollmentGroupView(record, true)));
   },
 
   EnrollmentGroup_Delete(ctx, req) {
@@ -105,7 +111,7 @@ export const enrollmentHandlers: Record<string, Handler> = {
 
   EnrollmentGroup_Query(ctx, req) {
     checkQuerySpecification(req.body);
-    return queryPage(req, [...ctx.store.groups.values()], "EnrollmentGroup", (g) => enrollmentGroupView(g, false));
+    return queryPage(req, [...ctx.store.groups.values()], "EnrollmentGroup", (g) => shown(ctx, enrollmentGroupView(g, false)));
   },
 
   EnrollmentGroup_GetAttestationMechanism(ctx, req) {

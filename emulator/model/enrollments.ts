@@ -134,6 +134,12 @@ function parseCommon(
     }
     common.allocationPolicy = body.allocationPolicy as AllocationPolicy;
   }
+  // DPS refuses hubs without a policy instead of applying its own (the DPS-level) one:
+  // 400004 "Enrollment allocationPolicy must be specified when iotHubs are specified."
+  // (Azure/azure-sdk-for-python#35368, answer of the real service to a group with iotHubs only).
+  if (common.iotHubs && !common.allocationPolicy) {
+    throw badRequest("Enrollment allocationPolicy must be specified when iotHubs are specified.", ErrorCodes.badRequest);
+  }
   if (common.allocationPolicy === "static") {
     const hubs = common.iotHubs ?? (common.iotHubHostName ? [common.iotHubHostName] : []);
     if (hubs.length !== 1) {
@@ -368,6 +374,19 @@ function commonView(e: Common, withKeys: boolean): Json {
   if (e.iotHubs) v.iotHubs = [...e.iotHubs];
   if (e.customAllocationDefinition) v.customAllocationDefinition = { ...e.customAllocationDefinition };
   return v;
+}
+
+/** `https://host/path?****`: the URL with its query masked, as DPS shows webhook URLs. */
+export function maskedWebhookUrl(url: string): string {
+  const query = url.indexOf("?");
+  return query < 0 ? url : `${url.slice(0, query)}?****`;
+}
+
+/** An enrollment reply with its webhook URL shown as `display` says. */
+export function withWebhookUrlShown(view: Json, display: "clear" | "masked"): Json {
+  const definition = view.customAllocationDefinition as { webhookUrl?: string } | undefined;
+  if (display === "clear" || !definition?.webhookUrl) return view;
+  return { ...view, customAllocationDefinition: { ...definition, webhookUrl: maskedWebhookUrl(definition.webhookUrl) } };
 }
 
 export function individualEnrollmentView(

@@ -126,7 +126,7 @@ describe("symmetric-key devices through azure-iot-provisioning-device-http", () 
 describe("X.509 devices", () => {
   it("registers an individual enrollment by its client certificate and rejects another certificate", async () => {
     const device = createSelfSignedCertificate({ commonName: "x509-dev-1" });
-    await put({ registrationId: "x509-dev-1", attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: device.certificatePem } } } }, iotHubs: [HUB_B] });
+    await put({ registrationId: "x509-dev-1", attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: device.certificatePem } } } }, allocationPolicy: "static", iotHubs: [HUB_B] });
     const got = (await client.getIndividualEnrollment("x509-dev-1")).responseBody;
     expect(got.attestation.x509?.clientCertificates?.primary?.info?.subjectName).toBe("CN=x509-dev-1");
     const result = await x509DeviceClientFor(emu, "x509-dev-1", device.certificatePem, device.privateKeyPem).register();
@@ -144,6 +144,7 @@ describe("X.509 devices", () => {
     await putGroup({
       enrollmentGroupId: "x509-group",
       attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: Buffer.from(intermediate.certificatePem).toString("base64") } } } },
+      allocationPolicy: "static",
       iotHubs: [HUB_A],
     });
     const leaf = issueCertificate(intermediate, { commonName: "x509-group-dev-1" });
@@ -153,7 +154,7 @@ describe("X.509 devices", () => {
     // A CA reference: the root is uploaded through the admin API (verified), the group names it.
     const otherRoot = createSelfSignedCertificate({ commonName: "Other Root", isCa: true });
     await adminRequest(emu, "PUT", "/admin/certificates/other-root", { certificate: otherRoot.certificatePem, isVerified: true });
-    await putGroup({ enrollmentGroupId: "ca-ref-group", attestation: { type: "x509", x509: { caReferences: { primary: "other-root" } } }, iotHubs: [HUB_B] });
+    await putGroup({ enrollmentGroupId: "ca-ref-group", attestation: { type: "x509", x509: { caReferences: { primary: "other-root" } } }, allocationPolicy: "static", iotHubs: [HUB_B] });
     const leaf2 = issueCertificate(otherRoot, { commonName: "ca-ref-dev" });
     const r2 = await x509DeviceClientFor(emu, "ca-ref-dev", leaf2.certificatePem, leaf2.privateKeyPem).register();
     expect(r2.assignedHub).toBe(HUB_B);

@@ -70,9 +70,21 @@ describe("individual enrollments through azure-iot-provisioning-service", () => 
     expect(await bad({ registrationId: "bad id!", attestation: { type: "symmetricKey" } })).toContain("registrationId");
     expect(await bad({ registrationId: "x".repeat(129), attestation: { type: "symmetricKey" } })).toContain("128");
     expect(await bad({ registrationId: "short-key", attestation: { type: "symmetricKey", symmetricKey: { primaryKey: Buffer.alloc(8).toString("base64") } } })).toContain("got 8 bytes");
-    expect(await bad({ registrationId: "wrong-hub", attestation: { type: "symmetricKey" }, iotHubs: ["nope.azure-devices.net"] })).toContain("not a linked IoT hub");
+    expect(await bad({ registrationId: "wrong-hub", attestation: { type: "symmetricKey" }, allocationPolicy: "hashed", iotHubs: ["nope.azure-devices.net"] })).toContain("not a linked IoT hub");
     expect(await bad({ registrationId: "tpm-nokey", attestation: { type: "tpm", tpm: {} } })).toContain("endorsementKey");
     expect(await bad({ registrationId: "custom-nohook", attestation: { type: "symmetricKey" }, allocationPolicy: "custom" })).toContain("customAllocationDefinition");
+  });
+
+  it("refuses iotHubs without an allocationPolicy as DPS does (400004)", async () => {
+    for (const put of [
+      () => client.createOrUpdateIndividualEnrollment({ registrationId: "hubs-no-policy", attestation: { type: "symmetricKey" }, iotHubs: [HUB_B] } as unknown as Enrollment),
+      () => client.createOrUpdateEnrollmentGroup({ enrollmentGroupId: "hubs-no-policy", attestation: { type: "symmetricKey" }, iotHubs: [HUB_B] } as never),
+    ]) {
+      const err = await put().catch((x: unknown) => x);
+      expect(statusOf(err)).toBe(400);
+      expect(errorBody(err)).toMatchObject({ errorCode: 400004, message: "Enrollment allocationPolicy must be specified when iotHubs are specified." });
+    }
+    await expect(client.getIndividualEnrollment("hubs-no-policy")).rejects.toMatchObject({ message: "Not found" });
   });
 
   it("stores TPM enrollments", async () => {

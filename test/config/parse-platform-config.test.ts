@@ -41,13 +41,13 @@ describe("parsePlatformConfig", () => {
       hubs: [
         {
           key: "weu", location: "westeurope", sku: "S1", units: 1, partitionCount: 4, retentionDays: 1,
-          allocationWeight: 1, applyAllocationPolicy: true, publicNetworkAccess: "Enabled", ipFilterRules: [],
+          allocationWeight: 1, applyAllocationPolicy: true, publicNetworkAccess: "Enabled", networkRuleSets: undefined,
           identity: "None", consumerGroups: [], tags: { environment: "dev", "managed-by": "pulumi", "iot-hub-key": "weu" },
         },
       ],
       dps: {
         allocationPolicy: "hashed", sku: "S1", capacity: 1, publicNetworkAccess: "Enabled", ipFilterRules: [],
-        dataResidency: false, caCertificates: [], dataContributor: undefined, tags: { environment: "dev", "managed-by": "pulumi" },
+        dataResidency: false, caCertificates: [], existingCaCertificateNames: [], dataContributor: undefined, tags: { environment: "dev", "managed-by": "pulumi" },
       },
       enrollmentManifests: "enrollments/dev",
     });
@@ -73,7 +73,7 @@ describe("parsePlatformConfig", () => {
     ["rejects an unknown default region", { ...base, location: "moonbase1" },
       ['dps-as-code:location: "moonbase1" is not a known Azure region; use ARM\'s spelling, e.g. "westeurope"']],
     ["rejects a misspelt hub setting", { ...base, hubs: { weu: { alocationWeight: 2 } } },
-      ["dps-as-code:hubs.weu.alocationWeight: unknown setting; allowed: location, sku, units, partitionCount, retentionDays, allocationWeight, applyAllocationPolicy, publicNetworkAccess, ipFilterRules, identity, consumerGroups, tags"]],
+      ["dps-as-code:hubs.weu.alocationWeight: unknown setting; allowed: location, sku, units, partitionCount, retentionDays, allocationWeight, applyAllocationPolicy, publicNetworkAccess, networkRuleSets, ipFilterRules, identity, consumerGroups, tags"]],
     ["requires the environment and at least one hub", { location: "westeurope" },
       ['dps-as-code:environment: is required (a short name such as "dev" or "prod")',
         "dps-as-code:hubs: at least one IoT hub is required (a map from hub key to its settings)"]],
@@ -96,12 +96,21 @@ describe("parsePlatformConfig", () => {
       ['dps-as-code:dps.dataContributor.principalId: "00000000-0000-0000-0000-000000000000" is a placeholder; set the object id of the pipeline identity (az ad sp show --id <appId> --query id)']],
     ["rejects an Accept rule for a documentation address, on the DPS and on a hub", {
       ...base,
-      hubs: { weu: { ipFilterRules: [{ name: "ops", ipMask: "203.0.113.0/24", action: "Accept" }] } },
+      hubs: { weu: { networkRuleSets: { defaultAction: "Deny", ipRules: [{ name: "ops", ipMask: "203.0.113.0/24" }] } } },
       dps: { ipFilterRules: [{ name: "pipeline", ipMask: "198.51.100.10", action: "Accept", target: "serviceApi" }, { name: "bad", ipMask: "192.0.2.0/24", action: "Reject" }] },
     }, [
-      'dps-as-code:hubs.weu.ipFilterRules[0].ipMask: "203.0.113.0/24" is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline\'s egress IP)',
+      'dps-as-code:hubs.weu.networkRuleSets.ipRules[0].ipMask: "203.0.113.0/24" is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline\'s egress IP)',
       'dps-as-code:dps.ipFilterRules[0].ipMask: "198.51.100.10" is a documentation address (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), a placeholder; accept the real address (e.g. the deployment pipeline\'s egress IP)',
     ]],
+    ["refuses DPS IP rules that reject the pipeline from the service API before accepting it", { ...base, dps: { ipFilterRules: [{ name: "deny", ipMask: "0.0.0.0/0", action: "Reject", target: "serviceApi" }, { name: "pipeline", ipMask: "20.61.15.7", action: "Accept", target: "serviceApi" }] } },
+      ["dps-as-code:dps.ipFilterRules[0]: rejects every address for the service API before any rule accepts one: `pulumi up` and the PR preview could not reach the enrollments; accept the pipeline's egress address in an earlier rule"]],
+    ["refuses the retired classic hub IP filter, saying how to move", { ...base, hubs: { weu: { ipFilterRules: [{ name: "bad", ipMask: "192.0.2.0/24", action: "Reject" }] } } },
+      ["dps-as-code:hubs.weu.ipFilterRules: the classic IoT Hub IP filter (Accept/Reject rules) is retired (Azure/azure-deprecation dashboard #117); use networkRuleSets: { defaultAction: Deny, ipRules: [{ name, ipMask }] } to admit only the listed ranges, or networkRuleSets: { defaultAction: Allow } to admit every address. Reject rules have no equivalent: see \"Hub network rules\" in components/platform/README.md"]],
+    ["refuses a hub network rule set that would lock everyone out, or whose rules do nothing", { ...base, hubs: { weu: { networkRuleSets: { defaultAction: "Deny" } }, neu: { location: "northeurope", networkRuleSets: { defaultAction: "Allow", ipRules: [{ name: "a", ipMask: "20.1.2.3" }] } } } },
+      ["dps-as-code:hubs.weu.networkRuleSets.ipRules: is required with defaultAction Deny (without rules no device, operator or DPS could connect); list the ranges to admit",
+        "dps-as-code:hubs.neu.networkRuleSets.ipRules: has no effect with defaultAction Allow (every address is admitted already); use defaultAction Deny to admit only these ranges"]],
+    ["refuses a reject rule in a hub network rule set", { ...base, hubs: { weu: { networkRuleSets: { defaultAction: "Deny", ipRules: [{ name: "a", ipMask: "20.1.2.3", action: "Reject" }] } } } },
+      ['dps-as-code:hubs.weu.networkRuleSets.ipRules[0].action: "Reject" is not allowed; allowed "Allow" (network rule sets only admit; leave the range out to refuse it)']],
     ["rejects a CA certificate with both text and a path", { ...base, dps: { caCertificates: { root: { certificate: PEM, certificatePath: "ca.pem" } } } },
       ["dps-as-code:dps.caCertificates.root: set exactly one of certificate (PEM text) and certificatePath (a file)"]],
     ["rejects a CA certificate file that holds no certificate", { ...base, dps: { caCertificates: { root: { certificatePath: "notes.txt" } } } },
@@ -152,10 +161,23 @@ describe("parsePlatformConfig", () => {
     };
     expect(problems(raw(stackConfig("prod")))).toEqual([
       expect.stringMatching(/^dps-as-code:dps\.ipFilterRules\[0\]\.ipMask: "198\.51\.100\.10" is a documentation address/),
+      expect.stringMatching(/^dps-as-code:dps\.caCertificates\.ev-charger-root-ca\.certificatePath: cannot read "certs\/prod\/ev-charger-root-ca\.pem"/),
       expect.stringMatching(/^dps-as-code:dps\.dataContributor\.principalId: "0{8}-0{4}-0{4}-0{4}-0{12}" is a placeholder/),
     ]);
     expect(problems(raw(filledInProdConfig()))).toEqual([]);
     expect(problems(raw(stackConfig("dev")))).toEqual([]);
+  });
+
+  it("declares a CA certificate already in the DPS by name, without uploading it", () => {
+    const config = parsePlatformConfig({ ...base, dps: { caCertificates: { root: { certificatePath: "ca.pem" }, "brownfield-root": { existing: true } } } }, env);
+    expect(config.dps.caCertificates).toEqual([{ name: "root", certificate: PEM, verified: true }]);
+    expect(config.dps.existingCaCertificateNames).toEqual(["brownfield-root"]);
+    expect(problems({ ...base, dps: { caCertificates: { old: { existing: "yes" } } } })).toEqual([
+      'dps-as-code:dps.caCertificates.old.existing: "yes" is not allowed; allowed true (or leave it out and give the certificate)',
+    ]);
+    expect(problems({ ...base, dps: { caCertificates: { old: { existing: true, certificate: PEM } } } })).toEqual([
+      "dps-as-code:dps.caCertificates.old.certificate: unknown setting; allowed: existing",
+    ]);
   });
 
   it("reads a CA certificate from a file and keeps the verified flag", () => {

@@ -148,6 +148,9 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     fs.mkdirSync(path.join(program.manifestsDir, "certs"), { recursive: true });
     fs.writeFileSync(path.join(program.manifestsDir, certFile!), CAMERA_CERT.certPem);
     expect(exported).toContain("caReferences");
+    // The group names a CA the DPS already holds: the stack declares it as existing, as told.
+    expect(stdout).toContain("pulumi config set --path 'dps-as-code:dps.caCertificates.brownfield-root.existing' true");
+    await program.stack.setConfig("dps-as-code:dps.caCertificates.brownfield-root.existing", { value: "true" }, true);
     expect(exported).toMatch(/iotHubs:\s*\n?\s*- weu/);
     for (const secret of [before[INDIVIDUAL]!.keys!.primaryKey!, before[SYMMETRIC_GROUP]!.keys!.primaryKey!, /SharedAccessKey=([^;]+)/.exec(emulator.connectionString)![1]!]) {
       expect(exported).not.toContain(secret);

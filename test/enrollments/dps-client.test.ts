@@ -107,23 +107,45 @@ describe("DPS client on the wire", () => {
     expect(seen).toHaveLength(0);
   });
 
-  it("retries a 401 with Entra ID (a new role assignment still propagating) until DPS accepts the token", async () => {
+  it("retries a 401 with Entra ID while the role assigned minutes ago propagates, until DPS accepts the token", async () => {
     const tokenCredential = { getToken: async () => ({ token: "entra-token-2", expiresOnTimestamp: Date.now() + 3_600_000 }) };
     const unauthorized: Handler = (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" });
     handlers = [unauthorized, unauthorized, (_req, res) => json(res, 200, { registrationId: "dev-2", attestation: { type: "x509" }, etag: '"e1"' })];
     const patient: DpsClientOptions = { retryPolicy: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 }, tokenCredential };
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, patient);
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: new Date().toISOString() }, patient);
     await expect(client.get("individual", "dev-2")).resolves.toMatchObject({ registrationId: "dev-2" });
     expect(seen).toHaveLength(3);
   });
 
-  it("gives up on a 401 with Entra ID after the retry budget, saying the role may still be propagating", async () => {
+  it("gives up on a 401 with Entra ID after the retry budget, saying the role assigned at that time may still be propagating", async () => {
     const tokenCredential = { getToken: async () => ({ token: "entra-token-3", expiresOnTimestamp: Date.now() + 3_600_000 }) };
     handlers = [1, 2].map((): Handler => (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" }));
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, { ...fast, tokenCredential });
-    await expect(client.get("individual", "dev-3")).rejects.toThrow(
-      /DPS kept refusing the credential \(401\): gave up after 2 attempts.*a new one can take several minutes to reach DPS: run `pulumi up` again/,
+    const assignedAt = new Date().toISOString();
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: assignedAt }, { ...fast, tokenCredential });
+    const error = await client.get("individual", "dev-3").then(() => undefined, (e: Error) => e);
+    expect(error?.message).toMatch(/DPS kept refusing the credential \(401\): gave up after 2 attempts/);
+    expect(error?.message).toContain(`role on this DPS was assigned at ${assignedAt} and has not reached DPS yet (Azure takes up to 10 minutes)`);
+  });
+
+  it.each([
+    ["no time of assignment is known", undefined],
+    ["the role was assigned more than ten minutes ago", new Date(Date.now() - 11 * 60_000).toISOString()],
+  ])("does not retry a 401 with Entra ID when %s: a missing role or the IP filter, said so", async (_case, roleAssignedAt) => {
+    const tokenCredential = { getToken: async () => ({ token: "entra-token-6", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, ...(roleAssignedAt ? { roleAssignedAt } : {}) }, { ...fast, tokenCredential });
+    await expect(client.get("individual", "dev-6")).rejects.toThrow(
+      /failed: HTTP 401 \(errorCode 401002; Unauthorized\)\. Not retried: either the identity has no data-plane role on this DPS \(assign Device Provisioning Service Data Contributor\), or the DPS's IP filter refuses this machine's address/,
     );
+    expect(seen).toHaveLength(1);
+  });
+
+  it("does not retry a 401 that names DPS's IP filter, even right after a role assignment, and says to run from the admitted address", async () => {
+    const tokenCredential = { getToken: async () => ({ token: "entra-token-7", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    handlers = [(_req, res) => json(res, 401, { errorCode: 401000, message: "Unauthorized: IP filter rule rejected the client IP address" })];
+    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: new Date().toISOString() }, { ...fast, tokenCredential });
+    await expect(client.get("individual", "dev-7")).rejects.toThrow(/DPS's IP filter refused this machine's address \(not retried: waiting does not help\)\. Run from the address/);
+    expect(seen).toHaveLength(1);
   });
 
   it("waits the Retry-After of a 429 through the real SDK, then succeeds", async () => {
@@ -148,7 +170,7 @@ describe("DPS client on the wire", () => {
   it("does not retry a 401 with a shared access key (a wrong key does not heal)", async () => {
     handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
     const client = createDpsClient(sharedKeyConnection(), fast);
-    await expect(client.get("individual", "dev-4")).rejects.toThrow(/Check dps\.connectionString/);
+    await expect(client.get("individual", "dev-4")).rejects.toThrow(/Check dps\.connectionString: its policy name and key/);
     expect(seen).toHaveLength(1);
   });
 

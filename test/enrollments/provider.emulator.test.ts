@@ -159,6 +159,7 @@ describe("individual enrollments", () => {
       registrationId: "upd-1",
       attestation: { type: "symmetricKey" },
       initialTwin: { tags: { line: "a" } },
+      allocationPolicy: "hashed",
       iotHubs: [HUB_A, HUB_B],
       dps: connection(),
     };

@@ -19,7 +19,7 @@ beforeAll(async () => {
       environment: "qa",
       location: "westeurope",
       resourceGroupName: "rg-existing",
-      hubs: { weu: {} },
+      hubs: { weu: { networkRuleSets: { defaultAction: "Deny", ipRules: [{ name: "plant-a", ipMask: "20.50.0.0/16" }] } } },
       dps: { allocationPolicy: "static", caCertificates: { "fleet-root": { certificate: PEM }, "legacy-root": { certificate: PEM, verified: false } } },
     },
     { readTextFile: () => { throw new Error("no files in this test"); } },
@@ -63,12 +63,18 @@ describe("Azure components (mocked)", () => {
     ]);
   });
 
+  it("sends a hub's IP filter as a network rule set of allow rules, never the retired classic ipFilterRules", () => {
+    const weu = plain(registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "qa-weu")!.inputs.properties);
+    expect(weu.networkRuleSets).toEqual({ defaultAction: "Deny", applyToBuiltInEventHubEndpoint: true, ipRules: [{ filterName: "plant-a", action: "Allow", ipMask: "20.50.0.0/16" }] });
+    for (const hub of registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource")) expect(plain(hub.inputs.properties)).not.toHaveProperty("ipFilterRules");
+  });
+
   it("maps the static allocation policy to ARM's spelling", () => {
     const dps = registrations.find((r) => r.name === "qa-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource")!;
     expect(plain(dps.inputs.properties).allocationPolicy).toBe("Static");
   });
 
-  it("applies the IotHub component's defaults: no identity, no IP filter, no consumer groups, no tags", () => {
+  it("applies the IotHub component's defaults: no identity, no IP filter (no network rule set sent), no consumer groups, no tags", () => {
     const solo = registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "solo")!;
     expect(isSecretInput(solo.inputs.properties)).toBe(true);
     expect({ ...solo.inputs, properties: plain(solo.inputs.properties) }).toEqual({
@@ -81,7 +87,6 @@ describe("Azure components (mocked)", () => {
       properties: {
         minTlsVersion: "1.2",
         publicNetworkAccess: "Disabled",
-        ipFilterRules: [],
         eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
         disableLocalAuth: false,
         authorizationPolicies: [

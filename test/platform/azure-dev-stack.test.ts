@@ -52,7 +52,6 @@ describe("dev stack on Azure (mocked)", () => {
     expect(plain(hub.properties)).toEqual({
       minTlsVersion: "1.2",
       publicNetworkAccess: "Enabled",
-      ipFilterRules: [],
       eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
       disableLocalAuth: false,
       authorizationPolicies: [

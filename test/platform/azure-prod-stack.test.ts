@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
+import { PROD_EV_CHARGER_CA_PEM, ROLE_ASSIGNED_AT, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe("prod stack on Azure (mocked)", () => {
-  it("creates two hubs with two consumer groups each, one DPS and the data-contributor role", () => {
+  it("creates two hubs with two consumer groups each, one DPS with the EV chargers' CA and the data-contributor role", () => {
     const counts: Record<string, number> = {};
     for (const r of registrations) counts[r.type] = (counts[r.type] ?? 0) + 1;
     expect(counts).toEqual({
@@ -30,6 +30,7 @@ describe("prod stack on Azure (mocked)", () => {
       "azure-native:iothub:IotHubResourceEventHubConsumerGroup": 4,
       "dps-as-code:platform:ProvisioningService": 1,
       "azure-native:deviceprovisioningservices:IotDpsResource": 1,
+      "azure-native:deviceprovisioningservices:DpsCertificate": 1,
       "azure-native:authorization:RoleAssignment": 1,
     });
     expect(ofType("azure-native:iothub:IotHubResourceEventHubConsumerGroup").map((r) => r.name).sort()).toEqual([
@@ -54,7 +55,7 @@ describe("prod stack on Azure (mocked)", () => {
       expect(plain(hub(key).properties)).toEqual({
         minTlsVersion: "1.2",
         publicNetworkAccess: "Enabled",
-        ipFilterRules: [{ filterName: "blocked-range", action: "Reject", ipMask: "192.0.2.0/24" }],
+        networkRuleSets: { defaultAction: "Allow", applyToBuiltInEventHubEndpoint: true, ipRules: [] },
         eventHubEndpoints: { events: { partitionCount: 8, retentionTimeInDays: 7 } },
         disableLocalAuth: false,
         authorizationPolicies: [
@@ -93,6 +94,20 @@ describe("prod stack on Azure (mocked)", () => {
     ]);
   });
 
+  it("uploads the CA the prod manifests name, verified, and hands it out by name for the enrollments to depend on", () => {
+    expect(one("azure-native:deviceprovisioningservices:DpsCertificate")).toEqual({
+      type: "azure-native:deviceprovisioningservices:DpsCertificate",
+      name: "platform-dps-ev-charger-root-ca",
+      inputs: {
+        provisioningServiceName: `dpsac-prod-dps-${RANDOM_SUFFIX}`,
+        resourceGroupName: "rg-dpsac-prod",
+        certificateName: "ev-charger-root-ca",
+        properties: { certificate: PROD_EV_CHARGER_CA_PEM, isVerified: true },
+      },
+    });
+    expect(Object.keys(platform.caCertificates)).toEqual(["ev-charger-root-ca"]);
+  });
+
   it("grants the pipeline identity Device Provisioning Service Data Contributor on the DPS only", () => {
     const role = one("azure-native:authorization:RoleAssignment");
     expect(role.name).toBe("platform-dps-data-contributor");
@@ -105,9 +120,11 @@ describe("prod stack on Azure (mocked)", () => {
     });
   });
 
-  it("hands over an Entra ID connection with no shared key when a data contributor is configured", async () => {
+  it("hands over an Entra ID connection with no shared key, and when the role was assigned, when a data contributor is configured", async () => {
     const conn = platform.dpsConnection;
-    expect(Object.keys(conn).sort()).toEqual(["serviceEndpoint", "useEntraId"]);
+    expect(Object.keys(conn).sort()).toEqual(["roleAssignedAt", "serviceEndpoint", "useEntraId"]);
+    // Enrollments retry 401s for ten minutes after this (role propagation), and not after.
+    expect(await valueOf(conn.roleAssignedAt!)).toBe(ROLE_ASSIGNED_AT);
     expect(conn.useEntraId).toBe(true);
     expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-prod-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
   });

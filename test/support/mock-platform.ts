@@ -40,6 +40,8 @@ export interface Invocation {
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 export const SUBSCRIPTION = "/subscriptions/00000000-1111-2222-3333-444444444444";
 export const RANDOM_SUFFIX = "k3x9q2";
+/** When the mocked role assignment says it was created. */
+export const ROLE_ASSIGNED_AT = "2026-11-29T08:00:00.000000+00:00";
 
 /** The key the mocked `random.RandomBytes` named `name` returns: base64 of 32 bytes, like the real one. */
 export function mockKey(name: string): string {
@@ -59,17 +61,23 @@ export function stackConfig(stack: string): Record<string, string> {
 export const PROD_PIPELINE_PRINCIPAL_ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 export const PROD_PIPELINE_EGRESS_IP = "20.61.15.7";
 
+/** A public test CA certificate standing in for the EV charger manufacturer's root CA. */
+export const PROD_EV_CHARGER_CA_PEM = fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
+
 /**
  * `Pulumi.prod.yaml` with its placeholders replaced, as an operator does before the first
- * `up`: the pipeline identity's object id and the pipeline's egress address.
+ * `up`: the pipeline identity's object id, the pipeline's egress address and the EV charger
+ * manufacturer's CA certificate.
  */
 export function filledInProdConfig(): Record<string, string> {
   const config = stackConfig("prod");
   const dps = JSON.parse(config["dps-as-code:dps"]!) as {
     dataContributor: { principalId: string };
     ipFilterRules: Array<{ name: string; ipMask: string }>;
+    caCertificates: Record<string, { certificatePath?: string; certificate?: string; verified?: boolean }>;
   };
   dps.dataContributor.principalId = PROD_PIPELINE_PRINCIPAL_ID;
+  dps.caCertificates["ev-charger-root-ca"] = { certificate: PROD_EV_CHARGER_CA_PEM, verified: true };
   const egress = dps.ipFilterRules.find((r) => r.name === "pipeline-egress");
   if (!egress) throw new Error("Pulumi.prod.yaml: no pipeline-egress rule in dps.ipFilterRules");
   egress.ipMask = PROD_PIPELINE_EGRESS_IP;
@@ -124,7 +132,7 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
         case "azure-native:deviceprovisioningservices:DpsCertificate":
           return { id: `${SUBSCRIPTION}/certificates/${String(inputs.certificateName)}`, state: inputs };
         case "azure-native:authorization:RoleAssignment":
-          return { id: `${SUBSCRIPTION}/roleAssignments/${args.name}`, state: inputs };
+          return { id: `${SUBSCRIPTION}/roleAssignments/${args.name}`, state: { ...inputs, createdOn: ROLE_ASSIGNED_AT } };
         default:
           throw new Error(`unexpected resource ${args.type} (${args.name})`);
       }
