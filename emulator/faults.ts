@@ -1,4 +1,4 @@
-import type { FaultKind, ResolvedOptions } from "./options";
+import type { FaultKind, ResolvedOptions, ScriptedFault } from "./options";
 import type { Api } from "./http/routes";
 
 /** A deterministic PRNG (mulberry32), so a seeded fault run repeats exactly. */
@@ -47,5 +47,22 @@ export class RateWindow {
     if (this.times.length - this.head >= this.perMinute) return false;
     this.times.push(now);
     return true;
+  }
+}
+
+/** Scripted faults, first match wins; each counts down its `times`. Replaceable while running. */
+export class ScriptedFaults {
+  private entries: Array<{ fault: ScriptedFault; pattern: RegExp; left: number }> = [];
+  constructor(faults: readonly ScriptedFault[]) {
+    this.replace(faults);
+  }
+  replace(faults: readonly ScriptedFault[]): void {
+    this.entries = faults.map((fault) => ({ fault, pattern: new RegExp(fault.path, "i"), left: fault.times ?? Infinity }));
+  }
+  match(method: string, path: string): ScriptedFault["reply"] | undefined {
+    const entry = this.entries.find((e) => e.left > 0 && (!e.fault.method || e.fault.method.toUpperCase() === method.toUpperCase()) && e.pattern.test(path));
+    if (!entry) return undefined;
+    entry.left--;
+    return entry.fault.reply;
   }
 }

@@ -18,13 +18,14 @@ import { DeviceOperations } from "./handlers/device-operations";
 import { createRequestListener, type PipelineStats } from "./http/server";
 import { registrationStateView } from "./model/enrollments";
 import { settingsView } from "./model/settings";
-import { DEFAULT_STATE_DIR, resolveOptions, type EmulatorConfig, type EmulatorOptions } from "./options";
+import { DEFAULT_STATE_DIR, resolveOptions, type EmulatorConfig, type EmulatorOptions, type ScriptedFault } from "./options";
+import { ScriptedFaults } from "./faults";
 import { StateFile } from "./state/persistence";
 import { MemoryStore } from "./state/store";
 import type { HubDevice } from "./state/types";
 import { ensureServerTls } from "./tls";
 
-export type { EmulatorConfig, EmulatorOptions } from "./options";
+export type { EmulatorConfig, EmulatorOptions, ScriptedFault } from "./options";
 export type { HubDevice } from "./state/types";
 export { ConfigError } from "./config";
 export { deriveDeviceKey } from "./auth/sas";
@@ -48,6 +49,8 @@ export interface RunningEmulator {
   stateDir: string;
   stop(): Promise<void>;
   inspect: EmulatorInspector;
+  /** Replaces the scripted faults (EmulatorOptions.scriptedFaults) from now on. */
+  scriptFaults(faults: ScriptedFault[]): void;
 }
 
 /** Read-only views of the emulator's state for tests (copies: changing them changes nothing). */
@@ -112,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }),
   };
   const stats: PipelineStats = { requests: 0, byStatus: {} };
+  const scripted = new ScriptedFaults(opts.scriptedFaults);
   const server: Server = createServer(
     {
       key: tls.serverKeyPem,
@@ -122,7 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       rejectUnauthorized: false,
       minVersion: "TLSv1.2",
     },
-    createRequestListener(ctx, stats),
+    createRequestListener(ctx, stats, scripted),
   );
   server.on("tlsClientError", () => {
     // Aborted handshakes (benchmarks, injected resets) are normal; nothing to log.
@@ -173,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (opts.ephemeral) rmSync(stateDir, { recursive: true, force: true });
       logger.info("DPS emulator stopped");
     },
+    scriptFaults: (faults) => scripted.replace(faults),
     inspect: {
       hubs: () => hubsView(store),
       device: (hub, deviceId) => structuredClone(store.hubDevices(hub).get(deviceId)),

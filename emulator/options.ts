@@ -56,6 +56,21 @@ export interface FaultOptions {
   apis?: Array<"service" | "device" | "admin">;
 }
 
+/**
+ * A fault aimed at chosen requests (tests of one error through the whole stack): the requests
+ * whose path matches `path` (and `method`, when given) get `reply` instead of their answer.
+ */
+export interface ScriptedFault {
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** Regular expression (source text) matched case-insensitively against the path, e.g. "/enrollments/dev-7$". */
+  path: string;
+  /** DPS's error answer, or "hang": read the request and never answer (the client's timeout fires). */
+  reply: { status: number; errorCode: number; message: string; retryAfterSeconds?: number } | "hang";
+  /** How many matching requests get it. Default: all of them. */
+  times?: number;
+}
+
 export interface EmulatorOptions {
   /** Default 127.0.0.1 (the emulator never listens on other interfaces unless told). */
   host?: string;
@@ -73,6 +88,8 @@ export interface EmulatorOptions {
   retryAfterSeconds?: number;
   throttle?: ThrottleOptions;
   faults?: FaultOptions;
+  /** Faults for chosen requests; also settable while running (RunningEmulator.scriptFaults). */
+  scriptedFaults?: ScriptedFault[];
   logger?: Logger;
   /** Log one line per request (operation, status, time; never headers). Default false; the CLI turns it on. */
   logRequests?: boolean;
@@ -105,6 +122,7 @@ export interface ResolvedOptions {
   retryAfterSeconds: number;
   throttle: Required<ThrottleOptions> | undefined;
   faults: Required<FaultOptions> | undefined;
+  scriptedFaults: ScriptedFault[];
   logger: Logger;
   logRequests: boolean;
   webhookUrlsInReplies: WebhookUrlDisplay;
@@ -145,6 +163,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
           apis: f.apis ?? ["service", "device", "admin"],
         }
       : undefined,
+    scriptedFaults: options.scriptedFaults ?? [],
     logger: options.logger ?? stderrLogger,
     logRequests: options.logRequests ?? false,
     webhookUrlsInReplies: options.webhookUrlsInReplies ?? "clear",

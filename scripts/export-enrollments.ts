@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createDpsClient, QUERY_PAGE_SIZE, type DpsClientOptions, type DpsEnrollmentRecord } from "../components/enrollments/dps-client";
-import { DpsCallError } from "../components/enrollments/errors";
+import { isDpsCallError } from "../components/enrollments/errors";
 import type { DpsConnection } from "../components/enrollments/types";
 import { parseConnectionString } from "../components/dps-rules";
 import { manifestFromDps } from "../components/manifests/from-dps";
@@ -46,7 +46,7 @@ export async function readAllEnrollments(
     return { host, individualEnrollments, enrollmentGroups };
   } catch (error) {
     // The client's message is already redacted (no key, no signature) and says what failed.
-    const status = error instanceof DpsCallError && error.failure.status !== undefined ? ` (HTTP ${error.failure.status})` : "";
+    const status = isDpsCallError(error) && error.failure.status !== undefined ? ` (HTTP ${error.failure.status})` : "";
     throw new Error(`reading enrollments from DPS ${host} failed${status}: ${(error as Error).message}`);
   }
 }

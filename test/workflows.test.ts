@@ -15,12 +15,21 @@ interface Step {
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
-interface Workflow {
+interface Job {
   env?: Record<string, string>;
-  jobs: Record<string, { env?: Record<string, string>; steps?: Step[] }>;
+  steps?: Step[];
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix?: { stack?: string[] } };
+  permissions?: Record<string, string>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
 }
 
 const dir = path.resolve(__dirname, "..", ".github", "workflows");
+const workflows = Object.fromEntries(fs.readdirSync(dir).map((file) => [file, parse(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow]));
 const steps = fs.readdirSync(dir).flatMap((file) => {
   const workflow = parse(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow;
   return Object.entries(workflow.jobs).flatMap(([jobName, job]) =>
@@ -80,4 +89,58 @@ describe("the GitHub workflows", () => {
       expect(script).not.toMatch(/body\s*[+]=|body:\s*[^b]/);
     });
   });
+
+  it("clear a stale lock only in jobs that the stack's concurrency group serialises, before any other Pulumi command", () => {
+    const stackCommand = /^\s*pulumi (up|preview|refresh|destroy|cancel)\b/m;
+    const jobs = Object.entries(workflows).flatMap(([file, w]) => Object.entries(w.jobs).map(([name, job]) => ({ where: `${file} ${name}`, job })));
+    const pulumiJobs = jobs.filter(({ job }) => (job.steps ?? []).some((step) => stackCommand.test(step.run ?? "")));
+    expect(pulumiJobs.map(({ where }) => where).sort()).toEqual(["drift.yml refresh-preview", "pr-preview.yml preview", "pulumi-up.yml up"]);
+    for (const { where, job } of pulumiJobs) {
+      expect(job.concurrency, where).toEqual({ group: expect.stringMatching(/^pulumi-stack-\$\{\{ (inputs|matrix)\.stack \}\}$/), "cancel-in-progress": false });
+      const commands = (job.steps ?? []).filter((step) => stackCommand.test(step.run ?? "")).map((step) => step.run!.trim());
+      expect(commands[0], where).toMatch(/^pulumi cancel --yes --stack "\$\{\{ (inputs|matrix)\.stack \}\}"$/);
+      expect(commands.slice(1).some((c) => c.includes("pulumi cancel")), where).toBe(false);
+    }
+  });
+
+  describe("the drift workflow", () => {
+    const drift = workflows["drift.yml"]!;
+    const job = drift.jobs["refresh-preview"]!;
+    const jobSteps = job.steps ?? [];
+    const run = (pattern: RegExp) => jobSteps.find((step) => pattern.test(step.run ?? ""));
+
+    it("runs nightly and on demand, for every stack the deploy deploys", () => {
+      expect(Object.keys(drift.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+      expect(drift.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
+      expect(job.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
+    });
+
+    it("previews a refresh (changing nothing) and reports it per enrollment in the job summary", () => {
+      const refresh = run(/pulumi refresh/)!;
+      expect(refresh.run).toContain('pulumi refresh --preview-only --stack "${{ matrix.stack }}" --event-log "refresh-events-${{ matrix.stack }}.jsonl"');
+      expect(refresh.env?.PULUMI_DEBUG_COMMANDS).toBe("true");
+      expect(jobSteps.some((step) => /pulumi (up|destroy)\b|pulumi refresh(?!.*--preview-only)/.test(step.run ?? ""))).toBe(false);
+      const report = run(/drift-report/)?.run ?? "";
+      expect(report).toMatch(/npm run --silent drift-report -- --stack "\$\{\{ matrix\.stack \}\}" --out "drift-\$\{\{ matrix\.stack \}\}\.md" \\\s+"refresh-events-\$\{\{ matrix\.stack \}\}\.jsonl"/);
+      expect(report).toContain('cat "drift-${{ matrix.stack }}.md" >> "$GITHUB_STEP_SUMMARY"');
+    });
+
+    it("keeps one issue per stack: edits the open one, creates one only when none is open, closes it when the drift is gone", () => {
+      const issue = run(/gh issue/)?.run ?? "";
+      expect(issue).toContain('title="Drift on stack $STACK"');
+      expect(issue).toMatch(/gh issue list --state open --search/);
+      expect(issue).toMatch(/if \[ -n "\$number" \]; then\s+gh issue edit "\$number" --body-file/);
+      expect(issue).toMatch(/else\s+gh issue create --title "\$title" --body-file/);
+      expect(issue).toMatch(/gh issue close "\$number"/);
+      expect(job.permissions).toMatchObject({ issues: "write", "id-token": "write" });
+    });
+
+    it("uses the deploy's credentials and backend", () => {
+      const deploy = workflows["pulumi-up.yml"]!.jobs.up!;
+      const login = (steps: Step[] | undefined) => steps?.find((step) => step.uses?.startsWith("azure/login"))?.with;
+      expect(login(jobSteps)).toEqual(login(deploy.steps));
+      for (const name of ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT"]) expect(job.env?.[name], name).toBe(deploy.env?.[name]);
+    });
+  });
 });
+

@@ -12,6 +12,9 @@ import {
   PRINCIPAL_TYPES,
   PUBLIC_NETWORK_ACCESS,
   PlatformConfigError,
+  DEFAULT_NAME_PREFIX,
+  DEFAULT_TARGET,
+  defaultManifestsFolder,
   type CaCertificateConfig,
   type DataContributorConfig,
   type DpsConfig,
@@ -77,16 +80,16 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
   if (environment !== undefined && !ENVIRONMENT.test(environment)) {
     c.fail("environment", `${JSON.stringify(environment)} is not allowed; use 1-10 lower-case letters and digits, starting with a letter`);
   }
-  const namePrefix = c.matching("namePrefix", raw.namePrefix, NAME_PREFIX, "use 2-12 lower-case letters and digits, starting with a letter", "dpsac");
+  const namePrefix = c.matching("namePrefix", raw.namePrefix, NAME_PREFIX, "use 2-12 lower-case letters and digits, starting with a letter", DEFAULT_NAME_PREFIX);
   const location = region(c, "location", raw.location, undefined);
   const tags = c.tags("tags", raw.tags);
   const commonTags: Record<string, string> = { ...tags, environment: environment ?? "", "managed-by": "pulumi" };
 
   const hubs = parseHubs(c, raw.hubs, location, commonTags);
   const dps = parseDps(c, raw.dps, hubs, commonTags, env);
-  const targetKind = c.oneOf("target", raw.target, ["azure", "local"] as const, "azure");
+  const targetKind = c.oneOf("target", raw.target, ["azure", "local"] as const, DEFAULT_TARGET);
   const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
-  const enrollmentManifests = c.string("enrollmentManifests", raw.enrollmentManifests, `enrollments/${environment ?? ""}`);
+  const enrollmentManifests = c.string("enrollmentManifests", raw.enrollmentManifests, defaultManifestsFolder(environment ?? ""));
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   // With no problems every value above is defined; the checks make that so.

@@ -11,6 +11,13 @@ import { ALLOCATION_WEIGHT, MAX_CA_CERTIFICATES, MAX_LINKED_HUBS, type DpsAlloca
 /** Stack config namespace: the Pulumi project name. Errors name keys as `dps-as-code:<key>`. */
 export const CONFIG_NAMESPACE = "dps-as-code";
 
+/** Defaults that the offline validator needs too (the rest live in parse-platform-config.ts). */
+export const DEFAULT_NAME_PREFIX = "dpsac";
+export const DEFAULT_TARGET = "azure";
+export function defaultManifestsFolder(environment: string): string {
+  return `enrollments/${environment}`;
+}
+
 export const PUBLIC_NETWORK_ACCESS = ["Enabled", "Disabled"] as const;
 export type PublicNetworkAccess = (typeof PUBLIC_NETWORK_ACCESS)[number];
 

@@ -8,7 +8,8 @@
  * - Provider-only inputs that later operations use (`dps` credentials, `deleteRegistrationStateOnDelete`,
  *   policy labels) update in place too, so the new values reach the state that read/delete use;
  *   update() then makes no DPS call for them.
- * - `linkedHubs` and `adoptExisting` only matter to check() and create(): they never cause a diff.
+ * - `linkedHubs` and `adoptExisting` only matter to check() and create(), `owner` only to writes
+ *   (ownership.ts): they never cause a diff.
  *
  * `olds` are the previous *outputs* (the dynamic provider passes state, not old inputs); outputs
  * keep the inputs for exactly this reason.
@@ -75,6 +76,7 @@ export function diffEnrollment(kind: EnrollmentKind, olds: EnrollmentOutputs, ne
   }
   updates.delete("linkedHubs");
   updates.delete("adoptExisting");
+  updates.delete("owner");
   return { changes: updates.size > 0, replaces: [], updates: [...updates].sort(), deleteBeforeReplace: false };
 }
 

@@ -11,10 +11,11 @@
  * Everything non-local is require()d inside functions: this module is serialised into the dynamic
  * provider by value, and module-scope requires of SDKs break closure serialisation.
  */
-import { DpsCallError, describeCallFailure, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
+import { describeCallFailure, dpsCallError, isDpsCallError, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
 import { createEntraCredential } from "./entra-credential";
 import { describeEnrollment } from "./kinds";
-import { DEFAULT_RETRY_POLICY, realRetryEnvironment, withRetry, RetriesExhaustedError, type RetryEnvironment, type RetryPolicy } from "./retry";
+import { isRetriesExhaustedError, realRetryEnvironment, retryPolicyFromEnvironment, withRetry, type RetryEnvironment, type RetryPolicy } from "./retry";
+import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { parseConnectionString } from "../dps-rules";
 import { sdkSignature } from "./connection-string";
 import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
@@ -104,6 +105,12 @@ export interface DpsClient {
  * DPS actually returns.
  */
 export const QUERY_PAGE_SIZE = 100;
+
+/** DEFAULT_REQUEST_TIMEOUT_MS, or `DPS_REQUEST_TIMEOUT_SECONDS` when set (the provider process has the CLI's environment). */
+export function requestTimeoutFromEnvironment(env: Record<string, string | undefined>): number {
+  const seconds = Number(env.DPS_REQUEST_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_REQUEST_TIMEOUT_MS;
+}
 
 /** Splits `host:port`; the port is undefined for a bare host name. */
 export function splitHostPort(endpoint: string): { host: string; port: number | undefined } {
@@ -244,11 +251,14 @@ export function connectionSecrets(connection: DpsConnection): string[] {
 }
 
 export function createDpsClient(connection: DpsConnection, options: DpsClientOptions = {}, extraSecrets: readonly string[] = []): DpsClient {
-  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.tokenCredential);
-  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? requestTimeoutFromEnvironment(process.env), options.tokenCredential);
+  const policy = options.retryPolicy ?? retryPolicyFromEnvironment(process.env);
   const env = options.retryEnvironment ?? realRetryEnvironment();
   const secrets = [...connectionSecrets(connection), ...extraSecrets];
   const endpoint = connection.serviceEndpoint;
+  // Every call to this DPS from this process waits behind one gate (its quota is per instance);
+  // a test's own clock gets a gate of its own.
+  const gate = options.retryEnvironment ? createThrottleGate(endpoint, env) : sharedThrottleGate(endpoint, env);
   // A 401 is retried only when it is role propagation (a role assigned minutes ago, by the same
   // `pulumi up` on a new stack); an IP filter, a missing role or a wrong key does not heal by
   // waiting (unauthorized.ts).
@@ -273,14 +283,15 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
           env,
           callSecrets,
           retryable,
+          gate,
         )
       ).value;
     } catch (error) {
-      const failure = error instanceof RetriesExhaustedError ? error.failure : describeCallFailure(error, callSecrets, env.now());
+      const failure = isRetriesExhaustedError(error) ? error.failure : describeCallFailure(error, callSecrets, env.now());
       const subject = kind ? describeEnrollment(kind, id) : operation === "query enrollments" ? `of ${id}` : `registration "${id}"`;
-      const summary = error instanceof RetriesExhaustedError ? redact(error.message, callSecrets) : failure.description;
+      const summary = isRetriesExhaustedError(error) ? redact(error.message, callSecrets) : failure.description;
       const advice = failure.status === 401 ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection) : adviceFor(failure, operation);
-      throw new DpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
+      throw dpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
     }
   }
 
@@ -289,7 +300,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       await call(operation, kind, id, run);
       return "deleted";
     } catch (error) {
-      if (error instanceof DpsCallError && error.failure.status === 404) return "absent";
+      if (isDpsCallError(error) && error.failure.status === 404) return "absent";
       throw error;
     }
   }
@@ -301,7 +312,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
         const result = await call("get", kind, id, () => (kind === "individual" ? sdk.getIndividualEnrollment(id) : sdk.getEnrollmentGroup(id)));
         return result.responseBody;
       } catch (error) {
-        if (error instanceof DpsCallError && error.failure.status === 404) return undefined;
+        if (isDpsCallError(error) && error.failure.status === 404) return undefined;
         throw error;
       }
     },
@@ -350,6 +361,18 @@ export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
   return [sk?.primaryKey, sk?.secondaryKey, record.customAllocationDefinition?.webhookUrl].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
+/** Node's codes for a server certificate it cannot trust (never transient: retrying cannot help). */
+const TLS_TRUST_CODES = [
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+];
+
 /** What to do about a failure, by status (or by credential error, for Entra ID); 401: unauthorized.ts. */
 function adviceFor(failure: CallFailure, operation: DpsOperation): string {
   switch (failure.status) {
@@ -361,7 +384,12 @@ function adviceFor(failure: CallFailure, operation: DpsOperation): string {
         : ". The enrollment changed while Pulumi was working on it: run `pulumi refresh` and try again.";
     case 409:
       return ". It already exists: set adoptExisting: true to manage it, or pick another id.";
+    case 404:
+      return operation === "update" ? ". It was deleted outside Pulumi: run `pulumi refresh` (it then leaves the state), and `pulumi up` creates it again." : "";
     default:
+      if (failure.networkCode !== undefined && TLS_TRUST_CODES.includes(failure.networkCode)) {
+        return ". DPS's TLS certificate is not trusted: for the emulator, dps.trustedCaCertificate must be its CA; against Azure, check the machine's CA store and any TLS-inspecting proxy.";
+      }
       return failure.status === undefined && /Credential|Authentication/.test(failure.description)
         ? ". dps.useEntraId found no usable Microsoft Entra ID credential: sign in (`az login`), or give the pipeline a managed identity, AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE, or in GitHub Actions DPS_ENTRA_CLIENT_ID / DPS_ENTRA_TENANT_ID with permission id-token: write."
         : "";

@@ -11,6 +11,7 @@
 import { canonicalPem, parseCertificate } from "../dps-rules";
 import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
 import { kindInfo } from "./kinds";
+import { withoutOwnerTag } from "./ownership";
 import { canonicalSettings, SETTING_FIELDS, stableStringify } from "./normalize";
 import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentSettings, X509CertificatePair } from "./types";
 
@@ -182,7 +183,9 @@ export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecor
       migrateDeviceData: record.reprovisionPolicy.migrateDeviceData ?? true,
     };
   }
-  if (record.initialTwin) settings.initialTwin = record.initialTwin;
+  // The owner marker is ours, not a setting: it never shows as drift (ownership.ts).
+  const initialTwin = withoutOwnerTag(record.initialTwin);
+  if (initialTwin) settings.initialTwin = initialTwin as EnrollmentSettings["initialTwin"];
   if (record.capabilities) settings.capabilities = { iotEdge: record.capabilities.iotEdge ?? false };
   if (record.provisioningStatus) settings.provisioningStatus = record.provisioningStatus as EnrollmentSettings["provisioningStatus"];
   if (kind === "individual" && record.optionalDeviceInformation) settings.optionalDeviceInformation = record.optionalDeviceInformation;

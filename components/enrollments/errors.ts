@@ -35,18 +35,28 @@ export interface CallFailure {
   description: string;
 }
 
-export class DpsCallError extends Error {
-  readonly failure: CallFailure;
-  readonly operation: DpsOperation;
+/**
+ * A failed DPS call. A plain Error with fields, never a subclass of Error: Pulumi serialises the
+ * provider with its modules, and its closure serialiser rewrites a class as a function whose
+ * `super(message)` becomes `Error.call(this, message)`, which returns a new object and leaves the
+ * message of `this` unset: users then read "Cannot read properties of undefined (reading 'split')"
+ * instead of ours (issue #14). Plain objects also survive loading the provider by reference.
+ * Recognise it with isDpsCallError (by name), never with instanceof.
+ */
+export interface DpsCallError extends Error {
+  name: "DpsCallError";
+  failure: CallFailure;
+  operation: DpsOperation;
   /** Requests sent, retries included: after more than one, an earlier one may have taken effect. */
-  readonly attempts: number;
-  constructor(message: string, operation: DpsOperation, failure: CallFailure, attempts = 1) {
-    super(message);
-    this.name = "DpsCallError";
-    this.operation = operation;
-    this.failure = failure;
-    this.attempts = attempts;
-  }
+  attempts: number;
+}
+
+export function dpsCallError(message: string, operation: DpsOperation, failure: CallFailure, attempts = 1): DpsCallError {
+  return Object.assign(new Error(message), { name: "DpsCallError" as const, operation, failure, attempts });
+}
+
+export function isDpsCallError(error: unknown): error is DpsCallError {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "DpsCallError";
 }
 
 /**

@@ -12,7 +12,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
 import { createDpsClient, type DpsClient, type DpsClientOptions, type DpsEnrollmentRecord } from "./dps-client";
 import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, mergeDpsIntoInputs, settingsFromDps, toDpsRecord, type SymmetricKeys } from "./dps-mapping";
-import { DpsCallError } from "./errors";
+import { isDpsCallError } from "./errors";
+import { ownerOf, withOwnerTag } from "./ownership";
 import { describeEnrollment, enrollmentId } from "./kinds";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentOutputs } from "./types";
@@ -96,16 +97,20 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
   const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
   const existing = await client.get(kind, id);
   if (existing) {
+    const owner = ownerOf(existing);
+    // Marked by this very stack: created by a run that was killed before the engine saved it.
+    if (owner !== undefined && owner === inputs.owner) return resumeEnrollment(kind, id, inputs, existing, client);
     if (inputs.adoptExisting !== true) {
+      const madeBy = owner !== undefined ? `, made by stack ${owner}` : "";
       throw new Error(
-        `${subject} already exists on DPS ${inputs.dps.serviceEndpoint} (created ${existing.createdDateTimeUtc ?? "at an unknown time"}). ` +
+        `${subject} already exists on DPS ${inputs.dps.serviceEndpoint} (created ${existing.createdDateTimeUtc ?? "at an unknown time"}${madeBy}). ` +
           "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it as it is (keys and devices untouched), or choose another id.",
       );
     }
     return adoptEnrollment(kind, id, inputs, existing, client);
   }
   const keys = declaredKeys(inputs);
-  const record = await client.put(kind, id, toDpsRecord(kind, id, inputs, keys), undefined);
+  const record = await client.put(kind, id, recordFor(kind, id, inputs, keys), undefined);
   let held = keys;
   if (inputs.attestation.type === "symmetricKey" && !held) {
     held = keysFrom(record.attestation);
@@ -119,6 +124,37 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
     }
   }
   return { id, outs: buildOutputs(inputs, record, held, false) };
+}
+
+/** The record to PUT: the declared settings plus this stack's owner marker. */
+function recordFor(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, keys: SymmetricKeys | undefined): DpsEnrollmentRecord {
+  return withOwnerTag(toDpsRecord(kind, id, inputs, keys), inputs.owner);
+}
+
+/**
+ * Picks up an enrollment this stack created in a run that was killed before the engine saved it
+ * (README: "Interrupted runs"). Keys DPS generated are kept; what the program declares now is
+ * written if DPS holds something else, as the interrupted create (or a later edit) meant.
+ */
+async function resumeEnrollment(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, existing: DpsEnrollmentRecord, client: DpsClient) {
+  process.stderr.write(`${describeEnrollment(kind, id)} already exists on DPS with this stack's owner marker (${inputs.owner}): an interrupted run created it; taking it over.\n`);
+  const sameType = existing.attestation?.type?.toLowerCase() === inputs.attestation.type.toLowerCase();
+  let keys: SymmetricKeys | undefined;
+  let keysMatch = true;
+  if (inputs.attestation.type === "symmetricKey") {
+    const held = sameType ? await currentKeys(client, kind, id) : undefined;
+    const declared = declaredKeys(inputs);
+    keys = declared ?? held;
+    keysMatch = !declared || (held?.primaryKey === declared.primaryKey && held.secondaryKey === declared.secondaryKey);
+  }
+  const fromDps = settingsFromDps(kind, existing, inputs);
+  const unchanged =
+    sameType &&
+    keysMatch &&
+    !stableStringify(fromDps.attestation).includes(FOREIGN_CERTIFICATE_PREFIX) &&
+    changedSettings(canonicalSettings(kind, fromDps), canonicalSettings(kind, inputs)).length === 0;
+  const record = unchanged ? existing : await client.put(kind, id, recordFor(kind, id, inputs, keys), existing.etag);
+  return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, false) };
 }
 
 /** Takes over an existing enrollment without changing its keys or certificates. */
@@ -147,7 +183,7 @@ async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: Enrollm
     throw new Error(`cannot adopt ${subject}: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.`);
   }
   const unchanged = changedSettings(canonicalSettings(kind, settingsFromDps(kind, existing, inputs)), canonicalSettings(kind, inputs)).length === 0;
-  const record = unchanged ? existing : await client.put(kind, id, toDpsRecord(kind, id, inputs, keys), existing.etag);
+  const record = unchanged ? existing : await client.put(kind, id, recordFor(kind, id, inputs, keys), existing.etag);
   return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, true) };
 }
 
@@ -169,7 +205,7 @@ async function updateEnrollment(kind: EnrollmentKind, id: string, olds: Enrollme
   }
   let record: DpsEnrollmentRecord;
   try {
-    record = await client.put(kind, enrollment, toDpsRecord(kind, enrollment, news, keys), olds.etag || undefined);
+    record = await client.put(kind, enrollment, recordFor(kind, enrollment, news, keys), olds.etag || undefined);
   } catch (error) {
     const landed = isPreconditionFailure(error) ? await holdsExactly(client, kind, enrollment, news, keys) : undefined;
     if (!landed) throw error;
@@ -179,7 +215,7 @@ async function updateEnrollment(kind: EnrollmentKind, id: string, olds: Enrollme
 }
 
 function isPreconditionFailure(error: unknown): boolean {
-  return error instanceof DpsCallError && error.failure.status === 412;
+  return isDpsCallError(error) && error.failure.status === 412;
 }
 
 /**

@@ -3,6 +3,7 @@
  * resource classes. Runs in the Pulumi program only (never serialised into the provider).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ownerName } from "./ownership";
 import type { EnrollmentCommonArgs } from "./resource-args";
 import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
 import type { Attestation, DpsConnection, EnrollmentKind } from "./types";
@@ -52,11 +53,24 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
   });
   return {
     ...args,
+    owner: thisStack(),
     attestation,
     dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
     ...(args.customAllocationDefinition !== undefined ? { customAllocationDefinition: pulumi.secret(args.customAllocationDefinition) } : {}),
     ...OUTPUT_PLACEHOLDERS,
   };
+}
+
+/** This program's owner marker (ownership.ts). */
+function thisStack(): string {
+  // DIY backends call every organization "organization"; test mocks may name none.
+  let organization = "organization";
+  try {
+    organization = pulumi.getOrganization();
+  } catch {
+    // keep the default
+  }
+  return ownerName(organization, pulumi.getProject(), pulumi.getStack());
 }
 
 function countEnrollmentGroup(serviceEndpoint: string, type: "symmetricKey" | "x509", name: string): void {

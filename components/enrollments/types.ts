@@ -114,6 +114,11 @@ export interface ProviderControls {
   allowSymmetricKeyInProduction?: string;
   /** Free-form labels for the policy pack and reports. */
   labels?: Record<string, string>;
+  /**
+   * "<organization>/<project>/<stack>" of the program, set by the resource (not a user argument):
+   * written on DPS as the owner marker (ownership.ts). Never causes a diff.
+   */
+  owner?: string;
 }
 
 /** Resolved inputs of either kind: the id lives in `registrationId` or `enrollmentGroupId`. */

@@ -27,6 +27,7 @@ import {
   type AllocationPolicy,
   type TwinSection,
 } from "../dps-rules";
+import { OWNER_TAG } from "./ownership";
 import { describeEnrollment, kindInfo } from "./kinds";
 import { UNKNOWN_VALUE, type EnrollmentKind } from "./types";
 
@@ -38,6 +39,9 @@ export interface CheckFailure {
   /** The same without the enrollment and property in front (the manifest loader names those itself). */
   detail: string;
 }
+
+/** This project's rule (not DPS's): a production exception needs a reason a reviewer can read. */
+export const MIN_SYMMETRIC_KEY_REASON_LENGTH = 10;
 
 type Inputs = Record<string, unknown>;
 
@@ -357,6 +361,7 @@ function validateInitialTwin(twin: unknown, fail: Fail): void {
     fail(`initialTwin.${key}`, "is not allowed: an initial twin has only tags and properties.desired");
   }
   validateTwinCollection("initialTwin.tags", twin.tags, "tags", fail);
+  if (isObject(twin.tags) && OWNER_TAG in twin.tags) fail(`initialTwin.tags.${OWNER_TAG}`, "is reserved: the provider writes this stack's owner marker there");
   const properties = twin.properties;
   if (properties === undefined || isUnknown(properties)) return;
   if (!isObject(properties)) {
@@ -422,8 +427,8 @@ function validateControls(inputs: Inputs, fail: Fail): void {
     if (value !== undefined && !isUnknown(value) && typeof value !== "boolean") fail(field, `${quote(value)} must be true or false`);
   }
   const reason = inputs.allowSymmetricKeyInProduction;
-  if (reason !== undefined && !isUnknown(reason) && (typeof reason !== "string" || reason.trim().length < 10)) {
-    fail("allowSymmetricKeyInProduction", "must be a written reason (at least 10 characters) for using symmetric keys in production");
+  if (reason !== undefined && !isUnknown(reason) && (typeof reason !== "string" || reason.trim().length < MIN_SYMMETRIC_KEY_REASON_LENGTH)) {
+    fail("allowSymmetricKeyInProduction", `must be a written reason (at least ${MIN_SYMMETRIC_KEY_REASON_LENGTH} characters) for using symmetric keys in production`);
   }
   const linked = inputs.linkedHubs;
   if (linked !== undefined && !isUnknown(linked) && !Array.isArray(linked)) {

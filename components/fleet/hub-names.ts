@@ -1,14 +1,22 @@
 // The hub catalogue the manifest loader checks `iotHubs` against before anything runs. On the
 // local target the host names are deterministic (`localHubHostName`), so the loader resolves
-// keys to them and checks host names against them; on Azure they end in a random suffix kept
-// in state, so a key stays a key until the fleet resolves it from the platform's
-// `hubHostNames` with the same `resolveHub`.
+// keys to them and checks host names against them. On Azure they end in a random suffix kept in
+// state: manifests name those hubs by key only (a host name cannot be checked offline, so it is
+// refused before deploy, as the offline validator refuses it), and a key stays a key until the
+// fleet resolves it from the platform's `hubHostNames` with the same `resolveHub`.
 import type { PlatformConfig } from "../config";
-import type { HubCatalogue } from "../manifests";
-import { localHubHostName } from "../platform";
+// The pure module, not the platform: validate-manifests uses this without loading Pulumi.
+import { localHubHostName } from "../config/local-hub-names";
+import type { HubCatalogue } from "../manifests/hubs";
 
-export function manifestHubCatalogue(config: Pick<PlatformConfig, "target" | "hubs" | "namePrefix" | "environment">): HubCatalogue {
-  if (config.target.kind !== "local") return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])) };
+/** What the naming depends on: the full config in the program, the stack file's facts offline. */
+export type HubNamingConfig = Pick<PlatformConfig, "namePrefix" | "environment"> & {
+  readonly target: { readonly kind: PlatformConfig["target"]["kind"] };
+  readonly hubs: readonly { readonly key: string }[];
+};
+
+export function manifestHubCatalogue(config: HubNamingConfig): HubCatalogue {
+  if (config.target.kind !== "local") return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])), linkedHubs: [] };
   const hostNames = Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]));
   return { hubs: hostNames, linkedHubs: Object.values(hostNames) };
 }

@@ -2,6 +2,7 @@
 // program passes what it knows of its process (its directory, the working directory, DPS_HOME);
 // components never read process.env or the working directory themselves.
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { loadEnrollmentManifests, type LoadedManifests } from "../manifests";
 import { manifestHubCatalogue } from "./hub-names";
@@ -25,5 +26,17 @@ export function loadStackManifests(config: PlatformConfig, where: StackManifests
     // Every CA the stack declares, uploaded or already in the DPS: caReferences must name one.
     caCertificates: [...config.dps.caCertificates.map((c) => c.name), ...config.dps.existingCaCertificateNames],
     pathVariables: where.dpsHome ? { DPS_HOME: where.dpsHome } : {},
+    // Certificate files stay inside the repository (the program's directory).
+    repositoryRoot: where.programDir,
+    // Names the manifests' `...Secret` fields may use: the stack's own config keys.
+    stackSecrets: { names: stackConfigKeys() },
   });
+}
+
+/** The stack's config keys in this project's namespace, without the `dps-as-code:` prefix. */
+function stackConfigKeys(): string[] {
+  const prefix = `${pulumi.getProject()}:`;
+  return Object.keys(pulumi.runtime.allConfig())
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => key.slice(prefix.length));
 }

@@ -1,7 +1,18 @@
 // Turns one schema-valid entry (defaults applied) into a typed spec, checking the rules DPS
 // enforces (or would enforce too late, at device registration) before anything is sent.
-import { parseCertificate, TWIN_LIMITS } from "../dps-rules";
+import {
+  allocationRuleViolations,
+  checkTwinCollection,
+  CUSTOM_ALLOCATION_API_VERSION_RULE,
+  decodeStrictBase64,
+  HUBS_WITHOUT_POLICY_ALLOWED,
+  isCustomAllocationApiVersion,
+  parseCertificate,
+  type AllocationPolicy,
+} from "../dps-rules";
 import { readCertificateFile, resolveCertificatePath } from "./certificates";
+import { checkAsResource } from "./resource-check";
+import { checkStackReferences } from "./stack-references";
 import type { ManifestProblem } from "./errors";
 import { fieldName } from "./fields";
 import { resolveHub } from "./hubs";
@@ -15,10 +26,6 @@ import type {
   X509CertificatePair,
 } from "./types";
 
-/** IoT Hub twin limits: DPS accepts bigger twins but the hub rejects them at registration. */
-const TWIN_TAGS_MAX_BYTES = TWIN_LIMITS.tagsBytes;
-const TWIN_DESIRED_MAX_BYTES = TWIN_LIMITS.desiredBytes;
-const CUSTOM_ALLOCATION_MIN_API = "2018-09-01";
 
 export interface EntryContext {
   readonly file: string;
@@ -54,6 +61,7 @@ export function buildEntry(
   const iotHubs = resolveHubs(context, raw["iotHubs"] as string[] | undefined, report);
   checkAllocation(raw, report);
   checkTwin(raw, report);
+  checkStackReferences(raw, context.options, report);
 
   if (problems.length > 0 || !attestation) return { spec: undefined, problems };
   const common: EnrollmentCommonSpec = {
@@ -77,7 +85,10 @@ export function buildEntry(
     context.kind === "individualEnrollment"
       ? ({ registrationId: context.id, ...pick(raw, ["previousIds", "deviceId", "optionalDeviceInformation"]), ...common } as IndividualEnrollmentSpec)
       : ({ enrollmentGroupId: context.id, ...pick(raw, ["previousIds"]), ...common } as EnrollmentGroupSpec);
-  return { spec, problems };
+  for (const failure of checkAsResource(context.kind, spec, context.options, context.now)) {
+    report(failure.field.split("."), `${failure.problem} (the enrollment resource's check, run by \`pulumi preview\`)`, failure.allowed);
+  }
+  return problems.length > 0 ? { spec: undefined, problems } : { spec, problems };
 }
 
 type Report = (field: FieldPath, problem: string, allowed?: string, atKey?: boolean) => void;
@@ -106,7 +117,15 @@ function buildAttestation(context: EntryContext, raw: Raw, report: Report): Atte
     return ok ? { type, ...(keys ? { symmetricKey: keys } : {}) } : undefined;
   }
   if (type === "tpm") {
-    return ok ? { type, tpm: raw["tpm"] as { endorsementKey: string; storageRootKey?: string } } : undefined;
+    const tpm = raw["tpm"] as { endorsementKey: string; storageRootKey?: string };
+    for (const name of ["endorsementKey", "storageRootKey"] as const) {
+      const value = tpm[name];
+      if (value !== undefined && !decodeStrictBase64(value)) {
+        report(["attestation", "tpm", name], "is not base64 (value hidden)", `the TPM's ${name} as one line of standard base64 with padding, as the TPM tools print it`);
+        ok = false;
+      }
+    }
+    return ok ? { type, tpm } : undefined;
   }
   const x509 = raw["x509"] as { clientCertificates?: RawPair; signingCertificates?: RawPair; caReferences?: { primary: string; secondary?: string } };
   if (context.kind === "individualEnrollment") {
@@ -186,7 +205,7 @@ function buildCertificate(context: EntryContext, at: FieldPath, raw: RawCert, re
   let text = raw.certificate;
   const field = raw.certificate !== undefined ? [...at, "certificate"] : [...at, "certificateFile"];
   if (raw.certificateFile !== undefined) {
-    const resolved = resolveCertificatePath(context.file, raw.certificateFile, context.options.pathVariables ?? {});
+    const resolved = resolveCertificatePath(context.file, raw.certificateFile, context.options.pathVariables ?? {}, context.options.repositoryRoot);
     if (!resolved.ok) return void report(field, resolved.problem, resolved.allowed);
     const read = readCertificateFile(resolved.path);
     if (!read.ok) return void report(field, read.problem, read.allowed);
@@ -216,34 +235,45 @@ function resolveHubs(context: EntryContext, refs: string[] | undefined, report: 
 }
 
 function checkAllocation(raw: Raw, report: Report): void {
-  const policy = raw["allocationPolicy"] as string | undefined;
+  const policy = raw["allocationPolicy"] as AllocationPolicy | undefined;
   const refs = raw["iotHubs"] as string[] | undefined;
-  if (policy === "static" && (refs?.length ?? 0) !== 1) {
-    report(
-      refs ? ["iotHubs"] : ["allocationPolicy"],
-      refs ? `static allocation with ${refs.length} hubs` : "static allocation without a hub",
-      "exactly one hub in iotHubs with allocationPolicy 'static'",
-    );
-  }
   const custom = raw["customAllocationDefinition"] as { apiVersion: string } | undefined;
-  if (policy === "custom" && !custom) {
-    report(["allocationPolicy"], "custom allocation without a webhook", "customAllocationDefinition { webhookUrlSecret, apiVersion } with allocationPolicy 'custom'");
+  // The rules: components/dps-rules/allocation.ts; the words: this project's messages.
+  for (const violation of allocationRuleViolations(policy, refs?.length, custom !== undefined)) {
+    switch (violation.rule) {
+      case "hubsWithoutPolicy":
+        report(["iotHubs"], "iotHubs without an allocationPolicy", HUBS_WITHOUT_POLICY_ALLOWED, true);
+        break;
+      case "staticHubCount":
+        report(
+          refs ? ["iotHubs"] : ["allocationPolicy"],
+          refs ? `static allocation with ${refs.length} hubs` : "static allocation without a hub",
+          "exactly one hub in iotHubs with allocationPolicy 'static'",
+        );
+        break;
+      case "customWithoutDefinition":
+        report(["allocationPolicy"], "custom allocation without a webhook", "customAllocationDefinition { webhookUrlSecret, apiVersion } with allocationPolicy 'custom'");
+        break;
+      case "definitionWithoutCustom":
+        report(["customAllocationDefinition"], `a webhook with allocationPolicy '${policy ?? "(DPS default)"}'`, "customAllocationDefinition only with allocationPolicy 'custom'", true);
+        break;
+    }
   }
-  if (custom && policy !== "custom") {
-    report(["customAllocationDefinition"], `a webhook with allocationPolicy '${policy ?? "(DPS default)"}'`, "customAllocationDefinition only with allocationPolicy 'custom'", true);
-  }
-  if (custom && custom.apiVersion.slice(0, 10) < CUSTOM_ALLOCATION_MIN_API) {
-    report(["customAllocationDefinition", "apiVersion"], `api version '${custom.apiVersion}' is too old`, "2018-09-01-preview or later, e.g. 2021-10-01");
+  if (custom && !isCustomAllocationApiVersion(custom.apiVersion)) {
+    report(["customAllocationDefinition", "apiVersion"], `'${custom.apiVersion}' is not a DPS API version`, CUSTOM_ALLOCATION_API_VERSION_RULE);
   }
 }
 
 function checkTwin(raw: Raw, report: Report): void {
-  const twin = raw["initialTwin"] as { tags?: unknown; properties?: { desired?: unknown } } | undefined;
-  const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? {}), "utf8");
-  if (twin?.tags !== undefined && size(twin.tags) > TWIN_TAGS_MAX_BYTES) {
-    report(["initialTwin", "tags"], `twin tags are ${size(twin.tags)} bytes`, `at most ${TWIN_TAGS_MAX_BYTES} bytes (IoT Hub limit)`);
-  }
-  if (twin?.properties?.desired !== undefined && size(twin.properties.desired) > TWIN_DESIRED_MAX_BYTES) {
-    report(["initialTwin", "properties", "desired"], `desired properties are ${size(twin.properties.desired)} bytes`, `at most ${TWIN_DESIRED_MAX_BYTES} bytes (IoT Hub limit)`);
+  const twin = raw["initialTwin"] as { tags?: Raw; properties?: { desired?: Raw } } | undefined;
+  const sections = [
+    ["tags", twin?.tags, ["initialTwin", "tags"]],
+    ["desired", twin?.properties?.desired, ["initialTwin", "properties", "desired"]],
+  ] as const;
+  for (const [section, collection, at] of sections) {
+    if (collection === undefined) continue;
+    for (const problem of checkTwinCollection(section, collection)) {
+      report([...at, ...problem.path], problem.problem, `${problem.allowed} (IoT Hub twin rule: the hub refuses the device's twin at registration)`, problem.path.length > 0);
+    }
   }
 }

@@ -1,5 +1,7 @@
 // One error for a whole run: every problem of every manifest, so a PR author fixes them all at
-// once instead of one per pipeline run.
+// once instead of one per pipeline run. Its text is bounded: each part of a line is cut, and
+// after MAX_PRINTED_PROBLEMS the rest are counted, so a broken generator cannot flood a CI log.
+import { cut, describeId } from "./fields";
 
 export type EntryKind = "individualEnrollment" | "enrollmentGroup";
 
@@ -19,14 +21,17 @@ export interface ManifestProblem {
 
 /** `file:line:col: enrollment '<id>': field '<path>': <problem>; allowed: <...>` */
 export function formatProblem(p: ManifestProblem): string {
-  const parts: string[] = [p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file];
+  const parts: string[] = [p.line > 0 ? `${cut(p.file, 200)}:${p.line}:${p.column}` : cut(p.file, 200)];
   if (p.entry) {
-    parts.push(`${p.entry.kind === "enrollmentGroup" ? "enrollment group" : "enrollment"} '${p.entry.id}'`);
+    parts.push(`${p.entry.kind === "enrollmentGroup" ? "enrollment group" : "enrollment"} '${describeId(p.entry.id)}'`);
   }
-  if (p.field) parts.push(`field '${p.field}'`);
-  parts.push(p.allowed ? `${p.problem}; allowed: ${p.allowed}` : p.problem);
+  if (p.field) parts.push(`field '${cut(p.field, 120)}'`);
+  parts.push(p.allowed ? `${cut(p.problem, 400)}; allowed: ${cut(p.allowed, 400)}` : cut(p.problem, 400));
   return parts.join(": ");
 }
+
+/** Problems printed in the error's message; the rest are counted. */
+export const MAX_PRINTED_PROBLEMS = 50;
 
 /** Stable order: by file, then position, then message. */
 export function sortProblems(problems: readonly ManifestProblem[]): ManifestProblem[] {
@@ -45,7 +50,9 @@ export class ManifestValidationError extends Error {
   constructor(problems: readonly ManifestProblem[]) {
     const sorted = sortProblems(problems);
     const count = sorted.length === 1 ? "1 problem" : `${sorted.length} problems`;
-    super(`enrollment manifests have ${count}; nothing was sent to DPS:\n${sorted.map((p) => "  " + formatProblem(p)).join("\n")}`);
+    const printed = sorted.slice(0, MAX_PRINTED_PROBLEMS).map((p) => "  " + formatProblem(p));
+    if (sorted.length > MAX_PRINTED_PROBLEMS) printed.push(`  ... and ${sorted.length - MAX_PRINTED_PROBLEMS} more problems (fix these first; they are often the same mistake)`);
+    super(`enrollment manifests have ${count}; nothing was sent to DPS:\n${printed.join("\n")}`);
     this.name = "ManifestValidationError";
     this.problems = sorted;
   }

@@ -1,5 +1,6 @@
 // Small helpers naming entries and fields the same way in every message.
 import type { EntryKind } from "./errors";
+import { secretLook } from "./secret-like";
 
 export const ENTRY_LISTS: Record<"individualEnrollments" | "enrollmentGroups", { kind: EntryKind; idField: string }> = {
   individualEnrollments: { kind: "individualEnrollment", idField: "registrationId" },
@@ -27,11 +28,28 @@ export function fieldName(path: readonly (string | number)[], skip = 0): string 
 
 const SECRET_LIKE = /(key|webhook|connectionstring|sas|password|token)$/i;
 
+/** Longest text a message quotes; the rest is counted, never printed (a 200,000-character id is one line). */
+export const MAX_QUOTED = 60;
+
+/** Cuts text for a message, saying how long it was. */
+export function cut(text: string, max = MAX_QUOTED): string {
+  return text.length > max ? `${text.slice(0, max - 3)}... (${text.length} characters)` : text;
+}
+
 /** Quotes a value for a message, hiding anything that may be a secret and cutting long text. */
 export function describeValue(path: readonly (string | number)[], value: unknown): string {
   const last = [...path].reverse().find((s) => typeof s === "string");
+  if (typeof value === "string") {
+    const look = secretLook(value);
+    if (look) return `(hidden: the value looks like ${look})`;
+  }
   if (typeof last === "string" && SECRET_LIKE.test(last)) return "(hidden: the field may hold a secret)";
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  const cut = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  return `'${cut}'`;
+  return `'${cut(text)}'`;
+}
+
+/** An entry id as messages show it: cut, and hidden when it looks like a pasted secret. */
+export function describeId(id: string): string {
+  const look = secretLook(id);
+  return look ? `(hidden: looks like ${look})` : cut(id, 80);
 }

@@ -1,6 +1,7 @@
 // The one place where a hub reference in a manifest becomes a host name. Manifests name hubs by
 // the hub KEY of the stack config (`iotHubs: [weu]`), which reads the same in every
-// environment, or by a linked hub's host name (what `npm run export` writes). The loader, the
+// environment, or by a linked hub's host name where it is known before deploy (the local
+// target; what `npm run export` writes when not told the hub keys). The loader, the
 // manifests CLI and the fleet all resolve through `resolveHub`, each with the catalogue it has:
 // offline the host name of a key may not be known yet (Azure names end in a random suffix kept
 // in state), at deploy time the platform hands out every host name keyed by hub key.
@@ -11,7 +12,11 @@ export type HubHostNames = Readonly<Record<string, string | undefined>>;
 export interface HubCatalogue {
   /** Hub keys of the stack config (`hubs.<key>`) and their host names where known. */
   readonly hubs?: HubHostNames;
-  /** Host names of the hubs linked to the DPS, where known; a reference must resolve to one. */
+  /**
+   * Host names a reference may name directly: the hubs linked to the DPS, where known; a
+   * reference must resolve to one. `[]` when none can be named before deploy (Azure: keys only);
+   * absent when host names are not checked (a bare loader call).
+   */
   readonly linkedHubs?: readonly string[];
 }
 

@@ -11,6 +11,7 @@ import type { EntryKind, ManifestProblem } from "./errors";
 import { ENTRY_LISTS } from "./fields";
 import { checkSchema } from "./schema-check";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests, LoadManifestOptions } from "./types";
+import { decodeManifest } from "./text-encoding";
 import { parseManifest } from "./yaml-source";
 import type { FieldPath, ParsedManifest } from "./yaml-source";
 
@@ -26,24 +27,45 @@ const MANIFEST_FILE = /\.ya?ml$/i;
 export function loadEnrollmentManifests(dir: string, options: LoadManifestOptions = {}): LoadedManifests {
   const files = listManifestFiles(dir);
   if (!files.ok) throw new ManifestValidationError([files.problem]);
-  const sources = files.paths.map((file) => ({ file, text: fs.readFileSync(file, "utf8") }));
-  return loadEnrollmentManifestTexts(sources, options);
+  return loadEnrollmentManifestFiles(files.paths, options);
 }
 
-/** The same checks over texts already in memory (tests, the PR report, editors). */
+/** Named manifest files (one environment's set), read and checked as loadEnrollmentManifests does. */
+export function loadEnrollmentManifestFiles(paths: readonly string[], options: LoadManifestOptions = {}): LoadedManifests {
+  const sources: { file: string; text: Uint8Array }[] = [];
+  const unreadable: ManifestProblem[] = [];
+  for (const file of paths) {
+    const read = readManifestFile(file);
+    if (read.ok) sources.push({ file, text: read.bytes });
+    else unreadable.push(read.problem);
+  }
+  return loadEnrollmentManifestTexts(sources, options, unreadable);
+}
+
+/**
+ * The same checks over texts already in memory (tests, the PR report, editors). Bytes are
+ * decoded as strict UTF-8; `problems` are ones the caller found already (unreadable files).
+ */
 export function loadEnrollmentManifestTexts(
-  sources: readonly { file: string; text: string }[],
+  sources: readonly { file: string; text: string | Uint8Array }[],
   options: LoadManifestOptions = {},
+  earlier: readonly ManifestProblem[] = [],
 ): LoadedManifests {
-  const problems: ManifestProblem[] = [];
+  const problems: ManifestProblem[] = [...earlier];
   const individualEnrollments: IndividualEnrollmentSpec[] = [];
   const enrollmentGroups: EnrollmentGroupSpec[] = [];
   const seen = new Map<string, { file: string; line: number; column: number }>();
   const previous = new Map<string, PreviousIdUse>();
   const now = options.now ?? new Date();
 
-  for (const { file, text } of sources) {
-    const parsed = parseManifest(file, text);
+  for (const source of sources) {
+    const { file } = source;
+    const decoded = typeof source.text === "string" ? { ok: true as const, text: source.text } : decodeManifest(source.text);
+    if (!decoded.ok) {
+      problems.push({ file, line: decoded.line, column: decoded.column, problem: decoded.problem, allowed: decoded.allowed });
+      continue;
+    }
+    const parsed = parseManifest(file, decoded.text);
     if (!parsed.ok) {
       problems.push(...parsed.problems);
       continue;
@@ -118,14 +140,27 @@ function listManifestFiles(dir: string): { ok: true; paths: string[] } | { ok: f
       ok: false,
       problem: {
         file: dir,
-        line: 0,
-        column: 0,
+        line: 1,
+        column: 1,
         problem: `cannot read the manifests folder (${(error as NodeJS.ErrnoException).code ?? "error"})`,
         allowed: "a folder of *.yaml manifests (the stack config key `enrollmentManifests` names it)",
       },
     };
   }
   return { ok: true, paths: names.filter((n) => MANIFEST_FILE.test(n)).sort().map((n) => path.join(dir, n)) };
+}
+
+/** A manifest's bytes, or why it cannot be read (a folder named `*.yaml`, no permission, ...). */
+function readManifestFile(file: string): { ok: true; bytes: Uint8Array } | { ok: false; problem: ManifestProblem } {
+  const refuse = (problem: string, allowed: string) => ({ ok: false as const, problem: { file, line: 1, column: 1, problem, allowed } });
+  try {
+    if (fs.statSync(file).isDirectory()) {
+      return refuse("is a folder, not a manifest file (its contents are not read)", "*.yaml files directly in the manifests folder; rename the folder (without .yaml) or move its manifests up");
+    }
+    return { ok: true, bytes: fs.readFileSync(file) };
+  } catch (error) {
+    return refuse(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? "error"})`, "a readable *.yaml file");
+  }
 }
 
 /** A field set on the entry points at the entry; one inherited from `defaults` points there. */
@@ -231,6 +266,7 @@ function checkGroupLimits(groups: readonly EnrollmentGroupSpec[]): ManifestProbl
       line: first.source.line,
       column: 1,
       entry: { kind: "enrollmentGroup", id: first.enrollmentGroupId },
+      field: "attestation.type",
       ...problem,
     });
   }

@@ -5,6 +5,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import schema from "../../schemas/enrollment-manifest.schema.json";
 import type { ManifestProblem } from "./errors";
 import { describeValue, entryAt, fieldName } from "./fields";
+import { secretLook } from "./secret-like";
 import type { ParsedManifest } from "./yaml-source";
 
 let compiled: ValidateFunction | undefined;
@@ -84,7 +85,7 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     case "required": {
       const name = String((error.params as { missingProperty: string }).missingProperty);
       const full = [...path, name];
-      return { ...at(path), field: field(full), problem: "required field is missing" };
+      return { ...at(path), field: field(full), problem: "required field is missing", allowed: `${name}: ${allowedBy(parentSchema?.properties?.[name])}` };
     }
     case "type": {
       const expected = String((error.params as { type: string }).type).replace("array", "list");
@@ -93,7 +94,7 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
         const allowed = `a mapping with ${Object.keys(parentSchema?.properties ?? {}).join(", ")}`;
         return { ...at(path), problem, allowed };
       }
-      return { ...at(path), field: field(path), problem };
+      return { ...at(path), field: field(path), problem, allowed: allowedBy(parentSchema) };
     }
     case "enum":
     case "const": {
@@ -109,13 +110,25 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     }
     case "pattern":
     case "minLength":
-    case "maxLength":
+    case "maxLength": {
+      const name = path[path.length - 1];
+      const look = typeof name === "string" && name.endsWith("Secret") && typeof error.data === "string" ? secretLook(error.data) : undefined;
+      if (look) {
+        // A pasted key or webhook URL: never echo it, say where it belongs.
+        return {
+          ...at(path),
+          field: field(path),
+          problem: `the value looks like ${look}, a secret value (hidden), not the name of a config key; secrets never appear in manifests`,
+          allowed: "the name of a Pulumi secret config key (e.g. meterGroupPrimaryKey): put the value in the stack with `pulumi config set --secret <name>` and write the name here",
+        };
+      }
       return {
         ...at(path),
         field: field(path),
         problem: `value ${describeValue(path, error.data)} is not valid`,
         allowed: parentSchema?.["x-allowed"] ?? `${error.keyword} ${JSON.stringify(error.params)}`,
       };
+    }
     case "minItems":
       return { ...at(path), field: field(path), problem: "the list is empty", allowed: "at least one item, or leave the field out" };
     case "uniqueItems": {
@@ -131,6 +144,21 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     default:
       return { ...at(path), field: field(path), problem: error.message ?? `fails the schema rule '${error.keyword}'` };
   }
+}
+
+type SchemaNode = { $ref?: string; type?: string; enum?: unknown[]; properties?: Record<string, unknown>; "x-allowed"?: string; description?: string };
+
+/** What a schema node accepts, in words: its own `x-allowed`, its values, or its type and fields. */
+function allowedBy(node: unknown): string {
+  let schemaNode = node as SchemaNode | undefined;
+  const ref = schemaNode?.$ref?.replace("#/definitions/", "");
+  if (ref) schemaNode = (schema.definitions as Record<string, SchemaNode>)[ref];
+  if (!schemaNode) return "see the JSON Schema (schemas/enrollment-manifest.schema.json)";
+  if (schemaNode["x-allowed"]) return schemaNode["x-allowed"];
+  if (schemaNode.enum) return `one of ${schemaNode.enum.map(String).join(", ")}`;
+  const type = (schemaNode.type ?? "object").replace("array", "list");
+  const fields = schemaNode.properties ? ` with ${Object.keys(schemaNode.properties).join(", ")}` : "";
+  return type === "boolean" ? "true or false" : `${article(type === "object" ? "mapping" : type)}${fields}`;
 }
 
 function article(type: string): string {

@@ -120,4 +120,15 @@ export interface LoadManifestOptions {
    * process.env itself: the program passes what it allows.
    */
   readonly pathVariables?: Readonly<Record<string, string>>;
+  /**
+   * Where `certificateFile` paths may point: inside this folder (the repository), or inside a
+   * path variable's folder. @default the nearest folder above the manifest holding Pulumi.yaml or .git
+   */
+  readonly repositoryRoot?: string;
+  /**
+   * The stack's config keys (project namespace, without `dps-as-code:`) that manifests may name
+   * in `...Secret` fields; `plain` are those whose value is not encrypted. When given, a name
+   * that is not a key, or a plain one, is refused. @default not checked (no stack given)
+   */
+  readonly stackSecrets?: { readonly names: readonly string[]; readonly plain?: readonly string[] };
 }

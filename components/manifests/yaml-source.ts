@@ -1,6 +1,6 @@
 // Parses one manifest file and answers "where is this field?" for error messages. The yaml
 // package keeps source ranges on every node; LineCounter turns offsets into line/column.
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
+import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Node } from "yaml";
 import type { ManifestProblem } from "./errors";
 
@@ -31,25 +31,66 @@ export function parseManifest(file: string, text: string): ParseResult {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((error) => ({
-        file,
-        ...toPosition(error.pos[0]),
-        // The parser's message already says what is wrong ("Map keys must be unique", ...).
-        problem: `YAML syntax error: ${error.message.split("\n")[0]}`,
-        allowed: "YAML 1.2 (one document per file)",
-      })),
+      problems: doc.errors.map((error) => {
+        const at = toPosition(error.pos[0]);
+        if (error.code === "DUPLICATE_KEY") {
+          return { file, ...at, problem: `duplicate key '${keyAt(text, error.pos[0])}' in one mapping`, allowed: "each key once per mapping (YAML 1.2); merge the two entries" };
+        }
+        // The parser's first line says what is wrong; the rest is a source excerpt (which may
+        // hold a pasted secret), so it is left out.
+        const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").slice(0, 160);
+        return { file, ...at, problem: `YAML syntax error: ${message}`, allowed: "YAML 1.2 (one document per file)" };
+      }),
+    };
+  }
+  const loop = selfReferencingAlias(doc);
+  if (loop) {
+    return {
+      ok: false,
+      problems: [{ file, ...toPosition(loop.offset), problem: `YAML alias '*${loop.name.slice(0, 60)}' refers to a node that contains it (an endless loop)`, allowed: "aliases (*name) to anchors (&name) defined before and outside them" }],
     };
   }
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    return { ok: false, problems: [{ file, line: 1, column: 1, problem: `YAML error: ${(error as Error).message}` }] };
+    // The only error toJS raises after the checks above: too many alias expansions (a "billion laughs" file).
+    return {
+      ok: false,
+      problems: [{ file, line: 1, column: 1, problem: `YAML aliases expand too much (${(error as Error).message.split("\n")[0]!.slice(0, 120)})`, allowed: `at most ${MAX_ALIAS_COUNT} alias expansions per file; write the values out` }],
+    };
   }
   return {
     ok: true,
     manifest: { file, value, positionOf: (path, atKey) => toPosition(offsetOf(doc, path, atKey ?? false)) },
   };
+}
+
+const MAX_ALIAS_COUNT = 100;
+
+/** The key text at an offset (the parser reports duplicates by position only), cut for messages. */
+function keyAt(text: string, offset: number): string {
+  const rest = text.slice(offset, offset + 200);
+  const match = /^("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:\n,{}[\]]+)/.exec(rest);
+  const key = (match?.[1] ?? rest.split("\n")[0]!).trim().replace(/^["']|["']$/g, "");
+  return key.length > 60 ? `${key.slice(0, 57)}...` : key;
+}
+
+/** An alias inside the node its anchor names (`a: &x { b: *x }`) would make the value endless. */
+function selfReferencingAlias(doc: Document): { name: string; offset: number } | undefined {
+  let found: { name: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_key, node, path) {
+      if (!isAlias(node)) return undefined;
+      const source = node.resolve(doc);
+      if (source && path.includes(source as never)) {
+        found = { name: node.source, offset: node.range?.[0] ?? 0 };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { HubConfig, PlatformConfig, EmulatorEndpoint } from "../config";
+import type { PlatformConfig, EmulatorEndpoint } from "../config";
+import { localHubHostName } from "../config/local-hub-names";
 import { createAzurePlatform } from "./azure-platform";
 import { LocalProvisioningService } from "./local-provisioning-service";
 
@@ -90,13 +91,7 @@ export function createPlatform(config: PlatformConfig, name = "platform", opts?:
   return new IotPlatform(name, { config }, opts);
 }
 
-/**
- * Host name the local target gives a hub: `<namePrefix>-<environment>-<hubKey>.azure-devices.net`.
- * Deterministic (no random suffix), so manifests and tests can name it.
- */
-export function localHubHostName(config: Pick<PlatformConfig, "namePrefix" | "environment">, hub: Pick<HubConfig, "key">): string {
-  return `${config.namePrefix}-${config.environment}-${hub.key}.azure-devices.net`;
-}
+export { localHubHostName };
 
 function createLocalPlatform(name: string, config: PlatformConfig, emulator: EmulatorEndpoint, parent: pulumi.Resource): PlatformOutputs {
   const service = new LocalProvisioningService(

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, isDevicePath } from "../auth/authenticators";
 import type { EmulatorContext } from "../context";
 import { badRequest, DpsError, ErrorCodes, errorResponse, unauthorized } from "../errors";
-import { FaultInjector, RateWindow } from "../faults";
+import { FaultInjector, RateWindow, type ScriptedFaults } from "../faults";
 import { adminHandlers } from "../handlers/admin";
 import { bulkHandlers } from "../handlers/bulk";
 import { deviceRuntimeHandlers } from "../handlers/device-runtime";
@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * throttle → handle → serialise. Any error becomes DPS's error body; anything unexpected is
  * logged and answered 500, never a crash.
  */
-export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats) {
+export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats, scripted?: ScriptedFaults) {
   const faults = ctx.options.faults ? new FaultInjector(ctx.options.faults) : undefined;
   const throttle = ctx.options.throttle;
   const operationsWindow = throttle ? new RateWindow(throttle.operationsPerMinute) : undefined;
@@ -52,8 +52,14 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
     const started = performance.now();
     let req: ParsedRequest | undefined;
     let operation = "unrouted";
-    const run = async (): Promise<Reply | "reset"> => {
+    const run = async (): Promise<Reply | "reset" | "hang"> => {
       req = await parseRequest(message, ctx.options.maxBodyBytes);
+      const aimed = scripted?.match(req.method, "/" + req.segments.join("/"));
+      if (aimed === "hang") return "hang";
+      if (aimed) {
+        const headers = aimed.retryAfterSeconds !== undefined ? { "Retry-After": String(aimed.retryAfterSeconds) } : undefined;
+        throw new DpsError(aimed.status, aimed.errorCode, aimed.message, undefined, headers);
+      }
       const api: Api = req.segments[0]?.toLowerCase() === "admin" ? "admin" : isDevicePath(req.segments) ? "device" : "service";
       const fault = faults?.decide(api);
       if (fault === "reset") return "reset";
@@ -81,6 +87,11 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
         stats.requests++;
         if (reply === "reset") {
           message.socket.destroy();
+          return;
+        }
+        if (reply === "hang") {
+          // No answer; the socket goes when the client gives up (or after two minutes).
+          setTimeout(() => message.socket.destroy(), 120_000).unref();
           return;
         }
         stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;

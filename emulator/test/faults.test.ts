@@ -52,4 +52,17 @@ describe("opt-in faults and quotas", () => {
     expect(statusOf(await get(emu))).toBe(404);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
+
+  it("answers scripted faults to the requests they aim at, as many times as told, and can change them while running", async () => {
+    emu = await startTestEmulator({
+      scriptedFaults: [{ method: "GET", path: "/enrollments/missing$", reply: { status: 403, errorCode: 403002, message: "quota" }, times: 1 }],
+    });
+    expect(statusOf(await get(emu))).toBe(403);
+    expect(statusOf(await get(emu))).toBe(404);
+    emu.scriptFaults([{ path: "/enrollments/", reply: { status: 429, errorCode: 429001, message: "busy", retryAfterSeconds: 2 } }]);
+    const throttled = (await get(emu)) as { response: { headers: Record<string, string> }; responseBody: string };
+    expect(statusOf(throttled)).toBe(429);
+    expect(throttled.response.headers["retry-after"]).toBe("2");
+    expect(JSON.parse(throttled.responseBody)).toMatchObject({ errorCode: 429001, message: "busy" });
+  });
 });

@@ -403,7 +403,7 @@ describe("throttling and faults", () => {
       // get + put use the two operations of this minute; the next create is throttled.
       await provider.create({ registrationId: "thr-1", attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_1, secondaryKey: KEY_2 } }, dps });
       await expect(provider.create({ registrationId: "thr-2", attestation: { type: "symmetricKey" }, dps })).rejects.toThrow(
-        /get individual enrollment "thr-2" on DPS localhost:\d+ failed: DPS kept throttling \(429\): gave up after 3 attempts over 2\.\ds; last failure: HTTP 429/,
+        /get individual enrollment "thr-2" on DPS localhost:\d+ failed: DPS kept throttling \(429\): gave up after 3 attempts over 2\.\ds, the next wait would pass the budget of 2\.5s without a successful DPS call \(set DPS_RETRY_BUDGET_SECONDS to wait longer\); last failure: HTTP 429/,
       );
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
       expect(throttled.inspect.stats().byStatus["429"]).toBe(3);

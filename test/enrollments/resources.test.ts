@@ -25,7 +25,7 @@ describe("IndividualEnrollment and EnrollmentGroup resources", () => {
       ["pulumi-nodejs:dynamic/dps:EnrollmentGroup", "g-0", true],
     ]);
     // Output placeholders are undefined, so the monitor sees only the declared inputs and the provider.
-    expect(seen[0]?.inputKeys).toEqual(["__provider", "attestation", "dps", "registrationId"]);
+    expect(seen[0]?.inputKeys).toEqual(["__provider", "attestation", "dps", "owner", "registrationId"]);
   });
 
   it("fails the program when more than 100 symmetric-key groups target one DPS", () => {

@@ -22,6 +22,10 @@ describe("enrollment provider serialisation", () => {
         requiresSdkAtTopLevel: false,
       });
       expect(result[kind].bytes).toBeLessThan(200_000);
+      const subject = kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
+      expect(result[kind].errorMessage).toMatch(
+        new RegExp(`^DpsCallError: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: DPS kept failing with transient errors: gave up after \\d+ attempts? over \\d+\\.\\ds.*; last failure: ECONNREFUSED`),
+      );
     }
   });
 });

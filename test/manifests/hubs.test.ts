@@ -48,9 +48,14 @@ describe("manifestHubCatalogue", () => {
     });
   });
 
-  it("leaves Azure's keys as keys: their host names end in a suffix created at deploy", () => {
+  it("leaves Azure's keys as keys and refuses host names: they end in a suffix created at deploy", () => {
     const catalogue = manifestHubCatalogue({ target: { kind: "azure" } as never, hubs, namePrefix: "dpsac", environment: "dev" });
-    expect(catalogue).toEqual({ hubs: { weu: undefined, neu: undefined } });
+    expect(catalogue).toEqual({ hubs: { weu: undefined, neu: undefined }, linkedHubs: [] });
     expect(resolveHub("neu", catalogue)).toEqual({ ok: true, hostName: "neu" });
+    expect(resolveHub("dpsac-dev-neu-x1y2z3.azure-devices.net", catalogue)).toEqual({
+      ok: false,
+      problem: "hub 'dpsac-dev-neu-x1y2z3.azure-devices.net' is not linked to the DPS",
+      allowed: "neu, weu",
+    });
   });
 });

@@ -61,6 +61,7 @@ describe("loadEnrollmentManifests", () => {
     const { individualEnrollments } = load(`
 defaults:
   iotHubs: [weu, neu]
+  allocationPolicy: hashed
   initialTwin: { tags: { fleet: bench, site: lab } }
 individualEnrollments:
   - registrationId: sensor-01
@@ -94,7 +95,7 @@ enrollmentGroups:
   it("accepts hub host names and, without a hub catalogue, any hub", () => {
     const text = `
 individualEnrollments:
-  - { registrationId: sensor-01, attestation: { type: symmetricKey }, iotHubs: [hub-weu.example.net] }
+  - { registrationId: sensor-01, attestation: { type: symmetricKey }, allocationPolicy: hashed, iotHubs: [hub-weu.example.net] }
 `;
     expect(load(text).individualEnrollments[0]!.iotHubs).toEqual(["hub-weu.example.net"]);
     expect(load(text, {}).individualEnrollments[0]!.iotHubs).toEqual(["hub-weu.example.net"]);
@@ -156,7 +157,7 @@ individualEnrollments:
 
   it("names a missing manifests folder", () => {
     expect(problemsOf(() => loadEnrollmentManifests("/nonexistent/enrollments/dev"))).toEqual([
-      "/nonexistent/enrollments/dev: cannot read the manifests folder (ENOENT); allowed: a folder of *.yaml manifests (the stack config key `enrollmentManifests` names it)",
+      "/nonexistent/enrollments/dev:1:1: cannot read the manifests folder (ENOENT); allowed: a folder of *.yaml manifests (the stack config key `enrollmentManifests` names it)",
     ]);
   });
 

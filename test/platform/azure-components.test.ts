@@ -1,9 +1,12 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
 import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "../support/mock-platform";
 
-const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQm9ndXMgdGVzdCBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQD\n-----END CERTIFICATE-----\n";
+// A real certificate: the stack config reads CA certificates with dps-rules' parser.
+const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
 const registrations: Registration[] = [];
 const invocations: Invocation[] = [];
 let platform: IotPlatform;

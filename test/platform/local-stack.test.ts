@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
 import { PROJECT_ROOT, isSecretInput, plain, secretValue, stackConfig, valueOf, type Registration } from "../support/mock-platform";
 
-const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBemulatorCA\n-----END CERTIFICATE-----\n";
+// A real certificate: the stack config reads CA certificates with dps-rules' parser.
+const CA_PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
 const CONNECTION_STRING = "HostName=localhost:8443;SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=bG9jYWwta2V5";
 const registrations: Registration[] = [];
 let platform: IotPlatform;

@@ -19,6 +19,10 @@ export interface LocalProgram {
   removeManifest(name: string): void;
   /** Runs the CLI on this program's stack (same backend and settings) and returns its stdout; a failure's error carries `stdout` too. */
   pulumi(args: string[], env?: Record<string, string>): Promise<string>;
+  /** The CLI's path and environment for this program (to start it by hand, e.g. to kill it). */
+  readonly cli: { path: string; env: Record<string, string> };
+  /** The folder of the file backend holding the stack (its `.pulumi/` lives there). */
+  readonly backendDir: string;
   /** Everything the CLI printed so far, for secret-leak checks. */
   readonly output: string[];
   readonly onOutput: (text: string) => void;
@@ -77,6 +81,8 @@ export async function createLocalProgram(
     dir,
     stack,
     pulumi,
+    cli: { path: path.join(engine.root, "bin", "pulumi"), env: { ...engine.env, ...backend.envVars } },
+    backendDir: path.join(backend.dir, "state"),
     manifestsDir,
     writeManifest,
     removeManifest: (name: string) => fs.rmSync(path.join(manifestsDir, name)),

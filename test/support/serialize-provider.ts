@@ -16,6 +16,14 @@ async function main(): Promise<void> {
     const loaded = requireFromString(serialized.text).handler();
     const idField = kind === "individual" ? "registrationId" : "enrollmentGroupId";
     const check = await loaded.check({}, { [idField]: "bad id!", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "localhost:1", useEntraId: true } });
+    // A DPS error thrown from the serialised code keeps its message (a serialised Error subclass
+    // lost it). Nothing listens on port 1: connection refused until the 1 s budget is spent.
+    process.env.DPS_RETRY_BUDGET_SECONDS = "1";
+    const probe = { [idField]: "probe", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "127.0.0.1:1", connectionString: "HostName=127.0.0.1:1;SharedAccessKeyName=p;SharedAccessKey=cHJvYmUta2V5LXByb2Jl" } };
+    const errorMessage = await loaded.read("probe", probe).then(
+      () => "no error",
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
     const diff = await loaded.diff("x", { [idField]: "a", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } }, { [idField]: "b", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } });
     result[kind] = {
       bytes: serialized.text.length,
@@ -23,6 +31,7 @@ async function main(): Promise<void> {
       methods: Object.keys(loaded).sort(),
       checkFailures: check.failures.map((f: { property: string }) => f.property),
       replaces: diff.replaces,
+      errorMessage,
       requiresSdkAtTopLevel: /^\s*(const|var|let)\s+\S+\s*=\s*require\("azure-iot/m.test(serialized.text),
     };
   }

@@ -8,6 +8,7 @@
  * and constants, and the connection string arrives as a secret input, never captured.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { missingConnectionStringFields } from "../../dps-rules/connection-string";
 import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../../dps-rules/vocabulary";
 import { UNKNOWN_VALUE } from "../../enrollments/types";
 import { adminRequest, expectSuccess } from "./admin-client";
@@ -76,7 +77,7 @@ function checkInputs(news: Partial<LocalProvisioningServiceInputs>): pulumi.dyna
   if (known(news.serviceHost) && !(typeof news.serviceHost === "string" && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(news.serviceHost))) {
     failures.push({ property: "serviceHost", reason: `${JSON.stringify(news.serviceHost)} is not host:port (e.g. "localhost:8443")` });
   }
-  if (known(news.connectionString) && !(typeof news.connectionString === "string" && /SharedAccessKeyName=[^;]+/.test(news.connectionString) && /SharedAccessKey=[^;]+/.test(news.connectionString))) {
+  if (known(news.connectionString) && !(typeof news.connectionString === "string" && !missingConnectionStringFields(news.connectionString).some((f) => f !== "HostName"))) {
     failures.push({ property: "connectionString", reason: "must be a service connection string with SharedAccessKeyName and SharedAccessKey" });
   }
   if (known(news.trustedCaCertificate) && !(typeof news.trustedCaCertificate === "string" && news.trustedCaCertificate.includes("-----BEGIN CERTIFICATE-----"))) {

@@ -1,0 +1,93 @@
+// `npm run validate-manifests -- [--stack <name>] [<folder or file>]`: checks one environment's
+// manifests offline (no DPS, no Pulumi engine, no passphrase). With --stack, everything the
+// stack decides is checked too, from Pulumi.<stack>.yaml: the manifests folder, hub keys (and
+// on the local target the hubs' exact host names), the names of the stack's secrets, and the CA
+// certificates it uploads. Exit codes: 0 valid, 1 problems found, 2 usage.
+//
+// A function over injected streams, so the bad-manifest corpus runs it in-process, exactly as
+// the command runs; nothing it prints is a stack trace, a secret or unbounded.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadEnrollmentManifestFiles, loadEnrollmentManifests, ManifestValidationError } from "./index";
+import { cut } from "./fields";
+import { readStackFile, stackFileName } from "./stack-file";
+import type { LoadManifestOptions } from "./types";
+
+export interface CommandIo {
+  /** The repository: certificate files must stay inside it; stack files are read here. */
+  readonly cwd: string;
+  /** Where Pulumi.<stack>.yaml files are, when not in `cwd` (the corpus tests' fixture stacks). */
+  readonly stacksDir?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  write(stream: "stdout" | "stderr", text: string): void;
+  /** Clock for certificate expiry (tests pin it). */
+  readonly now?: Date;
+  /** Extra path variables (tests); DPS_HOME comes from `env`. */
+  readonly pathVariables?: Readonly<Record<string, string>>;
+}
+
+const USAGE = "usage: npm run validate-manifests -- [--stack <name>] [<manifests folder or file>]\n";
+
+export function runValidateManifests(argv: readonly string[], io: CommandIo): number {
+  try {
+    return run(argv, io);
+  } catch (error) {
+    // Never a stack trace: one line that says what failed.
+    io.write("stderr", `validate-manifests: internal error: ${cut(String((error as Error)?.message ?? error).split("\n")[0]!, 200)}\n`);
+    return 1;
+  }
+}
+
+function run(argv: readonly string[], io: CommandIo): number {
+  let stack: string | undefined;
+  let target: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--stack" && i + 1 < argv.length) stack = argv[++i];
+    else if (!arg.startsWith("-") && target === undefined) target = arg;
+    else return usage(io, `unexpected argument '${cut(arg, 40)}'`);
+  }
+  const options: LoadManifestOptions & { pathVariables: Record<string, string> } = {
+    repositoryRoot: io.cwd,
+    pathVariables: { ...(io.env.DPS_HOME ? { DPS_HOME: io.env.DPS_HOME } : {}), ...io.pathVariables },
+    ...(io.now ? { now: io.now } : {}),
+  };
+  let stackOptions: Partial<LoadManifestOptions> = {};
+  if (stack !== undefined) {
+    const name = stackFileName(stack);
+    if (!name) return usage(io, `'${cut(stack, 40)}' is not a stack name`);
+    const read = readStackFile(path.resolve(io.stacksDir ?? io.cwd, name));
+    if (!read.ok) {
+      io.write("stderr", `${new ManifestValidationError([read.problem]).message}\n`);
+      return 1;
+    }
+    target ??= read.facts.manifestsFolder;
+    stackOptions = read.facts.options;
+  }
+  if (target === undefined) return usage(io, "name a stack or a manifests folder");
+  const where = path.resolve(io.cwd, target);
+  try {
+    const load = { ...options, ...stackOptions };
+    const loaded = isFile(where) ? loadEnrollmentManifestFiles([where], load) : loadEnrollmentManifests(where, load);
+    const checked = stack === undefined ? " (without --stack: secret names, CA names and hub host names were not checked)" : "";
+    io.write("stdout", `${target}: ${loaded.individualEnrollments.length} individual enrollments, ${loaded.enrollmentGroups.length} enrollment groups, no problems${checked}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ManifestValidationError)) throw error;
+    io.write("stderr", `${error.message}\n`);
+    return 1;
+  }
+}
+
+function usage(io: CommandIo, problem: string): number {
+  io.write("stderr", `validate-manifests: ${problem}\n${USAGE}`);
+  return 2;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,86 @@
+// The drift workflow's command through the real engine: `pulumi refresh --preview-only --event-log`
+// after changes made on DPS by hand, turned by the drift report into what changed per
+// enrollment (state -> DPS), while the state stays as it was.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import { serviceClientFor } from "../../emulator/clients";
+import { findDrift, renderDrift } from "../../scripts/drift/report";
+import { describeWithEngine } from "../support/engine";
+import { createLocalProgram, type LocalProgram } from "../support/local-program";
+
+
+const MANIFEST = `
+individualEnrollments:
+  - registrationId: drift-edited
+    attestation: { type: symmetricKey }
+    iotHubs: [weu]
+    allocationPolicy: static
+    initialTwin: { tags: { site: plant-7 } }
+  - registrationId: drift-deleted
+    attestation: { type: symmetricKey }
+    iotHubs: [weu]
+    allocationPolicy: static
+enrollmentGroups:
+  - enrollmentGroupId: drift-untouched
+    attestation: { type: symmetricKey }
+    iotHubs: [weu, neu]
+    allocationPolicy: hashed
+`;
+
+describeWithEngine("the nightly drift report through the real engine", (engine) => {
+  let emulator: RunningEmulator;
+  let program: LocalProgram;
+
+  /** What the workflow runs, then reads: the engine's event log of a refresh preview. */
+  async function refreshPreview(): Promise<string> {
+    const log = path.join(program.dir, "refresh-events.jsonl");
+    fs.rmSync(log, { force: true });
+    await program.pulumi(["refresh", "--preview-only", "--event-log", log], { PULUMI_DEBUG_COMMANDS: "true" });
+    return fs.readFileSync(log, "utf8");
+  }
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    program = await createLocalProgram(engine, emulator, { stackName: "drift", manifests: { "fleet.yaml": MANIFEST } });
+    await program.stack.up({ onOutput: program.onOutput });
+  }, 180_000);
+
+  afterAll(async () => {
+    program?.cleanup();
+    await emulator?.stop();
+  });
+
+  it("reports nothing while DPS holds what the state says", async () => {
+    const report = findDrift("drift", await refreshPreview());
+    expect(report).toEqual({ stack: "drift", checked: 3, drifted: [] });
+    expect(renderDrift(report)).toBe("### No drift on stack drift\n\n3 enrollment(s) checked: DPS holds what the state says.\n");
+  }, 120_000);
+
+  it("names each drifted enrollment and field, and changes no state", async () => {
+    const sdk = serviceClientFor(emulator);
+    const edited = (await sdk.getIndividualEnrollment("drift-edited")).responseBody;
+    edited.provisioningStatus = "disabled";
+    edited.initialTwin = { ...edited.initialTwin, tags: { ...edited.initialTwin?.tags, site: "plant-9" } } as typeof edited.initialTwin;
+    await sdk.createOrUpdateIndividualEnrollment(edited);
+    await sdk.deleteIndividualEnrollment("drift-deleted");
+    const stateBefore = await program.pulumi(["stack", "export"]);
+
+    const report = findDrift("drift", await refreshPreview());
+    expect(report.drifted).toEqual([
+      { kind: "individual enrollment", id: "drift-deleted", drift: "deleted" },
+      {
+        kind: "individual enrollment",
+        id: "drift-edited",
+        drift: [
+          { path: "initialTwin.tags.site", state: "plant-7", dps: "plant-9" },
+          { path: "provisioningStatus", state: undefined, dps: "disabled" },
+        ],
+      },
+    ]);
+    expect(renderDrift(report)).toContain("### Drift on stack drift: 2 of 3 enrollment(s) drifted");
+    expect(renderDrift(report)).toContain("| `drift-edited` | individual enrollment | `initialTwin.tags.site`: `plant-7` → `plant-9`<br>`provisioningStatus`: _(none)_ → `disabled` |");
+    expect(await program.pulumi(["stack", "export"])).toBe(stateBefore);
+  }, 120_000);
+});
