@@ -98,6 +98,14 @@ describe("diffEnrollment", () => {
     });
   });
 
+  it("updates in place, naming only __provider, when the state carries another provider text (an older version's embedded code)", () => {
+    const withProvider = (inputs: EnrollmentInputs, text: string) => ({ ...inputs, __provider: text }) as unknown as EnrollmentInputs;
+    const olds = { ...stateOf(base()), __provider: "exports.handler = __f0; /* 97 KB of embedded code */" } as never;
+    expect(diffEnrollment("individual", olds, withProvider(base(), "exports.handler = function () {}"))).toEqual({ changes: true, replaces: [], updates: ["__provider"], deleteBeforeReplace: false });
+    const current = { ...stateOf(base()), __provider: "exports.handler = function () {}" } as never;
+    expect(diffEnrollment("individual", current, withProvider(base(), "exports.handler = function () {}")).changes).toBe(false);
+  });
+
   it("never diffs on linkedHubs or adoptExisting, which only matter to check and create", () => {
     expect(diffEnrollment("individual", stateOf(base()), base({ linkedHubs: ["x.azure-devices.net"], adoptExisting: true })).changes).toBe(false);
   });
