@@ -150,7 +150,9 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     await program.stack.up({ onOutput: program.onOutput });
     const repaired = (await client.getIndividualEnrollment("e2e-device-001")).responseBody;
     expect(repaired.provisioningStatus).toBe("enabled");
-    expect(repaired.initialTwin?.tags).toEqual({ fleet: "e2e" });
+    // Beside the declared tag, the owner marker the provider writes on every record it sends
+    // (components/enrollments/ownership.ts): the stack that wrote it, which reads never report.
+    expect(repaired.initialTwin?.tags).toEqual({ fleet: "e2e", dpsAsCodeOwner: expect.stringMatching(/\/dps-as-code\/e2e$/) });
   });
 
   it("keeps every key out of the state file and the CLI's output", async () => {

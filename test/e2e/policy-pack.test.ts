@@ -17,6 +17,11 @@ import { policyPackMissingReason, previewWithPolicyPack, verdictKeys } from "../
 const SHIPPED_MANIFESTS = path.join(projectRoot, "enrollments", "local");
 const CERTS = path.join(projectRoot, "test", "fixtures", "certs");
 const DAY = 24 * 3600 * 1000;
+/**
+ * Where the test program keeps its certificate fixtures: inside the program's own folder, since a
+ * manifest's certificateFile may not lead outside the repository it belongs to.
+ */
+const PROGRAM_CERTS = "certs";
 
 /**
  * The local stack's committed manifests, with the demo's generated device certificate swapped
@@ -27,7 +32,7 @@ function shippedLocalManifests(): Record<string, string> {
   for (const file of fs.readdirSync(SHIPPED_MANIFESTS).filter((name) => name.endsWith(".yaml"))) {
     manifests[file] = fs
       .readFileSync(path.join(SHIPPED_MANIFESTS, file), "utf8")
-      .replaceAll("${DPS_HOME}/local/certs/medical-monitor-001.pem", path.join(CERTS, "medical-monitor-001.pem"));
+      .replaceAll("${DPS_HOME}/local/certs/medical-monitor-001.pem", `../../${PROGRAM_CERTS}/medical-monitor-001.pem`);
   }
   return manifests;
 }
@@ -50,6 +55,8 @@ describeWithEngine("the policy pack through the real engine", (engine) => {
       // What the demo sets: the lab webhook (a secret) and the EV chargers' CA certificate.
       config: { "dps-as-code:labAllocationWebhookUrl": { value: "https://127.0.0.1:9/api/allocate?code=not-a-real-key", secret: true } },
     });
+    fs.mkdirSync(path.join(program.dir, PROGRAM_CERTS), { recursive: true });
+    fs.copyFileSync(path.join(CERTS, "medical-monitor-001.pem"), path.join(program.dir, PROGRAM_CERTS, "medical-monitor-001.pem"));
     await program.stack.setConfig(
       "dps-as-code:dps.caCertificates.ev-charger-root-ca.certificatePath",
       { value: path.join(CERTS, "ev-charger-signing-ca.pem") },
@@ -104,7 +111,7 @@ individualEnrollments:
   - registrationId: medical-monitor-001
     attestation:
       type: x509
-      x509: { clientCertificates: { primary: { certificateFile: "${path.join(CERTS, "medical-monitor-001.pem")}" } } }
+      x509: { clientCertificates: { primary: { certificateFile: "../../${PROGRAM_CERTS}/medical-monitor-001.pem" } } }
   - registrationId: prod-monitor-002
     attestation:
       type: x509
