@@ -5,16 +5,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
-export { manifestHubNames, type ManifestHubNames } from "./hub-names";
+import { deployedHubCatalogue, resolveHub } from "../manifests";
 import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
+import { keysOutput, type EnrollmentKeys } from "./key-outputs";
+export { manifestHubCatalogue } from "./hub-names";
+export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
+export type { EnrollmentKeys } from "./key-outputs";
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
   readonly dpsConnection: DpsConnectionArgs;
-  /** Host names of the linked hubs, in the same order as `hubKeys`. */
-  readonly linkedHubHostNames: pulumi.Output<string[]>;
-  /** Hub keys of the stack config (`hubs.<key>`), which manifests may use instead of host names. */
-  readonly hubKeys: readonly string[];
+  /** Host name of every linked hub, keyed by its stack-config key (`hubs.<key>`), which manifests may use. */
+  readonly hubHostNames: pulumi.Output<Record<string, string>>;
   /** The resource that uploads each CA certificate, by name (platform `caCertificates`). */
   readonly caCertificates?: Readonly<Record<string, pulumi.Resource>>;
 }
@@ -43,17 +45,20 @@ export interface Fleet {
   readonly individualEnrollments: Record<string, IndividualEnrollment>;
   readonly enrollmentGroups: Record<string, EnrollmentGroup>;
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
+  /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
+  readonly enrollmentGroupKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
+  /** DPS-held keys of symmetric-key individual enrollments (secret). */
+  readonly individualEnrollmentKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
 }
 
 export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
   const { manifests, platform, secret } = args;
-  const hubHostName = (keyOrHostName: string): pulumi.Output<string> => {
-    const index = platform.hubKeys.indexOf(keyOrHostName);
-    return index < 0 ? pulumi.output(keyOrHostName) : platform.linkedHubHostNames.apply((names) => names[index] ?? keyOrHostName);
-  };
+  const linkedHubs = platform.hubHostNames.apply((names) => Object.values(names));
+  const hubHostNames = (spec: EnrollmentCommonSpec): pulumi.Output<string[]> | undefined =>
+    spec.iotHubs && platform.hubHostNames.apply((names) => spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)));
   const common = (spec: EnrollmentCommonSpec) => ({
     attestation: attestationArgs(spec.attestation, secret),
-    iotHubs: spec.iotHubs?.map(hubHostName),
+    iotHubs: hubHostNames(spec),
     allocationPolicy: spec.allocationPolicy,
     customAllocationDefinition: spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
     reprovisionPolicy: spec.reprovisionPolicy,
@@ -64,7 +69,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
     allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
     dps: platform.dpsConnection,
-    linkedHubs: platform.linkedHubHostNames,
+    linkedHubs,
   });
 
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
@@ -88,7 +93,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   }
 
   const summarise = (kind: EnrollmentSummary["kind"], id: string, spec: EnrollmentCommonSpec) =>
-    pulumi.all((spec.iotHubs ?? []).map(hubHostName)).apply(
+    pulumi.output(hubHostNames(spec) ?? []).apply(
       (iotHubs): EnrollmentSummary => ({
         kind,
         id,
@@ -103,7 +108,25 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
-  return { individualEnrollments, enrollmentGroups, summary };
+  return {
+    individualEnrollments,
+    enrollmentGroups,
+    summary,
+    enrollmentGroupKeys: keysOutput(enrollmentGroups),
+    individualEnrollmentKeys: keysOutput(individualEnrollments),
+  };
+}
+
+/**
+ * The host name a manifest's hub reference (key or host name) stands for, once the platform has
+ * handed out every hub's host name. The loader has already refused unknown keys; what it could
+ * not check offline (a host name on Azure, where names end in a random suffix) fails here,
+ * naming the entry, before the enrollment reaches DPS.
+ */
+function deployedHubHostName(reference: string, hostNames: Record<string, string>, spec: EnrollmentCommonSpec): string {
+  const resolved = resolveHub(reference, deployedHubCatalogue(hostNames));
+  if (resolved.ok) return resolved.hostName;
+  throw new Error(`${spec.source.file}:${spec.source.line}: iotHubs: ${resolved.problem}; allowed: ${resolved.allowed}`);
 }
 
 /**
