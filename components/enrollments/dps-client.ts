@@ -17,6 +17,7 @@ import { describeEnrollment } from "./kinds";
 import { isRetriesExhaustedError, realRetryEnvironment, retryPolicyFromEnvironment, withRetry, type RetryEnvironment, type RetryPolicy } from "./retry";
 import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { parseConnectionString } from "../dps-rules";
+import { sdkSignature } from "./connection-string";
 import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
 import type { DpsConnection, EnrollmentKind } from "./types";
 
@@ -92,10 +93,11 @@ export interface DpsClient {
   listGroupRegistrationIds(groupId: string): Promise<string[]>;
   /**
    * Every enrollment of a kind, page by page (`POST /enrollments/query` or `/enrollmentGroups/query`
-   * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call; a failed page
-   * is retried with the same continuation token. Keys are not in query results (as in GET).
+   * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call, retried with the
+   * same continuation token. Keys are not in query results (as in GET). `pace`, when given, wraps
+   * each page's call (the batch path keeps its listings within DPS's quota through it).
    */
-  queryEnrollments(kind: EnrollmentKind, pageSize?: number): EnrollmentPages;
+  queryEnrollments(kind: EnrollmentKind, pageSize?: number, pace?: PagePacing): AsyncIterable<DpsEnrollmentRecord[]>;
   /**
    * DPS's bulk operation on individual enrollments (`POST /enrollments`, at most
    * MAX_BULK_ENROLLMENTS items). The call as a whole is retried on transient failures; per-item
@@ -104,20 +106,14 @@ export interface DpsClient {
   runBulk(mode: BulkMode, enrollments: DpsEnrollmentRecord[]): Promise<BulkResult>;
 }
 
-/** Pages of a query: call next() while hasMore. */
-export interface EnrollmentPages {
-  readonly hasMore: boolean;
-  next(): Promise<DpsEnrollmentRecord[]>;
-}
+/** Runs one page's call (with its retries) when the caller's pacing allows. */
+export type PagePacing = <T>(call: () => Promise<T>) => Promise<T>;
 
 /**
- * DPS's bulk enrollment operation. Spec (service API 2021-10-01, operation
- * IndividualEnrollment_RunBulkOperation): "Bulk device enrollment operation with maximum of 10
- * enrollments"; modes `create`, `update`, `updateIfMatchETag`, `delete`; the result is
- * `{ isSuccessful, errors: [{ registrationId, errorCode, errorStatus }] }` (see
- * /work/shared/reference/dps-api.md §1.2 and the SDK sample provisioning/service/samples/run_bulk_operation.js
- * in Azure/azure-iot-sdk-node: an invalid item is listed in `errors` while the others succeed; a
- * duplicate id fails the whole call).
+ * DPS's bulk enrollment operation: at most 10 enrollments a call; modes `create`, `update`,
+ * `updateIfMatchETag`, `delete`; the result is `{ isSuccessful, errors: [{ registrationId,
+ * errorCode, errorStatus }] }`; an invalid item is listed in `errors` while the others succeed, a
+ * duplicate id fails the whole call (docs/dps-contracts.md §1 "Bulk").
  */
 export const MAX_BULK_ENROLLMENTS = 10;
 export type BulkMode = "create" | "update" | "updateIfMatchETag" | "delete";
@@ -133,11 +129,9 @@ export interface BulkResult {
 }
 
 /**
- * Page size asked of DPS queries. DPS documents neither a default nor a maximum for
- * `x-ms-max-item-count` (the 2021-10-01 spec declares it as an optional int32, nothing more), and
- * a user found a registration-state query answering at most 100 items per page although 1,000 were
- * asked (Azure/azure-iot-sdk-node#813). So we ask for 100 and follow continuation tokens for
- * whatever DPS actually returns: 10,000 enrollments are 100 pages.
+ * Page size asked of DPS queries. DPS documents no default or maximum for `x-ms-max-item-count`
+ * (docs/dps-contracts.md, "Queries"); we ask for 100 and follow continuation tokens for whatever
+ * DPS actually returns: 10,000 enrollments are 100 pages.
  */
 export const QUERY_PAGE_SIZE = 100;
 
@@ -226,19 +220,36 @@ interface SdkClient {
     operation: { mode: BulkMode; enrollments: DpsEnrollmentRecord[] },
     callback: (err: unknown, result?: { isSuccessful?: boolean; errors?: BulkItemError[] | null }) => void,
   ): void;
-  createEnrollmentGroupDeviceRegistrationStateQuery(
-    spec: { query: string },
-    groupId: string,
-    pageSize?: number,
-  ): SdkQuery<{ registrationId?: string }>;
+  createEnrollmentGroupDeviceRegistrationStateQuery(spec: { query: string }, groupId: string, pageSize?: number): SdkQuery<{ registrationId?: string }>;
 }
 
-/** The SDK's Query (azure-iot-provisioning-service dist/query.js). */
+/** The SDK's Query (azure-iot-provisioning-service, src/query.ts). */
 interface SdkQuery<T> {
   hasMoreResults: boolean;
-  /** The x-ms-continuation of the last page; undefined once the last page is read. */
-  continuationToken: string | null | undefined;
-  next(continuationToken?: string): Promise<{ responseBody: T[] }>;
+  /** `x-ms-continuation` of the last page read; undefined after the last page. */
+  continuationToken?: string | null;
+  next(continuationToken?: string): Promise<{ responseBody: T[] | null }>;
+}
+
+/**
+ * Reads an SDK query page by page, each page through `read` (which adds retries). The SDK's
+ * promise form `next()` without an argument sends no continuation token at all, i.e. asks for
+ * the first page again (src/query.ts: the token argument replaces the held token even when
+ * undefined), so the held token is passed back explicitly; a token that comes back twice stops
+ * the loop instead of reading forever. A retried page is the same page: the SDK moves its token
+ * only on success.
+ */
+async function* queryPages<T>(query: SdkQuery<T>, read: (next: () => Promise<{ responseBody: T[] | null }>) => Promise<{ responseBody: T[] | null }>): AsyncGenerator<T[]> {
+  const seen = new Set<string>();
+  while (query.hasMoreResults) {
+    const token = query.continuationToken ?? undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) throw new Error("DPS returned the same continuation token twice; stopping instead of looping");
+      seen.add(token);
+    }
+    const page = await read(() => query.next(token));
+    yield page.responseBody ?? [];
+  }
 }
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
@@ -248,7 +259,6 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   const fromSdk = (name: string) => require(require.resolve(name, { paths: [path.dirname(sdkPackageJson)] }));
   const { ProvisioningServiceClient } = require("azure-iot-provisioning-service");
   const { RestApiClient } = fromSdk("azure-iot-http-base");
-  const { SharedAccessSignature } = fromSdk("azure-iot-common");
   const sdkVersion = (require(sdkPackageJson) as { version: string }).version;
 
   let config: Record<string, unknown>;
@@ -258,8 +268,9 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   } else {
     const parts = parseConnectionString(connection.connectionString ?? "");
     const host = parts.HostName ?? connection.serviceEndpoint;
+    const credentials = { hostName: host, keyName: parts.SharedAccessKeyName ?? "", key: parts.SharedAccessKey ?? "" };
     // A SharedAccessSignature object (not a string): RestApiClient re-signs it before every request.
-    config = { host, sharedAccessSignature: SharedAccessSignature.create(host, parts.SharedAccessKeyName, parts.SharedAccessKey, Date.now()) };
+    config = { host, sharedAccessSignature: sdkSignature(credentials) };
   }
   const restApiClient = new RestApiClient(config, `azure-iot-provisioning-service/${sdkVersion}`);
   restApiClient.setOptions({ http: { agent: createAgent(connection.trustedCaCertificate, timeoutMs) } });
@@ -364,36 +375,16 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
     },
     async listGroupRegistrationIds(groupId) {
       const ids: string[] = [];
-      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, 100);
-      do {
-        // Query.next() with no argument sends *no* continuation (it uses the argument, not the
-        // token it stored from the last page: azure-iot-provisioning-service dist/query.js), so
-        // it would read the first page forever. The token is passed explicitly, and taken before
-        // the call so a retried page asks for the same page again.
-        const token = query.continuationToken ?? undefined;
-        const page = await call("query registration states", "group", groupId, () => query.next(token));
-        for (const state of page.responseBody ?? []) if (state.registrationId) ids.push(state.registrationId);
-      } while (query.hasMoreResults);
+      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, QUERY_PAGE_SIZE);
+      for await (const page of queryPages(query, (next) => call("query registration states", "group", groupId, next))) {
+        for (const state of page) if (state.registrationId) ids.push(state.registrationId);
+      }
       return ids;
     },
-    queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE) {
+    queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE, pace: PagePacing = (page) => page()) {
       const query = kind === "individual" ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize) : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
-      const subject = kind === "individual" ? "enrollments" : "enrollmentGroups";
-      let started = false;
-      return {
-        get hasMore() {
-          return !started || query.hasMoreResults;
-        },
-        async next() {
-          started = true;
-          // Pass the token explicitly: the SDK's next() called without one starts again from the
-          // first page (query.js: an absent argument replaces the stored token). It moves its
-          // token only on success, so a retried page is the same page.
-          const token = query.continuationToken ?? undefined;
-          const page = await call("query enrollments", undefined, subject, () => query.next(token));
-          return page.responseBody ?? [];
-        },
-      };
+      const subject = kind === "individual" ? "individual enrollments" : "enrollment groups";
+      return queryPages(query, (next) => pace(() => call("query enrollments", undefined, subject, next)));
     },
     async runBulk(mode, enrollments) {
       if (enrollments.length === 0 || enrollments.length > MAX_BULK_ENROLLMENTS) {

@@ -97,10 +97,10 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
   const subject = describeEnrollment(kind, id);
   const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
   // A create costs two service operations, GET then PUT, and the GET stays: DPS has no create-only
-  // write. A PUT without If-Match is an unconditional create-or-replace (dps-api.md §0 #12, §1.5),
+  // write. A PUT without If-Match is an unconditional create-or-replace (docs/dps-contracts.md §1, "ETag / If-Match"),
   // what If-Match does for an id that does not exist is undocumented, and so is a bulk "create" of
-  // an id that exists (§1.3); a PUT alone would silently replace, and regenerate the keys of, an
-  // enrollment made outside Pulumi. The keys DPS generates come back in the PUT's answer (§1.4), so
+  // an id that exists (§1, bulk); a PUT alone would silently replace, and regenerate the keys of, an
+  // enrollment made outside Pulumi. The keys DPS generates come back in the PUT's answer (§1), so
   // no third call is made for them.
   const existing = await client.get(kind, id);
   if (existing) {
@@ -257,13 +257,13 @@ async function holdsExactly(client: DpsClient, kind: EnrollmentKind, id: string,
  * (or when the state holds none) read from DPS.
  *
  * GET never returns symmetric keys (they come from the attestationmechanism call, a second
- * service operation against DPS's 1,000/min quota; dps-api.md §1.4 and the CLI's
+ * service operation against DPS's 1,000/min quota (docs/dps-contracts.md §6); docs/dps-contracts.md §1 and the CLI's
  * `enrollment show --show-keys`). The keys are part of the enrollment record (its `attestation`,
- * dps-api.md §1.3), and DPS's only write that sets them is the enrollment PUT
+ * docs/dps-contracts.md §1), and DPS's only write that sets them is the enrollment PUT
  * (IndividualEnrollment_CreateOrUpdate / EnrollmentGroup_CreateOrUpdate in service.json
  * 2021-10-01; the portal and `az iot dps enrollment update` regenerate keys through it). The
  * record's `etag` is the entity tag that PUT and DELETE check with If-Match, "as per RFC7232" (DPS
- * troubleshooting doc, dps-api.md §1.5): a validator that changes whenever the record does. So
+ * troubleshooting doc, docs/dps-contracts.md §1): a validator that changes whenever the record does. So
  * the keys in state are DPS's while the ETag is the state's. No source says a key change could
  * keep the ETag; if one ever did, this refresh would keep the old keys until the ETag next moves.
  */

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentSet, shardLabel, shardOf, type EntrySecrets, type SetEntry } from "../enrollments";
 import type { EnrollmentSetsConfig } from "../config";
 import type { IndividualEnrollmentSpec } from "../manifests";
+import { deployedHubHostName } from "./deployed-hubs";
 import type { FleetPlatform, SecretLookup } from "./index";
 
 export interface BatchPlan {
@@ -50,10 +51,10 @@ export function batchPlan(specs: readonly IndividualEnrollmentSpec[], config: En
   return { individual, batch, individualByShard, shardOf: declareSets ? shard : undefined, config };
 }
 
-function entryOf(spec: IndividualEnrollmentSpec, hubs: (names: readonly string[]) => string[]): SetEntry {
+function entryOf(spec: IndividualEnrollmentSpec, hubHostNames: Record<string, string>): SetEntry {
   const entry: Record<string, unknown> = {
     attestation: spec.attestation.type === "symmetricKey" ? { type: "symmetricKey" } : spec.attestation,
-    iotHubs: spec.iotHubs ? hubs(spec.iotHubs) : undefined,
+    iotHubs: spec.iotHubs?.map((reference) => deployedHubHostName(reference, hubHostNames, spec)),
     allocationPolicy: spec.allocationPolicy,
     customAllocationDefinition: spec.customAllocationDefinition ? { apiVersion: spec.customAllocationDefinition.apiVersion } : undefined,
     reprovisionPolicy: spec.reprovisionPolicy,
@@ -84,21 +85,20 @@ function secretsOf(spec: IndividualEnrollmentSpec, secret: SecretLookup): pulumi
 export interface BatchContext {
   readonly platform: FleetPlatform;
   readonly secret: SecretLookup;
+  /** Host names of the hubs linked to the DPS (the sets' `linkedHubs`). */
+  readonly linkedHubs: pulumi.Output<string[]>;
 }
 
 /** One EnrollmentSet per shard (all shards, so a shard emptied by a switch is still diffed). */
 export function declareEnrollmentSets(plan: BatchPlan, context: BatchContext, opts?: pulumi.CustomResourceOptions): Record<string, EnrollmentSet> {
   const sets: Record<string, EnrollmentSet> = {};
   if (!plan.shardOf) return sets;
-  const { platform, secret } = context;
+  const { platform, secret, linkedHubs } = context;
   for (let index = 0; index < plan.config.shards; index++) {
     const label = shardLabel(index, plan.config.shards);
     const specs = plan.batch.get(label) ?? [];
     // Hub keys resolve to host names once per set, not once per entry (10,000 entries).
-    const enrollments = platform.linkedHubHostNames.apply((names) => {
-      const hubs = (list: readonly string[]) => list.map((h) => (platform.hubKeys.includes(h) ? (names[platform.hubKeys.indexOf(h)] ?? h) : h));
-      return Object.fromEntries(specs.map((spec) => [spec.registrationId, entryOf(spec, hubs)]));
-    });
+    const enrollments = platform.hubHostNames.apply((names) => Object.fromEntries(specs.map((spec) => [spec.registrationId, entryOf(spec, names)])));
     const secrets: Record<string, pulumi.Output<EntrySecrets>> = {};
     for (const spec of specs) {
       const s = secretsOf(spec, secret);
@@ -108,7 +108,7 @@ export function declareEnrollmentSets(plan: BatchPlan, context: BatchContext, op
       `enrollment-set-${label}`,
       {
         dps: platform.dpsConnection,
-        linkedHubs: platform.linkedHubHostNames,
+        linkedHubs,
         shard: label,
         enrollments,
         secrets,

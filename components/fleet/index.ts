@@ -7,16 +7,18 @@ import { EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollm
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
 import { DEFAULT_ENROLLMENT_SETS, type EnrollmentSetsConfig } from "../config";
 import { batchPlan, declareEnrollmentSets } from "./batch";
-export { manifestHubNames, type ManifestHubNames } from "./hub-names";
+import { deployedHubHostName } from "./deployed-hubs";
 import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
+import { keysOutput, type EnrollmentKeys } from "./key-outputs";
+export { manifestHubCatalogue } from "./hub-names";
+export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
+export type { EnrollmentKeys } from "./key-outputs";
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
   readonly dpsConnection: DpsConnectionArgs;
-  /** Host names of the linked hubs, in the same order as `hubKeys`. */
-  readonly linkedHubHostNames: pulumi.Output<string[]>;
-  /** Hub keys of the stack config (`hubs.<key>`), which manifests may use instead of host names. */
-  readonly hubKeys: readonly string[];
+  /** Host name of every linked hub, keyed by its stack-config key (`hubs.<key>`), which manifests may use. */
+  readonly hubHostNames: pulumi.Output<Record<string, string>>;
   /** The resource that uploads each CA certificate, by name (platform `caCertificates`). */
   readonly caCertificates?: Readonly<Record<string, pulumi.Resource>>;
 }
@@ -49,17 +51,20 @@ export interface Fleet {
   /** The batch path's sets, by shard label (none when no manifest uses it). */
   readonly enrollmentSets: Record<string, EnrollmentSet>;
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
+  /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
+  readonly enrollmentGroupKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
+  /** DPS-held keys of symmetric-key individual enrollments (secret). */
+  readonly individualEnrollmentKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
 }
 
 export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
   const { manifests, platform, secret } = args;
-  const hubHostName = (keyOrHostName: string): pulumi.Output<string> => {
-    const index = platform.hubKeys.indexOf(keyOrHostName);
-    return index < 0 ? pulumi.output(keyOrHostName) : platform.linkedHubHostNames.apply((names) => names[index] ?? keyOrHostName);
-  };
+  const linkedHubs = platform.hubHostNames.apply((names) => Object.values(names));
+  const hubHostNames = (spec: EnrollmentCommonSpec): pulumi.Output<string[]> | undefined =>
+    spec.iotHubs && platform.hubHostNames.apply((names) => spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)));
   const common = (spec: EnrollmentCommonSpec) => ({
     attestation: attestationArgs(spec.attestation, secret),
-    iotHubs: spec.iotHubs?.map(hubHostName),
+    iotHubs: hubHostNames(spec),
     allocationPolicy: spec.allocationPolicy,
     customAllocationDefinition: spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
     reprovisionPolicy: spec.reprovisionPolicy,
@@ -70,7 +75,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
     allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
     dps: platform.dpsConnection,
-    linkedHubs: platform.linkedHubHostNames,
+    linkedHubs,
   });
 
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
@@ -80,7 +85,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   // IndividualEnrollment depends on its shard's set, so that a set handing an enrollment over
   // (its manifest switched paths) has done so before the IndividualEnrollment takes it.
   const plan = batchPlan(manifests.individualEnrollments, args.enrollmentSets ?? DEFAULT_ENROLLMENT_SETS);
-  const enrollmentSets = declareEnrollmentSets(plan, { platform, secret }, opts);
+  const enrollmentSets = declareEnrollmentSets(plan, { platform, secret, linkedHubs }, opts);
   const individualEnrollments: Record<string, IndividualEnrollment> = {};
   for (const spec of plan.individual) {
     const set = plan.shardOf ? enrollmentSets[plan.shardOf(spec.registrationId)] : undefined;
@@ -100,7 +105,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   }
 
   const summarise = (kind: EnrollmentSummary["kind"], id: string, spec: EnrollmentCommonSpec) =>
-    pulumi.all((spec.iotHubs ?? []).map(hubHostName)).apply(
+    pulumi.output(hubHostNames(spec) ?? []).apply(
       (iotHubs): EnrollmentSummary => ({
         kind,
         id,
@@ -115,7 +120,21 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
-  return { individualEnrollments, enrollmentGroups, enrollmentSets, summary };
+  return {
+    individualEnrollments,
+    enrollmentGroups,
+    enrollmentSets,
+    summary,
+    enrollmentGroupKeys: keysOutput(enrollmentGroups),
+    individualEnrollmentKeys: individualKeysOutput(individualEnrollments, enrollmentSets),
+  };
+}
+
+/** DPS-held keys of symmetric-key individual enrollments from both paths, as one secret map. */
+function individualKeysOutput(individualEnrollments: Record<string, IndividualEnrollment>, enrollmentSets: Record<string, EnrollmentSet>): pulumi.Output<Record<string, EnrollmentKeys>> {
+  const sets = Object.values(enrollmentSets).map((set) => set.keys);
+  if (sets.length === 0) return keysOutput(individualEnrollments);
+  return pulumi.secret(pulumi.all([keysOutput(individualEnrollments), ...sets]).apply(([single, ...batched]) => Object.assign({}, single, ...batched) as Record<string, EnrollmentKeys>));
 }
 
 /**

@@ -3,15 +3,11 @@
 // SDK on the other side. up; a no-op preview with no DPS call; an edit of 2 entries previewed by
 // id and field; refresh cost; an apply broken by injected per-item faults, repaired by the next
 // up; both mode switches without any DPS write; destroy leaves DPS empty.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
-
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING enrollment set tests: ${engineMissingReason} ***\n`);
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `fleet-${String(from + i).padStart(3, "0")}`);
 const fleetManifest = (mode: "batch" | "individual", list: string[], overrides: Record<string, string> = {}) =>
@@ -54,7 +50,7 @@ const setHeldIds = (exported: string) =>
     .sort();
 const WRITES = ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete", "IndividualEnrollment_RunBulkOperation", "DeviceRegistrationState_Delete"];
 
-describe.skipIf(!engine)("enrollment sets (the batch path) through the real engine", () => {
+describeWithEngine("enrollment sets (the batch path) through the real engine", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const requests = () => emulator.inspect.stats().requests;
@@ -76,7 +72,7 @@ describe.skipIf(!engine)("enrollment sets (the batch path) through the real engi
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, throttle: { operationsPerMinute: 1000 } });
-    program = await createLocalProgram(engine!, emulator, {
+    program = await createLocalProgram(engine, emulator, {
       stackName: "sets",
       manifests: { "fleet.yaml": fleetManifest("batch", ids(0, 30)), "gateways.yaml": SMALL },
       config: { "dps-as-code:enrollmentSets": { value: JSON.stringify({ shards: 3 }) } },

@@ -3,16 +3,14 @@
 // repair, secrets, destroy. DPS's contents are read with Microsoft's service SDK, devices
 // register with Microsoft's device SDK.
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../support/emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING end-to-end tests of the local stack: ${engineMissingReason} ***\n`);
 
 const WEU = "dpsac-local-weu.azure-devices.net";
 const NEU = "dpsac-local-neu.azure-devices.net";
@@ -48,7 +46,7 @@ interface KeyPair {
   secondaryKey?: string;
 }
 
-describe.skipIf(!engine)("the local stack through the real engine", () => {
+describeWithEngine("the local stack through the real engine", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const service = () => serviceClientFor(emulator);
@@ -57,8 +55,8 @@ describe.skipIf(!engine)("the local stack through the real engine", () => {
   const keysOf = (outs: Outputs, name: string) => outs[name]!.value as Record<string, KeyPair>;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine!, emulator, {
+    emulator = await startTestEmulator();
+    program = await createLocalProgram(engine, emulator, {
       stackName: "e2e",
       manifests: { "devices.yaml": deviceManifest(30), "meters.yaml": METERS },
     });

@@ -2,15 +2,12 @@
 // of ours against the engine floor (the same program and inputs through a do-nothing dynamic
 // provider). The file backend rewrites the whole snapshot after every step, so these bytes are
 // what makes a large `pulumi up` slow (issue #11).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { installEngineFloor, stateBytes, type StateBytes } from "../support/engine-floor";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING the state-size test: ${engineMissingReason} ***\n`);
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 /** Issue #11: within 3 KB of the floor per enrollment. */
@@ -22,7 +19,7 @@ function manifest(count: number): string {
   return lines.join("\n") + "\n";
 }
 
-describe.skipIf(!engine)("state bytes per enrollment", () => {
+describeWithEngine("state bytes per enrollment", (engine) => {
   let emulator: RunningEmulator;
   const programs: LocalProgram[] = [];
 
@@ -35,7 +32,7 @@ describe.skipIf(!engine)("state bytes per enrollment", () => {
   });
 
   async function deployed(stackName: string, floor: boolean): Promise<StateBytes> {
-    const program = await createLocalProgram(engine!, emulator, { stackName, manifests: { "size.yaml": manifest(3) } });
+    const program = await createLocalProgram(engine, emulator, { stackName, manifests: { "size.yaml": manifest(3) } });
     programs.push(program);
     if (floor) installEngineFloor(program.dir);
     const up = await program.stack.up({ onOutput: program.onOutput });

@@ -7,12 +7,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { providerReference } from "../../components/enrollments/provider-reference";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { operationLog } from "../support/dps-operations";
-import { engineMissingReason, findEngine, projectRoot } from "../support/engine";
+import { describeWithEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
 /** The last commit whose enrollments embedded the provider's serialised code (~97 KB) in state. */
@@ -32,11 +32,12 @@ function embeddedProviderVersion(): { dir: string } | { missing: string } {
   return { dir };
 }
 
-const engine = findEngine();
-const legacy = engine ? embeddedProviderVersion() : undefined;
-const missing = !engine ? engineMissingReason : legacy && "missing" in legacy ? legacy.missing : undefined;
-if (missing && process.env.CI === "true") throw new Error(`CI=true and ${missing}`);
-if (missing) console.warn(`\n*** SKIPPING the state upgrade test: ${missing} ***\n`);
+/** Extracted when the engine is there (describeWithEngine asks only then). */
+let legacy: ReturnType<typeof embeddedProviderVersion> | undefined;
+const legacyMissing = () => {
+  legacy = embeddedProviderVersion();
+  return "missing" in legacy ? legacy.missing : undefined;
+};
 
 const MANIFEST = `
 individualEnrollments:
@@ -67,7 +68,7 @@ interface StoredResource {
   outputs?: Record<string, unknown>;
 }
 
-describe.skipIf(missing !== undefined)("upgrading a stack whose enrollments embed the provider's code", () => {
+describeWithEngine("upgrading a stack whose enrollments embed the provider's code", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const log = operationLog();
@@ -89,7 +90,7 @@ describe.skipIf(missing !== undefined)("upgrading a stack whose enrollments embe
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: log.logger, logRequests: true });
-    program = await createLocalProgram(engine!, emulator, { stackName: "upgrade", manifests: { "upgrade.yaml": MANIFEST }, sourceRoot: (legacy as { dir: string }).dir });
+    program = await createLocalProgram(engine, emulator, { stackName: "upgrade", manifests: { "upgrade.yaml": MANIFEST }, sourceRoot: (legacy as { dir: string }).dir });
   });
   afterAll(async () => {
     program?.cleanup();
@@ -154,4 +155,4 @@ describe.skipIf(missing !== undefined)("upgrading a stack whose enrollments embe
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
   });
-});
+}, legacyMissing);

@@ -3,7 +3,7 @@ import { diffEnrollment } from "../../components/enrollments/diff";
 import { canonicalSettings } from "../../components/enrollments/normalize";
 import { buildOutputs } from "../../components/enrollments/provider";
 import { UNKNOWN_VALUE, type EnrollmentInputs } from "../../components/enrollments/types";
-import { makeCertificate } from "./support/certs";
+import { makeCertificate } from "../support/certificates";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
 import { serviceClientFor } from "../../emulator/clients";
-import { startEmulator, type RunningEmulator } from "../../emulator/index";
+import type { RunningEmulator } from "../../emulator/index";
 import { operationLog } from "../support/dps-operations";
+import { startTestEmulator } from "../support/emulator";
 
 const FAST_RETRY = { retryPolicy: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, totalBudgetMs: 5_000 } };
 const KEY_A = Buffer.alloc(32, 7).toString("base64");
@@ -28,7 +29,7 @@ async function operationsOf(work: () => Promise<unknown>): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ ephemeral: true, logger: log.logger, logRequests: true, retryAfterSeconds: 0, config: { linkedHubs: [{ hostName: "hub-a.azure-devices.net" }] } });
+  emu = await startTestEmulator({ logger: log.logger, logRequests: true, config: { linkedHubs: [{ hostName: "hub-a.azure-devices.net" }] } });
 });
 afterAll(async () => emu?.stop());
 

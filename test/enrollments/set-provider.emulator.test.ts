@@ -31,11 +31,10 @@ describe("EnrollmentSet provider against the emulator", () => {
     const created = await Promise.all(sets.map((set) => provider.create!(set as never)));
     expect(emulator.inspect.enrollmentCount()).toBe(250);
     const client = createDpsClient(sets[0]!.dps);
-    const query = client.queryEnrollments("individual", 100);
     let listed = 0;
     let pages = 0;
-    while (query.hasMore) {
-      listed += (await query.next()).length;
+    for await (const page of client.queryEnrollments("individual", 100)) {
+      listed += page.length;
       pages++;
     }
     expect({ listed, pages }).toEqual({ listed: 250, pages: 3 });

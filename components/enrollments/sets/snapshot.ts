@@ -54,9 +54,7 @@ export function currentGeneration(endpoint: string): number {
 async function listAll(client: DpsClient, pacer: Pacer): Promise<Listing> {
   const records = new Map<string, DpsEnrollmentRecord>();
   let pages = 0;
-  const query = client.queryEnrollments("individual", QUERY_PAGE_SIZE);
-  while (query.hasMore) {
-    const page = await pacer.run(1, () => query.next());
+  for await (const page of client.queryEnrollments("individual", QUERY_PAGE_SIZE, (call) => pacer.run(1, call))) {
     pages++;
     for (const record of page) if (record.registrationId) records.set(record.registrationId.toLowerCase(), record);
   }
