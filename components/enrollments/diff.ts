@@ -85,7 +85,7 @@ export function diffEnrollment(kind: EnrollmentKind, olds: EnrollmentOutputs, ne
 }
 
 /** The stored `__provider` differs from the program's (both known: unit tests and previews may lack one). */
-export function providerTextChanged(olds: EnrollmentOutputs, news: EnrollmentInputs): boolean {
+export function providerTextChanged(olds: object, news: object): boolean {
   const stored = (olds as unknown as Record<string, unknown>).__provider;
   const current = (news as unknown as Record<string, unknown>).__provider;
   return typeof stored === "string" && typeof current === "string" && stored !== current;

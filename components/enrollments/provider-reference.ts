@@ -1,6 +1,7 @@
 /**
- * What an enrollment stores as `__provider`: a few hundred bytes that load the provider from the
- * project on disk, instead of the provider's code (~97 KB, stored twice per enrollment).
+ * What an enrollment (or an EnrollmentSet) stores as `__provider`: a few hundred bytes that load the
+ * provider from the project on disk, instead of the provider's code (~97 KB, stored twice per
+ * resource).
  *
  * Why this works (read in @pulumi/pulumi 3.260.0):
  * - `pulumi.dynamic.Resource` only sets `props.__provider` to the serialised closure and registers
@@ -34,14 +35,18 @@ export function providerFolder(projectDir: string = process.cwd()): string {
   return path.relative(projectDir, __dirname).split(path.sep).join("/");
 }
 
-/** The `__provider` text for one kind of enrollment. */
-export function providerReference(kind: EnrollmentKind, folder: string = providerFolder()): string {
+/** Which provider a stub loads: the enrollment provider of one kind, or the EnrollmentSet provider (sets/). */
+export type ProviderTarget = EnrollmentKind | "set";
+
+/** The `__provider` text for one kind of enrollment, or for EnrollmentSet. */
+export function providerReference(target: ProviderTarget, folder: string = providerFolder()): string {
+  const load = target === "set" ? `require(dir + "/sets/set-provider").createEnrollmentSetProvider()` : `require(dir + "/provider").createEnrollmentProvider(${JSON.stringify(target)})`;
   return [
-    `// dps-as-code enrollment provider, loaded from ${JSON.stringify(folder)} of the project directory (see provider-reference.ts there)`,
+    `// dps-as-code ${target === "set" ? "enrollment set" : "enrollment"} provider, loaded from ${JSON.stringify(folder)} of the project directory (see provider-reference.ts there)`,
     `exports.handler = function () {`,
     `  var dir = require("path").resolve(${JSON.stringify(folder)});`,
     `  require(dir + "/typescript-loader.js").registerTypeScript(process.cwd());`,
-    `  return require(dir + "/provider").createEnrollmentProvider(${JSON.stringify(kind)});`,
+    `  return ${load};`,
     `};`,
   ].join("\n");
 }

@@ -53,7 +53,7 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
   });
   return {
     ...args,
-    owner: thisStack(),
+    owner: thisStackOwner(),
     attestation,
     dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
     ...(args.customAllocationDefinition !== undefined ? { customAllocationDefinition: pulumi.secret(args.customAllocationDefinition) } : {}),
@@ -62,7 +62,7 @@ export function enrollmentProps(kind: EnrollmentKind, name: string, args: Enroll
 }
 
 /** This program's owner marker (ownership.ts). */
-function thisStack(): string {
+export function thisStackOwner(): string {
   // DIY backends call every organization "organization"; test mocks may name none.
   let organization = "organization";
   try {

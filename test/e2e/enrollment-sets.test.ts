@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
+import { providerReference } from "../../components/enrollments/provider-reference";
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
@@ -91,9 +92,14 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const bulkCalls = emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0;
     expect(bulkCalls).toBeGreaterThanOrEqual(3);
     expect(bulkCalls).toBeLessThanOrEqual(6);
-    const state = JSON.parse(await program.pulumi(["stack", "export"])) as { deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> } };
+    const state = JSON.parse(await program.pulumi(["stack", "export"])) as { deployment: { resources: Array<{ type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } };
     const sets = state.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet");
     expect(sets).toHaveLength(3);
+    // Each set references its provider on disk (a few hundred bytes), as the enrollment resources do: no embedded code.
+    for (const set of sets) {
+      expect(set.inputs?.__provider).toBe(providerReference("set", "components/enrollments"));
+      expect(set.outputs?.__provider).toBe(providerReference("set", "components/enrollments"));
+    }
     const held = sets.flatMap((s) => Object.keys(s.outputs?.enrollments as object)).sort();
     expect(held).toEqual(ids(0, 30));
     for (const set of sets) {
@@ -198,7 +204,8 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(toBatch.summary.result).toBe("succeeded");
     expect(toBatch.summary.resourceChanges?.delete).toBe(40);
     // Each set first tries DPS's bulk create for the ids it gains: DPS refuses every item (409, the
-    // enrollment exists) and the set takes them over without writing (takeOver in apply.ts). So the
+    // enrollment exists) and the set takes them over without writing, as they carry this stack's
+    // owner marker and hold the declared settings (takeOver in apply.ts). So the
     // only write requests are those refused bulk calls; no enrollment is written or deleted, which
     // the unchanged ETags below prove (any applied write moves an ETag).
     expect(writes() - writesBefore - bulkCalls()).toBe(0);

@@ -19,6 +19,13 @@ const requireFromString = require(require.resolve("require-from-string", { paths
   const result = { hookBefore };
   for (const [kind, text] of JSON.parse(process.env.STUBS)) {
     const loaded = requireFromString(text).handler();
+    if (kind === "set") {
+      // One entry with a bad id: check names the entry and the field; diff of a moved DPS replaces the set.
+      const check = await loaded.check({}, { shard: "0-of-1", dps: { serviceEndpoint: "localhost:1", useEntraId: true }, enrollments: { "bad id!": { attestation: { type: "symmetricKey" } } } });
+      const diff = await loaded.diff("0-of-1", { shard: "0-of-1", dps: { serviceEndpoint: "h" }, enrollments: {} }, { shard: "0-of-1", dps: { serviceEndpoint: "other" }, enrollments: {} });
+      result[kind] = { methods: Object.keys(loaded).sort(), checkFailures: check.failures.map((f) => f.property), replaces: diff.replaces };
+      continue;
+    }
     const idField = kind === "individual" ? "registrationId" : "enrollmentGroupId";
     const check = await loaded.check({}, { [idField]: "bad id!", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "localhost:1", useEntraId: true } });
     const diff = await loaded.diff("x", { [idField]: "a", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } }, { [idField]: "b", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } });
@@ -33,13 +40,13 @@ const requireFromString = require(require.resolve("require-from-string", { paths
 `;
 
 describe("enrollment provider reference (the stored __provider)", () => {
-  const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")]] as const;
+  const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")], ["set", providerReference("set")]] as const;
 
   it("is a few hundred bytes naming the provider relative to the project directory, with nothing secret or machine-specific", () => {
     expect(providerFolder()).toBe("components/enrollments");
     for (const [kind, text] of stubs) {
       expect(text.length).toBeLessThan(600);
-      expect(text).toContain(`createEnrollmentProvider("${kind}")`);
+      expect(text).toContain(kind === "set" ? "createEnrollmentSetProvider()" : `createEnrollmentProvider("${kind}")`);
       expect(text).not.toContain(root);
       expect(text).not.toMatch(/SharedAccessKey|BEGIN CERTIFICATE|HostName=/);
     }
@@ -57,6 +64,7 @@ describe("enrollment provider reference (the stored __provider)", () => {
           const subject = kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
           expect(result[kind].errorMessage, cache).toMatch(new RegExp(`^\\w*Error: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: .*ECONNREFUSED`));
         }
+        expect(result.set, cache).toEqual({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: ['enrollments["bad id!"].registrationId'], replaces: ["dps"] });
         const cached = fs.readdirSync(tmp, { recursive: true }).filter((name) => String(name).endsWith(".js"));
         expect(cached.length, cache).toBeGreaterThan(5);
       }

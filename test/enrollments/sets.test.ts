@@ -75,6 +75,16 @@ describe("planSet (diff of a set, entry by entry)", () => {
     expect(diffSet(olds, inputs(olds.enrollments, { dps: { ...dps, serviceEndpoint: "other:8443" } }))).toMatchObject({ changes: true, replaces: ["dps"], deleteBeforeReplace: true });
   });
 
+  it("never diffs on the owner marker; a state written by another provider text is a state-only update (no entry planned)", () => {
+    const marked = state(inputs({ "dev-1": entry() }, { owner: "organization/p/dev" }));
+    expect(diffSet(marked, inputs({ "dev-1": entry() }, { owner: "organization/p/renamed" }))).toMatchObject({ changes: false });
+    const embedded = { ...marked, __provider: "exports.handler = /* ~97 KB of serialised code */ 0" } as EnrollmentSetOutputs;
+    const stub = { ...inputs({ "dev-1": entry() }, { owner: "organization/p/dev" }), __provider: "// dps-as-code enrollment set provider ..." } as EnrollmentSetInputs;
+    const result = diffSet(embedded, stub);
+    expect(result).toMatchObject({ changes: true, replaces: [] });
+    expect(result.plan).toMatchObject({ create: [], recreate: [], update: [], recordOnly: [], remove: [], release: [] });
+  });
+
   it("releases an entry that the program now declares as an IndividualEnrollment, instead of deleting it", () => {
     const news = inputs({ "dev-1": entry(), "dev-3": entry() }, { individuallyManaged: ["DEV-2"] });
     expect(planSet(olds, news)).toMatchObject({ remove: [], release: ["dev-2"] });

@@ -5,11 +5,13 @@
  * outcome is recorded as the engine's partial failure (`id`, `properties`, `reasons`), so the next
  * `up` sees exactly the entries still to do. Nothing is duplicated (create never overwrites: an
  * existing id is checked, see takeOver) and no key is regenerated (updates resend the keys DPS
- * holds; keys are generated only for entries created here).
+ * holds; keys are generated only for entries created here). Every record sent carries this
+ * stack's owner marker (ownership.ts), as the per-enrollment provider's records do.
  */
 import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
 import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, settingsFromDps, toDpsRecord, type SymmetricKeys } from "../dps-mapping";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
+import { ownerOf, withOwnerTag } from "../ownership";
 import type { EnrollmentInputs } from "../types";
 import { runBulkItems, statusOfCode, type ItemFailure } from "./bulk";
 import { declaredEntryKeys, entryInputs, idsByLowerCase } from "./entries";
@@ -34,6 +36,13 @@ interface Context {
   endpoint: string;
   news: EnrollmentSetInputs;
   sleep: (ms: number) => Promise<void>;
+  /** Ids taken over because they carry this stack's owner marker (reported once per set). */
+  resumed: string[];
+}
+
+/** The record to send: the declared settings plus this stack's owner marker. */
+function recordFor(id: string, inputs: EnrollmentInputs, keys: SymmetricKeys | undefined): DpsEnrollmentRecord {
+  return withOwnerTag(toDpsRecord("individual", id, inputs, keys), inputs.owner);
 }
 
 /** Every secret a set's inputs or outputs carry, so no error text can hold one. */
@@ -47,7 +56,14 @@ export function setSecrets(set: Partial<EnrollmentSetOutputs> | undefined): stri
 function context(news: EnrollmentSetInputs, olds: EnrollmentSetOutputs | undefined, options: EnrollmentProviderOptions): Context {
   const client = createDpsClient(news.dps, options, [...setSecrets(news as EnrollmentSetOutputs), ...setSecrets(olds)]);
   const endpoint = news.dps.serviceEndpoint;
-  return { client, endpoint, news, pacer: pacerFor(endpoint, news.operationsPerMinute ?? DEFAULT_OPERATIONS_PER_MINUTE), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  return {
+    client,
+    endpoint,
+    news,
+    pacer: pacerFor(endpoint, news.operationsPerMinute ?? DEFAULT_OPERATIONS_PER_MINUTE),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    resumed: [],
+  };
 }
 
 /** The state being built: starts from the old outputs, changed entry by entry as DPS confirms. */
@@ -98,32 +114,66 @@ async function heldKeys(ctx: Context, id: string): Promise<SymmetricKeys | undef
 }
 
 /**
- * An id that create found existing (409). It is taken over without any write when DPS already
- * holds exactly what the entry declares (the enrollment an IndividualEnrollment of this stack held
- * before the manifest switched to the batch path, a set of a previous shard count, or an earlier
- * create of ours whose answer was lost): nothing is overwritten. With `adoptExisting: true` it is
- * adopted like an IndividualEnrollment adopts (settings written with its ETag, keys kept).
- * Anything else is refused, as IndividualEnrollment refuses.
+ * An id that create found existing (409, nothing written), decided as the per-enrollment
+ * provider's create decides (provider.ts):
+ * - it carries this stack's owner marker: this stack wrote it (an IndividualEnrollment of this
+ *   stack held it before its manifest switched to the batch path, a set of a previous shard count
+ *   held it, or a run killed before the engine saved the create made it). Taken over with its
+ *   keys; written only when DPS holds something else than the entry declares.
+ * - `adoptExisting: true`: adopted as an IndividualEnrollment adopts (same attestation type, keys
+ *   and certificates unchanged; settings written only when they differ).
+ * - anything else is refused with the per-enrollment message: Pulumi never overwrites an
+ *   enrollment it did not create.
  */
 async function takeOver(ctx: Context, work: Working, id: string, inputs: EnrollmentInputs): Promise<void> {
   const record = await ctx.pacer.run(1, () => ctx.client.get("individual", id));
   const entry = ctx.news.enrollments[id];
   if (!record || !entry) return work.fail(id, "create", "DPS said it exists, then that it does not: run `pulumi up` again");
+  const owner = ownerOf(record);
   const sameType = (record.attestation?.type ?? "").toLowerCase() === inputs.attestation.type.toLowerCase();
-  const declared = declaredEntryKeys(ctx.news, id);
-  const keys = inputs.attestation.type === "symmetricKey" && sameType ? await heldKeys(ctx, id) : undefined;
-  const keysMatch = !declared || (keys?.primaryKey === declared.primaryKey && keys.secondaryKey === declared.secondaryKey);
-  if (sameType && keysMatch && holdsSettings(record, inputs)) return work.set(id, entry, keys, metadataOf(record));
-  if (inputs.adoptExisting === true && sameType && keysMatch && !stableStringify(attestationFromDps(record.attestation, inputs.attestation)).includes(FOREIGN_CERTIFICATE_PREFIX)) {
-    const written = await ctx.pacer.run(1, () => ctx.client.put("individual", id, toDpsRecord("individual", id, inputs, keys), record.etag));
-    return work.set(id, entry, keys, metadataOf(written));
+  if (owner !== undefined && owner === inputs.owner) {
+    ctx.resumed.push(id);
+    const declared = declaredEntryKeys(ctx.news, id);
+    const held = inputs.attestation.type === "symmetricKey" && sameType ? await heldKeys(ctx, id) : undefined;
+    const keys = inputs.attestation.type === "symmetricKey" ? (declared ?? held) : undefined;
+    const keysMatch = !declared || (held?.primaryKey === declared.primaryKey && held.secondaryKey === declared.secondaryKey);
+    if (sameType && keysMatch && holdsSettings(record, inputs)) return work.set(id, entry, keys, metadataOf(record));
+    const written = await ctx.pacer.run(1, () => ctx.client.put("individual", id, recordFor(id, inputs, keys), record.etag));
+    return work.set(id, entry, keysFrom(written.attestation) ?? keys, metadataOf(written));
   }
-  work.fail(
-    id,
-    "create",
-    `it already exists on DPS ${ctx.endpoint} with other settings${sameType ? (keysMatch ? "" : " (other keys)") : ` (${record.attestation?.type ?? "unknown"} attestation)`}. ` +
-      "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it (keys and devices untouched), or choose another id.",
-  );
+  if (inputs.adoptExisting !== true) {
+    const madeBy = owner !== undefined ? `, made by stack ${owner}` : "";
+    return work.fail(
+      id,
+      "create",
+      `it already exists on DPS ${ctx.endpoint} (created ${record.createdDateTimeUtc ?? "at an unknown time"}${madeBy}). ` +
+        "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it as it is (keys and devices untouched), or choose another id.",
+    );
+  }
+  if (!sameType) {
+    return work.fail(
+      id,
+      "create",
+      `cannot adopt: it uses ${record.attestation?.type ?? "unknown"} attestation on DPS, the manifest declares ${inputs.attestation.type}. ` +
+        "Declare the same attestation type to adopt it (changing the type would disconnect its devices).",
+    );
+  }
+  const keys = inputs.attestation.type === "symmetricKey" ? await heldKeys(ctx, id) : undefined;
+  const declared = declaredEntryKeys(ctx.news, id);
+  if (declared && keys && (declared.primaryKey !== keys.primaryKey || declared.secondaryKey !== keys.secondaryKey)) {
+    return work.fail(
+      id,
+      "create",
+      "cannot adopt: the declared symmetric keys differ from the keys DPS holds, and adopting must not change keys. " +
+        "Remove the declared keys to keep the existing ones, then rotate with a later update.",
+    );
+  }
+  if (stableStringify(attestationFromDps(record.attestation, inputs.attestation)).includes(FOREIGN_CERTIFICATE_PREFIX)) {
+    return work.fail(id, "create", "cannot adopt: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.");
+  }
+  if (holdsSettings(record, inputs)) return work.set(id, entry, keys, metadataOf(record));
+  const written = await ctx.pacer.run(1, () => ctx.client.put("individual", id, recordFor(id, inputs, keys), record.etag));
+  return work.set(id, entry, keys, metadataOf(written));
 }
 
 async function bulkDelete(ctx: Context, work: Working, ids: string[], olds: EnrollmentSetOutputs | undefined): Promise<string[]> {
@@ -149,7 +199,7 @@ async function bulkCreate(ctx: Context, work: Working, ids: string[]): Promise<s
     const inputs = entryInputs(ctx.news, id);
     const keys = inputs.attestation.type === "symmetricKey" ? (declaredEntryKeys(ctx.news, id) ?? generateKeys()) : undefined;
     keysById.set(id, keys);
-    return toDpsRecord("individual", id, inputs, keys);
+    return recordFor(id, inputs, keys);
   });
   const outcome = await runBulkItems(ctx.client, ctx.pacer, "create", records, ctx.sleep);
   for (const id of outcome.succeeded) work.set(id, ctx.news.enrollments[id] as never, keysById.get(id), { etag: "" });
@@ -182,7 +232,7 @@ async function bulkUpdate(ctx: Context, work: Working, ids: string[], olds: Enro
     // DPS replaces the whole record: resend the keys it holds, or it would generate new ones.
     const keys = inputs.attestation.type === "symmetricKey" ? (declaredEntryKeys(ctx.news, newId) ?? olds.keys?.[oldId] ?? (await heldKeys(ctx, oldId))) : undefined;
     sent.set(oldId, { newId, inputs, keys });
-    records.push({ ...toDpsRecord("individual", oldId, inputs, keys), etag: await etagOrRead(ctx, olds, oldId) });
+    records.push({ ...recordFor(oldId, inputs, keys), etag: await etagOrRead(ctx, olds, oldId) });
   }
   const outcome = await runBulkItems(ctx.client, ctx.pacer, "updateIfMatchETag", records, ctx.sleep);
   const done: string[] = [];
@@ -253,6 +303,13 @@ export async function applySet(id: string, olds: EnrollmentSetOutputs | undefine
   const created = await bulkCreate(ctx, work, [...plan.create, ...recreated]);
   const updated = olds && plan.update.length > 0 ? await bulkUpdate(ctx, work, plan.update, olds) : [];
   await fillMetadata(ctx, work, [...created, ...updated]);
+  if (ctx.resumed.length > 0) {
+    // One line per set, not per id (a manifest switching to the batch path resumes thousands).
+    const shown = ctx.resumed.slice(0, 5).map((x) => JSON.stringify(x)).join(", ");
+    process.stderr.write(
+      `enrollment set ${news.shard}: ${ctx.resumed.length} individual enrollment${ctx.resumed.length === 1 ? "" : "s"} (${shown}${ctx.resumed.length > 5 ? ", ..." : ""}) already existed on DPS with this stack's owner marker (${news.owner}): taken over.\n`,
+    );
+  }
 
   const outputs: EnrollmentSetOutputs = JSON.parse(
     JSON.stringify({

@@ -1,11 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { providerReference } from "../provider-reference";
 import type { DpsConnectionArgs } from "../resource-args";
+import { thisStackOwner } from "../resource-props";
 import type { DpsConnection } from "../types";
-import { createEnrollmentSetProvider } from "./set-provider";
 import type { EntryMetadata, EntrySecrets, SetEntry } from "./types";
-
-/** The provider object, once for every set: Pulumi serialises it once per object. */
-let provider: pulumi.dynamic.ResourceProvider | undefined;
 
 /** Secret outputs: the connection, the declared secrets, the keys DPS holds. */
 export const SET_SECRET_OUTPUTS = ["dps", "secrets", "keys"];
@@ -30,8 +28,12 @@ export interface EnrollmentSetArgs {
 /**
  * Many individual enrollments in one resource, written through DPS's bulk operation (the batch
  * path for large fleets). Type token `pulumi-nodejs:dynamic/dps:EnrollmentSet`. See README.md.
+ *
+ * Registered as the enrollment resources are (enrollment-resource.ts): a CustomResource of the
+ * dynamic type whose `__provider` references sets/set-provider.ts on disk (provider-reference.ts)
+ * instead of embedding its code.
  */
-export class EnrollmentSet extends pulumi.dynamic.Resource {
+export class EnrollmentSet extends pulumi.CustomResource {
   public readonly shard!: pulumi.Output<string>;
   public readonly enrollments!: pulumi.Output<Record<string, SetEntry>>;
   public readonly serviceEndpoint!: pulumi.Output<string>;
@@ -44,10 +46,12 @@ export class EnrollmentSet extends pulumi.dynamic.Resource {
   constructor(name: string, args: EnrollmentSetArgs, opts?: pulumi.CustomResourceOptions) {
     const dps = pulumi.output(args.dps as pulumi.Input<DpsConnection>);
     super(
-      (provider ??= createEnrollmentSetProvider()),
+      "pulumi-nodejs:dynamic/dps:EnrollmentSet",
       name,
       {
         ...args,
+        // Written on every record the set sends, checked before taking over an existing id (ownership.ts).
+        owner: thisStackOwner(),
         dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
         secrets: pulumi.secret(args.secrets ?? {}),
         individuallyManaged: args.individuallyManaged ?? [],
@@ -55,10 +59,9 @@ export class EnrollmentSet extends pulumi.dynamic.Resource {
         metadata: undefined,
         keys: undefined,
         released: undefined,
+        __provider: providerReference("set"),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: SET_SECRET_OUTPUTS }),
-      "dps",
-      "EnrollmentSet",
     );
   }
 }

@@ -17,7 +17,13 @@ export function entryInputs(set: EnrollmentSetInputs, id: string, entry: SetEntr
   if (base.customAllocationDefinition && secrets?.webhookUrl) {
     base.customAllocationDefinition = { ...base.customAllocationDefinition, webhookUrl: secrets.webhookUrl };
   }
-  return { ...base, registrationId: id, dps: set.dps, ...(set.linkedHubs !== undefined ? { linkedHubs: set.linkedHubs } : {}) };
+  return {
+    ...base,
+    registrationId: id,
+    dps: set.dps,
+    ...(set.linkedHubs !== undefined ? { linkedHubs: set.linkedHubs } : {}),
+    ...(set.owner !== undefined ? { owner: set.owner } : {}),
+  };
 }
 
 /** The entry as an IndividualEnrollment's outputs (what diffEnrollment compares against). */
@@ -48,7 +54,7 @@ export function idsByLowerCase(ids: Iterable<string>): Map<string, string> {
 
 /** An IndividualEnrollment's inputs back into a set entry and its secrets (the inverse of entryInputs). */
 export function splitEntry(inputs: EnrollmentInputs): { entry: SetEntry; secrets: EntrySecrets | undefined } {
-  const { dps: _dps, linkedHubs: _linked, registrationId: _id, ...rest } = inputs;
+  const { dps: _dps, linkedHubs: _linked, registrationId: _id, owner: _owner, ...rest } = inputs;
   const entry = { ...rest } as SetEntry;
   const secrets: EntrySecrets = {};
   if (entry.attestation?.type === "symmetricKey") {

@@ -8,9 +8,10 @@
  *   (its id is user-chosen, so delete first), never a replace of the whole set;
  * - a DPS-visible setting or declared key changes: update (bulk updateIfMatchETag);
  * - only provider-side inputs change (labels, delete options): recorded, no DPS call.
- * Only a change of DPS (dps.serviceEndpoint) replaces the set.
+ * Only a change of DPS (dps.serviceEndpoint) replaces the set. `owner` and `operationsPerMinute`
+ * are never a diff; a different `__provider` text is a state-only update.
  */
-import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "../diff";
+import { containsUnknown, diffEnrollment, providerTextChanged, symmetricKeysChanged } from "../diff";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
 import { entryInputs, entryOutputs, idsByLowerCase } from "./entries";
 import type { EnrollmentSetInputs, EnrollmentSetOutputs } from "./types";
@@ -101,7 +102,10 @@ export function diffSet(olds: EnrollmentSetOutputs, news: EnrollmentSetInputs): 
   const plan = planSet(olds, news);
   const connectionChanged = stableStringify(connectionOf(olds)) !== stableStringify(connectionOf(news));
   const releasedChanged = stableStringify(keptReleased(olds, news, plan.release)) !== stableStringify([...(olds.released ?? [])].sort());
-  return { changes: !planIsEmpty(plan) || connectionChanged || releasedChanged || olds.shard !== news.shard, replaces: [], deleteBeforeReplace: false, plan };
+  // A state written by another provider text (an older version embedded the provider's code) is
+  // rewritten by a state-only update, as for the enrollment resources (diff.ts).
+  const providerChanged = providerTextChanged(olds, news);
+  return { changes: !planIsEmpty(plan) || connectionChanged || releasedChanged || providerChanged || olds.shard !== news.shard, replaces: [], deleteBeforeReplace: false, plan };
 }
 
 function connectionOf(set: EnrollmentSetInputs): unknown {

@@ -4,8 +4,9 @@
  * check validates every entry with the per-enrollment rules (failures name the entry and the
  * field); diff is pure and plans entry by entry (plan.ts); create/update/delete go through DPS's
  * bulk operation (apply.ts); read lists DPS page by page (snapshot.ts) and reads keys only for
- * entries whose ETag moved. Like provider.ts, it is serialised by value with the modules it
- * reaches: functions and plain data only, SDKs required inside functions, no credential captured.
+ * entries whose ETag moved. Like provider.ts, it is not serialised: the set's `__provider` is a
+ * reference that loads this module from the project on disk (provider-reference.ts), and it
+ * captures no credential (the connection comes from the set's inputs, which are secret).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { createDpsClient } from "../dps-client";

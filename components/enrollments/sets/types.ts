@@ -32,6 +32,11 @@ export interface EnrollmentSetInputs {
   individuallyManaged?: string[];
   /** DPS's service-operation quota the set paces itself to (per DPS). Never a diff. @default 1000 */
   operationsPerMinute?: number;
+  /**
+   * "<organization>/<project>/<stack>" (ownership.ts): written on every record the set sends, and
+   * what create checks before taking over an id that already exists. Never a diff.
+   */
+  owner?: string;
 }
 
 /** What DPS says about one entry. */
