@@ -20,7 +20,7 @@
 import { parseArgs } from "node:util";
 import { silentLogger, startEmulator, type RunningEmulator } from "../emulator";
 import { shardOf } from "../components/enrollments";
-import { engineMissingReason, findEngine, type Engine } from "../test/support/engine";
+import { engineMissingReason, findEngine, type Engine } from "../test/support/find-engine";
 import { createLocalProgram } from "../test/support/local-program";
 import { createFloorProgram } from "./support/floor-program";
 import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
