@@ -4,9 +4,30 @@
 // webhook URLs that manifests only name). It reads no files and no environment.
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
-import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
+import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "../enrollments";
 export { manifestHubNames, type ManifestHubNames } from "./hub-names";
-import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
+import type {
+  AttestationSpec,
+  CustomAllocationSpec,
+  EnrollmentCommonSpec,
+  EnrollmentGroupSpec,
+  EnrollmentIdentitySpec,
+  IndividualEnrollmentSpec,
+  LoadedManifests,
+} from "../manifests";
+
+/** Manifest fields the fleet uses itself instead of passing them on: where the entry was written, and its old ids (aliases). */
+type FleetOnlyField = "source" | "previousIds";
+
+/**
+ * Every field of a manifest entry, mapped to the resource argument of the same name. Each key is
+ * required (its value may be undefined), so a field added to the manifest types and forgotten here
+ * fails to compile instead of being dropped on the way to the resource (as `labels` once was);
+ * a manifest field with no resource argument of that name fails to compile too.
+ */
+type EveryManifestField<Spec, Args> = {
+  [K in Exclude<keyof Spec, FleetOnlyField>]-?: K extends keyof Args ? (undefined extends Spec[K] ? Args[K] | undefined : Args[K]) : never;
+};
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
@@ -51,7 +72,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     const index = platform.hubKeys.indexOf(keyOrHostName);
     return index < 0 ? pulumi.output(keyOrHostName) : platform.linkedHubHostNames.apply((names) => names[index] ?? keyOrHostName);
   };
-  const common = (spec: EnrollmentCommonSpec) => ({
+  const common = (spec: EnrollmentCommonSpec): EveryManifestField<EnrollmentCommonSpec, IndividualEnrollmentArgs & EnrollmentGroupArgs> => ({
     attestation: attestationArgs(spec.attestation, secret),
     iotHubs: spec.iotHubs?.map(hubHostName),
     allocationPolicy: spec.allocationPolicy,
@@ -63,9 +84,22 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     adoptExisting: spec.adoptExisting,
     deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
     allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
-    dps: platform.dpsConnection,
-    linkedHubs: platform.linkedHubHostNames,
+    labels: spec.labels,
   });
+  const platformArgs = { dps: platform.dpsConnection, linkedHubs: platform.linkedHubHostNames };
+  const individualArgs = (spec: IndividualEnrollmentSpec): IndividualEnrollmentArgs => {
+    const fromManifest: EveryManifestField<IndividualEnrollmentSpec, IndividualEnrollmentArgs> = {
+      ...common(spec),
+      registrationId: spec.registrationId,
+      deviceId: spec.deviceId,
+      optionalDeviceInformation: spec.optionalDeviceInformation,
+    };
+    return { ...fromManifest, ...platformArgs };
+  };
+  const groupArgs = (spec: EnrollmentGroupSpec): EnrollmentGroupArgs => {
+    const fromManifest: EveryManifestField<EnrollmentGroupSpec, EnrollmentGroupArgs> = { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId };
+    return { ...fromManifest, ...platformArgs };
+  };
 
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
   // manifest, so the preview names the same thing the pull request changed. A renamed entry
@@ -74,7 +108,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   for (const spec of manifests.individualEnrollments) {
     individualEnrollments[spec.registrationId] = new IndividualEnrollment(
       spec.registrationId,
-      { ...common(spec), registrationId: spec.registrationId, deviceId: spec.deviceId, optionalDeviceInformation: spec.optionalDeviceInformation },
+      individualArgs(spec),
       afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
     );
   }
@@ -82,7 +116,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   for (const spec of manifests.enrollmentGroups) {
     enrollmentGroups[spec.enrollmentGroupId] = new EnrollmentGroup(
       spec.enrollmentGroupId,
-      { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId },
+      groupArgs(spec),
       afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
     );
   }

@@ -1,0 +1,8 @@
+// Individual enrollment or enrollment group: the project's rules, shared by the policy pack and
+// the program's tools (pure; Node built-ins only). See README.md, "Choosing individual or group
+// enrollments".
+export * from "./advice";
+export * from "./coverage";
+export * from "./enrollment-view";
+export * from "./settings";
+export { issuedBy, issuerName, readCertificate } from "./certificates";
