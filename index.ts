@@ -33,6 +33,7 @@ const fleet = declareFleet({
     linkedHubHostNames: platform.linkedHubHostNames,
     hubKeys: hubNames.unresolvedHubKeys,
     caCertificates: platform.caCertificates,
+    caCertificatePems: config.dps.caCertificates,
   },
   secret: (name) => stackConfig.requireSecret(name),
 });

@@ -6,6 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "../enrollments";
 export { manifestHubNames, type ManifestHubNames } from "./hub-names";
+import { EnrollmentLedger } from "./enrollment-ledger";
+export { EnrollmentLedger, ENROLLMENT_LEDGER_TYPE, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
+import type { LedgerIndividual } from "./enrollment-ledger";
 import type {
   AttestationSpec,
   CustomAllocationSpec,
@@ -38,6 +41,8 @@ export interface FleetPlatform {
   readonly hubKeys: readonly string[];
   /** The resource that uploads each CA certificate, by name (platform `caCertificates`). */
   readonly caCertificates?: Readonly<Record<string, pulumi.Resource>>;
+  /** The DPS's CA certificates (stack config `dps.caCertificates`), which X.509 groups name in caReferences. @default none */
+  readonly caCertificatePems?: readonly { readonly name: string; readonly certificate: string }[];
 }
 
 /** Reads a named secret of the stack (`pulumi config set --secret <name> ...`). */
@@ -64,6 +69,8 @@ export interface Fleet {
   readonly individualEnrollments: Record<string, IndividualEnrollment>;
   readonly enrollmentGroups: Record<string, EnrollmentGroup>;
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
+  /** What the policy pack reads to see deleted individual enrollments (see enrollment-ledger.ts). */
+  readonly ledger: EnrollmentLedger;
 }
 
 export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
@@ -137,7 +144,25 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
-  return { individualEnrollments, enrollmentGroups, summary };
+  const ledger = new EnrollmentLedger(
+    "enrollment-ledger",
+    {
+      individualEnrollments: manifests.individualEnrollments.map((spec) => ({
+        registrationId: spec.registrationId,
+        attestation: ledgerAttestation(spec.attestation),
+        ...(spec.previousIds ? { previousIds: spec.previousIds } : {}),
+      })),
+      enrollmentGroups: manifests.enrollmentGroups.map((spec) => ({
+        enrollmentGroupId: spec.enrollmentGroupId,
+        attestation: ledgerAttestation(spec.attestation),
+        provisioningStatus: spec.provisioningStatus ?? "enabled",
+      })),
+      caCertificates: (platform.caCertificatePems ?? []).map(({ name, certificate }) => ({ name, certificate })),
+      retiredEnrollments: (manifests.retiredEnrollments ?? []).map(({ registrationId, reason }) => ({ registrationId, reason })),
+    },
+    opts,
+  );
+  return { individualEnrollments, enrollmentGroups, summary, ledger };
 }
 
 /**
@@ -164,6 +189,11 @@ function afterItsCertificates(
   const refs = spec.attestation.type === "x509" ? spec.attestation.x509.caReferences : undefined;
   const uploads = [refs?.primary, refs?.secondary].flatMap((name) => (name !== undefined && certificates?.[name] ? [certificates[name]] : []));
   return uploads.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: [...new Set(uploads)] });
+}
+
+/** The attestation as the ledger keeps it: kind and certificates (public), never key secret names. */
+function ledgerAttestation(spec: AttestationSpec): LedgerIndividual["attestation"] {
+  return spec.type === "x509" ? { type: "x509", x509: spec.x509 } : { type: spec.type };
 }
 
 function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.Input<Attestation> {

@@ -29,7 +29,7 @@ export interface LocalProgram {
   cleanup(): void;
 }
 
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "schemas"];
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "shared", "schemas"];
 
 export async function createLocalProgram(
   engine: Engine,
