@@ -92,7 +92,7 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
   } else {
     const entry = proposedGroupEntry(request, first, context);
     group = { enrollmentGroupId: request.enrollmentGroupId, attestation: entry.attestation as GroupView["attestation"] };
-    const file = path.join(context.manifestsDir, `${request.enrollmentGroupId}.yaml`);
+    const file = newManifestFile(context, request.enrollmentGroupId);
     const header = `# yaml-language-server: $schema=../../schemas/enrollment-manifest.schema.json\n# Replaces the individual enrollments ${request.registrationIds.join(", ")} (npm run plan-enrollment-move).\n`;
     steps.push({
       slug: "create-group",
@@ -137,7 +137,7 @@ function planToIndividual(request: ToIndividualRequest, context: MoveContext): M
     if (declared.has(registrationId.toLowerCase())) throw new MovePlanError(`"${registrationId}" already has an individual enrollment`);
     return { registrationId, ...sharedSettings(group, context.hubName), attestation: individualAttestation(group, registrationId, request, context) };
   });
-  const file = path.join(context.manifestsDir, `${group.enrollmentGroupId}-individual.yaml`);
+  const file = newManifestFile(context, `${group.enrollmentGroupId}-individual`);
   const symmetric = group.attestation.type === "symmetricKey";
   const secretCommands = request.registrationIds.flatMap((id) => [
     `npm run derive-device-key -- ${id} < group-primary-key.txt | cut -d' ' -f2 | pulumi config set --secret ${keySecretName(id, "primary")} -s ${context.stack}`,
@@ -165,6 +165,14 @@ function planToIndividual(request: ToIndividualRequest, context: MoveContext): M
       files: removeGroup(context.texts, group),
     },
   ];
+}
+
+/** A manifest file name no existing manifest uses: `<stem>.yaml`, else `<stem>-2.yaml`, ... */
+function newManifestFile(context: MoveContext, stem: string): string {
+  const taken = new Set(context.texts.map((t) => path.basename(t.file).toLowerCase()));
+  let name = `${stem}.yaml`;
+  for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${stem}-${n}.yaml`;
+  return path.join(context.manifestsDir, name);
 }
 
 export function keySecretName(registrationId: string, slot: "primary" | "secondary"): string {
