@@ -49,9 +49,17 @@ const ledgerProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs: { ...news, deletedIndividualEnrollments } };
   },
   async diff(_id: string, olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {
-    const { __provider: _a, ...before } = olds as EnrollmentLedgerState & { __provider?: unknown };
-    const { __provider: _b, ...after } = news as EnrollmentLedgerState & { __provider?: unknown };
-    return { changes: JSON.stringify(before) !== JSON.stringify(after), replaces: [], deleteBeforeReplace: false };
+    // What a reviewer would call a change of the fleet: `previousIds` only exempt a rename from
+    // the deletion check, so adding or dropping them after the rename changes nothing.
+    const recorded = (state: EnrollmentLedgerState) =>
+      JSON.stringify({
+        individualEnrollments: (state.individualEnrollments ?? []).map(({ registrationId, attestation }) => ({ registrationId, attestation })),
+        enrollmentGroups: state.enrollmentGroups,
+        caCertificates: state.caCertificates,
+        retiredEnrollments: state.retiredEnrollments,
+        deletedIndividualEnrollments: state.deletedIndividualEnrollments,
+      });
+    return { changes: recorded(olds) !== recorded(news), replaces: [], deleteBeforeReplace: false };
   },
   async create(inputs: EnrollmentLedgerState) {
     return { id: "enrollment-ledger", outs: inputs };
