@@ -23,6 +23,11 @@ if (skipReason) console.warn(`\n*** SKIPPING end-to-end tests of the enrollment 
 const WEU = "dpsac-local-weu.azure-devices.net";
 const STACK = "move";
 const run = promisify(execFile);
+/** The enrollment group DPS used, from the device's own registration result (DeviceRegistrationResult's x509 / symmetricKey). */
+const viaGroup = (result: unknown) => {
+  const r = result as { x509?: { enrollmentGroupId?: string }; symmetricKey?: { enrollmentGroupId?: string } };
+  return r.x509?.enrollmentGroupId ?? r.symmetricKey?.enrollmentGroupId;
+};
 
 describe.skipIf(skipReason !== undefined)("moving devices between individual enrollments and a group", () => {
   let emulator: RunningEmulator;
@@ -103,7 +108,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     for (const [id, cert] of Object.entries(cameras)) {
       const registration = await registerCamera(id, cert);
       expect(registration).toMatchObject({ assignedHub: WEU, deviceId: id });
-      expect(emulator.inspect.registration(id)?.["enrollmentGroupId"]).toBeUndefined();
+      expect(viaGroup(registration)).toBeUndefined();
     }
     const keys = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<string, { primaryKey: string }>;
     pilotIndividualKey = keys["pilot-sensor-01"]!.primaryKey;
@@ -121,8 +126,9 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     await applyStep(path.join(plan, "1-create-group"));
     expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ create: 1, update: 1 }); // the group, the ledger
     // Individual enrollments still take precedence: nothing changed for the devices yet.
-    expect(await registerCamera("lab-cam-001", cameras["lab-cam-001"]!)).toMatchObject({ assignedHub: WEU });
-    expect(emulator.inspect.registration("lab-cam-001")?.["enrollmentGroupId"]).toBeUndefined();
+    const between = await registerCamera("lab-cam-001", cameras["lab-cam-001"]!);
+    expect(between).toMatchObject({ assignedHub: WEU });
+    expect(viaGroup(between)).toBeUndefined();
 
     await applyStep(path.join(plan, "2-retire-individual-enrollments"));
     const preview = await previewWithPolicyPack(program, "local");
@@ -134,7 +140,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     for (const [id, cert] of Object.entries(cameras)) {
       const registration = await registerCamera(id, cert);
       expect(registration).toMatchObject({ assignedHub: WEU, deviceId: id });
-      expect(emulator.inspect.registration(id)?.["enrollmentGroupId"]).toBe("lab-cameras");
+      expect(viaGroup(registration)).toBe("lab-cameras");
       expect(emulator.inspect.device(WEU, id)?.twin.tags).toMatchObject({ fleet: "lab-cameras" });
     }
   });
@@ -150,14 +156,20 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     // What the factory receives after step 1: the key derived from the group key.
     const groupKeys = (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>;
     const derivedKey = deriveDeviceKey(groupKeys["pilot-sensors"]!.primaryKey, "pilot-sensor-01");
-    // Before step 2 the individual enrollment still decides: the derived key is refused.
-    await expect(symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", derivedKey).register()).rejects.toThrow();
+    // Between the steps the device's individual key still works through its individual enrollment.
+    // (Whether DPS already accepts the derived key then depends on whether an individual
+    // enrollment whose key does not match stops the search; the docs leave it open, so the plan
+    // only relies on what holds either way: the derived key works from step 2 on.)
+    const between = await symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", pilotIndividualKey).register();
+    expect(between).toMatchObject({ assignedHub: WEU });
+    expect(viaGroup(between)).toBeUndefined();
 
     await applyStep(path.join(plan, "2-retire-individual-enrollments"));
     expect((await previewWithPolicyPack(program, "local")).passed).toBe(true);
     await upWithPolicy();
-    expect(await symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", derivedKey).register()).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
-    expect(emulator.inspect.registration("pilot-sensor-01")?.["enrollmentGroupId"]).toBe("pilot-sensors");
+    const moved = await symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", derivedKey).register();
+    expect(moved).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
+    expect(viaGroup(moved)).toBe("pilot-sensors");
     await expect(symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", pilotIndividualKey).register()).rejects.toThrow();
   });
 
