@@ -90,7 +90,7 @@ describe("dps-enrollment-retirement-covered", () => {
 
 describe("dps-enrollment-individual-or-group", () => {
   const policy = createDpsEnrollmentIndividualOrGroupPolicy();
-  const sensors = (count: number) =>
+  const sensors = (count: number): { type: string; name: string; props: Record<string, unknown> }[] =>
     Array.from({ length: count }, (_, i) => ({
       type: INDIVIDUAL,
       name: `sensor-${i + 1}`,
