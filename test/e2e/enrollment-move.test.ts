@@ -23,6 +23,8 @@ if (skipReason) console.warn(`\n*** SKIPPING end-to-end tests of the enrollment 
 const WEU = "dpsac-local-weu.azure-devices.net";
 const STACK = "move";
 const run = promisify(execFile);
+/** Each test drives up to three engine operations with the policy pack (minutes each on a busy machine). */
+const SLOW = 1_200_000;
 /** The enrollment group DPS used, from the device's own registration result (DeviceRegistrationResult's x509 / symmetricKey). */
 const viaGroup = (result: unknown) => {
   const r = result as { x509?: { enrollmentGroupId?: string }; symmetricKey?: { enrollmentGroupId?: string } };
@@ -37,6 +39,7 @@ describe.skipIf(skipReason !== undefined)("moving devices between individual enr
   const cameras: Record<string, TestCertificate> = {};
   let rogue: TestCertificate;
   let pilotIndividualKey = "";
+  let derivedPilotKey = "";
 
   /** `npm run plan-enrollment-move -- --stack move ...`, run where the stack's Pulumi.<stack>.yaml is. */
   const planMove = async (args: string[], out: string) => {
@@ -113,9 +116,9 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     const keys = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<string, { primaryKey: string }>;
     pilotIndividualKey = keys["pilot-sensor-01"]!.primaryKey;
     expect(await symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", pilotIndividualKey).register()).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
-  });
+  }, SLOW);
 
-  it("moves X.509 devices to a CA-based group in two pull requests; they re-provision with the same identity and hub", async () => {
+  it("plans the move of X.509 devices to a CA-based group as two pull requests and deploys the first", async () => {
     const plan = path.join(program.dir, "plan-cameras");
     const printed = await planMove(["--to-group", "lab-cameras", "lab-cam-001", "lab-cam-002"], plan);
     expect(printed).toContain("1. Create enrollment group lab-cameras");
@@ -129,7 +132,10 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     const between = await registerCamera("lab-cam-001", cameras["lab-cam-001"]!);
     expect(between).toMatchObject({ assignedHub: WEU });
     expect(viaGroup(between)).toBeUndefined();
+  }, SLOW);
 
+  it("retires the X.509 individual enrollments in the second pull request; the devices re-provision through the group with the same identity and hub", async () => {
+    const plan = path.join(program.dir, "plan-cameras");
     await applyStep(path.join(plan, "2-retire-individual-enrollments"));
     const preview = await previewWithPolicyPack(program, "local");
     expect(preview.passed).toBe(true);
@@ -143,9 +149,9 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
       expect(viaGroup(registration)).toBe("lab-cameras");
       expect(emulator.inspect.device(WEU, id)?.twin.tags).toMatchObject({ fleet: "lab-cameras" });
     }
-  });
+  }, SLOW);
 
-  it("moves a symmetric-key device to a group; after the retirement it provisions with its derived key", async () => {
+  it("plans the move of a symmetric-key device to a group and deploys the group; the factory gets the derived key", async () => {
     const plan = path.join(program.dir, "plan-pilots");
     await planMove(["--to-group", "pilot-sensors", "pilot-sensor-01"], plan);
     expect(fs.readFileSync(path.join(plan, "1-create-group", "device-ids.txt"), "utf8")).toBe("pilot-sensor-01\n");
@@ -163,7 +169,12 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     const between = await symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", pilotIndividualKey).register();
     expect(between).toMatchObject({ assignedHub: WEU });
     expect(viaGroup(between)).toBeUndefined();
+    derivedPilotKey = derivedKey;
+  }, SLOW);
 
+  it("retires the symmetric-key individual enrollment; the device provisions through the group with its derived key", async () => {
+    const plan = path.join(program.dir, "plan-pilots");
+    const derivedKey = derivedPilotKey;
     await applyStep(path.join(plan, "2-retire-individual-enrollments"));
     expect((await previewWithPolicyPack(program, "local")).passed).toBe(true);
     await upWithPolicy();
@@ -171,7 +182,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     expect(moved).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
     expect(viaGroup(moved)).toBe("pilot-sensors");
     await expect(symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", pilotIndividualKey).register()).rejects.toThrow();
-  });
+  }, SLOW);
 
   it("refuses, before up, a change that deletes an individual enrollment no group covers, unless the change says so", async () => {
     const cameras = fs.readFileSync(path.join(program.manifestsDir, "cameras.yaml"), "utf8");
@@ -193,5 +204,5 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
     const acknowledged = await previewWithPolicyPack(program, "local");
     expect(acknowledged.passed).toBe(true);
     expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ delete: 1 });
-  });
+  }, SLOW);
 });
