@@ -19,7 +19,7 @@ function context(files: Record<string, string>, caCertificates: MoveContext["caC
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   const texts = Object.keys(files).sort().map((name) => ({ file: path.join(dir, name), text: files[name]! }));
   return {
-    manifests: loadEnrollmentManifests(dir, { hubs: HUBS }),
+    manifests: loadEnrollmentManifests(dir, { hubs: HUBS, caCertificates: caCertificates.map((c) => c.name), repositoryRoot: os.tmpdir() }),
     texts,
     manifestsDir: dir,
     caCertificates,
