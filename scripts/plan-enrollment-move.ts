@@ -68,11 +68,13 @@ function main(argv: string[]): number {
   let folder = options.manifests;
   let hubs: Record<string, string> = {};
   let caCertificates: { name: string; certificate: string }[] = [];
+  let caNames: string[] | undefined;
   if (options.stack) {
     const config = ((parse(fs.readFileSync(path.resolve(`Pulumi.${options.stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
     folder = config["dps-as-code:enrollmentManifests"] as string;
     hubs = Object.fromEntries(Object.keys((config["dps-as-code:hubs"] as object | undefined) ?? {}).map((k) => [k, `${k}.hub-key`]));
     const declared = ((config["dps-as-code:dps"] as { caCertificates?: Record<string, { certificate?: string; certificatePath?: string }> } | undefined)?.caCertificates ?? {});
+    caNames = Object.keys(declared);
     caCertificates = Object.entries(declared).flatMap(([name, c]) => {
       const certificate = c.certificate ?? (c.certificatePath && fs.existsSync(c.certificatePath) ? fs.readFileSync(c.certificatePath, "utf8") : undefined);
       return certificate ? [{ name, certificate }] : [];
@@ -81,7 +83,7 @@ function main(argv: string[]): number {
   const manifestsDir = folder!;
   const pathVariables: Record<string, string> = process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {};
   try {
-    const manifests = loadEnrollmentManifests(manifestsDir, { hubs, pathVariables });
+    const manifests = loadEnrollmentManifests(manifestsDir, { hubs, pathVariables, ...(caNames ? { caCertificates: caNames } : {}) });
     const texts = fs.readdirSync(manifestsDir).filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => ({ file: path.join(manifestsDir, n), text: fs.readFileSync(path.join(manifestsDir, n), "utf8") }));
     const readPem = (file: string) => ({ file: path.resolve(file), text: fs.readFileSync(file, "utf8") });
     const common = { manifests, texts, manifestsDir, caCertificates, hubName: (h: string) => h.replace(/\.hub-key$/, ""), stack: options.stack ?? "<stack>" };
