@@ -1,30 +1,43 @@
 /**
- * `pulumi up` of N enrollments through the real engine, as a platform engineer runs it: a
- * temporary copy of the program (test/support/local-program.ts) on a private file backend,
- * against an in-process emulator, once without throttle and once with DPS's service quota
- * (1,000 operations per minute, a sliding window in the emulator). Then a no-op `pulumi preview`,
- * which must not call DPS at all. A third, diagnostic run sets PULUMI_SKIP_CHECKPOINTS=true (the
- * engine then writes the state file once at the end instead of after every step) to show how much
- * of the up is the file backend rewriting the whole snapshot; it is not a setting to deploy with
- * (an interrupted run loses the record of what it created).
+ * The per-enrollment path at scale, beside the engine floor, through the real engine: a temporary
+ * copy of the program (test/support/local-program.ts) on a private file backend, against an
+ * in-process emulator with DPS's service quota (1,000 operations per minute by default, a sliding
+ * window in the emulator). For each of two programs with the same manifest of N symmetric-key
+ * individual enrollments:
  *
- *   bash scripts/with-env.sh ts-node --transpile-only benchmarks/pulumi-up-enrollments.ts \
- *     [--enrollments 100] [--throttle 1000] [--deadline-seconds 240]
+ * - "floor": the same program and inputs, each enrollment through a do-nothing dynamic provider
+ *   (test/support/engine-floor.ts): the engine, backend and program cost, nothing of ours;
+ * - "per-enrollment": the real IndividualEnrollment resources.
  *
- * Prints one JSON line per scenario. Each scenario is cancelled (`pulumi cancel`) and reported as
- * failed when it outlives the deadline, so the script always stops by itself.
+ * it times `pulumi up` from empty, a no-op `pulumi preview`, `pulumi refresh` and `pulumi destroy`,
+ * counts DPS requests per step (and 429s), and measures the state (bytes per enrollment resource
+ * and the whole snapshot, as `pulumi stack export` gives it).
+ *
+ *   bash scripts/with-env.sh --engine ts-node --transpile-only benchmarks/pulumi-up-enrollments.ts \
+ *     [--enrollments 100] [--throttle 1000] [--deadline-seconds 900] [--path both|floor|per-enrollment]
+ *
+ * Prints one JSON line per program, then (with both) one with the ratios to the floor. On a
+ * machine that other jobs share, run `--path floor` and `--path per-enrollment` as two processes
+ * at the same time, so that both see the same load. Each step is cancelled
+ * (`pulumi cancel`) and reported as failed when it outlives the deadline, so the script always
+ * stops by itself.
  */
 import { parseArgs } from "node:util";
 import { silentLogger, startEmulator } from "../emulator";
+import { installEngineFloor, stateBytes } from "../test/support/engine-floor";
 import { engineMissingReason, findEngine, type Engine } from "../test/support/engine";
 import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
 
 const { values } = parseArgs({
-  options: { enrollments: { type: "string" }, throttle: { type: "string" }, "deadline-seconds": { type: "string" } },
+  options: { enrollments: { type: "string" }, throttle: { type: "string" }, "deadline-seconds": { type: "string" }, path: { type: "string" } },
 });
+const PATHS = { both: ["floor", "per-enrollment"], floor: ["floor"], "per-enrollment": ["per-enrollment"] } as const;
+const PATH = values.path ?? "both";
+if (!(PATH in PATHS)) throw new Error(`--path is "${PATH}"; allowed: ${Object.keys(PATHS).join(", ")}`);
 const ENROLLMENTS = positiveInteger("--enrollments", values.enrollments ?? "100");
 const THROTTLE_PER_MINUTE = positiveInteger("--throttle", values.throttle ?? "1000");
-const DEADLINE_MS = positiveInteger("--deadline-seconds", values["deadline-seconds"] ?? "240") * 1000;
+const DEADLINE_MS = positiveInteger("--deadline-seconds", values["deadline-seconds"] ?? "900") * 1000;
+const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
@@ -41,18 +54,22 @@ function manifestOf(count: number): string {
   return lines.join("\n") + "\n";
 }
 
-interface ScenarioResult {
-  scenario: string;
+interface StepResult {
+  seconds: number;
+  dpsRequests: number;
+}
+
+interface PathResult {
+  path: "floor" | "per-enrollment";
   enrollments: number;
-  upSeconds: number;
-  enrollmentsPerMinute: number;
-  /** Every resource the up created: stack, platform component, local DPS, enrollments. */
-  resourcesCreated: number;
-  dpsRequestsDuringUp: number;
+  throttlePerMinute: number;
+  up: StepResult & { enrollmentsPerMinute: number; resourcesCreated: number };
+  noopPreview: StepResult & { changes: Record<string, number> };
+  refresh: StepResult;
+  destroy: StepResult;
+  stateBytesPerEnrollment: number;
+  stateBytesTotal: number;
   throttled429: number;
-  noopPreviewSeconds: number;
-  dpsRequestsDuringNoopPreview: number;
-  noopPreviewChanges: Record<string, number>;
 }
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
@@ -73,51 +90,46 @@ async function withDeadline<T>(label: string, program: LocalProgram, work: Promi
   }
 }
 
-interface Scenario {
-  readonly label: string;
-  readonly throttlePerMinute?: number;
-  readonly skipCheckpoints?: boolean;
-}
-
-async function runScenario(engine: Engine, { label, throttlePerMinute, skipCheckpoints }: Scenario): Promise<ScenarioResult> {
-  const emulator = await startEmulator({
-    ephemeral: true,
-    retryAfterSeconds: 0,
-    logger: silentLogger,
-    ...(throttlePerMinute ? { throttle: { operationsPerMinute: throttlePerMinute } } : {}),
-  });
+async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathResult> {
+  const emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, throttle: { operationsPerMinute: THROTTLE_PER_MINUTE } });
   let program: LocalProgram | undefined;
   try {
-    program = await createLocalProgram(engine, emulator, {
-      stackName: `bench-${throttlePerMinute ?? "unthrottled"}${skipCheckpoints ? "-no-checkpoints" : ""}`,
-      manifests: { "bench.yaml": manifestOf(ENROLLMENTS) },
-    });
-    if (skipCheckpoints) program.stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS = "true";
+    program = await createLocalProgram(engine, emulator, { stackName: `bench-${path}`, manifests: { "bench.yaml": manifestOf(ENROLLMENTS) } });
+    if (path === "floor") installEngineFloor(program.dir);
     const requests = () => emulator.inspect.stats().requests;
+    const timed = async <T>(label: string, work: () => Promise<T>): Promise<{ value: T } & StepResult> => {
+      const before = requests();
+      const started = Date.now();
+      const value = await withDeadline(`${path}: ${label}`, program!, work());
+      const step = { seconds: seconds(Date.now() - started), dpsRequests: requests() - before };
+      // Progress as each step ends, so a long run that has to be stopped still tells something.
+      process.stderr.write(`${path}, ${ENROLLMENTS} enrollments: ${label} ${step.seconds} s, ${step.dpsRequests} DPS requests\n`);
+      return { value, ...step };
+    };
+    const { stack, onOutput } = program;
 
-    const beforeUp = requests();
-    const upStarted = Date.now();
-    const up = await withDeadline(`${label}: pulumi up`, program, program.stack.up({ onOutput: program.onOutput }));
-    const upMs = Date.now() - upStarted;
-    if (up.summary.result !== "succeeded") throw new Error(`${label}: pulumi up ended "${up.summary.result}"`);
-    const dpsRequestsDuringUp = requests() - beforeUp;
-
-    const beforePreview = requests();
-    const previewStarted = Date.now();
-    const preview = await withDeadline(`${label}: no-op pulumi preview`, program, program.stack.preview({ onOutput: program.onOutput }));
-    const previewMs = Date.now() - previewStarted;
-
+    const up = await timed("pulumi up", () => stack.up({ onOutput }));
+    if (up.value.summary.result !== "succeeded") throw new Error(`${path}: pulumi up ended "${up.value.summary.result}"`);
+    const state = stateBytes(await stack.exportStack(), INDIVIDUAL);
+    const preview = await timed("no-op pulumi preview", () => stack.preview({ onOutput }));
+    const refresh = await timed("pulumi refresh", () => stack.refresh({ onOutput }));
+    const destroy = await timed("pulumi destroy", () => stack.destroy({ onOutput }));
     return {
-      scenario: label,
+      path,
       enrollments: ENROLLMENTS,
-      upSeconds: seconds(upMs),
-      enrollmentsPerMinute: Math.round((ENROLLMENTS / upMs) * 60_000),
-      resourcesCreated: up.summary.resourceChanges?.create ?? 0,
-      dpsRequestsDuringUp,
+      throttlePerMinute: THROTTLE_PER_MINUTE,
+      up: {
+        seconds: up.seconds,
+        dpsRequests: up.dpsRequests,
+        enrollmentsPerMinute: Math.round((ENROLLMENTS / up.seconds) * 60),
+        resourcesCreated: up.value.summary.resourceChanges?.create ?? 0,
+      },
+      noopPreview: { seconds: preview.seconds, dpsRequests: preview.dpsRequests, changes: preview.value.changeSummary as Record<string, number> },
+      refresh: { seconds: refresh.seconds, dpsRequests: refresh.dpsRequests },
+      destroy: { seconds: destroy.seconds, dpsRequests: destroy.dpsRequests },
+      stateBytesPerEnrollment: state.bytesPerResource,
+      stateBytesTotal: state.totalBytes,
       throttled429: emulator.inspect.stats().byStatus["429"] ?? 0,
-      noopPreviewSeconds: seconds(previewMs),
-      dpsRequestsDuringNoopPreview: requests() - beforePreview,
-      noopPreviewChanges: preview.changeSummary as Record<string, number>,
     };
   } finally {
     program?.cleanup();
@@ -125,19 +137,28 @@ async function runScenario(engine: Engine, { label, throttlePerMinute, skipCheck
   }
 }
 
+const ratio = (ours: number, floor: number) => Number((ours / floor).toFixed(2));
+
 async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
-  process.stderr.write(`pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments per scenario\n`);
-  const scenarios: Scenario[] = [
-    { label: "no throttle" },
-    { label: `throttle ${THROTTLE_PER_MINUTE} ops/min`, throttlePerMinute: THROTTLE_PER_MINUTE },
-    { label: "no throttle, PULUMI_SKIP_CHECKPOINTS (diagnostic)", skipCheckpoints: true },
-  ];
-  for (const scenario of scenarios) {
-    const result = await runScenario(engine, scenario);
-    process.stdout.write(JSON.stringify(result) + "\n");
+  process.stderr.write(`pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments; DPS throttle ${THROTTLE_PER_MINUTE} ops/min\n`);
+  const results: Partial<Record<PathResult["path"], PathResult>> = {};
+  for (const path of PATHS[PATH as keyof typeof PATHS]) {
+    results[path] = await runPath(engine, path);
+    process.stdout.write(JSON.stringify(results[path]) + "\n");
   }
+  const { floor, "per-enrollment": ours } = results;
+  if (!floor || !ours) return;
+  const ratios = {
+    enrollments: ENROLLMENTS,
+    upVsFloor: ratio(ours.up.seconds, floor.up.seconds),
+    noopPreviewVsFloor: ratio(ours.noopPreview.seconds, floor.noopPreview.seconds),
+    refreshVsFloor: ratio(ours.refresh.seconds, floor.refresh.seconds),
+    destroyVsFloor: ratio(ours.destroy.seconds, floor.destroy.seconds),
+    stateBytesPerEnrollmentAboveFloor: ours.stateBytesPerEnrollment - floor.stateBytesPerEnrollment,
+  };
+  process.stdout.write(JSON.stringify(ratios) + "\n");
 }
 
 main().catch((error: unknown) => {

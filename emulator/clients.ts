@@ -2,7 +2,7 @@
  * Microsoft's unmodified Node SDKs, pointed at the emulator. The SDKs pass `host` to
  * https.request as is, so "localhost:8443" would be looked up as a host name; a per-client
  * agent splits host and port instead, and trusts the emulator's CA. No process-wide state
- * (https.globalAgent, NODE_EXTRA_CA_CERTS) is touched. See dps-api.md §7.
+ * (https.globalAgent, NODE_EXTRA_CA_CERTS) is touched. See docs/dps-contracts.md §7.
  */
 import https from "node:https";
 import type { Duplex } from "node:stream";

@@ -15,7 +15,7 @@ export interface DpsErrorBody {
 
 /**
  * The numeric codes follow DPS's `<http status><3 digits>` pattern. Codes seen on the real service
- * are marked; the others are the emulator's choice where DPS publishes no catalogue (dps-api.md §1.8).
+ * are marked; the others are the emulator's choice where DPS publishes no catalogue (docs/dps-contracts.md §1, "Errors").
  */
 export const ErrorCodes = {
   badRequest: 400004,

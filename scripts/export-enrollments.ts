@@ -2,9 +2,14 @@
 //                   [--hub-key KEY=HOST ...] [--page-size N] --out enrollments/<env>/exported.yaml
 // Reads every individual enrollment and enrollment group of an existing DPS (query paging) and
 // writes them as a manifest with adoptExisting: true. The connection string is read from an
-// environment variable (never a command-line argument, which shows up in process lists).
+// environment variable (never a command-line argument, which shows up in process lists). DPS is
+// read through components/enrollments/dps-client.ts, the same client the enrollment resources use.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { createDpsClient, QUERY_PAGE_SIZE, type DpsClientOptions, type DpsEnrollmentRecord } from "../components/enrollments/dps-client";
+import { isDpsCallError } from "../components/enrollments/errors";
+import type { DpsConnection } from "../components/enrollments/types";
+import { parseConnectionString } from "../components/dps-rules";
 import { manifestFromDps } from "../components/manifests/from-dps";
 import type { DpsRecord } from "../components/manifests/from-dps";
 
@@ -12,84 +17,37 @@ export type DpsTarget =
   | { kind: "connectionString"; connectionString: string; caCertPem?: string }
   | { kind: "entraId"; endpoint: string; caCertPem?: string };
 
-/** Scope of DPS data-plane tokens for Microsoft Entra ID. */
-const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";
-
-interface SdkQuery {
-  hasMoreResults: boolean;
-  continuationToken?: string | null;
-  /** Promise form: the SDK's ResultWithHttpResponse, `{ responseBody, httpResponse }`. */
-  next(continuationToken?: string | null): Promise<{ responseBody: DpsRecord[] }>;
-}
-interface SdkClient {
-  createIndividualEnrollmentQuery(spec: { query: string }, pageSize?: number): SdkQuery;
-  createEnrollmentGroupQuery(spec: { query: string }, pageSize?: number): SdkQuery;
+/** The target as the enrollment resources' connection: the export talks to DPS through the same client. */
+export function dpsConnectionOf(target: DpsTarget): DpsConnection {
+  const trust = target.caCertPem ? { trustedCaCertificate: target.caCertPem } : {};
+  if (target.kind === "entraId") return { serviceEndpoint: target.endpoint, useEntraId: true, ...trust };
+  const host = parseConnectionString(target.connectionString)["HostName"];
+  if (!host) throw new Error("the connection string has no HostName=...; expected HostName=<dps>.azure-devices-provisioning.net;SharedAccessKeyName=...;SharedAccessKey=...");
+  return { serviceEndpoint: host, connectionString: target.connectionString, ...trust };
 }
 
-/** The SDK's client with a per-client agent: `host:port` endpoints (the emulator) and an extra CA. */
-function serviceClient(target: DpsTarget): { client: SdkClient; host: string } {
-  const https = require("node:https") as typeof import("node:https");
-  const sdkDir = path.dirname(require.resolve("azure-iot-provisioning-service/package.json"));
-  const fromSdk = (name: string) => require(require.resolve(name, { paths: [sdkDir] }));
-  const { ProvisioningServiceClient } = require("azure-iot-provisioning-service");
-  const { RestApiClient } = fromSdk("azure-iot-http-base");
-  const { ConnectionString, SharedAccessSignature } = fromSdk("azure-iot-common");
-  class PortAgent extends https.Agent {
-    override createConnection(options: Record<string, unknown>, callback: unknown) {
-      const m = /^(.*):(\d+)$/.exec(String(options.host ?? ""));
-      const fixed = m ? { ...options, host: m[1], port: Number(m[2]), servername: m[1] } : options;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return (https.Agent.prototype.createConnection as any).call(this, fixed, callback);
-    }
-  }
-  let config: Record<string, unknown>;
-  let host: string;
-  if (target.kind === "connectionString") {
-    const cn = ConnectionString.parse(target.connectionString, ["HostName", "SharedAccessKeyName", "SharedAccessKey"]);
-    host = cn.HostName;
-    config = { host, sharedAccessSignature: SharedAccessSignature.create(host, cn.SharedAccessKeyName, cn.SharedAccessKey, Date.now()) };
-  } else {
-    const { DefaultAzureCredential } = require("@azure/identity");
-    host = target.endpoint;
-    config = { host, tokenCredential: new DefaultAzureCredential(), tokenScope: DPS_TOKEN_SCOPE };
-  }
-  const rest = new RestApiClient(config, "azure-iot-provisioning-service/1.11.2");
-  rest.setOptions({ http: { agent: new PortAgent({ keepAlive: false, ...(target.caCertPem ? { ca: target.caCertPem } : {}) }) } });
-  return { client: new ProvisioningServiceClient(config, rest) as SdkClient, host };
-}
-
-async function drain(query: SdkQuery): Promise<DpsRecord[]> {
+async function readAll(pages: AsyncIterable<DpsEnrollmentRecord[]>): Promise<DpsRecord[]> {
   const all: DpsRecord[] = [];
-  const seen = new Set<string>();
-  // DPS pages with x-ms-continuation; the SDK clears hasMoreResults after the last page. The
-  // promise form of Query.next() (SDK 1.11.2) ignores the token it holds unless it is passed
-  // back explicitly: `next()` alone asks for the first page again, forever.
-  while (query.hasMoreResults) {
-    const token = query.continuationToken ?? undefined;
-    if (token !== undefined) {
-      if (seen.has(token)) throw new Error("DPS returned the same continuation token twice; stopping instead of looping");
-      seen.add(token);
-    }
-    const answer = await query.next(token);
-    all.push(...answer.responseBody);
-  }
+  for await (const page of pages) all.push(...(page as DpsRecord[]));
   return all;
 }
 
+/** Every enrollment of both kinds, through the DPS client (timeouts, retries, redacted errors). */
 export async function readAllEnrollments(
   target: DpsTarget,
-  pageSize = 100,
+  pageSize = QUERY_PAGE_SIZE,
+  options: DpsClientOptions = {},
 ): Promise<{ host: string; individualEnrollments: DpsRecord[]; enrollmentGroups: DpsRecord[] }> {
-  const { client, host } = serviceClient(target);
+  const client = createDpsClient(dpsConnectionOf(target), options);
+  const host = client.serviceEndpoint;
   try {
-    const individualEnrollments = await drain(client.createIndividualEnrollmentQuery({ query: "*" }, pageSize));
-    const enrollmentGroups = await drain(client.createEnrollmentGroupQuery({ query: "*" }, pageSize));
+    const individualEnrollments = await readAll(client.queryEnrollments("individual", pageSize));
+    const enrollmentGroups = await readAll(client.queryEnrollments("group", pageSize));
     return { host, individualEnrollments, enrollmentGroups };
   } catch (error) {
-    // SDK errors carry the raw response; keep only the status and DPS's message (no headers, no SAS).
-    const e = error as { message?: string; response?: { statusCode?: number } };
-    const status = e.response?.statusCode ? ` (HTTP ${e.response.statusCode})` : "";
-    throw new Error(`reading enrollments from DPS ${host} failed${status}: ${String(e.message ?? error).replace(/SharedAccessSignature [^\s"]+/g, "SharedAccessSignature …")}`);
+    // The client's message is already redacted (no key, no signature) and says what failed.
+    const status = isDpsCallError(error) && error.failure.status !== undefined ? ` (HTTP ${error.failure.status})` : "";
+    throw new Error(`reading enrollments from DPS ${host} failed${status}: ${(error as Error).message}`);
   }
 }
 

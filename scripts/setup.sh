@@ -60,6 +60,34 @@ SHIM
   chmod 0755 "$shim"
 }
 
+# go_step LABEL COMMAND...: runs one Go build step with all of Go's output (some 200
+# "go: downloading" lines on a cold cache) appended to $build_log, and prints a few lines
+# instead: a count every 100 modules, then the total and the time taken. On failure it shows
+# the end of the log and names the file.
+go_step() {
+  local label=$1 started=$SECONDS modules=0 line status
+  shift
+  printf '\n== %s: %s\n' "$label" "$*" >>"$build_log"
+  # Go writes progress to stderr; read both streams line by line, in order.
+  while IFS= read -r line; do
+    printf '%s\n' "$line" >>"$build_log"
+    case $line in
+      "go: downloading "*)
+        modules=$((modules + 1))
+        if [ $((modules % 100)) -eq 0 ]; then log "  $label: $modules modules downloaded so far"; fi
+        ;;
+    esac
+  done < <("$@" 2>&1; echo "go-step-status=$?")
+  status=$(tail -n 1 "$build_log")
+  status=${status#go-step-status=}
+  if [ "$status" != 0 ]; then
+    log "  $label failed; the last lines of $build_log:"
+    tail -n 15 "$build_log" | grep -v '^go-step-status=' | sed 's/^/    /' >&2
+    return 1
+  fi
+  log "  $label: done in $((SECONDS - started)) s ($modules modules downloaded)"
+}
+
 build_pulumi() {
   local out=$DPS_PULUMI_ROOT/bin
   command -v go >/dev/null 2>&1 ||
@@ -68,31 +96,33 @@ build_pulumi() {
   gov=$(go env GOVERSION)
   version_ge "${gov#go}" "$GO_MIN_VERSION" ||
     die "Go $gov is too old to build Pulumi $PULUMI_VERSION: install the Pulumi CLI or Go >= $GO_MIN_VERSION."
+  mkdir -p "$DPS_HOME/logs"
+  build_log=$DPS_HOME/logs/pulumi-build.log
+  : >"$build_log"
   log "building Pulumi CLI v$PULUMI_VERSION and its Node.js language host from Go modules ($gov)"
   log "a first build downloads ~1 GB of modules and compiles for several minutes; later runs reuse Go's caches"
+  log "Go's full output goes to $build_log"
   local src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build
   local stamp=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
   local libexec=$DPS_PULUMI_ROOT/libexec
   mkdir -p "$out.partial" "$libexec"
   export CGO_ENABLED=0 GOFLAGS=-mod=readonly
   # Release flags (goreleaser): -trimpath, osusergo/grpcnotrace tags, stripped, version stamped.
-  local proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); see go's error above"
+  local proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); full log: $build_log"
   log "compiling pulumi v$PULUMI_VERSION (downloads its modules first; about 4 minutes on 2 cores)"
-  if ! (cd "$src/cli" && go build -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X $stamp=v$PULUMI_VERSION" -o "$out.partial/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi); then
+  (cd "$src/cli" && go_step "pulumi" go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X $stamp=v$PULUMI_VERSION" -o "$out.partial/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) ||
     die "building the Pulumi CLI failed ($proxy_hint)"
-  fi
   log "compiling pulumi-language-nodejs v$PULUMI_LANGUAGE_HOST_VERSION"
-  if ! (cd "$src/language-host" && go build -trimpath -tags osusergo,grpcnotrace \
+  (cd "$src/language-host" && go_step "pulumi-language-nodejs" go build -trimpath -tags osusergo,grpcnotrace \
     -ldflags "-s -w -X $stamp=v$PULUMI_LANGUAGE_HOST_VERSION" -o "$libexec/pulumi-language-nodejs" \
-    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs); then
+    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs) ||
     die "building the Pulumi Node.js language host failed ($proxy_hint)"
-  fi
   # The engine starts `pulumi-language-nodejs` from beside `pulumi`: that is our front for
   # the v3.68 host, adding the RunPlugin call that policy packs need (see its main.go).
   log "compiling the policy-aware front of the language host"
-  (cd "$src/cli" && go build -trimpath -ldflags "-s -w" -o "$out.partial/pulumi-language-nodejs" ./policy-aware-language-host) ||
-    die "building scripts/pulumi-cli-build/cli/policy-aware-language-host failed"
+  (cd "$src/cli" && go_step "policy-aware front" go build -trimpath -ldflags "-s -w" -o "$out.partial/pulumi-language-nodejs" ./policy-aware-language-host) ||
+    die "building scripts/pulumi-cli-build/cli/policy-aware-language-host failed (full log: $build_log)"
   write_dynamic_provider_shim "$out.partial"
   rm -rf "$out" && mv "$out.partial" "$out"
   PATH=$out:$PATH

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
 const setup = path.resolve(__dirname, "..", "scripts", "setup.sh");
-const BASE_TOOLS = ["bash", "sh", "env", "dirname", "mktemp", "rm", "mkdir", "mv", "tar", "gzip", "sort", "head", "cut", "du", "date", "cat", "printf", "uname"];
+const BASE_TOOLS = ["bash", "sh", "env", "dirname", "mktemp", "rm", "mkdir", "mv", "tar", "gzip", "sort", "head", "tail", "cut", "du", "date", "cat", "printf", "uname", "chmod", "grep", "sed"];
 const dirs: string[] = [];
 
 /** A machine: a bin folder with the base tools plus the given fake commands. */
@@ -71,5 +71,56 @@ describe("scripts/setup.sh on an unfit machine", () => {
     const { status, stderr } = runSetup(env);
     expect(status).toBe(0);
     expect(stderr).toMatch(/pulumi v3\.261\.0 at .*\/bin\/pulumi is recent enough; nothing to build/);
+  });
+});
+
+/**
+ * A Go that builds in no time: `go build -o OUT` prints `modules` "go: downloading" lines, as a
+ * cold module cache does, then writes a stand-in binary (a `pulumi` that reports the pinned
+ * version); with `failOn` set, the build whose output path ends so fails after its downloads.
+ */
+function fakeGo(modules: number, failOn?: string): string {
+  return `
+if [ "$1 $2" = "env GOVERSION" ]; then echo go1.26.0; exit 0; fi
+if [ "$1 $2" = "env GOPROXY" ]; then echo https://proxy.example; exit 0; fi
+if [ "$1" = "build" ]; then
+  out=""; prev=""
+  for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; done
+  i=0
+  while [ $i -lt ${modules} ]; do echo "go: downloading example.com/module$i v1.0.$i" >&2; i=$((i + 1)); done
+  case "$out" in *${failOn ?? "never-fails"}) echo "go: example.com/module7@v1.0.7: reading example.com/module7: 403 Forbidden" >&2; exit 1;; esac
+  printf '#!/bin/sh\\necho v3.260.0\\n' > "$out"; chmod +x "$out"; exit 0
+fi
+exit 2`;
+}
+
+describe("scripts/setup.sh building Pulumi from Go modules", () => {
+  it("shows progress in a few lines and keeps Go's full output in the log it names", () => {
+    const { env } = machine({ node: "echo v24.1.0", go: fakeGo(230) });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(0);
+    const log = path.join(env.DPS_HOME!, "logs", "pulumi-build.log");
+    expect(stderr).toContain(`[setup] Go's full output goes to ${log}`);
+    expect(stderr).not.toContain("go: downloading");
+    expect(stderr).toContain("[setup]   pulumi: 100 modules downloaded so far");
+    expect(stderr).toContain("[setup]   pulumi: 200 modules downloaded so far");
+    expect(stderr).toMatch(/\[setup\] {3}pulumi: done in \d+ s \(230 modules downloaded\)/);
+    expect(stderr).toMatch(/\[setup\] pulumi v3\.260\.0 built into /);
+    // Three builds of 230 modules each: some 700 lines of Go's output, a few lines on screen.
+    expect(stderr.split("\n").length).toBeLessThan(25);
+    const text = fs.readFileSync(log, "utf8");
+    expect(text.match(/^go: downloading /gm)).toHaveLength(3 * 230);
+    expect(text).toContain("example.com/module229 v1.0.229");
+  });
+
+  it("on a failed build shows the end of the log, names it, and says what to check", () => {
+    const { env } = machine({ node: "echo v24.1.0", go: fakeGo(30, "bin.partial/pulumi") });
+    const { status, stderr } = runSetup(env);
+    expect(status).toBe(1);
+    const log = path.join(env.DPS_HOME!, "logs", "pulumi-build.log");
+    expect(stderr).toContain(`[setup]   pulumi failed; the last lines of ${log}:`);
+    expect(stderr).toContain("    go: example.com/module7@v1.0.7: reading example.com/module7: 403 Forbidden");
+    expect(stderr).toContain(`building the Pulumi CLI failed (is the Go module proxy reachable? GOPROXY=https://proxy.example; full log: ${log})`);
+    expect(stderr.match(/go: downloading /g)?.length ?? 0).toBeLessThan(15);
   });
 });

@@ -8,10 +8,10 @@ import { CONFIG_NAMESPACE, type PlatformConfig } from "./platform-config";
  * Reads the platform's stack config (`dps-as-code:*`) and validates it.
  * This is the program's only reader of platform config: components get typed values.
  *
- * Relative file paths in config (CA certificates) are resolved from `baseDir`, the
- * program's directory by default, so a stack behaves the same from any working directory.
+ * Relative file paths in config (CA certificates) are resolved from `baseDir` (index.ts passes
+ * the program's directory), so a stack behaves the same from any working directory.
  */
-export function loadPlatformConfig(baseDir: string = process.cwd()): PlatformConfig {
+export function loadPlatformConfig(baseDir: string): PlatformConfig {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   return parsePlatformConfig(
     {

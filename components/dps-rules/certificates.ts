@@ -2,7 +2,7 @@
  * The one reader of X.509 certificates, for manifests, the resources' check() and the platform's
  * CA certificates. DPS accepts PEM text, base64 of the PEM text and base64 of DER (Microsoft's own
  * callers send all three: Node SDK e2e `provisioning/e2e/_provisioning_e2e.js`, Azure CLI
- * `azext_iot/common/certops.py open_certificate`; dps-api.md §1.3), so all three are read and
+ * `azext_iot/common/certops.py open_certificate`; docs/dps-contracts.md §1), so all three are read and
  * turned into one canonical PEM, so diffs compare one form.
  *
  * Rules beyond "it parses": a private key is refused wherever a certificate is expected (it is

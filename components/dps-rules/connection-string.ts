@@ -1,7 +1,7 @@
 /**
  * DPS shared access connection strings: `HostName=<dps>.azure-devices-provisioning.net;
  * SharedAccessKeyName=<policy>;SharedAccessKey=<base64>` (learn.microsoft.com/azure/iot-dps/how-to-control-access;
- * dps-api.md §2.2). Split on `;`, then on the FIRST `=` so base64 padding survives, as the Node
+ * docs/dps-contracts.md §2). Split on `;`, then on the FIRST `=` so base64 padding survives, as the Node
  * SDK's `azure-iot-common` `dictionary.js` does.
  */
 export const CONNECTION_STRING_FIELDS = ["HostName", "SharedAccessKeyName", "SharedAccessKey"] as const;

@@ -3,7 +3,7 @@
  * characters long) of alphanumeric characters plus the special characters: '-', '.', '_', ':'.
  * The last character must be alphanumeric or dash ('-')" (learn.microsoft.com/azure/iot-dps/concepts-service;
  * the device spec adds "No special characters allowed at start"; the 2021-10-01 swagger regex is
- * broken, see dps-api.md §0 item 16). IoT Hub device ids: case-sensitive, up to 128 ASCII
+ * broken, see docs/dps-contracts.md §5). IoT Hub device ids: case-sensitive, up to 128 ASCII
  * characters from letters, digits and `- : . + % _ # * ? ! ( ) , = @ ; $ '`
  * (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-identity-registry#device-identity-properties).
  */

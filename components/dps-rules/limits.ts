@@ -1,8 +1,8 @@
 /**
  * Numeric limits of DPS and of the IoT hubs it assigns devices to. Sources:
  * - DPS quotas: learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits
- *   (MicrosoftDocs/azure-docs `includes/iot-dps-limits.md`, 2024-03-06; dps-api.md §6).
- * - Symmetric keys: learn.microsoft.com/azure/iot-dps/concepts-symmetric-key-attestation (dps-api.md §5).
+ *   (MicrosoftDocs/azure-docs `includes/iot-dps-limits.md`, 2024-03-06; docs/dps-contracts.md §6).
+ * - Symmetric keys: learn.microsoft.com/azure/iot-dps/concepts-symmetric-key-attestation (docs/dps-contracts.md §5).
  * - Allocation weight: ARM `IotHubDefinitionDescription.allocationWeight` ("between one and 1000").
  */
 

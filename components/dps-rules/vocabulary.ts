@@ -1,7 +1,7 @@
 /**
  * DPS's words, in the service API's spelling (service API 2021-10-01, `service.json` in
  * Azure/azure-rest-api-specs `specification/deviceprovisioningservices/data-plane`; see
- * /work/shared/reference/dps-api.md §1.3 and §4). Every module that names an allocation policy,
+ * docs/dps-contracts.md §1 and §4). Every module that names an allocation policy,
  * a provisioning status or an attestation type takes it from here.
  */
 

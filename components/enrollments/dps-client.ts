@@ -17,6 +17,7 @@ import { describeEnrollment } from "./kinds";
 import { isRetriesExhaustedError, realRetryEnvironment, retryPolicyFromEnvironment, withRetry, type RetryEnvironment, type RetryPolicy } from "./retry";
 import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { parseConnectionString } from "../dps-rules";
+import { sdkSignature } from "./connection-string";
 import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
 import type { DpsConnection, EnrollmentKind } from "./types";
 
@@ -90,7 +91,20 @@ export interface DpsClient {
   deleteRegistrationState(registrationId: string): Promise<"deleted" | "absent">;
   /** Registration ids of the devices that registered through a group. */
   listGroupRegistrationIds(groupId: string): Promise<string[]>;
+  /**
+   * Every enrollment of a kind, page by page (`POST /enrollments/query` or `/enrollmentGroups/query`
+   * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call, retried with the
+   * same continuation token. Keys are not in query results (as in GET).
+   */
+  queryEnrollments(kind: EnrollmentKind, pageSize?: number): AsyncIterable<DpsEnrollmentRecord[]>;
 }
+
+/**
+ * Page size asked of DPS queries. DPS documents no default or maximum for `x-ms-max-item-count`
+ * (docs/dps-contracts.md, "Queries"); we ask for 100 and follow continuation tokens for whatever
+ * DPS actually returns.
+ */
+export const QUERY_PAGE_SIZE = 100;
 
 /** DEFAULT_REQUEST_TIMEOUT_MS, or `DPS_REQUEST_TIMEOUT_SECONDS` when set (the provider process has the CLI's environment). */
 export function requestTimeoutFromEnvironment(env: Record<string, string | undefined>): number {
@@ -171,19 +185,38 @@ interface SdkClient {
   getIndividualEnrollmentAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   getEnrollmentGroupAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   deleteDeviceRegistrationState(id: string): Promise<void>;
-  createEnrollmentGroupDeviceRegistrationStateQuery(
-    spec: { query: string },
-    groupId: string,
-    pageSize?: number,
-  ): SdkQuery<{ registrationId?: string }>;
+  createIndividualEnrollmentQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
+  createEnrollmentGroupQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
+  createEnrollmentGroupDeviceRegistrationStateQuery(spec: { query: string }, groupId: string, pageSize?: number): SdkQuery<{ registrationId?: string }>;
 }
 
-/** The SDK's Query (azure-iot-provisioning-service dist/query.js). */
+/** The SDK's Query (azure-iot-provisioning-service, src/query.ts). */
 interface SdkQuery<T> {
   hasMoreResults: boolean;
-  /** The x-ms-continuation of the last page; undefined once the last page is read. */
-  continuationToken: string | null | undefined;
-  next(continuationToken?: string): Promise<{ responseBody: T[] }>;
+  /** `x-ms-continuation` of the last page read; undefined after the last page. */
+  continuationToken?: string | null;
+  next(continuationToken?: string): Promise<{ responseBody: T[] | null }>;
+}
+
+/**
+ * Reads an SDK query page by page, each page through `read` (which adds retries). The SDK's
+ * promise form `next()` without an argument sends no continuation token at all, i.e. asks for
+ * the first page again (src/query.ts: the token argument replaces the held token even when
+ * undefined), so the held token is passed back explicitly; a token that comes back twice stops
+ * the loop instead of reading forever. A retried page is the same page: the SDK moves its token
+ * only on success.
+ */
+async function* queryPages<T>(query: SdkQuery<T>, read: (next: () => Promise<{ responseBody: T[] | null }>) => Promise<{ responseBody: T[] | null }>): AsyncGenerator<T[]> {
+  const seen = new Set<string>();
+  while (query.hasMoreResults) {
+    const token = query.continuationToken ?? undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) throw new Error("DPS returned the same continuation token twice; stopping instead of looping");
+      seen.add(token);
+    }
+    const page = await read(() => query.next(token));
+    yield page.responseBody ?? [];
+  }
 }
 
 function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
@@ -193,7 +226,6 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   const fromSdk = (name: string) => require(require.resolve(name, { paths: [path.dirname(sdkPackageJson)] }));
   const { ProvisioningServiceClient } = require("azure-iot-provisioning-service");
   const { RestApiClient } = fromSdk("azure-iot-http-base");
-  const { SharedAccessSignature } = fromSdk("azure-iot-common");
   const sdkVersion = (require(sdkPackageJson) as { version: string }).version;
 
   let config: Record<string, unknown>;
@@ -203,8 +235,9 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   } else {
     const parts = parseConnectionString(connection.connectionString ?? "");
     const host = parts.HostName ?? connection.serviceEndpoint;
+    const credentials = { hostName: host, keyName: parts.SharedAccessKeyName ?? "", key: parts.SharedAccessKey ?? "" };
     // A SharedAccessSignature object (not a string): RestApiClient re-signs it before every request.
-    config = { host, sharedAccessSignature: SharedAccessSignature.create(host, parts.SharedAccessKeyName, parts.SharedAccessKey, Date.now()) };
+    config = { host, sharedAccessSignature: sdkSignature(credentials) };
   }
   const restApiClient = new RestApiClient(config, `azure-iot-provisioning-service/${sdkVersion}`);
   restApiClient.setOptions({ http: { agent: createAgent(connection.trustedCaCertificate, timeoutMs) } });
@@ -255,7 +288,7 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
       ).value;
     } catch (error) {
       const failure = isRetriesExhaustedError(error) ? error.failure : describeCallFailure(error, callSecrets, env.now());
-      const subject = kind ? describeEnrollment(kind, id) : `registration "${id}"`;
+      const subject = kind ? describeEnrollment(kind, id) : operation === "query enrollments" ? `of ${id}` : `registration "${id}"`;
       const summary = isRetriesExhaustedError(error) ? redact(error.message, callSecrets) : failure.description;
       const advice = failure.status === 401 ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection) : adviceFor(failure, operation);
       throw dpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
@@ -309,17 +342,15 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
     },
     async listGroupRegistrationIds(groupId) {
       const ids: string[] = [];
-      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, 100);
-      do {
-        // Query.next() with no argument sends *no* continuation (it uses the argument, not the
-        // token it stored from the last page: azure-iot-provisioning-service dist/query.js), so
-        // it would read the first page forever. The token is passed explicitly, and taken before
-        // the call so a retried page asks for the same page again.
-        const token = query.continuationToken ?? undefined;
-        const page = await call("query registration states", "group", groupId, () => query.next(token));
-        for (const state of page.responseBody ?? []) if (state.registrationId) ids.push(state.registrationId);
-      } while (query.hasMoreResults);
+      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, QUERY_PAGE_SIZE);
+      for await (const page of queryPages(query, (next) => call("query registration states", "group", groupId, next))) {
+        for (const state of page) if (state.registrationId) ids.push(state.registrationId);
+      }
       return ids;
+    },
+    queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE) {
+      const query = kind === "individual" ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize) : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
+      return queryPages(query, (next) => call("query enrollments", undefined, kind === "individual" ? "individual enrollments" : "enrollment groups", next));
     },
   };
 }

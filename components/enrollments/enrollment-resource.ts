@@ -1,17 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
-import { createEnrollmentProvider } from "./provider";
+import { providerReference } from "./provider-reference";
 import type { EnrollmentCommonArgs } from "./resource-args";
 import { SECRET_OUTPUTS, enrollmentProps } from "./resource-props";
 import type { AllocationPolicy, Attestation, CustomAllocationDefinition, EnrollmentKind, InitialTwin, ProvisioningStatus, ReprovisionPolicy } from "./types";
 
-/** One provider object per kind for every instance: Pulumi serialises it once per object. */
-const providers: Partial<Record<EnrollmentKind, pulumi.dynamic.ResourceProvider>> = {};
-
 /**
  * What both enrollment resources share: the outputs DPS gives back for any enrollment, and the
  * way they are registered (their provider, secret outputs and `pulumi-nodejs:dynamic/dps:<type>`).
+ *
+ * They are dynamic resources registered directly as what `pulumi.dynamic.Resource` registers (a
+ * CustomResource of type `pulumi-nodejs:dynamic/dps:<type>` with a `__provider` text), so that
+ * `__provider` holds a reference to the provider instead of its serialised code: see
+ * provider-reference.ts.
  */
-export abstract class EnrollmentResource extends pulumi.dynamic.Resource {
+export abstract class EnrollmentResource extends pulumi.CustomResource {
   public readonly attestation!: pulumi.Output<Attestation>;
   public readonly iotHubs!: pulumi.Output<string[] | undefined>;
   public readonly allocationPolicy!: pulumi.Output<AllocationPolicy | undefined>;
@@ -40,12 +42,10 @@ export abstract class EnrollmentResource extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
-      (providers[kind] ??= createEnrollmentProvider(kind)),
+      `pulumi-nodejs:dynamic/dps:${typeName}`,
       name,
-      enrollmentProps(kind, name, args),
+      { ...enrollmentProps(kind, name, args), __provider: providerReference(kind) },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
-      "dps",
-      typeName,
     );
   }
 }

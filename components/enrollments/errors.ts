@@ -16,7 +16,8 @@ export type DpsOperation =
   | "delete"
   | "get attestation mechanism"
   | "delete registration state"
-  | "query registration states";
+  | "query registration states"
+  | "query enrollments";
 
 /** What we could learn about one failed call. */
 export interface CallFailure {

@@ -3,10 +3,10 @@
  * `kind` to pick DPS's collection and id field.
  *
  * check/diff are pure (a no-op preview makes no DPS call); create/read/update/delete call DPS
- * through dps-client.ts. Pulumi serialises the object returned by `createEnrollmentProvider` with
- * everything it reaches in local modules, by value; so those modules hold only functions and plain
- * data, require() SDKs inside functions, and capture no credentials (they come from the
- * resource's inputs, which the engine keeps secret).
+ * through dps-client.ts. The resources store a reference to this module, not its code (see
+ * provider-reference.ts); the provider process loads it from the project. It still captures no
+ * credentials (they come from the resource's inputs, which the engine keeps secret), and tests
+ * call `createEnrollmentProvider` directly with options.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
@@ -95,6 +95,12 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
   const id = enrollmentId(kind, inputs);
   const subject = describeEnrollment(kind, id);
   const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
+  // A create costs two service operations, GET then PUT, and the GET stays: DPS has no create-only
+  // write. A PUT without If-Match is an unconditional create-or-replace (docs/dps-contracts.md §1, "ETag / If-Match"),
+  // what If-Match does for an id that does not exist is undocumented, and so is a bulk "create" of
+  // an id that exists (§1, bulk); a PUT alone would silently replace, and regenerate the keys of, an
+  // enrollment made outside Pulumi. The keys DPS generates come back in the PUT's answer (§1), so
+  // no third call is made for them.
   const existing = await client.get(kind, id);
   if (existing) {
     const owner = ownerOf(existing);
@@ -239,13 +245,34 @@ async function holdsExactly(client: DpsClient, kind: EnrollmentKind, id: string,
   return record;
 }
 
+/**
+ * The keys a refresh records: the state's own when DPS's ETag is the one the state recorded, else
+ * (or when the state holds none) read from DPS.
+ *
+ * GET never returns symmetric keys (they come from the attestationmechanism call, a second
+ * service operation against DPS's 1,000/min quota (docs/dps-contracts.md §6); docs/dps-contracts.md §1 and the CLI's
+ * `enrollment show --show-keys`). The keys are part of the enrollment record (its `attestation`,
+ * docs/dps-contracts.md §1), and DPS's only write that sets them is the enrollment PUT
+ * (IndividualEnrollment_CreateOrUpdate / EnrollmentGroup_CreateOrUpdate in service.json
+ * 2021-10-01; the portal and `az iot dps enrollment update` regenerate keys through it). The
+ * record's `etag` is the entity tag that PUT and DELETE check with If-Match, "as per RFC7232" (DPS
+ * troubleshooting doc, docs/dps-contracts.md §1): a validator that changes whenever the record does. So
+ * the keys in state are DPS's while the ETag is the state's. No source says a key change could
+ * keep the ETag; if one ever did, this refresh would keep the old keys until the ETag next moves.
+ */
+async function keysForRefresh(client: DpsClient, kind: EnrollmentKind, id: string, props: EnrollmentOutputs, record: DpsEnrollmentRecord): Promise<SymmetricKeys | undefined> {
+  const stored = props.primaryKey && props.secondaryKey ? { primaryKey: props.primaryKey, secondaryKey: props.secondaryKey } : undefined;
+  if (stored && props.etag && record.etag === props.etag) return stored;
+  return currentKeys(client, kind, id);
+}
+
 async function readEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
   const client = createDpsClient(props.dps, options, secretsOf(props));
   const record = await client.get(kind, id);
   if (!record) return { id: "", props: {} };
   const declared = inputsFromOutputs(props as unknown as Record<string, unknown>);
   const fromDps = settingsFromDps(kind, record, declared);
-  const keys = fromDps.attestation.type === "symmetricKey" ? await currentKeys(client, kind, id) : undefined;
+  const keys = fromDps.attestation.type === "symmetricKey" ? await keysForRefresh(client, kind, id, props, record) : undefined;
   const inputs = plain(mergeDpsIntoInputs(kind, declared, fromDps));
   return { id, props: buildOutputs(inputs, record, keys, props.adopted === true), inputs };
 }

@@ -1,18 +1,13 @@
-// How manifests may name hubs, per target. Manifests name a hub by its stack-config key
-// (`iotHubs: [weu]`), which reads the same in every environment. On the local target the host
-// names are deterministic and known before anything runs; on Azure they end in a random suffix
-// kept in state, so the key stays a key until the fleet resolves it from the platform's outputs.
+// The hub catalogue the manifest loader checks `iotHubs` against before anything runs. On the
+// local target the host names are deterministic (`localHubHostName`), so the loader resolves
+// keys to them and checks host names against them. On Azure they end in a random suffix kept in
+// state: manifests name those hubs by key only (a host name cannot be checked offline, so it is
+// refused before deploy, as the offline validator refuses it), and a key stays a key until the
+// fleet resolves it from the platform's `hubHostNames` with the same `resolveHub`.
 import type { PlatformConfig } from "../config";
+// The pure module, not the platform: validate-manifests uses this without loading Pulumi.
 import { localHubHostName } from "../config/local-hub-names";
-
-export interface ManifestHubNames {
-  /** Hub key -> the name manifests resolve it to (loader option `hubs`). */
-  readonly hubs: Readonly<Record<string, string>>;
-  /** The names `iotHubs` entries must be among (loader option `linkedHubs`). */
-  readonly linkedHubs: readonly string[];
-  /** Keys the fleet still has to turn into host names, in the order of `linkedHubHostNames`. */
-  readonly unresolvedHubKeys: readonly string[];
-}
+import type { HubCatalogue } from "../manifests/hubs";
 
 /** What the naming depends on: the full config in the program, the stack file's facts offline. */
 export type HubNamingConfig = Pick<PlatformConfig, "namePrefix" | "environment"> & {
@@ -20,12 +15,8 @@ export type HubNamingConfig = Pick<PlatformConfig, "namePrefix" | "environment">
   readonly hubs: readonly { readonly key: string }[];
 };
 
-export function manifestHubNames(config: HubNamingConfig): ManifestHubNames {
-  const local = config.target.kind === "local";
-  const names = config.hubs.map((hub) => (local ? localHubHostName(config, hub) : hub.key));
-  return {
-    hubs: Object.fromEntries(config.hubs.map((hub, i) => [hub.key, names[i]!])),
-    linkedHubs: names,
-    unresolvedHubKeys: local ? [] : config.hubs.map((hub) => hub.key),
-  };
+export function manifestHubCatalogue(config: HubNamingConfig): HubCatalogue {
+  if (config.target.kind !== "local") return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])), linkedHubs: [] };
+  const hostNames = Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]));
+  return { hubs: hostNames, linkedHubs: Object.values(hostNames) };
 }

@@ -5,10 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../enrollments";
 import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "../enrollments";
-export { manifestHubNames, type ManifestHubNames } from "./hub-names";
-import { EnrollmentLedger } from "./enrollment-ledger";
-export { EnrollmentLedger, ENROLLMENT_LEDGER_TYPE, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
-import type { LedgerIndividual } from "./enrollment-ledger";
+import { deployedHubCatalogue, resolveHub } from "../manifests";
 import type {
   AttestationSpec,
   CustomAllocationSpec,
@@ -18,6 +15,12 @@ import type {
   IndividualEnrollmentSpec,
   LoadedManifests,
 } from "../manifests";
+import { EnrollmentLedger, type LedgerIndividual } from "./enrollment-ledger";
+import { keysOutput, type EnrollmentKeys } from "./key-outputs";
+export { manifestHubCatalogue } from "./hub-names";
+export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
+export type { EnrollmentKeys } from "./key-outputs";
+export { EnrollmentLedger, ENROLLMENT_LEDGER_TYPE, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
 
 /** Manifest fields the fleet uses itself instead of passing them on: where the entry was written, and its old ids (aliases). */
 type FleetOnlyField = "source" | "previousIds";
@@ -35,10 +38,8 @@ type EveryManifestField<Spec, Args> = {
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
   readonly dpsConnection: DpsConnectionArgs;
-  /** Host names of the linked hubs, in the same order as `hubKeys`. */
-  readonly linkedHubHostNames: pulumi.Output<string[]>;
-  /** Hub keys of the stack config (`hubs.<key>`), which manifests may use instead of host names. */
-  readonly hubKeys: readonly string[];
+  /** Host name of every linked hub, keyed by its stack-config key (`hubs.<key>`), which manifests may use. */
+  readonly hubHostNames: pulumi.Output<Record<string, string>>;
   /** The resource that uploads each CA certificate, by name (platform `caCertificates`). */
   readonly caCertificates?: Readonly<Record<string, pulumi.Resource>>;
   /** The DPS's CA certificates (stack config `dps.caCertificates`), which X.509 groups name in caReferences. @default none */
@@ -71,17 +72,20 @@ export interface Fleet {
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
   /** What the policy pack reads to see deleted individual enrollments (see enrollment-ledger.ts). */
   readonly ledger: EnrollmentLedger;
+  /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
+  readonly enrollmentGroupKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
+  /** DPS-held keys of symmetric-key individual enrollments (secret). */
+  readonly individualEnrollmentKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
 }
 
 export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
   const { manifests, platform, secret } = args;
-  const hubHostName = (keyOrHostName: string): pulumi.Output<string> => {
-    const index = platform.hubKeys.indexOf(keyOrHostName);
-    return index < 0 ? pulumi.output(keyOrHostName) : platform.linkedHubHostNames.apply((names) => names[index] ?? keyOrHostName);
-  };
+  const linkedHubs = platform.hubHostNames.apply((names) => Object.values(names));
+  const hubHostNames = (spec: EnrollmentCommonSpec): pulumi.Output<string[]> | undefined =>
+    spec.iotHubs && platform.hubHostNames.apply((names) => spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)));
   const common = (spec: EnrollmentCommonSpec): EveryManifestField<EnrollmentCommonSpec, IndividualEnrollmentArgs & EnrollmentGroupArgs> => ({
     attestation: attestationArgs(spec.attestation, secret),
-    iotHubs: spec.iotHubs?.map(hubHostName),
+    iotHubs: hubHostNames(spec),
     allocationPolicy: spec.allocationPolicy,
     customAllocationDefinition: spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
     reprovisionPolicy: spec.reprovisionPolicy,
@@ -93,7 +97,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
     labels: spec.labels,
   });
-  const platformArgs = { dps: platform.dpsConnection, linkedHubs: platform.linkedHubHostNames };
+  const platformArgs = { dps: platform.dpsConnection, linkedHubs };
   const individualArgs = (spec: IndividualEnrollmentSpec): IndividualEnrollmentArgs => {
     const fromManifest: EveryManifestField<IndividualEnrollmentSpec, IndividualEnrollmentArgs> = {
       ...common(spec),
@@ -129,7 +133,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   }
 
   const summarise = (kind: EnrollmentSummary["kind"], id: string, spec: EnrollmentCommonSpec) =>
-    pulumi.all((spec.iotHubs ?? []).map(hubHostName)).apply(
+    pulumi.output(hubHostNames(spec) ?? []).apply(
       (iotHubs): EnrollmentSummary => ({
         kind,
         id,
@@ -162,7 +166,26 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     },
     opts,
   );
-  return { individualEnrollments, enrollmentGroups, summary, ledger };
+  return {
+    individualEnrollments,
+    enrollmentGroups,
+    summary,
+    enrollmentGroupKeys: keysOutput(enrollmentGroups),
+    individualEnrollmentKeys: keysOutput(individualEnrollments),
+    ledger,
+  };
+}
+
+/**
+ * The host name a manifest's hub reference (key or host name) stands for, once the platform has
+ * handed out every hub's host name. The loader has already refused unknown keys; what it could
+ * not check offline (a host name on Azure, where names end in a random suffix) fails here,
+ * naming the entry, before the enrollment reaches DPS.
+ */
+function deployedHubHostName(reference: string, hostNames: Record<string, string>, spec: EnrollmentCommonSpec): string {
+  const resolved = resolveHub(reference, deployedHubCatalogue(hostNames));
+  if (resolved.ok) return resolved.hostName;
+  throw new Error(`${spec.source.file}:${spec.source.line}: iotHubs: ${resolved.problem}; allowed: ${resolved.allowed}`);
 }
 
 /**

@@ -19,6 +19,7 @@ import type { FieldPath, ParsedManifest } from "./yaml-source";
 export * from "./types";
 export { ManifestValidationError, formatProblem } from "./errors";
 export type { ManifestProblem } from "./errors";
+export { resolveHub, deployedHubCatalogue, type HubCatalogue, type HubHostNames, type HubResolution } from "./hubs";
 
 import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
 

@@ -30,8 +30,9 @@ export function checkAsResource(
     attestation,
     customAllocationDefinition: spec.customAllocationDefinition && { webhookUrl: UNKNOWN_VALUE, apiVersion: spec.customAllocationDefinition.apiVersion },
     dps: UNKNOWN_VALUE,
-    // Hub keys of an Azure stack become host names only when the hubs exist.
-    linkedHubs: options.linkedHubs ? [...options.linkedHubs] : [UNKNOWN_VALUE],
+    // Hub keys of an Azure stack become host names only when the hubs exist (a key whose host
+    // name is undefined in `hubs`): until then the linked hubs are unknown, as in a preview.
+    linkedHubs: options.linkedHubs && !Object.values(options.hubs ?? {}).includes(undefined) ? [...options.linkedHubs] : [UNKNOWN_VALUE],
   };
   return validateEnrollmentInputs(kind === "individualEnrollment" ? "individual" : "group", inputs, now).map((failure) => {
     // "<problem>: <what is allowed>", the shape of the resource's messages.

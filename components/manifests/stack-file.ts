@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { parseDocument } from "yaml";
 import { CONFIG_NAMESPACE, DEFAULT_NAME_PREFIX, DEFAULT_TARGET, defaultManifestsFolder } from "../config/platform-config";
-import { manifestHubNames } from "../fleet/hub-names";
+import { manifestHubCatalogue } from "../fleet/hub-names";
 import type { ManifestProblem } from "./errors";
 import type { LoadManifestOptions } from "./types";
 
@@ -38,7 +38,7 @@ export function readStackFile(file: string): { ok: true; facts: StackFacts } | {
   const environment = text_("environment") ?? "";
   const target = text_("target") === "local" ? "local" : DEFAULT_TARGET;
   const hubKeys = Object.keys(isMap(own["hubs"]) ? own["hubs"] : {}).map((k) => k.toLowerCase());
-  const hubNames = manifestHubNames({
+  const hubCatalogue = manifestHubCatalogue({
     namePrefix: text_("namePrefix") ?? DEFAULT_NAME_PREFIX,
     environment,
     target: { kind: target },
@@ -52,10 +52,10 @@ export function readStackFile(file: string): { ok: true; facts: StackFacts } | {
     facts: {
       manifestsFolder: text_("enrollmentManifests") ?? defaultManifestsFolder(environment),
       options: {
-        hubs: hubNames.hubs,
-        // On Azure the host names end in a random suffix known only after `up`: keys stay keys
-        // and only they are accepted; on the local target the names are known exactly.
-        linkedHubs: hubNames.linkedHubs,
+        // The program's catalogue: on Azure the host names end in a random suffix known only
+        // after `up`, so keys stay keys and only they are accepted; on the local target the
+        // names are known exactly.
+        ...hubCatalogue,
         stackSecrets: { names, plain: names.filter((k) => !(isMap(own[k]) && "secure" in own[k])) },
         caCertificates,
       },

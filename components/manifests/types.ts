@@ -1,5 +1,5 @@
 // The typed result of loading enrollment manifests: exactly the enrollment resource inputs of
-// contracts.md (DPS's own field names) minus `dps`/`linkedHubs`, plus where each entry came
+// docs/dps-contracts.md §0 (DPS's own field names) minus `dps`/`linkedHubs`, plus where each entry came
 // from. Secrets never appear here: symmetric keys and webhook URLs are *names* of Pulumi
 // secret config keys that the program resolves with `config.requireSecret`. DPS's own shapes and
 // words come from components/dps-rules, as the resources' do; only the secret-bearing parts
@@ -15,6 +15,7 @@ import type {
   X509CaReferences,
   X509CertificatePair,
 } from "../dps-rules";
+import type { HubHostNames } from "./hubs";
 
 export type { AllocationPolicy, InitialTwin, ReprovisionPolicy, TwinCollection, X509CertificatePair } from "../dps-rules";
 
@@ -113,8 +114,11 @@ export interface LoadedManifests {
 export interface LoadManifestOptions {
   /** Host names of the hubs linked to the DPS; when given, every `iotHubs` entry must resolve to one. */
   readonly linkedHubs?: readonly string[];
-  /** Hub keys (as in the stack config) to host names, so manifests can say `iotHubs: [weu]`. */
-  readonly hubs?: Readonly<Record<string, string>>;
+  /**
+   * Hub keys (as in the stack config) to host names, so manifests can say `iotHubs: [weu]`; a
+   * key whose host name is not known before deploy maps to `undefined` and stays a key.
+   */
+  readonly hubs?: HubHostNames;
   /**
    * Names of the CA certificates the stack declares (`dps.caCertificates`, uploaded or existing).
    * When given, every `caReferences` name must be one of them: DPS would accept the group and

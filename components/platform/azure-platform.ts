@@ -85,7 +85,7 @@ export function createAzurePlatform(
     idScope: dps.idScope,
     serviceEndpoint: dps.serviceEndpoint,
     deviceEndpoint: dps.deviceEndpoint,
-    linkedHubHostNames: dps.linkedHubHostNames,
+    hubHostNames: pulumi.all(Object.fromEntries(hubs.map((h) => [h.settings.key, h.component.hostName]))),
     caCertificates: dps.certificates,
     // With a data-contributor role the pipeline authenticates with Entra ID and no shared key
     // is handed to the enrollment resources at all.

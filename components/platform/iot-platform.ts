@@ -6,7 +6,7 @@ import { LocalProvisioningService } from "./local-provisioning-service";
 
 /**
  * How the enrollment resources reach the DPS. Structurally the `DpsConnectionArgs` of
- * notes/contracts.md (every field an Input), so it can be passed to them as is; an absent
+ * docs/dps-contracts.md §0 (every field an Input), so it can be passed to them as is; an absent
  * field is `undefined`, never "".
  */
 export interface DpsConnection {
@@ -26,7 +26,8 @@ export interface PlatformOutputs {
   readonly idScope: pulumi.Output<string>;
   readonly serviceEndpoint: pulumi.Output<string>;
   readonly deviceEndpoint: pulumi.Output<string>;
-  readonly linkedHubHostNames: pulumi.Output<string[]>;
+  /** Host name of every hub, keyed by its stack-config key (`hubs.<key>`); all are linked to the DPS. */
+  readonly hubHostNames: pulumi.Output<Record<string, string>>;
   readonly dpsConnection: DpsConnection;
   /**
    * The resource that puts each CA certificate this stack uploads into the DPS, by certificate
@@ -50,6 +51,8 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
   public readonly idScope: pulumi.Output<string>;
   public readonly serviceEndpoint: pulumi.Output<string>;
   public readonly deviceEndpoint: pulumi.Output<string>;
+  public readonly hubHostNames: pulumi.Output<Record<string, string>>;
+  /** The linked hubs' host names (the values of `hubHostNames`), for the stack output and DPS checks. */
   public readonly linkedHubHostNames: pulumi.Output<string[]>;
   public readonly dpsConnection: DpsConnection;
   public readonly caCertificates: Readonly<Record<string, pulumi.Resource>>;
@@ -68,7 +71,8 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
     this.idScope = outputs.idScope;
     this.serviceEndpoint = outputs.serviceEndpoint;
     this.deviceEndpoint = outputs.deviceEndpoint;
-    this.linkedHubHostNames = outputs.linkedHubHostNames;
+    this.hubHostNames = outputs.hubHostNames;
+    this.linkedHubHostNames = outputs.hubHostNames.apply((names) => Object.values(names));
     this.dpsConnection = outputs.dpsConnection;
     this.caCertificates = outputs.caCertificates;
 
@@ -76,7 +80,7 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
       idScope: this.idScope,
       serviceEndpoint: this.serviceEndpoint,
       deviceEndpoint: this.deviceEndpoint,
-      linkedHubHostNames: this.linkedHubHostNames,
+      hubHostNames: this.hubHostNames,
       dpsConnection: this.dpsConnection,
     });
   }
@@ -111,8 +115,8 @@ function createLocalPlatform(name: string, config: PlatformConfig, emulator: Emu
     idScope: service.idScope,
     serviceEndpoint: pulumi.output(emulator.serviceHost),
     deviceEndpoint: pulumi.output(emulator.deviceHost),
-    // From the resource's outputs, so dependents wait until the emulator has them.
-    linkedHubHostNames: service.linkedHubs.apply((hubs) => hubs.map((h) => h.hostName)),
+    // Gated on the resource's outputs, so dependents wait until the emulator links the hubs.
+    hubHostNames: service.linkedHubs.apply(() => Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]))),
     // The emulator gets its certificates from the same resource that configures it.
     caCertificates: Object.fromEntries(config.dps.caCertificates.map((c) => [c.name, service])),
     dpsConnection: {

@@ -6,7 +6,7 @@ import type { LinkedHub } from "../state/types";
  * score scaled by the hub's weight; the best score wins. The same device always lands on the
  * same hub while the hub list is unchanged, a hub with weight 3 gets about three times the
  * devices of a hub with weight 1, and adding a hub moves only the devices it wins. DPS does not
- * publish its hash (dps-api.md §4), so exact placements differ from Azure; proportions do not.
+ * publish its hash (docs/dps-contracts.md §4), so exact placements differ from Azure; proportions do not.
  */
 export function pickHashed(registrationId: string, hubs: readonly LinkedHub[]): LinkedHub | undefined {
   let best: LinkedHub | undefined;

@@ -51,7 +51,7 @@ export const deviceRuntimeHandlers: Record<string, Handler> = {
       const path = `/${req.params.idScope}/registrations/${req.params.registrationId}/operations/${operationId}`;
       return json({ operationId, status: "assigning" }, 202, retryHeaders(ctx, req, path));
     }
-    // disabled and failed also arrive with HTTP 200 (dps-api.md §3.3).
+    // disabled and failed also arrive with HTTP 200 (docs/dps-contracts.md §3).
     return json({ operationId, status: op.result.status, registrationState: deviceRegistrationResult(op.result, op.principal) });
   },
 

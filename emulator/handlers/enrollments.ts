@@ -12,7 +12,7 @@ import type { EnrollmentGroupRecord, IndividualEnrollmentRecord } from "../state
 import { checkQuerySpecification, json, noContent, queryPage, requireEtag } from "./common";
 import type { Handler, RoutedRequest } from "./types";
 
-/** DPS limits (dps-api.md §5, §6). */
+/** DPS limits (docs/dps-contracts.md §5, §6). */
 export const MAX_INDIVIDUAL_ENROLLMENTS = 1_000_000;
 export const MAX_GROUPS_PER_ATTESTATION = 100;
 

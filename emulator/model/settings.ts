@@ -1,7 +1,7 @@
 import { badRequest } from "../errors";
 import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy, type LinkedHub } from "../state/types";
 
-/** DPS limit: at most 50 linked IoT hubs per service (dps-api.md §6). */
+/** DPS limit: at most 50 linked IoT hubs per service (docs/dps-contracts.md §6). */
 export const MAX_LINKED_HUBS = 50;
 const HOST_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 

@@ -7,7 +7,7 @@ export function dpsTimestamp(date: Date = new Date()): string {
 
 /**
  * Registration ids and enrollment group ids: up to 128 characters, alphanumerics plus - . _ :,
- * first character alphanumeric, last alphanumeric or '-' (dps-api.md §5; the 2021-10-01 swagger
+ * first character alphanumeric, last alphanumeric or '-' (docs/dps-contracts.md §5; the 2021-10-01 swagger
  * regex is broken, so the documented rule is used instead).
  */
 const ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9\-._:]{0,126}[A-Za-z0-9-])?$/;

@@ -1,7 +1,7 @@
 /** The emulator's stored records. Field names follow DPS's REST schemas (2021-10-01). */
 
 export type AllocationPolicy = "hashed" | "geoLatency" | "static" | "custom";
-/** The DPS-level default cannot be `custom` (dps-api.md §4). */
+/** The DPS-level default cannot be `custom` (docs/dps-contracts.md §4). */
 export type DpsAllocationPolicy = Exclude<AllocationPolicy, "custom">;
 export const ALLOCATION_POLICIES: readonly AllocationPolicy[] = ["hashed", "geoLatency", "static", "custom"];
 export const DPS_ALLOCATION_POLICIES: readonly DpsAllocationPolicy[] = ["hashed", "geoLatency", "static"];

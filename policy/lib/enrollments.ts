@@ -2,7 +2,7 @@ import { isEnrollmentGroup, isEnrollmentSet, isIndividualEnrollment } from "./re
 import { isRecord, isUnknown, knownPath, knownProperty, whenKnown, UNKNOWN, type Unknown } from "./known";
 
 // What the enrollment policies need to know about an enrollment, read from its inputs
-// (contracts.md: DPS's own field names) through the unknown-aware readers. An enrollment is an
+// (docs/dps-contracts.md §0: DPS's own field names) through the unknown-aware readers. An enrollment is an
 // IndividualEnrollment or EnrollmentGroup resource, or one entry of an EnrollmentSet: policies
 // check each the same way and name it the same way, whichever mode the manifest chose.
 

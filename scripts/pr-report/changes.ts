@@ -66,8 +66,12 @@ export interface StackChanges {
   readonly moved: { readonly intoSets: number; readonly outOfSets: number };
 }
 
-/** Inputs that are plumbing, not enrollment content. */
-const NOT_ENROLLMENT_FIELDS = new Set(["__provider", "dps", "linkedHubs"]);
+/**
+ * Inputs that are plumbing, not enrollment content. `owner` is the stack's marker the provider
+ * writes as a twin tag (components/enrollments/ownership.ts): the same on every enrollment of a
+ * stack and never written in a manifest, so it is nothing a reviewer decides.
+ */
+const NOT_ENROLLMENT_FIELDS = new Set(["__provider", "dps", "linkedHubs", "owner"]);
 /** Beyond this many changed fields under initialTwin, show a count instead of each field. */
 const MAX_TWIN_FIELDS = 8;
 

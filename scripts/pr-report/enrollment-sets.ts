@@ -94,7 +94,7 @@ function mergeModeSwitches(steps: readonly PreviewStep[], fromSets: ReadonlySet<
 
 /** What DPS holds for the enrollment: without plumbing and the create-time adoption flag. */
 function enrollmentContent(inputs: Inputs): Inputs {
-  return Object.fromEntries(Object.entries(inputs).filter(([key]) => !["__provider", "dps", "linkedHubs", "adoptExisting"].includes(key)));
+  return Object.fromEntries(Object.entries(inputs).filter(([key]) => !["__provider", "dps", "linkedHubs", "owner", "adoptExisting"].includes(key)));
 }
 
 type SetExpansion = { steps: PreviewStep[]; ids: Set<string>; secretChange: boolean } | { opaque: OpaqueSet };

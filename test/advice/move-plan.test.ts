@@ -7,7 +7,7 @@ import { adviseManifests, formatAdvice } from "../../components/advice";
 import { MovePlanError, planEnrollmentMove, type MoveContext } from "../../components/advice/move-plan";
 import { loadEnrollmentManifests } from "../../components/manifests";
 import { enrollmentChoiceConfig } from "../../shared/enrollment-choice";
-import { makeCertificate } from "../enrollments/support/certs";
+import { makeCertificate } from "../support/certificates";
 
 const HUBS = { weu: "weu.example.azure-devices.net" };
 const dirs: string[] = [];

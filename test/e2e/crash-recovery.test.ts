@@ -5,16 +5,13 @@
 // `pulumi up`; in the pipeline `pulumi cancel --yes` (its runs are serialised per stack) then
 // `pulumi up --refresh`. Nothing lost, nothing duplicated, no key changed, no manifest edited.
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, type Logger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING crash recovery tests: ${engineMissingReason} ***\n`);
 
 const COUNT = 24;
 const ids = Array.from({ length: COUNT }, (_, i) => `crash-${String(i).padStart(2, "0")}`);
@@ -39,7 +36,7 @@ function writeCounter(): Logger & { puts: number; deletes: number } {
   return counter;
 }
 
-describe.skipIf(!engine)("a run killed at any moment is repaired by the next one", () => {
+describeWithEngine("a run killed at any moment is repaired by the next one", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const log = writeCounter();
@@ -84,7 +81,7 @@ describe.skipIf(!engine)("a run killed at any moment is repaired by the next one
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: log, logRequests: true });
-    program = await createLocalProgram(engine!, emulator, { stackName: "crash", manifests: { "fleet.yaml": manifest(30) } });
+    program = await createLocalProgram(engine, emulator, { stackName: "crash", manifests: { "fleet.yaml": manifest(30) } });
   });
 
   afterAll(async () => {

@@ -3,16 +3,13 @@
 // enrollment (state -> DPS), while the state stays as it was.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { findDrift, renderDrift } from "../../scripts/drift/report";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING drift report tests: ${engineMissingReason} ***\n`);
 
 const MANIFEST = `
 individualEnrollments:
@@ -32,7 +29,7 @@ enrollmentGroups:
     allocationPolicy: hashed
 `;
 
-describe.skipIf(!engine)("the nightly drift report through the real engine", () => {
+describeWithEngine("the nightly drift report through the real engine", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
 
@@ -46,7 +43,7 @@ describe.skipIf(!engine)("the nightly drift report through the real engine", () 
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine!, emulator, { stackName: "drift", manifests: { "fleet.yaml": MANIFEST } });
+    program = await createLocalProgram(engine, emulator, { stackName: "drift", manifests: { "fleet.yaml": MANIFEST } });
     await program.stack.up({ onOutput: program.onOutput });
   }, 180_000);
 

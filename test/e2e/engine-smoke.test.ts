@@ -4,14 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engineMissingReason, findEngine, isolatedBackend, projectRoot } from "../support/engine";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithEngine, isolatedBackend, projectRoot } from "../support/engine";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") {
-  throw new Error(`CI=true and ${engineMissingReason}`);
-}
-if (!engine) console.warn(`\n*** SKIPPING engine smoke test: ${engineMissingReason} ***\n`);
 
 // A provider whose effect is visible from outside the engine: it writes a file.
 const program = `
@@ -39,7 +34,7 @@ const file = new MarkerFile("marker", { path: process.env.SMOKE_MARKER_PATH, con
 exports.markerPath = file.id;
 `;
 
-describe.skipIf(!engine)("Pulumi engine smoke test", () => {
+describeWithEngine("Pulumi engine smoke test", (engine) => {
   const backend = isolatedBackend("dps-smoke");
   const workDir = path.join(backend.dir, "project");
   const markerPath = path.join(backend.dir, "marker.txt");
@@ -57,12 +52,12 @@ describe.skipIf(!engine)("Pulumi engine smoke test", () => {
     fs.writeFileSync(path.join(workDir, "package.json"), '{"name":"smoke","private":true}\n');
     // The dynamic-provider shim resolves @pulumi/pulumi from the program directory.
     fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(workDir, "node_modules"));
-    const pulumiCommand = await PulumiCommand.get({ root: engine!.root });
+    const pulumiCommand = await PulumiCommand.get({ root: engine.root });
     stack = await LocalWorkspace.createOrSelectStack(
       { stackName: "smoke", workDir },
       {
         pulumiCommand,
-        envVars: { ...backend.envVars, PATH: engine!.env.PATH!, SMOKE_MARKER_PATH: markerPath },
+        envVars: { ...backend.envVars, PATH: engine.env.PATH!, SMOKE_MARKER_PATH: markerPath },
       },
     );
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
-import { makeCertificate, type TestCertificate } from "../enrollments/support/certs";
+import { makeCertificate, type TestCertificate } from "../support/certificates";
 import { engineMissingReason, findEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 import { policyConfigPath, policyPackDir, policyPackMissingReason, previewWithPolicyPack, verdictKeys } from "../support/policy-pack";

@@ -8,19 +8,16 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
 import { startEmulator, type Logger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import { buildPrReport } from "../../scripts/pr-report/index";
-import { makeCertificate } from "../enrollments/support/certs";
+import { makeCertificate } from "../support/certificates";
 import { NEU, PREVIEW_ARGS, WEU } from "../fixtures/preview-json/scenarios";
-import { engineMissingReason, findEngine, projectRoot } from "../support/engine";
+import { describeWithEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING brownfield adoption tests: ${engineMissingReason} ***\n`);
 
 const ROOT_CA = makeCertificate({ commonName: "brownfield-root-ca", isCa: true });
 const INDIVIDUAL = "brown-device-01";
@@ -44,7 +41,7 @@ interface Snapshot {
 
 type Outputs = Record<string, { value: unknown }>;
 
-describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", () => {
+describeWithEngine("adopting a brownfield DPS through the real engine", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const log = requestRecorder();
@@ -78,7 +75,7 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
       config: { certificates: [{ name: "brownfield-root", certificate: ROOT_CA.certPem, isVerified: true }] },
     });
     // The platform first (it links the hubs), with no manifests yet: the DPS the team already has.
-    program = await createLocalProgram(engine!, emulator, { stackName: "adopt", manifests: {} });
+    program = await createLocalProgram(engine, emulator, { stackName: "adopt", manifests: {} });
     const platform = await program.stack.up({ onOutput: program.onOutput });
     expect(platform.summary.resourceChanges).toEqual({ create: 4 }); // with the (empty) enrollment ledger
 
@@ -136,7 +133,7 @@ describe.skipIf(!engine)("adopting a brownfield DPS through the real engine", ()
       execFile(
         "npm",
         ["run", "--silent", "export", "--", "--connection-string-env", "BROWNFIELD_DPS", "--ca-cert", emulator.caCertPath, "--hub-key", `weu=${WEU}`, "--hub-key", `neu=${NEU}`, "--out", out],
-        { cwd: projectRoot, env: { ...engine!.env, BROWNFIELD_DPS: emulator.connectionString } },
+        { cwd: projectRoot, env: { ...engine.env, BROWNFIELD_DPS: emulator.connectionString } },
         (error, so, se) => (error ? reject(new Error(`npm run export failed: ${se}`)) : resolve(so)),
       ),
     );

@@ -5,8 +5,9 @@
 // that the committed fixtures still describe what the engine prints (same steps, same ops).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../support/emulator";
 import { buildPrReport } from "../../scripts/pr-report/index";
 import { normalisePreviewJson } from "../fixtures/preview-json/normalise";
 import {
@@ -19,12 +20,9 @@ import {
   stackSecrets,
   type ScenarioName,
 } from "../fixtures/preview-json/scenarios";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING end-to-end PR report tests: ${engineMissingReason} ***\n`);
 
 interface Digest {
   steps: { op: string; urn: string }[];
@@ -44,7 +42,7 @@ const EXPECTED_SUMMARY: Record<ScenarioName, Record<string, number>> = {
   rename: { replace: 1, same: 5, update: 1 },
 };
 
-describe.skipIf(!engine)("the PR report on the engine's own preview JSON", () => {
+describeWithEngine("the PR report on the engine's own preview JSON", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const previews = new Map<ScenarioName, string>();
@@ -52,8 +50,8 @@ describe.skipIf(!engine)("the PR report on the engine's own preview JSON", () =>
   const report = (name: ScenarioName) => buildPrReport([{ stack: "local", previewJson: previews.get(name)! }]);
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine!, emulator, { stackName: SCENARIO_STACK, manifests: BASELINE, config: SCENARIO_CONFIG });
+    emulator = await startTestEmulator();
+    program = await createLocalProgram(engine, emulator, { stackName: SCENARIO_STACK, manifests: BASELINE, config: SCENARIO_CONFIG });
     await playScenarios(program, emulator, (name, json) => void previews.set(name, json));
     secrets = await stackSecrets(program, emulator.connectionString);
   });

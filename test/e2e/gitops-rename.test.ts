@@ -2,15 +2,13 @@
 // preview shows one replace of the same resource (a Pulumi alias), not an unrelated delete and
 // create; `pulumi up` leaves only the new id in DPS and in the state, and the old id can then
 // be dropped from the manifest without any change.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../support/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING rename tests: ${engineMissingReason} ***\n`);
 
 const manifest = (ids: { sensor: string; line: string }, previousIds?: { sensor: string; line: string }) => `
 individualEnrollments:
@@ -28,7 +26,7 @@ ${previousIds ? `    previousIds: [${previousIds.line}]\n` : ""}    attestation:
 const OLD = { sensor: "plant-sensor-7", line: "plant-line-a" };
 const NEW = { sensor: "plant-sensor-007", line: "plant-line-1" };
 
-describe.skipIf(!engine)("renaming enrollments through the real engine", () => {
+describeWithEngine("renaming enrollments through the real engine", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   const exists = async (kind: "individual" | "group", id: string) => {
@@ -43,8 +41,8 @@ describe.skipIf(!engine)("renaming enrollments through the real engine", () => {
   };
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine!, emulator, { stackName: "rename", manifests: { "plant.yaml": manifest(OLD) } });
+    emulator = await startTestEmulator();
+    program = await createLocalProgram(engine, emulator, { stackName: "rename", manifests: { "plant.yaml": manifest(OLD) } });
     const up = await program.stack.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 6 }); // + the enrollment ledger
   });

@@ -5,16 +5,13 @@
 // where the emulator can produce them (412, TLS), scripted faults for the rest.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, silentLogger, type RunningEmulator, type ScriptedFault } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { engineMissingReason, findEngine } from "../support/engine";
+import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 import { diagnosticsOf, exactText } from "../support/engine-output";
 
-const engine = findEngine();
-if (!engine && process.env.CI === "true") throw new Error(`CI=true and ${engineMissingReason}`);
-if (!engine) console.warn(`\n*** SKIPPING provider error tests: ${engineMissingReason} ***\n`);
 
 const devices = (ids: readonly string[], interval: number) =>
   "individualEnrollments:\n" +
@@ -41,14 +38,14 @@ const FAULTS: ScriptedFault[] = [
 ];
 const NEW_IDS = ["err-throttled", "err-unauthorized", "err-forbidden", "err-conflict", "err-bad-request", "err-timeout"];
 
-describe.skipIf(!engine)("the provider's errors as `pulumi up` prints them", () => {
+describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
   let failedUp = "";
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine!, emulator, { stackName: "errors", manifests: { "existing.yaml": devices(["err-gone", "err-edited"], 30) } });
+    program = await createLocalProgram(engine, emulator, { stackName: "errors", manifests: { "existing.yaml": devices(["err-gone", "err-edited"], 30) } });
     await program.stack.up({ onOutput: program.onOutput });
 
     emulator.scriptFaults(FAULTS);

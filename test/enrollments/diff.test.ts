@@ -3,7 +3,7 @@ import { diffEnrollment } from "../../components/enrollments/diff";
 import { canonicalSettings } from "../../components/enrollments/normalize";
 import { buildOutputs } from "../../components/enrollments/provider";
 import { UNKNOWN_VALUE, type EnrollmentInputs } from "../../components/enrollments/types";
-import { makeCertificate } from "./support/certs";
+import { makeCertificate } from "../support/certificates";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");
@@ -96,6 +96,14 @@ describe("diffEnrollment", () => {
       updates: ["deleteRegistrationStateOnDelete", "dps"],
       deleteBeforeReplace: false,
     });
+  });
+
+  it("updates in place, naming only __provider, when the state carries another provider text (an older version's embedded code)", () => {
+    const withProvider = (inputs: EnrollmentInputs, text: string) => ({ ...inputs, __provider: text }) as unknown as EnrollmentInputs;
+    const olds = { ...stateOf(base()), __provider: "exports.handler = __f0; /* 97 KB of embedded code */" } as never;
+    expect(diffEnrollment("individual", olds, withProvider(base(), "exports.handler = function () {}"))).toEqual({ changes: true, replaces: [], updates: ["__provider"], deleteBeforeReplace: false });
+    const current = { ...stateOf(base()), __provider: "exports.handler = function () {}" } as never;
+    expect(diffEnrollment("individual", current, withProvider(base(), "exports.handler = function () {}")).changes).toBe(false);
   });
 
   it("never diffs on linkedHubs or adoptExisting, which only matter to check and create", () => {

@@ -219,3 +219,39 @@ describe("DPS client on the wire", () => {
     }
   });
 });
+
+describe("DPS client paged queries", () => {
+  const page = (ids: string[], continuation?: string): Handler => (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", ...(continuation ? { "x-ms-continuation": continuation } : {}) });
+    res.end(JSON.stringify(ids.map((registrationId) => ({ registrationId, attestation: { type: "x509" } }))));
+  };
+  const drain = async (pages: AsyncIterable<{ registrationId?: string }[]>) => {
+    const ids: string[] = [];
+    for await (const records of pages) ids.push(...records.map((r) => r.registrationId ?? ""));
+    return ids;
+  };
+
+  it("follows x-ms-continuation page by page, and retries a failed page with the same token", async () => {
+    handlers = [
+      page(["a", "b"], "t1"),
+      (_req, res) => json(res, 503, { errorCode: 503000, message: "Service unavailable" }),
+      page(["c", "d"], "t2"),
+      page(["e"]),
+    ];
+    const client = createDpsClient(sharedKeyConnection(), fast);
+    expect(await drain(client.queryEnrollments("individual", 2))).toEqual(["a", "b", "c", "d", "e"]);
+    expect(seen.map((r) => [r.method, r.url.split("?")[0], r.headers["x-ms-max-item-count"], r.headers["x-ms-continuation"]])).toEqual([
+      ["POST", "/enrollments/query", "2", undefined],
+      ["POST", "/enrollments/query", "2", "t1"],
+      ["POST", "/enrollments/query", "2", "t1"],
+      ["POST", "/enrollments/query", "2", "t2"],
+    ]);
+  });
+
+  it("stops with a clear error when DPS hands back a continuation token it already gave", async () => {
+    handlers = [page(["g1"], "same"), page(["g2"], "same")];
+    const client = createDpsClient(sharedKeyConnection(), fast);
+    await expect(drain(client.queryEnrollments("group"))).rejects.toThrow("DPS returned the same continuation token twice; stopping instead of looping");
+    expect(seen.map((r) => r.url.split("?")[0])).toEqual(["/enrollmentGroups/query", "/enrollmentGroups/query"]);
+  });
+});

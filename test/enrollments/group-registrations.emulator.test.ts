@@ -10,7 +10,8 @@ import { createDpsClient } from "../../components/enrollments/dps-client";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import type { EnrollmentInputs } from "../../components/enrollments/types";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator/index";
+import type { RunningEmulator } from "../../emulator/index";
+import { startTestEmulator } from "../support/emulator";
 
 const DEVICES = 250;
 const GROUP_KEY_1 = Buffer.alloc(32, 71).toString("base64");
@@ -20,7 +21,7 @@ const FAST_RETRY = { retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs:
 let emu: RunningEmulator;
 
 beforeAll(async () => {
-  emu = await startEmulator({ ephemeral: true, logger: silentLogger, retryAfterSeconds: 0, config: { linkedHubs: [{ hostName: "hub-a.azure-devices.net" }] } });
+  emu = await startTestEmulator({ config: { linkedHubs: [{ hostName: "hub-a.azure-devices.net" }] } });
 });
 afterAll(async () => emu?.stop());
 

@@ -9,8 +9,9 @@ import { webhookUrlFromDps } from "../../components/enrollments/dps-mapping";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
 import { serviceClientFor } from "../../emulator/clients";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator/index";
+import type { RunningEmulator } from "../../emulator/index";
 import type { WebhookUrlDisplay } from "../../emulator/options";
+import { startTestEmulator } from "../support/emulator";
 
 const HUB_A = "hub-a.azure-devices.net";
 const HUB_B = "hub-b.azure-devices.net";
@@ -40,10 +41,7 @@ describe.each<WebhookUrlDisplay>(["clear", "masked"])("custom allocation against
   const group = createEnrollmentProvider("group", FAST_RETRY);
 
   beforeAll(async () => {
-    emu = await startEmulator({
-      ephemeral: true,
-      logger: silentLogger,
-      retryAfterSeconds: 0,
+    emu = await startTestEmulator({
       webhookUrlsInReplies: display,
       config: { linkedHubs: [{ hostName: HUB_A }, { hostName: HUB_B }] },
     });

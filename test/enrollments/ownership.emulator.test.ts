@@ -9,7 +9,8 @@ import { createEnrollmentProvider } from "../../components/enrollments/provider"
 import { validateEnrollmentInputs } from "../../components/enrollments/validation";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
 import { serviceClientFor } from "../../emulator/clients";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator/index";
+import type { RunningEmulator } from "../../emulator/index";
+import { startTestEmulator } from "../support/emulator";
 
 const HUB = "hub-a.azure-devices.net";
 const THIS_STACK = "organization/dps-as-code/dev";
@@ -23,7 +24,7 @@ const device = (id: string, extra: Partial<EnrollmentInputs> = {}): EnrollmentIn
   ({ registrationId: id, attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "static", initialTwin: { tags: { line: "a" } }, dps: dps(), owner: THIS_STACK, ...extra }) as EnrollmentInputs;
 
 beforeAll(async () => {
-  emu = await startEmulator({ ephemeral: true, logger: silentLogger, retryAfterSeconds: 0, config: { linkedHubs: [{ hostName: HUB }] } });
+  emu = await startTestEmulator({ config: { linkedHubs: [{ hostName: HUB }] } });
 });
 afterAll(async () => emu?.stop());
 

@@ -9,8 +9,9 @@ import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator/index";
-import { makeCertificate, type TestCertificate } from "./support/certs";
+import type { EmulatorOptions, RunningEmulator } from "../../emulator/index";
+import { startTestEmulator } from "../support/emulator";
+import { makeCertificate, type TestCertificate } from "../support/certificates";
 
 const HUB_A = "hub-a.azure-devices.net";
 const HUB_B = "hub-b.azure-devices.net";
@@ -32,11 +33,9 @@ function connection(e: RunningEmulator = emu) {
   return { serviceEndpoint: e.serviceHost, connectionString: e.connectionString, trustedCaCertificate: e.caCertPem };
 }
 
-function startTestEmulator(options: Parameters<typeof startEmulator>[0] = {}) {
-  return startEmulator({
-    ephemeral: true,
-    logger: silentLogger,
-    retryAfterSeconds: 0,
+/** An emulator with two linked hubs and, once made, the factory CAs. */
+function startFleetEmulator(options: EmulatorOptions = {}) {
+  return startTestEmulator({
     ...options,
     config: {
       linkedHubs: [{ hostName: HUB_A, location: "westeurope" }, { hostName: HUB_B, location: "eastus" }],
@@ -72,7 +71,7 @@ function deviceEndpoint() {
 beforeAll(async () => {
   caRoot = makeCertificate({ commonName: "factory-root", isCa: true });
   caSecond = makeCertificate({ commonName: "factory-root-2", isCa: true });
-  emu = await startTestEmulator();
+  emu = await startFleetEmulator();
 });
 afterAll(async () => emu?.stop());
 
@@ -396,7 +395,7 @@ describe("no-op preview after create and after refresh, for every attestation ty
 
 describe("throttling and faults", () => {
   it("retries 429s honouring Retry-After and gives up within the time budget, saying what happened", async () => {
-    const throttled = await startTestEmulator({ throttle: { operationsPerMinute: 2, registrationsPerMinute: 1000, retryAfterSeconds: 1 } });
+    const throttled = await startFleetEmulator({ throttle: { operationsPerMinute: 2, registrationsPerMinute: 1000, retryAfterSeconds: 1 } });
     try {
       const provider = createEnrollmentProvider("individual", { retryPolicy: { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 500, totalBudgetMs: 2_500 } });
       const dps = connection(throttled);
@@ -414,7 +413,7 @@ describe("throttling and faults", () => {
   });
 
   it("rides out 500s, 503s and connection resets", async () => {
-    const faulty = await startTestEmulator({ faults: { rate: 0.4, kinds: ["500", "503", "reset"], seed: 7, apis: ["service"] } });
+    const faulty = await startFleetEmulator({ faults: { rate: 0.4, kinds: ["500", "503", "reset"], seed: 7, apis: ["service"] } });
     try {
       const provider = createEnrollmentProvider("group", { requestTimeoutMs: 1_000, retryPolicy: { maxAttempts: 12, baseDelayMs: 10, maxDelayMs: 100, totalBudgetMs: 20_000 } });
       const dps = connection(faulty);

@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 
 const root = path.resolve(__dirname, "../..");
 
-/** Runs support/resource-mocks.ts in plain node (vitest's module transform breaks closure serialisation). */
+/** Runs test/support/resource-mocks.ts in plain node (vitest's module transform breaks closure serialisation). */
 function constructUnderMocks(groupCount: number): Record<string, unknown> {
   let stdout: string;
   try {
-    stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/enrollments/support/resource-mocks.ts", String(groupCount)], { cwd: root, encoding: "utf8" });
+    stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/support/resource-mocks.ts", String(groupCount)], { cwd: root, encoding: "utf8" });
   } catch (error) {
     stdout = String((error as { stdout?: string }).stdout ?? "");
   }

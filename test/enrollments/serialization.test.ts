@@ -1,31 +1,67 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { providerFolder, providerReference } from "../../components/enrollments/provider-reference";
 
 const root = path.resolve(__dirname, "../..");
 
-// Pulumi serialises the provider object into state; under vitest the module graph is transformed,
-// so the real check runs in a plain node child process (test/enrollments/support/serialize-provider.ts).
-describe("enrollment provider serialisation", () => {
-  it("serialises without secrets or top-level SDK requires, and works after loading back", () => {
-    const stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/enrollments/support/serialize-provider.ts"], {
-      cwd: root,
-      encoding: "utf8",
-    });
-    const result = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
-    for (const [kind, idField] of [["individual", "registrationId"], ["group", "enrollmentGroupId"]] as const) {
-      expect(result[kind]).toMatchObject({
-        containsSecrets: false,
-        methods: ["check", "create", "delete", "diff", "read", "update"],
-        checkFailures: [idField],
-        replaces: [idField],
-        requiresSdkAtTopLevel: false,
-      });
-      expect(result[kind].bytes).toBeLessThan(200_000);
-      const subject = kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
-      expect(result[kind].errorMessage).toMatch(
-        new RegExp(`^DpsCallError: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: DPS kept failing with transient errors: gave up after \\d+ attempts? over \\d+\\.\\ds.*; last failure: ECONNREFUSED`),
-      );
+/**
+ * Loads `__provider` texts the way the dynamic-provider host does (require-from-string, no file
+ * name, in the project directory), in a plain node process with no TypeScript hook registered,
+ * and calls the pure methods. Prints one JSON line.
+ */
+const HOST_SCRIPT = `
+const requireFromString = require(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }));
+(async () => {
+  const hookBefore = require.extensions[".ts"] !== undefined;
+  const result = { hookBefore };
+  for (const [kind, text] of JSON.parse(process.env.STUBS)) {
+    const loaded = requireFromString(text).handler();
+    const idField = kind === "individual" ? "registrationId" : "enrollmentGroupId";
+    const check = await loaded.check({}, { [idField]: "bad id!", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "localhost:1", useEntraId: true } });
+    const diff = await loaded.diff("x", { [idField]: "a", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } }, { [idField]: "b", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "h" } });
+    // A DPS error keeps its name and message through the host. Nothing listens on port 1.
+    process.env.DPS_RETRY_BUDGET_SECONDS = "1";
+    const probe = { [idField]: "probe", attestation: { type: "symmetricKey" }, dps: { serviceEndpoint: "127.0.0.1:1", connectionString: "HostName=127.0.0.1:1;SharedAccessKeyName=p;SharedAccessKey=cHJvYmUta2V5LXByb2Jl" } };
+    const errorMessage = await loaded.read("probe", probe).then(() => "no error", (error) => error.name + ": " + error.message);
+    result[kind] = { methods: Object.keys(loaded).sort(), checkFailures: check.failures.map((f) => f.property), replaces: diff.replaces, errorMessage };
+  }
+  process.stdout.write(JSON.stringify(result) + "\\n");
+})().catch((error) => { process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) }) + "\\n"); process.exit(1); });
+`;
+
+describe("enrollment provider reference (the stored __provider)", () => {
+  const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")]] as const;
+
+  it("is a few hundred bytes naming the provider relative to the project directory, with nothing secret or machine-specific", () => {
+    expect(providerFolder()).toBe("components/enrollments");
+    for (const [kind, text] of stubs) {
+      expect(text.length).toBeLessThan(600);
+      expect(text).toContain(`createEnrollmentProvider("${kind}")`);
+      expect(text).not.toContain(root);
+      expect(text).not.toMatch(/SharedAccessKey|BEGIN CERTIFICATE|HostName=/);
+    }
+  });
+
+  it("loads the TypeScript provider in a plain node process started in the project directory, with an empty transpile cache and then a warm one", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-transpile-cache-"));
+    try {
+      for (const cache of ["cold", "warm"]) {
+        const stdout = execFileSync(process.execPath, ["-e", HOST_SCRIPT], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp, STUBS: JSON.stringify(stubs) } });
+        const result = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
+        expect(result.hookBefore, cache).toBe(false);
+        for (const [kind, idField] of [["individual", "registrationId"], ["group", "enrollmentGroupId"]] as const) {
+          expect(result[kind], cache).toMatchObject({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: [idField], replaces: [idField] });
+          const subject = kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
+          expect(result[kind].errorMessage, cache).toMatch(new RegExp(`^\\w*Error: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: .*ECONNREFUSED`));
+        }
+        const cached = fs.readdirSync(tmp, { recursive: true }).filter((name) => String(name).endsWith(".js"));
+        expect(cached.length, cache).toBeGreaterThan(5);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

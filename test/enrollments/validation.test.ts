@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateEnrollmentInputs, type CheckFailure } from "../../components/enrollments/validation";
 import { UNKNOWN_VALUE } from "../../components/enrollments/types";
-import { makeCertificate } from "./support/certs";
+import { makeCertificate } from "../support/certificates";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
 const KEY_A = Buffer.alloc(32, 1).toString("base64");

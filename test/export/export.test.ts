@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startEmulator, silentLogger } from "../../emulator";
+import { startTestEmulator } from "../support/emulator";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { loadEnrollmentManifests } from "../../components/manifests";
@@ -22,9 +22,7 @@ describe("npm run export against the emulator", () => {
   const createdKeys: string[] = [];
 
   beforeAll(async () => {
-    emulator = await startEmulator({
-      ephemeral: true,
-      logger: silentLogger,
+    emulator = await startTestEmulator({
       config: {
         linkedHubs: [{ hostName: WEU, location: "westeurope" }, { hostName: NEU, location: "northeurope" }],
         certificates: [{ name: "ev-charger-root-ca", certificate: ROOT_CA, isVerified: true }],
@@ -106,6 +104,9 @@ describe("npm run export against the emulator", () => {
     await expect(
       exportEnrollments({ target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem }, out: path.join(dir, "never.yaml") }),
     ).rejects.toThrow(new RegExp(`^reading enrollments from DPS ${emulator.serviceHost} failed \\(HTTP 401\\)`));
+    const error = await exportEnrollments({ target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem }, out: path.join(dir, "never.yaml") }).catch((e: Error) => e);
+    expect(String(error)).toContain("HTTP 401");
+    expect(String(error)).not.toContain("d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk");
     expect(fs.existsSync(path.join(dir, "never.yaml"))).toBe(false);
   });
 });

@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadEnrollmentManifests, loadEnrollmentManifestTexts, ManifestValidationError } from "../../components/manifests";
+import { loadEnrollmentManifests, loadEnrollmentManifestTexts } from "../../components/manifests";
 import type { LoadedManifests } from "../../components/manifests";
-import { CORPUS_OPTIONS } from "./options";
+import { CORPUS_OPTIONS, manifestProblems } from "../support/manifest-options";
 
 const fixtures = path.resolve(__dirname, "../fixtures");
 /** The fixture files have Windows line endings (node-forge wrote them); the loader normalises. */
@@ -15,15 +15,8 @@ function load(text: string, options = CORPUS_OPTIONS, file = path.join(fixtures,
   return loadEnrollmentManifestTexts([{ file, text }], options);
 }
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ManifestValidationError) return error.lines.map((l) => l.split(`${fixtures}/`).join(""));
-    throw error;
-  }
-  throw new Error("expected a ManifestValidationError");
-}
+/** The problems `run` throws, with the fixtures folder cut from file names. */
+const problemsOf = (run: () => unknown) => manifestProblems(run).map((l) => l.split(`${fixtures}/`).join(""));
 
 describe("loadEnrollmentManifests", () => {
   it("loads the local example fleet with hub keys resolved to host names", () => {

@@ -1,8 +1,8 @@
 // `previousIds`: the ids an entry had before a reviewed rename (the fleet turns them into
 // Pulumi aliases). Each old id may belong to one entry only and must no longer be in use.
 import { describe, expect, it } from "vitest";
-import { loadEnrollmentManifestTexts, ManifestValidationError } from "../../components/manifests";
-import { CORPUS_OPTIONS } from "./options";
+import { loadEnrollmentManifestTexts } from "../../components/manifests";
+import { CORPUS_OPTIONS, manifestProblems } from "../support/manifest-options";
 
 const load = (...texts: string[]) =>
   loadEnrollmentManifestTexts(
@@ -10,15 +10,7 @@ const load = (...texts: string[]) =>
     CORPUS_OPTIONS,
   );
 
-function problemsOf(...texts: string[]): string[] {
-  try {
-    load(...texts);
-  } catch (error) {
-    if (error instanceof ManifestValidationError) return error.lines;
-    throw error;
-  }
-  throw new Error("expected a ManifestValidationError");
-}
+const problemsOf = (...texts: string[]) => manifestProblems(() => load(...texts));
 
 const sensor = (id: string, previousIds?: string) => `
 individualEnrollments:

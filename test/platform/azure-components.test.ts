@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
-import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "./mock-harness";
+import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "../support/mock-platform";
 
 // A real certificate: the stack config reads CA certificates with dps-rules' parser.
 const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");

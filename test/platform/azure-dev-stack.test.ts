@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { isSecretInput, mockKey, plain, RANDOM_SUFFIX, secretValue, stackConfig, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
+import { isSecretInput, mockKey, plain, RANDOM_SUFFIX, secretValue, stackConfig, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_EV_CHARGER_CA_PEM, ROLE_ASSIGNED_AT, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "./mock-harness";
+import { PROD_EV_CHARGER_CA_PEM, ROLE_ASSIGNED_AT, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;
@@ -137,7 +137,11 @@ describe("prod stack on Azure (mocked)", () => {
     expect(urns.filter((u) => u.endsWith("azure-native:deviceprovisioningservices:IotDpsResource::platform-dps"))).toHaveLength(1);
   });
 
-  it("outputs both hubs' host names in config order, not secret", async () => {
+  it("outputs both hubs' host names keyed by hub key, not secret", async () => {
+    expect(await secretValue(platform.hubHostNames)).toEqual({
+      value: { weu: `dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, neu: `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net` },
+      secret: false,
+    });
     expect(await secretValue(platform.linkedHubHostNames)).toEqual({
       value: [`dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net`],
       secret: false,

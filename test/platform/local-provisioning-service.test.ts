@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import forge from "node-forge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   localProvisioningServiceProvider as provider,
   type LocalProvisioningServiceInputs,
   type LocalProvisioningServiceOutputs,
 } from "../../components/platform/local-provisioning-service";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { makeCertificate } from "../support/certificates";
+import { adminRequest, startTestEmulator } from "../support/emulator";
 
 // The provider is driven directly, as Pulumi's dynamic-provider host would call it, against a
 // real emulator started in-process; the emulator's own view of its settings is the oracle.
@@ -14,24 +15,15 @@ let emulator: RunningEmulator;
 let inputs: LocalProvisioningServiceInputs;
 const PROVIDER_PROP = { __provider: "serialised provider (ignored by the methods)" };
 
-/** A self-signed CA certificate, as a fleet's root would be. */
-function caCertificate(commonName: string): string {
-  const keys = forge.pki.rsa.generateKeyPair(1024);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = "01";
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const attrs = [{ name: "commonName", value: commonName }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([{ name: "basicConstraints", cA: true }]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+/** A successful admin API call's body (the oracle: the emulator's own view, not the provider's client). */
+async function admin(method: "GET" | "PUT", path: string, body?: unknown): Promise<unknown> {
+  const res = await adminRequest(emulator, method, path, body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ ephemeral: true, logger: silentLogger });
+  emulator = await startTestEmulator();
   inputs = {
     serviceHost: emulator.serviceHost,
     connectionString: emulator.connectionString,
@@ -41,7 +33,7 @@ beforeAll(async () => {
       { hostName: "dpsac-local-weu.azure-devices.net", location: "westeurope", allocationWeight: 600, applyAllocationPolicy: true },
       { hostName: "dpsac-local-neu.azure-devices.net", location: "northeurope", allocationWeight: 400, applyAllocationPolicy: true },
     ],
-    caCertificates: [{ name: "fleet-root", certificate: caCertificate("fleet root"), isVerified: true }],
+    caCertificates: [{ name: "fleet-root", certificate: makeCertificate({ commonName: "fleet root", isCa: true }).certPem, isVerified: true }],
   };
 });
 
@@ -64,13 +56,13 @@ describe("LocalProvisioningService provider against the emulator", () => {
   });
 
   it("create uploads the CA certificates", async () => {
-    const res = await fetchAdmin("/admin/certificates");
+    const res = await admin("GET", "/admin/certificates");
     expect(JSON.stringify(res)).toContain("fleet-root");
   });
 
   it("read returns the live settings, so refresh sees drift", async () => {
     const drifted = { allocationPolicy: "hashed", linkedHubs: [inputs.linkedHubs[0]] };
-    await putAdmin("/admin/config", drifted);
+    await admin("PUT", "/admin/config", drifted);
     const read = await provider.read!(created.id, { ...created.outs, ...PROVIDER_PROP });
     expect(read.props?.allocationPolicy).toBe("hashed");
     expect(read.props?.linkedHubs).toEqual([inputs.linkedHubs[0]]);
@@ -90,7 +82,7 @@ describe("LocalProvisioningService provider against the emulator", () => {
     expect(updated.outs?.idScope).toBe(emulator.idScope);
     expect(emulator.inspect.settings().allocationPolicy).toBe("hashed");
     expect(emulator.inspect.settings().linkedHubs).toEqual([{ ...inputs.linkedHubs[1], allocationWeight: 5 }]);
-    expect(JSON.stringify(await fetchAdmin("/admin/certificates"))).not.toContain("fleet-root");
+    expect(JSON.stringify(await admin("GET", "/admin/certificates"))).not.toContain("fleet-root");
     created = { id: created.id, outs: updated.outs as LocalProvisioningServiceOutputs };
   });
 
@@ -145,35 +137,3 @@ describe("LocalProvisioningService provider against the emulator", () => {
     expect((await provider.check!(inputs, { ...inputs, linkedHubs: unknown as never })).failures).toEqual([]);
   });
 });
-
-/** GET on the admin API with the owner policy, through the provider's own client path. */
-async function fetchAdmin(path: string): Promise<unknown> {
-  return adminCall("GET", path);
-}
-
-async function putAdmin(path: string, body: unknown): Promise<unknown> {
-  return adminCall("PUT", path, body);
-}
-
-async function adminCall(method: string, path: string, body?: unknown): Promise<unknown> {
-  const https = await import("node:https");
-  const crypto = await import("node:crypto");
-  const cs = Object.fromEntries(emulator.connectionString.split(";").map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
-  const se = Math.floor(Date.now() / 1000) + 600;
-  const sig = crypto.createHmac("sha256", Buffer.from(cs.SharedAccessKey!, "base64")).update(`${cs.HostName}\n${se}`).digest("base64");
-  const auth = `SharedAccessSignature sr=${cs.HostName}&sig=${encodeURIComponent(sig)}&skn=${cs.SharedAccessKeyName}&se=${se}`;
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: "localhost", port: emulator.port, method, path, ca: emulator.caCertPem, headers: { Authorization: auth, "Content-Type": "application/json" } },
-      (res) => {
-        let text = "";
-        res.on("data", (c) => (text += c));
-        res.on("end", () => (res.statusCode! < 300 ? resolve(text ? JSON.parse(text) : undefined) : reject(new Error(`${res.statusCode} ${text}`))));
-      },
-    );
-    req.on("error", reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, isSecretInput, plain, secretValue, stackConfig, valueOf, type Registration } from "./mock-harness";
+import { PROJECT_ROOT, isSecretInput, plain, secretValue, stackConfig, valueOf, type Registration } from "../support/mock-platform";
 
 // A real certificate: the stack config reads CA certificates with dps-rules' parser.
 const CA_PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
@@ -89,6 +89,7 @@ describe("local stack (mocked engine, emulator target)", () => {
     expect(await valueOf(platform.serviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.deviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.linkedHubHostNames)).toEqual(["dpsac-local-weu.azure-devices.net", "dpsac-local-neu.azure-devices.net"]);
+    expect(await valueOf(platform.hubHostNames)).toEqual({ weu: "dpsac-local-weu.azure-devices.net", neu: "dpsac-local-neu.azure-devices.net" });
     expect(Object.keys(platform.dpsConnection).sort()).toEqual(["connectionString", "serviceEndpoint", "trustedCaCertificate"]);
     expect(await valueOf(platform.dpsConnection.serviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.dpsConnection.trustedCaCertificate!)).toBe(CA_PEM);

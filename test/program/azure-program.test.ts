@@ -4,7 +4,7 @@
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../platform/mock-harness";
+import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../support/mock-platform";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
@@ -93,6 +93,11 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
       expect(plain<string[]>(e.inputs.linkedHubs).sort()).toEqual([...hubs].sort());
       for (const hub of plain<string[] | undefined>(e.inputs.iotHubs) ?? []) expect(hubs).toContain(hub);
     }
+    // By key, not by position: `iotHubs: [neu]` is the neu hub, whichever hub the config lists first.
+    const hub = (key: string) => `dpsac-${stack}-${key}-${RANDOM_SUFFIX}.azure-devices.net`;
+    const targets = (name: string) => plain<string[]>(enrollments().find((e) => e.name === name)!.inputs.iotHubs);
+    if (stack === "prod") expect(targets("ev-chargers")).toEqual([hub("neu")]);
+    else expect(targets("smart-meters-residential")).toEqual([hub("weu")]);
   });
 
   it("passes keys named in manifests to DPS only as secrets", () => {

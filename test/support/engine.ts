@@ -1,12 +1,13 @@
 // Access to the real Pulumi engine for end-to-end tests: the pinned CLI that
 // scripts/setup.sh installs (or a recent enough `pulumi` on PATH), with the project's
-// offline settings from scripts/env.sh. Tests that need the engine call
-// `requireEngine()`: outside CI a missing CLI skips them with a loud reason; under
+// offline settings from scripts/env.sh. Tests that need the engine declare their suite with
+// `describeWithEngine()`: outside CI a missing CLI skips them with a loud reason; under
 // CI=true it fails, so a broken set-up can never pass as green.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { describe } from "vitest";
 
 export const projectRoot = path.resolve(__dirname, "..", "..");
 
@@ -70,4 +71,23 @@ export function isolatedBackend(prefix: string): { dir: string; envVars: Record<
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     },
   };
+}
+
+/**
+ * A suite that needs the engine (and whatever else `alsoMissing` reports, e.g. the policy
+ * pack's dependencies). When something is missing the suite is skipped with a loud reason,
+ * or, under CI=true, the test file fails. `body` gets the engine; in a skipped suite it is a
+ * stand-in that throws if touched (no hook or test of a skipped suite runs).
+ */
+export function describeWithEngine(title: string, body: (engine: Engine) => void, alsoMissing?: () => string | undefined): void {
+  const engine = findEngine();
+  const missing = engine ? alsoMissing?.() : engineMissingReason;
+  if (missing && process.env.CI === "true") throw new Error(`CI=true and ${missing}`);
+  if (missing) console.warn(`\n*** SKIPPING ${title}: ${missing} ***\n`);
+  const absent = new Proxy({} as Engine, {
+    get() {
+      throw new Error(`${title}: ${missing}`);
+    },
+  });
+  describe.skipIf(missing !== undefined)(title, () => body(engine && !missing ? engine : absent));
 }

@@ -17,8 +17,13 @@ export interface LocalProgram {
   writeManifest(name: string, yaml: string): void;
   /** Deletes a manifest of the copy (a pull request that removes a file). */
   removeManifest(name: string): void;
-  /** Runs the CLI on this program's stack (same backend and settings) and returns its stdout; a failure's error carries `stdout` too. */
-  pulumi(args: string[], env?: Record<string, string>): Promise<string>;
+  /**
+   * Runs the CLI on this program's stack (same backend and settings) and returns its stdout; a
+   * failure's error carries `stdout` too. `cwd` runs it from elsewhere (with `-C <dir>` in `args`).
+   */
+  pulumi(args: string[], env?: Record<string, string>, cwd?: string): Promise<string>;
+  /** Replaces the copy's program files (index.ts, components/, ...) with those under `root`: an upgrade of the code. */
+  installProgramFrom(root: string): void;
   /** The CLI's path and environment for this program (to start it by hand, e.g. to kill it). */
   readonly cli: { path: string; env: Record<string, string> };
   /** The folder of the file backend holding the stack (its `.pulumi/` lives there). */
@@ -31,15 +36,29 @@ export interface LocalProgram {
 
 const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "shared", "schemas"];
 
+function copyProgramFiles(from: string, to: string): void {
+  for (const entry of PROGRAM_FILES) {
+    fs.rmSync(path.join(to, entry), { recursive: true, force: true });
+    // An older version's tree (the state-upgrade test) may predate a folder, e.g. shared/.
+    if (fs.existsSync(path.join(from, entry))) fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
+  }
+}
+
 export async function createLocalProgram(
   engine: Engine,
   emulator: RunningEmulator,
-  options: { stackName: string; manifests: Record<string, string>; config?: Record<string, { value: string; secret?: boolean }> },
+  options: {
+    stackName: string;
+    manifests: Record<string, string>;
+    config?: Record<string, { value: string; secret?: boolean }>;
+    /** Where the program files come from (default: this checkout), e.g. an older version's tree. */
+    sourceRoot?: string;
+  },
 ): Promise<LocalProgram> {
   const backend = isolatedBackend(`dps-e2e-${options.stackName}`);
   const dir = path.join(backend.dir, "program");
   fs.mkdirSync(dir);
-  for (const entry of PROGRAM_FILES) fs.cpSync(path.join(projectRoot, entry), path.join(dir, entry), { recursive: true });
+  copyProgramFiles(options.sourceRoot ?? projectRoot, dir);
   fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
   const manifestsDir = path.join(dir, "enrollments", "e2e");
   fs.mkdirSync(manifestsDir, { recursive: true });
@@ -67,12 +86,12 @@ export async function createLocalProgram(
   });
   await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
   await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
-  const pulumi = (args: string[], env: Record<string, string> = {}) =>
+  const pulumi = (args: string[], env: Record<string, string> = {}, cwd: string = dir) =>
     new Promise<string>((resolve, reject) =>
       execFile(
         path.join(engine.root, "bin", "pulumi"),
         [...args, "--stack", options.stackName, "--non-interactive"],
-        { cwd: dir, env: { ...engine.env, ...backend.envVars, ...env }, maxBuffer: 64 * 1024 * 1024 },
+        { cwd, env: { ...engine.env, ...backend.envVars, ...env }, maxBuffer: 64 * 1024 * 1024 },
         // A failed command still printed its JSON (a preview refused by a mandatory policy).
         (error, stdout, stderr) => (error ? reject(Object.assign(new Error(`pulumi ${args.join(" ")}: ${stderr}`), { stdout })) : resolve(stdout)),
       ),
@@ -86,6 +105,7 @@ export async function createLocalProgram(
     manifestsDir,
     writeManifest,
     removeManifest: (name: string) => fs.rmSync(path.join(manifestsDir, name)),
+    installProgramFrom: (root: string) => copyProgramFiles(root, dir),
     output,
     onOutput,
     cleanup: () => fs.rmSync(backend.dir, { recursive: true, force: true }),

@@ -2,11 +2,9 @@
 // with `--policy-pack policy --policy-pack-config policy/config/<env>.json`, and collects the
 // pack's verdicts from the engine's event stream (violations are not part of the preview's
 // result, only of its events and text output).
-import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent, PreviewResult } from "@pulumi/pulumi/automation";
-import forge from "node-forge";
 import { projectRoot } from "./engine";
 import type { LocalProgram } from "./local-program";
 
@@ -73,22 +71,4 @@ export async function previewWithPolicyPack(program: LocalProgram, environment: 
 /** "<level> <policy> <resource>" keys, sorted: a readable, order-free summary for assertions. */
 export function verdictKeys(verdicts: readonly PolicyVerdict[]): string[] {
   return verdicts.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.resourceName ?? "(stack)"}`).sort();
-}
-
-/**
- * A self-signed certificate (public part only, PEM) with CN = commonName, valid until notAfter.
- * Validity is whole seconds, as X.509 stores it, so messages that print the date are predictable.
- */
-export function selfSignedCertificatePem(commonName: string, notAfter: Date): string {
-  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.publicKeyFromPem(keys.publicKey.export({ type: "spki", format: "pem" }).toString());
-  certificate.serialNumber = "01";
-  certificate.validity.notBefore = new Date(Date.now() - 24 * 3600 * 1000);
-  certificate.validity.notAfter = new Date(Math.floor(notAfter.getTime() / 1000) * 1000);
-  const subject = [{ name: "commonName", value: commonName }];
-  certificate.setSubject(subject);
-  certificate.setIssuer(subject);
-  certificate.sign(forge.pki.privateKeyFromPem(keys.privateKey.export({ type: "pkcs1", format: "pem" }).toString()), forge.md.sha256.create());
-  return forge.pki.certificateToPem(certificate);
 }

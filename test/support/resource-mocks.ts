@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     "stack",
     false,
   );
-  const { EnrollmentGroup, IndividualEnrollment } = await import("../../../components/enrollments");
+  const { EnrollmentGroup, IndividualEnrollment } = await import("../../components/enrollments");
   const dps = { serviceEndpoint: "localhost:1", connectionString: "HostName=localhost:1;SharedAccessKeyName=p;SharedAccessKey=a2V5" };
   const device = new IndividualEnrollment("dev-1", { registrationId: "dev-1", attestation: { type: "symmetricKey" }, dps });
   const groupCount = Number(process.argv[2] ?? "1");

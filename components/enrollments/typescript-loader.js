@@ -1,0 +1,62 @@
+// Lets the dynamic-provider process (plain node, started by the engine in the project directory)
+// require the enrollment provider's TypeScript sources. Plain JavaScript on purpose: it runs
+// before anything can compile TypeScript. The `__provider` reference (provider-reference.ts)
+// loads it first.
+//
+// Each file is transpiled alone (types are checked by `npm run typecheck`, not here) with the
+// project's TypeScript and tsconfig.json, as the language host does for the program with ts-node
+// in transpile-only mode. Transpiled files are cached under the system's temp folder, keyed by
+// the file's path and content, the TypeScript version and tsconfig.json: loading TypeScript
+// itself costs about a second on an idle machine (tens of seconds on a busy one), and every
+// `pulumi preview`, `up` or `refresh` starts a new provider process. On a cache hit TypeScript is
+// not loaded at all.
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+/** Registers the `.ts` loader unless one is already registered (ts-node, vitest, or this one). */
+exports.registerTypeScript = function registerTypeScript(projectDir) {
+  if (require.extensions[".ts"]) return;
+  const fromProject = (name) => require.resolve(name, { paths: [projectDir] });
+  const typescriptVersion = require(fromProject("typescript/package.json")).version;
+  const tsconfigPath = path.join(projectDir, "tsconfig.json");
+  const tsconfig = fs.existsSync(tsconfigPath) ? fs.readFileSync(tsconfigPath, "utf8") : "{}";
+  const user = typeof process.getuid === "function" ? process.getuid() : "user";
+  const cacheDir = path.join(os.tmpdir(), `dps-as-code-${user}`, "transpiled");
+  let compile; // created on the first cache miss only
+
+  function transpile(source, filename) {
+    if (!compile) {
+      const ts = require(fromProject("typescript"));
+      const { config } = ts.parseConfigFileTextToJson("tsconfig.json", tsconfig);
+      const { options } = ts.convertCompilerOptionsFromJson((config && config.compilerOptions) || {}, projectDir);
+      const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, inlineSourceMap: true, inlineSources: true };
+      compile = (text, fileName) => ts.transpileModule(text, { fileName, compilerOptions }).outputText;
+    }
+    return compile(source, filename);
+  }
+
+  require.extensions[".ts"] = function loadTypeScript(module, filename) {
+    const source = fs.readFileSync(filename, "utf8");
+    const key = crypto.createHash("sha256").update([typescriptVersion, tsconfig, filename, source].join("\0")).digest("hex");
+    const cached = path.join(cacheDir, `${key}.js`);
+    let code;
+    try {
+      code = fs.readFileSync(cached, "utf8");
+    } catch {
+      code = transpile(source, filename);
+      try {
+        // Write then rename: concurrent provider processes never read half a file.
+        fs.mkdirSync(cacheDir, { recursive: true });
+        const partial = `${cached}.${process.pid}.partial`;
+        fs.writeFileSync(partial, code);
+        fs.renameSync(partial, cached);
+      } catch {
+        // A read-only or full temp folder only costs the next run the transpilation.
+      }
+    }
+    module._compile(code, filename);
+  };
+};
