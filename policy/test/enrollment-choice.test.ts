@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeCertificate } from "../../test/enrollments/support/certs";
+import { makeCertificate } from "../../test/support/certificates";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "../policies/dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "../policies/dps-enrollment-retirement-covered";
 import { ENROLLMENT_LEDGER_TYPE } from "../lib/resource-types";
