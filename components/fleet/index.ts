@@ -15,7 +15,8 @@ import type {
   IndividualEnrollmentSpec,
   LoadedManifests,
 } from "../manifests";
-import { EnrollmentLedger, type LedgerIndividual } from "./enrollment-ledger";
+import { ledgerIndividual } from "../../shared/enrollment-choice";
+import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
 export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
@@ -151,11 +152,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   const ledger = new EnrollmentLedger(
     "enrollment-ledger",
     {
-      individualEnrollments: manifests.individualEnrollments.map((spec) => ({
-        registrationId: spec.registrationId,
-        attestation: ledgerAttestation(spec.attestation),
-        ...(spec.previousIds ? { previousIds: spec.previousIds } : {}),
-      })),
+      individualEnrollments: manifests.individualEnrollments.map((spec) => ledgerIndividual(spec)),
       enrollmentGroups: manifests.enrollmentGroups.map((spec) => ({
         enrollmentGroupId: spec.enrollmentGroupId,
         attestation: ledgerAttestation(spec.attestation),
@@ -214,8 +211,8 @@ function afterItsCertificates(
   return uploads.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: [...new Set(uploads)] });
 }
 
-/** The attestation as the ledger keeps it: kind and certificates (public), never key secret names. */
-function ledgerAttestation(spec: AttestationSpec): LedgerIndividual["attestation"] {
+/** A group's attestation as the ledger keeps it: kind and certificates (public, a few per stack), never key secret names. */
+function ledgerAttestation(spec: AttestationSpec): LedgerGroup["attestation"] {
   return spec.type === "x509" ? { type: "x509", x509: spec.x509 } : { type: spec.type };
 }
 

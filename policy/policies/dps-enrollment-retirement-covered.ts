@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { coverageOf, type DpsCaCertificate, type GroupView, type IndividualView } from "../../shared/enrollment-choice";
+import { coverageOf, type DpsCaCertificate, type GroupView, type IndividualView, type LedgerIndividual } from "../../shared/enrollment-choice";
 import { isUnknown, whenKnown } from "../lib/known";
 import { isEnrollmentLedger } from "../lib/resource-types";
 
@@ -13,7 +13,8 @@ import { isEnrollmentLedger } from "../lib/resource-types";
 // known offline, and a device not registered yet is stranded just the same.
 
 interface LedgerProps {
-  readonly deletedIndividualEnrollments?: IndividualView[];
+  /** Ledger records; a ledger deployed before it kept certificate facts holds whole manifest entries. */
+  readonly deletedIndividualEnrollments?: (LedgerIndividual | IndividualView)[];
   readonly enrollmentGroups?: GroupView[];
   readonly caCertificates?: DpsCaCertificate[];
   readonly retiredEnrollments?: { registrationId: string; reason: string }[];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ledgerIndividual } from "../../shared/enrollment-choice";
 import { makeCertificate } from "../../test/support/certificates";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "../policies/dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "../policies/dps-enrollment-retirement-covered";
@@ -9,7 +10,10 @@ import { mutate, runResourcePolicy, runStackPolicy, UNKNOWN_VALUE } from "./harn
 const ca = makeCertificate({ commonName: "Contoso Camera CA", isCa: true });
 const otherCa = makeCertificate({ commonName: "Fabrikam Camera CA", isCa: true });
 const camera = makeCertificate({ commonName: "cam-001", issuer: ca });
-const x509Individual = (id: string, pem: string) => ({ registrationId: id, attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: pem } } } } });
+/** A manifest entry's X.509 attestation, as ledgers deployed before the ledger kept certificate facts recorded it. */
+const x509Entry = (id: string, pem: string) => ({ registrationId: id, attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: pem } } } } });
+/** What the ledger records now: the certificate's facts (thumbprint, issuer, key identifier). */
+const x509Individual = (id: string, pem: string) => ledgerIndividual(x509Entry(id, pem));
 
 function ledger(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -35,6 +39,12 @@ describe("dps-enrollment-retirement-covered", () => {
       caCertificates: [{ name: "camera-ca", certificate: ca.certPem }],
     });
     expect(await run(props)).toEqual({ violations: [] });
+  });
+  it("reads a ledger recorded before it kept certificate facts (whole device certificates)", async () => {
+    const group = { enrollmentGroupId: "cams", attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: ca.certPem } } } } };
+    expect(await run(ledger({ deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)], enrollmentGroups: [group] }))).toEqual({ violations: [] });
+    const other = { ...group, attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } } } };
+    expect((await run(ledger({ deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)], enrollmentGroups: [other] }))).violations).toHaveLength(1);
   });
   it("accepts deleting an X.509 device whose issuer is a group's signing certificate", async () => {
     const props = ledger({
@@ -124,7 +134,7 @@ describe("dps-enrollment-individual-or-group", () => {
     const cams = Array.from({ length: 5 }, (_, i) => {
       const id = `cam-00${i + 1}`;
       const cert = makeCertificate({ commonName: id, issuer: ca });
-      return { type: INDIVIDUAL, name: id, props: { ...mutate(individualEnrollment(), "registrationId", id), attestation: x509Individual(id, cert.certPem).attestation } };
+      return { type: INDIVIDUAL, name: id, props: { ...mutate(individualEnrollment(), "registrationId", id), attestation: x509Entry(id, cert.certPem).attestation } };
     });
     const dps = { type: LOCAL_DPS, name: "dps", props: { ...localDps(), caCertificates: [{ name: "camera-ca", certificate: ca.certPem, isVerified: true }] } };
     const violations = await runStackPolicy(policy, [...cams, dps]);

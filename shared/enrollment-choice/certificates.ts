@@ -1,6 +1,7 @@
 // X.509 facts the advice and the coverage rule need, from Node's own parser (no dependency).
 // DPS accepts a certificate as PEM, base64 of PEM or base64 of DER; so do these readers.
 import { X509Certificate } from "node:crypto";
+import { authorityKeyIdentifier, subjectKeyIdentifier } from "./key-identifiers";
 
 export function readCertificate(text: string | undefined): X509Certificate | undefined {
   if (text === undefined) return undefined;
@@ -36,5 +37,42 @@ export function issuedBy(device: X509Certificate, ca: X509Certificate): boolean 
 
 /** "CN=Contoso Root CA, O=Contoso": the issuer as a reader recognises it in a message. */
 export function issuerName(device: X509Certificate): string {
-  return device.issuer.split("\n").reverse().join(", ");
+  return readableName(device.issuer);
+}
+
+/** A distinguished name as Node prints it (one attribute a line, most specific last), in reading order. */
+export function readableName(distinguishedName: string): string {
+  return distinguishedName.split("\n").reverse().join(", ");
+}
+
+/**
+ * What the enrollment ledger keeps of a device certificate instead of the certificate itself
+ * (about 1 KB, stored twice in state per enrollment): enough to name it and to decide offline
+ * which CA issued it.
+ */
+export interface DeviceCertificateFacts {
+  /** SHA-256 thumbprint, as DPS and the portal show it (colon-separated hex). */
+  readonly sha256Thumbprint: string;
+  /** The issuer's distinguished name, as Node's X509Certificate prints it. */
+  readonly issuer: string;
+  /** Hex of the authority key identifier extension, when the certificate has one. */
+  readonly authorityKeyIdentifier?: string;
+}
+
+export function deviceCertificateFacts(device: X509Certificate): DeviceCertificateFacts {
+  const authorityKeyId = authorityKeyIdentifier(device.raw);
+  return { sha256Thumbprint: device.fingerprint256, issuer: device.issuer, ...(authorityKeyId ? { authorityKeyIdentifier: authorityKeyId } : {}) };
+}
+
+/**
+ * `issuedBy` from the facts alone: the CA's subject is the device certificate's issuer and, when
+ * both certificates carry key identifiers, the CA's subject key identifier is the device's
+ * authority key identifier (OpenSSL's X509_check_issued, without the signature, which needs the
+ * whole certificate). Key identifiers tell apart two CAs of the same name (a CA renewed with a new
+ * key); without them the name alone decides.
+ */
+export function issuedByFacts(device: DeviceCertificateFacts, ca: X509Certificate): boolean {
+  if (ca.subject !== device.issuer) return false;
+  const caKeyId = subjectKeyIdentifier(ca.raw);
+  return device.authorityKeyIdentifier === undefined || caKeyId === undefined || caKeyId === device.authorityKeyIdentifier;
 }

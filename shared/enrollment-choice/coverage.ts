@@ -5,8 +5,9 @@
 // how-to-unprovision-devices). So deleting the individual enrollment hands
 // the device to a group, or to nobody.
 import type { X509Certificate } from "node:crypto";
-import { issuedBy, issuerName, readCertificate } from "./certificates";
+import { deviceCertificateFacts, issuedBy, issuedByFacts, readableName, readCertificate, type DeviceCertificateFacts } from "./certificates";
 import type { DpsCaCertificate, GroupView, IndividualView } from "./enrollment-view";
+import type { LedgerIndividual } from "./ledger-record";
 
 export type Coverage =
   | { readonly covered: true; readonly enrollmentGroupId: string; readonly how: string }
@@ -15,14 +16,15 @@ export type Coverage =
 /**
  * X.509: a group covers the device when one of its signing certificates, or a DPS CA certificate
  * it references, issued the device's certificate (checked offline: issuer name, key identifiers
- * and signature). A device whose certificate was issued by an intermediate below the group's CA
+ * and, when the whole certificate is at hand (a manifest entry, not a ledger record), the
+ * signature). A device whose certificate was issued by an intermediate below the group's CA
  * presents that intermediate only at registration; this offline check cannot see it and says
  * "not covered" (the safe answer: declare the intermediate as the group's signing certificate).
  * Symmetric keys: any enabled symmetric-key group takes the device, provided the device holds
  * the key derived from the group key and its registration id (the move plan says when).
  * TPM: DPS has no TPM enrollment groups, so nothing covers a TPM device.
  */
-export function coverageOf(individual: IndividualView, groups: readonly GroupView[], caCertificates: readonly DpsCaCertificate[] = []): Coverage {
+export function coverageOf(individual: IndividualView | LedgerIndividual, groups: readonly GroupView[], caCertificates: readonly DpsCaCertificate[] = []): Coverage {
   const enabled = groups.filter((group) => (group.provisioningStatus ?? "enabled") === "enabled");
   const type = individual.attestation?.type;
   if (type === "symmetricKey") {
@@ -32,14 +34,15 @@ export function coverageOf(individual: IndividualView, groups: readonly GroupVie
       : { covered: false, why: "no enabled symmetric-key enrollment group" };
   }
   if (type === "x509") {
-    const device = readCertificate(individual.attestation?.x509?.clientCertificates?.primary?.certificate);
+    const device = deviceCertificateOf(individual);
     if (!device) return { covered: false, why: "its device certificate cannot be read" };
+    const issued = (ca: X509Certificate) => issuedByFacts(device.facts, ca) && (device.certificate === undefined || issuedBy(device.certificate, ca));
     for (const group of enabled) {
       if (group.attestation?.type !== "x509") continue;
-      const issuer = groupCertificates(group, caCertificates).find((ca) => issuedBy(device, ca.certificate));
+      const issuer = groupCertificates(group, caCertificates).find((ca) => issued(ca.certificate));
       if (issuer) return { covered: true, enrollmentGroupId: group.enrollmentGroupId, how: `X.509 group: its ${issuer.role} issued the device certificate` };
     }
-    return { covered: false, why: `no enabled X.509 enrollment group holds the certificate that issued it (${issuerName(device)})` };
+    return { covered: false, why: `no enabled X.509 enrollment group holds the certificate that issued it (${readableName(device.facts.issuer)})` };
   }
   if (type === "tpm") return { covered: false, why: "DPS has no TPM enrollment groups" };
   return { covered: false, why: "its attestation is unknown" };
@@ -59,3 +62,15 @@ export function groupCertificates(group: GroupView, caCertificates: readonly Dps
   }
   return found;
 }
+
+/**
+ * The device certificate of an X.509 individual enrollment: from a manifest entry (or a ledger
+ * recorded before the ledger kept facts) the whole certificate; from a ledger record its facts.
+ */
+function deviceCertificateOf(individual: IndividualView | LedgerIndividual): { facts: DeviceCertificateFacts; certificate?: X509Certificate } | undefined {
+  const attestation = individual.attestation as (IndividualView["attestation"] & LedgerIndividual["attestation"]) | undefined;
+  if (attestation?.deviceCertificate) return { facts: attestation.deviceCertificate };
+  const certificate = readCertificate(attestation?.x509?.clientCertificates?.primary?.certificate);
+  return certificate && { facts: deviceCertificateFacts(certificate), certificate };
+}
+

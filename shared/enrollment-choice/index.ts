@@ -5,4 +5,5 @@ export * from "./advice";
 export * from "./coverage";
 export * from "./enrollment-view";
 export * from "./settings";
-export { issuedBy, issuerName, readCertificate } from "./certificates";
+export * from "./ledger-record";
+export { deviceCertificateFacts, issuedBy, issuedByFacts, issuerName, readCertificate, type DeviceCertificateFacts } from "./certificates";
