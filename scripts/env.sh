@@ -29,8 +29,13 @@ export PATH
 # Offline engine settings. A user who already has a backend (pulumi login, or
 # PULUMI_BACKEND_URL) keeps it; otherwise stacks live in a local file backend.
 export PULUMI_HOME=${PULUMI_HOME:-$DPS_HOME/pulumi-home}
+# metadata=skip: the file driver then writes no `.attrs` sidecar beside each object; it rewrites
+# those in place, so a pulumi killed at that moment left the stack unreadable ("failed to load
+# checkpoint: EOF"; see scripts/recover/torn-sidecars.ts). The objects themselves are renamed
+# into place atomically.
+DPS_LOCAL_BACKEND_URL="file://$DPS_HOME/state?metadata=skip"
 if [ -z "${PULUMI_BACKEND_URL:-}" ] && [ ! -f "$PULUMI_HOME/credentials.json" ]; then
-  export PULUMI_BACKEND_URL="file://$DPS_HOME/state"
+  export PULUMI_BACKEND_URL=$DPS_LOCAL_BACKEND_URL
   mkdir -p "$DPS_HOME/state"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
@@ -39,6 +44,6 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}
 # Local stacks use the passphrase secrets provider. Real stacks set their own passphrase
 # or a Key Vault secrets provider; this default is only for stacks on this machine.
-if [ "${PULUMI_BACKEND_URL:-}" = "file://$DPS_HOME/state" ]; then
+if [ "${PULUMI_BACKEND_URL:-}" = "$DPS_LOCAL_BACKEND_URL" ] || [ "${PULUMI_BACKEND_URL:-}" = "file://$DPS_HOME/state" ]; then
   export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-local-only-passphrase}
 fi

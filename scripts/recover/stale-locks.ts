@@ -10,10 +10,14 @@
  * stackLockDir). `pulumi cancel` deletes every lock file of the stack, live or not
  * (pkg/backend/diy/backend.go: CancelCurrentUpdate): right in a pipeline whose runs are serialised
  * per stack, unsafe on a laptop where another terminal may be running.
+ *
+ * It also repairs what the kill may have torn in the backend's files (./torn-sidecars.ts), so that
+ * the next `pulumi up` can read the stack again.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileBackendDir, repairTornSidecars } from "./torn-sidecars";
 
 export interface LockFile {
   file: string;
@@ -93,7 +97,8 @@ function main(argv: string[]): number {
     process.stderr.write("usage: npm run unlock-stale -- --stack <stack>\n");
     return 2;
   }
-  if (!backend.startsWith("file://")) {
+  const backendDir = fileBackendDir(backend);
+  if (backendDir === undefined) {
     process.stderr.write(
       `unlock-stale works on file backends (PULUMI_BACKEND_URL is ${backend || "not set"}). ` +
         "For a backend the pipeline uses, let its next run clear the lock (its runs are serialised per stack); " +
@@ -103,7 +108,10 @@ function main(argv: string[]): number {
     );
     return 2;
   }
-  const { removed, kept } = clearStaleLocks(backend.slice("file://".length), stack);
+  for (const file of repairTornSidecars(backendDir)) {
+    process.stdout.write(`removed an attribute file a killed pulumi left half-written (the object it describes is intact): ${file}\n`);
+  }
+  const { removed, kept } = clearStaleLocks(backendDir, stack);
   for (const lock of removed) process.stdout.write(`removed the lock of a pulumi that no longer runs: ${describe(lock)}\n`);
   for (const lock of kept) process.stdout.write(`kept (its pulumi may still be running, or runs elsewhere): ${describe(lock)}\n`);
   if (removed.length === 0 && kept.length === 0) process.stdout.write(`stack ${stack} has no lock\n`);

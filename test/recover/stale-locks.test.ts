@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
+import { fileBackendDir, findTornSidecars, repairTornSidecars } from "../../scripts/recover/torn-sidecars";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -38,5 +39,30 @@ describe("unlock-stale", () => {
 
   it("finds nothing in a backend without locks", () => {
     expect(clearStaleLocks(backendWith([]), "local", env)).toEqual({ removed: [], kept: [] });
+  });
+});
+
+describe("torn attribute sidecars", () => {
+  it("finds and removes only the sidecars that are not a JSON object, anywhere under .pulumi", () => {
+    const dir = backendWith([]);
+    const stacks = path.join(dir, ".pulumi", "stacks", "dps-as-code");
+    fs.mkdirSync(stacks, { recursive: true });
+    const write = (name: string, content: string) => fs.writeFileSync(path.join(stacks, name), content);
+    write("local.json", "{}");
+    write("local.json.attrs", ""); // truncated, never written
+    write("dev.json.attrs", '{"user.cache_control":""'); // half-written
+    write("prod.json.attrs", '{"Metadata":null,"ContentType":"application/octet-stream"}\n'); // intact
+    fs.writeFileSync(path.join(dir, ".pulumi", "meta.yaml.attrs"), "[]");
+    expect(findTornSidecars(dir)).toEqual([path.join(dir, ".pulumi", "meta.yaml.attrs"), path.join(stacks, "dev.json.attrs"), path.join(stacks, "local.json.attrs")]);
+    expect(repairTornSidecars(dir)).toHaveLength(3);
+    expect(fs.readdirSync(stacks).sort()).toEqual(["local.json", "prod.json.attrs"]);
+    expect(findTornSidecars(dir)).toEqual([]);
+  });
+
+  it("reads the folder of a file backend URL without the driver's query options", () => {
+    expect(fileBackendDir("file:///home/me/.cache/dps-as-code/state?metadata=skip")).toBe("/home/me/.cache/dps-as-code/state");
+    expect(fileBackendDir("file:///srv/state")).toBe("/srv/state");
+    expect(fileBackendDir(`file://~/state`)).toBe(path.join(os.homedir(), "state"));
+    expect(fileBackendDir("azblob://pulumi-state?storage_account=x")).toBeUndefined();
   });
 });

@@ -61,7 +61,8 @@ export function isolatedBackend(prefix: string): { dir: string; envVars: Record<
   return {
     dir,
     envVars: {
-      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+      // As scripts/env.sh sets the local backend: no attribute sidecars a kill could tear.
+      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}?metadata=skip`,
       PULUMI_CONFIG_PASSPHRASE: "e2e-test-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
