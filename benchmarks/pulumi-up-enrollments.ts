@@ -25,7 +25,7 @@
 import { parseArgs } from "node:util";
 import { silentLogger, startEmulator } from "../emulator";
 import { installEngineFloor, stateBytes } from "../test/support/engine-floor";
-import { engineMissingReason, findEngine, type Engine } from "../test/support/engine";
+import { engineMissingReason, findEngine, type Engine } from "../test/support/find-engine";
 import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
 
 const { values } = parseArgs({

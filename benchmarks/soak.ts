@@ -18,7 +18,7 @@ import { startEmulator, type Logger, type RunningEmulator } from "../emulator";
 import { serviceClientFor } from "../emulator/clients";
 import { clearStaleLocks } from "../scripts/recover/stale-locks";
 import { startCompetingClient } from "../test/support/competing-client";
-import { engineMissingReason, findEngine } from "../test/support/engine";
+import { engineMissingReason, findEngine } from "../test/support/find-engine";
 import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
 import { createEngineFloor } from "./engine-floor";
 

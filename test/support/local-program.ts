@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { RunningEmulator } from "../../emulator";
-import { type Engine, isolatedBackend, projectRoot } from "./engine";
+import { type Engine, isolatedBackend, projectRoot } from "./find-engine";
 
 export interface LocalProgram {
   readonly dir: string;

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent, PreviewResult } from "@pulumi/pulumi/automation";
-import { projectRoot } from "./engine";
+import { projectRoot } from "./find-engine";
 import type { LocalProgram } from "./local-program";
 
 export const policyPackDir = path.join(projectRoot, "policy");
