@@ -1,6 +1,6 @@
-// Access to the real Pulumi engine for end-to-end tests (find-engine.ts). Tests that need the
-// engine declare their suite with `describeWithEngine()`: outside CI a missing CLI skips them with
-// a loud reason; under CI=true it fails, so a broken set-up can never pass as green.
+// Access to the real Pulumi engine for end-to-end tests (find-engine.ts finds it). Tests that
+// need the engine declare their suite with `describeWithEngine()`: outside CI a missing CLI skips
+// them with a loud reason; under CI=true it fails, so a broken set-up can never pass as green.
 import { describe } from "vitest";
 import { engineMissingReason, findEngine, type Engine } from "./find-engine";
 

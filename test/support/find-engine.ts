@@ -1,7 +1,7 @@
-// Access to the real Pulumi engine: the pinned CLI that scripts/setup.sh installs (or a recent
-// enough `pulumi` on PATH), with the project's offline settings from scripts/env.sh. No vitest
-// here: scripts run outside vitest (the preview fixtures' generator, the benchmarks) use it
-// through ts-node, where importing vitest throws. Test suites use engine.ts.
+// Finding the real Pulumi engine: the pinned CLI that scripts/setup.sh installs (or a recent
+// enough `pulumi` on PATH), with the project's offline settings from scripts/env.sh, and a private
+// file backend per run. No test framework here: benchmarks and fixture generators run under plain
+// ts-node, where vitest cannot be loaded (tests use engine.ts, which adds describeWithEngine).
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -71,3 +71,4 @@ export function isolatedBackend(prefix: string): { dir: string; envVars: Record<
     },
   };
 }
+
