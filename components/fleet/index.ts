@@ -15,7 +15,7 @@ import type {
   IndividualEnrollmentSpec,
   LoadedManifests,
 } from "../manifests";
-import { ledgerIndividual } from "../../shared/enrollment-choice";
+import { knownCaCertificates, ledgerIndividual } from "../../shared/enrollment-choice";
 import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
@@ -149,10 +149,11 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
+  const knownCas = knownCaCertificates(manifests.enrollmentGroups, platform.caCertificatePems ?? []);
   const ledger = new EnrollmentLedger(
     "enrollment-ledger",
     {
-      individualEnrollments: manifests.individualEnrollments.map((spec) => ledgerIndividual(spec)),
+      individualEnrollments: manifests.individualEnrollments.map((spec) => ledgerIndividual(spec, knownCas)),
       enrollmentGroups: manifests.enrollmentGroups.map((spec) => ({
         enrollmentGroupId: spec.enrollmentGroupId,
         attestation: ledgerAttestation(spec.attestation),

@@ -1,6 +1,6 @@
 // X.509 facts the advice and the coverage rule need, from Node's own parser (no dependency).
 // DPS accepts a certificate as PEM, base64 of PEM or base64 of DER; so do these readers.
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { authorityKeyIdentifier, subjectKeyIdentifier } from "./key-identifiers";
 
 export function readCertificate(text: string | undefined): X509Certificate | undefined {
@@ -57,22 +57,46 @@ export interface DeviceCertificateFacts {
   readonly issuer: string;
   /** Hex of the authority key identifier extension, when the certificate has one. */
   readonly authorityKeyIdentifier?: string;
-}
-
-export function deviceCertificateFacts(device: X509Certificate): DeviceCertificateFacts {
-  const authorityKeyId = authorityKeyIdentifier(device.raw);
-  return { sha256Thumbprint: device.fingerprint256, issuer: device.issuer, ...(authorityKeyId ? { authorityKeyIdentifier: authorityKeyId } : {}) };
+  /**
+   * SHA-256 (hex) of the public key of the CA certificate that issued it, signature checked, when
+   * the stack held that CA (a DPS CA certificate or a group's signing certificate) as the record
+   * was made.
+   */
+  readonly issuerKeySha256?: string;
 }
 
 /**
- * `issuedBy` from the facts alone: the CA's subject is the device certificate's issuer and, when
- * both certificates carry key identifiers, the CA's subject key identifier is the device's
- * authority key identifier (OpenSSL's X509_check_issued, without the signature, which needs the
- * whole certificate). Key identifiers tell apart two CAs of the same name (a CA renewed with a new
- * key); without them the name alone decides.
+ * The facts of `device`; `knownCas` are the CA certificates the stack holds now, among which the
+ * issuer is looked for (its signature checked) to record the issuer's key.
+ */
+export function deviceCertificateFacts(device: X509Certificate, knownCas: readonly X509Certificate[] = []): DeviceCertificateFacts {
+  const authorityKeyId = authorityKeyIdentifier(device.raw);
+  const issuer = knownCas.find((ca) => issuedBy(device, ca));
+  return {
+    sha256Thumbprint: device.fingerprint256,
+    issuer: device.issuer,
+    ...(authorityKeyId ? { authorityKeyIdentifier: authorityKeyId } : {}),
+    ...(issuer ? { issuerKeySha256: publicKeySha256(issuer) } : {}),
+  };
+}
+
+/** SHA-256 (hex) of a certificate's SubjectPublicKeyInfo (DER). */
+export function publicKeySha256(certificate: X509Certificate): string {
+  return createHash("sha256").update(certificate.publicKey.export({ type: "spki", format: "der" })).digest("hex");
+}
+
+/**
+ * `issuedBy` from the facts alone: the CA's subject is the device certificate's issuer, and
+ * - when the record holds the issuer's key (its signature was checked as the record was made),
+ *   the CA has that key;
+ * - otherwise, when both certificates carry key identifiers, the CA's subject key identifier is
+ *   the device's authority key identifier (OpenSSL's X509_check_issued, without the signature,
+ *   which needs the whole certificate); without them the name alone decides.
+ * Keys and key identifiers tell apart two CAs of the same name (a CA renewed with a new key).
  */
 export function issuedByFacts(device: DeviceCertificateFacts, ca: X509Certificate): boolean {
   if (ca.subject !== device.issuer) return false;
+  if (device.issuerKeySha256 !== undefined) return publicKeySha256(ca) === device.issuerKeySha256;
   const caKeyId = subjectKeyIdentifier(ca.raw);
   return device.authorityKeyIdentifier === undefined || caKeyId === undefined || caKeyId === device.authorityKeyIdentifier;
 }

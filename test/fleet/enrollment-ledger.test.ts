@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments";
 import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
 import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
-import { coverageOf, ledgerIndividual, type GroupView } from "../../shared/enrollment-choice";
+import { coverageOf, knownCaCertificates, ledgerIndividual, publicKeySha256, type GroupView } from "../../shared/enrollment-choice";
 import { makeCertificate } from "../support/certificates";
 
 const root = path.resolve(__dirname, "../..");
@@ -65,6 +65,32 @@ describe("what the ledger records of an individual enrollment", () => {
         why: "no enabled X.509 enrollment group holds the certificate that issued it (CN=Contoso Camera CA)",
       });
     }
+  });
+});
+
+describe("a record made while the stack held the device's CA", () => {
+  // Certificates without key identifiers (as this project's test certificates are): the record
+  // then says which key issued the device certificate, checked by signature when it was made.
+  const ca = makeCertificate({ commonName: "Fabrikam Meter CA", isCa: true });
+  const renewedCa = makeCertificate({ commonName: "Fabrikam Meter CA", isCa: true });
+  const meter = makeCertificate({ commonName: "meter-01", issuer: ca });
+  const entry = x509Entry("meter-01", meter.certPem);
+
+  it("records the issuing CA's key, found among the DPS CA certificates and the groups' signing certificates", () => {
+    const fromDps = knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]);
+    const fromGroup = knownCaCertificates([caGroup("meters", ca.certPem), caGroup("other", renewedCa.certPem)], []);
+    const caKey = publicKeySha256(new X509Certificate(ca.certPem));
+    expect(ledgerIndividual(entry, fromDps).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
+    expect(ledgerIndividual(entry, fromGroup).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
+    expect(ledgerIndividual(entry, knownCaCertificates([caGroup("other", renewedCa.certPem)], [])).attestation.deviceCertificate?.issuerKeySha256).toBeUndefined();
+  });
+
+  it("is covered only by a group holding that key, not by a CA of the same name with another key", () => {
+    const record = ledgerIndividual(entry, knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]));
+    expect(coverageOf(record, [caGroup("meters", ca.certPem)])).toMatchObject({ covered: true });
+    expect(coverageOf(record, [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: false });
+    // Recorded without the CA, the name is all there is to go by (the limit the README states).
+    expect(coverageOf(ledgerIndividual(entry), [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: true });
   });
 });
 
