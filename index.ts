@@ -13,7 +13,12 @@ const platform = createPlatform(config);
 const manifests = loadStackManifests(config, { programDir: __dirname, workingDir: process.cwd(), dpsHome: process.env.DPS_HOME });
 const fleet = declareFleet({
   manifests,
-  platform: { dpsConnection: platform.dpsConnection, hubHostNames: platform.hubHostNames, caCertificates: platform.caCertificates },
+  platform: {
+    dpsConnection: platform.dpsConnection,
+    hubHostNames: platform.hubHostNames,
+    caCertificates: platform.caCertificates,
+    caCertificatePems: config.dps.caCertificates,
+  },
   secret: (name) => stackConfig.requireSecret(name),
   enrollmentSets: config.enrollmentSets,
 });

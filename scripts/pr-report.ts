@@ -5,6 +5,7 @@
 // limit; --summary writes the job summary (within its 1 MiB) and --full every change, field by
 // field (for an artifact). Without --out the comment goes to stdout.
 import * as fs from "node:fs";
+import { loadEnrollmentChoiceConfig } from "../components/advice";
 import { buildPrReports } from "./pr-report/index";
 import type { StackInput } from "./pr-report/index";
 
@@ -37,6 +38,8 @@ function main(argv: string[]): void {
       stacks.push({
         stack: stack!,
         previewJson: read(previewFile!),
+        // Stacks are named after their environment; the advice's settings are that environment's policy config.
+        enrollmentChoice: loadEnrollmentChoiceConfig(process.cwd(), stack!),
         ...(eventsFile ? eventLogOf(eventsFile) : {}),
       });
       i++;

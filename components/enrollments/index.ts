@@ -19,6 +19,7 @@ export type {
 } from "./types";
 export { deriveDeviceKey, deriveDeviceKeyOutput } from "./derived-keys";
 export { createEnrollmentProvider, type EnrollmentProviderOptions } from "./provider";
+export { projectProviderReference } from "./provider-reference";
 export { validateEnrollmentInputs, type CheckFailure } from "./validation";
 export { MAX_SYMMETRIC_KEY_GROUPS } from "./resource-props";
 export { EnrollmentSet, type EnrollmentSetArgs } from "./sets/enrollment-set";

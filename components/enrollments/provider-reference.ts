@@ -31,22 +31,41 @@ import type { EnrollmentKind } from "./types";
  * Computed in the program, whose working directory is the project directory, as the provider
  * process's is.
  */
-export function providerFolder(projectDir: string = process.cwd()): string {
-  return path.relative(projectDir, __dirname).split(path.sep).join("/");
+export function providerFolder(projectDir: string = process.cwd(), moduleDir: string = __dirname): string {
+  return path.relative(projectDir, moduleDir).split(path.sep).join("/");
 }
 
-/** Which provider a stub loads: the enrollment provider of one kind, or the EnrollmentSet provider (sets/). */
-export type ProviderTarget = EnrollmentKind | "set";
+/** The `__provider` text for one kind of enrollment. */
+export function providerReference(kind: EnrollmentKind, folder: string = providerFolder()): string {
+  return referenceText({ what: "enrollment provider", loaderFolder: folder, folder, module: "provider", factory: `createEnrollmentProvider(${JSON.stringify(kind)})` });
+}
 
-/** The `__provider` text for one kind of enrollment, or for EnrollmentSet. */
-export function providerReference(target: ProviderTarget, folder: string = providerFolder()): string {
-  const load = target === "set" ? `require(dir + "/sets/set-provider").createEnrollmentSetProvider()` : `require(dir + "/provider").createEnrollmentProvider(${JSON.stringify(target)})`;
+/**
+ * The same kind of reference for another dynamic provider of the project (the enrollment ledger's):
+ * `module` in `moduleDir` (an absolute folder inside the project, usually the caller's __dirname),
+ * whose export `factory` (called without arguments) returns the provider.
+ */
+export function projectProviderReference(moduleDir: string, module: string, factory: string, projectDir: string = process.cwd()): string {
+  return referenceText({
+    what: module,
+    loaderFolder: providerFolder(projectDir),
+    folder: providerFolder(projectDir, moduleDir),
+    module,
+    factory: `${factory}()`,
+  });
+}
+
+function referenceText(reference: { what: string; loaderFolder: string; folder: string; module: string; factory: string }): string {
+  const { what, loaderFolder, folder, module, factory } = reference;
+  const sameFolder = loaderFolder === folder;
   return [
-    `// dps-as-code ${target === "set" ? "enrollment set" : "enrollment"} provider, loaded from ${JSON.stringify(folder)} of the project directory (see provider-reference.ts there)`,
+    `// dps-as-code ${what}, loaded from ${JSON.stringify(folder)} of the project directory (see provider-reference.ts ${sameFolder ? "there" : `in ${JSON.stringify(loaderFolder)}`})`,
     `exports.handler = function () {`,
     `  var dir = require("path").resolve(${JSON.stringify(folder)});`,
-    `  require(dir + "/typescript-loader.js").registerTypeScript(process.cwd());`,
-    `  return ${load};`,
+    ...(sameFolder
+      ? [`  require(dir + "/typescript-loader.js").registerTypeScript(process.cwd());`]
+      : [`  require(require("path").resolve(${JSON.stringify(loaderFolder)}) + "/typescript-loader.js").registerTypeScript(process.cwd());`]),
+    `  return require(dir + "/${module}").${factory};`,
     `};`,
   ].join("\n");
 }

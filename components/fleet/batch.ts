@@ -51,8 +51,11 @@ export function batchPlan(specs: readonly IndividualEnrollmentSpec[], config: En
   return { individual, batch, individualByShard, shardOf: declareSets ? shard : undefined, config };
 }
 
+/** Every manifest field but those the fleet uses itself (and the id, the map's key): a field added to the manifest types and forgotten here fails to compile. */
+type EntryFields = { [K in Exclude<keyof IndividualEnrollmentSpec, "source" | "previousIds" | "mode" | "registrationId">]-?: unknown };
+
 function entryOf(spec: IndividualEnrollmentSpec, hubHostNames: Record<string, string>): SetEntry {
-  const entry: Record<string, unknown> = {
+  const entry: EntryFields & Record<string, unknown> = {
     attestation: spec.attestation.type === "symmetricKey" ? { type: "symmetricKey" } : spec.attestation,
     iotHubs: spec.iotHubs?.map((reference) => deployedHubHostName(reference, hubHostNames, spec)),
     allocationPolicy: spec.allocationPolicy,
@@ -66,6 +69,7 @@ function entryOf(spec: IndividualEnrollmentSpec, hubHostNames: Record<string, st
     allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
     deviceId: spec.deviceId,
     optionalDeviceInformation: spec.optionalDeviceInformation,
+    labels: spec.labels,
   };
   for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
   return entry as unknown as SetEntry;

@@ -4,15 +4,39 @@
 // webhook URLs that manifests only name). It reads no files and no environment.
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
-import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs } from "../enrollments";
+import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "../enrollments";
 import { DEFAULT_ENROLLMENT_SETS, type EnrollmentSetsConfig } from "../config";
+import type {
+  AttestationSpec,
+  CustomAllocationSpec,
+  EnrollmentCommonSpec,
+  EnrollmentGroupSpec,
+  EnrollmentIdentitySpec,
+  IndividualEnrollmentSpec,
+  LoadedManifests,
+} from "../manifests";
+import { knownCaCertificates, ledgerIndividual } from "../../shared/enrollment-choice";
 import { batchPlan, declareEnrollmentSets } from "./batch";
 import { deployedHubHostName } from "./deployed-hubs";
-import type { AttestationSpec, CustomAllocationSpec, EnrollmentCommonSpec, EnrollmentIdentitySpec, LoadedManifests } from "../manifests";
+import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
 export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
 export type { EnrollmentKeys } from "./key-outputs";
+export { EnrollmentLedger, ENROLLMENT_LEDGER_TYPE, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
+
+/** Manifest fields the fleet uses itself instead of passing them on: where the entry was written, its old ids (aliases), and its manifest's mode (which path, batch.ts). */
+type FleetOnlyField = "source" | "previousIds" | "mode";
+
+/**
+ * Every field of a manifest entry, mapped to the resource argument of the same name. Each key is
+ * required (its value may be undefined), so a field added to the manifest types and forgotten here
+ * fails to compile instead of being dropped on the way to the resource (as `labels` once was);
+ * a manifest field with no resource argument of that name fails to compile too.
+ */
+type EveryManifestField<Spec, Args> = {
+  [K in Exclude<keyof Spec, FleetOnlyField>]-?: K extends keyof Args ? (undefined extends Spec[K] ? Args[K] | undefined : Args[K]) : never;
+};
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
@@ -21,6 +45,8 @@ export interface FleetPlatform {
   readonly hubHostNames: pulumi.Output<Record<string, string>>;
   /** The resource that uploads each CA certificate, by name (platform `caCertificates`). */
   readonly caCertificates?: Readonly<Record<string, pulumi.Resource>>;
+  /** The DPS's CA certificates (stack config `dps.caCertificates`), which X.509 groups name in caReferences. @default none */
+  readonly caCertificatePems?: readonly { readonly name: string; readonly certificate: string }[];
 }
 
 /** Reads a named secret of the stack (`pulumi config set --secret <name> ...`). */
@@ -51,6 +77,8 @@ export interface Fleet {
   /** The batch path's sets, by shard label (none when no manifest uses it). */
   readonly enrollmentSets: Record<string, EnrollmentSet>;
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
+  /** What the policy pack reads to see deleted individual enrollments (see enrollment-ledger.ts). */
+  readonly ledger: EnrollmentLedger;
   /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
   readonly enrollmentGroupKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
   /** DPS-held keys of symmetric-key individual enrollments (secret). */
@@ -62,7 +90,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   const linkedHubs = platform.hubHostNames.apply((names) => Object.values(names));
   const hubHostNames = (spec: EnrollmentCommonSpec): pulumi.Output<string[]> | undefined =>
     spec.iotHubs && platform.hubHostNames.apply((names) => spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)));
-  const common = (spec: EnrollmentCommonSpec) => ({
+  const common = (spec: EnrollmentCommonSpec): EveryManifestField<EnrollmentCommonSpec, IndividualEnrollmentArgs & EnrollmentGroupArgs> => ({
     attestation: attestationArgs(spec.attestation, secret),
     iotHubs: hubHostNames(spec),
     allocationPolicy: spec.allocationPolicy,
@@ -74,9 +102,22 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     adoptExisting: spec.adoptExisting,
     deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
     allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
-    dps: platform.dpsConnection,
-    linkedHubs,
+    labels: spec.labels,
   });
+  const platformArgs = { dps: platform.dpsConnection, linkedHubs };
+  const individualArgs = (spec: IndividualEnrollmentSpec): IndividualEnrollmentArgs => {
+    const fromManifest: EveryManifestField<IndividualEnrollmentSpec, IndividualEnrollmentArgs> = {
+      ...common(spec),
+      registrationId: spec.registrationId,
+      deviceId: spec.deviceId,
+      optionalDeviceInformation: spec.optionalDeviceInformation,
+    };
+    return { ...fromManifest, ...platformArgs };
+  };
+  const groupArgs = (spec: EnrollmentGroupSpec): EnrollmentGroupArgs => {
+    const fromManifest: EveryManifestField<EnrollmentGroupSpec, EnrollmentGroupArgs> = { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId };
+    return { ...fromManifest, ...platformArgs };
+  };
 
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
   // manifest, so the preview names the same thing the pull request changed. A renamed entry
@@ -91,7 +132,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     const set = plan.shardOf ? enrollmentSets[plan.shardOf(spec.registrationId)] : undefined;
     individualEnrollments[spec.registrationId] = new IndividualEnrollment(
       spec.registrationId,
-      { ...common(spec), registrationId: spec.registrationId, deviceId: spec.deviceId, optionalDeviceInformation: spec.optionalDeviceInformation },
+      individualArgs(spec),
       pulumi.mergeOptions(afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates), set ? { dependsOn: [set] } : {}),
     );
   }
@@ -99,7 +140,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   for (const spec of manifests.enrollmentGroups) {
     enrollmentGroups[spec.enrollmentGroupId] = new EnrollmentGroup(
       spec.enrollmentGroupId,
-      { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId },
+      groupArgs(spec),
       afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
     );
   }
@@ -120,6 +161,21 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
   ]);
+  const knownCas = knownCaCertificates(manifests.enrollmentGroups, platform.caCertificatePems ?? []);
+  const ledger = new EnrollmentLedger(
+    "enrollment-ledger",
+    {
+      individualEnrollments: manifests.individualEnrollments.map((spec) => ledgerIndividual(spec, knownCas)),
+      enrollmentGroups: manifests.enrollmentGroups.map((spec) => ({
+        enrollmentGroupId: spec.enrollmentGroupId,
+        attestation: ledgerAttestation(spec.attestation),
+        provisioningStatus: spec.provisioningStatus ?? "enabled",
+      })),
+      caCertificates: (platform.caCertificatePems ?? []).map(({ name, certificate }) => ({ name, certificate })),
+      retiredEnrollments: (manifests.retiredEnrollments ?? []).map(({ registrationId, reason }) => ({ registrationId, reason })),
+    },
+    opts,
+  );
   return {
     individualEnrollments,
     enrollmentGroups,
@@ -127,6 +183,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     summary,
     enrollmentGroupKeys: keysOutput(enrollmentGroups),
     individualEnrollmentKeys: individualKeysOutput(individualEnrollments, enrollmentSets),
+    ledger,
   };
 }
 
@@ -161,6 +218,11 @@ function afterItsCertificates(
   const refs = spec.attestation.type === "x509" ? spec.attestation.x509.caReferences : undefined;
   const uploads = [refs?.primary, refs?.secondary].flatMap((name) => (name !== undefined && certificates?.[name] ? [certificates[name]] : []));
   return uploads.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: [...new Set(uploads)] });
+}
+
+/** A group's attestation as the ledger keeps it: kind and certificates (public, a few per stack), never key secret names. */
+function ledgerAttestation(spec: AttestationSpec): LedgerGroup["attestation"] {
+  return spec.type === "x509" ? { type: "x509", x509: spec.x509 } : { type: spec.type };
 }
 
 function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.Input<Attestation> {

@@ -9,8 +9,9 @@ import { buildEntry } from "./entry";
 import { ManifestValidationError } from "./errors";
 import type { EntryKind, ManifestProblem } from "./errors";
 import { ENTRY_LISTS } from "./fields";
+import { checkRetiredAreGone, readRetiredEnrollments } from "./retired";
 import { checkSchema } from "./schema-check";
-import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests, LoadManifestOptions } from "./types";
+import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests, LoadManifestOptions, RetiredEnrollmentSpec } from "./types";
 import { decodeManifest } from "./text-encoding";
 import { parseManifest } from "./yaml-source";
 import type { FieldPath, ParsedManifest } from "./yaml-source";
@@ -54,6 +55,7 @@ export function loadEnrollmentManifestTexts(
   const problems: ManifestProblem[] = [...earlier];
   const individualEnrollments: IndividualEnrollmentSpec[] = [];
   const enrollmentGroups: EnrollmentGroupSpec[] = [];
+  const retiredEnrollments: RetiredEnrollmentSpec[] = [];
   const seen = new Map<string, { file: string; line: number; column: number }>();
   const previous = new Map<string, PreviousIdUse>();
   const now = options.now ?? new Date();
@@ -79,6 +81,7 @@ export function loadEnrollmentManifestTexts(
     // only repeat the first one. A broken `defaults` block taints every entry of the file.
     if (broken.has("defaults")) continue;
     const defaults = document["defaults"] as PlainObject | undefined;
+    retiredEnrollments.push(...readRetiredEnrollments(manifest, file, document));
 
     for (const list of ["individualEnrollments", "enrollmentGroups"] as const) {
       const items = document[list];
@@ -128,8 +131,9 @@ export function loadEnrollmentManifestTexts(
 
   problems.push(...checkPreviousIdsAreRetired(previous, seen));
   problems.push(...checkGroupLimits(enrollmentGroups));
+  problems.push(...checkRetiredAreGone(retiredEnrollments, seen));
   if (problems.length > 0) throw new ManifestValidationError(problems);
-  return { individualEnrollments, enrollmentGroups };
+  return { individualEnrollments, enrollmentGroups, ...(retiredEnrollments.length > 0 ? { retiredEnrollments } : {}) };
 }
 
 function listManifestFiles(dir: string): { ok: true; paths: string[] } | { ok: false; problem: ManifestProblem } {

@@ -98,9 +98,22 @@ export interface EnrollmentGroupSpec extends EnrollmentCommonSpec, EnrollmentIde
   readonly enrollmentGroupId: string;
 }
 
+/**
+ * An individual enrollment deleted on purpose although no group of the stack covers its device
+ * (manifest list `retiredEnrollments`): the explicit marker the policy pack asks for.
+ */
+export interface RetiredEnrollmentSpec {
+  readonly registrationId: string;
+  /** Why the device may be left without an enrollment. */
+  readonly reason: string;
+  readonly source: ManifestSource;
+}
+
 export interface LoadedManifests {
   readonly individualEnrollments: IndividualEnrollmentSpec[];
   readonly enrollmentGroups: EnrollmentGroupSpec[];
+  /** Acknowledged retirements (absent when no manifest lists any). */
+  readonly retiredEnrollments?: RetiredEnrollmentSpec[];
 }
 
 export interface LoadManifestOptions {

@@ -8,6 +8,7 @@
 // the command runs; nothing it prints is a stack trace, a secret or unbounded.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { stackAdviceText } from "../advice/stack-advice";
 import { loadEnrollmentManifestFiles, loadEnrollmentManifests, ManifestValidationError } from "./index";
 import { cut } from "./fields";
 import { readStackFile, stackFileName } from "./stack-file";
@@ -53,10 +54,12 @@ function run(argv: readonly string[], io: CommandIo): number {
     ...(io.now ? { now: io.now } : {}),
   };
   let stackOptions: Partial<LoadManifestOptions> = {};
+  let stackFile: string | undefined;
   if (stack !== undefined) {
     const name = stackFileName(stack);
     if (!name) return usage(io, `'${cut(stack, 40)}' is not a stack name`);
-    const read = readStackFile(path.resolve(io.stacksDir ?? io.cwd, name));
+    stackFile = path.resolve(io.stacksDir ?? io.cwd, name);
+    const read = readStackFile(stackFile);
     if (!read.ok) {
       io.write("stderr", `${new ManifestValidationError([read.problem]).message}\n`);
       return 1;
@@ -71,6 +74,8 @@ function run(argv: readonly string[], io: CommandIo): number {
     const loaded = isFile(where) ? loadEnrollmentManifestFiles([where], load) : loadEnrollmentManifests(where, load);
     const checked = stack === undefined ? " (without --stack: secret names, CA names and hub host names were not checked)" : "";
     io.write("stdout", `${target}: ${loaded.individualEnrollments.length} individual enrollments, ${loaded.enrollmentGroups.length} enrollment groups, no problems${checked}\n`);
+    // Individual or group: advice, not problems (README, "Choosing individual or group enrollments").
+    if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, io.cwd, loaded));
     return 0;
   } catch (error) {
     if (!(error instanceof ManifestValidationError)) throw error;

@@ -23,3 +23,7 @@ export const isEnrollmentGroup = (type: string): boolean => type === ENROLLMENT_
 export const isEnrollmentSet = (type: string): boolean => type === ENROLLMENT_SET_TYPE;
 export const isEnrollment = (type: string): boolean =>
   isIndividualEnrollment(type) || isEnrollmentGroup(type);
+
+/** The fleet's record of declared enrollments, through which the pack sees deletions (components/fleet/enrollment-ledger.ts). */
+export const ENROLLMENT_LEDGER_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentLedger";
+export const isEnrollmentLedger = (type: string): boolean => type === ENROLLMENT_LEDGER_TYPE;

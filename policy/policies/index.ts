@@ -11,6 +11,8 @@ import { createDpsEnrollmentRegistrationIdPatternPolicy } from "./dps-enrollment
 import { dpsEnrollmentStaticAllocationSingleHubPolicy } from "./dps-enrollment-static-allocation-single-hub";
 import { dpsEnrollmentTargetsLinkedHubsPolicy } from "./dps-enrollment-targets-linked-hubs";
 import { dpsEnrollmentUniqueIdsPolicy } from "./dps-enrollment-unique-ids";
+import { createDpsEnrollmentIndividualOrGroupPolicy } from "./dps-enrollment-individual-or-group";
+import { dpsEnrollmentRetirementCoveredPolicy } from "./dps-enrollment-retirement-covered";
 import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "./dps-individual-enrollment-symmetric-key-allowed";
 import { dpsServiceAllocationWeightsPolicy } from "./dps-service-allocation-weights";
 import { createDpsServiceLinkedHubsPolicy } from "./dps-service-linked-hubs";
@@ -51,5 +53,8 @@ export function createPolicies(): Policies {
     // Stack-wide
     dpsEnrollmentUniqueIdsPolicy,
     createDpsEnrollmentGroupCountPolicy(),
+    createDpsEnrollmentIndividualOrGroupPolicy(),
+    // Deletions (through the fleet's enrollment ledger)
+    dpsEnrollmentRetirementCoveredPolicy,
   ];
 }

@@ -221,9 +221,11 @@ describe("policies on enrollment set entries", () => {
     const covered = new Set(RULES.map((rule) => rule.policy.name));
     covered.add("dps-enrollment-access-not-owner");
     // Rules for groups only (reprovision policy, group symmetric keys) have no set entries to check.
-    const groupOnly = new Set([
+    const notForSetEntries = new Set([
       "dps-enrollment-group-reprovision-policy",
       "dps-enrollment-group-symmetric-key-exception",
+      // Reads the fleet's EnrollmentLedger, not enrollment resources.
+      "dps-enrollment-retirement-covered",
     ]);
     const enrollmentRules = createPolicies()
       .filter(
@@ -233,7 +235,7 @@ describe("policies on enrollment set entries", () => {
           policy.name.includes("enrollment"),
       )
       .map((policy) => policy.name)
-      .filter((name) => !groupOnly.has(name));
+      .filter((name) => !notForSetEntries.has(name));
     expect(enrollmentRules.filter((name) => !covered.has(name))).toEqual([]);
   });
 });

@@ -81,6 +81,8 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
   const byUrn = new Map<string, { steps: PreviewStep[]; kind: EnrollmentKind }>();
   const otherChanges: Record<string, number> = {};
   for (const step of steps) {
+    // The fleet's enrollment ledger is bookkeeping for the policy pack: its changes are the enrollments' own.
+    if (urnType(step.urn) === "pulumi-nodejs:dynamic/dps:EnrollmentLedger") continue;
     const kind = kindOf(step);
     if (!kind) {
       if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") otherChanges[step.op] = (otherChanges[step.op] ?? 0) + 1;

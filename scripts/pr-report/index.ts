@@ -1,4 +1,6 @@
 // PR review report: `pulumi preview --json` of one or more stacks -> markdown for a PR comment.
+import type { EnrollmentChoiceConfig } from "../../shared/enrollment-choice";
+import { adviceLines } from "./advice";
 import { enrollmentChanges } from "./changes";
 import { attributeSetViolation } from "./enrollment-sets";
 import type { PolicyViolation } from "./policy";
@@ -18,6 +20,8 @@ export interface StackInput {
   readonly previewJson: string;
   /** Text of the engine event log (`--event-log`), for policy violations. */
   readonly eventLog?: string;
+  /** The environment's advice settings (policy/config/<environment>.json); no section when absent. */
+  readonly enrollmentChoice?: EnrollmentChoiceConfig;
 }
 
 export interface ReportOptions {
@@ -52,9 +56,11 @@ export function buildPrReports(stacks: readonly StackInput[], options: ReportOpt
 
 function stackReports(stacks: readonly StackInput[]): StackReport[] {
   return stacks.map((s) => {
-    const changes = enrollmentChanges(parsePreview(s.previewJson, `preview of stack '${s.stack}'`));
+    const preview = parsePreview(s.previewJson, `preview of stack '${s.stack}'`);
+    const changes = enrollmentChanges(preview);
     const violations: PolicyViolation[] | undefined =
       s.eventLog === undefined ? undefined : parsePolicyEvents(s.eventLog).map((v) => attributeSetViolation(v, changes.setEntries));
-    return { stack: s.stack, changes, ...(violations ? { violations } : {}) };
+    const advice = s.enrollmentChoice ? adviceLines(preview, s.enrollmentChoice) : undefined;
+    return { stack: s.stack, changes, ...(violations ? { violations } : {}), ...(advice ? { advice } : {}) };
   });
 }

@@ -3,6 +3,7 @@
 import type { ChangeKind, EnrollmentChange, EnrollmentKind, EnrollmentState, StackChanges } from "./changes";
 import { CHANGE_ORDER } from "./changes";
 import type { OpaqueSet } from "./enrollment-sets";
+import { renderAdvice } from "./advice";
 import type { PolicyViolation } from "./policy";
 import { renderValue } from "./values";
 
@@ -14,6 +15,8 @@ export interface StackReport {
   readonly changes: StackChanges;
   /** undefined: policy events were not collected for this stack. */
   readonly violations?: readonly PolicyViolation[];
+  /** Individual-or-group advice lines; undefined: not computed for this stack. */
+  readonly advice?: readonly string[];
 }
 
 export const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", update: "update", create: "create", adopt: "adopt" };
@@ -26,8 +29,9 @@ export function renderReport(stacks: readonly StackReport[]): string {
   return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
 }
 
-function renderStack({ stack, changes, violations }: StackReport): string[] {
+function renderStack({ stack, changes, violations, advice }: StackReport): string[] {
   const lines = [...stackHeading(stack, changes), "", ...renderViolations(violations)];
+  if (advice !== undefined) lines.push("", ...renderAdvice(advice));
   if (changes.changes.length === 0) return lines;
   lines.push("", "| | Change | Kind | Id | Fields |", "|---|---|---|---|---|");
   for (const c of changes.changes) {

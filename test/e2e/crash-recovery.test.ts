@@ -134,7 +134,7 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
     }
     expect(await keysOnDps()).toEqual(keysBefore);
     const preview = await program.stack.preview({ onOutput: program.onOutput });
-    expect(preview.changeSummary).toEqual({ same: COUNT + 3 });
+    expect(preview.changeSummary).toEqual({ same: COUNT + 4 }); // + stack, platform (2), enrollment ledger
   }, 300_000);
 
   it("during deletes: `pulumi cancel --yes` then `pulumi destroy` leaves DPS empty", async () => {

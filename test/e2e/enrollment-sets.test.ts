@@ -3,11 +3,12 @@
 // SDK on the other side. up; a no-op preview with no DPS call; an edit of 2 entries previewed by
 // id and field; refresh cost; an apply broken by injected per-item faults, repaired by the next
 // up; both mode switches without any DPS write; destroy leaves DPS empty.
+import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { projectProviderReference } from "../../components/enrollments/provider-reference";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { providerReference } from "../../components/enrollments/provider-reference";
-import { describeWithEngine } from "../support/engine";
+import { describeWithEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `fleet-${String(from + i).padStart(3, "0")}`);
@@ -49,6 +50,8 @@ const setHeldIds = (exported: string) =>
     .filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet")
     .flatMap((r) => Object.keys(r.outputs?.enrollments ?? {}))
     .sort();
+/** EnrollmentSet's `__provider`: a reference to components/enrollments/sets/set-provider.ts, relative to the project directory. */
+const SET_REFERENCE = projectProviderReference(path.join(projectRoot, "components", "enrollments", "sets"), "set-provider", "createEnrollmentSetProvider", projectRoot);
 const WRITES = ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete", "IndividualEnrollment_RunBulkOperation", "DeviceRegistrationState_Delete"];
 
 describeWithEngine("enrollment sets (the batch path) through the real engine", (engine) => {
@@ -97,8 +100,8 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(sets).toHaveLength(3);
     // Each set references its provider on disk (a few hundred bytes), as the enrollment resources do: no embedded code.
     for (const set of sets) {
-      expect(set.inputs?.__provider).toBe(providerReference("set", "components/enrollments"));
-      expect(set.outputs?.__provider).toBe(providerReference("set", "components/enrollments"));
+      expect(set.inputs?.__provider).toBe(SET_REFERENCE);
+      expect(set.outputs?.__provider).toBe(SET_REFERENCE);
     }
     const held = sets.flatMap((s) => Object.keys(s.outputs?.enrollments as object)).sort();
     expect(held).toEqual(ids(0, 30));

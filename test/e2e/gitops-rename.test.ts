@@ -44,7 +44,7 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
     emulator = await startTestEmulator();
     program = await createLocalProgram(engine, emulator, { stackName: "rename", manifests: { "plant.yaml": manifest(OLD) } });
     const up = await program.stack.up({ onOutput: program.onOutput });
-    expect(up.summary.resourceChanges).toEqual({ create: 5 });
+    expect(up.summary.resourceChanges).toEqual({ create: 6 }); // + the enrollment ledger
   });
 
   afterAll(async () => {
@@ -55,7 +55,8 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
   it("previews a rename without previousIds as an unrelated delete and create", async () => {
     program.writeManifest("plant.yaml", manifest(NEW));
     const preview = await program.stack.preview({ onOutput: program.onOutput });
-    expect(preview.changeSummary).toEqual({ create: 2, delete: 2, same: 3 });
+    // The ledger records the new ids in every rename.
+    expect(preview.changeSummary).toEqual({ create: 2, delete: 2, same: 3, update: 1 });
   });
 
   it("previews a rename with previousIds as one replace per renamed enrollment", async () => {
@@ -65,7 +66,7 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
       changeSummary: Record<string, number>;
       steps: { op: string; urn: string; replaceReasons?: string[]; oldState?: { urn: string } }[];
     };
-    expect(digest.changeSummary).toEqual({ replace: 2, same: 3 });
+    expect(digest.changeSummary).toEqual({ replace: 2, same: 3, update: 1 });
     const replaces = digest.steps.filter((s) => s.op === "replace").map((s) => [s.oldState?.urn.split("::").pop(), s.urn.split("::").pop(), s.replaceReasons]);
     expect(replaces.sort()).toEqual([
       [OLD.line, NEW.line, ["enrollmentGroupId"]],
@@ -75,7 +76,7 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
 
   it("leaves only the new ids in DPS and in the state after `pulumi up`", async () => {
     const up = await program.stack.up({ onOutput: program.onOutput });
-    expect(up.summary.resourceChanges).toEqual({ replace: 2, same: 3 });
+    expect(up.summary.resourceChanges).toEqual({ replace: 2, same: 3, update: 1 });
     expect(await exists("individual", NEW.sensor)).toBe(true);
     expect(await exists("group", NEW.line)).toBe(true);
     expect(await exists("individual", OLD.sensor)).toBe(false);
@@ -87,8 +88,8 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
   });
 
   it("needs no change once deployed, with or without the previousIds", async () => {
-    expect((await program.stack.preview({ onOutput: program.onOutput })).changeSummary).toEqual({ same: 5 });
+    expect((await program.stack.preview({ onOutput: program.onOutput })).changeSummary).toEqual({ same: 6 });
     program.writeManifest("plant.yaml", manifest(NEW));
-    expect((await program.stack.preview({ onOutput: program.onOutput })).changeSummary).toEqual({ same: 5 });
+    expect((await program.stack.preview({ onOutput: program.onOutput })).changeSummary).toEqual({ same: 6 });
   });
 });

@@ -70,8 +70,8 @@ describeWithEngine("the local stack through the real engine", (engine) => {
   it("creates the platform and the enrollments from empty, and devices register where the allocation says", async () => {
     const result = await program.stack.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
-    // Stack, platform component, local DPS, one individual enrollment, one group.
-    expect(result.summary.resourceChanges).toEqual({ create: 5 });
+    // Stack, platform component, local DPS, one individual enrollment, one group, the enrollment ledger.
+    expect(result.summary.resourceChanges).toEqual({ create: 6 });
 
     const enrollment = (await service().getIndividualEnrollment("e2e-device-001")).responseBody;
     expect(enrollment.allocationPolicy).toBe("static");
@@ -96,7 +96,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
   it("reports no changes on a second preview, without calling DPS", async () => {
     const before = requests();
     const preview = await program.stack.preview({ onOutput: program.onOutput });
-    expect(preview.changeSummary).toEqual({ same: 5 });
+    expect(preview.changeSummary).toEqual({ same: 6 });
     expect(requests() - before).toBe(0);
   });
 
@@ -104,14 +104,14 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     program.writeManifest("devices.yaml", deviceManifest(60));
     const events: EngineEvent[] = [];
     const preview = await program.stack.preview({ diff: true, onOutput: program.onOutput, onEvent: (e) => events.push(e) });
-    expect(preview.changeSummary).toEqual({ same: 4, update: 1 });
+    expect(preview.changeSummary).toEqual({ same: 5, update: 1 });
     const updates = events.flatMap((e) => (e.resourcePreEvent?.metadata.op === "update" ? [e.resourcePreEvent.metadata.urn] : []));
     expect(updates).toEqual([expect.stringMatching(/IndividualEnrollment::e2e-device-001$/)]);
     expect(preview.stdout).toMatch(/~ initialTwin/);
     expect(preview.stdout).toMatch(/telemetryIntervalSeconds\s*:\s*30\s*=>\s*60/);
 
     const up = await program.stack.up({ onOutput: program.onOutput });
-    expect(up.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+    expect(up.summary.resourceChanges).toEqual({ same: 5, update: 1 });
     const enrollment = (await service().getIndividualEnrollment("e2e-device-001")).responseBody;
     expect(enrollment.initialTwin?.properties?.desired).toMatchObject({ telemetryIntervalSeconds: 60 });
   });
@@ -124,7 +124,8 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     program.writeManifest("devices.yaml", tpm);
     try {
       const preview = await program.stack.preview({ onOutput: program.onOutput });
-      expect(preview.changeSummary).toEqual({ same: 4, replace: 1 });
+      // The ledger records the new attestation kind (the policy pack reads it).
+      expect(preview.changeSummary).toEqual({ same: 4, replace: 1, update: 1 });
     } finally {
       program.writeManifest("devices.yaml", deviceManifest(60));
     }
@@ -141,7 +142,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     const refresh = await program.stack.refresh({ onOutput: program.onOutput });
     expect(refresh.summary.resourceChanges).toMatchObject({ update: 1 });
     const preview = await program.stack.preview({ diff: true, onOutput: program.onOutput });
-    expect(preview.changeSummary).toEqual({ same: 4, update: 1 });
+    expect(preview.changeSummary).toEqual({ same: 5, update: 1 });
     // The drift reads as what `up` will undo: the hand-made tag, and a status the manifest
     // leaves at DPS's default ("enabled").
     expect(preview.stdout).toMatch(/fleet\s*:\s*"changed-by-hand"\s*=>\s*"e2e"/);

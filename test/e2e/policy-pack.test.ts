@@ -76,7 +76,8 @@ describeWithEngine("the policy pack through the real engine", (engine) => {
 
     const preview = await previewWithPolicyPack(program, "local");
     if (!preview.passed) throw preview.error;
-    expect(preview.result.changeSummary).toEqual({ create: 3 + individualEnrollmentNames(shipped).length + groupNames(shipped).length });
+    // Stack, platform, local DPS and the enrollment ledger, plus one resource per enrollment.
+    expect(preview.result.changeSummary).toEqual({ create: 4 + individualEnrollmentNames(shipped).length + groupNames(shipped).length });
     // No mandatory rule on local; the one advisory is the disabled enrollment. The owner-policy
     // rule is disabled on local on purpose (see policy/README.md): the emulator's platform needs
     // ServiceConfig, so the local stack always manages enrollments with the owner policy.

@@ -108,7 +108,8 @@ describeWithEngine("upgrading a stack whose enrollments embed the provider's cod
     program.installProgramFrom(projectRoot);
     const before = requests();
     const preview = JSON.parse(await program.pulumi(["preview", "--json", "--diff"])) as { steps: { op: string; urn: string; replaceReasons?: string[] }[]; changeSummary: Record<string, number> };
-    expect(preview.changeSummary).toEqual({ same: 3, update: 3 });
+    // The enrollment ledger is new in this version: created, beside the three state-only updates.
+    expect(preview.changeSummary).toEqual({ create: 1, same: 3, update: 3 });
     expect(preview.steps.filter((s) => s.op !== "same").map((s) => [s.op, s.urn.split("::").pop()])).toEqual(
       expect.arrayContaining([
         ["update", "upgrade-device-1"],
@@ -123,7 +124,7 @@ describeWithEngine("upgrading a stack whose enrollments embed the provider's cod
     expect(text).not.toContain("__provider");
     expect(text.length).toBeLessThan(20_000);
     const upgraded = await program.stack.up({ onOutput: program.onOutput });
-    expect(upgraded.summary.resourceChanges).toEqual({ same: 3, update: 3 });
+    expect(upgraded.summary.resourceChanges).toEqual({ create: 1, same: 3, update: 3 });
     expect(requests() - before).toBe(0);
 
     expect(await dpsView()).toEqual(dpsBefore);
@@ -140,7 +141,7 @@ describeWithEngine("upgrading a stack whose enrollments embed the provider's cod
     try {
       const before = requests();
       const preview = JSON.parse(await program.pulumi(["-C", program.dir, "preview", "--json"], {}, elsewhere)) as { changeSummary: Record<string, number> };
-      expect(preview.changeSummary).toEqual({ same: 6 });
+      expect(preview.changeSummary).toEqual({ same: 7 });
       expect(requests() - before).toBe(0);
 
       const beforeRefresh = log.operations.length;
@@ -150,7 +151,7 @@ describeWithEngine("upgrading a stack whose enrollments embed the provider's cod
       expect(counts).toMatchObject({ IndividualEnrollment_Get: 2, EnrollmentGroup_Get: 1 });
       expect(Object.keys(counts).filter((operation) => operation.includes("Enrollment")).sort()).toEqual(["EnrollmentGroup_Get", "IndividualEnrollment_Get"]);
       const after = JSON.parse(await program.pulumi(["preview", "--json"])) as { changeSummary: Record<string, number> };
-      expect(after.changeSummary).toEqual({ same: 6 });
+      expect(after.changeSummary).toEqual({ same: 7 });
     } finally {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }

@@ -50,7 +50,7 @@ describeWithEngine("a throttled, faulty DPS shared with another client", (engine
     const result = await program.stack.up({ onOutput: program.onOutput });
     const minutes = (Date.now() - started) / 60_000;
     expect(result.summary.result).toBe("succeeded");
-    expect(result.summary.resourceChanges).toEqual({ create: COUNT + 3 });
+    expect(result.summary.resourceChanges).toEqual({ create: COUNT + 4 }); // + stack, platform (2), enrollment ledger
     expect(emulator.inspect.stats().byStatus["429"] ?? 0).toBeGreaterThan(0);
     expect(result.stdout).toMatch(/DPS localhost:\d+ is throttling \(HTTP 429; its quota is per minute\): pausing \d+\.\ds, then at most \d+ call\(s\) at a time/);
     await competitor.stop();

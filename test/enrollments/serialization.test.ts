@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { providerFolder, providerReference } from "../../components/enrollments/provider-reference";
+import { projectProviderReference, providerFolder, providerReference } from "../../components/enrollments/provider-reference";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -39,14 +39,17 @@ const requireFromString = require(require.resolve("require-from-string", { paths
 })().catch((error) => { process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) }) + "\\n"); process.exit(1); });
 `;
 
+/** EnrollmentSet's reference, as the resource computes it in the program (cwd = project directory). */
+const setReference = projectProviderReference(path.join(root, "components", "enrollments", "sets"), "set-provider", "createEnrollmentSetProvider", root);
+
 describe("enrollment provider reference (the stored __provider)", () => {
-  const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")], ["set", providerReference("set")]] as const;
+  const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")], ["set", setReference]] as const;
 
   it("is a few hundred bytes naming the provider relative to the project directory, with nothing secret or machine-specific", () => {
     expect(providerFolder()).toBe("components/enrollments");
     for (const [kind, text] of stubs) {
       expect(text.length).toBeLessThan(600);
-      expect(text).toContain(kind === "set" ? "createEnrollmentSetProvider()" : `createEnrollmentProvider("${kind}")`);
+      expect(text).toContain(kind === "set" ? 'require(dir + "/set-provider").createEnrollmentSetProvider()' : `createEnrollmentProvider("${kind}")`);
       expect(text).not.toContain(root);
       expect(text).not.toMatch(/SharedAccessKey|BEGIN CERTIFICATE|HostName=/);
     }

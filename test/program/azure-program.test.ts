@@ -8,6 +8,7 @@ import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stack
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
+const LEDGER = "pulumi-nodejs:dynamic/dps:EnrollmentLedger";
 // Test-only keys: base64 of 32 bytes, never used anywhere real.
 const METER_PRIMARY = Buffer.alloc(32, 1).toString("base64");
 const METER_SECONDARY = Buffer.alloc(32, 2).toString("base64");
@@ -20,7 +21,7 @@ async function runProgram(stack: "dev" | "prod"): Promise<Registration[]> {
     call: base.call,
     newResource(args) {
       // Enrollments are dynamic resources: the mock plays DPS and echoes the inputs.
-      if (args.type === INDIVIDUAL || args.type === GROUP) {
+      if (args.type === INDIVIDUAL || args.type === GROUP || args.type === LEDGER) {
         registrations.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
         return { id: args.name, state: { ...args.inputs, etag: "\"1\"", adopted: false } };
       }
@@ -53,6 +54,20 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
   const enrollments = () => registrations.filter((r) => r.type === INDIVIDUAL || r.type === GROUP);
   const hubHostNames = () =>
     registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource").map((r) => `${String(r.inputs.resourceName)}.azure-devices.net`);
+
+  it("declares one enrollment ledger naming every enrollment, so the policy pack can see deletions", () => {
+    const ledgers = registrations.filter((r) => r.type === LEDGER);
+    expect(ledgers.map((l) => l.name)).toEqual(["enrollment-ledger"]);
+    const ledger = ledgers[0]!.inputs as { individualEnrollments: { registrationId: string }[]; enrollmentGroups: { enrollmentGroupId: string }[] };
+    const ids = (type: string, field: string) => registrations.filter((r) => r.type === type).map((r) => String(r.inputs[field])).sort();
+    expect(ledger.individualEnrollments.map((i) => i.registrationId).sort()).toEqual(ids(INDIVIDUAL, "registrationId"));
+    expect(ledger.enrollmentGroups.map((g) => g.enrollmentGroupId).sort()).toEqual(ids(GROUP, "enrollmentGroupId"));
+  });
+
+  it("passes a manifest entry's labels to its resource (the policy pack and the advice read them)", () => {
+    const gateway = registrations.find((r) => r.type === INDIVIDUAL && r.inputs.registrationId === "edge-gateway-001");
+    if (stack === "dev") expect(gateway?.inputs.labels).toEqual({ traceability: "individual" });
+  });
 
   it("declares every manifest entry as an enrollment resource on the created DPS", () => {
     expect(enrollments().length).toBeGreaterThan(0);

@@ -14,6 +14,8 @@ export interface CertificateOptions {
   /** Sign with this issuer; self-signed when absent. */
   issuer?: TestCertificate;
   isCa?: boolean;
+  /** Add subject and authority key identifiers (RFC 5280 §4.2.1.1-2), as most real CAs do. @default false */
+  keyIdentifiers?: boolean;
 }
 
 let serial = 1;
@@ -34,6 +36,13 @@ export function makeCertificate(options: CertificateOptions): TestCertificate {
     { name: "basicConstraints", cA: options.isCa ?? false },
     { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: options.isCa ?? false },
     ...(options.isCa ? [] : [{ name: "extKeyUsage", clientAuth: true }]),
+    ...(options.keyIdentifiers
+      ? [
+          { name: "subjectKeyIdentifier" },
+          // forge takes `true` as the certificate's own key identifier: right for a self-signed one only.
+          { name: "authorityKeyIdentifier", keyIdentifier: issuerCert ? issuerCert.generateSubjectKeyIdentifier().getBytes() : true },
+        ]
+      : []),
   ]);
   const signingKey = forge.pki.privateKeyFromPem(options.issuer ? options.issuer.keyPem : keyPem);
   cert.sign(signingKey, forge.md.sha256.create());

@@ -34,12 +34,13 @@ export interface LocalProgram {
   cleanup(): void;
 }
 
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "schemas"];
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "shared", "schemas"];
 
 function copyProgramFiles(from: string, to: string): void {
   for (const entry of PROGRAM_FILES) {
     fs.rmSync(path.join(to, entry), { recursive: true, force: true });
-    fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
+    // An older version's tree (the state-upgrade test) may predate a folder, e.g. shared/.
+    if (fs.existsSync(path.join(from, entry))) fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
   }
 }
 

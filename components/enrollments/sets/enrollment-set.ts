@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerReference } from "../provider-reference";
+import { projectProviderReference } from "../provider-reference";
 import type { DpsConnectionArgs } from "../resource-args";
 import { thisStackOwner } from "../resource-props";
 import type { DpsConnection } from "../types";
@@ -30,7 +30,7 @@ export interface EnrollmentSetArgs {
  * path for large fleets). Type token `pulumi-nodejs:dynamic/dps:EnrollmentSet`. See README.md.
  *
  * Registered as the enrollment resources are (enrollment-resource.ts): a CustomResource of the
- * dynamic type whose `__provider` references sets/set-provider.ts on disk (provider-reference.ts)
+ * dynamic type whose `__provider` references set-provider.ts on disk (provider-reference.ts)
  * instead of embedding its code.
  */
 export class EnrollmentSet extends pulumi.CustomResource {
@@ -59,7 +59,7 @@ export class EnrollmentSet extends pulumi.CustomResource {
         metadata: undefined,
         keys: undefined,
         released: undefined,
-        __provider: providerReference("set"),
+        __provider: projectProviderReference(__dirname, "set-provider", "createEnrollmentSetProvider"),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: SET_SECRET_OUTPUTS }),
     );

@@ -1,0 +1,59 @@
+// The enrollment ledger: one record per stack of the individual enrollments and groups it
+// declares, so the policy pack can see a DELETED individual enrollment. A policy only sees the
+// resources of the new program: a deleted resource is simply absent. The ledger's provider
+// (ledger-provider.ts) compares its previous inputs with the new ones in check() and adds the
+// individual enrollments that disappeared as `deletedIndividualEnrollments`; the engine hands these
+// checked inputs to the policy pack before anything is deployed (pkg/resource/deploy/step_generator.go,
+// v3.260.0: analyzers run on the inputs Check returned), and the policy
+// `dps-enrollment-retirement-covered` refuses a deletion no group covers.
+//
+// The ledger makes no DPS call and holds no secret. Of an individual enrollment it keeps the id,
+// old ids and the facts of its device certificate (thumbprint, issuer, authority key identifier,
+// and the key of the stack's CA that issued it: shared/enrollment-choice/ledger-record.ts), not the
+// certificate: the ledger's state grows with every enrollment of the stack (issue #11). Groups and
+// the DPS CA certificates keep their (few) certificates, which the coverage rule checks device
+// certificates against.
+//
+// Like the enrollments, it is registered as what `pulumi.dynamic.Resource` registers, with a
+// `__provider` that references the provider in the project's files instead of embedding its code
+// (components/enrollments/provider-reference.ts).
+//
+// A run killed after the ledger was updated and before the deletion finished had its deletion
+// checked already; the next run only completes it.
+import * as pulumi from "@pulumi/pulumi";
+import type { DpsCaCertificate, GroupView, LedgerIndividual } from "../../shared/enrollment-choice";
+import { projectProviderReference } from "../enrollments";
+
+export type { LedgerIndividual } from "../../shared/enrollment-choice";
+
+export type LedgerGroup = Pick<GroupView, "enrollmentGroupId" | "attestation" | "provisioningStatus">;
+
+export interface EnrollmentLedgerInputs {
+  readonly individualEnrollments: readonly LedgerIndividual[];
+  readonly enrollmentGroups: readonly LedgerGroup[];
+  /** The DPS's CA certificates, which X.509 groups name in caReferences. */
+  readonly caCertificates: readonly DpsCaCertificate[];
+  /** Deletions the manifests acknowledge (`retiredEnrollments`). */
+  readonly retiredEnrollments: readonly { readonly registrationId: string; readonly reason: string }[];
+}
+
+/** The checked inputs: the declared ones plus what check() found deleted. */
+export interface EnrollmentLedgerState extends EnrollmentLedgerInputs {
+  readonly deletedIndividualEnrollments: readonly LedgerIndividual[];
+}
+
+export const ENROLLMENT_LEDGER_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentLedger";
+
+/** Type token `pulumi-nodejs:dynamic/dps:EnrollmentLedger`. */
+export class EnrollmentLedger extends pulumi.CustomResource {
+  public readonly deletedIndividualEnrollments!: pulumi.Output<LedgerIndividual[]>;
+
+  constructor(name: string, args: EnrollmentLedgerInputs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      ENROLLMENT_LEDGER_TYPE,
+      name,
+      { ...args, deletedIndividualEnrollments: undefined, __provider: projectProviderReference(__dirname, "ledger-provider", "createLedgerProvider") },
+      opts,
+    );
+  }
+}

@@ -1,0 +1,53 @@
+// The enrollment ledger's provider (see enrollment-ledger.ts). It runs in the dynamic-provider
+// process, loaded from the project's files through the `__provider` reference, so it imports
+// types only: nothing of the program (Pulumi's runtime, DPS clients) is loaded there for it.
+import type * as pulumi from "@pulumi/pulumi";
+import type { LedgerIndividual } from "../../shared/enrollment-choice";
+import type { EnrollmentLedgerInputs, EnrollmentLedgerState } from "./enrollment-ledger";
+
+/** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
+export function deletedIndividualEnrollments(olds: Partial<EnrollmentLedgerInputs> | undefined, news: EnrollmentLedgerInputs): LedgerIndividual[] {
+  const now = new Set<string>();
+  for (const entry of news.individualEnrollments ?? []) {
+    now.add(entry.registrationId.toLowerCase());
+    for (const previous of entry.previousIds ?? []) now.add(previous.toLowerCase());
+  }
+  return (olds?.individualEnrollments ?? []).filter((entry) => !now.has(entry.registrationId.toLowerCase()));
+}
+
+/**
+ * What a reviewer would call a change of the fleet: `previousIds` only exempt a rename from the
+ * deletion check, so adding or dropping them after the rename changes nothing. A stored
+ * `__provider` other than the program's (an older version embedded the provider's code there) is
+ * a change too, so one update stores the small reference.
+ */
+export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
+  const recorded = (state: EnrollmentLedgerState) =>
+    JSON.stringify({
+      individualEnrollments: (state.individualEnrollments ?? []).map(({ registrationId, attestation }) => ({ registrationId, attestation })),
+      enrollmentGroups: state.enrollmentGroups,
+      caCertificates: state.caCertificates,
+      retiredEnrollments: state.retiredEnrollments,
+      deletedIndividualEnrollments: state.deletedIndividualEnrollments,
+    });
+  const provider = (state: EnrollmentLedgerState) => (state as unknown as Record<string, unknown>).__provider;
+  const providerMoved = typeof provider(olds) === "string" && typeof provider(news) === "string" && provider(olds) !== provider(news);
+  return providerMoved || recorded(olds) !== recorded(news);
+}
+
+export function createLedgerProvider(): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(olds: Partial<EnrollmentLedgerState> | undefined, news: EnrollmentLedgerInputs) {
+      return { inputs: { ...news, deletedIndividualEnrollments: deletedIndividualEnrollments(olds, news) } };
+    },
+    async diff(_id: string, olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {
+      return { changes: ledgerChanged(olds, news), replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: EnrollmentLedgerState) {
+      return { id: "enrollment-ledger", outs: inputs };
+    },
+    async update(_id: string, _olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {
+      return { outs: news };
+    },
+  };
+}

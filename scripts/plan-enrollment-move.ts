@@ -1,0 +1,174 @@
+// npm run plan-enrollment-move -- --stack <stack> --to-group <groupId> <registrationId>... [--signing-certificate <pem>] [--out <dir>]
+// npm run plan-enrollment-move -- --stack <stack> --from-group <groupId> <registrationId>... [--device-certificates <dir>] [--out <dir>]
+//
+// Writes the safe move between individual enrollments and an enrollment group as an ordered
+// plan of pull requests: one folder per step (1-..., 2-...) with the step's pull request
+// description (PULL_REQUEST.md), its manifest changes as a patch (`git apply <step>/changes.patch`
+// from the repository root) and as whole files (files/), and what the factory or the devices
+// must receive. Offline: reads the manifests and Pulumi.<stack>.yaml, calls nothing.
+// `--manifests <folder>` replaces --stack for a folder outside a stack (no hub keys, no CA certificates).
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { MovePlanError, planEnrollmentMove, type MoveStep } from "../components/advice/move-plan";
+import { loadEnrollmentManifests, ManifestValidationError } from "../components/manifests";
+
+const USAGE =
+  "usage: plan-enrollment-move (--stack <stack> | --manifests <folder>) (--to-group | --from-group) <groupId> <registrationId>... " +
+  "[--ids-file <file>] [--signing-certificate <pem>] [--device-certificates <folder>] [--out <folder>]";
+
+interface Options {
+  stack?: string;
+  manifests?: string;
+  direction?: "to-group" | "to-individual";
+  group?: string;
+  ids: string[];
+  signingCertificate?: string;
+  deviceCertificates?: string;
+  out?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { ids: [] };
+  const value = (i: number, flag: string) => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith("--")) throw new MovePlanError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--stack") options.stack = value(++i, arg);
+    else if (arg === "--manifests") options.manifests = value(++i, arg);
+    else if (arg === "--to-group" || arg === "--from-group") {
+      if (options.direction) throw new MovePlanError("give one of --to-group and --from-group");
+      options.direction = arg === "--to-group" ? "to-group" : "to-individual";
+      options.group = value(++i, arg);
+    } else if (arg === "--ids-file") options.ids.push(...fs.readFileSync(value(++i, arg), "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
+    else if (arg === "--signing-certificate") options.signingCertificate = value(++i, arg);
+    else if (arg === "--device-certificates") options.deviceCertificates = value(++i, arg);
+    else if (arg === "--out") options.out = value(++i, arg);
+    else if (arg.startsWith("--")) throw new MovePlanError(`unknown option ${arg}`);
+    else options.ids.push(arg);
+  }
+  if (!options.direction || !options.group) throw new MovePlanError("give --to-group <groupId> or --from-group <groupId>");
+  if (!options.stack === !options.manifests) throw new MovePlanError("give exactly one of --stack and --manifests");
+  return options;
+}
+
+function main(argv: string[]): number {
+  let options: Options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`plan-enrollment-move: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  let folder = options.manifests;
+  let hubs: Record<string, string> = {};
+  let caCertificates: { name: string; certificate: string }[] = [];
+  let caNames: string[] | undefined;
+  if (options.stack) {
+    const config = ((parse(fs.readFileSync(path.resolve(`Pulumi.${options.stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+    folder = config["dps-as-code:enrollmentManifests"] as string;
+    hubs = Object.fromEntries(Object.keys((config["dps-as-code:hubs"] as object | undefined) ?? {}).map((k) => [k, `${k}.hub-key`]));
+    const declared = ((config["dps-as-code:dps"] as { caCertificates?: Record<string, { certificate?: string; certificatePath?: string }> } | undefined)?.caCertificates ?? {});
+    caNames = Object.keys(declared);
+    caCertificates = Object.entries(declared).flatMap(([name, c]) => {
+      const certificate = c.certificate ?? (c.certificatePath && fs.existsSync(c.certificatePath) ? fs.readFileSync(c.certificatePath, "utf8") : undefined);
+      return certificate ? [{ name, certificate }] : [];
+    });
+  }
+  const manifestsDir = folder!;
+  const pathVariables: Record<string, string> = process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {};
+  try {
+    const manifests = loadEnrollmentManifests(manifestsDir, { hubs, pathVariables, ...(caNames ? { caCertificates: caNames } : {}) });
+    const texts = fs.readdirSync(manifestsDir).filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => ({ file: path.join(manifestsDir, n), text: fs.readFileSync(path.join(manifestsDir, n), "utf8") }));
+    const readPem = (file: string) => ({ file: path.resolve(file), text: fs.readFileSync(file, "utf8") });
+    const common = { manifests, texts, manifestsDir, caCertificates, hubName: (h: string) => h.replace(/\.hub-key$/, ""), stack: options.stack ?? "<stack>" };
+    const steps =
+      options.direction === "to-group"
+        ? planEnrollmentMove({ direction: "to-group", enrollmentGroupId: options.group!, registrationIds: options.ids, ...(options.signingCertificate ? { signingCertificate: readPem(options.signingCertificate) } : {}) }, common)
+        : planEnrollmentMove(
+            {
+              direction: "to-individual",
+              enrollmentGroupId: options.group!,
+              registrationIds: options.ids,
+              ...(options.deviceCertificates ? { deviceCertificates: Object.fromEntries(options.ids.filter((id) => fs.existsSync(path.join(options.deviceCertificates!, `${id}.pem`))).map((id) => [id, readPem(path.join(options.deviceCertificates!, `${id}.pem`))])) } : {}),
+            },
+            common,
+          );
+    const out = options.out ?? `enrollment-move-${options.group}`;
+    writePlan(out, steps);
+    process.stdout.write(`${steps.length} pull request(s), in this order:\n${steps.map((s, i) => `  ${i + 1}. ${s.title}  (${path.join(out, stepFolder(s, i))})`).join("\n")}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ManifestValidationError || error instanceof MovePlanError) {
+      process.stderr.write(`plan-enrollment-move: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const stepFolder = (step: MoveStep, index: number) => `${index + 1}-${step.slug}`;
+
+/** Each step's files apply on top of the previous steps', so the patches apply in order. */
+function writePlan(out: string, steps: readonly MoveStep[]): void {
+  fs.rmSync(out, { recursive: true, force: true });
+  const current = new Map<string, string | undefined>();
+  const read = (file: string) => (current.has(file) ? current.get(file) : fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined);
+  steps.forEach((step, index) => {
+    const dir = path.join(out, stepFolder(step, index));
+    fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+    const before = step.files.map(({ file }) => ({ file, text: read(file) }));
+    for (const { file, text } of step.files) {
+      current.set(file, text);
+      if (text !== undefined) {
+        fs.mkdirSync(path.dirname(path.join(dir, "files", file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, "files", file), text);
+      }
+    }
+    const deleted = step.files.filter((f) => f.text === undefined).map((f) => f.file);
+    fs.writeFileSync(path.join(dir, "changes.patch"), unifiedDiff(before, step.files));
+    fs.writeFileSync(
+      path.join(dir, "PULL_REQUEST.md"),
+      `# ${index + 1}/${steps.length}: ${step.title}\n\n${step.description}\n${deleted.length > 0 ? `\nDeletes: ${deleted.join(", ")}\n` : ""}`,
+    );
+    for (const [name, text] of Object.entries(step.attachments ?? {})) fs.writeFileSync(path.join(dir, name), text);
+  });
+}
+
+/** `git diff --no-index` per file, with git's own `a/<path>` and `b/<path>` names relative to the current folder (for `git apply`). */
+function unifiedDiff(before: readonly { file: string; text: string | undefined }[], after: MoveStep["files"]): string {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "enrollment-move-"));
+  try {
+    return after
+      .map(({ file, text }) => {
+        const relative = path.relative(process.cwd(), path.resolve(file));
+        const old = before.find((b) => b.file === file)?.text;
+        const side = (name: "a" | "b", content: string | undefined) => {
+          if (content === undefined) return "/dev/null";
+          const target = path.join(work, name, relative);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, content);
+          return `${name}/${relative}`;
+        };
+        const args = ["diff", "--no-index", "--no-color", "--no-prefix", side("a", old), side("b", text)];
+        try {
+          return execFileSync("git", args, { cwd: work, encoding: "utf8" });
+        } catch (error) {
+          // git diff exits 1 when the files differ: that is the answer, not a failure.
+          const failed = error as { status?: number; stdout?: string };
+          if (failed.status !== 1) throw error;
+          return failed.stdout ?? "";
+        }
+      })
+      .join("");
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

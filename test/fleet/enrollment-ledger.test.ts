@@ -1,0 +1,147 @@
+// The enrollment ledger (components/fleet/enrollment-ledger.ts): what it records of an individual
+// enrollment, how its provider finds deletions, and its `__provider` reference, loaded the way the
+// engine's dynamic-provider host loads it.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { X509Certificate } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { projectProviderReference } from "../../components/enrollments";
+import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
+import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
+import { coverageOf, knownCaCertificates, ledgerIndividual, publicKeySha256, type GroupView } from "../../shared/enrollment-choice";
+import { makeCertificate } from "../support/certificates";
+
+const root = path.resolve(__dirname, "../..");
+const x509Entry = (registrationId: string, certificate: string) => ({ registrationId, attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate } } } } });
+const caGroup = (enrollmentGroupId: string, certificate: string): GroupView => ({
+  enrollmentGroupId,
+  attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate } } } },
+});
+const state = (overrides: Partial<EnrollmentLedgerState>): EnrollmentLedgerState => ({
+  individualEnrollments: [],
+  enrollmentGroups: [],
+  caCertificates: [],
+  retiredEnrollments: [],
+  deletedIndividualEnrollments: [],
+  ...overrides,
+});
+
+describe("what the ledger records of an individual enrollment", () => {
+  const ca = makeCertificate({ commonName: "Contoso Camera CA", isCa: true, keyIdentifiers: true });
+  const camera = makeCertificate({ commonName: "cam-001", issuer: ca, keyIdentifiers: true });
+
+  it("keeps an X.509 device certificate's thumbprint, issuer and authority key identifier, not the certificate", () => {
+    const record = ledgerIndividual(x509Entry("cam-001", camera.certPem));
+    const device = new X509Certificate(camera.certPem);
+    expect(record).toEqual({
+      registrationId: "cam-001",
+      attestation: {
+        type: "x509",
+        deviceCertificate: { sha256Thumbprint: device.fingerprint256, issuer: "CN=Contoso Camera CA", authorityKeyIdentifier: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      },
+    });
+    expect(JSON.stringify(record)).not.toContain("BEGIN CERTIFICATE");
+    expect(JSON.stringify(record).length).toBeLessThan(300);
+  });
+
+  it("keeps no secret name of a symmetric-key enrollment, and its old ids", () => {
+    expect(ledgerIndividual({ registrationId: "s-1", previousIds: ["s-0"], attestation: { type: "symmetricKey", symmetricKey: { primaryKeySecret: "k" } } as never })).toEqual({
+      registrationId: "s-1",
+      previousIds: ["s-0"],
+      attestation: { type: "symmetricKey" },
+    });
+  });
+
+  it("decides coverage from the record as from the manifest entry, and tells apart a CA renewed with a new key under the same name", () => {
+    const renewedCa = makeCertificate({ commonName: "Contoso Camera CA", isCa: true, keyIdentifiers: true });
+    const entry = x509Entry("cam-001", camera.certPem);
+    const record = ledgerIndividual(entry);
+    for (const subject of [entry, record]) {
+      expect(coverageOf(subject, [caGroup("cameras", ca.certPem)])).toMatchObject({ covered: true, enrollmentGroupId: "cameras" });
+      expect(coverageOf(subject, [caGroup("cameras", renewedCa.certPem)])).toEqual({
+        covered: false,
+        why: "no enabled X.509 enrollment group holds the certificate that issued it (CN=Contoso Camera CA)",
+      });
+    }
+  });
+});
+
+describe("a record made while the stack held the device's CA", () => {
+  // Certificates without key identifiers (as this project's test certificates are): the record
+  // then says which key issued the device certificate, checked by signature when it was made.
+  const ca = makeCertificate({ commonName: "Fabrikam Meter CA", isCa: true });
+  const renewedCa = makeCertificate({ commonName: "Fabrikam Meter CA", isCa: true });
+  const meter = makeCertificate({ commonName: "meter-01", issuer: ca });
+  const entry = x509Entry("meter-01", meter.certPem);
+
+  it("records the issuing CA's key, found among the DPS CA certificates and the groups' signing certificates", () => {
+    const fromDps = knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]);
+    const fromGroup = knownCaCertificates([caGroup("meters", ca.certPem), caGroup("other", renewedCa.certPem)], []);
+    const caKey = publicKeySha256(new X509Certificate(ca.certPem));
+    expect(ledgerIndividual(entry, fromDps).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
+    expect(ledgerIndividual(entry, fromGroup).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
+    expect(ledgerIndividual(entry, knownCaCertificates([caGroup("other", renewedCa.certPem)], [])).attestation.deviceCertificate?.issuerKeySha256).toBeUndefined();
+  });
+
+  it("is covered only by a group holding that key, not by a CA of the same name with another key", () => {
+    const record = ledgerIndividual(entry, knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]));
+    expect(coverageOf(record, [caGroup("meters", ca.certPem)])).toMatchObject({ covered: true });
+    expect(coverageOf(record, [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: false });
+    // Recorded without the CA, the name is all there is to go by (the limit the README states).
+    expect(coverageOf(ledgerIndividual(entry), [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: true });
+  });
+});
+
+describe("the ledger's provider", () => {
+  const cam = (id: string, previousIds?: string[]) => ({ registrationId: id, attestation: { type: "x509" }, ...(previousIds ? { previousIds } : {}) });
+
+  it("finds the individual enrollments the new program no longer declares; a rename through previousIds is not a deletion", () => {
+    const olds = state({ individualEnrollments: [cam("cam-001"), cam("cam-002"), cam("Cam-003")] });
+    expect(deletedIndividualEnrollments(olds, state({ individualEnrollments: [cam("cam-001"), cam("cam-3", ["cam-003"])] }))).toEqual([cam("cam-002")]);
+    expect(deletedIndividualEnrollments(undefined, state({ individualEnrollments: [cam("cam-001")] }))).toEqual([]);
+  });
+
+  it("sees a change of the fleet or of the stored provider reference, not of previousIds alone", () => {
+    const before = state({ individualEnrollments: [cam("cam-1", ["cam-0"])] });
+    expect(ledgerChanged(before, state({ individualEnrollments: [cam("cam-1")] }))).toBe(false);
+    expect(ledgerChanged(before, state({ individualEnrollments: [cam("cam-1"), cam("cam-2")] }))).toBe(true);
+    const withProvider = (s: EnrollmentLedgerState, text: string) => ({ ...s, __provider: text }) as EnrollmentLedgerState;
+    expect(ledgerChanged(withProvider(before, "embedded code"), withProvider(before, "reference"))).toBe(true);
+    expect(ledgerChanged(withProvider(before, "reference"), withProvider(before, "reference"))).toBe(false);
+  });
+});
+
+describe("the ledger's provider reference (the stored __provider)", () => {
+  const text = projectProviderReference(path.join(root, "components", "fleet"), "ledger-provider", "createLedgerProvider", root);
+
+  it("is a few hundred bytes naming the provider relative to the project directory", () => {
+    expect(text.length).toBeLessThan(600);
+    expect(text).toContain('require("path").resolve("components/fleet")');
+    expect(text).toContain('resolve("components/enrollments") + "/typescript-loader.js"');
+    expect(text).not.toContain(root);
+  });
+
+  it("loads in a plain node process started in the project directory and reports a deletion from check()", () => {
+    const script = `
+const requireFromString = require(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }));
+(async () => {
+  const provider = requireFromString(process.env.STUB).handler();
+  const entry = (id) => ({ registrationId: id, attestation: { type: "symmetricKey" } });
+  const checked = await provider.check({ individualEnrollments: [entry("a"), entry("b")] }, { individualEnrollments: [entry("a")], enrollmentGroups: [], caCertificates: [], retiredEnrollments: [] });
+  process.stdout.write(JSON.stringify({ methods: Object.keys(provider).sort(), deleted: checked.inputs.deletedIndividualEnrollments }) + "\\n");
+})().catch((error) => { process.stdout.write(JSON.stringify({ error: String((error && error.stack) || error) }) + "\\n"); process.exit(1); });
+`;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-transpile-cache-"));
+    try {
+      const stdout = execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp, STUB: text } });
+      expect(JSON.parse(stdout.trim().split("\n").pop() ?? "{}")).toEqual({
+        methods: ["check", "create", "diff", "update"],
+        deleted: [{ registrationId: "b", attestation: { type: "symmetricKey" } }],
+      });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
