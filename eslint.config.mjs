@@ -3,7 +3,18 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "policy/node_modules/**", "policy/bin/**", "**/*.js", "**/*.mjs", "vitest.config.mts", "scratch/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "bin/**",
+      "policy/node_modules/**",
+      "policy/bin/**",
+      "**/*.js",
+      "**/*.mjs",
+      "vitest.config.mts",
+      "scratch/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,11 @@ import { createPlatform } from "./components/platform";
 const config = loadPlatformConfig(__dirname);
 const stackConfig = new pulumi.Config();
 const platform = createPlatform(config);
-const manifests = loadStackManifests(config, { programDir: __dirname, workingDir: process.cwd(), dpsHome: process.env.DPS_HOME });
+const manifests = loadStackManifests(config, {
+  programDir: __dirname,
+  workingDir: process.cwd(),
+  dpsHome: process.env.DPS_HOME,
+});
 const fleet = declareFleet({
   manifests,
   platform: {

@@ -25,8 +25,16 @@ import { createLocalProgram } from "../test/support/local-program";
 import { createFloorProgram } from "./support/floor-program";
 import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
 
-const { values } = parseArgs({ options: { enrollments: { type: "string" }, throttle: { type: "string" }, "deadline-minutes": { type: "string" } } });
-const SIZES = (values.enrollments ?? "100,1000").split(",").map((s) => positiveInteger("--enrollments", s.trim()));
+const { values } = parseArgs({
+  options: {
+    enrollments: { type: "string" },
+    throttle: { type: "string" },
+    "deadline-minutes": { type: "string" },
+  },
+});
+const SIZES = (values.enrollments ?? "100,1000")
+  .split(",")
+  .map((s) => positiveInteger("--enrollments", s.trim()));
 const THROTTLE = positiveInteger("--throttle", values.throttle ?? "1000");
 const DEADLINE_MS = positiveInteger("--deadline-minutes", values["deadline-minutes"] ?? "40") * 60_000;
 const SHARDS = 32;
@@ -34,15 +42,23 @@ const CHANGED = 10;
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} is "${text}"; allowed: whole numbers of at least 1`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${flag} is "${text}"; allowed: whole numbers of at least 1`);
   return value;
 }
 
 const idOf = (i: number) => `bench-device-${String(i).padStart(5, "0")}`;
-const twin = (i: number, changed: boolean) => (changed && i < CHANGED ? "    initialTwin: { tags: { wave: two } }" : undefined);
+const twin = (i: number, changed: boolean) =>
+  changed && i < CHANGED ? "    initialTwin: { tags: { wave: two } }" : undefined;
 
 function manifestOf(count: number, changed: boolean): string {
-  const lines = ["mode: batch", "defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:"];
+  const lines = [
+    "mode: batch",
+    "defaults:",
+    "  iotHubs: [weu]",
+    "  allocationPolicy: static",
+    "individualEnrollments:",
+  ];
   for (let i = 0; i < count; i++) {
     lines.push(`  - registrationId: ${idOf(i)}`, "    attestation: { type: symmetricKey }");
     const extra = twin(i, changed);
@@ -57,7 +73,12 @@ function floorInputs(count: number, changed: boolean, hub: string): Record<strin
   for (let i = 0; i < count; i++) {
     const shard = shardOf(idOf(i), SHARDS);
     sets[shard] ??= {};
-    sets[shard][idOf(i)] = { attestation: { type: "symmetricKey" }, iotHubs: [hub], allocationPolicy: "static", ...(changed && i < CHANGED ? { initialTwin: { tags: { wave: "two" } } } : {}) };
+    sets[shard][idOf(i)] = {
+      attestation: { type: "symmetricKey" },
+      iotHubs: [hub],
+      allocationPolicy: "static",
+      ...(changed && i < CHANGED ? { initialTwin: { tags: { wave: "two" } } } : {}),
+    };
   }
   return sets;
 }
@@ -69,30 +90,58 @@ interface Phase {
   memory: PeakMemory;
 }
 
-async function measure(emulator: RunningEmulator | undefined, dir: string, run: () => Promise<unknown>): Promise<Phase> {
+async function measure(
+  emulator: RunningEmulator | undefined,
+  dir: string,
+  run: () => Promise<unknown>,
+): Promise<Phase> {
   const stats = () => emulator?.inspect.stats() ?? { requests: 0, serviceOperations: 0 };
   const before = stats();
   const sampler = samplePeakMemory(dir);
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([run(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`phase outlived --deadline-minutes`)), DEADLINE_MS)))]);
+    await Promise.race([
+      run(),
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`phase outlived --deadline-minutes`)), DEADLINE_MS)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
   const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
   const after = stats();
-  return { seconds, dpsCalls: after.requests - before.requests, quotaOperations: after.serviceOperations - before.serviceOperations, memory: sampler.stop() };
+  return {
+    seconds,
+    dpsCalls: after.requests - before.requests,
+    quotaOperations: after.serviceOperations - before.serviceOperations,
+    memory: sampler.stop(),
+  };
 }
 
 async function runSize(engine: Engine, count: number) {
-  const emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, throttle: { operationsPerMinute: THROTTLE } });
+  const emulator = await startEmulator({
+    ephemeral: true,
+    retryAfterSeconds: 0,
+    logger: silentLogger,
+    throttle: { operationsPerMinute: THROTTLE },
+  });
   const program = await createLocalProgram(engine, emulator, {
     stackName: `batch-${count}`,
     manifests: { "fleet.yaml": manifestOf(count, false) },
-    config: { "dps-as-code:enrollmentSets": { value: JSON.stringify({ shards: SHARDS, operationsPerMinute: THROTTLE }) } },
+    config: {
+      "dps-as-code:enrollmentSets": {
+        value: JSON.stringify({ shards: SHARDS, operationsPerMinute: THROTTLE }),
+      },
+    },
   });
-  const floor = await createFloorProgram(engine, `floor-${count}`, floorInputs(count, false, "dpsac-local-weu.azure-devices.net"));
+  const floor = await createFloorProgram(
+    engine,
+    `floor-${count}`,
+    floorInputs(count, false, "dpsac-local-weu.azure-devices.net"),
+  );
   const quiet = { onOutput: () => undefined };
   try {
     const phases: Record<string, { batch: Phase; floor: Phase }> = {};
@@ -100,21 +149,47 @@ async function runSize(engine: Engine, count: number) {
       const b = await measure(emulator, program.dir, batch);
       const f = await measure(undefined, floor.dir, floorRun);
       phases[name] = { batch: b, floor: f };
-      process.stderr.write(`${count}: ${name}: batch ${b.seconds} s (${b.dpsCalls} DPS calls, ${b.quotaOperations} quota ops), floor ${f.seconds} s\n`);
+      process.stderr.write(
+        `${count}: ${name}: batch ${b.seconds} s (${b.dpsCalls} DPS calls, ${b.quotaOperations} quota ops), floor ${f.seconds} s\n`,
+      );
     };
-    await both("up", () => program.stack.up(quiet), () => floor.stack.up(quiet));
-    await both("noopPreview", () => program.stack.preview(quiet), () => floor.stack.preview(quiet));
-    await both("refresh", () => program.stack.refresh(quiet), () => floor.stack.refresh(quiet));
+    await both(
+      "up",
+      () => program.stack.up(quiet),
+      () => floor.stack.up(quiet),
+    );
+    await both(
+      "noopPreview",
+      () => program.stack.preview(quiet),
+      () => floor.stack.preview(quiet),
+    );
+    await both(
+      "refresh",
+      () => program.stack.refresh(quiet),
+      () => floor.stack.refresh(quiet),
+    );
     program.writeManifest("fleet.yaml", manifestOf(count, true));
     floor.writeInputs(floorInputs(count, true, "dpsac-local-weu.azure-devices.net"));
-    await both("change10", () => program.stack.up(quiet), () => floor.stack.up(quiet));
-    await both("destroy", () => program.stack.destroy(quiet), () => floor.stack.destroy(quiet));
+    await both(
+      "change10",
+      () => program.stack.up(quiet),
+      () => floor.stack.up(quiet),
+    );
+    await both(
+      "destroy",
+      () => program.stack.destroy(quiet),
+      () => floor.stack.destroy(quiet),
+    );
     const quotaSeconds = (writes: number) => Number(((writes / THROTTLE) * 60).toFixed(1));
     const result = {
       enrollments: count,
       shards: SHARDS,
       throttlePerMinute: THROTTLE,
-      quotaSeconds: { up: quotaSeconds(count), destroy: quotaSeconds(count), change10: quotaSeconds(CHANGED) },
+      quotaSeconds: {
+        up: quotaSeconds(count),
+        destroy: quotaSeconds(count),
+        change10: quotaSeconds(CHANGED),
+      },
       phases,
       leftInDps: emulator.inspect.enrollmentCount(),
       throttled429: emulator.inspect.stats().byStatus[429] ?? 0,
@@ -131,7 +206,9 @@ async function runSize(engine: Engine, count: number) {
 async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
-  process.stderr.write(`pulumi ${engine.version}; batch path, ${SHARDS} sets, throttle ${THROTTLE}/min; sizes ${SIZES.join(", ")}\n`);
+  process.stderr.write(
+    `pulumi ${engine.version}; batch path, ${SHARDS} sets, throttle ${THROTTLE}/min; sizes ${SIZES.join(", ")}\n`,
+  );
   const rows: string[] = [];
   for (const count of SIZES) {
     const r = await runSize(engine, count);
@@ -147,7 +224,12 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(
-    ["", "| enrollments | first up | no-op preview | refresh | change 10 | destroy | peak program memory |", "|---|---|---|---|---|---|---|", ...rows].join("\n") + "\n",
+    [
+      "",
+      "| enrollments | first up | no-op preview | refresh | change 10 | destroy | peak program memory |",
+      "|---|---|---|---|---|---|---|",
+      ...rows,
+    ].join("\n") + "\n",
   );
 }
 

@@ -35,7 +35,10 @@ export async function createEngineFloor(engine: Engine, stackName: string): Prom
   fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
   fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
   const pulumiCommand = await PulumiCommand.get({ root: engine.root });
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: dir },
+    { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } },
+  );
   return {
     stack,
     setFleet: (inputs) => fs.writeFileSync(path.join(dir, "fleet.json"), JSON.stringify(inputs)),

@@ -10,15 +10,34 @@
 import { createEnrollmentProvider } from "../components/enrollments/provider";
 import { silentLogger, startEmulator } from "../emulator/index";
 
-async function run(label: string, count: number, concurrency: number, throttlePerMinute: number | undefined): Promise<void> {
+async function run(
+  label: string,
+  count: number,
+  concurrency: number,
+  throttlePerMinute: number | undefined,
+): Promise<void> {
   const emu = await startEmulator({
     ephemeral: true,
     logger: silentLogger,
-    ...(throttlePerMinute ? { throttle: { operationsPerMinute: throttlePerMinute, registrationsPerMinute: 1000, retryAfterSeconds: 1 } } : {}),
+    ...(throttlePerMinute
+      ? {
+          throttle: {
+            operationsPerMinute: throttlePerMinute,
+            registrationsPerMinute: 1000,
+            retryAfterSeconds: 1,
+          },
+        }
+      : {}),
   });
   try {
-    const provider = createEnrollmentProvider("individual", { retryPolicy: { maxAttempts: 10_000, baseDelayMs: 200, maxDelayMs: 5_000, totalBudgetMs: 600_000 } });
-    const dps = { serviceEndpoint: emu.serviceHost, connectionString: emu.connectionString, trustedCaCertificate: emu.caCertPem };
+    const provider = createEnrollmentProvider("individual", {
+      retryPolicy: { maxAttempts: 10_000, baseDelayMs: 200, maxDelayMs: 5_000, totalBudgetMs: 600_000 },
+    });
+    const dps = {
+      serviceEndpoint: emu.serviceHost,
+      connectionString: emu.connectionString,
+      trustedCaCertificate: emu.caCertPem,
+    };
     let next = 0;
     const started = Date.now();
     const worker = async () => {
@@ -31,7 +50,14 @@ async function run(label: string, count: number, concurrency: number, throttlePe
     const seconds = (Date.now() - started) / 1000;
     const stats = emu.inspect.stats();
     process.stdout.write(
-      JSON.stringify({ scenario: label, enrollments: count, concurrency, seconds: Number(seconds.toFixed(2)), perMinute: Math.round((count / seconds) * 60), throttled429: stats.byStatus["429"] ?? 0 }) + "\n",
+      JSON.stringify({
+        scenario: label,
+        enrollments: count,
+        concurrency,
+        seconds: Number(seconds.toFixed(2)),
+        perMinute: Math.round((count / seconds) * 60),
+        throttled429: stats.byStatus["429"] ?? 0,
+      }) + "\n",
     );
   } finally {
     await emu.stop();

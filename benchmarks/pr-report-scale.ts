@@ -20,7 +20,9 @@ function mixOf(total: number) {
 function measure(previewJson: string) {
   const wall = performance.now();
   const cpu = process.cpuUsage();
-  const reports = buildPrReports([{ stack: "dev", previewJson }], { detailsUrl: "https://github.com/o/r/actions/runs/1" });
+  const reports = buildPrReports([{ stack: "dev", previewJson }], {
+    detailsUrl: "https://github.com/o/r/actions/runs/1",
+  });
   const used = process.cpuUsage(cpu);
   return {
     wallMs: Math.round(performance.now() - wall),
@@ -43,14 +45,21 @@ function main(argv: string[]): void {
     ] as const) {
       const figures = { enrollments: size, mode, previewBytes: bytes(previewJson), ...measure(previewJson) };
       process.stdout.write(JSON.stringify(figures) + "\n");
-      if (figures.commentBytes > COMMENT_BUDGET) throw new Error(`comment of ${figures.commentBytes} bytes is over the budget`);
+      if (figures.commentBytes > COMMENT_BUDGET)
+        throw new Error(`comment of ${figures.commentBytes} bytes is over the budget`);
       rows.push(
         `| ${size.toLocaleString("en-US")} | ${mode} | ${(figures.previewBytes / 1e6).toFixed(1)} MB | ${figures.wallMs} ms | ${figures.cpuMs} ms | ${figures.commentBytes.toLocaleString("en-US")} | ${figures.summaryBytes.toLocaleString("en-US")} | ${figures.fullBytes.toLocaleString("en-US")} |`,
       );
     }
   }
   process.stdout.write(
-    ["", "| Enrollments | Mode | Preview JSON | Wall | CPU | Comment (bytes) | Job summary (bytes) | Full report (bytes) |", "| --- | --- | --- | --- | --- | --- | --- | --- |", ...rows, ""].join("\n"),
+    [
+      "",
+      "| Enrollments | Mode | Preview JSON | Wall | CPU | Comment (bytes) | Job summary (bytes) | Full report (bytes) |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+    ].join("\n"),
   );
 }
 

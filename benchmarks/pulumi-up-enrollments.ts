@@ -29,9 +29,18 @@ import { engineMissingReason, findEngine, type Engine } from "../test/support/fi
 import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
 
 const { values } = parseArgs({
-  options: { enrollments: { type: "string" }, throttle: { type: "string" }, "deadline-seconds": { type: "string" }, path: { type: "string" } },
+  options: {
+    enrollments: { type: "string" },
+    throttle: { type: "string" },
+    "deadline-seconds": { type: "string" },
+    path: { type: "string" },
+  },
 });
-const PATHS = { both: ["floor", "per-enrollment"], floor: ["floor"], "per-enrollment": ["per-enrollment"] } as const;
+const PATHS = {
+  both: ["floor", "per-enrollment"],
+  floor: ["floor"],
+  "per-enrollment": ["per-enrollment"],
+} as const;
 const PATH = values.path ?? "both";
 if (!(PATH in PATHS)) throw new Error(`--path is "${PATH}"; allowed: ${Object.keys(PATHS).join(", ")}`);
 const ENROLLMENTS = positiveInteger("--enrollments", values.enrollments ?? "100");
@@ -41,7 +50,8 @@ const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} is "${text}"; allowed: a whole number of at least 1`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${flag} is "${text}"; allowed: a whole number of at least 1`);
   return value;
 }
 
@@ -49,7 +59,10 @@ function positiveInteger(flag: string, text: string): number {
 function manifestOf(count: number): string {
   const lines = ["defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:"];
   for (let i = 0; i < count; i++) {
-    lines.push(`  - registrationId: bench-device-${String(i).padStart(5, "0")}`, "    attestation: { type: symmetricKey }");
+    lines.push(
+      `  - registrationId: bench-device-${String(i).padStart(5, "0")}`,
+      "    attestation: { type: symmetricKey }",
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -91,10 +104,18 @@ async function withDeadline<T>(label: string, program: LocalProgram, work: Promi
 }
 
 async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathResult> {
-  const emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, throttle: { operationsPerMinute: THROTTLE_PER_MINUTE } });
+  const emulator = await startEmulator({
+    ephemeral: true,
+    retryAfterSeconds: 0,
+    logger: silentLogger,
+    throttle: { operationsPerMinute: THROTTLE_PER_MINUTE },
+  });
   let program: LocalProgram | undefined;
   try {
-    program = await createLocalProgram(engine, emulator, { stackName: `bench-${path}`, manifests: { "bench.yaml": manifestOf(ENROLLMENTS) } });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: `bench-${path}`,
+      manifests: { "bench.yaml": manifestOf(ENROLLMENTS) },
+    });
     if (path === "floor") installEngineFloor(program.dir);
     const requests = () => emulator.inspect.stats().requests;
     const timed = async <T>(label: string, work: () => Promise<T>): Promise<{ value: T } & StepResult> => {
@@ -103,13 +124,16 @@ async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathRe
       const value = await withDeadline(`${path}: ${label}`, program!, work());
       const step = { seconds: seconds(Date.now() - started), dpsRequests: requests() - before };
       // Progress as each step ends, so a long run that has to be stopped still tells something.
-      process.stderr.write(`${path}, ${ENROLLMENTS} enrollments: ${label} ${step.seconds} s, ${step.dpsRequests} DPS requests\n`);
+      process.stderr.write(
+        `${path}, ${ENROLLMENTS} enrollments: ${label} ${step.seconds} s, ${step.dpsRequests} DPS requests\n`,
+      );
       return { value, ...step };
     };
     const { stack, onOutput } = program;
 
     const up = await timed("pulumi up", () => stack.up({ onOutput }));
-    if (up.value.summary.result !== "succeeded") throw new Error(`${path}: pulumi up ended "${up.value.summary.result}"`);
+    if (up.value.summary.result !== "succeeded")
+      throw new Error(`${path}: pulumi up ended "${up.value.summary.result}"`);
     const state = stateBytes(await stack.exportStack(), INDIVIDUAL);
     const preview = await timed("no-op pulumi preview", () => stack.preview({ onOutput }));
     const refresh = await timed("pulumi refresh", () => stack.refresh({ onOutput }));
@@ -124,7 +148,11 @@ async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathRe
         enrollmentsPerMinute: Math.round((ENROLLMENTS / up.seconds) * 60),
         resourcesCreated: up.value.summary.resourceChanges?.create ?? 0,
       },
-      noopPreview: { seconds: preview.seconds, dpsRequests: preview.dpsRequests, changes: preview.value.changeSummary as Record<string, number> },
+      noopPreview: {
+        seconds: preview.seconds,
+        dpsRequests: preview.dpsRequests,
+        changes: preview.value.changeSummary as Record<string, number>,
+      },
       refresh: { seconds: refresh.seconds, dpsRequests: refresh.dpsRequests },
       destroy: { seconds: destroy.seconds, dpsRequests: destroy.dpsRequests },
       stateBytesPerEnrollment: state.bytesPerResource,
@@ -142,7 +170,9 @@ const ratio = (ours: number, floor: number) => Number((ours / floor).toFixed(2))
 async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
-  process.stderr.write(`pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments; DPS throttle ${THROTTLE_PER_MINUTE} ops/min\n`);
+  process.stderr.write(
+    `pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments; DPS throttle ${THROTTLE_PER_MINUTE} ops/min\n`,
+  );
   const results: Partial<Record<PathResult["path"], PathResult>> = {};
   for (const path of PATHS[PATH as keyof typeof PATHS]) {
     results[path] = await runPath(engine, path);

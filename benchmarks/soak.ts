@@ -42,10 +42,25 @@ const QUOTA = 1000;
 
 const ids = Array.from({ length: COUNT }, (_, i) => `soak-${String(i).padStart(4, "0")}`);
 const manifest = (interval: number) =>
-  ["defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:", ...ids.flatMap((id) => [`  - registrationId: ${id}`, "    attestation: { type: symmetricKey }", `    initialTwin: { properties: { desired: { interval: ${interval} } } }`])].join("\n") + "\n";
+  [
+    "defaults:",
+    "  iotHubs: [weu]",
+    "  allocationPolicy: static",
+    "individualEnrollments:",
+    ...ids.flatMap((id) => [
+      `  - registrationId: ${id}`,
+      "    attestation: { type: symmetricKey }",
+      `    initialTwin: { properties: { desired: { interval: ${interval} } } }`,
+    ]),
+  ].join("\n") + "\n";
 
 function putCounter(): Logger & { puts: number } {
-  const counter = { puts: 0, info: (l: string) => void (/^PUT IndividualEnrollment_CreateOrUpdate 200/.test(l) && counter.puts++), warn: () => {}, error: () => {} };
+  const counter = {
+    puts: 0,
+    info: (l: string) => void (/^PUT IndividualEnrollment_CreateOrUpdate 200/.test(l) && counter.puts++),
+    warn: () => {},
+    error: () => {},
+  };
   return counter;
 }
 
@@ -58,7 +73,13 @@ async function upUntilConverged(program: LocalProgram): Promise<{ ups: number; s
       const result = await program.stack.up({ onOutput: program.onOutput });
       if (result.summary.result === "succeeded") return { ups, seconds: (Date.now() - started) / 1000 };
     } catch (error) {
-      process.stderr.write(`up ${ups} failed: ${String(error).split("\n").filter((l) => /error:/.test(l)).slice(0, 3).join(" | ")}\n`);
+      process.stderr.write(
+        `up ${ups} failed: ${String(error)
+          .split("\n")
+          .filter((l) => /error:/.test(l))
+          .slice(0, 3)
+          .join(" | ")}\n`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -67,7 +88,11 @@ async function upUntilConverged(program: LocalProgram): Promise<{ ups: number; s
 }
 
 async function killDuring(program: LocalProgram, when: () => boolean): Promise<void> {
-  const child = spawn(program.cli.path, ["up", "--yes", "--skip-preview", "--stack", "soak", "--non-interactive"], { cwd: program.dir, env: program.cli.env, detached: true, stdio: "ignore" });
+  const child = spawn(
+    program.cli.path,
+    ["up", "--yes", "--skip-preview", "--stack", "soak", "--non-interactive"],
+    { cwd: program.dir, env: program.cli.env, detached: true, stdio: "ignore" },
+  );
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   while (!when()) await new Promise((r) => setTimeout(r, 5));
   process.kill(-child.pid!, "SIGKILL");
@@ -88,11 +113,19 @@ async function dpsView(emulator: RunningEmulator): Promise<Map<string, { keys: s
       }
     }
   };
-  const listed = (await patient(() => sdk.createIndividualEnrollmentQuery({ query: "*" }, 10_000).next())).responseBody as unknown as { registrationId: string; initialTwin?: { properties?: { desired?: { interval?: unknown } } } }[];
+  const listed = (await patient(() => sdk.createIndividualEnrollmentQuery({ query: "*" }, 10_000).next()))
+    .responseBody as unknown as {
+    registrationId: string;
+    initialTwin?: { properties?: { desired?: { interval?: unknown } } };
+  }[];
   const view = new Map<string, { keys: string; interval: unknown }>();
   for (const e of listed) {
-    const keys = (await patient(() => sdk.getIndividualEnrollmentAttestationMechanism(e.registrationId))).responseBody.symmetricKey;
-    view.set(e.registrationId, { keys: `${keys?.primaryKey}/${keys?.secondaryKey}`, interval: e.initialTwin?.properties?.desired?.interval });
+    const keys = (await patient(() => sdk.getIndividualEnrollmentAttestationMechanism(e.registrationId)))
+      .responseBody.symmetricKey;
+    view.set(e.registrationId, {
+      keys: `${keys?.primaryKey}/${keys?.secondaryKey}`,
+      interval: e.initialTwin?.properties?.desired?.interval,
+    });
   }
   return view;
 }
@@ -100,7 +133,9 @@ async function dpsView(emulator: RunningEmulator): Promise<Map<string, { keys: s
 async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
-  process.stderr.write(`pulumi ${engine.version}; ${COUNT} enrollments; quota ${QUOTA}/min, another client taking ${COMPETITOR_PER_MINUTE}/min; ${FAULT_RATE * 100}% faults; kill: ${KILL}\n`);
+  process.stderr.write(
+    `pulumi ${engine.version}; ${COUNT} enrollments; quota ${QUOTA}/min, another client taking ${COMPETITOR_PER_MINUTE}/min; ${FAULT_RATE * 100}% faults; kill: ${KILL}\n`,
+  );
   const log = putCounter();
   const emulator = await startEmulator({
     ephemeral: true,
@@ -110,7 +145,10 @@ async function main(): Promise<void> {
     throttle: { operationsPerMinute: QUOTA, retryAfterSeconds: 5 },
     faults: { rate: FAULT_RATE, kinds: ["500", "503", "reset"], apis: ["service"], seed: 7 },
   });
-  const program = await createLocalProgram(engine, emulator, { stackName: "soak", manifests: { "fleet.yaml": manifest(30) } });
+  const program = await createLocalProgram(engine, emulator, {
+    stackName: "soak",
+    manifests: { "fleet.yaml": manifest(30) },
+  });
   const floor = await createEngineFloor(engine, "floor");
   const competitor = startCompetingClient(emulator, COMPETITOR_PER_MINUTE);
   try {
@@ -129,7 +167,14 @@ async function main(): Promise<void> {
     await competitor.stop();
     const end = await dpsView(emulator);
 
-    const floorFleet = (interval: number) => ids.map((id) => ({ registrationId: id, attestation: { type: "symmetricKey" }, iotHubs: ["weu"], allocationPolicy: "static", initialTwin: { properties: { desired: { interval } } } }));
+    const floorFleet = (interval: number) =>
+      ids.map((id) => ({
+        registrationId: id,
+        attestation: { type: "symmetricKey" },
+        iotHubs: ["weu"],
+        allocationPolicy: "static",
+        initialTwin: { properties: { desired: { interval } } },
+      }));
     floor.setFleet(floorFleet(30));
     let t = Date.now();
     await floor.stack.up();
@@ -154,7 +199,8 @@ async function main(): Promise<void> {
       notUpdated: ids.filter((id) => end.get(id)?.interval !== 60).length,
       changedKeys: ids.filter((id) => afterCreate.get(id)?.keys !== end.get(id)?.keys).length,
       throttled429: emulator.inspect.stats().byStatus["429"] ?? 0,
-      faults5xx: (emulator.inspect.stats().byStatus["500"] ?? 0) + (emulator.inspect.stats().byStatus["503"] ?? 0),
+      faults5xx:
+        (emulator.inspect.stats().byStatus["500"] ?? 0) + (emulator.inspect.stats().byStatus["503"] ?? 0),
       competitorRequests: competitor.done,
       engineFloorCreateSeconds: Number(floorCreate.toFixed(1)),
       engineFloorUpdateSeconds: Number(floorUpdate.toFixed(1)),

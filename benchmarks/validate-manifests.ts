@@ -31,7 +31,8 @@ function write(dir: string, files: number, breakEvery: number | undefined): void
   const perFile = Math.ceil(entries / files);
   for (let f = 0; f < files; f++) {
     const lines = ["individualEnrollments:"];
-    for (let i = f * perFile; i < Math.min(entries, (f + 1) * perFile); i++) lines.push(entry(i, breakEvery !== undefined && i % breakEvery === 0));
+    for (let i = f * perFile; i < Math.min(entries, (f + 1) * perFile); i++)
+      lines.push(entry(i, breakEvery !== undefined && i % breakEvery === 0));
     fs.writeFileSync(path.join(dir, `devices-${String(f).padStart(2, "0")}.yaml`), `${lines.join("\n")}\n`);
   }
 }

@@ -21,7 +21,11 @@ export interface CertificateRequest {
   notBefore?: Date;
 }
 
-function newKeyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey; privateKeyPem: string } {
+function newKeyPair(): {
+  publicKey: forge.pki.PublicKey;
+  privateKey: forge.pki.PrivateKey;
+  privateKeyPem: string;
+} {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },
@@ -62,7 +66,9 @@ function build(
   if (request.altNames?.length) {
     extensions.push({
       name: "subjectAltName",
-      altNames: request.altNames.map((n) => (IP_PATTERN.test(n) ? { type: 7, ip: n } : { type: 2, value: n })),
+      altNames: request.altNames.map((n) =>
+        IP_PATTERN.test(n) ? { type: 7, ip: n } : { type: 2, value: n },
+      ),
     });
   }
   cert.setExtensions(extensions);

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   if (values.config !== undefined) options.configFile = values.config;
   const retryAfter = number("retry-after", values["retry-after"]);
   if (retryAfter !== undefined) options.retryAfterSeconds = retryAfter;
-  if (throttle !== undefined) options.throttle = { operationsPerMinute: throttle, registrationsPerMinute: throttle };
+  if (throttle !== undefined)
+    options.throttle = { operationsPerMinute: throttle, registrationsPerMinute: throttle };
   if (faultRate !== undefined) options.faults = { rate: faultRate };
   if (values["mask-webhook-urls"]) options.webhookUrlsInReplies = "masked";
 

@@ -68,7 +68,11 @@ export class DpsError extends Error {
 }
 
 /** The one error factory: builds the body and headers DPS sends for an error. */
-export function errorResponse(err: DpsError): { status: number; headers: Record<string, string>; body: DpsErrorBody } {
+export function errorResponse(err: DpsError): {
+  status: number;
+  headers: Record<string, string>;
+  body: DpsErrorBody;
+} {
   const body: DpsErrorBody = {
     errorCode: err.errorCode,
     trackingId: randomUUID(),
@@ -76,7 +80,11 @@ export function errorResponse(err: DpsError): { status: number; headers: Record<
     ...(err.info ? { info: err.info } : {}),
     timestampUtc: dpsTimestamp(),
   };
-  return { status: err.status, headers: { "x-ms-error-code": String(err.errorCode), ...(err.headers ?? {}) }, body };
+  return {
+    status: err.status,
+    headers: { "x-ms-error-code": String(err.errorCode), ...(err.headers ?? {}) },
+    body,
+  };
 }
 
 export const badRequest = (message: string, code: number = ErrorCodes.badRequest): DpsError =>
@@ -88,4 +96,5 @@ export const unauthorized = (message = "Unauthorized", code: number = ErrorCodes
 export const conflict = (message: string): DpsError => new DpsError(409, ErrorCodes.conflict, message);
 export const preconditionFailed = (message: string): DpsError =>
   new DpsError(412, ErrorCodes.preconditionFailed, message);
-export const quotaExceeded = (message: string): DpsError => new DpsError(403, ErrorCodes.quotaExceeded, message);
+export const quotaExceeded = (message: string): DpsError =>
+  new DpsError(403, ErrorCodes.quotaExceeded, message);

@@ -61,10 +61,19 @@ export class ScriptedFaults {
     this.replace(faults);
   }
   replace(faults: readonly ScriptedFault[]): void {
-    this.entries = faults.map((fault) => ({ fault, pattern: new RegExp(fault.path, "i"), left: fault.times ?? Infinity }));
+    this.entries = faults.map((fault) => ({
+      fault,
+      pattern: new RegExp(fault.path, "i"),
+      left: fault.times ?? Infinity,
+    }));
   }
   match(method: string, path: string): ScriptedFault["reply"] | undefined {
-    const entry = this.entries.find((e) => e.left > 0 && (!e.fault.method || e.fault.method.toUpperCase() === method.toUpperCase()) && e.pattern.test(path));
+    const entry = this.entries.find(
+      (e) =>
+        e.left > 0 &&
+        (!e.fault.method || e.fault.method.toUpperCase() === method.toUpperCase()) &&
+        e.pattern.test(path),
+    );
     if (!entry) return undefined;
     entry.left--;
     return entry.fault.reply;

@@ -19,7 +19,13 @@ import { FaultInjector } from "./faults";
 import { createRequestListener, type PipelineStats } from "./http/server";
 import { registrationStateView } from "./model/enrollments";
 import { settingsView } from "./model/settings";
-import { DEFAULT_STATE_DIR, resolveOptions, type EmulatorConfig, type EmulatorOptions, type ScriptedFault } from "./options";
+import {
+  DEFAULT_STATE_DIR,
+  resolveOptions,
+  type EmulatorConfig,
+  type EmulatorOptions,
+  type ScriptedFault,
+} from "./options";
 import { ScriptedFaults } from "./faults";
 import { StateFile } from "./state/persistence";
 import { MemoryStore } from "./state/store";
@@ -82,7 +88,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const config: EmulatorConfig = { ...fileConfig, ...opts.config };
   const where = opts.configFile ?? "config";
 
-  const stateFile = opts.ephemeral ? undefined : new StateFile(stateDir, (e) => logger.error(`could not save state: ${e.message}`));
+  const stateFile = opts.ephemeral
+    ? undefined
+    : new StateFile(stateDir, (e) => logger.error(`could not save state: ${e.message}`));
   const snapshot = stateFile?.load();
   const settings = resolveSettings(config, snapshot?.settings, where);
   const policies = resolvePolicies(config, snapshot?.policies, where);
@@ -93,14 +101,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     try {
       putCertificate(store, c.name, c);
     } catch (e) {
-      throw new Error(`${where}: certificates entry ${c.name}: ${e instanceof DpsError ? e.message : String(e)}`);
+      throw new Error(
+        `${where}: certificates entry ${c.name}: ${e instanceof DpsError ? e.message : String(e)}`,
+      );
     }
   }
 
-  const tls = ensureServerTls(stateDir, opts.host === "127.0.0.1" || opts.host === "localhost" ? [] : [opts.host]);
+  const tls = ensureServerTls(
+    stateDir,
+    opts.host === "127.0.0.1" || opts.host === "localhost" ? [] : [opts.host],
+  );
   let port = opts.port;
   const audiences = () => {
-    const names = [`localhost:${port}`, `127.0.0.1:${port}`, `${opts.host}:${port}`, ...(config.serviceHostNames ?? [])];
+    const names = [
+      `localhost:${port}`,
+      `127.0.0.1:${port}`,
+      `${opts.host}:${port}`,
+      ...(config.serviceHostNames ?? []),
+    ];
     return new Set(names.map((n) => n.toLowerCase()));
   };
   const authContext: AuthContext = { store, serviceAudiences: audiences };
@@ -112,7 +130,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     webhook: opts.customAllocation,
     operations: new DeviceOperations(opts.operationTtlMs),
     faults: opts.faults ? new FaultInjector(opts.faults) : undefined,
-    authenticators: [serviceSasAuthenticator(authContext), deviceSasAuthenticator(authContext), tpmAuthenticator(), deviceX509Authenticator(authContext)],
+    authenticators: [
+      serviceSasAuthenticator(authContext),
+      deviceSasAuthenticator(authContext),
+      tpmAuthenticator(),
+      deviceX509Authenticator(authContext),
+    ],
     validation: () => ({
       linkedHubs: store.settings().linkedHubs,
       caCertificateExists: (name) => store.certificates.get(name) !== undefined,
@@ -152,8 +175,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const p = store.policies().find((x) => x.name === name);
     return p ? `HostName=${host};SharedAccessKeyName=${p.name};SharedAccessKey=${p.primaryKey}` : "";
   };
-  const policyConnectionStrings = Object.fromEntries(store.policies().map((p) => [p.name, connectionStringOf(p.name)]));
-  const owner = store.policies().find((p) => p.rights.length === 6 && p.name === OWNER_POLICY) ?? store.policies()[0];
+  const policyConnectionStrings = Object.fromEntries(
+    store.policies().map((p) => [p.name, connectionStringOf(p.name)]),
+  );
+  const owner =
+    store.policies().find((p) => p.rights.length === 6 && p.name === OWNER_POLICY) ?? store.policies()[0];
   logger.info(
     `DPS emulator listening on https://${host} (bound to ${opts.host}), id scope ${store.settings().idScope}, ` +
       `${store.settings().linkedHubs.length} linked hub(s), state ${opts.ephemeral ? "ephemeral" : stateDir}`,

@@ -112,7 +112,12 @@ export interface EmulatorOptions {
    */
   webhookUrlsInReplies?: WebhookUrlDisplay;
   /** Custom allocation webhook behaviour; defaults are DPS's documented ones. */
-  customAllocation?: { timeoutMs?: number; retryCount?: number; retryIntervalMs?: number; retryIncrementMs?: number };
+  customAllocation?: {
+    timeoutMs?: number;
+    retryCount?: number;
+    retryIntervalMs?: number;
+    retryIncrementMs?: number;
+  };
 }
 
 export type WebhookUrlDisplay = "clear" | "masked";
@@ -136,7 +141,12 @@ export interface ResolvedOptions {
   logger: Logger;
   logRequests: boolean;
   webhookUrlsInReplies: WebhookUrlDisplay;
-  customAllocation: { timeoutMs: number; retryCount: number; retryIntervalMs: number; retryIncrementMs: number };
+  customAllocation: {
+    timeoutMs: number;
+    retryCount: number;
+    retryIntervalMs: number;
+    retryIncrementMs: number;
+  };
   /** Largest accepted request body: DPS's 96 KB message limit. */
   maxBodyBytes: number;
   /** How long finished device operations stay pollable. */
@@ -146,7 +156,8 @@ export interface ResolvedOptions {
 export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
   const t = options.throttle;
   const f = options.faults;
-  if (f && !(f.rate >= 0 && f.rate <= 1)) throw new Error(`faults.rate is ${f.rate}; allowed: a number from 0 to 1`);
+  if (f && !(f.rate >= 0 && f.rate <= 1))
+    throw new Error(`faults.rate is ${f.rate}; allowed: a number from 0 to 1`);
   if (f?.bulkItemRate !== undefined && !(f.bulkItemRate >= 0 && f.bulkItemRate <= 1)) {
     throw new Error(`faults.bulkItemRate is ${f.bulkItemRate}; allowed: a number from 0 to 1`);
   }

@@ -27,14 +27,20 @@ export interface ProvisioningContext {
   logger: Logger;
 }
 
-type Target = { ok: true; hub: string; initialTwin?: InitialTwin; payload?: unknown } | { ok: false; errorCode: number; message: string };
+type Target =
+  | { ok: true; hub: string; initialTwin?: InitialTwin; payload?: unknown }
+  | { ok: false; errorCode: number; message: string };
 
 /**
  * One device registration, with DPS's semantics: individual enrollment before groups, disabled
  * enrollments, allocation, reprovision policy (hub change, data migration or reset, substatus)
  * and the simulated IoT Hub registry. Returns the stored registration record.
  */
-export async function provisionDevice(ctx: ProvisioningContext, principal: DevicePrincipal, payload: unknown): Promise<RegistrationRecord> {
+export async function provisionDevice(
+  ctx: ProvisioningContext,
+  principal: DevicePrincipal,
+  payload: unknown,
+): Promise<RegistrationRecord> {
   const { store } = ctx;
   const registrationId = principal.registrationId;
   const enrollment = principal.enrollment;
@@ -54,22 +60,32 @@ export async function provisionDevice(ctx: ProvisioningContext, principal: Devic
   // A disabled individual enrollment with this registration id blocks the device even when it
   // authenticated through an enabled group (DPS's documented way to block one group device).
   const individual = store.enrollments.get(registrationId);
-  if (enrollment.enrollment.provisioningStatus === "disabled" || individual?.provisioningStatus === "disabled") {
+  if (
+    enrollment.enrollment.provisioningStatus === "disabled" ||
+    individual?.provisioningStatus === "disabled"
+  ) {
     return save(store, { ...base, status: "disabled" });
   }
 
-  const current = previous?.status === "assigned" && previous.assignedHub && previous.deviceId
-    ? { hub: previous.assignedHub, deviceId: previous.deviceId }
-    : undefined;
+  const current =
+    previous?.status === "assigned" && previous.assignedHub && previous.deviceId
+      ? { hub: previous.assignedHub, deviceId: previous.deviceId }
+      : undefined;
   const policy = enrollment.enrollment.reprovisionPolicy;
   const target = await chooseHub(ctx, principal, payload, current);
   if (!target.ok) {
-    return save(store, { ...base, status: "failed", errorCode: target.errorCode, errorMessage: target.message });
+    return save(store, {
+      ...base,
+      status: "failed",
+      errorCode: target.errorCode,
+      errorMessage: target.message,
+    });
   }
   // "Never reprovision": the device keeps its hub whatever the allocation says.
   const hub = current && !policy.updateHubAssignment ? current.hub : target.hub;
   const enrollmentTwin = target.initialTwin ?? enrollment.enrollment.initialTwin;
-  const desiredDeviceId = enrollment.kind === "individual" ? (enrollment.enrollment.deviceId ?? registrationId) : registrationId;
+  const desiredDeviceId =
+    enrollment.kind === "individual" ? (enrollment.enrollment.deviceId ?? registrationId) : registrationId;
   const capabilities = { iotEdge: enrollment.enrollment.capabilities.iotEdge };
 
   let substatus: RegistrationSubstatus;
@@ -102,7 +118,8 @@ export async function provisionDevice(ctx: ProvisioningContext, principal: Devic
       writeDevice(store, hub, freshDevice(deviceId, registrationId, capabilities, enrollmentTwin));
       substatus = "deviceDataReset";
     }
-    if (previous?.initialHub && sameHub(hub, previous.initialHub)) substatus = "reprovisionedToInitialAssignment";
+    if (previous?.initialHub && sameHub(hub, previous.initialHub))
+      substatus = "reprovisionedToInitialAssignment";
   }
   const record: RegistrationRecord = {
     ...base,
@@ -127,7 +144,12 @@ function writeDevice(store: EmulatorStore, hub: string, device: HubDevice): void
   store.hubDevices(hub).set(device.deviceId, device);
 }
 
-function freshDevice(deviceId: string, registrationId: string, capabilities: { iotEdge: boolean }, twin: InitialTwin | undefined): HubDevice {
+function freshDevice(
+  deviceId: string,
+  registrationId: string,
+  capabilities: { iotEdge: boolean },
+  twin: InitialTwin | undefined,
+): HubDevice {
   return {
     deviceId,
     registrationId,
@@ -149,14 +171,27 @@ async function chooseHub(
   const settings = ctx.store.settings();
   const hubs = candidateHubs(enrollment, settings);
   const policy = effectivePolicy(enrollment, settings);
-  const noHub = (why: string): Target => ({ ok: false, errorCode: ErrorCodes.noHubAvailable, message: `No IoT hub can be assigned: ${why}` });
+  const noHub = (why: string): Target => ({
+    ok: false,
+    errorCode: ErrorCodes.noHubAvailable,
+    message: `No IoT hub can be assigned: ${why}`,
+  });
   if (policy === "custom") {
     const definition = enrollment.customAllocationDefinition;
-    if (!definition) return noHub("allocationPolicy is custom but the enrollment has no customAllocationDefinition");
+    if (!definition)
+      return noHub("allocationPolicy is custom but the enrollment has no customAllocationDefinition");
     // With "never reprovision" DPS still calls the webhook but offers only the current hub.
-    const offered = current && !enrollment.reprovisionPolicy.updateHubAssignment ? [current.hub] : hubs.map((h) => h.hostName);
+    const offered =
+      current && !enrollment.reprovisionPolicy.updateHubAssignment
+        ? [current.hub]
+        : hubs.map((h) => h.hostName);
     if (offered.length === 0) return noHub("the enrollment's hubs are not linked to this DPS");
-    return callCustomAllocation(definition, customRequest(principal, payload, current, offered), ctx.webhook, ctx.logger);
+    return callCustomAllocation(
+      definition,
+      customRequest(principal, payload, current, offered),
+      ctx.webhook,
+      ctx.logger,
+    );
   }
   if (hubs.length === 0) {
     return noHub(
@@ -182,7 +217,8 @@ function customRequest(
     context.currentDeviceId = current.deviceId;
   }
   if (principal.attestation === "symmetricKey") context.symmetricKey = {};
-  if (principal.leaf) context.x509 = { clientCertificate: { info: certificateInfo(principal.leaf.toString()) } };
+  if (principal.leaf)
+    context.x509 = { clientCertificate: { info: certificateInfo(principal.leaf.toString()) } };
   if (payload !== undefined) context.payload = payload;
   // DPS masks the webhook's query string (its function key) in the copy it sends: "…?****".
   const enrollmentView = withWebhookUrlShown(
@@ -192,16 +228,22 @@ function customRequest(
     "masked",
   );
   return {
-    ...(ref.kind === "individual" ? { individualEnrollment: enrollmentView } : { enrollmentGroup: enrollmentView }),
+    ...(ref.kind === "individual"
+      ? { individualEnrollment: enrollmentView }
+      : { enrollmentGroup: enrollmentView }),
     deviceRuntimeContext: context as { registrationId: string },
     linkedHubs,
   };
 }
 
 /** DeviceRegistrationResult as the device API returns it. */
-export function deviceRegistrationResult(record: RegistrationRecord, principal: DevicePrincipal): Record<string, unknown> {
+export function deviceRegistrationResult(
+  record: RegistrationRecord,
+  principal: DevicePrincipal,
+): Record<string, unknown> {
   const result: Record<string, unknown> = {};
-  const groupId = principal.enrollment.kind === "group" ? principal.enrollment.enrollment.enrollmentGroupId : undefined;
+  const groupId =
+    principal.enrollment.kind === "group" ? principal.enrollment.enrollment.enrollmentGroupId : undefined;
   if (principal.attestation === "x509" && principal.leaf) {
     result.x509 = {
       certificateInfo: certificateInfo(principal.leaf.toString()),
@@ -223,4 +265,3 @@ export function deviceRegistrationResult(record: RegistrationRecord, principal: 
   if (record.payload !== undefined) result.payload = record.payload;
   return result;
 }
-

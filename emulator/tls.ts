@@ -27,7 +27,10 @@ export function ensureServerTls(dir: string, hostNames: string[]): ServerTlsMate
   const path = (name: string) => join(dir, name);
   let ca: KeyAndCertificate;
   if (existsSync(path(FILES.caCert)) && existsSync(path(FILES.caKey))) {
-    ca = { certificatePem: readFileSync(path(FILES.caCert), "utf8"), privateKeyPem: readFileSync(path(FILES.caKey), "utf8") };
+    ca = {
+      certificatePem: readFileSync(path(FILES.caCert), "utf8"),
+      privateKeyPem: readFileSync(path(FILES.caKey), "utf8"),
+    };
   } else {
     ca = createSelfSignedCertificate({ commonName: "DPS Emulator Local CA", isCa: true, validDays: 3650 });
     writeFileSync(path(FILES.caKey), ca.privateKeyPem, { mode: 0o600 });
@@ -59,7 +62,9 @@ function serverCertificateFits(pem: string, caPem: string, names: string[]): boo
     const cert = new X509Certificate(pem);
     if (!cert.verify(new X509Certificate(caPem).publicKey)) return false;
     if (new Date(cert.validTo).getTime() - Date.now() < 7 * 86_400_000) return false;
-    return names.every((n) => (/^\d/.test(n) ? cert.checkIP(n) !== undefined : cert.checkHost(n) !== undefined));
+    return names.every((n) =>
+      /^\d/.test(n) ? cert.checkIP(n) !== undefined : cert.checkHost(n) !== undefined,
+    );
   } catch {
     return false;
   }

@@ -30,7 +30,13 @@ function main(argv: string[]): void {
     else if (arg === "--ids-file") {
       const file = argv[++i];
       if (!file) fail("--ids-file needs a file name");
-      ids.push(...fs.readFileSync(file, "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
+      ids.push(
+        ...fs
+          .readFileSync(file, "utf8")
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith("#")),
+      );
     } else if (arg === "--help" || arg === "-h") {
       process.stdout.write(USAGE + "\n");
       return;
@@ -49,7 +55,13 @@ function main(argv: string[]): void {
   } catch (error) {
     fail((error as Error).message);
   }
-  process.stdout.write(json ? JSON.stringify(keys, null, 2) + "\n" : Object.entries(keys).map(([id, key]) => `${id} ${key}`).join("\n") + "\n");
+  process.stdout.write(
+    json
+      ? JSON.stringify(keys, null, 2) + "\n"
+      : Object.entries(keys)
+          .map(([id, key]) => `${id} ${key}`)
+          .join("\n") + "\n",
+  );
 }
 
 main(process.argv.slice(2));

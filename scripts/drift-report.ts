@@ -5,7 +5,9 @@ import * as fs from "node:fs";
 import { findDrift, renderDrift } from "./drift/report";
 
 function usage(message: string): never {
-  process.stderr.write(`drift-report: ${message}\nusage: drift-report --stack <name> [--out <report.md>] <events.jsonl>\n`);
+  process.stderr.write(
+    `drift-report: ${message}\nusage: drift-report --stack <name> [--out <report.md>] <events.jsonl>\n`,
+  );
   process.exit(2);
 }
 

@@ -6,7 +6,12 @@
 // read through components/enrollments/dps-client.ts, the same client the enrollment resources use.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createDpsClient, QUERY_PAGE_SIZE, type DpsClientOptions, type DpsEnrollmentRecord } from "../components/enrollments/dps-client";
+import {
+  createDpsClient,
+  QUERY_PAGE_SIZE,
+  type DpsClientOptions,
+  type DpsEnrollmentRecord,
+} from "../components/enrollments/dps-client";
 import { isDpsCallError } from "../components/enrollments/errors";
 import type { DpsConnection } from "../components/enrollments/types";
 import { parseConnectionString } from "../components/dps-rules";
@@ -22,7 +27,10 @@ export function dpsConnectionOf(target: DpsTarget): DpsConnection {
   const trust = target.caCertPem ? { trustedCaCertificate: target.caCertPem } : {};
   if (target.kind === "entraId") return { serviceEndpoint: target.endpoint, useEntraId: true, ...trust };
   const host = parseConnectionString(target.connectionString)["HostName"];
-  if (!host) throw new Error("the connection string has no HostName=...; expected HostName=<dps>.azure-devices-provisioning.net;SharedAccessKeyName=...;SharedAccessKey=...");
+  if (!host)
+    throw new Error(
+      "the connection string has no HostName=...; expected HostName=<dps>.azure-devices-provisioning.net;SharedAccessKeyName=...;SharedAccessKey=...",
+    );
   return { serviceEndpoint: host, connectionString: target.connectionString, ...trust };
 }
 
@@ -46,7 +54,8 @@ export async function readAllEnrollments(
     return { host, individualEnrollments, enrollmentGroups };
   } catch (error) {
     // The client's message is already redacted (no key, no signature) and says what failed.
-    const status = isDpsCallError(error) && error.failure.status !== undefined ? ` (HTTP ${error.failure.status})` : "";
+    const status =
+      isDpsCallError(error) && error.failure.status !== undefined ? ` (HTTP ${error.failure.status})` : "";
     throw new Error(`reading enrollments from DPS ${host} failed${status}: ${(error as Error).message}`);
   }
 }
@@ -59,7 +68,10 @@ export async function exportEnrollments(options: {
   pageSize?: number;
 }): Promise<{ actions: string[]; counts: { individualEnrollments: number; enrollmentGroups: number } }> {
   const records = await readAllEnrollments(options.target, options.pageSize);
-  const schema = path.relative(path.dirname(path.resolve(options.out)), path.resolve(__dirname, "../schemas/enrollment-manifest.schema.json"));
+  const schema = path.relative(
+    path.dirname(path.resolve(options.out)),
+    path.resolve(__dirname, "../schemas/enrollment-manifest.schema.json"),
+  );
   const result = manifestFromDps(records, {
     source: `DPS ${records.host}`,
     schemaPath: schema.split(path.sep).join("/"),
@@ -101,7 +113,8 @@ async function main(argv: string[]): Promise<void> {
     } else usage(`unknown argument '${arg}'`);
   }
   if (!out) usage("--out is required");
-  if ((csEnv === undefined) === (endpoint === undefined)) usage("give exactly one of --connection-string-env or --endpoint (with --entra-id)");
+  if ((csEnv === undefined) === (endpoint === undefined))
+    usage("give exactly one of --connection-string-env or --endpoint (with --entra-id)");
   if (endpoint !== undefined && !entra) usage("--endpoint needs --entra-id");
   const caCertPem = caCert ? fs.readFileSync(caCert, "utf8") : undefined;
   let target: DpsTarget;
@@ -112,8 +125,15 @@ async function main(argv: string[]): Promise<void> {
   } else {
     target = { kind: "entraId", endpoint: endpoint!, ...(caCertPem ? { caCertPem } : {}) };
   }
-  const { actions, counts } = await exportEnrollments({ target, out, hubKeys, ...(pageSize ? { pageSize } : {}) });
-  process.stdout.write(`wrote ${out}: ${counts.individualEnrollments} individual enrollments, ${counts.enrollmentGroups} enrollment groups\n`);
+  const { actions, counts } = await exportEnrollments({
+    target,
+    out,
+    hubKeys,
+    ...(pageSize ? { pageSize } : {}),
+  });
+  process.stdout.write(
+    `wrote ${out}: ${counts.individualEnrollments} individual enrollments, ${counts.enrollmentGroups} enrollment groups\n`,
+  );
   for (const action of actions) process.stdout.write(`to do before pulumi up: ${action}\n`);
 }
 

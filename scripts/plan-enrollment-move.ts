@@ -45,15 +45,24 @@ function parseArgs(argv: string[]): Options {
       if (options.direction) throw new MovePlanError("give one of --to-group and --from-group");
       options.direction = arg === "--to-group" ? "to-group" : "to-individual";
       options.group = value(++i, arg);
-    } else if (arg === "--ids-file") options.ids.push(...fs.readFileSync(value(++i, arg), "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
+    } else if (arg === "--ids-file")
+      options.ids.push(
+        ...fs
+          .readFileSync(value(++i, arg), "utf8")
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith("#")),
+      );
     else if (arg === "--signing-certificate") options.signingCertificate = value(++i, arg);
     else if (arg === "--device-certificates") options.deviceCertificates = value(++i, arg);
     else if (arg === "--out") options.out = value(++i, arg);
     else if (arg.startsWith("--")) throw new MovePlanError(`unknown option ${arg}`);
     else options.ids.push(arg);
   }
-  if (!options.direction || !options.group) throw new MovePlanError("give --to-group <groupId> or --from-group <groupId>");
-  if (!options.stack === !options.manifests) throw new MovePlanError("give exactly one of --stack and --manifests");
+  if (!options.direction || !options.group)
+    throw new MovePlanError("give --to-group <groupId> or --from-group <groupId>");
+  if (!options.stack === !options.manifests)
+    throw new MovePlanError("give exactly one of --stack and --manifests");
   return options;
 }
 
@@ -70,38 +79,92 @@ function main(argv: string[]): number {
   let caCertificates: { name: string; certificate: string }[] = [];
   let caNames: string[] | undefined;
   if (options.stack) {
-    const config = ((parse(fs.readFileSync(path.resolve(`Pulumi.${options.stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+    const config = ((
+      parse(fs.readFileSync(path.resolve(`Pulumi.${options.stack}.yaml`), "utf8")) as {
+        config?: Record<string, unknown>;
+      } | null
+    )?.config ?? {}) as Record<string, unknown>;
     folder = config["dps-as-code:enrollmentManifests"] as string;
-    hubs = Object.fromEntries(Object.keys((config["dps-as-code:hubs"] as object | undefined) ?? {}).map((k) => [k, `${k}.hub-key`]));
-    const declared = ((config["dps-as-code:dps"] as { caCertificates?: Record<string, { certificate?: string; certificatePath?: string }> } | undefined)?.caCertificates ?? {});
+    hubs = Object.fromEntries(
+      Object.keys((config["dps-as-code:hubs"] as object | undefined) ?? {}).map((k) => [k, `${k}.hub-key`]),
+    );
+    const declared =
+      (
+        config["dps-as-code:dps"] as
+          { caCertificates?: Record<string, { certificate?: string; certificatePath?: string }> } | undefined
+      )?.caCertificates ?? {};
     caNames = Object.keys(declared);
     caCertificates = Object.entries(declared).flatMap(([name, c]) => {
-      const certificate = c.certificate ?? (c.certificatePath && fs.existsSync(c.certificatePath) ? fs.readFileSync(c.certificatePath, "utf8") : undefined);
+      const certificate =
+        c.certificate ??
+        (c.certificatePath && fs.existsSync(c.certificatePath)
+          ? fs.readFileSync(c.certificatePath, "utf8")
+          : undefined);
       return certificate ? [{ name, certificate }] : [];
     });
   }
   const manifestsDir = folder!;
-  const pathVariables: Record<string, string> = process.env.DPS_HOME ? { DPS_HOME: process.env.DPS_HOME } : {};
+  const pathVariables: Record<string, string> = process.env.DPS_HOME
+    ? { DPS_HOME: process.env.DPS_HOME }
+    : {};
   try {
-    const manifests = loadEnrollmentManifests(manifestsDir, { hubs, pathVariables, ...(caNames ? { caCertificates: caNames } : {}) });
-    const texts = fs.readdirSync(manifestsDir).filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => ({ file: path.join(manifestsDir, n), text: fs.readFileSync(path.join(manifestsDir, n), "utf8") }));
+    const manifests = loadEnrollmentManifests(manifestsDir, {
+      hubs,
+      pathVariables,
+      ...(caNames ? { caCertificates: caNames } : {}),
+    });
+    const texts = fs
+      .readdirSync(manifestsDir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort()
+      .map((n) => ({
+        file: path.join(manifestsDir, n),
+        text: fs.readFileSync(path.join(manifestsDir, n), "utf8"),
+      }));
     const readPem = (file: string) => ({ file: path.resolve(file), text: fs.readFileSync(file, "utf8") });
-    const common = { manifests, texts, manifestsDir, caCertificates, hubName: (h: string) => h.replace(/\.hub-key$/, ""), stack: options.stack ?? "<stack>" };
+    const common = {
+      manifests,
+      texts,
+      manifestsDir,
+      caCertificates,
+      hubName: (h: string) => h.replace(/\.hub-key$/, ""),
+      stack: options.stack ?? "<stack>",
+    };
     const steps =
       options.direction === "to-group"
-        ? planEnrollmentMove({ direction: "to-group", enrollmentGroupId: options.group!, registrationIds: options.ids, ...(options.signingCertificate ? { signingCertificate: readPem(options.signingCertificate) } : {}) }, common)
+        ? planEnrollmentMove(
+            {
+              direction: "to-group",
+              enrollmentGroupId: options.group!,
+              registrationIds: options.ids,
+              ...(options.signingCertificate
+                ? { signingCertificate: readPem(options.signingCertificate) }
+                : {}),
+            },
+            common,
+          )
         : planEnrollmentMove(
             {
               direction: "to-individual",
               enrollmentGroupId: options.group!,
               registrationIds: options.ids,
-              ...(options.deviceCertificates ? { deviceCertificates: Object.fromEntries(options.ids.filter((id) => fs.existsSync(path.join(options.deviceCertificates!, `${id}.pem`))).map((id) => [id, readPem(path.join(options.deviceCertificates!, `${id}.pem`))])) } : {}),
+              ...(options.deviceCertificates
+                ? {
+                    deviceCertificates: Object.fromEntries(
+                      options.ids
+                        .filter((id) => fs.existsSync(path.join(options.deviceCertificates!, `${id}.pem`)))
+                        .map((id) => [id, readPem(path.join(options.deviceCertificates!, `${id}.pem`))]),
+                    ),
+                  }
+                : {}),
             },
             common,
           );
     const out = options.out ?? `enrollment-move-${options.group}`;
     writePlan(out, steps);
-    process.stdout.write(`${steps.length} pull request(s), in this order:\n${steps.map((s, i) => `  ${i + 1}. ${s.title}  (${path.join(out, stepFolder(s, i))})`).join("\n")}\n`);
+    process.stdout.write(
+      `${steps.length} pull request(s), in this order:\n${steps.map((s, i) => `  ${i + 1}. ${s.title}  (${path.join(out, stepFolder(s, i))})`).join("\n")}\n`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof ManifestValidationError || error instanceof MovePlanError) {
@@ -118,7 +181,8 @@ const stepFolder = (step: MoveStep, index: number) => `${index + 1}-${step.slug}
 function writePlan(out: string, steps: readonly MoveStep[]): void {
   fs.rmSync(out, { recursive: true, force: true });
   const current = new Map<string, string | undefined>();
-  const read = (file: string) => (current.has(file) ? current.get(file) : fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined);
+  const read = (file: string) =>
+    current.has(file) ? current.get(file) : fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   steps.forEach((step, index) => {
     const dir = path.join(out, stepFolder(step, index));
     fs.mkdirSync(path.join(dir, "files"), { recursive: true });
@@ -136,12 +200,16 @@ function writePlan(out: string, steps: readonly MoveStep[]): void {
       path.join(dir, "PULL_REQUEST.md"),
       `# ${index + 1}/${steps.length}: ${step.title}\n\n${step.description}\n${deleted.length > 0 ? `\nDeletes: ${deleted.join(", ")}\n` : ""}`,
     );
-    for (const [name, text] of Object.entries(step.attachments ?? {})) fs.writeFileSync(path.join(dir, name), text);
+    for (const [name, text] of Object.entries(step.attachments ?? {}))
+      fs.writeFileSync(path.join(dir, name), text);
   });
 }
 
 /** `git diff --no-index` per file, with git's own `a/<path>` and `b/<path>` names relative to the current folder (for `git apply`). */
-function unifiedDiff(before: readonly { file: string; text: string | undefined }[], after: MoveStep["files"]): string {
+function unifiedDiff(
+  before: readonly { file: string; text: string | undefined }[],
+  after: MoveStep["files"],
+): string {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "enrollment-move-"));
   try {
     return after

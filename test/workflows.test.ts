@@ -29,11 +29,19 @@ interface Workflow {
 }
 
 const dir = path.resolve(__dirname, "..", ".github", "workflows");
-const workflows = Object.fromEntries(fs.readdirSync(dir).map((file) => [file, parse(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow]));
+const workflows = Object.fromEntries(
+  fs.readdirSync(dir).map((file) => [file, parse(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow]),
+);
 const steps = fs.readdirSync(dir).flatMap((file) => {
   const workflow = parse(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow;
   return Object.entries(workflow.jobs).flatMap(([jobName, job]) =>
-    (job.steps ?? []).map((step, index) => ({ file, jobName, index, step, env: { ...workflow.env, ...job.env, ...step.env } })),
+    (job.steps ?? []).map((step, index) => ({
+      file,
+      jobName,
+      index,
+      step,
+      env: { ...workflow.env, ...job.env, ...step.env },
+    })),
   );
 });
 const pulumiSteps = steps.filter(({ step }) => /^\s*pulumi (up|preview)\b/m.test(step.run ?? ""));
@@ -43,7 +51,9 @@ describe("the GitHub workflows", () => {
     expect(pulumiSteps.map(({ file }) => file).sort()).toEqual(["pr-preview.yml", "pulumi-up.yml"]);
     for (const { file, step } of pulumiSteps) {
       expect(step.run, file).toContain("--policy-pack policy");
-      expect(step.run, file).toMatch(/--policy-pack-config "policy\/config\/\$\{\{ (inputs|matrix)\.stack \}\}\.json"/);
+      expect(step.run, file).toMatch(
+        /--policy-pack-config "policy\/config\/\$\{\{ (inputs|matrix)\.stack \}\}\.json"/,
+      );
     }
   });
 
@@ -54,19 +64,29 @@ describe("the GitHub workflows", () => {
   });
 
   it("have a policy config for every stack they deploy", () => {
-    for (const stack of ["dev", "prod"]) expect(fs.existsSync(path.resolve(__dirname, "..", "policy", "config", `${stack}.json`))).toBe(true);
+    for (const stack of ["dev", "prod"])
+      expect(fs.existsSync(path.resolve(__dirname, "..", "policy", "config", `${stack}.json`))).toBe(true);
   });
 
   describe("the PR report job", () => {
-    const reportSteps = steps.filter(({ file, jobName }) => file === "pr-preview.yml" && jobName === "report");
+    const reportSteps = steps.filter(
+      ({ file, jobName }) => file === "pr-preview.yml" && jobName === "report",
+    );
     const build = reportSteps.find(({ step }) => step.run?.includes("npm run --silent pr-report"));
-    const upload = reportSteps.find(({ step }) => step.uses?.startsWith("actions/upload-artifact@") && step.with?.["name"] === FULL_REPORT_ARTIFACT);
+    const upload = reportSteps.find(
+      ({ step }) =>
+        step.uses?.startsWith("actions/upload-artifact@") && step.with?.["name"] === FULL_REPORT_ARTIFACT,
+    );
     const post = reportSteps.find(({ step }) => step.uses?.startsWith("actions/github-script@"));
 
     it("builds the comment, the job summary and the full report, linking the run", () => {
       expect(build, "a step that runs npm run pr-report").toBeDefined();
-      expect(build!.step.run).toMatch(/--out report\.md --summary summary\.md --full report-full\.md --details-url "\$RUN_URL"/);
-      expect(build!.env["RUN_URL"]).toBe("${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}");
+      expect(build!.step.run).toMatch(
+        /--out report\.md --summary summary\.md --full report-full\.md --details-url "\$RUN_URL"/,
+      );
+      expect(build!.env["RUN_URL"]).toBe(
+        "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+      );
     });
 
     it("writes the summary to the job summary and the same files when there is no preview", () => {
@@ -92,14 +112,32 @@ describe("the GitHub workflows", () => {
 
   it("clear a stale lock only in jobs that the stack's concurrency group serialises, before any other Pulumi command", () => {
     const stackCommand = /^\s*pulumi (up|preview|refresh|destroy|cancel)\b/m;
-    const jobs = Object.entries(workflows).flatMap(([file, w]) => Object.entries(w.jobs).map(([name, job]) => ({ where: `${file} ${name}`, job })));
-    const pulumiJobs = jobs.filter(({ job }) => (job.steps ?? []).some((step) => stackCommand.test(step.run ?? "")));
-    expect(pulumiJobs.map(({ where }) => where).sort()).toEqual(["drift.yml refresh-preview", "pr-preview.yml preview", "pulumi-up.yml up"]);
+    const jobs = Object.entries(workflows).flatMap(([file, w]) =>
+      Object.entries(w.jobs).map(([name, job]) => ({ where: `${file} ${name}`, job })),
+    );
+    const pulumiJobs = jobs.filter(({ job }) =>
+      (job.steps ?? []).some((step) => stackCommand.test(step.run ?? "")),
+    );
+    expect(pulumiJobs.map(({ where }) => where).sort()).toEqual([
+      "drift.yml refresh-preview",
+      "pr-preview.yml preview",
+      "pulumi-up.yml up",
+    ]);
     for (const { where, job } of pulumiJobs) {
-      expect(job.concurrency, where).toEqual({ group: expect.stringMatching(/^pulumi-stack-\$\{\{ (inputs|matrix)\.stack \}\}$/), "cancel-in-progress": false });
-      const commands = (job.steps ?? []).filter((step) => stackCommand.test(step.run ?? "")).map((step) => step.run!.trim());
-      expect(commands[0], where).toMatch(/^pulumi cancel --yes --stack "\$\{\{ (inputs|matrix)\.stack \}\}"$/);
-      expect(commands.slice(1).some((c) => c.includes("pulumi cancel")), where).toBe(false);
+      expect(job.concurrency, where).toEqual({
+        group: expect.stringMatching(/^pulumi-stack-\$\{\{ (inputs|matrix)\.stack \}\}$/),
+        "cancel-in-progress": false,
+      });
+      const commands = (job.steps ?? [])
+        .filter((step) => stackCommand.test(step.run ?? ""))
+        .map((step) => step.run!.trim());
+      expect(commands[0], where).toMatch(
+        /^pulumi cancel --yes --stack "\$\{\{ (inputs|matrix)\.stack \}\}"$/,
+      );
+      expect(
+        commands.slice(1).some((c) => c.includes("pulumi cancel")),
+        where,
+      ).toBe(false);
     }
   });
 
@@ -117,11 +155,19 @@ describe("the GitHub workflows", () => {
 
     it("previews a refresh (changing nothing) and reports it per enrollment in the job summary", () => {
       const refresh = run(/pulumi refresh/)!;
-      expect(refresh.run).toContain('pulumi refresh --preview-only --stack "${{ matrix.stack }}" --event-log "refresh-events-${{ matrix.stack }}.jsonl"');
+      expect(refresh.run).toContain(
+        'pulumi refresh --preview-only --stack "${{ matrix.stack }}" --event-log "refresh-events-${{ matrix.stack }}.jsonl"',
+      );
       expect(refresh.env?.PULUMI_DEBUG_COMMANDS).toBe("true");
-      expect(jobSteps.some((step) => /pulumi (up|destroy)\b|pulumi refresh(?!.*--preview-only)/.test(step.run ?? ""))).toBe(false);
+      expect(
+        jobSteps.some((step) =>
+          /pulumi (up|destroy)\b|pulumi refresh(?!.*--preview-only)/.test(step.run ?? ""),
+        ),
+      ).toBe(false);
       const report = run(/drift-report/)?.run ?? "";
-      expect(report).toMatch(/npm run --silent drift-report -- --stack "\$\{\{ matrix\.stack \}\}" --out "drift-\$\{\{ matrix\.stack \}\}\.md" \\\s+"refresh-events-\$\{\{ matrix\.stack \}\}\.jsonl"/);
+      expect(report).toMatch(
+        /npm run --silent drift-report -- --stack "\$\{\{ matrix\.stack \}\}" --out "drift-\$\{\{ matrix\.stack \}\}\.md" \\\s+"refresh-events-\$\{\{ matrix\.stack \}\}\.jsonl"/,
+      );
       expect(report).toContain('cat "drift-${{ matrix.stack }}.md" >> "$GITHUB_STEP_SUMMARY"');
     });
 
@@ -137,10 +183,11 @@ describe("the GitHub workflows", () => {
 
     it("uses the deploy's credentials and backend", () => {
       const deploy = workflows["pulumi-up.yml"]!.jobs.up!;
-      const login = (steps: Step[] | undefined) => steps?.find((step) => step.uses?.startsWith("azure/login"))?.with;
+      const login = (steps: Step[] | undefined) =>
+        steps?.find((step) => step.uses?.startsWith("azure/login"))?.with;
       expect(login(jobSteps)).toEqual(login(deploy.steps));
-      for (const name of ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT"]) expect(job.env?.[name], name).toBe(deploy.env?.[name]);
+      for (const name of ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT"])
+        expect(job.env?.[name], name).toBe(deploy.env?.[name]);
     });
   });
 });
-

@@ -32,7 +32,11 @@ export interface FloorProgram {
   cleanup(): void;
 }
 
-export async function createFloorProgram(engine: Engine, stackName: string, sets: Record<string, Record<string, unknown>>): Promise<FloorProgram> {
+export async function createFloorProgram(
+  engine: Engine,
+  stackName: string,
+  sets: Record<string, Record<string, unknown>>,
+): Promise<FloorProgram> {
   const backend = isolatedBackend(`dps-floor-${stackName}`);
   const dir = path.join(backend.dir, "program");
   fs.mkdirSync(dir);
@@ -41,9 +45,13 @@ export async function createFloorProgram(engine: Engine, stackName: string, sets
   fs.copyFileSync(path.join(projectRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));
   fs.copyFileSync(path.join(projectRoot, "package.json"), path.join(dir, "package.json"));
   fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
-  const writeInputs = (value: Record<string, Record<string, unknown>>) => fs.writeFileSync(path.join(dir, "floor-inputs.json"), JSON.stringify(value));
+  const writeInputs = (value: Record<string, Record<string, unknown>>) =>
+    fs.writeFileSync(path.join(dir, "floor-inputs.json"), JSON.stringify(value));
   writeInputs(sets);
   const pulumiCommand = await PulumiCommand.get({ root: engine.root });
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: dir },
+    { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } },
+  );
   return { dir, stack, writeInputs, cleanup: () => fs.rmSync(backend.dir, { recursive: true, force: true }) };
 }

@@ -25,7 +25,8 @@ export function samplePeakMemory(programDir: string, intervalMs = 250): { stop()
         if (!cmd.includes("node")) continue;
         const rss = rssMiB(pid);
         if (cmd.includes("dynamic-provider")) peak.providerMiB = Math.max(peak.providerMiB, rss);
-        else if (cmd.includes("cmd/run") || cmd.includes("run.js") || cmd.includes("pulumi-language-nodejs")) peak.programMiB = Math.max(peak.programMiB, rss);
+        else if (cmd.includes("cmd/run") || cmd.includes("run.js") || cmd.includes("pulumi-language-nodejs"))
+          peak.programMiB = Math.max(peak.programMiB, rss);
       } catch {
         // The process ended between listing and reading.
       }

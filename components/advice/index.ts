@@ -26,7 +26,10 @@ export function policyConfigFile(projectRoot: string, environment: string): stri
 export function loadEnrollmentChoiceConfig(projectRoot: string, environment: string): EnrollmentChoiceConfig {
   const file = policyConfigFile(projectRoot, environment);
   if (!fs.existsSync(file)) return enrollmentChoiceConfig({}, file);
-  return enrollmentChoiceConfig(JSON.parse(fs.readFileSync(file, "utf8")) as unknown, path.relative(projectRoot, file));
+  return enrollmentChoiceConfig(
+    JSON.parse(fs.readFileSync(file, "utf8")) as unknown,
+    path.relative(projectRoot, file),
+  );
 }
 
 export function adviseManifests(
@@ -41,7 +44,10 @@ export function adviseManifests(
  * The advice as a reviewer reads it. `hubName` turns a resolved hub host name back into the
  * name the manifests use (the stack config's hub key), so the entry can be pasted as written.
  */
-export function formatAdvice(advice: readonly EnrollmentChoiceAdvice[], hubName: (hostName: string) => string = (h) => h): string[] {
+export function formatAdvice(
+  advice: readonly EnrollmentChoiceAdvice[],
+  hubName: (hostName: string) => string = (h) => h,
+): string[] {
   return advice.map((item) => {
     if (item.direction === "group-to-individuals") {
       return (
@@ -49,7 +55,10 @@ export function formatAdvice(advice: readonly EnrollmentChoiceAdvice[], hubName:
         `so enroll each one individually (npm run plan-enrollment-move -- --from-group ${item.enrollmentGroupId} ...) and retire the group.`
       );
     }
-    const entry = { ...item.group, ...(item.group.iotHubs ? { iotHubs: item.group.iotHubs.map(hubName) } : {}) };
+    const entry = {
+      ...item.group,
+      ...(item.group.iotHubs ? { iotHubs: item.group.iotHubs.map(hubName) } : {}),
+    };
     const yaml = stringify({ enrollmentGroups: [entry] }, { lineWidth: 0 }).trimEnd();
     return [
       `${item.registrationIds.length} individual enrollments share one configuration (${item.shared}): ` +

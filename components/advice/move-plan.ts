@@ -9,7 +9,14 @@
 // writes them with a patch and the pull request's description.
 import * as path from "node:path";
 import { parseDocument, stringify, isMap, isSeq } from "yaml";
-import { coverageOf, issuerName, issuedBy, readCertificate, type DpsCaCertificate, type GroupView } from "../../shared/enrollment-choice";
+import {
+  coverageOf,
+  issuerName,
+  issuedBy,
+  readCertificate,
+  type DpsCaCertificate,
+  type GroupView,
+} from "../../shared/enrollment-choice";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests } from "../manifests";
 
 export interface ManifestText {
@@ -59,8 +66,13 @@ export interface MoveContext {
   readonly stack: string;
 }
 
-export function planEnrollmentMove(request: ToGroupRequest | ToIndividualRequest, context: MoveContext): MoveStep[] {
-  return request.direction === "to-group" ? planToGroup(request, context) : planToIndividual(request, context);
+export function planEnrollmentMove(
+  request: ToGroupRequest | ToIndividualRequest,
+  context: MoveContext,
+): MoveStep[] {
+  return request.direction === "to-group"
+    ? planToGroup(request, context)
+    : planToIndividual(request, context);
 }
 
 function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] {
@@ -69,18 +81,30 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
   if (!first) throw new MovePlanError("name at least one individual enrollment to move");
   const kind = first.attestation.type;
   for (const individual of individuals) {
-    if (individual.attestation.type === "tpm") throw new MovePlanError(`individual enrollment "${individual.registrationId}" uses TPM attestation: DPS has no TPM enrollment groups, so it stays individual`);
-    if (individual.attestation.type !== kind) throw new MovePlanError(`individual enrollments "${first.registrationId}" (${kind}) and "${individual.registrationId}" (${individual.attestation.type}) cannot share one group: move them to one group per attestation kind`);
+    if (individual.attestation.type === "tpm")
+      throw new MovePlanError(
+        `individual enrollment "${individual.registrationId}" uses TPM attestation: DPS has no TPM enrollment groups, so it stays individual`,
+      );
+    if (individual.attestation.type !== kind)
+      throw new MovePlanError(
+        `individual enrollments "${first.registrationId}" (${kind}) and "${individual.registrationId}" (${individual.attestation.type}) cannot share one group: move them to one group per attestation kind`,
+      );
     if (individual.deviceId !== undefined && individual.deviceId !== individual.registrationId) {
-      throw new MovePlanError(`individual enrollment "${individual.registrationId}" gives its device the IoT Hub id "${individual.deviceId}"; a group's device id is its registration id, so the device's identity would change: keep it individual`);
+      throw new MovePlanError(
+        `individual enrollment "${individual.registrationId}" gives its device the IoT Hub id "${individual.deviceId}"; a group's device id is its registration id, so the device's identity would change: keep it individual`,
+      );
     }
   }
-  const existing = context.manifests.enrollmentGroups.find((g) => g.enrollmentGroupId.toLowerCase() === request.enrollmentGroupId.toLowerCase());
+  const existing = context.manifests.enrollmentGroups.find(
+    (g) => g.enrollmentGroupId.toLowerCase() === request.enrollmentGroupId.toLowerCase(),
+  );
   const steps: MoveStep[] = [];
   const notes: string[] = [];
   let group: GroupView;
   if (existing) {
-    const uncovered = individuals.map((i) => ({ i, c: coverageOf(i, [existing], context.caCertificates) })).filter(({ c }) => !c.covered);
+    const uncovered = individuals
+      .map((i) => ({ i, c: coverageOf(i, [existing], context.caCertificates) }))
+      .filter(({ c }) => !c.covered);
     if (uncovered.length > 0) {
       throw new MovePlanError(
         `enrollment group "${existing.enrollmentGroupId}" does not cover ${uncovered.map(({ i, c }) => `"${i.registrationId}" (${c.covered ? "" : c.why})`).join(", ")}: ` +
@@ -88,10 +112,15 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
       );
     }
     group = existing;
-    notes.push(`Enrollment group "${existing.enrollmentGroupId}" (${existing.source.file}:${existing.source.line}) already covers every device: nothing to create.`);
+    notes.push(
+      `Enrollment group "${existing.enrollmentGroupId}" (${existing.source.file}:${existing.source.line}) already covers every device: nothing to create.`,
+    );
   } else {
     const entry = proposedGroupEntry(request, first, context);
-    group = { enrollmentGroupId: request.enrollmentGroupId, attestation: entry.attestation as GroupView["attestation"] };
+    group = {
+      enrollmentGroupId: request.enrollmentGroupId,
+      attestation: entry.attestation as GroupView["attestation"],
+    };
     const file = newManifestFile(context, request.enrollmentGroupId);
     const header = `# yaml-language-server: $schema=../../schemas/enrollment-manifest.schema.json\n# Replaces the individual enrollments ${request.registrationIds.join(", ")} (npm run plan-enrollment-move).\n`;
     steps.push({
@@ -106,12 +135,17 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
           : "Devices keep their certificates: the group trusts the CA that issued them, so there is nothing to deliver.",
       ].join("\n"),
       files: [{ file, text: header + stringify({ enrollmentGroups: [entry] }, { lineWidth: 0 }) }],
-      ...(kind === "symmetricKey" ? { attachments: { "device-ids.txt": individuals.map((i) => i.registrationId).join("\n") + "\n" } } : {}),
+      ...(kind === "symmetricKey"
+        ? { attachments: { "device-ids.txt": individuals.map((i) => i.registrationId).join("\n") + "\n" } }
+        : {}),
     });
   }
   for (const individual of individuals) {
     const coverage = coverageOf(individual, [group], context.caCertificates);
-    if (!coverage.covered) throw new MovePlanError(`the planned group would not cover "${individual.registrationId}": ${coverage.why}`);
+    if (!coverage.covered)
+      throw new MovePlanError(
+        `the planned group would not cover "${individual.registrationId}": ${coverage.why}`,
+      );
   }
   steps.push({
     slug: "retire-individual-enrollments",
@@ -120,7 +154,10 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
       ...notes,
       `Deletes the individual enrollments ${request.registrationIds.map((id) => `\`${id}\``).join(", ")}. From this deployment on, DPS finds no individual enrollment for these devices and provisions them through \`${group.enrollmentGroupId}\`, with the same registration id, hence the same IoT Hub device id.`,
       "",
-      "Merge only when step 1 is deployed" + (kind === "symmetricKey" ? " and every device holds its derived key: after this deployment a device's individual key is refused (401) and it must register with the derived key." : "."),
+      "Merge only when step 1 is deployed" +
+        (kind === "symmetricKey"
+          ? " and every device holds its derived key: after this deployment a device's individual key is refused (401) and it must register with the derived key."
+          : "."),
       "The policy `dps-enrollment-retirement-covered` checks in the preview that a group of the stack covers each deleted enrollment's device.",
     ].join("\n"),
     files: removeIndividuals(context.texts, request.registrationIds),
@@ -129,13 +166,25 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
 }
 
 function planToIndividual(request: ToIndividualRequest, context: MoveContext): MoveStep[] {
-  const group = context.manifests.enrollmentGroups.find((g) => g.enrollmentGroupId.toLowerCase() === request.enrollmentGroupId.toLowerCase());
+  const group = context.manifests.enrollmentGroups.find(
+    (g) => g.enrollmentGroupId.toLowerCase() === request.enrollmentGroupId.toLowerCase(),
+  );
   if (!group) throw new MovePlanError(`no enrollment group "${request.enrollmentGroupId}" in the manifests`);
-  if (request.registrationIds.length === 0) throw new MovePlanError(`name the registration ids of the devices of "${group.enrollmentGroupId}" to enroll individually`);
-  const declared = new Set(context.manifests.individualEnrollments.map((i) => i.registrationId.toLowerCase()));
+  if (request.registrationIds.length === 0)
+    throw new MovePlanError(
+      `name the registration ids of the devices of "${group.enrollmentGroupId}" to enroll individually`,
+    );
+  const declared = new Set(
+    context.manifests.individualEnrollments.map((i) => i.registrationId.toLowerCase()),
+  );
   const entries = request.registrationIds.map((registrationId) => {
-    if (declared.has(registrationId.toLowerCase())) throw new MovePlanError(`"${registrationId}" already has an individual enrollment`);
-    return { registrationId, ...sharedSettings(group, context.hubName), attestation: individualAttestation(group, registrationId, request, context) };
+    if (declared.has(registrationId.toLowerCase()))
+      throw new MovePlanError(`"${registrationId}" already has an individual enrollment`);
+    return {
+      registrationId,
+      ...sharedSettings(group, context.hubName),
+      attestation: individualAttestation(group, registrationId, request, context),
+    };
   });
   const file = newManifestFile(context, `${group.enrollmentGroupId}-individual`);
   const symmetric = group.attestation.type === "symmetricKey";
@@ -153,7 +202,12 @@ function planToIndividual(request: ToIndividualRequest, context: MoveContext): M
           ? `Each individual enrollment takes the device's current key (derived from the group keys), so the devices need nothing new. Before merging, store the keys as stack secrets (group keys from \`pulumi stack output enrollmentGroupKeys --show-secrets -s ${context.stack}\`):\n\n\`\`\`sh\n${secretCommands.join("\n")}\n\`\`\``
           : "Each individual enrollment holds the device's own certificate; the devices need nothing new.",
       ].join("\n"),
-      files: [{ file, text: `# yaml-language-server: $schema=../../schemas/enrollment-manifest.schema.json\n# Devices of ${group.enrollmentGroupId} enrolled individually (npm run plan-enrollment-move).\n${stringify({ individualEnrollments: entries }, { lineWidth: 0 })}` }],
+      files: [
+        {
+          file,
+          text: `# yaml-language-server: $schema=../../schemas/enrollment-manifest.schema.json\n# Devices of ${group.enrollmentGroupId} enrolled individually (npm run plan-enrollment-move).\n${stringify({ individualEnrollments: entries }, { lineWidth: 0 })}`,
+        },
+      ],
     },
     {
       slug: "retire-group",
@@ -179,22 +233,44 @@ export function keySecretName(registrationId: string, slot: "primary" | "seconda
   return `deviceKey-${registrationId.replace(/[^A-Za-z0-9-]/g, "-")}-${slot}`;
 }
 
-function individualAttestation(group: EnrollmentGroupSpec, registrationId: string, request: ToIndividualRequest, context: MoveContext): object {
+function individualAttestation(
+  group: EnrollmentGroupSpec,
+  registrationId: string,
+  request: ToIndividualRequest,
+  context: MoveContext,
+): object {
   if (group.attestation.type === "symmetricKey") {
-    return { type: "symmetricKey", symmetricKey: { primaryKeySecret: keySecretName(registrationId, "primary"), secondaryKeySecret: keySecretName(registrationId, "secondary") } };
+    return {
+      type: "symmetricKey",
+      symmetricKey: {
+        primaryKeySecret: keySecretName(registrationId, "primary"),
+        secondaryKeySecret: keySecretName(registrationId, "secondary"),
+      },
+    };
   }
   const certificate = request.deviceCertificates?.[registrationId];
-  if (!certificate) throw new MovePlanError(`"${registrationId}": an X.509 device needs its certificate to be enrolled individually: pass --device-certificates <folder> with ${registrationId}.pem`);
+  if (!certificate)
+    throw new MovePlanError(
+      `"${registrationId}": an X.509 device needs its certificate to be enrolled individually: pass --device-certificates <folder> with ${registrationId}.pem`,
+    );
   const relative = path.relative(context.manifestsDir, certificate.file);
   return { type: "x509", x509: { clientCertificates: { primary: { certificateFile: relative } } } };
 }
 
-function proposedGroupEntry(request: ToGroupRequest, first: IndividualEnrollmentSpec, context: MoveContext): Record<string, unknown> {
+function proposedGroupEntry(
+  request: ToGroupRequest,
+  first: IndividualEnrollmentSpec,
+  context: MoveContext,
+): Record<string, unknown> {
   let attestation: object;
   if (first.attestation.type === "symmetricKey") {
     attestation = { type: "symmetricKey" };
   } else {
-    const device = readCertificate(first.attestation.type === "x509" ? first.attestation.x509.clientCertificates?.primary.certificate : undefined);
+    const device = readCertificate(
+      first.attestation.type === "x509"
+        ? first.attestation.x509.clientCertificates?.primary.certificate
+        : undefined,
+    );
     if (!device) throw new MovePlanError(`the certificate of "${first.registrationId}" cannot be read`);
     const ca = context.caCertificates.find((c) => {
       const parsed = readCertificate(c.certificate);
@@ -203,17 +279,38 @@ function proposedGroupEntry(request: ToGroupRequest, first: IndividualEnrollment
     if (ca) attestation = { type: "x509", x509: { caReferences: { primary: ca.name } } };
     else if (request.signingCertificate) {
       const signing = readCertificate(request.signingCertificate.text);
-      if (!signing || !issuedBy(device, signing)) throw new MovePlanError(`${request.signingCertificate.file} did not issue the certificate of "${first.registrationId}" (issuer ${issuerName(device)})`);
-      attestation = { type: "x509", x509: { signingCertificates: { primary: { certificateFile: path.relative(context.manifestsDir, request.signingCertificate.file) } } } };
+      if (!signing || !issuedBy(device, signing))
+        throw new MovePlanError(
+          `${request.signingCertificate.file} did not issue the certificate of "${first.registrationId}" (issuer ${issuerName(device)})`,
+        );
+      attestation = {
+        type: "x509",
+        x509: {
+          signingCertificates: {
+            primary: {
+              certificateFile: path.relative(context.manifestsDir, request.signingCertificate.file),
+            },
+          },
+        },
+      };
     } else {
-      throw new MovePlanError(`no DPS CA certificate of the stack issued the certificate of "${first.registrationId}" (issuer ${issuerName(device)}): pass --signing-certificate <PEM file of that CA>`);
+      throw new MovePlanError(
+        `no DPS CA certificate of the stack issued the certificate of "${first.registrationId}" (issuer ${issuerName(device)}): pass --signing-certificate <PEM file of that CA>`,
+      );
     }
   }
-  return { enrollmentGroupId: request.enrollmentGroupId, attestation, ...sharedSettings(first, context.hubName) };
+  return {
+    enrollmentGroupId: request.enrollmentGroupId,
+    attestation,
+    ...sharedSettings(first, context.hubName),
+  };
 }
 
 /** The settings a group and its devices' individual enrollments share, as manifest fields. */
-function sharedSettings(spec: IndividualEnrollmentSpec | EnrollmentGroupSpec, hubName: (host: string) => string): Record<string, unknown> {
+function sharedSettings(
+  spec: IndividualEnrollmentSpec | EnrollmentGroupSpec,
+  hubName: (host: string) => string,
+): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     iotHubs: spec.iotHubs?.map(hubName),
     allocationPolicy: spec.allocationPolicy,
@@ -225,9 +322,15 @@ function sharedSettings(spec: IndividualEnrollmentSpec | EnrollmentGroupSpec, hu
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
-function differences(first: IndividualEnrollmentSpec, all: readonly IndividualEnrollmentSpec[], hubName: (host: string) => string): string[] {
+function differences(
+  first: IndividualEnrollmentSpec,
+  all: readonly IndividualEnrollmentSpec[],
+  hubName: (host: string) => string,
+): string[] {
   const base = JSON.stringify(sharedSettings(first, hubName));
-  const differing = all.filter((i) => JSON.stringify(sharedSettings(i, hubName)) !== base || i.optionalDeviceInformation !== undefined);
+  const differing = all.filter(
+    (i) => JSON.stringify(sharedSettings(i, hubName)) !== base || i.optionalDeviceInformation !== undefined,
+  );
   if (differing.length === 0) return [];
   return [
     "",
@@ -236,19 +339,29 @@ function differences(first: IndividualEnrollmentSpec, all: readonly IndividualEn
 }
 
 function findIndividual(manifests: LoadedManifests, id: string): IndividualEnrollmentSpec {
-  const found = manifests.individualEnrollments.find((i) => i.registrationId.toLowerCase() === id.toLowerCase());
+  const found = manifests.individualEnrollments.find(
+    (i) => i.registrationId.toLowerCase() === id.toLowerCase(),
+  );
   if (!found) throw new MovePlanError(`no individual enrollment "${id}" in the manifests`);
   return found;
 }
 
 /** The manifest texts without the named individual enrollments (comments and order kept). */
-function removeIndividuals(texts: readonly ManifestText[], registrationIds: readonly string[]): MoveStep["files"] {
+function removeIndividuals(
+  texts: readonly ManifestText[],
+  registrationIds: readonly string[],
+): MoveStep["files"] {
   const wanted = new Set(registrationIds.map((id) => id.toLowerCase()));
   return removeEntries(texts, "individualEnrollments", "registrationId", wanted);
 }
 
 function removeGroup(texts: readonly ManifestText[], group: EnrollmentGroupSpec): MoveStep["files"] {
-  return removeEntries(texts, "enrollmentGroups", "enrollmentGroupId", new Set([group.enrollmentGroupId.toLowerCase()]));
+  return removeEntries(
+    texts,
+    "enrollmentGroups",
+    "enrollmentGroupId",
+    new Set([group.enrollmentGroupId.toLowerCase()]),
+  );
 }
 
 /**
@@ -256,13 +369,20 @@ function removeGroup(texts: readonly ManifestText[], group: EnrollmentGroupSpec)
  * comments, flow style, order) is untouched and the pull request's diff shows only the removal.
  * A list left empty loses its key; a file left with no list is deleted.
  */
-function removeEntries(texts: readonly ManifestText[], list: string, idField: string, ids: ReadonlySet<string>): MoveStep["files"] {
+function removeEntries(
+  texts: readonly ManifestText[],
+  list: string,
+  idField: string,
+  ids: ReadonlySet<string>,
+): MoveStep["files"] {
   const changed: { file: string; text: string | undefined }[] = [];
   for (const { file, text } of texts) {
     const document = parseDocument(text);
     const seq = document.get(list, true);
     if (!isSeq(seq) || !isMap(document.contents)) continue;
-    const doomed = seq.items.map((item, index) => (isMap(item) && ids.has(String(item.get(idField)).toLowerCase()) ? index : -1)).filter((i) => i >= 0);
+    const doomed = seq.items
+      .map((item, index) => (isMap(item) && ids.has(String(item.get(idField)).toLowerCase()) ? index : -1))
+      .filter((i) => i >= 0);
     if (doomed.length === 0) continue;
     const lineStart = (offset: number) => text.lastIndexOf("\n", offset - 1) + 1;
     const lineAfter = (offset: number) => {
@@ -271,8 +391,11 @@ function removeEntries(texts: readonly ManifestText[], list: string, idField: st
     };
     const cuts: [number, number][] = [];
     if (doomed.length === seq.items.length || seq.flow) {
-      const pair = document.contents.items.find((p) => String((p.key as { value?: unknown } | null)?.value) === list);
-      const keyStart = (pair?.key as { range?: [number, number, number] } | null)?.range?.[0] ?? seq.range![0];
+      const pair = document.contents.items.find(
+        (p) => String((p.key as { value?: unknown } | null)?.value) === list,
+      );
+      const keyStart =
+        (pair?.key as { range?: [number, number, number] } | null)?.range?.[0] ?? seq.range![0];
       if (doomed.length === seq.items.length) cuts.push([lineStart(keyStart), lineAfter(seq.range![1])]);
       else {
         seq.items = seq.items.filter((_, i) => !doomed.includes(i));
@@ -287,9 +410,12 @@ function removeEntries(texts: readonly ManifestText[], list: string, idField: st
       }
     }
     let result = text;
-    for (const [from, to] of cuts.sort((a, b) => b[0] - a[0])) result = result.slice(0, from) + result.slice(to);
+    for (const [from, to] of cuts.sort((a, b) => b[0] - a[0]))
+      result = result.slice(0, from) + result.slice(to);
     const remaining = parseDocument(result);
-    const emptied = !["individualEnrollments", "enrollmentGroups", "retiredEnrollments"].some((key) => remaining.has(key));
+    const emptied = !["individualEnrollments", "enrollmentGroups", "retiredEnrollments"].some((key) =>
+      remaining.has(key),
+    );
     changed.push({ file, text: emptied ? undefined : result });
   }
   return changed;

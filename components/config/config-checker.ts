@@ -53,11 +53,18 @@ export class ConfigChecker {
   }
 
   requiredString(path: string, value: unknown, hint: string): string | undefined {
-    if (value === undefined || value === null || value === "") return this.fail(path, `is required (${hint})`);
+    if (value === undefined || value === null || value === "")
+      return this.fail(path, `is required (${hint})`);
     return this.string(path, value);
   }
 
-  matching(path: string, value: unknown, pattern: RegExp, rule: string, fallback?: string): string | undefined {
+  matching(
+    path: string,
+    value: unknown,
+    pattern: RegExp,
+    rule: string,
+    fallback?: string,
+  ): string | undefined {
     const s = this.string(path, value, fallback);
     if (s === undefined) return undefined;
     if (!pattern.test(s)) return this.fail(path, `${JSON.stringify(s)} is not allowed; ${rule}`);
@@ -67,21 +74,32 @@ export class ConfigChecker {
   oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[], fallback: T): T | undefined {
     if (value === undefined || value === null) return fallback;
     if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-    return this.fail(path, `${describe(value)} is not allowed; allowed ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+    return this.fail(
+      path,
+      `${describe(value)} is not allowed; allowed ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+    );
   }
 
-  integer(path: string, value: unknown, range: { min: number; max: number }, fallback: number): number | undefined {
+  integer(
+    path: string,
+    value: unknown,
+    range: { min: number; max: number },
+    fallback: number,
+  ): number | undefined {
     if (value === undefined || value === null) return fallback;
     const allowed = `allowed ${range.min}..${range.max}`;
-    if (typeof value !== "number" || !Number.isFinite(value)) return this.fail(path, `${describe(value)} is not a number; ${allowed}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      return this.fail(path, `${describe(value)} is not a number; ${allowed}`);
     if (!Number.isInteger(value)) return this.fail(path, `${value} is not a whole number; ${allowed}`);
-    if (value < range.min || value > range.max) return this.fail(path, `${value} is out of range; ${allowed}`);
+    if (value < range.min || value > range.max)
+      return this.fail(path, `${value} is out of range; ${allowed}`);
     return value;
   }
 
   boolean(path: string, value: unknown, fallback: boolean): boolean | undefined {
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== "boolean") return this.fail(path, `${describe(value)} is not allowed; allowed true, false`);
+    if (typeof value !== "boolean")
+      return this.fail(path, `${describe(value)} is not allowed; allowed true, false`);
     return value;
   }
 
@@ -92,7 +110,8 @@ export class ConfigChecker {
     if (!map) return out;
     for (const [k, v] of Object.entries(map)) {
       if (typeof v !== "string") this.fail(`${path}.${k}`, `expected a string tag value, got ${describe(v)}`);
-      else if (k.length > 512 || v.length > 256) this.fail(`${path}.${k}`, "tag names are at most 512 characters and values at most 256");
+      else if (k.length > 512 || v.length > 256)
+        this.fail(`${path}.${k}`, "tag names are at most 512 characters and values at most 256");
       else out[k] = v;
     }
     return out;

@@ -2,7 +2,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DPS_ALLOCATION_POLICIES, parseCertificate } from "../dps-rules";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
-import { DOCUMENTATION_RANGES, FILTER_NAME, IPV4_CIDR, parseHubNetworkRuleSets, placeholderAddressProblem, serviceApiLockoutRule } from "./network-rules";
+import {
+  DOCUMENTATION_RANGES,
+  FILTER_NAME,
+  IPV4_CIDR,
+  parseHubNetworkRuleSets,
+  placeholderAddressProblem,
+  serviceApiLockoutRule,
+} from "./network-rules";
 import {
   DEFAULT_ENROLLMENT_SETS,
   type EnrollmentSetsConfig,
@@ -51,12 +58,30 @@ export interface ParseEnvironment {
 }
 
 const HUB_SETTINGS = [
-  "location", "sku", "units", "partitionCount", "retentionDays", "allocationWeight",
-  "applyAllocationPolicy", "publicNetworkAccess", "networkRuleSets", "ipFilterRules", "identity", "consumerGroups", "tags",
+  "location",
+  "sku",
+  "units",
+  "partitionCount",
+  "retentionDays",
+  "allocationWeight",
+  "applyAllocationPolicy",
+  "publicNetworkAccess",
+  "networkRuleSets",
+  "ipFilterRules",
+  "identity",
+  "consumerGroups",
+  "tags",
 ] as const;
 const DPS_SETTINGS = [
-  "allocationPolicy", "sku", "capacity", "publicNetworkAccess", "ipFilterRules", "dataResidency",
-  "caCertificates", "dataContributor", "tags",
+  "allocationPolicy",
+  "sku",
+  "capacity",
+  "publicNetworkAccess",
+  "ipFilterRules",
+  "dataResidency",
+  "caCertificates",
+  "dataContributor",
+  "tags",
 ] as const;
 
 // Names end up in Azure resource names (<prefix>-<env>-<hubKey>-<6 random>, at most 50
@@ -79,20 +104,41 @@ const NIL_GUID = "00000000-0000-0000-0000-000000000000";
 export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironment): PlatformConfig {
   const c = new ConfigChecker();
 
-  const environment = c.requiredString("environment", raw.environment, 'a short name such as "dev" or "prod"');
+  const environment = c.requiredString(
+    "environment",
+    raw.environment,
+    'a short name such as "dev" or "prod"',
+  );
   if (environment !== undefined && !ENVIRONMENT.test(environment)) {
-    c.fail("environment", `${JSON.stringify(environment)} is not allowed; use 1-10 lower-case letters and digits, starting with a letter`);
+    c.fail(
+      "environment",
+      `${JSON.stringify(environment)} is not allowed; use 1-10 lower-case letters and digits, starting with a letter`,
+    );
   }
-  const namePrefix = c.matching("namePrefix", raw.namePrefix, NAME_PREFIX, "use 2-12 lower-case letters and digits, starting with a letter", DEFAULT_NAME_PREFIX);
+  const namePrefix = c.matching(
+    "namePrefix",
+    raw.namePrefix,
+    NAME_PREFIX,
+    "use 2-12 lower-case letters and digits, starting with a letter",
+    DEFAULT_NAME_PREFIX,
+  );
   const location = region(c, "location", raw.location, undefined);
   const tags = c.tags("tags", raw.tags);
-  const commonTags: Record<string, string> = { ...tags, environment: environment ?? "", "managed-by": "pulumi" };
+  const commonTags: Record<string, string> = {
+    ...tags,
+    environment: environment ?? "",
+    "managed-by": "pulumi",
+  };
 
   const hubs = parseHubs(c, raw.hubs, location, commonTags);
   const dps = parseDps(c, raw.dps, hubs, commonTags, env);
   const targetKind = c.oneOf("target", raw.target, ["azure", "local"] as const, DEFAULT_TARGET);
   const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
-  const enrollmentManifests = c.string("enrollmentManifests", raw.enrollmentManifests, defaultManifestsFolder(environment ?? ""));
+  const enrollmentManifests = c.string(
+    "enrollmentManifests",
+    raw.enrollmentManifests,
+    defaultManifestsFolder(environment ?? ""),
+  );
   const enrollmentSets = parseEnrollmentSets(c, raw.enrollmentSets);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
@@ -114,25 +160,46 @@ function parseEnrollmentSets(c: ConfigChecker, value: unknown): EnrollmentSetsCo
   c.onlyKnownKeys("enrollmentSets", s, ["threshold", "shards", "operationsPerMinute"]);
   const d = DEFAULT_ENROLLMENT_SETS;
   return {
-    threshold: c.integer("enrollmentSets.threshold", s.threshold, { min: 1, max: 1_000_000 }, d.threshold) ?? d.threshold,
+    threshold:
+      c.integer("enrollmentSets.threshold", s.threshold, { min: 1, max: 1_000_000 }, d.threshold) ??
+      d.threshold,
     shards: c.integer("enrollmentSets.shards", s.shards, { min: 1, max: 1000 }, d.shards) ?? d.shards,
-    operationsPerMinute: c.integer("enrollmentSets.operationsPerMinute", s.operationsPerMinute, { min: 1, max: 1_000_000 }, d.operationsPerMinute) ?? d.operationsPerMinute,
+    operationsPerMinute:
+      c.integer(
+        "enrollmentSets.operationsPerMinute",
+        s.operationsPerMinute,
+        { min: 1, max: 1_000_000 },
+        d.operationsPerMinute,
+      ) ?? d.operationsPerMinute,
   };
 }
 
-function region(c: ConfigChecker, path: string, value: unknown, fallback: string | undefined): string | undefined {
+function region(
+  c: ConfigChecker,
+  path: string,
+  value: unknown,
+  fallback: string | undefined,
+): string | undefined {
   if ((value === undefined || value === null) && fallback !== undefined) return fallback;
   const name = c.requiredString(path, value, 'an Azure region such as "westeurope"');
   if (name === undefined) return undefined;
   if (!AZURE_REGIONS.has(name)) {
     const spelled = name.toLowerCase().replace(/\s+/g, "");
-    const hint = spelled !== name && AZURE_REGIONS.has(spelled) ? `did you mean ${JSON.stringify(spelled)}?` : 'use ARM\'s spelling, e.g. "westeurope"';
+    const hint =
+      spelled !== name && AZURE_REGIONS.has(spelled)
+        ? `did you mean ${JSON.stringify(spelled)}?`
+        : 'use ARM\'s spelling, e.g. "westeurope"';
     return c.fail(path, `${JSON.stringify(name)} is not a known Azure region; ${hint}`);
   }
   return name;
 }
 
-function parseHubs(c: ConfigChecker, value: unknown, location: string | undefined, commonTags: Record<string, string>): HubConfig[] {
+function parseHubs(
+  c: ConfigChecker,
+  value: unknown,
+  location: string | undefined,
+  commonTags: Record<string, string>,
+): HubConfig[] {
   const map = c.object("hubs", value);
   if (!map || Object.keys(map).length === 0) {
     c.fail("hubs", "at least one IoT hub is required (a map from hub key to its settings)");
@@ -147,14 +214,20 @@ function parseHubs(c: ConfigChecker, value: unknown, location: string | undefine
   for (const [rawKey, settings] of entries) {
     const path = `hubs.${rawKey}`;
     if (!HUB_KEY.test(rawKey)) {
-      c.fail(path, "hub keys are 1-12 letters and digits, starting with a letter (they become part of Azure names)");
+      c.fail(
+        path,
+        "hub keys are 1-12 letters and digits, starting with a letter (they become part of Azure names)",
+      );
       continue;
     }
     // Azure names and host names are case-insensitive, so "WEU" and "weu" would collide.
     const key = rawKey.toLowerCase();
     const first = seen.get(key);
     if (first !== undefined) {
-      c.fail(path, `duplicates hub key "${first}" (hub keys are case-insensitive: they become part of Azure resource and host names)`);
+      c.fail(
+        path,
+        `duplicates hub key "${first}" (hub keys are case-insensitive: they become part of Azure resource and host names)`,
+      );
       continue;
     }
     seen.set(key, rawKey);
@@ -162,7 +235,10 @@ function parseHubs(c: ConfigChecker, value: unknown, location: string | undefine
     if (hub) hubs.push(hub);
   }
   if (hubs.length > 0 && hubs.length === entries.length && !hubs.some((h) => h.applyAllocationPolicy)) {
-    c.fail("hubs", "no hub has applyAllocationPolicy: true, so the DPS allocation policy would have no hub to choose from");
+    c.fail(
+      "hubs",
+      "no hub has applyAllocationPolicy: true, so the DPS allocation policy would have no hub to choose from",
+    );
   }
   return hubs;
 }
@@ -179,18 +255,29 @@ function parseHub(
   const before = c.problems.length;
   c.onlyKnownKeys(path, s, HUB_SETTINGS);
   const sku = c.oneOf(`${path}.sku`, s.sku, IOT_HUB_SKUS, "S1");
-  const sizeMax = sku === "F1" ? 1 : sku === "S3" || sku === "B3" ? LIMITS.hubUnits.maxForSize3 : LIMITS.hubUnits.max;
+  const sizeMax =
+    sku === "F1" ? 1 : sku === "S3" || sku === "B3" ? LIMITS.hubUnits.maxForSize3 : LIMITS.hubUnits.max;
   const hub = {
     key,
     // Without its own location a hub takes the stack's; a bad stack location is reported once, there.
     location: s.location === undefined ? location : region(c, `${path}.location`, s.location, undefined),
     sku,
     units: c.integer(`${path}.units`, s.units, { min: LIMITS.hubUnits.min, max: sizeMax }, 1),
-    partitionCount: c.integer(`${path}.partitionCount`, s.partitionCount, sku === "F1" ? { min: 2, max: 2 } : LIMITS.partitionCount, sku === "F1" ? 2 : 4),
+    partitionCount: c.integer(
+      `${path}.partitionCount`,
+      s.partitionCount,
+      sku === "F1" ? { min: 2, max: 2 } : LIMITS.partitionCount,
+      sku === "F1" ? 2 : 4,
+    ),
     retentionDays: c.integer(`${path}.retentionDays`, s.retentionDays, LIMITS.retentionDays, 1),
     allocationWeight: c.integer(`${path}.allocationWeight`, s.allocationWeight, LIMITS.allocationWeight, 1),
     applyAllocationPolicy: c.boolean(`${path}.applyAllocationPolicy`, s.applyAllocationPolicy, true),
-    publicNetworkAccess: c.oneOf(`${path}.publicNetworkAccess`, s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
+    publicNetworkAccess: c.oneOf(
+      `${path}.publicNetworkAccess`,
+      s.publicNetworkAccess,
+      PUBLIC_NETWORK_ACCESS,
+      "Enabled",
+    ),
     networkRuleSets: parseHubNetworkRuleSets(c, path, s),
     identity: c.oneOf(`${path}.identity`, s.identity, HUB_IDENTITIES, "None"),
     consumerGroups: parseConsumerGroups(c, `${path}.consumerGroups`, s.consumerGroups),
@@ -202,9 +289,15 @@ function parseHub(
 function parseConsumerGroups(c: ConfigChecker, path: string, value: unknown): string[] {
   const names: string[] = [];
   c.list(path, value).forEach((v, i) => {
-    const name = c.matching(`${path}[${i}]`, v, CONSUMER_GROUP, "consumer group names are 1-50 letters, digits, '.', '_' or '-'");
+    const name = c.matching(
+      `${path}[${i}]`,
+      v,
+      CONSUMER_GROUP,
+      "consumer group names are 1-50 letters, digits, '.', '_' or '-'",
+    );
     if (name === undefined) return;
-    if (name.toLowerCase() === "$default" || names.includes(name)) c.fail(`${path}[${i}]`, `${JSON.stringify(name)} is listed twice or is the built-in $Default group`);
+    if (name.toLowerCase() === "$default" || names.includes(name))
+      c.fail(`${path}[${i}]`, `${JSON.stringify(name)} is listed twice or is the built-in $Default group`);
     else names.push(name);
   });
   return names;
@@ -220,12 +313,24 @@ function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown): Dps
     if (!r) return void c.fail(p, "expected a rule { name, ipMask, action, target }");
     c.onlyKnownKeys(p, r, ["name", "ipMask", "action", "target"]);
     const name = c.requiredString(`${p}.name`, r.name, "a unique rule name");
-    if (name !== undefined && !FILTER_NAME.test(name)) c.fail(`${p}.name`, `${JSON.stringify(name)} is not allowed; use letters, digits, '.', '_' or '-'`);
-    if (name !== undefined && names.has(name)) c.fail(`${p}.name`, `${JSON.stringify(name)} is used by another rule; rule names are unique`);
+    if (name !== undefined && !FILTER_NAME.test(name))
+      c.fail(`${p}.name`, `${JSON.stringify(name)} is not allowed; use letters, digits, '.', '_' or '-'`);
+    if (name !== undefined && names.has(name))
+      c.fail(`${p}.name`, `${JSON.stringify(name)} is used by another rule; rule names are unique`);
     if (name !== undefined) names.add(name);
-    const ipMaskRaw = c.requiredString(`${p}.ipMask`, r.ipMask, 'an IPv4 address or CIDR range such as "203.0.113.0/24"');
-    const ipMask = ipMaskRaw !== undefined && !IPV4_CIDR.test(ipMaskRaw) ? c.fail(`${p}.ipMask`, `${JSON.stringify(ipMaskRaw)} is not an IPv4 address or CIDR range`) : ipMaskRaw;
-    const action = r.action === undefined ? c.fail(`${p}.action`, 'is required ("Accept" or "Reject")') : c.oneOf(`${p}.action`, r.action, IP_FILTER_ACTIONS, "Accept");
+    const ipMaskRaw = c.requiredString(
+      `${p}.ipMask`,
+      r.ipMask,
+      'an IPv4 address or CIDR range such as "203.0.113.0/24"',
+    );
+    const ipMask =
+      ipMaskRaw !== undefined && !IPV4_CIDR.test(ipMaskRaw)
+        ? c.fail(`${p}.ipMask`, `${JSON.stringify(ipMaskRaw)} is not an IPv4 address or CIDR range`)
+        : ipMaskRaw;
+    const action =
+      r.action === undefined
+        ? c.fail(`${p}.action`, 'is required ("Accept" or "Reject")')
+        : c.oneOf(`${p}.action`, r.action, IP_FILTER_ACTIONS, "Accept");
     // A template's example address in an Accept rule admits nobody real: with a catch-all
     // Reject after it, `pulumi up` itself would be locked out of the DPS service API. Caught
     // here, before Azure is touched. (A Reject rule on such a range is harmless.)
@@ -238,7 +343,10 @@ function parseIpFilterRules(c: ConfigChecker, path: string, value: unknown): Dps
   });
   const lockout = serviceApiLockoutRule(rules);
   if (lockout !== undefined) {
-    c.fail(`${path}[${lockout}]`, "rejects every address for the service API before any rule accepts one: `pulumi up` and the PR preview could not reach the enrollments; accept the pipeline's egress address in an earlier rule");
+    c.fail(
+      `${path}[${lockout}]`,
+      "rejects every address for the service API before any rule accepts one: `pulumi up` and the PR preview could not reach the enrollments; accept the pipeline's egress address in an earlier rule",
+    );
   }
   return rules;
 }
@@ -252,7 +360,12 @@ function parseDps(
 ): DpsConfig | undefined {
   const s = c.object("dps", value ?? {}) ?? {};
   c.onlyKnownKeys("dps", s, DPS_SETTINGS);
-  const allocationPolicy = c.oneOf("dps.allocationPolicy", s.allocationPolicy, DPS_ALLOCATION_POLICIES, "hashed");
+  const allocationPolicy = c.oneOf(
+    "dps.allocationPolicy",
+    s.allocationPolicy,
+    DPS_ALLOCATION_POLICIES,
+    "hashed",
+  );
   if (allocationPolicy === "static" && hubs.length !== 1) {
     c.fail(
       "dps.allocationPolicy",
@@ -263,7 +376,12 @@ function parseDps(
     allocationPolicy,
     sku: c.oneOf("dps.sku", s.sku, ["S1"] as const, "S1"),
     capacity: c.integer("dps.capacity", s.capacity, LIMITS.dpsCapacity, 1),
-    publicNetworkAccess: c.oneOf("dps.publicNetworkAccess", s.publicNetworkAccess, PUBLIC_NETWORK_ACCESS, "Enabled"),
+    publicNetworkAccess: c.oneOf(
+      "dps.publicNetworkAccess",
+      s.publicNetworkAccess,
+      PUBLIC_NETWORK_ACCESS,
+      "Enabled",
+    ),
     ipFilterRules: parseIpFilterRules(c, "dps.ipFilterRules", s.ipFilterRules),
     dataResidency: c.boolean("dps.dataResidency", s.dataResidency, false),
     ...parseCaCertificates(c, s.caCertificates, env),
@@ -284,7 +402,10 @@ function parseCaCertificates(
   if (!map) return { caCertificates: certs, existingCaCertificateNames: existing };
   const entries = Object.entries(map);
   if (entries.length > LIMITS.caCertificates) {
-    c.fail("dps.caCertificates", `${entries.length} certificates configured; a DPS holds at most ${LIMITS.caCertificates}`);
+    c.fail(
+      "dps.caCertificates",
+      `${entries.length} certificates configured; a DPS holds at most ${LIMITS.caCertificates}`,
+    );
   }
   for (const [name, v] of entries) {
     const p = `dps.caCertificates.${name}`;
@@ -300,7 +421,11 @@ function parseCaCertificates(
     if (s.existing !== undefined) {
       // Declared so that manifests may name it, never uploaded or deleted by this stack.
       c.onlyKnownKeys(p, s, ["existing"]);
-      if (s.existing !== true) c.fail(`${p}.existing`, `${describe(s.existing)} is not allowed; allowed true (or leave it out and give the certificate)`);
+      if (s.existing !== true)
+        c.fail(
+          `${p}.existing`,
+          `${describe(s.existing)} is not allowed; allowed true (or leave it out and give the certificate)`,
+        );
       else existing.push(name);
       continue;
     }
@@ -315,7 +440,8 @@ function parseCaCertificates(
     } else {
       pem = c.string(`${p}.certificate`, s.certificate);
       const parsed = pem === undefined ? undefined : parseCertificate(pem);
-      if (parsed && !parsed.ok) pem = c.fail(`${p}.certificate`, `${parsed.problem}; allowed: ${parsed.allowed}`);
+      if (parsed && !parsed.ok)
+        pem = c.fail(`${p}.certificate`, `${parsed.problem}; allowed: ${parsed.allowed}`);
     }
     if (pem !== undefined && verified !== undefined) certs.push({ name, certificate: pem, verified });
   }
@@ -326,13 +452,29 @@ function parseDataContributor(c: ConfigChecker, value: unknown): DataContributor
   const s = c.object("dps.dataContributor", value);
   if (!s) return undefined;
   c.onlyKnownKeys("dps.dataContributor", s, ["principalId", "principalType"]);
-  const principalId = c.requiredString("dps.dataContributor.principalId", s.principalId, "the object id (GUID) of the pipeline identity");
-  if (principalId !== undefined && !GUID.test(principalId)) c.fail("dps.dataContributor.principalId", `${JSON.stringify(principalId)} is not a GUID (an Entra ID object id)`);
+  const principalId = c.requiredString(
+    "dps.dataContributor.principalId",
+    s.principalId,
+    "the object id (GUID) of the pipeline identity",
+  );
+  if (principalId !== undefined && !GUID.test(principalId))
+    c.fail(
+      "dps.dataContributor.principalId",
+      `${JSON.stringify(principalId)} is not a GUID (an Entra ID object id)`,
+    );
   // Azure would accept the config and fail the role assignment minutes into `pulumi up`.
   if (principalId === NIL_GUID) {
-    c.fail("dps.dataContributor.principalId", `${JSON.stringify(principalId)} is a placeholder; set the object id of the pipeline identity (az ad sp show --id <appId> --query id)`);
+    c.fail(
+      "dps.dataContributor.principalId",
+      `${JSON.stringify(principalId)} is a placeholder; set the object id of the pipeline identity (az ad sp show --id <appId> --query id)`,
+    );
   }
-  const principalType = c.oneOf("dps.dataContributor.principalType", s.principalType, PRINCIPAL_TYPES, "ServicePrincipal");
+  const principalType = c.oneOf(
+    "dps.dataContributor.principalType",
+    s.principalType,
+    PRINCIPAL_TYPES,
+    "ServicePrincipal",
+  );
   if (principalId === undefined || principalType === undefined) return undefined;
   return { principalId, principalType };
 }
@@ -349,31 +491,74 @@ function parseTarget(
   if (kind === "azure") {
     if (raw.emulator !== undefined) c.fail("emulator", 'is only used when dps-as-code:target is "local"');
     const existing = c.string("resourceGroupName", raw.resourceGroupName);
-    if (existing !== undefined && !RESOURCE_GROUP.test(existing)) c.fail("resourceGroupName", `${JSON.stringify(existing)} is not a valid resource group name`);
+    if (existing !== undefined && !RESOURCE_GROUP.test(existing))
+      c.fail("resourceGroupName", `${JSON.stringify(existing)} is not a valid resource group name`);
     return existing !== undefined
       ? { kind: "azure", resourceGroup: { kind: "existing", name: existing } }
-      : { kind: "azure", resourceGroup: { kind: "create", name: `rg-${namePrefix ?? ""}-${environment ?? ""}`, location: location ?? "" } };
+      : {
+          kind: "azure",
+          resourceGroup: {
+            kind: "create",
+            name: `rg-${namePrefix ?? ""}-${environment ?? ""}`,
+            location: location ?? "",
+          },
+        };
   }
   const emulator = parseEmulator(c, raw, env);
   return emulator && { kind: "local", emulator };
 }
 
-function parseEmulator(c: ConfigChecker, raw: RawPlatformConfig, env: ParseEnvironment): EmulatorEndpoint | undefined {
+function parseEmulator(
+  c: ConfigChecker,
+  raw: RawPlatformConfig,
+  env: ParseEnvironment,
+): EmulatorEndpoint | undefined {
   const hint = "the demo script sets it from the emulator's start-up line";
   const s = c.object("emulator", raw.emulator);
-  if (!s) return c.fail("emulator", `is required when dps-as-code:target is "local" ({ serviceHost, caCertPath }; ${hint})`);
+  if (!s)
+    return c.fail(
+      "emulator",
+      `is required when dps-as-code:target is "local" ({ serviceHost, caCertPath }; ${hint})`,
+    );
   c.onlyKnownKeys("emulator", s, ["serviceHost", "deviceHost", "caCertPath"]);
-  const serviceHost = c.requiredString("emulator.serviceHost", s.serviceHost, `host:port such as "localhost:8443"; ${hint}`);
-  if (serviceHost !== undefined && !HOST_PORT.test(serviceHost)) c.fail("emulator.serviceHost", `${JSON.stringify(serviceHost)} is not host:port`);
+  const serviceHost = c.requiredString(
+    "emulator.serviceHost",
+    s.serviceHost,
+    `host:port such as "localhost:8443"; ${hint}`,
+  );
+  if (serviceHost !== undefined && !HOST_PORT.test(serviceHost))
+    c.fail("emulator.serviceHost", `${JSON.stringify(serviceHost)} is not host:port`);
   const deviceHost = c.string("emulator.deviceHost", s.deviceHost, serviceHost);
-  if (deviceHost !== undefined && !HOST_PORT.test(deviceHost)) c.fail("emulator.deviceHost", `${JSON.stringify(deviceHost)} is not host:port`);
-  const caCertPath = c.requiredString("emulator.caCertPath", s.caCertPath, `the emulator's CA certificate file; ${hint}`);
-  const caCertificate = caCertPath === undefined ? undefined : readPem(c, "emulator.caCertPath", caCertPath, env);
+  if (deviceHost !== undefined && !HOST_PORT.test(deviceHost))
+    c.fail("emulator.deviceHost", `${JSON.stringify(deviceHost)} is not host:port`);
+  const caCertPath = c.requiredString(
+    "emulator.caCertPath",
+    s.caCertPath,
+    `the emulator's CA certificate file; ${hint}`,
+  );
+  const caCertificate =
+    caCertPath === undefined ? undefined : readPem(c, "emulator.caCertPath", caCertPath, env);
   if (raw.emulatorConnectionString === undefined) {
-    c.fail("emulatorConnectionString", `is required when dps-as-code:target is "local" (a secret: pulumi config set --secret; ${hint})`);
+    c.fail(
+      "emulatorConnectionString",
+      `is required when dps-as-code:target is "local" (a secret: pulumi config set --secret; ${hint})`,
+    );
   }
-  if (serviceHost === undefined || deviceHost === undefined || caCertPath === undefined || caCertificate === undefined || !raw.emulatorConnectionString) return undefined;
-  return { serviceHost, deviceHost, caCertPath, caCertificate, connectionString: raw.emulatorConnectionString };
+  if (
+    serviceHost === undefined ||
+    deviceHost === undefined ||
+    caCertPath === undefined ||
+    caCertificate === undefined ||
+    !raw.emulatorConnectionString
+  )
+    return undefined;
+  return {
+    serviceHost,
+    deviceHost,
+    caCertPath,
+    caCertificate,
+    connectionString: raw.emulatorConnectionString,
+  };
 }
 
 function readPem(c: ConfigChecker, path: string, file: string, env: ParseEnvironment): string | undefined {
@@ -381,9 +566,13 @@ function readPem(c: ConfigChecker, path: string, file: string, env: ParseEnviron
   try {
     text = env.readTextFile(file);
   } catch (err) {
-    return c.fail(path, `cannot read ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return c.fail(
+      path,
+      `cannot read ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const parsed = parseCertificate(text);
-  if (!parsed.ok) return c.fail(path, `${JSON.stringify(file)} ${parsed.problem}; allowed: ${parsed.allowed}`);
+  if (!parsed.ok)
+    return c.fail(path, `${JSON.stringify(file)} ${parsed.problem}; allowed: ${parsed.allowed}`);
   return text;
 }

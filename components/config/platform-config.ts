@@ -1,5 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ALLOCATION_WEIGHT, MAX_CA_CERTIFICATES, MAX_LINKED_HUBS, type DpsAllocationPolicy } from "../dps-rules";
+import {
+  ALLOCATION_WEIGHT,
+  MAX_CA_CERTIFICATES,
+  MAX_LINKED_HUBS,
+  type DpsAllocationPolicy,
+} from "../dps-rules";
 
 /**
  * The typed, validated stack configuration of the IoT platform (hubs + DPS).
@@ -197,7 +202,11 @@ export interface EnrollmentSetsConfig {
   readonly operationsPerMinute: number;
 }
 
-export const DEFAULT_ENROLLMENT_SETS: EnrollmentSetsConfig = { threshold: 500, shards: 32, operationsPerMinute: 1000 };
+export const DEFAULT_ENROLLMENT_SETS: EnrollmentSetsConfig = {
+  threshold: 500,
+  shards: 32,
+  operationsPerMinute: 1000,
+};
 
 /** Thrown when stack config is invalid; `problems` holds one line per offending key. */
 export class PlatformConfigError extends Error {

@@ -15,7 +15,11 @@ export type AllocationRuleViolation =
   | { readonly rule: "definitionWithoutCustom"; readonly policy: AllocationPolicy | undefined };
 
 /** `hubs` is the number of hubs named, or undefined when `iotHubs` is absent. */
-export function allocationRuleViolations(policy: AllocationPolicy | undefined, hubs: number | undefined, hasDefinition: boolean): AllocationRuleViolation[] {
+export function allocationRuleViolations(
+  policy: AllocationPolicy | undefined,
+  hubs: number | undefined,
+  hasDefinition: boolean,
+): AllocationRuleViolation[] {
   const out: AllocationRuleViolation[] = [];
   if (policy === undefined && hubs !== undefined) out.push({ rule: "hubsWithoutPolicy" });
   if (policy === "static" && hubs !== 1) out.push({ rule: "staticHubCount", hubs });
@@ -24,4 +28,5 @@ export function allocationRuleViolations(policy: AllocationPolicy | undefined, h
   return out;
 }
 
-export const HUBS_WITHOUT_POLICY_ALLOWED = "an allocationPolicy (hashed, geoLatency, static or custom) whenever iotHubs is given; DPS refuses iotHubs without one (400004)";
+export const HUBS_WITHOUT_POLICY_ALLOWED =
+  "an allocationPolicy (hashed, geoLatency, static or custom) whenever iotHubs is given; DPS refuses iotHubs without one (400004)";

@@ -33,20 +33,26 @@ export type CertificateParseResult =
   | { readonly ok: true; readonly certificate: ParsedCertificate }
   | { readonly ok: false; readonly problem: string; readonly allowed: string };
 
-export const CERTIFICATE_ALLOWED = "one PEM certificate ('-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'), public part only";
+export const CERTIFICATE_ALLOWED =
+  "one PEM certificate ('-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'), public part only";
 
 export function parseCertificate(text: string): CertificateParseResult {
   const crypto = require("node:crypto") as typeof import("node:crypto");
   const refuse = (problem: string) => ({ ok: false as const, problem, allowed: CERTIFICATE_ALLOWED });
-  if (/PRIVATE KEY/.test(text)) return refuse("contains a private key; private keys never appear in manifests or enrollments");
-  const blocksOf = (s: string) => s.replace(/\r\n/g, "\n").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (/PRIVATE KEY/.test(text))
+    return refuse("contains a private key; private keys never appear in manifests or enrollments");
+  const blocksOf = (s: string) =>
+    s.replace(/\r\n/g, "\n").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   let blocks = blocksOf(text);
   let der: Buffer | undefined;
   const trimmed = text.trim();
   if (blocks.length === 0 && /^[A-Za-z0-9+/=\s]+$/.test(trimmed)) {
     const bytes = Buffer.from(trimmed.replace(/\s+/g, ""), "base64");
     const asText = bytes.toString("utf8");
-    if (/PRIVATE KEY/.test(asText)) return refuse("contains a private key (base64-encoded); private keys never appear in manifests or enrollments");
+    if (/PRIVATE KEY/.test(asText))
+      return refuse(
+        "contains a private key (base64-encoded); private keys never appear in manifests or enrollments",
+      );
     blocks = blocksOf(asText);
     // DER starts with a SEQUENCE tag (0x30); anything else is not a certificate in any form.
     if (blocks.length === 0 && bytes[0] === 0x30) der = bytes;

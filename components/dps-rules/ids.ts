@@ -11,7 +11,8 @@ import { MAX_ID_LENGTH } from "./limits";
 
 export const ENROLLMENT_ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9-])?$/;
 /** The same rule in words, for every message and the JSON Schema's `x-allowed`. */
-export const ENROLLMENT_ID_RULE = "1-128 characters: letters, digits, '-', '.', '_', ':'; first a letter or digit, last a letter, digit or '-'";
+export const ENROLLMENT_ID_RULE =
+  "1-128 characters: letters, digits, '-', '.', '_', ':'; first a letter or digit, last a letter, digit or '-'";
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
 export const DEVICE_ID_RULE = "1-128 ASCII letters, digits and - : . + % _ # * ? ! ( ) , = @ ; $ '";

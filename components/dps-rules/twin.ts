@@ -43,14 +43,21 @@ export function twinSize(collection: unknown): number {
 }
 
 /** Every problem of one twin collection (tags or desired properties), at most MAX_PROBLEMS of them. */
-export function checkTwinCollection(section: TwinSection, collection: Record<string, unknown>): TwinProblem[] {
+export function checkTwinCollection(
+  section: TwinSection,
+  collection: Record<string, unknown>,
+): TwinProblem[] {
   const problems: TwinProblem[] = [];
   let more = 0;
   const add = (p: TwinProblem) => (problems.length < MAX_PROBLEMS ? problems.push(p) : more++);
   const limit = section === "tags" ? TWIN_LIMITS.tagsBytes : TWIN_LIMITS.desiredBytes;
   const size = twinSize(collection);
   if (size > limit) {
-    add({ path: [], problem: `is ${size} bytes`, allowed: `at most ${limit} bytes of ${section === "tags" ? "twin tags" : "desired properties"}` });
+    add({
+      path: [],
+      problem: `is ${size} bytes`,
+      allowed: `at most ${limit} bytes of ${section === "tags" ? "twin tags" : "desired properties"}`,
+    });
   }
   const visit = (value: unknown, path: string[], depth: number): void => {
     if (Array.isArray(value)) {
@@ -59,18 +66,31 @@ export function checkTwinCollection(section: TwinSection, collection: Record<str
     }
     if (typeof value === "string") {
       const bytes = Buffer.byteLength(value, "utf8");
-      if (bytes > TWIN_LIMITS.stringValueBytes) add({ path, problem: `has a string value of ${bytes} bytes`, allowed: `string values of at most ${TWIN_LIMITS.stringValueBytes} bytes` });
+      if (bytes > TWIN_LIMITS.stringValueBytes)
+        add({
+          path,
+          problem: `has a string value of ${bytes} bytes`,
+          allowed: `string values of at most ${TWIN_LIMITS.stringValueBytes} bytes`,
+        });
       return;
     }
     if (typeof value === "number") {
       if (Number.isInteger(value) && (value < TWIN_LIMITS.minInteger || value > TWIN_LIMITS.maxInteger)) {
-        add({ path, problem: `has integer ${value}, out of range`, allowed: `integers from ${TWIN_LIMITS.minInteger} to ${TWIN_LIMITS.maxInteger}` });
+        add({
+          path,
+          problem: `has integer ${value}, out of range`,
+          allowed: `integers from ${TWIN_LIMITS.minInteger} to ${TWIN_LIMITS.maxInteger}`,
+        });
       }
       return;
     }
     if (value === null || typeof value !== "object") return;
     if (depth > TWIN_LIMITS.depth) {
-      add({ path, problem: `nests objects more than ${TWIN_LIMITS.depth} levels deep`, allowed: `at most ${TWIN_LIMITS.depth} levels of nested objects` });
+      add({
+        path,
+        problem: `nests objects more than ${TWIN_LIMITS.depth} levels deep`,
+        allowed: `at most ${TWIN_LIMITS.depth} levels of nested objects`,
+      });
       return;
     }
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
@@ -81,15 +101,28 @@ export function checkTwinCollection(section: TwinSection, collection: Record<str
     }
   };
   visit(collection, [], 0);
-  if (more > 0) problems.push({ path: [], problem: `has ${more} more problems like these`, allowed: "the rules above (fix those first)" });
+  if (more > 0)
+    problems.push({
+      path: [],
+      problem: `has ${more} more problems like these`,
+      allowed: "the rules above (fix those first)",
+    });
   return problems;
 }
 
 function keyProblem(key: string): string | undefined {
-  if (Buffer.byteLength(key, "utf8") > TWIN_LIMITS.keyBytes) return `has a key of ${Buffer.byteLength(key, "utf8")} bytes`;
+  if (Buffer.byteLength(key, "utf8") > TWIN_LIMITS.keyBytes)
+    return `has a key of ${Buffer.byteLength(key, "utf8")} bytes`;
   const found = FORBIDDEN_KEY_CHARACTER.exec(key);
   if (!found) return undefined;
   const c = found[0];
-  const name = c === "." ? "'.'" : c === "$" ? "'$'" : c === " " ? "a space" : `control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  const name =
+    c === "."
+      ? "'.'"
+      : c === "$"
+        ? "'$'"
+        : c === " "
+          ? "a space"
+          : `control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
   return `has a key with ${name}`;
 }

@@ -29,7 +29,12 @@ export function serviceCredentials(connectionString: string): ServiceCredentials
 
 /** The SDK's SharedAccessSignature class, from the copy the provisioning SDK itself depends on. */
 function sdkSharedAccessSignature(): {
-  create(resourceUri: string, keyName: string, key: string, expiry: number): { extend(expiry: number): string; toString(): string };
+  create(
+    resourceUri: string,
+    keyName: string,
+    key: string,
+    expiry: number,
+  ): { extend(expiry: number): string; toString(): string };
 } {
   const path = require("node:path") as typeof import("node:path");
   const sdkDir = path.dirname(require.resolve("azure-iot-provisioning-service/package.json"));
@@ -41,11 +46,22 @@ function sdkSharedAccessSignature(): {
  * The resource is the raw host name, as the service SDK signs it.
  */
 export function sdkSignature(credentials: ServiceCredentials): unknown {
-  return sdkSharedAccessSignature().create(credentials.hostName, credentials.keyName, credentials.key, Math.floor(Date.now() / 1000) + 3600);
+  return sdkSharedAccessSignature().create(
+    credentials.hostName,
+    credentials.keyName,
+    credentials.key,
+    Math.floor(Date.now() / 1000) + 3600,
+  );
 }
 
 /** An `Authorization` header value valid for `lifetimeSeconds` from `nowMs`. */
-export function sasToken(credentials: ServiceCredentials, nowMs: number = Date.now(), lifetimeSeconds = 3600): string {
+export function sasToken(
+  credentials: ServiceCredentials,
+  nowMs: number = Date.now(),
+  lifetimeSeconds = 3600,
+): string {
   const expiry = Math.floor(nowMs / 1000) + lifetimeSeconds;
-  return sdkSharedAccessSignature().create(credentials.hostName, credentials.keyName, credentials.key, expiry).toString();
+  return sdkSharedAccessSignature()
+    .create(credentials.hostName, credentials.keyName, credentials.key, expiry)
+    .toString();
 }

@@ -26,7 +26,12 @@ export function deriveDeviceKey(groupKey: string, registrationId: string): strin
 }
 
 /** The same as a secret Output, for handing device keys to Key Vault or a factory without plain state. */
-export function deriveDeviceKeyOutput(groupKey: pulumi.Input<string>, registrationId: pulumi.Input<string>): pulumi.Output<string> {
+export function deriveDeviceKeyOutput(
+  groupKey: pulumi.Input<string>,
+  registrationId: pulumi.Input<string>,
+): pulumi.Output<string> {
   const pulumiSdk = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-  return pulumiSdk.secret(pulumiSdk.all([groupKey, registrationId]).apply(([key, id]) => deriveDeviceKey(key, id)));
+  return pulumiSdk.secret(
+    pulumiSdk.all([groupKey, registrationId]).apply(([key, id]) => deriveDeviceKey(key, id)),
+  );
 }

@@ -31,7 +31,11 @@ export interface EnrollmentDiff {
 }
 
 /** Inputs used by later operations but not stored in DPS. */
-const CONTROL_FIELDS = ["deleteRegistrationStateOnDelete", "allowSymmetricKeyInProduction", "labels"] as const;
+const CONTROL_FIELDS = [
+  "deleteRegistrationStateOnDelete",
+  "allowSymmetricKeyInProduction",
+  "labels",
+] as const;
 
 export function containsUnknown(value: unknown): boolean {
   if (value === UNKNOWN_VALUE) return true;
@@ -45,11 +49,16 @@ function knownAndDifferent(old: unknown, value: unknown, caseInsensitive: boolea
 }
 
 function sameText(a: unknown, b: unknown, caseInsensitive: boolean): boolean {
-  if (typeof a === "string" && typeof b === "string" && caseInsensitive) return a.toLowerCase() === b.toLowerCase();
+  if (typeof a === "string" && typeof b === "string" && caseInsensitive)
+    return a.toLowerCase() === b.toLowerCase();
   return a === b;
 }
 
-export function diffEnrollment(kind: EnrollmentKind, olds: EnrollmentOutputs, news: EnrollmentInputs): EnrollmentDiff {
+export function diffEnrollment(
+  kind: EnrollmentKind,
+  olds: EnrollmentOutputs,
+  news: EnrollmentInputs,
+): EnrollmentDiff {
   const idField = kindInfo(kind).idField;
   const replaces: string[] = [];
   const updates = new Set<string>();
@@ -60,19 +69,37 @@ export function diffEnrollment(kind: EnrollmentKind, olds: EnrollmentOutputs, ne
   // The attestation type and the endpoint replace only when known to differ: a value unknown at
   // preview (e.g. keys from a resource being replaced) shows as an update, and the real diff
   // during `up`, with values known, still replaces if the type or DPS did change.
-  if (knownAndDifferent(olds.attestation?.type, typeof news.attestation === "object" ? news.attestation?.type : undefined, false)) replaces.push("attestation");
-  if (knownAndDifferent(olds.dps?.serviceEndpoint, typeof news.dps === "object" ? news.dps?.serviceEndpoint : undefined, true)) replaces.push("dps");
+  if (
+    knownAndDifferent(
+      olds.attestation?.type,
+      typeof news.attestation === "object" ? news.attestation?.type : undefined,
+      false,
+    )
+  )
+    replaces.push("attestation");
+  if (
+    knownAndDifferent(
+      olds.dps?.serviceEndpoint,
+      typeof news.dps === "object" ? news.dps?.serviceEndpoint : undefined,
+      true,
+    )
+  )
+    replaces.push("dps");
 
   if (replaces.length > 0) {
     return { changes: true, replaces, updates: [], deleteBeforeReplace: true };
   }
 
-  const unknownFields = Object.keys(news).filter((k) => k !== "__provider" && containsUnknown((news as unknown as Record<string, unknown>)[k]));
+  const unknownFields = Object.keys(news).filter(
+    (k) => k !== "__provider" && containsUnknown((news as unknown as Record<string, unknown>)[k]),
+  );
   for (const field of unknownFields) updates.add(field);
   if (unknownFields.length === 0) {
-    for (const field of changedSettings(canonicalSettings(kind, olds), canonicalSettings(kind, news))) updates.add(field);
+    for (const field of changedSettings(canonicalSettings(kind, olds), canonicalSettings(kind, news)))
+      updates.add(field);
     if (symmetricKeysChanged(olds, news)) updates.add("attestation");
-    if (stableStringify(connectionControls(olds)) !== stableStringify(connectionControls(news))) updates.add("dps");
+    if (stableStringify(connectionControls(olds)) !== stableStringify(connectionControls(news)))
+      updates.add("dps");
   }
   for (const field of CONTROL_FIELDS) {
     if (stableStringify(olds[field]) !== stableStringify(news[field])) updates.add(field);
@@ -81,7 +108,12 @@ export function diffEnrollment(kind: EnrollmentKind, olds: EnrollmentOutputs, ne
   updates.delete("adoptExisting");
   updates.delete("owner");
   if (providerTextChanged(olds, news)) updates.add("__provider");
-  return { changes: updates.size > 0, replaces: [], updates: [...updates].sort(), deleteBeforeReplace: false };
+  return {
+    changes: updates.size > 0,
+    replaces: [],
+    updates: [...updates].sort(),
+    deleteBeforeReplace: false,
+  };
 }
 
 /** The stored `__provider` differs from the program's (both known: unit tests and previews may lack one). */

@@ -11,10 +11,25 @@
  * Everything non-local is require()d inside functions: this module is serialised into the dynamic
  * provider by value, and module-scope requires of SDKs break closure serialisation.
  */
-import { describeCallFailure, dpsCallError, isDpsCallError, isTransient, redact, type CallFailure, type DpsOperation } from "./errors";
+import {
+  describeCallFailure,
+  dpsCallError,
+  isDpsCallError,
+  isTransient,
+  redact,
+  type CallFailure,
+  type DpsOperation,
+} from "./errors";
 import { createEntraCredential } from "./entra-credential";
 import { describeEnrollment } from "./kinds";
-import { isRetriesExhaustedError, realRetryEnvironment, retryPolicyFromEnvironment, withRetry, type RetryEnvironment, type RetryPolicy } from "./retry";
+import {
+  isRetriesExhaustedError,
+  realRetryEnvironment,
+  retryPolicyFromEnvironment,
+  withRetry,
+  type RetryEnvironment,
+  type RetryPolicy,
+} from "./retry";
 import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { parseConnectionString } from "../dps-rules";
 import { sdkSignature } from "./connection-string";
@@ -47,15 +62,26 @@ export interface DpsEnrollmentRecord {
 
 interface DpsCertificateRecord {
   certificate?: string | null;
-  info?: { sha1Thumbprint?: string; sha256Thumbprint?: string; subjectName?: string; notAfterUtc?: string } | null;
+  info?: {
+    sha1Thumbprint?: string;
+    sha256Thumbprint?: string;
+    subjectName?: string;
+    notAfterUtc?: string;
+  } | null;
 }
 
 export interface DpsAttestationRecord {
   type: string;
   symmetricKey?: { primaryKey?: string; secondaryKey?: string } | null;
   x509?: {
-    clientCertificates?: { primary?: DpsCertificateRecord | null; secondary?: DpsCertificateRecord | null } | null;
-    signingCertificates?: { primary?: DpsCertificateRecord | null; secondary?: DpsCertificateRecord | null } | null;
+    clientCertificates?: {
+      primary?: DpsCertificateRecord | null;
+      secondary?: DpsCertificateRecord | null;
+    } | null;
+    signingCertificates?: {
+      primary?: DpsCertificateRecord | null;
+      secondary?: DpsCertificateRecord | null;
+    } | null;
     caReferences?: { primary?: string | null; secondary?: string | null } | null;
   } | null;
   tpm?: { endorsementKey?: string; storageRootKey?: string } | null;
@@ -83,7 +109,12 @@ export interface DpsClient {
   /** The enrollment, or undefined when DPS answers 404. */
   get(kind: EnrollmentKind, id: string): Promise<DpsEnrollmentRecord | undefined>;
   /** Create (no etag) or update (etag: DPS answers 412 when it no longer matches). */
-  put(kind: EnrollmentKind, id: string, body: DpsEnrollmentRecord, etag: string | undefined): Promise<DpsEnrollmentRecord>;
+  put(
+    kind: EnrollmentKind,
+    id: string,
+    body: DpsEnrollmentRecord,
+    etag: string | undefined,
+  ): Promise<DpsEnrollmentRecord>;
   /** Deletes regardless of etag; "absent" when it was already gone. */
   delete(kind: EnrollmentKind, id: string): Promise<"deleted" | "absent">;
   /** The attestation with its keys (GET hides symmetric keys). */
@@ -97,7 +128,11 @@ export interface DpsClient {
    * same continuation token. Keys are not in query results (as in GET). `pace`, when given, wraps
    * each page's call (the batch path keeps its listings within DPS's quota through it).
    */
-  queryEnrollments(kind: EnrollmentKind, pageSize?: number, pace?: PagePacing): AsyncIterable<DpsEnrollmentRecord[]>;
+  queryEnrollments(
+    kind: EnrollmentKind,
+    pageSize?: number,
+    pace?: PagePacing,
+  ): AsyncIterable<DpsEnrollmentRecord[]>;
   /**
    * DPS's bulk operation on individual enrollments (`POST /enrollments`, at most
    * MAX_BULK_ENROLLMENTS items). The call as a whole is retried on transient failures; per-item
@@ -144,7 +179,9 @@ export function requestTimeoutFromEnvironment(env: Record<string, string | undef
 /** Splits `host:port`; the port is undefined for a bare host name. */
 export function splitHostPort(endpoint: string): { host: string; port: number | undefined } {
   const match = /^(.*):(\d+)$/.exec(endpoint);
-  return match && match[1] !== undefined && match[2] !== undefined ? { host: match[1], port: Number(match[2]) } : { host: endpoint, port: undefined };
+  return match && match[1] !== undefined && match[2] !== undefined
+    ? { host: match[1], port: Number(match[2]) }
+    : { host: endpoint, port: undefined };
 }
 
 /**
@@ -158,21 +195,35 @@ export function splitHostPort(endpoint: string): { host: string; port: number | 
 function createAgent(trustedCaCertificate: string | undefined, timeoutMs: number): unknown {
   const https = require("node:https") as typeof import("node:https");
   class DpsAgent extends https.Agent {
-    override createConnection(options: Record<string, unknown>, callback: unknown): ReturnType<typeof https.Agent.prototype.createConnection> {
+    override createConnection(
+      options: Record<string, unknown>,
+      callback: unknown,
+    ): ReturnType<typeof https.Agent.prototype.createConnection> {
       const target = splitHostPort(String(options.host ?? ""));
-      const adjusted = target.port !== undefined ? { ...options, host: target.host, port: target.port, servername: target.host } : options;
+      const adjusted =
+        target.port !== undefined
+          ? { ...options, host: target.host, port: target.port, servername: target.host }
+          : options;
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const socket = (https.Agent.prototype.createConnection as any).call(this, adjusted, callback);
       if (socket && typeof socket.on === "function") {
         socket.on("timeout", () => {
           // An idle pooled socket times out too; destroying it is harmless (the agent drops it).
-          socket.destroy(Object.assign(new Error(`no response from DPS within ${timeoutMs} ms`), { code: "DPS_REQUEST_TIMEOUT" }));
+          socket.destroy(
+            Object.assign(new Error(`no response from DPS within ${timeoutMs} ms`), {
+              code: "DPS_REQUEST_TIMEOUT",
+            }),
+          );
         });
       }
       return socket;
     }
   }
-  return new DpsAgent({ keepAlive: true, timeout: timeoutMs, ...(trustedCaCertificate ? { ca: trustedCaCertificate } : {}) });
+  return new DpsAgent({
+    keepAlive: true,
+    timeout: timeoutMs,
+    ...(trustedCaCertificate ? { ca: trustedCaCertificate } : {}),
+  });
 }
 
 /**
@@ -220,7 +271,11 @@ interface SdkClient {
     operation: { mode: BulkMode; enrollments: DpsEnrollmentRecord[] },
     callback: (err: unknown, result?: { isSuccessful?: boolean; errors?: BulkItemError[] | null }) => void,
   ): void;
-  createEnrollmentGroupDeviceRegistrationStateQuery(spec: { query: string }, groupId: string, pageSize?: number): SdkQuery<{ registrationId?: string }>;
+  createEnrollmentGroupDeviceRegistrationStateQuery(
+    spec: { query: string },
+    groupId: string,
+    pageSize?: number,
+  ): SdkQuery<{ registrationId?: string }>;
 }
 
 /** The SDK's Query (azure-iot-provisioning-service, src/query.ts). */
@@ -239,12 +294,16 @@ interface SdkQuery<T> {
  * the loop instead of reading forever. A retried page is the same page: the SDK moves its token
  * only on success.
  */
-async function* queryPages<T>(query: SdkQuery<T>, read: (next: () => Promise<{ responseBody: T[] | null }>) => Promise<{ responseBody: T[] | null }>): AsyncGenerator<T[]> {
+async function* queryPages<T>(
+  query: SdkQuery<T>,
+  read: (next: () => Promise<{ responseBody: T[] | null }>) => Promise<{ responseBody: T[] | null }>,
+): AsyncGenerator<T[]> {
   const seen = new Set<string>();
   while (query.hasMoreResults) {
     const token = query.continuationToken ?? undefined;
     if (token !== undefined) {
-      if (seen.has(token)) throw new Error("DPS returned the same continuation token twice; stopping instead of looping");
+      if (seen.has(token))
+        throw new Error("DPS returned the same continuation token twice; stopping instead of looping");
       seen.add(token);
     }
     const page = await read(() => query.next(token));
@@ -252,7 +311,11 @@ async function* queryPages<T>(query: SdkQuery<T>, read: (next: () => Promise<{ r
   }
 }
 
-function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCredential: TokenCredentialLike | undefined): SdkClient {
+function createSdkClient(
+  connection: DpsConnection,
+  timeoutMs: number,
+  tokenCredential: TokenCredentialLike | undefined,
+): SdkClient {
   const path = require("node:path") as typeof import("node:path");
   const sdkPackageJson = require.resolve("azure-iot-provisioning-service/package.json");
   // Resolve the transport and SAS helpers the SDK itself depends on, not whatever copy is hoisted.
@@ -264,11 +327,19 @@ function createSdkClient(connection: DpsConnection, timeoutMs: number, tokenCred
   let config: Record<string, unknown>;
   if (connection.useEntraId) {
     // RestApiClient calls tokenCredential.getToken(tokenScope) and sends "Authorization: Bearer <token>".
-    config = { host: connection.serviceEndpoint, tokenCredential: tokenCredential ?? entraCredential(), tokenScope: DPS_TOKEN_SCOPE };
+    config = {
+      host: connection.serviceEndpoint,
+      tokenCredential: tokenCredential ?? entraCredential(),
+      tokenScope: DPS_TOKEN_SCOPE,
+    };
   } else {
     const parts = parseConnectionString(connection.connectionString ?? "");
     const host = parts.HostName ?? connection.serviceEndpoint;
-    const credentials = { hostName: host, keyName: parts.SharedAccessKeyName ?? "", key: parts.SharedAccessKey ?? "" };
+    const credentials = {
+      hostName: host,
+      keyName: parts.SharedAccessKeyName ?? "",
+      key: parts.SharedAccessKey ?? "",
+    };
     // A SharedAccessSignature object (not a string): RestApiClient re-signs it before every request.
     config = { host, sharedAccessSignature: sdkSignature(credentials) };
   }
@@ -283,26 +354,43 @@ export function connectionSecrets(connection: DpsConnection): string[] {
   return [connection.connectionString, parts.SharedAccessKey].filter((s): s is string => !!s);
 }
 
-export function createDpsClient(connection: DpsConnection, options: DpsClientOptions = {}, extraSecrets: readonly string[] = []): DpsClient {
-  const sdk = createSdkClient(connection, options.requestTimeoutMs ?? requestTimeoutFromEnvironment(process.env), options.tokenCredential);
+export function createDpsClient(
+  connection: DpsConnection,
+  options: DpsClientOptions = {},
+  extraSecrets: readonly string[] = [],
+): DpsClient {
+  const sdk = createSdkClient(
+    connection,
+    options.requestTimeoutMs ?? requestTimeoutFromEnvironment(process.env),
+    options.tokenCredential,
+  );
   const policy = options.retryPolicy ?? retryPolicyFromEnvironment(process.env);
   const env = options.retryEnvironment ?? realRetryEnvironment();
   const secrets = [...connectionSecrets(connection), ...extraSecrets];
   const endpoint = connection.serviceEndpoint;
   // Every call to this DPS from this process waits behind one gate (its quota is per instance);
   // a test's own clock gets a gate of its own.
-  const gate = options.retryEnvironment ? createThrottleGate(endpoint, env) : sharedThrottleGate(endpoint, env);
+  const gate = options.retryEnvironment
+    ? createThrottleGate(endpoint, env)
+    : sharedThrottleGate(endpoint, env);
   // A 401 is retried only when it is role propagation (a role assigned minutes ago, by the same
   // `pulumi up` on a new stack); an IP filter, a missing role or a wrong key does not heal by
   // waiting (unauthorized.ts).
   const retryable = (failure: CallFailure) =>
-    isTransient(failure) || (failure.status === 401 && classifyUnauthorized(failure, connection, env.now()) === "role-propagation");
+    isTransient(failure) ||
+    (failure.status === 401 && classifyUnauthorized(failure, connection, env.now()) === "role-propagation");
 
   /**
    * Runs one SDK call with retries; maps failures to DpsCallError with an actionable message.
    * `sent` are secrets this request carries (keys, webhook URL): a 400 may echo the request.
    */
-  async function call<T>(operation: DpsOperation, kind: EnrollmentKind | undefined, id: string, run: () => Promise<T>, sent: readonly string[] = []): Promise<T> {
+  async function call<T>(
+    operation: DpsOperation,
+    kind: EnrollmentKind | undefined,
+    id: string,
+    run: () => Promise<T>,
+    sent: readonly string[] = [],
+  ): Promise<T> {
     const callSecrets = [...secrets, ...sent];
     let attempts = 0;
     try {
@@ -320,15 +408,32 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
         )
       ).value;
     } catch (error) {
-      const failure = isRetriesExhaustedError(error) ? error.failure : describeCallFailure(error, callSecrets, env.now());
+      const failure = isRetriesExhaustedError(error)
+        ? error.failure
+        : describeCallFailure(error, callSecrets, env.now());
       const subject = kind ? describeEnrollment(kind, id) : subjectOf(operation, id);
-      const summary = isRetriesExhaustedError(error) ? redact(error.message, callSecrets) : failure.description;
-      const advice = failure.status === 401 ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection) : adviceFor(failure, operation);
-      throw dpsCallError(`${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`, operation, failure, attempts);
+      const summary = isRetriesExhaustedError(error)
+        ? redact(error.message, callSecrets)
+        : failure.description;
+      const advice =
+        failure.status === 401
+          ? unauthorizedAdvice(classifyUnauthorized(failure, connection, env.now()), connection)
+          : adviceFor(failure, operation);
+      throw dpsCallError(
+        `${operation} ${subject} on DPS ${endpoint} failed: ${summary}${advice}`,
+        operation,
+        failure,
+        attempts,
+      );
     }
   }
 
-  async function absentOn404(operation: DpsOperation, kind: EnrollmentKind | undefined, id: string, run: () => Promise<void>): Promise<"deleted" | "absent"> {
+  async function absentOn404(
+    operation: DpsOperation,
+    kind: EnrollmentKind | undefined,
+    id: string,
+    run: () => Promise<void>,
+  ): Promise<"deleted" | "absent"> {
     try {
       await call(operation, kind, id, run);
       return "deleted";
@@ -342,7 +447,9 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
     serviceEndpoint: endpoint,
     async get(kind, id) {
       try {
-        const result = await call("get", kind, id, () => (kind === "individual" ? sdk.getIndividualEnrollment(id) : sdk.getEnrollmentGroup(id)));
+        const result = await call("get", kind, id, () =>
+          kind === "individual" ? sdk.getIndividualEnrollment(id) : sdk.getEnrollmentGroup(id),
+        );
         return result.responseBody;
       } catch (error) {
         if (isDpsCallError(error) && error.failure.status === 404) return undefined;
@@ -356,39 +463,59 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
         operation,
         kind,
         id,
-        () => (kind === "individual" ? sdk.createOrUpdateIndividualEnrollment(payload) : sdk.createOrUpdateEnrollmentGroup(payload)),
+        () =>
+          kind === "individual"
+            ? sdk.createOrUpdateIndividualEnrollment(payload)
+            : sdk.createOrUpdateEnrollmentGroup(payload),
         secretsInRecord(body),
       );
       return result.responseBody;
     },
     delete(kind, id) {
-      return absentOn404("delete", kind, id, () => (kind === "individual" ? sdk.deleteIndividualEnrollment(id) : sdk.deleteEnrollmentGroup(id)));
+      return absentOn404("delete", kind, id, () =>
+        kind === "individual" ? sdk.deleteIndividualEnrollment(id) : sdk.deleteEnrollmentGroup(id),
+      );
     },
     async getAttestationMechanism(kind, id) {
       const result = await call("get attestation mechanism", kind, id, () =>
-        kind === "individual" ? sdk.getIndividualEnrollmentAttestationMechanism(id) : sdk.getEnrollmentGroupAttestationMechanism(id),
+        kind === "individual"
+          ? sdk.getIndividualEnrollmentAttestationMechanism(id)
+          : sdk.getEnrollmentGroupAttestationMechanism(id),
       );
       return result.responseBody;
     },
     deleteRegistrationState(registrationId) {
-      return absentOn404("delete registration state", undefined, registrationId, () => sdk.deleteDeviceRegistrationState(registrationId));
+      return absentOn404("delete registration state", undefined, registrationId, () =>
+        sdk.deleteDeviceRegistrationState(registrationId),
+      );
     },
     async listGroupRegistrationIds(groupId) {
       const ids: string[] = [];
-      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, QUERY_PAGE_SIZE);
-      for await (const page of queryPages(query, (next) => call("query registration states", "group", groupId, next))) {
+      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery(
+        { query: "*" },
+        groupId,
+        QUERY_PAGE_SIZE,
+      );
+      for await (const page of queryPages(query, (next) =>
+        call("query registration states", "group", groupId, next),
+      )) {
         for (const state of page) if (state.registrationId) ids.push(state.registrationId);
       }
       return ids;
     },
     queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE, pace: PagePacing = (page) => page()) {
-      const query = kind === "individual" ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize) : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
+      const query =
+        kind === "individual"
+          ? sdk.createIndividualEnrollmentQuery({ query: "*" }, pageSize)
+          : sdk.createEnrollmentGroupQuery({ query: "*" }, pageSize);
       const subject = kind === "individual" ? "individual enrollments" : "enrollment groups";
       return queryPages(query, (next) => pace(() => call("query enrollments", undefined, subject, next)));
     },
     async runBulk(mode, enrollments) {
       if (enrollments.length === 0 || enrollments.length > MAX_BULK_ENROLLMENTS) {
-        throw new Error(`a DPS bulk operation takes 1 to ${MAX_BULK_ENROLLMENTS} enrollments, not ${enrollments.length}`);
+        throw new Error(
+          `a DPS bulk operation takes 1 to ${MAX_BULK_ENROLLMENTS} enrollments, not ${enrollments.length}`,
+        );
       }
       const sent = enrollments.flatMap(secretsInRecord);
       const ids = enrollments.map((e) => e.registrationId ?? "").join(", ");
@@ -400,11 +527,16 @@ export function createDpsClient(connection: DpsConnection, options: DpsClientOpt
         ids,
         () =>
           new Promise<{ isSuccessful?: boolean; errors?: BulkItemError[] | null }>((resolve, reject) =>
-            sdk.runBulkEnrollmentOperation({ mode, enrollments }, (err, body) => (err ? reject(err) : resolve(body ?? {}))),
+            sdk.runBulkEnrollmentOperation({ mode, enrollments }, (err, body) =>
+              err ? reject(err) : resolve(body ?? {}),
+            ),
           ),
         sent,
       );
-      return { isSuccessful: result.isSuccessful === true, errors: (result.errors ?? []).filter((e) => !isSuccessCode(e.errorCode)) };
+      return {
+        isSuccessful: result.isSuccessful === true,
+        errors: (result.errors ?? []).filter((e) => !isSuccessCode(e.errorCode)),
+      };
     },
   };
 }
@@ -423,7 +555,9 @@ function subjectOf(operation: DpsOperation, id: string): string {
 /** Secrets a request body carries: keys (declared, kept or adopted) and the webhook URL. */
 export function secretsInRecord(record: DpsEnrollmentRecord): string[] {
   const sk = record.attestation?.symmetricKey;
-  return [sk?.primaryKey, sk?.secondaryKey, record.customAllocationDefinition?.webhookUrl].filter((s): s is string => typeof s === "string" && s.length > 0);
+  return [sk?.primaryKey, sk?.secondaryKey, record.customAllocationDefinition?.webhookUrl].filter(
+    (s): s is string => typeof s === "string" && s.length > 0,
+  );
 }
 
 /** Node's codes for a server certificate it cannot trust (never transient: retrying cannot help). */
@@ -450,7 +584,9 @@ function adviceFor(failure: CallFailure, operation: DpsOperation): string {
     case 409:
       return ". It already exists: set adoptExisting: true to manage it, or pick another id.";
     case 404:
-      return operation === "update" ? ". It was deleted outside Pulumi: run `pulumi refresh` (it then leaves the state), and `pulumi up` creates it again." : "";
+      return operation === "update"
+        ? ". It was deleted outside Pulumi: run `pulumi refresh` (it then leaves the state), and `pulumi up` creates it again."
+        : "";
     default:
       if (failure.networkCode !== undefined && TLS_TRUST_CODES.includes(failure.networkCode)) {
         return ". DPS's TLS certificate is not trusted: for the emulator, dps.trustedCaCertificate must be its CA; against Azure, check the machine's CA store and any TLS-inspecting proxy.";

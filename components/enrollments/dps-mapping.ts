@@ -13,7 +13,13 @@ import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
 import { kindInfo } from "./kinds";
 import { withoutOwnerTag } from "./ownership";
 import { canonicalSettings, SETTING_FIELDS, stableStringify } from "./normalize";
-import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentSettings, X509CertificatePair } from "./types";
+import type {
+  Attestation,
+  EnrollmentInputs,
+  EnrollmentKind,
+  EnrollmentSettings,
+  X509CertificatePair,
+} from "./types";
 
 export interface SymmetricKeys {
   primaryKey: string;
@@ -28,15 +34,26 @@ function attestationRecord(attestation: Attestation, keys: SymmetricKeys | undef
   switch (attestation.type) {
     case "symmetricKey":
       // No keys: DPS generates a pair on create.
-      return { type: "symmetricKey", ...(keys ? { symmetricKey: { primaryKey: keys.primaryKey, secondaryKey: keys.secondaryKey } } : {}) };
+      return {
+        type: "symmetricKey",
+        ...(keys ? { symmetricKey: { primaryKey: keys.primaryKey, secondaryKey: keys.secondaryKey } } : {}),
+      };
     case "tpm":
       return {
         type: "tpm",
-        tpm: { endorsementKey: attestation.tpm.endorsementKey, ...(attestation.tpm.storageRootKey ? { storageRootKey: attestation.tpm.storageRootKey } : {}) },
+        tpm: {
+          endorsementKey: attestation.tpm.endorsementKey,
+          ...(attestation.tpm.storageRootKey ? { storageRootKey: attestation.tpm.storageRootKey } : {}),
+        },
       };
     case "x509": {
       const pair = (p: X509CertificatePair | undefined) =>
-        p ? { primary: { certificate: pemOf(p.primary.certificate) }, ...(p.secondary ? { secondary: { certificate: pemOf(p.secondary.certificate) } } : {}) } : undefined;
+        p
+          ? {
+              primary: { certificate: pemOf(p.primary.certificate) },
+              ...(p.secondary ? { secondary: { certificate: pemOf(p.secondary.certificate) } } : {}),
+            }
+          : undefined;
       const x509 = attestation.x509;
       const client = pair(x509.clientCertificates);
       const signing = pair(x509.signingCertificates);
@@ -45,7 +62,14 @@ function attestationRecord(attestation: Attestation, keys: SymmetricKeys | undef
         x509: {
           ...(client ? { clientCertificates: client } : {}),
           ...(signing ? { signingCertificates: signing } : {}),
-          ...(x509.caReferences ? { caReferences: { primary: x509.caReferences.primary, ...(x509.caReferences.secondary ? { secondary: x509.caReferences.secondary } : {}) } } : {}),
+          ...(x509.caReferences
+            ? {
+                caReferences: {
+                  primary: x509.caReferences.primary,
+                  ...(x509.caReferences.secondary ? { secondary: x509.caReferences.secondary } : {}),
+                },
+              }
+            : {}),
         },
       };
     }
@@ -53,7 +77,12 @@ function attestationRecord(attestation: Attestation, keys: SymmetricKeys | undef
 }
 
 /** The record to PUT: every DPS setting, canonical, defaults explicit. */
-export function toDpsRecord(kind: EnrollmentKind, id: string, inputs: EnrollmentSettings, keys: SymmetricKeys | undefined): DpsEnrollmentRecord {
+export function toDpsRecord(
+  kind: EnrollmentKind,
+  id: string,
+  inputs: EnrollmentSettings,
+  keys: SymmetricKeys | undefined,
+): DpsEnrollmentRecord {
   const c = canonicalSettings(kind, inputs);
   const record: DpsEnrollmentRecord = {
     [kindInfo(kind).idField]: id,
@@ -74,7 +103,9 @@ export function toDpsRecord(kind: EnrollmentKind, id: string, inputs: Enrollment
 /** Keys from a PUT response or an attestation mechanism, when both are present. */
 export function keysFrom(attestation: DpsAttestationRecord | undefined): SymmetricKeys | undefined {
   const sk = attestation?.symmetricKey;
-  return sk?.primaryKey && sk.secondaryKey ? { primaryKey: sk.primaryKey, secondaryKey: sk.secondaryKey } : undefined;
+  return sk?.primaryKey && sk.secondaryKey
+    ? { primaryKey: sk.primaryKey, secondaryKey: sk.secondaryKey }
+    : undefined;
 }
 
 /** Marker used when DPS holds a certificate we cannot reproduce as PEM (GET may return only its info). */
@@ -83,7 +114,10 @@ export function foreignCertificateMarker(thumbprint: string | undefined): string
   return `${FOREIGN_CERTIFICATE_PREFIX} (sha256 ${thumbprint ?? "unknown"})`;
 }
 
-function certificateFromDps(record: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null | undefined, declared: string | undefined): string | undefined {
+function certificateFromDps(
+  record: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null | undefined,
+  declared: string | undefined,
+): string | undefined {
   if (!record) return undefined;
   if (record.certificate) {
     // Keep the declared spelling when it is the same certificate.
@@ -98,17 +132,29 @@ function certificateFromDps(record: { certificate?: string | null; info?: { sha2
 }
 
 function pairFromDps(
-  record: { primary?: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null; secondary?: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null } | null | undefined,
+  record:
+    | {
+        primary?: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null;
+        secondary?: { certificate?: string | null; info?: { sha256Thumbprint?: string } | null } | null;
+      }
+    | null
+    | undefined,
   declared: X509CertificatePair | undefined,
 ): X509CertificatePair | undefined {
   const primary = certificateFromDps(record?.primary, declared?.primary?.certificate);
   if (!primary) return undefined;
   const secondary = certificateFromDps(record?.secondary, declared?.secondary?.certificate);
-  return { primary: { certificate: primary }, ...(secondary ? { secondary: { certificate: secondary } } : {}) };
+  return {
+    primary: { certificate: primary },
+    ...(secondary ? { secondary: { certificate: secondary } } : {}),
+  };
 }
 
 /** The attestation DPS holds, in input shape, keys excluded (they are compared on their own). */
-export function attestationFromDps(record: DpsAttestationRecord | undefined, declared: Attestation | undefined): Attestation {
+export function attestationFromDps(
+  record: DpsAttestationRecord | undefined,
+  declared: Attestation | undefined,
+): Attestation {
   const type = record?.type?.toLowerCase();
   if (type === "tpm") {
     const tpm = record?.tpm ?? {};
@@ -122,8 +168,20 @@ export function attestationFromDps(record: DpsAttestationRecord | undefined, dec
     const d = declared?.type === "x509" ? declared.x509 : undefined;
     const client = pairFromDps(x.clientCertificates, d?.clientCertificates);
     const signing = pairFromDps(x.signingCertificates, d?.signingCertificates);
-    const ca = x.caReferences?.primary ? { primary: x.caReferences.primary, ...(x.caReferences.secondary ? { secondary: x.caReferences.secondary } : {}) } : undefined;
-    return { type: "x509", x509: { ...(client ? { clientCertificates: client } : {}), ...(signing ? { signingCertificates: signing } : {}), ...(ca ? { caReferences: ca } : {}) } };
+    const ca = x.caReferences?.primary
+      ? {
+          primary: x.caReferences.primary,
+          ...(x.caReferences.secondary ? { secondary: x.caReferences.secondary } : {}),
+        }
+      : undefined;
+    return {
+      type: "x509",
+      x509: {
+        ...(client ? { clientCertificates: client } : {}),
+        ...(signing ? { signingCertificates: signing } : {}),
+        ...(ca ? { caReferences: ca } : {}),
+      },
+    };
   }
   // symmetricKey: keep the declared key fields (if any) so that refresh does not turn declared keys
   // into "no keys"; a key change made outside Pulumi shows through primaryKey/secondaryKey.
@@ -167,15 +225,33 @@ function withoutQuery(url: string): string {
 }
 
 /** DPS's record as settings in input shape. */
-export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecord, declared: EnrollmentSettings | undefined): EnrollmentSettings {
-  const hubs = record.iotHubs && record.iotHubs.length > 0 ? record.iotHubs : record.iotHubHostName ? [record.iotHubHostName] : undefined;
-  const settings: EnrollmentSettings = { attestation: attestationFromDps(record.attestation, declared?.attestation) };
+export function settingsFromDps(
+  kind: EnrollmentKind,
+  record: DpsEnrollmentRecord,
+  declared: EnrollmentSettings | undefined,
+): EnrollmentSettings {
+  const hubs =
+    record.iotHubs && record.iotHubs.length > 0
+      ? record.iotHubs
+      : record.iotHubHostName
+        ? [record.iotHubHostName]
+        : undefined;
+  const settings: EnrollmentSettings = {
+    attestation: attestationFromDps(record.attestation, declared?.attestation),
+  };
   if (kind === "individual" && record.deviceId) settings.deviceId = record.deviceId;
   if (hubs) settings.iotHubs = hubs;
-  if (record.allocationPolicy) settings.allocationPolicy = record.allocationPolicy as EnrollmentSettings["allocationPolicy"];
+  if (record.allocationPolicy)
+    settings.allocationPolicy = record.allocationPolicy as EnrollmentSettings["allocationPolicy"];
   if (record.customAllocationDefinition?.webhookUrl) {
-    const webhookUrl = webhookUrlFromDps(record.customAllocationDefinition.webhookUrl, declared?.customAllocationDefinition?.webhookUrl);
-    settings.customAllocationDefinition = { webhookUrl, apiVersion: record.customAllocationDefinition.apiVersion ?? "" };
+    const webhookUrl = webhookUrlFromDps(
+      record.customAllocationDefinition.webhookUrl,
+      declared?.customAllocationDefinition?.webhookUrl,
+    );
+    settings.customAllocationDefinition = {
+      webhookUrl,
+      apiVersion: record.customAllocationDefinition.apiVersion ?? "",
+    };
   }
   if (record.reprovisionPolicy) {
     settings.reprovisionPolicy = {
@@ -187,17 +263,22 @@ export function settingsFromDps(kind: EnrollmentKind, record: DpsEnrollmentRecor
   const initialTwin = withoutOwnerTag(record.initialTwin);
   if (initialTwin) settings.initialTwin = initialTwin as EnrollmentSettings["initialTwin"];
   if (record.capabilities) settings.capabilities = { iotEdge: record.capabilities.iotEdge ?? false };
-  if (record.provisioningStatus) settings.provisioningStatus = record.provisioningStatus as EnrollmentSettings["provisioningStatus"];
-  if (kind === "individual" && record.optionalDeviceInformation) settings.optionalDeviceInformation = record.optionalDeviceInformation;
+  if (record.provisioningStatus)
+    settings.provisioningStatus = record.provisioningStatus as EnrollmentSettings["provisioningStatus"];
+  if (kind === "individual" && record.optionalDeviceInformation)
+    settings.optionalDeviceInformation = record.optionalDeviceInformation;
   return settings;
 }
-
 
 /**
  * Declared inputs with each DPS setting replaced by DPS's value where the two mean different
  * things. Provider controls (dps, linkedHubs, ...) are kept as declared.
  */
-export function mergeDpsIntoInputs(kind: EnrollmentKind, declared: EnrollmentInputs, fromDps: EnrollmentSettings): EnrollmentInputs {
+export function mergeDpsIntoInputs(
+  kind: EnrollmentKind,
+  declared: EnrollmentInputs,
+  fromDps: EnrollmentSettings,
+): EnrollmentInputs {
   const before = canonicalSettings(kind, declared);
   const after = canonicalSettings(kind, fromDps);
   const merged: EnrollmentInputs = { ...declared };

@@ -2,7 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerReference } from "./provider-reference";
 import type { EnrollmentCommonArgs } from "./resource-args";
 import { SECRET_OUTPUTS, enrollmentProps } from "./resource-props";
-import type { AllocationPolicy, Attestation, CustomAllocationDefinition, EnrollmentKind, InitialTwin, ProvisioningStatus, ReprovisionPolicy } from "./types";
+import type {
+  AllocationPolicy,
+  Attestation,
+  CustomAllocationDefinition,
+  EnrollmentKind,
+  InitialTwin,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+} from "./types";
 
 /**
  * What both enrollment resources share: the outputs DPS gives back for any enrollment, and the

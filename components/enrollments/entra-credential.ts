@@ -32,33 +32,54 @@ export interface GitHubOidcSettings {
 }
 
 /** The GitHub OIDC settings when the environment has all four, else undefined. */
-export function gitHubOidcSettings(env: Readonly<Record<string, string | undefined>>): GitHubOidcSettings | undefined {
+export function gitHubOidcSettings(
+  env: Readonly<Record<string, string | undefined>>,
+): GitHubOidcSettings | undefined {
   const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   const clientId = env.DPS_ENTRA_CLIENT_ID;
   const tenantId = env.DPS_ENTRA_TENANT_ID;
-  return requestUrl && requestToken && clientId && tenantId ? { requestUrl, requestToken, clientId, tenantId } : undefined;
+  return requestUrl && requestToken && clientId && tenantId
+    ? { requestUrl, requestToken, clientId, tenantId }
+    : undefined;
 }
 
-type Fetch = (url: string, init: { headers: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+type Fetch = (
+  url: string,
+  init: { headers: Record<string, string> },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 /** A fresh GitHub OIDC token for Entra ID (never logged: it is a credential). */
-export async function fetchGitHubFederatedToken(settings: GitHubOidcSettings, fetchImpl: Fetch = fetch as unknown as Fetch): Promise<string> {
+export async function fetchGitHubFederatedToken(
+  settings: GitHubOidcSettings,
+  fetchImpl: Fetch = fetch as unknown as Fetch,
+): Promise<string> {
   const url = new URL(settings.requestUrl);
   url.searchParams.set("audience", AZURE_FEDERATED_AUDIENCE);
-  const response = await fetchImpl(url.toString(), { headers: { Authorization: `Bearer ${settings.requestToken}`, Accept: "application/json" } });
-  if (!response.ok) throw new Error(`GitHub refused a federated token for Microsoft Entra ID (HTTP ${response.status}): does the job have permission id-token: write?`);
+  const response = await fetchImpl(url.toString(), {
+    headers: { Authorization: `Bearer ${settings.requestToken}`, Accept: "application/json" },
+  });
+  if (!response.ok)
+    throw new Error(
+      `GitHub refused a federated token for Microsoft Entra ID (HTTP ${response.status}): does the job have permission id-token: write?`,
+    );
   const value = ((await response.json()) as { value?: unknown }).value;
-  if (typeof value !== "string" || value === "") throw new Error("GitHub's OIDC token endpoint answered without a token");
+  if (typeof value !== "string" || value === "")
+    throw new Error("GitHub's OIDC token endpoint answered without a token");
   return value;
 }
 
 /** The credential for this process's environment (see the module comment). */
-export function createEntraCredential(env: Readonly<Record<string, string | undefined>>, fetchImpl?: Fetch): TokenCredentialLike {
+export function createEntraCredential(
+  env: Readonly<Record<string, string | undefined>>,
+  fetchImpl?: Fetch,
+): TokenCredentialLike {
   const identity = require("@azure/identity") as typeof import("@azure/identity");
   const github = gitHubOidcSettings(env);
   if (github) {
-    return new identity.ClientAssertionCredential(github.tenantId, github.clientId, () => fetchGitHubFederatedToken(github, fetchImpl));
+    return new identity.ClientAssertionCredential(github.tenantId, github.clientId, () =>
+      fetchGitHubFederatedToken(github, fetchImpl),
+    );
   }
   return new identity.DefaultAzureCredential();
 }

@@ -55,7 +55,12 @@ export interface DpsCallError extends Error {
   attempts: number;
 }
 
-export function dpsCallError(message: string, operation: DpsOperation, failure: CallFailure, attempts = 1): DpsCallError {
+export function dpsCallError(
+  message: string,
+  operation: DpsOperation,
+  failure: CallFailure,
+  attempts = 1,
+): DpsCallError {
   return Object.assign(new Error(message), { name: "DpsCallError" as const, operation, failure, attempts });
 }
 
@@ -79,11 +84,14 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
       const json = JSON.stringify(part).slice(1, -1);
       forms.add(json.replace(/\//g, "\\/"));
       // .NET serialisers write + & < > ' = as \u002B ... in JSON text.
-      forms.add(json.replace(/[+&<>'=]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`));
+      forms.add(
+        json.replace(/[+&<>'=]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`),
+      );
     }
   }
   // Longest first, so a whole URL is replaced before its parts.
-  for (const form of [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length)) result = result.split(form).join("[secret]");
+  for (const form of [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length))
+    result = result.split(form).join("[secret]");
   return result;
 }
 
@@ -99,7 +107,9 @@ function urlSecretParts(secret: string): string[] {
 
 /** `\/`, `\"`, `\\` and `\uXXXX` as the characters they stand for. */
 function unescapeJsonText(text: string): string {
-  return text.replace(/\\(u[0-9a-fA-F]{4}|["\\/])/g, (_, code: string) => (code.length === 5 ? String.fromCharCode(parseInt(code.slice(1), 16)) : code));
+  return text.replace(/\\(u[0-9a-fA-F]{4}|["\\/])/g, (_, code: string) =>
+    code.length === 5 ? String.fromCharCode(parseInt(code.slice(1), 16)) : code,
+  );
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
@@ -113,7 +123,11 @@ export function parseRetryAfter(value: unknown, now: number): number | undefined
 }
 
 /** Reads status, DPS error body, Retry-After and network code from whatever the SDK threw. */
-export function describeCallFailure(error: unknown, secrets: readonly (string | undefined)[], now: number): CallFailure {
+export function describeCallFailure(
+  error: unknown,
+  secrets: readonly (string | undefined)[],
+  now: number,
+): CallFailure {
   const err = (error ?? {}) as {
     response?: { statusCode?: number; headers?: Record<string, unknown> };
     responseBody?: unknown;
@@ -127,10 +141,20 @@ export function describeCallFailure(error: unknown, secrets: readonly (string | 
   if (typeof err.code === "string") failure.networkCode = err.code;
   const retryAfter = parseRetryAfter(err.response?.headers?.["retry-after"], now);
   if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
-  const body = typeof err.responseBody === "string" ? err.responseBody : Buffer.isBuffer(err.responseBody) ? err.responseBody.toString("utf8") : "";
+  const body =
+    typeof err.responseBody === "string"
+      ? err.responseBody
+      : Buffer.isBuffer(err.responseBody)
+        ? err.responseBody.toString("utf8")
+        : "";
   if (body) {
     try {
-      const parsed = JSON.parse(body) as { errorCode?: number | string; message?: string; Message?: string; trackingId?: string };
+      const parsed = JSON.parse(body) as {
+        errorCode?: number | string;
+        message?: string;
+        Message?: string;
+        trackingId?: string;
+      };
       if (parsed.errorCode !== undefined) failure.errorCode = parsed.errorCode;
       const message = parsed.message ?? parsed.Message;
       if (typeof message === "string") failure.serviceMessage = redact(message, secrets);
@@ -143,10 +167,14 @@ export function describeCallFailure(error: unknown, secrets: readonly (string | 
   }
   const headerCode = err.response?.headers?.["x-ms-error-code"];
   if (failure.errorCode === undefined && typeof headerCode === "string") failure.errorCode = headerCode;
-  const base = status !== undefined ? `HTTP ${status}` : failure.networkCode ?? (typeof err.name === "string" ? err.name : "error");
+  const base =
+    status !== undefined
+      ? `HTTP ${status}`
+      : (failure.networkCode ?? (typeof err.name === "string" ? err.name : "error"));
   const details = [
     failure.errorCode !== undefined ? `errorCode ${failure.errorCode}` : undefined,
-    failure.serviceMessage ?? (status === undefined && typeof err.message === "string" ? redact(err.message, secrets) : undefined),
+    failure.serviceMessage ??
+      (status === undefined && typeof err.message === "string" ? redact(err.message, secrets) : undefined),
     failure.trackingId ? `trackingId ${failure.trackingId}` : undefined,
   ].filter(Boolean);
   failure.description = details.length ? `${base} (${details.join("; ")})` : base;
@@ -155,7 +183,21 @@ export function describeCallFailure(error: unknown, secrets: readonly (string | 
 
 /** Statuses and network codes worth retrying: throttling and transient faults. */
 export function isTransient(failure: CallFailure): boolean {
-  if (failure.status !== undefined) return failure.status === 408 || failure.status === 429 || failure.status >= 500;
-  const transientCodes = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "ERR_SOCKET_CLOSED", "DPS_REQUEST_TIMEOUT"];
+  if (failure.status !== undefined)
+    return failure.status === 408 || failure.status === 429 || failure.status >= 500;
+  const transientCodes = [
+    "ECONNRESET",
+    "ECONNREFUSED",
+    "ETIMEDOUT",
+    "EPIPE",
+    "EAI_AGAIN",
+    "ENOTFOUND",
+    "ECONNABORTED",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "UND_ERR_SOCKET",
+    "ERR_SOCKET_CLOSED",
+    "DPS_REQUEST_TIMEOUT",
+  ];
   return failure.networkCode !== undefined && transientCodes.includes(failure.networkCode);
 }

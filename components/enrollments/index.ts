@@ -4,7 +4,12 @@
  */
 export { IndividualEnrollment } from "./individual-enrollment";
 export { EnrollmentGroup } from "./enrollment-group";
-export type { DpsConnectionArgs, EnrollmentCommonArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "./resource-args";
+export type {
+  DpsConnectionArgs,
+  EnrollmentCommonArgs,
+  EnrollmentGroupArgs,
+  IndividualEnrollmentArgs,
+} from "./resource-args";
 export type {
   AllocationPolicy,
   Attestation,

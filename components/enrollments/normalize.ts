@@ -7,7 +7,13 @@
  * Symmetric keys are not part of the canonical settings: they are compared separately in diff.ts,
  * because "no keys given" means "keep whatever keys DPS holds".
  */
-import { ALLOCATION_POLICIES, canonicalEnum, canonicalPem, DEFAULT_PROVISIONING_STATUS, PROVISIONING_STATUSES } from "../dps-rules";
+import {
+  ALLOCATION_POLICIES,
+  canonicalEnum,
+  canonicalPem,
+  DEFAULT_PROVISIONING_STATUS,
+  PROVISIONING_STATUSES,
+} from "../dps-rules";
 import type {
   AllocationPolicy,
   Attestation,
@@ -21,7 +27,10 @@ import type {
 } from "./types";
 
 /** DPS's defaults (service API 2021-10-01 schema). */
-export const DEFAULT_REPROVISION_POLICY: ReprovisionPolicy = { updateHubAssignment: true, migrateDeviceData: true };
+export const DEFAULT_REPROVISION_POLICY: ReprovisionPolicy = {
+  updateHubAssignment: true,
+  migrateDeviceData: true,
+};
 export const DEFAULT_IOT_EDGE = false;
 
 /** Every DPS-visible setting, defaults applied. Absent optional fields are `undefined`. */
@@ -81,12 +90,18 @@ export function canonicalHubs(hubs: readonly string[] | undefined | null): strin
  * A twin collection without the service's bookkeeping (`$metadata`, `$version`, and the null
  * `version` / `count` / `metadata` the CLI sends), or `undefined` when nothing is left.
  */
-export function canonicalTwinCollection(collection: TwinCollection | undefined | null): TwinCollection | undefined {
+export function canonicalTwinCollection(
+  collection: TwinCollection | undefined | null,
+): TwinCollection | undefined {
   if (!collection || typeof collection !== "object") return undefined;
   const result: TwinCollection = {};
   for (const [key, value] of Object.entries(collection)) {
     if (key.startsWith("$")) continue;
-    if ((key === "version" || key === "count" || key === "metadata") && (value === null || value === undefined)) continue;
+    if (
+      (key === "version" || key === "count" || key === "metadata") &&
+      (value === null || value === undefined)
+    )
+      continue;
     if (value === undefined) continue;
     result[key] = value;
   }
@@ -101,10 +116,15 @@ export function canonicalTwin(twin: InitialTwin | undefined | null): InitialTwin
   return { ...(tags ? { tags } : {}), ...(desired ? { properties: { desired } } : {}) };
 }
 
-function canonicalPair(pair: X509CertificatePair | undefined): { primary: string; secondary?: string } | undefined {
+function canonicalPair(
+  pair: X509CertificatePair | undefined,
+): { primary: string; secondary?: string } | undefined {
   if (!pair?.primary?.certificate) return undefined;
   const secondary = pair.secondary?.certificate;
-  return { primary: canonicalPem(pair.primary.certificate), ...(secondary ? { secondary: canonicalPem(secondary) } : {}) };
+  return {
+    primary: canonicalPem(pair.primary.certificate),
+    ...(secondary ? { secondary: canonicalPem(secondary) } : {}),
+  };
 }
 
 export function canonicalAttestation(attestation: Attestation): CanonicalAttestation {
@@ -122,7 +142,10 @@ export function canonicalAttestation(attestation: Attestation): CanonicalAttesta
       const client = canonicalPair(x509.clientCertificates);
       const signing = canonicalPair(x509.signingCertificates);
       const ca = x509.caReferences?.primary
-        ? { primary: x509.caReferences.primary, ...(x509.caReferences.secondary ? { secondary: x509.caReferences.secondary } : {}) }
+        ? {
+            primary: x509.caReferences.primary,
+            ...(x509.caReferences.secondary ? { secondary: x509.caReferences.secondary } : {}),
+          }
         : undefined;
       return {
         type: "x509",
@@ -141,14 +164,20 @@ export function canonicalSettings(kind: EnrollmentKind, settings: EnrollmentSett
     attestation: canonicalAttestation(settings.attestation),
     iotHubs: canonicalHubs(settings.iotHubs),
     allocationPolicy: canonicalAllocationPolicy(settings.allocationPolicy),
-    customAllocationDefinition: custom?.webhookUrl ? { webhookUrl: custom.webhookUrl.trim(), apiVersion: custom.apiVersion.trim() } : undefined,
+    customAllocationDefinition: custom?.webhookUrl
+      ? { webhookUrl: custom.webhookUrl.trim(), apiVersion: custom.apiVersion.trim() }
+      : undefined,
     reprovisionPolicy: settings.reprovisionPolicy
-      ? { updateHubAssignment: settings.reprovisionPolicy.updateHubAssignment, migrateDeviceData: settings.reprovisionPolicy.migrateDeviceData }
+      ? {
+          updateHubAssignment: settings.reprovisionPolicy.updateHubAssignment,
+          migrateDeviceData: settings.reprovisionPolicy.migrateDeviceData,
+        }
       : { ...DEFAULT_REPROVISION_POLICY },
     initialTwin: canonicalTwin(settings.initialTwin),
     capabilities: { iotEdge: settings.capabilities?.iotEdge ?? DEFAULT_IOT_EDGE },
     provisioningStatus: canonicalProvisioningStatus(settings.provisioningStatus),
-    optionalDeviceInformation: kind === "individual" ? canonicalTwinCollection(settings.optionalDeviceInformation) : undefined,
+    optionalDeviceInformation:
+      kind === "individual" ? canonicalTwinCollection(settings.optionalDeviceInformation) : undefined,
   };
 }
 
@@ -164,6 +193,9 @@ export function stableStringify(value: unknown): string {
 }
 
 /** Names of the DPS-visible settings that differ between two canonical forms. */
-export function changedSettings(before: CanonicalSettings, after: CanonicalSettings): (keyof CanonicalSettings)[] {
+export function changedSettings(
+  before: CanonicalSettings,
+  after: CanonicalSettings,
+): (keyof CanonicalSettings)[] {
   return SETTING_FIELDS.filter((field) => stableStringify(before[field]) !== stableStringify(after[field]));
 }

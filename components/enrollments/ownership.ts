@@ -29,7 +29,9 @@ export function ownerOf(record: DpsEnrollmentRecord): string | undefined {
 }
 
 /** The initial twin without the marker (undefined when nothing else is left). */
-export function withoutOwnerTag<T extends InitialTwin | DpsEnrollmentRecord["initialTwin"]>(twin: T): T | undefined {
+export function withoutOwnerTag<T extends InitialTwin | DpsEnrollmentRecord["initialTwin"]>(
+  twin: T,
+): T | undefined {
   const tags = twin?.tags;
   if (!twin || !tags || !(OWNER_TAG in tags)) return twin ?? undefined;
   const { [OWNER_TAG]: _marker, ...rest } = tags;

@@ -37,7 +37,13 @@ export function providerFolder(projectDir: string = process.cwd(), moduleDir: st
 
 /** The `__provider` text for one kind of enrollment. */
 export function providerReference(kind: EnrollmentKind, folder: string = providerFolder()): string {
-  return referenceText({ what: "enrollment provider", loaderFolder: folder, folder, module: "provider", factory: `createEnrollmentProvider(${JSON.stringify(kind)})` });
+  return referenceText({
+    what: "enrollment provider",
+    loaderFolder: folder,
+    folder,
+    module: "provider",
+    factory: `createEnrollmentProvider(${JSON.stringify(kind)})`,
+  });
 }
 
 /**
@@ -45,7 +51,12 @@ export function providerReference(kind: EnrollmentKind, folder: string = provide
  * `module` in `moduleDir` (an absolute folder inside the project, usually the caller's __dirname),
  * whose export `factory` (called without arguments) returns the provider.
  */
-export function projectProviderReference(moduleDir: string, module: string, factory: string, projectDir: string = process.cwd()): string {
+export function projectProviderReference(
+  moduleDir: string,
+  module: string,
+  factory: string,
+  projectDir: string = process.cwd(),
+): string {
   return referenceText({
     what: module,
     loaderFolder: providerFolder(projectDir),
@@ -55,7 +66,13 @@ export function projectProviderReference(moduleDir: string, module: string, fact
   });
 }
 
-function referenceText(reference: { what: string; loaderFolder: string; folder: string; module: string; factory: string }): string {
+function referenceText(reference: {
+  what: string;
+  loaderFolder: string;
+  folder: string;
+  module: string;
+  factory: string;
+}): string {
   const { what, loaderFolder, folder, module, factory } = reference;
   const sameFolder = loaderFolder === folder;
   return [
@@ -64,7 +81,9 @@ function referenceText(reference: { what: string; loaderFolder: string; folder: 
     `  var dir = require("path").resolve(${JSON.stringify(folder)});`,
     ...(sameFolder
       ? [`  require(dir + "/typescript-loader.js").registerTypeScript(process.cwd());`]
-      : [`  require(require("path").resolve(${JSON.stringify(loaderFolder)}) + "/typescript-loader.js").registerTypeScript(process.cwd());`]),
+      : [
+          `  require(require("path").resolve(${JSON.stringify(loaderFolder)}) + "/typescript-loader.js").registerTypeScript(process.cwd());`,
+        ]),
     `  return require(dir + "/${module}").${factory};`,
     `};`,
   ].join("\n");

@@ -10,8 +10,21 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
-import { createDpsClient, type DpsClient, type DpsClientOptions, type DpsEnrollmentRecord } from "./dps-client";
-import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, mergeDpsIntoInputs, settingsFromDps, toDpsRecord, type SymmetricKeys } from "./dps-mapping";
+import {
+  createDpsClient,
+  type DpsClient,
+  type DpsClientOptions,
+  type DpsEnrollmentRecord,
+} from "./dps-client";
+import {
+  attestationFromDps,
+  FOREIGN_CERTIFICATE_PREFIX,
+  keysFrom,
+  mergeDpsIntoInputs,
+  settingsFromDps,
+  toDpsRecord,
+  type SymmetricKeys,
+} from "./dps-mapping";
 import { isDpsCallError } from "./errors";
 import { ownerOf, withOwnerTag } from "./ownership";
 import { describeEnrollment, enrollmentId } from "./kinds";
@@ -24,20 +37,35 @@ import { declaredElsewhere, heldBySet, recordDeclared } from "./sets/registry";
 export type EnrollmentProviderOptions = Pick<DpsClientOptions, "retryPolicy" | "requestTimeoutMs">;
 
 /** Output-only properties: everything else in the outputs is an input. */
-const OUTPUT_ONLY = ["serviceEndpoint", "etag", "createdDateTimeUtc", "lastUpdatedDateTimeUtc", "primaryKey", "secondaryKey", "adopted", "__provider"];
+const OUTPUT_ONLY = [
+  "serviceEndpoint",
+  "etag",
+  "createdDateTimeUtc",
+  "lastUpdatedDateTimeUtc",
+  "primaryKey",
+  "secondaryKey",
+  "adopted",
+  "__provider",
+];
 
 /** Secrets of one resource, so no error text can carry them. */
 export function secretsOf(inputs: Partial<EnrollmentOutputs>): string[] {
   const attestation = inputs.attestation;
   const declared = attestation?.type === "symmetricKey" ? attestation.symmetricKey : undefined;
-  return [declared?.primaryKey, declared?.secondaryKey, inputs.primaryKey, inputs.secondaryKey, inputs.customAllocationDefinition?.webhookUrl].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  return [
+    declared?.primaryKey,
+    declared?.secondaryKey,
+    inputs.primaryKey,
+    inputs.secondaryKey,
+    inputs.customAllocationDefinition?.webhookUrl,
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
 export function declaredKeys(inputs: EnrollmentInputs): SymmetricKeys | undefined {
   const sk = inputs.attestation?.type === "symmetricKey" ? inputs.attestation.symmetricKey : undefined;
-  return sk?.primaryKey && sk.secondaryKey ? { primaryKey: sk.primaryKey, secondaryKey: sk.secondaryKey } : undefined;
+  return sk?.primaryKey && sk.secondaryKey
+    ? { primaryKey: sk.primaryKey, secondaryKey: sk.secondaryKey }
+    : undefined;
 }
 
 /** The inputs recorded in a set of outputs (outputs keep the inputs, see buildOutputs). */
@@ -62,7 +90,11 @@ function plain<T>(value: T): T {
  */
 export function buildOutputs(
   inputs: EnrollmentInputs,
-  meta: { etag?: string | undefined; createdDateTimeUtc?: string | undefined; lastUpdatedDateTimeUtc?: string | undefined },
+  meta: {
+    etag?: string | undefined;
+    createdDateTimeUtc?: string | undefined;
+    lastUpdatedDateTimeUtc?: string | undefined;
+  },
   keys: SymmetricKeys | undefined,
   adopted: boolean,
 ): EnrollmentOutputs {
@@ -88,11 +120,19 @@ function initFailure(message: string, id: string, outputs: EnrollmentOutputs): E
   return Object.assign(new Error(message), { id, properties: outputs, reasons: [message] });
 }
 
-async function currentKeys(client: DpsClient, kind: EnrollmentKind, id: string): Promise<SymmetricKeys | undefined> {
+async function currentKeys(
+  client: DpsClient,
+  kind: EnrollmentKind,
+  id: string,
+): Promise<SymmetricKeys | undefined> {
   return keysFrom(await client.getAttestationMechanism(kind, id));
 }
 
-async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, options: EnrollmentProviderOptions) {
+async function createEnrollment(
+  kind: EnrollmentKind,
+  inputs: EnrollmentInputs,
+  options: EnrollmentProviderOptions,
+) {
   const id = enrollmentId(kind, inputs);
   const subject = describeEnrollment(kind, id);
   const client = createDpsClient(inputs.dps, options, secretsOf(inputs));
@@ -112,7 +152,8 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
     }
     const owner = ownerOf(existing);
     // Marked by this very stack: created by a run that was killed before the engine saved it.
-    if (owner !== undefined && owner === inputs.owner) return resumeEnrollment(kind, id, inputs, existing, client);
+    if (owner !== undefined && owner === inputs.owner)
+      return resumeEnrollment(kind, id, inputs, existing, client);
     if (inputs.adoptExisting !== true) {
       const madeBy = owner !== undefined ? `, made by stack ${owner}` : "";
       throw new Error(
@@ -132,7 +173,11 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
         held = await currentKeys(client, kind, id);
       } catch (error) {
         const outs = buildOutputs(inputs, record, undefined, false);
-        throw initFailure(`${subject} was created, but reading its generated keys failed: ${(error as Error).message}. Run \`pulumi refresh\`.`, id, outs);
+        throw initFailure(
+          `${subject} was created, but reading its generated keys failed: ${(error as Error).message}. Run \`pulumi refresh\`.`,
+          id,
+          outs,
+        );
       }
     }
   }
@@ -140,7 +185,12 @@ async function createEnrollment(kind: EnrollmentKind, inputs: EnrollmentInputs, 
 }
 
 /** The record to PUT: the declared settings plus this stack's owner marker. */
-function recordFor(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, keys: SymmetricKeys | undefined): DpsEnrollmentRecord {
+function recordFor(
+  kind: EnrollmentKind,
+  id: string,
+  inputs: EnrollmentInputs,
+  keys: SymmetricKeys | undefined,
+): DpsEnrollmentRecord {
   return withOwnerTag(toDpsRecord(kind, id, inputs, keys), inputs.owner);
 }
 
@@ -149,8 +199,16 @@ function recordFor(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, k
  * (README: "Interrupted runs"). Keys DPS generated are kept; what the program declares now is
  * written if DPS holds something else, as the interrupted create (or a later edit) meant.
  */
-async function resumeEnrollment(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, existing: DpsEnrollmentRecord, client: DpsClient) {
-  process.stderr.write(`${describeEnrollment(kind, id)} already exists on DPS with this stack's owner marker (${inputs.owner}): an interrupted run created it; taking it over.\n`);
+async function resumeEnrollment(
+  kind: EnrollmentKind,
+  id: string,
+  inputs: EnrollmentInputs,
+  existing: DpsEnrollmentRecord,
+  client: DpsClient,
+) {
+  process.stderr.write(
+    `${describeEnrollment(kind, id)} already exists on DPS with this stack's owner marker (${inputs.owner}): an interrupted run created it; taking it over.\n`,
+  );
   const sameType = existing.attestation?.type?.toLowerCase() === inputs.attestation.type.toLowerCase();
   let keys: SymmetricKeys | undefined;
   let keysMatch = true;
@@ -158,7 +216,8 @@ async function resumeEnrollment(kind: EnrollmentKind, id: string, inputs: Enroll
     const held = sameType ? await currentKeys(client, kind, id) : undefined;
     const declared = declaredKeys(inputs);
     keys = declared ?? held;
-    keysMatch = !declared || (held?.primaryKey === declared.primaryKey && held.secondaryKey === declared.secondaryKey);
+    keysMatch =
+      !declared || (held?.primaryKey === declared.primaryKey && held.secondaryKey === declared.secondaryKey);
   }
   const fromDps = settingsFromDps(kind, existing, inputs);
   const unchanged =
@@ -166,12 +225,21 @@ async function resumeEnrollment(kind: EnrollmentKind, id: string, inputs: Enroll
     keysMatch &&
     !stableStringify(fromDps.attestation).includes(FOREIGN_CERTIFICATE_PREFIX) &&
     changedSettings(canonicalSettings(kind, fromDps), canonicalSettings(kind, inputs)).length === 0;
-  const record = unchanged ? existing : await client.put(kind, id, recordFor(kind, id, inputs, keys), existing.etag);
+  const record = unchanged
+    ? existing
+    : await client.put(kind, id, recordFor(kind, id, inputs, keys), existing.etag);
   return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, false) };
 }
 
 /** Takes over an existing enrollment without changing its keys or certificates. */
-async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, existing: DpsEnrollmentRecord, client: DpsClient, adopted = true) {
+async function adoptEnrollment(
+  kind: EnrollmentKind,
+  id: string,
+  inputs: EnrollmentInputs,
+  existing: DpsEnrollmentRecord,
+  client: DpsClient,
+  adopted = true,
+) {
   const subject = describeEnrollment(kind, id);
   const existingType = existing.attestation?.type ?? "unknown";
   if (existingType.toLowerCase() !== inputs.attestation.type.toLowerCase()) {
@@ -184,7 +252,11 @@ async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: Enrollm
   if (inputs.attestation.type === "symmetricKey") {
     keys = await currentKeys(client, kind, id);
     const declared = declaredKeys(inputs);
-    if (declared && keys && (declared.primaryKey !== keys.primaryKey || declared.secondaryKey !== keys.secondaryKey)) {
+    if (
+      declared &&
+      keys &&
+      (declared.primaryKey !== keys.primaryKey || declared.secondaryKey !== keys.secondaryKey)
+    ) {
       throw new Error(
         `cannot adopt ${subject}: the declared symmetric keys differ from the keys DPS holds, and adopting must not change keys. ` +
           "Remove attestation.symmetricKey to keep the existing keys (they appear as the primaryKey/secondaryKey outputs), then rotate with a later update.",
@@ -193,16 +265,35 @@ async function adoptEnrollment(kind: EnrollmentKind, id: string, inputs: Enrollm
   }
   const held = attestationFromDps(existing.attestation, inputs.attestation);
   if (stableStringify(held).includes(FOREIGN_CERTIFICATE_PREFIX)) {
-    throw new Error(`cannot adopt ${subject}: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.`);
+    throw new Error(
+      `cannot adopt ${subject}: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.`,
+    );
   }
-  const unchanged = changedSettings(canonicalSettings(kind, settingsFromDps(kind, existing, inputs)), canonicalSettings(kind, inputs)).length === 0;
-  const record = unchanged ? existing : await client.put(kind, id, recordFor(kind, id, inputs, keys), existing.etag);
+  const unchanged =
+    changedSettings(
+      canonicalSettings(kind, settingsFromDps(kind, existing, inputs)),
+      canonicalSettings(kind, inputs),
+    ).length === 0;
+  const record = unchanged
+    ? existing
+    : await client.put(kind, id, recordFor(kind, id, inputs, keys), existing.etag);
   return { id, outs: buildOutputs(inputs, record, keysFrom(record.attestation) ?? keys, adopted) };
 }
 
-async function updateEnrollment(kind: EnrollmentKind, id: string, olds: EnrollmentOutputs, news: EnrollmentInputs, options: EnrollmentProviderOptions) {
-  const dpsChanged = changedSettings(canonicalSettings(kind, olds), canonicalSettings(kind, news)).length > 0 || symmetricKeysChanged(olds, news);
-  const oldKeys = olds.primaryKey && olds.secondaryKey ? { primaryKey: olds.primaryKey, secondaryKey: olds.secondaryKey } : undefined;
+async function updateEnrollment(
+  kind: EnrollmentKind,
+  id: string,
+  olds: EnrollmentOutputs,
+  news: EnrollmentInputs,
+  options: EnrollmentProviderOptions,
+) {
+  const dpsChanged =
+    changedSettings(canonicalSettings(kind, olds), canonicalSettings(kind, news)).length > 0 ||
+    symmetricKeysChanged(olds, news);
+  const oldKeys =
+    olds.primaryKey && olds.secondaryKey
+      ? { primaryKey: olds.primaryKey, secondaryKey: olds.secondaryKey }
+      : undefined;
   if (!dpsChanged) {
     // Only provider-side inputs changed (credentials, delete options, labels): nothing to send.
     return { outs: buildOutputs(news, olds, oldKeys, olds.adopted === true) };
@@ -218,9 +309,16 @@ async function updateEnrollment(kind: EnrollmentKind, id: string, olds: Enrollme
   }
   let record: DpsEnrollmentRecord;
   try {
-    record = await client.put(kind, enrollment, recordFor(kind, enrollment, news, keys), olds.etag || undefined);
+    record = await client.put(
+      kind,
+      enrollment,
+      recordFor(kind, enrollment, news, keys),
+      olds.etag || undefined,
+    );
   } catch (error) {
-    const landed = isPreconditionFailure(error) ? await holdsExactly(client, kind, enrollment, news, keys) : undefined;
+    const landed = isPreconditionFailure(error)
+      ? await holdsExactly(client, kind, enrollment, news, keys)
+      : undefined;
     if (!landed) throw error;
     record = landed;
   }
@@ -239,11 +337,18 @@ function isPreconditionFailure(error: unknown): boolean {
  * change, DPS already holds what we meant to write: nothing would be overwritten, so that is
  * success, not "changed outside Pulumi".
  */
-async function holdsExactly(client: DpsClient, kind: EnrollmentKind, id: string, inputs: EnrollmentInputs, keys: SymmetricKeys | undefined): Promise<DpsEnrollmentRecord | undefined> {
+async function holdsExactly(
+  client: DpsClient,
+  kind: EnrollmentKind,
+  id: string,
+  inputs: EnrollmentInputs,
+  keys: SymmetricKeys | undefined,
+): Promise<DpsEnrollmentRecord | undefined> {
   const record = await client.get(kind, id);
   if (!record) return undefined;
   const fromDps = settingsFromDps(kind, record, inputs);
-  if (changedSettings(canonicalSettings(kind, fromDps), canonicalSettings(kind, inputs)).length > 0) return undefined;
+  if (changedSettings(canonicalSettings(kind, fromDps), canonicalSettings(kind, inputs)).length > 0)
+    return undefined;
   if (stableStringify(fromDps.attestation).includes(FOREIGN_CERTIFICATE_PREFIX)) return undefined;
   if (keys) {
     const held = await currentKeys(client, kind, id);
@@ -267,54 +372,92 @@ async function holdsExactly(client: DpsClient, kind: EnrollmentKind, id: string,
  * the keys in state are DPS's while the ETag is the state's. No source says a key change could
  * keep the ETag; if one ever did, this refresh would keep the old keys until the ETag next moves.
  */
-async function keysForRefresh(client: DpsClient, kind: EnrollmentKind, id: string, props: EnrollmentOutputs, record: DpsEnrollmentRecord): Promise<SymmetricKeys | undefined> {
-  const stored = props.primaryKey && props.secondaryKey ? { primaryKey: props.primaryKey, secondaryKey: props.secondaryKey } : undefined;
+async function keysForRefresh(
+  client: DpsClient,
+  kind: EnrollmentKind,
+  id: string,
+  props: EnrollmentOutputs,
+  record: DpsEnrollmentRecord,
+): Promise<SymmetricKeys | undefined> {
+  const stored =
+    props.primaryKey && props.secondaryKey
+      ? { primaryKey: props.primaryKey, secondaryKey: props.secondaryKey }
+      : undefined;
   if (stored && props.etag && record.etag === props.etag) return stored;
   return currentKeys(client, kind, id);
 }
 
-async function readEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
+async function readEnrollment(
+  kind: EnrollmentKind,
+  id: string,
+  props: EnrollmentOutputs,
+  options: EnrollmentProviderOptions,
+) {
   const client = createDpsClient(props.dps, options, secretsOf(props));
   const record = await client.get(kind, id);
   if (!record) return { id: "", props: {} };
   const declared = inputsFromOutputs(props as unknown as Record<string, unknown>);
   const fromDps = settingsFromDps(kind, record, declared);
-  const keys = fromDps.attestation.type === "symmetricKey" ? await keysForRefresh(client, kind, id, props, record) : undefined;
+  const keys =
+    fromDps.attestation.type === "symmetricKey"
+      ? await keysForRefresh(client, kind, id, props, record)
+      : undefined;
   const inputs = plain(mergeDpsIntoInputs(kind, declared, fromDps));
   return { id, props: buildOutputs(inputs, record, keys, props.adopted === true), inputs };
 }
 
-async function deleteEnrollment(kind: EnrollmentKind, id: string, props: EnrollmentOutputs, options: EnrollmentProviderOptions) {
+async function deleteEnrollment(
+  kind: EnrollmentKind,
+  id: string,
+  props: EnrollmentOutputs,
+  options: EnrollmentProviderOptions,
+) {
   // Its manifest switched to the batch path: a set of this deployment declares the id and has
   // taken the enrollment over (creates and updates run before deletes). Leave it in DPS.
   if (kind === "individual" && declaredElsewhere(props.dps.serviceEndpoint, id, "individual")) return;
   const client = createDpsClient(props.dps, options, secretsOf(props));
   const alsoStates = props.deleteRegistrationStateOnDelete === true;
   // List a group's registrations before the group goes, while DPS still resolves them by group.
-  const registrations = alsoStates ? (kind === "individual" ? [id] : await client.listGroupRegistrationIds(id)) : [];
+  const registrations = alsoStates
+    ? kind === "individual"
+      ? [id]
+      : await client.listGroupRegistrationIds(id)
+    : [];
   await client.delete(kind, id);
   for (const registrationId of registrations) await client.deleteRegistrationState(registrationId);
 }
 
 /** The provider object handed to `pulumi.dynamic.Resource`. */
-export function createEnrollmentProvider(kind: EnrollmentKind, options: EnrollmentProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+export function createEnrollmentProvider(
+  kind: EnrollmentKind,
+  options: EnrollmentProviderOptions = {},
+): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
       const dps = news.dps as { serviceEndpoint?: unknown } | undefined;
-      if (kind === "individual" && typeof news.registrationId === "string" && typeof dps?.serviceEndpoint === "string") {
+      if (
+        kind === "individual" &&
+        typeof news.registrationId === "string" &&
+        typeof dps?.serviceEndpoint === "string"
+      ) {
         recordDeclared(dps.serviceEndpoint, [news.registrationId], "individual");
       }
       return { inputs: news, failures: validateEnrollmentInputs(kind, news, new Date()) };
     },
     async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs) {
       const result = diffEnrollment(kind, olds, news);
-      return { changes: result.changes, replaces: result.replaces, deleteBeforeReplace: result.deleteBeforeReplace };
+      return {
+        changes: result.changes,
+        replaces: result.replaces,
+        deleteBeforeReplace: result.deleteBeforeReplace,
+      };
     },
     async create(inputs: EnrollmentInputs) {
       return createEnrollment(kind, inputs, options);
     },
     async update(id: string, olds: EnrollmentOutputs, news: EnrollmentInputs) {
-      if (containsUnknown(news)) throw new Error(`${describeEnrollment(kind, id)}: update called with values still unknown`);
+      if (containsUnknown(news))
+        throw new Error(`${describeEnrollment(kind, id)}: update called with values still unknown`);
       return updateEnrollment(kind, id, olds, news, options);
     },
     async read(id: string, props: EnrollmentOutputs) {

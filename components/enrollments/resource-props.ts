@@ -36,27 +36,39 @@ export const OUTPUT_PLACEHOLDERS = {
 const groupsPerAttestation = new Map<string, Set<string>>();
 
 function hasDeclaredKeys(attestation: Attestation): boolean {
-  return attestation.type === "symmetricKey" && !!(attestation.symmetricKey?.primaryKey || attestation.symmetricKey?.secondaryKey);
+  return (
+    attestation.type === "symmetricKey" &&
+    !!(attestation.symmetricKey?.primaryKey || attestation.symmetricKey?.secondaryKey)
+  );
 }
 
 /**
  * Props for the dynamic resource: the args, with secrets wrapped so that they are secret in state
  * even when the program passed plain strings.
  */
-export function enrollmentProps(kind: EnrollmentKind, name: string, args: EnrollmentCommonArgs): Record<string, unknown> {
+export function enrollmentProps(
+  kind: EnrollmentKind,
+  name: string,
+  args: EnrollmentCommonArgs,
+): Record<string, unknown> {
   const dps = pulumi.output(args.dps as pulumi.Input<DpsConnection>);
   // Only the endpoint is read here: unsecret keeps the connection string's secrecy from
   // spreading to the attestation, which reviewers must see in previews (type, certificates).
-  const attestation = pulumi.all([args.attestation as pulumi.Input<Attestation>, pulumi.unsecret(dps)]).apply(([value, connection]) => {
-    if (kind === "group" && (value.type === "symmetricKey" || value.type === "x509")) countEnrollmentGroup(connection.serviceEndpoint, value.type, name);
-    return hasDeclaredKeys(value) ? pulumi.secret(value) : value;
-  });
+  const attestation = pulumi
+    .all([args.attestation as pulumi.Input<Attestation>, pulumi.unsecret(dps)])
+    .apply(([value, connection]) => {
+      if (kind === "group" && (value.type === "symmetricKey" || value.type === "x509"))
+        countEnrollmentGroup(connection.serviceEndpoint, value.type, name);
+      return hasDeclaredKeys(value) ? pulumi.secret(value) : value;
+    });
   return {
     ...args,
     owner: thisStackOwner(),
     attestation,
     dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
-    ...(args.customAllocationDefinition !== undefined ? { customAllocationDefinition: pulumi.secret(args.customAllocationDefinition) } : {}),
+    ...(args.customAllocationDefinition !== undefined
+      ? { customAllocationDefinition: pulumi.secret(args.customAllocationDefinition) }
+      : {}),
     ...OUTPUT_PLACEHOLDERS,
   };
 }
@@ -79,5 +91,8 @@ function countEnrollmentGroup(serviceEndpoint: string, type: "symmetricKey" | "x
   names.add(name);
   groupsPerAttestation.set(key, names);
   const problem = enrollmentGroupLimitProblem(type, names.size);
-  if (problem) throw new Error(`enrollment group resource "${name}": DPS ${serviceEndpoint}: ${problem.problem} in this program; allowed: ${problem.allowed}`);
+  if (problem)
+    throw new Error(
+      `enrollment group resource "${name}": DPS ${serviceEndpoint}: ${problem.problem} in this program; allowed: ${problem.allowed}`,
+    );
 }

@@ -25,7 +25,12 @@ export interface RetryPolicy {
 }
 
 /** Ten minutes: ten of DPS's one-minute quota windows, enough for another client's burst to pass. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 500, maxDelayMs: 20_000, totalBudgetMs: 10 * 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 10,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  totalBudgetMs: 10 * 60_000,
+};
 
 /**
  * The default policy, with the budget from `DPS_RETRY_BUDGET_SECONDS` when set (the dynamic
@@ -33,7 +38,9 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 10, baseDelayMs:
  */
 export function retryPolicyFromEnvironment(env: Record<string, string | undefined>): RetryPolicy {
   const seconds = Number(env.DPS_RETRY_BUDGET_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? { ...DEFAULT_RETRY_POLICY, totalBudgetMs: seconds * 1000 } : DEFAULT_RETRY_POLICY;
+  return Number.isFinite(seconds) && seconds > 0
+    ? { ...DEFAULT_RETRY_POLICY, totalBudgetMs: seconds * 1000 }
+    : DEFAULT_RETRY_POLICY;
 }
 
 /** Clock, sleep and randomness, injectable so tests run instantly and deterministically. */
@@ -52,12 +59,18 @@ export function realRetryEnvironment(): RetryEnvironment {
 }
 
 /** Delay before the next attempt, after `failures` failures of this kind (counts from 1). */
-export function backoffDelay(policy: RetryPolicy, failures: number, failure: CallFailure, random: number): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  failures: number,
+  failure: CallFailure,
+  random: number,
+): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
   const jittered = Math.round(random * exponential);
   // Retry-After is the service's own estimate: wait at least that, plus a little jitter so a batch
   // of throttled calls does not come back in lockstep.
-  if (failure.retryAfterMs !== undefined) return failure.retryAfterMs + Math.round(random * Math.min(1000, policy.baseDelayMs));
+  if (failure.retryAfterMs !== undefined)
+    return failure.retryAfterMs + Math.round(random * Math.min(1000, policy.baseDelayMs));
   return Math.max(jittered, 50);
 }
 
@@ -77,12 +90,20 @@ export interface RetriesExhaustedError extends Error {
   attempts: number;
 }
 
-export function retriesExhaustedError(message: string, failure: CallFailure, attempts: number): RetriesExhaustedError {
+export function retriesExhaustedError(
+  message: string,
+  failure: CallFailure,
+  attempts: number,
+): RetriesExhaustedError {
   return Object.assign(new Error(message), { name: "RetriesExhaustedError" as const, failure, attempts });
 }
 
 export function isRetriesExhaustedError(error: unknown): error is RetriesExhaustedError {
-  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "RetriesExhaustedError";
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { name?: unknown }).name === "RetriesExhaustedError"
+  );
 }
 
 /**
@@ -116,14 +137,23 @@ export async function withRetry<T>(
       const outOfTime = stalledMs + delay > policy.totalBudgetMs;
       if (outOfTime || (!throttled && faults >= policy.maxAttempts)) {
         const budget = outOfTime ? { stalledMs, totalBudgetMs: policy.totalBudgetMs } : undefined;
-        throw retriesExhaustedError(exhaustedMessage(failure, attempt, now - started, budget), failure, attempt);
+        throw retriesExhaustedError(
+          exhaustedMessage(failure, attempt, now - started, budget),
+          failure,
+          attempt,
+        );
       }
       await env.sleep(delay);
     }
   }
 }
 
-function exhaustedMessage(failure: CallFailure, attempts: number, elapsedMs: number, budget: { stalledMs: number; totalBudgetMs: number } | undefined): string {
+function exhaustedMessage(
+  failure: CallFailure,
+  attempts: number,
+  elapsedMs: number,
+  budget: { stalledMs: number; totalBudgetMs: number } | undefined,
+): string {
   const why =
     failure.status === 429
       ? "DPS kept throttling (429)"

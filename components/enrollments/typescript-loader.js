@@ -31,8 +31,17 @@ exports.registerTypeScript = function registerTypeScript(projectDir) {
     if (!compile) {
       const ts = require(fromProject("typescript"));
       const { config } = ts.parseConfigFileTextToJson("tsconfig.json", tsconfig);
-      const { options } = ts.convertCompilerOptionsFromJson((config && config.compilerOptions) || {}, projectDir);
-      const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, inlineSourceMap: true, inlineSources: true };
+      const { options } = ts.convertCompilerOptionsFromJson(
+        (config && config.compilerOptions) || {},
+        projectDir,
+      );
+      const compilerOptions = {
+        ...options,
+        module: ts.ModuleKind.CommonJS,
+        sourceMap: false,
+        inlineSourceMap: true,
+        inlineSources: true,
+      };
       compile = (text, fileName) => ts.transpileModule(text, { fileName, compilerOptions }).outputText;
     }
     return compile(source, filename);
@@ -40,7 +49,10 @@ exports.registerTypeScript = function registerTypeScript(projectDir) {
 
   require.extensions[".ts"] = function loadTypeScript(module, filename) {
     const source = fs.readFileSync(filename, "utf8");
-    const key = crypto.createHash("sha256").update([typescriptVersion, tsconfig, filename, source].join("\0")).digest("hex");
+    const key = crypto
+      .createHash("sha256")
+      .update([typescriptVersion, tsconfig, filename, source].join("\0"))
+      .digest("hex");
     const cached = path.join(cacheDir, `${key}.js`);
     let code;
     try {

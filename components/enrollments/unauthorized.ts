@@ -24,11 +24,17 @@ export const ROLE_PROPAGATION_WINDOW_MS = 10 * 60_000;
 
 const IP_FILTER_TEXT = /ip ?filter|ip address|ipfilter|not allowed from|client ip/i;
 
-export function classifyUnauthorized(failure: CallFailure, connection: DpsConnection, now: number): UnauthorizedKind {
+export function classifyUnauthorized(
+  failure: CallFailure,
+  connection: DpsConnection,
+  now: number,
+): UnauthorizedKind {
   if (IP_FILTER_TEXT.test(`${failure.errorCode ?? ""} ${failure.serviceMessage ?? ""}`)) return "ip-filter";
   if (connection.useEntraId !== true) return "shared-key";
   const assignedAt = connection.roleAssignedAt ? Date.parse(connection.roleAssignedAt) : NaN;
-  return Number.isFinite(assignedAt) && now - assignedAt < ROLE_PROPAGATION_WINDOW_MS ? "role-propagation" : "no-role-or-ip-filter";
+  return Number.isFinite(assignedAt) && now - assignedAt < ROLE_PROPAGATION_WINDOW_MS
+    ? "role-propagation"
+    : "no-role-or-ip-filter";
 }
 
 /** What to do, per kind: the text appended to the failure. */

@@ -55,7 +55,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** A value for a message, cut so that a huge value cannot flood a log. */
 function quote(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   const cut = text.length > 80 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
   return typeof value === "string" ? `"${cut}"` : cut;
 }
@@ -66,7 +66,8 @@ export function validateEnrollmentInputs(kind: EnrollmentKind, inputs: Inputs, n
   const rawId = inputs[info.idField];
   const idForMessages = typeof rawId === "string" && !isUnknown(rawId) ? rawId : "(unknown id)";
   const subject = describeEnrollment(kind, idForMessages);
-  const fail = (property: string, detail: string) => failures.push({ property, reason: `${subject}: ${property} ${detail}`, detail });
+  const fail = (property: string, detail: string) =>
+    failures.push({ property, reason: `${subject}: ${property} ${detail}`, detail });
 
   validateId(info.idField, rawId, fail);
   if (kind === "individual") {
@@ -74,7 +75,8 @@ export function validateEnrollmentInputs(kind: EnrollmentKind, inputs: Inputs, n
     validateTwinCollection("optionalDeviceInformation", inputs.optionalDeviceInformation, undefined, fail);
   } else {
     for (const field of ["registrationId", "deviceId", "optionalDeviceInformation"]) {
-      if (inputs[field] !== undefined) fail(field, "is not allowed: enrollment groups have no such field (individual enrollments only)");
+      if (inputs[field] !== undefined)
+        fail(field, "is not allowed: enrollment groups have no such field (individual enrollments only)");
     }
   }
   validateAttestation(kind, inputs.attestation, now, fail);
@@ -121,14 +123,19 @@ function validateAttestation(kind: EnrollmentKind, attestation: unknown, now: Da
   }
   const type = attestation.type;
   if (isUnknown(type)) return;
-  const allowed: readonly string[] = kind === "individual" ? INDIVIDUAL_ATTESTATION_TYPES : GROUP_ATTESTATION_TYPES;
+  const allowed: readonly string[] =
+    kind === "individual" ? INDIVIDUAL_ATTESTATION_TYPES : GROUP_ATTESTATION_TYPES;
   if (typeof type !== "string" || !allowed.includes(type)) {
     const extra = kind === "group" && type === "tpm" ? " (DPS has no TPM enrollment groups)" : "";
-    fail("attestation.type", `${quote(type)} is not allowed${extra}: use one of ${allowed.map(quote).join(", ")}`);
+    fail(
+      "attestation.type",
+      `${quote(type)} is not allowed${extra}: use one of ${allowed.map(quote).join(", ")}`,
+    );
     return;
   }
   for (const other of ["symmetricKey", "x509", "tpm"].filter((t) => t !== type)) {
-    if (attestation[other] !== undefined) fail(`attestation.${other}`, `is not allowed with attestation.type "${type}"`);
+    if (attestation[other] !== undefined)
+      fail(`attestation.${other}`, `is not allowed with attestation.type "${type}"`);
   }
   if (type === "symmetricKey") validateSymmetricKeys(attestation.symmetricKey, fail);
   if (type === "tpm") validateTpm(attestation.tpm, fail);
@@ -156,7 +163,10 @@ function validateSymmetricKeys(keys: unknown, fail: Fail): void {
     const property = `attestation.symmetricKey.${name}`;
     const bytes = typeof key === "string" ? decodeStrictBase64(key) : undefined;
     if (!bytes) {
-      fail(property, "(value hidden: secret) is not valid base64: use standard base64 with padding, e.g. from `openssl rand -base64 64`");
+      fail(
+        property,
+        "(value hidden: secret) is not valid base64: use standard base64 with padding, e.g. from `openssl rand -base64 64`",
+      );
     } else if (bytes.length < SYMMETRIC_KEY_BYTES.min || bytes.length > SYMMETRIC_KEY_BYTES.max) {
       fail(
         property,
@@ -169,14 +179,17 @@ function validateSymmetricKeys(keys: unknown, fail: Fail): void {
 function validateTpm(tpm: unknown, fail: Fail): void {
   if (isUnknown(tpm)) return;
   if (!isObject(tpm)) {
-    fail("attestation.tpm", "is required with attestation.type \"tpm\": { endorsementKey, storageRootKey? }");
+    fail("attestation.tpm", 'is required with attestation.type "tpm": { endorsementKey, storageRootKey? }');
     return;
   }
   for (const name of ["endorsementKey", "storageRootKey"]) {
     const value = tpm[name];
     if (isUnknown(value) || (value === undefined && name === "storageRootKey")) continue;
     if (typeof value !== "string" || !decodeStrictBase64(value)) {
-      fail(`attestation.tpm.${name}`, `${value === undefined ? "is required" : "is not valid base64"}: give the TPM's ${name} as base64`);
+      fail(
+        `attestation.tpm.${name}`,
+        `${value === undefined ? "is required" : "is not valid base64"}: give the TPM's ${name} as base64`,
+      );
     }
   }
 }
@@ -187,15 +200,24 @@ function validateX509(kind: EnrollmentKind, x509: unknown, now: Date, fail: Fail
     fail("attestation.x509", 'is required with attestation.type "x509"');
     return;
   }
-  const given = ["clientCertificates", "signingCertificates", "caReferences"].filter((k) => x509[k] !== undefined);
+  const given = ["clientCertificates", "signingCertificates", "caReferences"].filter(
+    (k) => x509[k] !== undefined,
+  );
   const allowed = kind === "individual" ? ["clientCertificates"] : ["signingCertificates", "caReferences"];
-  const wanted = kind === "individual" ? "clientCertificates" : "exactly one of signingCertificates or caReferences";
+  const wanted =
+    kind === "individual" ? "clientCertificates" : "exactly one of signingCertificates or caReferences";
   for (const field of given.filter((f) => !allowed.includes(f))) {
-    fail(`attestation.x509.${field}`, `is not allowed on an ${kind === "individual" ? "individual enrollment" : "enrollment group"}: use ${wanted}`);
+    fail(
+      `attestation.x509.${field}`,
+      `is not allowed on an ${kind === "individual" ? "individual enrollment" : "enrollment group"}: use ${wanted}`,
+    );
   }
   const usable = given.filter((f) => allowed.includes(f));
   if (usable.length !== 1) {
-    fail("attestation.x509", `must give ${wanted}${usable.length > 1 ? `, got ${usable.join(" and ")}` : ""}`);
+    fail(
+      "attestation.x509",
+      `must give ${wanted}${usable.length > 1 ? `, got ${usable.join(" and ")}` : ""}`,
+    );
   }
   for (const field of usable) {
     if (field === "caReferences") validateCaReferences(x509.caReferences, fail);
@@ -213,7 +235,10 @@ function validateCaReferences(refs: unknown, fail: Fail): void {
     const name = refs[slot];
     if (isUnknown(name) || (slot === "secondary" && name === undefined)) continue;
     if (typeof name !== "string" || name.trim().length === 0) {
-      fail(`attestation.x509.caReferences.${slot}`, "must name a CA certificate uploaded to and verified on the DPS");
+      fail(
+        `attestation.x509.caReferences.${slot}`,
+        "must name a CA certificate uploaded to and verified on the DPS",
+      );
     }
   }
 }
@@ -250,21 +275,31 @@ function validateAllocation(inputs: Inputs, fail: Fail): void {
   const { allocationPolicy, iotHubs, customAllocationDefinition, linkedHubs } = inputs;
   let policy: string | undefined;
   if (allocationPolicy !== undefined && !isUnknown(allocationPolicy)) {
-    policy = typeof allocationPolicy === "string" ? canonicalEnum(allocationPolicy, ALLOCATION_POLICIES) : undefined;
-    if (!policy) fail("allocationPolicy", `${quote(allocationPolicy)} is not allowed: use one of ${ALLOCATION_POLICIES.map(quote).join(", ")}`);
+    policy =
+      typeof allocationPolicy === "string" ? canonicalEnum(allocationPolicy, ALLOCATION_POLICIES) : undefined;
+    if (!policy)
+      fail(
+        "allocationPolicy",
+        `${quote(allocationPolicy)} is not allowed: use one of ${ALLOCATION_POLICIES.map(quote).join(", ")}`,
+      );
   }
 
   let hubs: string[] | undefined;
   if (iotHubs !== undefined && !isUnknown(iotHubs)) {
     if (!Array.isArray(iotHubs)) {
-      fail("iotHubs", "must be a list of IoT hub host names, e.g. [\"myhub.azure-devices.net\"]");
+      fail("iotHubs", 'must be a list of IoT hub host names, e.g. ["myhub.azure-devices.net"]');
     } else {
       const known = iotHubs.filter((h) => !isUnknown(h));
       const bad = known.filter((h) => typeof h !== "string" || !/^[A-Za-z0-9.-]+(:\d+)?$/.test(h));
-      for (const h of bad) fail("iotHubs", `contains ${quote(h)}, which is not an IoT hub host name such as "myhub.azure-devices.net"`);
+      for (const h of bad)
+        fail(
+          "iotHubs",
+          `contains ${quote(h)}, which is not an IoT hub host name such as "myhub.azure-devices.net"`,
+        );
       const lower = known.filter((h): h is string => typeof h === "string").map((h) => h.toLowerCase());
       const duplicates = lower.filter((h, i) => lower.indexOf(h) !== i);
-      if (duplicates.length > 0) fail("iotHubs", `lists ${quote(duplicates[0])} more than once: list each hub once`);
+      if (duplicates.length > 0)
+        fail("iotHubs", `lists ${quote(duplicates[0])} more than once: list each hub once`);
       if (known.length === iotHubs.length) hubs = lower;
     }
   }
@@ -273,11 +308,18 @@ function validateAllocation(inputs: Inputs, fail: Fail): void {
   const hubsKnown = iotHubs === undefined || hubs !== undefined;
   if (!isUnknown(allocationPolicy) && (allocationPolicy === undefined || policy !== undefined) && hubsKnown) {
     const hasDefinition = customAllocationDefinition !== undefined;
-    for (const violation of allocationRuleViolations(policy as AllocationPolicy | undefined, hubs?.length, hasDefinition)) {
+    for (const violation of allocationRuleViolations(
+      policy as AllocationPolicy | undefined,
+      hubs?.length,
+      hasDefinition,
+    )) {
       if (violation.rule === "hubsWithoutPolicy") {
         fail("allocationPolicy", `is required when iotHubs is given: ${HUBS_WITHOUT_POLICY_ALLOWED}`);
       } else if (violation.rule === "staticHubCount" && hubs !== undefined) {
-        fail("iotHubs", `has ${hubs.length} hubs${hubs.length ? ` (${hubs.map(quote).join(", ")})` : ""}: allocationPolicy "static" needs exactly one hub`);
+        fail(
+          "iotHubs",
+          `has ${hubs.length} hubs${hubs.length ? ` (${hubs.map(quote).join(", ")})` : ""}: allocationPolicy "static" needs exactly one hub`,
+        );
       } else if (violation.rule === "staticHubCount") {
         fail("iotHubs", 'is required with allocationPolicy "static": give exactly one hub');
       }
@@ -287,13 +329,19 @@ function validateAllocation(inputs: Inputs, fail: Fail): void {
   if (policy === "custom") {
     if (!isUnknown(customAllocationDefinition)) {
       if (!isObject(customAllocationDefinition)) {
-        fail("customAllocationDefinition", 'is required with allocationPolicy "custom": { webhookUrl, apiVersion }');
+        fail(
+          "customAllocationDefinition",
+          'is required with allocationPolicy "custom": { webhookUrl, apiVersion }',
+        );
       } else {
         validateWebhook(customAllocationDefinition, fail);
       }
     }
   } else if (customAllocationDefinition !== undefined && policy !== undefined) {
-    fail("customAllocationDefinition", `is only used with allocationPolicy "custom", not ${quote(policy)}: remove it or set allocationPolicy "custom"`);
+    fail(
+      "customAllocationDefinition",
+      `is only used with allocationPolicy "custom", not ${quote(policy)}: remove it or set allocationPolicy "custom"`,
+    );
   }
 
   if (hubs !== undefined && Array.isArray(linkedHubs) && !linkedHubs.some(isUnknown)) {
@@ -317,11 +365,20 @@ function validateWebhook(definition: Record<string, unknown>, fail: Fail): void 
       url = undefined;
     }
     if (!url || url.protocol !== "https:") {
-      fail("customAllocationDefinition.webhookUrl", "(value hidden: secret) must be an https:// URL of the allocation webhook");
+      fail(
+        "customAllocationDefinition.webhookUrl",
+        "(value hidden: secret) must be an https:// URL of the allocation webhook",
+      );
     }
   }
-  if (!isUnknown(apiVersion) && !(typeof apiVersion === "string" && isCustomAllocationApiVersion(apiVersion))) {
-    fail("customAllocationDefinition.apiVersion", `${quote(apiVersion)} is not allowed: use ${CUSTOM_ALLOCATION_API_VERSION_RULE}`);
+  if (
+    !isUnknown(apiVersion) &&
+    !(typeof apiVersion === "string" && isCustomAllocationApiVersion(apiVersion))
+  ) {
+    fail(
+      "customAllocationDefinition.apiVersion",
+      `${quote(apiVersion)} is not allowed: use ${CUSTOM_ALLOCATION_API_VERSION_RULE}`,
+    );
   }
 }
 
@@ -333,12 +390,18 @@ function validateReprovisionPolicy(policy: unknown, fail: Fail): void {
   }
   for (const field of ["updateHubAssignment", "migrateDeviceData"]) {
     const value = policy[field];
-    if (!isUnknown(value) && typeof value !== "boolean") fail(`reprovisionPolicy.${field}`, `${quote(value)} must be true or false`);
+    if (!isUnknown(value) && typeof value !== "boolean")
+      fail(`reprovisionPolicy.${field}`, `${quote(value)} must be true or false`);
   }
 }
 
 /** `section`: the IoT Hub twin rules apply (dps-rules/twin.ts); without it only the shape is checked. */
-function validateTwinCollection(property: string, value: unknown, section: TwinSection | undefined, fail: Fail): void {
+function validateTwinCollection(
+  property: string,
+  value: unknown,
+  section: TwinSection | undefined,
+  fail: Fail,
+): void {
   if (value === undefined || isUnknown(value)) return;
   if (!isObject(value)) {
     fail(property, "must be an object of twin properties");
@@ -361,7 +424,8 @@ function validateInitialTwin(twin: unknown, fail: Fail): void {
     fail(`initialTwin.${key}`, "is not allowed: an initial twin has only tags and properties.desired");
   }
   validateTwinCollection("initialTwin.tags", twin.tags, "tags", fail);
-  if (isObject(twin.tags) && OWNER_TAG in twin.tags) fail(`initialTwin.tags.${OWNER_TAG}`, "is reserved: the provider writes this stack's owner marker there");
+  if (isObject(twin.tags) && OWNER_TAG in twin.tags)
+    fail(`initialTwin.tags.${OWNER_TAG}`, "is reserved: the provider writes this stack's owner marker there");
   const properties = twin.properties;
   if (properties === undefined || isUnknown(properties)) return;
   if (!isObject(properties)) {
@@ -369,14 +433,20 @@ function validateInitialTwin(twin: unknown, fail: Fail): void {
     return;
   }
   for (const key of Object.keys(properties).filter((k) => k !== "desired")) {
-    fail(`initialTwin.properties.${key}`, "is not allowed: DPS sets only desired properties (devices report the rest)");
+    fail(
+      `initialTwin.properties.${key}`,
+      "is not allowed: DPS sets only desired properties (devices report the rest)",
+    );
   }
   validateTwinCollection("initialTwin.properties.desired", properties.desired, "desired", fail);
 }
 
 function validateCapabilities(capabilities: unknown, fail: Fail): void {
   if (capabilities === undefined || isUnknown(capabilities)) return;
-  if (!isObject(capabilities) || (!isUnknown(capabilities.iotEdge) && typeof capabilities.iotEdge !== "boolean")) {
+  if (
+    !isObject(capabilities) ||
+    (!isUnknown(capabilities.iotEdge) && typeof capabilities.iotEdge !== "boolean")
+  ) {
     fail("capabilities", "must be { iotEdge: true | false }");
   }
 }
@@ -397,38 +467,72 @@ function validateConnection(dps: unknown, now: Date, fail: Fail): void {
   const { serviceEndpoint, connectionString, useEntraId, trustedCaCertificate } = dps;
   if (!isUnknown(serviceEndpoint)) {
     if (typeof serviceEndpoint !== "string" || !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(serviceEndpoint)) {
-      fail("dps.serviceEndpoint", `${quote(serviceEndpoint)} is not a host name: use "mydps.azure-devices-provisioning.net" or "localhost:8443" (no scheme, no path)`);
+      fail(
+        "dps.serviceEndpoint",
+        `${quote(serviceEndpoint)} is not a host name: use "mydps.azure-devices-provisioning.net" or "localhost:8443" (no scheme, no path)`,
+      );
     }
   }
   const hasKey = connectionString !== undefined && connectionString !== "";
   const entra = useEntraId === true;
   if (!isUnknown(connectionString) && !isUnknown(useEntraId) && hasKey === entra) {
-    fail("dps", hasKey ? "gives both connectionString and useEntraId: choose one" : "needs connectionString (a shared access policy) or useEntraId: true");
+    fail(
+      "dps",
+      hasKey
+        ? "gives both connectionString and useEntraId: choose one"
+        : "needs connectionString (a shared access policy) or useEntraId: true",
+    );
   }
   if (hasKey && !isUnknown(connectionString)) {
     const parts = typeof connectionString === "string" ? parseConnectionString(connectionString) : {};
-    const missing = missingConnectionStringFields(typeof connectionString === "string" ? connectionString : "");
+    const missing = missingConnectionStringFields(
+      typeof connectionString === "string" ? connectionString : "",
+    );
     if (missing.length > 0) {
-      fail("dps.connectionString", `(value hidden: secret) lacks ${missing.join(", ")}: use the DPS shared access policy connection string`);
-    } else if (typeof serviceEndpoint === "string" && !isUnknown(serviceEndpoint) && parts.HostName?.toLowerCase() !== serviceEndpoint.toLowerCase()) {
-      fail("dps.connectionString", `is for host ${quote(parts.HostName)}, not for serviceEndpoint ${quote(serviceEndpoint)}: use the connection string of the same DPS`);
+      fail(
+        "dps.connectionString",
+        `(value hidden: secret) lacks ${missing.join(", ")}: use the DPS shared access policy connection string`,
+      );
+    } else if (
+      typeof serviceEndpoint === "string" &&
+      !isUnknown(serviceEndpoint) &&
+      parts.HostName?.toLowerCase() !== serviceEndpoint.toLowerCase()
+    ) {
+      fail(
+        "dps.connectionString",
+        `is for host ${quote(parts.HostName)}, not for serviceEndpoint ${quote(serviceEndpoint)}: use the connection string of the same DPS`,
+      );
     }
   }
   if (trustedCaCertificate !== undefined && !isUnknown(trustedCaCertificate)) {
-    const parsed = typeof trustedCaCertificate === "string" ? parseCertificate(trustedCaCertificate) : undefined;
-    if (!parsed?.ok) fail("dps.trustedCaCertificate", `${parsed ? `${parsed.problem}: use ${parsed.allowed}` : "must be a PEM string"}`);
-    else if (parsed.certificate.notAfter <= now) fail("dps.trustedCaCertificate", `expired on ${parsed.certificate.notAfter.toISOString()}`);
+    const parsed =
+      typeof trustedCaCertificate === "string" ? parseCertificate(trustedCaCertificate) : undefined;
+    if (!parsed?.ok)
+      fail(
+        "dps.trustedCaCertificate",
+        `${parsed ? `${parsed.problem}: use ${parsed.allowed}` : "must be a PEM string"}`,
+      );
+    else if (parsed.certificate.notAfter <= now)
+      fail("dps.trustedCaCertificate", `expired on ${parsed.certificate.notAfter.toISOString()}`);
   }
 }
 
 function validateControls(inputs: Inputs, fail: Fail): void {
   for (const field of ["adoptExisting", "deleteRegistrationStateOnDelete"]) {
     const value = inputs[field];
-    if (value !== undefined && !isUnknown(value) && typeof value !== "boolean") fail(field, `${quote(value)} must be true or false`);
+    if (value !== undefined && !isUnknown(value) && typeof value !== "boolean")
+      fail(field, `${quote(value)} must be true or false`);
   }
   const reason = inputs.allowSymmetricKeyInProduction;
-  if (reason !== undefined && !isUnknown(reason) && (typeof reason !== "string" || reason.trim().length < MIN_SYMMETRIC_KEY_REASON_LENGTH)) {
-    fail("allowSymmetricKeyInProduction", `must be a written reason (at least ${MIN_SYMMETRIC_KEY_REASON_LENGTH} characters) for using symmetric keys in production`);
+  if (
+    reason !== undefined &&
+    !isUnknown(reason) &&
+    (typeof reason !== "string" || reason.trim().length < MIN_SYMMETRIC_KEY_REASON_LENGTH)
+  ) {
+    fail(
+      "allowSymmetricKeyInProduction",
+      `must be a written reason (at least ${MIN_SYMMETRIC_KEY_REASON_LENGTH} characters) for using symmetric keys in production`,
+    );
   }
   const linked = inputs.linkedHubs;
   if (linked !== undefined && !isUnknown(linked) && !Array.isArray(linked)) {

@@ -27,10 +27,15 @@ export interface BatchPlan {
  * batch path through the threshold alone, with no `mode` written anywhere, would find its
  * enrollments "already existing": write `mode: individual` in the manifest.)
  */
-export function batchPlan(specs: readonly IndividualEnrollmentSpec[], config: EnrollmentSetsConfig): BatchPlan {
+export function batchPlan(
+  specs: readonly IndividualEnrollmentSpec[],
+  config: EnrollmentSetsConfig,
+): BatchPlan {
   const perFile = new Map<string, number>();
   for (const spec of specs) perFile.set(spec.source.file, (perFile.get(spec.source.file) ?? 0) + 1);
-  const isBatch = (spec: IndividualEnrollmentSpec) => (spec.mode ?? ((perFile.get(spec.source.file) ?? 0) >= config.threshold ? "batch" : "individual")) === "batch";
+  const isBatch = (spec: IndividualEnrollmentSpec) =>
+    (spec.mode ?? ((perFile.get(spec.source.file) ?? 0) >= config.threshold ? "batch" : "individual")) ===
+    "batch";
   const declareSets = specs.some((spec) => isBatch(spec) || spec.mode !== undefined);
   const individual: IndividualEnrollmentSpec[] = [];
   const batch = new Map<string, IndividualEnrollmentSpec[]>();
@@ -52,14 +57,20 @@ export function batchPlan(specs: readonly IndividualEnrollmentSpec[], config: En
 }
 
 /** Every manifest field but those the fleet uses itself (and the id, the map's key): a field added to the manifest types and forgotten here fails to compile. */
-type EntryFields = { [K in Exclude<keyof IndividualEnrollmentSpec, "source" | "previousIds" | "mode" | "registrationId">]-?: unknown };
+type EntryFields = {
+  [
+    K in Exclude<keyof IndividualEnrollmentSpec, "source" | "previousIds" | "mode" | "registrationId">
+  ]-?: unknown;
+};
 
 function entryOf(spec: IndividualEnrollmentSpec, hubHostNames: Record<string, string>): SetEntry {
   const entry: EntryFields & Record<string, unknown> = {
     attestation: spec.attestation.type === "symmetricKey" ? { type: "symmetricKey" } : spec.attestation,
     iotHubs: spec.iotHubs?.map((reference) => deployedHubHostName(reference, hubHostNames, spec)),
     allocationPolicy: spec.allocationPolicy,
-    customAllocationDefinition: spec.customAllocationDefinition ? { apiVersion: spec.customAllocationDefinition.apiVersion } : undefined,
+    customAllocationDefinition: spec.customAllocationDefinition
+      ? { apiVersion: spec.customAllocationDefinition.apiVersion }
+      : undefined,
     reprovisionPolicy: spec.reprovisionPolicy,
     initialTwin: spec.initialTwin,
     capabilities: spec.capabilities,
@@ -75,7 +86,10 @@ function entryOf(spec: IndividualEnrollmentSpec, hubHostNames: Record<string, st
   return entry as unknown as SetEntry;
 }
 
-function secretsOf(spec: IndividualEnrollmentSpec, secret: SecretLookup): pulumi.Output<EntrySecrets> | undefined {
+function secretsOf(
+  spec: IndividualEnrollmentSpec,
+  secret: SecretLookup,
+): pulumi.Output<EntrySecrets> | undefined {
   const keys = spec.attestation.type === "symmetricKey" ? spec.attestation.symmetricKey : undefined;
   const webhook = spec.customAllocationDefinition?.webhookUrlSecret;
   if (!keys?.primaryKeySecret && !keys?.secondaryKeySecret && !webhook) return undefined;
@@ -94,7 +108,11 @@ export interface BatchContext {
 }
 
 /** One EnrollmentSet per shard (all shards, so a shard emptied by a switch is still diffed). */
-export function declareEnrollmentSets(plan: BatchPlan, context: BatchContext, opts?: pulumi.CustomResourceOptions): Record<string, EnrollmentSet> {
+export function declareEnrollmentSets(
+  plan: BatchPlan,
+  context: BatchContext,
+  opts?: pulumi.CustomResourceOptions,
+): Record<string, EnrollmentSet> {
   const sets: Record<string, EnrollmentSet> = {};
   if (!plan.shardOf) return sets;
   const { platform, secret, linkedHubs } = context;
@@ -102,7 +120,9 @@ export function declareEnrollmentSets(plan: BatchPlan, context: BatchContext, op
     const label = shardLabel(index, plan.config.shards);
     const specs = plan.batch.get(label) ?? [];
     // Hub keys resolve to host names once per set, not once per entry (10,000 entries).
-    const enrollments = platform.hubHostNames.apply((names) => Object.fromEntries(specs.map((spec) => [spec.registrationId, entryOf(spec, names)])));
+    const enrollments = platform.hubHostNames.apply((names) =>
+      Object.fromEntries(specs.map((spec) => [spec.registrationId, entryOf(spec, names)])),
+    );
     const secrets: Record<string, pulumi.Output<EntrySecrets>> = {};
     for (const spec of specs) {
       const s = secretsOf(spec, secret);

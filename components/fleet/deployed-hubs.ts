@@ -9,8 +9,14 @@ import type { EnrollmentCommonSpec } from "../manifests";
  * not check offline (a host name on Azure, where names end in a random suffix) fails here,
  * naming the entry, before the enrollment reaches DPS.
  */
-export function deployedHubHostName(reference: string, hostNames: Record<string, string>, spec: EnrollmentCommonSpec): string {
+export function deployedHubHostName(
+  reference: string,
+  hostNames: Record<string, string>,
+  spec: EnrollmentCommonSpec,
+): string {
   const resolved = resolveHub(reference, deployedHubCatalogue(hostNames));
   if (resolved.ok) return resolved.hostName;
-  throw new Error(`${spec.source.file}:${spec.source.line}: iotHubs: ${resolved.problem}; allowed: ${resolved.allowed}`);
+  throw new Error(
+    `${spec.source.file}:${spec.source.line}: iotHubs: ${resolved.problem}; allowed: ${resolved.allowed}`,
+  );
 }

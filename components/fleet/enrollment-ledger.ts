@@ -52,7 +52,11 @@ export class EnrollmentLedger extends pulumi.CustomResource {
     super(
       ENROLLMENT_LEDGER_TYPE,
       name,
-      { ...args, deletedIndividualEnrollments: undefined, __provider: projectProviderReference(__dirname, "ledger-provider", "createLedgerProvider") },
+      {
+        ...args,
+        deletedIndividualEnrollments: undefined,
+        __provider: projectProviderReference(__dirname, "ledger-provider", "createLedgerProvider"),
+      },
       opts,
     );
   }

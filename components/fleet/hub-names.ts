@@ -16,7 +16,8 @@ export type HubNamingConfig = Pick<PlatformConfig, "namePrefix" | "environment">
 };
 
 export function manifestHubCatalogue(config: HubNamingConfig): HubCatalogue {
-  if (config.target.kind !== "local") return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])), linkedHubs: [] };
+  if (config.target.kind !== "local")
+    return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])), linkedHubs: [] };
   const hostNames = Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]));
   return { hubs: hostNames, linkedHubs: Object.values(hostNames) };
 }

@@ -4,7 +4,13 @@
 // webhook URLs that manifests only name). It reads no files and no environment.
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
-import type { Attestation, CustomAllocationDefinition, DpsConnectionArgs, EnrollmentGroupArgs, IndividualEnrollmentArgs } from "../enrollments";
+import type {
+  Attestation,
+  CustomAllocationDefinition,
+  DpsConnectionArgs,
+  EnrollmentGroupArgs,
+  IndividualEnrollmentArgs,
+} from "../enrollments";
 import { DEFAULT_ENROLLMENT_SETS, type EnrollmentSetsConfig } from "../config";
 import type {
   AttestationSpec,
@@ -23,7 +29,12 @@ import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
 export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
 export type { EnrollmentKeys } from "./key-outputs";
-export { EnrollmentLedger, ENROLLMENT_LEDGER_TYPE, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
+export {
+  EnrollmentLedger,
+  ENROLLMENT_LEDGER_TYPE,
+  type EnrollmentLedgerInputs,
+  type LedgerIndividual,
+} from "./enrollment-ledger";
 
 /** Manifest fields the fleet uses itself instead of passing them on: where the entry was written, its old ids (aliases), and its manifest's mode (which path, batch.ts). */
 type FleetOnlyField = "source" | "previousIds" | "mode";
@@ -35,7 +46,11 @@ type FleetOnlyField = "source" | "previousIds" | "mode";
  * a manifest field with no resource argument of that name fails to compile too.
  */
 type EveryManifestField<Spec, Args> = {
-  [K in Exclude<keyof Spec, FleetOnlyField>]-?: K extends keyof Args ? (undefined extends Spec[K] ? Args[K] | undefined : Args[K]) : never;
+  [K in Exclude<keyof Spec, FleetOnlyField>]-?: K extends keyof Args
+    ? undefined extends Spec[K]
+      ? Args[K] | undefined
+      : Args[K]
+    : never;
 };
 
 /** What the fleet needs from the platform. */
@@ -89,12 +104,18 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   const { manifests, platform, secret } = args;
   const linkedHubs = platform.hubHostNames.apply((names) => Object.values(names));
   const hubHostNames = (spec: EnrollmentCommonSpec): pulumi.Output<string[]> | undefined =>
-    spec.iotHubs && platform.hubHostNames.apply((names) => spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)));
-  const common = (spec: EnrollmentCommonSpec): EveryManifestField<EnrollmentCommonSpec, IndividualEnrollmentArgs & EnrollmentGroupArgs> => ({
+    spec.iotHubs &&
+    platform.hubHostNames.apply((names) =>
+      spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)),
+    );
+  const common = (
+    spec: EnrollmentCommonSpec,
+  ): EveryManifestField<EnrollmentCommonSpec, IndividualEnrollmentArgs & EnrollmentGroupArgs> => ({
     attestation: attestationArgs(spec.attestation, secret),
     iotHubs: hubHostNames(spec),
     allocationPolicy: spec.allocationPolicy,
-    customAllocationDefinition: spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
+    customAllocationDefinition:
+      spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
     reprovisionPolicy: spec.reprovisionPolicy,
     initialTwin: spec.initialTwin,
     capabilities: spec.capabilities,
@@ -115,7 +136,10 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     return { ...fromManifest, ...platformArgs };
   };
   const groupArgs = (spec: EnrollmentGroupSpec): EnrollmentGroupArgs => {
-    const fromManifest: EveryManifestField<EnrollmentGroupSpec, EnrollmentGroupArgs> = { ...common(spec), enrollmentGroupId: spec.enrollmentGroupId };
+    const fromManifest: EveryManifestField<EnrollmentGroupSpec, EnrollmentGroupArgs> = {
+      ...common(spec),
+      enrollmentGroupId: spec.enrollmentGroupId,
+    };
     return { ...fromManifest, ...platformArgs };
   };
 
@@ -133,7 +157,10 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     individualEnrollments[spec.registrationId] = new IndividualEnrollment(
       spec.registrationId,
       individualArgs(spec),
-      pulumi.mergeOptions(afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates), set ? { dependsOn: [set] } : {}),
+      pulumi.mergeOptions(
+        afterItsCertificates(withPreviousIds(opts, spec), spec, platform.caCertificates),
+        set ? { dependsOn: [set] } : {},
+      ),
     );
   }
   const enrollmentGroups: Record<string, EnrollmentGroup> = {};
@@ -146,17 +173,15 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   }
 
   const summarise = (kind: EnrollmentSummary["kind"], id: string, spec: EnrollmentCommonSpec) =>
-    pulumi.output(hubHostNames(spec) ?? []).apply(
-      (iotHubs): EnrollmentSummary => ({
-        kind,
-        id,
-        attestation: spec.attestation.type,
-        allocationPolicy: spec.allocationPolicy ?? "(DPS default)",
-        iotHubs: iotHubs.length > 0 ? iotHubs : ["(all linked hubs)"],
-        provisioningStatus: spec.provisioningStatus ?? "enabled",
-        source: `${spec.source.file}:${spec.source.line}`,
-      }),
-    );
+    pulumi.output(hubHostNames(spec) ?? []).apply((iotHubs): EnrollmentSummary => ({
+      kind,
+      id,
+      attestation: spec.attestation.type,
+      allocationPolicy: spec.allocationPolicy ?? "(DPS default)",
+      iotHubs: iotHubs.length > 0 ? iotHubs : ["(all linked hubs)"],
+      provisioningStatus: spec.provisioningStatus ?? "enabled",
+      source: `${spec.source.file}:${spec.source.line}`,
+    }));
   const summary = pulumi.all([
     ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
@@ -171,8 +196,14 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
         attestation: ledgerAttestation(spec.attestation),
         provisioningStatus: spec.provisioningStatus ?? "enabled",
       })),
-      caCertificates: (platform.caCertificatePems ?? []).map(({ name, certificate }) => ({ name, certificate })),
-      retiredEnrollments: (manifests.retiredEnrollments ?? []).map(({ registrationId, reason }) => ({ registrationId, reason })),
+      caCertificates: (platform.caCertificatePems ?? []).map(({ name, certificate }) => ({
+        name,
+        certificate,
+      })),
+      retiredEnrollments: (manifests.retiredEnrollments ?? []).map(({ registrationId, reason }) => ({
+        registrationId,
+        reason,
+      })),
     },
     opts,
   );
@@ -188,10 +219,19 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
 }
 
 /** DPS-held keys of symmetric-key individual enrollments from both paths, as one secret map. */
-function individualKeysOutput(individualEnrollments: Record<string, IndividualEnrollment>, enrollmentSets: Record<string, EnrollmentSet>): pulumi.Output<Record<string, EnrollmentKeys>> {
+function individualKeysOutput(
+  individualEnrollments: Record<string, IndividualEnrollment>,
+  enrollmentSets: Record<string, EnrollmentSet>,
+): pulumi.Output<Record<string, EnrollmentKeys>> {
   const sets = Object.values(enrollmentSets).map((set) => set.keys);
   if (sets.length === 0) return keysOutput(individualEnrollments);
-  return pulumi.secret(pulumi.all([keysOutput(individualEnrollments), ...sets]).apply(([single, ...batched]) => Object.assign({}, single, ...batched) as Record<string, EnrollmentKeys>));
+  return pulumi.secret(
+    pulumi
+      .all([keysOutput(individualEnrollments), ...sets])
+      .apply(
+        ([single, ...batched]) => Object.assign({}, single, ...batched) as Record<string, EnrollmentKeys>,
+      ),
+  );
 }
 
 /**
@@ -199,7 +239,10 @@ function individualKeysOutput(individualEnrollments: Record<string, IndividualEn
  * old resource and create of a new one; with the old names as aliases it finds the old state,
  * and the provider's diff (the id is an identity field) previews one replace of that resource.
  */
-function withPreviousIds(opts: pulumi.CustomResourceOptions | undefined, spec: EnrollmentIdentitySpec): pulumi.CustomResourceOptions | undefined {
+function withPreviousIds(
+  opts: pulumi.CustomResourceOptions | undefined,
+  spec: EnrollmentIdentitySpec,
+): pulumi.CustomResourceOptions | undefined {
   if (!spec.previousIds || spec.previousIds.length === 0) return opts;
   return pulumi.mergeOptions(opts, { aliases: spec.previousIds.map((name) => ({ name })) });
 }
@@ -216,7 +259,9 @@ function afterItsCertificates(
   certificates: Readonly<Record<string, pulumi.Resource>> | undefined,
 ): pulumi.CustomResourceOptions | undefined {
   const refs = spec.attestation.type === "x509" ? spec.attestation.x509.caReferences : undefined;
-  const uploads = [refs?.primary, refs?.secondary].flatMap((name) => (name !== undefined && certificates?.[name] ? [certificates[name]] : []));
+  const uploads = [refs?.primary, refs?.secondary].flatMap((name) =>
+    name !== undefined && certificates?.[name] ? [certificates[name]] : [],
+  );
   return uploads.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: [...new Set(uploads)] });
 }
 
@@ -235,7 +280,10 @@ function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.In
           ref.primaryKeySecret ? secret(ref.primaryKeySecret) : undefined,
           ref.secondaryKeySecret ? secret(ref.secondaryKeySecret) : undefined,
         ])
-        .apply(([primaryKey, secondaryKey]) => ({ type: "symmetricKey" as const, symmetricKey: { primaryKey, secondaryKey } }));
+        .apply(([primaryKey, secondaryKey]) => ({
+          type: "symmetricKey" as const,
+          symmetricKey: { primaryKey, secondaryKey },
+        }));
     }
     case "x509":
       return { type: "x509", x509: spec.x509 };
@@ -244,6 +292,9 @@ function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.In
   }
 }
 
-function customAllocationArgs(spec: CustomAllocationSpec, secret: SecretLookup): pulumi.Input<CustomAllocationDefinition> {
+function customAllocationArgs(
+  spec: CustomAllocationSpec,
+  secret: SecretLookup,
+): pulumi.Input<CustomAllocationDefinition> {
   return secret(spec.webhookUrlSecret).apply((webhookUrl) => ({ webhookUrl, apiVersion: spec.apiVersion }));
 }

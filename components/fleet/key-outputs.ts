@@ -13,9 +13,13 @@ export interface EnrollmentKeys {
 }
 
 /** Id -> keys of each enrollment, as one secret output. */
-export function keysOutput(enrollments: Readonly<Record<string, HasKeys>>): pulumi.Output<Record<string, EnrollmentKeys>> {
+export function keysOutput(
+  enrollments: Readonly<Record<string, HasKeys>>,
+): pulumi.Output<Record<string, EnrollmentKeys>> {
   const entries = Object.entries(enrollments).map(([id, e]) =>
-    pulumi.all([e.primaryKey, e.secondaryKey]).apply(([primaryKey, secondaryKey]): [string, EnrollmentKeys] => [id, { primaryKey, secondaryKey }]),
+    pulumi
+      .all([e.primaryKey, e.secondaryKey])
+      .apply(([primaryKey, secondaryKey]): [string, EnrollmentKeys] => [id, { primaryKey, secondaryKey }]),
   );
   return pulumi.secret(pulumi.all(entries).apply((list) => Object.fromEntries(list)));
 }

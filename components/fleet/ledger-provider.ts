@@ -6,7 +6,10 @@ import type { LedgerIndividual } from "../../shared/enrollment-choice";
 import type { EnrollmentLedgerInputs, EnrollmentLedgerState } from "./enrollment-ledger";
 
 /** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
-export function deletedIndividualEnrollments(olds: Partial<EnrollmentLedgerInputs> | undefined, news: EnrollmentLedgerInputs): LedgerIndividual[] {
+export function deletedIndividualEnrollments(
+  olds: Partial<EnrollmentLedgerInputs> | undefined,
+  news: EnrollmentLedgerInputs,
+): LedgerIndividual[] {
   const now = new Set<string>();
   for (const entry of news.individualEnrollments ?? []) {
     now.add(entry.registrationId.toLowerCase());
@@ -24,14 +27,20 @@ export function deletedIndividualEnrollments(olds: Partial<EnrollmentLedgerInput
 export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
   const recorded = (state: EnrollmentLedgerState) =>
     JSON.stringify({
-      individualEnrollments: (state.individualEnrollments ?? []).map(({ registrationId, attestation }) => ({ registrationId, attestation })),
+      individualEnrollments: (state.individualEnrollments ?? []).map(({ registrationId, attestation }) => ({
+        registrationId,
+        attestation,
+      })),
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,
       deletedIndividualEnrollments: state.deletedIndividualEnrollments,
     });
   const provider = (state: EnrollmentLedgerState) => (state as unknown as Record<string, unknown>).__provider;
-  const providerMoved = typeof provider(olds) === "string" && typeof provider(news) === "string" && provider(olds) !== provider(news);
+  const providerMoved =
+    typeof provider(olds) === "string" &&
+    typeof provider(news) === "string" &&
+    provider(olds) !== provider(news);
   return providerMoved || recorded(olds) !== recorded(news);
 }
 

@@ -20,11 +20,15 @@ export interface StackManifestsLocation {
 export function loadStackManifests(config: PlatformConfig, where: StackManifestsLocation): LoadedManifests {
   // Pulumi runs the program from its own directory, so the folder (and every `source` in the
   // outputs) reads relative to it.
-  const folder = path.relative(where.workingDir, path.resolve(where.programDir, config.enrollmentManifests)) || ".";
+  const folder =
+    path.relative(where.workingDir, path.resolve(where.programDir, config.enrollmentManifests)) || ".";
   return loadEnrollmentManifests(folder, {
     ...manifestHubCatalogue(config),
     // Every CA the stack declares, uploaded or already in the DPS: caReferences must name one.
-    caCertificates: [...config.dps.caCertificates.map((c) => c.name), ...config.dps.existingCaCertificateNames],
+    caCertificates: [
+      ...config.dps.caCertificates.map((c) => c.name),
+      ...config.dps.existingCaCertificateNames,
+    ],
     pathVariables: where.dpsHome ? { DPS_HOME: where.dpsHome } : {},
     // Certificate files stay inside the repository (the program's directory).
     repositoryRoot: where.programDir,

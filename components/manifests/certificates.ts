@@ -46,13 +46,18 @@ export function resolveCertificatePath(
     return {
       ok: false,
       problem: `unknown path variable '\${${cut(missing)}}' in '${cut(value)}'`,
-      allowed: known.length > 0 ? known.map((k) => `\${${k}}`).join(", ") : "no path variables are defined; use a path relative to the manifest",
+      allowed:
+        known.length > 0
+          ? known.map((k) => `\${${k}}`).join(", ")
+          : "no path variables are defined; use a path relative to the manifest",
     };
   }
   const resolved = path.resolve(path.dirname(manifestFile), expanded);
   const roots = [repositoryRoot, ...Object.values(variables)].map(realPath);
   if (!roots.some((root) => isInside(realPath(resolved), root))) {
-    const names = Object.keys(variables).sort().map((k) => `\${${k}}`);
+    const names = Object.keys(variables)
+      .sort()
+      .map((k) => `\${${k}}`);
     return {
       ok: false,
       problem: `path '${cut(value)}' leads outside the repository`,
@@ -67,8 +72,14 @@ export function readCertificateFile(file: string): { ok: true; text: string } | 
   const allowed = "a readable PEM (or DER) certificate file, relative to the manifest";
   try {
     const stat = fs.statSync(file);
-    if (stat.isDirectory()) return { ok: false, problem: `'${cut(path.basename(file))}' is a folder`, allowed };
-    if (stat.size > MAX_CERTIFICATE_FILE_BYTES) return { ok: false, problem: `the file is ${stat.size} bytes, too big for a certificate`, allowed: `${allowed}, at most ${MAX_CERTIFICATE_FILE_BYTES} bytes` };
+    if (stat.isDirectory())
+      return { ok: false, problem: `'${cut(path.basename(file))}' is a folder`, allowed };
+    if (stat.size > MAX_CERTIFICATE_FILE_BYTES)
+      return {
+        ok: false,
+        problem: `the file is ${stat.size} bytes, too big for a certificate`,
+        allowed: `${allowed}, at most ${MAX_CERTIFICATE_FILE_BYTES} bytes`,
+      };
     const bytes = fs.readFileSync(file);
     if (bytes[0] === 0x30) return { ok: true, text: bytes.toString("base64") };
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };

@@ -26,7 +26,6 @@ import type {
   X509CertificatePair,
 } from "./types";
 
-
 export interface EntryContext {
   readonly file: string;
   readonly kind: "individualEnrollment" | "enrollmentGroup";
@@ -83,10 +82,18 @@ export function buildEntry(
   };
   const spec =
     context.kind === "individualEnrollment"
-      ? ({ registrationId: context.id, ...pick(raw, ["previousIds", "deviceId", "optionalDeviceInformation"]), ...common } as IndividualEnrollmentSpec)
+      ? ({
+          registrationId: context.id,
+          ...pick(raw, ["previousIds", "deviceId", "optionalDeviceInformation"]),
+          ...common,
+        } as IndividualEnrollmentSpec)
       : ({ enrollmentGroupId: context.id, ...pick(raw, ["previousIds"]), ...common } as EnrollmentGroupSpec);
   for (const failure of checkAsResource(context.kind, spec, context.options, context.now)) {
-    report(failure.field.split("."), `${failure.problem} (the enrollment resource's check, run by \`pulumi preview\`)`, failure.allowed);
+    report(
+      failure.field.split("."),
+      `${failure.problem} (the enrollment resource's check, run by \`pulumi preview\`)`,
+      failure.allowed,
+    );
   }
   return problems.length > 0 ? { spec: undefined, problems } : { spec, problems };
 }
@@ -104,14 +111,25 @@ function buildAttestation(context: EntryContext, raw: Raw, report: Report): Atte
   let ok = true;
   for (const other of ["symmetricKey", "x509", "tpm"]) {
     if (other !== type && raw[other] !== undefined) {
-      report(["attestation", other], `does not belong to attestation type '${type}'`, `only 'attestation.${type}'`, true);
+      report(
+        ["attestation", other],
+        `does not belong to attestation type '${type}'`,
+        `only 'attestation.${type}'`,
+        true,
+      );
       ok = false;
     }
   }
   if (type === "symmetricKey") {
-    const keys = raw["symmetricKey"] as { primaryKeySecret?: string; secondaryKeySecret?: string } | undefined;
+    const keys = raw["symmetricKey"] as
+      { primaryKeySecret?: string; secondaryKeySecret?: string } | undefined;
     if (keys?.secondaryKeySecret !== undefined && keys.primaryKeySecret === undefined) {
-      report(["attestation", "symmetricKey", "secondaryKeySecret"], "a secondary key needs a primary key", "both key secrets, or neither (DPS generates both)", true);
+      report(
+        ["attestation", "symmetricKey", "secondaryKeySecret"],
+        "a secondary key needs a primary key",
+        "both key secrets, or neither (DPS generates both)",
+        true,
+      );
       return undefined;
     }
     return ok ? { type, ...(keys ? { symmetricKey: keys } : {}) } : undefined;
@@ -121,19 +139,36 @@ function buildAttestation(context: EntryContext, raw: Raw, report: Report): Atte
     for (const name of ["endorsementKey", "storageRootKey"] as const) {
       const value = tpm[name];
       if (value !== undefined && !decodeStrictBase64(value)) {
-        report(["attestation", "tpm", name], "is not base64 (value hidden)", `the TPM's ${name} as one line of standard base64 with padding, as the TPM tools print it`);
+        report(
+          ["attestation", "tpm", name],
+          "is not base64 (value hidden)",
+          `the TPM's ${name} as one line of standard base64 with padding, as the TPM tools print it`,
+        );
         ok = false;
       }
     }
     return ok ? { type, tpm } : undefined;
   }
-  const x509 = raw["x509"] as { clientCertificates?: RawPair; signingCertificates?: RawPair; caReferences?: { primary: string; secondary?: string } };
+  const x509 = raw["x509"] as {
+    clientCertificates?: RawPair;
+    signingCertificates?: RawPair;
+    caReferences?: { primary: string; secondary?: string };
+  };
   if (context.kind === "individualEnrollment") {
     if (!x509.clientCertificates) {
-      report(["attestation", "x509"], "x509 attestation of an individual enrollment needs clientCertificates", "clientCertificates.primary (the device certificate)");
+      report(
+        ["attestation", "x509"],
+        "x509 attestation of an individual enrollment needs clientCertificates",
+        "clientCertificates.primary (the device certificate)",
+      );
       return undefined;
     }
-    const pair = buildPair(context, ["attestation", "x509", "clientCertificates"], x509.clientCertificates, report);
+    const pair = buildPair(
+      context,
+      ["attestation", "x509", "clientCertificates"],
+      x509.clientCertificates,
+      report,
+    );
     if (pair) {
       const cn = pair.commonNames.primary;
       if (cn !== undefined && cn.toLowerCase() !== context.id.toLowerCase()) {
@@ -152,18 +187,32 @@ function buildAttestation(context: EntryContext, raw: Raw, report: Report): Atte
   if (hasSigning === hasCa) {
     report(
       ["attestation", "x509"],
-      hasSigning ? "signingCertificates and caReferences are exclusive" : "x509 attestation of an enrollment group needs a CA",
+      hasSigning
+        ? "signingCertificates and caReferences are exclusive"
+        : "x509 attestation of an enrollment group needs a CA",
       "exactly one of signingCertificates (intermediate or root PEM) or caReferences (a CA certificate name in DPS)",
     );
     return undefined;
   }
-  if (hasCa) return checkCaReferences(context, x509.caReferences!, report) && ok ? { type, x509: { caReferences: x509.caReferences! } } : undefined;
-  const pair = buildPair(context, ["attestation", "x509", "signingCertificates"], x509.signingCertificates!, report);
+  if (hasCa)
+    return checkCaReferences(context, x509.caReferences!, report) && ok
+      ? { type, x509: { caReferences: x509.caReferences! } }
+      : undefined;
+  const pair = buildPair(
+    context,
+    ["attestation", "x509", "signingCertificates"],
+    x509.signingCertificates!,
+    report,
+  );
   return ok && pair ? { type, x509: { signingCertificates: pair.pair } } : undefined;
 }
 
 /** `caReferences` name CA certificates the stack declares (when the loader knows them). */
-function checkCaReferences(context: EntryContext, refs: { primary: string; secondary?: string }, report: Report): boolean {
+function checkCaReferences(
+  context: EntryContext,
+  refs: { primary: string; secondary?: string },
+  report: Report,
+): boolean {
   const declared = context.options.caCertificates;
   if (declared === undefined) return true;
   let ok = true;
@@ -189,33 +238,63 @@ function buildPair(
   report: Report,
 ): { pair: X509CertificatePair; commonNames: { primary?: string } } | undefined {
   const primary = buildCertificate(context, [...at, "primary"], raw.primary, report);
-  const secondary = raw.secondary ? buildCertificate(context, [...at, "secondary"], raw.secondary, report) : undefined;
+  const secondary = raw.secondary
+    ? buildCertificate(context, [...at, "secondary"], raw.secondary, report)
+    : undefined;
   if (!primary || (raw.secondary && !secondary)) return undefined;
   return {
-    pair: { primary: { certificate: primary.pem }, ...(secondary ? { secondary: { certificate: secondary.pem } } : {}) },
+    pair: {
+      primary: { certificate: primary.pem },
+      ...(secondary ? { secondary: { certificate: secondary.pem } } : {}),
+    },
     commonNames: primary.commonName !== undefined ? { primary: primary.commonName } : {},
   };
 }
 
-function buildCertificate(context: EntryContext, at: FieldPath, raw: RawCert, report: Report): { pem: string; commonName?: string } | undefined {
+function buildCertificate(
+  context: EntryContext,
+  at: FieldPath,
+  raw: RawCert,
+  report: Report,
+): { pem: string; commonName?: string } | undefined {
   if ((raw.certificate === undefined) === (raw.certificateFile === undefined)) {
-    report(at, raw.certificate === undefined ? "no certificate given" : "certificate and certificateFile are exclusive", "exactly one of certificate (PEM text) or certificateFile (a path relative to the manifest)");
+    report(
+      at,
+      raw.certificate === undefined
+        ? "no certificate given"
+        : "certificate and certificateFile are exclusive",
+      "exactly one of certificate (PEM text) or certificateFile (a path relative to the manifest)",
+    );
     return undefined;
   }
   let text = raw.certificate;
   const field = raw.certificate !== undefined ? [...at, "certificate"] : [...at, "certificateFile"];
   if (raw.certificateFile !== undefined) {
-    const resolved = resolveCertificatePath(context.file, raw.certificateFile, context.options.pathVariables ?? {}, context.options.repositoryRoot);
+    const resolved = resolveCertificatePath(
+      context.file,
+      raw.certificateFile,
+      context.options.pathVariables ?? {},
+      context.options.repositoryRoot,
+    );
     if (!resolved.ok) return void report(field, resolved.problem, resolved.allowed);
     const read = readCertificateFile(resolved.path);
     if (!read.ok) return void report(field, read.problem, read.allowed);
     text = read.text;
   }
   const parsed = parseCertificate(text ?? "");
-  if (!parsed.ok) return void report(field, `${raw.certificateFile !== undefined ? `file '${raw.certificateFile}'` : "the value"} ${parsed.problem}`, parsed.allowed);
+  if (!parsed.ok)
+    return void report(
+      field,
+      `${raw.certificateFile !== undefined ? `file '${raw.certificateFile}'` : "the value"} ${parsed.problem}`,
+      parsed.allowed,
+    );
   const { certificate } = parsed;
   if (certificate.notAfter.getTime() <= context.now.getTime()) {
-    report(field, `certificate expired on ${certificate.notAfter.toISOString()}`, "a certificate valid now (renew it, then update the manifest)");
+    report(
+      field,
+      `certificate expired on ${certificate.notAfter.toISOString()}`,
+      "a certificate valid now (renew it, then update the manifest)",
+    );
     return undefined;
   }
   // The PEM block as written keeps the manifest's spelling in state; base64 forms become PEM.
@@ -223,7 +302,11 @@ function buildCertificate(context: EntryContext, at: FieldPath, raw: RawCert, re
   return { pem, ...(certificate.commonName !== undefined ? { commonName: certificate.commonName } : {}) };
 }
 
-function resolveHubs(context: EntryContext, refs: string[] | undefined, report: Report): string[] | undefined {
+function resolveHubs(
+  context: EntryContext,
+  refs: string[] | undefined,
+  report: Report,
+): string[] | undefined {
   if (!refs) return undefined;
   const out: string[] = [];
   refs.forEach((ref, index) => {
@@ -252,15 +335,28 @@ function checkAllocation(raw: Raw, report: Report): void {
         );
         break;
       case "customWithoutDefinition":
-        report(["allocationPolicy"], "custom allocation without a webhook", "customAllocationDefinition { webhookUrlSecret, apiVersion } with allocationPolicy 'custom'");
+        report(
+          ["allocationPolicy"],
+          "custom allocation without a webhook",
+          "customAllocationDefinition { webhookUrlSecret, apiVersion } with allocationPolicy 'custom'",
+        );
         break;
       case "definitionWithoutCustom":
-        report(["customAllocationDefinition"], `a webhook with allocationPolicy '${policy ?? "(DPS default)"}'`, "customAllocationDefinition only with allocationPolicy 'custom'", true);
+        report(
+          ["customAllocationDefinition"],
+          `a webhook with allocationPolicy '${policy ?? "(DPS default)"}'`,
+          "customAllocationDefinition only with allocationPolicy 'custom'",
+          true,
+        );
         break;
     }
   }
   if (custom && !isCustomAllocationApiVersion(custom.apiVersion)) {
-    report(["customAllocationDefinition", "apiVersion"], `'${custom.apiVersion}' is not a DPS API version`, CUSTOM_ALLOCATION_API_VERSION_RULE);
+    report(
+      ["customAllocationDefinition", "apiVersion"],
+      `'${custom.apiVersion}' is not a DPS API version`,
+      CUSTOM_ALLOCATION_API_VERSION_RULE,
+    );
   }
 }
 
@@ -273,7 +369,12 @@ function checkTwin(raw: Raw, report: Report): void {
   for (const [section, collection, at] of sections) {
     if (collection === undefined) continue;
     for (const problem of checkTwinCollection(section, collection)) {
-      report([...at, ...problem.path], problem.problem, `${problem.allowed} (IoT Hub twin rule: the hub refuses the device's twin at registration)`, problem.path.length > 0);
+      report(
+        [...at, ...problem.path],
+        problem.problem,
+        `${problem.allowed} (IoT Hub twin rule: the hub refuses the device's twin at registration)`,
+        problem.path.length > 0,
+      );
     }
   }
 }

@@ -23,7 +23,9 @@ export interface ManifestProblem {
 export function formatProblem(p: ManifestProblem): string {
   const parts: string[] = [p.line > 0 ? `${cut(p.file, 200)}:${p.line}:${p.column}` : cut(p.file, 200)];
   if (p.entry) {
-    parts.push(`${p.entry.kind === "enrollmentGroup" ? "enrollment group" : "enrollment"} '${describeId(p.entry.id)}'`);
+    parts.push(
+      `${p.entry.kind === "enrollmentGroup" ? "enrollment group" : "enrollment"} '${describeId(p.entry.id)}'`,
+    );
   }
   if (p.field) parts.push(`field '${cut(p.field, 120)}'`);
   parts.push(p.allowed ? `${cut(p.problem, 400)}; allowed: ${cut(p.allowed, 400)}` : cut(p.problem, 400));
@@ -51,7 +53,10 @@ export class ManifestValidationError extends Error {
     const sorted = sortProblems(problems);
     const count = sorted.length === 1 ? "1 problem" : `${sorted.length} problems`;
     const printed = sorted.slice(0, MAX_PRINTED_PROBLEMS).map((p) => "  " + formatProblem(p));
-    if (sorted.length > MAX_PRINTED_PROBLEMS) printed.push(`  ... and ${sorted.length - MAX_PRINTED_PROBLEMS} more problems (fix these first; they are often the same mistake)`);
+    if (sorted.length > MAX_PRINTED_PROBLEMS)
+      printed.push(
+        `  ... and ${sorted.length - MAX_PRINTED_PROBLEMS} more problems (fix these first; they are often the same mistake)`,
+      );
     super(`enrollment manifests have ${count}; nothing was sent to DPS:\n${printed.join("\n")}`);
     this.name = "ManifestValidationError";
     this.problems = sorted;

@@ -2,15 +2,22 @@
 import type { EntryKind } from "./errors";
 import { secretLook } from "./secret-like";
 
-export const ENTRY_LISTS: Record<"individualEnrollments" | "enrollmentGroups", { kind: EntryKind; idField: string }> = {
+export const ENTRY_LISTS: Record<
+  "individualEnrollments" | "enrollmentGroups",
+  { kind: EntryKind; idField: string }
+> = {
   individualEnrollments: { kind: "individualEnrollment", idField: "registrationId" },
   enrollmentGroups: { kind: "enrollmentGroup", idField: "enrollmentGroupId" },
 };
 
 /** The entry a document path points into (`individualEnrollments/3/...`), named by its id. */
-export function entryAt(document: unknown, path: readonly (string | number)[]): { entry: { kind: EntryKind; id: string } } | undefined {
+export function entryAt(
+  document: unknown,
+  path: readonly (string | number)[],
+): { entry: { kind: EntryKind; id: string } } | undefined {
   const [list, index] = path;
-  if ((list !== "individualEnrollments" && list !== "enrollmentGroups") || typeof index !== "number") return undefined;
+  if ((list !== "individualEnrollments" && list !== "enrollmentGroups") || typeof index !== "number")
+    return undefined;
   const { kind, idField } = ENTRY_LISTS[list];
   const item = (document as Record<string, unknown[] | undefined> | null)?.[list]?.[index];
   const id = item && typeof item === "object" ? (item as Record<string, unknown>)[idField] : undefined;
@@ -44,7 +51,7 @@ export function describeValue(path: readonly (string | number)[], value: unknown
     if (look) return `(hidden: the value looks like ${look})`;
   }
   if (typeof last === "string" && SECRET_LIKE.test(last)) return "(hidden: the field may hold a secret)";
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return `'${cut(text)}'`;
 }
 

@@ -10,7 +10,10 @@ export interface DpsRecord {
   deviceId?: string | null;
   attestation?: {
     type: string;
-    x509?: Record<string, { primary?: DpsCert | string | null; secondary?: DpsCert | string | null } | null> | null;
+    x509?: Record<
+      string,
+      { primary?: DpsCert | string | null; secondary?: DpsCert | string | null } | null
+    > | null;
     tpm?: { endorsementKey?: string; storageRootKey?: string } | null;
   } | null;
   iotHubs?: string[] | null;
@@ -18,7 +21,10 @@ export interface DpsRecord {
   allocationPolicy?: string | null;
   customAllocationDefinition?: { webhookUrl?: string; apiVersion?: string } | null;
   reprovisionPolicy?: { updateHubAssignment?: boolean; migrateDeviceData?: boolean } | null;
-  initialTwin?: { tags?: Record<string, unknown> | null; properties?: { desired?: Record<string, unknown> | null } | null } | null;
+  initialTwin?: {
+    tags?: Record<string, unknown> | null;
+    properties?: { desired?: Record<string, unknown> | null } | null;
+  } | null;
   capabilities?: { iotEdge?: boolean } | null;
   provisioningStatus?: string | null;
   optionalDeviceInformation?: Record<string, unknown> | null;
@@ -55,8 +61,12 @@ export function manifestFromDps(
   const actions: string[] = [];
   const byId = (field: "registrationId" | "enrollmentGroupId") => (a: DpsRecord, b: DpsRecord) =>
     String(a[field]).localeCompare(String(b[field]));
-  const individual = [...records.individualEnrollments].sort(byId("registrationId")).map((r) => entry(r, "registrationId", options, actions));
-  const groups = [...records.enrollmentGroups].sort(byId("enrollmentGroupId")).map((r) => entry(r, "enrollmentGroupId", options, actions));
+  const individual = [...records.individualEnrollments]
+    .sort(byId("registrationId"))
+    .map((r) => entry(r, "registrationId", options, actions));
+  const groups = [...records.enrollmentGroups]
+    .sort(byId("enrollmentGroupId"))
+    .map((r) => entry(r, "enrollmentGroupId", options, actions));
   const body: Record<string, unknown> = {};
   if (individual.length > 0) body["individualEnrollments"] = individual;
   if (groups.length > 0) body["enrollmentGroups"] = groups;
@@ -75,17 +85,31 @@ export function manifestFromDps(
   };
 }
 
-function entry(record: DpsRecord, idField: "registrationId" | "enrollmentGroupId", options: ExportOptions, actions: string[]): Record<string, unknown> {
+function entry(
+  record: DpsRecord,
+  idField: "registrationId" | "enrollmentGroupId",
+  options: ExportOptions,
+  actions: string[],
+): Record<string, unknown> {
   const id = String(record[idField]);
   const out: Record<string, unknown> = { [idField]: id };
-  if (idField === "registrationId" && record.deviceId && record.deviceId !== id) out["deviceId"] = record.deviceId;
+  if (idField === "registrationId" && record.deviceId && record.deviceId !== id)
+    out["deviceId"] = record.deviceId;
   out["attestation"] = attestation(id, record.attestation, actions);
-  const hubs = record.iotHubs && record.iotHubs.length > 0 ? record.iotHubs : record.iotHubHostName ? [record.iotHubHostName] : undefined;
+  const hubs =
+    record.iotHubs && record.iotHubs.length > 0
+      ? record.iotHubs
+      : record.iotHubHostName
+        ? [record.iotHubHostName]
+        : undefined;
   if (hubs) out["iotHubs"] = hubs.map((h) => options.hubKeys?.[h] ?? h);
   if (record.allocationPolicy) out["allocationPolicy"] = record.allocationPolicy;
   if (record.customAllocationDefinition) {
     const secret = `${camel(id)}WebhookUrl`;
-    out["customAllocationDefinition"] = { webhookUrlSecret: secret, apiVersion: record.customAllocationDefinition.apiVersion ?? "2021-10-01" };
+    out["customAllocationDefinition"] = {
+      webhookUrlSecret: secret,
+      apiVersion: record.customAllocationDefinition.apiVersion ?? "2021-10-01",
+    };
     actions.push(`set the webhook URL of '${id}': pulumi config set --secret ${secret} '<url>'`);
   }
   if (record.reprovisionPolicy) {
@@ -115,7 +139,9 @@ function attestation(id: string, raw: DpsRecord["attestation"], actions: string[
     return { type, tpm };
   }
   if (type !== "x509") {
-    actions.push(`'${id}' has attestation type '${type}', which manifests do not support: choose symmetricKey, x509 or tpm`);
+    actions.push(
+      `'${id}' has attestation type '${type}', which manifests do not support: choose symmetricKey, x509 or tpm`,
+    );
     return { type };
   }
   const x509: Record<string, unknown> = {};
@@ -126,7 +152,9 @@ function attestation(id: string, raw: DpsRecord["attestation"], actions: string[
       // The stack must declare every CA a manifest names (the loader refuses others); this one
       // is in the DPS already, so it is declared as existing, not uploaded again.
       for (const ca of Object.values(x509[name] as Record<string, string>)) {
-        actions.push(`declare the CA certificate '${ca}' that '${id}' names: pulumi config set --path 'dps-as-code:dps.caCertificates.${ca}.existing' true`);
+        actions.push(
+          `declare the CA certificate '${ca}' that '${id}' names: pulumi config set --path 'dps-as-code:dps.caCertificates.${ca}.existing' true`,
+        );
       }
       continue;
     }
@@ -142,7 +170,9 @@ function attestation(id: string, raw: DpsRecord["attestation"], actions: string[
         const file = `certs/${id}-${slot}.pem`;
         const subject = typeof cert === "string" ? undefined : cert.info?.subjectName;
         certs[slot] = { certificateFile: file };
-        actions.push(`put the ${slot} certificate of '${id}'${subject ? ` (${subject})` : ""} in ${file}, next to this file`);
+        actions.push(
+          `put the ${slot} certificate of '${id}'${subject ? ` (${subject})` : ""} in ${file}, next to this file`,
+        );
       }
     }
     x509[name] = certs;
@@ -157,16 +187,22 @@ function initialTwin(raw: DpsRecord["initialTwin"]): Record<string, unknown> | u
   return { ...(tags ? { tags } : {}), ...(desired ? { properties: { desired } } : {}) };
 }
 
-function withoutMetadata(collection: Record<string, unknown> | null | undefined): Record<string, unknown> | undefined {
+function withoutMetadata(
+  collection: Record<string, unknown> | null | undefined,
+): Record<string, unknown> | undefined {
   if (!collection) return undefined;
   // Only null placeholders and $-fields: a user's own tag may well be called "version" (the
   // bug behind azure-cli#30610 was dropping exactly that).
-  const kept = Object.entries(collection).filter(([k, v]) => !(k.startsWith("$") || (TWIN_METADATA.has(k) && v === null)));
+  const kept = Object.entries(collection).filter(
+    ([k, v]) => !(k.startsWith("$") || (TWIN_METADATA.has(k) && v === null)),
+  );
   return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }
 
 function camel(id: string): string {
   const parts = id.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  const joined = parts.map((p, i) => (i === 0 ? p.toLowerCase() : p[0]!.toUpperCase() + p.slice(1).toLowerCase())).join("");
+  const joined = parts
+    .map((p, i) => (i === 0 ? p.toLowerCase() : p[0]!.toUpperCase() + p.slice(1).toLowerCase()))
+    .join("");
   return /^[A-Za-z]/.test(joined) ? joined : `e${joined}`;
 }

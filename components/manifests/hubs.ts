@@ -42,13 +42,19 @@ export function resolveHub(reference: string, catalogue: HubCatalogue): HubResol
     const byKey = keys[reference];
     if (byKey === undefined) return { ok: true, hostName: reference };
     if (linked && !linked.some((h) => sameHost(h, byKey))) {
-      return { ok: false, problem: `hub '${reference}' (${byKey}) is not linked to the DPS`, allowed: allowed() };
+      return {
+        ok: false,
+        problem: `hub '${reference}' (${byKey}) is not linked to the DPS`,
+        allowed: allowed(),
+      };
     }
     return { ok: true, hostName: byKey };
   }
   if (linked) {
     const match = linked.find((h) => sameHost(h, reference));
-    return match ? { ok: true, hostName: match } : { ok: false, problem: `hub '${reference}' is not linked to the DPS`, allowed: allowed() };
+    return match
+      ? { ok: true, hostName: match }
+      : { ok: false, problem: `hub '${reference}' is not linked to the DPS`, allowed: allowed() };
   }
   if (Object.keys(keys).length > 0 && !looksLikeHostName(reference)) {
     return { ok: false, problem: `unknown hub key '${reference}'`, allowed: allowed() };

@@ -11,7 +11,13 @@ import type { EntryKind, ManifestProblem } from "./errors";
 import { ENTRY_LISTS } from "./fields";
 import { checkRetiredAreGone, readRetiredEnrollments } from "./retired";
 import { checkSchema } from "./schema-check";
-import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests, LoadManifestOptions, RetiredEnrollmentSpec } from "./types";
+import type {
+  EnrollmentGroupSpec,
+  IndividualEnrollmentSpec,
+  LoadedManifests,
+  LoadManifestOptions,
+  RetiredEnrollmentSpec,
+} from "./types";
 import { decodeManifest } from "./text-encoding";
 import { parseManifest } from "./yaml-source";
 import type { FieldPath, ParsedManifest } from "./yaml-source";
@@ -19,7 +25,13 @@ import type { FieldPath, ParsedManifest } from "./yaml-source";
 export * from "./types";
 export { ManifestValidationError, formatProblem } from "./errors";
 export type { ManifestProblem } from "./errors";
-export { resolveHub, deployedHubCatalogue, type HubCatalogue, type HubHostNames, type HubResolution } from "./hubs";
+export {
+  resolveHub,
+  deployedHubCatalogue,
+  type HubCatalogue,
+  type HubHostNames,
+  type HubResolution,
+} from "./hubs";
 
 import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
 
@@ -32,7 +44,10 @@ export function loadEnrollmentManifests(dir: string, options: LoadManifestOption
 }
 
 /** Named manifest files (one environment's set), read and checked as loadEnrollmentManifests does. */
-export function loadEnrollmentManifestFiles(paths: readonly string[], options: LoadManifestOptions = {}): LoadedManifests {
+export function loadEnrollmentManifestFiles(
+  paths: readonly string[],
+  options: LoadManifestOptions = {},
+): LoadedManifests {
   const sources: { file: string; text: Uint8Array }[] = [];
   const unreadable: ManifestProblem[] = [];
   for (const file of paths) {
@@ -62,9 +77,18 @@ export function loadEnrollmentManifestTexts(
 
   for (const source of sources) {
     const { file } = source;
-    const decoded = typeof source.text === "string" ? { ok: true as const, text: source.text } : decodeManifest(source.text);
+    const decoded =
+      typeof source.text === "string"
+        ? { ok: true as const, text: source.text }
+        : decodeManifest(source.text);
     if (!decoded.ok) {
-      problems.push({ file, line: decoded.line, column: decoded.column, problem: decoded.problem, allowed: decoded.allowed });
+      problems.push({
+        file,
+        line: decoded.line,
+        column: decoded.column,
+        problem: decoded.problem,
+        allowed: decoded.allowed,
+      });
       continue;
     }
     const parsed = parseManifest(file, decoded.text);
@@ -105,7 +129,15 @@ export function loadEnrollmentManifestTexts(
             return;
           }
           seen.set(key, here);
-          problems.push(...recordPreviousIds(previous, { file, kind, id, list: (item as PlainObject)["previousIds"], at: (i) => manifest.positionOf([...base, "previousIds", i]) }));
+          problems.push(
+            ...recordPreviousIds(previous, {
+              file,
+              kind,
+              id,
+              list: (item as PlainObject)["previousIds"],
+              at: (i) => manifest.positionOf([...base, "previousIds", i]),
+            }),
+          );
         }
         if (broken.has(`${list}/${index}`) || !isPlainObject(item) || typeof id !== "string") return;
         const merged = applyDefaults(defaults, item);
@@ -122,8 +154,13 @@ export function loadEnrollmentManifestTexts(
         );
         problems.push(...result.problems);
         if (!result.spec) return;
-        const mode = document["mode"] === "batch" || document["mode"] === "individual" ? document["mode"] : undefined;
-        if (kind === "individualEnrollment") individualEnrollments.push({ ...(result.spec as IndividualEnrollmentSpec), ...(mode ? { mode } : {}) });
+        const mode =
+          document["mode"] === "batch" || document["mode"] === "individual" ? document["mode"] : undefined;
+        if (kind === "individualEnrollment")
+          individualEnrollments.push({
+            ...(result.spec as IndividualEnrollmentSpec),
+            ...(mode ? { mode } : {}),
+          });
         else enrollmentGroups.push(result.spec as EnrollmentGroupSpec);
       });
     }
@@ -133,10 +170,16 @@ export function loadEnrollmentManifestTexts(
   problems.push(...checkGroupLimits(enrollmentGroups));
   problems.push(...checkRetiredAreGone(retiredEnrollments, seen));
   if (problems.length > 0) throw new ManifestValidationError(problems);
-  return { individualEnrollments, enrollmentGroups, ...(retiredEnrollments.length > 0 ? { retiredEnrollments } : {}) };
+  return {
+    individualEnrollments,
+    enrollmentGroups,
+    ...(retiredEnrollments.length > 0 ? { retiredEnrollments } : {}),
+  };
 }
 
-function listManifestFiles(dir: string): { ok: true; paths: string[] } | { ok: false; problem: ManifestProblem } {
+function listManifestFiles(
+  dir: string,
+): { ok: true; paths: string[] } | { ok: false; problem: ManifestProblem } {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -152,19 +195,36 @@ function listManifestFiles(dir: string): { ok: true; paths: string[] } | { ok: f
       },
     };
   }
-  return { ok: true, paths: names.filter((n) => MANIFEST_FILE.test(n)).sort().map((n) => path.join(dir, n)) };
+  return {
+    ok: true,
+    paths: names
+      .filter((n) => MANIFEST_FILE.test(n))
+      .sort()
+      .map((n) => path.join(dir, n)),
+  };
 }
 
 /** A manifest's bytes, or why it cannot be read (a folder named `*.yaml`, no permission, ...). */
-function readManifestFile(file: string): { ok: true; bytes: Uint8Array } | { ok: false; problem: ManifestProblem } {
-  const refuse = (problem: string, allowed: string) => ({ ok: false as const, problem: { file, line: 1, column: 1, problem, allowed } });
+function readManifestFile(
+  file: string,
+): { ok: true; bytes: Uint8Array } | { ok: false; problem: ManifestProblem } {
+  const refuse = (problem: string, allowed: string) => ({
+    ok: false as const,
+    problem: { file, line: 1, column: 1, problem, allowed },
+  });
   try {
     if (fs.statSync(file).isDirectory()) {
-      return refuse("is a folder, not a manifest file (its contents are not read)", "*.yaml files directly in the manifests folder; rename the folder (without .yaml) or move its manifests up");
+      return refuse(
+        "is a folder, not a manifest file (its contents are not read)",
+        "*.yaml files directly in the manifests folder; rename the folder (without .yaml) or move its manifests up",
+      );
     }
     return { ok: true, bytes: fs.readFileSync(file) };
   } catch (error) {
-    return refuse(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? "error"})`, "a readable *.yaml file");
+    return refuse(
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      "a readable *.yaml file",
+    );
   }
 }
 
@@ -208,14 +268,26 @@ interface PreviousIdUse {
  */
 function recordPreviousIds(
   previous: Map<string, PreviousIdUse>,
-  entry: { file: string; kind: PreviousIdUse["kind"]; id: string; list: unknown; at: (index: number) => { line: number; column: number } },
+  entry: {
+    file: string;
+    kind: PreviousIdUse["kind"];
+    id: string;
+    list: unknown;
+    at: (index: number) => { line: number; column: number };
+  },
 ): ManifestProblem[] {
   if (!Array.isArray(entry.list)) return []; // the schema reports a wrong type
   const problems: ManifestProblem[] = [];
   entry.list.forEach((previousId, index) => {
     if (typeof previousId !== "string") return;
     const key = `${entry.kind}:${previousId.toLowerCase()}`;
-    const use: PreviousIdUse = { file: entry.file, ...entry.at(index), kind: entry.kind, id: entry.id, previousId };
+    const use: PreviousIdUse = {
+      file: entry.file,
+      ...entry.at(index),
+      kind: entry.kind,
+      id: entry.id,
+      previousId,
+    };
     const first = previous.get(key);
     if (first) {
       problems.push({

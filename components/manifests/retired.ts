@@ -6,13 +6,23 @@ import type { RetiredEnrollmentSpec } from "./types";
 import type { ParsedManifest } from "./yaml-source";
 
 /** The list of one schema-valid manifest (the schema checked each item's shape). */
-export function readRetiredEnrollments(manifest: ParsedManifest, file: string, document: Record<string, unknown>): RetiredEnrollmentSpec[] {
+export function readRetiredEnrollments(
+  manifest: ParsedManifest,
+  file: string,
+  document: Record<string, unknown>,
+): RetiredEnrollmentSpec[] {
   const items = document["retiredEnrollments"];
   if (!Array.isArray(items)) return [];
   return items.flatMap((item, index) => {
     const { registrationId, reason } = (item ?? {}) as { registrationId?: unknown; reason?: unknown };
     if (typeof registrationId !== "string" || typeof reason !== "string") return [];
-    return [{ registrationId, reason, source: { file, line: manifest.positionOf(["retiredEnrollments", index]).line } }];
+    return [
+      {
+        registrationId,
+        reason,
+        source: { file, line: manifest.positionOf(["retiredEnrollments", index]).line },
+      },
+    ];
   });
 }
 
@@ -31,12 +41,17 @@ export function checkRetiredAreGone(
       problems.push({
         ...here,
         problem: `'${entry.registrationId}' is retired but still declared at ${current.file}:${current.line}:${current.column}`,
-        allowed: "ids of individual enrollments this change deletes (remove the entry, or drop it from retiredEnrollments)",
+        allowed:
+          "ids of individual enrollments this change deletes (remove the entry, or drop it from retiredEnrollments)",
       });
     }
     const first = seen.get(key);
     if (first) {
-      problems.push({ ...here, problem: `'${entry.registrationId}' is retired twice; first at ${first.source.file}:${first.source.line}`, allowed: "each id once" });
+      problems.push({
+        ...here,
+        problem: `'${entry.registrationId}' is retired twice; first at ${first.source.file}:${first.source.line}`,
+        allowed: "each id once",
+      });
     }
     seen.set(key, entry);
   }

@@ -22,8 +22,10 @@ function validator(): ValidateFunction {
 
 /** Names people reach for when pasting a key; each gets a message that says what to do instead. */
 const SECRET_FIELD_ADVICE: Record<string, string> = {
-  primaryKey: "primaryKeySecret (the name of a Pulumi secret config key), or no key at all so DPS generates one",
-  secondaryKey: "secondaryKeySecret (the name of a Pulumi secret config key), or no key at all so DPS generates one",
+  primaryKey:
+    "primaryKeySecret (the name of a Pulumi secret config key), or no key at all so DPS generates one",
+  secondaryKey:
+    "secondaryKeySecret (the name of a Pulumi secret config key), or no key at all so DPS generates one",
   webhookUrl: "webhookUrlSecret (the name of a Pulumi secret config key holding the URL)",
 };
 
@@ -67,7 +69,8 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     ...(entry ? { entry: entry.entry } : {}),
   });
   const field = (fieldPath: (string | number)[]) => fieldName(fieldPath, entry ? 2 : 0) || undefined;
-  const parentSchema = error.parentSchema as { properties?: Record<string, unknown>; "x-allowed"?: string; description?: string } | undefined;
+  const parentSchema = error.parentSchema as
+    { properties?: Record<string, unknown>; "x-allowed"?: string; description?: string } | undefined;
 
   switch (error.keyword) {
     case "if":
@@ -77,7 +80,12 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
       const full = [...path, name];
       const advice = SECRET_FIELD_ADVICE[name];
       if (advice) {
-        return { ...at(full, true), field: field(full), problem: "secrets never appear in manifests", allowed: advice };
+        return {
+          ...at(full, true),
+          field: field(full),
+          problem: "secrets never appear in manifests",
+          allowed: advice,
+        };
       }
       const allowed = Object.keys(parentSchema?.properties ?? {}).join(", ");
       return { ...at(full, true), field: field(full), problem: "unknown field", allowed };
@@ -85,7 +93,12 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     case "required": {
       const name = String((error.params as { missingProperty: string }).missingProperty);
       const full = [...path, name];
-      return { ...at(path), field: field(full), problem: "required field is missing", allowed: `${name}: ${allowedBy(parentSchema?.properties?.[name])}` };
+      return {
+        ...at(path),
+        field: field(full),
+        problem: "required field is missing",
+        allowed: `${name}: ${allowedBy(parentSchema?.properties?.[name])}`,
+      };
     }
     case "type": {
       const expected = String((error.params as { type: string }).type).replace("array", "list");
@@ -98,9 +111,8 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     }
     case "enum":
     case "const": {
-      const allowed = (error.params as { allowedValues?: unknown[]; allowedValue?: unknown }).allowedValues ?? [
-        (error.params as { allowedValue?: unknown }).allowedValue,
-      ];
+      const allowed = (error.params as { allowedValues?: unknown[]; allowedValue?: unknown })
+        .allowedValues ?? [(error.params as { allowedValue?: unknown }).allowedValue];
       return {
         ...at(path),
         field: field(path),
@@ -112,14 +124,18 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     case "minLength":
     case "maxLength": {
       const name = path[path.length - 1];
-      const look = typeof name === "string" && name.endsWith("Secret") && typeof error.data === "string" ? secretLook(error.data) : undefined;
+      const look =
+        typeof name === "string" && name.endsWith("Secret") && typeof error.data === "string"
+          ? secretLook(error.data)
+          : undefined;
       if (look) {
         // A pasted key or webhook URL: never echo it, say where it belongs.
         return {
           ...at(path),
           field: field(path),
           problem: `the value looks like ${look}, a secret value (hidden), not the name of a config key; secrets never appear in manifests`,
-          allowed: "the name of a Pulumi secret config key (e.g. meterGroupPrimaryKey): put the value in the stack with `pulumi config set --secret <name>` and write the name here",
+          allowed:
+            "the name of a Pulumi secret config key (e.g. meterGroupPrimaryKey): put the value in the stack with `pulumi config set --secret <name>` and write the name here",
         };
       }
       return {
@@ -130,7 +146,12 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
       };
     }
     case "minItems":
-      return { ...at(path), field: field(path), problem: "the list is empty", allowed: "at least one item, or leave the field out" };
+      return {
+        ...at(path),
+        field: field(path),
+        problem: "the list is empty",
+        allowed: "at least one item, or leave the field out",
+      };
     case "uniqueItems": {
       const { i, j } = error.params as { i: number; j: number };
       const items = Array.isArray(error.data) ? error.data : [];
@@ -142,11 +163,22 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
       };
     }
     default:
-      return { ...at(path), field: field(path), problem: error.message ?? `fails the schema rule '${error.keyword}'` };
+      return {
+        ...at(path),
+        field: field(path),
+        problem: error.message ?? `fails the schema rule '${error.keyword}'`,
+      };
   }
 }
 
-type SchemaNode = { $ref?: string; type?: string; enum?: unknown[]; properties?: Record<string, unknown>; "x-allowed"?: string; description?: string };
+type SchemaNode = {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, unknown>;
+  "x-allowed"?: string;
+  description?: string;
+};
 
 /** What a schema node accepts, in words: its own `x-allowed`, its values, or its type and fields. */
 function allowedBy(node: unknown): string {

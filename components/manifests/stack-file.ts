@@ -4,7 +4,12 @@
 // config keys. Secret values stay encrypted (`{ secure: ... }`); only their presence is read.
 import * as fs from "node:fs";
 import { parseDocument } from "yaml";
-import { CONFIG_NAMESPACE, DEFAULT_NAME_PREFIX, DEFAULT_TARGET, defaultManifestsFolder } from "../config/platform-config";
+import {
+  CONFIG_NAMESPACE,
+  DEFAULT_NAME_PREFIX,
+  DEFAULT_TARGET,
+  defaultManifestsFolder,
+} from "../config/platform-config";
 import { manifestHubCatalogue } from "../fleet/hub-names";
 import type { ManifestProblem } from "./errors";
 import type { LoadManifestOptions } from "./types";
@@ -15,18 +20,30 @@ export interface StackFacts {
   readonly options: Pick<LoadManifestOptions, "hubs" | "linkedHubs" | "stackSecrets" | "caCertificates">;
 }
 
-export function readStackFile(file: string): { ok: true; facts: StackFacts } | { ok: false; problem: ManifestProblem } {
-  const refuse = (problem: string, allowed: string) => ({ ok: false as const, problem: { file, line: 1, column: 1, problem, allowed } });
+export function readStackFile(
+  file: string,
+): { ok: true; facts: StackFacts } | { ok: false; problem: ManifestProblem } {
+  const refuse = (problem: string, allowed: string) => ({
+    ok: false as const,
+    problem: { file, line: 1, column: 1, problem, allowed },
+  });
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    return refuse(`cannot read the stack's config file (${(error as NodeJS.ErrnoException).code ?? "error"})`, "an existing stack: Pulumi.<stack>.yaml next to Pulumi.yaml");
+    return refuse(
+      `cannot read the stack's config file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      "an existing stack: Pulumi.<stack>.yaml next to Pulumi.yaml",
+    );
   }
   const doc = parseDocument(text);
-  const config = (doc.errors.length === 0 ? (doc.toJS() as { config?: unknown } | null)?.config : undefined) ?? {};
+  const config =
+    (doc.errors.length === 0 ? (doc.toJS() as { config?: unknown } | null)?.config : undefined) ?? {};
   if (doc.errors.length > 0 || typeof config !== "object" || Array.isArray(config)) {
-    return refuse("the stack's config file is not a YAML mapping with a `config:` section", "a config file written by `pulumi config set`");
+    return refuse(
+      "the stack's config file is not a YAML mapping with a `config:` section",
+      "a config file written by `pulumi config set`",
+    );
   }
   const prefix = `${CONFIG_NAMESPACE}:`;
   const own = Object.fromEntries(
@@ -71,4 +88,3 @@ function isMap(value: unknown): value is Record<string, unknown> {
 export function stackFileName(stack: string): string | undefined {
   return /^[A-Za-z0-9_.-]{1,100}$/.test(stack) && !stack.startsWith(".") ? `Pulumi.${stack}.yaml` : undefined;
 }
-

@@ -17,7 +17,11 @@ function secretNameFields(raw: Raw): { path: FieldPath; name: string }[] {
     const name = attestation?.symmetricKey?.[key];
     if (typeof name === "string") found.push({ path: ["attestation", "symmetricKey", key], name });
   }
-  if (typeof custom?.["webhookUrlSecret"] === "string") found.push({ path: ["customAllocationDefinition", "webhookUrlSecret"], name: custom["webhookUrlSecret"] });
+  if (typeof custom?.["webhookUrlSecret"] === "string")
+    found.push({
+      path: ["customAllocationDefinition", "webhookUrlSecret"],
+      name: custom["webhookUrlSecret"],
+    });
   return found;
 }
 
@@ -34,9 +38,17 @@ export function checkStackReferences(raw: Raw, options: LoadManifestOptions, rep
     const secretNames = secrets.names.filter((n) => !plain.has(n)).sort();
     for (const { path, name } of secretNameFields(raw)) {
       if (plain.has(name)) {
-        report(path, `config key '${name}' holds a plain value, in clear text in the stack's config file`, `a secret: \`pulumi config set --secret ${name} <value>\` (then rotate the value: it was committed in clear)`);
+        report(
+          path,
+          `config key '${name}' holds a plain value, in clear text in the stack's config file`,
+          `a secret: \`pulumi config set --secret ${name} <value>\` (then rotate the value: it was committed in clear)`,
+        );
       } else if (!secrets.names.includes(name)) {
-        report(path, `the stack's config has no key '${name}'`, `a key set with \`pulumi config set --secret ${name} <value>\`, or one of the stack's secrets: ${listed(secretNames)}`);
+        report(
+          path,
+          `the stack's config has no key '${name}'`,
+          `a key set with \`pulumi config set --secret ${name} <value>\`, or one of the stack's secrets: ${listed(secretNames)}`,
+        );
       }
     }
   }

@@ -17,7 +17,13 @@ import type {
 } from "../dps-rules";
 import type { HubHostNames } from "./hubs";
 
-export type { AllocationPolicy, InitialTwin, ReprovisionPolicy, TwinCollection, X509CertificatePair } from "../dps-rules";
+export type {
+  AllocationPolicy,
+  InitialTwin,
+  ReprovisionPolicy,
+  TwinCollection,
+  X509CertificatePair,
+} from "../dps-rules";
 
 /** Where an entry was declared, for error messages and reports. */
 export interface ManifestSource {

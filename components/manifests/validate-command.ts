@@ -34,7 +34,10 @@ export function runValidateManifests(argv: readonly string[], io: CommandIo): nu
     return run(argv, io);
   } catch (error) {
     // Never a stack trace: one line that says what failed.
-    io.write("stderr", `validate-manifests: internal error: ${cut(String((error as Error)?.message ?? error).split("\n")[0]!, 200)}\n`);
+    io.write(
+      "stderr",
+      `validate-manifests: internal error: ${cut(String((error as Error)?.message ?? error).split("\n")[0]!, 200)}\n`,
+    );
     return 1;
   }
 }
@@ -71,9 +74,17 @@ function run(argv: readonly string[], io: CommandIo): number {
   const where = path.resolve(io.cwd, target);
   try {
     const load = { ...options, ...stackOptions };
-    const loaded = isFile(where) ? loadEnrollmentManifestFiles([where], load) : loadEnrollmentManifests(where, load);
-    const checked = stack === undefined ? " (without --stack: secret names, CA names and hub host names were not checked)" : "";
-    io.write("stdout", `${target}: ${loaded.individualEnrollments.length} individual enrollments, ${loaded.enrollmentGroups.length} enrollment groups, no problems${checked}\n`);
+    const loaded = isFile(where)
+      ? loadEnrollmentManifestFiles([where], load)
+      : loadEnrollmentManifests(where, load);
+    const checked =
+      stack === undefined
+        ? " (without --stack: secret names, CA names and hub host names were not checked)"
+        : "";
+    io.write(
+      "stdout",
+      `${target}: ${loaded.individualEnrollments.length} individual enrollments, ${loaded.enrollmentGroups.length} enrollment groups, no problems${checked}\n`,
+    );
     // Individual or group: advice, not problems (README, "Choosing individual or group enrollments").
     if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, io.cwd, loaded));
     return 0;

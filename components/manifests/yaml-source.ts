@@ -34,12 +34,25 @@ export function parseManifest(file: string, text: string): ParseResult {
       problems: doc.errors.map((error) => {
         const at = toPosition(error.pos[0]);
         if (error.code === "DUPLICATE_KEY") {
-          return { file, ...at, problem: `duplicate key '${keyAt(text, error.pos[0])}' in one mapping`, allowed: "each key once per mapping (YAML 1.2); merge the two entries" };
+          return {
+            file,
+            ...at,
+            problem: `duplicate key '${keyAt(text, error.pos[0])}' in one mapping`,
+            allowed: "each key once per mapping (YAML 1.2); merge the two entries",
+          };
         }
         // The parser's first line says what is wrong; the rest is a source excerpt (which may
         // hold a pasted secret), so it is left out.
-        const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").slice(0, 160);
-        return { file, ...at, problem: `YAML syntax error: ${message}`, allowed: "YAML 1.2 (one document per file)" };
+        const message = error.message
+          .split("\n")[0]!
+          .replace(/ at line \d+, column \d+:?$/, "")
+          .slice(0, 160);
+        return {
+          file,
+          ...at,
+          problem: `YAML syntax error: ${message}`,
+          allowed: "YAML 1.2 (one document per file)",
+        };
       }),
     };
   }
@@ -47,7 +60,14 @@ export function parseManifest(file: string, text: string): ParseResult {
   if (loop) {
     return {
       ok: false,
-      problems: [{ file, ...toPosition(loop.offset), problem: `YAML alias '*${loop.name.slice(0, 60)}' refers to a node that contains it (an endless loop)`, allowed: "aliases (*name) to anchors (&name) defined before and outside them" }],
+      problems: [
+        {
+          file,
+          ...toPosition(loop.offset),
+          problem: `YAML alias '*${loop.name.slice(0, 60)}' refers to a node that contains it (an endless loop)`,
+          allowed: "aliases (*name) to anchors (&name) defined before and outside them",
+        },
+      ],
     };
   }
   let value: unknown;
@@ -57,7 +77,15 @@ export function parseManifest(file: string, text: string): ParseResult {
     // The only error toJS raises after the checks above: too many alias expansions (a "billion laughs" file).
     return {
       ok: false,
-      problems: [{ file, line: 1, column: 1, problem: `YAML aliases expand too much (${(error as Error).message.split("\n")[0]!.slice(0, 120)})`, allowed: `at most ${MAX_ALIAS_COUNT} alias expansions per file; write the values out` }],
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          problem: `YAML aliases expand too much (${(error as Error).message.split("\n")[0]!.slice(0, 120)})`,
+          allowed: `at most ${MAX_ALIAS_COUNT} alias expansions per file; write the values out`,
+        },
+      ],
     };
   }
   return {
@@ -100,7 +128,9 @@ function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {
     const segment = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (!pair) return best;
       if (last && atKey) return rangeStart(pair.key) ?? best;
       node = pair.value;

@@ -107,6 +107,9 @@ export function createAzurePlatform(
  * first enrollment write gets a 401. (Azure may still take a few minutes to propagate a new
  * assignment; see README "Verify on first deploy".)
  */
-function afterRoleAssignment(endpoint: pulumi.Output<string>, assignment: pulumi.Resource & { id: pulumi.Output<string> }): pulumi.Output<string> {
+function afterRoleAssignment(
+  endpoint: pulumi.Output<string>,
+  assignment: pulumi.Resource & { id: pulumi.Output<string> },
+): pulumi.Output<string> {
   return pulumi.all([endpoint, assignment.id]).apply(([host]) => host);
 }

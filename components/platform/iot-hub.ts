@@ -103,7 +103,12 @@ export class IotHub extends pulumi.ComponentResource {
           // The keys are ours and always sent: a policy sent without keys gets new ones on
           // every PUT. They make `properties` a secret input (encrypted in state).
           authorizationPolicies: [
-            { keyName: DPS_LINK_POLICY_NAME, rights: DPS_LINK_POLICY_RIGHTS, primaryKey: linkKeys.primaryKey, secondaryKey: linkKeys.secondaryKey },
+            {
+              keyName: DPS_LINK_POLICY_NAME,
+              rights: DPS_LINK_POLICY_RIGHTS,
+              primaryKey: linkKeys.primaryKey,
+              secondaryKey: linkKeys.secondaryKey,
+            },
           ],
         },
       },
@@ -151,6 +156,10 @@ function networkRuleSetsArgs(rules: HubNetworkRuleSets) {
   return {
     defaultAction: rules.defaultAction,
     applyToBuiltInEventHubEndpoint: rules.applyToBuiltInEventHubEndpoint,
-    ipRules: rules.ipRules.map((r) => ({ filterName: r.name, action: iothub.NetworkRuleIPAction.Allow, ipMask: r.ipMask })),
+    ipRules: rules.ipRules.map((r) => ({
+      filterName: r.name,
+      action: iothub.NetworkRuleIPAction.Allow,
+      ipMask: r.ipMask,
+    })),
   };
 }

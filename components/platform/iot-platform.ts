@@ -87,13 +87,22 @@ export class IotPlatform extends pulumi.ComponentResource implements PlatformOut
 }
 
 /** Builds the platform a validated config describes; `index.ts` calls this once. */
-export function createPlatform(config: PlatformConfig, name = "platform", opts?: pulumi.ComponentResourceOptions): IotPlatform {
+export function createPlatform(
+  config: PlatformConfig,
+  name = "platform",
+  opts?: pulumi.ComponentResourceOptions,
+): IotPlatform {
   return new IotPlatform(name, { config }, opts);
 }
 
 export { localHubHostName };
 
-function createLocalPlatform(name: string, config: PlatformConfig, emulator: EmulatorEndpoint, parent: pulumi.Resource): PlatformOutputs {
+function createLocalPlatform(
+  name: string,
+  config: PlatformConfig,
+  emulator: EmulatorEndpoint,
+  parent: pulumi.Resource,
+): PlatformOutputs {
   const service = new LocalProvisioningService(
     `${name}-dps`,
     {
@@ -107,7 +116,11 @@ function createLocalPlatform(name: string, config: PlatformConfig, emulator: Emu
         allocationWeight: hub.allocationWeight,
         applyAllocationPolicy: hub.applyAllocationPolicy,
       })),
-      caCertificates: config.dps.caCertificates.map((c) => ({ name: c.name, certificate: c.certificate, isVerified: c.verified })),
+      caCertificates: config.dps.caCertificates.map((c) => ({
+        name: c.name,
+        certificate: c.certificate,
+        isVerified: c.verified,
+      })),
     },
     { parent },
   );
@@ -116,7 +129,9 @@ function createLocalPlatform(name: string, config: PlatformConfig, emulator: Emu
     serviceEndpoint: pulumi.output(emulator.serviceHost),
     deviceEndpoint: pulumi.output(emulator.deviceHost),
     // Gated on the resource's outputs, so dependents wait until the emulator links the hubs.
-    hubHostNames: service.linkedHubs.apply(() => Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]))),
+    hubHostNames: service.linkedHubs.apply(() =>
+      Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)])),
+    ),
     // The emulator gets its certificates from the same resource that configures it.
     caCertificates: Object.fromEntries(config.dps.caCertificates.map((c) => [c.name, service])),
     dpsConnection: {

@@ -18,7 +18,8 @@ export const ENROLLMENT_WRITER_POLICY_NAME = "enrollment-writer";
  * RegistrationStatusRead and RegistrationStatusWrite (deleting an enrollment's registration
  * state needs the last one). No ServiceConfig (linked hubs, certificates) and no DeviceConnect.
  */
-export const ENROLLMENT_WRITER_RIGHTS = "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite";
+export const ENROLLMENT_WRITER_RIGHTS =
+  "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite";
 /**
  * Azure creates `provisioningserviceowner` with every right. We declare it so the list of
  * policies is complete in code (declaring any list replaces Azure's), and so a reviewer sees
@@ -26,7 +27,8 @@ export const ENROLLMENT_WRITER_RIGHTS = "EnrollmentRead, EnrollmentWrite, Regist
  * policy must carry its keys: see shared-access-keys.ts).
  */
 export const OWNER_POLICY_NAME = "provisioningserviceowner";
-export const OWNER_RIGHTS = "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite";
+export const OWNER_RIGHTS =
+  "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite";
 /** Built-in role "Device Provisioning Service Data Contributor" (full data-plane access). */
 export const DPS_DATA_CONTRIBUTOR_ROLE_ID = "dfce44e4-17b7-4bd1-a6d1-04996ec95633";
 
@@ -129,8 +131,18 @@ export class ProvisioningService extends pulumi.ComponentResource {
             target: r.target,
           })),
           authorizationPolicies: [
-            { keyName: OWNER_POLICY_NAME, rights: OWNER_RIGHTS, primaryKey: ownerKeys.primaryKey, secondaryKey: ownerKeys.secondaryKey },
-            { keyName: ENROLLMENT_WRITER_POLICY_NAME, rights: ENROLLMENT_WRITER_RIGHTS, primaryKey: writerKeys.primaryKey, secondaryKey: writerKeys.secondaryKey },
+            {
+              keyName: OWNER_POLICY_NAME,
+              rights: OWNER_RIGHTS,
+              primaryKey: ownerKeys.primaryKey,
+              secondaryKey: ownerKeys.secondaryKey,
+            },
+            {
+              keyName: ENROLLMENT_WRITER_POLICY_NAME,
+              rights: ENROLLMENT_WRITER_RIGHTS,
+              primaryKey: writerKeys.primaryKey,
+              secondaryKey: writerKeys.secondaryKey,
+            },
           ],
           // Each link carries the hub's dps-link connection string as a secret input, so it is
           // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
@@ -170,7 +182,8 @@ export class ProvisioningService extends pulumi.ComponentResource {
     }
 
     this.certificates = certificates;
-    this.dataContributorAssignment = args.dataContributor && dataContributorRole(name, this, this.service, args.dataContributor);
+    this.dataContributorAssignment =
+      args.dataContributor && dataContributorRole(name, this, this.service, args.dataContributor);
 
     // The secret link strings are nested in `properties`, and the engine marks an output secret
     // when its input was: `properties` (idScope, host names) would come back secret. None of
@@ -217,7 +230,10 @@ function dataContributorRole(
       principalType: principal.principalType,
       scope: service.id,
       // The subscription comes from the DPS's own id, so no client-config invoke is needed.
-      roleDefinitionId: service.id.apply((id) => `${subscriptionScope(id)}/providers/Microsoft.Authorization/roleDefinitions/${DPS_DATA_CONTRIBUTOR_ROLE_ID}`),
+      roleDefinitionId: service.id.apply(
+        (id) =>
+          `${subscriptionScope(id)}/providers/Microsoft.Authorization/roleDefinitions/${DPS_DATA_CONTRIBUTOR_ROLE_ID}`,
+      ),
     },
     { parent },
   );

@@ -30,6 +30,8 @@ export const SHARED_ACCESS_KEY_BYTES = 32;
 export function sharedAccessKeys(name: string, parent: pulumi.Resource): SharedAccessKeys {
   const key = (which: "primary" | "secondary") =>
     // `base64` is already an additional secret output of RandomBytes; wrapping says so here too.
-    pulumi.secret(new random.RandomBytes(`${name}-${which}`, { length: SHARED_ACCESS_KEY_BYTES }, { parent }).base64);
+    pulumi.secret(
+      new random.RandomBytes(`${name}-${which}`, { length: SHARED_ACCESS_KEY_BYTES }, { parent }).base64,
+    );
   return { primaryKey: key("primary"), secondaryKey: key("secondary") };
 }

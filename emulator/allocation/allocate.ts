@@ -1,5 +1,11 @@
 import type { GeoLatencyModel } from "../options";
-import type { AllocationPolicy, DpsSettings, EnrollmentGroupRecord, IndividualEnrollmentRecord, LinkedHub } from "../state/types";
+import type {
+  AllocationPolicy,
+  DpsSettings,
+  EnrollmentGroupRecord,
+  IndividualEnrollmentRecord,
+  LinkedHub,
+} from "../state/types";
 import { pickGeoLatency } from "./geo";
 import { pickHashed } from "./hashed";
 
@@ -11,9 +17,12 @@ type Enrollment = IndividualEnrollmentRecord | EnrollmentGroupRecord;
  * takes part in allocation. Hubs unlinked since the enrollment was written drop out.
  */
 export function candidateHubs(enrollment: Enrollment, settings: DpsSettings): LinkedHub[] {
-  const linked = (name: string) => settings.linkedHubs.find((h) => h.hostName.toLowerCase() === name.toLowerCase());
-  if (enrollment.iotHubs?.length) return enrollment.iotHubs.map(linked).filter((h): h is LinkedHub => h !== undefined);
-  if (enrollment.iotHubHostName) return [linked(enrollment.iotHubHostName)].filter((h): h is LinkedHub => h !== undefined);
+  const linked = (name: string) =>
+    settings.linkedHubs.find((h) => h.hostName.toLowerCase() === name.toLowerCase());
+  if (enrollment.iotHubs?.length)
+    return enrollment.iotHubs.map(linked).filter((h): h is LinkedHub => h !== undefined);
+  if (enrollment.iotHubHostName)
+    return [linked(enrollment.iotHubHostName)].filter((h): h is LinkedHub => h !== undefined);
   return settings.linkedHubs.filter((h) => h.applyAllocationPolicy);
 }
 

@@ -55,20 +55,36 @@ export async function callCustomAllocation(
       status = response.status;
       text = await response.text();
     } catch (e) {
-      logger.warn(`custom allocation webhook ${target} for ${request.deviceRuntimeContext.registrationId} failed: ${(e as Error).name}`);
-      return { ok: false, errorCode: ErrorCodes.customAllocationFailed, message: `Custom allocation failed: the webhook could not be reached (${(e as Error).name})` };
+      logger.warn(
+        `custom allocation webhook ${target} for ${request.deviceRuntimeContext.registrationId} failed: ${(e as Error).name}`,
+      );
+      return {
+        ok: false,
+        errorCode: ErrorCodes.customAllocationFailed,
+        message: `Custom allocation failed: the webhook could not be reached (${(e as Error).name})`,
+      };
     }
     if (status >= 429 && attempt < settings.retryCount) {
-      logger.info(`custom allocation webhook ${target} answered ${status}; retry ${attempt + 1} of ${settings.retryCount} in ${delay} ms`);
+      logger.info(
+        `custom allocation webhook ${target} answered ${status}; retry ${attempt + 1} of ${settings.retryCount} in ${delay} ms`,
+      );
       await sleep(delay);
       delay += settings.retryIncrementMs;
       continue;
     }
     if (status === 401) {
-      return { ok: false, errorCode: ErrorCodes.customAllocationUnauthorizedAccess, message: "Custom allocation failed: the webhook answered 401 Unauthorized" };
+      return {
+        ok: false,
+        errorCode: ErrorCodes.customAllocationUnauthorizedAccess,
+        message: "Custom allocation failed: the webhook answered 401 Unauthorized",
+      };
     }
     if (status < 200 || status >= 300) {
-      return { ok: false, errorCode: ErrorCodes.customAllocationFailed, message: `Custom allocation failed: the webhook answered HTTP ${status}` };
+      return {
+        ok: false,
+        errorCode: ErrorCodes.customAllocationFailed,
+        message: `Custom allocation failed: the webhook answered HTTP ${status}`,
+      };
     }
     return interpretAnswer(text, request.linkedHubs);
   }
@@ -79,13 +95,23 @@ function interpretAnswer(text: string, linkedHubs: string[]): CustomAllocationOu
   try {
     answer = JSON.parse(text) as typeof answer;
   } catch {
-    return { ok: false, errorCode: ErrorCodes.customAllocationFailed, message: "Custom allocation failed: the webhook's answer is not JSON" };
+    return {
+      ok: false,
+      errorCode: ErrorCodes.customAllocationFailed,
+      message: "Custom allocation failed: the webhook's answer is not JSON",
+    };
   }
   const hubName = answer?.iotHubHostName;
   if (hubName === undefined || hubName === null || hubName === "") {
-    return { ok: false, errorCode: ErrorCodes.customAllocationIotHubNotSpecified, message: "Custom allocation failed: the webhook's answer has no iotHubHostName" };
+    return {
+      ok: false,
+      errorCode: ErrorCodes.customAllocationIotHubNotSpecified,
+      message: "Custom allocation failed: the webhook's answer has no iotHubHostName",
+    };
   }
-  const hub = linkedHubs.find((h) => typeof hubName === "string" && h.toLowerCase() === hubName.toLowerCase());
+  const hub = linkedHubs.find(
+    (h) => typeof hubName === "string" && h.toLowerCase() === hubName.toLowerCase(),
+  );
   if (!hub) {
     return {
       ok: false,
@@ -94,7 +120,8 @@ function interpretAnswer(text: string, linkedHubs: string[]): CustomAllocationOu
     };
   }
   const outcome: CustomAllocationOutcome = { ok: true, hub };
-  if (answer.initialTwin && typeof answer.initialTwin === "object") outcome.initialTwin = answer.initialTwin as InitialTwin;
+  if (answer.initialTwin && typeof answer.initialTwin === "object")
+    outcome.initialTwin = answer.initialTwin as InitialTwin;
   if (answer.payload !== undefined) outcome.payload = answer.payload;
   return outcome;
 }

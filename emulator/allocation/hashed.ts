@@ -12,7 +12,8 @@ export function pickHashed(registrationId: string, hubs: readonly LinkedHub[]): 
   let best: LinkedHub | undefined;
   let bestScore = -Infinity;
   for (const hub of hubs) {
-    const score = -hub.allocationWeight / Math.log(uniform(registrationId.toLowerCase(), hub.hostName.toLowerCase()));
+    const score =
+      -hub.allocationWeight / Math.log(uniform(registrationId.toLowerCase(), hub.hostName.toLowerCase()));
     if (score > bestScore) {
       bestScore = score;
       best = hub;

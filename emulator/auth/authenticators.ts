@@ -10,10 +10,17 @@ import { deriveDeviceKey, isExpired, parseSasToken, signatureMatches, type SasTo
 export type Principal =
   | { kind: "anonymous" }
   | { kind: "service"; policyName: string; rights: ReadonlySet<AccessRight> }
-  | { kind: "device"; registrationId: string; attestation: "symmetricKey" | "x509"; enrollment: EnrollmentRef; leaf?: X509Certificate };
+  | {
+      kind: "device";
+      registrationId: string;
+      attestation: "symmetricKey" | "x509";
+      enrollment: EnrollmentRef;
+      leaf?: X509Certificate;
+    };
 
 /** Authenticators form a chain: each passes, fails, or says the request is not its kind. */
-export type AuthOutcome = { result: "pass"; principal: Principal } | { result: "fail"; error: DpsError } | { result: "not-mine" };
+export type AuthOutcome =
+  { result: "pass"; principal: Principal } | { result: "fail"; error: DpsError } | { result: "not-mine" };
 
 export interface Authenticator {
   readonly name: string;
@@ -30,7 +37,11 @@ const DEVICE_KEY_NAME = "registration";
 
 /** A device path is /{idScope}/registrations/{registrationId}[/...]; the service API has none such. */
 export function isDevicePath(segments: string[]): boolean {
-  return segments.length >= 3 && segments[1]?.toLowerCase() === "registrations" && segments[0]?.toLowerCase() !== "registrations";
+  return (
+    segments.length >= 3 &&
+    segments[1]?.toLowerCase() === "registrations" &&
+    segments[0]?.toLowerCase() !== "registrations"
+  );
 }
 
 function parseToken(req: ParsedRequest): SasToken | DpsError | undefined {
@@ -51,21 +62,38 @@ export function serviceSasAuthenticator(ctx: AuthContext): Authenticator {
       const token = parseToken(req);
       if (token === undefined) return { result: "not-mine" };
       if (token instanceof DpsError) return { result: "fail", error: token };
-      if (token.keyName === undefined || token.keyName.toLowerCase() === DEVICE_KEY_NAME) return { result: "not-mine" };
+      if (token.keyName === undefined || token.keyName.toLowerCase() === DEVICE_KEY_NAME)
+        return { result: "not-mine" };
       const policy = ctx.store.policies().find((p) => p.name.toLowerCase() === token.keyName?.toLowerCase());
-      if (!policy) return { result: "fail", error: unauthorized(`Unauthorized: no shared access policy named ${token.keyName}`) };
+      if (!policy)
+        return {
+          result: "fail",
+          error: unauthorized(`Unauthorized: no shared access policy named ${token.keyName}`),
+        };
       const audience = token.resource.toLowerCase().replace(/\/+$/, "");
       const audiences = ctx.serviceAudiences();
       const audienceOk = [...audiences].some((a) => audience === a || audience.startsWith(`${a}/`));
       if (!audienceOk) {
-        return { result: "fail", error: unauthorized(`Unauthorized: the token's sr ${token.resource} is not this DPS (${[...audiences].join(", ")})`) };
+        return {
+          result: "fail",
+          error: unauthorized(
+            `Unauthorized: the token's sr ${token.resource} is not this DPS (${[...audiences].join(", ")})`,
+          ),
+        };
       }
-      if (isExpired(token)) return { result: "fail", error: unauthorized("Unauthorized: the SharedAccessSignature has expired", ErrorCodes.tokenExpired) };
+      if (isExpired(token))
+        return {
+          result: "fail",
+          error: unauthorized("Unauthorized: the SharedAccessSignature has expired", ErrorCodes.tokenExpired),
+        };
       // Both keys are always checked, so timing does not tell which one matched.
       const primary = signatureMatches(token, policy.primaryKey);
       const secondary = signatureMatches(token, policy.secondaryKey);
       if (!primary && !secondary) return { result: "fail", error: unauthorized() };
-      return { result: "pass", principal: { kind: "service", policyName: policy.name, rights: new Set(policy.rights) } };
+      return {
+        result: "pass",
+        principal: { kind: "service", policyName: policy.name, rights: new Set(policy.rights) },
+      };
     },
   };
 }
@@ -82,22 +110,39 @@ export function deviceSasAuthenticator(ctx: AuthContext): Authenticator {
       const token = parseToken(req);
       if (token === undefined) return { result: "not-mine" };
       if (token instanceof DpsError) return { result: "fail", error: token };
-      if (token.keyName !== undefined && token.keyName.toLowerCase() !== DEVICE_KEY_NAME) return { result: "not-mine" };
+      if (token.keyName !== undefined && token.keyName.toLowerCase() !== DEVICE_KEY_NAME)
+        return { result: "not-mine" };
       const match = /^([^/]+)\/registrations\/(.+)$/i.exec(token.resource);
       const { idScope } = ctx.store.settings();
       if (!match || match[1]?.toLowerCase() !== idScope.toLowerCase()) {
-        return { result: "fail", error: unauthorized(`Unauthorized: the token's sr must be ${idScope}/registrations/<registrationId>`) };
+        return {
+          result: "fail",
+          error: unauthorized(
+            `Unauthorized: the token's sr must be ${idScope}/registrations/<registrationId>`,
+          ),
+        };
       }
-      if (isExpired(token)) return { result: "fail", error: unauthorized("Unauthorized: the SharedAccessSignature has expired", ErrorCodes.tokenExpired) };
+      if (isExpired(token))
+        return {
+          result: "fail",
+          error: unauthorized("Unauthorized: the SharedAccessSignature has expired", ErrorCodes.tokenExpired),
+        };
       const registrationId = match[2] as string;
       const enrollment = findSymmetricKeyEnrollment(ctx.store, token, registrationId);
       if (!enrollment) return { result: "fail", error: unauthorized() };
-      return { result: "pass", principal: { kind: "device", registrationId, attestation: "symmetricKey", enrollment } };
+      return {
+        result: "pass",
+        principal: { kind: "device", registrationId, attestation: "symmetricKey", enrollment },
+      };
     },
   };
 }
 
-function findSymmetricKeyEnrollment(store: EmulatorStore, token: SasToken, registrationId: string): EnrollmentRef | undefined {
+function findSymmetricKeyEnrollment(
+  store: EmulatorStore,
+  token: SasToken,
+  registrationId: string,
+): EnrollmentRef | undefined {
   const individual = store.enrollments.get(registrationId);
   if (individual?.attestation.type === "symmetricKey") {
     const { primaryKey, secondaryKey } = individual.attestation.symmetricKey;
@@ -127,23 +172,47 @@ export function deviceX509Authenticator(ctx: AuthContext): Authenticator {
       if (header(req, "authorization") || !isDevicePath(req.segments)) return { result: "not-mine" };
       const leaf = req.peerCertificates[0];
       if (!leaf) return { result: "not-mine" };
-      const invalid = (why: string) => ({ result: "fail" as const, error: unauthorized(`Invalid certificate: ${why}`, ErrorCodes.invalidCertificate) });
+      const invalid = (why: string) => ({
+        result: "fail" as const,
+        error: unauthorized(`Invalid certificate: ${why}`, ErrorCodes.invalidCertificate),
+      });
       const registrationId = commonName(leaf);
       if (!registrationId) return invalid("the device certificate has no CN (the CN is the registration id)");
-      if (!isCurrentlyValid(leaf)) return invalid(`the certificate of ${registrationId} is outside its validity period`);
+      if (!isCurrentlyValid(leaf))
+        return invalid(`the certificate of ${registrationId} is outside its validity period`);
       const individual = ctx.store.enrollments.get(registrationId);
       if (individual?.attestation.type === "x509") {
         const certs = individual.attestation.x509.clientCertificates;
-        const known = [certs?.primary, certs?.secondary].filter((c) => c !== undefined).map((c) => new X509Certificate(c.certificate));
+        const known = [certs?.primary, certs?.secondary]
+          .filter((c) => c !== undefined)
+          .map((c) => new X509Certificate(c.certificate));
         if (known.some((k) => sameCertificate(k, leaf))) {
-          return { result: "pass", principal: { kind: "device", registrationId, attestation: "x509", enrollment: { kind: "individual", enrollment: individual }, leaf } };
+          return {
+            result: "pass",
+            principal: {
+              kind: "device",
+              registrationId,
+              attestation: "x509",
+              enrollment: { kind: "individual", enrollment: individual },
+              leaf,
+            },
+          };
         }
       }
       for (const group of ctx.store.groups.values()) {
         if (group.attestation.type !== "x509") continue;
         const anchors = groupAnchors(ctx.store, group.attestation.x509);
         if (anchors.length > 0 && chainsTo(req.peerCertificates, anchors)) {
-          return { result: "pass", principal: { kind: "device", registrationId, attestation: "x509", enrollment: { kind: "group", enrollment: group }, leaf } };
+          return {
+            result: "pass",
+            principal: {
+              kind: "device",
+              registrationId,
+              attestation: "x509",
+              enrollment: { kind: "group", enrollment: group },
+              leaf,
+            },
+          };
         }
       }
       return invalid(`no enrollment matches the certificate of ${registrationId}`);
@@ -153,7 +222,8 @@ export function deviceX509Authenticator(ctx: AuthContext): Authenticator {
 
 function groupAnchors(store: EmulatorStore, x509: X509AttestationRecord): X509Certificate[] {
   const pems: string[] = [];
-  for (const c of [x509.signingCertificates?.primary, x509.signingCertificates?.secondary]) if (c) pems.push(c.certificate);
+  for (const c of [x509.signingCertificates?.primary, x509.signingCertificates?.secondary])
+    if (c) pems.push(c.certificate);
   for (const name of [x509.caReferences?.primary, x509.caReferences?.secondary]) {
     const ca = name ? store.certificates.get(name) : undefined;
     // DPS only trusts CA certificates whose proof of possession was verified.
@@ -168,10 +238,15 @@ export function tpmAuthenticator(): Authenticator {
     name: "device-tpm",
     authenticate(req) {
       const body = req.body as { tpm?: unknown } | undefined;
-      if (!isDevicePath(req.segments) || !body || typeof body !== "object" || !("tpm" in body)) return { result: "not-mine" };
+      if (!isDevicePath(req.segments) || !body || typeof body !== "object" || !("tpm" in body))
+        return { result: "not-mine" };
       return {
         result: "fail",
-        error: new DpsError(400, ErrorCodes.unsupportedAttestation, "TPM attestation is not supported by the emulator: TPM enrollments can be managed, but TPM devices cannot register"),
+        error: new DpsError(
+          400,
+          ErrorCodes.unsupportedAttestation,
+          "TPM attestation is not supported by the emulator: TPM enrollments can be managed, but TPM devices cannot register",
+        ),
       };
     },
   };

@@ -49,7 +49,9 @@ function safeDecode(text: string): string {
 
 /** HMAC-SHA256 over `${sr}\n${se}` with the base64-decoded key. */
 export function computeSignature(keyBase64: string, rawResource: string, expiry: number): Buffer {
-  return createHmac("sha256", Buffer.from(keyBase64, "base64")).update(`${rawResource}\n${expiry}`, "utf8").digest();
+  return createHmac("sha256", Buffer.from(keyBase64, "base64"))
+    .update(`${rawResource}\n${expiry}`, "utf8")
+    .digest();
 }
 
 /** Constant-time check of the token's signature against one key. */
@@ -60,7 +62,9 @@ export function signatureMatches(token: SasToken, keyBase64: string): boolean {
 
 /** Group enrollment device key: base64(HMAC-SHA256(base64decode(groupKey), registrationId)). */
 export function deriveDeviceKey(groupKeyBase64: string, registrationId: string): string {
-  return createHmac("sha256", Buffer.from(groupKeyBase64, "base64")).update(registrationId, "utf8").digest("base64");
+  return createHmac("sha256", Buffer.from(groupKeyBase64, "base64"))
+    .update(registrationId, "utf8")
+    .digest("base64");
 }
 
 export function isExpired(token: SasToken, nowMs = Date.now()): boolean {

@@ -40,7 +40,11 @@ function rssMb(pid: number): number {
 }
 
 /** Runs `count` tasks with at most `concurrency` in flight; returns each task's duration in ms. */
-async function runPool(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<number[]> {
+async function runPool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number[]> {
   const durations: number[] = [];
   let next = 0;
   const worker = async () => {
@@ -60,11 +64,28 @@ async function main(): Promise<void> {
   const configFile = join(dir, "config.json");
   writeFileSync(
     configFile,
-    JSON.stringify({ linkedHubs: [{ hostName: "bench-a.azure-devices.net", allocationWeight: 1 }, { hostName: "bench-b.azure-devices.net", allocationWeight: 3 }] }),
+    JSON.stringify({
+      linkedHubs: [
+        { hostName: "bench-a.azure-devices.net", allocationWeight: 1 },
+        { hostName: "bench-b.azure-devices.net", allocationWeight: 3 },
+      ],
+    }),
   );
   const child = spawn(
     process.execPath,
-    [join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", join(ROOT, "emulator/cli.ts"), "--port", "0", "--ephemeral", "--retry-after", "0", "--no-request-log", "--config", configFile],
+    [
+      join(ROOT, "node_modules/ts-node/dist/bin.js"),
+      "--transpile-only",
+      join(ROOT, "emulator/cli.ts"),
+      "--port",
+      "0",
+      "--ephemeral",
+      "--retry-after",
+      "0",
+      "--no-request-log",
+      "--config",
+      configFile,
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
   try {
@@ -72,13 +93,24 @@ async function main(): Promise<void> {
       createInterface({ input: child.stdout! }).once("line", resolve);
       child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
     });
-    const info = JSON.parse(line) as { connectionString: string; caCertPath: string; deviceHost: string; idScope: string; pid: number };
+    const info = JSON.parse(line) as {
+      connectionString: string;
+      caCertPath: string;
+      deviceHost: string;
+      idScope: string;
+      pid: number;
+    };
     const emu = { ...info, caCertPem: readFileSync(info.caCertPath, "utf8") };
     const service = serviceClientFor(emu);
     console.log(`emulator pid ${info.pid}, RSS at start ${rssMb(info.pid).toFixed(1)} MB`);
 
     // 1. Device registrations with the real device SDK (symmetric-key group, derived keys).
-    const group = (await service.createOrUpdateEnrollmentGroup({ enrollmentGroupId: "bench-group", attestation: { type: "symmetricKey" } } as never)).responseBody;
+    const group = (
+      await service.createOrUpdateEnrollmentGroup({
+        enrollmentGroupId: "bench-group",
+        attestation: { type: "symmetricKey" },
+      } as never)
+    ).responseBody;
     const groupKey = group.attestation.symmetricKey!.primaryKey;
     const started = performance.now();
     const registerDurations = await runPool(DEVICES, CONCURRENCY, async (i) => {
@@ -87,7 +119,9 @@ async function main(): Promise<void> {
       if (result.status !== "assigned") throw new Error(`${id}: ${result.status}`);
     });
     const seconds = (performance.now() - started) / 1000;
-    console.log(`registrations: ${DEVICES} devices, concurrency ${CONCURRENCY}, ${seconds.toFixed(1)} s → ${Math.round((DEVICES / seconds) * 60)} registrations/min`);
+    console.log(
+      `registrations: ${DEVICES} devices, concurrency ${CONCURRENCY}, ${seconds.toFixed(1)} s → ${Math.round((DEVICES / seconds) * 60)} registrations/min`,
+    );
     console.log(summary("register() (PUT + status GET, device SDK)", registerDurations));
 
     // 2. Service API latency and memory at many enrollments (bulk create, 10 per call).
@@ -99,15 +133,26 @@ async function main(): Promise<void> {
         initialTwin: { tags: { batch: b } },
       }));
       return new Promise<void>((resolve, reject) =>
-        service.runBulkEnrollmentOperation({ mode: "create", enrollments } as never, ((err: Error | undefined, result: { isSuccessful: boolean }) =>
-          err ? reject(err) : result.isSuccessful ? resolve() : reject(new Error("bulk item failed"))) as never),
+        service.runBulkEnrollmentOperation(
+          { mode: "create", enrollments } as never,
+          ((err: Error | undefined, result: { isSuccessful: boolean }) =>
+            err
+              ? reject(err)
+              : result.isSuccessful
+                ? resolve()
+                : reject(new Error("bulk item failed"))) as never,
+        ),
       );
     });
     console.log(summary("bulk create of 10 (service SDK)", bulkDurations));
-    const getDurations = await runPool(1000, CONCURRENCY, (i) => service.getIndividualEnrollment(`bench-enrollment-${(i * 97) % ENROLLMENTS}`));
+    const getDurations = await runPool(1000, CONCURRENCY, (i) =>
+      service.getIndividualEnrollment(`bench-enrollment-${(i * 97) % ENROLLMENTS}`),
+    );
     console.log(summary(`GET enrollment at ${ENROLLMENTS} enrollments (service SDK)`, getDurations));
     const rssAfter = rssMb(info.pid);
-    console.log(`memory: RSS ${rssBefore.toFixed(1)} MB before → ${rssAfter.toFixed(1)} MB with ${ENROLLMENTS} enrollments (+${DEVICES} registrations)`);
+    console.log(
+      `memory: RSS ${rssBefore.toFixed(1)} MB before → ${rssAfter.toFixed(1)} MB with ${ENROLLMENTS} enrollments (+${DEVICES} registrations)`,
+    );
   } finally {
     child.kill("SIGTERM");
     await new Promise((ok) => child.once("exit", ok));

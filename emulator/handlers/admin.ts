@@ -31,14 +31,19 @@ export function hubsView(store: EmulatorStore): Array<{ hostName: string; device
   for (const h of store.settings().linkedHubs) names.set(h.hostName.toLowerCase(), h.hostName);
   for (const h of store.hubHostNames()) if (!names.has(h)) names.set(h, h);
   return [...names.values()]
-    .map((hostName) => ({ hostName, devices: [...store.hubDevices(hostName).values()].map((d) => structuredClone(d)) }))
+    .map((hostName) => ({
+      hostName,
+      devices: [...store.hubDevices(hostName).values()].map((d) => structuredClone(d)),
+    }))
     .filter((h, i) => i < store.settings().linkedHubs.length || h.devices.length > 0);
 }
 
 /** Upserts a CA certificate (admin API and config file). */
 export function putCertificate(store: EmulatorStore, name: string, body: unknown): CaCertificateRecord {
   if (!CERTIFICATE_NAME.test(name)) {
-    throw badRequest(`Certificate name ${JSON.stringify(name)} is invalid; allowed: 1 to 64 letters, digits, '-', '.', '_'`);
+    throw badRequest(
+      `Certificate name ${JSON.stringify(name)} is invalid; allowed: 1 to 64 letters, digits, '-', '.', '_'`,
+    );
   }
   const input = body as { certificate?: unknown; isVerified?: unknown } | undefined;
   const certificate = normaliseCertificate(input?.certificate, `certificate ${name}: certificate`);
@@ -75,10 +80,14 @@ export const adminHandlers: Record<string, Handler> = {
     // GET never returns hub connection strings, so a read-modify-write must not erase them.
     const linkedHubs = parsed.linkedHubs.map((h) => {
       const old = current.linkedHubs.find((o) => o.hostName.toLowerCase() === h.hostName.toLowerCase());
-      return h.connectionString === undefined && old?.connectionString ? { ...h, connectionString: old.connectionString } : h;
+      return h.connectionString === undefined && old?.connectionString
+        ? { ...h, connectionString: old.connectionString }
+        : h;
     });
     ctx.store.setSettings({ ...current, allocationPolicy: parsed.allocationPolicy, linkedHubs });
-    ctx.logger.info(`allocation settings changed: policy ${parsed.allocationPolicy}, ${linkedHubs.length} linked hub(s)`);
+    ctx.logger.info(
+      `allocation settings changed: policy ${parsed.allocationPolicy}, ${linkedHubs.length} linked hub(s)`,
+    );
     return json(settingsView(ctx.store.settings()));
   },
 
@@ -100,9 +109,18 @@ export const adminHandlers: Record<string, Handler> = {
     const name = req.params.name as string;
     if (!ctx.store.certificates.get(name)) throw notFound(`CA certificate ${name} not found`);
     const users = [...ctx.store.groups.values(), ...ctx.store.enrollments.values()]
-      .filter((e) => e.attestation.type === "x509" && [e.attestation.x509.caReferences?.primary, e.attestation.x509.caReferences?.secondary].some((r) => r?.toLowerCase() === name.toLowerCase()))
+      .filter(
+        (e) =>
+          e.attestation.type === "x509" &&
+          [e.attestation.x509.caReferences?.primary, e.attestation.x509.caReferences?.secondary].some(
+            (r) => r?.toLowerCase() === name.toLowerCase(),
+          ),
+      )
       .map((e) => ("enrollmentGroupId" in e ? e.enrollmentGroupId : e.registrationId));
-    if (users.length > 0) throw conflict(`CA certificate ${name} is referenced by ${users.join(", ")}; remove those references first`);
+    if (users.length > 0)
+      throw conflict(
+        `CA certificate ${name} is referenced by ${users.join(", ")}; remove those references first`,
+      );
     ctx.store.certificates.delete(name);
     return noContent();
   },

@@ -15,7 +15,11 @@ interface BulkKind {
   idField: "registrationId" | "enrollmentGroupId";
   label: string;
   exists(ctx: EmulatorContext, id: string): { etag: string } | undefined;
-  put(ctx: EmulatorContext, item: unknown, ifMatch: (current: string | undefined, what: string) => void): void;
+  put(
+    ctx: EmulatorContext,
+    item: unknown,
+    ifMatch: (current: string | undefined, what: string) => void,
+  ): void;
   remove(ctx: EmulatorContext, id: string): void;
 }
 
@@ -53,29 +57,41 @@ function runBulk(kind: BulkKind): Handler {
     const mode = body?.mode;
     const items = body?.[kind.listField];
     if (!MODES.includes(mode as Mode)) {
-      throw badRequest(`Bulk operation mode is ${JSON.stringify(mode)}; allowed: ${MODES.join(", ")}`, ErrorCodes.bulkInvalid);
+      throw badRequest(
+        `Bulk operation mode is ${JSON.stringify(mode)}; allowed: ${MODES.join(", ")}`,
+        ErrorCodes.bulkInvalid,
+      );
     }
     if (!Array.isArray(items) || items.length === 0) {
       throw badRequest(`Bulk operation needs a non-empty ${kind.listField} array`, ErrorCodes.bulkInvalid);
     }
     if (items.length > MAX_BULK_ITEMS) {
-      throw badRequest(`Bulk operation has ${items.length} items; DPS allows at most ${MAX_BULK_ITEMS}`, ErrorCodes.bulkInvalid);
+      throw badRequest(
+        `Bulk operation has ${items.length} items; DPS allows at most ${MAX_BULK_ITEMS}`,
+        ErrorCodes.bulkInvalid,
+      );
     }
     const ids = items.map((item, i) => {
       const id = (item as Record<string, unknown> | null)?.[kind.idField];
-      if (typeof id !== "string") throw badRequest(`${kind.listField}[${i}].${kind.idField} is required`, ErrorCodes.bulkInvalid);
+      if (typeof id !== "string")
+        throw badRequest(`${kind.listField}[${i}].${kind.idField} is required`, ErrorCodes.bulkInvalid);
       return id;
     });
     const seen = new Set<string>();
     for (const id of ids) {
-      if (seen.has(id.toLowerCase())) throw badRequest(`${kind.idField} ${id} appears twice in one bulk operation`, ErrorCodes.bulkInvalid);
+      if (seen.has(id.toLowerCase()))
+        throw badRequest(`${kind.idField} ${id} appears twice in one bulk operation`, ErrorCodes.bulkInvalid);
       seen.add(id.toLowerCase());
     }
     const errors: Array<Record<string, unknown>> = [];
     items.forEach((item, i) => {
       const id = ids[i] as string;
       if (ctx.faults?.failsBulkItem()) {
-        errors.push({ [kind.idField]: id, errorCode: ErrorCodes.internal, errorStatus: "Injected fault: this item was not applied" });
+        errors.push({
+          [kind.idField]: id,
+          errorCode: ErrorCodes.internal,
+          errorStatus: "Injected fault: this item was not applied",
+        });
         return;
       }
       try {
@@ -102,7 +118,11 @@ function applyOne(ctx: EmulatorContext, kind: BulkKind, mode: Mode, id: string, 
       if (!existing) throw new DpsError(404, ErrorCodes.enrollmentNotFound, `${what} not found`);
       const etag = (item as { etag?: unknown }).etag;
       if (typeof etag !== "string" || !etagMatches(etag, existing.etag)) {
-        throw new DpsError(412, ErrorCodes.preconditionFailed, `The etag of ${what} does not match its current etag`);
+        throw new DpsError(
+          412,
+          ErrorCodes.preconditionFailed,
+          `The etag of ${what} does not match its current etag`,
+        );
       }
       return kind.put(ctx, item, () => {});
     }
@@ -110,7 +130,11 @@ function applyOne(ctx: EmulatorContext, kind: BulkKind, mode: Mode, id: string, 
       if (!existing) throw new DpsError(404, ErrorCodes.enrollmentNotFound, `${what} not found`);
       const etag = (item as { etag?: unknown }).etag;
       if (typeof etag === "string" && etag !== "" && !etagMatches(etag, existing.etag)) {
-        throw new DpsError(412, ErrorCodes.preconditionFailed, `The etag of ${what} does not match its current etag`);
+        throw new DpsError(
+          412,
+          ErrorCodes.preconditionFailed,
+          `The etag of ${what} does not match its current etag`,
+        );
       }
       return kind.remove(ctx, id);
     }

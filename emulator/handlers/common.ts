@@ -12,19 +12,30 @@ export type QueryItemType = "Enrollment" | "EnrollmentGroup" | "DeviceRegistrati
  * One page of a query. The continuation header is omitted on the last page: the Node SDK treats
  * any x-ms-continuation header, even an empty one, as "more results".
  */
-export function queryPage<T>(req: ParsedRequest, items: readonly T[], itemType: QueryItemType, view: (t: T) => unknown): Reply {
+export function queryPage<T>(
+  req: ParsedRequest,
+  items: readonly T[],
+  itemType: QueryItemType,
+  view: (t: T) => unknown,
+): Reply {
   const sizeHeader = header(req, "x-ms-max-item-count");
   let pageSize = DEFAULT_PAGE_SIZE;
   if (sizeHeader !== undefined && sizeHeader !== "") {
     const n = Number(sizeHeader);
     if (!Number.isInteger(n) || n < 1) {
-      throw badRequest(`x-ms-max-item-count is ${JSON.stringify(sizeHeader)}; allowed: a positive integer`, ErrorCodes.invalidQuery);
+      throw badRequest(
+        `x-ms-max-item-count is ${JSON.stringify(sizeHeader)}; allowed: a positive integer`,
+        ErrorCodes.invalidQuery,
+      );
     }
     pageSize = Math.min(n, MAX_PAGE_SIZE);
   }
   const offset = decodeContinuation(header(req, "x-ms-continuation"));
   const page = items.slice(offset, offset + pageSize);
-  const headers: Record<string, string> = { "x-ms-item-type": itemType, "x-ms-max-item-count": String(pageSize) };
+  const headers: Record<string, string> = {
+    "x-ms-item-type": itemType,
+    "x-ms-max-item-count": String(pageSize),
+  };
   if (offset + pageSize < items.length) headers["x-ms-continuation"] = encodeContinuation(offset + pageSize);
   return { status: 200, body: page.map(view), headers };
 }
@@ -50,9 +61,13 @@ const SELECT_ALL = /^\s*(\*|select\s+\*\s+from\s+(enrollments|enrollmentgroups|r
 export function checkQuerySpecification(body: unknown): void {
   if (body === undefined) return;
   const query = (body as { query?: unknown })?.query;
-  if (typeof query !== "string") throw badRequest('The query body must be { "query": "*" }', ErrorCodes.invalidQuery);
+  if (typeof query !== "string")
+    throw badRequest('The query body must be { "query": "*" }', ErrorCodes.invalidQuery);
   if (!SELECT_ALL.test(query)) {
-    throw badRequest(`Query ${JSON.stringify(query)} is not supported by the emulator; use "*" or "SELECT * FROM enrollments"`, ErrorCodes.invalidQuery);
+    throw badRequest(
+      `Query ${JSON.stringify(query)} is not supported by the emulator; use "*" or "SELECT * FROM enrollments"`,
+      ErrorCodes.invalidQuery,
+    );
   }
 }
 
@@ -61,12 +76,22 @@ export function requireEtag(req: ParsedRequest, current: string | undefined, wha
   const ifMatch = header(req, "if-match");
   if (ifMatch === undefined || ifMatch === "") return;
   if (current === undefined) {
-    throw new DpsError(412, ErrorCodes.preconditionFailed, `${what} does not exist, so If-Match ${ifMatch} cannot match`);
+    throw new DpsError(
+      412,
+      ErrorCodes.preconditionFailed,
+      `${what} does not exist, so If-Match ${ifMatch} cannot match`,
+    );
   }
   if (!etagMatches(ifMatch, current)) {
-    throw preconditionFailed(`The ETag in If-Match (${ifMatch}) does not match the current ETag of ${what} (${current})`);
+    throw preconditionFailed(
+      `The ETag in If-Match (${ifMatch}) does not match the current ETag of ${what} (${current})`,
+    );
   }
 }
 
-export const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, body, ...(headers ? { headers } : {}) });
+export const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
 export const noContent = (): Reply => ({ status: 204 });

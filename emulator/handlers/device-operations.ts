@@ -24,7 +24,11 @@ export class DeviceOperations {
     this.sweep();
     // Real ids look like "5.316aac5bdc130deb.b1e02da8-c3a0-4ff2-a121-7ea7a6b7f550".
     const id = `5.${randomBytes(8).toString("hex")}.${randomUUID()}`;
-    const op: Operation = { registrationId: principal.registrationId, principal, expiresAt: Date.now() + this.ttlMs };
+    const op: Operation = {
+      registrationId: principal.registrationId,
+      principal,
+      expiresAt: Date.now() + this.ttlMs,
+    };
     this.operations.set(id, op);
     work.then(
       (result) => {

@@ -9,12 +9,17 @@ import type { EmulatorContext } from "../context";
 function devicePrincipal(ctx: EmulatorContext, req: RoutedRequest): DevicePrincipal {
   const { idScope } = ctx.store.settings();
   const p = req.principal;
-  if (p.kind !== "device") throw unauthorized("Unauthorized: the device API needs a registration SAS token or an X.509 client certificate");
+  if (p.kind !== "device")
+    throw unauthorized(
+      "Unauthorized: the device API needs a registration SAS token or an X.509 client certificate",
+    );
   if ((req.params.idScope as string).toLowerCase() !== idScope.toLowerCase()) {
     throw unauthorized(`Unauthorized: id scope ${req.params.idScope} is not this DPS (${idScope})`);
   }
   if ((req.params.registrationId as string).toLowerCase() !== p.registrationId.toLowerCase()) {
-    throw unauthorized(`Unauthorized: the credentials are for ${p.registrationId}, not ${req.params.registrationId}`);
+    throw unauthorized(
+      `Unauthorized: the credentials are for ${p.registrationId}, not ${req.params.registrationId}`,
+    );
   }
   return p;
 }
@@ -28,12 +33,21 @@ export const deviceRuntimeHandlers: Record<string, Handler> = {
   RuntimeRegistration_RegisterDevice(ctx, req): Reply {
     const principal = devicePrincipal(ctx, req);
     const body = req.body as { registrationId?: unknown; payload?: unknown } | undefined;
-    if (body && body.registrationId !== undefined && String(body.registrationId).toLowerCase() !== principal.registrationId.toLowerCase()) {
-      throw badRequest(`registrationId ${JSON.stringify(body.registrationId)} in the body does not match ${principal.registrationId} in the path`, ErrorCodes.invalidId);
+    if (
+      body &&
+      body.registrationId !== undefined &&
+      String(body.registrationId).toLowerCase() !== principal.registrationId.toLowerCase()
+    ) {
+      throw badRequest(
+        `registrationId ${JSON.stringify(body.registrationId)} in the body does not match ${principal.registrationId} in the path`,
+        ErrorCodes.invalidId,
+      );
     }
     const work = provisionDevice(ctx, principal, body?.payload);
     const operationId = ctx.operations.start(principal, work, (e) =>
-      ctx.logger.error(`assignment of ${principal.registrationId} failed unexpectedly: ${e.stack ?? e.message}`),
+      ctx.logger.error(
+        `assignment of ${principal.registrationId} failed unexpectedly: ${e.stack ?? e.message}`,
+      ),
     );
     const path = `/${req.params.idScope}/registrations/${req.params.registrationId}/register`;
     return json({ operationId, status: "assigning" }, 202, retryHeaders(ctx, req, path));
@@ -46,13 +60,18 @@ export const deviceRuntimeHandlers: Record<string, Handler> = {
     if (!op || op.registrationId.toLowerCase() !== principal.registrationId.toLowerCase()) {
       throw notFound(`Operation ${operationId} of ${principal.registrationId} not found`);
     }
-    if (op.failure) throw new DpsError(500, ErrorCodes.internal, "The assignment failed inside the emulator; see its log");
+    if (op.failure)
+      throw new DpsError(500, ErrorCodes.internal, "The assignment failed inside the emulator; see its log");
     if (!op.result) {
       const path = `/${req.params.idScope}/registrations/${req.params.registrationId}/operations/${operationId}`;
       return json({ operationId, status: "assigning" }, 202, retryHeaders(ctx, req, path));
     }
     // disabled and failed also arrive with HTTP 200 (docs/dps-contracts.md §3).
-    return json({ operationId, status: op.result.status, registrationState: deviceRegistrationResult(op.result, op.principal) });
+    return json({
+      operationId,
+      status: op.result.status,
+      registrationState: deviceRegistrationResult(op.result, op.principal),
+    });
   },
 
   RuntimeRegistration_DeviceRegistrationStatusLookup(ctx, req): Reply {

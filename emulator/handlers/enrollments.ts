@@ -18,20 +18,38 @@ export const MAX_GROUPS_PER_ATTESTATION = 100;
 
 const param = (req: RoutedRequest, name: string) => req.params[name] as string;
 
-export function putIndividualEnrollment(ctx: EmulatorContext, body: unknown, pathId: string | undefined, ifMatch: (current: string | undefined, what: string) => void): IndividualEnrollmentRecord {
-  const id = typeof (body as { registrationId?: unknown })?.registrationId === "string" ? (body as { registrationId: string }).registrationId : pathId;
+export function putIndividualEnrollment(
+  ctx: EmulatorContext,
+  body: unknown,
+  pathId: string | undefined,
+  ifMatch: (current: string | undefined, what: string) => void,
+): IndividualEnrollmentRecord {
+  const id =
+    typeof (body as { registrationId?: unknown })?.registrationId === "string"
+      ? (body as { registrationId: string }).registrationId
+      : pathId;
   const existing = id ? ctx.store.enrollments.get(id) : undefined;
   const record = parseIndividualEnrollment(body, pathId, existing, ctx.validation());
   ifMatch(existing?.etag, `individual enrollment ${record.registrationId}`);
   if (!existing && ctx.store.enrollments.size >= MAX_INDIVIDUAL_ENROLLMENTS) {
-    throw quotaExceeded(`This DPS already has ${MAX_INDIVIDUAL_ENROLLMENTS} individual enrollments, DPS's limit`);
+    throw quotaExceeded(
+      `This DPS already has ${MAX_INDIVIDUAL_ENROLLMENTS} individual enrollments, DPS's limit`,
+    );
   }
   ctx.store.enrollments.set(record.registrationId, record);
   return record;
 }
 
-export function putEnrollmentGroup(ctx: EmulatorContext, body: unknown, pathId: string | undefined, ifMatch: (current: string | undefined, what: string) => void): EnrollmentGroupRecord {
-  const id = typeof (body as { enrollmentGroupId?: unknown })?.enrollmentGroupId === "string" ? (body as { enrollmentGroupId: string }).enrollmentGroupId : pathId;
+export function putEnrollmentGroup(
+  ctx: EmulatorContext,
+  body: unknown,
+  pathId: string | undefined,
+  ifMatch: (current: string | undefined, what: string) => void,
+): EnrollmentGroupRecord {
+  const id =
+    typeof (body as { enrollmentGroupId?: unknown })?.enrollmentGroupId === "string"
+      ? (body as { enrollmentGroupId: string }).enrollmentGroupId
+      : pathId;
   const existing = id ? ctx.store.groups.get(id) : undefined;
   const record = parseEnrollmentGroup(body, pathId, existing, ctx.validation());
   ifMatch(existing?.etag, `enrollment group ${record.enrollmentGroupId}`);
@@ -39,7 +57,9 @@ export function putEnrollmentGroup(ctx: EmulatorContext, body: unknown, pathId: 
   if (existing?.attestation.type !== type) {
     const sameType = [...ctx.store.groups.values()].filter((g) => g.attestation.type === type).length;
     if (sameType >= MAX_GROUPS_PER_ATTESTATION) {
-      throw quotaExceeded(`This DPS already has ${sameType} ${type} enrollment groups; DPS allows at most ${MAX_GROUPS_PER_ATTESTATION} per attestation type`);
+      throw quotaExceeded(
+        `This DPS already has ${sameType} ${type} enrollment groups; DPS allows at most ${MAX_GROUPS_PER_ATTESTATION} per attestation type`,
+      );
     }
   }
   ctx.store.groups.set(record.enrollmentGroupId, record);
@@ -54,14 +74,21 @@ function shown(ctx: EmulatorContext, view: Record<string, unknown>): Record<stri
 export const enrollmentHandlers: Record<string, Handler> = {
   IndividualEnrollment_Get(ctx, req) {
     const e = ctx.store.enrollments.get(param(req, "id"));
-    if (!e) throw notFound(`Individual enrollment ${param(req, "id")} not found`, ErrorCodes.enrollmentNotFound);
-    return json(shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)));
+    if (!e)
+      throw notFound(`Individual enrollment ${param(req, "id")} not found`, ErrorCodes.enrollmentNotFound);
+    return json(
+      shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)),
+    );
   },
 
   IndividualEnrollment_CreateOrUpdate(ctx, req) {
-    const record = putIndividualEnrollment(ctx, req.body, param(req, "id"), (current, what) => requireEtag(req, current, what));
+    const record = putIndividualEnrollment(ctx, req.body, param(req, "id"), (current, what) =>
+      requireEtag(req, current, what),
+    );
     // The PUT reply carries the (possibly generated) keys, as DPS's does.
-    return json(shown(ctx, individualEnrollmentView(record, ctx.store.registrations.get(record.registrationId), true)));
+    return json(
+      shown(ctx, individualEnrollmentView(record, ctx.store.registrations.get(record.registrationId), true)),
+    );
   },
 
   IndividualEnrollment_Delete(ctx, req) {
@@ -79,12 +106,15 @@ export const enrollmentHandlers: Record<string, Handler> = {
   IndividualEnrollment_Query(ctx, req) {
     checkQuerySpecification(req.body);
     const items = [...ctx.store.enrollments.values()];
-    return queryPage(req, items, "Enrollment", (e) => shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)));
+    return queryPage(req, items, "Enrollment", (e) =>
+      shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)),
+    );
   },
 
   IndividualEnrollment_GetAttestationMechanism(ctx, req) {
     const e = ctx.store.enrollments.get(param(req, "id"));
-    if (!e) throw notFound(`Individual enrollment ${param(req, "id")} not found`, ErrorCodes.enrollmentNotFound);
+    if (!e)
+      throw notFound(`Individual enrollment ${param(req, "id")} not found`, ErrorCodes.enrollmentNotFound);
     return json(attestationView(e.attestation, true));
   },
 
@@ -95,7 +125,9 @@ export const enrollmentHandlers: Record<string, Handler> = {
   },
 
   EnrollmentGroup_CreateOrUpdate(ctx, req) {
-    const record = putEnrollmentGroup(ctx, req.body, param(req, "id"), (current, what) => requireEtag(req, current, what));
+    const record = putEnrollmentGroup(ctx, req.body, param(req, "id"), (current, what) =>
+      requireEtag(req, current, what),
+    );
     return json(shown(ctx, enrollmentGroupView(record, true)));
   },
 
@@ -111,7 +143,9 @@ export const enrollmentHandlers: Record<string, Handler> = {
 
   EnrollmentGroup_Query(ctx, req) {
     checkQuerySpecification(req.body);
-    return queryPage(req, [...ctx.store.groups.values()], "EnrollmentGroup", (g) => shown(ctx, enrollmentGroupView(g, false)));
+    return queryPage(req, [...ctx.store.groups.values()], "EnrollmentGroup", (g) =>
+      shown(ctx, enrollmentGroupView(g, false)),
+    );
   },
 
   EnrollmentGroup_GetAttestationMechanism(ctx, req) {

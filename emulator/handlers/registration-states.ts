@@ -23,7 +23,9 @@ export const registrationStateHandlers: Record<string, Handler> = {
   /** The spec declares no body here, but the Node SDK sends the query spec: it is ignored. */
   DeviceRegistrationState_Query(ctx, req) {
     const groupId = (req.params.id as string).toLowerCase();
-    const items = [...ctx.store.registrations.values()].filter((r) => r.enrollmentGroupId?.toLowerCase() === groupId);
+    const items = [...ctx.store.registrations.values()].filter(
+      (r) => r.enrollmentGroupId?.toLowerCase() === groupId,
+    );
     return queryPage(req, items, "DeviceRegistration", registrationStateView);
   },
 };

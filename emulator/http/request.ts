@@ -48,7 +48,11 @@ export async function parseRequest(message: IncomingMessage, maxBodyBytes: numbe
     if (text !== "") {
       const type = String(message.headers["content-type"] ?? "application/json");
       if (!/json/i.test(type)) {
-        throw new DpsError(415, ErrorCodes.unsupportedMediaType, `Content-Type ${type} is not supported; send application/json`);
+        throw new DpsError(
+          415,
+          ErrorCodes.unsupportedMediaType,
+          `Content-Type ${type} is not supported; send application/json`,
+        );
       }
       try {
         parsed = JSON.parse(text);
@@ -92,7 +96,11 @@ function readBody(message: IncomingMessage, maxBytes: number): Promise<Buffer> {
 }
 
 const tooLarge = (max: number) =>
-  new DpsError(413, ErrorCodes.payloadTooLarge, `The request body exceeds DPS's maximum message size of ${max / 1024} KB`);
+  new DpsError(
+    413,
+    ErrorCodes.payloadTooLarge,
+    `The request body exceeds DPS's maximum message size of ${max / 1024} KB`,
+  );
 
 /** Walks the peer chain the TLS layer kept (the device's leaf, then the intermediates it sent). */
 function peerChain(socket: TLSSocket): X509Certificate[] {

@@ -21,30 +21,159 @@ const CONFIG: AccessRight[] = ["ServiceConfig"];
 
 /** Every operation of the 2021-10-01 service and device specs, plus the emulator's admin API. */
 export const ROUTES: readonly Route[] = [
-  { method: "GET", path: "enrollments/:id", operationId: "IndividualEnrollment_Get", api: "service", rights: READ_ENROLLMENTS },
-  { method: "PUT", path: "enrollments/:id", operationId: "IndividualEnrollment_CreateOrUpdate", api: "service", rights: WRITE_ENROLLMENTS },
-  { method: "DELETE", path: "enrollments/:id", operationId: "IndividualEnrollment_Delete", api: "service", rights: WRITE_ENROLLMENTS },
-  { method: "POST", path: "enrollments/query", operationId: "IndividualEnrollment_Query", api: "service", rights: READ_ENROLLMENTS },
-  { method: "POST", path: "enrollments/:id/attestationmechanism", operationId: "IndividualEnrollment_GetAttestationMechanism", api: "service", rights: READ_ENROLLMENTS },
-  { method: "POST", path: "enrollments", operationId: "IndividualEnrollment_RunBulkOperation", api: "service", rights: WRITE_ENROLLMENTS },
-  { method: "GET", path: "enrollmentGroups/:id", operationId: "EnrollmentGroup_Get", api: "service", rights: READ_ENROLLMENTS },
-  { method: "PUT", path: "enrollmentGroups/:id", operationId: "EnrollmentGroup_CreateOrUpdate", api: "service", rights: WRITE_ENROLLMENTS },
-  { method: "DELETE", path: "enrollmentGroups/:id", operationId: "EnrollmentGroup_Delete", api: "service", rights: WRITE_ENROLLMENTS },
-  { method: "POST", path: "enrollmentGroups/query", operationId: "EnrollmentGroup_Query", api: "service", rights: READ_ENROLLMENTS },
-  { method: "POST", path: "enrollmentGroups/:id/attestationmechanism", operationId: "EnrollmentGroup_GetAttestationMechanism", api: "service", rights: READ_ENROLLMENTS },
-  { method: "POST", path: "enrollmentGroups", operationId: "EnrollmentGroup_RunBulkOperation", api: "service", rights: WRITE_ENROLLMENTS },
-  { method: "GET", path: "registrations/:id", operationId: "DeviceRegistrationState_Get", api: "service", rights: READ_REGISTRATIONS },
-  { method: "DELETE", path: "registrations/:id", operationId: "DeviceRegistrationState_Delete", api: "service", rights: WRITE_REGISTRATIONS },
-  { method: "POST", path: "registrations/:id/query", operationId: "DeviceRegistrationState_Query", api: "service", rights: READ_REGISTRATIONS },
-  { method: "PUT", path: ":idScope/registrations/:registrationId/register", operationId: "RuntimeRegistration_RegisterDevice", api: "device" },
-  { method: "GET", path: ":idScope/registrations/:registrationId/operations/:operationId", operationId: "RuntimeRegistration_OperationStatusLookup", api: "device" },
-  { method: "POST", path: ":idScope/registrations/:registrationId", operationId: "RuntimeRegistration_DeviceRegistrationStatusLookup", api: "device" },
+  {
+    method: "GET",
+    path: "enrollments/:id",
+    operationId: "IndividualEnrollment_Get",
+    api: "service",
+    rights: READ_ENROLLMENTS,
+  },
+  {
+    method: "PUT",
+    path: "enrollments/:id",
+    operationId: "IndividualEnrollment_CreateOrUpdate",
+    api: "service",
+    rights: WRITE_ENROLLMENTS,
+  },
+  {
+    method: "DELETE",
+    path: "enrollments/:id",
+    operationId: "IndividualEnrollment_Delete",
+    api: "service",
+    rights: WRITE_ENROLLMENTS,
+  },
+  {
+    method: "POST",
+    path: "enrollments/query",
+    operationId: "IndividualEnrollment_Query",
+    api: "service",
+    rights: READ_ENROLLMENTS,
+  },
+  {
+    method: "POST",
+    path: "enrollments/:id/attestationmechanism",
+    operationId: "IndividualEnrollment_GetAttestationMechanism",
+    api: "service",
+    rights: READ_ENROLLMENTS,
+  },
+  {
+    method: "POST",
+    path: "enrollments",
+    operationId: "IndividualEnrollment_RunBulkOperation",
+    api: "service",
+    rights: WRITE_ENROLLMENTS,
+  },
+  {
+    method: "GET",
+    path: "enrollmentGroups/:id",
+    operationId: "EnrollmentGroup_Get",
+    api: "service",
+    rights: READ_ENROLLMENTS,
+  },
+  {
+    method: "PUT",
+    path: "enrollmentGroups/:id",
+    operationId: "EnrollmentGroup_CreateOrUpdate",
+    api: "service",
+    rights: WRITE_ENROLLMENTS,
+  },
+  {
+    method: "DELETE",
+    path: "enrollmentGroups/:id",
+    operationId: "EnrollmentGroup_Delete",
+    api: "service",
+    rights: WRITE_ENROLLMENTS,
+  },
+  {
+    method: "POST",
+    path: "enrollmentGroups/query",
+    operationId: "EnrollmentGroup_Query",
+    api: "service",
+    rights: READ_ENROLLMENTS,
+  },
+  {
+    method: "POST",
+    path: "enrollmentGroups/:id/attestationmechanism",
+    operationId: "EnrollmentGroup_GetAttestationMechanism",
+    api: "service",
+    rights: READ_ENROLLMENTS,
+  },
+  {
+    method: "POST",
+    path: "enrollmentGroups",
+    operationId: "EnrollmentGroup_RunBulkOperation",
+    api: "service",
+    rights: WRITE_ENROLLMENTS,
+  },
+  {
+    method: "GET",
+    path: "registrations/:id",
+    operationId: "DeviceRegistrationState_Get",
+    api: "service",
+    rights: READ_REGISTRATIONS,
+  },
+  {
+    method: "DELETE",
+    path: "registrations/:id",
+    operationId: "DeviceRegistrationState_Delete",
+    api: "service",
+    rights: WRITE_REGISTRATIONS,
+  },
+  {
+    method: "POST",
+    path: "registrations/:id/query",
+    operationId: "DeviceRegistrationState_Query",
+    api: "service",
+    rights: READ_REGISTRATIONS,
+  },
+  {
+    method: "PUT",
+    path: ":idScope/registrations/:registrationId/register",
+    operationId: "RuntimeRegistration_RegisterDevice",
+    api: "device",
+  },
+  {
+    method: "GET",
+    path: ":idScope/registrations/:registrationId/operations/:operationId",
+    operationId: "RuntimeRegistration_OperationStatusLookup",
+    api: "device",
+  },
+  {
+    method: "POST",
+    path: ":idScope/registrations/:registrationId",
+    operationId: "RuntimeRegistration_DeviceRegistrationStatusLookup",
+    api: "device",
+  },
   { method: "GET", path: "admin/config", operationId: "Admin_GetConfig", api: "admin", rights: CONFIG },
   { method: "PUT", path: "admin/config", operationId: "Admin_PutConfig", api: "admin", rights: CONFIG },
-  { method: "GET", path: "admin/certificates", operationId: "Admin_ListCertificates", api: "admin", rights: CONFIG },
-  { method: "GET", path: "admin/certificates/:name", operationId: "Admin_GetCertificate", api: "admin", rights: CONFIG },
-  { method: "PUT", path: "admin/certificates/:name", operationId: "Admin_PutCertificate", api: "admin", rights: CONFIG },
-  { method: "DELETE", path: "admin/certificates/:name", operationId: "Admin_DeleteCertificate", api: "admin", rights: CONFIG },
+  {
+    method: "GET",
+    path: "admin/certificates",
+    operationId: "Admin_ListCertificates",
+    api: "admin",
+    rights: CONFIG,
+  },
+  {
+    method: "GET",
+    path: "admin/certificates/:name",
+    operationId: "Admin_GetCertificate",
+    api: "admin",
+    rights: CONFIG,
+  },
+  {
+    method: "PUT",
+    path: "admin/certificates/:name",
+    operationId: "Admin_PutCertificate",
+    api: "admin",
+    rights: CONFIG,
+  },
+  {
+    method: "DELETE",
+    path: "admin/certificates/:name",
+    operationId: "Admin_DeleteCertificate",
+    api: "admin",
+    rights: CONFIG,
+  },
   { method: "GET", path: "admin/hubs", operationId: "Admin_ListHubs", api: "admin", rights: CONFIG },
 ];
 
@@ -53,7 +182,10 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
-function matchPath(pattern: string[], segments: string[]): { params: Record<string, string>; literals: number } | undefined {
+function matchPath(
+  pattern: string[],
+  segments: string[],
+): { params: Record<string, string>; literals: number } | undefined {
   if (pattern.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   let literals = 0;
@@ -81,7 +213,12 @@ export function matchRoute(method: string, segments: string[]): RouteMatch {
     if (!best || m.literals > best.literals) best = { route, params: m.params, literals: m.literals };
   }
   if (best) return { route: best.route, params: best.params };
-  if (pathMatched) throw new DpsError(405, ErrorCodes.methodNotAllowed, `Method ${method} is not allowed on /${segments.join("/")}`);
+  if (pathMatched)
+    throw new DpsError(
+      405,
+      ErrorCodes.methodNotAllowed,
+      `Method ${method} is not allowed on /${segments.join("/")}`,
+    );
   throw notFound(`No DPS operation at /${segments.join("/")}`);
 }
 

@@ -29,7 +29,10 @@ export interface PipelineStats {
   serviceOperations: number;
 }
 
-const BULK_OPERATIONS = new Set(["IndividualEnrollment_RunBulkOperation", "EnrollmentGroup_RunBulkOperation"]);
+const BULK_OPERATIONS = new Set([
+  "IndividualEnrollment_RunBulkOperation",
+  "EnrollmentGroup_RunBulkOperation",
+]);
 
 /** What a request costs against the operations quota: one, or one per item of a bulk operation (see ThrottleOptions). */
 function quotaCost(route: Route, body: unknown): number {
@@ -61,9 +64,15 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
           ? operationsWindow
           : undefined;
     if (throttle && window && !window.tryTake(Date.now(), cost)) {
-      throw new DpsError(429, ErrorCodes.throttled, "Operations are being throttled by the service: the per-minute quota of this DPS is used up", undefined, {
-        "Retry-After": String(throttle.retryAfterSeconds),
-      });
+      throw new DpsError(
+        429,
+        ErrorCodes.throttled,
+        "Operations are being throttled by the service: the per-minute quota of this DPS is used up",
+        undefined,
+        {
+          "Retry-After": String(throttle.retryAfterSeconds),
+        },
+      );
     }
     if (route.api === "service") stats.serviceOperations += cost;
   };
@@ -77,16 +86,28 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
       const aimed = scripted?.match(req.method, "/" + req.segments.join("/"));
       if (aimed === "hang") return "hang";
       if (aimed) {
-        const headers = aimed.retryAfterSeconds !== undefined ? { "Retry-After": String(aimed.retryAfterSeconds) } : undefined;
+        const headers =
+          aimed.retryAfterSeconds !== undefined
+            ? { "Retry-After": String(aimed.retryAfterSeconds) }
+            : undefined;
         throw new DpsError(aimed.status, aimed.errorCode, aimed.message, undefined, headers);
       }
-      const api: Api = req.segments[0]?.toLowerCase() === "admin" ? "admin" : isDevicePath(req.segments) ? "device" : "service";
+      const api: Api =
+        req.segments[0]?.toLowerCase() === "admin"
+          ? "admin"
+          : isDevicePath(req.segments)
+            ? "device"
+            : "service";
       const faults = ctx.faults;
       const fault = faults?.decide(api);
       if (fault === "reset") return "reset";
       if (fault === "slow") await sleep(faults?.slowMs ?? 0);
-      if (fault === "500") throw new DpsError(500, ErrorCodes.internal, "Injected fault: internal server error");
-      if (fault === "503") throw new DpsError(503, ErrorCodes.injectedFault, "Injected fault: service unavailable", undefined, { "Retry-After": "1" });
+      if (fault === "500")
+        throw new DpsError(500, ErrorCodes.internal, "Injected fault: internal server error");
+      if (fault === "503")
+        throw new DpsError(503, ErrorCodes.injectedFault, "Injected fault: service unavailable", undefined, {
+          "Retry-After": "1",
+        });
 
       const principal = authenticate(ctx.authenticators, req);
       const { route, params } = matchRoute(req.method, req.segments);
@@ -102,7 +123,9 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
     run()
       .catch((e: unknown): Reply => {
         if (e instanceof DpsError) return toReply(e);
-        ctx.logger.error(`${operation} failed unexpectedly: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        ctx.logger.error(
+          `${operation} failed unexpectedly: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
         return toReply(new DpsError(500, ErrorCodes.internal, "Internal error in the emulator; see its log"));
       })
       .then((reply) => {
@@ -119,7 +142,9 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
         stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
         serialise(response, reply, req?.requestId);
         if (ctx.options.logRequests) {
-          ctx.logger.info(`${message.method} ${operation} ${reply.status} ${(performance.now() - started).toFixed(1)} ms`);
+          ctx.logger.info(
+            `${message.method} ${operation} ${reply.status} ${(performance.now() - started).toFixed(1)} ms`,
+          );
         }
       })
       .catch((e: unknown) => ctx.logger.error(`could not answer a request: ${String(e)}`));
@@ -129,18 +154,25 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
 function authorise(route: Route, principal: ReturnType<typeof authenticate>): void {
   if (route.api === "device") return; // the device handlers check the device principal
   if (principal.kind !== "service") {
-    throw unauthorized("Unauthorized: this operation needs a SharedAccessSignature of a shared access policy");
+    throw unauthorized(
+      "Unauthorized: this operation needs a SharedAccessSignature of a shared access policy",
+    );
   }
   const rights = route.rights ?? [];
   if (!rights.some((r) => principal.rights.has(r))) {
-    throw unauthorized(`Unauthorized: policy ${principal.policyName} lacks the ${rights.join(" or ")} right needed by ${route.operationId}`, ErrorCodes.insufficientRights);
+    throw unauthorized(
+      `Unauthorized: policy ${principal.policyName} lacks the ${rights.join(" or ")} right needed by ${route.operationId}`,
+      ErrorCodes.insufficientRights,
+    );
   }
 }
 
 function checkApiVersion(req: ParsedRequest): void {
   const version = req.query.get("api-version");
   if (!version || !(API_VERSIONS as readonly string[]).includes(version)) {
-    throw badRequest(`api-version ${JSON.stringify(version)} is not supported by the emulator; supported: ${API_VERSIONS.join(", ")}`);
+    throw badRequest(
+      `api-version ${JSON.stringify(version)} is not supported by the emulator; supported: ${API_VERSIONS.join(", ")}`,
+    );
   }
 }
 

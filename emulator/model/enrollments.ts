@@ -61,12 +61,15 @@ export function parseIndividualEnrollment(
   const record: IndividualEnrollmentRecord = { registrationId: id, ...common };
   if (present(body.deviceId)) {
     if (!isValidDeviceId(body.deviceId)) {
-      throw badRequest(`${where}: deviceId ${JSON.stringify(body.deviceId)} is invalid; allowed: ${DEVICE_ID_RULE}`);
+      throw badRequest(
+        `${where}: deviceId ${JSON.stringify(body.deviceId)} is invalid; allowed: ${DEVICE_ID_RULE}`,
+      );
     }
     record.deviceId = body.deviceId;
   }
   if (present(body.optionalDeviceInformation)) {
-    if (!isObject(body.optionalDeviceInformation)) throw badRequest(`${where}: optionalDeviceInformation must be an object`);
+    if (!isObject(body.optionalDeviceInformation))
+      throw badRequest(`${where}: optionalDeviceInformation must be an object`);
     record.optionalDeviceInformation = body.optionalDeviceInformation as TwinCollection;
   }
   return record;
@@ -82,7 +85,10 @@ export function parseEnrollmentGroup(
   const id = resolveId(body.enrollmentGroupId, pathId, "enrollmentGroupId");
   const where = `enrollment group ${id}`;
   if (body.attestation && isObject(body.attestation) && body.attestation.type === "tpm") {
-    throw badRequest(`${where}: attestation.type tpm is not allowed for enrollment groups; allowed: x509, symmetricKey`, ErrorCodes.invalidAttestation);
+    throw badRequest(
+      `${where}: attestation.type tpm is not allowed for enrollment groups; allowed: x509, symmetricKey`,
+      ErrorCodes.invalidAttestation,
+    );
   }
   return { enrollmentGroupId: id, ...parseCommon(body, where, "group", existing, ctx) };
 }
@@ -90,10 +96,16 @@ export function parseEnrollmentGroup(
 function resolveId(bodyId: unknown, pathId: string | undefined, field: string): string {
   const id = present(bodyId) ? bodyId : pathId;
   if (!isValidId(id)) {
-    throw badRequest(`${field} ${JSON.stringify(id ?? null)} is invalid; allowed: ${ID_RULE}`, ErrorCodes.invalidId);
+    throw badRequest(
+      `${field} ${JSON.stringify(id ?? null)} is invalid; allowed: ${ID_RULE}`,
+      ErrorCodes.invalidId,
+    );
   }
   if (pathId !== undefined && id.toLowerCase() !== pathId.toLowerCase()) {
-    throw badRequest(`${field} ${JSON.stringify(id)} in the body does not match ${JSON.stringify(pathId)} in the path`, ErrorCodes.invalidId);
+    throw badRequest(
+      `${field} ${JSON.stringify(id)} in the body does not match ${JSON.stringify(pathId)} in the path`,
+      ErrorCodes.invalidId,
+    );
   }
   return id;
 }
@@ -122,7 +134,8 @@ function parseCommon(
     common.iotHubHostName = linkedHubName(body.iotHubHostName, `${where}: iotHubHostName`, ctx.linkedHubs);
   }
   if (present(body.iotHubs)) {
-    if (!Array.isArray(body.iotHubs)) throw badRequest(`${where}: iotHubs must be an array of linked hub host names`);
+    if (!Array.isArray(body.iotHubs))
+      throw badRequest(`${where}: iotHubs must be an array of linked hub host names`);
     const hubs = body.iotHubs.map((h, i) => linkedHubName(h, `${where}: iotHubs[${i}]`, ctx.linkedHubs));
     if (hubs.length > 0) common.iotHubs = [...new Set(hubs)];
   }
@@ -138,28 +151,40 @@ function parseCommon(
   // 400004 "Enrollment allocationPolicy must be specified when iotHubs are specified."
   // (Azure/azure-sdk-for-python#35368, answer of the real service to a group with iotHubs only).
   if (common.iotHubs && !common.allocationPolicy) {
-    throw badRequest("Enrollment allocationPolicy must be specified when iotHubs are specified.", ErrorCodes.badRequest);
+    throw badRequest(
+      "Enrollment allocationPolicy must be specified when iotHubs are specified.",
+      ErrorCodes.badRequest,
+    );
   }
   if (common.allocationPolicy === "static") {
     const hubs = common.iotHubs ?? (common.iotHubHostName ? [common.iotHubHostName] : []);
     if (hubs.length !== 1) {
-      throw badRequest(`${where}: allocationPolicy static needs exactly one hub in iotHubs; got ${hubs.length}`);
+      throw badRequest(
+        `${where}: allocationPolicy static needs exactly one hub in iotHubs; got ${hubs.length}`,
+      );
     }
   }
   if (present(body.customAllocationDefinition)) {
     common.customAllocationDefinition = parseCustomDefinition(body.customAllocationDefinition, where);
   }
   if (common.allocationPolicy === "custom" && !common.customAllocationDefinition) {
-    throw badRequest(`${where}: allocationPolicy custom needs customAllocationDefinition { webhookUrl, apiVersion }`);
+    throw badRequest(
+      `${where}: allocationPolicy custom needs customAllocationDefinition { webhookUrl, apiVersion }`,
+    );
   }
   return common;
 }
 
 function linkedHubName(value: unknown, field: string, linkedHubs: readonly LinkedHub[]): string {
-  const hub = typeof value === "string" ? linkedHubs.find((h) => h.hostName.toLowerCase() === value.toLowerCase()) : undefined;
+  const hub =
+    typeof value === "string"
+      ? linkedHubs.find((h) => h.hostName.toLowerCase() === value.toLowerCase())
+      : undefined;
   if (!hub) {
     const known = linkedHubs.map((h) => h.hostName).join(", ") || "none";
-    throw badRequest(`${field} is ${JSON.stringify(value)}, which is not a linked IoT hub; linked hubs: ${known}`);
+    throw badRequest(
+      `${field} is ${JSON.stringify(value)}, which is not a linked IoT hub; linked hubs: ${known}`,
+    );
   }
   return hub.hostName;
 }
@@ -182,7 +207,8 @@ function parseProvisioningStatus(value: unknown, where: string): "enabled" | "di
 
 function parseReprovisionPolicy(value: unknown, where: string): ReprovisionPolicy {
   if (!present(value)) return { updateHubAssignment: true, migrateDeviceData: true };
-  if (!isObject(value)) throw badRequest(`${where}: reprovisionPolicy must be { updateHubAssignment, migrateDeviceData }`);
+  if (!isObject(value))
+    throw badRequest(`${where}: reprovisionPolicy must be { updateHubAssignment, migrateDeviceData }`);
   const flag = (name: "updateHubAssignment" | "migrateDeviceData"): boolean => {
     const v = value[name];
     if (!present(v)) return true;
@@ -193,7 +219,8 @@ function parseReprovisionPolicy(value: unknown, where: string): ReprovisionPolic
 }
 
 function parseInitialTwin(value: unknown, where: string): InitialTwin {
-  if (!isObject(value)) throw badRequest(`${where}: initialTwin must be { tags?, properties?: { desired? } }`);
+  if (!isObject(value))
+    throw badRequest(`${where}: initialTwin must be { tags?, properties?: { desired? } }`);
   const twin: InitialTwin = {};
   if (present(value.tags)) {
     if (!isObject(value.tags)) throw badRequest(`${where}: initialTwin.tags must be an object`);
@@ -212,7 +239,8 @@ function parseInitialTwin(value: unknown, where: string): InitialTwin {
 }
 
 function parseCustomDefinition(value: unknown, where: string): CustomAllocationDefinition {
-  if (!isObject(value)) throw badRequest(`${where}: customAllocationDefinition must be { webhookUrl, apiVersion }`);
+  if (!isObject(value))
+    throw badRequest(`${where}: customAllocationDefinition must be { webhookUrl, apiVersion }`);
   const { webhookUrl, apiVersion } = value;
   let url: URL | undefined;
   try {
@@ -224,7 +252,11 @@ function parseCustomDefinition(value: unknown, where: string): CustomAllocationD
     // The URL itself is not echoed: it usually carries a function key.
     throw badRequest(`${where}: customAllocationDefinition.webhookUrl must be an absolute http(s) URL`);
   }
-  if (typeof apiVersion !== "string" || !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion) || apiVersion < MIN_CUSTOM_API_VERSION) {
+  if (
+    typeof apiVersion !== "string" ||
+    !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion) ||
+    apiVersion < MIN_CUSTOM_API_VERSION
+  ) {
     throw badRequest(
       `${where}: customAllocationDefinition.apiVersion is ${JSON.stringify(apiVersion)}; allowed: a DPS api-version from ${MIN_CUSTOM_API_VERSION} on, such as 2021-10-01`,
     );
@@ -237,13 +269,25 @@ function parseKey(value: unknown, field: string): string {
   if (bytes === undefined || bytes < MIN_KEY_BYTES || bytes > MAX_KEY_BYTES) {
     // Never echo key material, only its size.
     const got = bytes === undefined ? "not valid base64" : `${bytes} bytes`;
-    throw badRequest(`${field} must be base64 of ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes; got ${got}`, ErrorCodes.invalidAttestation);
+    throw badRequest(
+      `${field} must be base64 of ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes; got ${got}`,
+      ErrorCodes.invalidAttestation,
+    );
   }
   return value as string;
 }
 
-function parseAttestation(value: unknown, where: string, kind: EnrollmentKind, ctx: EnrollmentValidationContext): AttestationRecord {
-  if (!isObject(value)) throw badRequest(`${where}: attestation is required: { "type": "symmetricKey" | "x509" | "tpm", ... }`, ErrorCodes.invalidAttestation);
+function parseAttestation(
+  value: unknown,
+  where: string,
+  kind: EnrollmentKind,
+  ctx: EnrollmentValidationContext,
+): AttestationRecord {
+  if (!isObject(value))
+    throw badRequest(
+      `${where}: attestation is required: { "type": "symmetricKey" | "x509" | "tpm", ... }`,
+      ErrorCodes.invalidAttestation,
+    );
   switch (value.type) {
     case "none":
       return { type: "none" };
@@ -254,22 +298,42 @@ function parseAttestation(value: unknown, where: string, kind: EnrollmentKind, c
       return {
         type: "symmetricKey",
         symmetricKey: {
-          primaryKey: present(sk.primaryKey) ? parseKey(sk.primaryKey, `${where}: attestation.symmetricKey.primaryKey`) : generateSymmetricKey(),
-          secondaryKey: present(sk.secondaryKey) ? parseKey(sk.secondaryKey, `${where}: attestation.symmetricKey.secondaryKey`) : generateSymmetricKey(),
+          primaryKey: present(sk.primaryKey)
+            ? parseKey(sk.primaryKey, `${where}: attestation.symmetricKey.primaryKey`)
+            : generateSymmetricKey(),
+          secondaryKey: present(sk.secondaryKey)
+            ? parseKey(sk.secondaryKey, `${where}: attestation.symmetricKey.secondaryKey`)
+            : generateSymmetricKey(),
         },
       };
     }
     case "tpm": {
       const tpm = isObject(value.tpm) ? value.tpm : {};
-      if (typeof tpm.endorsementKey !== "string" || base64ByteLength(tpm.endorsementKey) === undefined || tpm.endorsementKey === "") {
-        throw badRequest(`${where}: attestation.tpm.endorsementKey is required (base64)`, ErrorCodes.invalidAttestation);
+      if (
+        typeof tpm.endorsementKey !== "string" ||
+        base64ByteLength(tpm.endorsementKey) === undefined ||
+        tpm.endorsementKey === ""
+      ) {
+        throw badRequest(
+          `${where}: attestation.tpm.endorsementKey is required (base64)`,
+          ErrorCodes.invalidAttestation,
+        );
       }
-      if (present(tpm.storageRootKey) && (typeof tpm.storageRootKey !== "string" || base64ByteLength(tpm.storageRootKey) === undefined)) {
-        throw badRequest(`${where}: attestation.tpm.storageRootKey must be base64`, ErrorCodes.invalidAttestation);
+      if (
+        present(tpm.storageRootKey) &&
+        (typeof tpm.storageRootKey !== "string" || base64ByteLength(tpm.storageRootKey) === undefined)
+      ) {
+        throw badRequest(
+          `${where}: attestation.tpm.storageRootKey must be base64`,
+          ErrorCodes.invalidAttestation,
+        );
       }
       return {
         type: "tpm",
-        tpm: { endorsementKey: tpm.endorsementKey, ...(typeof tpm.storageRootKey === "string" ? { storageRootKey: tpm.storageRootKey } : {}) },
+        tpm: {
+          endorsementKey: tpm.endorsementKey,
+          ...(typeof tpm.storageRootKey === "string" ? { storageRootKey: tpm.storageRootKey } : {}),
+        },
       };
     }
     case "x509":
@@ -284,11 +348,16 @@ function parseAttestation(value: unknown, where: string, kind: EnrollmentKind, c
 
 function parseCertificatePair(value: unknown, field: string): CertificatePair | undefined {
   if (!present(value)) return undefined;
-  if (!isObject(value)) throw badRequest(`${field} must be { primary: { certificate }, secondary?: { certificate } }`, ErrorCodes.invalidAttestation);
+  if (!isObject(value))
+    throw badRequest(
+      `${field} must be { primary: { certificate }, secondary?: { certificate } }`,
+      ErrorCodes.invalidAttestation,
+    );
   const one = (slot: "primary" | "secondary") => {
     const v = value[slot];
     if (!present(v)) return undefined;
-    if (!isObject(v)) throw badRequest(`${field}.${slot} must be { certificate }`, ErrorCodes.invalidAttestation);
+    if (!isObject(v))
+      throw badRequest(`${field}.${slot} must be { certificate }`, ErrorCodes.invalidAttestation);
     return { certificate: normaliseCertificate(v.certificate, `${field}.${slot}.certificate`) };
   };
   const pair: CertificatePair = {};
@@ -300,28 +369,52 @@ function parseCertificatePair(value: unknown, field: string): CertificatePair | 
   return pair;
 }
 
-function parseX509(value: unknown, where: string, kind: EnrollmentKind, ctx: EnrollmentValidationContext): X509AttestationRecord {
-  if (!isObject(value)) throw badRequest(`${where}: attestation.x509 is required for type x509`, ErrorCodes.invalidAttestation);
+function parseX509(
+  value: unknown,
+  where: string,
+  kind: EnrollmentKind,
+  ctx: EnrollmentValidationContext,
+): X509AttestationRecord {
+  if (!isObject(value))
+    throw badRequest(`${where}: attestation.x509 is required for type x509`, ErrorCodes.invalidAttestation);
   const record: X509AttestationRecord = {};
-  const client = parseCertificatePair(value.clientCertificates, `${where}: attestation.x509.clientCertificates`);
-  const signing = parseCertificatePair(value.signingCertificates, `${where}: attestation.x509.signingCertificates`);
+  const client = parseCertificatePair(
+    value.clientCertificates,
+    `${where}: attestation.x509.clientCertificates`,
+  );
+  const signing = parseCertificatePair(
+    value.signingCertificates,
+    `${where}: attestation.x509.signingCertificates`,
+  );
   if (client) record.clientCertificates = client;
   if (signing) record.signingCertificates = signing;
   if (present(value.caReferences)) {
     const refs = value.caReferences;
     if (!isObject(refs) || typeof refs.primary !== "string") {
-      throw badRequest(`${where}: attestation.x509.caReferences must be { primary: "<CA name>", secondary?: "<CA name>" }`, ErrorCodes.invalidAttestation);
+      throw badRequest(
+        `${where}: attestation.x509.caReferences must be { primary: "<CA name>", secondary?: "<CA name>" }`,
+        ErrorCodes.invalidAttestation,
+      );
     }
     for (const slot of ["primary", "secondary"] as const) {
       const name = refs[slot];
       if (!present(name)) continue;
       if (typeof name !== "string" || !ctx.caCertificateExists(name)) {
-        throw badRequest(`${where}: attestation.x509.caReferences.${slot} names CA certificate ${JSON.stringify(name)}, which is not uploaded to this DPS`, ErrorCodes.invalidAttestation);
+        throw badRequest(
+          `${where}: attestation.x509.caReferences.${slot} names CA certificate ${JSON.stringify(name)}, which is not uploaded to this DPS`,
+          ErrorCodes.invalidAttestation,
+        );
       }
     }
-    record.caReferences = { primary: refs.primary, ...(typeof refs.secondary === "string" ? { secondary: refs.secondary } : {}) };
+    record.caReferences = {
+      primary: refs.primary,
+      ...(typeof refs.secondary === "string" ? { secondary: refs.secondary } : {}),
+    };
   }
-  const ok = kind === "individual" ? !!record.clientCertificates || !!record.caReferences : !!record.signingCertificates || !!record.caReferences;
+  const ok =
+    kind === "individual"
+      ? !!record.clientCertificates || !!record.caReferences
+      : !!record.signingCertificates || !!record.caReferences;
   if (!ok || (kind === "group" && record.clientCertificates)) {
     throw badRequest(
       kind === "individual"
@@ -386,7 +479,10 @@ export function maskedWebhookUrl(url: string): string {
 export function withWebhookUrlShown(view: Json, display: "clear" | "masked"): Json {
   const definition = view.customAllocationDefinition as { webhookUrl?: string } | undefined;
   if (display === "clear" || !definition?.webhookUrl) return view;
-  return { ...view, customAllocationDefinition: { ...definition, webhookUrl: maskedWebhookUrl(definition.webhookUrl) } };
+  return {
+    ...view,
+    customAllocationDefinition: { ...definition, webhookUrl: maskedWebhookUrl(definition.webhookUrl) },
+  };
 }
 
 export function individualEnrollmentView(

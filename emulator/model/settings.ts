@@ -3,14 +3,16 @@ import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy, type LinkedHub } fro
 
 /** DPS limit: at most 50 linked IoT hubs per service (docs/dps-contracts.md §6). */
 export const MAX_LINKED_HUBS = 50;
-const HOST_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+const HOST_NAME_PATTERN =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 
 export interface SettingsInput {
   allocationPolicy?: unknown;
   linkedHubs?: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Validates the DPS-level allocation settings (config file and PUT /admin/config) and applies
@@ -36,7 +38,9 @@ export function parseAllocationSettings(
   if (input.linkedHubs !== undefined) {
     if (!Array.isArray(input.linkedHubs)) throw badRequest(`${field("linkedHubs")} must be an array`);
     if (input.linkedHubs.length > MAX_LINKED_HUBS) {
-      throw badRequest(`${field("linkedHubs")} has ${input.linkedHubs.length} hubs; DPS allows at most ${MAX_LINKED_HUBS}`);
+      throw badRequest(
+        `${field("linkedHubs")} has ${input.linkedHubs.length} hubs; DPS allows at most ${MAX_LINKED_HUBS}`,
+      );
     }
     const seen = new Set<string>();
     linkedHubs = input.linkedHubs.map((raw: unknown, i: number) => {
@@ -44,7 +48,9 @@ export function parseAllocationSettings(
       if (!isObject(raw)) throw badRequest(`${at} must be an object`);
       const { hostName, location, allocationWeight, applyAllocationPolicy, connectionString } = raw;
       if (typeof hostName !== "string" || !HOST_NAME_PATTERN.test(hostName)) {
-        throw badRequest(`${at}.hostName is ${JSON.stringify(hostName)}; expected a host name such as myhub.azure-devices.net`);
+        throw badRequest(
+          `${at}.hostName is ${JSON.stringify(hostName)}; expected a host name such as myhub.azure-devices.net`,
+        );
       }
       if (seen.has(hostName.toLowerCase())) throw badRequest(`${at}.hostName ${hostName} is listed twice`);
       seen.add(hostName.toLowerCase());
@@ -53,7 +59,9 @@ export function parseAllocationSettings(
       }
       const weight = allocationWeight ?? 1;
       if (typeof weight !== "number" || !Number.isInteger(weight) || weight < 1 || weight > 1000) {
-        throw badRequest(`${at}.allocationWeight is ${JSON.stringify(allocationWeight)}; allowed: an integer from 1 to 1000`);
+        throw badRequest(
+          `${at}.allocationWeight is ${JSON.stringify(allocationWeight)}; allowed: an integer from 1 to 1000`,
+        );
       }
       if (applyAllocationPolicy !== undefined && typeof applyAllocationPolicy !== "boolean") {
         throw badRequest(`${at}.applyAllocationPolicy must be true or false`);
@@ -75,7 +83,11 @@ export function parseAllocationSettings(
 }
 
 /** The public view of the settings: connection strings are never returned. */
-export function settingsView(settings: { idScope: string; allocationPolicy: DpsAllocationPolicy; linkedHubs: LinkedHub[] }) {
+export function settingsView(settings: {
+  idScope: string;
+  allocationPolicy: DpsAllocationPolicy;
+  linkedHubs: LinkedHub[];
+}) {
   return {
     idScope: settings.idScope,
     allocationPolicy: settings.allocationPolicy,

@@ -58,7 +58,11 @@ export function newRegistrationEtag(): string {
 /** If-Match comparison: quotes and a weak prefix are optional on the wire; '*' matches anything. */
 export function etagMatches(ifMatch: string | undefined, current: string | undefined): boolean {
   if (ifMatch === undefined || ifMatch === "") return true;
-  const norm = (v: string) => v.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  const norm = (v: string) =>
+    v
+      .trim()
+      .replace(/^W\//, "")
+      .replace(/^"(.*)"$/, "$1");
   const wanted = ifMatch.split(",").map((v) => v.trim());
   if (wanted.includes("*")) return current !== undefined;
   if (current === undefined) return false;

@@ -22,7 +22,10 @@ const PEM_PATTERN = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE----
  */
 export function normaliseCertificate(input: unknown, field: string): string {
   if (typeof input !== "string" || input.trim() === "") {
-    throw badRequest(`${field} must be a certificate (PEM, base64 of PEM or base64 of DER)`, ErrorCodes.invalidAttestation);
+    throw badRequest(
+      `${field} must be a certificate (PEM, base64 of PEM or base64 of DER)`,
+      ErrorCodes.invalidAttestation,
+    );
   }
   let pem: string | undefined;
   const direct = PEM_PATTERN.exec(input);
@@ -32,7 +35,10 @@ export function normaliseCertificate(input: unknown, field: string): string {
     const asText = PEM_PATTERN.exec(bytes.toString("utf8"));
     if (asText) pem = asText[0];
     else if (bytes.length > 0) {
-      pem = `-----BEGIN CERTIFICATE-----\n${bytes.toString("base64").replace(/(.{64})/g, "$1\n").trim()}\n-----END CERTIFICATE-----\n`;
+      pem = `-----BEGIN CERTIFICATE-----\n${bytes
+        .toString("base64")
+        .replace(/(.{64})/g, "$1\n")
+        .trim()}\n-----END CERTIFICATE-----\n`;
     }
   }
   try {
@@ -40,7 +46,10 @@ export function normaliseCertificate(input: unknown, field: string): string {
     const cert = new X509Certificate(pem);
     return cert.toString();
   } catch {
-    throw badRequest(`${field} is not a readable X.509 certificate (expected PEM, base64 of PEM or base64 of DER)`, ErrorCodes.invalidAttestation);
+    throw badRequest(
+      `${field} is not a readable X.509 certificate (expected PEM, base64 of PEM or base64 of DER)`,
+      ErrorCodes.invalidAttestation,
+    );
   }
 }
 
@@ -86,13 +95,19 @@ function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
  * `anchors` (an enrollment group's signing certificates or referenced CAs). Every certificate on
  * the way must be within its validity period.
  */
-export function chainsTo(presented: X509Certificate[], anchors: X509Certificate[], now = Date.now()): boolean {
+export function chainsTo(
+  presented: X509Certificate[],
+  anchors: X509Certificate[],
+  now = Date.now(),
+): boolean {
   let current = presented[0];
   const pool = presented.slice(1);
   for (let depth = 0; current && depth < 10; depth++) {
     if (!isCurrentlyValid(current, now)) return false;
     const subject: X509Certificate = current;
-    if (anchors.some((a) => sameCertificate(a, subject) || (isCurrentlyValid(a, now) && issued(a, subject)))) {
+    if (
+      anchors.some((a) => sameCertificate(a, subject) || (isCurrentlyValid(a, now) && issued(a, subject)))
+    ) {
       return true;
     }
     current = pool.find((c) => !sameCertificate(c, subject) && issued(c, subject));

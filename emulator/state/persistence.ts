@@ -33,14 +33,16 @@ export class StateFile {
       this.key = randomBytes(32);
       writeFileSync(keyPath, this.key.toString("base64"), { mode: 0o600 });
     }
-    if (this.key.length !== 32) throw new Error(`${keyPath} is not a 32-byte base64 key; delete the state folder to start afresh`);
+    if (this.key.length !== 32)
+      throw new Error(`${keyPath} is not a 32-byte base64 key; delete the state folder to start afresh`);
   }
 
   load(): StoreSnapshot | undefined {
     const path = join(this.dir, STATE_FILE);
     if (!existsSync(path)) return undefined;
     const data = readFileSync(path);
-    if (!data.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error(`${path} is not an emulator state file`);
+    if (!data.subarray(0, MAGIC.length).equals(MAGIC))
+      throw new Error(`${path} is not an emulator state file`);
     const iv = data.subarray(MAGIC.length, MAGIC.length + 12);
     const tag = data.subarray(MAGIC.length + 12, MAGIC.length + 28);
     const decipher = createDecipheriv("aes-256-gcm", this.key, iv);
@@ -49,7 +51,9 @@ export class StateFile {
       const plain = Buffer.concat([decipher.update(data.subarray(MAGIC.length + 28)), decipher.final()]);
       return JSON.parse(plain.toString("utf8")) as StoreSnapshot;
     } catch {
-      throw new Error(`${path} cannot be decrypted with ${join(this.dir, KEY_FILE)}; delete the state folder to start afresh`);
+      throw new Error(
+        `${path} cannot be decrypted with ${join(this.dir, KEY_FILE)}; delete the state folder to start afresh`,
+      );
     }
   }
 
@@ -63,7 +67,8 @@ export class StateFile {
     this.dirty = true;
     // A large state (100,000 enrollments is tens of MB) takes a while to serialise: wait at
     // least twice as long as the last write took, so saving never dominates the event loop.
-    if (!this.timer) this.timer = setTimeout(() => void this.flush(), Math.max(this.delayMs, 2 * this.lastWriteMs));
+    if (!this.timer)
+      this.timer = setTimeout(() => void this.flush(), Math.max(this.delayMs, 2 * this.lastWriteMs));
   }
 
   /** Writes pending changes (atomically: temp file, then rename). */

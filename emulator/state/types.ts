@@ -119,10 +119,7 @@ export type EnrollmentRef =
 
 export type RegistrationStatus = "unassigned" | "assigning" | "assigned" | "failed" | "disabled";
 export type RegistrationSubstatus =
-  | "initialAssignment"
-  | "deviceDataMigrated"
-  | "deviceDataReset"
-  | "reprovisionedToInitialAssignment";
+  "initialAssignment" | "deviceDataMigrated" | "deviceDataReset" | "reprovisionedToInitialAssignment";
 
 /** DeviceRegistrationState, plus what the emulator needs to apply reprovisioning. */
 export interface RegistrationRecord {

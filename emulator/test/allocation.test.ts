@@ -48,7 +48,13 @@ afterAll(async () => {
 });
 
 async function enrol(registrationId: string, extra: object = {}): Promise<string> {
-  const e = (await client.createOrUpdateIndividualEnrollment({ registrationId, attestation: { type: "symmetricKey" }, ...extra } as never)).responseBody;
+  const e = (
+    await client.createOrUpdateIndividualEnrollment({
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      ...extra,
+    } as never)
+  ).responseBody;
   return e.attestation.symmetricKey!.primaryKey;
 }
 
@@ -59,20 +65,38 @@ async function register(registrationId: string, key: string, payload?: unknown) 
 }
 
 describe("custom allocation", () => {
-  const custom = () => ({ allocationPolicy: "custom", customAllocationDefinition: { webhookUrl, apiVersion: "2021-10-01" } });
+  const custom = () => ({
+    allocationPolicy: "custom",
+    customAllocationDefinition: { webhookUrl, apiVersion: "2021-10-01" },
+  });
 
   it("sends DPS's AllocationRequest and assigns the hub, twin and payload the webhook answers", async () => {
-    answer = { status: 200, body: { iotHubHostName: HUB_B, initialTwin: { tags: { chosenBy: "webhook" } }, payload: { welcome: true } } };
+    answer = {
+      status: 200,
+      body: {
+        iotHubHostName: HUB_B,
+        initialTwin: { tags: { chosenBy: "webhook" } },
+        payload: { welcome: true },
+      },
+    };
     const key = await enrol("custom-1", { ...custom(), initialTwin: { tags: { chosenBy: "enrollment" } } });
     received.length = 0;
     const result = await register("custom-1", key, { model: "t1000" });
     expect(result).toMatchObject({ assignedHub: HUB_B, status: "assigned", payload: { welcome: true } });
     expect(emu.inspect.device(HUB_B, "custom-1")?.twin.tags).toEqual({ chosenBy: "webhook" });
-    const request = received[0] as { individualEnrollment: { registrationId: string; attestation: unknown }; deviceRuntimeContext: unknown; linkedHubs: string[] };
+    const request = received[0] as {
+      individualEnrollment: { registrationId: string; attestation: unknown };
+      deviceRuntimeContext: unknown;
+      linkedHubs: string[];
+    };
     expect(request.individualEnrollment.registrationId).toBe("custom-1");
     expect(request.individualEnrollment.attestation).toEqual({ type: "symmetricKey" });
     expect(JSON.stringify(request)).not.toContain("secret-function-key");
-    expect(request.deviceRuntimeContext).toEqual({ registrationId: "custom-1", symmetricKey: {}, payload: { model: "t1000" } });
+    expect(request.deviceRuntimeContext).toEqual({
+      registrationId: "custom-1",
+      symmetricKey: {},
+      payload: { model: "t1000" },
+    });
     // All linked hubs that take part in allocation are offered (hub C does not).
     expect(request.linkedHubs).toEqual([HUB_A, HUB_B]);
   });
@@ -80,7 +104,10 @@ describe("custom allocation", () => {
   it("fails the registration with DPS's error codes when the webhook fails", async () => {
     const key = await enrol("custom-2", custom());
     const failed = async () => {
-      const err = (await register("custom-2", key).catch((e: unknown) => e)) as { name: string; result?: { registrationState?: { errorCode?: number } } };
+      const err = (await register("custom-2", key).catch((e: unknown) => e)) as {
+        name: string;
+        result?: { registrationState?: { errorCode?: number } };
+      };
       expect(err.name).toBe("ProvisioningRegistrationFailedError");
       return err.result?.registrationState?.errorCode;
     };
@@ -113,7 +140,12 @@ describe("built-in allocation policies", () => {
 
 describe("reprovisioning", () => {
   async function moveBetweenHubs(registrationId: string, reprovisionPolicy: object) {
-    const key = await enrol(registrationId, { allocationPolicy: "static", iotHubs: [HUB_A], reprovisionPolicy, initialTwin: { tags: { v: 1 } } });
+    const key = await enrol(registrationId, {
+      allocationPolicy: "static",
+      iotHubs: [HUB_A],
+      reprovisionPolicy,
+      initialTwin: { tags: { v: 1 } },
+    });
     await register(registrationId, key);
     // The device's twin changes on the hub after provisioning...
     const deviceOnA = emu.inspect.device(HUB_A, registrationId);
@@ -130,7 +162,10 @@ describe("reprovisioning", () => {
   }
 
   it("migrates the device and its data to the new hub by default", async () => {
-    const result = await moveBetweenHubs("rp-migrate", { updateHubAssignment: true, migrateDeviceData: true });
+    const result = await moveBetweenHubs("rp-migrate", {
+      updateHubAssignment: true,
+      migrateDeviceData: true,
+    });
     expect(result).toMatchObject({ assignedHub: HUB_B, substatus: "deviceDataMigrated" });
     expect(emu.inspect.device(HUB_A, "rp-migrate")).toBeUndefined();
     expect(emu.inspect.device(HUB_B, "rp-migrate")?.twin.tags).toEqual({ v: 1 });
@@ -144,7 +179,10 @@ describe("reprovisioning", () => {
   });
 
   it("keeps the device on its hub when the policy says never reprovision", async () => {
-    const result = await moveBetweenHubs("rp-never", { updateHubAssignment: false, migrateDeviceData: false });
+    const result = await moveBetweenHubs("rp-never", {
+      updateHubAssignment: false,
+      migrateDeviceData: false,
+    });
     expect(result).toMatchObject({ assignedHub: HUB_A, substatus: "initialAssignment" });
     expect(emu.inspect.device(HUB_A, "rp-never")?.twin.tags).toEqual({ v: 1 });
   });
@@ -152,9 +190,17 @@ describe("reprovisioning", () => {
   it("reports reprovisionedToInitialAssignment when a device returns to its first hub", async () => {
     await moveBetweenHubs("rp-back", { updateHubAssignment: true, migrateDeviceData: true });
     const current = (await client.getIndividualEnrollment("rp-back")).responseBody;
-    const key = (await client.getIndividualEnrollmentAttestationMechanism("rp-back")).responseBody.symmetricKey!.primaryKey;
-    await client.createOrUpdateIndividualEnrollment({ ...current, attestation: { type: "symmetricKey", symmetricKey: { primaryKey: key, secondaryKey: key } }, iotHubs: [HUB_A] } as never);
-    expect(await register("rp-back", key)).toMatchObject({ assignedHub: HUB_A, substatus: "reprovisionedToInitialAssignment" });
+    const key = (await client.getIndividualEnrollmentAttestationMechanism("rp-back")).responseBody
+      .symmetricKey!.primaryKey;
+    await client.createOrUpdateIndividualEnrollment({
+      ...current,
+      attestation: { type: "symmetricKey", symmetricKey: { primaryKey: key, secondaryKey: key } },
+      iotHubs: [HUB_A],
+    } as never);
+    expect(await register("rp-back", key)).toMatchObject({
+      assignedHub: HUB_A,
+      substatus: "reprovisionedToInitialAssignment",
+    });
   });
 });
 
@@ -162,15 +208,27 @@ describe("admin API", () => {
   it("changes linked hubs and the default policy at run time and validates input", async () => {
     const before = await adminRequest(emu, "GET", "/admin/config");
     expect(before.body).toMatchObject({ idScope: emu.idScope, allocationPolicy: "hashed" });
-    const bad = await adminRequest(emu, "PUT", "/admin/config", { allocationPolicy: "hashed", linkedHubs: [{ hostName: HUB_A, allocationWeight: 0 }] });
+    const bad = await adminRequest(emu, "PUT", "/admin/config", {
+      allocationPolicy: "hashed",
+      linkedHubs: [{ hostName: HUB_A, allocationWeight: 0 }],
+    });
     expect(bad.status).toBe(400);
     expect((bad.body as { message: string }).message).toContain("linkedHubs[0].allocationWeight is 0");
     expect(bad.headers["x-ms-error-code"]).toBeDefined();
-    const custom = await adminRequest(emu, "PUT", "/admin/config", { allocationPolicy: "custom", linkedHubs: [] });
+    const custom = await adminRequest(emu, "PUT", "/admin/config", {
+      allocationPolicy: "custom",
+      linkedHubs: [],
+    });
     expect(custom.status).toBe(400);
     const changed = await adminRequest(emu, "PUT", "/admin/config", {
       allocationPolicy: "static",
-      linkedHubs: [{ hostName: HUB_B, location: "eastus", connectionString: "HostName=hub-b;SharedAccessKeyName=x;SharedAccessKey=c2VjcmV0" }],
+      linkedHubs: [
+        {
+          hostName: HUB_B,
+          location: "eastus",
+          connectionString: "HostName=hub-b;SharedAccessKeyName=x;SharedAccessKey=c2VjcmV0",
+        },
+      ],
     });
     expect(changed.status).toBe(200);
     expect(changed.body).toEqual({
@@ -180,7 +238,10 @@ describe("admin API", () => {
     });
     const key = await enrol("after-change");
     expect((await register("after-change", key)).assignedHub).toBe(HUB_B);
-    const hubs = (await adminRequest(emu, "GET", "/admin/hubs")).body as Array<{ hostName: string; devices: Array<{ deviceId: string }> }>;
+    const hubs = (await adminRequest(emu, "GET", "/admin/hubs")).body as Array<{
+      hostName: string;
+      devices: Array<{ deviceId: string }>;
+    }>;
     expect(hubs[0]?.hostName).toBe(HUB_B);
     expect(hubs.find((h) => h.hostName === HUB_B)?.devices.map((d) => d.deviceId)).toContain("after-change");
   });

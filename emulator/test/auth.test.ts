@@ -13,7 +13,17 @@ beforeAll(async () => {
     config: {
       linkedHubs: [{ hostName: HUB_A }],
       policies: [
-        { name: "provisioningserviceowner", rights: ["ServiceConfig", "EnrollmentRead", "EnrollmentWrite", "RegistrationStatusRead", "RegistrationStatusWrite", "DeviceConnect"] },
+        {
+          name: "provisioningserviceowner",
+          rights: [
+            "ServiceConfig",
+            "EnrollmentRead",
+            "EnrollmentWrite",
+            "RegistrationStatusRead",
+            "RegistrationStatusWrite",
+            "DeviceConnect",
+          ],
+        },
         { name: "reader", rights: ["EnrollmentRead"] },
         { name: "registrations", rights: ["RegistrationStatusRead"] },
       ],
@@ -23,7 +33,11 @@ beforeAll(async () => {
 afterAll(() => emu.stop());
 
 function rawRequest(method: string, path: string, authorization: string | undefined, body?: unknown) {
-  return new Promise<{ status: number; body: { errorCode?: number; message?: string } | undefined; headers: Record<string, unknown> }>((resolve, reject) => {
+  return new Promise<{
+    status: number;
+    body: { errorCode?: number; message?: string } | undefined;
+    headers: Record<string, unknown>;
+  }>((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const req = https.request(
       {
@@ -32,12 +46,21 @@ function rawRequest(method: string, path: string, authorization: string | undefi
         method,
         path,
         ca: emu.caCertPem,
-        headers: { ...(authorization ? { authorization } : {}), ...(text ? { "content-type": "application/json" } : {}) },
+        headers: {
+          ...(authorization ? { authorization } : {}),
+          ...(text ? { "content-type": "application/json" } : {}),
+        },
       },
       (res) => {
         let data = "";
         res.on("data", (c: Buffer) => (data += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : undefined, headers: res.headers }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: data ? JSON.parse(data) : undefined,
+            headers: res.headers,
+          }),
+        );
       },
     );
     req.on("error", reject);
@@ -56,22 +79,37 @@ const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 describe("service SAS authentication", () => {
   it("rejects a read-only policy writing, with 401 and DPS's error shape", async () => {
     const reader = serviceClientFor(emu, emu.policyConnectionStrings.reader);
-    const err = await reader.createOrUpdateIndividualEnrollment({ registrationId: "ro-dev", attestation: { type: "symmetricKey" } } as never).catch((e: unknown) => e);
+    const err = await reader
+      .createOrUpdateIndividualEnrollment({
+        registrationId: "ro-dev",
+        attestation: { type: "symmetricKey" },
+      } as never)
+      .catch((e: unknown) => e);
     expect((err as Error).name).toBe("UnauthorizedError");
     expect(statusOf(err)).toBe(401);
     const body = errorBody(err);
     expect(body.message).toContain("policy reader lacks the EnrollmentWrite right");
     expect(errorCodeHeader(err)).toBe(String(body.errorCode));
     // ...but it may read.
-    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({ registrationId: "ro-dev", attestation: { type: "symmetricKey" } } as never);
+    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({
+      registrationId: "ro-dev",
+      attestation: { type: "symmetricKey" },
+    } as never);
     expect((await reader.getIndividualEnrollment("ro-dev")).responseBody.registrationId).toBe("ro-dev");
     // A registration-status reader may not read enrollments.
     const regReader = serviceClientFor(emu, emu.policyConnectionStrings.registrations);
-    await expect(regReader.getIndividualEnrollment("ro-dev")).rejects.toMatchObject({ name: "UnauthorizedError" });
+    await expect(regReader.getIndividualEnrollment("ro-dev")).rejects.toMatchObject({
+      name: "UnauthorizedError",
+    });
   });
 
   it("rejects an expired token", async () => {
-    const expired = token(emu.serviceHost, ownerKey(), "provisioningserviceowner", Math.floor(Date.now() / 1000) - 10);
+    const expired = token(
+      emu.serviceHost,
+      ownerKey(),
+      "provisioningserviceowner",
+      Math.floor(Date.now() / 1000) - 10,
+    );
     const res = await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", expired);
     expect(res.status).toBe(401);
     expect(res.body?.message).toContain("expired");
@@ -79,22 +117,58 @@ describe("service SAS authentication", () => {
   });
 
   it("verifies the signature over sr exactly as sent (raw as Node does, URL-encoded as C# does)", async () => {
-    const raw = await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", token(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour()));
+    const raw = await rawRequest(
+      "GET",
+      "/enrollments/ro-dev?api-version=2021-10-01",
+      token(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour()),
+    );
     expect(raw.status).toBe(200);
-    const encoded = await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", token(encodeURIComponent(emu.serviceHost), ownerKey(), "provisioningserviceowner", inAnHour()));
+    const encoded = await rawRequest(
+      "GET",
+      "/enrollments/ro-dev?api-version=2021-10-01",
+      token(encodeURIComponent(emu.serviceHost), ownerKey(), "provisioningserviceowner", inAnHour()),
+    );
     expect(encoded.status).toBe(200);
     // A token for another DPS, a tampered signature and an unknown policy fail.
-    expect((await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", token("other.azure-devices-provisioning.net", ownerKey(), "provisioningserviceowner", inAnHour()))).status).toBe(401);
-    const tampered = token(emu.serviceHost, Buffer.alloc(32, 3).toString("base64"), "provisioningserviceowner", inAnHour());
-    expect((await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", tampered)).body?.errorCode).toBe(401000);
-    expect((await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", token(emu.serviceHost, ownerKey(), "nobody", inAnHour()))).status).toBe(401);
-    expect((await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", undefined)).status).toBe(401);
+    expect(
+      (
+        await rawRequest(
+          "GET",
+          "/enrollments/ro-dev?api-version=2021-10-01",
+          token("other.azure-devices-provisioning.net", ownerKey(), "provisioningserviceowner", inAnHour()),
+        )
+      ).status,
+    ).toBe(401);
+    const tampered = token(
+      emu.serviceHost,
+      Buffer.alloc(32, 3).toString("base64"),
+      "provisioningserviceowner",
+      inAnHour(),
+    );
+    expect(
+      (await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", tampered)).body?.errorCode,
+    ).toBe(401000);
+    expect(
+      (
+        await rawRequest(
+          "GET",
+          "/enrollments/ro-dev?api-version=2021-10-01",
+          token(emu.serviceHost, ownerKey(), "nobody", inAnHour()),
+        )
+      ).status,
+    ).toBe(401);
+    expect((await rawRequest("GET", "/enrollments/ro-dev?api-version=2021-10-01", undefined)).status).toBe(
+      401,
+    );
   });
 
   it("routes case-insensitively, with or without a trailing slash, and checks api-version", async () => {
     const auth = token(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour());
     expect((await rawRequest("GET", "/ENROLLMENTS/RO-DEV/?api-version=2019-03-31", auth)).status).toBe(200);
-    expect((await rawRequest("POST", "/enrollmentgroups/query?api-version=2021-06-01", auth, { query: "*" })).status).toBe(200);
+    expect(
+      (await rawRequest("POST", "/enrollmentgroups/query?api-version=2021-06-01", auth, { query: "*" }))
+        .status,
+    ).toBe(200);
     const bad = await rawRequest("GET", "/enrollments/ro-dev?api-version=2010-01-01", auth);
     expect(bad.status).toBe(400);
     expect(bad.body?.message).toContain("2021-10-01");
@@ -116,20 +190,37 @@ describe("service SAS authentication", () => {
 
   it("needs ServiceConfig for the admin API", async () => {
     expect((await adminRequest(emu, "GET", "/admin/config")).status).toBe(200);
-    expect((await adminRequest(emu, "GET", "/admin/config", undefined, emu.policyConnectionStrings.reader)).status).toBe(401);
+    expect(
+      (await adminRequest(emu, "GET", "/admin/config", undefined, emu.policyConnectionStrings.reader)).status,
+    ).toBe(401);
   });
 });
 
 describe("device SAS authentication", () => {
   it("rejects an expired device token", async () => {
-    const e = (await serviceClientFor(emu).createOrUpdateIndividualEnrollment({ registrationId: "exp-dev", attestation: { type: "symmetricKey" } } as never)).responseBody;
+    const e = (
+      await serviceClientFor(emu).createOrUpdateIndividualEnrollment({
+        registrationId: "exp-dev",
+        attestation: { type: "symmetricKey" },
+      } as never)
+    ).responseBody;
     const key = e.attestation.symmetricKey!.primaryKey;
     const sr = `${emu.idScope}/registrations/exp-dev`;
-    const res = await rawRequest("PUT", `/${emu.idScope}/registrations/exp-dev/register?api-version=2019-03-31`, token(sr, key, "registration", Math.floor(Date.now() / 1000) - 1), { registrationId: "exp-dev" });
+    const res = await rawRequest(
+      "PUT",
+      `/${emu.idScope}/registrations/exp-dev/register?api-version=2019-03-31`,
+      token(sr, key, "registration", Math.floor(Date.now() / 1000) - 1),
+      { registrationId: "exp-dev" },
+    );
     expect(res.status).toBe(401);
     expect(res.body?.message).toContain("expired");
     // The same token shape with a future expiry registers (URL-encoded sr, as C# and the CLI send it).
-    const ok = await rawRequest("PUT", `/${emu.idScope}/registrations/exp-dev/register?api-version=2021-06-01`, token(encodeURIComponent(sr), key, "registration", inAnHour()), { registrationId: "exp-dev" });
+    const ok = await rawRequest(
+      "PUT",
+      `/${emu.idScope}/registrations/exp-dev/register?api-version=2021-06-01`,
+      token(encodeURIComponent(sr), key, "registration", inAnHour()),
+      { registrationId: "exp-dev" },
+    );
     expect(ok.status).toBe(202);
     expect(ok.headers["retry-after"]).toBe("0");
     expect(ok.body).toMatchObject({ status: "assigning" });
@@ -137,14 +228,30 @@ describe("device SAS authentication", () => {
 
   it("does not let one device's token register another registration id", async () => {
     const client = serviceClientFor(emu);
-    const a = (await client.createOrUpdateIndividualEnrollment({ registrationId: "dev-a", attestation: { type: "symmetricKey" } } as never)).responseBody;
-    await client.createOrUpdateIndividualEnrollment({ registrationId: "dev-b", attestation: { type: "symmetricKey" } } as never);
+    const a = (
+      await client.createOrUpdateIndividualEnrollment({
+        registrationId: "dev-a",
+        attestation: { type: "symmetricKey" },
+      } as never)
+    ).responseBody;
+    await client.createOrUpdateIndividualEnrollment({
+      registrationId: "dev-b",
+      attestation: { type: "symmetricKey" },
+    } as never);
     const sr = `${emu.idScope}/registrations/dev-a`;
-    const res = await rawRequest("PUT", `/${emu.idScope}/registrations/dev-b/register?api-version=2019-03-31`, token(sr, a.attestation.symmetricKey!.primaryKey, "registration", inAnHour()), { registrationId: "dev-b" });
+    const res = await rawRequest(
+      "PUT",
+      `/${emu.idScope}/registrations/dev-b/register?api-version=2019-03-31`,
+      token(sr, a.attestation.symmetricKey!.primaryKey, "registration", inAnHour()),
+      { registrationId: "dev-b" },
+    );
     expect(res.status).toBe(401);
     // The SDK path for dev-a itself works.
-    const result = await symmetricKeyDeviceClientFor(emu, "dev-a", a.attestation.symmetricKey!.primaryKey).register();
+    const result = await symmetricKeyDeviceClientFor(
+      emu,
+      "dev-a",
+      a.attestation.symmetricKey!.primaryKey,
+    ).register();
     expect(result.status).toBe("assigned");
   });
 });
-

@@ -9,10 +9,13 @@ afterEach(async () => {
   emu = undefined;
 });
 
-const get = (e: RunningEmulator) => serviceClientFor(e).getIndividualEnrollment("missing").then(
-  () => "ok",
-  (err: unknown) => err,
-);
+const get = (e: RunningEmulator) =>
+  serviceClientFor(e)
+    .getIndividualEnrollment("missing")
+    .then(
+      () => "ok",
+      (err: unknown) => err,
+    );
 
 describe("opt-in faults and quotas", () => {
   it("throttles service operations past the per-minute quota with 429 and Retry-After", async () => {
@@ -61,7 +64,10 @@ describe("opt-in faults and quotas", () => {
         client.runBulkEnrollmentOperation(
           {
             mode: "create",
-            enrollments: Array.from({ length: count }, (_, i) => ({ registrationId: `${prefix}-${i}`, attestation: { type: "symmetricKey" } })),
+            enrollments: Array.from({ length: count }, (_, i) => ({
+              registrationId: `${prefix}-${i}`,
+              attestation: { type: "symmetricKey" },
+            })),
           } as never,
           cb as never,
         ),
@@ -84,8 +90,15 @@ describe("opt-in faults and quotas", () => {
     emu = await startTestEmulator({ faults: { rate: 0, bulkItemRate: 1 } });
     const client = serviceClientFor(emu);
     const run = () =>
-      viaCallback<{ isSuccessful: boolean; errors: Array<{ registrationId: string; errorCode: number }> }>((cb) =>
-        client.runBulkEnrollmentOperation({ mode: "create", enrollments: [{ registrationId: "x-1", attestation: { type: "symmetricKey" } }] } as never, cb as never),
+      viaCallback<{ isSuccessful: boolean; errors: Array<{ registrationId: string; errorCode: number }> }>(
+        (cb) =>
+          client.runBulkEnrollmentOperation(
+            {
+              mode: "create",
+              enrollments: [{ registrationId: "x-1", attestation: { type: "symmetricKey" } }],
+            } as never,
+            cb as never,
+          ),
       );
     const failed = await run();
     expect(failed.isSuccessful).toBe(false);
@@ -98,12 +111,27 @@ describe("opt-in faults and quotas", () => {
 
   it("answers scripted faults to the requests they aim at, as many times as told, and can change them while running", async () => {
     emu = await startTestEmulator({
-      scriptedFaults: [{ method: "GET", path: "/enrollments/missing$", reply: { status: 403, errorCode: 403002, message: "quota" }, times: 1 }],
+      scriptedFaults: [
+        {
+          method: "GET",
+          path: "/enrollments/missing$",
+          reply: { status: 403, errorCode: 403002, message: "quota" },
+          times: 1,
+        },
+      ],
     });
     expect(statusOf(await get(emu))).toBe(403);
     expect(statusOf(await get(emu))).toBe(404);
-    emu.scriptFaults([{ path: "/enrollments/", reply: { status: 429, errorCode: 429001, message: "busy", retryAfterSeconds: 2 } }]);
-    const throttled = (await get(emu)) as { response: { headers: Record<string, string> }; responseBody: string };
+    emu.scriptFaults([
+      {
+        path: "/enrollments/",
+        reply: { status: 429, errorCode: 429001, message: "busy", retryAfterSeconds: 2 },
+      },
+    ]);
+    const throttled = (await get(emu)) as {
+      response: { headers: Record<string, string> };
+      responseBody: string;
+    };
     expect(statusOf(throttled)).toBe(429);
     expect(throttled.response.headers["retry-after"]).toBe("2");
     expect(JSON.parse(throttled.responseBody)).toMatchObject({ errorCode: 429001, message: "busy" });

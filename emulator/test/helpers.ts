@@ -14,7 +14,12 @@ export function viaCallback<T>(call: (cb: (err?: Error | null, result?: T) => vo
 }
 
 /** The DPS error body the SDKs attach to their errors as `responseBody`. */
-export function errorBody(err: unknown): { errorCode: number; trackingId: string; message: string; timestampUtc: string } {
+export function errorBody(err: unknown): {
+  errorCode: number;
+  trackingId: string;
+  message: string;
+  timestampUtc: string;
+} {
   const e = err as { responseBody?: string; response?: { statusCode?: number } };
   return JSON.parse(e.responseBody ?? "{}");
 }

@@ -11,16 +11,35 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe("state folder", () => {
   it("keeps enrollments, keys, registrations, hub registries, id scope and CA across a restart, encrypted at rest", async () => {
-    const options = { stateDir, retryAfterSeconds: 0, logger: silentLogger, config: { linkedHubs: [{ hostName: HUB_A }] } };
+    const options = {
+      stateDir,
+      retryAfterSeconds: 0,
+      logger: silentLogger,
+      config: { linkedHubs: [{ hostName: HUB_A }] },
+    };
     const first = await startEmulator(options);
-    const created = (await serviceClientFor(first).createOrUpdateIndividualEnrollment({ registrationId: "persist-1", attestation: { type: "symmetricKey" } } as never)).responseBody;
+    const created = (
+      await serviceClientFor(first).createOrUpdateIndividualEnrollment({
+        registrationId: "persist-1",
+        attestation: { type: "symmetricKey" },
+      } as never)
+    ).responseBody;
     const key = created.attestation.symmetricKey!.primaryKey;
     await symmetricKeyDeviceClientFor(first, "persist-1", key).register();
     const { idScope, caCertPem, connectionString } = first;
     await first.stop();
 
     const files = readdirSync(stateDir);
-    expect(files).toEqual(expect.arrayContaining(["ca.pem", "ca.key.pem", "server.pem", "server.key.pem", "state.bin", "state.key"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "ca.pem",
+        "ca.key.pem",
+        "server.pem",
+        "server.key.pem",
+        "state.bin",
+        "state.key",
+      ]),
+    );
     const raw = readFileSync(join(stateDir, "state.bin"));
     expect(raw.includes(Buffer.from(key))).toBe(false);
     expect(raw.includes(Buffer.from("persist-1"))).toBe(false);

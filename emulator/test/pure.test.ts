@@ -6,8 +6,16 @@ import { etagMatches, isValidId } from "../model/values";
 
 describe("derived device keys", () => {
   it.each([
-    ["8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==", "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6", "Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc="],
-    ["oiK77Oy7rBw8YB6IS6ukRChAw+Yq6GC61RMrPLSTiOOtdI+XDu0LmLuNm11p+qv2I+adqGUdZHm46zXAQdZoOA==", "breakroom499-contoso-tstrsd-007", "JC8F96eayuQwwz+PkE7IzjH2lIAjCUnAa61tDigBnSs="],
+    [
+      "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==",
+      "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6",
+      "Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc=",
+    ],
+    [
+      "oiK77Oy7rBw8YB6IS6ukRChAw+Yq6GC61RMrPLSTiOOtdI+XDu0LmLuNm11p+qv2I+adqGUdZHm46zXAQdZoOA==",
+      "breakroom499-contoso-tstrsd-007",
+      "JC8F96eayuQwwz+PkE7IzjH2lIAjCUnAa61tDigBnSs=",
+    ],
   ])("matches Microsoft's documented vector for %s / %s", (groupKey, registrationId, expected) => {
     expect(deriveDeviceKey(groupKey, registrationId)).toBe(expected);
   });
@@ -25,7 +33,11 @@ describe("SAS tokens", () => {
 
   it("signs sr as it appears: an encoded and a raw sr give different signatures", () => {
     const key = Buffer.alloc(32, 5).toString("base64");
-    expect(computeSignature(key, "0ne00000001/registrations/dev1", 1).equals(computeSignature(key, "0ne00000001%2Fregistrations%2Fdev1", 1))).toBe(false);
+    expect(
+      computeSignature(key, "0ne00000001/registrations/dev1", 1).equals(
+        computeSignature(key, "0ne00000001%2Fregistrations%2Fdev1", 1),
+      ),
+    ).toBe(false);
   });
 
   it("throws on a SharedAccessSignature without se", () => {
@@ -55,11 +67,18 @@ describe("ids and etags", () => {
     ["*", '"abc"', true],
     ['"abd"', '"abc"', false],
     ['"x", "abc"', '"abc"', true],
-  ])("If-Match %s against %s: %s", (ifMatch, current, matches) => expect(etagMatches(ifMatch, current)).toBe(matches));
+  ])("If-Match %s against %s: %s", (ifMatch, current, matches) =>
+    expect(etagMatches(ifMatch, current)).toBe(matches),
+  );
 });
 
 describe("allocation", () => {
-  const hub = (hostName: string, allocationWeight: number) => ({ hostName, location: "", allocationWeight, applyAllocationPolicy: true });
+  const hub = (hostName: string, allocationWeight: number) => ({
+    hostName,
+    location: "",
+    allocationWeight,
+    applyAllocationPolicy: true,
+  });
 
   it("hashed allocation follows the weights and moves only devices the new hub wins", () => {
     const hubs = [hub("a", 1), hub("b", 3)];

@@ -2,14 +2,27 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { serviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import { errorBody, errorCodeHeader, HUB_A, HUB_B, startTestEmulator, statusOf, viaCallback } from "./helpers";
+import {
+  errorBody,
+  errorCodeHeader,
+  HUB_A,
+  HUB_B,
+  startTestEmulator,
+  statusOf,
+  viaCallback,
+} from "./helpers";
 
 let emu: RunningEmulator;
 let client: ProvisioningServiceClient;
 
 beforeAll(async () => {
   emu = await startTestEmulator({
-    config: { linkedHubs: [{ hostName: HUB_A, location: "westeurope" }, { hostName: HUB_B, location: "eastus" }] },
+    config: {
+      linkedHubs: [
+        { hostName: HUB_A, location: "westeurope" },
+        { hostName: HUB_B, location: "eastus" },
+      ],
+    },
   });
   client = serviceClientFor(emu);
 });
@@ -44,11 +57,20 @@ describe("individual enrollments through azure-iot-provisioning-service", () => 
   });
 
   it("updates with the current etag and rejects a stale one with 412 and DPS's error shape", async () => {
-    const first = (await client.createOrUpdateIndividualEnrollment({ registrationId: "etag-dev", attestation: { type: "symmetricKey" } } as unknown as Enrollment)).responseBody;
-    const second = (await client.createOrUpdateIndividualEnrollment({ ...first, provisioningStatus: "disabled" })).responseBody;
+    const first = (
+      await client.createOrUpdateIndividualEnrollment({
+        registrationId: "etag-dev",
+        attestation: { type: "symmetricKey" },
+      } as unknown as Enrollment)
+    ).responseBody;
+    const second = (
+      await client.createOrUpdateIndividualEnrollment({ ...first, provisioningStatus: "disabled" })
+    ).responseBody;
     expect(second.provisioningStatus).toBe("disabled");
     expect(second.etag).not.toBe(first.etag);
-    const err = await client.createOrUpdateIndividualEnrollment({ ...first, provisioningStatus: "enabled" }).catch((e: unknown) => e);
+    const err = await client
+      .createOrUpdateIndividualEnrollment({ ...first, provisioningStatus: "enabled" })
+      .catch((e: unknown) => e);
     expect((err as Error).name).toBe("InvalidEtagError");
     expect(statusOf(err)).toBe(412);
     const body = errorBody(err);
@@ -56,7 +78,9 @@ describe("individual enrollments through azure-iot-provisioning-service", () => 
     expect(body.trackingId).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.message).toContain("etag-dev");
     expect(errorCodeHeader(err)).toBe("412002");
-    await expect(client.deleteIndividualEnrollment("etag-dev", first.etag)).rejects.toMatchObject({ name: "InvalidEtagError" });
+    await expect(client.deleteIndividualEnrollment("etag-dev", first.etag)).rejects.toMatchObject({
+      name: "InvalidEtagError",
+    });
     await client.deleteIndividualEnrollment("etag-dev", "*");
     await expect(client.getIndividualEnrollment("etag-dev")).rejects.toMatchObject({ message: "Not found" });
   });
@@ -67,36 +91,84 @@ describe("individual enrollments through azure-iot-provisioning-service", () => 
       expect(statusOf(err)).toBe(400);
       return errorBody(err).message;
     };
-    expect(await bad({ registrationId: "bad id!", attestation: { type: "symmetricKey" } })).toContain("registrationId");
-    expect(await bad({ registrationId: "x".repeat(129), attestation: { type: "symmetricKey" } })).toContain("128");
-    expect(await bad({ registrationId: "short-key", attestation: { type: "symmetricKey", symmetricKey: { primaryKey: Buffer.alloc(8).toString("base64") } } })).toContain("got 8 bytes");
-    expect(await bad({ registrationId: "wrong-hub", attestation: { type: "symmetricKey" }, allocationPolicy: "hashed", iotHubs: ["nope.azure-devices.net"] })).toContain("not a linked IoT hub");
-    expect(await bad({ registrationId: "tpm-nokey", attestation: { type: "tpm", tpm: {} } })).toContain("endorsementKey");
-    expect(await bad({ registrationId: "custom-nohook", attestation: { type: "symmetricKey" }, allocationPolicy: "custom" })).toContain("customAllocationDefinition");
+    expect(await bad({ registrationId: "bad id!", attestation: { type: "symmetricKey" } })).toContain(
+      "registrationId",
+    );
+    expect(await bad({ registrationId: "x".repeat(129), attestation: { type: "symmetricKey" } })).toContain(
+      "128",
+    );
+    expect(
+      await bad({
+        registrationId: "short-key",
+        attestation: {
+          type: "symmetricKey",
+          symmetricKey: { primaryKey: Buffer.alloc(8).toString("base64") },
+        },
+      }),
+    ).toContain("got 8 bytes");
+    expect(
+      await bad({
+        registrationId: "wrong-hub",
+        attestation: { type: "symmetricKey" },
+        allocationPolicy: "hashed",
+        iotHubs: ["nope.azure-devices.net"],
+      }),
+    ).toContain("not a linked IoT hub");
+    expect(await bad({ registrationId: "tpm-nokey", attestation: { type: "tpm", tpm: {} } })).toContain(
+      "endorsementKey",
+    );
+    expect(
+      await bad({
+        registrationId: "custom-nohook",
+        attestation: { type: "symmetricKey" },
+        allocationPolicy: "custom",
+      }),
+    ).toContain("customAllocationDefinition");
   });
 
   it("refuses iotHubs without an allocationPolicy as DPS does (400004)", async () => {
     for (const put of [
-      () => client.createOrUpdateIndividualEnrollment({ registrationId: "hubs-no-policy", attestation: { type: "symmetricKey" }, iotHubs: [HUB_B] } as unknown as Enrollment),
-      () => client.createOrUpdateEnrollmentGroup({ enrollmentGroupId: "hubs-no-policy", attestation: { type: "symmetricKey" }, iotHubs: [HUB_B] } as never),
+      () =>
+        client.createOrUpdateIndividualEnrollment({
+          registrationId: "hubs-no-policy",
+          attestation: { type: "symmetricKey" },
+          iotHubs: [HUB_B],
+        } as unknown as Enrollment),
+      () =>
+        client.createOrUpdateEnrollmentGroup({
+          enrollmentGroupId: "hubs-no-policy",
+          attestation: { type: "symmetricKey" },
+          iotHubs: [HUB_B],
+        } as never),
     ]) {
       const err = await put().catch((x: unknown) => x);
       expect(statusOf(err)).toBe(400);
-      expect(errorBody(err)).toMatchObject({ errorCode: 400004, message: "Enrollment allocationPolicy must be specified when iotHubs are specified." });
+      expect(errorBody(err)).toMatchObject({
+        errorCode: 400004,
+        message: "Enrollment allocationPolicy must be specified when iotHubs are specified.",
+      });
     }
-    await expect(client.getIndividualEnrollment("hubs-no-policy")).rejects.toMatchObject({ message: "Not found" });
+    await expect(client.getIndividualEnrollment("hubs-no-policy")).rejects.toMatchObject({
+      message: "Not found",
+    });
   });
 
   it("stores TPM enrollments", async () => {
     const ek = Buffer.alloc(64, 7).toString("base64");
-    await client.createOrUpdateIndividualEnrollment({ registrationId: "tpm-1", attestation: { type: "tpm", tpm: { endorsementKey: ek } } } as unknown as Enrollment);
+    await client.createOrUpdateIndividualEnrollment({
+      registrationId: "tpm-1",
+      attestation: { type: "tpm", tpm: { endorsementKey: ek } },
+    } as unknown as Enrollment);
     const got = (await client.getIndividualEnrollment("tpm-1")).responseBody;
     expect(got.attestation).toEqual({ type: "tpm", tpm: { endorsementKey: ek } });
   });
 
   it("pages queries with x-ms-max-item-count and omits the continuation on the last page", async () => {
     for (let i = 0; i < 7; i++) {
-      await client.createOrUpdateIndividualEnrollment({ registrationId: `page-${i}`, attestation: { type: "symmetricKey" } } as unknown as Enrollment);
+      await client.createOrUpdateIndividualEnrollment({
+        registrationId: `page-${i}`,
+        attestation: { type: "symmetricKey" },
+      } as unknown as Enrollment);
     }
     const query = client.createIndividualEnrollmentQuery({ query: "*" }, 3);
     const ids: string[] = [];
@@ -107,17 +179,30 @@ describe("individual enrollments through azure-iot-provisioning-service", () => 
       const page = await query.next(query.continuationToken as unknown as string);
       pages++;
       expect(page.httpResponse.headers["x-ms-item-type"]).toBe("Enrollment");
-      ids.push(...(page.responseBody as unknown as Array<{ registrationId: string }>).map((e) => e.registrationId));
+      ids.push(
+        ...(page.responseBody as unknown as Array<{ registrationId: string }>).map((e) => e.registrationId),
+      );
       if (pages > 20) throw new Error("query never ended");
     }
-    expect(ids.filter((id) => id.startsWith("page-")).sort()).toEqual(["page-0", "page-1", "page-2", "page-3", "page-4", "page-5", "page-6"]);
+    expect(ids.filter((id) => id.startsWith("page-")).sort()).toEqual([
+      "page-0",
+      "page-1",
+      "page-2",
+      "page-3",
+      "page-4",
+      "page-5",
+      "page-6",
+    ]);
     expect(pages).toBe(Math.ceil(ids.length / 3));
   });
 });
 
 describe("bulk operations", () => {
   it("creates up to 10 enrollments and reports per-item errors (callback form)", async () => {
-    const result = await viaCallback<{ isSuccessful: boolean; errors: Array<{ registrationId: string; errorCode: number }> }>((cb) =>
+    const result = await viaCallback<{
+      isSuccessful: boolean;
+      errors: Array<{ registrationId: string; errorCode: number }>;
+    }>((cb) =>
       client.runBulkEnrollmentOperation(
         {
           mode: "create",
@@ -139,12 +224,23 @@ describe("bulk operations", () => {
   });
 
   it("rejects more than 10 items and duplicate ids as a whole", async () => {
-    const items = Array.from({ length: 11 }, (_, i) => ({ registrationId: `too-many-${i}`, attestation: { type: "symmetricKey" } }));
-    const err = await viaCallback((cb) => client.runBulkEnrollmentOperation({ mode: "create", enrollments: items } as never, cb as never)).catch((e: unknown) => e);
+    const items = Array.from({ length: 11 }, (_, i) => ({
+      registrationId: `too-many-${i}`,
+      attestation: { type: "symmetricKey" },
+    }));
+    const err = await viaCallback((cb) =>
+      client.runBulkEnrollmentOperation({ mode: "create", enrollments: items } as never, cb as never),
+    ).catch((e: unknown) => e);
     expect(statusOf(err)).toBe(400);
     expect(errorBody(err).message).toContain("at most 10");
     const dup = await viaCallback((cb) =>
-      client.runBulkEnrollmentOperation({ mode: "delete", enrollments: [{ registrationId: "bulk-1" }, { registrationId: "BULK-1" }] } as never, cb as never),
+      client.runBulkEnrollmentOperation(
+        {
+          mode: "delete",
+          enrollments: [{ registrationId: "bulk-1" }, { registrationId: "BULK-1" }],
+        } as never,
+        cb as never,
+      ),
     ).catch((e: unknown) => e);
     expect(statusOf(dup)).toBe(400);
   });
@@ -152,14 +248,25 @@ describe("bulk operations", () => {
   it("updates only on a matching etag in updateIfMatchETag mode, then deletes", async () => {
     const current = (await client.getIndividualEnrollment("bulk-1")).responseBody;
     const stale = await viaCallback<{ isSuccessful: boolean; errors: Array<{ errorCode: number }> }>((cb) =>
-      client.runBulkEnrollmentOperation({ mode: "updateIfMatchETag", enrollments: [{ ...current, etag: '"stale"' }] } as never, cb as never),
+      client.runBulkEnrollmentOperation(
+        { mode: "updateIfMatchETag", enrollments: [{ ...current, etag: '"stale"' }] } as never,
+        cb as never,
+      ),
     );
     expect(stale.errors[0]?.errorCode).toBe(412002);
     const ok = await viaCallback<{ isSuccessful: boolean }>((cb) =>
-      client.runBulkEnrollmentOperation({ mode: "updateIfMatchETag", enrollments: [{ ...current, provisioningStatus: "disabled" }] } as never, cb as never),
+      client.runBulkEnrollmentOperation(
+        { mode: "updateIfMatchETag", enrollments: [{ ...current, provisioningStatus: "disabled" }] } as never,
+        cb as never,
+      ),
     );
     expect(ok.isSuccessful).toBe(true);
-    const deleted = await viaCallback<{ isSuccessful: boolean }>((cb) => client.runBulkEnrollmentOperation({ mode: "delete", enrollments: [{ registrationId: "bulk-1" }] } as never, cb as never));
+    const deleted = await viaCallback<{ isSuccessful: boolean }>((cb) =>
+      client.runBulkEnrollmentOperation(
+        { mode: "delete", enrollments: [{ registrationId: "bulk-1" }] } as never,
+        cb as never,
+      ),
+    );
     expect(deleted.isSuccessful).toBe(true);
     await expect(client.getIndividualEnrollment("bulk-1")).rejects.toThrow("Not found");
   });
@@ -167,26 +274,42 @@ describe("bulk operations", () => {
 
 describe("enrollment groups", () => {
   it("creates, reads (no keys), queries and deletes a symmetric-key group", async () => {
-    const created = (await client.createOrUpdateEnrollmentGroup({ enrollmentGroupId: "group-1", attestation: { type: "symmetricKey" } } as never)).responseBody;
+    const created = (
+      await client.createOrUpdateEnrollmentGroup({
+        enrollmentGroupId: "group-1",
+        attestation: { type: "symmetricKey" },
+      } as never)
+    ).responseBody;
     expect(created.attestation.symmetricKey?.primaryKey).toBeTruthy();
     const got = (await client.getEnrollmentGroup("GROUP-1")).responseBody;
     expect(got.attestation).toEqual({ type: "symmetricKey" });
     const keys = (await client.getEnrollmentGroupAttestationMechanism("group-1")).responseBody;
     expect(keys.symmetricKey?.primaryKey).toBe(created.attestation.symmetricKey?.primaryKey);
     const page = await client.createEnrollmentGroupQuery({ query: "SELECT * FROM enrollmentGroups" }).next();
-    expect((page.responseBody as unknown as Array<{ enrollmentGroupId: string }>).map((g) => g.enrollmentGroupId)).toContain("group-1");
+    expect(
+      (page.responseBody as unknown as Array<{ enrollmentGroupId: string }>).map((g) => g.enrollmentGroupId),
+    ).toContain("group-1");
     expect(page.httpResponse.headers["x-ms-item-type"]).toBe("EnrollmentGroup");
     await client.deleteEnrollmentGroup("group-1");
     await expect(client.getEnrollmentGroup("group-1")).rejects.toThrow("Not found");
   });
 
   it("allows at most 100 symmetric-key groups", async () => {
-    const existing = (await client.createEnrollmentGroupQuery({ query: "*" }, 1000).next()).responseBody as unknown as unknown[];
+    const existing = (await client.createEnrollmentGroupQuery({ query: "*" }, 1000).next())
+      .responseBody as unknown as unknown[];
     expect(existing).toHaveLength(0);
     for (let i = 0; i < 100; i++) {
-      await client.createOrUpdateEnrollmentGroup({ enrollmentGroupId: `quota-${i}`, attestation: { type: "symmetricKey" } } as never);
+      await client.createOrUpdateEnrollmentGroup({
+        enrollmentGroupId: `quota-${i}`,
+        attestation: { type: "symmetricKey" },
+      } as never);
     }
-    const err = await client.createOrUpdateEnrollmentGroup({ enrollmentGroupId: "quota-100", attestation: { type: "symmetricKey" } } as never).catch((e: unknown) => e);
+    const err = await client
+      .createOrUpdateEnrollmentGroup({
+        enrollmentGroupId: "quota-100",
+        attestation: { type: "symmetricKey" },
+      } as never)
+      .catch((e: unknown) => e);
     expect(statusOf(err)).toBe(403);
     expect(errorBody(err).message).toContain("at most 100");
     for (let i = 0; i < 100; i++) await client.deleteEnrollmentGroup(`quota-${i}`);

@@ -9,7 +9,8 @@ export interface CertificateValidity {
   readonly notAfter: Date;
 }
 
-export type ParsedCertificate = { readonly ok: true; readonly value: CertificateValidity } | { readonly ok: false };
+export type ParsedCertificate =
+  { readonly ok: true; readonly value: CertificateValidity } | { readonly ok: false };
 
 export function parseCertificate(text: string): ParsedCertificate {
   const trimmed = text.trim();
@@ -21,7 +22,10 @@ export function parseCertificate(text: string): ParsedCertificate {
   }
   try {
     const certificate = new X509Certificate(input);
-    return { ok: true, value: { subject: commonNameOf(certificate.subject), notAfter: new Date(certificate.validTo) } };
+    return {
+      ok: true,
+      value: { subject: commonNameOf(certificate.subject), notAfter: new Date(certificate.validTo) },
+    };
   } catch {
     return { ok: false };
   }

@@ -21,7 +21,10 @@ export interface DpsLinkedHubs {
 }
 
 /** The service's linked hubs; undefined if the resource is no DPS, UNKNOWN if the list is. */
-export function dpsLinkedHubs(type: string, props: Record<string, unknown>): DpsLinkedHubs | Unknown | undefined {
+export function dpsLinkedHubs(
+  type: string,
+  props: Record<string, unknown>,
+): DpsLinkedHubs | Unknown | undefined {
   const local = isLocalDps(type);
   if (!local && !isAzureDps(type)) {
     return undefined;
@@ -47,5 +50,7 @@ export function dpsLinkedHubs(type: string, props: Record<string, unknown>): Dps
 
 function hostNameFromConnectionString(hub: unknown): string | undefined {
   const connectionString = knownProperty(hub, "connectionString");
-  return typeof connectionString === "string" ? connectionStringIdentity(connectionString).hostName : undefined;
+  return typeof connectionString === "string"
+    ? connectionStringIdentity(connectionString).hostName
+    : undefined;
 }

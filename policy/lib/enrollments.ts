@@ -60,14 +60,12 @@ export function enrollmentsOf(
   if (isUnknown(ids)) {
     return UNKNOWN;
   }
-  return ids
-    .sort()
-    .map((id) => ({
-      kind: "individual",
-      id,
-      label: labelOf("individual", id),
-      props: setEntryView(props, entries, id),
-    }));
+  return ids.sort().map((id) => ({
+    kind: "individual",
+    id,
+    label: labelOf("individual", id),
+    props: setEntryView(props, entries, id),
+  }));
 }
 
 /** Set inputs every entry shares: its own resource would carry them itself. */

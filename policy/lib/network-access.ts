@@ -39,7 +39,8 @@ export function networkAccessViolations(
   if (!isPublic) {
     return [];
   }
-  const shown = access === undefined || access === null ? "not set (Azure's default is Enabled)" : `"${String(access)}"`;
+  const shown =
+    access === undefined || access === null ? "not set (Azure's default is Enabled)" : `"${String(access)}"`;
   if (!config.allowPublicNetworkAccess) {
     return [
       `${what} properties.publicNetworkAccess is ${shown}; this environment allows private endpoints only: set properties.publicNetworkAccess to "Disabled".`,
@@ -54,7 +55,10 @@ export function networkAccessViolations(
   }
   const violations: string[] = [];
   const acceptAll = (rules ?? []).filter(
-    (rule) => isRecord(rule) && knownProperty(rule, "action") === "Accept" && ALL_ADDRESSES.has(String(knownProperty(rule, "ipMask"))),
+    (rule) =>
+      isRecord(rule) &&
+      knownProperty(rule, "action") === "Accept" &&
+      ALL_ADDRESSES.has(String(knownProperty(rule, "ipMask"))),
   );
   for (const rule of acceptAll) {
     violations.push(

@@ -4,7 +4,8 @@
 // paste: connection strings, SAS tokens, private keys, bearer tokens, and long opaque values
 // under a name that says "key" or "password".
 
-const SECRET_NAME = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|shared[-_]?key|credential|connection[-_]?string|sas|pwd)$/i;
+const SECRET_NAME =
+  /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|shared[-_]?key|credential|connection[-_]?string|sas|pwd)$/i;
 
 const SECRET_VALUE: ReadonlyArray<[RegExp, string]> = [
   [/SharedAccessKey\s*=/i, "a connection string with SharedAccessKey"],

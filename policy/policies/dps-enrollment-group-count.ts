@@ -13,13 +13,20 @@ export const GROUP_COUNT_DEFAULTS: GroupCountConfig = { maximumGroupsPerKind: 10
 
 const KIND_NAMES: Record<string, string> = { symmetricKey: "symmetric-key", x509: "X.509" };
 
-export function createDpsEnrollmentGroupCountPolicy(defaults: GroupCountConfig = GROUP_COUNT_DEFAULTS): StackValidationPolicy {
+export function createDpsEnrollmentGroupCountPolicy(
+  defaults: GroupCountConfig = GROUP_COUNT_DEFAULTS,
+): StackValidationPolicy {
   return {
     name: "dps-enrollment-group-count",
     description: "A DPS holds at most 100 enrollment groups of each attestation kind (X.509, symmetric key).",
     severity: "high",
     configSchema: schemaWithDefaults(defaults, {
-      maximumGroupsPerKind: { type: "integer", minimum: 1, maximum: 100, description: "groups allowed per kind" },
+      maximumGroupsPerKind: {
+        type: "integer",
+        minimum: 1,
+        maximum: 100,
+        description: "groups allowed per kind",
+      },
     }),
     validateStack: (args, reportViolation) => {
       const config = withDefaults(defaults, args.getConfig<Partial<GroupCountConfig>>());
@@ -34,7 +41,8 @@ export function createDpsEnrollmentGroupCountPolicy(defaults: GroupCountConfig =
           continue;
         }
         const endpoint = knownPath(resource.props, ["dps", "serviceEndpoint"]);
-        const where = typeof endpoint === "string" ? endpoint.toLowerCase() : "(DPS endpoint unknown during preview)";
+        const where =
+          typeof endpoint === "string" ? endpoint.toLowerCase() : "(DPS endpoint unknown during preview)";
         const key = `${where}\u0000${kind}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }

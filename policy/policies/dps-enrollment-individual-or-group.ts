@@ -10,7 +10,12 @@ import {
 } from "../../shared/enrollment-choice";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { isUnknown, whenKnown } from "../lib/known";
-import { isDpsCertificate, isEnrollmentGroup, isIndividualEnrollment, isLocalDps } from "../lib/resource-types";
+import {
+  isDpsCertificate,
+  isEnrollmentGroup,
+  isIndividualEnrollment,
+  isLocalDps,
+} from "../lib/resource-types";
 
 // Individual enrollments give control and traceability per device, groups give scale. This
 // advisory rule points out individual enrollments that share one configuration (the group
@@ -18,16 +23,31 @@ import { isDpsCertificate, isEnrollmentGroup, isIndividualEnrollment, isLocalDps
 // the shared module's (shared/enrollment-choice), so `npm run validate-manifests` and the PR
 // report say the same; the settings are this policy's config in policy/config/<environment>.json.
 
-export function createDpsEnrollmentIndividualOrGroupPolicy(defaults: EnrollmentChoiceSettings = DEFAULT_ENROLLMENT_CHOICE_SETTINGS): StackValidationPolicy {
+export function createDpsEnrollmentIndividualOrGroupPolicy(
+  defaults: EnrollmentChoiceSettings = DEFAULT_ENROLLMENT_CHOICE_SETTINGS,
+): StackValidationPolicy {
   return {
     name: ENROLLMENT_CHOICE_POLICY,
-    description: "Individual enrollments that share one configuration could be one group; groups marked for individual traceability should be individual enrollments.",
+    description:
+      "Individual enrollments that share one configuration could be one group; groups marked for individual traceability should be individual enrollments.",
     severity: "low",
     enforcementLevel: "advisory",
     configSchema: schemaWithDefaults(defaults, {
-      minimumSharedConfiguration: { type: "integer", minimum: 2, description: "individual enrollments sharing one configuration before a group is suggested" },
-      traceabilityLabel: { type: "string", minLength: 1, description: "label that marks devices needing individual traceability" },
-      traceabilityValue: { type: "string", minLength: 1, description: "value of that label meaning 'enroll individually'" },
+      minimumSharedConfiguration: {
+        type: "integer",
+        minimum: 2,
+        description: "individual enrollments sharing one configuration before a group is suggested",
+      },
+      traceabilityLabel: {
+        type: "string",
+        minLength: 1,
+        description: "label that marks devices needing individual traceability",
+      },
+      traceabilityValue: {
+        type: "string",
+        minLength: 1,
+        description: "value of that label meaning 'enroll individually'",
+      },
     }),
     validateStack: (args, reportViolation) => {
       const settings = withDefaults(defaults, args.getConfig<Partial<EnrollmentChoiceSettings>>());
@@ -47,10 +67,15 @@ export function createDpsEnrollmentIndividualOrGroupPolicy(defaults: EnrollmentC
           caCertificates.push(...((props["caCertificates"] as DpsCaCertificate[] | undefined) ?? []));
         } else if (isDpsCertificate(resource.type)) {
           const certificate = (props["properties"] as { certificate?: string } | undefined)?.certificate;
-          if (typeof props["certificateName"] === "string" && typeof certificate === "string") caCertificates.push({ name: props["certificateName"], certificate });
+          if (typeof props["certificateName"] === "string" && typeof certificate === "string")
+            caCertificates.push({ name: props["certificateName"], certificate });
         }
       }
-      for (const advice of adviseEnrollmentChoice({ individualEnrollments, enrollmentGroups }, settings, caCertificates)) {
+      for (const advice of adviseEnrollmentChoice(
+        { individualEnrollments, enrollmentGroups },
+        settings,
+        caCertificates,
+      )) {
         if (advice.direction === "individuals-to-group") {
           reportViolation(
             `${advice.registrationIds.length} individual enrollments share one configuration (${advice.shared}): ${advice.registrationIds.join(", ")}; ` +

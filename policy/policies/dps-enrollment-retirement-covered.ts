@@ -1,5 +1,11 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { coverageOf, type DpsCaCertificate, type GroupView, type IndividualView, type LedgerIndividual } from "../../shared/enrollment-choice";
+import {
+  coverageOf,
+  type DpsCaCertificate,
+  type GroupView,
+  type IndividualView,
+  type LedgerIndividual,
+} from "../../shared/enrollment-choice";
 import { isUnknown, whenKnown } from "../lib/known";
 import { isEnrollmentLedger } from "../lib/resource-types";
 
@@ -22,7 +28,8 @@ interface LedgerProps {
 
 export const dpsEnrollmentRetirementCoveredPolicy: ResourceValidationPolicy = {
   name: "dps-enrollment-retirement-covered",
-  description: "An individual enrollment is deleted only when a group of the stack covers its device, or the change lists it in retiredEnrollments.",
+  description:
+    "An individual enrollment is deleted only when a group of the stack covers its device, or the change lists it in retiredEnrollments.",
   severity: "high",
   validateResource: (args, reportViolation) => {
     if (!isEnrollmentLedger(args.type)) {
@@ -32,7 +39,9 @@ export const dpsEnrollmentRetirementCoveredPolicy: ResourceValidationPolicy = {
     if (isUnknown(ledger)) {
       return args.notApplicable("the enrollment ledger is unknown during preview; checked on update");
     }
-    const acknowledged = new Set((ledger.retiredEnrollments ?? []).map((r) => r.registrationId.toLowerCase()));
+    const acknowledged = new Set(
+      (ledger.retiredEnrollments ?? []).map((r) => r.registrationId.toLowerCase()),
+    );
     for (const deleted of ledger.deletedIndividualEnrollments ?? []) {
       if (acknowledged.has(deleted.registrationId.toLowerCase())) {
         continue;

@@ -17,7 +17,8 @@ export function createDpsServiceLinkedHubsPolicy(
 ): ResourceValidationPolicy {
   return {
     name: "dps-service-linked-hubs",
-    description: "DPS instances link enough hubs in enough regions (at least one; production: two hubs in two regions).",
+    description:
+      "DPS instances link enough hubs in enough regions (at least one; production: two hubs in two regions).",
     severity: "high",
     configSchema: schemaWithDefaults(defaults, {
       minimumHubs: { type: "integer", minimum: 1, description: "linked hubs required" },
@@ -41,7 +42,13 @@ export function createDpsServiceLinkedHubsPolicy(
       if (hubs.some((hub) => isUnknown(hub.location))) {
         return;
       }
-      const regions = new Set(hubs.map((hub) => String(hub.location ?? "").toLowerCase().replace(/\s+/g, "")));
+      const regions = new Set(
+        hubs.map((hub) =>
+          String(hub.location ?? "")
+            .toLowerCase()
+            .replace(/\s+/g, ""),
+        ),
+      );
       regions.delete("");
       if (hubs.length > 0 && regions.size < config.minimumRegions) {
         reportViolation(

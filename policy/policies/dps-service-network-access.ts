@@ -16,7 +16,8 @@ export function createDpsServiceNetworkAccessPolicy(
 ): ResourceValidationPolicy {
   return {
     name: "dps-service-network-access",
-    description: "DPS instances expose public network access only as this environment allows, behind IP filters where required.",
+    description:
+      "DPS instances expose public network access only as this environment allows, behind IP filters where required.",
     severity: "medium",
     configSchema: schemaWithDefaults(defaults, NETWORK_ACCESS_SCHEMA),
     validateResource: (args, reportViolation) => {

@@ -30,7 +30,11 @@ export function createIotHubDpsLinkAccessPolicy(
       "IoT hubs declare a dedicated least-privilege access policy for DPS (RegistryWrite, ServiceConnect, no DeviceConnect), and DPS links hubs with it, never with iothubowner.",
     severity: "high",
     configSchema: schemaWithDefaults(defaults, {
-      forbiddenLinkKeyNames: { type: "array", items: { type: "string" }, description: "hub policies DPS must not link with" },
+      forbiddenLinkKeyNames: {
+        type: "array",
+        items: { type: "string" },
+        description: "hub policies DPS must not link with",
+      },
     }),
     validateResource: [
       (args, reportViolation) => {

@@ -8,7 +8,7 @@ const REQUIRED = "1.2";
 
 export const iotHubMinTlsVersionPolicy: ResourceValidationPolicy = {
   name: "iothub-hub-min-tls-version",
-  description: "IoT hubs reject clients below TLS 1.2 (properties.minTlsVersion = \"1.2\").",
+  description: 'IoT hubs reject clients below TLS 1.2 (properties.minTlsVersion = "1.2").',
   severity: "high",
   validateResource: (args, reportViolation) => {
     if (!isIotHub(args.type)) {

@@ -20,7 +20,8 @@ export function createIotHubNetworkAccessPolicy(
 ): ResourceValidationPolicy {
   return {
     name: "iothub-hub-network-access",
-    description: "IoT hubs expose public network access only as this environment allows, behind IP filters where required.",
+    description:
+      "IoT hubs expose public network access only as this environment allows, behind IP filters where required.",
     severity: "medium",
     configSchema: schemaWithDefaults(defaults, NETWORK_ACCESS_SCHEMA),
     validateResource: (args, reportViolation) => {

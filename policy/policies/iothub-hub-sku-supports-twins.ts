@@ -18,7 +18,9 @@ const WHY: Record<string, string> = {
   B: "Basic tiers have no device twins, so DPS initial twins cannot be applied",
 };
 
-export function createIotHubSkuSupportsTwinsPolicy(defaults: IotHubSkuConfig = IOT_HUB_SKU_DEFAULTS): ResourceValidationPolicy {
+export function createIotHubSkuSupportsTwinsPolicy(
+  defaults: IotHubSkuConfig = IOT_HUB_SKU_DEFAULTS,
+): ResourceValidationPolicy {
   return {
     name: "iothub-hub-sku-supports-twins",
     description: "IoT hubs use a tier this environment allows (no Free or Basic tier in production).",

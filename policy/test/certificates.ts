@@ -4,8 +4,12 @@ import { generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
 
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const privateKey = forge.pki.privateKeyFromPem(keys.privateKey.export({ type: "pkcs1", format: "pem" }).toString());
-const publicKey = forge.pki.publicKeyFromPem(keys.publicKey.export({ type: "spki", format: "pem" }).toString());
+const privateKey = forge.pki.privateKeyFromPem(
+  keys.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+);
+const publicKey = forge.pki.publicKeyFromPem(
+  keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+);
 
 let serial = 1;
 

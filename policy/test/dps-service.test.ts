@@ -3,7 +3,16 @@ import { createDpsEnrollmentAccessNotOwnerPolicy } from "../policies/dps-enrollm
 import { dpsServiceAllocationWeightsPolicy } from "../policies/dps-service-allocation-weights";
 import { createDpsServiceLinkedHubsPolicy } from "../policies/dps-service-linked-hubs";
 import { createDpsServiceNetworkAccessPolicy } from "../policies/dps-service-network-access";
-import { AZURE_DPS, azureDps, INDIVIDUAL, individualEnrollment, IOT_HUB, iotHub, LOCAL_DPS, localDps } from "./fixtures";
+import {
+  AZURE_DPS,
+  azureDps,
+  INDIVIDUAL,
+  individualEnrollment,
+  IOT_HUB,
+  iotHub,
+  LOCAL_DPS,
+  localDps,
+} from "./fixtures";
 import { mutate, runResourcePolicy, UNKNOWN_VALUE } from "./harness";
 
 const prodHubs = { minimumHubs: 2, minimumRegions: 2 };
@@ -11,8 +20,12 @@ const prodHubs = { minimumHubs: 2, minimumRegions: 2 };
 describe("dps-service-linked-hubs", () => {
   const policy = createDpsServiceLinkedHubsPolicy();
   it("accepts two hubs in two regions under the production config", async () => {
-    expect((await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() }, prodHubs)).violations).toEqual([]);
-    expect((await runResourcePolicy(policy, { type: LOCAL_DPS, props: localDps() }, prodHubs)).violations).toEqual([]);
+    expect(
+      (await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() }, prodHubs)).violations,
+    ).toEqual([]);
+    expect(
+      (await runResourcePolicy(policy, { type: LOCAL_DPS, props: localDps() }, prodHubs)).violations,
+    ).toEqual([]);
   });
   it("rejects a DPS without linked hubs", async () => {
     const props = mutate(azureDps(), "properties.iotHubs", undefined);
@@ -21,7 +34,9 @@ describe("dps-service-linked-hubs", () => {
     ]);
   });
   it("rejects a local DPS with one hub under the production config", async () => {
-    const props = mutate(localDps(), "linkedHubs", [{ hostName: "hub-weu.azure-devices.net", location: "westeurope" }]);
+    const props = mutate(localDps(), "linkedHubs", [
+      { hostName: "hub-weu.azure-devices.net", location: "westeurope" },
+    ]);
     expect((await runResourcePolicy(policy, { type: LOCAL_DPS, props }, prodHubs)).violations).toEqual([
       "local DPS links 1 IoT hub(s); this environment requires at least 2: link more hubs.",
       "local DPS links hubs in 1 region(s) (westeurope); this environment requires at least 2: link a hub in another region.",
@@ -79,7 +94,9 @@ describe("dps-enrollment-access-not-owner", () => {
   const policy = createDpsEnrollmentAccessNotOwnerPolicy();
   it("accepts a DPS with a dedicated enrollment policy and an enrollment using it", async () => {
     expect((await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() })).violations).toEqual([]);
-    expect((await runResourcePolicy(policy, { type: INDIVIDUAL, props: individualEnrollment() })).violations).toEqual([]);
+    expect(
+      (await runResourcePolicy(policy, { type: INDIVIDUAL, props: individualEnrollment() })).violations,
+    ).toEqual([]);
   });
   it("rejects an enrollment managed with the owner policy, without printing the key", async () => {
     const props = mutate(
@@ -105,7 +122,11 @@ describe("dps-enrollment-access-not-owner", () => {
     );
   });
   it("rejects a DPS whose enrollment policy also grants DeviceConnect", async () => {
-    const props = mutate(azureDps(), "properties.authorizationPolicies.1.rights", "EnrollmentRead, EnrollmentWrite, DeviceConnect");
+    const props = mutate(
+      azureDps(),
+      "properties.authorizationPolicies.1.rights",
+      "EnrollmentRead, EnrollmentWrite, DeviceConnect",
+    );
     expect((await runResourcePolicy(policy, { type: AZURE_DPS, props })).violations).toHaveLength(1);
   });
   it("rejects a DPS whose only enrollment-capable policy holds ServiceConfig", async () => {
@@ -121,17 +142,37 @@ describe("dps-enrollment-access-not-owner", () => {
 describe("dps-service-network-access", () => {
   const policy = createDpsServiceNetworkAccessPolicy();
   it("accepts a DPS behind IP filter rules when filters are required", async () => {
-    expect((await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() }, { requireIpFilterRules: true })).violations).toEqual([]);
+    expect(
+      (
+        await runResourcePolicy(
+          policy,
+          { type: AZURE_DPS, props: azureDps() },
+          { requireIpFilterRules: true },
+        )
+      ).violations,
+    ).toEqual([]);
   });
   it("rejects public access where only private endpoints are allowed", async () => {
     expect(
-      (await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() }, { allowPublicNetworkAccess: false })).violations,
+      (
+        await runResourcePolicy(
+          policy,
+          { type: AZURE_DPS, props: azureDps() },
+          { allowPublicNetworkAccess: false },
+        )
+      ).violations,
     ).toEqual([
       'DPS properties.publicNetworkAccess is "Enabled"; this environment allows private endpoints only: set properties.publicNetworkAccess to "Disabled".',
     ]);
   });
   it("does not apply to the local DPS, which has no network settings", async () => {
-    expect(await runResourcePolicy(policy, { type: LOCAL_DPS, props: localDps() }, { allowPublicNetworkAccess: false })).toEqual({
+    expect(
+      await runResourcePolicy(
+        policy,
+        { type: LOCAL_DPS, props: localDps() },
+        { allowPublicNetworkAccess: false },
+      ),
+    ).toEqual({
       violations: [],
     });
   });

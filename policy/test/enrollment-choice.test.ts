@@ -11,7 +11,10 @@ const ca = makeCertificate({ commonName: "Contoso Camera CA", isCa: true });
 const otherCa = makeCertificate({ commonName: "Fabrikam Camera CA", isCa: true });
 const camera = makeCertificate({ commonName: "cam-001", issuer: ca });
 /** A manifest entry's X.509 attestation, as ledgers deployed before the ledger kept certificate facts recorded it. */
-const x509Entry = (id: string, pem: string) => ({ registrationId: id, attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: pem } } } } });
+const x509Entry = (id: string, pem: string) => ({
+  registrationId: id,
+  attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: pem } } } },
+});
 /** What the ledger records now: the certificate's facts (thumbprint, issuer, key identifier). */
 const x509Individual = (id: string, pem: string) => ledgerIndividual(x509Entry(id, pem));
 
@@ -27,7 +30,12 @@ function ledger(overrides: Record<string, unknown> = {}): Record<string, unknown
 }
 
 describe("dps-enrollment-retirement-covered", () => {
-  const run = (props: Record<string, unknown>) => runResourcePolicy(dpsEnrollmentRetirementCoveredPolicy, { type: ENROLLMENT_LEDGER_TYPE, props, name: "enrollment-ledger" });
+  const run = (props: Record<string, unknown>) =>
+    runResourcePolicy(dpsEnrollmentRetirementCoveredPolicy, {
+      type: ENROLLMENT_LEDGER_TYPE,
+      props,
+      name: "enrollment-ledger",
+    });
 
   it("accepts a ledger with no deletion", async () => {
     expect(await run(ledger())).toEqual({ violations: [] });
@@ -35,28 +43,75 @@ describe("dps-enrollment-retirement-covered", () => {
   it("accepts deleting an X.509 device whose CA a group references", async () => {
     const props = ledger({
       deletedIndividualEnrollments: [x509Individual("cam-001", camera.certPem)],
-      enrollmentGroups: [{ enrollmentGroupId: "cams", provisioningStatus: "enabled", attestation: { type: "x509", x509: { caReferences: { primary: "camera-ca" } } } }],
+      enrollmentGroups: [
+        {
+          enrollmentGroupId: "cams",
+          provisioningStatus: "enabled",
+          attestation: { type: "x509", x509: { caReferences: { primary: "camera-ca" } } },
+        },
+      ],
       caCertificates: [{ name: "camera-ca", certificate: ca.certPem }],
     });
     expect(await run(props)).toEqual({ violations: [] });
   });
   it("reads a ledger recorded before it kept certificate facts (whole device certificates)", async () => {
-    const group = { enrollmentGroupId: "cams", attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: ca.certPem } } } } };
-    expect(await run(ledger({ deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)], enrollmentGroups: [group] }))).toEqual({ violations: [] });
-    const other = { ...group, attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } } } };
-    expect((await run(ledger({ deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)], enrollmentGroups: [other] }))).violations).toHaveLength(1);
+    const group = {
+      enrollmentGroupId: "cams",
+      attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: ca.certPem } } } },
+    };
+    expect(
+      await run(
+        ledger({
+          deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)],
+          enrollmentGroups: [group],
+        }),
+      ),
+    ).toEqual({ violations: [] });
+    const other = {
+      ...group,
+      attestation: {
+        type: "x509",
+        x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } },
+      },
+    };
+    expect(
+      (
+        await run(
+          ledger({
+            deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)],
+            enrollmentGroups: [other],
+          }),
+        )
+      ).violations,
+    ).toHaveLength(1);
   });
   it("accepts deleting an X.509 device whose issuer is a group's signing certificate", async () => {
     const props = ledger({
       deletedIndividualEnrollments: [x509Individual("cam-001", camera.certPem)],
-      enrollmentGroups: [{ enrollmentGroupId: "cams", attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: ca.certPem } } } } }],
+      enrollmentGroups: [
+        {
+          enrollmentGroupId: "cams",
+          attestation: {
+            type: "x509",
+            x509: { signingCertificates: { primary: { certificate: ca.certPem } } },
+          },
+        },
+      ],
     });
     expect(await run(props)).toEqual({ violations: [] });
   });
   it("refuses deleting an X.509 device when only a group of another CA exists, naming the issuer", async () => {
     const props = ledger({
       deletedIndividualEnrollments: [x509Individual("cam-001", camera.certPem)],
-      enrollmentGroups: [{ enrollmentGroupId: "cams", attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } } } }],
+      enrollmentGroups: [
+        {
+          enrollmentGroupId: "cams",
+          attestation: {
+            type: "x509",
+            x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } },
+          },
+        },
+      ],
     });
     expect(await run(props)).toEqual({
       violations: [
@@ -68,20 +123,40 @@ describe("dps-enrollment-retirement-covered", () => {
   it("refuses deleting a symmetric-key device when the only symmetric-key group is disabled", async () => {
     const props = ledger({
       deletedIndividualEnrollments: [{ registrationId: "sensor-01", attestation: { type: "symmetricKey" } }],
-      enrollmentGroups: [{ enrollmentGroupId: "sensors", provisioningStatus: "disabled", attestation: { type: "symmetricKey" } }],
+      enrollmentGroups: [
+        {
+          enrollmentGroupId: "sensors",
+          provisioningStatus: "disabled",
+          attestation: { type: "symmetricKey" },
+        },
+      ],
     });
-    expect((await run(props)).violations).toEqual([expect.stringContaining('"sensor-01" is deleted but no enrollment group of this stack covers its device (no enabled symmetric-key enrollment group)')]);
+    expect((await run(props)).violations).toEqual([
+      expect.stringContaining(
+        '"sensor-01" is deleted but no enrollment group of this stack covers its device (no enabled symmetric-key enrollment group)',
+      ),
+    ]);
   });
   it("accepts deleting a symmetric-key device an enabled symmetric-key group covers", async () => {
     const props = ledger({
       deletedIndividualEnrollments: [{ registrationId: "sensor-01", attestation: { type: "symmetricKey" } }],
-      enrollmentGroups: [{ enrollmentGroupId: "sensors", provisioningStatus: "enabled", attestation: { type: "symmetricKey" } }],
+      enrollmentGroups: [
+        {
+          enrollmentGroupId: "sensors",
+          provisioningStatus: "enabled",
+          attestation: { type: "symmetricKey" },
+        },
+      ],
     });
     expect(await run(props)).toEqual({ violations: [] });
   });
   it("refuses deleting a TPM device: DPS has no TPM groups", async () => {
-    const props = ledger({ deletedIndividualEnrollments: [{ registrationId: "tpm-01", attestation: { type: "tpm" } }] });
-    expect((await run(props)).violations).toEqual([expect.stringContaining("(DPS has no TPM enrollment groups)")]);
+    const props = ledger({
+      deletedIndividualEnrollments: [{ registrationId: "tpm-01", attestation: { type: "tpm" } }],
+    });
+    expect((await run(props)).violations).toEqual([
+      expect.stringContaining("(DPS has no TPM enrollment groups)"),
+    ]);
   });
   it("accepts an uncovered deletion the change lists in retiredEnrollments (case-insensitive)", async () => {
     const props = ledger({
@@ -91,10 +166,18 @@ describe("dps-enrollment-retirement-covered", () => {
     expect(await run(props)).toEqual({ violations: [] });
   });
   it("is not applicable to other resources", async () => {
-    expect(await runResourcePolicy(dpsEnrollmentRetirementCoveredPolicy, { type: INDIVIDUAL, props: individualEnrollment() })).toEqual({ violations: [] });
+    expect(
+      await runResourcePolicy(dpsEnrollmentRetirementCoveredPolicy, {
+        type: INDIVIDUAL,
+        props: individualEnrollment(),
+      }),
+    ).toEqual({ violations: [] });
   });
   it("is not applicable while the ledger is unknown during preview", async () => {
-    expect(await run(ledger({ caCertificates: UNKNOWN_VALUE }))).toEqual({ violations: [], notApplicable: "the enrollment ledger is unknown during preview; checked on update" });
+    expect(await run(ledger({ caCertificates: UNKNOWN_VALUE }))).toEqual({
+      violations: [],
+      notApplicable: "the enrollment ledger is unknown during preview; checked on update",
+    });
   });
 });
 
@@ -104,13 +187,18 @@ describe("dps-enrollment-individual-or-group", () => {
     Array.from({ length: count }, (_, i) => ({
       type: INDIVIDUAL,
       name: `sensor-${i + 1}`,
-      props: { ...mutate(individualEnrollment(), "registrationId", `sensor-${String(i + 1).padStart(2, "0")}`), attestation: { type: "symmetricKey" } },
+      props: {
+        ...mutate(individualEnrollment(), "registrationId", `sensor-${String(i + 1).padStart(2, "0")}`),
+        attestation: { type: "symmetricKey" },
+      },
     }));
 
   it("suggests a group for five individual enrollments sharing one configuration", async () => {
     const violations = await runStackPolicy(policy, sensors(5));
     expect(violations).toHaveLength(1);
-    expect(violations[0]!.message).toMatch(/^5 individual enrollments share one configuration \(symmetric key; hubs .*\): sensor-01, sensor-02, sensor-03, sensor-04, sensor-05; one enrollment group \("sensor-group"\) would replace them/);
+    expect(violations[0]!.message).toMatch(
+      /^5 individual enrollments share one configuration \(symmetric key; hubs .*\): sensor-01, sensor-02, sensor-03, sensor-04, sensor-05; one enrollment group \("sensor-group"\) would replace them/,
+    );
   });
   it("stays quiet below the threshold, and follows a configured threshold", async () => {
     expect(await runStackPolicy(policy, sensors(4))).toEqual([]);
@@ -122,8 +210,14 @@ describe("dps-enrollment-individual-or-group", () => {
     expect(await runStackPolicy(policy, resources)).toEqual([]);
   });
   it("points out a group marked for individual traceability, on the group", async () => {
-    const marked = { type: GROUP, name: "pumps", props: { ...enrollmentGroup(), labels: { audit: "per-device" } } };
-    expect(await runStackPolicy(policy, [marked], { traceabilityLabel: "audit", traceabilityValue: "per-device" })).toEqual([
+    const marked = {
+      type: GROUP,
+      name: "pumps",
+      props: { ...enrollmentGroup(), labels: { audit: "per-device" } },
+    };
+    expect(
+      await runStackPolicy(policy, [marked], { traceabilityLabel: "audit", traceabilityValue: "per-device" }),
+    ).toEqual([
       {
         message: `enrollment group "${String(enrollmentGroup()["enrollmentGroupId"])}" is marked "audit: per-device": its devices need individual traceability; enroll each one individually and retire the group.`,
         urn: "urn:pulumi:test::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentGroup::pumps",
@@ -134,10 +228,26 @@ describe("dps-enrollment-individual-or-group", () => {
     const cams = Array.from({ length: 5 }, (_, i) => {
       const id = `cam-00${i + 1}`;
       const cert = makeCertificate({ commonName: id, issuer: ca });
-      return { type: INDIVIDUAL, name: id, props: { ...mutate(individualEnrollment(), "registrationId", id), attestation: x509Entry(id, cert.certPem).attestation } };
+      return {
+        type: INDIVIDUAL,
+        name: id,
+        props: {
+          ...mutate(individualEnrollment(), "registrationId", id),
+          attestation: x509Entry(id, cert.certPem).attestation,
+        },
+      };
     });
-    const dps = { type: LOCAL_DPS, name: "dps", props: { ...localDps(), caCertificates: [{ name: "camera-ca", certificate: ca.certPem, isVerified: true }] } };
+    const dps = {
+      type: LOCAL_DPS,
+      name: "dps",
+      props: {
+        ...localDps(),
+        caCertificates: [{ name: "camera-ca", certificate: ca.certPem, isVerified: true }],
+      },
+    };
     const violations = await runStackPolicy(policy, [...cams, dps]);
-    expect(violations.map((v) => v.message)).toEqual([expect.stringContaining('(X.509 issued by DPS CA certificate "camera-ca" (CN=Contoso Camera CA);')]);
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringContaining('(X.509 issued by DPS CA certificate "camera-ca" (CN=Contoso Camera CA);'),
+    ]);
   });
 });

@@ -34,7 +34,10 @@ describe("dps-enrollment-targets-linked-hubs", () => {
     expect(await runResourcePolicy(policy, group())).toEqual({ violations: [] });
   });
   it("rejects a target that is not linked, listing the linked hubs", async () => {
-    const props = mutate(enrollmentGroup(), "iotHubs", ["hub-weu.azure-devices.net", "hub-old.azure-devices.net"]);
+    const props = mutate(enrollmentGroup(), "iotHubs", [
+      "hub-weu.azure-devices.net",
+      "hub-old.azure-devices.net",
+    ]);
     expect((await runResourcePolicy(policy, group(props))).violations).toEqual([
       'enrollment group "sensors-plant-7" targets hub "hub-old.azure-devices.net", which is not linked to the DPS; use one of: hub-weu.azure-devices.net, hub-neu.azure-devices.net, or link the hub first.',
     ]);
@@ -63,7 +66,10 @@ describe("dps-enrollment-static-allocation-single-hub", () => {
     expect(await runResourcePolicy(policy, individual())).toEqual({ violations: [] });
   });
   it("rejects a static policy with two hubs", async () => {
-    const props = mutate(individualEnrollment(), "iotHubs", ["hub-weu.azure-devices.net", "hub-neu.azure-devices.net"]);
+    const props = mutate(individualEnrollment(), "iotHubs", [
+      "hub-weu.azure-devices.net",
+      "hub-neu.azure-devices.net",
+    ]);
     expect((await runResourcePolicy(policy, individual(props))).violations).toEqual([
       'individual enrollment "device-001" uses allocationPolicy "static" with 2 hub(s) (hub-weu.azure-devices.net, hub-neu.azure-devices.net); name exactly one hub in iotHubs, or choose "hashed" or "geoLatency".',
     ]);
@@ -79,7 +85,9 @@ describe("dps-enrollment-static-allocation-single-hub", () => {
   });
   it("defers when iotHubs is unknown during preview", async () => {
     const props = mutate(individualEnrollment(), "iotHubs", UNKNOWN_VALUE);
-    expect((await runResourcePolicy(policy, individual(props))).notApplicable).toBe("iotHubs is unknown during preview; checked on update");
+    expect((await runResourcePolicy(policy, individual(props))).notApplicable).toBe(
+      "iotHubs is unknown during preview; checked on update",
+    );
   });
 });
 
@@ -90,17 +98,25 @@ describe("dps-enrollment-allocation-webhook", () => {
     return group(mutate(props, "customAllocationDefinition", { webhookUrl, apiVersion }));
   };
   it("accepts an https webhook with its key in the query string", async () => {
-    expect(await runResourcePolicy(policy, custom("https://alloc.example.net/api/allocate?code=S3CR3T-K3Y"))).toEqual({ violations: [] });
+    expect(
+      await runResourcePolicy(policy, custom("https://alloc.example.net/api/allocate?code=S3CR3T-K3Y")),
+    ).toEqual({ violations: [] });
   });
   it("rejects an http webhook without printing its key", async () => {
-    const { violations } = await runResourcePolicy(policy, custom("http://alloc.example.net/api/allocate?code=S3CR3T-K3Y"));
+    const { violations } = await runResourcePolicy(
+      policy,
+      custom("http://alloc.example.net/api/allocate?code=S3CR3T-K3Y"),
+    );
     expect(violations).toEqual([
       'enrollment group "sensors-plant-7" custom allocation webhook http://alloc.example.net/api/allocate uses http; DPS would send its key and the device\'s registration unencrypted: use https.',
     ]);
     expect(violations.join()).not.toContain("S3CR3T");
   });
   it("rejects credentials before the host name without printing them", async () => {
-    const { violations } = await runResourcePolicy(policy, custom("https://ops:S3CR3T@alloc.example.net/api/allocate"));
+    const { violations } = await runResourcePolicy(
+      policy,
+      custom("https://ops:S3CR3T@alloc.example.net/api/allocate"),
+    );
     expect(violations).toEqual([
       'enrollment group "sensors-plant-7" custom allocation webhook https://alloc.example.net/api/allocate carries credentials before the host name; remove them and use the function key in the query string, passed as a Pulumi secret.',
     ]);
@@ -124,41 +140,77 @@ describe("dps-enrollment-allocation-webhook", () => {
 describe("dps-enrollment-certificate-expiry", () => {
   const policy = createDpsEnrollmentCertificateExpiryPolicy(undefined, () => NOW);
   const withCertificate = (pem: string) =>
-    individual(mutate(individualEnrollment(), "attestation.x509.clientCertificates.primary.certificate", pem));
+    individual(
+      mutate(individualEnrollment(), "attestation.x509.clientCertificates.primary.certificate", pem),
+    );
   it("accepts a certificate valid for a year", async () => {
     expect(await runResourcePolicy(policy, individual())).toEqual({ violations: [] });
   });
   it("rejects an expired certificate naming its subject and date", async () => {
-    const pem = certificatePem("device-001", new Date("2025-01-01T00:00:00Z"), new Date("2026-05-01T00:00:00Z"));
+    const pem = certificatePem(
+      "device-001",
+      new Date("2025-01-01T00:00:00Z"),
+      new Date("2026-05-01T00:00:00Z"),
+    );
     expect((await runResourcePolicy(policy, withCertificate(pem))).violations).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate (CN=device-001) expired on 2026-05-01T00:00:00.000Z; issue a new certificate and replace it.',
     ]);
   });
   it("rejects a certificate expiring within the window", async () => {
-    const pem = certificatePem("device-001", new Date("2025-01-01T00:00:00Z"), new Date(NOW.getTime() + 10 * DAY));
+    const pem = certificatePem(
+      "device-001",
+      new Date("2025-01-01T00:00:00Z"),
+      new Date(NOW.getTime() + 10 * DAY),
+    );
     expect((await runResourcePolicy(policy, withCertificate(pem))).violations).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate (CN=device-001) expires on 2026-06-11T00:00:00.000Z, in 10 day(s) (window: 30); roll it over now, using the secondary slot.',
     ]);
   });
   it("honours a configured window", async () => {
-    const pem = certificatePem("device-001", new Date("2025-01-01T00:00:00Z"), new Date(NOW.getTime() + 10 * DAY));
-    expect((await runResourcePolicy(policy, withCertificate(pem), { expiryWarningDays: 7 })).violations).toEqual([]);
+    const pem = certificatePem(
+      "device-001",
+      new Date("2025-01-01T00:00:00Z"),
+      new Date(NOW.getTime() + 10 * DAY),
+    );
+    expect(
+      (await runResourcePolicy(policy, withCertificate(pem), { expiryWarningDays: 7 })).violations,
+    ).toEqual([]);
   });
   it("rejects text that is no certificate", async () => {
-    expect((await runResourcePolicy(policy, withCertificate("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"))).violations).toEqual([
+    expect(
+      (
+        await runResourcePolicy(
+          policy,
+          withCertificate("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"),
+        )
+      ).violations,
+    ).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate is not a readable X.509 certificate (PEM or base64 DER); replace it.',
     ]);
   });
   it("checks DPS CA certificates given as base64 DER", async () => {
-    const pem = certificatePem("plant-ca", new Date("2025-01-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"));
+    const pem = certificatePem(
+      "plant-ca",
+      new Date("2025-01-01T00:00:00Z"),
+      new Date("2026-01-01T00:00:00Z"),
+    );
     const props = mutate(dpsCertificate(), "properties.certificate", pemToBase64Der(pem));
-    expect((await runResourcePolicy(policy, { type: DPS_CERTIFICATE, props, name: "plant-ca" })).violations).toEqual([
+    expect(
+      (await runResourcePolicy(policy, { type: DPS_CERTIFICATE, props, name: "plant-ca" })).violations,
+    ).toEqual([
       'DPS certificate "plant-ca" properties.certificate (CN=plant-ca) expired on 2026-01-01T00:00:00.000Z; issue a new certificate and replace it.',
     ]);
   });
   it("reads a certificate given as base64 of PEM", async () => {
-    const pem = certificatePem("device-001", new Date("2025-01-01T00:00:00Z"), new Date("2026-05-01T00:00:00Z"));
-    const { violations } = await runResourcePolicy(policy, withCertificate(Buffer.from(pem).toString("base64")));
+    const pem = certificatePem(
+      "device-001",
+      new Date("2025-01-01T00:00:00Z"),
+      new Date("2026-05-01T00:00:00Z"),
+    );
+    const { violations } = await runResourcePolicy(
+      policy,
+      withCertificate(Buffer.from(pem).toString("base64")),
+    );
     expect(violations).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate (CN=device-001) expired on 2026-05-01T00:00:00.000Z; issue a new certificate and replace it.',
     ]);
@@ -170,7 +222,9 @@ describe("dps-enrollment-certificate-expiry", () => {
   });
   it("defers when the attestation is unknown during preview", async () => {
     const props = mutate(individualEnrollment(), "attestation", UNKNOWN_VALUE);
-    expect((await runResourcePolicy(policy, individual(props))).notApplicable).toBe("attestation is unknown during preview; checked on update");
+    expect((await runResourcePolicy(policy, individual(props))).notApplicable).toBe(
+      "attestation is unknown during preview; checked on update",
+    );
   });
 });
 
@@ -186,7 +240,11 @@ describe("dps-individual-enrollment-symmetric-key-allowed", () => {
     ]);
   });
   it("accepts a symmetric-key enrollment marked with a reason", async () => {
-    const props = mutate(symmetric, "allowSymmetricKeyInProduction", "legacy gateway without a secure element (TICKET-123)");
+    const props = mutate(
+      symmetric,
+      "allowSymmetricKeyInProduction",
+      "legacy gateway without a secure element (TICKET-123)",
+    );
     expect(await runResourcePolicy(policy, individual(props))).toEqual({ violations: [] });
   });
   it("does not count a blank reason", async () => {
@@ -194,7 +252,12 @@ describe("dps-individual-enrollment-symmetric-key-allowed", () => {
     expect((await runResourcePolicy(policy, individual(props))).violations).toHaveLength(1);
   });
   it("does not apply to groups", async () => {
-    expect(await runResourcePolicy(policy, group(mutate(enrollmentGroup(), "attestation", { type: "symmetricKey" })))).toEqual({ violations: [] });
+    expect(
+      await runResourcePolicy(
+        policy,
+        group(mutate(enrollmentGroup(), "attestation", { type: "symmetricKey" })),
+      ),
+    ).toEqual({ violations: [] });
   });
 });
 
@@ -256,14 +319,17 @@ describe("dps-enrollment-registration-id-pattern", () => {
 
 describe("dps-enrollment-initial-twin-no-secrets", () => {
   const policy = dpsEnrollmentInitialTwinNoSecretsPolicy;
-  const twin = (path: string, value: unknown) => individual(mutate(individualEnrollment(), `initialTwin.${path}`, value));
+  const twin = (path: string, value: unknown) =>
+    individual(mutate(individualEnrollment(), `initialTwin.${path}`, value));
   it("accepts ordinary tags and desired properties", async () => {
     expect(await runResourcePolicy(policy, individual())).toEqual({ violations: [] });
   });
   it("rejects a connection string in a desired property without printing it", async () => {
     const { violations } = await runResourcePolicy(
       policy,
-      twin("properties.desired.upload", { target: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=QUJDREVGR0g=" }),
+      twin("properties.desired.upload", {
+        target: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=QUJDREVGR0g=",
+      }),
     );
     expect(violations).toEqual([
       'individual enrollment "device-001" initialTwin.properties.desired.upload.target holds a storage connection string; twins are readable by hub services and stored in plain text: deliver the secret another way (Key Vault, device-side secure storage).',
@@ -271,16 +337,22 @@ describe("dps-enrollment-initial-twin-no-secrets", () => {
     expect(violations.join()).not.toContain("QUJDREVGR0g");
   });
   it("rejects an opaque value under a key-like name", async () => {
-    expect((await runResourcePolicy(policy, twin("tags.apiKey", "c2VjcmV0LXZhbHVlLWRvLW5vdC1zaGlw"))).violations).toEqual([
+    expect(
+      (await runResourcePolicy(policy, twin("tags.apiKey", "c2VjcmV0LXZhbHVlLWRvLW5vdC1zaGlw"))).violations,
+    ).toEqual([
       'individual enrollment "device-001" initialTwin.tags.apiKey is named like a secret and holds an opaque 32-character value; twins are readable by hub services and stored in plain text: deliver the secret another way (Key Vault, device-side secure storage).',
     ]);
   });
   it("accepts a short readable value under a key-like name", async () => {
-    expect((await runResourcePolicy(policy, twin("tags.primaryKey", "rotated-monthly"))).violations).toEqual([]);
+    expect((await runResourcePolicy(policy, twin("tags.primaryKey", "rotated-monthly"))).violations).toEqual(
+      [],
+    );
   });
   it("finds a SAS token inside an array", async () => {
     const token = "SharedAccessSignature sr=hub.azure-devices.net&sig=abc&se=1";
-    expect((await runResourcePolicy(policy, twin("properties.desired.endpoints", ["ok", token]))).violations).toEqual([
+    expect(
+      (await runResourcePolicy(policy, twin("properties.desired.endpoints", ["ok", token]))).violations,
+    ).toEqual([
       'individual enrollment "device-001" initialTwin.properties.desired.endpoints[1] holds a SAS token; twins are readable by hub services and stored in plain text: deliver the secret another way (Key Vault, device-side secure storage).',
     ]);
   });
@@ -291,7 +363,9 @@ describe("dps-enrollment-initial-twin-no-secrets", () => {
   });
   it("is not applicable without an initial twin", async () => {
     const props = mutate(individualEnrollment(), "initialTwin", undefined);
-    expect((await runResourcePolicy(policy, individual(props))).notApplicable).toBe("the enrollment has no initial twin");
+    expect((await runResourcePolicy(policy, individual(props))).notApplicable).toBe(
+      "the enrollment has no initial twin",
+    );
   });
 });
 
@@ -307,7 +381,9 @@ describe("dps-enrollment-disabled-review", () => {
     ]);
   });
   it("ignores DPS instances", async () => {
-    expect(await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() })).toEqual({ violations: [] });
+    expect(await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() })).toEqual({
+      violations: [],
+    });
   });
 });
 

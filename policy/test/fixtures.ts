@@ -3,7 +3,11 @@ import { certificatePem } from "./certificates";
 
 export const NOW = new Date("2026-06-01T00:00:00Z");
 const DAY = 86_400_000;
-export const validCertificate = certificatePem("device-001", new Date(NOW.getTime() - 10 * DAY), new Date(NOW.getTime() + 365 * DAY));
+export const validCertificate = certificatePem(
+  "device-001",
+  new Date(NOW.getTime() - 10 * DAY),
+  new Date(NOW.getTime() + 365 * DAY),
+);
 
 export const IOT_HUB = "azure-native:iothub:IotHubResource";
 export const AZURE_DPS = "azure-native:deviceprovisioningservices:IotDpsResource";
@@ -50,8 +54,15 @@ export function azureDps(): Record<string, unknown> {
       ipFilterRules: [{ filterName: "ops", action: "Accept", ipMask: "198.51.100.0/24", target: "all" }],
       iotHubs: [hubLink(HUB_WEU, "westeurope"), hubLink(HUB_NEU, "northeurope")],
       authorizationPolicies: [
-        { keyName: "provisioningserviceowner", rights: "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite" },
-        { keyName: "enrollment-writer", rights: "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite" },
+        {
+          keyName: "provisioningserviceowner",
+          rights:
+            "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite",
+        },
+        {
+          keyName: "enrollment-writer",
+          rights: "EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, RegistrationStatusWrite",
+        },
       ],
     },
   };
@@ -77,7 +88,10 @@ const dpsConnection = () => ({
 export function individualEnrollment(): Record<string, unknown> {
   return {
     registrationId: "device-001",
-    attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: validCertificate } } } },
+    attestation: {
+      type: "x509",
+      x509: { clientCertificates: { primary: { certificate: validCertificate } } },
+    },
     iotHubs: [HUB_WEU],
     allocationPolicy: "static",
     initialTwin: { tags: { site: "plant-7" }, properties: { desired: { telemetryIntervalSeconds: 30 } } },
@@ -115,7 +129,13 @@ export const ENROLLMENT_SET = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
 
 /** An entry of an enrollment set: the individual enrollment's inputs minus id, dps and linkedHubs. */
 export function setEntry(): Record<string, unknown> {
-  const { registrationId: _id, dps: _dps, linkedHubs: _hubs, __provider: _provider, ...entry } = individualEnrollment();
+  const {
+    registrationId: _id,
+    dps: _dps,
+    linkedHubs: _hubs,
+    __provider: _provider,
+    ...entry
+  } = individualEnrollment();
   return entry;
 }
 

@@ -14,25 +14,41 @@ describe("iothub-hub-min-tls-version", () => {
     expect(await runResourcePolicy(policy, hub())).toEqual({ violations: [] });
   });
   it("matches the older azure-native devices token too", async () => {
-    const outcome = await runResourcePolicy(policy, { type: "azure-native:devices:IotHubResource", props: mutate(iotHub(), "properties.minTlsVersion", "1.0") });
+    const outcome = await runResourcePolicy(policy, {
+      type: "azure-native:devices:IotHubResource",
+      props: mutate(iotHub(), "properties.minTlsVersion", "1.0"),
+    });
     expect(outcome.violations).toHaveLength(1);
   });
   it("rejects a hub without minTlsVersion", async () => {
-    expect((await runResourcePolicy(policy, hub(mutate(iotHub(), "properties.minTlsVersion", undefined)))).violations).toEqual([
+    expect(
+      (await runResourcePolicy(policy, hub(mutate(iotHub(), "properties.minTlsVersion", undefined))))
+        .violations,
+    ).toEqual([
       'IoT hub properties.minTlsVersion is not set, so the hub also accepts TLS 1.0 and 1.1; set properties.minTlsVersion to "1.2" (only possible when the hub is created).',
     ]);
   });
   it("rejects minTlsVersion 1.1 naming the value", async () => {
-    expect((await runResourcePolicy(policy, hub(mutate(iotHub(), "properties.minTlsVersion", "1.1")))).violations).toEqual([
+    expect(
+      (await runResourcePolicy(policy, hub(mutate(iotHub(), "properties.minTlsVersion", "1.1")))).violations,
+    ).toEqual([
       'IoT hub properties.minTlsVersion is "1.1"; set it to "1.2" (only possible when the hub is created).',
     ]);
   });
   it("ignores other resource types", async () => {
-    expect(await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() })).toEqual({ violations: [] });
+    expect(await runResourcePolicy(policy, { type: AZURE_DPS, props: azureDps() })).toEqual({
+      violations: [],
+    });
   });
   it("defers when minTlsVersion is unknown during preview", async () => {
-    const outcome = await runResourcePolicy(policy, hub(mutate(iotHub(), "properties.minTlsVersion", UNKNOWN_VALUE)));
-    expect(outcome).toEqual({ violations: [], notApplicable: "properties.minTlsVersion is unknown during preview; checked on update" });
+    const outcome = await runResourcePolicy(
+      policy,
+      hub(mutate(iotHub(), "properties.minTlsVersion", UNKNOWN_VALUE)),
+    );
+    expect(outcome).toEqual({
+      violations: [],
+      notApplicable: "properties.minTlsVersion is unknown during preview; checked on update",
+    });
   });
 });
 
@@ -52,13 +68,15 @@ describe("iothub-hub-sku-supports-twins", () => {
     ]);
   });
   it("allows the Free tier where the config no longer refuses it", async () => {
-    const outcome = await runResourcePolicy(policy, hub(mutate(iotHub(), "sku.name", "F1")), { disallowedSkus: ["B1", "B2", "B3"] });
+    const outcome = await runResourcePolicy(policy, hub(mutate(iotHub(), "sku.name", "F1")), {
+      disallowedSkus: ["B1", "B2", "B3"],
+    });
     expect(outcome.violations).toEqual([]);
   });
   it("defers when the SKU is unknown during preview", async () => {
-    expect((await runResourcePolicy(policy, hub(mutate(iotHub(), "sku.name", UNKNOWN_VALUE)))).notApplicable).toBe(
-      "sku.name is unknown during preview; checked on update",
-    );
+    expect(
+      (await runResourcePolicy(policy, hub(mutate(iotHub(), "sku.name", UNKNOWN_VALUE)))).notApplicable,
+    ).toBe("sku.name is unknown during preview; checked on update");
   });
 });
 
@@ -80,24 +98,34 @@ describe("iothub-hub-network-access", () => {
   });
   it("accepts a network rule set that denies by default instead of IP filter rules", async () => {
     let props = mutate(iotHub(), "properties.ipFilterRules", undefined);
-    props = mutate(props, "properties.networkRuleSets", { defaultAction: "Deny", applyToBuiltInEventHubEndpoint: true, ipRules: [] });
+    props = mutate(props, "properties.networkRuleSets", {
+      defaultAction: "Deny",
+      applyToBuiltInEventHubEndpoint: true,
+      ipRules: [],
+    });
     expect((await runResourcePolicy(policy, hub(props), prod)).violations).toEqual([]);
   });
   it("rejects an IP filter rule that accepts every address", async () => {
-    const props = mutate(iotHub(), "properties.ipFilterRules", [{ filterName: "anyone", action: "Accept", ipMask: "0.0.0.0/0" }]);
+    const props = mutate(iotHub(), "properties.ipFilterRules", [
+      { filterName: "anyone", action: "Accept", ipMask: "0.0.0.0/0" },
+    ]);
     expect((await runResourcePolicy(policy, hub(props), prod)).violations).toEqual([
       'IoT hub IP filter rule "anyone" accepts every address (0.0.0.0/0); accept only the ranges devices and operators use.',
     ]);
   });
   it("rejects absent publicNetworkAccess where only private endpoints are allowed", async () => {
     const props = mutate(iotHub(), "properties.publicNetworkAccess", undefined);
-    expect((await runResourcePolicy(policy, hub(props), { allowPublicNetworkAccess: false })).violations).toEqual([
+    expect(
+      (await runResourcePolicy(policy, hub(props), { allowPublicNetworkAccess: false })).violations,
+    ).toEqual([
       'IoT hub properties.publicNetworkAccess is not set (Azure\'s default is Enabled); this environment allows private endpoints only: set properties.publicNetworkAccess to "Disabled".',
     ]);
   });
   it("accepts a hub with public access disabled", async () => {
     const props = mutate(iotHub(), "properties.publicNetworkAccess", "Disabled");
-    expect((await runResourcePolicy(policy, hub(props), { allowPublicNetworkAccess: false })).violations).toEqual([]);
+    expect(
+      (await runResourcePolicy(policy, hub(props), { allowPublicNetworkAccess: false })).violations,
+    ).toEqual([]);
   });
   it("defers when publicNetworkAccess is unknown during preview", async () => {
     const props = mutate(iotHub(), "properties.publicNetworkAccess", UNKNOWN_VALUE);
@@ -144,6 +172,8 @@ describe("iothub-hub-dps-link-access-policy", () => {
     );
   });
   it("does not apply to enrollments", async () => {
-    expect(await runResourcePolicy(policy, { type: INDIVIDUAL, props: individualEnrollment() })).toEqual({ violations: [] });
+    expect(await runResourcePolicy(policy, { type: INDIVIDUAL, props: individualEnrollment() })).toEqual({
+      violations: [],
+    });
   });
 });

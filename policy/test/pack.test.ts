@@ -22,7 +22,9 @@ describe("the dps-as-code policy pack", () => {
 
   it("has one policy file per policy, named after it", () => {
     const files = readdirSync(join(__dirname, "..", "policies")).filter((file) => file !== "index.ts");
-    expect(files.map((file) => file.replace(/\.ts$/, "")).sort()).toEqual(policies.map((policy) => policy.name).sort());
+    expect(files.map((file) => file.replace(/\.ts$/, "")).sort()).toEqual(
+      policies.map((policy) => policy.name).sort(),
+    );
   });
 
   it("gives every policy a one-sentence description", () => {
@@ -34,7 +36,9 @@ describe("the dps-as-code policy pack", () => {
   it("gives every schema property a default", () => {
     for (const policy of policies) {
       for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-        expect(typeof schema === "object" && schema.default !== undefined, `${policy.name}.${key}`).toBe(true);
+        expect(typeof schema === "object" && schema.default !== undefined, `${policy.name}.${key}`).toBe(
+          true,
+        );
       }
     }
   });
@@ -62,15 +66,25 @@ describe("the dps-as-code policy pack", () => {
           const schema = policy?.configSchema?.properties[key];
           expect(schema, `${file}: ${name}.${key} is not in the policy's schema`).toBeDefined();
           const type = typeof schema === "object" ? schema.type : undefined;
-          const actual = Array.isArray(setting) ? "array" : Number.isInteger(setting) ? "integer" : typeof setting;
-          expect([type, type === "number" && actual === "integer" ? "integer" : undefined], `${file}: ${name}.${key}`).toContain(actual);
+          const actual = Array.isArray(setting)
+            ? "array"
+            : Number.isInteger(setting)
+              ? "integer"
+              : typeof setting;
+          expect(
+            [type, type === "number" && actual === "integer" ? "integer" : undefined],
+            `${file}: ${name}.${key}`,
+          ).toContain(actual);
         }
       }
     });
   }
 
   it("runs the prod config's patterns as valid regular expressions", () => {
-    const config = JSON.parse(readFileSync(join(configDir, "prod.json"), "utf8")) as Record<string, Record<string, string>>;
+    const config = JSON.parse(readFileSync(join(configDir, "prod.json"), "utf8")) as Record<
+      string,
+      Record<string, string>
+    >;
     const patterns = config["dps-enrollment-registration-id-pattern"] ?? {};
     for (const pattern of Object.values(patterns)) {
       expect(() => new RegExp(pattern)).not.toThrow();

@@ -18,19 +18,30 @@ describe("dps-enrollment-unique-ids", () => {
   it("reports a registration id declared twice, case-insensitively, on each resource", async () => {
     const resources = [
       { type: INDIVIDUAL, props: individualEnrollment(), name: "first" },
-      { type: INDIVIDUAL, props: mutate(individualEnrollment(), "registrationId", "DEVICE-001"), name: "second" },
+      {
+        type: INDIVIDUAL,
+        props: mutate(individualEnrollment(), "registrationId", "DEVICE-001"),
+        name: "second",
+      },
     ];
     const message =
       'registrationId "device-001" is declared by 2 resources ("first", "second") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.';
     expect(await runStackPolicy(policy, resources)).toEqual([
       { message, urn: "urn:pulumi:test::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::first" },
-      { message, urn: "urn:pulumi:test::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::second" },
+      {
+        message,
+        urn: "urn:pulumi:test::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::second",
+      },
     ]);
   });
   it("allows the same id in two different DPS instances", async () => {
     const resources = [
       { type: GROUP, props: enrollmentGroup(), name: "weu" },
-      { type: GROUP, props: mutate(enrollmentGroup(), "dps.serviceEndpoint", "other.azure-devices-provisioning.net"), name: "neu" },
+      {
+        type: GROUP,
+        props: mutate(enrollmentGroup(), "dps.serviceEndpoint", "other.azure-devices-provisioning.net"),
+        name: "neu",
+      },
     ];
     expect(await runStackPolicy(policy, resources)).toEqual([]);
   });
@@ -58,7 +69,11 @@ describe("dps-enrollment-group-count", () => {
   const groups = (count: number, attestation: Record<string, unknown>) =>
     Array.from({ length: count }, (_, index) => ({
       type: GROUP,
-      props: mutate(mutate(enrollmentGroup(), "enrollmentGroupId", `group-${index}`), "attestation", attestation),
+      props: mutate(
+        mutate(enrollmentGroup(), "enrollmentGroupId", `group-${index}`),
+        "attestation",
+        attestation,
+      ),
       name: `group-${index}`,
     }));
   const symmetric = { type: "symmetricKey" };

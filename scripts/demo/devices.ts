@@ -1,7 +1,11 @@
 // Simulated devices onboarding with Microsoft's device SDK (azure-iot-provisioning-device),
 // exactly as firmware would: symmetric keys (own or derived from the group key) and X.509.
 import type { RegistrationResult } from "azure-iot-provisioning-device/dist/interfaces";
-import { symmetricKeyDeviceClientFor, x509DeviceClientFor, type EmulatorEndpoint } from "../../emulator/clients";
+import {
+  symmetricKeyDeviceClientFor,
+  x509DeviceClientFor,
+  type EmulatorEndpoint,
+} from "../../emulator/clients";
 
 export type DeviceCredential =
   | { readonly kind: "symmetricKey"; readonly key: string }
@@ -15,17 +19,37 @@ export interface DeviceToRegister {
 }
 
 export type RegistrationOutcome =
-  | { readonly device: DeviceToRegister; readonly ok: true; readonly assignedHub: string; readonly deviceId: string; readonly substatus?: string }
+  | {
+      readonly device: DeviceToRegister;
+      readonly ok: true;
+      readonly assignedHub: string;
+      readonly deviceId: string;
+      readonly substatus?: string;
+    }
   | { readonly device: DeviceToRegister; readonly ok: false; readonly error: string };
 
-export async function registerDevice(endpoint: EmulatorEndpoint, device: DeviceToRegister): Promise<RegistrationOutcome> {
+export async function registerDevice(
+  endpoint: EmulatorEndpoint,
+  device: DeviceToRegister,
+): Promise<RegistrationOutcome> {
   const client =
     device.credential.kind === "symmetricKey"
       ? symmetricKeyDeviceClientFor(endpoint, device.registrationId, device.credential.key)
-      : x509DeviceClientFor(endpoint, device.registrationId, device.credential.certificatePem, device.credential.privateKeyPem);
+      : x509DeviceClientFor(
+          endpoint,
+          device.registrationId,
+          device.credential.certificatePem,
+          device.credential.privateKeyPem,
+        );
   try {
     const result = (await client.register()) as RegistrationResult & { substatus?: string };
-    return { device, ok: true, assignedHub: result.assignedHub, deviceId: result.deviceId, substatus: result.substatus };
+    return {
+      device,
+      ok: true,
+      assignedHub: result.assignedHub,
+      deviceId: result.deviceId,
+      substatus: result.substatus,
+    };
   } catch (error) {
     // The SDK puts DPS's error body in the message; it never holds a key.
     return { device, ok: false, error: (error as Error).message.slice(0, 300) };

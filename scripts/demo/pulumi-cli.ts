@@ -17,7 +17,12 @@ interface RunOptions {
 
 const saltOf = (text: string) => /^encryptionsalt: .*$/m.exec(text)?.[0];
 
-export async function localStackCli(projectRoot: string, committedConfig: string, configCopy: string, stack: string): Promise<StackCli> {
+export async function localStackCli(
+  projectRoot: string,
+  committedConfig: string,
+  configCopy: string,
+  stack: string,
+): Promise<StackCli> {
   const committed = fs.readFileSync(committedConfig, "utf8");
   // Creating the stack writes the passphrase salt into Pulumi.<stack>.yaml: move it to the
   // copy and put the committed file back as it was.
@@ -27,23 +32,48 @@ export async function localStackCli(projectRoot: string, committedConfig: string
   // Keep the salt of the previous run: secrets encrypted with it stay readable.
   const previous = fs.existsSync(configCopy) ? fs.readFileSync(configCopy, "utf8") : "";
   const salt = saltOf(afterCreate) ?? saltOf(previous);
-  fs.writeFileSync(configCopy, `${salt ? `${salt}\n` : ""}${committed.replace(/^encryptionsalt: .*\n?/m, "")}`);
+  fs.writeFileSync(
+    configCopy,
+    `${salt ? `${salt}\n` : ""}${committed.replace(/^encryptionsalt: .*\n?/m, "")}`,
+  );
 
-  const stackArgs = (args: string[]) => [...args, "--stack", stack, ...(args[0] === "stack" && args[1] !== "output" ? [] : args[0] === "stack" ? [] : ["--config-file", configCopy])];
+  const stackArgs = (args: string[]) => [
+    ...args,
+    "--stack",
+    stack,
+    ...(args[0] === "stack" && args[1] !== "output"
+      ? []
+      : args[0] === "stack"
+        ? []
+        : ["--config-file", configCopy]),
+  ];
   return {
     run: (args, options) => runPulumi(projectRoot, stackArgs(args), options),
     setConfig: async (key, value, options = {}) => {
       // The value goes through stdin, so a secret never appears in a process listing.
-      await runPulumi(projectRoot, stackArgs(["config", "set", key, ...(options.secret ? ["--secret"] : []), ...(options.path ? ["--path"] : [])]), {
-        input: value,
-      });
+      await runPulumi(
+        projectRoot,
+        stackArgs([
+          "config",
+          "set",
+          key,
+          ...(options.secret ? ["--secret"] : []),
+          ...(options.path ? ["--path"] : []),
+        ]),
+        {
+          input: value,
+        },
+      );
     },
   };
 }
 
 function runPulumi(projectRoot: string, args: string[], options: RunOptions = {}): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: projectRoot, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: projectRoot,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -57,7 +87,13 @@ function runPulumi(projectRoot: string, args: string[], options: RunOptions = {}
     child.stdin.end(options.input ?? "");
     child.on("error", reject);
     child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`pulumi ${args.slice(0, 2).join(" ")} failed (exit ${code})${options.echo ? "" : `:\n${err || out}`}`)),
+      code === 0
+        ? resolve(out)
+        : reject(
+            new Error(
+              `pulumi ${args.slice(0, 2).join(" ")} failed (exit ${code})${options.echo ? "" : `:\n${err || out}`}`,
+            ),
+          ),
     );
   });
 }

@@ -4,7 +4,12 @@ import type { RegistrationOutcome } from "./devices";
 
 export interface HubView {
   hostName: string;
-  devices: Array<{ deviceId: string; registrationId?: string; capabilities?: { iotEdge?: boolean }; twin?: { tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } } }>;
+  devices: Array<{
+    deviceId: string;
+    registrationId?: string;
+    capabilities?: { iotEdge?: boolean };
+    twin?: { tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } };
+  }>;
 }
 
 interface Settings {
@@ -15,7 +20,10 @@ interface Settings {
 const short = (hub: string) => hub.replace(/\.azure-devices\.net$/, "");
 const twinText = (device: HubView["devices"][number] | undefined) => {
   if (!device?.twin) return "-";
-  const text = JSON.stringify({ tags: device.twin.tags ?? {}, desired: device.twin.properties?.desired ?? {} });
+  const text = JSON.stringify({
+    tags: device.twin.tags ?? {},
+    desired: device.twin.properties?.desired ?? {},
+  });
   return text.length > 90 ? `${text.slice(0, 87)}...` : text;
 };
 
@@ -30,10 +38,13 @@ export function printSummary(input: {
 }): void {
   const { results, hubs, settings, disabled } = input;
   const out: string[] = [];
-  const deviceOn = (hub: string, deviceId: string) => hubs.find((h) => h.hostName === hub)?.devices.find((d) => d.deviceId === deviceId);
+  const deviceOn = (hub: string, deviceId: string) =>
+    hubs.find((h) => h.hostName === hub)?.devices.find((d) => d.deviceId === deviceId);
 
   out.push("", "Devices (one line per individual enrollment, the first 3 of each group):", "");
-  out.push(`  ${"registration id".padEnd(30)} ${"enrollment".padEnd(25)} ${"hub".padEnd(16)} ${"device id".padEnd(30)} initial twin`);
+  out.push(
+    `  ${"registration id".padEnd(30)} ${"enrollment".padEnd(25)} ${"hub".padEnd(16)} ${"device id".padEnd(30)} initial twin`,
+  );
   const shownPerGroup = new Map<string, number>();
   for (const r of results) {
     const shown = shownPerGroup.get(r.device.enrollment) ?? 0;
@@ -47,10 +58,16 @@ export function printSummary(input: {
     out.push(`  ${r.device.registrationId.padEnd(30)} ${r.device.enrollment.padEnd(25)} ${line}`);
   }
 
-  out.push("", `Distribution per enrollment group (DPS allocation policy: ${settings.allocationPolicy}; hub weights: ${settings.linkedHubs.map((h) => `${short(h.hostName)}=${h.allocationWeight}`).join(", ")}):`, "");
+  out.push(
+    "",
+    `Distribution per enrollment group (DPS allocation policy: ${settings.allocationPolicy}; hub weights: ${settings.linkedHubs.map((h) => `${short(h.hostName)}=${h.allocationWeight}`).join(", ")}):`,
+    "",
+  );
   const totalWeight = settings.linkedHubs.reduce((sum, h) => sum + h.allocationWeight, 0);
   // Groups only: an individual enrollment's one device says nothing about weights.
-  const groups = new Set(results.filter((r) => r.device.enrollment !== r.device.registrationId).map((r) => r.device.enrollment));
+  const groups = new Set(
+    results.filter((r) => r.device.enrollment !== r.device.registrationId).map((r) => r.device.enrollment),
+  );
   for (const enrollment of groups) {
     const mine = results.filter((r) => r.device.enrollment === enrollment);
     const counts = new Map<string, number>();

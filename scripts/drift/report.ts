@@ -12,7 +12,15 @@ import { urnName } from "../pr-report/preview";
 import { maskSecrets, renderValue } from "../pr-report/values";
 
 /** Outputs every write or read changes, or that are not DPS's (the connection, the provider code). */
-const IGNORED = new Set(["etag", "lastUpdatedDateTimeUtc", "createdDateTimeUtc", "__provider", "dps", "serviceEndpoint", "owner"]);
+const IGNORED = new Set([
+  "etag",
+  "lastUpdatedDateTimeUtc",
+  "createdDateTimeUtc",
+  "__provider",
+  "dps",
+  "serviceEndpoint",
+  "owner",
+]);
 
 export interface FieldDrift {
   path: string;
@@ -68,7 +76,12 @@ export function findDrift(stack: string, eventLog: string): StackDrift {
     if (!(event.type in ENROLLMENT_TYPES)) continue;
     checked++;
     const drift = driftOf(event);
-    if (drift) drifted.push({ kind: event.type.endsWith("Group") ? "enrollment group" : "individual enrollment", id: idOf(event), drift });
+    if (drift)
+      drifted.push({
+        kind: event.type.endsWith("Group") ? "enrollment group" : "individual enrollment",
+        id: idOf(event),
+        drift,
+      });
   }
   drifted.sort((a, b) => a.id.localeCompare(b.id));
   return { stack, checked, drifted };
@@ -91,7 +104,9 @@ function diffLeaves(state: unknown, dps: unknown, path: string): FieldDrift[] {
   if (path === "" || (isObject(state) && isObject(dps))) {
     const a = isObject(state) ? state : {};
     const b = isObject(dps) ? dps : {};
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => path !== "" || !IGNORED.has(k)).sort();
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .filter((k) => path !== "" || !IGNORED.has(k))
+      .sort();
     return keys.flatMap((k) => diffLeaves(a[k], b[k], path ? `${path}.${k}` : k));
   }
   return JSON.stringify(state) === JSON.stringify(dps) ? [] : [{ path, state, dps }];
@@ -107,7 +122,10 @@ export function renderDrift(report: StackDrift): string {
     return `### No drift on stack ${report.stack}\n\n${report.checked} enrollment(s) checked: DPS holds what the state says.\n`;
   }
   const rows = report.drifted.map((d) => {
-    const what = d.drift === "deleted" ? "deleted outside Pulumi" : d.drift.map((f) => `\`${f.path}\`: ${renderValue(f.state)} → ${renderValue(f.dps)}`).join("<br>");
+    const what =
+      d.drift === "deleted"
+        ? "deleted outside Pulumi"
+        : d.drift.map((f) => `\`${f.path}\`: ${renderValue(f.state)} → ${renderValue(f.dps)}`).join("<br>");
     return `| \`${d.id}\` | ${d.kind} | ${what} |`;
   });
   return [

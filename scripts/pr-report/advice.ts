@@ -3,7 +3,13 @@
 // settings (policy/config/<environment>.json). The policy pack reports the same advice as an
 // advisory violation; this section adds the group as a manifest entry a reviewer can paste.
 import { formatAdvice } from "../../components/advice";
-import { adviseEnrollmentChoice, type DpsCaCertificate, type EnrollmentChoiceConfig, type GroupView, type IndividualView } from "../../shared/enrollment-choice";
+import {
+  adviseEnrollmentChoice,
+  type DpsCaCertificate,
+  type EnrollmentChoiceConfig,
+  type GroupView,
+  type IndividualView,
+} from "../../shared/enrollment-choice";
 import type { PreviewDigest } from "./preview";
 import { urnType } from "./preview";
 
@@ -17,11 +23,25 @@ export function adviceLines(preview: PreviewDigest, config: EnrollmentChoiceConf
     const inputs = step.newState?.inputs ?? step.newState?.outputs;
     if (!inputs) continue;
     const type = step.newState?.type ?? urnType(step.urn);
-    if (type === "pulumi-nodejs:dynamic/dps:IndividualEnrollment" && typeof inputs["registrationId"] === "string") individualEnrollments.push(inputs as unknown as IndividualView);
-    else if (type === "pulumi-nodejs:dynamic/dps:EnrollmentGroup" && typeof inputs["enrollmentGroupId"] === "string") enrollmentGroups.push(inputs as unknown as GroupView);
-    else if (type === "pulumi-nodejs:dynamic/dps:LocalProvisioningService" && Array.isArray(inputs["caCertificates"])) caCertificates.push(...(inputs["caCertificates"] as DpsCaCertificate[]));
+    if (
+      type === "pulumi-nodejs:dynamic/dps:IndividualEnrollment" &&
+      typeof inputs["registrationId"] === "string"
+    )
+      individualEnrollments.push(inputs as unknown as IndividualView);
+    else if (
+      type === "pulumi-nodejs:dynamic/dps:EnrollmentGroup" &&
+      typeof inputs["enrollmentGroupId"] === "string"
+    )
+      enrollmentGroups.push(inputs as unknown as GroupView);
+    else if (
+      type === "pulumi-nodejs:dynamic/dps:LocalProvisioningService" &&
+      Array.isArray(inputs["caCertificates"])
+    )
+      caCertificates.push(...(inputs["caCertificates"] as DpsCaCertificate[]));
   }
-  return formatAdvice(adviseEnrollmentChoice({ individualEnrollments, enrollmentGroups }, config.settings, caCertificates));
+  return formatAdvice(
+    adviseEnrollmentChoice({ individualEnrollments, enrollmentGroups }, config.settings, caCertificates),
+  );
 }
 
 export function renderAdvice(lines: readonly string[] | undefined): string[] {
@@ -34,7 +54,16 @@ export function renderAdvice(lines: readonly string[] | undefined): string[] {
       const [first, ...rest] = line.split("\n");
       const entry = rest.filter((l) => l.startsWith("    ")).map((l) => l.slice(4));
       const after = rest.filter((l) => !l.startsWith("    ")).map((l) => l.trim());
-      return entry.length === 0 ? `- ${first}` : [`- ${first}`, "", "  ```yaml", ...entry.map((l) => `  ${l}`), "  ```", ...after.map((l) => `  ${l}`)].join("\n");
+      return entry.length === 0
+        ? `- ${first}`
+        : [
+            `- ${first}`,
+            "",
+            "  ```yaml",
+            ...entry.map((l) => `  ${l}`),
+            "  ```",
+            ...after.map((l) => `  ${l}`),
+          ].join("\n");
     }),
   ];
 }

@@ -85,7 +85,8 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     if (urnType(step.urn) === "pulumi-nodejs:dynamic/dps:EnrollmentLedger") continue;
     const kind = kindOf(step);
     if (!kind) {
-      if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") otherChanges[step.op] = (otherChanges[step.op] ?? 0) + 1;
+      if (step.op !== "same" && step.op !== "read" && step.op !== "refresh")
+        otherChanges[step.op] = (otherChanges[step.op] ?? 0) + 1;
       continue;
     }
     const entry = byUrn.get(step.urn) ?? { steps: [], kind };
@@ -108,11 +109,15 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     else if (change === "adopt" && newInputs) before.push({ kind, id, hubs: hubsOf(newInputs) }); // it already exists in DPS
     if (newInputs && change !== "delete") after.push({ kind, id, hubs: hubsOf(newInputs) });
     if (!change) continue;
-    const fields = fieldChanges(change === "create" || change === "adopt" ? undefined : oldInputs, change === "delete" ? undefined : newInputs);
+    const fields = fieldChanges(
+      change === "create" || change === "adopt" ? undefined : oldInputs,
+      change === "delete" ? undefined : newInputs,
+    );
     const replaceReasons = [...new Set(steps.flatMap((s) => s.replaceReasons ?? []))].sort();
     // An aliased (renamed) resource keeps its old URN in oldState; the step carries the new one.
     const oldName = oldState?.urn ? urnName(oldState.urn) : undefined;
-    const renamedFrom = oldName !== undefined && oldName !== urnName(urn) ? idOf(kind, oldInputs, oldState!.urn!) : undefined;
+    const renamedFrom =
+      oldName !== undefined && oldName !== urnName(urn) ? idOf(kind, oldInputs, oldState!.urn!) : undefined;
     changes.push({
       change,
       kind,
@@ -120,19 +125,29 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
       urn,
       fields,
       replaceReasons,
-      hiddenReasons: replaceReasons.filter((reason) => isHidden(reason, oldInputs) && !fields.some((f) => f.path === reason || f.path.startsWith(`${reason}.`))),
+      hiddenReasons: replaceReasons.filter(
+        (reason) =>
+          isHidden(reason, oldInputs) &&
+          !fields.some((f) => f.path === reason || f.path.startsWith(`${reason}.`)),
+      ),
       ...(renamedFrom !== undefined ? { renamedFrom } : {}),
     });
   }
   changes.sort(
-    (a, b) => CHANGE_ORDER.indexOf(a.change) - CHANGE_ORDER.indexOf(b.change) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id),
+    (a, b) =>
+      CHANGE_ORDER.indexOf(a.change) - CHANGE_ORDER.indexOf(b.change) ||
+      a.kind.localeCompare(b.kind) ||
+      a.id.localeCompare(b.id),
   );
   const summarySame = preview.changeSummary?.["same"];
   return {
     changes,
     before,
     after,
-    unchangedOmitted: summarySame !== undefined ? Math.max(0, summarySame - preview.steps.filter((s) => s.op === "same").length) : 0,
+    unchangedOmitted:
+      summarySame !== undefined
+        ? Math.max(0, summarySame - preview.steps.filter((s) => s.op === "same").length)
+        : 0,
     otherChanges,
     opaqueSets,
     setEntries,
@@ -152,7 +167,8 @@ function kindOf(step: PreviewStep): EnrollmentKind | undefined {
 
 function classify(ops: Set<string>, newInputs: Record<string, unknown> | undefined): ChangeKind | undefined {
   if (ops.has("replace") || ops.has("create-replacement") || ops.has("delete-replaced")) return "replace";
-  if (ops.has("create") || ops.has("import")) return newInputs?.["adoptExisting"] === true || ops.has("import") ? "adopt" : "create";
+  if (ops.has("create") || ops.has("import"))
+    return newInputs?.["adoptExisting"] === true || ops.has("import") ? "adopt" : "create";
   if (ops.has("update")) return "update";
   if (ops.has("delete")) return "delete";
   return undefined; // same, read, refresh
@@ -174,7 +190,10 @@ function hubsOf(inputs: Record<string, unknown>): readonly string[] | "all" {
   return Array.isArray(hubs) && hubs.length > 0 ? hubs.map(String) : "all";
 }
 
-function fieldChanges(oldInputs: Record<string, unknown> | undefined, newInputs: Record<string, unknown> | undefined): FieldChange[] {
+function fieldChanges(
+  oldInputs: Record<string, unknown> | undefined,
+  newInputs: Record<string, unknown> | undefined,
+): FieldChange[] {
   const olds = flatten(oldInputs ?? {});
   const news = flatten(newInputs ?? {});
   const paths = [...new Set([...olds.keys(), ...news.keys()])].sort();
@@ -189,11 +208,16 @@ function fieldChanges(oldInputs: Record<string, unknown> | undefined, newInputs:
 }
 
 /** Leaves of the inputs by dotted path; lists stay whole (a hub list reads best as a list). */
-function flatten(value: Record<string, unknown>, prefix = "", out = new Map<string, unknown>()): Map<string, unknown> {
+function flatten(
+  value: Record<string, unknown>,
+  prefix = "",
+  out = new Map<string, unknown>(),
+): Map<string, unknown> {
   for (const [key, v] of Object.entries(value)) {
     if (prefix === "" && NOT_ENROLLMENT_FIELDS.has(key)) continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length > 0) flatten(v as Record<string, unknown>, path, out);
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length > 0)
+      flatten(v as Record<string, unknown>, path, out);
     else out.set(path, v);
   }
   return out;
@@ -204,7 +228,9 @@ function collapseTwin(fields: FieldChange[]): FieldChange[] {
   if (twin.length <= MAX_TWIN_FIELDS) return fields;
   const bySection = new Map<string, number>();
   for (const f of twin) {
-    const section = f.path.startsWith("initialTwin.properties.desired.") ? "properties.desired" : f.path.split(".")[1]!;
+    const section = f.path.startsWith("initialTwin.properties.desired.")
+      ? "properties.desired"
+      : f.path.split(".")[1]!;
     bySection.set(section, (bySection.get(section) ?? 0) + 1);
   }
   const detail = [...bySection].map(([s, n]) => `${s}: ${n}`).join(", ");

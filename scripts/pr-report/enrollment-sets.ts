@@ -57,7 +57,8 @@ export function expandEnrollmentSets(steps: readonly PreviewStep[]): ExpandedSte
       for (const step of expanded.steps) fromSets.add(step);
       out.push(...expanded.steps);
       setEntries.set(urn, expanded.ids);
-      if (expanded.secretChange) opaqueSets.push({ name: urnName(urn), op: "update", reason: "secret-change" });
+      if (expanded.secretChange)
+        opaqueSets.push({ name: urnName(urn), op: "update", reason: "secret-change" });
     }
   }
   const { steps: merged, moved } = mergeModeSwitches(out, fromSets);
@@ -69,16 +70,26 @@ export function expandEnrollmentSets(steps: readonly PreviewStep[]): ExpandedSte
  * reverse) is a manifest switching modes, which changes nothing in DPS (sets README). One step
  * from the old inputs to the new ones shows what really changes: nothing, or an update.
  */
-function mergeModeSwitches(steps: readonly PreviewStep[], fromSets: ReadonlySet<PreviewStep>): { steps: PreviewStep[]; moved: ExpandedSteps["moved"] } {
-  const idOf = (step: PreviewStep) => String((step.newState ?? step.oldState)?.inputs?.["registrationId"] ?? urnName(step.urn)).toLowerCase();
-  const individual = (step: PreviewStep) => (step.newState?.type ?? step.oldState?.type ?? urnType(step.urn)) === INDIVIDUAL_TYPE;
+function mergeModeSwitches(
+  steps: readonly PreviewStep[],
+  fromSets: ReadonlySet<PreviewStep>,
+): { steps: PreviewStep[]; moved: ExpandedSteps["moved"] } {
+  const idOf = (step: PreviewStep) =>
+    String((step.newState ?? step.oldState)?.inputs?.["registrationId"] ?? urnName(step.urn)).toLowerCase();
+  const individual = (step: PreviewStep) =>
+    (step.newState?.type ?? step.oldState?.type ?? urnType(step.urn)) === INDIVIDUAL_TYPE;
   const deletes = new Map<string, PreviewStep>();
-  for (const step of steps) if (individual(step) && step.op === "delete") deletes.set(`${fromSets.has(step)}\u0000${idOf(step)}`, step);
+  for (const step of steps)
+    if (individual(step) && step.op === "delete")
+      deletes.set(`${fromSets.has(step)}\u0000${idOf(step)}`, step);
   const dropped = new Set<PreviewStep>();
   const moved = { intoSets: 0, outOfSets: 0 };
   const out: PreviewStep[] = [];
   for (const step of steps) {
-    const counterpart = individual(step) && (step.op === "create" || step.op === "import") ? deletes.get(`${!fromSets.has(step)}\u0000${idOf(step)}`) : undefined;
+    const counterpart =
+      individual(step) && (step.op === "create" || step.op === "import")
+        ? deletes.get(`${!fromSets.has(step)}\u0000${idOf(step)}`)
+        : undefined;
     if (!counterpart || dropped.has(counterpart)) {
       out.push(step);
       continue;
@@ -87,14 +98,23 @@ function mergeModeSwitches(steps: readonly PreviewStep[], fromSets: ReadonlySet<
     if (fromSets.has(step)) moved.intoSets++;
     else moved.outOfSets++;
     const [before, after] = [counterpart.oldState!.inputs ?? {}, step.newState!.inputs ?? {}];
-    out.push({ op: stableJson(enrollmentContent(before)) === stableJson(enrollmentContent(after)) ? "same" : "update", urn: step.urn, oldState: counterpart.oldState ?? null, newState: step.newState ?? null });
+    out.push({
+      op: stableJson(enrollmentContent(before)) === stableJson(enrollmentContent(after)) ? "same" : "update",
+      urn: step.urn,
+      oldState: counterpart.oldState ?? null,
+      newState: step.newState ?? null,
+    });
   }
   return { steps: out.filter((step) => !dropped.has(step)), moved };
 }
 
 /** What DPS holds for the enrollment: without plumbing and the create-time adoption flag. */
 function enrollmentContent(inputs: Inputs): Inputs {
-  return Object.fromEntries(Object.entries(inputs).filter(([key]) => !["__provider", "dps", "linkedHubs", "owner", "adoptExisting"].includes(key)));
+  return Object.fromEntries(
+    Object.entries(inputs).filter(
+      ([key]) => !["__provider", "dps", "linkedHubs", "owner", "adoptExisting"].includes(key),
+    ),
+  );
 }
 
 type SetExpansion = { steps: PreviewStep[]; ids: Set<string>; secretChange: boolean } | { opaque: OpaqueSet };
@@ -118,8 +138,10 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   const ids = [...new Set([...Object.keys(oldEntries), ...Object.keys(newEntries)])].sort();
   const out: PreviewStep[] = [];
   for (const id of ids) {
-    const before = id in oldEntries ? entryState(urn, id, oldEntries[id], oldState, oldSecrets?.[id]) : undefined;
-    const after = id in newEntries ? entryState(urn, id, newEntries[id], newState, newSecrets?.[id]) : undefined;
+    const before =
+      id in oldEntries ? entryState(urn, id, oldEntries[id], oldState, oldSecrets?.[id]) : undefined;
+    const after =
+      id in newEntries ? entryState(urn, id, newEntries[id], newState, newSecrets?.[id]) : undefined;
     const entryUrn = (after ?? before)!.urn!;
     const step = (entryOp: string, replaceReasons?: string[]): PreviewStep => ({
       op: entryOp,
@@ -153,15 +175,23 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
  * (it may be only a webhook URL: then the attestation is hidden for nothing, never shown wrongly).
  */
 function declaresKeys(declared: unknown, entry: Inputs): boolean {
-  if (typeof declared === "object" && declared !== null) return "primaryKey" in declared || "secondaryKey" in declared;
+  if (typeof declared === "object" && declared !== null)
+    return "primaryKey" in declared || "secondaryKey" in declared;
   const attestation = entry["attestation"];
-  return declared === MASK && typeof attestation === "object" && attestation !== null && (attestation as Inputs)["type"] === "symmetricKey";
+  return (
+    declared === MASK &&
+    typeof attestation === "object" &&
+    attestation !== null &&
+    (attestation as Inputs)["type"] === "symmetricKey"
+  );
 }
 
 /** `secrets` (id -> { primaryKey?, secondaryKey?, webhookUrl? }), when the preview shows which ids declare something. */
 function declaredSecretsOf(state: ResourceState | null | undefined): Record<string, unknown> | undefined {
   const secrets = (state?.inputs ?? state?.outputs)?.["secrets"];
-  return typeof secrets === "object" && secrets !== null && !Array.isArray(secrets) ? (secrets as Record<string, unknown>) : undefined;
+  return typeof secrets === "object" && secrets !== null && !Array.isArray(secrets)
+    ? (secrets as Record<string, unknown>)
+    : undefined;
 }
 
 /** What happens to the set as a whole, from the ops of its steps. */
@@ -184,9 +214,16 @@ function entriesOf(state: ResourceState | null | undefined): unknown {
  * keys (components/enrollments/resource-props.ts); a set keeps those secrets apart (`secrets`),
  * so they are masked here the same way.
  */
-function entryState(setUrn: string, id: string, entry: unknown, setState: ResourceState | null | undefined, declared: unknown): ResourceState {
+function entryState(
+  setUrn: string,
+  id: string,
+  entry: unknown,
+  setState: ResourceState | null | undefined,
+  declared: unknown,
+): ResourceState {
   const setInputs = (setState?.inputs ?? setState?.outputs ?? {}) as Inputs;
-  const inputs: Inputs = typeof entry === "object" && entry !== null ? { ...(entry as Inputs) } : { enrollment: entry };
+  const inputs: Inputs =
+    typeof entry === "object" && entry !== null ? { ...(entry as Inputs) } : { enrollment: entry };
   if (inputs["customAllocationDefinition"] !== undefined) inputs["customAllocationDefinition"] = MASK;
   if (declaresKeys(declared, inputs) && inputs["attestation"] !== undefined) inputs["attestation"] = MASK;
   for (const key of SHARED_INPUTS) if (key in setInputs) inputs[key] = setInputs[key];
@@ -204,8 +241,11 @@ function entryUrn(setUrn: string, id: string): string {
 
 function attestationTypeChanged(olds: unknown, news: unknown): boolean {
   const typeOf = (inputs: unknown) => {
-    const attestation = typeof inputs === "object" && inputs !== null ? (inputs as Inputs)["attestation"] : undefined;
-    return typeof attestation === "object" && attestation !== null ? (attestation as Inputs)["type"] : undefined;
+    const attestation =
+      typeof inputs === "object" && inputs !== null ? (inputs as Inputs)["attestation"] : undefined;
+    return typeof attestation === "object" && attestation !== null
+      ? (attestation as Inputs)["type"]
+      : undefined;
   };
   const [before, after] = [typeOf(olds), typeOf(news)];
   return typeof before === "string" && typeof after === "string" && after !== UNKNOWN && before !== after;
@@ -214,7 +254,9 @@ function attestationTypeChanged(olds: unknown, news: unknown): boolean {
 /** JSON with sorted keys: the engine may print an entry's keys in any order. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }
 
@@ -223,7 +265,10 @@ function stableJson(value: unknown): string {
  * IndividualEnrollment rule would (`individual enrollment "<id>"`, `registrationId "<id>"`).
  * Attributed to the entry, it reads the same as in per-enrollment mode.
  */
-export function attributeSetViolation<T extends { readonly urn: string; readonly message: string }>(violation: T, setEntries: Map<string, Set<string>>): T {
+export function attributeSetViolation<T extends { readonly urn: string; readonly message: string }>(
+  violation: T,
+  setEntries: Map<string, Set<string>>,
+): T {
   const ids = setEntries.get(violation.urn);
   if (!ids) return violation;
   for (const match of violation.message.matchAll(/"([^"]+)"/g)) {

@@ -12,7 +12,17 @@
 import type { ChangeKind, EnrollmentChange, FieldChange } from "./changes";
 import { CHANGE_ORDER } from "./changes";
 import type { StackReport } from "./render";
-import { ICON, REPORT_MARKER, VERB, kindName, renderReport, stackFooter, stackHeading, violationLines, violationsTitle } from "./render";
+import {
+  ICON,
+  REPORT_MARKER,
+  VERB,
+  kindName,
+  renderReport,
+  stackFooter,
+  stackHeading,
+  violationLines,
+  violationsTitle,
+} from "./render";
 import { renderValue } from "./values";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -44,11 +54,20 @@ export interface FitOptions {
 export const bytes = (text: string): number => Buffer.byteLength(text, "utf8");
 
 /** The full report when it fits the budget; otherwise the most significant part of it, and what was left out. */
-export function fitReport(stacks: readonly StackReport[], options: FitOptions, full = renderReport(stacks)): string {
+export function fitReport(
+  stacks: readonly StackReport[],
+  options: FitOptions,
+  full = renderReport(stacks),
+): string {
   if (bytes(full) <= options.budget) return full;
-  const fitted = renderFitted([...stacks].sort((a, b) => a.stack.localeCompare(b.stack)), options);
+  const fitted = renderFitted(
+    [...stacks].sort((a, b) => a.stack.localeCompare(b.stack)),
+    options,
+  );
   if (bytes(fitted) > options.budget) {
-    throw new Error(`pr-report: the shortest report is ${bytes(fitted)} bytes, over the budget of ${options.budget}; too many stacks for one comment`);
+    throw new Error(
+      `pr-report: the shortest report is ${bytes(fitted)} bytes, over the budget of ${options.budget}; too many stacks for one comment`,
+    );
   }
   return fitted;
 }
@@ -65,7 +84,12 @@ interface Plan {
 function renderFitted(stacks: readonly StackReport[], options: FitOptions): string {
   const plans: Plan[] = stacks.map((report) => ({
     report,
-    head: [...stackHeading(report.stack, report.changes), "", violationsTitle(report.violations), ...violationCounts(report.violations)],
+    head: [
+      ...stackHeading(report.stack, report.changes),
+      "",
+      violationsTitle(report.violations),
+      ...violationCounts(report.violations),
+    ],
     violations: report.violations && report.violations.length > 0 ? violationLines(report.violations) : [],
     footer: stackFooter(report.stack, report.changes),
     violationsShown: 0,
@@ -74,7 +98,14 @@ function renderFitted(stacks: readonly StackReport[], options: FitOptions): stri
   const preamble = [REPORT_MARKER, "## DPS enrollment changes", ""];
   const cost = (lines: readonly string[]) => lines.reduce((sum, line) => sum + bytes(line) + 1, 0);
   let left = options.budget - cost(preamble);
-  for (const plan of plans) left -= cost(plan.head) + cost(plan.footer) + LEFT_OUT_RESERVE + bytes(options.detailsUrl ?? "") + cost(TABLE_HEADER) + 8;
+  for (const plan of plans)
+    left -=
+      cost(plan.head) +
+      cost(plan.footer) +
+      LEFT_OUT_RESERVE +
+      bytes(options.detailsUrl ?? "") +
+      cost(TABLE_HEADER) +
+      8;
 
   // Violations: in stack order, the blocking ones first. A fleet-wide rule can fire on every
   // enrollment; its count per policy is in the head, so the lines get a quarter and rows the rest.
@@ -102,14 +133,23 @@ function renderFitted(stacks: readonly StackReport[], options: FitOptions): stri
 
   const lines = [...preamble];
   for (const plan of plans) lines.push(...renderPlan(plan, options), "");
-  return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+  return (
+    lines
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
 }
 
 /** "- **advisory** `policy`: 7,000 violations", one per policy and level, blocking first; only when there are many. */
 function violationCounts(violations: StackReport["violations"]): string[] {
   if (!violations || violations.length <= 10) return [];
   const counts = new Map<string, number>();
-  for (const v of violations) counts.set(`${v.enforcementLevel}\u0000${v.policyName}`, (counts.get(`${v.enforcementLevel}\u0000${v.policyName}`) ?? 0) + 1);
+  for (const v of violations)
+    counts.set(
+      `${v.enforcementLevel}\u0000${v.policyName}`,
+      (counts.get(`${v.enforcementLevel}\u0000${v.policyName}`) ?? 0) + 1,
+    );
   const rank = (key: string) => (key.startsWith("mandatory\u0000") ? 0 : 1);
   return [
     "",
@@ -128,9 +168,11 @@ function renderPlan(plan: Plan, options: FitOptions): string[] {
   const { changes } = plan.report.changes;
   const lines = [...plan.head];
   if (plan.violations.length > 0) lines.push("", ...plan.violations.slice(0, plan.violationsShown));
-  if (plan.rowsShown > 0) lines.push("", ...TABLE_HEADER, ...changes.slice(0, plan.rowsShown).map(compactRow));
+  if (plan.rowsShown > 0)
+    lines.push("", ...TABLE_HEADER, ...changes.slice(0, plan.rowsShown).map(compactRow));
   const omittedViolations = plan.violations.length - plan.violationsShown;
-  if (changes.length > 0 || omittedViolations > 0) lines.push("", leftOutLine(changes.slice(plan.rowsShown), omittedViolations, changes.length, options));
+  if (changes.length > 0 || omittedViolations > 0)
+    lines.push("", leftOutLine(changes.slice(plan.rowsShown), omittedViolations, changes.length, options));
   lines.push("", ...plan.footer);
   return lines;
 }
@@ -145,12 +187,21 @@ export function leftOutLine(
   total: number,
   { target, detailsUrl }: Pick<FitOptions, "target" | "detailsUrl">,
 ): string {
-  const byKind = CHANGE_ORDER.map((k) => [k, omitted.filter((c) => c.change === k).length] as const).filter(([, n]) => n > 0);
+  const byKind = CHANGE_ORDER.map((k) => [k, omitted.filter((c) => c.change === k).length] as const).filter(
+    ([, n]) => n > 0,
+  );
   const parts: string[] = [];
-  if (omitted.length > 0) parts.push(`${count(omitted.length)} of ${count(total)} enrollment changes (${byKind.map(([k, n]) => `${count(n)} ${plural(k, n)}`).join(", ")})`);
-  if (omittedViolations > 0) parts.push(`${count(omittedViolations)} policy violation${omittedViolations === 1 ? "" : "s"}`);
+  if (omitted.length > 0)
+    parts.push(
+      `${count(omitted.length)} of ${count(total)} enrollment changes (${byKind.map(([k, n]) => `${count(n)} ${plural(k, n)}`).join(", ")})`,
+    );
+  if (omittedViolations > 0)
+    parts.push(`${count(omittedViolations)} policy violation${omittedViolations === 1 ? "" : "s"}`);
   const compact = `rows show at most ${FIELDS_PER_ROW} fields of an update or replace, and a field count for the others`;
-  const what = parts.length > 0 ? `Left out of this ${target}: ${parts.join(" and ")}; ${compact}.` : `This ${target} is the short form: ${compact}.`;
+  const what =
+    parts.length > 0
+      ? `Left out of this ${target}: ${parts.join(" and ")}; ${compact}.`
+      : `This ${target} is the short form: ${compact}.`;
   const run = detailsUrl ? `[this workflow run](${detailsUrl})` : "this workflow run";
   const where =
     target === "comment"
@@ -167,10 +218,14 @@ export function leftOutLine(
 export function compactRow(c: EnrollmentChange): string {
   const notes: string[] = [];
   if (c.renamedFrom !== undefined) notes.push(`renamed from \`${c.renamedFrom}\``);
-  if (c.change === "replace" && c.replaceReasons.length > 0) notes.push(`replaced for ${c.replaceReasons.map((r) => `\`${r}\``).join(", ")}`);
-  if (c.hiddenReasons.length > 0) notes.push(`${c.hiddenReasons.map((r) => `\`${r}\``).join(", ")} secret in the preview`);
+  if (c.change === "replace" && c.replaceReasons.length > 0)
+    notes.push(`replaced for ${c.replaceReasons.map((r) => `\`${r}\``).join(", ")}`);
+  if (c.hiddenReasons.length > 0)
+    notes.push(`${c.hiddenReasons.map((r) => `\`${r}\``).join(", ")} secret in the preview`);
   const twoSided = c.change === "update" || c.change === "replace";
-  const shown = twoSided ? c.fields.slice(0, FIELDS_PER_ROW).map(inlineField) : [`${c.fields.length} field${c.fields.length === 1 ? "" : "s"}`];
+  const shown = twoSided
+    ? c.fields.slice(0, FIELDS_PER_ROW).map(inlineField)
+    : [`${c.fields.length} field${c.fields.length === 1 ? "" : "s"}`];
   if (twoSided && c.fields.length > FIELDS_PER_ROW) shown.push(`+${c.fields.length - FIELDS_PER_ROW} more`);
   const cell = [...notes, ...shown].join("; ").replace(/\|/g, "\\|") || "–";
   return `| ${ICON[c.change]} | ${VERB[c.change]} | ${kindName(c.kind)} | \`${c.id}\` | ${cell} |`;

@@ -12,7 +12,14 @@ import { renderReport } from "./render";
 
 export { REPORT_MARKER } from "./render";
 export { parsePolicyEvents } from "./policy";
-export { COMMENT_BUDGET, FULL_REPORT_ARTIFACT, GITHUB_COMMENT_LIMIT, GITHUB_STEP_SUMMARY_LIMIT, STEP_SUMMARY_BUDGET, bytes } from "./fit";
+export {
+  COMMENT_BUDGET,
+  FULL_REPORT_ARTIFACT,
+  GITHUB_COMMENT_LIMIT,
+  GITHUB_STEP_SUMMARY_LIMIT,
+  STEP_SUMMARY_BUDGET,
+  bytes,
+} from "./fit";
 
 export interface StackInput {
   readonly stack: string;
@@ -59,7 +66,9 @@ function stackReports(stacks: readonly StackInput[]): StackReport[] {
     const preview = parsePreview(s.previewJson, `preview of stack '${s.stack}'`);
     const changes = enrollmentChanges(preview);
     const violations: PolicyViolation[] | undefined =
-      s.eventLog === undefined ? undefined : parsePolicyEvents(s.eventLog).map((v) => attributeSetViolation(v, changes.setEntries));
+      s.eventLog === undefined
+        ? undefined
+        : parsePolicyEvents(s.eventLog).map((v) => attributeSetViolation(v, changes.setEntries));
     const advice = s.enrollmentChoice ? adviceLines(preview, s.enrollmentChoice) : undefined;
     return { stack: s.stack, changes, ...(violations ? { violations } : {}), ...(advice ? { advice } : {}) };
   });

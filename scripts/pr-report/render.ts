@@ -19,14 +19,32 @@ export interface StackReport {
   readonly advice?: readonly string[];
 }
 
-export const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", update: "update", create: "create", adopt: "adopt" };
-export const ICON: Record<ChangeKind, string> = { replace: "🔁", delete: "❌", update: "✏️", create: "➕", adopt: "📥" };
+export const VERB: Record<ChangeKind, string> = {
+  replace: "replace",
+  delete: "delete",
+  update: "update",
+  create: "create",
+  adopt: "adopt",
+};
+export const ICON: Record<ChangeKind, string> = {
+  replace: "🔁",
+  delete: "❌",
+  update: "✏️",
+  create: "➕",
+  adopt: "📥",
+};
 const ALL_HUBS = "(all linked hubs)";
 
 export function renderReport(stacks: readonly StackReport[]): string {
   const lines = [REPORT_MARKER, "## DPS enrollment changes", ""];
-  for (const stack of [...stacks].sort((a, b) => a.stack.localeCompare(b.stack))) lines.push(...renderStack(stack), "");
-  return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+  for (const stack of [...stacks].sort((a, b) => a.stack.localeCompare(b.stack)))
+    lines.push(...renderStack(stack), "");
+  return (
+    lines
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
 }
 
 function renderStack({ stack, changes, violations, advice }: StackReport): string[] {
@@ -35,7 +53,9 @@ function renderStack({ stack, changes, violations, advice }: StackReport): strin
   if (changes.changes.length === 0) return lines;
   lines.push("", "| | Change | Kind | Id | Fields |", "|---|---|---|---|---|");
   for (const c of changes.changes) {
-    lines.push(`| ${ICON[c.change]} | ${VERB[c.change]} | ${kindName(c.kind)} | \`${c.id}\` | ${c.fields.length} |`);
+    lines.push(
+      `| ${ICON[c.change]} | ${VERB[c.change]} | ${kindName(c.kind)} | \`${c.id}\` | ${c.fields.length} |`,
+    );
   }
   for (const c of changes.changes) lines.push("", ...renderChange(c));
   lines.push("", ...stackFooter(stack, changes));
@@ -46,12 +66,20 @@ function renderStack({ stack, changes, violations, advice }: StackReport): strin
 export function stackHeading(stack: string, changes: StackChanges): string[] {
   const lines = [`### Stack \`${stack}\``, "", summaryLine(changes)];
   const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
-  if (other.length > 0) lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);
-  for (const set of [...changes.opaqueSets].sort((a, b) => a.name.localeCompare(b.name))) lines.push("", opaqueSetLine(set));
+  if (other.length > 0)
+    lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);
+  for (const set of [...changes.opaqueSets].sort((a, b) => a.name.localeCompare(b.name)))
+    lines.push("", opaqueSetLine(set));
   const { intoSets, outOfSets } = changes.moved;
   if (intoSets + outOfSets > 0) {
-    const parts = [intoSets > 0 ? `${intoSets} into enrollment sets` : "", outOfSets > 0 ? `${outOfSets} out of enrollment sets into their own resources` : ""].filter(Boolean);
-    lines.push("", `Enrollments changing mode: ${parts.join(", ")}. The move itself changes nothing in DPS; the rows show only what else changes.`);
+    const parts = [
+      intoSets > 0 ? `${intoSets} into enrollment sets` : "",
+      outOfSets > 0 ? `${outOfSets} out of enrollment sets into their own resources` : "",
+    ].filter(Boolean);
+    lines.push(
+      "",
+      `Enrollments changing mode: ${parts.join(", ")}. The move itself changes nothing in DPS; the rows show only what else changes.`,
+    );
   }
   return lines;
 }
@@ -60,7 +88,8 @@ function opaqueSetLine(set: OpaqueSet): string {
   if (set.reason === "secret-change") {
     return `Enrollment set \`${set.name}\` (update): no entry's visible settings change, so a secret input does (a declared key, a webhook URL or the DPS credentials); the preview cannot say whose.`;
   }
-  const why = set.reason === "secret" ? "are secret as a whole in the preview" : "are not known until the update runs";
+  const why =
+    set.reason === "secret" ? "are secret as a whole in the preview" : "are not known until the update runs";
   return `Enrollment set \`${set.name}\` (${set.op}): its enrollments ${why}, so they cannot be listed here.`;
 }
 
@@ -68,14 +97,19 @@ function opaqueSetLine(set: OpaqueSet): string {
 export function stackFooter(stack: string, changes: StackChanges): string[] {
   const lines = renderHubs(changes.before, changes.after, stack);
   if (changes.unchangedOmitted > 0) {
-    lines.push("", `_${changes.unchangedOmitted} unchanged resources were left out of the preview (run it with \`--show-sames\`), so the hub counts miss them._`);
+    lines.push(
+      "",
+      `_${changes.unchangedOmitted} unchanged resources were left out of the preview (run it with \`--show-sames\`), so the hub counts miss them._`,
+    );
   }
   return lines;
 }
 
 function summaryLine(changes: StackChanges): string {
   if (changes.changes.length === 0) return "**No enrollment changes.**";
-  const counts = CHANGE_ORDER.map((k) => [k, changes.changes.filter((c) => c.change === k).length] as const).filter(([, n]) => n > 0);
+  const counts = CHANGE_ORDER.map(
+    (k) => [k, changes.changes.filter((c) => c.change === k).length] as const,
+  ).filter(([, n]) => n > 0);
   const unchanged = changes.after.length - changes.changes.filter((c) => c.change !== "delete").length;
   const parts = counts.map(([k, n]) => `${n} to ${VERB[k]}`);
   if (unchanged > 0) parts.push(`${unchanged} unchanged`);
@@ -84,7 +118,9 @@ function summaryLine(changes: StackChanges): string {
 
 function renderViolations(violations: readonly PolicyViolation[] | undefined): string[] {
   const title = violationsTitle(violations);
-  return violations === undefined || violations.length === 0 ? [title] : [title, "", ...violationLines(violations)];
+  return violations === undefined || violations.length === 0
+    ? [title]
+    : [title, "", ...violationLines(violations)];
 }
 
 export function violationsTitle(violations: readonly PolicyViolation[] | undefined): string {
@@ -103,7 +139,10 @@ export function violationLines(violations: readonly PolicyViolation[]): string[]
       a.policyName.localeCompare(b.policyName) ||
       a.urn.localeCompare(b.urn),
   );
-  return sorted.map((v) => `- **${v.enforcementLevel}** \`${v.policyName}\` on \`${v.urn.split("::").pop()}\`: ${v.message.replace(/\s*\n\s*/g, " ")}`);
+  return sorted.map(
+    (v) =>
+      `- **${v.enforcementLevel}** \`${v.policyName}\` on \`${v.urn.split("::").pop()}\`: ${v.message.replace(/\s*\n\s*/g, " ")}`,
+  );
 }
 
 function renderChange(c: EnrollmentChange): string[] {
@@ -115,7 +154,10 @@ function renderChange(c: EnrollmentChange): string[] {
     );
   }
   if (c.change === "replace" && c.replaceReasons.length > 0) {
-    lines.push("", `Replaced because ${c.replaceReasons.map((r) => `\`${r}\``).join(", ")} cannot change in place: the enrollment is deleted and created again.`);
+    lines.push(
+      "",
+      `Replaced because ${c.replaceReasons.map((r) => `\`${r}\``).join(", ")} cannot change in place: the enrollment is deleted and created again.`,
+    );
   }
   if (c.hiddenReasons.length > 0) {
     lines.push(
@@ -123,28 +165,46 @@ function renderChange(c: EnrollmentChange): string[] {
       `${c.hiddenReasons.map((r) => `\`${r}\``).join(", ")} ${c.hiddenReasons.length === 1 ? "is" : "are"} secret in the preview (Pulumi hides the whole value), so old and new cannot be shown here: read the manifest diff.`,
     );
   }
-  if (c.change === "adopt") lines.push("", "Already in DPS: taken under management as it is, no keys change.");
-  if (c.change === "delete") lines.push("", "Devices already registered keep their hub identity; new registrations through this enrollment are refused.");
+  if (c.change === "adopt")
+    lines.push("", "Already in DPS: taken under management as it is, no keys change.");
+  if (c.change === "delete")
+    lines.push(
+      "",
+      "Devices already registered keep their hub identity; new registrations through this enrollment are refused.",
+    );
   if (c.fields.length === 0) return lines;
   const oneSided = c.change === "create" || c.change === "adopt" || c.change === "delete";
-  lines.push("", oneSided ? "| Field | Value |" : "| Field | Old | New |", oneSided ? "|---|---|" : "|---|---|---|");
+  lines.push(
+    "",
+    oneSided ? "| Field | Value |" : "| Field | Old | New |",
+    oneSided ? "|---|---|" : "|---|---|---|",
+  );
   for (const f of c.fields) {
-    if (f.summary !== undefined) lines.push(oneSided ? `| \`${f.path}\` | ${f.summary} |` : `| \`${f.path}\` | ${f.summary} | |`);
-    else if (oneSided) lines.push(`| \`${f.path}\` | ${renderValue(c.change === "delete" ? f.old : f.new)} |`);
+    if (f.summary !== undefined)
+      lines.push(oneSided ? `| \`${f.path}\` | ${f.summary} |` : `| \`${f.path}\` | ${f.summary} | |`);
+    else if (oneSided)
+      lines.push(`| \`${f.path}\` | ${renderValue(c.change === "delete" ? f.old : f.new)} |`);
     else lines.push(`| \`${f.path}\` | ${renderValue(f.old)} | ${renderValue(f.new)} |`);
   }
   return lines;
 }
 
-export function renderHubs(before: readonly EnrollmentState[], after: readonly EnrollmentState[], stack: string): string[] {
+export function renderHubs(
+  before: readonly EnrollmentState[],
+  after: readonly EnrollmentState[],
+  stack: string,
+): string[] {
   const count = (states: readonly EnrollmentState[]) => {
     const m = new Map<string, number>();
-    for (const s of states) for (const hub of s.hubs === "all" ? [ALL_HUBS] : s.hubs) m.set(hub, (m.get(hub) ?? 0) + 1);
+    for (const s of states)
+      for (const hub of s.hubs === "all" ? [ALL_HUBS] : s.hubs) m.set(hub, (m.get(hub) ?? 0) + 1);
     return m;
   };
   const b = count(before);
   const a = count(after);
-  const hubs = [...new Set([...b.keys(), ...a.keys()])].sort((x, y) => (x === ALL_HUBS ? 1 : y === ALL_HUBS ? -1 : x.localeCompare(y)));
+  const hubs = [...new Set([...b.keys(), ...a.keys()])].sort((x, y) =>
+    x === ALL_HUBS ? 1 : y === ALL_HUBS ? -1 : x.localeCompare(y),
+  );
   if (hubs.length === 0) return [];
   const label = (h: string) => (h === ALL_HUBS ? "all linked" : h.split(".")[0]!);
   return [
@@ -152,7 +212,9 @@ export function renderHubs(before: readonly EnrollmentState[], after: readonly E
     "",
     "| Hub | Before | After |",
     "|---|---|---|",
-    ...hubs.map((h) => `| ${h === ALL_HUBS ? "_" + h + "_" : `\`${h}\``} | ${b.get(h) ?? 0} | ${a.get(h) ?? 0} |`),
+    ...hubs.map(
+      (h) => `| ${h === ALL_HUBS ? "_" + h + "_" : `\`${h}\``} | ${b.get(h) ?? 0} | ${a.get(h) ?? 0} |`,
+    ),
     "",
     "```mermaid",
     "xychart-beta",

@@ -22,10 +22,13 @@ export function isSecretField(path: string): boolean {
 
 /** Replaces secret values (by marker or by field name) with the mask, recursively. */
 export function maskSecrets(value: unknown, path = ""): unknown {
-  if (isSecretValue(value) || (path !== "" && isSecretField(path) && value !== undefined && value !== null)) return MASK;
+  if (isSecretValue(value) || (path !== "" && isSecretField(path) && value !== undefined && value !== null))
+    return MASK;
   if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, `${path}[${i}]`));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, path ? `${path}.${k}` : k)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, maskSecrets(v, path ? `${path}.${k}` : k)]),
+    );
   }
   return value;
 }
@@ -35,7 +38,8 @@ export function renderValue(value: unknown): string {
   if (value === undefined) return "_(none)_";
   if (value === MASK) return "`[secret]`";
   if (value === UNKNOWN) return "_(known after apply)_";
-  if (typeof value === "string" && value.includes("-----BEGIN CERTIFICATE-----")) return describeCertificate(value);
+  if (typeof value === "string" && value.includes("-----BEGIN CERTIFICATE-----"))
+    return describeCertificate(value);
   const text = typeof value === "string" ? value : JSON.stringify(value);
   if (text.length <= MAX_INLINE) return code(text);
   if (typeof value === "object" && value !== null) {

@@ -71,7 +71,11 @@ export function isStale(lock: LockFile, env: StaleLockEnvironment): boolean {
 }
 
 /** Removes the stale locks; returns what was removed and what was kept. */
-export function clearStaleLocks(backendDir: string, stack: string, env: StaleLockEnvironment = realEnvironment): { removed: LockFile[]; kept: LockFile[] } {
+export function clearStaleLocks(
+  backendDir: string,
+  stack: string,
+  env: StaleLockEnvironment = realEnvironment,
+): { removed: LockFile[]; kept: LockFile[] } {
   const removed: LockFile[] = [];
   const kept: LockFile[] = [];
   for (const lock of findLocks(backendDir, stack)) {
@@ -109,11 +113,15 @@ function main(argv: string[]): number {
     return 2;
   }
   for (const file of repairTornSidecars(backendDir)) {
-    process.stdout.write(`removed an attribute file a killed pulumi left half-written (the object it describes is intact): ${file}\n`);
+    process.stdout.write(
+      `removed an attribute file a killed pulumi left half-written (the object it describes is intact): ${file}\n`,
+    );
   }
   const { removed, kept } = clearStaleLocks(backendDir, stack);
-  for (const lock of removed) process.stdout.write(`removed the lock of a pulumi that no longer runs: ${describe(lock)}\n`);
-  for (const lock of kept) process.stdout.write(`kept (its pulumi may still be running, or runs elsewhere): ${describe(lock)}\n`);
+  for (const lock of removed)
+    process.stdout.write(`removed the lock of a pulumi that no longer runs: ${describe(lock)}\n`);
+  for (const lock of kept)
+    process.stdout.write(`kept (its pulumi may still be running, or runs elsewhere): ${describe(lock)}\n`);
   if (removed.length === 0 && kept.length === 0) process.stdout.write(`stack ${stack} has no lock\n`);
   return kept.length > 0 ? 1 : 0;
 }

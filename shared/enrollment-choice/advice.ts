@@ -15,7 +15,12 @@ export interface ProposedGroup {
   readonly attestation:
     | { readonly type: "symmetricKey" }
     | { readonly type: "x509"; readonly x509: { readonly caReferences: { readonly primary: string } } }
-    | { readonly type: "x509"; readonly x509: { readonly signingCertificates: { readonly primary: { readonly certificateFile: string } } } };
+    | {
+        readonly type: "x509";
+        readonly x509: {
+          readonly signingCertificates: { readonly primary: { readonly certificateFile: string } };
+        };
+      };
   readonly iotHubs?: readonly string[];
   readonly allocationPolicy?: string;
   readonly customAllocationDefinition?: EnrollmentView["customAllocationDefinition"];
@@ -43,17 +48,28 @@ export interface TraceabilityAdvice {
 export type EnrollmentChoiceAdvice = GroupAdvice | TraceabilityAdvice;
 
 export function adviseEnrollmentChoice(
-  enrollments: { readonly individualEnrollments: readonly IndividualView[]; readonly enrollmentGroups: readonly GroupView[] },
+  enrollments: {
+    readonly individualEnrollments: readonly IndividualView[];
+    readonly enrollmentGroups: readonly GroupView[];
+  },
   settings: EnrollmentChoiceSettings,
   caCertificates: readonly DpsCaCertificate[] = [],
 ): EnrollmentChoiceAdvice[] {
-  const marked = (view: EnrollmentView) => view.labels?.[settings.traceabilityLabel] === settings.traceabilityValue;
-  const buckets = new Map<string, { shared: string; attestation: ProposedGroup["attestation"]; members: IndividualView[] }>();
+  const marked = (view: EnrollmentView) =>
+    view.labels?.[settings.traceabilityLabel] === settings.traceabilityValue;
+  const buckets = new Map<
+    string,
+    { shared: string; attestation: ProposedGroup["attestation"]; members: IndividualView[] }
+  >();
   for (const individual of enrollments.individualEnrollments) {
     if (marked(individual)) continue;
     const key = groupableConfiguration(individual, caCertificates);
     if (!key) continue;
-    const bucket = buckets.get(key.signature) ?? { shared: key.shared, attestation: key.attestation, members: [] };
+    const bucket = buckets.get(key.signature) ?? {
+      shared: key.shared,
+      attestation: key.attestation,
+      members: [],
+    };
     bucket.members.push(individual);
     buckets.set(key.signature, bucket);
   }
@@ -62,7 +78,10 @@ export function adviseEnrollmentChoice(
   for (const bucket of buckets.values()) {
     if (bucket.members.length < settings.minimumSharedConfiguration) continue;
     const first = bucket.members[0]!;
-    const enrollmentGroupId = proposedGroupId(bucket.members.map((m) => m.registrationId), takenIds);
+    const enrollmentGroupId = proposedGroupId(
+      bucket.members.map((m) => m.registrationId),
+      takenIds,
+    );
     takenIds.add(enrollmentGroupId.toLowerCase());
     advice.push({
       direction: "individuals-to-group",
@@ -73,7 +92,12 @@ export function adviseEnrollmentChoice(
         attestation: bucket.attestation,
         iotHubs: first.iotHubs,
         allocationPolicy: first.allocationPolicy,
-        customAllocationDefinition: first.customAllocationDefinition && dropUndefined({ webhookUrlSecret: first.customAllocationDefinition.webhookUrlSecret, apiVersion: first.customAllocationDefinition.apiVersion }),
+        customAllocationDefinition:
+          first.customAllocationDefinition &&
+          dropUndefined({
+            webhookUrlSecret: first.customAllocationDefinition.webhookUrlSecret,
+            apiVersion: first.customAllocationDefinition.apiVersion,
+          }),
         reprovisionPolicy: first.reprovisionPolicy,
         initialTwin: first.initialTwin,
         capabilities: first.capabilities,
@@ -82,7 +106,11 @@ export function adviseEnrollmentChoice(
   }
   for (const group of enrollments.enrollmentGroups) {
     if (marked(group)) {
-      advice.push({ direction: "group-to-individuals", enrollmentGroupId: group.enrollmentGroupId, marking: `${settings.traceabilityLabel}: ${settings.traceabilityValue}` });
+      advice.push({
+        direction: "group-to-individuals",
+        enrollmentGroupId: group.enrollmentGroupId,
+        marking: `${settings.traceabilityLabel}: ${settings.traceabilityValue}`,
+      });
     }
   }
   return advice;
@@ -99,7 +127,8 @@ function groupableConfiguration(
   caCertificates: readonly DpsCaCertificate[],
 ): { signature: string; shared: string; attestation: ProposedGroup["attestation"] } | undefined {
   if ((individual.provisioningStatus ?? "enabled") !== "enabled") return undefined;
-  if (individual.deviceId !== undefined && individual.deviceId !== individual.registrationId) return undefined;
+  if (individual.deviceId !== undefined && individual.deviceId !== individual.registrationId)
+    return undefined;
   if (individual.optionalDeviceInformation !== undefined) return undefined;
   let attestationKey: string;
   let attestationWords: string;
@@ -118,10 +147,15 @@ function groupableConfiguration(
       return parsed !== undefined && issuedBy(device, parsed);
     });
     attestationKey = `x509\u0000${ca ? `ca:${ca.name}` : `issuer:${issuer}`}`;
-    attestationWords = ca ? `X.509 issued by DPS CA certificate "${ca.name}" (${issuer})` : `X.509 issued by ${issuer}`;
+    attestationWords = ca
+      ? `X.509 issued by DPS CA certificate "${ca.name}" (${issuer})`
+      : `X.509 issued by ${issuer}`;
     attestation = ca
       ? { type: "x509", x509: { caReferences: { primary: ca.name } } }
-      : { type: "x509", x509: { signingCertificates: { primary: { certificateFile: `<the PEM file of ${issuer}>` } } } };
+      : {
+          type: "x509",
+          x509: { signingCertificates: { primary: { certificateFile: `<the PEM file of ${issuer}>` } } },
+        };
   } else {
     return undefined;
   }
@@ -164,7 +198,9 @@ export function canonical(value: unknown): string {
   if (value === undefined) return "";
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);

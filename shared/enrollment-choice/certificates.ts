@@ -69,7 +69,10 @@ export interface DeviceCertificateFacts {
  * The facts of `device`; `knownCas` are the CA certificates the stack holds now, among which the
  * issuer is looked for (its signature checked) to record the issuer's key.
  */
-export function deviceCertificateFacts(device: X509Certificate, knownCas: readonly X509Certificate[] = []): DeviceCertificateFacts {
+export function deviceCertificateFacts(
+  device: X509Certificate,
+  knownCas: readonly X509Certificate[] = [],
+): DeviceCertificateFacts {
   const authorityKeyId = authorityKeyIdentifier(device.raw);
   const issuer = knownCas.find((ca) => issuedBy(device, ca));
   return {
@@ -82,7 +85,9 @@ export function deviceCertificateFacts(device: X509Certificate, knownCas: readon
 
 /** SHA-256 (hex) of a certificate's SubjectPublicKeyInfo (DER). */
 export function publicKeySha256(certificate: X509Certificate): string {
-  return createHash("sha256").update(certificate.publicKey.export({ type: "spki", format: "der" })).digest("hex");
+  return createHash("sha256")
+    .update(certificate.publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex");
 }
 
 /**
@@ -98,5 +103,9 @@ export function issuedByFacts(device: DeviceCertificateFacts, ca: X509Certificat
   if (ca.subject !== device.issuer) return false;
   if (device.issuerKeySha256 !== undefined) return publicKeySha256(ca) === device.issuerKeySha256;
   const caKeyId = subjectKeyIdentifier(ca.raw);
-  return device.authorityKeyIdentifier === undefined || caKeyId === undefined || caKeyId === device.authorityKeyIdentifier;
+  return (
+    device.authorityKeyIdentifier === undefined ||
+    caKeyId === undefined ||
+    caKeyId === device.authorityKeyIdentifier
+  );
 }

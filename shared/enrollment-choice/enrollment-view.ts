@@ -11,16 +11,29 @@ export interface EnrollmentView {
   readonly attestation?: {
     readonly type?: string;
     readonly x509?: {
-      readonly clientCertificates?: { readonly primary?: CertificateRef; readonly secondary?: CertificateRef };
-      readonly signingCertificates?: { readonly primary?: CertificateRef; readonly secondary?: CertificateRef };
+      readonly clientCertificates?: {
+        readonly primary?: CertificateRef;
+        readonly secondary?: CertificateRef;
+      };
+      readonly signingCertificates?: {
+        readonly primary?: CertificateRef;
+        readonly secondary?: CertificateRef;
+      };
       readonly caReferences?: { readonly primary?: string; readonly secondary?: string };
     };
   };
   readonly iotHubs?: readonly string[];
   readonly allocationPolicy?: string;
   /** Manifests name the webhook's secret; resources hold the URL. Only compared, never printed. */
-  readonly customAllocationDefinition?: { readonly apiVersion?: string; readonly webhookUrlSecret?: string; readonly webhookUrl?: string };
-  readonly reprovisionPolicy?: { readonly updateHubAssignment?: boolean; readonly migrateDeviceData?: boolean };
+  readonly customAllocationDefinition?: {
+    readonly apiVersion?: string;
+    readonly webhookUrlSecret?: string;
+    readonly webhookUrl?: string;
+  };
+  readonly reprovisionPolicy?: {
+    readonly updateHubAssignment?: boolean;
+    readonly migrateDeviceData?: boolean;
+  };
   readonly initialTwin?: unknown;
   readonly capabilities?: { readonly iotEdge?: boolean };
   readonly provisioningStatus?: string;

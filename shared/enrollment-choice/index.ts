@@ -6,4 +6,12 @@ export * from "./coverage";
 export * from "./enrollment-view";
 export * from "./settings";
 export * from "./ledger-record";
-export { deviceCertificateFacts, issuedBy, issuedByFacts, issuerName, publicKeySha256, readCertificate, type DeviceCertificateFacts } from "./certificates";
+export {
+  deviceCertificateFacts,
+  issuedBy,
+  issuedByFacts,
+  issuerName,
+  publicKeySha256,
+  readCertificate,
+  type DeviceCertificateFacts,
+} from "./certificates";

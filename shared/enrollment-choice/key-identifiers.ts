@@ -41,7 +41,8 @@ const AUTHORITY_KEY_IDENTIFIER_OID = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x23])
 function extensionValue(certificateDer: Buffer, oid: Buffer): Buffer | undefined {
   const [certificate] = children(certificateDer);
   const [tbs] = certificate?.tag === SEQUENCE ? children(certificate.content) : [];
-  const extensions = tbs?.tag === SEQUENCE ? children(tbs.content).find((node) => node.tag === EXTENSIONS) : undefined;
+  const extensions =
+    tbs?.tag === SEQUENCE ? children(tbs.content).find((node) => node.tag === EXTENSIONS) : undefined;
   const [list] = extensions ? children(extensions.content) : [];
   for (const extension of list?.tag === SEQUENCE ? children(list.content) : []) {
     const [id, ...rest] = children(extension.content);
@@ -67,7 +68,10 @@ export function authorityKeyIdentifier(certificateDer: Buffer): string | undefin
   try {
     const value = extensionValue(certificateDer, AUTHORITY_KEY_IDENTIFIER_OID);
     const [sequence] = value ? children(value) : [];
-    const identifier = sequence?.tag === SEQUENCE ? children(sequence.content).find((node) => node.tag === KEY_IDENTIFIER) : undefined;
+    const identifier =
+      sequence?.tag === SEQUENCE
+        ? children(sequence.content).find((node) => node.tag === KEY_IDENTIFIER)
+        : undefined;
     return identifier?.content.toString("hex");
   } catch {
     return undefined;

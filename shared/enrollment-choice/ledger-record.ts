@@ -28,18 +28,27 @@ export function ledgerIndividual(
   knownCas: readonly X509Certificate[] = [],
 ): LedgerIndividual {
   const type = individual.attestation?.type ?? "unknown";
-  const device = type === "x509" ? readCertificate(individual.attestation?.x509?.clientCertificates?.primary?.certificate) : undefined;
+  const device =
+    type === "x509"
+      ? readCertificate(individual.attestation?.x509?.clientCertificates?.primary?.certificate)
+      : undefined;
   return {
     registrationId: individual.registrationId,
-    ...(individual.previousIds && individual.previousIds.length > 0 ? { previousIds: individual.previousIds } : {}),
+    ...(individual.previousIds && individual.previousIds.length > 0
+      ? { previousIds: individual.previousIds }
+      : {}),
     attestation: { type, ...(device ? { deviceCertificate: deviceCertificateFacts(device, knownCas) } : {}) },
   };
 }
 
 /** Every CA certificate of the stack: the DPS's CA certificates and the X.509 groups' signing certificates. */
-export function knownCaCertificates(groups: readonly GroupView[], caCertificates: readonly DpsCaCertificate[]): X509Certificate[] {
+export function knownCaCertificates(
+  groups: readonly GroupView[],
+  caCertificates: readonly DpsCaCertificate[],
+): X509Certificate[] {
   const signing = (group: GroupView) => {
-    const certificates = group.attestation?.type === "x509" ? group.attestation.x509?.signingCertificates : undefined;
+    const certificates =
+      group.attestation?.type === "x509" ? group.attestation.x509?.signingCertificates : undefined;
     return [certificates?.primary?.certificate, certificates?.secondary?.certificate];
   };
   return [...caCertificates.map((ca) => ca.certificate), ...groups.flatMap(signing)].flatMap((text) => {

@@ -30,23 +30,34 @@ export const DEFAULT_ENROLLMENT_CHOICE_SETTINGS: EnrollmentChoiceSettings = {
 };
 
 /** What a policy config file says about the advice: its settings, or that it is disabled. */
-export type EnrollmentChoiceConfig = { readonly enabled: true; readonly settings: EnrollmentChoiceSettings } | { readonly enabled: false };
+export type EnrollmentChoiceConfig =
+  { readonly enabled: true; readonly settings: EnrollmentChoiceSettings } | { readonly enabled: false };
 
 /**
  * Reads the advice's settings from a parsed policy config file (the JSON the CLI's
  * `--policy-pack-config` takes). Throws a message naming the file's key on a wrong value.
  */
-export function enrollmentChoiceConfig(policyConfig: unknown, file = "the policy config"): EnrollmentChoiceConfig {
+export function enrollmentChoiceConfig(
+  policyConfig: unknown,
+  file = "the policy config",
+): EnrollmentChoiceConfig {
   const all = isObject(policyConfig) ? policyConfig["all"] : undefined;
   const entry = isObject(policyConfig) ? policyConfig[ENROLLMENT_CHOICE_POLICY] : undefined;
-  const level = typeof entry === "string" ? entry : isObject(entry) && typeof entry["enforcementLevel"] === "string" ? entry["enforcementLevel"] : all;
+  const level =
+    typeof entry === "string"
+      ? entry
+      : isObject(entry) && typeof entry["enforcementLevel"] === "string"
+        ? entry["enforcementLevel"]
+        : all;
   if (level === "disabled") return { enabled: false };
   const given = isObject(entry) ? entry : {};
   const settings = { ...DEFAULT_ENROLLMENT_CHOICE_SETTINGS };
   const threshold = given["minimumSharedConfiguration"];
   if (threshold !== undefined) {
     if (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 2) {
-      throw new Error(`${file}: ${ENROLLMENT_CHOICE_POLICY}.minimumSharedConfiguration must be a whole number >= 2 (got ${JSON.stringify(threshold)})`);
+      throw new Error(
+        `${file}: ${ENROLLMENT_CHOICE_POLICY}.minimumSharedConfiguration must be a whole number >= 2 (got ${JSON.stringify(threshold)})`,
+      );
     }
     Object.assign(settings, { minimumSharedConfiguration: threshold });
   }
@@ -54,7 +65,9 @@ export function enrollmentChoiceConfig(policyConfig: unknown, file = "the policy
     const value = given[key];
     if (value === undefined) continue;
     if (typeof value !== "string" || value.trim() === "") {
-      throw new Error(`${file}: ${ENROLLMENT_CHOICE_POLICY}.${key} must be a non-empty string (got ${JSON.stringify(value)})`);
+      throw new Error(
+        `${file}: ${ENROLLMENT_CHOICE_POLICY}.${key} must be a non-empty string (got ${JSON.stringify(value)})`,
+      );
     }
     Object.assign(settings, { [key]: value });
   }

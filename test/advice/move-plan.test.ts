@@ -13,13 +13,22 @@ const HUBS = { weu: "weu.example.azure-devices.net" };
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-function context(files: Record<string, string>, caCertificates: MoveContext["caCertificates"] = []): MoveContext {
+function context(
+  files: Record<string, string>,
+  caCertificates: MoveContext["caCertificates"] = [],
+): MoveContext {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "move-plan-"));
   dirs.push(dir);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  const texts = Object.keys(files).sort().map((name) => ({ file: path.join(dir, name), text: files[name]! }));
+  const texts = Object.keys(files)
+    .sort()
+    .map((name) => ({ file: path.join(dir, name), text: files[name]! }));
   return {
-    manifests: loadEnrollmentManifests(dir, { hubs: HUBS, caCertificates: caCertificates.map((c) => c.name), repositoryRoot: os.tmpdir() }),
+    manifests: loadEnrollmentManifests(dir, {
+      hubs: HUBS,
+      caCertificates: caCertificates.map((c) => c.name),
+      repositoryRoot: os.tmpdir(),
+    }),
     texts,
     manifestsDir: dir,
     caCertificates,
@@ -44,17 +53,24 @@ individualEnrollments:
 describe("plan-enrollment-move", () => {
   it("moves symmetric-key devices to a new group: create the group first, then retire only the named entries", () => {
     const ctx = context({ "pilots.yaml": PILOTS });
-    const steps = planEnrollmentMove({ direction: "to-group", enrollmentGroupId: "pilots", registrationIds: ["pilot-01", "pilot-02"] }, ctx);
+    const steps = planEnrollmentMove(
+      { direction: "to-group", enrollmentGroupId: "pilots", registrationIds: ["pilot-01", "pilot-02"] },
+      ctx,
+    );
     expect(steps.map((s) => s.slug)).toEqual(["create-group", "retire-individual-enrollments"]);
     expect(steps[0]!.files).toEqual([
       {
         // pilots.yaml exists: the new group gets a file of its own.
         file: path.join(ctx.manifestsDir, "pilots-2.yaml"),
-        text: expect.stringContaining("enrollmentGroups:\n  - enrollmentGroupId: pilots\n    attestation:\n      type: symmetricKey\n    iotHubs:\n      - weu\n    allocationPolicy: static\n"),
+        text: expect.stringContaining(
+          "enrollmentGroups:\n  - enrollmentGroupId: pilots\n    attestation:\n      type: symmetricKey\n    iotHubs:\n      - weu\n    allocationPolicy: static\n",
+        ),
       },
     ]);
     expect(steps[0]!.attachments).toEqual({ "device-ids.txt": "pilot-01\npilot-02\n" });
-    expect(steps[0]!.description).toContain("Step 2 must not merge before every device holds its derived key.");
+    expect(steps[0]!.description).toContain(
+      "Step 2 must not merge before every device holds its derived key.",
+    );
     expect(steps[1]!.files).toEqual([
       {
         file: path.join(ctx.manifestsDir, "pilots.yaml"),
@@ -72,7 +88,14 @@ individualEnrollments:
 
   it("deletes a manifest file the move empties", () => {
     const ctx = context({ "pilots.yaml": PILOTS });
-    const steps = planEnrollmentMove({ direction: "to-group", enrollmentGroupId: "pilots", registrationIds: ["pilot-01", "pilot-02", "pilot-03"] }, ctx);
+    const steps = planEnrollmentMove(
+      {
+        direction: "to-group",
+        enrollmentGroupId: "pilots",
+        registrationIds: ["pilot-01", "pilot-02", "pilot-03"],
+      },
+      ctx,
+    );
     expect(steps[1]!.files).toEqual([{ file: path.join(ctx.manifestsDir, "pilots.yaml"), text: undefined }]);
   });
 
@@ -93,9 +116,19 @@ enrollmentGroups:
       { name: "camera-ca", certificate: ca.certPem },
       { name: "other-ca", certificate: other.certPem },
     ]);
-    const steps = planEnrollmentMove({ direction: "to-group", enrollmentGroupId: "cams", registrationIds: ["cam-01"] }, ctx);
-    expect(steps[0]!.files[0]!.text).toContain("    attestation:\n      type: x509\n      x509:\n        caReferences:\n          primary: camera-ca\n");
-    expect(() => planEnrollmentMove({ direction: "to-group", enrollmentGroupId: "other-cams", registrationIds: ["cam-01"] }, ctx)).toThrow(
+    const steps = planEnrollmentMove(
+      { direction: "to-group", enrollmentGroupId: "cams", registrationIds: ["cam-01"] },
+      ctx,
+    );
+    expect(steps[0]!.files[0]!.text).toContain(
+      "    attestation:\n      type: x509\n      x509:\n        caReferences:\n          primary: camera-ca\n",
+    );
+    expect(() =>
+      planEnrollmentMove(
+        { direction: "to-group", enrollmentGroupId: "other-cams", registrationIds: ["cam-01"] },
+        ctx,
+      ),
+    ).toThrow(
       new MovePlanError(
         'enrollment group "other-cams" does not cover "cam-01" (no enabled X.509 enrollment group holds the certificate that issued it (CN=Camera CA)): widen it first (for X.509, declare the issuing CA as its signing certificate or caReference) or choose another group',
       ),
@@ -104,15 +137,27 @@ enrollmentGroups:
   });
 
   it("refuses to move a device whose IoT Hub id differs from its registration id", () => {
-    const ctx = context({ "a.yaml": `individualEnrollments:\n  - registrationId: bench-2\n    deviceId: thermostat-2\n    attestation: { type: symmetricKey }\n` });
-    expect(() => planEnrollmentMove({ direction: "to-group", enrollmentGroupId: "bench", registrationIds: ["bench-2"] }, ctx)).toThrow(
+    const ctx = context({
+      "a.yaml": `individualEnrollments:\n  - registrationId: bench-2\n    deviceId: thermostat-2\n    attestation: { type: symmetricKey }\n`,
+    });
+    expect(() =>
+      planEnrollmentMove(
+        { direction: "to-group", enrollmentGroupId: "bench", registrationIds: ["bench-2"] },
+        ctx,
+      ),
+    ).toThrow(
       'individual enrollment "bench-2" gives its device the IoT Hub id "thermostat-2"; a group\'s device id is its registration id, so the device\'s identity would change: keep it individual',
     );
   });
 
   it("moves devices of a symmetric-key group to individual enrollments that keep their derived keys", () => {
-    const ctx = context({ "meters.yaml": `enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n` });
-    const steps = planEnrollmentMove({ direction: "to-individual", enrollmentGroupId: "meters", registrationIds: ["meter-7"] }, ctx);
+    const ctx = context({
+      "meters.yaml": `enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n`,
+    });
+    const steps = planEnrollmentMove(
+      { direction: "to-individual", enrollmentGroupId: "meters", registrationIds: ["meter-7"] },
+      ctx,
+    );
     expect(steps.map((s) => s.slug)).toEqual(["create-individual-enrollments", "retire-group"]);
     expect(steps[0]!.files[0]!.text).toContain(
       "  - registrationId: meter-7\n    iotHubs:\n      - weu\n    allocationPolicy: static\n    attestation:\n      type: symmetricKey\n      symmetricKey:\n        primaryKeySecret: deviceKey-meter-7-primary\n        secondaryKeySecret: deviceKey-meter-7-secondary\n",
@@ -124,7 +169,10 @@ enrollmentGroups:
 describe("advice over manifests", () => {
   it("writes the group that would replace shared individual enrollments as a manifest entry", () => {
     const ctx = context({ "pilots.yaml": PILOTS });
-    const advice = adviseManifests(ctx.manifests, enrollmentChoiceConfig({ "dps-enrollment-individual-or-group": { minimumSharedConfiguration: 3 } }));
+    const advice = adviseManifests(
+      ctx.manifests,
+      enrollmentChoiceConfig({ "dps-enrollment-individual-or-group": { minimumSharedConfiguration: 3 } }),
+    );
     expect(formatAdvice(advice, ctx.hubName)).toEqual([
       "3 individual enrollments share one configuration (symmetric key; hubs weu.example.azure-devices.net; allocation static; reprovision (DPS default); no initial twin): pilot-01, pilot-02, pilot-03. One enrollment group would replace them:\n" +
         "    enrollmentGroups:\n      - enrollmentGroupId: pilot-group\n        attestation:\n          type: symmetricKey\n        iotHubs:\n          - weu\n        allocationPolicy: static\n" +
@@ -133,10 +181,20 @@ describe("advice over manifests", () => {
   });
   it("gives no advice where the environment disables it", () => {
     const ctx = context({ "pilots.yaml": PILOTS });
-    expect(adviseManifests(ctx.manifests, enrollmentChoiceConfig({ all: "advisory", "dps-enrollment-individual-or-group": "disabled" }))).toEqual([]);
+    expect(
+      adviseManifests(
+        ctx.manifests,
+        enrollmentChoiceConfig({ all: "advisory", "dps-enrollment-individual-or-group": "disabled" }),
+      ),
+    ).toEqual([]);
   });
   it("names the config key of a wrong setting", () => {
-    expect(() => enrollmentChoiceConfig({ "dps-enrollment-individual-or-group": { minimumSharedConfiguration: 1 } }, "policy/config/dev.json")).toThrow(
+    expect(() =>
+      enrollmentChoiceConfig(
+        { "dps-enrollment-individual-or-group": { minimumSharedConfiguration: 1 } },
+        "policy/config/dev.json",
+      ),
+    ).toThrow(
       "policy/config/dev.json: dps-enrollment-individual-or-group.minimumSharedConfiguration must be a whole number >= 2 (got 1)",
     );
   });

@@ -10,7 +10,10 @@ const root = path.resolve(__dirname, "..", "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "advice-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const sensors = Array.from({ length: 5 }, (_, i) => `  - registrationId: pilot-0${i + 1}\n    attestation: { type: symmetricKey }`).join("\n");
+const sensors = Array.from(
+  { length: 5 },
+  (_, i) => `  - registrationId: pilot-0${i + 1}\n    attestation: { type: symmetricKey }`,
+).join("\n");
 fs.writeFileSync(
   path.join(dir, "pilots.yaml"),
   `defaults:\n  iotHubs: [weu]\n  allocationPolicy: static\nindividualEnrollments:\n${sensors}\nenrollmentGroups:\n  - enrollmentGroupId: pumps\n    attestation: { type: symmetricKey }\n    labels: { traceability: individual }\n`,
@@ -18,10 +21,21 @@ fs.writeFileSync(
 
 describe("validate-manifests --stack", () => {
   it("prints the group that would replace five shared individual enrollments, and the marked group", () => {
-    const out = execFileSync(process.execPath, [path.join(root, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "components/manifests/cli.ts", "--stack", "dev", dir], {
-      cwd: root,
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        path.join(root, "node_modules", "ts-node", "dist", "bin.js"),
+        "--transpile-only",
+        "components/manifests/cli.ts",
+        "--stack",
+        "dev",
+        dir,
+      ],
+      {
+        cwd: root,
+        encoding: "utf8",
+      },
+    );
     expect(out).toBe(
       `${dir}: 5 individual enrollments, 1 enrollment groups, no problems\n` +
         "individual or group (advice, policy/config/dev.json):\n" +

@@ -12,13 +12,15 @@ import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const COUNT = 24;
 const ids = Array.from({ length: COUNT }, (_, i) => `crash-${String(i).padStart(2, "0")}`);
 const manifest = (interval: number) =>
   "individualEnrollments:\n" +
   ids
-    .map((id) => `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`)
+    .map(
+      (id) =>
+        `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`,
+    )
     .join("");
 
 /** Counts the emulator's write requests ("PUT <operation> <status> <ms>" lines). */
@@ -44,11 +46,17 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
 
   /** Starts `pulumi <args>` in its own process group and SIGKILLs the whole group once `when()` holds. */
   async function killDuring(args: string[], when: () => boolean): Promise<void> {
-    const child = spawn(program.cli.path, [...args, "--stack", "crash", "--non-interactive"], { cwd: program.dir, env: program.cli.env, detached: true, stdio: "ignore" });
+    const child = spawn(program.cli.path, [...args, "--stack", "crash", "--non-interactive"], {
+      cwd: program.dir,
+      env: program.cli.env,
+      detached: true,
+      stdio: "ignore",
+    });
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     const deadline = Date.now() + 180_000;
     while (!when()) {
-      if (Date.now() > deadline) throw new Error(`pulumi ${args.join(" ")}: the kill point was never reached`);
+      if (Date.now() > deadline)
+        throw new Error(`pulumi ${args.join(" ")}: the kill point was never reached`);
       await new Promise((r) => setTimeout(r, 5));
     }
     process.kill(-child.pid!, "SIGKILL");
@@ -70,8 +78,12 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
   }
 
   async function enrollmentsInState(): Promise<string[]> {
-    const state = JSON.parse(await program.pulumi(["stack", "export"])) as { deployment: { resources?: { type: string; id?: string }[] } };
-    return (state.deployment.resources ?? []).filter((r) => r.type.endsWith("dps:IndividualEnrollment")).map((r) => r.id ?? "");
+    const state = JSON.parse(await program.pulumi(["stack", "export"])) as {
+      deployment: { resources?: { type: string; id?: string }[] };
+    };
+    return (state.deployment.resources ?? [])
+      .filter((r) => r.type.endsWith("dps:IndividualEnrollment"))
+      .map((r) => r.id ?? "");
   }
 
   async function dpsIds(): Promise<string[]> {
@@ -81,7 +93,10 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: log, logRequests: true });
-    program = await createLocalProgram(engine, emulator, { stackName: "crash", manifests: { "fleet.yaml": manifest(30) } });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: "crash",
+      manifests: { "fleet.yaml": manifest(30) },
+    });
   });
 
   afterAll(async () => {

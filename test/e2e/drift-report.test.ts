@@ -10,7 +10,6 @@ import { findDrift, renderDrift } from "../../scripts/drift/report";
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const MANIFEST = `
 individualEnrollments:
   - registrationId: drift-edited
@@ -37,13 +36,18 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
   async function refreshPreview(): Promise<string> {
     const log = path.join(program.dir, "refresh-events.jsonl");
     fs.rmSync(log, { force: true });
-    await program.pulumi(["refresh", "--preview-only", "--event-log", log], { PULUMI_DEBUG_COMMANDS: "true" });
+    await program.pulumi(["refresh", "--preview-only", "--event-log", log], {
+      PULUMI_DEBUG_COMMANDS: "true",
+    });
     return fs.readFileSync(log, "utf8");
   }
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine, emulator, { stackName: "drift", manifests: { "fleet.yaml": MANIFEST } });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: "drift",
+      manifests: { "fleet.yaml": MANIFEST },
+    });
     await program.stack.up({ onOutput: program.onOutput });
   }, 180_000);
 
@@ -55,14 +59,19 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
   it("reports nothing while DPS holds what the state says", async () => {
     const report = findDrift("drift", await refreshPreview());
     expect(report).toEqual({ stack: "drift", checked: 3, drifted: [] });
-    expect(renderDrift(report)).toBe("### No drift on stack drift\n\n3 enrollment(s) checked: DPS holds what the state says.\n");
+    expect(renderDrift(report)).toBe(
+      "### No drift on stack drift\n\n3 enrollment(s) checked: DPS holds what the state says.\n",
+    );
   }, 120_000);
 
   it("names each drifted enrollment and field, and changes no state", async () => {
     const sdk = serviceClientFor(emulator);
     const edited = (await sdk.getIndividualEnrollment("drift-edited")).responseBody;
     edited.provisioningStatus = "disabled";
-    edited.initialTwin = { ...edited.initialTwin, tags: { ...edited.initialTwin?.tags, site: "plant-9" } } as typeof edited.initialTwin;
+    edited.initialTwin = {
+      ...edited.initialTwin,
+      tags: { ...edited.initialTwin?.tags, site: "plant-9" },
+    } as typeof edited.initialTwin;
     await sdk.createOrUpdateIndividualEnrollment(edited);
     await sdk.deleteIndividualEnrollment("drift-deleted");
     const stateBefore = await program.pulumi(["stack", "export"]);
@@ -80,7 +89,9 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       },
     ]);
     expect(renderDrift(report)).toContain("### Drift on stack drift: 2 of 3 enrollment(s) drifted");
-    expect(renderDrift(report)).toContain("| `drift-edited` | individual enrollment | `initialTwin.tags.site`: `plant-7` → `plant-9`<br>`provisioningStatus`: _(none)_ → `disabled` |");
+    expect(renderDrift(report)).toContain(
+      "| `drift-edited` | individual enrollment | `initialTwin.tags.site`: `plant-7` → `plant-9`<br>`provisioningStatus`: _(none)_ → `disabled` |",
+    );
     expect(await program.pulumi(["stack", "export"])).toBe(stateBefore);
   }, 120_000);
 });

@@ -7,7 +7,6 @@ import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automa
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithEngine, isolatedBackend, projectRoot } from "../support/engine";
 
-
 // A provider whose effect is visible from outside the engine: it writes a file.
 const program = `
 const pulumi = require("@pulumi/pulumi");
@@ -47,7 +46,10 @@ describeWithEngine("Pulumi engine smoke test", (engine) => {
 
   beforeAll(async () => {
     fs.mkdirSync(workDir);
-    fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), "name: smoke\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+    fs.writeFileSync(
+      path.join(workDir, "Pulumi.yaml"),
+      "name: smoke\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
     fs.writeFileSync(path.join(workDir, "index.js"), program);
     fs.writeFileSync(path.join(workDir, "package.json"), '{"name":"smoke","private":true}\n');
     // The dynamic-provider shim resolves @pulumi/pulumi from the program directory.

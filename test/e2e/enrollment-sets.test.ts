@@ -11,10 +11,21 @@ import { serviceClientFor } from "../../emulator/clients";
 import { describeWithEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `fleet-${String(from + i).padStart(3, "0")}`);
-const fleetManifest = (mode: "batch" | "individual", list: string[], overrides: Record<string, string> = {}) =>
+const ids = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `fleet-${String(from + i).padStart(3, "0")}`);
+const fleetManifest = (
+  mode: "batch" | "individual",
+  list: string[],
+  overrides: Record<string, string> = {},
+) =>
   [`mode: ${mode}`, "defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:"]
-    .concat(list.flatMap((id) => [`  - registrationId: ${id}`, "    attestation: { type: symmetricKey }", ...(overrides[id] ? [`    ${overrides[id]}`] : [])]))
+    .concat(
+      list.flatMap((id) => [
+        `  - registrationId: ${id}`,
+        "    attestation: { type: symmetricKey }",
+        ...(overrides[id] ? [`    ${overrides[id]}`] : []),
+      ]),
+    )
     .join("\n") + "\n";
 const SMALL = `individualEnrollments:
   - registrationId: gateway-1
@@ -34,25 +45,42 @@ const setDiffText = (diff: string) =>
     .map((block) => block.split(/\n\s*(?:--outputs:--|Outputs:|Resources:)/)[0])
     .join("\n");
 /** Enrollment ids on lines the diff marks as added, changed or removed. */
-const markedIds = (text: string) => [...new Set([...text.matchAll(/^\s*[-+~]+\s*"?(fleet-\d{3})"?\s*:/gm)].map((m) => m[1] as string))].sort();
+const markedIds = (text: string) =>
+  [...new Set([...text.matchAll(/^\s*[-+~]+\s*"?(fleet-\d{3})"?\s*:/gm)].map((m) => m[1] as string))].sort();
 /** The lines of one entry's diff: from its marked key line to the brace that closes it. */
 const entryDiff = (setDiff: string, id: string) => {
   const lines = setDiff.split("\n");
   const start = lines.findIndex((line) => new RegExp(`^\\s*[-+~]+\\s*"?${id}"?\\s*:`).test(line));
   if (start < 0) return "";
   const indent = /^\s*/.exec(lines[start] as string)?.[0].length ?? 0;
-  const end = lines.findIndex((line, i) => i > start && /^\s*}/.test(line) && (/^\s*/.exec(line)?.[0].length ?? 0) <= indent + 2);
+  const end = lines.findIndex(
+    (line, i) => i > start && /^\s*}/.test(line) && (/^\s*/.exec(line)?.[0].length ?? 0) <= indent + 2,
+  );
   return lines.slice(start, end < 0 ? undefined : end + 1).join("\n");
 };
 /** Every id the EnrollmentSets of an exported state hold, sorted. */
 const setHeldIds = (exported: string) =>
-  (JSON.parse(exported) as { deployment: { resources: Array<{ type: string; outputs?: { enrollments?: object } }> } }).deployment.resources
+  (
+    JSON.parse(exported) as {
+      deployment: { resources: Array<{ type: string; outputs?: { enrollments?: object } }> };
+    }
+  ).deployment.resources
     .filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet")
     .flatMap((r) => Object.keys(r.outputs?.enrollments ?? {}))
     .sort();
 /** EnrollmentSet's `__provider`: a reference to components/enrollments/sets/set-provider.ts, relative to the project directory. */
-const SET_REFERENCE = projectProviderReference(path.join(projectRoot, "components", "enrollments", "sets"), "set-provider", "createEnrollmentSetProvider", projectRoot);
-const WRITES = ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete", "IndividualEnrollment_RunBulkOperation", "DeviceRegistrationState_Delete"];
+const SET_REFERENCE = projectProviderReference(
+  path.join(projectRoot, "components", "enrollments", "sets"),
+  "set-provider",
+  "createEnrollmentSetProvider",
+  projectRoot,
+);
+const WRITES = [
+  "IndividualEnrollment_CreateOrUpdate",
+  "IndividualEnrollment_Delete",
+  "IndividualEnrollment_RunBulkOperation",
+  "DeviceRegistrationState_Delete",
+];
 
 describeWithEngine("enrollment sets (the batch path) through the real engine", (engine) => {
   let emulator: RunningEmulator;
@@ -65,17 +93,29 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const query = sdk.createIndividualEnrollmentQuery({ query: "*" }, 100);
     const view: Record<string, { etag: string; keys: string }> = {};
     while (query.hasMoreResults) {
-      const page = (await query.next()) as unknown as { responseBody: Array<{ registrationId: string; etag: string }> };
+      const page = (await query.next()) as unknown as {
+        responseBody: Array<{ registrationId: string; etag: string }>;
+      };
       for (const e of page.responseBody) {
-        const mechanism = (await sdk.getIndividualEnrollmentAttestationMechanism(e.registrationId)) as unknown as { responseBody: { symmetricKey: { primaryKey: string; secondaryKey: string } } };
-        view[e.registrationId] = { etag: e.etag, keys: `${mechanism.responseBody.symmetricKey.primaryKey}/${mechanism.responseBody.symmetricKey.secondaryKey}` };
+        const mechanism = (await sdk.getIndividualEnrollmentAttestationMechanism(
+          e.registrationId,
+        )) as unknown as { responseBody: { symmetricKey: { primaryKey: string; secondaryKey: string } } };
+        view[e.registrationId] = {
+          etag: e.etag,
+          keys: `${mechanism.responseBody.symmetricKey.primaryKey}/${mechanism.responseBody.symmetricKey.secondaryKey}`,
+        };
       }
     }
     return view;
   };
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, throttle: { operationsPerMinute: 1000 } });
+    emulator = await startEmulator({
+      ephemeral: true,
+      retryAfterSeconds: 0,
+      logger: silentLogger,
+      throttle: { operationsPerMinute: 1000 },
+    });
     program = await createLocalProgram(engine, emulator, {
       stackName: "sets",
       manifests: { "fleet.yaml": fleetManifest("batch", ids(0, 30)), "gateways.yaml": SMALL },
@@ -95,8 +135,18 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const bulkCalls = emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0;
     expect(bulkCalls).toBeGreaterThanOrEqual(3);
     expect(bulkCalls).toBeLessThanOrEqual(6);
-    const state = JSON.parse(await program.pulumi(["stack", "export"])) as { deployment: { resources: Array<{ type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } };
-    const sets = state.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet");
+    const state = JSON.parse(await program.pulumi(["stack", "export"])) as {
+      deployment: {
+        resources: Array<{
+          type: string;
+          inputs?: Record<string, unknown>;
+          outputs?: Record<string, unknown>;
+        }>;
+      };
+    };
+    const sets = state.deployment.resources.filter(
+      (r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet",
+    );
     expect(sets).toHaveLength(3);
     // Each set references its provider on disk (a few hundred bytes), as the enrollment resources do: no embedded code.
     for (const set of sets) {
@@ -106,7 +156,8 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const held = sets.flatMap((s) => Object.keys(s.outputs?.enrollments as object)).sort();
     expect(held).toEqual(ids(0, 30));
     for (const set of sets) {
-      for (const meta of Object.values(set.outputs?.metadata as Record<string, { etag: string }>)) expect(meta.etag).not.toBe("");
+      for (const meta of Object.values(set.outputs?.metadata as Record<string, { etag: string }>))
+        expect(meta.etag).not.toBe("");
       expect(JSON.stringify(set.outputs?.keys)).toContain("ciphertext"); // secret in state
     }
   });
@@ -120,7 +171,13 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
 
   it("previews an edit of 2 entries by id and field, and applies only those", async () => {
     const before = await dpsView();
-    program.writeManifest("fleet.yaml", fleetManifest("batch", ids(0, 30), { "fleet-003": "initialTwin: { tags: { site: plant-9 } }", "fleet-017": "provisioningStatus: disabled" }));
+    program.writeManifest(
+      "fleet.yaml",
+      fleetManifest("batch", ids(0, 30), {
+        "fleet-003": "initialTwin: { tags: { site: plant-9 } }",
+        "fleet-017": "provisioningStatus: disabled",
+      }),
+    );
     const diff = await program.pulumi(["preview", "--diff"]);
     expect(diff).toContain("fleet-003");
     expect(diff).toContain("plant-9");
@@ -137,7 +194,9 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const up = await program.stack.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges?.update).toBeLessThanOrEqual(2);
     const after = await dpsView();
-    const changed = Object.keys(after).filter((id) => after[id]?.etag !== before[id]?.etag).sort();
+    const changed = Object.keys(after)
+      .filter((id) => after[id]?.etag !== before[id]?.etag)
+      .sort();
     expect(changed).toEqual(["fleet-003", "fleet-017"]);
     expect(Object.keys(after).filter((id) => after[id]?.keys !== before[id]?.keys)).toEqual([]);
   });
@@ -152,26 +211,41 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(delta("IndividualEnrollment_GetAttestationMechanism")).toBeLessThanOrEqual(2);
     expect(refresh.summary.result).toBe("succeeded");
     const json = await program.pulumi(["preview", "--json"]);
-    const steps = (JSON.parse(json.slice(json.indexOf("{"))) as { steps: Array<{ op: string; urn: string }> }).steps;
-    const changed = steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}`);
-    expect(changed.filter((c) => c.includes("EnrollmentSet") || c.includes("IndividualEnrollment"))).toEqual([]);
+    const steps = (JSON.parse(json.slice(json.indexOf("{"))) as { steps: Array<{ op: string; urn: string }> })
+      .steps;
+    const changed = steps
+      .filter((s) => s.op !== "same")
+      .map((s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}`);
+    expect(changed.filter((c) => c.includes("EnrollmentSet") || c.includes("IndividualEnrollment"))).toEqual(
+      [],
+    );
   });
 
   it("records a partly failed apply and finishes it with the next up, nothing lost or duplicated", async () => {
     const before = await dpsView();
     emulator.setFaults({ rate: 0, bulkItemRate: 0.85, seed: 3 });
-    program.writeManifest("fleet.yaml", fleetManifest("batch", ids(0, 40), { "fleet-003": "initialTwin: { tags: { site: plant-9 } }", "fleet-017": "provisioningStatus: disabled" }));
+    program.writeManifest(
+      "fleet.yaml",
+      fleetManifest("batch", ids(0, 40), {
+        "fleet-003": "initialTwin: { tags: { site: plant-9 } }",
+        "fleet-017": "provisioningStatus: disabled",
+      }),
+    );
     const printed = program.output.length;
     try {
       await expect(program.stack.up({ onOutput: program.onOutput })).rejects.toThrow();
     } finally {
       emulator.setFaults(undefined);
     }
-    expect(program.output.slice(printed).join("")).toMatch(/individual enrollment \\?"fleet-0[34]\d\\?": create failed: Injected fault/);
+    expect(program.output.slice(printed).join("")).toMatch(
+      /individual enrollment \\?"fleet-0[34]\d\\?": create failed: Injected fault/,
+    );
     const landed = emulator.inspect.enrollmentCount() - 32;
     expect(landed).toBeLessThan(10);
     // The state records exactly what landed: the sets hold the ids DPS holds, no more, no fewer.
-    const onDps = Object.keys(await dpsView()).filter((id) => id.startsWith("fleet-")).sort();
+    const onDps = Object.keys(await dpsView())
+      .filter((id) => id.startsWith("fleet-"))
+      .sort();
     expect(onDps).toHaveLength(30 + landed);
     expect(setHeldIds(await program.pulumi(["stack", "export"]))).toEqual(onDps);
     // The preview names every id still to be created (it may name the landed ones too: the
@@ -185,24 +259,32 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(emulator.inspect.enrollmentCount()).toBe(42);
     const after = await dpsView();
     for (const id of Object.keys(before)) expect(after[id]).toEqual(before[id]);
-    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual([
+      "same",
+    ]);
   });
 
   it("switches the manifest to the per-enrollment path and back without any DPS write", async () => {
     const before = await dpsView();
     const writesBefore = writes();
-    const overrides = { "fleet-003": "initialTwin: { tags: { site: plant-9 } }", "fleet-017": "provisioningStatus: disabled" };
+    const overrides = {
+      "fleet-003": "initialTwin: { tags: { site: plant-9 } }",
+      "fleet-017": "provisioningStatus: disabled",
+    };
     program.writeManifest("fleet.yaml", fleetManifest("individual", ids(0, 40), overrides));
     const toIndividual = await program.stack.up({ onOutput: program.onOutput });
     expect(toIndividual.summary.result).toBe("succeeded");
     expect(toIndividual.summary.resourceChanges?.create).toBe(40);
     expect(writes() - writesBefore).toBe(0);
     expect(await dpsView()).toEqual(before);
-    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual([
+      "same",
+    ]);
 
     program.writeManifest("fleet.yaml", fleetManifest("batch", ids(0, 40), overrides));
     const bulkBefore = emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0;
-    const bulkCalls = () => (emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0) - bulkBefore;
+    const bulkCalls = () =>
+      (emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0) - bulkBefore;
     const toBatch = await program.stack.up({ onOutput: program.onOutput });
     expect(toBatch.summary.result).toBe("succeeded");
     expect(toBatch.summary.resourceChanges?.delete).toBe(40);
@@ -214,7 +296,9 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(writes() - writesBefore - bulkCalls()).toBe(0);
     expect(bulkCalls()).toBeLessThanOrEqual(6);
     expect(await dpsView()).toEqual(before);
-    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual(["same"]);
+    expect(Object.keys((await program.stack.preview({ onOutput: program.onOutput })).changeSummary)).toEqual([
+      "same",
+    ]);
   });
 
   it("destroys every enrollment, leaving DPS empty", async () => {

@@ -18,7 +18,6 @@ import { NEU, PREVIEW_ARGS, WEU } from "../fixtures/preview-json/scenarios";
 import { describeWithEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const ROOT_CA = makeCertificate({ commonName: "brownfield-root-ca", isCa: true });
 const INDIVIDUAL = "brown-device-01";
 const SYMMETRIC_GROUP = "brown-meters";
@@ -32,7 +31,8 @@ function requestRecorder(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return { lines, info: (m) => lines.push(m), warn: () => {}, error: (m) => lines.push(`ERROR ${m}`) };
 }
-const writes = (lines: readonly string[]) => lines.filter((l) => /^(PUT|DELETE|PATCH) /.test(l) || /^POST \S*bulk/i.test(l) || l.startsWith("ERROR"));
+const writes = (lines: readonly string[]) =>
+  lines.filter((l) => /^(PUT|DELETE|PATCH) /.test(l) || /^POST \S*bulk/i.test(l) || l.startsWith("ERROR"));
 
 interface Snapshot {
   etag: string;
@@ -53,9 +53,11 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
   async function snapshot(): Promise<Record<string, Snapshot>> {
     const sdk = service();
     const individual = (await sdk.getIndividualEnrollment(INDIVIDUAL)).responseBody;
-    const individualKeys = (await sdk.getIndividualEnrollmentAttestationMechanism(INDIVIDUAL)).responseBody.symmetricKey;
+    const individualKeys = (await sdk.getIndividualEnrollmentAttestationMechanism(INDIVIDUAL)).responseBody
+      .symmetricKey;
     const meters = (await sdk.getEnrollmentGroup(SYMMETRIC_GROUP)).responseBody;
-    const meterKeys = (await sdk.getEnrollmentGroupAttestationMechanism(SYMMETRIC_GROUP)).responseBody.symmetricKey;
+    const meterKeys = (await sdk.getEnrollmentGroupAttestationMechanism(SYMMETRIC_GROUP)).responseBody
+      .symmetricKey;
     const cameras = (await sdk.getEnrollmentGroup(X509_GROUP)).responseBody;
     const camera = (await sdk.getIndividualEnrollment(X509_DEVICE)).responseBody;
     return {
@@ -86,7 +88,10 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
       attestation: { type: "symmetricKey" },
       iotHubs: [WEU],
       allocationPolicy: "static",
-      initialTwin: { tags: { fleet: "brownfield" }, properties: { desired: { telemetryIntervalSeconds: 45 } } },
+      initialTwin: {
+        tags: { fleet: "brownfield" },
+        properties: { desired: { telemetryIntervalSeconds: 45 } },
+      },
     } as never);
     await sdk.createOrUpdateEnrollmentGroup({
       enrollmentGroupId: SYMMETRIC_GROUP,
@@ -104,7 +109,10 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     } as never);
     await sdk.createOrUpdateIndividualEnrollment({
       registrationId: X509_DEVICE,
-      attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: CAMERA_CERT.certPem } } } },
+      attestation: {
+        type: "x509",
+        x509: { clientCertificates: { primary: { certificate: CAMERA_CERT.certPem } } },
+      },
       iotHubs: [NEU],
       allocationPolicy: "static",
       initialTwin: { tags: { fleet: "brownfield-cameras" } },
@@ -114,9 +122,22 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     Object.assign(before, await snapshot());
 
     // Devices that registered before adoption.
-    const device = await symmetricKeyDeviceClientFor(emulator, INDIVIDUAL, before[INDIVIDUAL]!.keys!.primaryKey!).register();
-    const meter = await symmetricKeyDeviceClientFor(emulator, METER, deriveDeviceKey(before[SYMMETRIC_GROUP]!.keys!.primaryKey!, METER)).register();
-    const camera = await x509DeviceClientFor(emulator, X509_DEVICE, CAMERA_CERT.certPem, CAMERA_CERT.keyPem).register();
+    const device = await symmetricKeyDeviceClientFor(
+      emulator,
+      INDIVIDUAL,
+      before[INDIVIDUAL]!.keys!.primaryKey!,
+    ).register();
+    const meter = await symmetricKeyDeviceClientFor(
+      emulator,
+      METER,
+      deriveDeviceKey(before[SYMMETRIC_GROUP]!.keys!.primaryKey!, METER),
+    ).register();
+    const camera = await x509DeviceClientFor(
+      emulator,
+      X509_DEVICE,
+      CAMERA_CERT.certPem,
+      CAMERA_CERT.keyPem,
+    ).register();
     registeredHubs[X509_DEVICE] = camera.assignedHub;
     registeredHubs[INDIVIDUAL] = device.assignedHub;
     registeredHubs[METER] = meter.assignedHub;
@@ -132,7 +153,22 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(
         "npm",
-        ["run", "--silent", "export", "--", "--connection-string-env", "BROWNFIELD_DPS", "--ca-cert", emulator.caCertPath, "--hub-key", `weu=${WEU}`, "--hub-key", `neu=${NEU}`, "--out", out],
+        [
+          "run",
+          "--silent",
+          "export",
+          "--",
+          "--connection-string-env",
+          "BROWNFIELD_DPS",
+          "--ca-cert",
+          emulator.caCertPath,
+          "--hub-key",
+          `weu=${WEU}`,
+          "--hub-key",
+          `neu=${NEU}`,
+          "--out",
+          out,
+        ],
         { cwd: projectRoot, env: { ...engine.env, BROWNFIELD_DPS: emulator.connectionString } },
         (error, so, se) => (error ? reject(new Error(`npm run export failed: ${se}`)) : resolve(so)),
       ),
@@ -149,21 +185,37 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     fs.writeFileSync(path.join(program.manifestsDir, certFile!), CAMERA_CERT.certPem);
     expect(exported).toContain("caReferences");
     // The group names a CA the DPS already holds: the stack declares it as existing, as told.
-    expect(stdout).toContain("pulumi config set --path 'dps-as-code:dps.caCertificates.brownfield-root.existing' true");
-    await program.stack.setConfig("dps-as-code:dps.caCertificates.brownfield-root.existing", { value: "true" }, true);
+    expect(stdout).toContain(
+      "pulumi config set --path 'dps-as-code:dps.caCertificates.brownfield-root.existing' true",
+    );
+    await program.stack.setConfig(
+      "dps-as-code:dps.caCertificates.brownfield-root.existing",
+      { value: "true" },
+      true,
+    );
     expect(exported).toMatch(/iotHubs:\s*\n?\s*- weu/);
-    for (const secret of [before[INDIVIDUAL]!.keys!.primaryKey!, before[SYMMETRIC_GROUP]!.keys!.primaryKey!, /SharedAccessKey=([^;]+)/.exec(emulator.connectionString)![1]!]) {
+    for (const secret of [
+      before[INDIVIDUAL]!.keys!.primaryKey!,
+      before[SYMMETRIC_GROUP]!.keys!.primaryKey!,
+      /SharedAccessKey=([^;]+)/.exec(emulator.connectionString)![1]!,
+    ]) {
       expect(exported).not.toContain(secret);
     }
   });
 
   it("previews the exported entries as adopt, not create, and the PR report says so", async () => {
     const json = await program.pulumi(PREVIEW_ARGS);
-    const summary = (JSON.parse(json.slice(json.indexOf("{"))) as { changeSummary: Record<string, number> }).changeSummary;
+    const summary = (JSON.parse(json.slice(json.indexOf("{"))) as { changeSummary: Record<string, number> })
+      .changeSummary;
     expect(summary).toEqual({ create: 4, same: 3, update: 1 }); // the ledger records the adopted entries
     const report = buildPrReport([{ stack: "adopt", previewJson: json }]);
     expect(report).toContain("**4 to adopt.**");
-    for (const [kind, id] of [["enrollment", INDIVIDUAL], ["enrollment", X509_DEVICE], ["enrollment group", SYMMETRIC_GROUP], ["enrollment group", X509_GROUP]]) {
+    for (const [kind, id] of [
+      ["enrollment", INDIVIDUAL],
+      ["enrollment", X509_DEVICE],
+      ["enrollment group", SYMMETRIC_GROUP],
+      ["enrollment group", X509_GROUP],
+    ]) {
       expect(report).toContain(`| 📥 | adopt | ${kind} | \`${id}\` |`);
     }
     expect(report).not.toMatch(/\| create \|/);
@@ -180,22 +232,40 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     // The stack now holds the keys DPS had: the ones devices derive theirs from.
     const outputs = (await program.stack.outputs()) as Outputs;
     const groupKeys = outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>;
-    const individualKeys = outputs["individualEnrollmentKeys"]!.value as Record<string, { primaryKey: string }>;
+    const individualKeys = outputs["individualEnrollmentKeys"]!.value as Record<
+      string,
+      { primaryKey: string }
+    >;
     expect(groupKeys[SYMMETRIC_GROUP]!.primaryKey).toBe(before[SYMMETRIC_GROUP]!.keys!.primaryKey);
     expect(individualKeys[INDIVIDUAL]!.primaryKey).toBe(before[INDIVIDUAL]!.keys!.primaryKey);
   });
 
   it("lets devices registered before adoption register again with the same keys, to the same hubs", async () => {
     const outputs = (await program.stack.outputs()) as Outputs;
-    const groupKey = (outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>)[SYMMETRIC_GROUP]!.primaryKey;
-    const individualKey = (outputs["individualEnrollmentKeys"]!.value as Record<string, { primaryKey: string }>)[INDIVIDUAL]!.primaryKey;
+    const groupKey = (outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>)[
+      SYMMETRIC_GROUP
+    ]!.primaryKey;
+    const individualKey = (
+      outputs["individualEnrollmentKeys"]!.value as Record<string, { primaryKey: string }>
+    )[INDIVIDUAL]!.primaryKey;
     const device = await symmetricKeyDeviceClientFor(emulator, INDIVIDUAL, individualKey).register();
-    const meter = await symmetricKeyDeviceClientFor(emulator, METER, deriveDeviceKey(groupKey, METER)).register();
+    const meter = await symmetricKeyDeviceClientFor(
+      emulator,
+      METER,
+      deriveDeviceKey(groupKey, METER),
+    ).register();
     expect(device.assignedHub).toBe(registeredHubs[INDIVIDUAL]);
     expect(meter.assignedHub).toBe(registeredHubs[METER]);
-    const camera = await x509DeviceClientFor(emulator, X509_DEVICE, CAMERA_CERT.certPem, CAMERA_CERT.keyPem).register();
+    const camera = await x509DeviceClientFor(
+      emulator,
+      X509_DEVICE,
+      CAMERA_CERT.certPem,
+      CAMERA_CERT.keyPem,
+    ).register();
     expect(camera.assignedHub).toBe(registeredHubs[X509_DEVICE]);
-    expect(deriveDeviceKey(groupKey, METER)).toBe(deriveDeviceKey(before[SYMMETRIC_GROUP]!.keys!.primaryKey!, METER));
+    expect(deriveDeviceKey(groupKey, METER)).toBe(
+      deriveDeviceKey(before[SYMMETRIC_GROUP]!.keys!.primaryKey!, METER),
+    );
   });
 
   it("reports no changes afterwards: the exported manifest matches DPS exactly", async () => {

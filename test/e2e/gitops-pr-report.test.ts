@@ -23,7 +23,6 @@ import {
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 interface Digest {
   steps: { op: string; urn: string }[];
   changeSummary: Record<string, number>;
@@ -47,11 +46,16 @@ describeWithEngine("the PR report on the engine's own preview JSON", (engine) =>
   let program: LocalProgram;
   const previews = new Map<ScenarioName, string>();
   let secrets: string[] = [];
-  const report = (name: ScenarioName) => buildPrReport([{ stack: "local", previewJson: previews.get(name)! }]);
+  const report = (name: ScenarioName) =>
+    buildPrReport([{ stack: "local", previewJson: previews.get(name)! }]);
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    program = await createLocalProgram(engine, emulator, { stackName: SCENARIO_STACK, manifests: BASELINE, config: SCENARIO_CONFIG });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: SCENARIO_STACK,
+      manifests: BASELINE,
+      config: SCENARIO_CONFIG,
+    });
     await playScenarios(program, emulator, (name, json) => void previews.set(name, json));
     secrets = await stackSecrets(program, emulator.connectionString);
   });
@@ -62,7 +66,8 @@ describeWithEngine("the PR report on the engine's own preview JSON", (engine) =>
   });
 
   it("previews each reviewed change with the engine's expected change summary", () => {
-    for (const name of SCENARIOS) expect([name, digestOf(previews.get(name)!).changeSummary]).toEqual([name, EXPECTED_SUMMARY[name]]);
+    for (const name of SCENARIOS)
+      expect([name, digestOf(previews.get(name)!).changeSummary]).toEqual([name, EXPECTED_SUMMARY[name]]);
   });
 
   it("summarises a create from empty, with the platform as other resources", () => {
@@ -130,7 +135,10 @@ describeWithEngine("the PR report on the engine's own preview JSON", (engine) =>
       const fresh = normalisePreviewJson(previews.get(name)!, machineValuesOf(program, emulator));
       const committed = fs.readFileSync(path.join(fixtures, `${name}.json`), "utf8");
       expect([name, ops(fresh)]).toEqual([name, ops(committed)]);
-      expect([name, report(name)]).toEqual([name, buildPrReport([{ stack: "local", previewJson: committed }])]);
+      expect([name, report(name)]).toEqual([
+        name,
+        buildPrReport([{ stack: "local", previewJson: committed }]),
+      ]);
     }
   });
 });

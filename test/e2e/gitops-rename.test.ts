@@ -9,7 +9,6 @@ import { serviceClientFor } from "../../emulator/clients";
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const manifest = (ids: { sensor: string; line: string }, previousIds?: { sensor: string; line: string }) => `
 individualEnrollments:
   - registrationId: ${ids.sensor}
@@ -42,7 +41,10 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    program = await createLocalProgram(engine, emulator, { stackName: "rename", manifests: { "plant.yaml": manifest(OLD) } });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: "rename",
+      manifests: { "plant.yaml": manifest(OLD) },
+    });
     const up = await program.stack.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 6 }); // + the enrollment ledger
   });
@@ -67,7 +69,9 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
       steps: { op: string; urn: string; replaceReasons?: string[]; oldState?: { urn: string } }[];
     };
     expect(digest.changeSummary).toEqual({ replace: 2, same: 3, update: 1 });
-    const replaces = digest.steps.filter((s) => s.op === "replace").map((s) => [s.oldState?.urn.split("::").pop(), s.urn.split("::").pop(), s.replaceReasons]);
+    const replaces = digest.steps
+      .filter((s) => s.op === "replace")
+      .map((s) => [s.oldState?.urn.split("::").pop(), s.urn.split("::").pop(), s.replaceReasons]);
     expect(replaces.sort()).toEqual([
       [OLD.line, NEW.line, ["enrollmentGroupId"]],
       [OLD.sensor, NEW.sensor, ["registrationId"]],

@@ -11,7 +11,6 @@ import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/cl
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const WEU = "dpsac-local-weu.azure-devices.net";
 const NEU = "dpsac-local-neu.azure-devices.net";
 
@@ -38,7 +37,10 @@ enrollmentGroups:
 `;
 
 // A syntactically valid TPM 2.0 endorsement key (base64 of a public area); no TPM needed.
-const TEST_ENDORSEMENT_KEY = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x0b]), Buffer.alloc(310, 7)]).toString("base64");
+const TEST_ENDORSEMENT_KEY = Buffer.concat([
+  Buffer.from([0x00, 0x01, 0x00, 0x0b]),
+  Buffer.alloc(310, 7),
+]).toString("base64");
 
 type Outputs = Record<string, { value: unknown; secret: boolean }>;
 interface KeyPair {
@@ -77,7 +79,12 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     expect(enrollment.allocationPolicy).toBe("static");
     expect(enrollment.iotHubs).toEqual([WEU]);
     expect(enrollment.initialTwin?.properties?.desired).toMatchObject({ telemetryIntervalSeconds: 30 });
-    expect(emulator.inspect.settings().linkedHubs.map((h: { hostName: string }) => h.hostName).sort()).toEqual([NEU, WEU]);
+    expect(
+      emulator.inspect
+        .settings()
+        .linkedHubs.map((h: { hostName: string }) => h.hostName)
+        .sort(),
+    ).toEqual([NEU, WEU]);
 
     const outs = await outputs();
     expect(outs.individualEnrollmentKeys!.secret).toBe(true);
@@ -88,9 +95,15 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     expect(emulator.inspect.device(WEU, "e2e-device-001")?.twin.tags).toMatchObject({ fleet: "e2e" });
 
     const groupKey = keysOf(outs, "enrollmentGroupKeys")["e2e-meters"]!.primaryKey!;
-    const meter = await symmetricKeyDeviceClientFor(emulator, "e2e-meter-0001", deriveDeviceKey(groupKey, "e2e-meter-0001")).register();
+    const meter = await symmetricKeyDeviceClientFor(
+      emulator,
+      "e2e-meter-0001",
+      deriveDeviceKey(groupKey, "e2e-meter-0001"),
+    ).register();
     expect([WEU, NEU]).toContain(meter.assignedHub);
-    expect(emulator.inspect.device(meter.assignedHub, "e2e-meter-0001")?.twin.tags).toMatchObject({ fleet: "e2e-meters" });
+    expect(emulator.inspect.device(meter.assignedHub, "e2e-meter-0001")?.twin.tags).toMatchObject({
+      fleet: "e2e-meters",
+    });
   });
 
   it("reports no changes on a second preview, without calling DPS", async () => {
@@ -103,9 +116,15 @@ describeWithEngine("the local stack through the real engine", (engine) => {
   it("previews an edited twin as an update of exactly that enrollment and field", async () => {
     program.writeManifest("devices.yaml", deviceManifest(60));
     const events: EngineEvent[] = [];
-    const preview = await program.stack.preview({ diff: true, onOutput: program.onOutput, onEvent: (e) => events.push(e) });
+    const preview = await program.stack.preview({
+      diff: true,
+      onOutput: program.onOutput,
+      onEvent: (e) => events.push(e),
+    });
     expect(preview.changeSummary).toEqual({ same: 5, update: 1 });
-    const updates = events.flatMap((e) => (e.resourcePreEvent?.metadata.op === "update" ? [e.resourcePreEvent.metadata.urn] : []));
+    const updates = events.flatMap((e) =>
+      e.resourcePreEvent?.metadata.op === "update" ? [e.resourcePreEvent.metadata.urn] : [],
+    );
     expect(updates).toEqual([expect.stringMatching(/IndividualEnrollment::e2e-device-001$/)]);
     expect(preview.stdout).toMatch(/~ initialTwin/);
     expect(preview.stdout).toMatch(/telemetryIntervalSeconds\s*:\s*30\s*=>\s*60/);
@@ -135,7 +154,10 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     const client = service();
     const current = (await client.getIndividualEnrollment("e2e-device-001")).responseBody;
     // The SDK's typings demand twin metadata fields that DPS fills in itself.
-    current.initialTwin = { tags: { fleet: "changed-by-hand" }, properties: { desired: { telemetryIntervalSeconds: 60 } } } as unknown as typeof current.initialTwin;
+    current.initialTwin = {
+      tags: { fleet: "changed-by-hand" },
+      properties: { desired: { telemetryIntervalSeconds: 60 } },
+    } as unknown as typeof current.initialTwin;
     current.provisioningStatus = "disabled";
     await client.createOrUpdateIndividualEnrollment(current);
 
@@ -153,7 +175,10 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     expect(repaired.provisioningStatus).toBe("enabled");
     // Beside the declared tag, the owner marker the provider writes on every record it sends
     // (components/enrollments/ownership.ts): the stack that wrote it, which reads never report.
-    expect(repaired.initialTwin?.tags).toEqual({ fleet: "e2e", dpsAsCodeOwner: expect.stringMatching(/\/dps-as-code\/e2e$/) });
+    expect(repaired.initialTwin?.tags).toEqual({
+      fleet: "e2e",
+      dpsAsCodeOwner: expect.stringMatching(/\/dps-as-code\/e2e$/),
+    });
   });
 
   it("keeps every key out of the state file and the CLI's output", async () => {

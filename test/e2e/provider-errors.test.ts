@@ -12,11 +12,13 @@ import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 import { diagnosticsOf, exactText } from "../support/engine-output";
 
-
 const devices = (ids: readonly string[], interval: number) =>
   "individualEnrollments:\n" +
   ids
-    .map((id) => `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`)
+    .map(
+      (id) =>
+        `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`,
+    )
     .join("");
 
 /** Budgets small enough for a test: 3 s without a successful DPS call, 1 s per request. */
@@ -28,15 +30,43 @@ const error = (status: number, errorCode: number, message: string, retryAfterSec
   ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
 });
 const FAULTS: ScriptedFault[] = [
-  { path: "/enrollments/err-throttled$", reply: error(429, 429001, "Operations are being throttled by the service", 1) },
-  { path: "/enrollments/err-unauthorized$", reply: error(401, 401002, "Unauthorized: the key of this policy was revoked") },
-  { path: "/enrollments/err-forbidden$", reply: error(403, 403002, "The enrollments quota of this DPS is used up") },
-  { method: "PUT", path: "/enrollments/err-conflict$", reply: error(409, 409201, "An enrollment with this id was created meanwhile") },
-  { method: "PUT", path: "/enrollments/err-bad-request$", reply: error(400, 400004, "The enrollment's initialTwin is not valid") },
+  {
+    path: "/enrollments/err-throttled$",
+    reply: error(429, 429001, "Operations are being throttled by the service", 1),
+  },
+  {
+    path: "/enrollments/err-unauthorized$",
+    reply: error(401, 401002, "Unauthorized: the key of this policy was revoked"),
+  },
+  {
+    path: "/enrollments/err-forbidden$",
+    reply: error(403, 403002, "The enrollments quota of this DPS is used up"),
+  },
+  {
+    method: "PUT",
+    path: "/enrollments/err-conflict$",
+    reply: error(409, 409201, "An enrollment with this id was created meanwhile"),
+  },
+  {
+    method: "PUT",
+    path: "/enrollments/err-bad-request$",
+    reply: error(400, 400004, "The enrollment's initialTwin is not valid"),
+  },
   { path: "/enrollments/err-timeout$", reply: "hang" },
-  { method: "PUT", path: "/enrollments/err-gone$", reply: error(404, 404201, "Enrollment err-gone was not found") },
+  {
+    method: "PUT",
+    path: "/enrollments/err-gone$",
+    reply: error(404, 404201, "Enrollment err-gone was not found"),
+  },
 ];
-const NEW_IDS = ["err-throttled", "err-unauthorized", "err-forbidden", "err-conflict", "err-bad-request", "err-timeout"];
+const NEW_IDS = [
+  "err-throttled",
+  "err-unauthorized",
+  "err-forbidden",
+  "err-conflict",
+  "err-bad-request",
+  "err-timeout",
+];
 
 describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) => {
   let emulator: RunningEmulator;
@@ -45,7 +75,10 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
 
   beforeAll(async () => {
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
-    program = await createLocalProgram(engine, emulator, { stackName: "errors", manifests: { "existing.yaml": devices(["err-gone", "err-edited"], 30) } });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: "errors",
+      manifests: { "existing.yaml": devices(["err-gone", "err-edited"], 30) },
+    });
     await program.stack.up({ onOutput: program.onOutput });
 
     emulator.scriptFaults(FAULTS);
@@ -71,7 +104,8 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
   });
 
   const endpoint = () => emulator.serviceHost;
-  const expectError = (id: string, text: string) => expect(diagnosticsOf(failedUp, id)).toMatch(exactText(text));
+  const expectError = (id: string, text: string) =>
+    expect(diagnosticsOf(failedUp, id)).toMatch(exactText(text));
 
   it("never shows a TypeError instead of the provider's message", () => {
     expect(failedUp).toContain("error:");

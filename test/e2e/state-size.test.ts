@@ -8,14 +8,14 @@ import { installEngineFloor, stateBytes, type StateBytes } from "../support/engi
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 /** Issue #11: within 3 KB of the floor per enrollment. */
 const MAX_BYTES_ABOVE_FLOOR = 3 * 1024;
 
 function manifest(count: number): string {
   const lines = ["defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:"];
-  for (let i = 0; i < count; i++) lines.push(`  - registrationId: size-device-${i}`, "    attestation: { type: symmetricKey }");
+  for (let i = 0; i < count; i++)
+    lines.push(`  - registrationId: size-device-${i}`, "    attestation: { type: symmetricKey }");
   return lines.join("\n") + "\n";
 }
 
@@ -32,7 +32,10 @@ describeWithEngine("state bytes per enrollment", (engine) => {
   });
 
   async function deployed(stackName: string, floor: boolean): Promise<StateBytes> {
-    const program = await createLocalProgram(engine, emulator, { stackName, manifests: { "size.yaml": manifest(3) } });
+    const program = await createLocalProgram(engine, emulator, {
+      stackName,
+      manifests: { "size.yaml": manifest(3) },
+    });
     programs.push(program);
     if (floor) installEngineFloor(program.dir);
     const up = await program.stack.up({ onOutput: program.onOutput });
@@ -43,7 +46,9 @@ describeWithEngine("state bytes per enrollment", (engine) => {
   it("keeps a symmetric-key individual enrollment within 3 KB of the engine floor's", async () => {
     const floor = await deployed("size-floor", true);
     const ours = await deployed("size-ours", false);
-    console.info(`state bytes per individual enrollment: ours ${ours.bytesPerResource}, engine floor ${floor.bytesPerResource}`);
+    console.info(
+      `state bytes per individual enrollment: ours ${ours.bytesPerResource}, engine floor ${floor.bytesPerResource}`,
+    );
     expect(floor.count).toBe(3);
     expect(ours.count).toBe(3);
     expect(ours.bytesPerResource - floor.bytesPerResource).toBeLessThan(MAX_BYTES_ABOVE_FLOOR);

@@ -22,12 +22,21 @@ const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json
 /** That commit's program files in a temporary folder, or why they cannot be had. */
 function embeddedProviderVersion(): { dir: string } | { missing: string } {
   try {
-    execFileSync("git", ["cat-file", "-e", `${EMBEDDED_PROVIDER_COMMIT}^{commit}`], { cwd: projectRoot, stdio: "ignore" });
+    execFileSync("git", ["cat-file", "-e", `${EMBEDDED_PROVIDER_COMMIT}^{commit}`], {
+      cwd: projectRoot,
+      stdio: "ignore",
+    });
   } catch {
-    return { missing: `commit ${EMBEDDED_PROVIDER_COMMIT} is not in this clone's history (a shallow clone?): fetch the full history` };
+    return {
+      missing: `commit ${EMBEDDED_PROVIDER_COMMIT} is not in this clone's history (a shallow clone?): fetch the full history`,
+    };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-embedded-provider-"));
-  const archive = execFileSync("git", ["archive", "--format=tar", EMBEDDED_PROVIDER_COMMIT, ...PROGRAM_FILES], { cwd: projectRoot, maxBuffer: 256 * 1024 * 1024 });
+  const archive = execFileSync(
+    "git",
+    ["archive", "--format=tar", EMBEDDED_PROVIDER_COMMIT, ...PROGRAM_FILES],
+    { cwd: projectRoot, maxBuffer: 256 * 1024 * 1024 },
+  );
   execFileSync("tar", ["-x", "-C", dir], { input: archive });
   return { dir };
 }
@@ -59,7 +68,10 @@ const ENROLLMENTS = [
   ["individual", "upgrade-device-2"],
   ["group", "upgrade-meters"],
 ] as const;
-const ENROLLMENT_TYPES = ["pulumi-nodejs:dynamic/dps:IndividualEnrollment", "pulumi-nodejs:dynamic/dps:EnrollmentGroup"];
+const ENROLLMENT_TYPES = [
+  "pulumi-nodejs:dynamic/dps:IndividualEnrollment",
+  "pulumi-nodejs:dynamic/dps:EnrollmentGroup",
+];
 
 interface StoredResource {
   type: string;
@@ -68,92 +80,125 @@ interface StoredResource {
   outputs?: Record<string, unknown>;
 }
 
-describeWithEngine("upgrading a stack whose enrollments embed the provider's code", (engine) => {
-  let emulator: RunningEmulator;
-  let program: LocalProgram;
-  const log = operationLog();
-  const requests = () => emulator.inspect.stats().requests;
-  const enrollmentsInState = async () =>
-    ((await program.stack.exportStack()).deployment.resources as StoredResource[]).filter((r) => ENROLLMENT_TYPES.includes(r.type));
+describeWithEngine(
+  "upgrading a stack whose enrollments embed the provider's code",
+  (engine) => {
+    let emulator: RunningEmulator;
+    let program: LocalProgram;
+    const log = operationLog();
+    const requests = () => emulator.inspect.stats().requests;
+    const enrollmentsInState = async () =>
+      ((await program.stack.exportStack()).deployment.resources as StoredResource[]).filter((r) =>
+        ENROLLMENT_TYPES.includes(r.type),
+      );
 
-  /** Each enrollment's ETag and keys as DPS holds them. */
-  async function dpsView(): Promise<Record<string, unknown>> {
-    const sdk = serviceClientFor(emulator);
-    const view: Record<string, unknown> = {};
-    for (const [kind, id] of ENROLLMENTS) {
-      const record = kind === "individual" ? await sdk.getIndividualEnrollment(id) : await sdk.getEnrollmentGroup(id);
-      const keys = kind === "individual" ? await sdk.getIndividualEnrollmentAttestationMechanism(id) : await sdk.getEnrollmentGroupAttestationMechanism(id);
-      view[id] = { etag: record.responseBody.etag, keys: keys.responseBody.symmetricKey };
+    /** Each enrollment's ETag and keys as DPS holds them. */
+    async function dpsView(): Promise<Record<string, unknown>> {
+      const sdk = serviceClientFor(emulator);
+      const view: Record<string, unknown> = {};
+      for (const [kind, id] of ENROLLMENTS) {
+        const record =
+          kind === "individual" ? await sdk.getIndividualEnrollment(id) : await sdk.getEnrollmentGroup(id);
+        const keys =
+          kind === "individual"
+            ? await sdk.getIndividualEnrollmentAttestationMechanism(id)
+            : await sdk.getEnrollmentGroupAttestationMechanism(id);
+        view[id] = { etag: record.responseBody.etag, keys: keys.responseBody.symmetricKey };
+      }
+      return view;
     }
-    return view;
-  }
 
-  beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: log.logger, logRequests: true });
-    program = await createLocalProgram(engine, emulator, { stackName: "upgrade", manifests: { "upgrade.yaml": MANIFEST }, sourceRoot: (legacy as { dir: string }).dir });
-  });
-  afterAll(async () => {
-    program?.cleanup();
-    if (legacy && "dir" in legacy) fs.rmSync(legacy.dir, { recursive: true, force: true });
-    await emulator?.stop();
-  });
+    beforeAll(async () => {
+      emulator = await startEmulator({
+        ephemeral: true,
+        retryAfterSeconds: 0,
+        logger: log.logger,
+        logRequests: true,
+      });
+      program = await createLocalProgram(engine, emulator, {
+        stackName: "upgrade",
+        manifests: { "upgrade.yaml": MANIFEST },
+        sourceRoot: (legacy as { dir: string }).dir,
+      });
+    });
+    afterAll(async () => {
+      program?.cleanup();
+      if (legacy && "dir" in legacy) fs.rmSync(legacy.dir, { recursive: true, force: true });
+      await emulator?.stop();
+    });
 
-  it("upgrades in place: one state-only update per enrollment, no DPS request, no replace, no key change", async () => {
-    const made = await program.stack.up({ onOutput: program.onOutput });
-    expect(made.summary.resourceChanges).toEqual({ create: 6 });
-    for (const resource of await enrollmentsInState()) expect(String(resource.outputs?.__provider).length).toBeGreaterThan(50_000);
-    const dpsBefore = await dpsView();
-    const keysBefore = await program.stack.outputs();
+    it("upgrades in place: one state-only update per enrollment, no DPS request, no replace, no key change", async () => {
+      const made = await program.stack.up({ onOutput: program.onOutput });
+      expect(made.summary.resourceChanges).toEqual({ create: 6 });
+      for (const resource of await enrollmentsInState())
+        expect(String(resource.outputs?.__provider).length).toBeGreaterThan(50_000);
+      const dpsBefore = await dpsView();
+      const keysBefore = await program.stack.outputs();
 
-    program.installProgramFrom(projectRoot);
-    const before = requests();
-    const preview = JSON.parse(await program.pulumi(["preview", "--json", "--diff"])) as { steps: { op: string; urn: string; replaceReasons?: string[] }[]; changeSummary: Record<string, number> };
-    // The enrollment ledger is new in this version: created, beside the three state-only updates.
-    expect(preview.changeSummary).toEqual({ create: 1, same: 3, update: 3 });
-    expect(preview.steps.filter((s) => s.op !== "same").map((s) => [s.op, s.urn.split("::").pop()])).toEqual(
-      expect.arrayContaining([
-        ["update", "upgrade-device-1"],
-        ["update", "upgrade-device-2"],
-        ["update", "upgrade-meters"],
-      ]),
-    );
-    // What a reviewer reads: three updates with no field marked as changed, and not the 97 KB of
-    // embedded code each had (the CLI never prints __provider).
-    const text = (await program.stack.preview({ diff: true, onOutput: program.onOutput })).stdout;
-    expect(text).toContain("~ 3 to update");
-    expect(text).not.toContain("__provider");
-    expect(text.length).toBeLessThan(20_000);
-    const upgraded = await program.stack.up({ onOutput: program.onOutput });
-    expect(upgraded.summary.resourceChanges).toEqual({ create: 1, same: 3, update: 3 });
-    expect(requests() - before).toBe(0);
-
-    expect(await dpsView()).toEqual(dpsBefore);
-    expect(await program.stack.outputs()).toEqual(keysBefore);
-    for (const resource of await enrollmentsInState()) {
-      const kind = resource.type.endsWith(":IndividualEnrollment") ? "individual" : "group";
-      expect(resource.inputs?.__provider).toBe(providerReference(kind, "components/enrollments"));
-      expect(resource.outputs?.__provider).toBe(resource.inputs?.__provider);
-    }
-  });
-
-  it("then previews no change and refreshes with one GET per enrollment, also run from another directory (-C)", async () => {
-    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "dps-elsewhere-"));
-    try {
+      program.installProgramFrom(projectRoot);
       const before = requests();
-      const preview = JSON.parse(await program.pulumi(["-C", program.dir, "preview", "--json"], {}, elsewhere)) as { changeSummary: Record<string, number> };
-      expect(preview.changeSummary).toEqual({ same: 7 });
+      const preview = JSON.parse(await program.pulumi(["preview", "--json", "--diff"])) as {
+        steps: { op: string; urn: string; replaceReasons?: string[] }[];
+        changeSummary: Record<string, number>;
+      };
+      // The enrollment ledger is new in this version: created, beside the three state-only updates.
+      expect(preview.changeSummary).toEqual({ create: 1, same: 3, update: 3 });
+      expect(
+        preview.steps.filter((s) => s.op !== "same").map((s) => [s.op, s.urn.split("::").pop()]),
+      ).toEqual(
+        expect.arrayContaining([
+          ["update", "upgrade-device-1"],
+          ["update", "upgrade-device-2"],
+          ["update", "upgrade-meters"],
+        ]),
+      );
+      // What a reviewer reads: three updates with no field marked as changed, and not the 97 KB of
+      // embedded code each had (the CLI never prints __provider).
+      const text = (await program.stack.preview({ diff: true, onOutput: program.onOutput })).stdout;
+      expect(text).toContain("~ 3 to update");
+      expect(text).not.toContain("__provider");
+      expect(text.length).toBeLessThan(20_000);
+      const upgraded = await program.stack.up({ onOutput: program.onOutput });
+      expect(upgraded.summary.resourceChanges).toEqual({ create: 1, same: 3, update: 3 });
       expect(requests() - before).toBe(0);
 
-      const beforeRefresh = log.operations.length;
-      await program.pulumi(["-C", program.dir, "refresh", "--yes", "--skip-preview"], {}, elsewhere);
-      // One GET per enrollment: their ETags did not move, so no key is read.
-      const counts = log.countsSince(beforeRefresh);
-      expect(counts).toMatchObject({ IndividualEnrollment_Get: 2, EnrollmentGroup_Get: 1 });
-      expect(Object.keys(counts).filter((operation) => operation.includes("Enrollment")).sort()).toEqual(["EnrollmentGroup_Get", "IndividualEnrollment_Get"]);
-      const after = JSON.parse(await program.pulumi(["preview", "--json"])) as { changeSummary: Record<string, number> };
-      expect(after.changeSummary).toEqual({ same: 7 });
-    } finally {
-      fs.rmSync(elsewhere, { recursive: true, force: true });
-    }
-  });
-}, legacyMissing);
+      expect(await dpsView()).toEqual(dpsBefore);
+      expect(await program.stack.outputs()).toEqual(keysBefore);
+      for (const resource of await enrollmentsInState()) {
+        const kind = resource.type.endsWith(":IndividualEnrollment") ? "individual" : "group";
+        expect(resource.inputs?.__provider).toBe(providerReference(kind, "components/enrollments"));
+        expect(resource.outputs?.__provider).toBe(resource.inputs?.__provider);
+      }
+    });
+
+    it("then previews no change and refreshes with one GET per enrollment, also run from another directory (-C)", async () => {
+      const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "dps-elsewhere-"));
+      try {
+        const before = requests();
+        const preview = JSON.parse(
+          await program.pulumi(["-C", program.dir, "preview", "--json"], {}, elsewhere),
+        ) as { changeSummary: Record<string, number> };
+        expect(preview.changeSummary).toEqual({ same: 7 });
+        expect(requests() - before).toBe(0);
+
+        const beforeRefresh = log.operations.length;
+        await program.pulumi(["-C", program.dir, "refresh", "--yes", "--skip-preview"], {}, elsewhere);
+        // One GET per enrollment: their ETags did not move, so no key is read.
+        const counts = log.countsSince(beforeRefresh);
+        expect(counts).toMatchObject({ IndividualEnrollment_Get: 2, EnrollmentGroup_Get: 1 });
+        expect(
+          Object.keys(counts)
+            .filter((operation) => operation.includes("Enrollment"))
+            .sort(),
+        ).toEqual(["EnrollmentGroup_Get", "IndividualEnrollment_Get"]);
+        const after = JSON.parse(await program.pulumi(["preview", "--json"])) as {
+          changeSummary: Record<string, number>;
+        };
+        expect(after.changeSummary).toEqual({ same: 7 });
+      } finally {
+        fs.rmSync(elsewhere, { recursive: true, force: true });
+      }
+    });
+  },
+  legacyMissing,
+);

@@ -9,7 +9,6 @@ import { startCompetingClient, type CompetingClient } from "../support/competing
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
 
-
 const COUNT = 12;
 const QUOTA = 1000;
 /**
@@ -18,7 +17,14 @@ const QUOTA = 1000;
  */
 const COMPETITOR_PER_MINUTE = 985;
 const ids = Array.from({ length: COUNT }, (_, i) => `busy-${String(i).padStart(2, "0")}`);
-const MANIFEST = ["defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:", ...ids.flatMap((id) => [`  - registrationId: ${id}`, "    attestation: { type: symmetricKey }"])].join("\n") + "\n";
+const MANIFEST =
+  [
+    "defaults:",
+    "  iotHubs: [weu]",
+    "  allocationPolicy: static",
+    "individualEnrollments:",
+    ...ids.flatMap((id) => [`  - registrationId: ${id}`, "    attestation: { type: symmetricKey }"]),
+  ].join("\n") + "\n";
 
 describeWithEngine("a throttled, faulty DPS shared with another client", (engine) => {
   let emulator: RunningEmulator;
@@ -33,7 +39,10 @@ describeWithEngine("a throttled, faulty DPS shared with another client", (engine
       throttle: { operationsPerMinute: QUOTA, retryAfterSeconds: 5 },
       faults: { rate: 0.2, kinds: ["500", "503", "reset"], apis: ["service"], seed: 14 },
     });
-    program = await createLocalProgram(engine, emulator, { stackName: "busy", manifests: { "fleet.yaml": MANIFEST } });
+    program = await createLocalProgram(engine, emulator, {
+      stackName: "busy",
+      manifests: { "fleet.yaml": MANIFEST },
+    });
     competitor = startCompetingClient(emulator, COMPETITOR_PER_MINUTE);
     // Let the other client take its share of the current minute before the up starts.
     while (competitor.done < COMPETITOR_PER_MINUTE * 0.9) await new Promise((r) => setTimeout(r, 100));
@@ -52,15 +61,21 @@ describeWithEngine("a throttled, faulty DPS shared with another client", (engine
     expect(result.summary.result).toBe("succeeded");
     expect(result.summary.resourceChanges).toEqual({ create: COUNT + 4 }); // + stack, platform (2), enrollment ledger
     expect(emulator.inspect.stats().byStatus["429"] ?? 0).toBeGreaterThan(0);
-    expect(result.stdout).toMatch(/DPS localhost:\d+ is throttling \(HTTP 429; its quota is per minute\): pausing \d+\.\ds, then at most \d+ call\(s\) at a time/);
+    expect(result.stdout).toMatch(
+      /DPS localhost:\d+ is throttling \(HTTP 429; its quota is per minute\): pausing \d+\.\ds, then at most \d+ call\(s\) at a time/,
+    );
     await competitor.stop();
     // The emulator still injects faults and throttles: the test's own read retries them, as the
     // provider does, a bounded number of times.
     const listOnDps = async (): Promise<string[]> => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const page = await serviceClientFor(emulator).createIndividualEnrollmentQuery({ query: "*" }, 1000).next();
-          return (page.responseBody as unknown as { registrationId: string }[]).map((e) => e.registrationId).sort();
+          const page = await serviceClientFor(emulator)
+            .createIndividualEnrollmentQuery({ query: "*" }, 1000)
+            .next();
+          return (page.responseBody as unknown as { registrationId: string }[])
+            .map((e) => e.registrationId)
+            .sort();
         } catch (error) {
           if (attempt >= 30) throw error;
           await new Promise((r) => setTimeout(r, 1000));
@@ -69,6 +84,8 @@ describeWithEngine("a throttled, faulty DPS shared with another client", (engine
     };
     const onDps = await listOnDps();
     expect(onDps).toEqual(ids);
-    process.stdout.write(`throttled up: ${minutes.toFixed(1)} min, ${emulator.inspect.stats().byStatus["429"]} 429s\n`);
+    process.stdout.write(
+      `throttled up: ${minutes.toFixed(1)} min, ${emulator.inspect.stats().byStatus["429"]} 429s\n`,
+    );
   }, 600_000);
 });

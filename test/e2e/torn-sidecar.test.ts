@@ -22,12 +22,23 @@ describeWithEngine("attribute sidecars torn by a killed pulumi", (engine) => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   function envFor(backendUrl: string): NodeJS.ProcessEnv {
-    return { ...engine.env, PULUMI_BACKEND_URL: backendUrl, PULUMI_CONFIG_PASSPHRASE: "torn-sidecar-test", PULUMI_SKIP_UPDATE_CHECK: "true" };
+    return {
+      ...engine.env,
+      PULUMI_BACKEND_URL: backendUrl,
+      PULUMI_CONFIG_PASSPHRASE: "torn-sidecar-test",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
   }
   const pulumi = (backendUrl: string, args: string[]) =>
-    run("pulumi", [...args, "--non-interactive"], { cwd: path.join(dir, "project"), env: envFor(backendUrl) });
+    run("pulumi", [...args, "--non-interactive"], {
+      cwd: path.join(dir, "project"),
+      env: envFor(backendUrl),
+    });
   const files = (root: string): string[] =>
-    fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    fs
+      .readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name));
 
   it("an older file backend: the stack is unreadable until `npm run unlock-stale` removes the torn sidecar", async () => {
     const state = path.join(dir, "older");
@@ -38,20 +49,34 @@ describeWithEngine("attribute sidecars torn by a killed pulumi", (engine) => {
     expect(sidecar).toBeDefined();
     fs.writeFileSync(sidecar!, ""); // what a SIGKILL between the driver's truncate and its write leaves
 
-    await expect(pulumi(url, ["stack", "export", "--stack", "s1"])).rejects.toMatchObject({ stderr: expect.stringMatching(/failed to load checkpoint: EOF/) });
+    await expect(pulumi(url, ["stack", "export", "--stack", "s1"])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/failed to load checkpoint: EOF/),
+    });
 
-    const repair = await run("npm", ["run", "--silent", "unlock-stale", "--", "--stack", "s1"], { cwd: projectRoot, env: envFor(url) });
+    const repair = await run("npm", ["run", "--silent", "unlock-stale", "--", "--stack", "s1"], {
+      cwd: projectRoot,
+      env: envFor(url),
+    });
     expect(repair.stdout).toContain(`half-written (the object it describes is intact): ${sidecar}`);
     expect(repair.stdout).toContain("stack s1 has no lock");
-    const exported = JSON.parse((await pulumi(url, ["stack", "export", "--stack", "s1"])).stdout) as { version: number };
+    const exported = JSON.parse((await pulumi(url, ["stack", "export", "--stack", "s1"])).stdout) as {
+      version: number;
+    };
     expect(exported.version).toBe(3);
   }, 120_000);
 
   it("the local backend scripts/env.sh sets writes no sidecar a kill could tear", async () => {
     const home = path.join(dir, "dps-home");
-    const { stdout } = await run("bash", ["-c", `unset PULUMI_BACKEND_URL; . "${projectRoot}/scripts/env.sh" && printf %s "$PULUMI_BACKEND_URL"`], {
-      env: { ...process.env, DPS_HOME: home, PULUMI_HOME: path.join(home, "pulumi-home") },
-    });
+    const { stdout } = await run(
+      "bash",
+      [
+        "-c",
+        `unset PULUMI_BACKEND_URL; . "${projectRoot}/scripts/env.sh" && printf %s "$PULUMI_BACKEND_URL"`,
+      ],
+      {
+        env: { ...process.env, DPS_HOME: home, PULUMI_HOME: path.join(home, "pulumi-home") },
+      },
+    );
     expect(stdout).toBe(`file://${home}/state?metadata=skip`);
     await pulumi(stdout, ["stack", "init", "s2"]);
     const written = files(path.join(home, "state"));

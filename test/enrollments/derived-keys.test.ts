@@ -5,8 +5,16 @@ import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
 
 // Test vectors from the DPS documentation (concepts-symmetric-key-attestation, how-to-use-custom-allocation-policies).
 const VECTORS = [
-  ["8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==", "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6", "Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc="],
-  ["oiK77Oy7rBw8YB6IS6ukRChAw+Yq6GC61RMrPLSTiOOtdI+XDu0LmLuNm11p+qv2I+adqGUdZHm46zXAQdZoOA==", "breakroom499-contoso-tstrsd-007", "JC8F96eayuQwwz+PkE7IzjH2lIAjCUnAa61tDigBnSs="],
+  [
+    "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==",
+    "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6",
+    "Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc=",
+  ],
+  [
+    "oiK77Oy7rBw8YB6IS6ukRChAw+Yq6GC61RMrPLSTiOOtdI+XDu0LmLuNm11p+qv2I+adqGUdZHm46zXAQdZoOA==",
+    "breakroom499-contoso-tstrsd-007",
+    "JC8F96eayuQwwz+PkE7IzjH2lIAjCUnAa61tDigBnSs=",
+  ],
 ] as const;
 
 const root = path.resolve(__dirname, "../..");
@@ -34,22 +42,30 @@ describe("deriveDeviceKey", () => {
 
 describe("scripts/derive-device-key.ts", () => {
   const run = (args: string[], input: string, env: Record<string, string> = {}) =>
-    execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/derive-device-key.ts", ...args], {
-      cwd: root,
-      input,
-      env: { ...process.env, ...env },
-      encoding: "utf8",
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    execFileSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "scripts/derive-device-key.ts", ...args],
+      {
+        cwd: root,
+        input,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
 
   it("reads the group key from stdin and prints one key per registration id", () => {
-    expect(run(["sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6", "breakroom499-contoso-tstrsd-007"], VECTORS[0][0] + "\n")).toBe(
+    expect(
+      run(["sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6", "breakroom499-contoso-tstrsd-007"], VECTORS[0][0] + "\n"),
+    ).toBe(
       `sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6 ${VECTORS[0][2]}\nbreakroom499-contoso-tstrsd-007 ${deriveDeviceKey(VECTORS[0][0], "breakroom499-contoso-tstrsd-007")}\n`,
     );
   });
 
   it("reads the group key from DPS_GROUP_KEY and prints JSON when asked", () => {
-    expect(JSON.parse(run(["--json", "breakroom499-contoso-tstrsd-007"], "", { DPS_GROUP_KEY: VECTORS[1][0] }))).toEqual({
+    expect(
+      JSON.parse(run(["--json", "breakroom499-contoso-tstrsd-007"], "", { DPS_GROUP_KEY: VECTORS[1][0] })),
+    ).toEqual({
       "breakroom499-contoso-tstrsd-007": VECTORS[1][2],
     });
   });

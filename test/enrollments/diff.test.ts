@@ -8,7 +8,10 @@ import { makeCertificate } from "../support/certificates";
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");
 const KEY_C = Buffer.alloc(32, 3).toString("base64");
-const dps = { serviceEndpoint: "localhost:8443", connectionString: "HostName=localhost:8443;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A };
+const dps = {
+  serviceEndpoint: "localhost:8443",
+  connectionString: "HostName=localhost:8443;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A,
+};
 
 function base(over: Partial<EnrollmentInputs> = {}): EnrollmentInputs {
   return {
@@ -24,15 +27,24 @@ function base(over: Partial<EnrollmentInputs> = {}): EnrollmentInputs {
 
 /** State as create() would record it for `inputs`. */
 function stateOf(inputs: EnrollmentInputs) {
-  const keys = inputs.attestation.type === "symmetricKey" && inputs.attestation.symmetricKey?.primaryKey
-    ? { primaryKey: inputs.attestation.symmetricKey.primaryKey, secondaryKey: inputs.attestation.symmetricKey.secondaryKey ?? "" }
-    : { primaryKey: KEY_A, secondaryKey: KEY_B };
+  const keys =
+    inputs.attestation.type === "symmetricKey" && inputs.attestation.symmetricKey?.primaryKey
+      ? {
+          primaryKey: inputs.attestation.symmetricKey.primaryKey,
+          secondaryKey: inputs.attestation.symmetricKey.secondaryKey ?? "",
+        }
+      : { primaryKey: KEY_A, secondaryKey: KEY_B };
   return buildOutputs(inputs, { etag: '"1"' }, keys, false);
 }
 
 describe("diffEnrollment", () => {
   it("reports no change for an unchanged enrollment", () => {
-    expect(diffEnrollment("individual", stateOf(base()), base())).toEqual({ changes: false, replaces: [], updates: [], deleteBeforeReplace: false });
+    expect(diffEnrollment("individual", stateOf(base()), base())).toEqual({
+      changes: false,
+      replaces: [],
+      updates: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("ignores what DPS normalises: enum case, hub order and case, empty twin, explicit defaults", () => {
@@ -58,7 +70,9 @@ describe("diffEnrollment", () => {
   });
 
   it("treats a change of id case as the same enrollment (DPS ids are case-insensitive)", () => {
-    expect(diffEnrollment("individual", stateOf(base()), base({ registrationId: "DEV-1" })).changes).toBe(false);
+    expect(diffEnrollment("individual", stateOf(base()), base({ registrationId: "DEV-1" })).changes).toBe(
+      false,
+    );
   });
 
   it("replaces when the attestation type or the DPS changes", () => {
@@ -69,7 +83,11 @@ describe("diffEnrollment", () => {
   });
 
   it("updates in place when a hub, the twin or the status changes, naming only those fields", () => {
-    const changed = base({ iotHubs: ["hub-a.azure-devices.net"], initialTwin: { tags: { line: "b" } }, provisioningStatus: "disabled" });
+    const changed = base({
+      iotHubs: ["hub-a.azure-devices.net"],
+      initialTwin: { tags: { line: "b" } },
+      provisioningStatus: "disabled",
+    });
     expect(diffEnrollment("individual", stateOf(base()), changed)).toEqual({
       changes: true,
       replaces: [],
@@ -79,7 +97,9 @@ describe("diffEnrollment", () => {
   });
 
   it("updates the attestation when one declared key changes (rotation)", () => {
-    const rotated = base({ attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_C } } });
+    const rotated = base({
+      attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_C } },
+    });
     expect(diffEnrollment("individual", stateOf(base()), rotated).updates).toEqual(["attestation"]);
   });
 
@@ -89,7 +109,10 @@ describe("diffEnrollment", () => {
   });
 
   it("updates (without replacing) when only the connection string or delete option changes", () => {
-    const rotatedPolicy = base({ dps: { ...dps, connectionString: dps.connectionString.replace(KEY_A, KEY_B) }, deleteRegistrationStateOnDelete: true });
+    const rotatedPolicy = base({
+      dps: { ...dps, connectionString: dps.connectionString.replace(KEY_A, KEY_B) },
+      deleteRegistrationStateOnDelete: true,
+    });
     expect(diffEnrollment("individual", stateOf(base()), rotatedPolicy)).toEqual({
       changes: true,
       replaces: [],
@@ -99,24 +122,57 @@ describe("diffEnrollment", () => {
   });
 
   it("updates in place, naming only __provider, when the state carries another provider text (an older version's embedded code)", () => {
-    const withProvider = (inputs: EnrollmentInputs, text: string) => ({ ...inputs, __provider: text }) as unknown as EnrollmentInputs;
-    const olds = { ...stateOf(base()), __provider: "exports.handler = __f0; /* 97 KB of embedded code */" } as never;
-    expect(diffEnrollment("individual", olds, withProvider(base(), "exports.handler = function () {}"))).toEqual({ changes: true, replaces: [], updates: ["__provider"], deleteBeforeReplace: false });
+    const withProvider = (inputs: EnrollmentInputs, text: string) =>
+      ({ ...inputs, __provider: text }) as unknown as EnrollmentInputs;
+    const olds = {
+      ...stateOf(base()),
+      __provider: "exports.handler = __f0; /* 97 KB of embedded code */",
+    } as never;
+    expect(
+      diffEnrollment("individual", olds, withProvider(base(), "exports.handler = function () {}")),
+    ).toEqual({ changes: true, replaces: [], updates: ["__provider"], deleteBeforeReplace: false });
     const current = { ...stateOf(base()), __provider: "exports.handler = function () {}" } as never;
-    expect(diffEnrollment("individual", current, withProvider(base(), "exports.handler = function () {}")).changes).toBe(false);
+    expect(
+      diffEnrollment("individual", current, withProvider(base(), "exports.handler = function () {}")).changes,
+    ).toBe(false);
   });
 
   it("never diffs on linkedHubs or adoptExisting, which only matter to check and create", () => {
-    expect(diffEnrollment("individual", stateOf(base()), base({ linkedHubs: ["x.azure-devices.net"], adoptExisting: true })).changes).toBe(false);
+    expect(
+      diffEnrollment(
+        "individual",
+        stateOf(base()),
+        base({ linkedHubs: ["x.azure-devices.net"], adoptExisting: true }),
+      ).changes,
+    ).toBe(false);
   });
 
   it("compares certificates by content, whatever form they were given in", () => {
     const cert = makeCertificate({ commonName: "dev-1" });
-    const pem = base({ attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: cert.certPem } } } } });
-    const b64 = base({ attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: Buffer.from(cert.certPem).toString("base64") } } } } });
+    const pem = base({
+      attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: cert.certPem } } } },
+    });
+    const b64 = base({
+      attestation: {
+        type: "x509",
+        x509: {
+          clientCertificates: { primary: { certificate: Buffer.from(cert.certPem).toString("base64") } },
+        },
+      },
+    });
     expect(diffEnrollment("individual", stateOf(pem), b64).changes).toBe(false);
     const other = makeCertificate({ commonName: "dev-1" });
-    const renewed = base({ attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: cert.certPem }, secondary: { certificate: other.certPem } } } } });
+    const renewed = base({
+      attestation: {
+        type: "x509",
+        x509: {
+          clientCertificates: {
+            primary: { certificate: cert.certPem },
+            secondary: { certificate: other.certPem },
+          },
+        },
+      },
+    });
     expect(diffEnrollment("individual", stateOf(pem), renewed).updates).toEqual(["attestation"]);
   });
 
@@ -131,7 +187,9 @@ describe("diffEnrollment", () => {
   });
 
   it("replaces when the id itself is unknown", () => {
-    expect(diffEnrollment("individual", stateOf(base()), base({ registrationId: UNKNOWN_VALUE })).replaces).toEqual(["registrationId"]);
+    expect(
+      diffEnrollment("individual", stateOf(base()), base({ registrationId: UNKNOWN_VALUE })).replaces,
+    ).toEqual(["registrationId"]);
   });
 });
 
@@ -152,7 +210,13 @@ describe("canonicalSettings", () => {
   });
 
   it("drops the service's twin bookkeeping", () => {
-    const twin = { tags: { a: 1, $metadata: { x: 1 }, version: null }, properties: { desired: { $version: 3 } } };
-    expect(canonicalSettings("individual", { attestation: { type: "symmetricKey" }, initialTwin: twin as never }).initialTwin).toEqual({ tags: { a: 1 } });
+    const twin = {
+      tags: { a: 1, $metadata: { x: 1 }, version: null },
+      properties: { desired: { $version: 3 } },
+    };
+    expect(
+      canonicalSettings("individual", { attestation: { type: "symmetricKey" }, initialTwin: twin as never })
+        .initialTwin,
+    ).toEqual({ tags: { a: 1 } });
   });
 });

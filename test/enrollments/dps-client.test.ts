@@ -9,7 +9,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDpsClient, DPS_TOKEN_SCOPE, type DpsClientOptions } from "../../components/enrollments/dps-client";
+import {
+  createDpsClient,
+  DPS_TOKEN_SCOPE,
+  type DpsClientOptions,
+} from "../../components/enrollments/dps-client";
 import { ensureServerTls } from "../../emulator/tls";
 
 interface SeenRequest {
@@ -21,7 +25,9 @@ interface SeenRequest {
 type Handler = (req: SeenRequest, res: ServerResponse) => void;
 
 // "++++////...": the characters that JSON and URL encoding rewrite.
-const KEY_1 = Buffer.from(Array.from({ length: 48 }, (_, i) => [0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff][i % 6] as number)).toString("base64");
+const KEY_1 = Buffer.from(
+  Array.from({ length: 48 }, (_, i) => [0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff][i % 6] as number),
+).toString("base64");
 const KEY_2 = Buffer.alloc(48, 202).toString("base64");
 const POLICY_KEY = Buffer.alloc(32, 203).toString("base64");
 const FUNCTION_CODE = "Zm9vYmFyLWZ1bmN0aW9uLWtleS0xMjM0NQ==";
@@ -70,10 +76,16 @@ beforeEach(() => {
   seen = [];
 });
 
-const fast: DpsClientOptions = { retryPolicy: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 } };
+const fast: DpsClientOptions = {
+  retryPolicy: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 },
+};
 
 function sharedKeyConnection() {
-  return { serviceEndpoint: endpoint, connectionString: `HostName=${endpoint};SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=${POLICY_KEY}`, trustedCaCertificate: caCertPem };
+  return {
+    serviceEndpoint: endpoint,
+    connectionString: `HostName=${endpoint};SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=${POLICY_KEY}`,
+    trustedCaCertificate: caCertPem,
+  };
 }
 
 describe("DPS client on the wire", () => {
@@ -85,8 +97,13 @@ describe("DPS client on the wire", () => {
         return { token: "entra-token-1", expiresOnTimestamp: Date.now() + 3_600_000 };
       },
     };
-    handlers = [(_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "x509" }, etag: '"e1"' })];
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, { ...fast, tokenCredential });
+    handlers = [
+      (_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "x509" }, etag: '"e1"' }),
+    ];
+    const client = createDpsClient(
+      { serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem },
+      { ...fast, tokenCredential },
+    );
     await expect(client.get("individual", "dev-1")).resolves.toMatchObject({ registrationId: "dev-1" });
     expect(scopes).toEqual([DPS_TOKEN_SCOPE]);
     expect(DPS_TOKEN_SCOPE).toBe("https://azure-devices-provisioning.net/.default");
@@ -97,10 +114,16 @@ describe("DPS client on the wire", () => {
   it("says what to do when no Entra ID credential is usable, without retrying", async () => {
     const tokenCredential = {
       async getToken(): Promise<null> {
-        throw Object.assign(new Error("DefaultAzureCredential failed to retrieve a token from the included credentials."), { name: "AggregateAuthenticationError" });
+        throw Object.assign(
+          new Error("DefaultAzureCredential failed to retrieve a token from the included credentials."),
+          { name: "AggregateAuthenticationError" },
+        );
       },
     };
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem }, { ...fast, tokenCredential });
+    const client = createDpsClient(
+      { serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem },
+      { ...fast, tokenCredential },
+    );
     await expect(client.get("group", "line-a")).rejects.toThrow(
       /get enrollment group "line-a" on DPS localhost:\d+ failed: AggregateAuthenticationError \(DefaultAzureCredential failed .*\)\. dps\.useEntraId found no usable Microsoft Entra ID credential: sign in \(`az login`\)/,
     );
@@ -108,43 +131,109 @@ describe("DPS client on the wire", () => {
   });
 
   it("retries a 401 with Entra ID while the role assigned minutes ago propagates, until DPS accepts the token", async () => {
-    const tokenCredential = { getToken: async () => ({ token: "entra-token-2", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    const unauthorized: Handler = (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" });
-    handlers = [unauthorized, unauthorized, (_req, res) => json(res, 200, { registrationId: "dev-2", attestation: { type: "x509" }, etag: '"e1"' })];
-    const patient: DpsClientOptions = { retryPolicy: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 }, tokenCredential };
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: new Date().toISOString() }, patient);
+    const tokenCredential = {
+      getToken: async () => ({ token: "entra-token-2", expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    const unauthorized: Handler = (_req, res) =>
+      json(res, 401, { errorCode: 401002, message: "Unauthorized" });
+    handlers = [
+      unauthorized,
+      unauthorized,
+      (_req, res) => json(res, 200, { registrationId: "dev-2", attestation: { type: "x509" }, etag: '"e1"' }),
+    ];
+    const patient: DpsClientOptions = {
+      retryPolicy: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 5_000 },
+      tokenCredential,
+    };
+    const client = createDpsClient(
+      {
+        serviceEndpoint: endpoint,
+        useEntraId: true,
+        trustedCaCertificate: caCertPem,
+        roleAssignedAt: new Date().toISOString(),
+      },
+      patient,
+    );
     await expect(client.get("individual", "dev-2")).resolves.toMatchObject({ registrationId: "dev-2" });
     expect(seen).toHaveLength(3);
   });
 
   it("gives up on a 401 with Entra ID after the retry budget, saying the role assigned at that time may still be propagating", async () => {
-    const tokenCredential = { getToken: async () => ({ token: "entra-token-3", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    handlers = [1, 2].map((): Handler => (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" }));
+    const tokenCredential = {
+      getToken: async () => ({ token: "entra-token-3", expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    handlers = [1, 2].map(
+      (): Handler => (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" }),
+    );
     const assignedAt = new Date().toISOString();
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: assignedAt }, { ...fast, tokenCredential });
-    const error = await client.get("individual", "dev-3").then(() => undefined, (e: Error) => e);
+    const client = createDpsClient(
+      {
+        serviceEndpoint: endpoint,
+        useEntraId: true,
+        trustedCaCertificate: caCertPem,
+        roleAssignedAt: assignedAt,
+      },
+      { ...fast, tokenCredential },
+    );
+    const error = await client.get("individual", "dev-3").then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message).toMatch(/DPS kept refusing the credential \(401\): gave up after 2 attempts/);
-    expect(error?.message).toContain(`role on this DPS was assigned at ${assignedAt} and has not reached DPS yet (Azure takes up to 10 minutes)`);
+    expect(error?.message).toContain(
+      `role on this DPS was assigned at ${assignedAt} and has not reached DPS yet (Azure takes up to 10 minutes)`,
+    );
   });
 
   it.each([
     ["no time of assignment is known", undefined],
     ["the role was assigned more than ten minutes ago", new Date(Date.now() - 11 * 60_000).toISOString()],
-  ])("does not retry a 401 with Entra ID when %s: a missing role or the IP filter, said so", async (_case, roleAssignedAt) => {
-    const tokenCredential = { getToken: async () => ({ token: "entra-token-6", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, ...(roleAssignedAt ? { roleAssignedAt } : {}) }, { ...fast, tokenCredential });
-    await expect(client.get("individual", "dev-6")).rejects.toThrow(
-      /failed: HTTP 401 \(errorCode 401002; Unauthorized\)\. Not retried: either the identity has no data-plane role on this DPS \(assign Device Provisioning Service Data Contributor\), or the DPS's IP filter refuses this machine's address/,
-    );
-    expect(seen).toHaveLength(1);
-  });
+  ])(
+    "does not retry a 401 with Entra ID when %s: a missing role or the IP filter, said so",
+    async (_case, roleAssignedAt) => {
+      const tokenCredential = {
+        getToken: async () => ({ token: "entra-token-6", expiresOnTimestamp: Date.now() + 3_600_000 }),
+      };
+      handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
+      const client = createDpsClient(
+        {
+          serviceEndpoint: endpoint,
+          useEntraId: true,
+          trustedCaCertificate: caCertPem,
+          ...(roleAssignedAt ? { roleAssignedAt } : {}),
+        },
+        { ...fast, tokenCredential },
+      );
+      await expect(client.get("individual", "dev-6")).rejects.toThrow(
+        /failed: HTTP 401 \(errorCode 401002; Unauthorized\)\. Not retried: either the identity has no data-plane role on this DPS \(assign Device Provisioning Service Data Contributor\), or the DPS's IP filter refuses this machine's address/,
+      );
+      expect(seen).toHaveLength(1);
+    },
+  );
 
   it("does not retry a 401 that names DPS's IP filter, even right after a role assignment, and says to run from the admitted address", async () => {
-    const tokenCredential = { getToken: async () => ({ token: "entra-token-7", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    handlers = [(_req, res) => json(res, 401, { errorCode: 401000, message: "Unauthorized: IP filter rule rejected the client IP address" })];
-    const client = createDpsClient({ serviceEndpoint: endpoint, useEntraId: true, trustedCaCertificate: caCertPem, roleAssignedAt: new Date().toISOString() }, { ...fast, tokenCredential });
-    await expect(client.get("individual", "dev-7")).rejects.toThrow(/DPS's IP filter refused this machine's address \(not retried: waiting does not help\)\. Run from the address/);
+    const tokenCredential = {
+      getToken: async () => ({ token: "entra-token-7", expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    handlers = [
+      (_req, res) =>
+        json(res, 401, {
+          errorCode: 401000,
+          message: "Unauthorized: IP filter rule rejected the client IP address",
+        }),
+    ];
+    const client = createDpsClient(
+      {
+        serviceEndpoint: endpoint,
+        useEntraId: true,
+        trustedCaCertificate: caCertPem,
+        roleAssignedAt: new Date().toISOString(),
+      },
+      { ...fast, tokenCredential },
+    );
+    await expect(client.get("individual", "dev-7")).rejects.toThrow(
+      /DPS's IP filter refused this machine's address \(not retried: waiting does not help\)\. Run from the address/,
+    );
     expect(seen).toHaveLength(1);
   });
 
@@ -161,7 +250,9 @@ describe("DPS client on the wire", () => {
         json(res, 200, { registrationId: "dev-5", attestation: { type: "x509" }, etag: '"e1"' });
       },
     ];
-    const client = createDpsClient(sharedKeyConnection(), { retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 10_000 } });
+    const client = createDpsClient(sharedKeyConnection(), {
+      retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20, totalBudgetMs: 10_000 },
+    });
     await expect(client.get("individual", "dev-5")).resolves.toMatchObject({ registrationId: "dev-5" });
     expect(arrivals).toHaveLength(2);
     expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(950);
@@ -170,21 +261,34 @@ describe("DPS client on the wire", () => {
   it("does not retry a 401 with a shared access key (a wrong key does not heal)", async () => {
     handlers = [(_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" })];
     const client = createDpsClient(sharedKeyConnection(), fast);
-    await expect(client.get("individual", "dev-4")).rejects.toThrow(/Check dps\.connectionString: its policy name and key/);
+    await expect(client.get("individual", "dev-4")).rejects.toThrow(
+      /Check dps\.connectionString: its policy name and key/,
+    );
     expect(seen).toHaveLength(1);
   });
 
   it("sends DPS's quoted ETag back verbatim as If-Match", async () => {
-    handlers = [(_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "tpm" }, etag: '"e2"' })];
+    handlers = [
+      (_req, res) => json(res, 200, { registrationId: "dev-1", attestation: { type: "tpm" }, etag: '"e2"' }),
+    ];
     const client = createDpsClient(sharedKeyConnection(), fast);
-    await client.put("individual", "dev-1", { registrationId: "dev-1", attestation: { type: "tpm", tpm: { endorsementKey: "AAAA" } } }, '"13003fea-0000-0300-0000-62d1d5e50000"');
+    await client.put(
+      "individual",
+      "dev-1",
+      { registrationId: "dev-1", attestation: { type: "tpm", tpm: { endorsementKey: "AAAA" } } },
+      '"13003fea-0000-0300-0000-62d1d5e50000"',
+    );
     expect(seen[0]?.method).toBe("PUT");
     expect(seen[0]?.headers["if-match"]).toBe('"13003fea-0000-0300-0000-62d1d5e50000"');
     expect(seen[0]?.headers.authorization).toMatch(/^SharedAccessSignature sr=localhost/);
   });
 
   it("times out a request that hangs on a reused keep-alive socket, and says so", async () => {
-    handlers = [(_req, res) => json(res, 200, { enrollmentGroupId: "g", attestation: { type: "x509" }, etag: '"e"' }), () => {}, () => {}];
+    handlers = [
+      (_req, res) => json(res, 200, { enrollmentGroupId: "g", attestation: { type: "x509" }, etag: '"e"' }),
+      () => {},
+      () => {},
+    ];
     const client = createDpsClient(sharedKeyConnection(), { ...fast, requestTimeoutMs: 300 });
     await client.get("group", "g");
     const started = Date.now();
@@ -211,20 +315,33 @@ describe("DPS client on the wire", () => {
       customAllocationDefinition: { webhookUrl: WEBHOOK, apiVersion: "2021-10-01" },
     };
     for (let i = 0; i < 2; i++) {
-      const error = await client.put("group", "line-a", body, undefined).then(() => undefined, (e: Error) => e);
-      expect(error?.message).toMatch(/create enrollment group "line-a" on DPS localhost:\d+ failed: HTTP 400/);
+      const error = await client.put("group", "line-a", body, undefined).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).toMatch(
+        /create enrollment group "line-a" on DPS localhost:\d+ failed: HTTP 400/,
+      );
       expect(error?.message).toContain("[secret]");
-      for (const secret of [KEY_1, KEY_2, WEBHOOK, FUNCTION_CODE, POLICY_KEY]) expect(error?.message).not.toContain(secret);
+      for (const secret of [KEY_1, KEY_2, WEBHOOK, FUNCTION_CODE, POLICY_KEY])
+        expect(error?.message).not.toContain(secret);
       expect(error?.message).not.toContain(KEY_1.slice(0, 20));
     }
   });
 });
 
 describe("DPS client paged queries", () => {
-  const page = (ids: string[], continuation?: string): Handler => (_req, res) => {
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", ...(continuation ? { "x-ms-continuation": continuation } : {}) });
-    res.end(JSON.stringify(ids.map((registrationId) => ({ registrationId, attestation: { type: "x509" } }))));
-  };
+  const page =
+    (ids: string[], continuation?: string): Handler =>
+    (_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        ...(continuation ? { "x-ms-continuation": continuation } : {}),
+      });
+      res.end(
+        JSON.stringify(ids.map((registrationId) => ({ registrationId, attestation: { type: "x509" } }))),
+      );
+    };
   const drain = async (pages: AsyncIterable<{ registrationId?: string }[]>) => {
     const ids: string[] = [];
     for await (const records of pages) ids.push(...records.map((r) => r.registrationId ?? ""));
@@ -240,7 +357,14 @@ describe("DPS client paged queries", () => {
     ];
     const client = createDpsClient(sharedKeyConnection(), fast);
     expect(await drain(client.queryEnrollments("individual", 2))).toEqual(["a", "b", "c", "d", "e"]);
-    expect(seen.map((r) => [r.method, r.url.split("?")[0], r.headers["x-ms-max-item-count"], r.headers["x-ms-continuation"]])).toEqual([
+    expect(
+      seen.map((r) => [
+        r.method,
+        r.url.split("?")[0],
+        r.headers["x-ms-max-item-count"],
+        r.headers["x-ms-continuation"],
+      ]),
+    ).toEqual([
       ["POST", "/enrollments/query", "2", undefined],
       ["POST", "/enrollments/query", "2", "t1"],
       ["POST", "/enrollments/query", "2", "t1"],
@@ -251,7 +375,12 @@ describe("DPS client paged queries", () => {
   it("stops with a clear error when DPS hands back a continuation token it already gave", async () => {
     handlers = [page(["g1"], "same"), page(["g2"], "same")];
     const client = createDpsClient(sharedKeyConnection(), fast);
-    await expect(drain(client.queryEnrollments("group"))).rejects.toThrow("DPS returned the same continuation token twice; stopping instead of looping");
-    expect(seen.map((r) => r.url.split("?")[0])).toEqual(["/enrollmentGroups/query", "/enrollmentGroups/query"]);
+    await expect(drain(client.queryEnrollments("group"))).rejects.toThrow(
+      "DPS returned the same continuation token twice; stopping instead of looping",
+    );
+    expect(seen.map((r) => r.url.split("?")[0])).toEqual([
+      "/enrollmentGroups/query",
+      "/enrollmentGroups/query",
+    ]);
   });
 });

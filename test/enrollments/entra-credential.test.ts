@@ -5,7 +5,11 @@
  * GitHub's token endpoint; nothing reaches Entra ID.
  */
 import { describe, expect, it } from "vitest";
-import { createEntraCredential, fetchGitHubFederatedToken, gitHubOidcSettings } from "../../components/enrollments/entra-credential";
+import {
+  createEntraCredential,
+  fetchGitHubFederatedToken,
+  gitHubOidcSettings,
+} from "../../components/enrollments/entra-credential";
 import { classifyUnauthorized, ROLE_PROPAGATION_WINDOW_MS } from "../../components/enrollments/unauthorized";
 
 const GITHUB_ENV = {
@@ -33,7 +37,8 @@ describe("the Entra ID credential", () => {
       clientId: GITHUB_ENV.DPS_ENTRA_CLIENT_ID,
       tenantId: GITHUB_ENV.DPS_ENTRA_TENANT_ID,
     });
-    for (const missing of Object.keys(GITHUB_ENV)) expect(gitHubOidcSettings({ ...GITHUB_ENV, [missing]: undefined })).toBeUndefined();
+    for (const missing of Object.keys(GITHUB_ENV))
+      expect(gitHubOidcSettings({ ...GITHUB_ENV, [missing]: undefined })).toBeUndefined();
     // By class name: the provider require()s @azure/identity's CommonJS build, this test imports its ESM one.
     expect(createEntraCredential({}).constructor.name).toBe("DefaultAzureCredential");
   });
@@ -68,14 +73,46 @@ describe("the Entra ID credential", () => {
 
 describe("classifying a 401", () => {
   const now = Date.parse("2026-11-29T10:00:00Z");
-  const entra = (roleAssignedAt?: string) => ({ serviceEndpoint: "dps.example.net", useEntraId: true, ...(roleAssignedAt ? { roleAssignedAt } : {}) });
-  const unauthorized = { status: 401, errorCode: 401002, serviceMessage: "Unauthorized", description: "HTTP 401" };
+  const entra = (roleAssignedAt?: string) => ({
+    serviceEndpoint: "dps.example.net",
+    useEntraId: true,
+    ...(roleAssignedAt ? { roleAssignedAt } : {}),
+  });
+  const unauthorized = {
+    status: 401,
+    errorCode: 401002,
+    serviceMessage: "Unauthorized",
+    description: "HTTP 401",
+  };
   it.each([
-    ["a shared key's 401", { serviceEndpoint: "dps.example.net", connectionString: "HostName=x;SharedAccessKeyName=p;SharedAccessKey=a2V5" }, unauthorized, "shared-key"],
-    ["a 401 minutes after the role assignment", entra(new Date(now - 3 * 60_000).toISOString()), unauthorized, "role-propagation"],
-    ["a 401 after the propagation window", entra(new Date(now - ROLE_PROPAGATION_WINDOW_MS).toISOString()), unauthorized, "no-role-or-ip-filter"],
+    [
+      "a shared key's 401",
+      {
+        serviceEndpoint: "dps.example.net",
+        connectionString: "HostName=x;SharedAccessKeyName=p;SharedAccessKey=a2V5",
+      },
+      unauthorized,
+      "shared-key",
+    ],
+    [
+      "a 401 minutes after the role assignment",
+      entra(new Date(now - 3 * 60_000).toISOString()),
+      unauthorized,
+      "role-propagation",
+    ],
+    [
+      "a 401 after the propagation window",
+      entra(new Date(now - ROLE_PROPAGATION_WINDOW_MS).toISOString()),
+      unauthorized,
+      "no-role-or-ip-filter",
+    ],
     ["a 401 with no known assignment time", entra(), unauthorized, "no-role-or-ip-filter"],
-    ["a 401 naming the IP filter, right after the assignment", entra(new Date(now).toISOString()), { ...unauthorized, serviceMessage: "IP filter rule rejected the request" }, "ip-filter"],
+    [
+      "a 401 naming the IP filter, right after the assignment",
+      entra(new Date(now).toISOString()),
+      { ...unauthorized, serviceMessage: "IP filter rule rejected the request" },
+      "ip-filter",
+    ],
   ] as const)("%s", (_name, connection, failure, kind) => {
     expect(classifyUnauthorized(failure, connection, now)).toBe(kind);
   });

@@ -16,7 +16,9 @@ import { startTestEmulator } from "../support/emulator";
 const DEVICES = 250;
 const GROUP_KEY_1 = Buffer.alloc(32, 71).toString("base64");
 const GROUP_KEY_2 = Buffer.alloc(32, 72).toString("base64");
-const FAST_RETRY = { retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 } };
+const FAST_RETRY = {
+  retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 },
+};
 
 let emu: RunningEmulator;
 
@@ -26,20 +28,37 @@ beforeAll(async () => {
 afterAll(async () => emu?.stop());
 
 function connection() {
-  return { serviceEndpoint: emu.serviceHost, connectionString: emu.connectionString, trustedCaCertificate: emu.caCertPem };
+  return {
+    serviceEndpoint: emu.serviceHost,
+    connectionString: emu.connectionString,
+    trustedCaCertificate: emu.caCertPem,
+  };
 }
 
 /** Registers devices through Microsoft's device SDK, a few at a time. */
 async function registerDevices(ids: readonly string[], groupKey: string): Promise<void> {
-  const endpoint = { connectionString: emu.connectionString, caCertPem: emu.caCertPem, deviceHost: emu.deviceHost, idScope: emu.idScope };
+  const endpoint = {
+    connectionString: emu.connectionString,
+    caCertPem: emu.caCertPem,
+    deviceHost: emu.deviceHost,
+    idScope: emu.idScope,
+  };
   for (let i = 0; i < ids.length; i += 10) {
-    await Promise.all(ids.slice(i, i + 10).map((id) => symmetricKeyDeviceClientFor(endpoint, id, deriveDeviceKey(groupKey, id)).register()));
+    await Promise.all(
+      ids
+        .slice(i, i + 10)
+        .map((id) => symmetricKeyDeviceClientFor(endpoint, id, deriveDeviceKey(groupKey, id)).register()),
+    );
   }
 }
 
 /** What DPS's registration-state query returns for the group, read to the end with the SDK's Query. */
 async function registrationIdsInDps(groupId: string): Promise<string[]> {
-  const query = serviceClientFor(emu).createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, 100);
+  const query = serviceClientFor(emu).createEnrollmentGroupDeviceRegistrationStateQuery(
+    { query: "*" },
+    groupId,
+    100,
+  );
   const ids: string[] = [];
   do {
     const page = await query.next(query.continuationToken ?? undefined);
@@ -57,7 +76,10 @@ describe("a group with more registrations than one query page", () => {
   it("lists every registration id, each once", async () => {
     const inputs: EnrollmentInputs = {
       enrollmentGroupId: groupId,
-      attestation: { type: "symmetricKey", symmetricKey: { primaryKey: GROUP_KEY_1, secondaryKey: GROUP_KEY_2 } },
+      attestation: {
+        type: "symmetricKey",
+        symmetricKey: { primaryKey: GROUP_KEY_1, secondaryKey: GROUP_KEY_2 },
+      },
       deleteRegistrationStateOnDelete: true,
       dps: connection(),
     };

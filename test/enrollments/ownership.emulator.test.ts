@@ -14,14 +14,29 @@ import { startTestEmulator } from "../support/emulator";
 
 const HUB = "hub-a.azure-devices.net";
 const THIS_STACK = "organization/dps-as-code/dev";
-const FAST_RETRY = { retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 } };
+const FAST_RETRY = {
+  retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 },
+};
 const provider = createEnrollmentProvider("individual", FAST_RETRY);
 const groups = createEnrollmentProvider("group", FAST_RETRY);
 
 let emu: RunningEmulator;
-const dps = () => ({ serviceEndpoint: emu.serviceHost, connectionString: emu.connectionString, trustedCaCertificate: emu.caCertPem });
+const dps = () => ({
+  serviceEndpoint: emu.serviceHost,
+  connectionString: emu.connectionString,
+  trustedCaCertificate: emu.caCertPem,
+});
 const device = (id: string, extra: Partial<EnrollmentInputs> = {}): EnrollmentInputs =>
-  ({ registrationId: id, attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "static", initialTwin: { tags: { line: "a" } }, dps: dps(), owner: THIS_STACK, ...extra }) as EnrollmentInputs;
+  ({
+    registrationId: id,
+    attestation: { type: "symmetricKey" },
+    iotHubs: [HUB],
+    allocationPolicy: "static",
+    initialTwin: { tags: { line: "a" } },
+    dps: dps(),
+    owner: THIS_STACK,
+    ...extra,
+  }) as EnrollmentInputs;
 
 beforeAll(async () => {
   emu = await startTestEmulator({ config: { linkedHubs: [{ hostName: HUB }] } });
@@ -39,13 +54,24 @@ describe("the owner marker", () => {
     // The killed run: DPS made the enrollment (and its keys), the engine never saved it.
     const lost = await provider.create!(device("own-2"));
     const again = await provider.create!(device("own-2", { initialTwin: { tags: { line: "b" } } }));
-    expect(again.outs).toMatchObject({ adopted: false, primaryKey: lost.outs.primaryKey, secondaryKey: lost.outs.secondaryKey });
+    expect(again.outs).toMatchObject({
+      adopted: false,
+      primaryKey: lost.outs.primaryKey,
+      secondaryKey: lost.outs.secondaryKey,
+    });
     const record = (await serviceClientFor(emu).getIndividualEnrollment("own-2")).responseBody;
     expect(record.initialTwin?.tags).toEqual({ line: "b", [OWNER_TAG]: THIS_STACK });
   });
 
   it("does the same for a group, with no write when DPS already holds the declaration", async () => {
-    const inputs = { enrollmentGroupId: "own-group", attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "hashed", dps: dps(), owner: THIS_STACK } as EnrollmentInputs;
+    const inputs = {
+      enrollmentGroupId: "own-group",
+      attestation: { type: "symmetricKey" },
+      iotHubs: [HUB],
+      allocationPolicy: "hashed",
+      dps: dps(),
+      owner: THIS_STACK,
+    } as EnrollmentInputs;
     const lost = await groups.create!(inputs);
     const etag = (await serviceClientFor(emu).getEnrollmentGroup("own-group")).responseBody.etag;
     const again = await groups.create!(inputs);
@@ -62,8 +88,13 @@ describe("the owner marker", () => {
   });
 
   it("refuses an enrollment a person made (no marker)", async () => {
-    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({ registrationId: "own-4", attestation: { type: "symmetricKey" } } as never);
-    await expect(provider.create!(device("own-4"))).rejects.toThrow(/already exists on DPS .*\(created [^,)]*\)\. Pulumi will not overwrite/);
+    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({
+      registrationId: "own-4",
+      attestation: { type: "symmetricKey" },
+    } as never);
+    await expect(provider.create!(device("own-4"))).rejects.toThrow(
+      /already exists on DPS .*\(created [^,)]*\)\. Pulumi will not overwrite/,
+    );
   });
 
   it("never shows as drift on refresh", async () => {
@@ -74,7 +105,16 @@ describe("the owner marker", () => {
   });
 
   it("is a reserved tag name in a declaration", () => {
-    const failures = validateEnrollmentInputs("individual", device("own-6", { initialTwin: { tags: { [OWNER_TAG]: "me" } } }) as unknown as Record<string, unknown>, new Date());
-    expect(failures).toEqual([expect.objectContaining({ property: `initialTwin.tags.${OWNER_TAG}`, reason: expect.stringContaining("is reserved") })]);
+    const failures = validateEnrollmentInputs(
+      "individual",
+      device("own-6", { initialTwin: { tags: { [OWNER_TAG]: "me" } } }) as unknown as Record<string, unknown>,
+      new Date(),
+    );
+    expect(failures).toEqual([
+      expect.objectContaining({
+        property: `initialTwin.tags.${OWNER_TAG}`,
+        reason: expect.stringContaining("is reserved"),
+      }),
+    ]);
   });
 });

@@ -8,7 +8,11 @@ const root = path.resolve(__dirname, "../..");
 function constructUnderMocks(groupCount: number): Record<string, unknown> {
   let stdout: string;
   try {
-    stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/support/resource-mocks.ts", String(groupCount)], { cwd: root, encoding: "utf8" });
+    stdout = execFileSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "test/support/resource-mocks.ts", String(groupCount)],
+      { cwd: root, encoding: "utf8" },
+    );
   } catch (error) {
     stdout = String((error as { stdout?: string }).stdout ?? "");
   }

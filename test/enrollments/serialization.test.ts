@@ -3,7 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectProviderReference, providerFolder, providerReference } from "../../components/enrollments/provider-reference";
+import {
+  projectProviderReference,
+  providerFolder,
+  providerReference,
+} from "../../components/enrollments/provider-reference";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -40,16 +44,29 @@ const requireFromString = require(require.resolve("require-from-string", { paths
 `;
 
 /** EnrollmentSet's reference, as the resource computes it in the program (cwd = project directory). */
-const setReference = projectProviderReference(path.join(root, "components", "enrollments", "sets"), "set-provider", "createEnrollmentSetProvider", root);
+const setReference = projectProviderReference(
+  path.join(root, "components", "enrollments", "sets"),
+  "set-provider",
+  "createEnrollmentSetProvider",
+  root,
+);
 
 describe("enrollment provider reference (the stored __provider)", () => {
-  const stubs = [["individual", providerReference("individual")], ["group", providerReference("group")], ["set", setReference]] as const;
+  const stubs = [
+    ["individual", providerReference("individual")],
+    ["group", providerReference("group")],
+    ["set", setReference],
+  ] as const;
 
   it("is a few hundred bytes naming the provider relative to the project directory, with nothing secret or machine-specific", () => {
     expect(providerFolder()).toBe("components/enrollments");
     for (const [kind, text] of stubs) {
       expect(text.length).toBeLessThan(600);
-      expect(text).toContain(kind === "set" ? 'require(dir + "/set-provider").createEnrollmentSetProvider()' : `createEnrollmentProvider("${kind}")`);
+      expect(text).toContain(
+        kind === "set"
+          ? 'require(dir + "/set-provider").createEnrollmentSetProvider()'
+          : `createEnrollmentProvider("${kind}")`,
+      );
       expect(text).not.toContain(root);
       expect(text).not.toMatch(/SharedAccessKey|BEGIN CERTIFICATE|HostName=/);
     }
@@ -59,16 +76,36 @@ describe("enrollment provider reference (the stored __provider)", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-transpile-cache-"));
     try {
       for (const cache of ["cold", "warm"]) {
-        const stdout = execFileSync(process.execPath, ["-e", HOST_SCRIPT], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp, STUBS: JSON.stringify(stubs) } });
+        const stdout = execFileSync(process.execPath, ["-e", HOST_SCRIPT], {
+          cwd: root,
+          encoding: "utf8",
+          env: { ...process.env, TMPDIR: tmp, STUBS: JSON.stringify(stubs) },
+        });
         const result = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
         expect(result.hookBefore, cache).toBe(false);
-        for (const [kind, idField] of [["individual", "registrationId"], ["group", "enrollmentGroupId"]] as const) {
-          expect(result[kind], cache).toMatchObject({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: [idField], replaces: [idField] });
-          const subject = kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
-          expect(result[kind].errorMessage, cache).toMatch(new RegExp(`^\\w*Error: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: .*ECONNREFUSED`));
+        for (const [kind, idField] of [
+          ["individual", "registrationId"],
+          ["group", "enrollmentGroupId"],
+        ] as const) {
+          expect(result[kind], cache).toMatchObject({
+            methods: ["check", "create", "delete", "diff", "read", "update"],
+            checkFailures: [idField],
+            replaces: [idField],
+          });
+          const subject =
+            kind === "individual" ? 'individual enrollment "probe"' : 'enrollment group "probe"';
+          expect(result[kind].errorMessage, cache).toMatch(
+            new RegExp(`^\\w*Error: get ${subject} on DPS 127\\.0\\.0\\.1:1 failed: .*ECONNREFUSED`),
+          );
         }
-        expect(result.set, cache).toEqual({ methods: ["check", "create", "delete", "diff", "read", "update"], checkFailures: ['enrollments["bad id!"].registrationId'], replaces: ["dps"] });
-        const cached = fs.readdirSync(tmp, { recursive: true }).filter((name) => String(name).endsWith(".js"));
+        expect(result.set, cache).toEqual({
+          methods: ["check", "create", "delete", "diff", "read", "update"],
+          checkFailures: ['enrollments["bad id!"].registrationId'],
+          replaces: ["dps"],
+        });
+        const cached = fs
+          .readdirSync(tmp, { recursive: true })
+          .filter((name) => String(name).endsWith(".js"));
         expect(cached.length, cache).toBeGreaterThan(5);
       }
     } finally {

@@ -10,7 +10,11 @@ import { OWNER_TAG } from "../../components/enrollments/ownership";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs, SetEntry } from "../../components/enrollments/sets/types";
+import type {
+  EnrollmentSetInputs,
+  EnrollmentSetOutputs,
+  SetEntry,
+} from "../../components/enrollments/sets/types";
 import type { EnrollmentInputs } from "../../components/enrollments/types";
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
@@ -19,18 +23,41 @@ import { startTestEmulator } from "../support/emulator";
 const HUB = "hub-a.azure-devices.net";
 const THIS_STACK = "organization/dps-as-code/dev";
 const OTHER_STACK = "organization/dps-as-code/prod";
-const FAST_RETRY = { retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 } };
+const FAST_RETRY = {
+  retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 },
+};
 const sets = createEnrollmentSetProvider(FAST_RETRY);
 const individuals = createEnrollmentProvider("individual", FAST_RETRY);
 
 let emu: RunningEmulator;
-const dps = () => ({ serviceEndpoint: emu.serviceHost, connectionString: emu.connectionString, trustedCaCertificate: emu.caCertPem });
-const entry = (extra: Partial<SetEntry> = {}): SetEntry => ({ attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "static", initialTwin: { tags: { line: "a" } }, ...extra }) as SetEntry;
-const setOf = (entries: Record<string, SetEntry>, owner = THIS_STACK): EnrollmentSetInputs => ({ dps: dps(), shard: "0-of-1", secrets: {}, individuallyManaged: [], enrollments: entries, owner });
+const dps = () => ({
+  serviceEndpoint: emu.serviceHost,
+  connectionString: emu.connectionString,
+  trustedCaCertificate: emu.caCertPem,
+});
+const entry = (extra: Partial<SetEntry> = {}): SetEntry =>
+  ({
+    attestation: { type: "symmetricKey" },
+    iotHubs: [HUB],
+    allocationPolicy: "static",
+    initialTwin: { tags: { line: "a" } },
+    ...extra,
+  }) as SetEntry;
+const setOf = (entries: Record<string, SetEntry>, owner = THIS_STACK): EnrollmentSetInputs => ({
+  dps: dps(),
+  shard: "0-of-1",
+  secrets: {},
+  individuallyManaged: [],
+  enrollments: entries,
+  owner,
+});
 const onDps = async (id: string) => (await serviceClientFor(emu).getIndividualEnrollment(id)).responseBody;
 const writes = () => {
   const byOperation = emu.inspect.stats().byOperation;
-  return ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete"].reduce((sum, op) => sum + (byOperation[op] ?? 0), 0);
+  return ["IndividualEnrollment_CreateOrUpdate", "IndividualEnrollment_Delete"].reduce(
+    (sum, op) => sum + (byOperation[op] ?? 0),
+    0,
+  );
 };
 /** The engine's partial failure: the message, and the state it records. */
 const partialFailure = async (work: Promise<unknown>) => {
@@ -56,17 +83,26 @@ describe("the owner marker on EnrollmentSet", () => {
     const updated = await sets.update!(created.id, created.outs as EnrollmentSetOutputs, changed as never);
     expect((await onDps("mk-1")).initialTwin?.tags).toEqual({ line: "b", [OWNER_TAG]: THIS_STACK });
     const read = await sets.read!(created.id, updated.outs as EnrollmentSetOutputs);
-    expect((read.props as EnrollmentSetOutputs).enrollments["mk-1"]?.initialTwin).toEqual({ tags: { line: "b" } });
-    expect(await sets.diff!(created.id, read.props as EnrollmentSetOutputs, changed as never)).toMatchObject({ changes: false });
+    expect((read.props as EnrollmentSetOutputs).enrollments["mk-1"]?.initialTwin).toEqual({
+      tags: { line: "b" },
+    });
+    expect(await sets.diff!(created.id, read.props as EnrollmentSetOutputs, changed as never)).toMatchObject({
+      changes: false,
+    });
     await sets.delete!(created.id, read.props as EnrollmentSetOutputs);
   });
 
   it("lets a rerun take over what a killed run of the same stack created: keys kept, no write when DPS holds the declaration", async () => {
     // The killed run: DPS made the enrollments (and the set generated their keys), the engine never saved the set.
-    const lost = (await sets.create!(setOf({ "kill-1": entry(), "kill-2": entry() }))).outs as EnrollmentSetOutputs;
+    const lost = (await sets.create!(setOf({ "kill-1": entry(), "kill-2": entry() })))
+      .outs as EnrollmentSetOutputs;
     const etag = (await onDps("kill-1")).etag;
     const before = writes();
-    const again = (await sets.create!(setOf({ "kill-1": entry(), "kill-2": entry({ initialTwin: { tags: { line: "b" } } }) }))).outs as EnrollmentSetOutputs;
+    const again = (
+      await sets.create!(
+        setOf({ "kill-1": entry(), "kill-2": entry({ initialTwin: { tags: { line: "b" } } }) }),
+      )
+    ).outs as EnrollmentSetOutputs;
     expect(again.keys).toEqual(lost.keys);
     expect((await onDps("kill-1")).etag).toBe(etag);
     // kill-2 differs from what DPS holds: written once, with its ETag, keys unchanged.
@@ -76,21 +112,39 @@ describe("the owner marker on EnrollmentSet", () => {
   });
 
   it("takes over, without a write, an enrollment an IndividualEnrollment of this stack created (a manifest switching to the batch path)", async () => {
-    const single = await individuals.create!({ ...entry(), registrationId: "switch-1", dps: dps(), owner: THIS_STACK } as EnrollmentInputs);
+    const single = await individuals.create!({
+      ...entry(),
+      registrationId: "switch-1",
+      dps: dps(),
+      owner: THIS_STACK,
+    } as EnrollmentInputs);
     const etag = (await onDps("switch-1")).etag;
     const before = writes();
     const outs = (await sets.create!(setOf({ "switch-1": entry() }))).outs as EnrollmentSetOutputs;
     expect(writes() - before).toBe(0);
     expect((await onDps("switch-1")).etag).toBe(etag);
-    expect(outs.keys["switch-1"]).toEqual({ primaryKey: single.outs.primaryKey, secondaryKey: single.outs.secondaryKey });
+    expect(outs.keys["switch-1"]).toEqual({
+      primaryKey: single.outs.primaryKey,
+      secondaryKey: single.outs.secondaryKey,
+    });
     await sets.delete!("0-of-1", outs);
   });
 
   it("refuses an id another stack made or a person made, naming the maker, while the other entries land; adoptExisting adopts", async () => {
-    await individuals.create!({ ...entry(), registrationId: "theirs-1", dps: dps(), owner: OTHER_STACK } as EnrollmentInputs);
-    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({ registrationId: "manual-1", attestation: { type: "symmetricKey" } } as never);
+    await individuals.create!({
+      ...entry(),
+      registrationId: "theirs-1",
+      dps: dps(),
+      owner: OTHER_STACK,
+    } as EnrollmentInputs);
+    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({
+      registrationId: "manual-1",
+      attestation: { type: "symmetricKey" },
+    } as never);
     const [theirs, manual] = [await onDps("theirs-1"), await onDps("manual-1")];
-    const error = await partialFailure(sets.create!(setOf({ "theirs-1": entry(), "manual-1": entry(), "mine-1": entry() })));
+    const error = await partialFailure(
+      sets.create!(setOf({ "theirs-1": entry(), "manual-1": entry(), "mine-1": entry() })),
+    );
     expect(error.reasons).toEqual([
       expect.stringMatching(
         /^individual enrollment "manual-1": create failed: it already exists on DPS \S+ \(created [^,)]*\)\. Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true/,
@@ -105,9 +159,19 @@ describe("the owner marker on EnrollmentSet", () => {
     expect((await onDps("manual-1")).etag).toBe(manual.etag);
 
     // adoptExisting: taken over, keys kept, the declared settings written (with the ETag).
-    const theirsKeys = (await serviceClientFor(emu).getIndividualEnrollmentAttestationMechanism("theirs-1")).responseBody.symmetricKey;
-    const adopted = (await sets.update!("0-of-1", error.properties, setOf({ "theirs-1": entry({ adoptExisting: true }), "mine-1": entry() }) as never)).outs as EnrollmentSetOutputs;
-    expect(adopted.keys["theirs-1"]).toEqual({ primaryKey: theirsKeys?.primaryKey, secondaryKey: theirsKeys?.secondaryKey });
+    const theirsKeys = (await serviceClientFor(emu).getIndividualEnrollmentAttestationMechanism("theirs-1"))
+      .responseBody.symmetricKey;
+    const adopted = (
+      await sets.update!(
+        "0-of-1",
+        error.properties,
+        setOf({ "theirs-1": entry({ adoptExisting: true }), "mine-1": entry() }) as never,
+      )
+    ).outs as EnrollmentSetOutputs;
+    expect(adopted.keys["theirs-1"]).toEqual({
+      primaryKey: theirsKeys?.primaryKey,
+      secondaryKey: theirsKeys?.secondaryKey,
+    });
     await sets.delete!("0-of-1", adopted);
     await serviceClientFor(emu).deleteIndividualEnrollment("manual-1");
     expect(emu.inspect.enrollmentCount()).toBe(0);

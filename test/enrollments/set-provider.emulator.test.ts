@@ -10,16 +10,30 @@ import type { EnrollmentSetInputs, EnrollmentSetOutputs } from "../../components
 const HUB = "hub-a.azure-devices.net";
 let emulator: RunningEmulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, config: { linkedHubs: [{ hostName: HUB }] } });
+  emulator = await startEmulator({
+    ephemeral: true,
+    retryAfterSeconds: 0,
+    logger: silentLogger,
+    config: { linkedHubs: [{ hostName: HUB }] },
+  });
 });
 afterAll(async () => emulator?.stop());
 
 const setOf = (shard: string, ids: string[]): EnrollmentSetInputs => ({
-  dps: { serviceEndpoint: emulator.serviceHost, connectionString: emulator.connectionString, trustedCaCertificate: emulator.caCertPem },
+  dps: {
+    serviceEndpoint: emulator.serviceHost,
+    connectionString: emulator.connectionString,
+    trustedCaCertificate: emulator.caCertPem,
+  },
   shard,
   secrets: {},
   individuallyManaged: [],
-  enrollments: Object.fromEntries(ids.map((id) => [id, { attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "static" }])),
+  enrollments: Object.fromEntries(
+    ids.map((id) => [
+      id,
+      { attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "static" },
+    ]),
+  ),
 });
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
@@ -43,17 +57,31 @@ describe("EnrollmentSet provider against the emulator", () => {
     const before = emulator.inspect.stats().byOperation;
     const reads = await Promise.all(created.map((c) => provider.read!(c.id, c.outs)));
     const after = emulator.inspect.stats().byOperation;
-    expect((after.IndividualEnrollment_Query ?? 0) - (before.IndividualEnrollment_Query ?? 0)).toBeLessThanOrEqual(6);
-    expect((after.IndividualEnrollment_GetAttestationMechanism ?? 0) - (before.IndividualEnrollment_GetAttestationMechanism ?? 0)).toBe(0);
+    expect(
+      (after.IndividualEnrollment_Query ?? 0) - (before.IndividualEnrollment_Query ?? 0),
+    ).toBeLessThanOrEqual(6);
+    expect(
+      (after.IndividualEnrollment_GetAttestationMechanism ?? 0) -
+        (before.IndividualEnrollment_GetAttestationMechanism ?? 0),
+    ).toBe(0);
     for (const [i, read] of reads.entries()) {
       expect(Object.keys(read.props.enrollments)).toHaveLength(i === 0 ? 130 : 120);
-      expect(await provider.diff!(read.id ?? "", read.props, sets[i] as never)).toMatchObject({ changes: false });
+      expect(await provider.diff!(read.id ?? "", read.props, sets[i] as never)).toMatchObject({
+        changes: false,
+      });
     }
 
     // One entry changed: one bulk call, its ETag moves, its keys stay.
-    const changed = { ...sets[0]!, enrollments: { ...sets[0]!.enrollments, "a-7": { ...sets[0]!.enrollments["a-7"]!, provisioningStatus: "disabled" as const } } };
+    const changed = {
+      ...sets[0]!,
+      enrollments: {
+        ...sets[0]!.enrollments,
+        "a-7": { ...sets[0]!.enrollments["a-7"]!, provisioningStatus: "disabled" as const },
+      },
+    };
     const olds = reads[0]!.props as EnrollmentSetOutputs;
-    const updated = (await provider.update!(reads[0]!.id ?? "", olds, changed as never)).outs as EnrollmentSetOutputs;
+    const updated = (await provider.update!(reads[0]!.id ?? "", olds, changed as never))
+      .outs as EnrollmentSetOutputs;
     expect(updated.metadata["a-7"]?.etag).not.toBe(olds.metadata["a-7"]?.etag);
     expect(updated.metadata["a-8"]?.etag).toBe(olds.metadata["a-8"]?.etag);
     expect(updated.keys["a-7"]).toEqual(olds.keys["a-7"]);

@@ -5,14 +5,29 @@ import { createPacer } from "../../components/enrollments/sets/pacing";
 import { diffSet, planSet } from "../../components/enrollments/sets/plan";
 import { fnv1a32, shardIndex, shardLabel, shardOf } from "../../components/enrollments/sets/sharding";
 import { validateSetInputs } from "../../components/enrollments/sets/set-provider";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs, SetEntry } from "../../components/enrollments/sets/types";
+import type {
+  EnrollmentSetInputs,
+  EnrollmentSetOutputs,
+  SetEntry,
+} from "../../components/enrollments/sets/types";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");
-const dps = { serviceEndpoint: "localhost:8443", connectionString: "HostName=localhost:8443;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A };
-const entry = (over: Partial<SetEntry> = {}): SetEntry => ({ attestation: { type: "symmetricKey" }, iotHubs: ["hub-a.azure-devices.net"], allocationPolicy: "static", ...over });
+const dps = {
+  serviceEndpoint: "localhost:8443",
+  connectionString: "HostName=localhost:8443;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A,
+};
+const entry = (over: Partial<SetEntry> = {}): SetEntry => ({
+  attestation: { type: "symmetricKey" },
+  iotHubs: ["hub-a.azure-devices.net"],
+  allocationPolicy: "static",
+  ...over,
+});
 
-function inputs(enrollments: Record<string, SetEntry>, over: Partial<EnrollmentSetInputs> = {}): EnrollmentSetInputs {
+function inputs(
+  enrollments: Record<string, SetEntry>,
+  over: Partial<EnrollmentSetInputs> = {},
+): EnrollmentSetInputs {
   return { dps, shard: "0-of-1", enrollments, secrets: {}, individuallyManaged: [], ...over };
 }
 /** State as create() records it. */
@@ -52,19 +67,42 @@ describe("planSet (diff of a set, entry by entry)", () => {
   const olds = state(inputs({ "dev-1": entry(), "dev-2": entry(), "dev-3": entry() }));
 
   it("reports no change for unchanged entries, whatever DPS normalises (hub case)", () => {
-    const news = inputs({ "dev-1": entry({ iotHubs: ["HUB-A.azure-devices.net"] }), "dev-2": entry(), "dev-3": entry() });
+    const news = inputs({
+      "dev-1": entry({ iotHubs: ["HUB-A.azure-devices.net"] }),
+      "dev-2": entry(),
+      "dev-3": entry(),
+    });
     expect(diffSet(olds, news)).toMatchObject({ changes: false, replaces: [] });
   });
 
   it("names each changed entry and field; adds and removes entries", () => {
-    const news = inputs({ "dev-1": entry({ initialTwin: { tags: { site: "9" } } }), "dev-3": entry({ labels: { team: "x" } }), "dev-4": entry() });
+    const news = inputs({
+      "dev-1": entry({ initialTwin: { tags: { site: "9" } } }),
+      "dev-3": entry({ labels: { team: "x" } }),
+      "dev-4": entry(),
+    });
     const plan = planSet(olds, news);
-    expect(plan).toMatchObject({ create: ["dev-4"], update: ["dev-1"], recordOnly: ["dev-3"], remove: ["dev-2"], recreate: [], release: [] });
+    expect(plan).toMatchObject({
+      create: ["dev-4"],
+      update: ["dev-1"],
+      recordOnly: ["dev-3"],
+      remove: ["dev-2"],
+      recreate: [],
+      release: [],
+    });
     expect(plan.fields).toEqual({ "dev-1": ["initialTwin"], "dev-3": ["labels"] });
   });
 
   it("turns an attestation type change into that entry's delete and create, not a replace of the set", () => {
-    const tpm = entry({ attestation: { type: "tpm", tpm: { endorsementKey: "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==" } } });
+    const tpm = entry({
+      attestation: {
+        type: "tpm",
+        tpm: {
+          endorsementKey:
+            "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==",
+        },
+      },
+    });
     const news = inputs({ "dev-1": tpm, "dev-2": entry(), "dev-3": entry() });
     const result = diffSet(olds, news);
     expect(result).toMatchObject({ changes: true, replaces: [], deleteBeforeReplace: false });
@@ -72,17 +110,34 @@ describe("planSet (diff of a set, entry by entry)", () => {
   });
 
   it("replaces the set only when its DPS changes", () => {
-    expect(diffSet(olds, inputs(olds.enrollments, { dps: { ...dps, serviceEndpoint: "other:8443" } }))).toMatchObject({ changes: true, replaces: ["dps"], deleteBeforeReplace: true });
+    expect(
+      diffSet(olds, inputs(olds.enrollments, { dps: { ...dps, serviceEndpoint: "other:8443" } })),
+    ).toMatchObject({ changes: true, replaces: ["dps"], deleteBeforeReplace: true });
   });
 
   it("never diffs on the owner marker; a state written by another provider text is a state-only update (no entry planned)", () => {
     const marked = state(inputs({ "dev-1": entry() }, { owner: "organization/p/dev" }));
-    expect(diffSet(marked, inputs({ "dev-1": entry() }, { owner: "organization/p/renamed" }))).toMatchObject({ changes: false });
-    const embedded = { ...marked, __provider: "exports.handler = /* ~97 KB of serialised code */ 0" } as EnrollmentSetOutputs;
-    const stub = { ...inputs({ "dev-1": entry() }, { owner: "organization/p/dev" }), __provider: "// dps-as-code enrollment set provider ..." } as EnrollmentSetInputs;
+    expect(diffSet(marked, inputs({ "dev-1": entry() }, { owner: "organization/p/renamed" }))).toMatchObject({
+      changes: false,
+    });
+    const embedded = {
+      ...marked,
+      __provider: "exports.handler = /* ~97 KB of serialised code */ 0",
+    } as EnrollmentSetOutputs;
+    const stub = {
+      ...inputs({ "dev-1": entry() }, { owner: "organization/p/dev" }),
+      __provider: "// dps-as-code enrollment set provider ...",
+    } as EnrollmentSetInputs;
     const result = diffSet(embedded, stub);
     expect(result).toMatchObject({ changes: true, replaces: [] });
-    expect(result.plan).toMatchObject({ create: [], recreate: [], update: [], recordOnly: [], remove: [], release: [] });
+    expect(result.plan).toMatchObject({
+      create: [],
+      recreate: [],
+      update: [],
+      recordOnly: [],
+      remove: [],
+      release: [],
+    });
   });
 
   it("releases an entry that the program now declares as an IndividualEnrollment, instead of deleting it", () => {
@@ -91,28 +146,52 @@ describe("planSet (diff of a set, entry by entry)", () => {
   });
 
   it("sees a change of declared keys as an update of that entry only", () => {
-    const news = inputs(olds.enrollments, { secrets: { "dev-2": { primaryKey: KEY_B, secondaryKey: KEY_A } } });
+    const news = inputs(olds.enrollments, {
+      secrets: { "dev-2": { primaryKey: KEY_B, secondaryKey: KEY_A } },
+    });
     expect(planSet(olds, news)).toMatchObject({ update: ["dev-2"], fields: { "dev-2": ["attestation"] } });
   });
 });
 
 describe("validateSetInputs", () => {
   it("checks every entry with the per-enrollment rules, naming the entry and the field", () => {
-    const failures = validateSetInputs(inputs({ "ok-1": entry(), "bad id!": entry(), "dev-9": entry({ allocationPolicy: "static", iotHubs: [] as string[] }) }) as never, new Date());
-    expect(failures.map((f) => f.property)).toEqual(expect.arrayContaining([`enrollments["bad id!"].registrationId`, `enrollments["dev-9"].iotHubs`]));
-    expect(failures.find((f) => f.property.startsWith(`enrollments["dev-9"]`))?.reason).toMatch(/individual enrollment "dev-9"/);
+    const failures = validateSetInputs(
+      inputs({
+        "ok-1": entry(),
+        "bad id!": entry(),
+        "dev-9": entry({ allocationPolicy: "static", iotHubs: [] as string[] }),
+      }) as never,
+      new Date(),
+    );
+    expect(failures.map((f) => f.property)).toEqual(
+      expect.arrayContaining([`enrollments["bad id!"].registrationId`, `enrollments["dev-9"].iotHubs`]),
+    );
+    expect(failures.find((f) => f.property.startsWith(`enrollments["dev-9"]`))?.reason).toMatch(
+      /individual enrollment "dev-9"/,
+    );
     expect(failures.some((f) => f.property.includes("ok-1"))).toBe(false);
   });
 
   it("refuses an id in a set and declared individually, and ids differing only in case", () => {
-    const failures = validateSetInputs(inputs({ "dev-1": entry(), "DEV-1": entry() }, { individuallyManaged: ["dev-1"] }) as never, new Date());
-    expect(failures.map((f) => f.reason).join("\n")).toMatch(/declared twice in one set[\s\S]*declared both in a set and as an IndividualEnrollment/);
+    const failures = validateSetInputs(
+      inputs({ "dev-1": entry(), "DEV-1": entry() }, { individuallyManaged: ["dev-1"] }) as never,
+      new Date(),
+    );
+    expect(failures.map((f) => f.reason).join("\n")).toMatch(
+      /declared twice in one set[\s\S]*declared both in a set and as an IndividualEnrollment/,
+    );
   });
 });
 
 describe("bulk batching", () => {
   const noSleep = async () => {};
-  const fakeClient = (answer: (mode: BulkMode, items: DpsEnrollmentRecord[], call: number) => { errors: Array<{ registrationId: string; errorCode: number }> }) => {
+  const fakeClient = (
+    answer: (
+      mode: BulkMode,
+      items: DpsEnrollmentRecord[],
+      call: number,
+    ) => { errors: Array<{ registrationId: string; errorCode: number }> },
+  ) => {
     const calls: string[][] = [];
     const client = {
       serviceEndpoint: "x",
@@ -134,10 +213,20 @@ describe("bulk batching", () => {
 
   it("retries only the items that failed transiently, and gives up on the others at once", async () => {
     const { client, calls } = fakeClient((_m, items, call) => ({
-      errors: items.filter((i) => (i.registrationId === "d-3" && call <= 3) || i.registrationId === "d-7").map((i) => ({ registrationId: i.registrationId as string, errorCode: i.registrationId === "d-3" ? 429001 : 409201 })),
+      errors: items
+        .filter((i) => (i.registrationId === "d-3" && call <= 3) || i.registrationId === "d-7")
+        .map((i) => ({
+          registrationId: i.registrationId as string,
+          errorCode: i.registrationId === "d-3" ? 429001 : 409201,
+        })),
     }));
     const outcome = await runBulkItems(client, createPacer(1000), "create", records(12), noSleep);
-    expect(outcome.succeeded.sort()).toEqual(records(12).map((r) => r.registrationId).filter((id) => id !== "d-7").sort());
+    expect(outcome.succeeded.sort()).toEqual(
+      records(12)
+        .map((r) => r.registrationId)
+        .filter((id) => id !== "d-7")
+        .sort(),
+    );
     expect([...outcome.failed.keys()]).toEqual(["d-7"]);
     expect(outcome.failed.get("d-7")?.status).toBe(409);
     expect(calls.slice(2)).toEqual([["d-3"], ["d-3"]]);
@@ -154,7 +243,9 @@ describe("pacing to the quota", () => {
     // 80 operations at 25/min: batches of 10 start at 0, 0, then one minute later, ...
     expect(started.filter((t) => t < 60_000)).toHaveLength(2);
     for (let i = 0; i < started.length; i++) {
-      const inWindow = started.filter((t) => t > (started[i] as number) - 60_000 && t <= (started[i] as number)).length;
+      const inWindow = started.filter(
+        (t) => t > (started[i] as number) - 60_000 && t <= (started[i] as number),
+      ).length;
       expect(inWindow * 10).toBeLessThanOrEqual(25);
     }
     expect(Math.max(...started)).toBeLessThan(4 * 60_000);
@@ -163,7 +254,8 @@ describe("pacing to the quota", () => {
 
 describe("the deployment's registry of who holds which enrollment", () => {
   it("lets a set skip only ids another resource declares, and an IndividualEnrollment only ids a set declares", async () => {
-    const { declaredElsewhere, heldBySet, recordDeclared, recordHeldBySet, resetRegistry } = await import("../../components/enrollments/sets/registry");
+    const { declaredElsewhere, heldBySet, recordDeclared, recordHeldBySet, resetRegistry } =
+      await import("../../components/enrollments/sets/registry");
     resetRegistry();
     recordDeclared("dps-a:443", ["Dev-1", "dev-2"], { set: "0-of-2" });
     recordDeclared("dps-a:443", ["dev-3"], "individual");

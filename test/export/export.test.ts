@@ -14,7 +14,10 @@ import { exportEnrollments } from "../../scripts/export-enrollments";
 
 const WEU = "dpsac-local-weu.azure-devices.net";
 const NEU = "dpsac-local-neu.azure-devices.net";
-const ROOT_CA = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
+const ROOT_CA = fs.readFileSync(
+  path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"),
+  "utf8",
+);
 
 describe("npm run export against the emulator", () => {
   let emulator: RunningEmulator;
@@ -24,7 +27,10 @@ describe("npm run export against the emulator", () => {
   beforeAll(async () => {
     emulator = await startTestEmulator({
       config: {
-        linkedHubs: [{ hostName: WEU, location: "westeurope" }, { hostName: NEU, location: "northeurope" }],
+        linkedHubs: [
+          { hostName: WEU, location: "westeurope" },
+          { hostName: NEU, location: "northeurope" },
+        ],
         certificates: [{ name: "ev-charger-root-ca", certificate: ROOT_CA, isVerified: true }],
       },
     });
@@ -40,11 +46,18 @@ describe("npm run export against the emulator", () => {
         capabilities: { iotEdge: i === 5 },
         reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: false },
       } as never);
-      const key = (created as unknown as { responseBody: { attestation: { symmetricKey: { primaryKey: string } } } }).responseBody.attestation.symmetricKey.primaryKey;
+      const key = (
+        created as unknown as { responseBody: { attestation: { symmetricKey: { primaryKey: string } } } }
+      ).responseBody.attestation.symmetricKey.primaryKey;
       createdKeys.push(key);
     }
     for (const id of ["meters-a", "meters-b", "meters-c"]) {
-      await sdk.createOrUpdateEnrollmentGroup({ enrollmentGroupId: id, attestation: { type: "symmetricKey" }, iotHubs: [WEU, NEU], allocationPolicy: "hashed" } as never);
+      await sdk.createOrUpdateEnrollmentGroup({
+        enrollmentGroupId: id,
+        attestation: { type: "symmetricKey" },
+        iotHubs: [WEU, NEU],
+        allocationPolicy: "hashed",
+      } as never);
     }
     await sdk.createOrUpdateEnrollmentGroup({
       enrollmentGroupId: "ev-chargers",
@@ -61,21 +74,34 @@ describe("npm run export against the emulator", () => {
   it("reads every page and writes an adoptable manifest without keys", async () => {
     const out = path.join(dir, "exported.yaml");
     const { counts, actions } = await exportEnrollments({
-      target: { kind: "connectionString", connectionString: emulator.connectionString, caCertPem: emulator.caCertPem },
+      target: {
+        kind: "connectionString",
+        connectionString: emulator.connectionString,
+        caCertPem: emulator.caCertPem,
+      },
       out,
       hubKeys: { [WEU]: "weu", [NEU]: "neu" },
       pageSize: 2, // forces several pages for both kinds
     });
     expect(counts).toEqual({ individualEnrollments: 5, enrollmentGroups: 4 });
-    expect(actions).toEqual(["declare the CA certificate 'ev-charger-root-ca' that 'ev-chargers' names: pulumi config set --path 'dps-as-code:dps.caCertificates.ev-charger-root-ca.existing' true"]);
+    expect(actions).toEqual([
+      "declare the CA certificate 'ev-charger-root-ca' that 'ev-chargers' names: pulumi config set --path 'dps-as-code:dps.caCertificates.ev-charger-root-ca.existing' true",
+    ]);
 
     const text = fs.readFileSync(out, "utf8");
     for (const key of createdKeys) expect(text).not.toContain(key);
     expect(text).not.toMatch(/primaryKey|secondaryKey|SharedAccessKey/);
-    expect(text.split("\n")[0]).toMatch(/^# yaml-language-server: \$schema=.*schemas\/enrollment-manifest\.schema\.json$/);
+    expect(text.split("\n")[0]).toMatch(
+      /^# yaml-language-server: \$schema=.*schemas\/enrollment-manifest\.schema\.json$/,
+    );
 
-    const doc = parse(text) as { individualEnrollments: Record<string, unknown>[]; enrollmentGroups: Record<string, unknown>[] };
-    expect(doc.individualEnrollments.map((e) => e["registrationId"])).toEqual([1, 2, 3, 4, 5].map((i) => `legacy-sensor-${i}`));
+    const doc = parse(text) as {
+      individualEnrollments: Record<string, unknown>[];
+      enrollmentGroups: Record<string, unknown>[];
+    };
+    expect(doc.individualEnrollments.map((e) => e["registrationId"])).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `legacy-sensor-${i}`),
+    );
     expect(doc.individualEnrollments[0]).toMatchObject({
       attestation: { type: "symmetricKey" },
       iotHubs: ["weu"],
@@ -85,7 +111,12 @@ describe("npm run export against the emulator", () => {
       adoptExisting: true,
     });
     expect(doc.individualEnrollments[4]).toMatchObject({ capabilities: { iotEdge: true } });
-    expect(doc.enrollmentGroups.map((g) => g["enrollmentGroupId"])).toEqual(["ev-chargers", "meters-a", "meters-b", "meters-c"]);
+    expect(doc.enrollmentGroups.map((g) => g["enrollmentGroupId"])).toEqual([
+      "ev-chargers",
+      "meters-a",
+      "meters-b",
+      "meters-c",
+    ]);
     expect(doc.enrollmentGroups[0]).toMatchObject({
       attestation: { type: "x509", x509: { caReferences: { primary: "ev-charger-root-ca" } } },
       provisioningStatus: "disabled",
@@ -100,11 +131,22 @@ describe("npm run export against the emulator", () => {
   });
 
   it("names the DPS and the status when the credentials are wrong, without the key", async () => {
-    const wrong = emulator.connectionString.replace(/SharedAccessKey=[^;]+/, "SharedAccessKey=d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=");
+    const wrong = emulator.connectionString.replace(
+      /SharedAccessKey=[^;]+/,
+      "SharedAccessKey=d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=",
+    );
     await expect(
-      exportEnrollments({ target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem }, out: path.join(dir, "never.yaml") }),
-    ).rejects.toThrow(new RegExp(`^reading enrollments from DPS ${emulator.serviceHost} failed \\(HTTP 401\\)`));
-    const error = await exportEnrollments({ target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem }, out: path.join(dir, "never.yaml") }).catch((e: Error) => e);
+      exportEnrollments({
+        target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem },
+        out: path.join(dir, "never.yaml"),
+      }),
+    ).rejects.toThrow(
+      new RegExp(`^reading enrollments from DPS ${emulator.serviceHost} failed \\(HTTP 401\\)`),
+    );
+    const error = await exportEnrollments({
+      target: { kind: "connectionString", connectionString: wrong, caCertPem: emulator.caCertPem },
+      out: path.join(dir, "never.yaml"),
+    }).catch((e: Error) => e);
     expect(String(error)).toContain("HTTP 401");
     expect(String(error)).not.toContain("d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk");
     expect(fs.existsSync(path.join(dir, "never.yaml"))).toBe(false);

@@ -25,7 +25,9 @@ describe("manifestFromDps", () => {
     expect((parse(result.yaml) as { enrollmentGroups: unknown[] }).enrollmentGroups[0]).toMatchObject({
       customAllocationDefinition: { webhookUrlSecret: "labSensorsWebhookUrl", apiVersion: "2021-10-01" },
     });
-    expect(result.actions).toEqual(["set the webhook URL of 'lab-sensors': pulumi config set --secret labSensorsWebhookUrl '<url>'"]);
+    expect(result.actions).toEqual([
+      "set the webhook URL of 'lab-sensors': pulumi config set --secret labSensorsWebhookUrl '<url>'",
+    ]);
     expect(result.yaml).toContain("#   - set the webhook URL of 'lab-sensors'");
   });
 
@@ -35,7 +37,15 @@ describe("manifestFromDps", () => {
         individualEnrollments: [
           {
             registrationId: "medical-monitor-007",
-            attestation: { type: "x509", x509: { clientCertificates: { primary: { info: { subjectName: "CN=medical-monitor-007" } }, secondary: null } } },
+            attestation: {
+              type: "x509",
+              x509: {
+                clientCertificates: {
+                  primary: { info: { subjectName: "CN=medical-monitor-007" } },
+                  secondary: null,
+                },
+              },
+            },
           },
         ],
         enrollmentGroups: [],
@@ -44,7 +54,12 @@ describe("manifestFromDps", () => {
     );
     expect((parse(result.yaml) as { individualEnrollments: unknown[] }).individualEnrollments[0]).toEqual({
       registrationId: "medical-monitor-007",
-      attestation: { type: "x509", x509: { clientCertificates: { primary: { certificateFile: "certs/medical-monitor-007-primary.pem" } } } },
+      attestation: {
+        type: "x509",
+        x509: {
+          clientCertificates: { primary: { certificateFile: "certs/medical-monitor-007-primary.pem" } },
+        },
+      },
       adoptExisting: true,
     });
     expect(result.actions).toEqual([
@@ -59,14 +74,19 @@ describe("manifestFromDps", () => {
           {
             registrationId: "s-1",
             attestation: { type: "symmetricKey" },
-            initialTwin: { tags: { version: "3", count: null, metadata: null, $metadata: { lastUpdated: "x" } }, properties: { desired: { version: null } } },
+            initialTwin: {
+              tags: { version: "3", count: null, metadata: null, $metadata: { lastUpdated: "x" } },
+              properties: { desired: { version: null } },
+            },
           },
         ],
         enrollmentGroups: [],
       },
       options,
     );
-    expect((parse(result.yaml) as { individualEnrollments: unknown[] }).individualEnrollments[0]).toMatchObject({ initialTwin: { tags: { version: "3" } } });
+    expect(
+      (parse(result.yaml) as { individualEnrollments: unknown[] }).individualEnrollments[0],
+    ).toMatchObject({ initialTwin: { tags: { version: "3" } } });
     expect(result.yaml).not.toContain("properties");
   });
 });

@@ -10,11 +10,20 @@ import { describe, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments";
 import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
 import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
-import { coverageOf, knownCaCertificates, ledgerIndividual, publicKeySha256, type GroupView } from "../../shared/enrollment-choice";
+import {
+  coverageOf,
+  knownCaCertificates,
+  ledgerIndividual,
+  publicKeySha256,
+  type GroupView,
+} from "../../shared/enrollment-choice";
 import { makeCertificate } from "../support/certificates";
 
 const root = path.resolve(__dirname, "../..");
-const x509Entry = (registrationId: string, certificate: string) => ({ registrationId, attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate } } } } });
+const x509Entry = (registrationId: string, certificate: string) => ({
+  registrationId,
+  attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate } } } },
+});
 const caGroup = (enrollmentGroupId: string, certificate: string): GroupView => ({
   enrollmentGroupId,
   attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate } } } },
@@ -39,7 +48,11 @@ describe("what the ledger records of an individual enrollment", () => {
       registrationId: "cam-001",
       attestation: {
         type: "x509",
-        deviceCertificate: { sha256Thumbprint: device.fingerprint256, issuer: "CN=Contoso Camera CA", authorityKeyIdentifier: expect.stringMatching(/^[0-9a-f]{40}$/) },
+        deviceCertificate: {
+          sha256Thumbprint: device.fingerprint256,
+          issuer: "CN=Contoso Camera CA",
+          authorityKeyIdentifier: expect.stringMatching(/^[0-9a-f]{40}$/),
+        },
       },
     });
     expect(JSON.stringify(record)).not.toContain("BEGIN CERTIFICATE");
@@ -47,7 +60,13 @@ describe("what the ledger records of an individual enrollment", () => {
   });
 
   it("keeps no secret name of a symmetric-key enrollment, and its old ids", () => {
-    expect(ledgerIndividual({ registrationId: "s-1", previousIds: ["s-0"], attestation: { type: "symmetricKey", symmetricKey: { primaryKeySecret: "k" } } as never })).toEqual({
+    expect(
+      ledgerIndividual({
+        registrationId: "s-1",
+        previousIds: ["s-0"],
+        attestation: { type: "symmetricKey", symmetricKey: { primaryKeySecret: "k" } } as never,
+      }),
+    ).toEqual({
       registrationId: "s-1",
       previousIds: ["s-0"],
       attestation: { type: "symmetricKey" },
@@ -59,7 +78,10 @@ describe("what the ledger records of an individual enrollment", () => {
     const entry = x509Entry("cam-001", camera.certPem);
     const record = ledgerIndividual(entry);
     for (const subject of [entry, record]) {
-      expect(coverageOf(subject, [caGroup("cameras", ca.certPem)])).toMatchObject({ covered: true, enrollmentGroupId: "cameras" });
+      expect(coverageOf(subject, [caGroup("cameras", ca.certPem)])).toMatchObject({
+        covered: true,
+        enrollmentGroupId: "cameras",
+      });
       expect(coverageOf(subject, [caGroup("cameras", renewedCa.certPem)])).toEqual({
         covered: false,
         why: "no enabled X.509 enrollment group holds the certificate that issued it (CN=Contoso Camera CA)",
@@ -78,43 +100,73 @@ describe("a record made while the stack held the device's CA", () => {
 
   it("records the issuing CA's key, found among the DPS CA certificates and the groups' signing certificates", () => {
     const fromDps = knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]);
-    const fromGroup = knownCaCertificates([caGroup("meters", ca.certPem), caGroup("other", renewedCa.certPem)], []);
+    const fromGroup = knownCaCertificates(
+      [caGroup("meters", ca.certPem), caGroup("other", renewedCa.certPem)],
+      [],
+    );
     const caKey = publicKeySha256(new X509Certificate(ca.certPem));
     expect(ledgerIndividual(entry, fromDps).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
     expect(ledgerIndividual(entry, fromGroup).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
-    expect(ledgerIndividual(entry, knownCaCertificates([caGroup("other", renewedCa.certPem)], [])).attestation.deviceCertificate?.issuerKeySha256).toBeUndefined();
+    expect(
+      ledgerIndividual(entry, knownCaCertificates([caGroup("other", renewedCa.certPem)], [])).attestation
+        .deviceCertificate?.issuerKeySha256,
+    ).toBeUndefined();
   });
 
   it("is covered only by a group holding that key, not by a CA of the same name with another key", () => {
-    const record = ledgerIndividual(entry, knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]));
+    const record = ledgerIndividual(
+      entry,
+      knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]),
+    );
     expect(coverageOf(record, [caGroup("meters", ca.certPem)])).toMatchObject({ covered: true });
     expect(coverageOf(record, [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: false });
     // Recorded without the CA, the name is all there is to go by (the limit the README states).
-    expect(coverageOf(ledgerIndividual(entry), [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: true });
+    expect(coverageOf(ledgerIndividual(entry), [caGroup("meters", renewedCa.certPem)])).toMatchObject({
+      covered: true,
+    });
   });
 });
 
 describe("the ledger's provider", () => {
-  const cam = (id: string, previousIds?: string[]) => ({ registrationId: id, attestation: { type: "x509" }, ...(previousIds ? { previousIds } : {}) });
+  const cam = (id: string, previousIds?: string[]) => ({
+    registrationId: id,
+    attestation: { type: "x509" },
+    ...(previousIds ? { previousIds } : {}),
+  });
 
   it("finds the individual enrollments the new program no longer declares; a rename through previousIds is not a deletion", () => {
     const olds = state({ individualEnrollments: [cam("cam-001"), cam("cam-002"), cam("Cam-003")] });
-    expect(deletedIndividualEnrollments(olds, state({ individualEnrollments: [cam("cam-001"), cam("cam-3", ["cam-003"])] }))).toEqual([cam("cam-002")]);
-    expect(deletedIndividualEnrollments(undefined, state({ individualEnrollments: [cam("cam-001")] }))).toEqual([]);
+    expect(
+      deletedIndividualEnrollments(
+        olds,
+        state({ individualEnrollments: [cam("cam-001"), cam("cam-3", ["cam-003"])] }),
+      ),
+    ).toEqual([cam("cam-002")]);
+    expect(
+      deletedIndividualEnrollments(undefined, state({ individualEnrollments: [cam("cam-001")] })),
+    ).toEqual([]);
   });
 
   it("sees a change of the fleet or of the stored provider reference, not of previousIds alone", () => {
     const before = state({ individualEnrollments: [cam("cam-1", ["cam-0"])] });
     expect(ledgerChanged(before, state({ individualEnrollments: [cam("cam-1")] }))).toBe(false);
     expect(ledgerChanged(before, state({ individualEnrollments: [cam("cam-1"), cam("cam-2")] }))).toBe(true);
-    const withProvider = (s: EnrollmentLedgerState, text: string) => ({ ...s, __provider: text }) as EnrollmentLedgerState;
-    expect(ledgerChanged(withProvider(before, "embedded code"), withProvider(before, "reference"))).toBe(true);
+    const withProvider = (s: EnrollmentLedgerState, text: string) =>
+      ({ ...s, __provider: text }) as EnrollmentLedgerState;
+    expect(ledgerChanged(withProvider(before, "embedded code"), withProvider(before, "reference"))).toBe(
+      true,
+    );
     expect(ledgerChanged(withProvider(before, "reference"), withProvider(before, "reference"))).toBe(false);
   });
 });
 
 describe("the ledger's provider reference (the stored __provider)", () => {
-  const text = projectProviderReference(path.join(root, "components", "fleet"), "ledger-provider", "createLedgerProvider", root);
+  const text = projectProviderReference(
+    path.join(root, "components", "fleet"),
+    "ledger-provider",
+    "createLedgerProvider",
+    root,
+  );
 
   it("is a few hundred bytes naming the provider relative to the project directory", () => {
     expect(text.length).toBeLessThan(600);
@@ -135,7 +187,11 @@ const requireFromString = require(require.resolve("require-from-string", { paths
 `;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-transpile-cache-"));
     try {
-      const stdout = execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp, STUB: text } });
+      const stdout = execFileSync(process.execPath, ["-e", script], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, TMPDIR: tmp, STUB: text },
+      });
       expect(JSON.parse(stdout.trim().split("\n").pop() ?? "{}")).toEqual({
         methods: ["check", "create", "diff", "update"],
         deleted: [{ registrationId: "b", attestation: { type: "symmetricKey" } }],

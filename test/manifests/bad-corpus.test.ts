@@ -27,7 +27,11 @@ const MAX_SECONDS = 5;
 function caseFiles(name: string): string[] {
   const full = path.join(corpus, name);
   return fs.statSync(full).isDirectory()
-    ? fs.readdirSync(full).filter((f) => /\.ya?ml$/.test(f) && fs.statSync(path.join(full, f)).isFile()).sort().map((f) => path.join(full, f))
+    ? fs
+        .readdirSync(full)
+        .filter((f) => /\.ya?ml$/.test(f) && fs.statSync(path.join(full, f)).isFile())
+        .sort()
+        .map((f) => path.join(full, f))
     : [full];
 }
 
@@ -79,7 +83,10 @@ function problemLines(stderr: string): string[] {
     .map((l) => l.slice(2).split(`${corpus}/`).join("").split(repo).join("<repo>"));
 }
 
-const cases = fs.readdirSync(corpus).filter((n) => n !== "README.md").sort();
+const cases = fs
+  .readdirSync(corpus)
+  .filter((n) => n !== "README.md")
+  .sort();
 
 describe("bad-manifest corpus, through validate-manifests", () => {
   let connect: ReturnType<typeof vi.spyOn>;
@@ -112,12 +119,14 @@ describe("bad-manifest corpus, through validate-manifests", () => {
       if (line.startsWith("... and ")) continue;
       expect(line, "file, line and column").toMatch(/^[^:]+:\d+:\d+: /);
       expect(line, "what is allowed").toMatch(/; allowed: \S/);
-      if (/: enrollment (group )?'/.test(line)) expect(line, "the enrollment's field").toMatch(/: field '[^']+'/);
+      if (/: enrollment (group )?'/.test(line))
+        expect(line, "the enrollment's field").toMatch(/: field '[^']+'/);
     }
     expect(output, "no stack trace").not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|internal error/);
     for (const secret of secretsIn(files)) expect(output, "no secret echoed").not.toContain(secret);
     expect(Buffer.byteLength(output), "output bounded").toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
-    for (const line of output.split("\n")) expect(line.length, "line bounded").toBeLessThanOrEqual(MAX_LINE_LENGTH);
+    for (const line of output.split("\n"))
+      expect(line.length, "line bounded").toBeLessThanOrEqual(MAX_LINE_LENGTH);
     expect(run.seconds, "answered in seconds").toBeLessThan(MAX_SECONDS);
   });
 });

@@ -26,8 +26,12 @@ enrollmentGroups:
 `;
 
 const load = (text: string, caCertificates: readonly string[] | undefined) =>
-  loadEnrollmentManifestTexts([{ file: FILE, text }], { ...CORPUS_OPTIONS, ...(caCertificates ? { caCertificates } : {}) });
-const problems = (text: string, caCertificates: readonly string[] | undefined) => manifestProblems(() => load(text, caCertificates));
+  loadEnrollmentManifestTexts([{ file: FILE, text }], {
+    ...CORPUS_OPTIONS,
+    ...(caCertificates ? { caCertificates } : {}),
+  });
+const problems = (text: string, caCertificates: readonly string[] | undefined) =>
+  manifestProblems(() => load(text, caCertificates));
 
 describe("caReferences and the stack's CA certificates", () => {
   it("refuses a CA the stack does not declare, naming file, enrollment, field and the declared CAs", () => {
@@ -36,21 +40,41 @@ describe("caReferences and the stack's CA certificates", () => {
         /^fleet\.yaml:\d+:\d+: enrollment group 'chargers': field 'attestation\.x509\.caReferences\.secondary': CA certificate 'charger-root-2024' is not declared by this stack; allowed: one of the stack's dps\.caCertificates: charger-root \(or declare 'charger-root-2024' there\)$/,
       ),
     ]);
-    expect(problems(manifest("charger-root"), [])).toEqual([expect.stringContaining("(none is declared): add 'charger-root' with its certificate, or { existing: true }")]);
+    expect(problems(manifest("charger-root"), [])).toEqual([
+      expect.stringContaining(
+        "(none is declared): add 'charger-root' with its certificate, or { existing: true }",
+      ),
+    ]);
   });
 
   it("accepts declared CAs, and checks nothing when the loader is not told the stack's CAs", () => {
-    expect(load(manifest("charger-root", "charger-root-2024"), ["charger-root", "charger-root-2024"]).enrollmentGroups).toHaveLength(1);
+    expect(
+      load(manifest("charger-root", "charger-root-2024"), ["charger-root", "charger-root-2024"])
+        .enrollmentGroups,
+    ).toHaveLength(1);
     expect(load(manifest("anything"), undefined).enrollmentGroups).toHaveLength(1);
   });
 
   it.each(["dev", "prod"])("the committed %s stack declares every CA its manifests name", (stack) => {
-    const config = (parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
-    const declared = Object.keys((config["dps-as-code:dps"] as { caCertificates?: object } | undefined)?.caCertificates ?? {});
+    const config = (
+      parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+      }
+    ).config;
+    const declared = Object.keys(
+      (config["dps-as-code:dps"] as { caCertificates?: object } | undefined)?.caCertificates ?? {},
+    );
     // Offline, as the manifests CLI checks them: hub keys by name, host names not known yet.
-    const hubs = Object.fromEntries(Object.keys(config["dps-as-code:hubs"] as object).map((k) => [k, undefined]));
-    const loaded = loadEnrollmentManifests(path.join(ROOT, String(config["dps-as-code:enrollmentManifests"])), { hubs, caCertificates: declared });
-    const named = loaded.enrollmentGroups.flatMap((g) => (g.attestation.type === "x509" ? Object.values(g.attestation.x509.caReferences ?? {}) : []));
+    const hubs = Object.fromEntries(
+      Object.keys(config["dps-as-code:hubs"] as object).map((k) => [k, undefined]),
+    );
+    const loaded = loadEnrollmentManifests(
+      path.join(ROOT, String(config["dps-as-code:enrollmentManifests"])),
+      { hubs, caCertificates: declared },
+    );
+    const named = loaded.enrollmentGroups.flatMap((g) =>
+      g.attestation.type === "x509" ? Object.values(g.attestation.x509.caReferences ?? {}) : [],
+    );
     for (const name of named) expect(declared).toContain(name);
   });
 });
@@ -76,7 +100,10 @@ describe("enrollments depend on the CA certificates they name", () => {
       [
         { file: FILE, text: manifest("charger-root", "charger-root-2024") },
         { file: "other.yaml", text: manifest("brownfield-root").replace("chargers", "cameras") },
-        { file: "meters.yaml", text: "enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n" },
+        {
+          file: "meters.yaml",
+          text: "enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n",
+        },
       ],
       { ...CORPUS_OPTIONS, caCertificates: ["charger-root", "charger-root-2024", "brownfield-root"] },
     );
@@ -84,8 +111,16 @@ describe("enrollments depend on the CA certificates they name", () => {
       {
         manifests,
         platform: {
-          dpsConnection: { serviceEndpoint: pulumi.output("dps.example.net"), connectionString: pulumi.secret("HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5") },
-          hubHostNames: pulumi.output<Record<string, string>>({ weu: "hub-weu.example.net", neu: "hub-neu.example.net" }),
+          dpsConnection: {
+            serviceEndpoint: pulumi.output("dps.example.net"),
+            connectionString: pulumi.secret(
+              "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
+            ),
+          },
+          hubHostNames: pulumi.output<Record<string, string>>({
+            weu: "hub-weu.example.net",
+            neu: "hub-neu.example.net",
+          }),
           // brownfield-root is `existing`: in the DPS already, no resource uploads it.
           caCertificates: { "charger-root": root, "charger-root-2024": rotated },
         },

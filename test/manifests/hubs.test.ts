@@ -14,7 +14,10 @@ describe("resolveHub", () => {
   });
 
   it("accepts a linked hub's host name in any case and returns the linked spelling", () => {
-    expect(resolveHub(DEPLOYED.neu.toUpperCase(), deployedHubCatalogue(DEPLOYED))).toEqual({ ok: true, hostName: DEPLOYED.neu });
+    expect(resolveHub(DEPLOYED.neu.toUpperCase(), deployedHubCatalogue(DEPLOYED))).toEqual({
+      ok: true,
+      hostName: DEPLOYED.neu,
+    });
   });
 
   it("refuses a host name that is not linked, naming every choice", () => {
@@ -28,20 +31,35 @@ describe("resolveHub", () => {
   it("keeps a key whose host name is not known yet, and refuses an unknown key offline", () => {
     const offline = { hubs: { weu: undefined, neu: undefined } };
     expect(resolveHub("weu", offline)).toEqual({ ok: true, hostName: "weu" });
-    expect(resolveHub("wue", offline)).toEqual({ ok: false, problem: "unknown hub key 'wue'", allowed: "neu, weu" });
-    expect(resolveHub("hub.azure-devices.net", offline)).toEqual({ ok: true, hostName: "hub.azure-devices.net" });
+    expect(resolveHub("wue", offline)).toEqual({
+      ok: false,
+      problem: "unknown hub key 'wue'",
+      allowed: "neu, weu",
+    });
+    expect(resolveHub("hub.azure-devices.net", offline)).toEqual({
+      ok: true,
+      hostName: "hub.azure-devices.net",
+    });
   });
 
   it("refuses a key whose host name is known but not linked", () => {
     const catalogue = { hubs: { weu: "a.azure-devices.net" }, linkedHubs: ["b.azure-devices.net"] };
-    expect(resolveHub("weu", catalogue)).toMatchObject({ ok: false, problem: "hub 'weu' (a.azure-devices.net) is not linked to the DPS" });
+    expect(resolveHub("weu", catalogue)).toMatchObject({
+      ok: false,
+      problem: "hub 'weu' (a.azure-devices.net) is not linked to the DPS",
+    });
   });
 });
 
 describe("manifestHubCatalogue", () => {
   const hubs = [{ key: "weu" }, { key: "neu" }] as never;
   it("knows the local target's host names before anything runs", () => {
-    const catalogue = manifestHubCatalogue({ target: { kind: "local" } as never, hubs, namePrefix: "dpsac", environment: "local" });
+    const catalogue = manifestHubCatalogue({
+      target: { kind: "local" } as never,
+      hubs,
+      namePrefix: "dpsac",
+      environment: "local",
+    });
     expect(catalogue).toEqual({
       hubs: { weu: "dpsac-local-weu.azure-devices.net", neu: "dpsac-local-neu.azure-devices.net" },
       linkedHubs: ["dpsac-local-weu.azure-devices.net", "dpsac-local-neu.azure-devices.net"],
@@ -49,7 +67,12 @@ describe("manifestHubCatalogue", () => {
   });
 
   it("leaves Azure's keys as keys and refuses host names: they end in a suffix created at deploy", () => {
-    const catalogue = manifestHubCatalogue({ target: { kind: "azure" } as never, hubs, namePrefix: "dpsac", environment: "dev" });
+    const catalogue = manifestHubCatalogue({
+      target: { kind: "azure" } as never,
+      hubs,
+      namePrefix: "dpsac",
+      environment: "dev",
+    });
     expect(catalogue).toEqual({ hubs: { weu: undefined, neu: undefined }, linkedHubs: [] });
     expect(resolveHub("neu", catalogue)).toEqual({ ok: true, hostName: "neu" });
     expect(resolveHub("dpsac-dev-neu-x1y2z3.azure-devices.net", catalogue)).toEqual({

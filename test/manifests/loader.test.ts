@@ -8,10 +8,15 @@ import { CORPUS_OPTIONS, manifestProblems } from "../support/manifest-options";
 
 const fixtures = path.resolve(__dirname, "../fixtures");
 /** The fixture files have Windows line endings (node-forge wrote them); the loader normalises. */
-const readPem = (name: string) => fs.readFileSync(path.join(fixtures, "certs", name), "utf8").replace(/\r\n/g, "\n");
+const readPem = (name: string) =>
+  fs.readFileSync(path.join(fixtures, "certs", name), "utf8").replace(/\r\n/g, "\n");
 const monitorPem = readPem("medical-monitor-001.pem");
 
-function load(text: string, options = CORPUS_OPTIONS, file = path.join(fixtures, "inline.yaml")): LoadedManifests {
+function load(
+  text: string,
+  options = CORPUS_OPTIONS,
+  file = path.join(fixtures, "inline.yaml"),
+): LoadedManifests {
   return loadEnrollmentManifestTexts([{ file, text }], options);
 }
 
@@ -54,7 +59,10 @@ describe("loadEnrollmentManifests", () => {
     expect(meters.source.file.endsWith("smart-meters.yaml")).toBe(true);
     expect(meters.source.line).toBe(13);
     const monitor = loaded.individualEnrollments.find((e) => e.registrationId === "medical-monitor-001")!;
-    expect(monitor.attestation).toEqual({ type: "x509", x509: { clientCertificates: { primary: { certificate: monitorPem } } } });
+    expect(monitor.attestation).toEqual({
+      type: "x509",
+      x509: { clientCertificates: { primary: { certificate: monitorPem } } },
+    });
   });
 
   it("lets an entry override a default list and merges default twin tags", () => {
@@ -87,9 +95,15 @@ enrollmentGroups:
 `);
     expect(enrollmentGroups[0]!.attestation).toEqual({
       type: "symmetricKey",
-      symmetricKey: { primaryKeySecret: "meterGroupPrimaryKey", secondaryKeySecret: "meterGroupSecondaryKey" },
+      symmetricKey: {
+        primaryKeySecret: "meterGroupPrimaryKey",
+        secondaryKeySecret: "meterGroupSecondaryKey",
+      },
     });
-    expect(enrollmentGroups[1]!.customAllocationDefinition).toEqual({ webhookUrlSecret: "labWebhookUrl", apiVersion: "2021-10-01" });
+    expect(enrollmentGroups[1]!.customAllocationDefinition).toEqual({
+      webhookUrlSecret: "labWebhookUrl",
+      apiVersion: "2021-10-01",
+    });
   });
 
   it("accepts hub host names and, without a hub catalogue, any hub", () => {
@@ -119,7 +133,10 @@ individualEnrollments:
     const problems = problemsOf(() =>
       loadEnrollmentManifestTexts(
         [
-          { file: "b.yaml", text: "individualEnrollments:\n  - { registrationId: x, attestation: { type: magic } }\n" },
+          {
+            file: "b.yaml",
+            text: "individualEnrollments:\n  - { registrationId: x, attestation: { type: magic } }\n",
+          },
           {
             file: "a.yaml",
             text: "enrollmentGroups:\n  - enrollmentGroupId: g\n    attestation: { type: symmetricKey }\n    allocationPolicy: static\n    iotHubs: [weu, nowhere]\n",
@@ -138,7 +155,9 @@ individualEnrollments:
   it("never repeats a pasted key in its message", () => {
     const key = "G3vn0IZH9oK3d4wsxFpWBtd2KUrtjI+39dZVRf26To8w9OX0LaFV9yZ93ELXY7voqHEUsNhnb9bt717UP87KxA==";
     const message = problemsOf(() =>
-      load(`individualEnrollments:\n  - registrationId: s\n    attestation: { type: symmetricKey, symmetricKey: { primaryKey: "${key}", primaryKeySecret: 7 } }\n`),
+      load(
+        `individualEnrollments:\n  - registrationId: s\n    attestation: { type: symmetricKey, symmetricKey: { primaryKey: "${key}", primaryKeySecret: 7 } }\n`,
+      ),
     ).join("\n");
     expect(message).toContain("secrets never appear in manifests");
     expect(message).not.toContain(key.slice(0, 12));
@@ -150,7 +169,9 @@ individualEnrollments:
     attestation: { type: x509, x509: { clientCertificates: { primary: { certificateFile: "\${FIXTURES}/certs/medical-monitor-001.pem" } } } }
 `;
     expect(load(text).individualEnrollments).toHaveLength(1);
-    expect(problemsOf(() => load(text, { ...CORPUS_OPTIONS, now: new Date("2100-01-01T00:00:00Z") }))).toEqual([
+    expect(
+      problemsOf(() => load(text, { ...CORPUS_OPTIONS, now: new Date("2100-01-01T00:00:00Z") })),
+    ).toEqual([
       "inline.yaml:3:90: enrollment 'medical-monitor-001': field 'attestation.x509.clientCertificates.primary.certificateFile': certificate expired on 2099-01-01T00:00:00.000Z; allowed: a certificate valid now (renew it, then update the manifest)",
     ]);
   });
@@ -174,6 +195,9 @@ individualEnrollments:
             certificate: |
               ${indented}
 `);
-    expect(enrollmentGroups[0]!.attestation).toEqual({ type: "x509", x509: { signingCertificates: { primary: { certificate: pem } } } });
+    expect(enrollmentGroups[0]!.attestation).toEqual({
+      type: "x509",
+      x509: { signingCertificates: { primary: { certificate: pem } } },
+    });
   });
 });

@@ -51,7 +51,12 @@ enrollmentGroups:
   });
 
   it("rejects two entries that claim the same old id", () => {
-    expect(problemsOf(sensor("plant-sensor-007", "[plant-sensor-7]"), sensor("plant-sensor-008", "[plant-sensor-7]"))).toEqual([
+    expect(
+      problemsOf(
+        sensor("plant-sensor-007", "[plant-sensor-7]"),
+        sensor("plant-sensor-008", "[plant-sensor-7]"),
+      ),
+    ).toEqual([
       "m2.yaml:4:19: enrollment 'plant-sensor-008': field 'previousIds[0]': previous id 'plant-sensor-7' is already claimed by 'plant-sensor-007' at m1.yaml:4:19; allowed: each old id in the previousIds of one entry only (the renamed one)",
     ]);
   });

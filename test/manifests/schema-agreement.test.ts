@@ -29,8 +29,18 @@ describe("the manifest schema states the rules of components/dps-rules", () => {
 
   it("accepts exactly the device ids IoT Hub accepts", () => {
     const device = d.individualEnrollment.properties.deviceId;
-    const schemaAccepts = (id: string) => id.length >= device.minLength && id.length <= device.maxLength && new RegExp(device.pattern).test(id);
-    for (const id of ["a", "dev-1:x.y+z%_#*?!(),=@;$'", "A".repeat(128), "A".repeat(129), "", "dev/1", "dev 1", "dév"]) {
+    const schemaAccepts = (id: string) =>
+      id.length >= device.minLength && id.length <= device.maxLength && new RegExp(device.pattern).test(id);
+    for (const id of [
+      "a",
+      "dev-1:x.y+z%_#*?!(),=@;$'",
+      "A".repeat(128),
+      "A".repeat(129),
+      "",
+      "dev/1",
+      "dev 1",
+      "dév",
+    ]) {
       expect(schemaAccepts(id), id).toBe(isValidDeviceId(id));
     }
   });
@@ -40,20 +50,29 @@ describe("the manifest schema states the rules of components/dps-rules", () => {
     expect(d.provisioningStatus.enum).toEqual([...PROVISIONING_STATUSES]);
     expect(d.individualAttestation.properties.type.enum).toEqual([...INDIVIDUAL_ATTESTATION_TYPES]);
     expect(d.groupAttestation.properties.type.enum).toEqual([...GROUP_ATTESTATION_TYPES]);
-    expect(d.customAllocationDefinition.properties.apiVersion.enum).toEqual([...CUSTOM_ALLOCATION_API_VERSIONS]);
+    expect(d.customAllocationDefinition.properties.apiVersion.enum).toEqual([
+      ...CUSTOM_ALLOCATION_API_VERSIONS,
+    ]);
   });
 
   it("asks for base64 TPM keys as DPS does", () => {
     const pattern = new RegExp(d.individualAttestation.properties.tpm.properties.endorsementKey.pattern);
-    for (const value of ["AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==", "AA=="]) {
+    for (const value of [
+      "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==",
+      "AA==",
+    ]) {
       expect(pattern.test(value), value).toBe(decodeStrictBase64(value) !== undefined);
     }
     for (const value of ["not base64", "AAA", "AA==\n"]) expect(pattern.test(value), value).toBe(false);
   });
 
   it("asks for a production exception's reason as long as the resource's check does", () => {
-    expect(d.individualEnrollment.properties.allowSymmetricKeyInProduction.minLength).toBe(MIN_SYMMETRIC_KEY_REASON_LENGTH);
-    expect(d.enrollmentGroup.properties.allowSymmetricKeyInProduction.minLength).toBe(MIN_SYMMETRIC_KEY_REASON_LENGTH);
+    expect(d.individualEnrollment.properties.allowSymmetricKeyInProduction.minLength).toBe(
+      MIN_SYMMETRIC_KEY_REASON_LENGTH,
+    );
+    expect(d.enrollmentGroup.properties.allowSymmetricKeyInProduction.minLength).toBe(
+      MIN_SYMMETRIC_KEY_REASON_LENGTH,
+    );
     const pattern = new RegExp(d.enrollmentGroup.properties.allowSymmetricKeyInProduction.pattern);
     expect(pattern.test("  short   ")).toBe(false);
     expect(pattern.test("legacy meters, replaced in 2027")).toBe(true);

@@ -10,12 +10,16 @@ const cli = path.join(repo, "components/manifests/cli.ts");
 const corpus = path.join(repo, "test/fixtures/bad-manifests");
 
 function run(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", cli, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, TS_NODE_PROJECT: path.join(repo, "tsconfig.json") },
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve("ts-node/dist/bin.js"), "--transpile-only", cli, ...args],
+    {
+      cwd,
+      encoding: "utf8",
+      env: { ...process.env, TS_NODE_PROJECT: path.join(repo, "tsconfig.json") },
+      timeout: 60_000,
+    },
+  );
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -33,7 +37,10 @@ describe("validate-manifests as a process", () => {
   });
 
   it("reads the stack's config file and exits 0 on valid manifests", () => {
-    const { code, output } = run(["--stack", "corpus", path.join(corpus, "folder-named-yaml/more-devices.yaml")], path.join(repo, "test/fixtures/stacks"));
+    const { code, output } = run(
+      ["--stack", "corpus", path.join(corpus, "folder-named-yaml/more-devices.yaml")],
+      path.join(repo, "test/fixtures/stacks"),
+    );
     expect(output).toContain("1 individual enrollments, 0 enrollment groups, no problems");
     expect(code).toBe(0);
   });

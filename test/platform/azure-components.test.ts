@@ -3,7 +3,17 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
-import { RANDOM_SUFFIX, isSecretInput, mockKey, plain, secretValue, strictMocks, valueOf, type Invocation, type Registration } from "../support/mock-platform";
+import {
+  RANDOM_SUFFIX,
+  isSecretInput,
+  mockKey,
+  plain,
+  secretValue,
+  strictMocks,
+  valueOf,
+  type Invocation,
+  type Registration,
+} from "../support/mock-platform";
 
 // A real certificate: the stack config reads CA certificates with dps-rules' parser.
 const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
@@ -22,10 +32,24 @@ beforeAll(async () => {
       environment: "qa",
       location: "westeurope",
       resourceGroupName: "rg-existing",
-      hubs: { weu: { networkRuleSets: { defaultAction: "Deny", ipRules: [{ name: "plant-a", ipMask: "20.50.0.0/16" }] } } },
-      dps: { allocationPolicy: "static", caCertificates: { "fleet-root": { certificate: PEM }, "legacy-root": { certificate: PEM, verified: false } } },
+      hubs: {
+        weu: {
+          networkRuleSets: { defaultAction: "Deny", ipRules: [{ name: "plant-a", ipMask: "20.50.0.0/16" }] },
+        },
+      },
+      dps: {
+        allocationPolicy: "static",
+        caCertificates: {
+          "fleet-root": { certificate: PEM },
+          "legacy-root": { certificate: PEM, verified: false },
+        },
+      },
     },
-    { readTextFile: () => { throw new Error("no files in this test"); } },
+    {
+      readTextFile: () => {
+        throw new Error("no files in this test");
+      },
+    },
   );
   platform = createPlatform(config, "qa");
   hub = new IotHub("solo", {
@@ -54,31 +78,65 @@ beforeAll(async () => {
 describe("Azure components (mocked)", () => {
   it("uses an existing resource group instead of creating one when resourceGroupName is set", () => {
     expect(registrations.filter((r) => r.type === "azure-native:resources:ResourceGroup")).toEqual([]);
-    const hubs = registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "qa-weu");
-    expect(hubs.map((h) => [h.inputs.resourceGroupName, h.inputs.resourceName])).toEqual([["rg-existing", `dpsac-qa-weu-${RANDOM_SUFFIX}`]]);
+    const hubs = registrations.filter(
+      (r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "qa-weu",
+    );
+    expect(hubs.map((h) => [h.inputs.resourceGroupName, h.inputs.resourceName])).toEqual([
+      ["rg-existing", `dpsac-qa-weu-${RANDOM_SUFFIX}`],
+    ]);
   });
 
   it("uploads CA certificates to the DPS, verified unless the config says otherwise", () => {
-    const certs = registrations.filter((r) => r.type === "azure-native:deviceprovisioningservices:DpsCertificate");
+    const certs = registrations.filter(
+      (r) => r.type === "azure-native:deviceprovisioningservices:DpsCertificate",
+    );
     expect(certs.map((c) => [c.name, c.inputs])).toEqual([
-      ["qa-dps-fleet-root", { provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`, resourceGroupName: "rg-existing", certificateName: "fleet-root", properties: { certificate: PEM, isVerified: true } }],
-      ["qa-dps-legacy-root", { provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`, resourceGroupName: "rg-existing", certificateName: "legacy-root", properties: { certificate: PEM, isVerified: false } }],
+      [
+        "qa-dps-fleet-root",
+        {
+          provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`,
+          resourceGroupName: "rg-existing",
+          certificateName: "fleet-root",
+          properties: { certificate: PEM, isVerified: true },
+        },
+      ],
+      [
+        "qa-dps-legacy-root",
+        {
+          provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`,
+          resourceGroupName: "rg-existing",
+          certificateName: "legacy-root",
+          properties: { certificate: PEM, isVerified: false },
+        },
+      ],
     ]);
   });
 
   it("sends a hub's IP filter as a network rule set of allow rules, never the retired classic ipFilterRules", () => {
-    const weu = plain(registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "qa-weu")!.inputs.properties);
-    expect(weu.networkRuleSets).toEqual({ defaultAction: "Deny", applyToBuiltInEventHubEndpoint: true, ipRules: [{ filterName: "plant-a", action: "Allow", ipMask: "20.50.0.0/16" }] });
-    for (const hub of registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource")) expect(plain(hub.inputs.properties)).not.toHaveProperty("ipFilterRules");
+    const weu = plain(
+      registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "qa-weu")!
+        .inputs.properties,
+    );
+    expect(weu.networkRuleSets).toEqual({
+      defaultAction: "Deny",
+      applyToBuiltInEventHubEndpoint: true,
+      ipRules: [{ filterName: "plant-a", action: "Allow", ipMask: "20.50.0.0/16" }],
+    });
+    for (const hub of registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource"))
+      expect(plain(hub.inputs.properties)).not.toHaveProperty("ipFilterRules");
   });
 
   it("maps the static allocation policy to ARM's spelling", () => {
-    const dps = registrations.find((r) => r.name === "qa-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource")!;
+    const dps = registrations.find(
+      (r) => r.name === "qa-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource",
+    )!;
     expect(plain(dps.inputs.properties).allocationPolicy).toBe("Static");
   });
 
   it("applies the IotHub component's defaults: no identity, no IP filter (no network rule set sent), no consumer groups, no tags", () => {
-    const solo = registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "solo")!;
+    const solo = registrations.find(
+      (r) => r.type === "azure-native:iothub:IotHubResource" && r.name === "solo",
+    )!;
     expect(isSecretInput(solo.inputs.properties)).toBe(true);
     expect({ ...solo.inputs, properties: plain(solo.inputs.properties) }).toEqual({
       resourceName: "solo-hub",
@@ -93,11 +151,21 @@ describe("Azure components (mocked)", () => {
         eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
         disableLocalAuth: false,
         authorizationPolicies: [
-          { keyName: "dps-link", rights: "RegistryWrite, ServiceConnect", primaryKey: mockKey("solo-dps-link-key-primary"), secondaryKey: mockKey("solo-dps-link-key-secondary") },
+          {
+            keyName: "dps-link",
+            rights: "RegistryWrite, ServiceConnect",
+            primaryKey: mockKey("solo-dps-link-key-primary"),
+            secondaryKey: mockKey("solo-dps-link-key-secondary"),
+          },
         ],
       },
     });
-    expect(registrations.filter((r) => r.type === "azure-native:iothub:IotHubResourceEventHubConsumerGroup" && r.name.startsWith("solo"))).toEqual([]);
+    expect(
+      registrations.filter(
+        (r) =>
+          r.type === "azure-native:iothub:IotHubResourceEventHubConsumerGroup" && r.name.startsWith("solo"),
+      ),
+    ).toEqual([]);
   });
 
   it("outputs the hub's linking connection string as a secret built from the hub's host name and its kept dps-link key", async () => {
@@ -109,10 +177,17 @@ describe("Azure components (mocked)", () => {
   });
 
   it("links a hub that is excluded from the allocation policy with its weight", () => {
-    const dps = registrations.find((r) => r.name === "solo-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource")!;
+    const dps = registrations.find(
+      (r) => r.name === "solo-dps" && r.type === "azure-native:deviceprovisioningservices:IotDpsResource",
+    )!;
     const props = plain(dps.inputs.properties);
     expect(props.iotHubs).toEqual([
-      { connectionString: `HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("solo-dps-link-key-primary")}`, location: "swedencentral", allocationWeight: 7, applyAllocationPolicy: false },
+      {
+        connectionString: `HostName=solo-hub.azure-devices.net;SharedAccessKeyName=dps-link;SharedAccessKey=${mockKey("solo-dps-link-key-primary")}`,
+        location: "swedencentral",
+        allocationWeight: 7,
+        applyAllocationPolicy: false,
+      },
     ]);
     expect(props.publicNetworkAccess).toBe("Disabled");
     expect(props.enableDataResidency).toBe(false);
@@ -123,8 +198,14 @@ describe("Azure components (mocked)", () => {
       value: `HostName=solo-dps.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=${mockKey("solo-dps-enrollment-writer-key-primary")}`,
       secret: true,
     });
-    expect(await secretValue(service.serviceEndpoint)).toEqual({ value: "solo-dps.azure-devices-provisioning.net", secret: false });
-    expect(await secretValue(service.linkedHubHostNames)).toEqual({ value: ["solo-hub.azure-devices.net"], secret: false });
+    expect(await secretValue(service.serviceEndpoint)).toEqual({
+      value: "solo-dps.azure-devices-provisioning.net",
+      secret: false,
+    });
+    expect(await secretValue(service.linkedHubHostNames)).toEqual({
+      value: ["solo-hub.azure-devices.net"],
+      secret: false,
+    });
     expect(service.dataContributorAssignment).toBeUndefined();
   });
 });

@@ -1,6 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { isSecretInput, mockKey, plain, RANDOM_SUFFIX, secretValue, stackConfig, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
+import {
+  isSecretInput,
+  mockKey,
+  plain,
+  RANDOM_SUFFIX,
+  secretValue,
+  stackConfig,
+  valueOf,
+  runMockedPlatform,
+  type MockedPlatform,
+  type Registration,
+} from "../support/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;
@@ -33,8 +44,17 @@ describe("dev stack on Azure (mocked)", () => {
   it("names resources from prefix, environment, hub key and a lower-case random suffix", () => {
     const suffix = one("random:index/randomString:RandomString");
     expect(suffix.name).toBe("platform-suffix");
-    expect(suffix.inputs).toMatchObject({ length: 6, lower: true, upper: false, numeric: true, special: false });
-    expect(one("azure-native:resources:ResourceGroup").inputs).toMatchObject({ resourceGroupName: "rg-dpsac-dev", location: "westeurope" });
+    expect(suffix.inputs).toMatchObject({
+      length: 6,
+      lower: true,
+      upper: false,
+      numeric: true,
+      special: false,
+    });
+    expect(one("azure-native:resources:ResourceGroup").inputs).toMatchObject({
+      resourceGroupName: "rg-dpsac-dev",
+      location: "westeurope",
+    });
     const hub = one("azure-native:iothub:IotHubResource");
     expect(hub.name).toBe("platform-weu");
     expect(hub.inputs.resourceName).toBe(`dpsac-dev-weu-${RANDOM_SUFFIX}`);
@@ -55,7 +75,12 @@ describe("dev stack on Azure (mocked)", () => {
       eventHubEndpoints: { events: { partitionCount: 2, retentionTimeInDays: 1 } },
       disableLocalAuth: false,
       authorizationPolicies: [
-        { keyName: "dps-link", rights: "RegistryWrite, ServiceConnect", primaryKey: mockKey("platform-weu-dps-link-key-primary"), secondaryKey: mockKey("platform-weu-dps-link-key-secondary") },
+        {
+          keyName: "dps-link",
+          rights: "RegistryWrite, ServiceConnect",
+          primaryKey: mockKey("platform-weu-dps-link-key-primary"),
+          secondaryKey: mockKey("platform-weu-dps-link-key-secondary"),
+        },
       ],
     });
   });
@@ -92,7 +117,9 @@ describe("dev stack on Azure (mocked)", () => {
   });
 
   it("sends the hub and DPS properties, which carry policy keys and the link string, as secrets so state encrypts them", () => {
-    expect(isSecretInput(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.properties)).toBe(true);
+    expect(
+      isSecretInput(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.properties),
+    ).toBe(true);
     expect(isSecretInput(one("azure-native:iothub:IotHubResource").inputs.properties)).toBe(true);
   });
 
@@ -101,7 +128,8 @@ describe("dev stack on Azure (mocked)", () => {
     expect(props.authorizationPolicies).toEqual([
       {
         keyName: "provisioningserviceowner",
-        rights: "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite",
+        rights:
+          "ServiceConfig, EnrollmentRead, EnrollmentWrite, DeviceConnect, RegistrationStatusRead, RegistrationStatusWrite",
         primaryKey: mockKey("platform-dps-provisioningserviceowner-key-primary"),
         secondaryKey: mockKey("platform-dps-provisioningserviceowner-key-secondary"),
       },
@@ -129,23 +157,42 @@ describe("dev stack on Azure (mocked)", () => {
   });
 
   it("tags every Azure resource with the stack tags, environment and managed-by", () => {
-    const expected = { owner: "iot-platform", costCenter: "iot-dev", environment: "dev", "managed-by": "pulumi" };
+    const expected = {
+      owner: "iot-platform",
+      costCenter: "iot-dev",
+      environment: "dev",
+      "managed-by": "pulumi",
+    };
     expect(one("azure-native:resources:ResourceGroup").inputs.tags).toEqual(expected);
     expect(one("azure-native:deviceprovisioningservices:IotDpsResource").inputs.tags).toEqual(expected);
-    expect(one("azure-native:iothub:IotHubResource").inputs.tags).toEqual({ ...expected, "iot-hub-key": "weu" });
+    expect(one("azure-native:iothub:IotHubResource").inputs.tags).toEqual({
+      ...expected,
+      "iot-hub-key": "weu",
+    });
   });
 
   it("outputs idScope, endpoints and hub host names in plain text", async () => {
     expect(await secretValue(platform.idScope)).toEqual({ value: "0ne00ABC123", secret: false });
-    expect(await secretValue(platform.serviceEndpoint)).toEqual({ value: `dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`, secret: false });
-    expect(await secretValue(platform.deviceEndpoint)).toEqual({ value: "global.azure-devices-provisioning.net", secret: false });
-    expect(await secretValue(platform.linkedHubHostNames)).toEqual({ value: [`dpsac-dev-weu-${RANDOM_SUFFIX}.azure-devices.net`], secret: false });
+    expect(await secretValue(platform.serviceEndpoint)).toEqual({
+      value: `dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`,
+      secret: false,
+    });
+    expect(await secretValue(platform.deviceEndpoint)).toEqual({
+      value: "global.azure-devices-provisioning.net",
+      secret: false,
+    });
+    expect(await secretValue(platform.linkedHubHostNames)).toEqual({
+      value: [`dpsac-dev-weu-${RANDOM_SUFFIX}.azure-devices.net`],
+      secret: false,
+    });
   });
 
   it("hands the enrollment resources the enrollment-writer connection string as a secret", async () => {
     const conn = platform.dpsConnection;
     expect(Object.keys(conn).sort()).toEqual(["connectionString", "serviceEndpoint"]);
-    expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
+    expect(await valueOf(conn.serviceEndpoint)).toBe(
+      `dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`,
+    );
     expect(await secretValue(conn.connectionString!)).toEqual({
       value: `HostName=dpsac-dev-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net;SharedAccessKeyName=enrollment-writer;SharedAccessKey=${mockKey("platform-dps-enrollment-writer-key-primary")}`,
       secret: true,

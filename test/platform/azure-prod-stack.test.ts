@@ -1,14 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROD_EV_CHARGER_CA_PEM, ROLE_ASSIGNED_AT, PROD_PIPELINE_EGRESS_IP, PROD_PIPELINE_PRINCIPAL_ID, RANDOM_SUFFIX, SUBSCRIPTION, filledInProdConfig, mockKey, plain, secretValue, valueOf, runMockedPlatform, type MockedPlatform, type Registration } from "../support/mock-platform";
+import {
+  PROD_EV_CHARGER_CA_PEM,
+  ROLE_ASSIGNED_AT,
+  PROD_PIPELINE_EGRESS_IP,
+  PROD_PIPELINE_PRINCIPAL_ID,
+  RANDOM_SUFFIX,
+  SUBSCRIPTION,
+  filledInProdConfig,
+  mockKey,
+  plain,
+  secretValue,
+  valueOf,
+  runMockedPlatform,
+  type MockedPlatform,
+  type Registration,
+} from "../support/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;
 let registrations: Registration[];
 const ofType = (type: string) => run.ofType(type);
 const one = (type: string) => run.one(type);
-const hub = (key: string) => run.registrations.find((r) => r.type === "azure-native:iothub:IotHubResource" && r.name === `platform-${key}`)!.inputs;
+const hub = (key: string) =>
+  run.registrations.find(
+    (r) => r.type === "azure-native:iothub:IotHubResource" && r.name === `platform-${key}`,
+  )!.inputs;
 
 beforeAll(async () => {
   run = await runMockedPlatform("prod", filledInProdConfig());
@@ -33,8 +51,15 @@ describe("prod stack on Azure (mocked)", () => {
       "azure-native:deviceprovisioningservices:DpsCertificate": 1,
       "azure-native:authorization:RoleAssignment": 1,
     });
-    expect(ofType("azure-native:iothub:IotHubResourceEventHubConsumerGroup").map((r) => r.name).sort()).toEqual([
-      "platform-neu-alerts", "platform-neu-telemetry", "platform-weu-alerts", "platform-weu-telemetry",
+    expect(
+      ofType("azure-native:iothub:IotHubResourceEventHubConsumerGroup")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      "platform-neu-alerts",
+      "platform-neu-telemetry",
+      "platform-weu-alerts",
+      "platform-weu-telemetry",
     ]);
   });
 
@@ -59,7 +84,12 @@ describe("prod stack on Azure (mocked)", () => {
         eventHubEndpoints: { events: { partitionCount: 8, retentionTimeInDays: 7 } },
         disableLocalAuth: false,
         authorizationPolicies: [
-          { keyName: "dps-link", rights: "RegistryWrite, ServiceConnect", primaryKey: mockKey(`platform-${key}-dps-link-key-primary`), secondaryKey: mockKey(`platform-${key}-dps-link-key-secondary`) },
+          {
+            keyName: "dps-link",
+            rights: "RegistryWrite, ServiceConnect",
+            primaryKey: mockKey(`platform-${key}-dps-link-key-primary`),
+            secondaryKey: mockKey(`platform-${key}-dps-link-key-secondary`),
+          },
         ],
       });
     }
@@ -89,7 +119,12 @@ describe("prod stack on Azure (mocked)", () => {
     expect(props.enableDataResidency).toBe(true);
     expect(props.publicNetworkAccess).toBe("Enabled");
     expect(props.ipFilterRules).toEqual([
-      { filterName: "pipeline-egress", action: "Accept", ipMask: PROD_PIPELINE_EGRESS_IP, target: "serviceApi" },
+      {
+        filterName: "pipeline-egress",
+        action: "Accept",
+        ipMask: PROD_PIPELINE_EGRESS_IP,
+        target: "serviceApi",
+      },
       { filterName: "service-deny-rest", action: "Reject", ipMask: "0.0.0.0/0", target: "serviceApi" },
     ]);
   });
@@ -126,24 +161,40 @@ describe("prod stack on Azure (mocked)", () => {
     // Enrollments retry 401s for ten minutes after this (role propagation), and not after.
     expect(await valueOf(conn.roleAssignedAt!)).toBe(ROLE_ASSIGNED_AT);
     expect(conn.useEntraId).toBe(true);
-    expect(await valueOf(conn.serviceEndpoint)).toBe(`dpsac-prod-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
+    expect(await valueOf(conn.serviceEndpoint)).toBe(
+      `dpsac-prod-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`,
+    );
   });
 
   it("makes the Entra ID connection depend on the role assignment, so no enrollment is written before the identity may write it", async () => {
     // The enrollment resources take their dependencies from their inputs' resources.
-    const endpoint = platform.dpsConnection.serviceEndpoint as unknown as { allResources(): Promise<Set<pulumi.Resource>> };
+    const endpoint = platform.dpsConnection.serviceEndpoint as unknown as {
+      allResources(): Promise<Set<pulumi.Resource>>;
+    };
     const urns = await Promise.all([...(await endpoint.allResources())].map((r) => valueOf(r.urn)));
-    expect(urns.filter((u) => u.endsWith("azure-native:authorization:RoleAssignment::platform-dps-data-contributor"))).toHaveLength(1);
-    expect(urns.filter((u) => u.endsWith("azure-native:deviceprovisioningservices:IotDpsResource::platform-dps"))).toHaveLength(1);
+    expect(
+      urns.filter((u) =>
+        u.endsWith("azure-native:authorization:RoleAssignment::platform-dps-data-contributor"),
+      ),
+    ).toHaveLength(1);
+    expect(
+      urns.filter((u) => u.endsWith("azure-native:deviceprovisioningservices:IotDpsResource::platform-dps")),
+    ).toHaveLength(1);
   });
 
   it("outputs both hubs' host names keyed by hub key, not secret", async () => {
     expect(await secretValue(platform.hubHostNames)).toEqual({
-      value: { weu: `dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, neu: `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net` },
+      value: {
+        weu: `dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`,
+        neu: `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net`,
+      },
       secret: false,
     });
     expect(await secretValue(platform.linkedHubHostNames)).toEqual({
-      value: [`dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`, `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net`],
+      value: [
+        `dpsac-prod-weu-${RANDOM_SUFFIX}.azure-devices.net`,
+        `dpsac-prod-neu-${RANDOM_SUFFIX}.azure-devices.net`,
+      ],
       secret: false,
     });
     expect(await secretValue(platform.idScope)).toEqual({ value: "0ne00ABC123", secret: false });

@@ -30,10 +30,26 @@ beforeAll(async () => {
     trustedCaCertificate: emulator.caCertPem,
     allocationPolicy: "geoLatency",
     linkedHubs: [
-      { hostName: "dpsac-local-weu.azure-devices.net", location: "westeurope", allocationWeight: 600, applyAllocationPolicy: true },
-      { hostName: "dpsac-local-neu.azure-devices.net", location: "northeurope", allocationWeight: 400, applyAllocationPolicy: true },
+      {
+        hostName: "dpsac-local-weu.azure-devices.net",
+        location: "westeurope",
+        allocationWeight: 600,
+        applyAllocationPolicy: true,
+      },
+      {
+        hostName: "dpsac-local-neu.azure-devices.net",
+        location: "northeurope",
+        allocationWeight: 400,
+        applyAllocationPolicy: true,
+      },
     ],
-    caCertificates: [{ name: "fleet-root", certificate: makeCertificate({ commonName: "fleet root", isCa: true }).certPem, isVerified: true }],
+    caCertificates: [
+      {
+        name: "fleet-root",
+        certificate: makeCertificate({ commonName: "fleet root", isCa: true }).certPem,
+        isVerified: true,
+      },
+    ],
   };
 });
 
@@ -71,17 +87,32 @@ describe("LocalProvisioningService provider against the emulator", () => {
 
   it("diff asks for an update when hubs change and a replacement when the emulator moves", async () => {
     const fewer = { ...inputs, linkedHubs: [inputs.linkedHubs[1]!] };
-    expect(await provider.diff!(created.id, created.outs, fewer)).toMatchObject({ changes: true, replaces: [] });
-    expect(await provider.diff!(created.id, created.outs, inputs)).toMatchObject({ changes: false, replaces: [] });
-    expect(await provider.diff!(created.id, created.outs, { ...inputs, serviceHost: "localhost:1" })).toMatchObject({ changes: true, replaces: ["serviceHost"] });
+    expect(await provider.diff!(created.id, created.outs, fewer)).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+    expect(await provider.diff!(created.id, created.outs, inputs)).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
+    expect(
+      await provider.diff!(created.id, created.outs, { ...inputs, serviceHost: "localhost:1" }),
+    ).toMatchObject({ changes: true, replaces: ["serviceHost"] });
   });
 
   it("update writes the new hubs and policy and removes certificates no longer configured", async () => {
-    const next = { ...inputs, allocationPolicy: "hashed" as const, linkedHubs: [{ ...inputs.linkedHubs[1]!, allocationWeight: 5 }], caCertificates: [] };
+    const next = {
+      ...inputs,
+      allocationPolicy: "hashed" as const,
+      linkedHubs: [{ ...inputs.linkedHubs[1]!, allocationWeight: 5 }],
+      caCertificates: [],
+    };
     const updated = await provider.update!(created.id, created.outs, { ...next, ...PROVIDER_PROP });
     expect(updated.outs?.idScope).toBe(emulator.idScope);
     expect(emulator.inspect.settings().allocationPolicy).toBe("hashed");
-    expect(emulator.inspect.settings().linkedHubs).toEqual([{ ...inputs.linkedHubs[1], allocationWeight: 5 }]);
+    expect(emulator.inspect.settings().linkedHubs).toEqual([
+      { ...inputs.linkedHubs[1], allocationWeight: 5 },
+    ]);
     expect(JSON.stringify(await admin("GET", "/admin/certificates"))).not.toContain("fleet-root");
     created = { id: created.id, outs: updated.outs as LocalProvisioningServiceOutputs };
   });
@@ -92,14 +123,23 @@ describe("LocalProvisioningService provider against the emulator", () => {
   });
 
   it("fails with the emulator's message, naming the operation and request, on a rejected config", async () => {
-    const bad = { ...inputs, linkedHubs: [{ ...inputs.linkedHubs[0]!, allocationWeight: 0 }], caCertificates: [] };
+    const bad = {
+      ...inputs,
+      linkedHubs: [{ ...inputs.linkedHubs[0]!, allocationWeight: 0 }],
+      caCertificates: [],
+    };
     await expect(provider.create!(bad)).rejects.toThrow(
-      new RegExp(`^LocalProvisioningService create: PUT /admin/config on ${emulator.serviceHost} failed with HTTP 400: .*allocationWeight`),
+      new RegExp(
+        `^LocalProvisioningService create: PUT /admin/config on ${emulator.serviceHost} failed with HTTP 400: .*allocationWeight`,
+      ),
     );
   });
 
   it("fails without revealing the key when the key is wrong", async () => {
-    const wrongKey = emulator.connectionString.replace(/SharedAccessKey=[^;]+/, "SharedAccessKey=d3Jvbmcta2V5LXdyb25nLWtleQ==");
+    const wrongKey = emulator.connectionString.replace(
+      /SharedAccessKey=[^;]+/,
+      "SharedAccessKey=d3Jvbmcta2V5LXdyb25nLWtleQ==",
+    );
     const err = await provider.create!({ ...inputs, connectionString: wrongKey }).catch((e: Error) => e);
     expect(String(err)).toMatch(/failed with HTTP 401/);
     expect(String(err)).not.toContain("d3Jvbmcta2V5");
@@ -127,10 +167,18 @@ describe("LocalProvisioningService provider against the emulator", () => {
   });
 
   it("check reports bad inputs by property and lets preview's unknowns through", async () => {
-    const result = await provider.check!(inputs, { ...inputs, serviceHost: "localhost", allocationPolicy: "custom" as never, connectionString: "HostName=x" });
+    const result = await provider.check!(inputs, {
+      ...inputs,
+      serviceHost: "localhost",
+      allocationPolicy: "custom" as never,
+      connectionString: "HostName=x",
+    });
     expect(result.failures).toEqual([
       { property: "serviceHost", reason: '"localhost" is not host:port (e.g. "localhost:8443")' },
-      { property: "connectionString", reason: "must be a service connection string with SharedAccessKeyName and SharedAccessKey" },
+      {
+        property: "connectionString",
+        reason: "must be a service connection string with SharedAccessKeyName and SharedAccessKey",
+      },
       { property: "allocationPolicy", reason: '"custom" is not allowed; allowed hashed, geoLatency, static' },
     ]);
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

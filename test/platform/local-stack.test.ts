@@ -4,11 +4,23 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
-import { PROJECT_ROOT, isSecretInput, plain, secretValue, stackConfig, valueOf, type Registration } from "../support/mock-platform";
+import {
+  PROJECT_ROOT,
+  isSecretInput,
+  plain,
+  secretValue,
+  stackConfig,
+  valueOf,
+  type Registration,
+} from "../support/mock-platform";
 
 // A real certificate: the stack config reads CA certificates with dps-rules' parser.
-const CA_PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
-const CONNECTION_STRING = "HostName=localhost:8443;SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=bG9jYWwta2V5";
+const CA_PEM = fs.readFileSync(
+  path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"),
+  "utf8",
+);
+const CONNECTION_STRING =
+  "HostName=localhost:8443;SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=bG9jYWwta2V5";
 const registrations: Registration[] = [];
 let platform: IotPlatform;
 let dir: string;
@@ -20,7 +32,10 @@ beforeAll(async () => {
   pulumi.runtime.setAllConfig(
     {
       ...stackConfig("local"),
-      "dps-as-code:emulator": JSON.stringify({ serviceHost: "localhost:8443", caCertPath: path.join(dir, "ca.pem") }),
+      "dps-as-code:emulator": JSON.stringify({
+        serviceHost: "localhost:8443",
+        caCertPath: path.join(dir, "ca.pem"),
+      }),
       "dps-as-code:emulatorConnectionString": CONNECTION_STRING,
     },
     ["dps-as-code:emulatorConnectionString"],
@@ -30,8 +45,13 @@ beforeAll(async () => {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registrations.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        if (args.type === "dps-as-code:platform:IotPlatform") return { id: `${args.name}-component`, state: {} };
+        registrations.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+        });
+        if (args.type === "dps-as-code:platform:IotPlatform")
+          return { id: `${args.name}-component`, state: {} };
         if (args.type === "pulumi-nodejs:dynamic/dps:LocalProvisioningService") {
           return { id: "localhost:8443/0ne00LOCAL1", state: { ...args.inputs, idScope: "0ne00LOCAL1" } };
         }
@@ -68,8 +88,18 @@ describe("local stack (mocked engine, emulator target)", () => {
     expect(dps.trustedCaCertificate).toBe(CA_PEM);
     expect(dps.allocationPolicy).toBe("geoLatency");
     expect(dps.linkedHubs).toEqual([
-      { hostName: "dpsac-local-weu.azure-devices.net", location: "westeurope", allocationWeight: 600, applyAllocationPolicy: true },
-      { hostName: "dpsac-local-neu.azure-devices.net", location: "northeurope", allocationWeight: 400, applyAllocationPolicy: true },
+      {
+        hostName: "dpsac-local-weu.azure-devices.net",
+        location: "westeurope",
+        allocationWeight: 600,
+        applyAllocationPolicy: true,
+      },
+      {
+        hostName: "dpsac-local-neu.azure-devices.net",
+        location: "northeurope",
+        allocationWeight: 400,
+        applyAllocationPolicy: true,
+      },
     ]);
     expect(dps.caCertificates).toEqual([]);
   });
@@ -88,11 +118,24 @@ describe("local stack (mocked engine, emulator target)", () => {
     expect(await secretValue(platform.idScope)).toEqual({ value: "0ne00LOCAL1", secret: false });
     expect(await valueOf(platform.serviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.deviceEndpoint)).toBe("localhost:8443");
-    expect(await valueOf(platform.linkedHubHostNames)).toEqual(["dpsac-local-weu.azure-devices.net", "dpsac-local-neu.azure-devices.net"]);
-    expect(await valueOf(platform.hubHostNames)).toEqual({ weu: "dpsac-local-weu.azure-devices.net", neu: "dpsac-local-neu.azure-devices.net" });
-    expect(Object.keys(platform.dpsConnection).sort()).toEqual(["connectionString", "serviceEndpoint", "trustedCaCertificate"]);
+    expect(await valueOf(platform.linkedHubHostNames)).toEqual([
+      "dpsac-local-weu.azure-devices.net",
+      "dpsac-local-neu.azure-devices.net",
+    ]);
+    expect(await valueOf(platform.hubHostNames)).toEqual({
+      weu: "dpsac-local-weu.azure-devices.net",
+      neu: "dpsac-local-neu.azure-devices.net",
+    });
+    expect(Object.keys(platform.dpsConnection).sort()).toEqual([
+      "connectionString",
+      "serviceEndpoint",
+      "trustedCaCertificate",
+    ]);
     expect(await valueOf(platform.dpsConnection.serviceEndpoint)).toBe("localhost:8443");
     expect(await valueOf(platform.dpsConnection.trustedCaCertificate!)).toBe(CA_PEM);
-    expect(await secretValue(platform.dpsConnection.connectionString!)).toEqual({ value: CONNECTION_STRING, secret: true });
+    expect(await secretValue(platform.dpsConnection.connectionString!)).toEqual({
+      value: CONNECTION_STRING,
+      secret: true,
+    });
   });
 });

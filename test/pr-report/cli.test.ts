@@ -13,7 +13,11 @@ import { scalePreview } from "../fixtures/preview-json/scale";
 const root = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-const run = (args: string[]) => spawnSync("bash", ["scripts/with-env.sh", "ts-node", "--transpile-only", "scripts/pr-report.ts", ...args], { cwd: root, encoding: "utf8" });
+const run = (args: string[]) =>
+  spawnSync("bash", ["scripts/with-env.sh", "ts-node", "--transpile-only", "scripts/pr-report.ts", ...args], {
+    cwd: root,
+    encoding: "utf8",
+  });
 
 describe("npm run pr-report", () => {
   it("writes a bounded comment, a bounded summary and the full report from a 2,000-enrollment preview", () => {
@@ -35,11 +39,15 @@ describe("npm run pr-report", () => {
     expect(result.status, result.stderr).toBe(0);
     // The event log is missing (the preview failed early): said on stderr and in the report.
     expect(result.stderr).toContain("no event log at");
-    const [comment, summary, full] = ["report.md", "summary.md", "report-full.md"].map((f) => fs.readFileSync(out(f), "utf8")) as [string, string, string];
+    const [comment, summary, full] = ["report.md", "summary.md", "report-full.md"].map((f) =>
+      fs.readFileSync(out(f), "utf8"),
+    ) as [string, string, string];
     expect(bytes(comment)).toBeLessThanOrEqual(COMMENT_BUDGET);
     expect(bytes(summary)).toBeLessThanOrEqual(STEP_SUMMARY_BUDGET);
     expect(comment).toContain("_Policy violations were not collected for this stack._");
-    expect(comment).toMatch(/^_Left out of this comment: [\d,]+ of 1,880 enrollment changes .*\[this workflow run\]\(https:\/\/github\.com\/o\/r\/actions\/runs\/7\)/m);
+    expect(comment).toMatch(
+      /^_Left out of this comment: [\d,]+ of 1,880 enrollment changes .*\[this workflow run\]\(https:\/\/github\.com\/o\/r\/actions\/runs\/7\)/m,
+    );
     const created = new Set([...full.matchAll(/^#### ➕ create enrollment `([^`]+)`$/gm)].map((m) => m[1]));
     expect(preview.ids.create.filter((id) => !created.has(id))).toEqual([]);
     const all = comment + summary + full;
@@ -53,4 +61,3 @@ describe("npm run pr-report", () => {
     expect(result.stderr).toContain("usage: pr-report --stack <name>=<preview.json>");
   });
 });
-

@@ -46,7 +46,9 @@ describe("pr-report from the engine's real preview JSON", () => {
   it("notes that unchanged resources were left out when the preview ran without --show-sames", () => {
     const report = reportOf("update-without-sames");
     expect(report).toContain("| `initialTwin.properties.desired.telemetryIntervalSeconds` | `30` | `60` |");
-    expect(report).toMatch(/_\d+ unchanged resources were left out of the preview \(run it with `--show-sames`\)/);
+    expect(report).toMatch(
+      /_\d+ unchanged resources were left out of the preview \(run it with `--show-sames`\)/,
+    );
   });
 
   it("names the attestation change that forces a replace (no keys declared, so the attestation is not secret)", () => {

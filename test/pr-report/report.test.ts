@@ -16,7 +16,9 @@ function matchesGolden(name: string, actual: string): void {
 }
 
 describe("pr-report from hand-made previews", () => {
-  const report = buildPrReport([{ stack: "dev", previewJson: read("all-changes.json"), eventLog: read("all-changes.events.jsonl") }]);
+  const report = buildPrReport([
+    { stack: "dev", previewJson: read("all-changes.json"), eventLog: read("all-changes.events.jsonl") },
+  ]);
 
   it("renders create, update, replace, delete and adopt as in the golden file", () => {
     matchesGolden("handmade-all-changes.md", report);

@@ -26,19 +26,33 @@ function eventLog(urnOf: (id: string) => string): string {
     JSON.stringify({ policyEvent: { resourceUrn: urnOf(id), policyName, enforcementLevel: level, message } });
   return [
     ...preview.ids.create.map((id) =>
-      event(id, "advisory", "dps-individual-enrollment-symmetric-key-allowed", `individual enrollment "${id}" uses symmetric-key attestation without an exception; use X.509 or TPM.`),
+      event(
+        id,
+        "advisory",
+        "dps-individual-enrollment-symmetric-key-allowed",
+        `individual enrollment "${id}" uses symmetric-key attestation without an exception; use X.509 or TPM.`,
+      ),
     ),
     ...preview.ids.replace.map((id) =>
-      event(id, "mandatory", "dps-enrollment-static-allocation-single-hub", `individual enrollment "${id}" uses allocationPolicy "static" with 2 hub(s); name exactly one hub.`),
+      event(
+        id,
+        "mandatory",
+        "dps-enrollment-static-allocation-single-hub",
+        `individual enrollment "${id}" uses allocationPolicy "static" with 2 hub(s); name exactly one hub.`,
+      ),
     ),
   ].join("\n");
 }
-const perEnrollmentUrn = (id: string) => `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::${id}`;
+const perEnrollmentUrn = (id: string) =>
+  `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::${id}`;
 
 // CPU time as well as wall time: the machine running the tests may be shared.
 const started = performance.now();
 const cpu = process.cpuUsage();
-const reports = buildPrReports([{ stack: "dev", previewJson: preview.json, eventLog: eventLog(perEnrollmentUrn) }], { detailsUrl: DETAILS });
+const reports = buildPrReports(
+  [{ stack: "dev", previewJson: preview.json, eventLog: eventLog(perEnrollmentUrn) }],
+  { detailsUrl: DETAILS },
+);
 const elapsed = performance.now() - started;
 const cpuUsed = process.cpuUsage(cpu);
 console.log(
@@ -47,7 +61,10 @@ console.log(
     `comment ${bytes(reports.comment)} bytes, summary ${bytes(reports.summary)} bytes, full ${bytes(reports.full)} bytes`,
 );
 
-const rowsOf = (markdown: string) => [...markdown.matchAll(/^\| \S+ \| (replace|delete|update|create|adopt) \| enrollment \| `([^`]+)` \|/gm)].map((m) => ({ change: m[1]!, id: m[2]! }));
+const rowsOf = (markdown: string) =>
+  [
+    ...markdown.matchAll(/^\| \S+ \| (replace|delete|update|create|adopt) \| enrollment \| `([^`]+)` \|/gm),
+  ].map((m) => ({ change: m[1]!, id: m[2]! }));
 
 describe("pr-report on a 10,000-enrollment change", () => {
   it("keeps the comment within GitHub's limit, with room for the workflow's own text", () => {
@@ -59,16 +76,30 @@ describe("pr-report on a 10,000-enrollment change", () => {
   });
 
   it("starts with the totals and the blocking violations", () => {
-    const totals = reports.comment.indexOf("**100 to replace, 300 to delete, 2000 to update, 7000 to create, 600 unchanged.**");
+    const totals = reports.comment.indexOf(
+      "**100 to replace, 300 to delete, 2000 to update, 7000 to create, 600 unchanged.**",
+    );
     const violations = reports.comment.indexOf("**Policy violations (7100):**");
-    const firstMandatory = reports.comment.indexOf("- **mandatory** `dps-enrollment-static-allocation-single-hub`: 100 violations");
+    const firstMandatory = reports.comment.indexOf(
+      "- **mandatory** `dps-enrollment-static-allocation-single-hub`: 100 violations",
+    );
     const firstRow = reports.comment.indexOf("| 🔁 | replace |");
     expect(totals).toBeGreaterThan(0);
     expect(totals).toBeLessThan(violations);
     expect(violations).toBeLessThan(firstMandatory);
-    expect(firstMandatory).toBeLessThan(reports.comment.indexOf("- **advisory** `dps-individual-enrollment-symmetric-key-allowed`: 7,000 violations"));
-    expect(reports.comment.indexOf("- **advisory** `dps-individual-enrollment-symmetric-key-allowed`: 7,000 violations")).toBeLessThan(
-      reports.comment.indexOf('- **mandatory** `dps-enrollment-static-allocation-single-hub` on `fleet-00000`: individual enrollment "fleet-00000"'),
+    expect(firstMandatory).toBeLessThan(
+      reports.comment.indexOf(
+        "- **advisory** `dps-individual-enrollment-symmetric-key-allowed`: 7,000 violations",
+      ),
+    );
+    expect(
+      reports.comment.indexOf(
+        "- **advisory** `dps-individual-enrollment-symmetric-key-allowed`: 7,000 violations",
+      ),
+    ).toBeLessThan(
+      reports.comment.indexOf(
+        '- **mandatory** `dps-enrollment-static-allocation-single-hub` on `fleet-00000`: individual enrollment "fleet-00000"',
+      ),
     );
     // One line per violation, blocking first, while they take a quarter of the room: here the
     // 100 mandatory ones, and the advisory ones only as a count.
@@ -84,12 +115,18 @@ describe("pr-report on a 10,000-enrollment change", () => {
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     // The rows are the start of the full report's list, which holds every change in that order.
     const all = rowsOf(reports.full);
-    expect(all.map((r) => ORDER.indexOf(r.change))).toEqual(all.map((r) => ORDER.indexOf(r.change)).sort((a, b) => a - b));
+    expect(all.map((r) => ORDER.indexOf(r.change))).toEqual(
+      all.map((r) => ORDER.indexOf(r.change)).sort((a, b) => a - b),
+    );
     expect(rows).toEqual(all.slice(0, rows.length));
     expect(rows.filter((r) => r.change === "replace").map((r) => r.id)).toEqual(preview.ids.replace);
     expect(rows.length).toBeGreaterThan(MIX.replace);
-    expect(reports.comment).toContain("| 🔁 | replace | enrollment | `fleet-00001` | replaced for `attestation`; `attestation.tpm.endorsementKey` _(none)_ → `AAEAC");
-    expect(reports.comment).toMatch(/\| ✏️ \| update \| enrollment \| `fleet-00400` \| `initialTwin\.properties\.desired\.telemetryIntervalSeconds` `10` → `100` \|/);
+    expect(reports.comment).toContain(
+      "| 🔁 | replace | enrollment | `fleet-00001` | replaced for `attestation`; `attestation.tpm.endorsementKey` _(none)_ → `AAEAC",
+    );
+    expect(reports.comment).toMatch(
+      /\| ✏️ \| update \| enrollment \| `fleet-00400` \| `initialTwin\.properties\.desired\.telemetryIntervalSeconds` `10` → `100` \|/,
+    );
   });
 
   it("says what it left out, by kind, and where the full report is", () => {
@@ -97,7 +134,10 @@ describe("pr-report on a 10,000-enrollment change", () => {
     const changed = MIX.replace + MIX.delete + MIX.update + MIX.create;
     const omittedUpdates = MIX.update - rows.filter((r) => r.change === "update").length;
     const omittedCreates = MIX.create - rows.filter((r) => r.change === "create").length;
-    const kinds = [omittedUpdates > 0 ? `${omittedUpdates.toLocaleString("en-US")} updates` : "", `${omittedCreates.toLocaleString("en-US")} creates`].filter(Boolean);
+    const kinds = [
+      omittedUpdates > 0 ? `${omittedUpdates.toLocaleString("en-US")} updates` : "",
+      `${omittedCreates.toLocaleString("en-US")} creates`,
+    ].filter(Boolean);
     const line = reports.comment.split("\n").find((l) => l.startsWith("_Left out of this comment:"));
     expect(line).toMatch(
       new RegExp(
@@ -112,8 +152,11 @@ describe("pr-report on a 10,000-enrollment change", () => {
     expect(STEP_SUMMARY_BUDGET).toBeLessThan(GITHUB_STEP_SUMMARY_LIMIT);
     expect(rowsOf(reports.summary).length).toBeGreaterThan(rowsOf(reports.comment).length);
     const full = new Set(rowsOf(reports.full).map((r) => r.id));
-    for (const op of ["replace", "delete", "update", "create"] as const) for (const id of preview.ids[op]) expect(full.has(id), id).toBe(true);
-    expect(reports.summary).toMatch(/^_Left out of this summary: .+; rows show at most 3 fields .+\. Every change, field by field, is in the `pr-report` artifact of \[this workflow run\]/m);
+    for (const op of ["replace", "delete", "update", "create"] as const)
+      for (const id of preview.ids[op]) expect(full.has(id), id).toBe(true);
+    expect(reports.summary).toMatch(
+      /^_Left out of this summary: .+; rows show at most 3 fields .+\. Every change, field by field, is in the `pr-report` artifact of \[this workflow run\]/m,
+    );
     expect(reports.full).not.toContain("Left out of this");
   });
 
@@ -127,8 +170,12 @@ describe("pr-report on a 10,000-enrollment change", () => {
 
   it("gives the same report when the enrollments are managed in sets", () => {
     const shards = 16;
-    const setUrn = (id: string) => `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::${setName(shardOf(id, shards))}`;
-    const inSets = buildPrReports([{ stack: "dev", previewJson: asEnrollmentSets(preview.json, shards), eventLog: eventLog(setUrn) }], { detailsUrl: DETAILS });
+    const setUrn = (id: string) =>
+      `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::${setName(shardOf(id, shards))}`;
+    const inSets = buildPrReports(
+      [{ stack: "dev", previewJson: asEnrollmentSets(preview.json, shards), eventLog: eventLog(setUrn) }],
+      { detailsUrl: DETAILS },
+    );
     expect(inSets.full).toBe(reports.full);
     expect(inSets.comment).toBe(reports.comment);
   });

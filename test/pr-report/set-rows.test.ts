@@ -10,14 +10,27 @@ import type { ScenarioName } from "../fixtures/preview-json/scenarios";
 
 const fixtures = path.resolve(__dirname, "../fixtures/preview-json");
 const previewOf = (name: ScenarioName) => fs.readFileSync(path.join(fixtures, `${name}.json`), "utf8");
-const report = (previewJson: string, eventLog?: string) => buildPrReport([{ stack: "local", previewJson, ...(eventLog !== undefined ? { eventLog } : {}) }]);
+const report = (previewJson: string, eventLog?: string) =>
+  buildPrReport([{ stack: "local", previewJson, ...(eventLog !== undefined ? { eventLog } : {}) }]);
 const SET_PREFIX = `urn:pulumi:gitops::dps-as-code::${SET_TYPE}::enrollment-set-`;
 
 /** One set step by hand, for the cases the fixtures do not hold. */
-function setPreview(op: string, olds: Record<string, unknown> | undefined | string, news: Record<string, unknown> | undefined | string): string {
+function setPreview(
+  op: string,
+  olds: Record<string, unknown> | undefined | string,
+  news: Record<string, unknown> | undefined | string,
+): string {
   const state = (enrollments: unknown) =>
-    enrollments === undefined ? null : { type: SET_TYPE, urn: `${SET_PREFIX}0-of-1`, inputs: { dps: "[secret]", linkedHubs: ["hub-a.azure-devices.net"], shard: "0-of-1", enrollments } };
-  return JSON.stringify({ steps: [{ op, urn: `${SET_PREFIX}0-of-1`, oldState: state(olds), newState: state(news) }] });
+    enrollments === undefined
+      ? null
+      : {
+          type: SET_TYPE,
+          urn: `${SET_PREFIX}0-of-1`,
+          inputs: { dps: "[secret]", linkedHubs: ["hub-a.azure-devices.net"], shard: "0-of-1", enrollments },
+        };
+  return JSON.stringify({
+    steps: [{ op, urn: `${SET_PREFIX}0-of-1`, oldState: state(olds), newState: state(news) }],
+  });
 }
 
 describe("pr-report rows for enrollment sets", () => {
@@ -53,12 +66,24 @@ describe("pr-report rows for enrollment sets", () => {
   it("creates, updates and deletes entries of one set step, and masks their secrets", () => {
     const key = Buffer.alloc(32, 9).toString("base64");
     const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: key };
-    const kept = { attestation: { type: "x509" }, iotHubs: ["hub-a.azure-devices.net"], allocationPolicy: "static" };
+    const kept = {
+      attestation: { type: "x509" },
+      iotHubs: ["hub-a.azure-devices.net"],
+      allocationPolicy: "static",
+    };
     const out = report(
       setPreview(
         "update",
-        { "dev-1": kept, "dev-2": { ...kept, provisioningStatus: "enabled" }, "dev-3": { attestation: { type: "symmetricKey", symmetricKey: { primaryKey: secret } } } },
-        { "dev-1": kept, "dev-2": { ...kept, provisioningStatus: "disabled" }, "dev-4": { attestation: { type: "symmetricKey", symmetricKey: { primaryKey: key } } } },
+        {
+          "dev-1": kept,
+          "dev-2": { ...kept, provisioningStatus: "enabled" },
+          "dev-3": { attestation: { type: "symmetricKey", symmetricKey: { primaryKey: secret } } },
+        },
+        {
+          "dev-1": kept,
+          "dev-2": { ...kept, provisioningStatus: "disabled" },
+          "dev-4": { attestation: { type: "symmetricKey", symmetricKey: { primaryKey: key } } },
+        },
       ),
     );
     expect(out).toContain("**1 to delete, 1 to update, 1 to create, 1 unchanged.**");
@@ -71,7 +96,9 @@ describe("pr-report rows for enrollment sets", () => {
 
   it("expands a set that is replaced as a whole into a replace of every entry, naming the reason", () => {
     const entry = { attestation: { type: "x509" } };
-    const json = JSON.parse(setPreview("replace", { a: entry, b: entry }, { a: entry, b: entry })) as { steps: { replaceReasons?: string[] }[] };
+    const json = JSON.parse(setPreview("replace", { a: entry, b: entry }, { a: entry, b: entry })) as {
+      steps: { replaceReasons?: string[] }[];
+    };
     json.steps[0]!.replaceReasons = ["dps"];
     const out = report(JSON.stringify(json));
     expect(out).toContain("**2 to replace.**");
@@ -80,45 +107,88 @@ describe("pr-report rows for enrollment sets", () => {
 
   it("says so when a set's entries are not known until the update runs", () => {
     const out = report(setPreview("create", undefined, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
-    expect(out).toContain("Enrollment set `enrollment-set-0-of-1` (create): its enrollments are not known until the update runs, so they cannot be listed here.");
+    expect(out).toContain(
+      "Enrollment set `enrollment-set-0-of-1` (create): its enrollments are not known until the update runs, so they cannot be listed here.",
+    );
     expect(out).toContain("**No enrollment changes.**");
   });
 
   it("reports a set entry's policy violation on the entry, as for its own resource", () => {
-    const message = 'individual enrollment "gw-device-001" uses symmetric-key attestation without an exception; use X.509 or TPM.';
-    const event = (urn: string) => JSON.stringify({ policyEvent: { resourceUrn: urn, policyName: "dps-individual-enrollment-symmetric-key-allowed", enforcementLevel: "mandatory", message } });
-    const perEnrollment = report(previewOf("update"), event("urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::gw-device-001"));
+    const message =
+      'individual enrollment "gw-device-001" uses symmetric-key attestation without an exception; use X.509 or TPM.';
+    const event = (urn: string) =>
+      JSON.stringify({
+        policyEvent: {
+          resourceUrn: urn,
+          policyName: "dps-individual-enrollment-symmetric-key-allowed",
+          enforcementLevel: "mandatory",
+          message,
+        },
+      });
+    const perEnrollment = report(
+      previewOf("update"),
+      event("urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:IndividualEnrollment::gw-device-001"),
+    );
     const inSets = report(asEnrollmentSets(previewOf("update"), 1), event(`${SET_PREFIX}0-of-1`));
     expect(inSets).toBe(perEnrollment);
-    expect(inSets).toContain("- **mandatory** `dps-individual-enrollment-symmetric-key-allowed` on `gw-device-001`: individual enrollment");
+    expect(inSets).toContain(
+      "- **mandatory** `dps-individual-enrollment-symmetric-key-allowed` on `gw-device-001`: individual enrollment",
+    );
   });
 
   describe("a manifest switching modes", () => {
-    type Step = { op: string; urn: string; oldState?: { inputs?: Record<string, unknown> } | null; newState?: { inputs?: Record<string, unknown> } | null };
+    type Step = {
+      op: string;
+      urn: string;
+      oldState?: { inputs?: Record<string, unknown> } | null;
+      newState?: { inputs?: Record<string, unknown> } | null;
+    };
     const noChange = JSON.parse(previewOf("no-change")) as { steps: Step[] };
     const resourceStep = noChange.steps.find((s) => s.urn.endsWith("IndividualEnrollment::gw-device-001"))!;
     const entry = asEnrollmentSets(JSON.stringify({ steps: [resourceStep] }), 1);
     const setStep = (JSON.parse(entry) as { steps: Step[] }).steps[0]!;
-    const emptied = { ...setStep.oldState, inputs: { ...setStep.oldState!.inputs, enrollments: {}, secrets: {} } };
+    const emptied = {
+      ...setStep.oldState,
+      inputs: { ...setStep.oldState!.inputs, enrollments: {}, secrets: {} },
+    };
 
     it("shows no row when an enrollment moves from a set to its own resource unchanged", () => {
       const out = report(
         JSON.stringify({
           steps: [
             { ...setStep, op: "update", newState: emptied },
-            { ...resourceStep, op: "create", oldState: null, newState: { ...resourceStep.newState, inputs: { ...resourceStep.newState!.inputs, adoptExisting: true } } },
+            {
+              ...resourceStep,
+              op: "create",
+              oldState: null,
+              newState: {
+                ...resourceStep.newState,
+                inputs: { ...resourceStep.newState!.inputs, adoptExisting: true },
+              },
+            },
           ],
         }),
       );
       expect(out).toContain("**No enrollment changes.**");
-      expect(out).toContain("Enrollments changing mode: 1 out of enrollment sets into their own resources. The move itself changes nothing in DPS");
+      expect(out).toContain(
+        "Enrollments changing mode: 1 out of enrollment sets into their own resources. The move itself changes nothing in DPS",
+      );
       expect(out).not.toMatch(/delete|create|adopt/);
     });
 
     it("shows only the real change when an enrollment moves into a set and changes", () => {
       const moved = structuredClone(setStep);
-      (moved.newState!.inputs!["enrollments"] as Record<string, Record<string, unknown>>)["gw-device-001"]!["provisioningStatus"] = "disabled";
-      const out = report(JSON.stringify({ steps: [{ ...moved, op: "update", oldState: emptied }, { ...resourceStep, op: "delete", newState: null }] }));
+      (moved.newState!.inputs!["enrollments"] as Record<string, Record<string, unknown>>)["gw-device-001"]![
+        "provisioningStatus"
+      ] = "disabled";
+      const out = report(
+        JSON.stringify({
+          steps: [
+            { ...moved, op: "update", oldState: emptied },
+            { ...resourceStep, op: "delete", newState: null },
+          ],
+        }),
+      );
       expect(out).toContain("**1 to update.**");
       expect(out).toContain("| `provisioningStatus` | _(none)_ | `disabled` |");
       expect(out).toContain("Enrollments changing mode: 1 into enrollment sets.");
@@ -128,17 +198,32 @@ describe("pr-report rows for enrollment sets", () => {
   it("says so when a set changes but none of its entries visibly does (a secret changed)", () => {
     const entry = { attestation: { type: "symmetricKey" } };
     const out = report(setPreview("update", { a: entry }, { a: entry }));
-    expect(out).toContain("Enrollment set `enrollment-set-0-of-1` (update): no entry's visible settings change, so a secret input does");
+    expect(out).toContain(
+      "Enrollment set `enrollment-set-0-of-1` (update): no entry's visible settings change, so a secret input does",
+    );
   });
 
   it("hides the attestation of an entry that declares keys, as the resource does, whichever way the preview shows its secrets", () => {
-    const entry = { attestation: { type: "symmetricKey" }, iotHubs: ["hub-a.azure-devices.net"], allocationPolicy: "static" };
+    const entry = {
+      attestation: { type: "symmetricKey" },
+      iotHubs: ["hub-a.azure-devices.net"],
+      allocationPolicy: "static",
+    };
     for (const declared of ["[secret]", { primaryKey: "[secret]", secondaryKey: "[secret]" }]) {
-      const json = JSON.parse(setPreview("create", undefined, { "dev-1": entry, "dev-2": entry })) as { steps: { newState: { inputs: Record<string, unknown> } }[] };
+      const json = JSON.parse(setPreview("create", undefined, { "dev-1": entry, "dev-2": entry })) as {
+        steps: { newState: { inputs: Record<string, unknown> } }[];
+      };
       json.steps[0]!.newState.inputs["secrets"] = { "dev-1": declared };
       const out = report(JSON.stringify(json));
-      expect(out.slice(out.indexOf("#### ➕ create enrollment `dev-1`"), out.indexOf("#### ➕ create enrollment `dev-2`"))).toContain("| `attestation` | `[secret]` |");
-      expect(out.slice(out.indexOf("#### ➕ create enrollment `dev-2`"))).toContain("| `attestation.type` | `symmetricKey` |");
+      expect(
+        out.slice(
+          out.indexOf("#### ➕ create enrollment `dev-1`"),
+          out.indexOf("#### ➕ create enrollment `dev-2`"),
+        ),
+      ).toContain("| `attestation` | `[secret]` |");
+      expect(out.slice(out.indexOf("#### ➕ create enrollment `dev-2`"))).toContain(
+        "| `attestation.type` | `symmetricKey` |",
+      );
     }
   });
 });

@@ -4,7 +4,17 @@
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { filledInProdConfig, isSecretInput, mockKey, plain, RANDOM_SUFFIX, stackConfig, strictMocks, type Invocation, type Registration } from "../support/mock-platform";
+import {
+  filledInProdConfig,
+  isSecretInput,
+  mockKey,
+  plain,
+  RANDOM_SUFFIX,
+  stackConfig,
+  strictMocks,
+  type Invocation,
+  type Registration,
+} from "../support/mock-platform";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
@@ -22,8 +32,12 @@ async function runProgram(stack: "dev" | "prod"): Promise<Registration[]> {
     newResource(args) {
       // Enrollments are dynamic resources: the mock plays DPS and echoes the inputs.
       if (args.type === INDIVIDUAL || args.type === GROUP || args.type === LEDGER) {
-        registrations.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        return { id: args.name, state: { ...args.inputs, etag: "\"1\"", adopted: false } };
+        registrations.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+        });
+        return { id: args.name, state: { ...args.inputs, etag: '"1"', adopted: false } };
       }
       return base.newResource(args);
     },
@@ -38,7 +52,11 @@ async function runProgram(stack: "dev" | "prod"): Promise<Registration[]> {
   );
   await pulumi.runtime.setMocks(mocks, "dps-as-code", stack, false);
   const program = await import("../../index");
-  await new Promise((resolve) => pulumi.all([program.enrollments, program.enrollmentGroupKeys, program.individualEnrollmentKeys]).apply(resolve));
+  await new Promise((resolve) =>
+    pulumi
+      .all([program.enrollments, program.enrollmentGroupKeys, program.individualEnrollmentKeys])
+      .apply(resolve),
+  );
   await pulumi.runtime.disconnect();
   return registrations;
 }
@@ -53,26 +71,43 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
 
   const enrollments = () => registrations.filter((r) => r.type === INDIVIDUAL || r.type === GROUP);
   const hubHostNames = () =>
-    registrations.filter((r) => r.type === "azure-native:iothub:IotHubResource").map((r) => `${String(r.inputs.resourceName)}.azure-devices.net`);
+    registrations
+      .filter((r) => r.type === "azure-native:iothub:IotHubResource")
+      .map((r) => `${String(r.inputs.resourceName)}.azure-devices.net`);
 
   it("declares one enrollment ledger naming every enrollment, so the policy pack can see deletions", () => {
     const ledgers = registrations.filter((r) => r.type === LEDGER);
     expect(ledgers.map((l) => l.name)).toEqual(["enrollment-ledger"]);
-    const ledger = ledgers[0]!.inputs as { individualEnrollments: { registrationId: string }[]; enrollmentGroups: { enrollmentGroupId: string }[] };
-    const ids = (type: string, field: string) => registrations.filter((r) => r.type === type).map((r) => String(r.inputs[field])).sort();
-    expect(ledger.individualEnrollments.map((i) => i.registrationId).sort()).toEqual(ids(INDIVIDUAL, "registrationId"));
-    expect(ledger.enrollmentGroups.map((g) => g.enrollmentGroupId).sort()).toEqual(ids(GROUP, "enrollmentGroupId"));
+    const ledger = ledgers[0]!.inputs as {
+      individualEnrollments: { registrationId: string }[];
+      enrollmentGroups: { enrollmentGroupId: string }[];
+    };
+    const ids = (type: string, field: string) =>
+      registrations
+        .filter((r) => r.type === type)
+        .map((r) => String(r.inputs[field]))
+        .sort();
+    expect(ledger.individualEnrollments.map((i) => i.registrationId).sort()).toEqual(
+      ids(INDIVIDUAL, "registrationId"),
+    );
+    expect(ledger.enrollmentGroups.map((g) => g.enrollmentGroupId).sort()).toEqual(
+      ids(GROUP, "enrollmentGroupId"),
+    );
   });
 
   it("passes a manifest entry's labels to its resource (the policy pack and the advice read them)", () => {
-    const gateway = registrations.find((r) => r.type === INDIVIDUAL && r.inputs.registrationId === "edge-gateway-001");
+    const gateway = registrations.find(
+      (r) => r.type === INDIVIDUAL && r.inputs.registrationId === "edge-gateway-001",
+    );
     if (stack === "dev") expect(gateway?.inputs.labels).toEqual({ traceability: "individual" });
   });
 
   it("declares every manifest entry as an enrollment resource on the created DPS", () => {
     expect(enrollments().length).toBeGreaterThan(0);
     for (const e of enrollments()) {
-      const dps = plain<{ serviceEndpoint: string; connectionString?: string; useEntraId?: boolean }>(e.inputs.dps);
+      const dps = plain<{ serviceEndpoint: string; connectionString?: string; useEntraId?: boolean }>(
+        e.inputs.dps,
+      );
       expect(dps.serviceEndpoint).toBe(`dpsac-${stack}-dps-${RANDOM_SUFFIX}.azure-devices-provisioning.net`);
       // dev hands over the enrollment-writer key; prod uses Entra ID (no key at all).
       if (stack === "dev") {
@@ -95,13 +130,16 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
     }
     // By key, not by position: `iotHubs: [neu]` is the neu hub, whichever hub the config lists first.
     const hub = (key: string) => `dpsac-${stack}-${key}-${RANDOM_SUFFIX}.azure-devices.net`;
-    const targets = (name: string) => plain<string[]>(enrollments().find((e) => e.name === name)!.inputs.iotHubs);
+    const targets = (name: string) =>
+      plain<string[]>(enrollments().find((e) => e.name === name)!.inputs.iotHubs);
     if (stack === "prod") expect(targets("ev-chargers")).toEqual([hub("neu")]);
     else expect(targets("smart-meters-residential")).toEqual([hub("weu")]);
   });
 
   it("passes keys named in manifests to DPS only as secrets", () => {
-    const withKeys = enrollments().filter((e) => JSON.stringify(plain(e.inputs.attestation)).includes(METER_PRIMARY));
+    const withKeys = enrollments().filter((e) =>
+      JSON.stringify(plain(e.inputs.attestation)).includes(METER_PRIMARY),
+    );
     if (stack === "dev") expect(withKeys.length).toBeGreaterThan(0);
     for (const e of withKeys) expect(isSecretInput(e.inputs.attestation)).toBe(true);
   });

@@ -15,7 +15,15 @@ function backendWith(locks: Array<{ stack: string; pid: number; hostname: string
   locks.forEach((lock, i) => {
     const stackDir = path.join(dir, ".pulumi", "locks", "organization", "dps-as-code", lock.stack);
     fs.mkdirSync(stackDir, { recursive: true });
-    fs.writeFileSync(path.join(stackDir, `lock-${i}.json`), JSON.stringify({ pid: lock.pid, username: "me", hostname: lock.hostname, timestamp: "2026-11-29T10:00:00Z" }));
+    fs.writeFileSync(
+      path.join(stackDir, `lock-${i}.json`),
+      JSON.stringify({
+        pid: lock.pid,
+        username: "me",
+        hostname: lock.hostname,
+        timestamp: "2026-11-29T10:00:00Z",
+      }),
+    );
   });
   return dir;
 }
@@ -33,7 +41,11 @@ describe("unlock-stale", () => {
     const { removed, kept } = clearStaleLocks(dir, "local", env);
     expect(removed.map((l) => l.pid)).toEqual([200]);
     expect(kept.map((l) => l.pid).sort()).toEqual([100, 300]);
-    expect(findLocks(dir, "local").map((l) => l.pid).sort()).toEqual([100, 300]);
+    expect(
+      findLocks(dir, "local")
+        .map((l) => l.pid)
+        .sort(),
+    ).toEqual([100, 300]);
     expect(findLocks(dir, "dev")).toHaveLength(1);
   });
 
@@ -53,14 +65,20 @@ describe("torn attribute sidecars", () => {
     write("dev.json.attrs", '{"user.cache_control":""'); // half-written
     write("prod.json.attrs", '{"Metadata":null,"ContentType":"application/octet-stream"}\n'); // intact
     fs.writeFileSync(path.join(dir, ".pulumi", "meta.yaml.attrs"), "[]");
-    expect(findTornSidecars(dir)).toEqual([path.join(dir, ".pulumi", "meta.yaml.attrs"), path.join(stacks, "dev.json.attrs"), path.join(stacks, "local.json.attrs")]);
+    expect(findTornSidecars(dir)).toEqual([
+      path.join(dir, ".pulumi", "meta.yaml.attrs"),
+      path.join(stacks, "dev.json.attrs"),
+      path.join(stacks, "local.json.attrs"),
+    ]);
     expect(repairTornSidecars(dir)).toHaveLength(3);
     expect(fs.readdirSync(stacks).sort()).toEqual(["local.json", "prod.json.attrs"]);
     expect(findTornSidecars(dir)).toEqual([]);
   });
 
   it("reads the folder of a file backend URL without the driver's query options", () => {
-    expect(fileBackendDir("file:///home/me/.cache/dps-as-code/state?metadata=skip")).toBe("/home/me/.cache/dps-as-code/state");
+    expect(fileBackendDir("file:///home/me/.cache/dps-as-code/state?metadata=skip")).toBe(
+      "/home/me/.cache/dps-as-code/state",
+    );
     expect(fileBackendDir("file:///srv/state")).toBe("/srv/state");
     expect(fileBackendDir(`file://~/state`)).toBe(path.join(os.homedir(), "state"));
     expect(fileBackendDir("azblob://pulumi-state?storage_account=x")).toBeUndefined();

@@ -40,7 +40,10 @@ export function makeCertificate(options: CertificateOptions): TestCertificate {
       ? [
           { name: "subjectKeyIdentifier" },
           // forge takes `true` as the certificate's own key identifier: right for a self-signed one only.
-          { name: "authorityKeyIdentifier", keyIdentifier: issuerCert ? issuerCert.generateSubjectKeyIdentifier().getBytes() : true },
+          {
+            name: "authorityKeyIdentifier",
+            keyIdentifier: issuerCert ? issuerCert.generateSubjectKeyIdentifier().getBytes() : true,
+          },
         ]
       : []),
   ]);

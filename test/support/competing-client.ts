@@ -12,7 +12,11 @@ export interface CompetingClient {
   stop(): Promise<void>;
 }
 
-export function startCompetingClient(emulator: RunningEmulator, perMinute: number, concurrency = 4): CompetingClient {
+export function startCompetingClient(
+  emulator: RunningEmulator,
+  perMinute: number,
+  concurrency = 4,
+): CompetingClient {
   const sdk = serviceClientFor(emulator);
   const recent: number[] = [];
   let running = true;

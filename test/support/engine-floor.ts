@@ -31,7 +31,10 @@ export abstract class EnrollmentResource extends pulumi.dynamic.Resource {
 
 /** Turns a copy of the program (test/support/local-program.ts) into the engine floor. */
 export function installEngineFloor(programDir: string): void {
-  fs.writeFileSync(path.join(programDir, "components", "enrollments", "enrollment-resource.ts"), FLOOR_ENROLLMENT_RESOURCE);
+  fs.writeFileSync(
+    path.join(programDir, "components", "enrollments", "enrollment-resource.ts"),
+    FLOOR_ENROLLMENT_RESOURCE,
+  );
 }
 
 export interface StateBytes {
@@ -43,8 +46,15 @@ export interface StateBytes {
 }
 
 /** Size of the resources of one type in a `pulumi stack export` (secrets stay encrypted, as stored). */
-export function stateBytes(deployment: { deployment?: { resources?: { type?: string }[] } }, type: string): StateBytes {
+export function stateBytes(
+  deployment: { deployment?: { resources?: { type?: string }[] } },
+  type: string,
+): StateBytes {
   const resources = (deployment.deployment?.resources ?? []).filter((r) => r.type === type);
   const bytes = resources.reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
-  return { count: resources.length, bytesPerResource: resources.length ? Math.round(bytes / resources.length) : 0, totalBytes: Buffer.byteLength(JSON.stringify(deployment)) };
+  return {
+    count: resources.length,
+    bytesPerResource: resources.length ? Math.round(bytes / resources.length) : 0,
+    totalBytes: Buffer.byteLength(JSON.stringify(deployment)),
+  };
 }

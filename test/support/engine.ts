@@ -12,7 +12,11 @@ export * from "./find-engine";
  * or, under CI=true, the test file fails. `body` gets the engine; in a skipped suite it is a
  * stand-in that throws if touched (no hook or test of a skipped suite runs).
  */
-export function describeWithEngine(title: string, body: (engine: Engine) => void, alsoMissing?: () => string | undefined): void {
+export function describeWithEngine(
+  title: string,
+  body: (engine: Engine) => void,
+  alsoMissing?: () => string | undefined,
+): void {
   const engine = findEngine();
   const missing = engine ? alsoMissing?.() : engineMissingReason;
   if (missing && process.env.CI === "true") throw new Error(`CI=true and ${missing}`);

@@ -71,4 +71,3 @@ export function isolatedBackend(prefix: string): { dir: string; envVars: Record<
     },
   };
 }
-

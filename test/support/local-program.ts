@@ -34,13 +34,22 @@ export interface LocalProgram {
   cleanup(): void;
 }
 
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "shared", "schemas"];
+const PROGRAM_FILES = [
+  "index.ts",
+  "Pulumi.yaml",
+  "package.json",
+  "tsconfig.json",
+  "components",
+  "shared",
+  "schemas",
+];
 
 function copyProgramFiles(from: string, to: string): void {
   for (const entry of PROGRAM_FILES) {
     fs.rmSync(path.join(to, entry), { recursive: true, force: true });
     // An older version's tree (the state-upgrade test) may predate a folder, e.g. shared/.
-    if (fs.existsSync(path.join(from, entry))) fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
+    if (fs.existsSync(path.join(from, entry)))
+      fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
   }
 }
 
@@ -67,7 +76,10 @@ export async function createLocalProgram(
 
   // The stack's config file starts as the committed local stack's, so the test exercises the
   // real config shape; only the manifests folder and the emulator's address differ.
-  fs.copyFileSync(path.join(projectRoot, "Pulumi.local.yaml"), path.join(dir, `Pulumi.${options.stackName}.yaml`));
+  fs.copyFileSync(
+    path.join(projectRoot, "Pulumi.local.yaml"),
+    path.join(dir, `Pulumi.${options.stackName}.yaml`),
+  );
 
   const output: string[] = [];
   const onOutput = (text: string) => {
@@ -93,7 +105,10 @@ export async function createLocalProgram(
         [...args, "--stack", options.stackName, "--non-interactive"],
         { cwd, env: { ...engine.env, ...backend.envVars, ...env }, maxBuffer: 64 * 1024 * 1024 },
         // A failed command still printed its JSON (a preview refused by a mandatory policy).
-        (error, stdout, stderr) => (error ? reject(Object.assign(new Error(`pulumi ${args.join(" ")}: ${stderr}`), { stdout })) : resolve(stdout)),
+        (error, stdout, stderr) =>
+          error
+            ? reject(Object.assign(new Error(`pulumi ${args.join(" ")}: ${stderr}`), { stdout }))
+            : resolve(stdout),
       ),
     );
   return {

@@ -10,7 +10,11 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Whether a mock input value arrived as a secret. */
 export function isSecretInput(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** The value inside a (possibly) secret mock input. */
@@ -62,7 +66,10 @@ export const PROD_PIPELINE_PRINCIPAL_ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 export const PROD_PIPELINE_EGRESS_IP = "20.61.15.7";
 
 /** A public test CA certificate standing in for the EV charger manufacturer's root CA. */
-export const PROD_EV_CHARGER_CA_PEM = fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
+export const PROD_EV_CHARGER_CA_PEM = fs.readFileSync(
+  path.join(PROJECT_ROOT, "test/fixtures/certs/ev-charger-signing-ca.pem"),
+  "utf8",
+);
 
 /**
  * `Pulumi.prod.yaml` with its placeholders replaced, as an operator does before the first
@@ -102,7 +109,8 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
         case "random:index/randomString:RandomString":
           return { id: args.name, state: { ...inputs, result: RANDOM_SUFFIX } };
         case "random:index/randomBytes:RandomBytes":
-          if (inputs.length !== 32) throw new Error(`RandomBytes ${args.name}: length ${String(inputs.length)}, expected 32`);
+          if (inputs.length !== 32)
+            throw new Error(`RandomBytes ${args.name}: length ${String(inputs.length)}, expected 32`);
           return { id: args.name, state: { ...inputs, base64: mockKey(args.name) } };
         case "azure-native:resources:ResourceGroup":
           return { id: `${SUBSCRIPTION}/resourceGroups/${rg}`, state: { ...inputs, name: rg } };
@@ -132,7 +140,10 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
         case "azure-native:deviceprovisioningservices:DpsCertificate":
           return { id: `${SUBSCRIPTION}/certificates/${String(inputs.certificateName)}`, state: inputs };
         case "azure-native:authorization:RoleAssignment":
-          return { id: `${SUBSCRIPTION}/roleAssignments/${args.name}`, state: { ...inputs, createdOn: ROLE_ASSIGNED_AT } };
+          return {
+            id: `${SUBSCRIPTION}/roleAssignments/${args.name}`,
+            state: { ...inputs, createdOn: ROLE_ASSIGNED_AT },
+          };
         default:
           throw new Error(`unexpected resource ${args.type} (${args.name})`);
       }
@@ -176,7 +187,10 @@ export interface MockedPlatform {
  * Builds the platform of `stack` from `config` under strict mocks and waits for its outputs.
  * The components are imported after setMocks, so they register against the mocks.
  */
-export async function runMockedPlatform(stack: string, config: Record<string, string>): Promise<MockedPlatform> {
+export async function runMockedPlatform(
+  stack: string,
+  config: Record<string, string>,
+): Promise<MockedPlatform> {
   const registrations: Registration[] = [];
   const invocations: Invocation[] = [];
   pulumi.runtime.setAllConfig(config);
@@ -184,7 +198,9 @@ export async function runMockedPlatform(stack: string, config: Record<string, st
   const { loadPlatformConfig } = await import("../../components/config");
   const { createPlatform } = await import("../../components/platform");
   const platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
-  await valueOf(pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]));
+  await valueOf(
+    pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]),
+  );
   await pulumi.runtime.disconnect();
   const ofType = (type: string) => registrations.filter((r) => r.type === type);
   return {

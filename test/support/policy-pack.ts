@@ -12,12 +12,15 @@ export const policyPackDir = path.join(projectRoot, "policy");
 
 export type PolicyEnvironment = "local" | "dev" | "prod";
 
-export const policyConfigPath = (environment: PolicyEnvironment) => path.join(policyPackDir, "config", `${environment}.json`);
+export const policyConfigPath = (environment: PolicyEnvironment) =>
+  path.join(policyPackDir, "config", `${environment}.json`);
 
 /** Why the pack cannot run, or undefined when its dependencies are installed. */
 export function policyPackMissingReason(): string | undefined {
   const runner = path.join(policyPackDir, "node_modules", "@pulumi", "policy", "package.json");
-  return fs.existsSync(runner) ? undefined : "the policy pack's dependencies are missing: run `(cd policy && npm ci)` after `. scripts/env.sh`";
+  return fs.existsSync(runner)
+    ? undefined
+    : "the policy pack's dependencies are missing: run `(cd policy && npm ci)` after `. scripts/env.sh`";
 }
 
 /** One verdict of the pack, as the engine reports it. */
@@ -49,7 +52,10 @@ function verdictOf(event: EngineEvent): PolicyVerdict | undefined {
 }
 
 /** `pulumi preview --policy-pack policy --policy-pack-config policy/config/<environment>.json`. */
-export async function previewWithPolicyPack(program: LocalProgram, environment: PolicyEnvironment): Promise<PolicyPreview> {
+export async function previewWithPolicyPack(
+  program: LocalProgram,
+  environment: PolicyEnvironment,
+): Promise<PolicyPreview> {
   const verdicts: PolicyVerdict[] = [];
   const onEvent = (event: EngineEvent) => {
     const verdict = verdictOf(event);

@@ -16,8 +16,22 @@ async function main(): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        seen.push({ type: args.type, name: args.name, inputKeys: Object.keys(args.inputs).sort(), hasProvider: typeof args.inputs.__provider === "string" });
-        return { id: `${args.name}-id`, state: { ...args.inputs, serviceEndpoint: "localhost:1", etag: "e", adopted: false, primaryKey: "k1" } };
+        seen.push({
+          type: args.type,
+          name: args.name,
+          inputKeys: Object.keys(args.inputs).sort(),
+          hasProvider: typeof args.inputs.__provider === "string",
+        });
+        return {
+          id: `${args.name}-id`,
+          state: {
+            ...args.inputs,
+            serviceEndpoint: "localhost:1",
+            etag: "e",
+            adopted: false,
+            primaryKey: "k1",
+          },
+        };
       },
       call: (args) => args.inputs,
     },
@@ -26,10 +40,25 @@ async function main(): Promise<void> {
     false,
   );
   const { EnrollmentGroup, IndividualEnrollment } = await import("../../components/enrollments");
-  const dps = { serviceEndpoint: "localhost:1", connectionString: "HostName=localhost:1;SharedAccessKeyName=p;SharedAccessKey=a2V5" };
-  const device = new IndividualEnrollment("dev-1", { registrationId: "dev-1", attestation: { type: "symmetricKey" }, dps });
+  const dps = {
+    serviceEndpoint: "localhost:1",
+    connectionString: "HostName=localhost:1;SharedAccessKeyName=p;SharedAccessKey=a2V5",
+  };
+  const device = new IndividualEnrollment("dev-1", {
+    registrationId: "dev-1",
+    attestation: { type: "symmetricKey" },
+    dps,
+  });
   const groupCount = Number(process.argv[2] ?? "1");
-  const groups = Array.from({ length: groupCount }, (_, i) => new EnrollmentGroup(`g-${i}`, { enrollmentGroupId: `g-${i}`, attestation: { type: "symmetricKey" }, dps }));
+  const groups = Array.from(
+    { length: groupCount },
+    (_, i) =>
+      new EnrollmentGroup(`g-${i}`, {
+        enrollmentGroupId: `g-${i}`,
+        attestation: { type: "symmetricKey" },
+        dps,
+      }),
+  );
   const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
   const isSecret = (o: pulumi.Output<unknown>) => pulumi.isSecret(o);
   await value(device.etag);
@@ -37,7 +66,9 @@ async function main(): Promise<void> {
   const result = {
     seen: seen.slice(0, 2),
     resources: seen.length,
-    dpsIsSecret: await isSecret((device as unknown as { dps: pulumi.Output<unknown> }).dps ?? pulumi.output(undefined)),
+    dpsIsSecret: await isSecret(
+      (device as unknown as { dps: pulumi.Output<unknown> }).dps ?? pulumi.output(undefined),
+    ),
     serviceEndpoint: await value(device.serviceEndpoint),
     groupCount: groups.length,
   };

@@ -9,7 +9,14 @@
  * stack's owner marker (ownership.ts), as the per-enrollment provider's records do.
  */
 import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
-import { attestationFromDps, FOREIGN_CERTIFICATE_PREFIX, keysFrom, settingsFromDps, toDpsRecord, type SymmetricKeys } from "../dps-mapping";
+import {
+  attestationFromDps,
+  FOREIGN_CERTIFICATE_PREFIX,
+  keysFrom,
+  settingsFromDps,
+  toDpsRecord,
+  type SymmetricKeys,
+} from "../dps-mapping";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
 import { ownerOf, withOwnerTag } from "../ownership";
 import type { EnrollmentInputs } from "../types";
@@ -41,20 +48,35 @@ interface Context {
 }
 
 /** The record to send: the declared settings plus this stack's owner marker. */
-function recordFor(id: string, inputs: EnrollmentInputs, keys: SymmetricKeys | undefined): DpsEnrollmentRecord {
+function recordFor(
+  id: string,
+  inputs: EnrollmentInputs,
+  keys: SymmetricKeys | undefined,
+): DpsEnrollmentRecord {
   return withOwnerTag(toDpsRecord("individual", id, inputs, keys), inputs.owner);
 }
 
 /** Every secret a set's inputs or outputs carry, so no error text can hold one. */
 export function setSecrets(set: Partial<EnrollmentSetOutputs> | undefined): string[] {
   if (!set) return [];
-  const fromSecrets = Object.values(set.secrets ?? {}).flatMap((s) => [s.primaryKey, s.secondaryKey, s.webhookUrl]);
+  const fromSecrets = Object.values(set.secrets ?? {}).flatMap((s) => [
+    s.primaryKey,
+    s.secondaryKey,
+    s.webhookUrl,
+  ]);
   const fromKeys = Object.values(set.keys ?? {}).flatMap((k) => [k.primaryKey, k.secondaryKey]);
   return [...fromSecrets, ...fromKeys].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
-function context(news: EnrollmentSetInputs, olds: EnrollmentSetOutputs | undefined, options: EnrollmentProviderOptions): Context {
-  const client = createDpsClient(news.dps, options, [...setSecrets(news as EnrollmentSetOutputs), ...setSecrets(olds)]);
+function context(
+  news: EnrollmentSetInputs,
+  olds: EnrollmentSetOutputs | undefined,
+  options: EnrollmentProviderOptions,
+): Context {
+  const client = createDpsClient(news.dps, options, [
+    ...setSecrets(news as EnrollmentSetOutputs),
+    ...setSecrets(olds),
+  ]);
   const endpoint = news.dps.serviceEndpoint;
   return {
     client,
@@ -80,7 +102,12 @@ class Working {
     if (old.metadata?.[id]) this.metadata[id] = old.metadata[id];
     if (old.keys?.[id]) this.keys[id] = old.keys[id];
   }
-  set(id: string, entry: EnrollmentSetInputs["enrollments"][string], keys: SymmetricKeys | undefined, meta: EntryMetadata | undefined): void {
+  set(
+    id: string,
+    entry: EnrollmentSetInputs["enrollments"][string],
+    keys: SymmetricKeys | undefined,
+    meta: EntryMetadata | undefined,
+  ): void {
     this.enrollments[id] = entry;
     if (meta) this.metadata[id] = meta;
     else delete this.metadata[id];
@@ -88,7 +115,10 @@ class Working {
     else delete this.keys[id];
   }
   fail(id: string, operation: string, failure: ItemFailure | string): void {
-    const text = typeof failure === "string" ? failure : `${failure.message}${failure.errorCode !== undefined ? ` (DPS error ${failure.errorCode})` : ""}`;
+    const text =
+      typeof failure === "string"
+        ? failure
+        : `${failure.message}${failure.errorCode !== undefined ? ` (DPS error ${failure.errorCode})` : ""}`;
     this.reasons.push(`individual enrollment "${id}": ${operation} failed: ${text}`);
   }
 }
@@ -106,7 +136,10 @@ function metadataOf(record: DpsEnrollmentRecord | undefined): EntryMetadata | un
 function holdsSettings(record: DpsEnrollmentRecord, inputs: EnrollmentInputs): boolean {
   const fromDps = settingsFromDps("individual", record, inputs);
   if (stableStringify(fromDps.attestation).includes(FOREIGN_CERTIFICATE_PREFIX)) return false;
-  return changedSettings(canonicalSettings("individual", fromDps), canonicalSettings("individual", inputs)).length === 0;
+  return (
+    changedSettings(canonicalSettings("individual", fromDps), canonicalSettings("individual", inputs))
+      .length === 0
+  );
 }
 
 async function heldKeys(ctx: Context, id: string): Promise<SymmetricKeys | undefined> {
@@ -128,7 +161,8 @@ async function heldKeys(ctx: Context, id: string): Promise<SymmetricKeys | undef
 async function takeOver(ctx: Context, work: Working, id: string, inputs: EnrollmentInputs): Promise<void> {
   const record = await ctx.pacer.run(1, () => ctx.client.get("individual", id));
   const entry = ctx.news.enrollments[id];
-  if (!record || !entry) return work.fail(id, "create", "DPS said it exists, then that it does not: run `pulumi up` again");
+  if (!record || !entry)
+    return work.fail(id, "create", "DPS said it exists, then that it does not: run `pulumi up` again");
   const owner = ownerOf(record);
   const sameType = (record.attestation?.type ?? "").toLowerCase() === inputs.attestation.type.toLowerCase();
   if (owner !== undefined && owner === inputs.owner) {
@@ -136,9 +170,13 @@ async function takeOver(ctx: Context, work: Working, id: string, inputs: Enrollm
     const declared = declaredEntryKeys(ctx.news, id);
     const held = inputs.attestation.type === "symmetricKey" && sameType ? await heldKeys(ctx, id) : undefined;
     const keys = inputs.attestation.type === "symmetricKey" ? (declared ?? held) : undefined;
-    const keysMatch = !declared || (held?.primaryKey === declared.primaryKey && held.secondaryKey === declared.secondaryKey);
-    if (sameType && keysMatch && holdsSettings(record, inputs)) return work.set(id, entry, keys, metadataOf(record));
-    const written = await ctx.pacer.run(1, () => ctx.client.put("individual", id, recordFor(id, inputs, keys), record.etag));
+    const keysMatch =
+      !declared || (held?.primaryKey === declared.primaryKey && held.secondaryKey === declared.secondaryKey);
+    if (sameType && keysMatch && holdsSettings(record, inputs))
+      return work.set(id, entry, keys, metadataOf(record));
+    const written = await ctx.pacer.run(1, () =>
+      ctx.client.put("individual", id, recordFor(id, inputs, keys), record.etag),
+    );
     return work.set(id, entry, keysFrom(written.attestation) ?? keys, metadataOf(written));
   }
   if (inputs.adoptExisting !== true) {
@@ -160,7 +198,11 @@ async function takeOver(ctx: Context, work: Working, id: string, inputs: Enrollm
   }
   const keys = inputs.attestation.type === "symmetricKey" ? await heldKeys(ctx, id) : undefined;
   const declared = declaredEntryKeys(ctx.news, id);
-  if (declared && keys && (declared.primaryKey !== keys.primaryKey || declared.secondaryKey !== keys.secondaryKey)) {
+  if (
+    declared &&
+    keys &&
+    (declared.primaryKey !== keys.primaryKey || declared.secondaryKey !== keys.secondaryKey)
+  ) {
     return work.fail(
       id,
       "create",
@@ -168,16 +210,37 @@ async function takeOver(ctx: Context, work: Working, id: string, inputs: Enrollm
         "Remove the declared keys to keep the existing ones, then rotate with a later update.",
     );
   }
-  if (stableStringify(attestationFromDps(record.attestation, inputs.attestation)).includes(FOREIGN_CERTIFICATE_PREFIX)) {
-    return work.fail(id, "create", "cannot adopt: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.");
+  if (
+    stableStringify(attestationFromDps(record.attestation, inputs.attestation)).includes(
+      FOREIGN_CERTIFICATE_PREFIX,
+    )
+  ) {
+    return work.fail(
+      id,
+      "create",
+      "cannot adopt: its X.509 certificates on DPS differ from the declared ones, and adopting must not change them. Declare the certificates DPS holds.",
+    );
   }
   if (holdsSettings(record, inputs)) return work.set(id, entry, keys, metadataOf(record));
-  const written = await ctx.pacer.run(1, () => ctx.client.put("individual", id, recordFor(id, inputs, keys), record.etag));
+  const written = await ctx.pacer.run(1, () =>
+    ctx.client.put("individual", id, recordFor(id, inputs, keys), record.etag),
+  );
   return work.set(id, entry, keys, metadataOf(written));
 }
 
-async function bulkDelete(ctx: Context, work: Working, ids: string[], olds: EnrollmentSetOutputs | undefined): Promise<string[]> {
-  const outcome = await runBulkItems(ctx.client, ctx.pacer, "delete", ids.map((registrationId) => ({ registrationId })), ctx.sleep);
+async function bulkDelete(
+  ctx: Context,
+  work: Working,
+  ids: string[],
+  olds: EnrollmentSetOutputs | undefined,
+): Promise<string[]> {
+  const outcome = await runBulkItems(
+    ctx.client,
+    ctx.pacer,
+    "delete",
+    ids.map((registrationId) => ({ registrationId })),
+    ctx.sleep,
+  );
   const done = [...outcome.succeeded];
   for (const [id, failure] of outcome.failed) {
     if (failure.status === 404) done.push(id);
@@ -188,7 +251,8 @@ async function bulkDelete(ctx: Context, work: Working, ids: string[], olds: Enro
   }
   // Registration records, for entries that ask for it (a device then re-provisions cleanly).
   for (const id of done) {
-    if (olds?.enrollments[id]?.deleteRegistrationStateOnDelete === true) await ctx.pacer.run(1, () => ctx.client.deleteRegistrationState(id));
+    if (olds?.enrollments[id]?.deleteRegistrationStateOnDelete === true)
+      await ctx.pacer.run(1, () => ctx.client.deleteRegistrationState(id));
   }
   return done;
 }
@@ -197,12 +261,16 @@ async function bulkCreate(ctx: Context, work: Working, ids: string[]): Promise<s
   const keysById = new Map<string, SymmetricKeys | undefined>();
   const records = ids.map((id) => {
     const inputs = entryInputs(ctx.news, id);
-    const keys = inputs.attestation.type === "symmetricKey" ? (declaredEntryKeys(ctx.news, id) ?? generateKeys()) : undefined;
+    const keys =
+      inputs.attestation.type === "symmetricKey"
+        ? (declaredEntryKeys(ctx.news, id) ?? generateKeys())
+        : undefined;
     keysById.set(id, keys);
     return recordFor(id, inputs, keys);
   });
   const outcome = await runBulkItems(ctx.client, ctx.pacer, "create", records, ctx.sleep);
-  for (const id of outcome.succeeded) work.set(id, ctx.news.enrollments[id] as never, keysById.get(id), { etag: "" });
+  for (const id of outcome.succeeded)
+    work.set(id, ctx.news.enrollments[id] as never, keysById.get(id), { etag: "" });
   for (const [id, failure] of outcome.failed) {
     if (failure.status === 409) await takeOver(ctx, work, id, entryInputs(ctx.news, id));
     else work.fail(id, "create", failure);
@@ -221,16 +289,27 @@ async function etagOrRead(ctx: Context, olds: EnrollmentSetOutputs, oldId: strin
   return record && holdsSettings(record, entryInputs(olds, oldId)) ? (record.etag ?? "") : "";
 }
 
-async function bulkUpdate(ctx: Context, work: Working, ids: string[], olds: EnrollmentSetOutputs): Promise<string[]> {
+async function bulkUpdate(
+  ctx: Context,
+  work: Working,
+  ids: string[],
+  olds: EnrollmentSetOutputs,
+): Promise<string[]> {
   const oldIds = idsByLowerCase(Object.keys(olds.enrollments));
   // Keyed by the id DPS knows (the one created; a change of case in the manifest is the same enrollment).
-  const sent = new Map<string, { newId: string; inputs: EnrollmentInputs; keys: SymmetricKeys | undefined }>();
+  const sent = new Map<
+    string,
+    { newId: string; inputs: EnrollmentInputs; keys: SymmetricKeys | undefined }
+  >();
   const records: DpsEnrollmentRecord[] = [];
   for (const newId of ids) {
     const oldId = oldIds.get(newId.toLowerCase()) ?? newId;
     const inputs = entryInputs(ctx.news, newId);
     // DPS replaces the whole record: resend the keys it holds, or it would generate new ones.
-    const keys = inputs.attestation.type === "symmetricKey" ? (declaredEntryKeys(ctx.news, newId) ?? olds.keys?.[oldId] ?? (await heldKeys(ctx, oldId))) : undefined;
+    const keys =
+      inputs.attestation.type === "symmetricKey"
+        ? (declaredEntryKeys(ctx.news, newId) ?? olds.keys?.[oldId] ?? (await heldKeys(ctx, oldId)))
+        : undefined;
     sent.set(oldId, { newId, inputs, keys });
     records.push({ ...recordFor(oldId, inputs, keys), etag: await etagOrRead(ctx, olds, oldId) });
   }
@@ -250,9 +329,16 @@ async function bulkUpdate(ctx: Context, work: Working, ids: string[], olds: Enro
     if (failure.status === 412) {
       const record = await ctx.pacer.run(1, () => ctx.client.get("individual", oldId));
       const keys = attempt.keys ? await heldKeys(ctx, oldId) : undefined;
-      const keysMatch = !attempt.keys || (keys?.primaryKey === attempt.keys.primaryKey && keys.secondaryKey === attempt.keys.secondaryKey);
+      const keysMatch =
+        !attempt.keys ||
+        (keys?.primaryKey === attempt.keys.primaryKey && keys.secondaryKey === attempt.keys.secondaryKey);
       if (record && keysMatch && holdsSettings(record, attempt.inputs)) {
-        work.set(attempt.newId, ctx.news.enrollments[attempt.newId] as never, attempt.keys, metadataOf(record));
+        work.set(
+          attempt.newId,
+          ctx.news.enrollments[attempt.newId] as never,
+          attempt.keys,
+          metadataOf(record),
+        );
         continue;
       }
     }
@@ -281,12 +367,21 @@ async function fillMetadata(ctx: Context, work: Working, written: string[]): Pro
   } catch (error) {
     // The writes landed; only their ETags are unknown. An empty ETag makes the next update read the
     // enrollment first (see etagOrRead), so nothing is lost; say so.
-    work.reasons.push(`reading back the ETags of ${written.length} written enrollments failed: ${(error as Error).message}. Run \`pulumi refresh\`.`);
+    work.reasons.push(
+      `reading back the ETags of ${written.length} written enrollments failed: ${(error as Error).message}. Run \`pulumi refresh\`.`,
+    );
   }
 }
 
 /** Carries out a plan; returns the new outputs, or throws the engine's partial failure. */
-export async function applySet(id: string, olds: EnrollmentSetOutputs | undefined, news: EnrollmentSetInputs, plan: SetPlan, options: EnrollmentProviderOptions, providerText: unknown): Promise<EnrollmentSetOutputs> {
+export async function applySet(
+  id: string,
+  olds: EnrollmentSetOutputs | undefined,
+  news: EnrollmentSetInputs,
+  plan: SetPlan,
+  options: EnrollmentProviderOptions,
+  providerText: unknown,
+): Promise<EnrollmentSetOutputs> {
   const ctx = context(news, olds, options);
   const work = new Working(olds);
   const oldIds = idsByLowerCase(Object.keys(olds?.enrollments ?? {}));
@@ -305,7 +400,10 @@ export async function applySet(id: string, olds: EnrollmentSetOutputs | undefine
   await fillMetadata(ctx, work, [...created, ...updated]);
   if (ctx.resumed.length > 0) {
     // One line per set, not per id (a manifest switching to the batch path resumes thousands).
-    const shown = ctx.resumed.slice(0, 5).map((x) => JSON.stringify(x)).join(", ");
+    const shown = ctx.resumed
+      .slice(0, 5)
+      .map((x) => JSON.stringify(x))
+      .join(", ");
     process.stderr.write(
       `enrollment set ${news.shard}: ${ctx.resumed.length} individual enrollment${ctx.resumed.length === 1 ? "" : "s"} (${shown}${ctx.resumed.length > 5 ? ", ..." : ""}) already existed on DPS with this stack's owner marker (${news.owner}): taken over.\n`,
     );
@@ -323,19 +421,31 @@ export async function applySet(id: string, olds: EnrollmentSetOutputs | undefine
   );
   if (work.reasons.length > 0) {
     const message = `enrollment set ${news.shard}: ${work.reasons.length} of its changes did not complete; run \`pulumi up\` again to finish them:\n  ${work.reasons.join("\n  ")}`;
-    throw Object.assign(new Error(message), { id, properties: { ...outputs, __provider: providerText }, reasons: work.reasons });
+    throw Object.assign(new Error(message), {
+      id,
+      properties: { ...outputs, __provider: providerText },
+      reasons: work.reasons,
+    });
   }
   return outputs;
 }
 
 /** Deletes every entry a set holds (not those it released, nor those another resource now declares). */
-export async function deleteSet(olds: EnrollmentSetOutputs, options: EnrollmentProviderOptions): Promise<void> {
+export async function deleteSet(
+  olds: EnrollmentSetOutputs,
+  options: EnrollmentProviderOptions,
+): Promise<void> {
   const ctx = context(olds, olds, options);
   const work = new Working(olds);
-  const ids = Object.keys(olds.enrollments ?? {}).filter((x) => !declaredElsewhere(ctx.endpoint, x, { set: olds.shard }));
+  const ids = Object.keys(olds.enrollments ?? {}).filter(
+    (x) => !declaredElsewhere(ctx.endpoint, x, { set: olds.shard }),
+  );
   if (ids.length > 0) await bulkDelete(ctx, work, ids, olds);
   markWritten(ctx.endpoint);
-  if (work.reasons.length > 0) throw new Error(`enrollment set ${olds.shard}: ${work.reasons.length} deletes did not complete; run the command again:\n  ${work.reasons.join("\n  ")}`);
+  if (work.reasons.length > 0)
+    throw new Error(
+      `enrollment set ${olds.shard}: ${work.reasons.length} deletes did not complete; run the command again:\n  ${work.reasons.join("\n  ")}`,
+    );
 }
 
 export { statusOfCode };

@@ -32,7 +32,11 @@ export function chunk<T>(items: readonly T[], size = MAX_BULK_ENROLLMENTS): T[][
 
 export function statusOfCode(errorCode: number | string | undefined): number | undefined {
   const code = Number(errorCode);
-  return Number.isFinite(code) && code >= 100_000 ? Math.floor(code / 1000) : Number.isFinite(code) && code >= 100 && code < 600 ? code : undefined;
+  return Number.isFinite(code) && code >= 100_000
+    ? Math.floor(code / 1000)
+    : Number.isFinite(code) && code >= 100 && code < 600
+      ? code
+      : undefined;
 }
 
 function transient(status: number | undefined): boolean {
@@ -43,7 +47,13 @@ function transient(status: number | undefined): boolean {
  * Runs `mode` over `records` (keyed by registrationId). Whole-call failures that dps-client's own
  * retries could not cure fail every item of that chunk; nothing here throws for DPS errors.
  */
-export async function runBulkItems(client: DpsClient, pacer: Pacer, mode: BulkMode, records: readonly DpsEnrollmentRecord[], sleep: (ms: number) => Promise<void>): Promise<BulkOutcome> {
+export async function runBulkItems(
+  client: DpsClient,
+  pacer: Pacer,
+  mode: BulkMode,
+  records: readonly DpsEnrollmentRecord[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<BulkOutcome> {
   const succeeded: string[] = [];
   const failed = new Map<string, ItemFailure>();
   let pending = [...records];
@@ -68,10 +78,9 @@ export async function runBulkItems(client: DpsClient, pacer: Pacer, mode: BulkMo
               if (transient(status) && round < ITEM_ATTEMPTS) retry.push(item);
             }
           } catch (error) {
-            const failure: ItemFailure =
-              isDpsCallError(error)
-                ? { status: error.failure.status, errorCode: error.failure.errorCode, message: error.message }
-                : { status: undefined, errorCode: undefined, message: (error as Error).message };
+            const failure: ItemFailure = isDpsCallError(error)
+              ? { status: error.failure.status, errorCode: error.failure.errorCode, message: error.message }
+              : { status: undefined, errorCode: undefined, message: (error as Error).message };
             for (const item of items) failed.set(item.registrationId as string, failure);
           }
         }),

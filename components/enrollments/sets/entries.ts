@@ -8,11 +8,18 @@ import type { EnrollmentInputs, EnrollmentOutputs } from "../types";
 import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntrySecrets, SetEntry } from "./types";
 
 /** The entry with its secrets put back, as an IndividualEnrollment's inputs. */
-export function entryInputs(set: EnrollmentSetInputs, id: string, entry: SetEntry | undefined = set.enrollments[id]): EnrollmentInputs {
+export function entryInputs(
+  set: EnrollmentSetInputs,
+  id: string,
+  entry: SetEntry | undefined = set.enrollments[id],
+): EnrollmentInputs {
   const secrets = set.secrets?.[id];
   const base = { ...(entry as SetEntry) } as EnrollmentInputs;
   if (base.attestation?.type === "symmetricKey" && secrets && (secrets.primaryKey || secrets.secondaryKey)) {
-    base.attestation = { type: "symmetricKey", symmetricKey: { primaryKey: secrets.primaryKey, secondaryKey: secrets.secondaryKey } };
+    base.attestation = {
+      type: "symmetricKey",
+      symmetricKey: { primaryKey: secrets.primaryKey, secondaryKey: secrets.secondaryKey },
+    };
   }
   if (base.customAllocationDefinition && secrets?.webhookUrl) {
     base.customAllocationDefinition = { ...base.customAllocationDefinition, webhookUrl: secrets.webhookUrl };
@@ -42,7 +49,9 @@ export function entryOutputs(set: EnrollmentSetOutputs, id: string): EnrollmentO
 /** Keys the entry declares (both, or none). */
 export function declaredEntryKeys(set: EnrollmentSetInputs, id: string): SymmetricKeys | undefined {
   const s = set.secrets?.[id];
-  return s?.primaryKey && s.secondaryKey ? { primaryKey: s.primaryKey, secondaryKey: s.secondaryKey } : undefined;
+  return s?.primaryKey && s.secondaryKey
+    ? { primaryKey: s.primaryKey, secondaryKey: s.secondaryKey }
+    : undefined;
 }
 
 /** Ids of a map keyed case-insensitively (DPS ids are): lower-cased id -> id as written. */
@@ -65,7 +74,9 @@ export function splitEntry(inputs: EnrollmentInputs): { entry: SetEntry; secrets
   }
   if (entry.customAllocationDefinition?.webhookUrl) {
     secrets.webhookUrl = entry.customAllocationDefinition.webhookUrl;
-    entry.customAllocationDefinition = { apiVersion: entry.customAllocationDefinition.apiVersion } as SetEntry["customAllocationDefinition"];
+    entry.customAllocationDefinition = {
+      apiVersion: entry.customAllocationDefinition.apiVersion,
+    } as SetEntry["customAllocationDefinition"];
   }
   return { entry, secrets: Object.keys(secrets).length > 0 ? secrets : undefined };
 }

@@ -23,9 +23,16 @@ export interface PacerClock {
   sleep(ms: number): Promise<void>;
 }
 
-const realClock: PacerClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+const realClock: PacerClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
-export function createPacer(operationsPerMinute: number, clock: PacerClock = realClock, maxInFlight = MAX_CALLS_IN_FLIGHT): Pacer {
+export function createPacer(
+  operationsPerMinute: number,
+  clock: PacerClock = realClock,
+  maxInFlight = MAX_CALLS_IN_FLIGHT,
+): Pacer {
   const taken: number[] = [];
   let inFlight = 0;
   const waiting: Array<() => void> = [];

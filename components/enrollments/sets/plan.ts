@@ -57,14 +57,20 @@ export function planSet(olds: EnrollmentSetOutputs, news: EnrollmentSetInputs): 
     }
     // The connection is the set's, compared once below: compare entries under the same one.
     const sameConnection = { ...news, dps: olds.dps ?? news.dps };
-    const result = diffEnrollment("individual", { ...entryOutputs(olds, oldId), registrationId: id }, entryInputs(sameConnection, id));
+    const result = diffEnrollment(
+      "individual",
+      { ...entryOutputs(olds, oldId), registrationId: id },
+      entryInputs(sameConnection, id),
+    );
     if (result.replaces.includes("attestation")) {
       plan.recreate.push(id);
       plan.fields[id] = ["attestation"];
     } else if (result.changes) {
       const before = entryOutputs(olds, oldId);
       const after = entryInputs(sameConnection, id);
-      const dpsVisible = changedSettings(canonicalSettings("individual", before), canonicalSettings("individual", after)).length > 0 || symmetricKeysChanged(before, after);
+      const dpsVisible =
+        changedSettings(canonicalSettings("individual", before), canonicalSettings("individual", after))
+          .length > 0 || symmetricKeysChanged(before, after);
       (dpsVisible ? plan.update : plan.recordOnly).push(id);
       plan.fields[id] = result.updates;
     }
@@ -80,35 +86,71 @@ export function planSet(olds: EnrollmentSetOutputs, news: EnrollmentSetInputs): 
 }
 
 export function planIsEmpty(plan: SetPlan): boolean {
-  return plan.create.length + plan.recreate.length + plan.update.length + plan.recordOnly.length + plan.remove.length + plan.release.length === 0;
+  return (
+    plan.create.length +
+      plan.recreate.length +
+      plan.update.length +
+      plan.recordOnly.length +
+      plan.remove.length +
+      plan.release.length ===
+    0
+  );
 }
 
 /** Released ids still declared individually: what `released` becomes. */
-export function keptReleased(olds: Pick<EnrollmentSetOutputs, "released">, news: EnrollmentSetInputs, releasedNow: readonly string[]): string[] {
+export function keptReleased(
+  olds: Pick<EnrollmentSetOutputs, "released">,
+  news: EnrollmentSetInputs,
+  releasedNow: readonly string[],
+): string[] {
   const individually = new Set((news.individuallyManaged ?? []).map((id) => id.toLowerCase()));
   const inSet = new Set(Object.keys(news.enrollments).map((id) => id.toLowerCase()));
   const all = idsByLowerCase([...(olds.released ?? []), ...releasedNow]);
-  return [...all.entries()].filter(([lower]) => individually.has(lower) && !inSet.has(lower)).map(([, id]) => id).sort();
+  return [...all.entries()]
+    .filter(([lower]) => individually.has(lower) && !inSet.has(lower))
+    .map(([, id]) => id)
+    .sort();
 }
 
 export function diffSet(olds: EnrollmentSetOutputs, news: EnrollmentSetInputs): SetDiff {
   const newEndpoint = typeof news.dps === "object" ? news.dps?.serviceEndpoint : undefined;
-  if (newEndpoint !== undefined && !containsUnknown(newEndpoint) && newEndpoint.toLowerCase() !== (olds.dps?.serviceEndpoint ?? "").toLowerCase()) {
+  if (
+    newEndpoint !== undefined &&
+    !containsUnknown(newEndpoint) &&
+    newEndpoint.toLowerCase() !== (olds.dps?.serviceEndpoint ?? "").toLowerCase()
+  ) {
     return { changes: true, replaces: ["dps"], deleteBeforeReplace: true, plan: undefined };
   }
   // Entries still unknown at preview (computed from resources being created): show an update;
   // the real diff during `up` has the values.
-  if (containsUnknown(news.enrollments) || containsUnknown(news.secrets)) return { changes: true, replaces: [], deleteBeforeReplace: false, plan: undefined };
+  if (containsUnknown(news.enrollments) || containsUnknown(news.secrets))
+    return { changes: true, replaces: [], deleteBeforeReplace: false, plan: undefined };
   const plan = planSet(olds, news);
   const connectionChanged = stableStringify(connectionOf(olds)) !== stableStringify(connectionOf(news));
-  const releasedChanged = stableStringify(keptReleased(olds, news, plan.release)) !== stableStringify([...(olds.released ?? [])].sort());
+  const releasedChanged =
+    stableStringify(keptReleased(olds, news, plan.release)) !==
+    stableStringify([...(olds.released ?? [])].sort());
   // A state written by another provider text (an older version embedded the provider's code) is
   // rewritten by a state-only update, as for the enrollment resources (diff.ts).
   const providerChanged = providerTextChanged(olds, news);
-  return { changes: !planIsEmpty(plan) || connectionChanged || releasedChanged || providerChanged || olds.shard !== news.shard, replaces: [], deleteBeforeReplace: false, plan };
+  return {
+    changes:
+      !planIsEmpty(plan) ||
+      connectionChanged ||
+      releasedChanged ||
+      providerChanged ||
+      olds.shard !== news.shard,
+    replaces: [],
+    deleteBeforeReplace: false,
+    plan,
+  };
 }
 
 function connectionOf(set: EnrollmentSetInputs): unknown {
   const dps = set.dps ?? { serviceEndpoint: "" };
-  return { connectionString: dps.connectionString || undefined, useEntraId: dps.useEntraId === true, trustedCaCertificate: dps.trustedCaCertificate?.trim() || undefined };
+  return {
+    connectionString: dps.connectionString || undefined,
+    useEntraId: dps.useEntraId === true,
+    trustedCaCertificate: dps.trustedCaCertificate?.trim() || undefined,
+  };
 }

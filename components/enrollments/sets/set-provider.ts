@@ -37,28 +37,41 @@ export function validateSetInputs(news: Record<string, unknown>, now: Date): Che
   const failures: CheckFailure[] = [];
   const enrollments = news.enrollments;
   if (enrollments === UNKNOWN) return failures;
-  if (!isRecord(enrollments)) return [problem("enrollments", "enrollment set", "must be a map of registration id to enrollment")];
-  if (typeof news.shard !== "string" || news.shard === "") failures.push(problem("shard", "enrollment set", 'is required (e.g. "07-of-32")'));
+  if (!isRecord(enrollments))
+    return [problem("enrollments", "enrollment set", "must be a map of registration id to enrollment")];
+  if (typeof news.shard !== "string" || news.shard === "")
+    failures.push(problem("shard", "enrollment set", 'is required (e.g. "07-of-32")'));
   const set = news as unknown as EnrollmentSetInputs;
-  const individually = new Set(Array.isArray(news.individuallyManaged) ? news.individuallyManaged.map((x) => String(x).toLowerCase()) : []);
+  const individually = new Set(
+    Array.isArray(news.individuallyManaged)
+      ? news.individuallyManaged.map((x) => String(x).toLowerCase())
+      : [],
+  );
   const seen = new Map<string, string>();
   for (const [id, entry] of Object.entries(enrollments)) {
     const path = `enrollments[${JSON.stringify(id)}]`;
     const twin = seen.get(id.toLowerCase());
     const subject = `individual enrollment "${id}"`;
-    if (twin !== undefined) failures.push(problem(path, subject, `declared twice in one set (as "${twin}" too; DPS ids are case-insensitive)`));
+    if (twin !== undefined)
+      failures.push(
+        problem(path, subject, `declared twice in one set (as "${twin}" too; DPS ids are case-insensitive)`),
+      );
     seen.set(id.toLowerCase(), id);
-    if (individually.has(id.toLowerCase())) failures.push(problem(path, subject, "declared both in a set and as an IndividualEnrollment"));
+    if (individually.has(id.toLowerCase()))
+      failures.push(problem(path, subject, "declared both in a set and as an IndividualEnrollment"));
     if (!isRecord(entry)) {
       failures.push(problem(path, subject, "must be an object of enrollment settings"));
       continue;
     }
     if ("registrationId" in entry || "dps" in entry || "linkedHubs" in entry) {
-      failures.push(problem(path, subject, "registrationId, dps and linkedHubs belong to the set, not to an entry"));
+      failures.push(
+        problem(path, subject, "registrationId, dps and linkedHubs belong to the set, not to an entry"),
+      );
       continue;
     }
     const inputs = entryInputs(set, id) as unknown as Record<string, unknown>;
-    for (const failure of validateEnrollmentInputs("individual", inputs, now)) failures.push({ ...failure, property: `${path}.${failure.property}` });
+    for (const failure of validateEnrollmentInputs("individual", inputs, now))
+      failures.push({ ...failure, property: `${path}.${failure.property}` });
   }
   return failures;
 }
@@ -78,45 +91,77 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
       // Deleted outside Pulumi: the entry leaves the state; the next `up` creates it again.
       if (!record) return;
       const declared = entryInputs(olds, entryId);
-      const merged = mergeDpsIntoInputs("individual", declared, settingsFromDps("individual", record, declared));
+      const merged = mergeDpsIntoInputs(
+        "individual",
+        declared,
+        settingsFromDps("individual", record, declared),
+      );
       const split = splitEntry(merged);
       enrollments[entryId] = split.entry;
       if (split.secrets) secrets[entryId] = split.secrets;
       const before = olds.metadata?.[entryId];
-      metadata[entryId] = { etag: record.etag ?? "", ...(record.createdDateTimeUtc ? { createdDateTimeUtc: record.createdDateTimeUtc } : {}), ...(record.lastUpdatedDateTimeUtc ? { lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc } : {}) };
+      metadata[entryId] = {
+        etag: record.etag ?? "",
+        ...(record.createdDateTimeUtc ? { createdDateTimeUtc: record.createdDateTimeUtc } : {}),
+        ...(record.lastUpdatedDateTimeUtc ? { lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc } : {}),
+      };
       if (merged.attestation.type !== "symmetricKey") return;
       const unchanged = before?.etag && before.etag === record.etag && olds.keys?.[entryId];
-      const held = unchanged ? olds.keys[entryId] : keysFrom(await pacer.run(1, () => client.getAttestationMechanism("individual", entryId)));
+      const held = unchanged
+        ? olds.keys[entryId]
+        : keysFrom(await pacer.run(1, () => client.getAttestationMechanism("individual", entryId)));
       if (held) keys[entryId] = held;
     }),
   );
-  const props: EnrollmentSetOutputs = JSON.parse(JSON.stringify({ ...olds, enrollments, secrets, metadata, keys }));
+  const props: EnrollmentSetOutputs = JSON.parse(
+    JSON.stringify({ ...olds, enrollments, secrets, metadata, keys }),
+  );
   const { serviceEndpoint: _e, metadata: _m, keys: _k, released: _r, ...inputs } = props;
   return { id, props, inputs };
 }
 
-export function createEnrollmentSetProvider(options: EnrollmentProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+export function createEnrollmentSetProvider(
+  options: EnrollmentProviderOptions = {},
+): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
       const set = news as unknown as EnrollmentSetInputs;
-      const endpoint = isRecord(news.dps) && typeof news.dps.serviceEndpoint === "string" && news.dps.serviceEndpoint !== UNKNOWN ? news.dps.serviceEndpoint : undefined;
-      if (isRecord(news.enrollments)) recordDeclared(endpoint, Object.keys(set.enrollments), { set: String(set.shard) });
+      const endpoint =
+        isRecord(news.dps) &&
+        typeof news.dps.serviceEndpoint === "string" &&
+        news.dps.serviceEndpoint !== UNKNOWN
+          ? news.dps.serviceEndpoint
+          : undefined;
+      if (isRecord(news.enrollments))
+        recordDeclared(endpoint, Object.keys(set.enrollments), { set: String(set.shard) });
       return { inputs: news, failures: validateSetInputs(news, new Date()) };
     },
     async diff(_id: string, olds: EnrollmentSetOutputs, news: EnrollmentSetInputs) {
       // IndividualEnrollments created for these ids (they depend on this set) take them over.
-      recordHeldBySet(olds.dps?.serviceEndpoint, [...Object.keys(olds.enrollments ?? {}), ...(olds.released ?? [])]);
+      recordHeldBySet(olds.dps?.serviceEndpoint, [
+        ...Object.keys(olds.enrollments ?? {}),
+        ...(olds.released ?? []),
+      ]);
       const result = diffSet(olds, news);
-      return { changes: result.changes, replaces: result.replaces, deleteBeforeReplace: result.deleteBeforeReplace };
+      return {
+        changes: result.changes,
+        replaces: result.replaces,
+        deleteBeforeReplace: result.deleteBeforeReplace,
+      };
     },
     async create(inputs: EnrollmentSetInputs & { __provider?: unknown }) {
       const result = diffSet(emptyOutputs(inputs), inputs);
       const outs = await applySet(inputs.shard, undefined, inputs, result.plan!, options, inputs.__provider);
       return { id: inputs.shard, outs };
     },
-    async update(id: string, olds: EnrollmentSetOutputs, news: EnrollmentSetInputs & { __provider?: unknown }) {
+    async update(
+      id: string,
+      olds: EnrollmentSetOutputs,
+      news: EnrollmentSetInputs & { __provider?: unknown },
+    ) {
       const result = diffSet(olds, news);
-      if (!result.plan) throw new Error(`enrollment set ${news.shard}: update called with values still unknown`);
+      if (!result.plan)
+        throw new Error(`enrollment set ${news.shard}: update called with values still unknown`);
       return { outs: await applySet(id, olds, news, result.plan, options, news.__provider) };
     },
     async read(id: string, props: EnrollmentSetOutputs) {
@@ -129,5 +174,12 @@ export function createEnrollmentSetProvider(options: EnrollmentProviderOptions =
 }
 
 function emptyOutputs(inputs: EnrollmentSetInputs): EnrollmentSetOutputs {
-  return { ...inputs, enrollments: {}, serviceEndpoint: inputs.dps.serviceEndpoint, metadata: {}, keys: {}, released: [] };
+  return {
+    ...inputs,
+    enrollments: {},
+    serviceEndpoint: inputs.dps.serviceEndpoint,
+    metadata: {},
+    keys: {},
+    released: [],
+  };
 }

@@ -15,7 +15,8 @@ export function fnv1a32(text: string): number {
 }
 
 export function shardIndex(registrationId: string, shardCount: number): number {
-  if (!Number.isInteger(shardCount) || shardCount < 1) throw new Error(`shard count is ${shardCount}; allowed: a whole number of at least 1`);
+  if (!Number.isInteger(shardCount) || shardCount < 1)
+    throw new Error(`shard count is ${shardCount}; allowed: a whole number of at least 1`);
   return fnv1a32(registrationId.toLowerCase()) % shardCount;
 }
 

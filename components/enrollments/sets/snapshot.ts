@@ -54,18 +54,27 @@ export function currentGeneration(endpoint: string): number {
 async function listAll(client: DpsClient, pacer: Pacer): Promise<Listing> {
   const records = new Map<string, DpsEnrollmentRecord>();
   let pages = 0;
-  for await (const page of client.queryEnrollments("individual", QUERY_PAGE_SIZE, (call) => pacer.run(1, call))) {
+  for await (const page of client.queryEnrollments("individual", QUERY_PAGE_SIZE, (call) =>
+    pacer.run(1, call),
+  )) {
     pages++;
-    for (const record of page) if (record.registrationId) records.set(record.registrationId.toLowerCase(), record);
+    for (const record of page)
+      if (record.registrationId) records.set(record.registrationId.toLowerCase(), record);
   }
   return { records, pages };
 }
 
 /** A listing of every individual enrollment, started no earlier than `afterGeneration`. */
-export function listingAfter(client: DpsClient, pacer: Pacer, afterGeneration: number, now = Date.now()): Promise<Listing> {
+export function listingAfter(
+  client: DpsClient,
+  pacer: Pacer,
+  afterGeneration: number,
+  now = Date.now(),
+): Promise<Listing> {
   const state = shared(client.serviceEndpoint);
   const latest = state.latest;
-  if (latest && latest.startedGeneration >= afterGeneration && now - latest.startedAt < MAX_AGE_MS) return latest.listing;
+  if (latest && latest.startedGeneration >= afterGeneration && now - latest.startedAt < MAX_AGE_MS)
+    return latest.listing;
   const start = () => {
     const listing = listAll(client, pacer);
     state.latest = { startedAt: Date.now(), startedGeneration: state.generation, listing };
@@ -94,12 +103,23 @@ export function listingAfter(client: DpsClient, pacer: Pacer, afterGeneration: n
  * GET per id when that is fewer calls than listing the DPS (`knownTotal`: enrollments the
  * deployment knows of on this DPS).
  */
-export async function recordsFor(client: DpsClient, pacer: Pacer, ids: readonly string[], afterGeneration: number, knownTotal: number): Promise<Map<string, DpsEnrollmentRecord | undefined>> {
+export async function recordsFor(
+  client: DpsClient,
+  pacer: Pacer,
+  ids: readonly string[],
+  afterGeneration: number,
+  knownTotal: number,
+): Promise<Map<string, DpsEnrollmentRecord | undefined>> {
   const result = new Map<string, DpsEnrollmentRecord | undefined>();
   if (ids.length === 0) return result;
-  const pagesForListing = Math.max(1, Math.ceil(Math.max(knownTotal, shared(client.serviceEndpoint).size) / QUERY_PAGE_SIZE));
+  const pagesForListing = Math.max(
+    1,
+    Math.ceil(Math.max(knownTotal, shared(client.serviceEndpoint).size) / QUERY_PAGE_SIZE),
+  );
   if (ids.length <= pagesForListing) {
-    await Promise.all(ids.map(async (id) => result.set(id, await pacer.run(1, () => client.get("individual", id)))));
+    await Promise.all(
+      ids.map(async (id) => result.set(id, await pacer.run(1, () => client.get("individual", id)))),
+    );
     return result;
   }
   const listing = await listingAfter(client, pacer, afterGeneration);

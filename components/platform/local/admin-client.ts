@@ -16,17 +16,28 @@ export interface AdminResponse {
   body: unknown;
 }
 
-export type AdminTarget = Pick<LocalProvisioningServiceInputs, "serviceHost" | "connectionString" | "trustedCaCertificate">;
+export type AdminTarget = Pick<
+  LocalProvisioningServiceInputs,
+  "serviceHost" | "connectionString" | "trustedCaCertificate"
+>;
 
 const ADMIN_REQUEST_TIMEOUT_MS = 30_000;
 
 /** One admin API call; `operation` (create, read, ...) prefixes every error message. */
-export async function adminRequest(target: AdminTarget, operation: string, method: "GET" | "PUT" | "DELETE", path: string, body?: unknown): Promise<AdminResponse> {
+export async function adminRequest(
+  target: AdminTarget,
+  operation: string,
+  method: "GET" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<AdminResponse> {
   const https: typeof import("node:https") = require("node:https");
   const credentials = serviceCredentials(target.connectionString);
   if (!credentials) {
     // Never echo the connection string: it holds the key.
-    throw new Error(`LocalProvisioningService ${operation}: the emulator connection string must have HostName, SharedAccessKeyName and SharedAccessKey (check dps-as-code:emulatorConnectionString)`);
+    throw new Error(
+      `LocalProvisioningService ${operation}: the emulator connection string must have HostName, SharedAccessKeyName and SharedAccessKey (check dps-as-code:emulatorConnectionString)`,
+    );
   }
   const { host, port } = splitHostPort(target.serviceHost);
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -44,7 +55,12 @@ export async function adminRequest(target: AdminTarget, operation: string, metho
         headers: {
           Authorization: sasToken(credentials),
           Accept: "application/json",
-          ...(payload === undefined ? {} : { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(payload) }),
+          ...(payload === undefined
+            ? {}
+            : {
+                "Content-Type": "application/json; charset=utf-8",
+                "Content-Length": Buffer.byteLength(payload),
+              }),
         },
         timeout: ADMIN_REQUEST_TIMEOUT_MS,
       },
@@ -66,7 +82,9 @@ export async function adminRequest(target: AdminTarget, operation: string, metho
     );
     req.on("timeout", () => req.destroy(new Error(`timed out after ${ADMIN_REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on("error", (err: NodeJS.ErrnoException) => {
-      const e = new Error(`LocalProvisioningService ${operation}: cannot reach the DPS emulator (${where}): ${err.code ?? err.message}. Start it (npm run emulator) and set dps-as-code:emulator to its serviceHost and caCertPath.`) as NodeJS.ErrnoException;
+      const e = new Error(
+        `LocalProvisioningService ${operation}: cannot reach the DPS emulator (${where}): ${err.code ?? err.message}. Start it (npm run emulator) and set dps-as-code:emulator to its serviceHost and caCertPath.`,
+      ) as NodeJS.ErrnoException;
       e.code = err.code;
       reject(e);
     });
@@ -76,9 +94,24 @@ export async function adminRequest(target: AdminTarget, operation: string, metho
 }
 
 /** Throws a message with the operation, request, status and the emulator's DPS-shaped error. */
-export function expectSuccess(operation: string, method: string, path: string, serviceHost: string, res: AdminResponse, allowed: number[] = []): void {
+export function expectSuccess(
+  operation: string,
+  method: string,
+  path: string,
+  serviceHost: string,
+  res: AdminResponse,
+  allowed: number[] = [],
+): void {
   if ((res.status >= 200 && res.status < 300) || allowed.includes(res.status)) return;
-  const b = (typeof res.body === "object" && res.body !== null ? res.body : {}) as { errorCode?: unknown; message?: unknown };
-  const detail = b.message !== undefined ? `${String(b.errorCode ?? "")} ${String(b.message)}`.trim() : String(res.body ?? "").slice(0, 500);
-  throw new Error(`LocalProvisioningService ${operation}: ${method} ${path} on ${serviceHost} failed with HTTP ${res.status}: ${detail}`);
+  const b = (typeof res.body === "object" && res.body !== null ? res.body : {}) as {
+    errorCode?: unknown;
+    message?: unknown;
+  };
+  const detail =
+    b.message !== undefined
+      ? `${String(b.errorCode ?? "")} ${String(b.message)}`.trim()
+      : String(res.body ?? "").slice(0, 500);
+  throw new Error(
+    `LocalProvisioningService ${operation}: ${method} ${path} on ${serviceHost} failed with HTTP ${res.status}: ${detail}`,
+  );
 }

@@ -9,14 +9,27 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { missingConnectionStringFields } from "../../dps-rules/connection-string";
-import { DPS_ALLOCATION_POLICIES, type DpsAllocationPolicy as AllocationPolicy } from "../../dps-rules/vocabulary";
+import {
+  DPS_ALLOCATION_POLICIES,
+  type DpsAllocationPolicy as AllocationPolicy,
+} from "../../dps-rules/vocabulary";
 import { UNKNOWN_VALUE } from "../../enrollments/types";
 import { adminRequest, expectSuccess } from "./admin-client";
-import type { LocalCaCertificate, LocalLinkedHub, LocalProvisioningServiceInputs, LocalProvisioningServiceOutputs } from "./types";
-
+import type {
+  LocalCaCertificate,
+  LocalLinkedHub,
+  LocalProvisioningServiceInputs,
+  LocalProvisioningServiceOutputs,
+} from "./types";
 
 /** Fields whose change reconfigures the emulator in place. */
-const UPDATABLE_FIELDS = ["allocationPolicy", "linkedHubs", "caCertificates", "connectionString", "trustedCaCertificate"] as const;
+const UPDATABLE_FIELDS = [
+  "allocationPolicy",
+  "linkedHubs",
+  "caCertificates",
+  "connectionString",
+  "trustedCaCertificate",
+] as const;
 
 /** PUT /admin/config with the DPS-level settings; returns the id scope the emulator reports. */
 async function putConfig(inputs: LocalProvisioningServiceInputs, operation: string): Promise<string> {
@@ -33,16 +46,25 @@ async function putConfig(inputs: LocalProvisioningServiceInputs, operation: stri
   expectSuccess(operation, "PUT", "/admin/config", inputs.serviceHost, res);
   const idScope = (res.body as { idScope?: unknown } | undefined)?.idScope;
   if (typeof idScope !== "string" || idScope === "") {
-    throw new Error(`LocalProvisioningService ${operation}: PUT /admin/config on ${inputs.serviceHost} returned no idScope`);
+    throw new Error(
+      `LocalProvisioningService ${operation}: PUT /admin/config on ${inputs.serviceHost} returned no idScope`,
+    );
   }
   return idScope;
 }
 
 /** Uploads `wanted` certificates and removes those in `previous` that are no longer wanted. */
-async function syncCertificates(inputs: LocalProvisioningServiceInputs, previous: readonly LocalCaCertificate[], operation: string): Promise<void> {
+async function syncCertificates(
+  inputs: LocalProvisioningServiceInputs,
+  previous: readonly LocalCaCertificate[],
+  operation: string,
+): Promise<void> {
   for (const cert of inputs.caCertificates) {
     const path = `/admin/certificates/${encodeURIComponent(cert.name)}`;
-    const res = await adminRequest(inputs, operation, "PUT", path, { certificate: cert.certificate, isVerified: cert.isVerified });
+    const res = await adminRequest(inputs, operation, "PUT", path, {
+      certificate: cert.certificate,
+      isVerified: cert.isVerified,
+    });
     expectSuccess(operation, "PUT", path, inputs.serviceHost, res);
   }
   const wanted = new Set(inputs.caCertificates.map((c) => c.name));
@@ -67,32 +89,71 @@ function ownInputs(props: LocalProvisioningServiceInputs): LocalProvisioningServ
       allocationWeight: h.allocationWeight,
       applyAllocationPolicy: h.applyAllocationPolicy,
     })),
-    caCertificates: (props.caCertificates ?? []).map((c) => ({ name: c.name, certificate: c.certificate, isVerified: c.isVerified })),
+    caCertificates: (props.caCertificates ?? []).map((c) => ({
+      name: c.name,
+      certificate: c.certificate,
+      isVerified: c.isVerified,
+    })),
   };
 }
 
 function checkInputs(news: Partial<LocalProvisioningServiceInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const known = (v: unknown) => v !== UNKNOWN_VALUE;
-  if (known(news.serviceHost) && !(typeof news.serviceHost === "string" && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(news.serviceHost))) {
-    failures.push({ property: "serviceHost", reason: `${JSON.stringify(news.serviceHost)} is not host:port (e.g. "localhost:8443")` });
+  if (
+    known(news.serviceHost) &&
+    !(typeof news.serviceHost === "string" && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(news.serviceHost))
+  ) {
+    failures.push({
+      property: "serviceHost",
+      reason: `${JSON.stringify(news.serviceHost)} is not host:port (e.g. "localhost:8443")`,
+    });
   }
-  if (known(news.connectionString) && !(typeof news.connectionString === "string" && !missingConnectionStringFields(news.connectionString).some((f) => f !== "HostName"))) {
-    failures.push({ property: "connectionString", reason: "must be a service connection string with SharedAccessKeyName and SharedAccessKey" });
+  if (
+    known(news.connectionString) &&
+    !(
+      typeof news.connectionString === "string" &&
+      !missingConnectionStringFields(news.connectionString).some((f) => f !== "HostName")
+    )
+  ) {
+    failures.push({
+      property: "connectionString",
+      reason: "must be a service connection string with SharedAccessKeyName and SharedAccessKey",
+    });
   }
-  if (known(news.trustedCaCertificate) && !(typeof news.trustedCaCertificate === "string" && news.trustedCaCertificate.includes("-----BEGIN CERTIFICATE-----"))) {
-    failures.push({ property: "trustedCaCertificate", reason: "must be a PEM certificate (the emulator's CA)" });
+  if (
+    known(news.trustedCaCertificate) &&
+    !(
+      typeof news.trustedCaCertificate === "string" &&
+      news.trustedCaCertificate.includes("-----BEGIN CERTIFICATE-----")
+    )
+  ) {
+    failures.push({
+      property: "trustedCaCertificate",
+      reason: "must be a PEM certificate (the emulator's CA)",
+    });
   }
-  if (known(news.allocationPolicy) && !(DPS_ALLOCATION_POLICIES as readonly string[]).includes(news.allocationPolicy as string)) {
-    failures.push({ property: "allocationPolicy", reason: `${JSON.stringify(news.allocationPolicy)} is not allowed; allowed ${DPS_ALLOCATION_POLICIES.join(", ")}` });
+  if (
+    known(news.allocationPolicy) &&
+    !(DPS_ALLOCATION_POLICIES as readonly string[]).includes(news.allocationPolicy as string)
+  ) {
+    failures.push({
+      property: "allocationPolicy",
+      reason: `${JSON.stringify(news.allocationPolicy)} is not allowed; allowed ${DPS_ALLOCATION_POLICIES.join(", ")}`,
+    });
   }
-  if (known(news.linkedHubs) && !Array.isArray(news.linkedHubs)) failures.push({ property: "linkedHubs", reason: "must be a list" });
-  if (known(news.caCertificates) && !Array.isArray(news.caCertificates)) failures.push({ property: "caCertificates", reason: "must be a list" });
+  if (known(news.linkedHubs) && !Array.isArray(news.linkedHubs))
+    failures.push({ property: "linkedHubs", reason: "must be a list" });
+  if (known(news.caCertificates) && !Array.isArray(news.caCertificates))
+    failures.push({ property: "caCertificates", reason: "must be a list" });
   return failures;
 }
 
 /** The dynamic provider; exported so tests can drive it without the engine. */
-export const localProvisioningServiceProvider: pulumi.dynamic.ResourceProvider<LocalProvisioningServiceInputs, LocalProvisioningServiceOutputs> = {
+export const localProvisioningServiceProvider: pulumi.dynamic.ResourceProvider<
+  LocalProvisioningServiceInputs,
+  LocalProvisioningServiceOutputs
+> = {
   async check(_olds, news) {
     return { inputs: news, failures: checkInputs(news) };
   },
@@ -113,12 +174,18 @@ export const localProvisioningServiceProvider: pulumi.dynamic.ResourceProvider<L
 
   async read(id, props) {
     if (!props) {
-      throw new Error(`LocalProvisioningService read ${id}: no stored state; import is not supported (the resource is created from stack config)`);
+      throw new Error(
+        `LocalProvisioningService read ${id}: no stored state; import is not supported (the resource is created from stack config)`,
+      );
     }
     const inputs = ownInputs(props);
     const res = await adminRequest(inputs, "read", "GET", "/admin/config");
     expectSuccess("read", "GET", "/admin/config", inputs.serviceHost, res);
-    const live = res.body as { idScope: string; allocationPolicy: AllocationPolicy; linkedHubs?: LocalLinkedHub[] };
+    const live = res.body as {
+      idScope: string;
+      allocationPolicy: AllocationPolicy;
+      linkedHubs?: LocalLinkedHub[];
+    };
     const current: LocalProvisioningServiceOutputs = {
       ...inputs,
       allocationPolicy: live.allocationPolicy,
