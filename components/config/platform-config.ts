@@ -210,6 +210,8 @@ export const DEFAULT_ENROLLMENT_SETS: EnrollmentSetsConfig = {
 
 /** Thrown when stack config is invalid; `problems` holds one line per offending key. */
 export class PlatformConfigError extends Error {
+  /** Marks a Pulumi RunError without importing the SDK: see ../manifests/errors.ts. */
+  readonly __pulumiRunError = true;
   constructor(public readonly problems: readonly string[]) {
     super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "PlatformConfigError";

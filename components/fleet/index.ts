@@ -172,8 +172,16 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     );
   }
 
-  const summarise = (kind: EnrollmentSummary["kind"], id: string, spec: EnrollmentCommonSpec) =>
-    pulumi.output(hubHostNames(spec) ?? []).apply((iotHubs): EnrollmentSummary => ({
+  // One output for the whole summary, not one per entry: at 10,000 entries, 10,000 outputs and
+  // their `all` cost the program seconds of every preview (measured: benchmarks/README.md).
+  const summarise = (
+    kind: EnrollmentSummary["kind"],
+    id: string,
+    spec: EnrollmentCommonSpec,
+    names: Record<string, string>,
+  ): EnrollmentSummary => {
+    const iotHubs = (spec.iotHubs ?? []).map((reference) => deployedHubHostName(reference, names, spec));
+    return {
       kind,
       id,
       attestation: spec.attestation.type,
@@ -181,10 +189,11 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
       iotHubs: iotHubs.length > 0 ? iotHubs : ["(all linked hubs)"],
       provisioningStatus: spec.provisioningStatus ?? "enabled",
       source: `${spec.source.file}:${spec.source.line}`,
-    }));
-  const summary = pulumi.all([
-    ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s)),
-    ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s)),
+    };
+  };
+  const summary = platform.hubHostNames.apply((names) => [
+    ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s, names)),
+    ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s, names)),
   ]);
   const knownCas = knownCaCertificates(manifests.enrollmentGroups, platform.caCertificatePems ?? []);
   const ledger = new EnrollmentLedger(

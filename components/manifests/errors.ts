@@ -48,6 +48,13 @@ export function sortProblems(problems: readonly ManifestProblem[]): ManifestProb
 
 export class ManifestValidationError extends Error {
   readonly problems: readonly ManifestProblem[];
+  /**
+   * The mark of a Pulumi RunError (@pulumi/pulumi errors.js: RunError.isInstance reads this
+   * member): the program's runner then prints the message alone (cmd/run/run.js: "Always hide the
+   * stack for RunErrors"), not "failed with an unhandled exception" and a stack trace that buries
+   * the problems under the project's source paths. Kept as a member so this module needs no SDK.
+   */
+  readonly __pulumiRunError = true;
 
   constructor(problems: readonly ManifestProblem[]) {
     const sorted = sortProblems(problems);
