@@ -8,8 +8,10 @@
  * given (the emulator), and destroys sockets that stay silent too long (the SDK sets no timeout).
  * Against Azure the agent changes nothing but the timeout.
  *
- * Everything non-local is require()d inside functions: this module is serialised into the dynamic
- * provider by value, and module-scope requires of SDKs break closure serialisation.
+ * Everything non-local is require()d inside functions: the local platform's provider
+ * (LocalProvisioningService) is still serialised by value with what it captures, and module-scope
+ * requires of SDKs break closure serialisation; it also keeps a provider process that never talks
+ * to DPS from loading the SDKs.
  */
 import {
   describeCallFailure,
@@ -231,8 +233,8 @@ function createAgent(trustedCaCertificate: string | undefined, timeoutMs: number
  * GitHub Actions, else DefaultAzureCredential), behind a token cache. The provider makes a DPS client
  * per operation, and a fresh credential per client would fetch a token per enrollment (an `az`
  * process or an identity-endpoint call each: slow, and throttled by Entra ID on large stacks).
- * Kept on globalThis, not in a module variable: this module is serialised into the provider and
- * must capture no credential.
+ * Kept on globalThis, not in a module variable: one credential per process whichever copy of this
+ * module asks, and nothing a serialised closure could capture.
  */
 function entraCredential(): TokenCredentialLike {
   const slot = Symbol.for("dps-as-code.enrollments.entraCredential");

@@ -17,7 +17,8 @@
  * it). Elsewhere DefaultAzureCredential (workload identity with a token file, managed identity,
  * `az login` on a workstation).
  *
- * Everything is require()d inside functions: this module is serialised into the dynamic provider.
+ * Everything is require()d inside functions: dps-client.ts imports this module, and dps-client.ts is
+ * still serialised by value into the local platform's provider (see its header).
  */
 import type { TokenCredentialLike } from "./dps-client";
 

@@ -7,12 +7,14 @@
  *   out on its own), and halves how many calls may be in flight (at least one).
  * - Successes raise that limit again by one per `limit` successes (additive increase), so an
  *   unthrottled run is not slowed down and a throttled one finds the rate DPS accepts.
- * - While throttled, progress is printed to stderr at most every `reportEveryMs`: the engine shows a
- *   dynamic provider's stderr as diagnostics (its plugin file name is special-cased, see
- *   /work/shared/reference/pulumi.md §6 "Logging"), so a long wait is reported, not silent.
+ * - While throttled, progress is printed to stderr at most every `reportEveryMs`: the engine shows
+ *   every line a provider plugin writes to stderr as a diagnostic (pulumi/pulumi
+ *   sdk/go/common/resource/plugin/plugin.go, newPlugin's `runtrace`: `ctx.Diag.Infoerrf`), so a
+ *   long wait is reported, not silent.
  *
- * Kept on globalThis (not in a module variable): this module is serialised into the provider by
- * value, and a module variable would be captured as a copy per serialisation.
+ * Kept on globalThis (not in a module variable): one gate per DPS for the whole provider process,
+ * however many copies of this module it loads (the enrollment, set and local platform resources
+ * each load theirs).
  */
 import type { RetryEnvironment } from "./retry";
 
