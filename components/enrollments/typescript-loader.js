@@ -18,6 +18,9 @@ const path = require("node:path");
 
 /** Registers the `.ts` loader unless one is already registered (ts-node, vitest, or this one). */
 exports.registerTypeScript = function registerTypeScript(projectDir) {
+  // Every `__provider` reference calls this first in the provider process: the one place to make
+  // sure that process ends with its `pulumi` (orphan-watchdog.js).
+  require("./orphan-watchdog.js").exitWhenOrphaned();
   if (require.extensions[".ts"]) return;
   const fromProject = (name) => require.resolve(name, { paths: [projectDir] });
   const typescriptVersion = require(fromProject("typescript/package.json")).version;

@@ -11,6 +11,7 @@ import { serviceClientFor } from "../../emulator/clients";
 import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
 import { describeWithEngine } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { providersLeftAfter } from "../support/provider-processes";
 
 const COUNT = 24;
 const ids = Array.from({ length: COUNT }, (_, i) => `crash-${String(i).padStart(2, "0")}`);
@@ -119,6 +120,9 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
   it("during creates: enrollments that reached DPS but not the state are recognised as this stack's own (locally: unlock-stale, then up)", async () => {
     const before = log.puts;
     await killDuring(["up", "--yes", "--skip-preview"], () => log.puts >= before + COUNT / 2);
+    // The engine starts providers in process groups of their own, so the kill above did not
+    // reach them: they end by themselves once their pulumi is gone (orphan-watchdog.js).
+    expect(await providersLeftAfter(program.dir, 15_000)).toEqual([]);
     const onDps = await dpsIds();
     const inState = await enrollmentsInState();
     expect(onDps.length).toBeGreaterThan(inState.length); // the case the owner marker is for
