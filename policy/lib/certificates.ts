@@ -1,8 +1,7 @@
-import { X509Certificate } from "node:crypto";
+import { readCertificate } from "../../shared/enrollment-choice/certificates";
 
 // Certificates arrive as PEM, as base64 of DER or as base64 of PEM (DPS and the DpsCertificate
-// ARM field accept all three). Node's own X509Certificate parses PEM and DER, so the pack needs
-// no extra dependency.
+// ARM field accept all three); one reader for the pack and the advice (shared/enrollment-choice).
 
 export interface CertificateValidity {
   readonly subject: string;
@@ -13,22 +12,12 @@ export type ParsedCertificate =
   { readonly ok: true; readonly value: CertificateValidity } | { readonly ok: false };
 
 export function parseCertificate(text: string): ParsedCertificate {
-  const trimmed = text.trim();
-  let input: string | Buffer = trimmed;
-  if (!trimmed.startsWith("-----BEGIN")) {
-    const decoded = Buffer.from(trimmed.replace(/\s+/g, ""), "base64");
-    const asText = decoded.toString("latin1");
-    input = asText.startsWith("-----BEGIN") ? asText : decoded;
-  }
-  try {
-    const certificate = new X509Certificate(input);
-    return {
-      ok: true,
-      value: { subject: commonNameOf(certificate.subject), notAfter: new Date(certificate.validTo) },
-    };
-  } catch {
-    return { ok: false };
-  }
+  const certificate = readCertificate(text);
+  if (!certificate) return { ok: false };
+  return {
+    ok: true,
+    value: { subject: commonNameOf(certificate.subject), notAfter: new Date(certificate.validTo) },
+  };
 }
 
 /** "C=US\nO=x\nCN=device-1" -> "CN=device-1": the part a reader recognises in a message. */
