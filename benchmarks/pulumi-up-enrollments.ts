@@ -14,7 +14,14 @@
  * and the whole snapshot, as `pulumi stack export` gives it).
  *
  *   bash scripts/with-env.sh --engine ts-node --transpile-only benchmarks/pulumi-up-enrollments.ts \
- *     [--enrollments 100] [--throttle 1000] [--deadline-seconds 900] [--path both|floor|per-enrollment]
+ *     [--enrollments 100] [--throttle 1000] [--deadline-seconds 900] [--path both|floor|per-enrollment] \
+ *     [--steps up,preview,refresh,destroy] [--skip-checkpoints]
+ *
+ * `--skip-checkpoints` runs both programs with PULUMI_SKIP_CHECKPOINTS=true (the engine writes the
+ * snapshot once at the end of a command instead of after every step: sdk/go/common/env/env.go and
+ * backend/snapshot.go `unsafeServiceLoop`, v3.260.0). It is how the per-enrollment path's 10,000
+ * point of the scale curve can be measured at all: with checkpoints, each step rewrites the whole
+ * snapshot and 10,000 enrollments take hours (the growth the 100 and 1,000 points show).
  *
  * Prints one JSON line per program, then (with both) one with the ratios to the floor. On a
  * machine that other jobs share, run `--path floor` and `--path per-enrollment` as two processes
@@ -34,6 +41,8 @@ const { values } = parseArgs({
     throttle: { type: "string" },
     "deadline-seconds": { type: "string" },
     path: { type: "string" },
+    steps: { type: "string" },
+    "skip-checkpoints": { type: "boolean" },
   },
 });
 const PATHS = {
@@ -47,6 +56,12 @@ const ENROLLMENTS = positiveInteger("--enrollments", values.enrollments ?? "100"
 const THROTTLE_PER_MINUTE = positiveInteger("--throttle", values.throttle ?? "1000");
 const DEADLINE_MS = positiveInteger("--deadline-seconds", values["deadline-seconds"] ?? "900") * 1000;
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
+const STEP_NAMES = ["up", "preview", "refresh", "destroy"] as const;
+const STEPS = new Set((values.steps ?? STEP_NAMES.join(",")).split(",").map((step) => step.trim()));
+for (const step of STEPS)
+  if (!(STEP_NAMES as readonly string[]).includes(step))
+    throw new Error(`--steps names "${step}"; allowed: ${STEP_NAMES.join(", ")} (up always runs)`);
+const SKIP_CHECKPOINTS = values["skip-checkpoints"] === true;
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
@@ -77,9 +92,10 @@ interface PathResult {
   enrollments: number;
   throttlePerMinute: number;
   up: StepResult & { enrollmentsPerMinute: number; resourcesCreated: number };
-  noopPreview: StepResult & { changes: Record<string, number> };
-  refresh: StepResult;
-  destroy: StepResult;
+  skipCheckpoints: boolean;
+  noopPreview?: StepResult & { changes: Record<string, number> };
+  refresh?: StepResult;
+  destroy?: StepResult;
   stateBytesPerEnrollment: number;
   stateBytesTotal: number;
   throttled429: number;
@@ -117,6 +133,7 @@ async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathRe
       manifests: { "bench.yaml": manifestOf(ENROLLMENTS) },
     });
     if (path === "floor") installEngineFloor(program.dir);
+    if (SKIP_CHECKPOINTS) program.stack.workspace.envVars["PULUMI_SKIP_CHECKPOINTS"] = "true";
     const requests = () => emulator.inspect.stats().requests;
     const timed = async <T>(label: string, work: () => Promise<T>): Promise<{ value: T } & StepResult> => {
       const before = requests();
@@ -135,26 +152,34 @@ async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathRe
     if (up.value.summary.result !== "succeeded")
       throw new Error(`${path}: pulumi up ended "${up.value.summary.result}"`);
     const state = stateBytes(await stack.exportStack(), INDIVIDUAL);
-    const preview = await timed("no-op pulumi preview", () => stack.preview({ onOutput }));
-    const refresh = await timed("pulumi refresh", () => stack.refresh({ onOutput }));
-    const destroy = await timed("pulumi destroy", () => stack.destroy({ onOutput }));
+    const preview = STEPS.has("preview")
+      ? await timed("no-op pulumi preview", () => stack.preview({ onOutput }))
+      : undefined;
+    const refresh = STEPS.has("refresh")
+      ? await timed("pulumi refresh", () => stack.refresh({ onOutput }))
+      : undefined;
+    const destroy = STEPS.has("destroy")
+      ? await timed("pulumi destroy", () => stack.destroy({ onOutput }))
+      : undefined;
+    const step = (result: StepResult | undefined) =>
+      result && { seconds: result.seconds, dpsRequests: result.dpsRequests };
     return {
       path,
       enrollments: ENROLLMENTS,
       throttlePerMinute: THROTTLE_PER_MINUTE,
+      skipCheckpoints: SKIP_CHECKPOINTS,
       up: {
         seconds: up.seconds,
         dpsRequests: up.dpsRequests,
         enrollmentsPerMinute: Math.round((ENROLLMENTS / up.seconds) * 60),
         resourcesCreated: up.value.summary.resourceChanges?.create ?? 0,
       },
-      noopPreview: {
-        seconds: preview.seconds,
-        dpsRequests: preview.dpsRequests,
+      noopPreview: preview && {
+        ...step(preview)!,
         changes: preview.value.changeSummary as Record<string, number>,
       },
-      refresh: { seconds: refresh.seconds, dpsRequests: refresh.dpsRequests },
-      destroy: { seconds: destroy.seconds, dpsRequests: destroy.dpsRequests },
+      refresh: step(refresh),
+      destroy: step(destroy),
       stateBytesPerEnrollment: state.bytesPerResource,
       stateBytesTotal: state.totalBytes,
       throttled429: emulator.inspect.stats().byStatus["429"] ?? 0,
@@ -165,13 +190,15 @@ async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathRe
   }
 }
 
-const ratio = (ours: number, floor: number) => Number((ours / floor).toFixed(2));
+const ratio = (ours: number | undefined, floor: number | undefined) =>
+  ours === undefined || floor === undefined ? undefined : Number((ours / floor).toFixed(2));
 
 async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
   process.stderr.write(
-    `pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments; DPS throttle ${THROTTLE_PER_MINUTE} ops/min\n`,
+    `pulumi ${engine.version}; ${ENROLLMENTS} symmetric-key individual enrollments; DPS throttle ${THROTTLE_PER_MINUTE} ops/min` +
+      `${SKIP_CHECKPOINTS ? "; PULUMI_SKIP_CHECKPOINTS=true" : ""}\n`,
   );
   const results: Partial<Record<PathResult["path"], PathResult>> = {};
   for (const path of PATHS[PATH as keyof typeof PATHS]) {
@@ -183,9 +210,9 @@ async function main(): Promise<void> {
   const ratios = {
     enrollments: ENROLLMENTS,
     upVsFloor: ratio(ours.up.seconds, floor.up.seconds),
-    noopPreviewVsFloor: ratio(ours.noopPreview.seconds, floor.noopPreview.seconds),
-    refreshVsFloor: ratio(ours.refresh.seconds, floor.refresh.seconds),
-    destroyVsFloor: ratio(ours.destroy.seconds, floor.destroy.seconds),
+    noopPreviewVsFloor: ratio(ours.noopPreview?.seconds, floor.noopPreview?.seconds),
+    refreshVsFloor: ratio(ours.refresh?.seconds, floor.refresh?.seconds),
+    destroyVsFloor: ratio(ours.destroy?.seconds, floor.destroy?.seconds),
     stateBytesPerEnrollmentAboveFloor: ours.stateBytesPerEnrollment - floor.stateBytesPerEnrollment,
   };
   process.stdout.write(JSON.stringify(ratios) + "\n");

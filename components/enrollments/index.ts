@@ -29,4 +29,5 @@ export { validateEnrollmentInputs, type CheckFailure } from "./validation";
 export { MAX_SYMMETRIC_KEY_GROUPS } from "./resource-props";
 export { EnrollmentSet, type EnrollmentSetArgs } from "./sets/enrollment-set";
 export { shardIndex, shardLabel, shardOf } from "./sets/sharding";
+export { decodeKeys, decodeMetadata } from "./sets/stored-form";
 export type { EntrySecrets, SetEntry } from "./sets/types";

@@ -29,7 +29,8 @@ export type { LedgerIndividual } from "../../shared/enrollment-choice";
 export type LedgerGroup = Pick<GroupView, "enrollmentGroupId" | "attestation" | "provisioningStatus">;
 
 export interface EnrollmentLedgerInputs {
-  readonly individualEnrollments: readonly LedgerIndividual[];
+  /** One record per line, sorted by id (ledger-lines.ts). State written by an older version holds the list itself; the provider reads both. */
+  readonly individualEnrollments: string;
   readonly enrollmentGroups: readonly LedgerGroup[];
   /** The DPS's CA certificates, which X.509 groups name in caReferences. */
   readonly caCertificates: readonly DpsCaCertificate[];
@@ -38,7 +39,9 @@ export interface EnrollmentLedgerInputs {
 }
 
 /** The checked inputs: the declared ones plus what check() found deleted. */
-export interface EnrollmentLedgerState extends EnrollmentLedgerInputs {
+export interface EnrollmentLedgerState extends Omit<EnrollmentLedgerInputs, "individualEnrollments"> {
+  /** As declared, or (written by an older version) the list itself. */
+  readonly individualEnrollments: string | readonly LedgerIndividual[];
   readonly deletedIndividualEnrollments: readonly LedgerIndividual[];
 }
 

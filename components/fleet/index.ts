@@ -3,7 +3,7 @@
 // manifests (what to enroll), the platform (which DPS and hubs), and stack secrets (keys and
 // webhook URLs that manifests only name). It reads no files and no environment.
 import * as pulumi from "@pulumi/pulumi";
-import { EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
+import { decodeKeys, EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
 import type {
   Attestation,
   CustomAllocationDefinition,
@@ -26,6 +26,7 @@ import { batchPlan, declareEnrollmentSets } from "./batch";
 import { deployedHubHostName } from "./deployed-hubs";
 import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
+import { encodeLedgerIndividuals } from "./ledger-lines";
 export { manifestHubCatalogue } from "./hub-names";
 export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
 export type { EnrollmentKeys } from "./key-outputs";
@@ -199,7 +200,9 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
   const ledger = new EnrollmentLedger(
     "enrollment-ledger",
     {
-      individualEnrollments: manifests.individualEnrollments.map((spec) => ledgerIndividual(spec, knownCas)),
+      individualEnrollments: encodeLedgerIndividuals(
+        manifests.individualEnrollments.map((spec) => ledgerIndividual(spec, knownCas)),
+      ),
       enrollmentGroups: manifests.enrollmentGroups.map((spec) => ({
         enrollmentGroupId: spec.enrollmentGroupId,
         attestation: ledgerAttestation(spec.attestation),
@@ -234,11 +237,12 @@ function individualKeysOutput(
 ): pulumi.Output<Record<string, EnrollmentKeys>> {
   const sets = Object.values(enrollmentSets).map((set) => set.keys);
   if (sets.length === 0) return keysOutput(individualEnrollments);
+  const batched = pulumi.all(sets).apply((stored) => stored.map(decodeKeys));
   return pulumi.secret(
     pulumi
-      .all([keysOutput(individualEnrollments), ...sets])
+      .all([keysOutput(individualEnrollments), batched])
       .apply(
-        ([single, ...batched]) => Object.assign({}, single, ...batched) as Record<string, EnrollmentKeys>,
+        ([single, fromSets]) => Object.assign({}, single, ...fromSets) as Record<string, EnrollmentKeys>,
       ),
   );
 }

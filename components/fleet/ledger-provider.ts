@@ -3,34 +3,39 @@
 // types only: nothing of the program (Pulumi's runtime, DPS clients) is loaded there for it.
 import type * as pulumi from "@pulumi/pulumi";
 import type { LedgerIndividual } from "../../shared/enrollment-choice";
-import type { EnrollmentLedgerInputs, EnrollmentLedgerState } from "./enrollment-ledger";
+import type { EnrollmentLedgerState } from "./enrollment-ledger";
+import { decodeLedgerIndividuals } from "./ledger-lines";
 
 /** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
 export function deletedIndividualEnrollments(
-  olds: Partial<EnrollmentLedgerInputs> | undefined,
-  news: EnrollmentLedgerInputs,
+  olds: Pick<Partial<EnrollmentLedgerState>, "individualEnrollments"> | undefined,
+  news: Pick<EnrollmentLedgerState, "individualEnrollments">,
 ): LedgerIndividual[] {
   const now = new Set<string>();
-  for (const entry of news.individualEnrollments ?? []) {
+  for (const entry of decodeLedgerIndividuals(news.individualEnrollments)) {
     now.add(entry.registrationId.toLowerCase());
     for (const previous of entry.previousIds ?? []) now.add(previous.toLowerCase());
   }
-  return (olds?.individualEnrollments ?? []).filter((entry) => !now.has(entry.registrationId.toLowerCase()));
+  return decodeLedgerIndividuals(olds?.individualEnrollments).filter(
+    (entry) => !now.has(entry.registrationId.toLowerCase()),
+  );
 }
 
 /**
  * What a reviewer would call a change of the fleet: `previousIds` only exempt a rename from the
  * deletion check, so adding or dropping them after the rename changes nothing. A stored
  * `__provider` other than the program's (an older version embedded the provider's code there) is
- * a change too, so one update stores the small reference.
+ * a change too, so one update stores the small reference; so is a list of individual enrollments
+ * stored as objects by an older version, so one update stores it as lines (ledger-lines.ts).
  */
 export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
   const recorded = (state: EnrollmentLedgerState) =>
     JSON.stringify({
-      individualEnrollments: (state.individualEnrollments ?? []).map(({ registrationId, attestation }) => ({
-        registrationId,
-        attestation,
-      })),
+      individualEnrollments: decodeLedgerIndividuals(state.individualEnrollments)
+        .map(({ registrationId, attestation }) => ({ registrationId, attestation }))
+        .sort((a, b) =>
+          a.registrationId < b.registrationId ? -1 : a.registrationId > b.registrationId ? 1 : 0,
+        ),
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,
@@ -41,12 +46,13 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
     typeof provider(olds) === "string" &&
     typeof provider(news) === "string" &&
     provider(olds) !== provider(news);
-  return providerMoved || recorded(olds) !== recorded(news);
+  const storedAsList = Array.isArray(olds.individualEnrollments) && olds.individualEnrollments.length > 0;
+  return providerMoved || storedAsList || recorded(olds) !== recorded(news);
 }
 
 export function createLedgerProvider(): pulumi.dynamic.ResourceProvider {
   return {
-    async check(olds: Partial<EnrollmentLedgerState> | undefined, news: EnrollmentLedgerInputs) {
+    async check(olds: Partial<EnrollmentLedgerState> | undefined, news: EnrollmentLedgerState) {
       return { inputs: { ...news, deletedIndividualEnrollments: deletedIndividualEnrollments(olds, news) } };
     },
     async diff(_id: string, olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {

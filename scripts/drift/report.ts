@@ -69,10 +69,20 @@ function refreshEvents(eventLog: string, source: string): RefreshEvent[] {
   return events;
 }
 
+/** The batch path's sets hold many individual enrollments each: drift is told per entry, as for an IndividualEnrollment. */
+const ENROLLMENT_SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+
 export function findDrift(stack: string, eventLog: string): StackDrift {
   let checked = 0;
   const drifted: EnrollmentDrift[] = [];
   for (const event of refreshEvents(eventLog, `event log of ${stack}`)) {
+    if (event.type === ENROLLMENT_SET_TYPE) {
+      for (const entry of setEntryDrift(event)) {
+        checked++;
+        if (entry.drift) drifted.push({ kind: "individual enrollment", id: entry.id, drift: entry.drift });
+      }
+      continue;
+    }
     if (!(event.type in ENROLLMENT_TYPES)) continue;
     checked++;
     const drift = driftOf(event);
@@ -85,6 +95,26 @@ export function findDrift(stack: string, eventLog: string): StackDrift {
   }
   drifted.sort((a, b) => a.id.localeCompare(b.id));
   return { stack, checked, drifted };
+}
+
+/**
+ * Each entry a set held before the refresh: gone when the set's read no longer lists it (DPS
+ * deleted it), else the fields of the entry that differ. The entries carry no secret (the set
+ * keeps keys and webhook URLs in other fields), and the set's own bookkeeping (ETags, keys) is
+ * not compared, as an IndividualEnrollment's ETag is not.
+ */
+function setEntryDrift(event: RefreshEvent): { id: string; drift: EnrollmentDrift["drift"] | undefined }[] {
+  const before = event.old?.outputs?.enrollments;
+  if (!isObject(before)) return [];
+  const after = event.op === "delete" ? undefined : event.new?.outputs?.enrollments;
+  return Object.keys(before)
+    .sort()
+    .map((id) => {
+      const now = isObject(after) ? after[id] : undefined;
+      if (now === undefined) return { id, drift: "deleted" as const };
+      const fields = diffLeaves(maskSecrets(before[id]), maskSecrets(now), "");
+      return { id, drift: fields.length > 0 ? fields : undefined };
+    });
 }
 
 function idOf(event: RefreshEvent): string {

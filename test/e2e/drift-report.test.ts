@@ -28,6 +28,20 @@ enrollmentGroups:
     allocationPolicy: hashed
 `;
 
+// The same enrollments on the batch path: the report names them as it names IndividualEnrollments.
+const BATCH_MANIFEST = `
+mode: batch
+defaults: { iotHubs: [weu], allocationPolicy: static }
+individualEnrollments:
+  - registrationId: drift-batch-edited
+    attestation: { type: symmetricKey }
+    initialTwin: { tags: { site: plant-7 } }
+  - registrationId: drift-batch-deleted
+    attestation: { type: symmetricKey }
+  - registrationId: drift-batch-untouched
+    attestation: { type: symmetricKey }
+`;
+
 describeWithEngine("the nightly drift report through the real engine", (engine) => {
   let emulator: RunningEmulator;
   let program: LocalProgram;
@@ -46,7 +60,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
     emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
     program = await createLocalProgram(engine, emulator, {
       stackName: "drift",
-      manifests: { "fleet.yaml": MANIFEST },
+      manifests: { "fleet.yaml": MANIFEST, "meters.yaml": BATCH_MANIFEST },
     });
     await program.stack.up({ onOutput: program.onOutput });
   }, 180_000);
@@ -58,37 +72,42 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
 
   it("reports nothing while DPS holds what the state says", async () => {
     const report = findDrift("drift", await refreshPreview());
-    expect(report).toEqual({ stack: "drift", checked: 3, drifted: [] });
+    expect(report).toEqual({ stack: "drift", checked: 6, drifted: [] });
     expect(renderDrift(report)).toBe(
-      "### No drift on stack drift\n\n3 enrollment(s) checked: DPS holds what the state says.\n",
+      "### No drift on stack drift\n\n6 enrollment(s) checked: DPS holds what the state says.\n",
     );
   }, 120_000);
 
   it("names each drifted enrollment and field, and changes no state", async () => {
     const sdk = serviceClientFor(emulator);
-    const edited = (await sdk.getIndividualEnrollment("drift-edited")).responseBody;
-    edited.provisioningStatus = "disabled";
-    edited.initialTwin = {
-      ...edited.initialTwin,
-      tags: { ...edited.initialTwin?.tags, site: "plant-9" },
-    } as typeof edited.initialTwin;
-    await sdk.createOrUpdateIndividualEnrollment(edited);
-    await sdk.deleteIndividualEnrollment("drift-deleted");
+    for (const prefix of ["drift-", "drift-batch-"]) {
+      const edited = (await sdk.getIndividualEnrollment(`${prefix}edited`)).responseBody;
+      edited.provisioningStatus = "disabled";
+      edited.initialTwin = {
+        ...edited.initialTwin,
+        tags: { ...edited.initialTwin?.tags, site: "plant-9" },
+      } as typeof edited.initialTwin;
+      await sdk.createOrUpdateIndividualEnrollment(edited);
+      await sdk.deleteIndividualEnrollment(`${prefix}deleted`);
+    }
     const stateBefore = await program.pulumi(["stack", "export"]);
 
     const report = findDrift("drift", await refreshPreview());
+    const edited = (id: string) => ({
+      kind: "individual enrollment",
+      id,
+      drift: [
+        { path: "initialTwin.tags.site", state: "plant-7", dps: "plant-9" },
+        { path: "provisioningStatus", state: undefined, dps: "disabled" },
+      ],
+    });
     expect(report.drifted).toEqual([
+      { kind: "individual enrollment", id: "drift-batch-deleted", drift: "deleted" },
+      edited("drift-batch-edited"),
       { kind: "individual enrollment", id: "drift-deleted", drift: "deleted" },
-      {
-        kind: "individual enrollment",
-        id: "drift-edited",
-        drift: [
-          { path: "initialTwin.tags.site", state: "plant-7", dps: "plant-9" },
-          { path: "provisioningStatus", state: undefined, dps: "disabled" },
-        ],
-      },
+      edited("drift-edited"),
     ]);
-    expect(renderDrift(report)).toContain("### Drift on stack drift: 2 of 3 enrollment(s) drifted");
+    expect(renderDrift(report)).toContain("### Drift on stack drift: 4 of 6 enrollment(s) drifted");
     expect(renderDrift(report)).toContain(
       "| `drift-edited` | individual enrollment | `initialTwin.tags.site`: `plant-7` → `plant-9`<br>`provisioningStatus`: _(none)_ → `disabled` |",
     );

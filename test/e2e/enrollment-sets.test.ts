@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments/provider-reference";
+import { decodeMetadata } from "../../components/enrollments/sets/stored-form";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { describeWithEngine, projectRoot } from "../support/engine";
@@ -156,8 +157,9 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const held = sets.flatMap((s) => Object.keys(s.outputs?.enrollments as object)).sort();
     expect(held).toEqual(ids(0, 30));
     for (const set of sets) {
-      for (const meta of Object.values(set.outputs?.metadata as Record<string, { etag: string }>))
-        expect(meta.etag).not.toBe("");
+      const metadata = decodeMetadata(set.outputs?.metadata);
+      expect(Object.keys(metadata).sort()).toEqual(Object.keys(set.outputs?.enrollments as object).sort());
+      for (const meta of Object.values(metadata)) expect(meta.etag).not.toBe("");
       expect(JSON.stringify(set.outputs?.keys)).toContain("ciphertext"); // secret in state
     }
   });

@@ -10,6 +10,7 @@ import { OWNER_TAG } from "../../components/enrollments/ownership";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
+import { decodeKeys } from "../../components/enrollments/sets/stored-form";
 import type {
   EnrollmentSetInputs,
   EnrollmentSetOutputs,
@@ -103,7 +104,7 @@ describe("the owner marker on EnrollmentSet", () => {
         setOf({ "kill-1": entry(), "kill-2": entry({ initialTwin: { tags: { line: "b" } } }) }),
       )
     ).outs as EnrollmentSetOutputs;
-    expect(again.keys).toEqual(lost.keys);
+    expect(decodeKeys(again.keys)).toEqual(decodeKeys(lost.keys));
     expect((await onDps("kill-1")).etag).toBe(etag);
     // kill-2 differs from what DPS holds: written once, with its ETag, keys unchanged.
     expect(writes() - before).toBe(1);
@@ -123,7 +124,7 @@ describe("the owner marker on EnrollmentSet", () => {
     const outs = (await sets.create!(setOf({ "switch-1": entry() }))).outs as EnrollmentSetOutputs;
     expect(writes() - before).toBe(0);
     expect((await onDps("switch-1")).etag).toBe(etag);
-    expect(outs.keys["switch-1"]).toEqual({
+    expect(decodeKeys(outs.keys)["switch-1"]).toEqual({
       primaryKey: single.outs.primaryKey,
       secondaryKey: single.outs.secondaryKey,
     });
@@ -168,7 +169,7 @@ describe("the owner marker on EnrollmentSet", () => {
         setOf({ "theirs-1": entry({ adoptExisting: true }), "mine-1": entry() }) as never,
       )
     ).outs as EnrollmentSetOutputs;
-    expect(adopted.keys["theirs-1"]).toEqual({
+    expect(decodeKeys(adopted.keys)["theirs-1"]).toEqual({
       primaryKey: theirsKeys?.primaryKey,
       secondaryKey: theirsKeys?.secondaryKey,
     });

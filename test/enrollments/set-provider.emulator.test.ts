@@ -5,6 +5,7 @@ import { silentLogger, startEmulator, type RunningEmulator } from "../../emulato
 import { createDpsClient } from "../../components/enrollments/dps-client";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
+import { decodeKeys, decodeMetadata } from "../../components/enrollments/sets/stored-form";
 import type { EnrollmentSetInputs, EnrollmentSetOutputs } from "../../components/enrollments/sets/types";
 
 const HUB = "hub-a.azure-devices.net";
@@ -82,9 +83,11 @@ describe("EnrollmentSet provider against the emulator", () => {
     const olds = reads[0]!.props as EnrollmentSetOutputs;
     const updated = (await provider.update!(reads[0]!.id ?? "", olds, changed as never))
       .outs as EnrollmentSetOutputs;
-    expect(updated.metadata["a-7"]?.etag).not.toBe(olds.metadata["a-7"]?.etag);
-    expect(updated.metadata["a-8"]?.etag).toBe(olds.metadata["a-8"]?.etag);
-    expect(updated.keys["a-7"]).toEqual(olds.keys["a-7"]);
+    expect(decodeMetadata(updated.metadata)["a-7"]?.etag).not.toBe(
+      decodeMetadata(olds.metadata)["a-7"]?.etag,
+    );
+    expect(decodeMetadata(updated.metadata)["a-8"]?.etag).toBe(decodeMetadata(olds.metadata)["a-8"]?.etag);
+    expect(decodeKeys(updated.keys)["a-7"]).toEqual(decodeKeys(olds.keys)["a-7"]);
 
     resetRegistry();
     await provider.delete!(created[0]!.id, updated);

@@ -9,6 +9,7 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments";
 import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
+import { decodeLedgerIndividuals, encodeLedgerIndividuals } from "../../components/fleet/ledger-lines";
 import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
 import {
   coverageOf,
@@ -147,10 +148,40 @@ describe("the ledger's provider", () => {
     ).toEqual([]);
   });
 
+  it("finds deletions against a ledger stored in either form: lines, or the list an older version stored", () => {
+    const news = state({ individualEnrollments: encodeLedgerIndividuals([cam("cam-001")]) });
+    for (const stored of [
+      [cam("cam-001"), cam("cam-002")],
+      encodeLedgerIndividuals([cam("cam-002"), cam("cam-001")]),
+    ])
+      expect(deletedIndividualEnrollments(state({ individualEnrollments: stored }), news)).toEqual([
+        cam("cam-002"),
+      ]);
+  });
+
+  it("stores one record per line, sorted by id whatever the manifests' order, and reads them back whole", () => {
+    const records = [cam("cam-b"), cam("Cam-a", ["cam-0"]), cam("cam-c")];
+    const text = encodeLedgerIndividuals(records);
+    expect(text.split("\n").map((line) => JSON.parse(line).registrationId)).toEqual([
+      "Cam-a",
+      "cam-b",
+      "cam-c",
+    ]);
+    expect(encodeLedgerIndividuals([...records].reverse())).toBe(text);
+    expect(decodeLedgerIndividuals(text)).toEqual([records[1], records[0], records[2]]);
+    expect(decodeLedgerIndividuals("")).toEqual([]);
+    expect(() => decodeLedgerIndividuals('{"attestation":{}}')).toThrow(/line 1 has no registrationId/);
+  });
+
   it("sees a change of the fleet or of the stored provider reference, not of previousIds alone", () => {
-    const before = state({ individualEnrollments: [cam("cam-1", ["cam-0"])] });
-    expect(ledgerChanged(before, state({ individualEnrollments: [cam("cam-1")] }))).toBe(false);
-    expect(ledgerChanged(before, state({ individualEnrollments: [cam("cam-1"), cam("cam-2")] }))).toBe(true);
+    const lines = (...records: ReturnType<typeof cam>[]) =>
+      state({ individualEnrollments: encodeLedgerIndividuals(records) });
+    const before = lines(cam("cam-1", ["cam-0"]));
+    expect(ledgerChanged(before, lines(cam("cam-1")))).toBe(false);
+    expect(ledgerChanged(before, lines(cam("cam-1"), cam("cam-2")))).toBe(true);
+    // An older version stored the list itself: one state-only update stores it as lines.
+    expect(ledgerChanged(state({ individualEnrollments: [cam("cam-1")] }), lines(cam("cam-1")))).toBe(true);
+    expect(ledgerChanged(state({ individualEnrollments: [] }), lines())).toBe(false);
     const withProvider = (s: EnrollmentLedgerState, text: string) =>
       ({ ...s, __provider: text }) as EnrollmentLedgerState;
     expect(ledgerChanged(withProvider(before, "embedded code"), withProvider(before, "reference"))).toBe(

@@ -3,6 +3,7 @@
 // the hubs' real host names, and every credential reaches the enrollments as a secret. This
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
+import { decodeLedgerIndividuals } from "../../components/fleet/ledger-lines";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   filledInProdConfig,
@@ -79,7 +80,7 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
     const ledgers = registrations.filter((r) => r.type === LEDGER);
     expect(ledgers.map((l) => l.name)).toEqual(["enrollment-ledger"]);
     const ledger = ledgers[0]!.inputs as {
-      individualEnrollments: { registrationId: string }[];
+      individualEnrollments: string;
       enrollmentGroups: { enrollmentGroupId: string }[];
     };
     const ids = (type: string, field: string) =>
@@ -87,9 +88,11 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
         .filter((r) => r.type === type)
         .map((r) => String(r.inputs[field]))
         .sort();
-    expect(ledger.individualEnrollments.map((i) => i.registrationId).sort()).toEqual(
-      ids(INDIVIDUAL, "registrationId"),
-    );
+    expect(
+      decodeLedgerIndividuals(ledger.individualEnrollments)
+        .map((i) => i.registrationId)
+        .sort(),
+    ).toEqual(ids(INDIVIDUAL, "registrationId"));
     expect(ledger.enrollmentGroups.map((g) => g.enrollmentGroupId).sort()).toEqual(
       ids(GROUP, "enrollmentGroupId"),
     );

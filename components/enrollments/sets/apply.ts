@@ -26,6 +26,7 @@ import { pacerFor, type Pacer } from "./pacing";
 import { keptReleased, type SetPlan } from "./plan";
 import { declaredElsewhere, declaredCount } from "./registry";
 import { markWritten, recordsFor } from "./snapshot";
+import { toStored } from "./stored-form";
 import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntryMetadata } from "./types";
 import type { EnrollmentProviderOptions } from "../provider";
 
@@ -423,7 +424,7 @@ export async function applySet(
     const message = `enrollment set ${news.shard}: ${work.reasons.length} of its changes did not complete; run \`pulumi up\` again to finish them:\n  ${work.reasons.join("\n  ")}`;
     throw Object.assign(new Error(message), {
       id,
-      properties: { ...outputs, __provider: providerText },
+      properties: { ...toStored(outputs), __provider: providerText },
       reasons: work.reasons,
     });
   }

@@ -3,7 +3,7 @@ import { projectProviderReference } from "../provider-reference";
 import type { DpsConnectionArgs } from "../resource-args";
 import { thisStackOwner } from "../resource-props";
 import type { DpsConnection } from "../types";
-import type { EntryMetadata, EntrySecrets, SetEntry } from "./types";
+import type { EntrySecrets, SetEntry } from "./types";
 
 /** Secret outputs: the connection, the declared secrets, the keys DPS holds. */
 export const SET_SECRET_OUTPUTS = ["dps", "secrets", "keys"];
@@ -37,10 +37,10 @@ export class EnrollmentSet extends pulumi.CustomResource {
   public readonly shard!: pulumi.Output<string>;
   public readonly enrollments!: pulumi.Output<Record<string, SetEntry>>;
   public readonly serviceEndpoint!: pulumi.Output<string>;
-  /** ETag and times DPS gave each entry. */
-  public readonly metadata!: pulumi.Output<Record<string, EntryMetadata>>;
-  /** Symmetric keys DPS holds, per registration id (secret). */
-  public readonly keys!: pulumi.Output<Record<string, { primaryKey: string; secondaryKey: string }>>;
+  /** ETag and times DPS gave each entry, one line per entry (stored-form.ts: `decodeMetadata` reads it). */
+  public readonly metadata!: pulumi.Output<string>;
+  /** Symmetric keys DPS holds, one line per entry (secret; stored-form.ts: `decodeKeys` reads it). */
+  public readonly keys!: pulumi.Output<string>;
   public readonly released!: pulumi.Output<string[]>;
 
   constructor(name: string, args: EnrollmentSetArgs, opts?: pulumi.CustomResourceOptions) {

@@ -19,6 +19,7 @@ import { pacerFor } from "./pacing";
 import { diffSet } from "./plan";
 import { recordDeclared, recordHeldBySet } from "./registry";
 import { currentGeneration, listingAfter } from "./snapshot";
+import { fromStored, toStored, type StoredSetOutputs } from "./stored-form";
 import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntryMetadata } from "./types";
 import type { SymmetricKeys } from "../dps-mapping";
 
@@ -113,8 +114,8 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
       if (held) keys[entryId] = held;
     }),
   );
-  const props: EnrollmentSetOutputs = JSON.parse(
-    JSON.stringify({ ...olds, enrollments, secrets, metadata, keys }),
+  const props: StoredSetOutputs = JSON.parse(
+    JSON.stringify(toStored({ ...olds, enrollments, secrets, metadata, keys })),
   );
   const { serviceEndpoint: _e, metadata: _m, keys: _k, released: _r, ...inputs } = props;
   return { id, props, inputs };
@@ -136,7 +137,8 @@ export function createEnrollmentSetProvider(
         recordDeclared(endpoint, Object.keys(set.enrollments), { set: String(set.shard) });
       return { inputs: news, failures: validateSetInputs(news, new Date()) };
     },
-    async diff(_id: string, olds: EnrollmentSetOutputs, news: EnrollmentSetInputs) {
+    async diff(_id: string, stored: StoredSetOutputs, news: EnrollmentSetInputs) {
+      const olds = fromStored(stored);
       // IndividualEnrollments created for these ids (they depend on this set) take them over.
       recordHeldBySet(olds.dps?.serviceEndpoint, [
         ...Object.keys(olds.enrollments ?? {}),
@@ -152,23 +154,20 @@ export function createEnrollmentSetProvider(
     async create(inputs: EnrollmentSetInputs & { __provider?: unknown }) {
       const result = diffSet(emptyOutputs(inputs), inputs);
       const outs = await applySet(inputs.shard, undefined, inputs, result.plan!, options, inputs.__provider);
-      return { id: inputs.shard, outs };
+      return { id: inputs.shard, outs: toStored(outs) };
     },
-    async update(
-      id: string,
-      olds: EnrollmentSetOutputs,
-      news: EnrollmentSetInputs & { __provider?: unknown },
-    ) {
+    async update(id: string, stored: StoredSetOutputs, news: EnrollmentSetInputs & { __provider?: unknown }) {
+      const olds = fromStored(stored);
       const result = diffSet(olds, news);
       if (!result.plan)
         throw new Error(`enrollment set ${news.shard}: update called with values still unknown`);
-      return { outs: await applySet(id, olds, news, result.plan, options, news.__provider) };
+      return { outs: toStored(await applySet(id, olds, news, result.plan, options, news.__provider)) };
     },
-    async read(id: string, props: EnrollmentSetOutputs) {
-      return readSet(id, props, options);
+    async read(id: string, props: StoredSetOutputs) {
+      return readSet(id, fromStored(props), options);
     },
-    async delete(_id: string, props: EnrollmentSetOutputs) {
-      await deleteSet(props, options);
+    async delete(_id: string, props: StoredSetOutputs) {
+      await deleteSet(fromStored(props), options);
     },
   };
 }

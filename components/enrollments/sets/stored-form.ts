@@ -1,0 +1,87 @@
+/**
+ * How a set's per-entry bookkeeping (ETags, times, keys) is stored in Pulumi's state: one text,
+ * one line per entry (a JSON array, sorted by id), instead of a map of small objects.
+ *
+ * Why: every value the state holds crosses the engine, the program and the provider process as a
+ * protobuf Struct at each preview, and the cost grows with the number of objects, not of bytes.
+ * At 10,000 entries the two maps (`metadata`, `keys`) were 20,000 objects per preview; as two
+ * strings they cost about 7 s less of a 10,000-entry no-op preview (measured: benchmarks/README.md).
+ * Reviewers never read these fields (the `enrollments` map, which they do read, stays a map).
+ *
+ * The provider works on maps (types.ts): it decodes the stored outputs it is handed (`fromStored`,
+ * which also reads the maps an older version stored) and encodes what it returns (`toStored`).
+ * Nothing else reads the encoding but `decodeKeys`, for the stack's key output.
+ */
+import type { SymmetricKeys } from "../dps-mapping";
+import type { EnrollmentSetOutputs, EntryMetadata } from "./types";
+
+/** A set's outputs as stored: the per-entry maps as line texts. */
+export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys"> & {
+  /** Lines of `["<id>", "<etag>", "<created>", "<lastUpdated>"]` (times may be ""). */
+  metadata: string;
+  /** Lines of `["<id>", "<primaryKey>", "<secondaryKey>"]` (secret). */
+  keys: string;
+};
+
+function lines<T>(entries: Record<string, T>, row: (id: string, value: T) => string[]): string {
+  return Object.keys(entries)
+    .sort()
+    .map((id) => JSON.stringify(row(id, entries[id]!)))
+    .join("\n");
+}
+
+function rows(text: string, field: string): string[][] {
+  if (text === "") return [];
+  return text.split("\n").map((line, index) => {
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      // JSON.parse's message quotes the text, and a keys line holds keys.
+    }
+    if (!Array.isArray(row) || !row.every((cell) => typeof cell === "string"))
+      throw new Error(`enrollment set state: ${field} line ${index + 1} is not a list of strings`);
+    return row as string[];
+  });
+}
+
+export function encodeMetadata(metadata: Record<string, EntryMetadata>): string {
+  return lines(metadata, (id, m) => [id, m.etag, m.createdDateTimeUtc ?? "", m.lastUpdatedDateTimeUtc ?? ""]);
+}
+
+export function encodeKeys(keys: Record<string, SymmetricKeys>): string {
+  return lines(keys, (id, k) => [id, k.primaryKey, k.secondaryKey]);
+}
+
+/** The stored metadata, in either form (a map was stored before this encoding). */
+export function decodeMetadata(stored: unknown): Record<string, EntryMetadata> {
+  if (typeof stored !== "string") return (stored as Record<string, EntryMetadata> | undefined) ?? {};
+  const metadata: Record<string, EntryMetadata> = {};
+  for (const [id, etag, created, updated] of rows(stored, "metadata"))
+    metadata[id!] = {
+      etag: etag ?? "",
+      ...(created ? { createdDateTimeUtc: created } : {}),
+      ...(updated ? { lastUpdatedDateTimeUtc: updated } : {}),
+    };
+  return metadata;
+}
+
+/** The stored keys, in either form (a map was stored before this encoding). */
+export function decodeKeys(stored: unknown): Record<string, SymmetricKeys> {
+  if (typeof stored !== "string") return (stored as Record<string, SymmetricKeys> | undefined) ?? {};
+  const keys: Record<string, SymmetricKeys> = {};
+  for (const [id, primaryKey, secondaryKey] of rows(stored, "keys"))
+    keys[id!] = { primaryKey: primaryKey ?? "", secondaryKey: secondaryKey ?? "" };
+  return keys;
+}
+
+export function toStored(outputs: EnrollmentSetOutputs): StoredSetOutputs {
+  return { ...outputs, metadata: encodeMetadata(outputs.metadata), keys: encodeKeys(outputs.keys) };
+}
+
+/** Outputs as the provider works on them, from what the engine hands it (either stored form). */
+export function fromStored<T extends Partial<StoredSetOutputs> | Partial<EnrollmentSetOutputs>>(
+  stored: T,
+): Omit<T, "metadata" | "keys"> & Pick<EnrollmentSetOutputs, "metadata" | "keys"> {
+  return { ...stored, metadata: decodeMetadata(stored.metadata), keys: decodeKeys(stored.keys) };
+}

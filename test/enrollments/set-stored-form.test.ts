@@ -1,0 +1,56 @@
+// How an EnrollmentSet stores its per-entry bookkeeping (components/enrollments/sets/stored-form.ts):
+// lines, sorted by id, read back whole, and the maps an older version stored still read.
+import { describe, expect, it } from "vitest";
+import {
+  decodeKeys,
+  decodeMetadata,
+  encodeKeys,
+  encodeMetadata,
+  fromStored,
+  toStored,
+} from "../../components/enrollments/sets/stored-form";
+import type { EnrollmentSetOutputs } from "../../components/enrollments/sets/types";
+
+const metadata = {
+  "b-2": { etag: '"e-2"', createdDateTimeUtc: "2026-11-29T10:00:00Z" },
+  "a-1": {
+    etag: '"e-1"',
+    createdDateTimeUtc: "2026-11-29T09:00:00Z",
+    lastUpdatedDateTimeUtc: "2026-11-29T09:30:00Z",
+  },
+  "c-3": { etag: "" },
+};
+const keys = {
+  "b-2": { primaryKey: "cHJpbWFyeS0y", secondaryKey: "c2Vjb25kYXJ5LTI=" },
+  "a-1": { primaryKey: "cHJpbWFyeS0x", secondaryKey: "c2Vjb25kYXJ5LTE=" },
+};
+
+describe("an EnrollmentSet's stored bookkeeping", () => {
+  it("is one line per entry, sorted by id, and reads back to the same maps", () => {
+    const stored = encodeMetadata(metadata);
+    expect(stored.split("\n").map((line) => JSON.parse(line)[0])).toEqual(["a-1", "b-2", "c-3"]);
+    expect(decodeMetadata(stored)).toEqual(metadata);
+    expect(decodeKeys(encodeKeys(keys))).toEqual(keys);
+    expect(encodeKeys({})).toBe("");
+    expect(decodeKeys("")).toEqual({});
+  });
+
+  it("reads the maps a set stored before this encoding, so an upgraded stack needs no rewrite", () => {
+    expect(decodeMetadata(metadata)).toEqual(metadata);
+    expect(decodeKeys(keys)).toEqual(keys);
+    expect(decodeKeys(undefined)).toEqual({});
+    const legacy = { shard: "0-of-1", enrollments: {}, metadata, keys } as unknown as EnrollmentSetOutputs;
+    expect(fromStored(toStored(legacy))).toEqual(legacy);
+    expect(fromStored(legacy)).toEqual(legacy);
+  });
+
+  it("says which field of the state it cannot read, never what the line holds", () => {
+    expect(() => decodeKeys('["a-1", 7]')).toThrow(
+      "enrollment set state: keys line 1 is not a list of strings",
+    );
+    expect(() => decodeMetadata('["a-1"]\n{"x":1}')).toThrow("metadata line 2");
+    expect(() => decodeKeys('["a-1", "SECRETKEY')).toThrow(
+      /^enrollment set state: keys line 1 is not a list of strings$/,
+    );
+  });
+});
