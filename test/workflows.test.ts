@@ -57,6 +57,19 @@ describe("the GitHub workflows", () => {
     }
   });
 
+  it("compile the program without type-checking at each pulumi command, and type-check once before a PR's previews", () => {
+    const refreshSteps = steps.filter(({ step }) => /^\s*pulumi refresh\b/m.test(step.run ?? ""));
+    expect(refreshSteps.map(({ file }) => file)).toEqual(["drift.yml"]);
+    for (const { file, env } of [...pulumiSteps, ...refreshSteps])
+      expect(env.PULUMI_NODEJS_TRANSPILE_ONLY, file).toBe("true");
+    const preview = steps.filter(({ file }) => file === "pr-preview.yml");
+    const typecheck = preview.findIndex(({ step }) => step.run?.trim() === "npm run typecheck");
+    const firstPreview = preview.findIndex(({ step }) => /^\s*pulumi preview\b/m.test(step.run ?? ""));
+    expect(typecheck).toBeGreaterThan(-1);
+    expect(preview[typecheck]!.jobName).toBe(preview[firstPreview]!.jobName);
+    expect(typecheck).toBeLessThan(firstPreview);
+  });
+
   it("set PULUMI_DEBUG_COMMANDS wherever --event-log is used", () => {
     const withEventLog = pulumiSteps.filter(({ step }) => step.run?.includes("--event-log"));
     expect(withEventLog.length).toBeGreaterThan(0);
