@@ -70,9 +70,19 @@ function positiveInteger(flag: string, text: string): number {
   return value;
 }
 
-/** One manifest with `count` symmetric-key individual enrollments on one hub (DPS generates the keys). */
+/**
+ * One manifest with `count` symmetric-key individual enrollments on one hub (DPS generates the
+ * keys), on the per-enrollment path whatever its size (without `mode`, the stack's
+ * `enrollmentSets.threshold`, 500, would put 500 or more on the batch path).
+ */
 function manifestOf(count: number): string {
-  const lines = ["defaults:", "  iotHubs: [weu]", "  allocationPolicy: static", "individualEnrollments:"];
+  const lines = [
+    "mode: individual",
+    "defaults:",
+    "  iotHubs: [weu]",
+    "  allocationPolicy: static",
+    "individualEnrollments:",
+  ];
   for (let i = 0; i < count; i++) {
     lines.push(
       `  - registrationId: bench-device-${String(i).padStart(5, "0")}`,
