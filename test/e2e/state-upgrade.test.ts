@@ -3,7 +3,6 @@
 // shows a state-only update of each enrollment, the first up rewrites `__provider` small without
 // one DPS request, replaces nothing and changes no key, and from then on nothing changes, also
 // when `pulumi` runs from another directory (`-C`).
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,37 +13,16 @@ import { serviceClientFor } from "../../emulator/clients";
 import { operationLog } from "../support/dps-operations";
 import { describeWithEngine, projectRoot } from "../support/engine";
 import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { programAtCommit } from "../support/program-at-commit";
 
 /** The last commit whose enrollments embedded the provider's serialised code (~97 KB) in state. */
 const EMBEDDED_PROVIDER_COMMIT = "81129c7";
 const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "schemas"];
 
-/** That commit's program files in a temporary folder, or why they cannot be had. */
-function embeddedProviderVersion(): { dir: string } | { missing: string } {
-  try {
-    execFileSync("git", ["cat-file", "-e", `${EMBEDDED_PROVIDER_COMMIT}^{commit}`], {
-      cwd: projectRoot,
-      stdio: "ignore",
-    });
-  } catch {
-    return {
-      missing: `commit ${EMBEDDED_PROVIDER_COMMIT} is not in this clone's history (a shallow clone?): fetch the full history`,
-    };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-embedded-provider-"));
-  const archive = execFileSync(
-    "git",
-    ["archive", "--format=tar", EMBEDDED_PROVIDER_COMMIT, ...PROGRAM_FILES],
-    { cwd: projectRoot, maxBuffer: 256 * 1024 * 1024 },
-  );
-  execFileSync("tar", ["-x", "-C", dir], { input: archive });
-  return { dir };
-}
-
 /** Extracted when the engine is there (describeWithEngine asks only then). */
-let legacy: ReturnType<typeof embeddedProviderVersion> | undefined;
+let legacy: ReturnType<typeof programAtCommit> | undefined;
 const legacyMissing = () => {
-  legacy = embeddedProviderVersion();
+  legacy = programAtCommit(EMBEDDED_PROVIDER_COMMIT, PROGRAM_FILES);
   return "missing" in legacy ? legacy.missing : undefined;
 };
 

@@ -34,7 +34,7 @@ export interface LocalProgram {
   cleanup(): void;
 }
 
-const PROGRAM_FILES = [
+export const PROGRAM_FILES = [
   "index.ts",
   "Pulumi.yaml",
   "package.json",

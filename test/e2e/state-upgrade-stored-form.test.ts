@@ -1,0 +1,144 @@
+// A stack made by the version whose EnrollmentSets stored their ETags and keys as maps and whose
+// enrollment ledger stored a list of records (commit 380c333, taken from git), upgraded in place
+// by this version, which stores them as lines (components/enrollments/sets/stored-form.ts,
+// components/fleet/ledger-lines.ts): the first up changes only the ledger's state, makes no DPS
+// request, changes no key; a refresh then stores the sets' lines with one listing and no key read;
+// nothing changes after that.
+import * as fs from "node:fs";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../emulator";
+import { serviceClientFor } from "../../emulator/clients";
+import { operationLog } from "../support/dps-operations";
+import { describeWithEngine, projectRoot } from "../support/engine";
+import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../support/local-program";
+import { programAtCommit } from "../support/program-at-commit";
+
+/** The last commit whose sets and ledger stored objects per entry. */
+const OBJECTS_PER_ENTRY_COMMIT = "380c333";
+
+let previous: ReturnType<typeof programAtCommit> | undefined;
+const previousMissing = () => {
+  previous = programAtCommit(OBJECTS_PER_ENTRY_COMMIT, PROGRAM_FILES);
+  return "missing" in previous ? previous.missing : undefined;
+};
+
+const BATCH_IDS = ["stored-meter-1", "stored-meter-2", "stored-meter-3"];
+const MANIFESTS = {
+  "meters.yaml": `mode: batch
+defaults: { iotHubs: [weu], allocationPolicy: static }
+individualEnrollments:
+${BATCH_IDS.map((id) => `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n`).join("")}`,
+  "single.yaml": `mode: individual
+individualEnrollments:
+  - registrationId: stored-single-1
+    attestation: { type: symmetricKey }
+`,
+};
+const SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+const LEDGER_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentLedger";
+
+interface StoredResource {
+  type: string;
+  outputs?: Record<string, unknown>;
+}
+
+describeWithEngine(
+  "upgrading a stack whose sets and ledger stored objects per entry",
+  (engine) => {
+    let emulator: RunningEmulator;
+    let program: LocalProgram;
+    const log = operationLog();
+    const requests = () => emulator.inspect.stats().requests;
+    // As stored: the CLI's export without --show-secrets (the Automation API's exportStack shows them).
+    const resources = async (type: string) =>
+      (
+        JSON.parse(await program.pulumi(["stack", "export"])) as {
+          deployment: { resources: StoredResource[] };
+        }
+      ).deployment.resources.filter((r) => r.type === type);
+    const heldSets = async () =>
+      (await resources(SET_TYPE)).filter((set) => Object.keys(set.outputs?.enrollments as object).length > 0);
+
+    /** Each enrollment's ETag and keys as DPS holds them. */
+    async function dpsView(): Promise<Record<string, unknown>> {
+      const sdk = serviceClientFor(emulator);
+      const view: Record<string, unknown> = {};
+      for (const id of [...BATCH_IDS, "stored-single-1"]) {
+        const record = await sdk.getIndividualEnrollment(id);
+        const keys = await sdk.getIndividualEnrollmentAttestationMechanism(id);
+        view[id] = { etag: record.responseBody.etag, keys: keys.responseBody.symmetricKey };
+      }
+      return view;
+    }
+
+    beforeAll(async () => {
+      emulator = await startEmulator({
+        ephemeral: true,
+        retryAfterSeconds: 0,
+        logger: log.logger,
+        logRequests: true,
+      });
+      program = await createLocalProgram(engine, emulator, {
+        stackName: "stored-form",
+        manifests: MANIFESTS,
+        sourceRoot: (previous as { dir: string }).dir,
+      });
+    });
+    afterAll(async () => {
+      program?.cleanup();
+      if (previous && "dir" in previous) fs.rmSync(previous.dir, { recursive: true, force: true });
+      await emulator?.stop();
+    });
+
+    it("upgrades in place: only the ledger's state is rewritten, no DPS request, no key changed", async () => {
+      await program.stack.up({ onOutput: program.onOutput });
+      const sets = await heldSets();
+      expect(sets.length).toBeGreaterThan(0);
+      for (const set of sets) expect(typeof set.outputs?.metadata).toBe("object"); // the old form
+      const [ledger] = await resources(LEDGER_TYPE);
+      expect(Array.isArray(ledger!.outputs?.individualEnrollments)).toBe(true);
+      const dpsBefore = await dpsView();
+      const outputsBefore = await program.stack.outputs();
+
+      program.installProgramFrom(projectRoot);
+      const before = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(preview.changeSummary).toEqual({ same: 36, update: 1 }); // the ledger
+      const upgraded = await program.stack.up({ onOutput: program.onOutput });
+      expect(upgraded.summary.resourceChanges).toEqual({ same: 36, update: 1 });
+      expect(requests() - before).toBe(0);
+      const [after] = await resources(LEDGER_TYPE);
+      expect(typeof after!.outputs?.individualEnrollments).toBe("string");
+      expect(await dpsView()).toEqual(dpsBefore);
+      expect(await program.stack.outputs()).toEqual(outputsBefore);
+    });
+
+    it("then a refresh stores the sets' lines with one listing and no key read, and nothing changes", async () => {
+      const dpsBefore = await dpsView();
+      const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+        string,
+        unknown
+      >;
+      const beforeRefresh = log.operations.length;
+      await program.stack.refresh({ onOutput: program.onOutput });
+      const counts = log.countsSince(beforeRefresh);
+      expect(counts.IndividualEnrollment_GetAttestationMechanism ?? 0).toBe(0);
+      for (const set of await heldSets()) {
+        expect(typeof set.outputs?.metadata).toBe("string");
+        expect(JSON.stringify(set.outputs?.keys)).toContain("ciphertext"); // still a secret
+      }
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(preview.changeSummary).toEqual({ same: 37 });
+      await program.stack.up({ onOutput: program.onOutput });
+      expect(await dpsView()).toEqual(dpsBefore);
+      const keysAfter = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+        string,
+        unknown
+      >;
+      expect(keysAfter).toEqual(keysBefore);
+      for (const id of BATCH_IDS)
+        expect(keysAfter[id]).toEqual(dpsBefore[id] && (dpsBefore[id] as { keys: unknown }).keys);
+    });
+  },
+  previousMissing,
+);
