@@ -224,18 +224,26 @@ function withoutQuery(url: string): string {
   }
 }
 
+/**
+ * The hubs a DPS record names: `iotHubs`, or else the single `iotHubHostName` (both fields of the
+ * service API's IndividualEnrollment and EnrollmentGroup; a record written through the older field
+ * may carry only that one). One rule for the provider's reads and for `npm run export`.
+ */
+export function hubsOfDpsRecord(record: {
+  iotHubs?: string[] | null;
+  iotHubHostName?: string | null;
+}): string[] | undefined {
+  if (record.iotHubs && record.iotHubs.length > 0) return record.iotHubs;
+  return record.iotHubHostName ? [record.iotHubHostName] : undefined;
+}
+
 /** DPS's record as settings in input shape. */
 export function settingsFromDps(
   kind: EnrollmentKind,
   record: DpsEnrollmentRecord,
   declared: EnrollmentSettings | undefined,
 ): EnrollmentSettings {
-  const hubs =
-    record.iotHubs && record.iotHubs.length > 0
-      ? record.iotHubs
-      : record.iotHubHostName
-        ? [record.iotHubHostName]
-        : undefined;
+  const hubs = hubsOfDpsRecord(record);
   const settings: EnrollmentSettings = {
     attestation: attestationFromDps(record.attestation, declared?.attestation),
   };

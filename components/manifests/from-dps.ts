@@ -2,6 +2,7 @@
 // brownfield adoption (`npm run export`). No secret leaves DPS: symmetric keys are never written
 // (adoption keeps the keys DPS has), a webhook URL becomes the name of a Pulumi secret to set.
 import { Document } from "yaml";
+import { hubsOfDpsRecord } from "../enrollments/dps-mapping";
 
 /** The fields of DPS's IndividualEnrollment / EnrollmentGroup records that the export reads. */
 export interface DpsRecord {
@@ -96,12 +97,7 @@ function entry(
   if (idField === "registrationId" && record.deviceId && record.deviceId !== id)
     out["deviceId"] = record.deviceId;
   out["attestation"] = attestation(id, record.attestation, actions);
-  const hubs =
-    record.iotHubs && record.iotHubs.length > 0
-      ? record.iotHubs
-      : record.iotHubHostName
-        ? [record.iotHubHostName]
-        : undefined;
+  const hubs = hubsOfDpsRecord(record);
   if (hubs) out["iotHubs"] = hubs.map((h) => options.hubKeys?.[h] ?? h);
   if (record.allocationPolicy) out["allocationPolicy"] = record.allocationPolicy;
   if (record.customAllocationDefinition) {
