@@ -31,11 +31,10 @@ export function deletedIndividualEnrollments(
 export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
   const recorded = (state: EnrollmentLedgerState) =>
     JSON.stringify({
-      individualEnrollments: decodeLedgerIndividuals(state.individualEnrollments)
-        .map(({ registrationId, attestation }) => ({ registrationId, attestation }))
-        .sort((a, b) =>
-          a.registrationId < b.registrationId ? -1 : a.registrationId > b.registrationId ? 1 : 0,
-        ),
+      // Lines are sorted by id when stored; a list stored by an older version is a change anyway.
+      individualEnrollments: decodeLedgerIndividuals(state.individualEnrollments).map(
+        ({ registrationId, attestation }) => ({ registrationId, attestation }),
+      ),
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,

@@ -52,5 +52,8 @@ describe("an EnrollmentSet's stored bookkeeping", () => {
     expect(() => decodeKeys('["a-1", "SECRETKEY')).toThrow(
       /^enrollment set state: keys line 1 is not a list of strings$/,
     );
+    expect(() => fromStored({ shard: "07-of-32", keys: '["a-1", "SECRETKEY' } as never)).toThrow(
+      /^enrollment set 07-of-32: enrollment set state: keys line 1 is not a list of strings; restore/,
+    );
   });
 });

@@ -83,5 +83,12 @@ export function toStored(outputs: EnrollmentSetOutputs): StoredSetOutputs {
 export function fromStored<T extends Partial<StoredSetOutputs> | Partial<EnrollmentSetOutputs>>(
   stored: T,
 ): Omit<T, "metadata" | "keys"> & Pick<EnrollmentSetOutputs, "metadata" | "keys"> {
-  return { ...stored, metadata: decodeMetadata(stored.metadata), keys: decodeKeys(stored.keys) };
+  try {
+    return { ...stored, metadata: decodeMetadata(stored.metadata), keys: decodeKeys(stored.keys) };
+  } catch (error) {
+    // Only a hand-edited state gets here: say which set, and how to get the last good one back.
+    throw new Error(
+      `enrollment set ${String(stored.shard)}: ${(error as Error).message}; restore the stack's last good state (pulumi stack export/import, or the file backend's .pulumi/backups)`,
+    );
+  }
 }

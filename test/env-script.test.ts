@@ -1,0 +1,30 @@
+// scripts/env.sh, which every project script and a user's own shell source: the settings it
+// promises in the README, read back from a bash that sourced it.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { projectRoot } from "./support/find-engine";
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "dps-env-script-"));
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+function sourced(variable: string, env: Record<string, string> = {}): string {
+  return execFileSync(
+    "bash",
+    ["-c", `. "${path.join(projectRoot, "scripts", "env.sh")}" && printf '%s' "\${${variable}-unset}"`],
+    { env: { PATH: process.env.PATH ?? "", HOME: home, DPS_HOME: path.join(home, "dps"), ...env } },
+  ).toString();
+}
+
+describe("scripts/env.sh", () => {
+  it("has pulumi compile the program without type-checking, unless the user says otherwise", () => {
+    expect(sourced("PULUMI_NODEJS_TRANSPILE_ONLY")).toBe("true");
+    expect(sourced("PULUMI_NODEJS_TRANSPILE_ONLY", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" })).toBe("false");
+  });
+
+  it("puts local stacks on a file backend that writes no attribute sidecars", () => {
+    expect(sourced("PULUMI_BACKEND_URL")).toBe(`file://${path.join(home, "dps", "state")}?metadata=skip`);
+  });
+});
