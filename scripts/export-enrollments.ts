@@ -13,8 +13,7 @@ import {
   type DpsEnrollmentRecord,
 } from "../components/enrollments/dps-client";
 import { isDpsCallError } from "../components/enrollments/errors";
-import type { DpsConnection } from "../components/enrollments/types";
-import { parseConnectionString } from "../components/dps-rules";
+import { type DpsConnection, parseConnectionString } from "@dps-as-code/contract";
 import { manifestFromDps } from "../components/manifests/from-dps";
 import type { DpsRecord } from "../components/manifests/from-dps";
 

@@ -7,15 +7,15 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import {
   adviseEnrollmentChoice,
-  enrollmentChoiceConfig,
-  ENROLLMENT_CHOICE_POLICY,
   type DpsCaCertificate,
+  ENROLLMENT_CHOICE_POLICY,
   type EnrollmentChoiceAdvice,
+  enrollmentChoiceConfig,
   type EnrollmentChoiceConfig,
-} from "../../shared/enrollment-choice";
+} from "@dps-as-code/contract";
 import type { LoadedManifests } from "../manifests";
 
-export type { EnrollmentChoiceAdvice } from "../../shared/enrollment-choice";
+export type { EnrollmentChoiceAdvice } from "@dps-as-code/contract";
 
 /** policy/config/<environment>.json: the one place the advice's thresholds and marking rule are set. */
 export function policyConfigFile(projectRoot: string, environment: string): string {

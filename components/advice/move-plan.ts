@@ -11,12 +11,12 @@ import * as path from "node:path";
 import { parseDocument, stringify, isMap, isSeq } from "yaml";
 import {
   coverageOf,
-  issuerName,
-  issuedBy,
-  readCertificate,
   type DpsCaCertificate,
   type GroupView,
-} from "../../shared/enrollment-choice";
+  issuedBy,
+  issuerName,
+  readCertificate,
+} from "@dps-as-code/contract";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests } from "../manifests";
 
 export interface ManifestText {

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { DPS_ALLOCATION_POLICIES, parseCertificate } from "../dps-rules";
+import { DPS_ALLOCATION_POLICIES, parseCertificate } from "@dps-as-code/contract";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
 import {

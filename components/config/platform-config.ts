@@ -1,10 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
   ALLOCATION_WEIGHT,
+  type DpsAllocationPolicy,
   MAX_CA_CERTIFICATES,
   MAX_LINKED_HUBS,
-  type DpsAllocationPolicy,
-} from "../dps-rules";
+} from "@dps-as-code/contract";
 
 /**
  * The typed, validated stack configuration of the IoT platform (hubs + DPS).

@@ -8,7 +8,7 @@
  * service SDK would send (docs/dps-contracts.md §2). Required inside functions: modules that use
  * this are serialised into dynamic providers.
  */
-import { parseConnectionString } from "../dps-rules/connection-string";
+import { parseConnectionString } from "@dps-as-code/contract";
 
 /** A shared access policy's credentials, as a service connection string holds them. */
 export interface ServiceCredentials {

@@ -6,7 +6,7 @@
  * Rotating a group key changes every derived key: see README.md, "Rotating keys".
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { SYMMETRIC_KEY_BYTES, decodeStrictBase64, isValidEnrollmentId } from "../dps-rules";
+import { decodeStrictBase64, isValidEnrollmentId, SYMMETRIC_KEY_BYTES } from "@dps-as-code/contract";
 
 /** The device key for `registrationId` in a group whose key is `groupKey`. Throws without echoing the key. */
 export function deriveDeviceKey(groupKey: string, registrationId: string): string {

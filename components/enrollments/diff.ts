@@ -17,9 +17,14 @@
  * `olds` are the previous *outputs* (the dynamic provider passes state, not old inputs); outputs
  * keep the inputs for exactly this reason.
  */
-import { kindInfo } from "./kinds";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
-import { UNKNOWN_VALUE, type EnrollmentInputs, type EnrollmentKind, type EnrollmentOutputs } from "./types";
+import {
+  containsUnknown,
+  type EnrollmentInputs,
+  type EnrollmentKind,
+  type EnrollmentOutputs,
+  kindInfo,
+} from "@dps-as-code/contract";
 
 export interface EnrollmentDiff {
   changes: boolean;
@@ -36,13 +41,6 @@ const CONTROL_FIELDS = [
   "allowSymmetricKeyInProduction",
   "labels",
 ] as const;
-
-export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN_VALUE) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
-  return false;
-}
 
 function knownAndDifferent(old: unknown, value: unknown, caseInsensitive: boolean): boolean {
   return value !== undefined && !containsUnknown(value) && !sameText(old, value, caseInsensitive);

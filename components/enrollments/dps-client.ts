@@ -23,7 +23,12 @@ import {
   type DpsOperation,
 } from "./errors";
 import { createEntraCredential } from "./entra-credential";
-import { describeEnrollment } from "./kinds";
+import {
+  describeEnrollment,
+  type DpsConnection,
+  type EnrollmentKind,
+  parseConnectionString,
+} from "@dps-as-code/contract";
 import {
   isRetriesExhaustedError,
   realRetryEnvironment,
@@ -33,10 +38,8 @@ import {
   type RetryPolicy,
 } from "./retry";
 import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
-import { parseConnectionString } from "../dps-rules";
 import { sdkSignature } from "./connection-string";
 import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
-import type { DpsConnection, EnrollmentKind } from "./types";
 
 /** Scope of DPS data-plane tokens for Microsoft Entra ID. */
 export const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";

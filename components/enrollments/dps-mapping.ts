@@ -8,23 +8,20 @@
  * the program declared (same canonical form), the declared spelling is kept, so a refresh alone
  * never creates a diff; where it differs, DPS's value is reported, so drift shows as old -> new.
  */
-import { canonicalPem, parseCertificate } from "../dps-rules";
+import {
+  type Attestation,
+  canonicalPem,
+  type EnrollmentInputs,
+  type EnrollmentKind,
+  type EnrollmentSettings,
+  kindInfo,
+  parseCertificate,
+  type SymmetricKeys,
+  type X509CertificatePair,
+} from "@dps-as-code/contract";
 import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
-import { kindInfo } from "./kinds";
 import { withoutOwnerTag } from "./ownership";
 import { canonicalSettings, SETTING_FIELDS, stableStringify } from "./normalize";
-import type {
-  Attestation,
-  EnrollmentInputs,
-  EnrollmentKind,
-  EnrollmentSettings,
-  X509CertificatePair,
-} from "./types";
-
-export interface SymmetricKeys {
-  primaryKey: string;
-  secondaryKey: string;
-}
 
 function pemOf(text: string): string {
   return canonicalPem(text);

@@ -10,6 +10,6 @@ export class EnrollmentGroup extends EnrollmentResource {
   public readonly enrollmentGroupId!: pulumi.Output<string>;
 
   constructor(name: string, args: EnrollmentGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    super("group", "EnrollmentGroup", name, args, opts);
+    super("group", name, args, opts);
   }
 }

@@ -1,16 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerReference } from "./provider-reference";
 import type { EnrollmentCommonArgs } from "./resource-args";
-import { SECRET_OUTPUTS, enrollmentProps } from "./resource-props";
-import type {
-  AllocationPolicy,
-  Attestation,
-  CustomAllocationDefinition,
-  EnrollmentKind,
-  InitialTwin,
-  ProvisioningStatus,
-  ReprovisionPolicy,
-} from "./types";
+import { enrollmentProps } from "./resource-props";
+import {
+  type AllocationPolicy,
+  type Attestation,
+  type CustomAllocationDefinition,
+  ENROLLMENT_SECRET_OUTPUTS,
+  type EnrollmentKind,
+  type InitialTwin,
+  kindInfo,
+  type ProvisioningStatus,
+  type ReprovisionPolicy,
+} from "@dps-as-code/contract";
 
 /**
  * What both enrollment resources share: the outputs DPS gives back for any enrollment, and the
@@ -44,16 +46,15 @@ export abstract class EnrollmentResource extends pulumi.CustomResource {
 
   protected constructor(
     kind: EnrollmentKind,
-    typeName: "IndividualEnrollment" | "EnrollmentGroup",
     name: string,
     args: EnrollmentCommonArgs,
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
-      `pulumi-nodejs:dynamic/dps:${typeName}`,
+      kindInfo(kind).type,
       name,
       { ...enrollmentProps(kind, name, args), __provider: providerReference(kind) },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...ENROLLMENT_SECRET_OUTPUTS] }),
     );
   }
 }

@@ -21,7 +21,7 @@ export type {
   SymmetricKeyAttestation,
   TpmAttestation,
   X509Attestation,
-} from "./types";
+} from "@dps-as-code/contract";
 export { deriveDeviceKey, deriveDeviceKeyOutput } from "./derived-keys";
 export { createEnrollmentProvider, type EnrollmentProviderOptions } from "./provider";
 export { projectProviderReference } from "./provider-reference";
@@ -29,5 +29,5 @@ export { validateEnrollmentInputs, type CheckFailure } from "./validation";
 export { MAX_SYMMETRIC_KEY_GROUPS } from "./resource-props";
 export { EnrollmentSet, type EnrollmentSetArgs } from "./sets/enrollment-set";
 export { shardIndex, shardLabel, shardOf } from "./sets/sharding";
-export { decodeKeys, decodeMetadata } from "./sets/stored-form";
-export type { EntrySecrets, SetEntry } from "./sets/types";
+export { decodeKeys, decodeMetadata } from "@dps-as-code/contract";
+export type { EntrySecrets, SetEntry } from "@dps-as-code/contract";

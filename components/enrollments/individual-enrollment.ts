@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { EnrollmentResource } from "./enrollment-resource";
 import type { IndividualEnrollmentArgs } from "./resource-args";
-import type { TwinCollection } from "./types";
+import type { TwinCollection } from "@dps-as-code/contract";
 
 /**
  * A DPS individual enrollment, managed through the DPS service API.
@@ -13,6 +13,6 @@ export class IndividualEnrollment extends EnrollmentResource {
   public readonly optionalDeviceInformation!: pulumi.Output<TwinCollection | undefined>;
 
   constructor(name: string, args: IndividualEnrollmentArgs, opts?: pulumi.CustomResourceOptions) {
-    super("individual", "IndividualEnrollment", name, args, opts);
+    super("individual", name, args, opts);
   }
 }

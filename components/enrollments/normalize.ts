@@ -9,22 +9,20 @@
  */
 import {
   ALLOCATION_POLICIES,
+  type AllocationPolicy,
+  type Attestation,
   canonicalEnum,
   canonicalPem,
   DEFAULT_PROVISIONING_STATUS,
+  type EnrollmentKind,
+  type EnrollmentSettings,
+  type InitialTwin,
   PROVISIONING_STATUSES,
-} from "../dps-rules";
-import type {
-  AllocationPolicy,
-  Attestation,
-  EnrollmentKind,
-  EnrollmentSettings,
-  InitialTwin,
-  ProvisioningStatus,
-  ReprovisionPolicy,
-  TwinCollection,
-  X509CertificatePair,
-} from "./types";
+  type ProvisioningStatus,
+  type ReprovisionPolicy,
+  type TwinCollection,
+  type X509CertificatePair,
+} from "@dps-as-code/contract";
 
 /** DPS's defaults (service API 2021-10-01 schema). */
 export const DEFAULT_REPROVISION_POLICY: ReprovisionPolicy = {

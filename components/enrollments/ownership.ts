@@ -6,7 +6,7 @@
  * stripped from every record it reads, so it never shows as drift.
  */
 import type { DpsEnrollmentRecord } from "./dps-client";
-import type { InitialTwin } from "./types";
+import type { InitialTwin } from "@dps-as-code/contract";
 
 export const OWNER_TAG = "dpsAsCodeOwner";
 

@@ -24,7 +24,7 @@
  * is rewritten by one state-only update, see diff.ts (`providerReferenceChanged`).
  */
 import * as path from "node:path";
-import type { EnrollmentKind } from "./types";
+import type { EnrollmentKind } from "@dps-as-code/contract";
 
 /**
  * The folder of the provider's modules, relative to the project directory, with forward slashes.

@@ -9,7 +9,7 @@
  * call `createEnrollmentProvider` directly with options.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { containsUnknown, diffEnrollment, symmetricKeysChanged } from "./diff";
+import { diffEnrollment, symmetricKeysChanged } from "./diff";
 import {
   createDpsClient,
   type DpsClient,
@@ -23,30 +23,26 @@ import {
   mergeDpsIntoInputs,
   settingsFromDps,
   toDpsRecord,
-  type SymmetricKeys,
 } from "./dps-mapping";
+import {
+  type Attestation,
+  containsUnknown,
+  describeEnrollment,
+  enrollmentId,
+  isEnrollmentOutputOnly,
+  type EnrollmentInputs,
+  type EnrollmentKind,
+  type EnrollmentOutputs,
+  type SymmetricKeys,
+} from "@dps-as-code/contract";
 import { isDpsCallError } from "./errors";
 import { ownerOf, withOwnerTag } from "./ownership";
-import { describeEnrollment, enrollmentId } from "./kinds";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
-import type { Attestation, EnrollmentInputs, EnrollmentKind, EnrollmentOutputs } from "./types";
 import { validateEnrollmentInputs } from "./validation";
 import { declaredElsewhere, heldBySet, recordDeclared } from "./sets/registry";
 
 /** Options that tests and benchmarks may set; plain data, so they serialise with the provider. */
 export type EnrollmentProviderOptions = Pick<DpsClientOptions, "retryPolicy" | "requestTimeoutMs">;
-
-/** Output-only properties: everything else in the outputs is an input. */
-const OUTPUT_ONLY = [
-  "serviceEndpoint",
-  "etag",
-  "createdDateTimeUtc",
-  "lastUpdatedDateTimeUtc",
-  "primaryKey",
-  "secondaryKey",
-  "adopted",
-  "__provider",
-];
 
 /** Secrets of one resource, so no error text can carry them. */
 export function secretsOf(inputs: Partial<EnrollmentOutputs>): string[] {
@@ -71,7 +67,7 @@ export function declaredKeys(inputs: EnrollmentInputs): SymmetricKeys | undefine
 /** The inputs recorded in a set of outputs (outputs keep the inputs, see buildOutputs). */
 export function inputsFromOutputs(outputs: Record<string, unknown>): EnrollmentInputs {
   const inputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(outputs)) if (!OUTPUT_ONLY.includes(key)) inputs[key] = value;
+  for (const [key, value] of Object.entries(outputs)) if (!isEnrollmentOutputOnly(key)) inputs[key] = value;
   return inputs as unknown as EnrollmentInputs;
 }
 

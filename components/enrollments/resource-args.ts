@@ -11,7 +11,7 @@ import type {
   ProvisioningStatus,
   ReprovisionPolicy,
   TwinCollection,
-} from "./types";
+} from "@dps-as-code/contract";
 
 /** How the enrollment reaches its DPS (the "DPS connection" contract). */
 export interface DpsConnectionArgs {

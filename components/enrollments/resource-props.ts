@@ -5,18 +5,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ownerName } from "./ownership";
 import type { EnrollmentCommonArgs } from "./resource-args";
-import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
-import type { Attestation, DpsConnection, EnrollmentKind } from "./types";
+import {
+  type Attestation,
+  type DpsConnection,
+  enrollmentGroupLimitProblem,
+  type EnrollmentKind,
+  MAX_ENROLLMENT_GROUPS_PER_ATTESTATION,
+} from "@dps-as-code/contract";
 
 /** DPS's hard limit on symmetric-key enrollment groups per DPS (dps-rules/limits.ts). */
 export const MAX_SYMMETRIC_KEY_GROUPS = MAX_ENROLLMENT_GROUPS_PER_ATTESTATION.symmetricKey;
-
-/**
- * Outputs stored as secrets: keys, the connection (its connection string), the webhook (its URL
- * carries a function key). The attestation output never holds keys (they move to primaryKey /
- * secondaryKey), so X.509 and TPM diffs stay readable; declared keys keep it secret anyway.
- */
-export const SECRET_OUTPUTS = ["primaryKey", "secondaryKey", "dps", "customAllocationDefinition"];
 
 /** Every output, passed as undefined so the engine fills it (outputs not declared this way disappear). */
 export const OUTPUT_PLACEHOLDERS = {

@@ -15,7 +15,7 @@
  * - With a shared key, a 401 is a wrong key or policy: final.
  */
 import type { CallFailure } from "./errors";
-import type { DpsConnection } from "./types";
+import type { DpsConnection } from "@dps-as-code/contract";
 
 export type UnauthorizedKind = "ip-filter" | "role-propagation" | "no-role-or-ip-filter" | "shared-key";
 

@@ -8,28 +8,30 @@
  */
 import {
   ALLOCATION_POLICIES,
+  type AllocationPolicy,
   allocationRuleViolations,
   canonicalEnum,
+  checkTwinCollection,
   CUSTOM_ALLOCATION_API_VERSION_RULE,
-  HUBS_WITHOUT_POLICY_ALLOWED,
   decodeStrictBase64,
+  describeEnrollment,
+  type EnrollmentKind,
   GROUP_ATTESTATION_TYPES,
+  HUBS_WITHOUT_POLICY_ALLOWED,
   INDIVIDUAL_ATTESTATION_TYPES,
   isCustomAllocationApiVersion,
   isValidDeviceId,
   isValidEnrollmentId,
+  kindInfo,
   missingConnectionStringFields,
   parseCertificate,
   parseConnectionString,
   PROVISIONING_STATUSES,
   SYMMETRIC_KEY_BYTES,
-  checkTwinCollection,
-  type AllocationPolicy,
   type TwinSection,
-} from "../dps-rules";
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
 import { OWNER_TAG } from "./ownership";
-import { describeEnrollment, kindInfo } from "./kinds";
-import { UNKNOWN_VALUE, type EnrollmentKind } from "./types";
 
 export interface CheckFailure {
   /** Dotted path of the offending input, e.g. `attestation.symmetricKey.primaryKey`. */

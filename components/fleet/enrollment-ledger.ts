@@ -21,10 +21,15 @@
 // A run killed after the ledger was updated and before the deletion finished had its deletion
 // checked already; the next run only completes it.
 import * as pulumi from "@pulumi/pulumi";
-import type { DpsCaCertificate, GroupView, LedgerIndividual } from "../../shared/enrollment-choice";
+import {
+  type DpsCaCertificate,
+  ENROLLMENT_LEDGER_TYPE,
+  type GroupView,
+  type LedgerIndividual,
+} from "@dps-as-code/contract";
 import { projectProviderReference } from "../enrollments";
 
-export type { LedgerIndividual } from "../../shared/enrollment-choice";
+export type { LedgerIndividual } from "@dps-as-code/contract";
 
 export type LedgerGroup = Pick<GroupView, "enrollmentGroupId" | "attestation" | "provisioningStatus">;
 
@@ -45,9 +50,7 @@ export interface EnrollmentLedgerState extends Omit<EnrollmentLedgerInputs, "ind
   readonly deletedIndividualEnrollments: readonly LedgerIndividual[];
 }
 
-export const ENROLLMENT_LEDGER_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentLedger";
-
-/** Type token `pulumi-nodejs:dynamic/dps:EnrollmentLedger`. */
+/** Type token ENROLLMENT_LEDGER_TYPE (contract/resources/tokens.ts). */
 export class EnrollmentLedger extends pulumi.CustomResource {
   public readonly deletedIndividualEnrollments!: pulumi.Output<LedgerIndividual[]>;
 

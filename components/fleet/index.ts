@@ -21,21 +21,15 @@ import type {
   IndividualEnrollmentSpec,
   LoadedManifests,
 } from "../manifests";
-import { knownCaCertificates, ledgerIndividual } from "../../shared/enrollment-choice";
+import { encodeLedgerIndividuals, knownCaCertificates, ledgerIndividual } from "@dps-as-code/contract";
 import { batchPlan, declareEnrollmentSets } from "./batch";
 import { deployedHubHostName } from "./deployed-hubs";
 import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
-import { encodeLedgerIndividuals } from "./ledger-lines";
 export { manifestHubCatalogue } from "./hub-names";
 export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
 export type { EnrollmentKeys } from "./key-outputs";
-export {
-  EnrollmentLedger,
-  ENROLLMENT_LEDGER_TYPE,
-  type EnrollmentLedgerInputs,
-  type LedgerIndividual,
-} from "./enrollment-ledger";
+export { EnrollmentLedger, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
 
 /** Manifest fields the fleet uses itself instead of passing them on: where the entry was written, its old ids (aliases), and its manifest's mode (which path, batch.ts). */
 type FleetOnlyField = "source" | "previousIds" | "mode";

@@ -2,9 +2,8 @@
 // process, loaded from the project's files through the `__provider` reference, so it imports
 // types only: nothing of the program (Pulumi's runtime, DPS clients) is loaded there for it.
 import type * as pulumi from "@pulumi/pulumi";
-import type { LedgerIndividual } from "../../shared/enrollment-choice";
+import { decodeLedgerIndividuals, type LedgerIndividual } from "@dps-as-code/contract";
 import type { EnrollmentLedgerState } from "./enrollment-ledger";
-import { decodeLedgerIndividuals } from "./ledger-lines";
 
 /** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
 export function deletedIndividualEnrollments(

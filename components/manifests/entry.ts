@@ -1,6 +1,7 @@
 // Turns one schema-valid entry (defaults applied) into a typed spec, checking the rules DPS
 // enforces (or would enforce too late, at device registration) before anything is sent.
 import {
+  type AllocationPolicy,
   allocationRuleViolations,
   checkTwinCollection,
   CUSTOM_ALLOCATION_API_VERSION_RULE,
@@ -8,8 +9,7 @@ import {
   HUBS_WITHOUT_POLICY_ALLOWED,
   isCustomAllocationApiVersion,
   parseCertificate,
-  type AllocationPolicy,
-} from "../dps-rules";
+} from "@dps-as-code/contract";
 import { readCertificateFile, resolveCertificatePath } from "./certificates";
 import { checkAsResource } from "./resource-check";
 import { checkStackReferences } from "./stack-references";

@@ -33,7 +33,7 @@ export {
   type HubResolution,
 } from "./hubs";
 
-import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "../dps-rules";
+import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "@dps-as-code/contract";
 
 const MANIFEST_FILE = /\.ya?ml$/i;
 

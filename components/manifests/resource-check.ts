@@ -3,7 +3,7 @@
 // the stack knows (keys, webhook URLs, the DPS connection, Azure hub names) go in as "unknown",
 // as they are during a preview, so the check judges everything else. Whatever preview would
 // refuse, the offline validator refuses first, from the same code.
-import { UNKNOWN_VALUE } from "../enrollments/types";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 import { validateEnrollmentInputs } from "../enrollments/validation";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadManifestOptions } from "./types";
 

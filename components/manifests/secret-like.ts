@@ -1,7 +1,11 @@
 // Recognises a secret value pasted where a name belongs (`primaryKeySecret: 8isrFI1s...==`), so
 // that no message, and so no CI log, ever echoes it: the message says what the value looks like
 // and where it belongs instead.
-import { decodeStrictBase64, missingConnectionStringFields, SYMMETRIC_KEY_BYTES } from "../dps-rules";
+import {
+  decodeStrictBase64,
+  missingConnectionStringFields,
+  SYMMETRIC_KEY_BYTES,
+} from "@dps-as-code/contract";
 
 export type SecretLook =
   | "a symmetric key"

@@ -14,7 +14,7 @@ import type {
   TwinCollection,
   X509CaReferences,
   X509CertificatePair,
-} from "../dps-rules";
+} from "@dps-as-code/contract";
 import type { HubHostNames } from "./hubs";
 
 export type {
@@ -23,7 +23,7 @@ export type {
   ReprovisionPolicy,
   TwinCollection,
   X509CertificatePair,
-} from "../dps-rules";
+} from "@dps-as-code/contract";
 
 /** Where an entry was declared, for error messages and reports. */
 export interface ManifestSource {

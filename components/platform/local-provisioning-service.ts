@@ -4,7 +4,10 @@
  * admin client (./local/admin-client.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DpsAllocationPolicy as AllocationPolicy } from "../dps-rules";
+import {
+  type DpsAllocationPolicy as AllocationPolicy,
+  LOCAL_DPS_SECRET_OUTPUTS,
+} from "@dps-as-code/contract";
 import { localProvisioningServiceProvider } from "./local/provider";
 import type { LocalCaCertificate, LocalLinkedHub, LocalProvisioningServiceArgs } from "./local/types";
 
@@ -36,7 +39,7 @@ export class LocalProvisioningService extends pulumi.dynamic.Resource {
       localProvisioningServiceProvider,
       name,
       { ...args, connectionString: pulumi.secret(args.connectionString), idScope: undefined },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connectionString"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...LOCAL_DPS_SECRET_OUTPUTS] }),
       "dps",
       "LocalProvisioningService",
     );

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as dps from "@pulumi/azure-native/deviceprovisioningservices";
-import type { DpsAllocationPolicy as AllocationPolicy } from "../dps-rules";
+import type { DpsAllocationPolicy as AllocationPolicy } from "@dps-as-code/contract";
 import type {
   CaCertificateConfig,
   DataContributorConfig,

@@ -1,12 +1,17 @@
-import { isEnrollmentGroup, isEnrollmentSet, isIndividualEnrollment } from "./resource-types";
+import {
+  describeEnrollment,
+  type EnrollmentKind,
+  isEnrollmentSet,
+  isSetSharedInput,
+  kindInfo,
+  kindOfType,
+} from "@dps-as-code/contract";
 import { isRecord, isUnknown, knownPath, knownProperty, whenKnown, UNKNOWN, type Unknown } from "./known";
 
 // What the enrollment policies need to know about an enrollment, read from its inputs
 // (docs/dps-contracts.md §0: DPS's own field names) through the unknown-aware readers. An enrollment is an
 // IndividualEnrollment or EnrollmentGroup resource, or one entry of an EnrollmentSet: policies
 // check each the same way and name it the same way, whichever mode the manifest chose.
-
-export type EnrollmentKind = "individual" | "group";
 
 export interface EnrollmentInputs {
   readonly kind: EnrollmentKind;
@@ -19,22 +24,19 @@ export interface EnrollmentInputs {
 }
 
 export function enrollmentInputs(type: string, props: Record<string, unknown>): EnrollmentInputs | undefined {
-  const kind: EnrollmentKind | undefined = isIndividualEnrollment(type)
-    ? "individual"
-    : isEnrollmentGroup(type)
-      ? "group"
-      : undefined;
+  const kind = kindOfType(type);
   if (kind === undefined) {
     return undefined;
   }
-  const rawId = knownProperty(props, kind === "individual" ? "registrationId" : "enrollmentGroupId");
+  const rawId = knownProperty(props, kindInfo(kind).idField);
   const id = isUnknown(rawId) ? rawId : typeof rawId === "string" ? rawId : undefined;
   return { kind, id, label: labelOf(kind, id), props };
 }
 
 function labelOf(kind: EnrollmentKind, id: string | Unknown | undefined): string {
-  const what = kind === "individual" ? "individual enrollment" : "enrollment group";
-  return typeof id === "string" ? `${what} "${id}"` : `${what} (id unknown during preview)`;
+  return typeof id === "string"
+    ? describeEnrollment(kind, id)
+    : `${kindInfo(kind).label} (id unknown during preview)`;
 }
 
 /**
@@ -68,9 +70,6 @@ export function enrollmentsOf(
   }));
 }
 
-/** Set inputs every entry shares: its own resource would carry them itself. */
-const SHARED_INPUTS = new Set(["dps", "linkedHubs"]);
-
 /**
  * The inputs the entry's own IndividualEnrollment would have: the entry, its id, the set's `dps`
  * and `linkedHubs`, and the webhook URL the set keeps apart in `secrets[id]`. Reads go through
@@ -89,7 +88,7 @@ function setEntryView(
       if (key === "registrationId") {
         return id;
       }
-      if (SHARED_INPUTS.has(key)) {
+      if (isSetSharedInput(key)) {
         return setProps[key];
       }
       const entry = entries[id]; // throws UnknownValueError when the whole entry is unknown

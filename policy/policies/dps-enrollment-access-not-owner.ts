@@ -4,7 +4,7 @@ import { declaresPolicyWithRights, UNKNOWN_POLICIES_REASON } from "../lib/author
 import { connectionStringIdentity } from "../lib/connection-strings";
 import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isUnknown, knownPath } from "../lib/known";
-import { isAzureDps } from "../lib/resource-types";
+import { isAzureDps } from "@dps-as-code/contract";
 
 // `provisioningserviceowner` holds every right, ServiceConfig included (relink hubs, change
 // allocation, delete certificates). The program only needs the enrollment rights (DPS accepts

@@ -3,7 +3,7 @@ import { daysUntil, parseCertificate } from "../lib/certificates";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { isUnknown, knownPath } from "../lib/known";
 import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
-import { isDpsCertificate } from "../lib/resource-types";
+import { isDpsCertificate } from "@dps-as-code/contract";
 
 // An expired attestation certificate (or CA) stops devices from provisioning; DPS accepts
 // the enrollment anyway, so the failure shows only in the field. Warn ahead of time.

@@ -2,20 +2,18 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import {
   adviseEnrollmentChoice,
   DEFAULT_ENROLLMENT_CHOICE_SETTINGS,
-  ENROLLMENT_CHOICE_POLICY,
   type DpsCaCertificate,
+  ENROLLMENT_CHOICE_POLICY,
   type EnrollmentChoiceSettings,
   type GroupView,
   type IndividualView,
-} from "../../shared/enrollment-choice";
-import { schemaWithDefaults, withDefaults } from "../lib/config";
-import { isUnknown, whenKnown } from "../lib/known";
-import {
   isDpsCertificate,
   isEnrollmentGroup,
   isIndividualEnrollment,
   isLocalDps,
-} from "../lib/resource-types";
+} from "@dps-as-code/contract";
+import { schemaWithDefaults, withDefaults } from "../lib/config";
+import { isUnknown, whenKnown } from "../lib/known";
 
 // Individual enrollments give control and traceability per device, groups give scale. This
 // advisory rule points out individual enrollments that share one configuration (the group

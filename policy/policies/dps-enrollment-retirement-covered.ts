@@ -4,10 +4,10 @@ import {
   type DpsCaCertificate,
   type GroupView,
   type IndividualView,
+  isEnrollmentLedger,
   type LedgerIndividual,
-} from "../../shared/enrollment-choice";
+} from "@dps-as-code/contract";
 import { isUnknown, whenKnown } from "../lib/known";
-import { isEnrollmentLedger } from "../lib/resource-types";
 
 // DPS tries a device's individual enrollment first and the groups after it, so deleting an
 // individual enrollment hands its device to a group of the stack, or strands it: the device can

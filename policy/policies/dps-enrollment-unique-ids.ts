@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { enrollmentsOf, type EnrollmentInputs } from "../lib/enrollments";
 import { isUnknown, knownPath } from "../lib/known";
-import { isEnrollmentSet } from "../lib/resource-types";
+import { isEnrollmentSet } from "@dps-as-code/contract";
 
 // Two resources with the same registration id (or group id) in one DPS overwrite each other on
 // every `pulumi up`: the last writer wins and the other resource's state drifts silently.

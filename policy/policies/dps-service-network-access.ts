@@ -7,7 +7,7 @@ import {
   networkAccessViolations,
   type NetworkAccessConfig,
 } from "../lib/network-access";
-import { isAzureDps } from "../lib/resource-types";
+import { isAzureDps } from "@dps-as-code/contract";
 
 // The local emulator (LocalProvisioningService) listens on 127.0.0.1 only and has no network
 // settings, so this policy applies to the Azure resource alone.

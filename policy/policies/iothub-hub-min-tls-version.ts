@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isUnknown, knownPath } from "../lib/known";
-import { isIotHub } from "../lib/resource-types";
+import { isIotHub } from "@dps-as-code/contract";
 
 // IoT Hub accepts TLS 1.0 and 1.1 unless `minTlsVersion` is "1.2"; the setting can only be
 // chosen when the hub is created, so a wrong value means recreating the hub later.

@@ -7,7 +7,7 @@ import {
   networkAccessViolations,
   type NetworkAccessConfig,
 } from "../lib/network-access";
-import { isIotHub } from "../lib/resource-types";
+import { isIotHub } from "@dps-as-code/contract";
 
 /** A network rule set with defaultAction "Deny" is the newer form of an IP allow-list. */
 function deniesByDefault(props: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { isUnknown, knownPath } from "../lib/known";
-import { isIotHub } from "../lib/resource-types";
+import { isIotHub } from "@dps-as-code/contract";
 
 // Basic tier hubs (B1-B3) have no device twins, so a DPS initial twin cannot be applied and
 // devices provisioned there lose their desired configuration; the Free tier (F1) has one unit,

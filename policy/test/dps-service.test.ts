@@ -13,7 +13,8 @@ import {
   LOCAL_DPS,
   localDps,
 } from "./fixtures";
-import { mutate, runResourcePolicy, UNKNOWN_VALUE } from "./harness";
+import { mutate, runResourcePolicy } from "./harness";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const prodHubs = { minimumHubs: 2, minimumRegions: 2 };
 

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ledgerIndividual } from "../../shared/enrollment-choice";
+import { ENROLLMENT_LEDGER_TYPE, ledgerIndividual, UNKNOWN_VALUE } from "@dps-as-code/contract";
 import { makeCertificate } from "../../test/support/certificates";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "../policies/dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "../policies/dps-enrollment-retirement-covered";
-import { ENROLLMENT_LEDGER_TYPE } from "../lib/resource-types";
 import { enrollmentGroup, GROUP, INDIVIDUAL, individualEnrollment, LOCAL_DPS, localDps } from "./fixtures";
-import { mutate, runResourcePolicy, runStackPolicy, UNKNOWN_VALUE } from "./harness";
+import { mutate, runResourcePolicy, runStackPolicy } from "./harness";
 
 const ca = makeCertificate({ commonName: "Contoso Camera CA", isCa: true });
 const otherCa = makeCertificate({ commonName: "Fabrikam Camera CA", isCa: true });

@@ -17,7 +17,8 @@ import { dpsEnrollmentUniqueIdsPolicy } from "../policies/dps-enrollment-unique-
 import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "../policies/dps-individual-enrollment-symmetric-key-allowed";
 import { certificatePem } from "./certificates";
 import { ENROLLMENT_SET, enrollmentSet, INDIVIDUAL, individualEnrollment, NOW, setEntry } from "./fixtures";
-import { mutate, runResourcePolicy, runStackPolicy, UNKNOWN_VALUE } from "./harness";
+import { mutate, runResourcePolicy, runStackPolicy } from "./harness";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const set = (props = enrollmentSet()) => ({ type: ENROLLMENT_SET, props, name: "enrollment-set-0-of-1" });
 const individual = (props = individualEnrollment()) => ({ type: INDIVIDUAL, props });

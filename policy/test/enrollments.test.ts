@@ -21,7 +21,8 @@ import {
   individualEnrollment,
   NOW,
 } from "./fixtures";
-import { mutate, runResourcePolicy, UNKNOWN_VALUE } from "./harness";
+import { mutate, runResourcePolicy } from "./harness";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const individual = (props = individualEnrollment()) => ({ type: INDIVIDUAL, props });
 const group = (props = enrollmentGroup()) => ({ type: GROUP, props });

@@ -10,9 +10,6 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 
-/** The sentinel the engine sends for any value unknown during preview. */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 export interface PolicyOutcome {
   readonly violations: string[];
   /** Set when the policy declared itself not applicable. */

@@ -4,7 +4,8 @@ import { iotHubMinTlsVersionPolicy } from "../policies/iothub-hub-min-tls-versio
 import { createIotHubNetworkAccessPolicy } from "../policies/iothub-hub-network-access";
 import { createIotHubSkuSupportsTwinsPolicy } from "../policies/iothub-hub-sku-supports-twins";
 import { AZURE_DPS, azureDps, INDIVIDUAL, individualEnrollment, IOT_HUB, iotHub } from "./fixtures";
-import { mutate, runResourcePolicy, UNKNOWN_VALUE } from "./harness";
+import { mutate, runResourcePolicy } from "./harness";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const hub = (props = iotHub()) => ({ type: IOT_HUB, props });
 

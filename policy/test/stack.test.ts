@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createDpsEnrollmentGroupCountPolicy } from "../policies/dps-enrollment-group-count";
 import { dpsEnrollmentUniqueIdsPolicy } from "../policies/dps-enrollment-unique-ids";
 import { AZURE_DPS, azureDps, enrollmentGroup, GROUP, INDIVIDUAL, individualEnrollment } from "./fixtures";
-import { mutate, runStackPolicy, UNKNOWN_VALUE } from "./harness";
+import { mutate, runStackPolicy } from "./harness";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 describe("dps-enrollment-unique-ids", () => {
   const policy = dpsEnrollmentUniqueIdsPolicy;

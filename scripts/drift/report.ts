@@ -7,7 +7,7 @@
 // each refresh step the old state twice; only the engine's resOutputsEvent carries what the
 // provider's read returned (metadata.old / metadata.new, op "update" when they differ, "delete"
 // when the resource is gone). `--event-log` needs PULUMI_DEBUG_COMMANDS=true.
-import { ENROLLMENT_TYPES } from "../pr-report/changes";
+import { ENROLLMENT_SET_TYPE, kindInfo, kindOfType } from "@dps-as-code/contract";
 import { urnName } from "../pr-report/preview";
 import { maskSecrets, renderValue } from "../pr-report/values";
 
@@ -69,9 +69,8 @@ function refreshEvents(eventLog: string, source: string): RefreshEvent[] {
   return events;
 }
 
-/** The batch path's sets hold many individual enrollments each: drift is told per entry, as for an IndividualEnrollment. */
-const ENROLLMENT_SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
-
+// The batch path's sets hold many individual enrollments each: drift is told per entry, as for an
+// IndividualEnrollment (the set-entry view of the contract).
 export function findDrift(stack: string, eventLog: string): StackDrift {
   let checked = 0;
   const drifted: EnrollmentDrift[] = [];
@@ -79,16 +78,18 @@ export function findDrift(stack: string, eventLog: string): StackDrift {
     if (event.type === ENROLLMENT_SET_TYPE) {
       for (const entry of setEntryDrift(event)) {
         checked++;
-        if (entry.drift) drifted.push({ kind: "individual enrollment", id: entry.id, drift: entry.drift });
+        if (entry.drift)
+          drifted.push({ kind: kindInfo("individual").label, id: entry.id, drift: entry.drift });
       }
       continue;
     }
-    if (!(event.type in ENROLLMENT_TYPES)) continue;
+    const kind = kindOfType(event.type);
+    if (kind === undefined) continue;
     checked++;
     const drift = driftOf(event);
     if (drift)
       drifted.push({
-        kind: event.type.endsWith("Group") ? "enrollment group" : "individual enrollment",
+        kind: kindInfo(kind).label,
         id: idOf(event),
         drift,
       });

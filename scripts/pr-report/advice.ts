@@ -9,7 +9,7 @@ import {
   type EnrollmentChoiceConfig,
   type GroupView,
   type IndividualView,
-} from "../../shared/enrollment-choice";
+} from "@dps-as-code/contract";
 import type { PreviewDigest } from "./preview";
 import { urnType } from "./preview";
 

@@ -5,13 +5,8 @@ import { expandEnrollmentSets } from "./enrollment-sets";
 import type { PreviewDigest, PreviewStep, ResourceState } from "./preview";
 import { urnName, urnType } from "./preview";
 import { MASK, maskSecrets } from "./values";
+import { type EnrollmentKind, kindInfo, kindOfType } from "@dps-as-code/contract";
 
-export const ENROLLMENT_TYPES = {
-  "pulumi-nodejs:dynamic/dps:IndividualEnrollment": "individualEnrollment",
-  "pulumi-nodejs:dynamic/dps:EnrollmentGroup": "enrollmentGroup",
-} as const;
-
-export type EnrollmentKind = (typeof ENROLLMENT_TYPES)[keyof typeof ENROLLMENT_TYPES];
 export type ChangeKind = "replace" | "delete" | "update" | "create" | "adopt";
 /**
  * Reviewers read the risky changes first, and a report cut to fit a comment keeps them: a
@@ -162,7 +157,7 @@ function isHidden(field: string, inputs: Record<string, unknown> | undefined): b
 
 function kindOf(step: PreviewStep): EnrollmentKind | undefined {
   const type = step.newState?.type ?? step.oldState?.type ?? urnType(step.urn);
-  return (ENROLLMENT_TYPES as Record<string, EnrollmentKind>)[type];
+  return kindOfType(type);
 }
 
 function classify(ops: Set<string>, newInputs: Record<string, unknown> | undefined): ChangeKind | undefined {
@@ -181,7 +176,7 @@ function inputsOf(state: ResourceState | null | undefined): Record<string, unkno
 }
 
 function idOf(kind: EnrollmentKind, inputs: Record<string, unknown> | undefined, urn: string): string {
-  const id = inputs?.[kind === "individualEnrollment" ? "registrationId" : "enrollmentGroupId"];
+  const id = inputs?.[kindInfo(kind).idField];
   return typeof id === "string" && id !== MASK ? id : urnName(urn);
 }
 

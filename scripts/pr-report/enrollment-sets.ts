@@ -9,12 +9,14 @@
 // from its old inputs to its new ones, not a delete and a create.
 import type { PreviewStep, ResourceState } from "./preview";
 import { urnName, urnType } from "./preview";
-import { MASK, UNKNOWN } from "./values";
-
-export const ENROLLMENT_SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
-const INDIVIDUAL_TYPE = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
-/** Set inputs every entry shares: the entry's resource would carry them itself. */
-const SHARED_INPUTS = ["dps", "linkedHubs"] as const;
+import {
+  ENROLLMENT_PLUMBING_INPUTS,
+  ENROLLMENT_SET_TYPE,
+  SET_ENTRY_TYPE,
+  SET_SHARED_INPUTS,
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
+import { MASK } from "./values";
 
 /** A set whose entries the preview cannot show (unknown until apply, or secret as a whole). */
 export interface OpaqueSet {
@@ -77,7 +79,7 @@ function mergeModeSwitches(
   const idOf = (step: PreviewStep) =>
     String((step.newState ?? step.oldState)?.inputs?.["registrationId"] ?? urnName(step.urn)).toLowerCase();
   const individual = (step: PreviewStep) =>
-    (step.newState?.type ?? step.oldState?.type ?? urnType(step.urn)) === INDIVIDUAL_TYPE;
+    (step.newState?.type ?? step.oldState?.type ?? urnType(step.urn)) === SET_ENTRY_TYPE;
   const deletes = new Map<string, PreviewStep>();
   for (const step of steps)
     if (individual(step) && step.op === "delete")
@@ -112,7 +114,7 @@ function mergeModeSwitches(
 function enrollmentContent(inputs: Inputs): Inputs {
   return Object.fromEntries(
     Object.entries(inputs).filter(
-      ([key]) => !["__provider", "dps", "linkedHubs", "owner", "adoptExisting"].includes(key),
+      ([key]) => !(ENROLLMENT_PLUMBING_INPUTS as readonly string[]).includes(key),
     ),
   );
 }
@@ -127,7 +129,7 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   const olds = entriesOf(oldState);
   const news = op === "delete" ? undefined : entriesOf(newState);
   for (const entries of [olds, news]) {
-    if (entries === MASK || entries === UNKNOWN) {
+    if (entries === MASK || entries === UNKNOWN_VALUE) {
       return { opaque: { name: urnName(urn), op, reason: entries === MASK ? "secret" : "unknown" } };
     }
   }
@@ -226,16 +228,16 @@ function entryState(
     typeof entry === "object" && entry !== null ? { ...(entry as Inputs) } : { enrollment: entry };
   if (inputs["customAllocationDefinition"] !== undefined) inputs["customAllocationDefinition"] = MASK;
   if (declaresKeys(declared, inputs) && inputs["attestation"] !== undefined) inputs["attestation"] = MASK;
-  for (const key of SHARED_INPUTS) if (key in setInputs) inputs[key] = setInputs[key];
+  for (const key of SET_SHARED_INPUTS) if (key in setInputs) inputs[key] = setInputs[key];
   inputs["registrationId"] = id;
-  return { type: INDIVIDUAL_TYPE, urn: entryUrn(setUrn, id), inputs };
+  return { type: SET_ENTRY_TYPE, urn: entryUrn(setUrn, id), inputs };
 }
 
 /** `urn:pulumi:s::p::a$pulumi-nodejs:dynamic/dps:EnrollmentSet::set-0` -> `...::a$...:IndividualEnrollment::<id>`. */
 function entryUrn(setUrn: string, id: string): string {
   const parts = setUrn.split("::");
   const chain = (parts[2] ?? "").split("$");
-  chain[chain.length - 1] = INDIVIDUAL_TYPE;
+  chain[chain.length - 1] = SET_ENTRY_TYPE;
   return [...parts.slice(0, 2), chain.join("$"), id].join("::");
 }
 
@@ -248,7 +250,9 @@ function attestationTypeChanged(olds: unknown, news: unknown): boolean {
       : undefined;
   };
   const [before, after] = [typeOf(olds), typeOf(news)];
-  return typeof before === "string" && typeof after === "string" && after !== UNKNOWN && before !== after;
+  return (
+    typeof before === "string" && typeof after === "string" && after !== UNKNOWN_VALUE && before !== after
+  );
 }
 
 /** JSON with sorted keys: the engine may print an entry's keys in any order. */

@@ -1,5 +1,5 @@
 // PR review report: `pulumi preview --json` of one or more stacks -> markdown for a PR comment.
-import type { EnrollmentChoiceConfig } from "../../shared/enrollment-choice";
+import type { EnrollmentChoiceConfig } from "@dps-as-code/contract";
 import { adviceLines } from "./advice";
 import { enrollmentChanges } from "./changes";
 import { attributeSetViolation } from "./enrollment-sets";

@@ -1,6 +1,7 @@
 // Markdown for one PR comment. Everything is sorted, so the same previews give the same text
 // and the pipeline can update its comment in place without noise.
-import type { ChangeKind, EnrollmentChange, EnrollmentKind, EnrollmentState, StackChanges } from "./changes";
+import type { EnrollmentKind } from "@dps-as-code/contract";
+import type { ChangeKind, EnrollmentChange, EnrollmentState, StackChanges } from "./changes";
 import { CHANGE_ORDER } from "./changes";
 import type { OpaqueSet } from "./enrollment-sets";
 import { renderAdvice } from "./advice";
@@ -230,5 +231,5 @@ export function renderHubs(
 }
 
 export function kindName(kind: EnrollmentKind): string {
-  return kind === "enrollmentGroup" ? "enrollment group" : "enrollment";
+  return kind === "group" ? "enrollment group" : "enrollment";
 }

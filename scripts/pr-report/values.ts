@@ -1,28 +1,20 @@
 // Rendering input values for reviewers: secrets masked, unknowns named, long values summarised.
 import { X509Certificate, createHash } from "node:crypto";
-
-/** Pulumi's marker for a secret value in serialized state. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** Pulumi's placeholder for a value computed during the update. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** Field names whose values are secret whatever the state says. */
-const SECRET_FIELD = /^(primaryKey|secondaryKey|webhookUrl|connectionString|sharedAccessKey)$/i;
+import { isSecretFieldPath, SECRET_SIGNATURE_KEY, UNKNOWN_VALUE } from "@dps-as-code/contract";
 const MAX_INLINE = 80;
 
 export const MASK = "[secret]";
 
 export function isSecretValue(value: unknown): boolean {
-  return value === MASK || (typeof value === "object" && value !== null && SECRET_SIG_KEY in value);
-}
-
-export function isSecretField(path: string): boolean {
-  const last = path.split(".").pop() ?? path;
-  return SECRET_FIELD.test(last.replace(/\[\d+\]$/, ""));
+  return value === MASK || (typeof value === "object" && value !== null && SECRET_SIGNATURE_KEY in value);
 }
 
 /** Replaces secret values (by marker or by field name) with the mask, recursively. */
 export function maskSecrets(value: unknown, path = ""): unknown {
-  if (isSecretValue(value) || (path !== "" && isSecretField(path) && value !== undefined && value !== null))
+  if (
+    isSecretValue(value) ||
+    (path !== "" && isSecretFieldPath(path) && value !== undefined && value !== null)
+  )
     return MASK;
   if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, `${path}[${i}]`));
   if (typeof value === "object" && value !== null) {
@@ -37,7 +29,7 @@ export function maskSecrets(value: unknown, path = ""): unknown {
 export function renderValue(value: unknown): string {
   if (value === undefined) return "_(none)_";
   if (value === MASK) return "`[secret]`";
-  if (value === UNKNOWN) return "_(known after apply)_";
+  if (value === UNKNOWN_VALUE) return "_(known after apply)_";
   if (typeof value === "string" && value.includes("-----BEGIN CERTIFICATE-----"))
     return describeCertificate(value);
   const text = typeof value === "string" ? value : JSON.stringify(value);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { adviseManifests, formatAdvice } from "../../components/advice";
 import { MovePlanError, planEnrollmentMove, type MoveContext } from "../../components/advice/move-plan";
 import { loadEnrollmentManifests } from "../../components/manifests";
-import { enrollmentChoiceConfig } from "../../shared/enrollment-choice";
+import { enrollmentChoiceConfig } from "@dps-as-code/contract";
 import { makeCertificate } from "../support/certificates";
 
 const HUBS = { weu: "weu.example.azure-devices.net" };

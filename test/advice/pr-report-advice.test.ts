@@ -1,7 +1,7 @@
 // The PR report's "Individual or group" section, from a preview's new inputs.
 import { describe, expect, it } from "vitest";
 import { buildPrReport } from "../../scripts/pr-report/index";
-import { enrollmentChoiceConfig } from "../../shared/enrollment-choice";
+import { enrollmentChoiceConfig } from "@dps-as-code/contract";
 
 const HUB = "dpsac-dev-weu-abc123.azure-devices.net";
 const individual = (id: string) => ({

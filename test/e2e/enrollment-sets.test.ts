@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments/provider-reference";
-import { decodeMetadata } from "../../components/enrollments/sets/stored-form";
+import { decodeMetadata } from "@dps-as-code/contract";
 import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { describeWithEngine, projectRoot } from "../support/engine";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diffEnrollment } from "../../components/enrollments/diff";
 import { canonicalSettings } from "../../components/enrollments/normalize";
 import { buildOutputs } from "../../components/enrollments/provider";
-import { UNKNOWN_VALUE, type EnrollmentInputs } from "../../components/enrollments/types";
+import { type EnrollmentInputs, UNKNOWN_VALUE } from "@dps-as-code/contract";
 import { makeCertificate } from "../support/certificates";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");

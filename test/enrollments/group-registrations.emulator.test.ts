@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
 import { createDpsClient } from "../../components/enrollments/dps-client";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
-import type { EnrollmentInputs } from "../../components/enrollments/types";
+import type { EnrollmentInputs } from "@dps-as-code/contract";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
 import { startTestEmulator } from "../support/emulator";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OWNER_TAG } from "../../components/enrollments/ownership";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import { validateEnrollmentInputs } from "../../components/enrollments/validation";
-import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
+import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract";
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
 import { startTestEmulator } from "../support/emulator";

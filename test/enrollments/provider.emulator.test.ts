@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
-import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
+import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import type { EmulatorOptions, RunningEmulator } from "../../emulator/index";
 import { startTestEmulator } from "../support/emulator";

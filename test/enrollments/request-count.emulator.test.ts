@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
-import type { EnrollmentInputs, EnrollmentOutputs } from "../../components/enrollments/types";
+import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract";
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
 import { operationLog } from "../support/dps-operations";

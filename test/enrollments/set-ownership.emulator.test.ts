@@ -10,13 +10,13 @@ import { OWNER_TAG } from "../../components/enrollments/ownership";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
-import { decodeKeys } from "../../components/enrollments/sets/stored-form";
-import type {
-  EnrollmentSetInputs,
-  EnrollmentSetOutputs,
-  SetEntry,
-} from "../../components/enrollments/sets/types";
-import type { EnrollmentInputs } from "../../components/enrollments/types";
+import {
+  decodeKeys,
+  type EnrollmentInputs,
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+  type SetEntry,
+} from "@dps-as-code/contract";
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
 import { startTestEmulator } from "../support/emulator";

@@ -5,8 +5,12 @@ import { silentLogger, startEmulator, type RunningEmulator } from "../../emulato
 import { createDpsClient } from "../../components/enrollments/dps-client";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
-import { decodeKeys, decodeMetadata } from "../../components/enrollments/sets/stored-form";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs } from "../../components/enrollments/sets/types";
+import {
+  decodeKeys,
+  decodeMetadata,
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+} from "@dps-as-code/contract";
 
 const HUB = "hub-a.azure-devices.net";
 let emulator: RunningEmulator;

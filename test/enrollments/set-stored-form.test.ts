@@ -6,10 +6,10 @@ import {
   decodeMetadata,
   encodeKeys,
   encodeMetadata,
+  type EnrollmentSetOutputs,
   fromStored,
   toStored,
-} from "../../components/enrollments/sets/stored-form";
-import type { EnrollmentSetOutputs } from "../../components/enrollments/sets/types";
+} from "@dps-as-code/contract";
 
 const metadata = {
   "b-2": { etag: '"e-2"', createdDateTimeUtc: "2026-11-29T10:00:00Z" },

@@ -5,11 +5,7 @@ import { createPacer } from "../../components/enrollments/sets/pacing";
 import { diffSet, planSet } from "../../components/enrollments/sets/plan";
 import { fnv1a32, shardIndex, shardLabel, shardOf } from "../../components/enrollments/sets/sharding";
 import { validateSetInputs } from "../../components/enrollments/sets/set-provider";
-import type {
-  EnrollmentSetInputs,
-  EnrollmentSetOutputs,
-  SetEntry,
-} from "../../components/enrollments/sets/types";
+import type { EnrollmentSetInputs, EnrollmentSetOutputs, SetEntry } from "@dps-as-code/contract";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateEnrollmentInputs, type CheckFailure } from "../../components/enrollments/validation";
-import { UNKNOWN_VALUE } from "../../components/enrollments/types";
+import { UNKNOWN_VALUE } from "@dps-as-code/contract";
 import { makeCertificate } from "../support/certificates";
 
 const NOW = new Date("2030-01-01T00:00:00Z");

@@ -9,15 +9,16 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments";
 import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
-import { decodeLedgerIndividuals, encodeLedgerIndividuals } from "../../components/fleet/ledger-lines";
-import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
 import {
   coverageOf,
+  decodeLedgerIndividuals,
+  encodeLedgerIndividuals,
+  type GroupView,
   knownCaCertificates,
   ledgerIndividual,
   publicKeySha256,
-  type GroupView,
-} from "../../shared/enrollment-choice";
+} from "@dps-as-code/contract";
+import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
 import { makeCertificate } from "../support/certificates";
 
 const root = path.resolve(__dirname, "../..");

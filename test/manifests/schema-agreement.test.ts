@@ -7,6 +7,7 @@ import schema from "../../schemas/enrollment-manifest.schema.json";
 import {
   ALLOCATION_POLICIES,
   CUSTOM_ALLOCATION_API_VERSIONS,
+  decodeStrictBase64,
   ENROLLMENT_ID_PATTERN,
   ENROLLMENT_ID_RULE,
   GROUP_ATTESTATION_TYPES,
@@ -14,8 +15,7 @@ import {
   isValidDeviceId,
   MAX_ID_LENGTH,
   PROVISIONING_STATUSES,
-  decodeStrictBase64,
-} from "../../components/dps-rules";
+} from "@dps-as-code/contract";
 import { MIN_SYMMETRIC_KEY_REASON_LENGTH } from "../../components/enrollments/validation";
 
 const d = schema.definitions;

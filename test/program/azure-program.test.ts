@@ -3,7 +3,7 @@
 // the hubs' real host names, and every credential reaches the enrollments as a secret. This
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
-import { decodeLedgerIndividuals } from "../../components/fleet/ledger-lines";
+import { decodeLedgerIndividuals } from "@dps-as-code/contract";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   filledInProdConfig,

@@ -13,8 +13,8 @@ import * as path from "node:path";
  */
 const FLOOR_ENROLLMENT_RESOURCE = `import * as pulumi from "@pulumi/pulumi";
 import type { EnrollmentCommonArgs } from "./resource-args";
-import { SECRET_OUTPUTS, enrollmentProps } from "./resource-props";
-import type { EnrollmentKind } from "./types";
+import { enrollmentProps } from "./resource-props";
+import { ENROLLMENT_SECRET_OUTPUTS, type EnrollmentKind, kindInfo } from "@dps-as-code/contract";
 
 const doNothing: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Record<string, unknown>) {
@@ -23,8 +23,8 @@ const doNothing: pulumi.dynamic.ResourceProvider = {
 };
 
 export abstract class EnrollmentResource extends pulumi.dynamic.Resource {
-  protected constructor(kind: EnrollmentKind, typeName: "IndividualEnrollment" | "EnrollmentGroup", name: string, args: EnrollmentCommonArgs, opts?: pulumi.CustomResourceOptions) {
-    super(doNothing, name, enrollmentProps(kind, name, args), pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "dps", typeName);
+  protected constructor(kind: EnrollmentKind, name: string, args: EnrollmentCommonArgs, opts?: pulumi.CustomResourceOptions) {
+    super(doNothing, name, enrollmentProps(kind, name, args), pulumi.mergeOptions(opts, { additionalSecretOutputs: [...ENROLLMENT_SECRET_OUTPUTS] }), "dps", kindInfo(kind).typeName);
   }
 }
 `;

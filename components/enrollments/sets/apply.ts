@@ -15,19 +15,25 @@ import {
   keysFrom,
   settingsFromDps,
   toDpsRecord,
-  type SymmetricKeys,
 } from "../dps-mapping";
+import {
+  declaredEntryKeys,
+  type EnrollmentInputs,
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+  entryInputs,
+  type EntryMetadata,
+  idsByLowerCase,
+  type SymmetricKeys,
+  toStored,
+} from "@dps-as-code/contract";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
 import { ownerOf, withOwnerTag } from "../ownership";
-import type { EnrollmentInputs } from "../types";
 import { runBulkItems, statusOfCode, type ItemFailure } from "./bulk";
-import { declaredEntryKeys, entryInputs, idsByLowerCase } from "./entries";
 import { pacerFor, type Pacer } from "./pacing";
 import { keptReleased, type SetPlan } from "./plan";
 import { declaredElsewhere, declaredCount } from "./registry";
 import { markWritten, recordsFor } from "./snapshot";
-import { toStored } from "./stored-form";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntryMetadata } from "./types";
 import type { EnrollmentProviderOptions } from "../provider";
 
 export const DEFAULT_OPERATIONS_PER_MINUTE = 1000;

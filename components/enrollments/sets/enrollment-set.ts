@@ -2,11 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { projectProviderReference } from "../provider-reference";
 import type { DpsConnectionArgs } from "../resource-args";
 import { thisStackOwner } from "../resource-props";
-import type { DpsConnection } from "../types";
-import type { EntrySecrets, SetEntry } from "./types";
-
-/** Secret outputs: the connection, the declared secrets, the keys DPS holds. */
-export const SET_SECRET_OUTPUTS = ["dps", "secrets", "keys"];
+import {
+  type DpsConnection,
+  ENROLLMENT_SET_SECRET_OUTPUTS,
+  ENROLLMENT_SET_TYPE,
+  type EntrySecrets,
+  type SetEntry,
+} from "@dps-as-code/contract";
 
 export interface EnrollmentSetArgs {
   /** The DPS the enrollments live in. Changing its endpoint replaces the set. */
@@ -46,7 +48,7 @@ export class EnrollmentSet extends pulumi.CustomResource {
   constructor(name: string, args: EnrollmentSetArgs, opts?: pulumi.CustomResourceOptions) {
     const dps = pulumi.output(args.dps as pulumi.Input<DpsConnection>);
     super(
-      "pulumi-nodejs:dynamic/dps:EnrollmentSet",
+      ENROLLMENT_SET_TYPE,
       name,
       {
         ...args,
@@ -61,7 +63,7 @@ export class EnrollmentSet extends pulumi.CustomResource {
         released: undefined,
         __provider: projectProviderReference(__dirname, "set-provider", "createEnrollmentSetProvider"),
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: SET_SECRET_OUTPUTS }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...ENROLLMENT_SET_SECRET_OUTPUTS] }),
     );
   }
 }

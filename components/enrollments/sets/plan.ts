@@ -11,10 +11,16 @@
  * Only a change of DPS (dps.serviceEndpoint) replaces the set. `owner` and `operationsPerMinute`
  * are never a diff; a different `__provider` text is a state-only update.
  */
-import { containsUnknown, diffEnrollment, providerTextChanged, symmetricKeysChanged } from "../diff";
+import { diffEnrollment, providerTextChanged, symmetricKeysChanged } from "../diff";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
-import { entryInputs, entryOutputs, idsByLowerCase } from "./entries";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs } from "./types";
+import {
+  containsUnknown,
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+  entryInputs,
+  entryOutputs,
+  idsByLowerCase,
+} from "@dps-as-code/contract";
 
 export interface SetPlan {
   create: string[];

@@ -14,16 +14,22 @@ import { keysFrom, mergeDpsIntoInputs, settingsFromDps } from "../dps-mapping";
 import type { EnrollmentProviderOptions } from "../provider";
 import { validateEnrollmentInputs, type CheckFailure } from "../validation";
 import { applySet, DEFAULT_OPERATIONS_PER_MINUTE, deleteSet, setSecrets } from "./apply";
-import { entryInputs, splitEntry } from "./entries";
+import {
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+  entryInputs,
+  type EntryMetadata,
+  fromStored,
+  splitEntry,
+  type StoredSetOutputs,
+  type SymmetricKeys,
+  toStored,
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
 import { pacerFor } from "./pacing";
 import { diffSet } from "./plan";
 import { recordDeclared, recordHeldBySet } from "./registry";
 import { currentGeneration, listingAfter } from "./snapshot";
-import { fromStored, toStored, type StoredSetOutputs } from "./stored-form";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntryMetadata } from "./types";
-import type { SymmetricKeys } from "../dps-mapping";
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -37,7 +43,7 @@ function problem(property: string, subject: string, detail: string): CheckFailur
 export function validateSetInputs(news: Record<string, unknown>, now: Date): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const enrollments = news.enrollments;
-  if (enrollments === UNKNOWN) return failures;
+  if (enrollments === UNKNOWN_VALUE) return failures;
   if (!isRecord(enrollments))
     return [problem("enrollments", "enrollment set", "must be a map of registration id to enrollment")];
   if (typeof news.shard !== "string" || news.shard === "")
@@ -130,7 +136,7 @@ export function createEnrollmentSetProvider(
       const endpoint =
         isRecord(news.dps) &&
         typeof news.dps.serviceEndpoint === "string" &&
-        news.dps.serviceEndpoint !== UNKNOWN
+        news.dps.serviceEndpoint !== UNKNOWN_VALUE
           ? news.dps.serviceEndpoint
           : undefined;
       if (isRecord(news.enrollments))

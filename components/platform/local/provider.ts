@@ -8,12 +8,12 @@
  * and constants, and the connection string arrives as a secret input, never captured.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { missingConnectionStringFields } from "../../dps-rules/connection-string";
 import {
   DPS_ALLOCATION_POLICIES,
   type DpsAllocationPolicy as AllocationPolicy,
-} from "../../dps-rules/vocabulary";
-import { UNKNOWN_VALUE } from "../../enrollments/types";
+  missingConnectionStringFields,
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
 import { adminRequest, expectSuccess } from "./admin-client";
 import type {
   LocalCaCertificate,

@@ -1,7 +1,7 @@
 // The local target's DPS settings: what the program passes, what the provider receives and
 // what it stores. Shared by the admin client, the provider and the resource.
 import type * as pulumi from "@pulumi/pulumi";
-import type { DpsAllocationPolicy as AllocationPolicy } from "../../dps-rules";
+import type { DpsAllocationPolicy as AllocationPolicy } from "@dps-as-code/contract";
 
 export interface LocalLinkedHub {
   /** `<name>-<hubKey>.azure-devices.net`: deterministic, so enrollments can name it. */

@@ -12,8 +12,8 @@
  * which also reads the maps an older version stored) and encodes what it returns (`toStored`).
  * Nothing else reads the encoding but `decodeKeys`, for the stack's key output.
  */
-import type { SymmetricKeys } from "../dps-mapping";
-import type { EnrollmentSetOutputs, EntryMetadata } from "./types";
+import type { SymmetricKeys } from "./enrollment";
+import type { EnrollmentSetOutputs, EntryMetadata } from "./enrollment-set";
 
 /** A set's outputs as stored: the per-entry maps as line texts. */
 export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys"> & {

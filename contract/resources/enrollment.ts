@@ -18,7 +18,7 @@ import type {
   TwinCollection,
   X509CaReferences,
   X509CertificatePair,
-} from "../dps-rules";
+} from "../dps";
 
 // DPS's own shapes and words live in components/dps-rules; re-exported for this module's users.
 export type {
@@ -30,10 +30,7 @@ export type {
   X509CaReferences,
   X509CertificateInput,
   X509CertificatePair,
-} from "../dps-rules";
-
-/** Which DPS collection an enrollment lives in. */
-export type EnrollmentKind = "individual" | "group";
+} from "../dps";
 
 /** How the provider reaches the DPS service API (the "DPS connection" contract). */
 export interface DpsConnection {
@@ -77,7 +74,6 @@ export interface TpmAttestation {
 }
 
 export type Attestation = SymmetricKeyAttestation | X509Attestation | TpmAttestation;
-export type AttestationType = Attestation["type"];
 
 export interface CustomAllocationDefinition {
   /** Secret: an Azure Functions URL carries its function key. */
@@ -141,5 +137,8 @@ export interface EnrollmentOutputs extends EnrollmentInputs {
   adopted: boolean;
 }
 
-/** The engine's placeholder for a value not known during preview. */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Both symmetric keys of an enrollment, as DPS holds them. */
+export interface SymmetricKeys {
+  primaryKey: string;
+  secondaryKey: string;
+}

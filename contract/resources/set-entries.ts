@@ -1,11 +1,27 @@
 /**
- * One entry of a set as the per-enrollment code sees an IndividualEnrollment: the same inputs and
- * outputs shapes, so validation, canonical comparison, DPS mapping and the per-enrollment diff are
- * shared, never re-implemented. Pure.
+ * The set-entry view: one entry of an EnrollmentSet is an IndividualEnrollment, with the inputs and
+ * outputs its own resource would have, so validation, canonical comparison, DPS mapping, the
+ * per-enrollment diff, the policy pack and the PR report read it as one. Pure.
+ *
+ * What the view is made of: the entry (`enrollments[id]`), its id as `registrationId`, the set
+ * inputs every entry shares (SET_SHARED_INPUTS), and the secrets the set keeps apart per id
+ * (`secrets[id]`: the declared keys go back into the attestation, the webhook URL into
+ * `customAllocationDefinition`). The owner marker is the set's.
  */
-import type { SymmetricKeys } from "../dps-mapping";
-import type { EnrollmentInputs, EnrollmentOutputs } from "../types";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntrySecrets, SetEntry } from "./types";
+import type { EnrollmentInputs, EnrollmentOutputs, SymmetricKeys } from "./enrollment";
+import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntrySecrets, SetEntry } from "./enrollment-set";
+import { INDIVIDUAL_ENROLLMENT_TYPE } from "./tokens";
+
+/** Every entry of a set is an individual enrollment: this is the resource type it reads as. */
+export const SET_ENTRY_TYPE = INDIVIDUAL_ENROLLMENT_TYPE;
+
+/** Set inputs every entry shares: the entry's own IndividualEnrollment resource carries them itself. */
+export const SET_SHARED_INPUTS = ["dps", "linkedHubs"] as const;
+
+/** Whether an input of the entry's view is the set's (shared), not the entry's own. */
+export function isSetSharedInput(key: string): key is (typeof SET_SHARED_INPUTS)[number] {
+  return (SET_SHARED_INPUTS as readonly string[]).includes(key);
+}
 
 /** The entry with its secrets put back, as an IndividualEnrollment's inputs. */
 export function entryInputs(

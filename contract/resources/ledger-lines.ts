@@ -5,7 +5,7 @@
 // preview, the text well under one (measured: benchmarks/README.md). Sorted, so moving an entry
 // between manifests changes nothing. Pure and free of Pulumi's runtime: the ledger's provider
 // (ledger-provider.ts) loads it in the provider process.
-import type { LedgerIndividual } from "../../shared/enrollment-choice";
+import type { LedgerIndividual } from "../choice";
 
 /** The ledger's individual enrollments as stored: one JSON record per line, sorted by id. */
 export function encodeLedgerIndividuals(records: readonly LedgerIndividual[]): string {

@@ -2,8 +2,7 @@
  * Plain (resolved) shapes of an EnrollmentSet, as its provider sees them. See README.md for the
  * contract other parts (PR report, policy pack) read.
  */
-import type { SymmetricKeys } from "../dps-mapping";
-import type { DpsConnection, EnrollmentSettings, ProviderControls } from "../types";
+import type { DpsConnection, EnrollmentSettings, ProviderControls, SymmetricKeys } from "./enrollment";
 
 /**
  * One entry: what an IndividualEnrollment takes, minus `dps`, `linkedHubs` and `registrationId`
