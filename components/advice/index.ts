@@ -1,6 +1,6 @@
 // Advice between individual enrollments and enrollment groups for one stack's manifests, as the
 // offline validator and the PR report print it. The rules are the shared pure module
-// (shared/enrollment-choice, also used by the policy pack); this module only finds the
+// (contract/choice, also used by the policy pack); this module only finds the
 // environment's settings and writes the advice as text and YAML manifest entries.
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -43,7 +43,7 @@ export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 /** Limits enforced by Azure, checked early so the message names the config key. */
 export const LIMITS = {
-  /** DPS's own limits (components/dps-rules/limits.ts). */
+  /** DPS's own limits (contract/dps/limits.ts). */
   linkedHubs: MAX_LINKED_HUBS,
   caCertificates: MAX_CA_CERTIFICATES,
   allocationWeight: ALLOCATION_WEIGHT,

@@ -1,5 +1,5 @@
 /**
- * The credentials in a service connection string (parsed by components/dps-rules) and the SAS
+ * The credentials in a service connection string (parsed by contract/dps) and the SAS
  * tokens signed with them: one signer for every client of a DPS service API (the enrollment
  * client, the local platform's admin client).
  *

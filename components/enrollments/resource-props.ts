@@ -13,7 +13,7 @@ import {
   MAX_ENROLLMENT_GROUPS_PER_ATTESTATION,
 } from "@dps-as-code/contract";
 
-/** DPS's hard limit on symmetric-key enrollment groups per DPS (dps-rules/limits.ts). */
+/** DPS's hard limit on symmetric-key enrollment groups per DPS (contract/dps/limits.ts). */
 export const MAX_SYMMETRIC_KEY_GROUPS = MAX_ENROLLMENT_GROUPS_PER_ATTESTATION.symmetricKey;
 
 /** Every output, passed as undefined so the engine fills it (outputs not declared this way disappear). */

@@ -306,7 +306,7 @@ function validateAllocation(inputs: Inputs, fail: Fail): void {
     }
   }
 
-  // The rules themselves live in dps-rules/allocation.ts; only what is known can be judged.
+  // The rules themselves live in contract/dps/allocation.ts; only what is known can be judged.
   const hubsKnown = iotHubs === undefined || hubs !== undefined;
   if (!isUnknown(allocationPolicy) && (allocationPolicy === undefined || policy !== undefined) && hubsKnown) {
     const hasDefinition = customAllocationDefinition !== undefined;
@@ -397,7 +397,7 @@ function validateReprovisionPolicy(policy: unknown, fail: Fail): void {
   }
 }
 
-/** `section`: the IoT Hub twin rules apply (dps-rules/twin.ts); without it only the shape is checked. */
+/** `section`: the IoT Hub twin rules apply (contract/dps/twin.ts); without it only the shape is checked. */
 function validateTwinCollection(
   property: string,
   value: unknown,

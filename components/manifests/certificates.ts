@@ -1,5 +1,5 @@
 // Certificate files named in manifests: where they may be and reading them. What a certificate
-// must be is components/dps-rules/certificates.ts's answer, the same as the resources'.
+// must be is contract/dps/certificates.ts's answer, the same as the resources'.
 //
 // A `certificateFile` may point inside the repository (relative to the manifest) or inside a
 // folder the program names as a path variable (`${DPS_HOME}`, where the demo generates its

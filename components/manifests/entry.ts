@@ -321,7 +321,7 @@ function checkAllocation(raw: Raw, report: Report): void {
   const policy = raw["allocationPolicy"] as AllocationPolicy | undefined;
   const refs = raw["iotHubs"] as string[] | undefined;
   const custom = raw["customAllocationDefinition"] as { apiVersion: string } | undefined;
-  // The rules: components/dps-rules/allocation.ts; the words: this project's messages.
+  // The rules: contract/dps/allocation.ts; the words: this project's messages.
   for (const violation of allocationRuleViolations(policy, refs?.length, custom !== undefined)) {
     switch (violation.rule) {
       case "hubsWithoutPolicy":

@@ -2,7 +2,7 @@
 // docs/dps-contracts.md §0 (DPS's own field names) minus `dps`/`linkedHubs`, plus where each entry came
 // from. Secrets never appear here: symmetric keys and webhook URLs are *names* of Pulumi
 // secret config keys that the program resolves with `config.requireSecret`. DPS's own shapes and
-// words come from components/dps-rules, as the resources' do; only the secret-bearing parts
+// words come from contract/dps, as the resources' do; only the secret-bearing parts
 // (keys, webhook) differ, so they are declared here.
 import type {
   AllocationPolicy,

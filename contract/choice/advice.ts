@@ -5,7 +5,8 @@
 //   other way.
 // Individual enrollments give control and traceability per device; groups give scale and
 // automation (learn.microsoft.com/azure/iot-dps/concepts-service#enrollment).
-import { issuerName, issuedBy, readCertificate } from "./certificates";
+import { readCertificate } from "../dps/certificates";
+import { issuerName, issuedBy } from "./certificates";
 import type { DpsCaCertificate, EnrollmentView, GroupView, IndividualView } from "./enrollment-view";
 import type { EnrollmentChoiceSettings } from "./settings";
 

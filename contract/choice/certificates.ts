@@ -1,23 +1,8 @@
 // X.509 facts the advice and the coverage rule need, from Node's own parser (no dependency).
-// DPS accepts a certificate as PEM, base64 of PEM or base64 of DER; so do these readers.
-import { createHash, X509Certificate } from "node:crypto";
+// Certificates are read by the one reader of contract/dps/certificates.ts (PEM, base64 of PEM or
+// of DER; one certificate, no private key), so the advice accepts exactly what DPS rules accept.
+import { createHash, type X509Certificate } from "node:crypto";
 import { authorityKeyIdentifier, subjectKeyIdentifier } from "./key-identifiers";
-
-export function readCertificate(text: string | undefined): X509Certificate | undefined {
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  let input: string | Buffer = trimmed;
-  if (!trimmed.startsWith("-----BEGIN")) {
-    const decoded = Buffer.from(trimmed.replace(/\s+/g, ""), "base64");
-    const asText = decoded.toString("latin1");
-    input = asText.startsWith("-----BEGIN") ? asText : decoded;
-  }
-  try {
-    return new X509Certificate(input);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * True when `device` was issued by `ca`: the issuer name matches the CA's subject (and the key

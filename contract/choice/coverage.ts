@@ -10,9 +10,9 @@ import {
   issuedBy,
   issuedByFacts,
   readableName,
-  readCertificate,
   type DeviceCertificateFacts,
 } from "./certificates";
+import { readCertificate } from "../dps/certificates";
 import type { DpsCaCertificate, GroupView, IndividualView } from "./enrollment-view";
 import type { LedgerIndividual } from "./ledger-record";
 

@@ -12,6 +12,5 @@ export {
   issuedByFacts,
   issuerName,
   publicKeySha256,
-  readCertificate,
   type DeviceCertificateFacts,
 } from "./certificates";

@@ -4,7 +4,8 @@
 // key's secret name; for X.509 not the certificate but its facts (certificates.ts), since the
 // ledger's state grows with every enrollment of the stack.
 import type { X509Certificate } from "node:crypto";
-import { deviceCertificateFacts, readCertificate, type DeviceCertificateFacts } from "./certificates";
+import { readCertificate } from "../dps/certificates";
+import { deviceCertificateFacts, type DeviceCertificateFacts } from "./certificates";
 import type { DpsCaCertificate, GroupView, IndividualView } from "./enrollment-view";
 
 export interface LedgerIndividual {

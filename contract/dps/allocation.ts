@@ -14,6 +14,11 @@ export type AllocationRuleViolation =
   | { readonly rule: "customWithoutDefinition" }
   | { readonly rule: "definitionWithoutCustom"; readonly policy: AllocationPolicy | undefined };
 
+/** `static` assigns to the one hub listed: DPS refuses several, and with none it has nothing to assign. */
+export function staticAllocationHubCountAllowed(hubs: number | undefined): boolean {
+  return hubs === 1;
+}
+
 /** `hubs` is the number of hubs named, or undefined when `iotHubs` is absent. */
 export function allocationRuleViolations(
   policy: AllocationPolicy | undefined,
@@ -22,7 +27,8 @@ export function allocationRuleViolations(
 ): AllocationRuleViolation[] {
   const out: AllocationRuleViolation[] = [];
   if (policy === undefined && hubs !== undefined) out.push({ rule: "hubsWithoutPolicy" });
-  if (policy === "static" && hubs !== 1) out.push({ rule: "staticHubCount", hubs });
+  if (policy === "static" && !staticAllocationHubCountAllowed(hubs))
+    out.push({ rule: "staticHubCount", hubs });
   if (policy === "custom" && !hasDefinition) out.push({ rule: "customWithoutDefinition" });
   if (policy !== "custom" && hasDefinition) out.push({ rule: "definitionWithoutCustom", policy });
   return out;

@@ -8,11 +8,10 @@
  * Rules beyond "it parses": a private key is refused wherever a certificate is expected (it is
  * always a paste mistake, and never belongs in a manifest or in state), and exactly one
  * certificate is expected per slot (DPS's `X509CertificateWithInfo.certificate` is one
- * certificate; a pasted chain would be ambiguous).
- *
- * Plain functions and data: this module is serialised into the dynamic providers, so `node:crypto`
- * is required inside the function (see components/enrollments/provider.ts).
+ * certificate; a pasted chain would be ambiguous). The advice and the coverage rule read
+ * certificates through the same reader (`readCertificate`), so every part accepts the same texts.
  */
+import { X509Certificate } from "node:crypto";
 
 export interface ParsedCertificate {
   /** Canonical PEM (Node's rendering of the certificate), trimmed. */
@@ -37,7 +36,36 @@ export const CERTIFICATE_ALLOWED =
   "one PEM certificate ('-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'), public part only";
 
 export function parseCertificate(text: string): CertificateParseResult {
-  const crypto = require("node:crypto") as typeof import("node:crypto");
+  const read = readOne(text);
+  if (!read.ok) return read;
+  const { cert, block } = read;
+  return {
+    ok: true,
+    certificate: {
+      pem: cert.toString().trim(),
+      block,
+      subject: cert.subject.replace(/\n/g, ", "),
+      commonName: /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1],
+      notBefore: new Date(cert.validFrom),
+      notAfter: new Date(cert.validTo),
+      sha1Thumbprint: cert.fingerprint.replace(/:/g, "").toUpperCase(),
+      sha256Thumbprint: cert.fingerprint256.replace(/:/g, "").toUpperCase(),
+    },
+  };
+}
+
+/** Node's certificate object for a text parseCertificate accepts; undefined for anything else. */
+export function readCertificate(text: string | undefined): X509Certificate | undefined {
+  if (text === undefined) return undefined;
+  const read = readOne(text);
+  return read.ok ? read.cert : undefined;
+}
+
+type ReadResult =
+  | { readonly ok: true; readonly cert: X509Certificate; readonly block: string | undefined }
+  | { readonly ok: false; readonly problem: string; readonly allowed: string };
+
+function readOne(text: string): ReadResult {
   const refuse = (problem: string) => ({ ok: false as const, problem, allowed: CERTIFICATE_ALLOWED });
   if (/PRIVATE KEY/.test(text))
     return refuse("contains a private key; private keys never appear in manifests or enrollments");
@@ -60,20 +88,7 @@ export function parseCertificate(text: string): CertificateParseResult {
   if (blocks.length > 1) return refuse(`holds ${blocks.length} certificates`);
   if (blocks.length === 0 && !der) return refuse("is not a PEM certificate (nor base64 of PEM or DER)");
   try {
-    const cert = new crypto.X509Certificate(der ?? blocks[0]!);
-    return {
-      ok: true,
-      certificate: {
-        pem: cert.toString().trim(),
-        block: blocks[0],
-        subject: cert.subject.replace(/\n/g, ", "),
-        commonName: /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1],
-        notBefore: new Date(cert.validFrom),
-        notAfter: new Date(cert.validTo),
-        sha1Thumbprint: cert.fingerprint.replace(/:/g, "").toUpperCase(),
-        sha256Thumbprint: cert.fingerprint256.replace(/:/g, "").toUpperCase(),
-      },
-    };
+    return { ok: true, cert: new X509Certificate(der ?? blocks[0]!), block: blocks[0] };
   } catch (error) {
     return refuse(`is not a valid certificate (${(error as Error).message.split("\n")[0]!.slice(0, 120)})`);
   }

@@ -20,3 +20,38 @@ export function missingConnectionStringFields(text: string): string[] {
   const parts = parseConnectionString(text);
   return CONNECTION_STRING_FIELDS.filter((k) => !parts[k]);
 }
+
+/**
+ * The parts of a connection string that name it without revealing it: the host and the policy
+ * (key) name. Field names are matched case-insensitively: the rule readers (policy pack) must
+ * recognise a string however it was typed, while the SDK that uses it is stricter.
+ */
+export interface ConnectionStringIdentity {
+  readonly hostName?: string;
+  readonly keyName?: string;
+}
+
+export function connectionStringIdentity(connectionString: string): ConnectionStringIdentity {
+  const byLowerName = new Map(
+    Object.entries(parseConnectionString(connectionString)).map(([name, value]) => [
+      name.toLowerCase(),
+      value,
+    ]),
+  );
+  const hostName = byLowerName.get("hostname");
+  const keyName = byLowerName.get("sharedaccesskeyname");
+  return { ...(hostName === undefined ? {} : { hostName }), ...(keyName === undefined ? {} : { keyName }) };
+}
+
+/**
+ * The rights of an IoT Hub or DPS shared access policy, as ARM writes them ("RegistryRead,
+ * RegistryWrite"; ARM `SharedAccessSignatureAuthorizationRule.rights`), lower-cased.
+ */
+export function accessRights(rights: string): Set<string> {
+  return new Set(
+    rights
+      .split(",")
+      .map((right) => right.trim().toLowerCase())
+      .filter((right) => right !== ""),
+  );
+}

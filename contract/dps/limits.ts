@@ -19,6 +19,14 @@ export const SYMMETRIC_KEY_BYTES = { min: 16, max: 64, generated: 64 } as const;
  */
 export const MAX_ENROLLMENT_GROUPS_PER_ATTESTATION = { symmetricKey: 100, x509: 100 } as const;
 
+/** How messages name the attestation types whose groups are counted. */
+export const LIMITED_GROUP_KIND_NAMES: {
+  readonly [K in keyof typeof MAX_ENROLLMENT_GROUPS_PER_ATTESTATION]: string;
+} = {
+  symmetricKey: "symmetric-key",
+  x509: "X.509",
+};
+
 export const MAX_INDIVIDUAL_ENROLLMENTS = 1_000_000;
 export const MAX_LINKED_HUBS = 50;
 export const MAX_CA_CERTIFICATES = 25;
@@ -32,7 +40,7 @@ export function enrollmentGroupLimitProblem(
   const max = MAX_ENROLLMENT_GROUPS_PER_ATTESTATION[type];
   if (count <= max) return undefined;
   return {
-    problem: `too many ${type === "x509" ? "X.509" : "symmetric-key"} enrollment groups: ${count}`,
+    problem: `too many ${LIMITED_GROUP_KIND_NAMES[type]} enrollment groups: ${count}`,
     allowed: `at most ${max} per DPS (a DPS limit; use more devices per group, or another DPS)`,
   };
 }

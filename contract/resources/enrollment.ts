@@ -5,7 +5,7 @@
  *
  * Field names are DPS's own (service API 2021-10-01), so the policy pack and the PR report can read
  * them without a translation table. The `pulumi.Input` versions of these shapes live in
- * `resource-args.ts`; this module imports only types at run time (DPS's shapes from dps-rules),
+ * `resource-args.ts`; this module imports only types at run time (DPS's shapes from contract/dps),
  * which keeps the provider closure small when Pulumi serialises it.
  */
 
@@ -20,7 +20,7 @@ import type {
   X509CertificatePair,
 } from "../dps";
 
-// DPS's own shapes and words live in components/dps-rules; re-exported for this module's users.
+// DPS's own shapes and words live in contract/dps; re-exported for this module's users.
 export type {
   AllocationPolicy,
   InitialTwin,

@@ -58,14 +58,6 @@ export function describeEnrollment(kind: EnrollmentKind, id: string): string {
   return `${KINDS[kind].label} "${id}"`;
 }
 
-/**
- * The key under which an id is compared: DPS ids are case-insensitive (registration ids are
- * lower-cased by the service, docs/dps-contracts.md), so two spellings are one enrollment.
- */
-export function idKey(id: string): string {
-  return id.toLowerCase();
-}
-
 /** The enrollment id from resolved inputs (validated before use), "" when absent. */
 export function enrollmentId(
   kind: EnrollmentKind,

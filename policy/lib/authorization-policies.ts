@@ -1,4 +1,4 @@
-import { accessRights } from "./connection-strings";
+import { accessRights } from "@dps-as-code/contract";
 import { isUnknown, knownElements, knownPath, knownProperty } from "./known";
 
 /**

@@ -1,7 +1,7 @@
 import { readCertificate } from "@dps-as-code/contract";
 
 // Certificates arrive as PEM, as base64 of DER or as base64 of PEM (DPS and the DpsCertificate
-// ARM field accept all three); one reader for the pack and the advice (shared/enrollment-choice).
+// ARM field accept all three); one reader for the pack and the advice (contract/choice).
 
 export interface CertificateValidity {
   readonly subject: string;

@@ -1,6 +1,5 @@
-import { connectionStringIdentity } from "./connection-strings";
+import { connectionStringIdentity, isAzureDps, isLocalDps } from "@dps-as-code/contract";
 import { isRecord, isUnknown, knownElements, knownPath, knownProperty, type Unknown } from "./known";
-import { isAzureDps, isLocalDps } from "@dps-as-code/contract";
 
 // The DPS rules apply to the ARM resource (`properties.iotHubs[]`, hubs named by their
 // connection string) and to the local platform's stand-in (`linkedHubs[]`, hubs named by

@@ -1,10 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { declaresPolicyWithRights, UNKNOWN_POLICIES_REASON } from "../lib/authorization-policies";
-import { connectionStringIdentity } from "../lib/connection-strings";
+import { connectionStringIdentity, isAzureDps } from "@dps-as-code/contract";
 import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isUnknown, knownPath } from "../lib/known";
-import { isAzureDps } from "@dps-as-code/contract";
 
 // `provisioningserviceowner` holds every right, ServiceConfig included (relink hubs, change
 // allocation, delete certificates). The program only needs the enrollment rights (DPS accepts

@@ -18,7 +18,7 @@ import { isUnknown, whenKnown } from "../lib/known";
 // Individual enrollments give control and traceability per device, groups give scale. This
 // advisory rule points out individual enrollments that share one configuration (the group
 // that would replace them) and groups marked as needing individual traceability. The rules are
-// the shared module's (shared/enrollment-choice), so `npm run validate-manifests` and the PR
+// the shared module's (contract/choice), so `npm run validate-manifests` and the PR
 // report say the same; the settings are this policy's config in policy/config/<environment>.json.
 
 export function createDpsEnrollmentIndividualOrGroupPolicy(

@@ -2,10 +2,10 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
 import { isUnknown } from "../lib/known";
+import { ENROLLMENT_ID_PATTERN, kindInfo } from "@dps-as-code/contract";
 
 // Names carry meaning across tools (hub device ids, dashboards, certificate CNs), so each
-// environment fixes a naming pattern. The default is DPS's own rule: up to 128 characters,
-// alphanumerics and - . _ :, first alphanumeric, last alphanumeric or '-'.
+// environment fixes a naming pattern. The default is DPS's own rule (contract/dps/ids.ts).
 export interface RegistrationIdPatternConfig {
   /** Regular expression every individual registrationId must match (whole id). */
   readonly registrationIdPattern: string;
@@ -13,7 +13,7 @@ export interface RegistrationIdPatternConfig {
   readonly enrollmentGroupIdPattern: string;
 }
 
-const DPS_ID_RULE = "^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9-])?$";
+const DPS_ID_RULE = ENROLLMENT_ID_PATTERN.source;
 
 export const REGISTRATION_ID_PATTERN_DEFAULTS: RegistrationIdPatternConfig = {
   registrationIdPattern: DPS_ID_RULE,
@@ -37,10 +37,9 @@ export function createDpsEnrollmentRegistrationIdPatternPolicy(
           return notApplicable("the enrollment id is unknown during preview; checked on update");
         }
         const config = withDefaults(defaults, args.getConfig<Partial<RegistrationIdPatternConfig>>());
-        const [field, source] =
-          enrollment.kind === "individual"
-            ? ["registrationId", config.registrationIdPattern]
-            : ["enrollmentGroupId", config.enrollmentGroupIdPattern];
+        const field = kindInfo(enrollment.kind).idField;
+        const source =
+          enrollment.kind === "individual" ? config.registrationIdPattern : config.enrollmentGroupIdPattern;
         if (enrollment.id === undefined) {
           reportViolation(`${enrollment.label} has no ${field}; set one matching /${source}/.`);
           return;

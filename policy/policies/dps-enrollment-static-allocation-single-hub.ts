@@ -1,9 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isUnknown, knownElements, knownProperty } from "../lib/known";
 import { forEachEnrollment, notApplicable } from "../lib/per-enrollment";
+import { staticAllocationHubCountAllowed } from "@dps-as-code/contract";
 
-// With the static policy DPS assigns the one hub listed; DPS rejects a static enrollment with
-// several hubs, and with none it has nothing to assign.
+// The rule is DPS's (contract/dps/allocation.ts); the policy names the enrollment and its hubs.
 export const dpsEnrollmentStaticAllocationSingleHubPolicy: ResourceValidationPolicy = {
   name: "dps-enrollment-static-allocation-single-hub",
   description: 'An enrollment with allocationPolicy "static" names exactly one hub in iotHubs.',
@@ -22,7 +22,7 @@ export const dpsEnrollmentStaticAllocationSingleHubPolicy: ResourceValidationPol
         return notApplicable("iotHubs is unknown during preview; checked on update");
       }
       const count = hubs?.length ?? 0;
-      if (count !== 1) {
+      if (!staticAllocationHubCountAllowed(count)) {
         const listed = (hubs ?? []).map((hub) => (isUnknown(hub) ? "(unknown)" : String(hub))).join(", ");
         reportViolation(
           `${enrollment.label} uses allocationPolicy "static" with ${count} hub(s)${count > 0 ? ` (${listed})` : ""}; name exactly one hub in iotHubs, or choose "hashed" or "geoLatency".`,

@@ -1,11 +1,11 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dpsLinkedHubs } from "../lib/dps-linked-hubs";
 import { isUnknown } from "../lib/known";
+import { ALLOCATION_WEIGHT } from "@dps-as-code/contract";
 
-// DPS accepts allocationWeight 1..1000 (absent = 1); other values fail at deploy time with a
-// generic ARM error, so the policy names the hub and the value first.
-const MINIMUM = 1;
-const MAXIMUM = 1000;
+// DPS's allocation weights (contract/dps/limits.ts; absent = 1): other values fail at deploy
+// time with a generic ARM error, so the policy names the hub and the value first.
+const { min: MINIMUM, max: MAXIMUM } = ALLOCATION_WEIGHT;
 
 export const dpsServiceAllocationWeightsPolicy: ResourceValidationPolicy = {
   name: "dps-service-allocation-weights",

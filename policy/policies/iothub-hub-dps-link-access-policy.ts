@@ -1,9 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { declaresPolicyWithRights, UNKNOWN_POLICIES_REASON } from "../lib/authorization-policies";
-import { connectionStringIdentity } from "../lib/connection-strings";
+import { connectionStringIdentity, isAzureDps, isIotHub } from "@dps-as-code/contract";
 import { isRecord, isUnknown, knownElements, knownPath, knownProperty } from "../lib/known";
-import { isAzureDps, isIotHub } from "@dps-as-code/contract";
 
 // DPS needs RegistryWrite + ServiceConnect on a linked hub (it creates the device identity and
 // applies the initial twin) and nothing else. Linking with `iothubowner` hands DPS, and anyone

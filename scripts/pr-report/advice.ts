@@ -1,4 +1,4 @@
-// The "Individual or group" section: the advice of shared/enrollment-choice over the enrollments
+// The "Individual or group" section: the advice of contract/choice over the enrollments
 // the stack will hold after the change (the preview's new inputs), with the environment's
 // settings (policy/config/<environment>.json). The policy pack reports the same advice as an
 // advisory violation; this section adds the group as a manifest entry a reviewer can paste.

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { PlatformConfigError, parsePlatformConfig, type RawPlatformConfig } from "../../components/config";
 import { filledInProdConfig, stackConfig } from "../support/mock-platform";
 
-// A real certificate: the config reads CA certificates with the one parser of dps-rules.
+// A real certificate: the config reads CA certificates with the one parser of contract/dps.
 const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
 const files: Record<string, string> = { "ca.pem": PEM, "notes.txt": "hello" };
 const env = {

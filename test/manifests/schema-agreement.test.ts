@@ -20,7 +20,7 @@ import { MIN_SYMMETRIC_KEY_REASON_LENGTH } from "../../components/enrollments/va
 
 const d = schema.definitions;
 
-describe("the manifest schema states the rules of components/dps-rules", () => {
+describe("the manifest schema states the rules of contract/dps", () => {
   it("uses the id rule, its length and its words", () => {
     expect(d.id.pattern).toBe(ENROLLMENT_ID_PATTERN.source);
     expect(d.id.maxLength).toBe(MAX_ID_LENGTH);

@@ -15,7 +15,7 @@ import {
   type Registration,
 } from "../support/mock-platform";
 
-// A real certificate: the stack config reads CA certificates with dps-rules' parser.
+// A real certificate: the stack config reads CA certificates with contract/dps' parser.
 const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");
 const registrations: Registration[] = [];
 const invocations: Invocation[] = [];
