@@ -30,10 +30,10 @@
  * stops by itself.
  */
 import { parseArgs } from "node:util";
-import { silentLogger, startEmulator } from "../emulator";
-import { installEngineFloor, stateBytes } from "../test/support/engine-floor";
-import { engineMissingReason, findEngine, type Engine } from "../test/support/find-engine";
-import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
+import { startTestEmulator } from "../testkit/emulator";
+import { installEngineFloor, stateBytes } from "../testkit/engine-floor";
+import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
+import { createLocalProgram, type LocalProgram } from "../testkit/local-program";
 
 const { values } = parseArgs({
   options: {
@@ -130,12 +130,7 @@ async function withDeadline<T>(label: string, program: LocalProgram, work: Promi
 }
 
 async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathResult> {
-  const emulator = await startEmulator({
-    ephemeral: true,
-    retryAfterSeconds: 0,
-    logger: silentLogger,
-    throttle: { operationsPerMinute: THROTTLE_PER_MINUTE },
-  });
+  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: THROTTLE_PER_MINUTE } });
   let program: LocalProgram | undefined;
   try {
     program = await createLocalProgram(engine, emulator, {

@@ -6,11 +6,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator, type ScriptedFault } from "../../emulator";
+import type { RunningEmulator, ScriptedFault } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
-import { diagnosticsOf, exactText } from "../support/engine-output";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { diagnosticsOf, exactText } from "../../testkit/engine-output";
 
 const devices = (ids: readonly string[], interval: number) =>
   "individualEnrollments:\n" +
@@ -74,7 +75,7 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
   let failedUp = "";
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    emulator = await startTestEmulator();
     program = await createLocalProgram(engine, emulator, {
       stackName: "errors",
       manifests: { "existing.yaml": devices(["err-gone", "err-edited"], 30) },
@@ -184,7 +185,7 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
     fs.writeFileSync(trusted, emulator.caCertPem);
     await program.stack.setConfig("dps-as-code:emulator.caCertPath", { value: trusted }, true);
     await emulator.stop();
-    emulator = await startEmulator({ ephemeral: true, port, retryAfterSeconds: 0, logger: silentLogger });
+    emulator = await startTestEmulator({ port });
     program.writeManifest("existing.yaml", devices(["err-gone", "err-edited"], 30));
     program.writeManifest("new.yaml", devices(["err-tls"], 30));
     const output = await program.pulumi(["up", "--yes", "--skip-preview", "--continue-on-error"], FAST).then(
