@@ -1,12 +1,12 @@
 /**
  * The per-enrollment path at scale, beside the engine floor, through the real engine: a temporary
- * copy of the program (test/support/local-program.ts) on a private file backend, against an
+ * copy of the program (testkit/local-program.ts) on a private file backend, against an
  * in-process emulator with DPS's service quota (1,000 operations per minute by default, a sliding
  * window in the emulator). For each of two programs with the same manifest of N symmetric-key
  * individual enrollments:
  *
  * - "floor": the same program and inputs, each enrollment through a do-nothing dynamic provider
- *   (test/support/engine-floor.ts): the engine, backend and program cost, nothing of ours;
+ *   (testkit/engine-floor.ts): the engine, backend and program cost, nothing of ours;
  * - "per-enrollment": the real IndividualEnrollment resources.
  *
  * it times `pulumi up` from empty, a no-op `pulumi preview`, `pulumi refresh` and `pulumi destroy`,

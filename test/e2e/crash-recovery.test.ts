@@ -12,18 +12,12 @@ import { serviceClientFor } from "../../emulator/clients";
 import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
 import { describeWithEngine } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { symmetricKeyDevicesManifest } from "../../testkit/manifests";
 import { providersLeftAfter } from "../../testkit/provider-processes";
 
 const COUNT = 24;
 const ids = Array.from({ length: COUNT }, (_, i) => `crash-${String(i).padStart(2, "0")}`);
-const manifest = (interval: number) =>
-  "individualEnrollments:\n" +
-  ids
-    .map(
-      (id) =>
-        `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`,
-    )
-    .join("");
+const manifest = (interval: number) => symmetricKeyDevicesManifest(ids, interval);
 
 /** Counts the emulator's write requests ("PUT <operation> <status> <ms>" lines). */
 function writeCounter(): Logger & { puts: number; deletes: number } {
