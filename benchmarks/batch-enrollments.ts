@@ -18,10 +18,11 @@
  * 10,000 took 31 min (the quota alone needs 20 of them).
  */
 import { parseArgs } from "node:util";
-import { silentLogger, startEmulator, type RunningEmulator } from "../emulator";
+import type { RunningEmulator } from "../emulator";
+import { startTestEmulator } from "../testkit/emulator";
 import { shardOf } from "../components/enrollments";
-import { engineMissingReason, findEngine, type Engine } from "../test/support/find-engine";
-import { createLocalProgram } from "../test/support/local-program";
+import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
+import { createLocalProgram } from "../testkit/local-program";
 import { createFloorProgram } from "./support/floor-program";
 import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
 
@@ -122,12 +123,7 @@ async function measure(
 }
 
 async function runSize(engine: Engine, count: number) {
-  const emulator = await startEmulator({
-    ephemeral: true,
-    retryAfterSeconds: 0,
-    logger: silentLogger,
-    throttle: { operationsPerMinute: THROTTLE },
-  });
+  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: THROTTLE } });
   const program = await createLocalProgram(engine, emulator, {
     stackName: `batch-${count}`,
     manifests: { "fleet.yaml": manifestOf(count, false) },

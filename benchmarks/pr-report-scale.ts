@@ -1,13 +1,13 @@
 // The PR report on fleet-sized changes: `pulumi preview --json` of 100, 1,000 and 10,000
-// individual enrollments (made from the engine's real step shapes, test/fixtures/preview-json/
+// individual enrollments (made from the engine's real step shapes, testkit/preview-json/
 // scale.ts: 1 % replaced, 3 % deleted, 20 % updated, 70 % created, 6 % unchanged), per-enrollment
 // resources and the same change as 16 enrollment sets. Prints, per size and mode: wall and CPU time
 // of the whole report (parse included, generation of the preview excluded), and the bytes of the
 // comment, the job summary and the full report. Bounded: about a minute on a shared 2-core machine.
 //   bash scripts/with-env.sh ts-node --transpile-only benchmarks/pr-report-scale.ts [--sizes 100,1000,10000]
 import { buildPrReports, bytes, COMMENT_BUDGET } from "../scripts/pr-report/index";
-import { asEnrollmentSets } from "../test/fixtures/preview-json/as-enrollment-sets";
-import { scalePreview } from "../test/fixtures/preview-json/scale";
+import { asEnrollmentSets } from "../testkit/preview-json/as-enrollment-sets";
+import { scalePreview } from "../testkit/preview-json/scale";
 
 function mixOf(total: number) {
   const replace = Math.round(total * 0.01);

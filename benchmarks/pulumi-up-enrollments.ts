@@ -1,12 +1,12 @@
 /**
  * The per-enrollment path at scale, beside the engine floor, through the real engine: a temporary
- * copy of the program (test/support/local-program.ts) on a private file backend, against an
+ * copy of the program (testkit/local-program.ts) on a private file backend, against an
  * in-process emulator with DPS's service quota (1,000 operations per minute by default, a sliding
  * window in the emulator). For each of two programs with the same manifest of N symmetric-key
  * individual enrollments:
  *
  * - "floor": the same program and inputs, each enrollment through a do-nothing dynamic provider
- *   (test/support/engine-floor.ts): the engine, backend and program cost, nothing of ours;
+ *   (testkit/engine-floor.ts): the engine, backend and program cost, nothing of ours;
  * - "per-enrollment": the real IndividualEnrollment resources.
  *
  * it times `pulumi up` from empty, a no-op `pulumi preview`, `pulumi refresh` and `pulumi destroy`,
@@ -30,10 +30,10 @@
  * stops by itself.
  */
 import { parseArgs } from "node:util";
-import { silentLogger, startEmulator } from "../emulator";
-import { installEngineFloor, stateBytes } from "../test/support/engine-floor";
-import { engineMissingReason, findEngine, type Engine } from "../test/support/find-engine";
-import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
+import { startTestEmulator } from "../testkit/emulator";
+import { installEngineFloor, stateBytes } from "../testkit/engine-floor";
+import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
+import { createLocalProgram, type LocalProgram } from "../testkit/local-program";
 
 const { values } = parseArgs({
   options: {
@@ -130,12 +130,7 @@ async function withDeadline<T>(label: string, program: LocalProgram, work: Promi
 }
 
 async function runPath(engine: Engine, path: PathResult["path"]): Promise<PathResult> {
-  const emulator = await startEmulator({
-    ephemeral: true,
-    retryAfterSeconds: 0,
-    logger: silentLogger,
-    throttle: { operationsPerMinute: THROTTLE_PER_MINUTE },
-  });
+  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: THROTTLE_PER_MINUTE } });
   let program: LocalProgram | undefined;
   try {
     program = await createLocalProgram(engine, emulator, {

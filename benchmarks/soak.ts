@@ -14,12 +14,13 @@
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { startEmulator, type Logger, type RunningEmulator } from "../emulator";
+import type { Logger, RunningEmulator } from "../emulator";
+import { startTestEmulator } from "../testkit/emulator";
 import { serviceClientFor } from "../emulator/clients";
 import { clearStaleLocks } from "../scripts/recover/stale-locks";
-import { startCompetingClient } from "../test/support/competing-client";
-import { engineMissingReason, findEngine } from "../test/support/find-engine";
-import { createLocalProgram, type LocalProgram } from "../test/support/local-program";
+import { startCompetingClient } from "../testkit/competing-client";
+import { engineMissingReason, findEngine } from "../testkit/find-engine";
+import { createLocalProgram, type LocalProgram } from "../testkit/local-program";
 import { createEngineFloor } from "./engine-floor";
 
 const { values } = parseArgs({
@@ -137,9 +138,7 @@ async function main(): Promise<void> {
     `pulumi ${engine.version}; ${COUNT} enrollments; quota ${QUOTA}/min, another client taking ${COMPETITOR_PER_MINUTE}/min; ${FAULT_RATE * 100}% faults; kill: ${KILL}\n`,
   );
   const log = putCounter();
-  const emulator = await startEmulator({
-    ephemeral: true,
-    retryAfterSeconds: 0,
+  const emulator = await startTestEmulator({
     logger: log,
     logRequests: true,
     throttle: { operationsPerMinute: QUOTA, retryAfterSeconds: 5 },

@@ -19,6 +19,13 @@ export interface CertificateRequest {
   validDays?: number;
   /** Backdate validity start (tests of expired certificates use negative validDays with this). */
   notBefore?: Date;
+  /** End of validity, when a test needs an exact date (instead of notBefore + validDays). */
+  notAfter?: Date;
+  /**
+   * Add the authority key identifier extension (RFC 5280 §4.2.1.1), as most real CAs do: it tells
+   * apart two CAs of the same name. @default false
+   */
+  authorityKeyIdentifier?: boolean;
 }
 
 function newKeyPair(): {
@@ -51,7 +58,8 @@ function build(
   cert.serialNumber = "01" + randomBytes(15).toString("hex");
   const notBefore = request.notBefore ?? new Date(Date.now() - 60_000);
   cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = new Date(notBefore.getTime() + (request.validDays ?? 825) * 86_400_000);
+  cert.validity.notAfter =
+    request.notAfter ?? new Date(notBefore.getTime() + (request.validDays ?? 825) * 86_400_000);
   const subject = [{ name: "commonName", value: request.commonName }];
   cert.setSubject(subject);
   cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
@@ -62,6 +70,11 @@ function build(
       : { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
     { name: "subjectKeyIdentifier" },
   ];
+  if (request.authorityKeyIdentifier) {
+    // forge takes `true` as the certificate's own key identifier: right for a self-signed one only.
+    const keyIdentifier = issuer ? issuer.cert.generateSubjectKeyIdentifier().getBytes() : true;
+    extensions.push({ name: "authorityKeyIdentifier", keyIdentifier });
+  }
   if (!request.isCa) extensions.push({ name: "extKeyUsage", serverAuth: true, clientAuth: true });
   if (request.altNames?.length) {
     extensions.push({

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { projectRoot } from "./support/find-engine";
+import { projectRoot } from "../testkit/find-engine";
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "dps-env-script-"));
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));

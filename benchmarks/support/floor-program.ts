@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { isolatedBackend, projectRoot, type Engine } from "../../test/support/find-engine";
+import { isolatedBackend, projectRoot, type Engine } from "../../testkit/find-engine";
 
 const PROGRAM = `import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";

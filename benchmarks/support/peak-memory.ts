@@ -8,7 +8,8 @@ export interface PeakMemory {
   providerMiB: number;
 }
 
-function rssMiB(pid: string): number {
+/** Resident memory of a process now, in MiB (VmRSS in /proc). */
+export function residentMiB(pid: number | string): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : 0;
@@ -23,7 +24,7 @@ export function samplePeakMemory(programDir: string, intervalMs = 250): { stop()
         if (fs.readlinkSync(`/proc/${pid}/cwd`) !== programDir) continue;
         const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
         if (!cmd.includes("node")) continue;
-        const rss = rssMiB(pid);
+        const rss = residentMiB(pid);
         if (cmd.includes("dynamic-provider")) peak.providerMiB = Math.max(peak.providerMiB, rss);
         else if (cmd.includes("cmd/run") || cmd.includes("run.js") || cmd.includes("pulumi-language-nodejs"))
           peak.programMiB = Math.max(peak.programMiB, rss);

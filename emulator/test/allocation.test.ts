@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import { adminRequest } from "./admin-client";
-import { HUB_A, HUB_B, startTestEmulator } from "./helpers";
+import { adminRequest } from "../../testkit/admin-client";
+import { HUB_A, HUB_B, startTestEmulator } from "../../testkit/emulator";
 
 const HUB_C = "hub-c.azure-devices.net";
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { computeSignature } from "../auth/sas";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import { adminRequest } from "./admin-client";
-import { errorBody, errorCodeHeader, HUB_A, startTestEmulator, statusOf } from "./helpers";
-import https from "node:https";
+import { adminRequest, emulatorRequest, sasAuthorization } from "../../testkit/admin-client";
+import { HUB_A, startTestEmulator } from "../../testkit/emulator";
+import { errorBody, errorCodeHeader, statusOf } from "./helpers";
 
 let emu: RunningEmulator;
 
@@ -32,46 +31,9 @@ beforeAll(async () => {
 });
 afterAll(() => emu.stop());
 
-function rawRequest(method: string, path: string, authorization: string | undefined, body?: unknown) {
-  return new Promise<{
-    status: number;
-    body: { errorCode?: number; message?: string } | undefined;
-    headers: Record<string, unknown>;
-  }>((resolve, reject) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(
-      {
-        host: "localhost",
-        port: emu.port,
-        method,
-        path,
-        ca: emu.caCertPem,
-        headers: {
-          ...(authorization ? { authorization } : {}),
-          ...(text ? { "content-type": "application/json" } : {}),
-        },
-      },
-      (res) => {
-        let data = "";
-        res.on("data", (c: Buffer) => (data += c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: data ? JSON.parse(data) : undefined,
-            headers: res.headers,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
-}
-
-function token(sr: string, key: string, keyName: string, expiry: number): string {
-  const sig = encodeURIComponent(computeSignature(key, sr, expiry).toString("base64"));
-  return `SharedAccessSignature sr=${sr}&sig=${sig}&skn=${keyName}&se=${expiry}`;
-}
+/** A service call with exactly the authorization header given (the DPS error body typed). */
+const rawRequest = (method: string, path: string, authorization: string | undefined, body?: unknown) =>
+  emulatorRequest<{ errorCode?: number; message?: string }>(emu, method, path, authorization, body);
 
 const ownerKey = () => /SharedAccessKey=(.+)$/.exec(emu.connectionString)![1]!;
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -104,7 +66,7 @@ describe("service SAS authentication", () => {
   });
 
   it("rejects an expired token", async () => {
-    const expired = token(
+    const expired = sasAuthorization(
       emu.serviceHost,
       ownerKey(),
       "provisioningserviceowner",
@@ -120,13 +82,18 @@ describe("service SAS authentication", () => {
     const raw = await rawRequest(
       "GET",
       "/enrollments/ro-dev?api-version=2021-10-01",
-      token(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour()),
+      sasAuthorization(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour()),
     );
     expect(raw.status).toBe(200);
     const encoded = await rawRequest(
       "GET",
       "/enrollments/ro-dev?api-version=2021-10-01",
-      token(encodeURIComponent(emu.serviceHost), ownerKey(), "provisioningserviceowner", inAnHour()),
+      sasAuthorization(
+        encodeURIComponent(emu.serviceHost),
+        ownerKey(),
+        "provisioningserviceowner",
+        inAnHour(),
+      ),
     );
     expect(encoded.status).toBe(200);
     // A token for another DPS, a tampered signature and an unknown policy fail.
@@ -135,11 +102,16 @@ describe("service SAS authentication", () => {
         await rawRequest(
           "GET",
           "/enrollments/ro-dev?api-version=2021-10-01",
-          token("other.azure-devices-provisioning.net", ownerKey(), "provisioningserviceowner", inAnHour()),
+          sasAuthorization(
+            "other.azure-devices-provisioning.net",
+            ownerKey(),
+            "provisioningserviceowner",
+            inAnHour(),
+          ),
         )
       ).status,
     ).toBe(401);
-    const tampered = token(
+    const tampered = sasAuthorization(
       emu.serviceHost,
       Buffer.alloc(32, 3).toString("base64"),
       "provisioningserviceowner",
@@ -153,7 +125,7 @@ describe("service SAS authentication", () => {
         await rawRequest(
           "GET",
           "/enrollments/ro-dev?api-version=2021-10-01",
-          token(emu.serviceHost, ownerKey(), "nobody", inAnHour()),
+          sasAuthorization(emu.serviceHost, ownerKey(), "nobody", inAnHour()),
         )
       ).status,
     ).toBe(401);
@@ -163,7 +135,7 @@ describe("service SAS authentication", () => {
   });
 
   it("routes case-insensitively, with or without a trailing slash, and checks api-version", async () => {
-    const auth = token(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour());
+    const auth = sasAuthorization(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour());
     expect((await rawRequest("GET", "/ENROLLMENTS/RO-DEV/?api-version=2019-03-31", auth)).status).toBe(200);
     expect(
       (await rawRequest("POST", "/enrollmentgroups/query?api-version=2021-06-01", auth, { query: "*" }))
@@ -177,7 +149,7 @@ describe("service SAS authentication", () => {
   });
 
   it("rejects bodies over 96 KB", async () => {
-    const auth = token(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour());
+    const auth = sasAuthorization(emu.serviceHost, ownerKey(), "provisioningserviceowner", inAnHour());
     const res = await rawRequest("PUT", "/enrollments/big?api-version=2021-10-01", auth, {
       registrationId: "big",
       attestation: { type: "symmetricKey" },
@@ -209,7 +181,7 @@ describe("device SAS authentication", () => {
     const res = await rawRequest(
       "PUT",
       `/${emu.idScope}/registrations/exp-dev/register?api-version=2019-03-31`,
-      token(sr, key, "registration", Math.floor(Date.now() / 1000) - 1),
+      sasAuthorization(sr, key, "registration", Math.floor(Date.now() / 1000) - 1),
       { registrationId: "exp-dev" },
     );
     expect(res.status).toBe(401);
@@ -218,7 +190,7 @@ describe("device SAS authentication", () => {
     const ok = await rawRequest(
       "PUT",
       `/${emu.idScope}/registrations/exp-dev/register?api-version=2021-06-01`,
-      token(encodeURIComponent(sr), key, "registration", inAnHour()),
+      sasAuthorization(encodeURIComponent(sr), key, "registration", inAnHour()),
       { registrationId: "exp-dev" },
     );
     expect(ok.status).toBe(202);
@@ -242,7 +214,7 @@ describe("device SAS authentication", () => {
     const res = await rawRequest(
       "PUT",
       `/${emu.idScope}/registrations/dev-b/register?api-version=2019-03-31`,
-      token(sr, a.attestation.symmetricKey!.primaryKey, "registration", inAnHour()),
+      sasAuthorization(sr, a.attestation.symmetricKey!.primaryKey, "registration", inAnHour()),
       { registrationId: "dev-b" },
     );
     expect(res.status).toBe(401);

@@ -5,8 +5,9 @@ import { deriveDeviceKey } from "../auth/sas";
 import { createSelfSignedCertificate, issueCertificate } from "../certificates";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import { adminRequest } from "./admin-client";
-import { errorBody, HUB_A, HUB_B, startTestEmulator, statusOf } from "./helpers";
+import { adminRequest } from "../../testkit/admin-client";
+import { HUB_A, HUB_B, startTestEmulator } from "../../testkit/emulator";
+import { errorBody, statusOf } from "./helpers";
 
 let emu: RunningEmulator;
 let client: ProvisioningServiceClient;

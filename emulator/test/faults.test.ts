@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { serviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import { startTestEmulator, statusOf, viaCallback } from "./helpers";
+import { startTestEmulator } from "../../testkit/emulator";
+import { statusOf, viaCallback } from "./helpers";
 
 let emu: RunningEmulator | undefined;
 afterEach(async () => {

@@ -1,12 +1,5 @@
-import { silentLogger, startEmulator, type EmulatorOptions, type RunningEmulator } from "../index";
-
-/** An ephemeral emulator with instant device polling and no log output. */
-export function startTestEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger, ...options });
-}
-
-export const HUB_A = "hub-a.azure-devices.net";
-export const HUB_B = "hub-b.azure-devices.net";
+// What the emulator's tests read from Microsoft's SDKs' errors and callbacks (starting the
+// emulator, its admin API and test certificates are in testkit/, shared with the product's tests).
 
 /** Runs a Node-SDK callback API as a promise (the bulk operation has no working promise form). */
 export function viaCallback<T>(call: (cb: (err?: Error | null, result?: T) => void) => void): Promise<T> {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../clients";
 import { silentLogger, startEmulator } from "../index";
-import { HUB_A } from "./helpers";
+import { HUB_A } from "../../testkit/emulator";
 
 const stateDir = mkdtempSync(join(tmpdir(), "dps-emulator-test-"));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));

@@ -3,22 +3,15 @@ import { pickHashed } from "../allocation/hashed";
 import { latencyMs } from "../allocation/geo";
 import { computeSignature, deriveDeviceKey, parseSasToken, signatureMatches } from "../auth/sas";
 import { etagMatches, isValidId } from "../model/values";
+import { DERIVED_KEY_VECTORS } from "../../testkit/derived-key-vectors";
 
 describe("derived device keys", () => {
-  it.each([
-    [
-      "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==",
-      "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6",
-      "Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc=",
-    ],
-    [
-      "oiK77Oy7rBw8YB6IS6ukRChAw+Yq6GC61RMrPLSTiOOtdI+XDu0LmLuNm11p+qv2I+adqGUdZHm46zXAQdZoOA==",
-      "breakroom499-contoso-tstrsd-007",
-      "JC8F96eayuQwwz+PkE7IzjH2lIAjCUnAa61tDigBnSs=",
-    ],
-  ])("matches Microsoft's documented vector for %s / %s", (groupKey, registrationId, expected) => {
-    expect(deriveDeviceKey(groupKey, registrationId)).toBe(expected);
-  });
+  it.each(DERIVED_KEY_VECTORS)(
+    "matches Microsoft's documented vector for %s / %s",
+    (groupKey, registrationId, expected) => {
+      expect(deriveDeviceKey(groupKey, registrationId)).toBe(expected);
+    },
+  );
 });
 
 describe("SAS tokens", () => {

@@ -2,15 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { serviceClientFor } from "../clients";
 import type { RunningEmulator } from "../index";
-import {
-  errorBody,
-  errorCodeHeader,
-  HUB_A,
-  HUB_B,
-  startTestEmulator,
-  statusOf,
-  viaCallback,
-} from "./helpers";
+import { HUB_A, HUB_B, startTestEmulator } from "../../testkit/emulator";
+import { errorBody, errorCodeHeader, statusOf, viaCallback } from "./helpers";
 
 let emu: RunningEmulator;
 let client: ProvisioningServiceClient;

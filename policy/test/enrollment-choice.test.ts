@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ENROLLMENT_LEDGER_TYPE, ledgerIndividual, UNKNOWN_VALUE } from "@dps-as-code/contract";
-import { makeCertificate } from "../../test/support/certificates";
+import { makeCertificate } from "../../testkit/certificates";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "../policies/dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "../policies/dps-enrollment-retirement-covered";
 import { enrollmentGroup, GROUP, INDIVIDUAL, individualEnrollment, LOCAL_DPS, localDps } from "./fixtures";
@@ -41,7 +41,7 @@ describe("dps-enrollment-retirement-covered", () => {
   });
   it("accepts deleting an X.509 device whose CA a group references", async () => {
     const props = ledger({
-      deletedIndividualEnrollments: [x509Individual("cam-001", camera.certPem)],
+      deletedIndividualEnrollments: [x509Individual("cam-001", camera.certificatePem)],
       enrollmentGroups: [
         {
           enrollmentGroupId: "cams",
@@ -49,19 +49,22 @@ describe("dps-enrollment-retirement-covered", () => {
           attestation: { type: "x509", x509: { caReferences: { primary: "camera-ca" } } },
         },
       ],
-      caCertificates: [{ name: "camera-ca", certificate: ca.certPem }],
+      caCertificates: [{ name: "camera-ca", certificate: ca.certificatePem }],
     });
     expect(await run(props)).toEqual({ violations: [] });
   });
   it("reads a ledger recorded before it kept certificate facts (whole device certificates)", async () => {
     const group = {
       enrollmentGroupId: "cams",
-      attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: ca.certPem } } } },
+      attestation: {
+        type: "x509",
+        x509: { signingCertificates: { primary: { certificate: ca.certificatePem } } },
+      },
     };
     expect(
       await run(
         ledger({
-          deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)],
+          deletedIndividualEnrollments: [x509Entry("cam-001", camera.certificatePem)],
           enrollmentGroups: [group],
         }),
       ),
@@ -70,14 +73,14 @@ describe("dps-enrollment-retirement-covered", () => {
       ...group,
       attestation: {
         type: "x509",
-        x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } },
+        x509: { signingCertificates: { primary: { certificate: otherCa.certificatePem } } },
       },
     };
     expect(
       (
         await run(
           ledger({
-            deletedIndividualEnrollments: [x509Entry("cam-001", camera.certPem)],
+            deletedIndividualEnrollments: [x509Entry("cam-001", camera.certificatePem)],
             enrollmentGroups: [other],
           }),
         )
@@ -86,13 +89,13 @@ describe("dps-enrollment-retirement-covered", () => {
   });
   it("accepts deleting an X.509 device whose issuer is a group's signing certificate", async () => {
     const props = ledger({
-      deletedIndividualEnrollments: [x509Individual("cam-001", camera.certPem)],
+      deletedIndividualEnrollments: [x509Individual("cam-001", camera.certificatePem)],
       enrollmentGroups: [
         {
           enrollmentGroupId: "cams",
           attestation: {
             type: "x509",
-            x509: { signingCertificates: { primary: { certificate: ca.certPem } } },
+            x509: { signingCertificates: { primary: { certificate: ca.certificatePem } } },
           },
         },
       ],
@@ -101,13 +104,13 @@ describe("dps-enrollment-retirement-covered", () => {
   });
   it("refuses deleting an X.509 device when only a group of another CA exists, naming the issuer", async () => {
     const props = ledger({
-      deletedIndividualEnrollments: [x509Individual("cam-001", camera.certPem)],
+      deletedIndividualEnrollments: [x509Individual("cam-001", camera.certificatePem)],
       enrollmentGroups: [
         {
           enrollmentGroupId: "cams",
           attestation: {
             type: "x509",
-            x509: { signingCertificates: { primary: { certificate: otherCa.certPem } } },
+            x509: { signingCertificates: { primary: { certificate: otherCa.certificatePem } } },
           },
         },
       ],
@@ -232,7 +235,7 @@ describe("dps-enrollment-individual-or-group", () => {
         name: id,
         props: {
           ...mutate(individualEnrollment(), "registrationId", id),
-          attestation: x509Entry(id, cert.certPem).attestation,
+          attestation: x509Entry(id, cert.certificatePem).attestation,
         },
       };
     });
@@ -241,7 +244,7 @@ describe("dps-enrollment-individual-or-group", () => {
       name: "dps",
       props: {
         ...localDps(),
-        caCertificates: [{ name: "camera-ca", certificate: ca.certPem, isVerified: true }],
+        caCertificates: [{ name: "camera-ca", certificate: ca.certificatePem, isVerified: true }],
       },
     };
     const violations = await runStackPolicy(policy, [...cams, dps]);

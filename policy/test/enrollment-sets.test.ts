@@ -15,7 +15,7 @@ import { dpsEnrollmentStaticAllocationSingleHubPolicy } from "../policies/dps-en
 import { dpsEnrollmentTargetsLinkedHubsPolicy } from "../policies/dps-enrollment-targets-linked-hubs";
 import { dpsEnrollmentUniqueIdsPolicy } from "../policies/dps-enrollment-unique-ids";
 import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "../policies/dps-individual-enrollment-symmetric-key-allowed";
-import { certificatePem } from "./certificates";
+import { makeCertificate } from "../../testkit/certificates";
 import { ENROLLMENT_SET, enrollmentSet, INDIVIDUAL, individualEnrollment, NOW, setEntry } from "./fixtures";
 import { mutate, runResourcePolicy, runStackPolicy } from "./harness";
 import { UNKNOWN_VALUE } from "@dps-as-code/contract";
@@ -24,11 +24,11 @@ const set = (props = enrollmentSet()) => ({ type: ENROLLMENT_SET, props, name: "
 const individual = (props = individualEnrollment()) => ({ type: INDIVIDUAL, props });
 const entry = (field: string, value: unknown) =>
   mutate(enrollmentSet(), `enrollments.device-002.${field}`, value);
-const expired = certificatePem(
-  "device-002",
-  new Date("2025-01-01T00:00:00Z"),
-  new Date("2026-05-01T00:00:00Z"),
-);
+const expired = makeCertificate({
+  commonName: "device-002",
+  notBefore: new Date("2025-01-01T00:00:00Z"),
+  notAfter: new Date("2026-05-01T00:00:00Z"),
+}).certificatePem;
 const ownerConnection =
   "HostName=mydps.azure-devices-provisioning.net;SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=c2VjcmV0LWRwcy1rZXktdmFsdWUtZG8tbm90LWxvZw==";
 

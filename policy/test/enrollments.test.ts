@@ -9,7 +9,7 @@ import { createDpsEnrollmentRegistrationIdPatternPolicy } from "../policies/dps-
 import { dpsEnrollmentStaticAllocationSingleHubPolicy } from "../policies/dps-enrollment-static-allocation-single-hub";
 import { dpsEnrollmentTargetsLinkedHubsPolicy } from "../policies/dps-enrollment-targets-linked-hubs";
 import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "../policies/dps-individual-enrollment-symmetric-key-allowed";
-import { certificatePem, pemToBase64Der } from "./certificates";
+import { makeCertificate, pemToBase64Der } from "../../testkit/certificates";
 import {
   AZURE_DPS,
   azureDps,
@@ -148,31 +148,31 @@ describe("dps-enrollment-certificate-expiry", () => {
     expect(await runResourcePolicy(policy, individual())).toEqual({ violations: [] });
   });
   it("rejects an expired certificate naming its subject and date", async () => {
-    const pem = certificatePem(
-      "device-001",
-      new Date("2025-01-01T00:00:00Z"),
-      new Date("2026-05-01T00:00:00Z"),
-    );
+    const pem = makeCertificate({
+      commonName: "device-001",
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date("2026-05-01T00:00:00Z"),
+    }).certificatePem;
     expect((await runResourcePolicy(policy, withCertificate(pem))).violations).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate (CN=device-001) expired on 2026-05-01T00:00:00.000Z; issue a new certificate and replace it.',
     ]);
   });
   it("rejects a certificate expiring within the window", async () => {
-    const pem = certificatePem(
-      "device-001",
-      new Date("2025-01-01T00:00:00Z"),
-      new Date(NOW.getTime() + 10 * DAY),
-    );
+    const pem = makeCertificate({
+      commonName: "device-001",
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date(NOW.getTime() + 10 * DAY),
+    }).certificatePem;
     expect((await runResourcePolicy(policy, withCertificate(pem))).violations).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate (CN=device-001) expires on 2026-06-11T00:00:00.000Z, in 10 day(s) (window: 30); roll it over now, using the secondary slot.',
     ]);
   });
   it("honours a configured window", async () => {
-    const pem = certificatePem(
-      "device-001",
-      new Date("2025-01-01T00:00:00Z"),
-      new Date(NOW.getTime() + 10 * DAY),
-    );
+    const pem = makeCertificate({
+      commonName: "device-001",
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date(NOW.getTime() + 10 * DAY),
+    }).certificatePem;
     expect(
       (await runResourcePolicy(policy, withCertificate(pem), { expiryWarningDays: 7 })).violations,
     ).toEqual([]);
@@ -190,11 +190,11 @@ describe("dps-enrollment-certificate-expiry", () => {
     ]);
   });
   it("checks DPS CA certificates given as base64 DER", async () => {
-    const pem = certificatePem(
-      "plant-ca",
-      new Date("2025-01-01T00:00:00Z"),
-      new Date("2026-01-01T00:00:00Z"),
-    );
+    const pem = makeCertificate({
+      commonName: "plant-ca",
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date("2026-01-01T00:00:00Z"),
+    }).certificatePem;
     const props = mutate(dpsCertificate(), "properties.certificate", pemToBase64Der(pem));
     expect(
       (await runResourcePolicy(policy, { type: DPS_CERTIFICATE, props, name: "plant-ca" })).violations,
@@ -203,11 +203,11 @@ describe("dps-enrollment-certificate-expiry", () => {
     ]);
   });
   it("reads a certificate given as base64 of PEM", async () => {
-    const pem = certificatePem(
-      "device-001",
-      new Date("2025-01-01T00:00:00Z"),
-      new Date("2026-05-01T00:00:00Z"),
-    );
+    const pem = makeCertificate({
+      commonName: "device-001",
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date("2026-05-01T00:00:00Z"),
+    }).certificatePem;
     const { violations } = await runResourcePolicy(
       policy,
       withCertificate(Buffer.from(pem).toString("base64")),

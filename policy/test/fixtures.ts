@@ -1,13 +1,13 @@
 // Compliant baselines, one per resource type. Each test copies one and changes one field.
-import { certificatePem } from "./certificates";
+import { makeCertificate } from "../../testkit/certificates";
 
 export const NOW = new Date("2026-06-01T00:00:00Z");
 const DAY = 86_400_000;
-export const validCertificate = certificatePem(
-  "device-001",
-  new Date(NOW.getTime() - 10 * DAY),
-  new Date(NOW.getTime() + 365 * DAY),
-);
+export const validCertificate = makeCertificate({
+  commonName: "device-001",
+  notBefore: new Date(NOW.getTime() - 10 * DAY),
+  notAfter: new Date(NOW.getTime() + 365 * DAY),
+}).certificatePem;
 
 export const IOT_HUB = "azure-native:iothub:IotHubResource";
 export const AZURE_DPS = "azure-native:deviceprovisioningservices:IotDpsResource";

@@ -32,6 +32,25 @@ export interface ResourceUnderTest {
 
 const urnOf = (type: string, name: string) => `urn:pulumi:test::dps-as-code::${type}::${name}`;
 
+/** What a resource and a stack policy both see of a resource: props that throw on unknowns, default options. */
+function asSeenByPolicies(resource: ResourceUnderTest, name: string) {
+  return {
+    type: resource.type,
+    props: unknownCheckingProxy(structuredClone(resource.props)),
+    urn: urnOf(resource.type, name),
+    name,
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    isType: () => false,
+    asType: () => undefined,
+  };
+}
+
 export async function runResourcePolicy(
   policy: ResourceValidationPolicy,
   resource: ResourceUnderTest,
@@ -42,20 +61,8 @@ export async function runResourcePolicy(
   const name = resource.name ?? "test-resource";
   for (const validate of validations) {
     const args: ResourceValidationArgs = {
-      type: resource.type,
-      props: unknownCheckingProxy(structuredClone(resource.props)),
-      urn: urnOf(resource.type, name),
-      name,
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-      },
+      ...asSeenByPolicies(resource, name),
       stackTags: new Map(),
-      isType: () => false,
-      asType: () => undefined,
       getConfig: <T extends object>() => structuredClone(config) as T,
       notApplicable: (reason?: string): never => {
         throw new NotApplicable(reason ?? "");
@@ -89,23 +96,7 @@ export async function runStackPolicy(
   const violations: StackViolation[] = [];
   const policyResources = resources.map((resource, index): PolicyResource => {
     const name = resource.name ?? `resource-${index}`;
-    return {
-      type: resource.type,
-      props: unknownCheckingProxy(structuredClone(resource.props)),
-      urn: urnOf(resource.type, name),
-      name,
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-      },
-      dependencies: [],
-      propertyDependencies: {},
-      isType: () => false,
-      asType: () => undefined,
-    };
+    return { ...asSeenByPolicies(resource, name), dependencies: [], propertyDependencies: {} };
   });
   await policy.validateStack(
     {

@@ -7,7 +7,7 @@ import { adviseManifests, formatAdvice } from "../../components/advice";
 import { MovePlanError, planEnrollmentMove, type MoveContext } from "../../components/advice/move-plan";
 import { loadEnrollmentManifests } from "../../components/manifests";
 import { enrollmentChoiceConfig } from "@dps-as-code/contract";
-import { makeCertificate } from "../support/certificates";
+import { makeCertificate } from "../../testkit/certificates";
 
 const HUBS = { weu: "weu.example.azure-devices.net" };
 const dirs: string[] = [];
@@ -104,7 +104,7 @@ individualEnrollments:
     const other = makeCertificate({ commonName: "Other CA", isCa: true });
     const cam = makeCertificate({ commonName: "cam-01", issuer: ca });
     const certFile = path.join(os.tmpdir(), `cam-01-${process.pid}.pem`);
-    fs.writeFileSync(certFile, cam.certPem);
+    fs.writeFileSync(certFile, cam.certificatePem);
     const cameras = `individualEnrollments:
   - registrationId: cam-01
     attestation: { type: x509, x509: { clientCertificates: { primary: { certificateFile: ${certFile} } } } }
@@ -113,8 +113,8 @@ enrollmentGroups:
     attestation: { type: x509, x509: { caReferences: { primary: other-ca } } }
 `;
     const ctx = context({ "cams.yaml": cameras }, [
-      { name: "camera-ca", certificate: ca.certPem },
-      { name: "other-ca", certificate: other.certPem },
+      { name: "camera-ca", certificate: ca.certificatePem },
+      { name: "other-ca", certificate: other.certificatePem },
     ]);
     const steps = planEnrollmentMove(
       { direction: "to-group", enrollmentGroupId: "cams", registrationIds: ["cam-01"] },

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { PlatformConfigError, parsePlatformConfig, type RawPlatformConfig } from "../../components/config";
-import { filledInProdConfig, stackConfig } from "../support/mock-platform";
+import { filledInProdConfig, stackConfig } from "../../testkit/mock-platform";
 
 // A real certificate: the config reads CA certificates with the one parser of contract/dps.
 const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");

@@ -6,23 +6,18 @@
 // `pulumi up --refresh`. Nothing lost, nothing duplicated, no key changed, no manifest edited.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, type Logger, type RunningEmulator } from "../../emulator";
+import type { Logger, RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
-import { providersLeftAfter } from "../support/provider-processes";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { symmetricKeyDevicesManifest } from "../../testkit/manifests";
+import { providersLeftAfter } from "../../testkit/provider-processes";
 
 const COUNT = 24;
 const ids = Array.from({ length: COUNT }, (_, i) => `crash-${String(i).padStart(2, "0")}`);
-const manifest = (interval: number) =>
-  "individualEnrollments:\n" +
-  ids
-    .map(
-      (id) =>
-        `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`,
-    )
-    .join("");
+const manifest = (interval: number) => symmetricKeyDevicesManifest(ids, interval);
 
 /** Counts the emulator's write requests ("PUT <operation> <status> <ms>" lines). */
 function writeCounter(): Logger & { puts: number; deletes: number } {
@@ -93,7 +88,7 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
   }
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: log, logRequests: true });
+    emulator = await startTestEmulator({ logger: log, logRequests: true });
     program = await createLocalProgram(engine, emulator, {
       stackName: "crash",
       manifests: { "fleet.yaml": manifest(30) },

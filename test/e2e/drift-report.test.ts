@@ -4,11 +4,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { findDrift, renderDrift } from "../../scripts/drift/report";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const MANIFEST = `
 individualEnrollments:
@@ -57,7 +58,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
   }
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    emulator = await startTestEmulator();
     program = await createLocalProgram(engine, emulator, {
       stackName: "drift",
       manifests: { "fleet.yaml": MANIFEST, "meters.yaml": BATCH_MANIFEST },

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeWithEngine, isolatedBackend, projectRoot } from "../support/engine";
+import { describeWithEngine, isolatedBackend, projectRoot } from "../../testkit/engine";
 
 // A provider whose effect is visible from outside the engine: it writes a file.
 const program = `

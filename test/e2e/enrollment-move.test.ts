@@ -10,17 +10,17 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
-import { makeCertificate, type TestCertificate } from "../support/certificates";
-import { startTestEmulator } from "../support/emulator";
-import { describeWithEngine, projectRoot } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { makeCertificate, type KeyAndCertificate } from "../../testkit/certificates";
+import { startTestEmulator } from "../../testkit/emulator";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 import {
   policyConfigPath,
   policyPackDir,
   policyPackMissingReason,
   previewWithPolicyPack,
   verdictKeys,
-} from "../support/policy-pack";
+} from "../../testkit/policy-pack";
 
 const WEU = "dpsac-local-weu.azure-devices.net";
 const STACK = "move";
@@ -41,10 +41,10 @@ describeWithEngine(
   (engine) => {
     let emulator: RunningEmulator;
     let program: LocalProgram;
-    let ca: TestCertificate;
-    let otherCa: TestCertificate;
-    const cameras: Record<string, TestCertificate> = {};
-    let rogue: TestCertificate;
+    let ca: KeyAndCertificate;
+    let otherCa: KeyAndCertificate;
+    const cameras: Record<string, KeyAndCertificate> = {};
+    let rogue: KeyAndCertificate;
     let pilotIndividualKey = "";
     let derivedPilotKey = "";
 
@@ -75,8 +75,8 @@ describeWithEngine(
         policyPackConfigs: [policyConfigPath("local")],
         onOutput: program.onOutput,
       });
-    const registerCamera = (id: string, cert: TestCertificate) =>
-      x509DeviceClientFor(emulator, id, cert.certPem, cert.keyPem).register();
+    const registerCamera = (id: string, cert: KeyAndCertificate) =>
+      x509DeviceClientFor(emulator, id, cert.certificatePem, cert.privateKeyPem).register();
 
     beforeAll(async () => {
       emulator = await startTestEmulator();
@@ -94,7 +94,7 @@ describeWithEngine(
       };
       await program.stack.setConfig(
         "dps-as-code:dps.caCertificates.camera-ca.certificatePath",
-        { value: certFile("camera-ca", ca.certPem) },
+        { value: certFile("camera-ca", ca.certificatePem) },
         true,
       );
       await program.stack.setConfig(
@@ -102,11 +102,11 @@ describeWithEngine(
         { value: "true" },
         true,
       );
-      const camera = (id: string, cert: TestCertificate) => `
+      const camera = (id: string, cert: KeyAndCertificate) => `
   - registrationId: ${id}
     attestation:
       type: x509
-      x509: { clientCertificates: { primary: { certificateFile: ${certFile(id, cert.certPem)} } } }`;
+      x509: { clientCertificates: { primary: { certificateFile: ${certFile(id, cert.certificatePem)} } } }`;
       program.writeManifest(
         "cameras.yaml",
         `defaults:

@@ -7,10 +7,11 @@ import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { projectProviderReference } from "../../components/enrollments/provider-reference";
 import { decodeMetadata } from "@dps-as-code/contract";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { describeWithEngine, projectRoot } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const ids = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `fleet-${String(from + i).padStart(3, "0")}`);
@@ -111,12 +112,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
   };
 
   beforeAll(async () => {
-    emulator = await startEmulator({
-      ephemeral: true,
-      retryAfterSeconds: 0,
-      logger: silentLogger,
-      throttle: { operationsPerMinute: 1000 },
-    });
+    emulator = await startTestEmulator({ throttle: { operationsPerMinute: 1000 } });
     program = await createLocalProgram(engine, emulator, {
       stackName: "sets",
       manifests: { "fleet.yaml": fleetManifest("batch", ids(0, 30)), "gateways.yaml": SMALL },

@@ -10,13 +10,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
-import { startEmulator, type Logger, type RunningEmulator } from "../../emulator";
+import type { Logger, RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import { buildPrReport } from "../../scripts/pr-report/index";
-import { makeCertificate } from "../support/certificates";
+import { makeCertificate } from "../../testkit/certificates";
 import { NEU, PREVIEW_ARGS, WEU } from "../fixtures/preview-json/scenarios";
-import { describeWithEngine, projectRoot } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const ROOT_CA = makeCertificate({ commonName: "brownfield-root-ca", isCa: true });
 const INDIVIDUAL = "brown-device-01";
@@ -69,12 +70,12 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
   }
 
   beforeAll(async () => {
-    emulator = await startEmulator({
-      ephemeral: true,
-      retryAfterSeconds: 0,
+    emulator = await startTestEmulator({
       logRequests: true,
       logger: log,
-      config: { certificates: [{ name: "brownfield-root", certificate: ROOT_CA.certPem, isVerified: true }] },
+      config: {
+        certificates: [{ name: "brownfield-root", certificate: ROOT_CA.certificatePem, isVerified: true }],
+      },
     });
     // The platform first (it links the hubs), with no manifests yet: the DPS the team already has.
     program = await createLocalProgram(engine, emulator, { stackName: "adopt", manifests: {} });
@@ -111,7 +112,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
       registrationId: X509_DEVICE,
       attestation: {
         type: "x509",
-        x509: { clientCertificates: { primary: { certificate: CAMERA_CERT.certPem } } },
+        x509: { clientCertificates: { primary: { certificate: CAMERA_CERT.certificatePem } } },
       },
       iotHubs: [NEU],
       allocationPolicy: "static",
@@ -135,8 +136,8 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     const camera = await x509DeviceClientFor(
       emulator,
       X509_DEVICE,
-      CAMERA_CERT.certPem,
-      CAMERA_CERT.keyPem,
+      CAMERA_CERT.certificatePem,
+      CAMERA_CERT.privateKeyPem,
     ).register();
     registeredHubs[X509_DEVICE] = camera.assignedHub;
     registeredHubs[INDIVIDUAL] = device.assignedHub;
@@ -182,7 +183,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     expect(stdout).toContain(`to do before pulumi up: put the primary certificate of '${X509_DEVICE}'`);
     expect(certFile).toBe(`certs/${X509_DEVICE}-primary.pem`);
     fs.mkdirSync(path.join(program.manifestsDir, "certs"), { recursive: true });
-    fs.writeFileSync(path.join(program.manifestsDir, certFile!), CAMERA_CERT.certPem);
+    fs.writeFileSync(path.join(program.manifestsDir, certFile!), CAMERA_CERT.certificatePem);
     expect(exported).toContain("caReferences");
     // The group names a CA the DPS already holds: the stack declares it as existing, as told.
     expect(stdout).toContain(
@@ -259,8 +260,8 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     const camera = await x509DeviceClientFor(
       emulator,
       X509_DEVICE,
-      CAMERA_CERT.certPem,
-      CAMERA_CERT.keyPem,
+      CAMERA_CERT.certificatePem,
+      CAMERA_CERT.privateKeyPem,
     ).register();
     expect(camera.assignedHub).toBe(registeredHubs[X509_DEVICE]);
     expect(deriveDeviceKey(groupKey, METER)).toBe(

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { buildPrReport } from "../../scripts/pr-report/index";
 import { normalisePreviewJson } from "../fixtures/preview-json/normalise";
 import {
@@ -20,8 +20,8 @@ import {
   stackSecrets,
   type ScenarioName,
 } from "../fixtures/preview-json/scenarios";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 interface Digest {
   steps: { op: string; urn: string }[];

@@ -4,10 +4,10 @@
 // be dropped from the manifest without any change.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const manifest = (ids: { sensor: string; line: string }, previousIds?: { sensor: string; line: string }) => `
 individualEnrollments:

@@ -6,10 +6,10 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
 import type { RunningEmulator } from "../../emulator";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const WEU = "dpsac-local-weu.azure-devices.net";
 const NEU = "dpsac-local-neu.azure-devices.net";

@@ -7,11 +7,11 @@ import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildPrReport } from "../../scripts/pr-report/index";
 import type { RunningEmulator } from "../../emulator";
-import { startTestEmulator } from "../support/emulator";
-import { describeWithEngine, projectRoot } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
-import { makeCertificate } from "../support/certificates";
-import { policyPackMissingReason, previewWithPolicyPack, verdictKeys } from "../support/policy-pack";
+import { startTestEmulator } from "../../testkit/emulator";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { makeCertificate } from "../../testkit/certificates";
+import { policyPackMissingReason, previewWithPolicyPack, verdictKeys } from "../../testkit/policy-pack";
 
 const SHIPPED_MANIFESTS = path.join(projectRoot, "enrollments", "local");
 const CERTS = path.join(projectRoot, "test", "fixtures", "certs");
@@ -114,7 +114,7 @@ describeWithEngine(
         fs.rmSync(path.join(program.manifestsDir, file));
       // Whole seconds, as X.509 stores validity, so the message that prints the date is predictable.
       const notAfter = new Date(Math.floor((Date.now() + 10 * DAY + 12 * 3600 * 1000) / 1000) * 1000);
-      const expiringPem = makeCertificate({ commonName: "prod-monitor-002", notAfter }).certPem;
+      const expiringPem = makeCertificate({ commonName: "prod-monitor-002", notAfter }).certificatePem;
       const expiringFile = path.join(program.dir, "prod-monitor-002.pem");
       fs.writeFileSync(expiringFile, expiringPem);
       program.writeManifest(

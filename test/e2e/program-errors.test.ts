@@ -1,9 +1,10 @@
 // A bad manifest or a bad stack setting stops `pulumi preview` with the problems alone: no
 // "unhandled exception", no stack trace through the project's files, nothing sent to DPS.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const GOOD =
   "individualEnrollments:\n  - registrationId: errors-device-1\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n";
@@ -13,7 +14,7 @@ describeWithEngine("errors in the program's inputs, as `pulumi preview` prints t
   let program: LocalProgram;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    emulator = await startTestEmulator();
     program = await createLocalProgram(engine, emulator, {
       stackName: "errors",
       manifests: { "fleet.yaml": GOOD },

@@ -6,20 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator, type ScriptedFault } from "../../emulator";
+import type { RunningEmulator, ScriptedFault } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
-import { diagnosticsOf, exactText } from "../support/engine-output";
-
-const devices = (ids: readonly string[], interval: number) =>
-  "individualEnrollments:\n" +
-  ids
-    .map(
-      (id) =>
-        `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n    initialTwin: { properties: { desired: { interval: ${interval} } } }\n`,
-    )
-    .join("");
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { diagnosticsOf, exactText } from "../../testkit/engine-output";
+import { symmetricKeyDevicesManifest } from "../../testkit/manifests";
 
 /** Budgets small enough for a test: 3 s without a successful DPS call, 1 s per request. */
 const FAST = { DPS_RETRY_BUDGET_SECONDS: "3", DPS_REQUEST_TIMEOUT_SECONDS: "1" };
@@ -74,10 +67,10 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
   let failedUp = "";
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    emulator = await startTestEmulator();
     program = await createLocalProgram(engine, emulator, {
       stackName: "errors",
-      manifests: { "existing.yaml": devices(["err-gone", "err-edited"], 30) },
+      manifests: { "existing.yaml": symmetricKeyDevicesManifest(["err-gone", "err-edited"], 30) },
     });
     await program.stack.up({ onOutput: program.onOutput });
 
@@ -87,8 +80,8 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
     const edited = (await sdk.getIndividualEnrollment("err-edited")).responseBody;
     edited.provisioningStatus = "disabled";
     await sdk.createOrUpdateIndividualEnrollment(edited);
-    program.writeManifest("existing.yaml", devices(["err-gone", "err-edited"], 60));
-    program.writeManifest("new.yaml", devices(NEW_IDS, 30));
+    program.writeManifest("existing.yaml", symmetricKeyDevicesManifest(["err-gone", "err-edited"], 60));
+    program.writeManifest("new.yaml", symmetricKeyDevicesManifest(NEW_IDS, 30));
     // --continue-on-error: without it the engine starts no new operation after the first error,
     // and each enrollment must meet its fault.
     failedUp = await program.pulumi(["up", "--yes", "--skip-preview", "--continue-on-error"], FAST).then(
@@ -184,9 +177,9 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
     fs.writeFileSync(trusted, emulator.caCertPem);
     await program.stack.setConfig("dps-as-code:emulator.caCertPath", { value: trusted }, true);
     await emulator.stop();
-    emulator = await startEmulator({ ephemeral: true, port, retryAfterSeconds: 0, logger: silentLogger });
-    program.writeManifest("existing.yaml", devices(["err-gone", "err-edited"], 30));
-    program.writeManifest("new.yaml", devices(["err-tls"], 30));
+    emulator = await startTestEmulator({ port });
+    program.writeManifest("existing.yaml", symmetricKeyDevicesManifest(["err-gone", "err-edited"], 30));
+    program.writeManifest("new.yaml", symmetricKeyDevicesManifest(["err-tls"], 30));
     const output = await program.pulumi(["up", "--yes", "--skip-preview", "--continue-on-error"], FAST).then(
       () => "",
       (e: { stdout?: string; message: string }) => `${e.stdout ?? ""}\n${e.message}`,

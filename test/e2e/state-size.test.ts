@@ -3,10 +3,11 @@
 // provider). The file backend rewrites the whole snapshot after every step, so these bytes are
 // what makes a large `pulumi up` slow (issue #11).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
-import { installEngineFloor, stateBytes, type StateBytes } from "../support/engine-floor";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
+import { installEngineFloor, stateBytes, type StateBytes } from "../../testkit/engine-floor";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 /** Issue #11: within 3 KB of the floor per enrollment. */
@@ -24,7 +25,7 @@ describeWithEngine("state bytes per enrollment", (engine) => {
   const programs: LocalProgram[] = [];
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0, logger: silentLogger });
+    emulator = await startTestEmulator();
   });
   afterAll(async () => {
     for (const program of programs) program.cleanup();

@@ -6,12 +6,13 @@
 // nothing changes after that.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { operationLog } from "../support/dps-operations";
-import { describeWithEngine, projectRoot } from "../support/engine";
-import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../support/local-program";
-import { programAtCommit } from "../support/program-at-commit";
+import { operationLog } from "../../testkit/dps-operations";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
+import { programAtCommit } from "../../testkit/program-at-commit";
 
 /** The last commit whose sets and ledger stored objects per entry. */
 const OBJECTS_PER_ENTRY_COMMIT = "380c333";
@@ -72,12 +73,7 @@ describeWithEngine(
     }
 
     beforeAll(async () => {
-      emulator = await startEmulator({
-        ephemeral: true,
-        retryAfterSeconds: 0,
-        logger: log.logger,
-        logRequests: true,
-      });
+      emulator = await startTestEmulator({ logger: log.logger, logRequests: true });
       program = await createLocalProgram(engine, emulator, {
         stackName: "stored-form",
         manifests: MANIFESTS,

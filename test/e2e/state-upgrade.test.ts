@@ -8,12 +8,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { providerReference } from "../../components/enrollments/provider-reference";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { operationLog } from "../support/dps-operations";
-import { describeWithEngine, projectRoot } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
-import { programAtCommit } from "../support/program-at-commit";
+import { operationLog } from "../../testkit/dps-operations";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { programAtCommit } from "../../testkit/program-at-commit";
 
 /** The last commit whose enrollments embedded the provider's serialised code (~97 KB) in state. */
 const EMBEDDED_PROVIDER_COMMIT = "81129c7";
@@ -87,12 +88,7 @@ describeWithEngine(
     }
 
     beforeAll(async () => {
-      emulator = await startEmulator({
-        ephemeral: true,
-        retryAfterSeconds: 0,
-        logger: log.logger,
-        logRequests: true,
-      });
+      emulator = await startTestEmulator({ logger: log.logger, logRequests: true });
       program = await createLocalProgram(engine, emulator, {
         stackName: "upgrade",
         manifests: { "upgrade.yaml": MANIFEST },

@@ -3,11 +3,12 @@
 // another client takes most of that quota, and with 20% of DPS's answers transient faults
 // (500, 503, connection resets). The provider reports the throttling in the output meanwhile.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, silentLogger, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { startCompetingClient, type CompetingClient } from "../support/competing-client";
-import { describeWithEngine } from "../support/engine";
-import { createLocalProgram, type LocalProgram } from "../support/local-program";
+import { startCompetingClient, type CompetingClient } from "../../testkit/competing-client";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const COUNT = 12;
 const QUOTA = 1000;
@@ -32,10 +33,7 @@ describeWithEngine("a throttled, faulty DPS shared with another client", (engine
   let competitor: CompetingClient;
 
   beforeAll(async () => {
-    emulator = await startEmulator({
-      ephemeral: true,
-      retryAfterSeconds: 0,
-      logger: silentLogger,
+    emulator = await startTestEmulator({
       throttle: { operationsPerMinute: QUOTA, retryAfterSeconds: 5 },
       faults: { rate: 0.2, kinds: ["500", "503", "reset"], apis: ["service"], seed: 14 },
     });

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeWithEngine, projectRoot } from "../support/engine";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
 
 const run = promisify(execFile);
 

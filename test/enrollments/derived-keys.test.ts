@@ -2,27 +2,17 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
-
-// Test vectors from the DPS documentation (concepts-symmetric-key-attestation, how-to-use-custom-allocation-policies).
-const VECTORS = [
-  [
-    "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==",
-    "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6",
-    "Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc=",
-  ],
-  [
-    "oiK77Oy7rBw8YB6IS6ukRChAw+Yq6GC61RMrPLSTiOOtdI+XDu0LmLuNm11p+qv2I+adqGUdZHm46zXAQdZoOA==",
-    "breakroom499-contoso-tstrsd-007",
-    "JC8F96eayuQwwz+PkE7IzjH2lIAjCUnAa61tDigBnSs=",
-  ],
-] as const;
+import { DERIVED_KEY_VECTORS } from "../../testkit/derived-key-vectors";
 
 const root = path.resolve(__dirname, "../..");
 
 describe("deriveDeviceKey", () => {
-  it.each(VECTORS)("matches the documented vector for group key %#", (groupKey, registrationId, expected) => {
-    expect(deriveDeviceKey(groupKey, registrationId)).toBe(expected);
-  });
+  it.each(DERIVED_KEY_VECTORS)(
+    "matches the documented vector for group key %#",
+    (groupKey, registrationId, expected) => {
+      expect(deriveDeviceKey(groupKey, registrationId)).toBe(expected);
+    },
+  );
 
   it("rejects a malformed group key without echoing it", () => {
     expect(() => deriveDeviceKey("not-a-key", "dev-1")).toThrow(
@@ -36,7 +26,9 @@ describe("deriveDeviceKey", () => {
   });
 
   it("rejects an invalid registration id", () => {
-    expect(() => deriveDeviceKey(VECTORS[0][0], "bad id")).toThrow(/registration id "bad id" is not valid/);
+    expect(() => deriveDeviceKey(DERIVED_KEY_VECTORS[0][0], "bad id")).toThrow(
+      /registration id "bad id" is not valid/,
+    );
   });
 });
 
@@ -56,21 +48,26 @@ describe("scripts/derive-device-key.ts", () => {
 
   it("reads the group key from stdin and prints one key per registration id", () => {
     expect(
-      run(["sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6", "breakroom499-contoso-tstrsd-007"], VECTORS[0][0] + "\n"),
+      run(
+        ["sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6", "breakroom499-contoso-tstrsd-007"],
+        DERIVED_KEY_VECTORS[0][0] + "\n",
+      ),
     ).toBe(
-      `sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6 ${VECTORS[0][2]}\nbreakroom499-contoso-tstrsd-007 ${deriveDeviceKey(VECTORS[0][0], "breakroom499-contoso-tstrsd-007")}\n`,
+      `sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6 ${DERIVED_KEY_VECTORS[0][2]}\nbreakroom499-contoso-tstrsd-007 ${deriveDeviceKey(DERIVED_KEY_VECTORS[0][0], "breakroom499-contoso-tstrsd-007")}\n`,
     );
   });
 
   it("reads the group key from DPS_GROUP_KEY and prints JSON when asked", () => {
     expect(
-      JSON.parse(run(["--json", "breakroom499-contoso-tstrsd-007"], "", { DPS_GROUP_KEY: VECTORS[1][0] })),
+      JSON.parse(
+        run(["--json", "breakroom499-contoso-tstrsd-007"], "", { DPS_GROUP_KEY: DERIVED_KEY_VECTORS[1][0] }),
+      ),
     ).toEqual({
-      "breakroom499-contoso-tstrsd-007": VECTORS[1][2],
+      "breakroom499-contoso-tstrsd-007": DERIVED_KEY_VECTORS[1][2],
     });
   });
 
   it("refuses a key on the command line", () => {
-    expect(() => run(["--key", VECTORS[0][0], "dev-1"], "")).toThrow(/never on the command line/);
+    expect(() => run(["--key", DERIVED_KEY_VECTORS[0][0], "dev-1"], "")).toThrow(/never on the command line/);
   });
 });

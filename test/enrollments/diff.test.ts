@@ -3,7 +3,7 @@ import { diffEnrollment } from "../../components/enrollments/diff";
 import { canonicalSettings } from "../../components/enrollments/normalize";
 import { buildOutputs } from "../../components/enrollments/provider";
 import { type EnrollmentInputs, UNKNOWN_VALUE } from "@dps-as-code/contract";
-import { makeCertificate } from "../support/certificates";
+import { makeCertificate } from "../../testkit/certificates";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");
@@ -150,13 +150,18 @@ describe("diffEnrollment", () => {
   it("compares certificates by content, whatever form they were given in", () => {
     const cert = makeCertificate({ commonName: "dev-1" });
     const pem = base({
-      attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: cert.certPem } } } },
+      attestation: {
+        type: "x509",
+        x509: { clientCertificates: { primary: { certificate: cert.certificatePem } } },
+      },
     });
     const b64 = base({
       attestation: {
         type: "x509",
         x509: {
-          clientCertificates: { primary: { certificate: Buffer.from(cert.certPem).toString("base64") } },
+          clientCertificates: {
+            primary: { certificate: Buffer.from(cert.certificatePem).toString("base64") },
+          },
         },
       },
     });
@@ -167,8 +172,8 @@ describe("diffEnrollment", () => {
         type: "x509",
         x509: {
           clientCertificates: {
-            primary: { certificate: cert.certPem },
-            secondary: { certificate: other.certPem },
+            primary: { certificate: cert.certificatePem },
+            secondary: { certificate: other.certificatePem },
           },
         },
       },

@@ -11,7 +11,7 @@ import { createEnrollmentProvider } from "../../components/enrollments/provider"
 import type { EnrollmentInputs } from "@dps-as-code/contract";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 
 const DEVICES = 250;
 const GROUP_KEY_1 = Buffer.alloc(32, 71).toString("base64");

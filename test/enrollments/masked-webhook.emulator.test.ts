@@ -11,10 +11,8 @@ import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract"
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
 import type { WebhookUrlDisplay } from "../../emulator/options";
-import { startTestEmulator } from "../support/emulator";
+import { HUB_A, HUB_B, startTestEmulator } from "../../testkit/emulator";
 
-const HUB_A = "hub-a.azure-devices.net";
-const HUB_B = "hub-b.azure-devices.net";
 const WEBHOOK = "https://alloc.azurewebsites.net/api/allocate?code=c29tZS1mdW5jdGlvbi1rZXk=";
 const FAST_RETRY = {
   retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, totalBudgetMs: 5_000 },

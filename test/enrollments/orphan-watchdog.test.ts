@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../support/find-engine";
+import { projectRoot } from "../../testkit/find-engine";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orphan-watchdog-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

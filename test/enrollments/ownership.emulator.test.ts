@@ -10,7 +10,7 @@ import { validateEnrollmentInputs } from "../../components/enrollments/validatio
 import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract";
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 
 const HUB = "hub-a.azure-devices.net";
 const THIS_STACK = "organization/dps-as-code/dev";

@@ -10,11 +10,9 @@ import { createEnrollmentProvider } from "../../components/enrollments/provider"
 import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import type { EmulatorOptions, RunningEmulator } from "../../emulator/index";
-import { startTestEmulator } from "../support/emulator";
-import { makeCertificate, type TestCertificate } from "../support/certificates";
+import { HUB_A, HUB_B, startTestEmulator } from "../../testkit/emulator";
+import { makeCertificate, pemToBase64Der, type KeyAndCertificate } from "../../testkit/certificates";
 
-const HUB_A = "hub-a.azure-devices.net";
-const HUB_B = "hub-b.azure-devices.net";
 const KEY_1 = Buffer.alloc(32, 11).toString("base64");
 const KEY_2 = Buffer.alloc(32, 22).toString("base64");
 const KEY_3 = Buffer.alloc(32, 33).toString("base64");
@@ -26,8 +24,8 @@ const FAST_RETRY = {
 };
 
 let emu: RunningEmulator;
-let caRoot: TestCertificate;
-let caSecond: TestCertificate;
+let caRoot: KeyAndCertificate;
+let caSecond: KeyAndCertificate;
 const individual = createEnrollmentProvider("individual", FAST_RETRY);
 const group = createEnrollmentProvider("group", FAST_RETRY);
 
@@ -50,8 +48,8 @@ function startFleetEmulator(options: EmulatorOptions = {}) {
       ],
       certificates: caRoot
         ? [
-            { name: "factory-root", certificate: caRoot.certPem, isVerified: true },
-            { name: "factory-root-2", certificate: caSecond.certPem, isVerified: true },
+            { name: "factory-root", certificate: caRoot.certificatePem, isVerified: true },
+            { name: "factory-root-2", certificate: caSecond.certificatePem, isVerified: true },
           ]
         : [],
       ...options.config,
@@ -170,7 +168,7 @@ describe("individual enrollments", () => {
       registrationId: "x509-dev-1",
       attestation: {
         type: "x509",
-        x509: { clientCertificates: { primary: { certificate: device.certPem } } },
+        x509: { clientCertificates: { primary: { certificate: device.certificatePem } } },
       },
       allocationPolicy: "static",
       iotHubs: [HUB_A],
@@ -181,7 +179,7 @@ describe("individual enrollments", () => {
     const read = await individual.read!(created.id, created.outs);
     expect(await individual.diff!(created.id, read.props, inputs)).toMatchObject({ changes: false });
     const state = await register(
-      x509DeviceClientFor(deviceEndpoint(), "x509-dev-1", device.certPem, device.keyPem),
+      x509DeviceClientFor(deviceEndpoint(), "x509-dev-1", device.certificatePem, device.privateKeyPem),
     );
     expect(state.assignedHub).toBe(HUB_A);
   });
@@ -450,7 +448,7 @@ describe("enrollment groups", () => {
       enrollmentGroupId: "x509-signing",
       attestation: {
         type: "x509",
-        x509: { signingCertificates: { primary: { certificate: caRoot.certPem } } },
+        x509: { signingCertificates: { primary: { certificate: caRoot.certificatePem } } },
       },
       dps: connection(),
     };
@@ -458,7 +456,7 @@ describe("enrollment groups", () => {
     const read = await group.read!(created.id, created.outs);
     expect(await group.diff!(created.id, read.props, signing)).toMatchObject({ changes: false });
     const state = await register(
-      x509DeviceClientFor(deviceEndpoint(), "x509-grp-dev-1", leaf.certPem, leaf.keyPem),
+      x509DeviceClientFor(deviceEndpoint(), "x509-grp-dev-1", leaf.certificatePem, leaf.privateKeyPem),
     );
     expect([HUB_A, HUB_B]).toContain(state.assignedHub);
     await group.delete!(created.id, created.outs);
@@ -524,16 +522,14 @@ describe("no-op preview after create and after refresh, for every attestation ty
       inputs: () => {
         const primary = device();
         const secondary = makeCertificate({ commonName: "noop-x509-1" });
-        const der = Buffer.from(secondary.certPem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64").toString(
-          "base64",
-        );
+        const der = pemToBase64Der(secondary.certificatePem);
         return {
           registrationId: "noop-x509-1",
           attestation: {
             type: "x509",
             x509: {
               clientCertificates: {
-                primary: { certificate: primary.certPem },
+                primary: { certificate: primary.certificatePem },
                 secondary: { certificate: der },
               },
             },
@@ -551,8 +547,8 @@ describe("no-op preview after create and after refresh, for every attestation ty
           type: "x509",
           x509: {
             signingCertificates: {
-              primary: { certificate: caRoot.certPem },
-              secondary: { certificate: caSecond.certPem },
+              primary: { certificate: caRoot.certificatePem },
+              secondary: { certificate: caSecond.certificatePem },
             },
           },
         },

@@ -8,8 +8,8 @@ import { createEnrollmentProvider } from "../../components/enrollments/provider"
 import type { EnrollmentInputs, EnrollmentOutputs } from "@dps-as-code/contract";
 import { serviceClientFor } from "../../emulator/clients";
 import type { RunningEmulator } from "../../emulator/index";
-import { operationLog } from "../support/dps-operations";
-import { startTestEmulator } from "../support/emulator";
+import { operationLog } from "../../testkit/dps-operations";
+import { startTestEmulator } from "../../testkit/emulator";
 
 const FAST_RETRY = {
   retryPolicy: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, totalBudgetMs: 5_000 },

@@ -4,13 +4,13 @@ import { describe, expect, it } from "vitest";
 
 const root = path.resolve(__dirname, "../..");
 
-/** Runs test/support/resource-mocks.ts in plain node (vitest's module transform breaks closure serialisation). */
+/** Runs test/enrollments/resource-mocks.ts in plain node (vitest's module transform breaks closure serialisation). */
 function constructUnderMocks(groupCount: number): Record<string, unknown> {
   let stdout: string;
   try {
     stdout = execFileSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "test/support/resource-mocks.ts", String(groupCount)],
+      ["-r", "ts-node/register/transpile-only", "test/enrollments/resource-mocks.ts", String(groupCount)],
       { cwd: root, encoding: "utf8" },
     );
   } catch (error) {

@@ -1,7 +1,8 @@
 // The set provider called directly (no engine) against the emulator, Microsoft's SDK on the wire:
 // paged listing past one page, refresh cost, per-entry update with the ETag, delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import { createDpsClient } from "../../components/enrollments/dps-client";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
@@ -15,12 +16,7 @@ import {
 const HUB = "hub-a.azure-devices.net";
 let emulator: RunningEmulator;
 beforeAll(async () => {
-  emulator = await startEmulator({
-    ephemeral: true,
-    retryAfterSeconds: 0,
-    logger: silentLogger,
-    config: { linkedHubs: [{ hostName: HUB }] },
-  });
+  emulator = await startTestEmulator({ config: { linkedHubs: [{ hostName: HUB }] } });
 });
 afterAll(async () => emulator?.stop());
 

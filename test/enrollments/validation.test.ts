@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateEnrollmentInputs, type CheckFailure } from "../../components/enrollments/validation";
 import { UNKNOWN_VALUE } from "@dps-as-code/contract";
-import { makeCertificate } from "../support/certificates";
+import { makeCertificate } from "../../testkit/certificates";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
@@ -229,13 +229,13 @@ describe("validateEnrollmentInputs", () => {
         individual({
           attestation: {
             type: "x509",
-            x509: { clientCertificates: { primary: { certificate: valid.certPem } } },
+            x509: { clientCertificates: { primary: { certificate: valid.certificatePem } } },
           },
         }),
         NOW,
       ),
     ).toEqual([]);
-    const base64OfPem = Buffer.from(valid.certPem).toString("base64");
+    const base64OfPem = Buffer.from(valid.certificatePem).toString("base64");
     expect(
       validateEnrollmentInputs(
         "individual",
@@ -255,7 +255,7 @@ describe("validateEnrollmentInputs", () => {
           type: "x509",
           x509: {
             signingCertificates: {
-              primary: { certificate: expired.certPem },
+              primary: { certificate: expired.certificatePem },
               secondary: { certificate: "garbage" },
             },
           },
@@ -278,7 +278,7 @@ describe("validateEnrollmentInputs", () => {
     const both = {
       type: "x509",
       x509: {
-        signingCertificates: { primary: { certificate: cert.certPem } },
+        signingCertificates: { primary: { certificate: cert.certificatePem } },
         caReferences: { primary: "root" },
       },
     };

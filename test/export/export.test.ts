@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../testkit/emulator";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { loadEnrollmentManifests } from "../../components/manifests";

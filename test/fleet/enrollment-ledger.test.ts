@@ -19,7 +19,7 @@ import {
   publicKeySha256,
 } from "@dps-as-code/contract";
 import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
-import { makeCertificate } from "../support/certificates";
+import { makeCertificate } from "../../testkit/certificates";
 
 const root = path.resolve(__dirname, "../..");
 const x509Entry = (registrationId: string, certificate: string) => ({
@@ -40,12 +40,12 @@ const state = (overrides: Partial<EnrollmentLedgerState>): EnrollmentLedgerState
 });
 
 describe("what the ledger records of an individual enrollment", () => {
-  const ca = makeCertificate({ commonName: "Contoso Camera CA", isCa: true, keyIdentifiers: true });
-  const camera = makeCertificate({ commonName: "cam-001", issuer: ca, keyIdentifiers: true });
+  const ca = makeCertificate({ commonName: "Contoso Camera CA", isCa: true, authorityKeyIdentifier: true });
+  const camera = makeCertificate({ commonName: "cam-001", issuer: ca, authorityKeyIdentifier: true });
 
   it("keeps an X.509 device certificate's thumbprint, issuer and authority key identifier, not the certificate", () => {
-    const record = ledgerIndividual(x509Entry("cam-001", camera.certPem));
-    const device = new X509Certificate(camera.certPem);
+    const record = ledgerIndividual(x509Entry("cam-001", camera.certificatePem));
+    const device = new X509Certificate(camera.certificatePem);
     expect(record).toEqual({
       registrationId: "cam-001",
       attestation: {
@@ -76,15 +76,19 @@ describe("what the ledger records of an individual enrollment", () => {
   });
 
   it("decides coverage from the record as from the manifest entry, and tells apart a CA renewed with a new key under the same name", () => {
-    const renewedCa = makeCertificate({ commonName: "Contoso Camera CA", isCa: true, keyIdentifiers: true });
-    const entry = x509Entry("cam-001", camera.certPem);
+    const renewedCa = makeCertificate({
+      commonName: "Contoso Camera CA",
+      isCa: true,
+      authorityKeyIdentifier: true,
+    });
+    const entry = x509Entry("cam-001", camera.certificatePem);
     const record = ledgerIndividual(entry);
     for (const subject of [entry, record]) {
-      expect(coverageOf(subject, [caGroup("cameras", ca.certPem)])).toMatchObject({
+      expect(coverageOf(subject, [caGroup("cameras", ca.certificatePem)])).toMatchObject({
         covered: true,
         enrollmentGroupId: "cameras",
       });
-      expect(coverageOf(subject, [caGroup("cameras", renewedCa.certPem)])).toEqual({
+      expect(coverageOf(subject, [caGroup("cameras", renewedCa.certificatePem)])).toEqual({
         covered: false,
         why: "no enabled X.509 enrollment group holds the certificate that issued it (CN=Contoso Camera CA)",
       });
@@ -98,32 +102,34 @@ describe("a record made while the stack held the device's CA", () => {
   const ca = makeCertificate({ commonName: "Fabrikam Meter CA", isCa: true });
   const renewedCa = makeCertificate({ commonName: "Fabrikam Meter CA", isCa: true });
   const meter = makeCertificate({ commonName: "meter-01", issuer: ca });
-  const entry = x509Entry("meter-01", meter.certPem);
+  const entry = x509Entry("meter-01", meter.certificatePem);
 
   it("records the issuing CA's key, found among the DPS CA certificates and the groups' signing certificates", () => {
-    const fromDps = knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]);
+    const fromDps = knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certificatePem }]);
     const fromGroup = knownCaCertificates(
-      [caGroup("meters", ca.certPem), caGroup("other", renewedCa.certPem)],
+      [caGroup("meters", ca.certificatePem), caGroup("other", renewedCa.certificatePem)],
       [],
     );
-    const caKey = publicKeySha256(new X509Certificate(ca.certPem));
+    const caKey = publicKeySha256(new X509Certificate(ca.certificatePem));
     expect(ledgerIndividual(entry, fromDps).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
     expect(ledgerIndividual(entry, fromGroup).attestation.deviceCertificate?.issuerKeySha256).toBe(caKey);
     expect(
-      ledgerIndividual(entry, knownCaCertificates([caGroup("other", renewedCa.certPem)], [])).attestation
-        .deviceCertificate?.issuerKeySha256,
+      ledgerIndividual(entry, knownCaCertificates([caGroup("other", renewedCa.certificatePem)], []))
+        .attestation.deviceCertificate?.issuerKeySha256,
     ).toBeUndefined();
   });
 
   it("is covered only by a group holding that key, not by a CA of the same name with another key", () => {
     const record = ledgerIndividual(
       entry,
-      knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certPem }]),
+      knownCaCertificates([], [{ name: "meter-ca", certificate: ca.certificatePem }]),
     );
-    expect(coverageOf(record, [caGroup("meters", ca.certPem)])).toMatchObject({ covered: true });
-    expect(coverageOf(record, [caGroup("meters", renewedCa.certPem)])).toMatchObject({ covered: false });
+    expect(coverageOf(record, [caGroup("meters", ca.certificatePem)])).toMatchObject({ covered: true });
+    expect(coverageOf(record, [caGroup("meters", renewedCa.certificatePem)])).toMatchObject({
+      covered: false,
+    });
     // Recorded without the CA, the name is all there is to go by (the limit the README states).
-    expect(coverageOf(ledgerIndividual(entry), [caGroup("meters", renewedCa.certPem)])).toMatchObject({
+    expect(coverageOf(ledgerIndividual(entry), [caGroup("meters", renewedCa.certificatePem)])).toMatchObject({
       covered: true,
     });
   });

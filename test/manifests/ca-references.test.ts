@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadEnrollmentManifests, loadEnrollmentManifestTexts } from "../../components/manifests";
-import { CORPUS_OPTIONS, manifestProblems } from "../support/manifest-options";
+import { CORPUS_OPTIONS, manifestProblems } from "./manifest-options";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FILE = "fleet.yaml";

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEnrollmentManifests, loadEnrollmentManifestTexts } from "../../components/manifests";
 import type { LoadedManifests } from "../../components/manifests";
-import { CORPUS_OPTIONS, manifestProblems } from "../support/manifest-options";
+import { CORPUS_OPTIONS, manifestProblems } from "./manifest-options";
 
 const fixtures = path.resolve(__dirname, "../fixtures");
 /** The fixture files have Windows line endings (node-forge wrote them); the loader normalises. */

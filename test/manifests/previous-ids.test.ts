@@ -2,7 +2,7 @@
 // Pulumi aliases). Each old id may belong to one entry only and must no longer be in use.
 import { describe, expect, it } from "vitest";
 import { loadEnrollmentManifestTexts } from "../../components/manifests";
-import { CORPUS_OPTIONS, manifestProblems } from "../support/manifest-options";
+import { CORPUS_OPTIONS, manifestProblems } from "./manifest-options";
 
 const load = (...texts: string[]) =>
   loadEnrollmentManifestTexts(

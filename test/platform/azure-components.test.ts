@@ -13,7 +13,7 @@ import {
   valueOf,
   type Invocation,
   type Registration,
-} from "../support/mock-platform";
+} from "../../testkit/mock-platform";
 
 // A real certificate: the stack config reads CA certificates with contract/dps' parser.
 const PEM = fs.readFileSync(path.resolve(__dirname, "../fixtures/certs/ev-charger-signing-ca.pem"), "utf8");

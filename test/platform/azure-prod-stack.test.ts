@@ -16,7 +16,7 @@ import {
   runMockedPlatform,
   type MockedPlatform,
   type Registration,
-} from "../support/mock-platform";
+} from "../../testkit/mock-platform";
 
 let run: MockedPlatform;
 let platform: IotPlatform;

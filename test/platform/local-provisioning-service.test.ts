@@ -6,8 +6,9 @@ import {
   type LocalProvisioningServiceOutputs,
 } from "../../components/platform/local-provisioning-service";
 import type { RunningEmulator } from "../../emulator";
-import { makeCertificate } from "../support/certificates";
-import { adminRequest, startTestEmulator } from "../support/emulator";
+import { makeCertificate } from "../../testkit/certificates";
+import { adminRequest } from "../../testkit/admin-client";
+import { startTestEmulator } from "../../testkit/emulator";
 
 // The provider is driven directly, as Pulumi's dynamic-provider host would call it, against a
 // real emulator started in-process; the emulator's own view of its settings is the oracle.
@@ -46,7 +47,7 @@ beforeAll(async () => {
     caCertificates: [
       {
         name: "fleet-root",
-        certificate: makeCertificate({ commonName: "fleet root", isCa: true }).certPem,
+        certificate: makeCertificate({ commonName: "fleet root", isCa: true }).certificatePem,
         isVerified: true,
       },
     ],

@@ -4,15 +4,15 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
+import { projectRoot } from "../../testkit/find-engine";
 import {
-  PROJECT_ROOT,
   isSecretInput,
   plain,
   secretValue,
   stackConfig,
   valueOf,
   type Registration,
-} from "../support/mock-platform";
+} from "../../testkit/mock-platform";
 
 // A real certificate: the stack config reads CA certificates with contract/dps' parser.
 const CA_PEM = fs.readFileSync(
@@ -67,7 +67,7 @@ beforeAll(async () => {
   );
   const { loadPlatformConfig } = await import("../../components/config");
   const { createPlatform } = await import("../../components/platform");
-  platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
+  platform = createPlatform(loadPlatformConfig(projectRoot));
   await valueOf(pulumi.all([platform.idScope, platform.linkedHubHostNames]));
   await pulumi.runtime.disconnect();
 });

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytes, COMMENT_BUDGET, STEP_SUMMARY_BUDGET } from "../../scripts/pr-report/index";
-import { scalePreview } from "../fixtures/preview-json/scale";
+import { scalePreview } from "../../testkit/preview-json/scale";
 
 const root = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-cli-"));

@@ -1,5 +1,5 @@
 // The report for a fleet-sized change: 10,000 enrollments in one preview, generated from the
-// engine's real step shapes (test/fixtures/preview-json/scale.ts). The comment must fit GitHub's
+// engine's real step shapes (testkit/preview-json/scale.ts). The comment must fit GitHub's
 // limit with the risky changes first and say what it left out; the job summary must fit its
 // 1 MiB; the full report must hold every change; no secret may appear anywhere. The time it
 // takes is printed, not asserted (speed is measured, not tested).
@@ -12,8 +12,8 @@ import {
   GITHUB_STEP_SUMMARY_LIMIT,
   STEP_SUMMARY_BUDGET,
 } from "../../scripts/pr-report/index";
-import { asEnrollmentSets, setName, shardOf } from "../fixtures/preview-json/as-enrollment-sets";
-import { scalePreview } from "../fixtures/preview-json/scale";
+import { asEnrollmentSets, setName, shardOf } from "../../testkit/preview-json/as-enrollment-sets";
+import { scalePreview } from "../../testkit/preview-json/scale";
 
 const MIX = { replace: 100, delete: 300, update: 2_000, create: 7_000, same: 600 } as const;
 const preview = scalePreview(MIX);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPrReport } from "../../scripts/pr-report/index";
-import { asEnrollmentSets, SET_TYPE } from "../fixtures/preview-json/as-enrollment-sets";
+import { asEnrollmentSets, SET_TYPE } from "../../testkit/preview-json/as-enrollment-sets";
 import type { ScenarioName } from "../fixtures/preview-json/scenarios";
 
 const fixtures = path.resolve(__dirname, "../fixtures/preview-json");

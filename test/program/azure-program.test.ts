@@ -15,7 +15,7 @@ import {
   strictMocks,
   type Invocation,
   type Registration,
-} from "../support/mock-platform";
+} from "../../testkit/mock-platform";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const GROUP = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";

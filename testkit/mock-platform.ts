@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { projectRoot } from "./find-engine";
 
 // How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -41,7 +42,6 @@ export interface Invocation {
   readonly inputs: Record<string, unknown>;
 }
 
-export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 export const SUBSCRIPTION = "/subscriptions/00000000-1111-2222-3333-444444444444";
 export const RANDOM_SUFFIX = "k3x9q2";
 /** When the mocked role assignment says it was created. */
@@ -54,7 +54,7 @@ export function mockKey(name: string): string {
 
 /** Reads `Pulumi.<stack>.yaml` into the flat `project:key` → string form `setAllConfig` takes. */
 export function stackConfig(stack: string): Record<string, string> {
-  const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
   const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
   return Object.fromEntries(
     Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
@@ -67,7 +67,7 @@ export const PROD_PIPELINE_EGRESS_IP = "20.61.15.7";
 
 /** A public test CA certificate standing in for the EV charger manufacturer's root CA. */
 export const PROD_EV_CHARGER_CA_PEM = fs.readFileSync(
-  path.join(PROJECT_ROOT, "test/fixtures/certs/ev-charger-signing-ca.pem"),
+  path.join(projectRoot, "test/fixtures/certs/ev-charger-signing-ca.pem"),
   "utf8",
 );
 
@@ -173,7 +173,7 @@ export async function secretValue<T>(output: pulumi.Output<T>): Promise<{ value:
 
 /** What a mocked platform run registered, with lookups by type. */
 export interface MockedPlatform {
-  readonly platform: import("../../components/platform").IotPlatform;
+  readonly platform: import("../components/platform").IotPlatform;
   readonly registrations: Registration[];
   readonly invocations: Invocation[];
   ofType(type: string): Registration[];
@@ -195,9 +195,9 @@ export async function runMockedPlatform(
   const invocations: Invocation[] = [];
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", stack, false);
-  const { loadPlatformConfig } = await import("../../components/config");
-  const { createPlatform } = await import("../../components/platform");
-  const platform = createPlatform(loadPlatformConfig(PROJECT_ROOT));
+  const { loadPlatformConfig } = await import("../components/config");
+  const { createPlatform } = await import("../components/platform");
+  const platform = createPlatform(loadPlatformConfig(projectRoot));
   await valueOf(
     pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]),
   );

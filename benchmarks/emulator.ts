@@ -2,19 +2,19 @@
  * Emulator benchmark: registrations per minute and per-call latency with Microsoft's device SDK,
  * service-call latency, and the emulator's memory at many enrollments.
  *
- *   npx ts-node --transpile-only emulator/bench/bench.ts [--devices 2000] [--concurrency 20] [--enrollments 100000]
+ *   npx ts-node --transpile-only benchmarks/emulator.ts [--devices 2000] [--concurrency 20] [--enrollments 100000]
  *
  * The emulator runs as its own process (the CLI, ephemeral, Retry-After 0), so its memory is
  * measured apart from the client's. Everything is on 127.0.0.1 and the loops are bounded.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { deriveDeviceKey } from "../auth/sas";
-import { serviceClientFor, symmetricKeyDeviceClientFor } from "../clients";
+import { deriveDeviceKey } from "../emulator/auth/sas";
+import { serviceClientFor, symmetricKeyDeviceClientFor } from "../emulator/clients";
+import { startEmulatorProcess } from "../testkit/emulator-process";
+import { residentMiB } from "./support/peak-memory";
 
 const { values } = parseArgs({
   options: { devices: { type: "string" }, concurrency: { type: "string" }, enrollments: { type: "string" } },
@@ -22,7 +22,6 @@ const { values } = parseArgs({
 const DEVICES = Number(values.devices ?? 2000);
 const CONCURRENCY = Number(values.concurrency ?? 20);
 const ENROLLMENTS = Number(values.enrollments ?? 100_000);
-const ROOT = join(__dirname, "..", "..");
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -31,12 +30,6 @@ function percentile(sorted: number[], p: number): number {
 function summary(name: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   return `${name}: n=${s.length} p50=${percentile(s, 50).toFixed(1)} ms p95=${percentile(s, 95).toFixed(1)} ms p99=${percentile(s, 99).toFixed(1)} ms max=${(s[s.length - 1] ?? NaN).toFixed(1)} ms`;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
 }
 
 /** Runs `count` tasks with at most `concurrency` in flight; returns each task's duration in ms. */
@@ -71,38 +64,12 @@ async function main(): Promise<void> {
       ],
     }),
   );
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/ts-node/dist/bin.js"),
-      "--transpile-only",
-      join(ROOT, "emulator/cli.ts"),
-      "--port",
-      "0",
-      "--ephemeral",
-      "--retry-after",
-      "0",
-      "--no-request-log",
-      "--config",
-      configFile,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const emulator = await startEmulatorProcess(["--no-request-log", "--config", configFile], "inherit");
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once("line", resolve);
-      child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
-    });
-    const info = JSON.parse(line) as {
-      connectionString: string;
-      caCertPath: string;
-      deviceHost: string;
-      idScope: string;
-      pid: number;
-    };
-    const emu = { ...info, caCertPem: readFileSync(info.caCertPath, "utf8") };
+    const info = emulator.info;
+    const emu = { ...info, caCertPem: emulator.caCertPem };
     const service = serviceClientFor(emu);
-    console.log(`emulator pid ${info.pid}, RSS at start ${rssMb(info.pid).toFixed(1)} MB`);
+    console.log(`emulator pid ${info.pid}, RSS at start ${residentMiB(info.pid).toFixed(1)} MB`);
 
     // 1. Device registrations with the real device SDK (symmetric-key group, derived keys).
     const group = (
@@ -125,7 +92,7 @@ async function main(): Promise<void> {
     console.log(summary("register() (PUT + status GET, device SDK)", registerDurations));
 
     // 2. Service API latency and memory at many enrollments (bulk create, 10 per call).
-    const rssBefore = rssMb(info.pid);
+    const rssBefore = residentMiB(info.pid);
     const bulkDurations = await runPool(Math.ceil(ENROLLMENTS / 10), CONCURRENCY, (b) => {
       const enrollments = Array.from({ length: Math.min(10, ENROLLMENTS - b * 10) }, (_, k) => ({
         registrationId: `bench-enrollment-${b * 10 + k}`,
@@ -149,13 +116,12 @@ async function main(): Promise<void> {
       service.getIndividualEnrollment(`bench-enrollment-${(i * 97) % ENROLLMENTS}`),
     );
     console.log(summary(`GET enrollment at ${ENROLLMENTS} enrollments (service SDK)`, getDurations));
-    const rssAfter = rssMb(info.pid);
+    const rssAfter = residentMiB(info.pid);
     console.log(
       `memory: RSS ${rssBefore.toFixed(1)} MB before → ${rssAfter.toFixed(1)} MB with ${ENROLLMENTS} enrollments (+${DEVICES} registrations)`,
     );
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((ok) => child.once("exit", ok));
+    await emulator.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,8 @@
 // (reads, through Microsoft's SDK) as fast as it can while its own successful requests of the
 // last minute stay under `perMinute`, so it takes that share of DPS's per-minute quota and leaves
 // the rest to whoever else calls. Its 429s are ignored (it just tries again a little later).
-import type { RunningEmulator } from "../../emulator";
-import { serviceClientFor } from "../../emulator/clients";
+import type { RunningEmulator } from "../emulator";
+import { serviceClientFor } from "../emulator/clients";
 
 export interface CompetingClient {
   /** Requests it got through, and the 429s it met. */

@@ -1,4 +1,4 @@
-// How an EnrollmentSet stores its per-entry bookkeeping (components/enrollments/sets/stored-form.ts):
+// How an EnrollmentSet stores its per-entry bookkeeping (contract/resources/set-stored-form.ts):
 // lines, sorted by id, read back whole, and the maps an older version stored still read.
 import { describe, expect, it } from "vitest";
 import {

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import type { RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../emulator";
 import { type Engine, isolatedBackend, projectRoot } from "./find-engine";
 
 export interface LocalProgram {

@@ -29,7 +29,7 @@ export abstract class EnrollmentResource extends pulumi.dynamic.Resource {
 }
 `;
 
-/** Turns a copy of the program (test/support/local-program.ts) into the engine floor. */
+/** Turns a copy of the program (testkit/local-program.ts) into the engine floor. */
 export function installEngineFloor(programDir: string): void {
   fs.writeFileSync(
     path.join(programDir, "components", "enrollments", "enrollment-resource.ts"),

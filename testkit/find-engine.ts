@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-export const projectRoot = path.resolve(__dirname, "..", "..");
+export const projectRoot = path.resolve(__dirname, "..");
 
 export interface Engine {
   /** Directory holding bin/pulumi (for PulumiCommand.get({ root })). */

@@ -1,6 +1,6 @@
 // Counts the service operations an emulator answered, by operationId, from its request log
 // (one line per request: "PUT IndividualEnrollment_CreateOrUpdate 200 3.1 ms").
-import type { Logger } from "../../emulator";
+import type { Logger } from "../emulator";
 
 export interface OperationLog {
   /** Pass as the emulator's `logger`, with `logRequests: true`. */

@@ -1,0 +1,66 @@
+// The emulator as its own process, the way `npm run emulator` starts it (emulator/cli.ts under
+// ts-node, ephemeral, any free port, devices never told to wait): for the CLI's own test, and for
+// the emulator benchmark, which measures the emulator's memory apart from its clients'.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { projectRoot } from "./find-engine";
+
+/** The JSON line the CLI prints first. */
+export interface EmulatorProcessInfo {
+  connectionString: string;
+  caCertPath: string;
+  deviceHost: string;
+  serviceHost: string;
+  idScope: string;
+  pid: number;
+  port: number;
+}
+
+export interface EmulatorProcess {
+  readonly info: EmulatorProcessInfo;
+  /** The emulator's CA certificate, read from `info.caCertPath`. */
+  readonly caCertPem: string;
+  readonly child: ChildProcess;
+  /** SIGTERM, then waits for the process to end. */
+  stop(): Promise<void>;
+}
+
+/** Starts the CLI with `extraArgs` (e.g. `--config <file>`); stderr goes where `stderr` says. */
+export async function startEmulatorProcess(
+  extraArgs: readonly string[] = [],
+  stderr: "pipe" | "inherit" = "pipe",
+): Promise<EmulatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(projectRoot, "node_modules/ts-node/dist/bin.js"),
+      "--transpile-only",
+      join(projectRoot, "emulator/cli.ts"),
+      "--port",
+      "0",
+      "--ephemeral",
+      "--retry-after",
+      "0",
+      ...extraArgs,
+    ],
+    { cwd: projectRoot, stdio: ["ignore", "pipe", stderr] },
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    await new Promise((ok) => child.once("exit", ok));
+  };
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
+    });
+    const info = JSON.parse(line) as EmulatorProcessInfo;
+    return { info, caCertPem: readFileSync(info.caCertPath, "utf8"), child, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
