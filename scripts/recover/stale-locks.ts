@@ -12,11 +12,13 @@
  * per stack, unsafe on a laptop where another terminal may be running.
  *
  * It also repairs what the kill may have torn in the backend's files (./torn-sidecars.ts), so that
- * the next `pulumi up` can read the stack again.
+ * the next `pulumi up` can read the stack again, and then, once no lock is left, resolves the
+ * operations the killed run left pending in the state (./resolve-pending.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runResolve } from "./resolve-pending";
 import { fileBackendDir, repairTornSidecars } from "./torn-sidecars";
 
 export interface LockFile {
@@ -93,7 +95,7 @@ function describe(lock: LockFile): string {
   return `${lock.file}: pid ${lock.pid} of ${lock.username}@${lock.hostname} since ${lock.timestamp}`;
 }
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   const stackIndex = argv.findIndex((a) => a === "--stack" || a === "-s");
   const stack = stackIndex >= 0 ? argv[stackIndex + 1] : undefined;
   const backend = process.env.PULUMI_BACKEND_URL ?? "";
@@ -123,7 +125,13 @@ function main(argv: string[]): number {
   for (const lock of kept)
     process.stdout.write(`kept (its pulumi may still be running, or runs elsewhere): ${describe(lock)}\n`);
   if (removed.length === 0 && kept.length === 0) process.stdout.write(`stack ${stack} has no lock\n`);
-  return kept.length > 0 ? 1 : 0;
+  if (kept.length > 0) {
+    // Its pending operations may be the live ones of the run that holds the lock.
+    process.stdout.write("pending operations not looked at while a lock is kept\n");
+    return 1;
+  }
+  return runResolve(stack);
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (require.main === module)
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => process.exit(code));
