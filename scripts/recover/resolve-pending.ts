@@ -83,6 +83,10 @@ async function refresh(pulumi: Pulumi, urns: string[]): Promise<void> {
 export async function resolvePending(pulumi: Pulumi, say: (line: string) => void): Promise<boolean> {
   let state = await exported(pulumi);
   const pending = state.deployment.pending_operations ?? [];
+  if (pending.length === 0 && unreadResources(state.deployment).length === 0) {
+    say("no pending operation");
+    return true;
+  }
   const others = pending.filter((op) => op.type !== "creating");
   const inState = new Set((state.deployment.resources ?? []).map((r) => r.urn));
 
