@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import type { Logger, RunningEmulator } from "../emulator";
 import { startTestEmulator } from "../testkit/emulator";
 import { serviceClientFor } from "../emulator/clients";
-import { clearStaleLocks } from "../scripts/recover/stale-locks";
+import { clearStaleLocks } from "../scripts/recover/locks";
 import { startCompetingClient } from "../testkit/competing-client";
 import { engineMissingReason, findEngine } from "../testkit/find-engine";
 import { createLocalProgram, type LocalProgram } from "../testkit/local-program";

@@ -154,6 +154,40 @@ describe("the GitHub workflows", () => {
     }
   });
 
+  it("resolve what a dead run left pending right after clearing its lock, with the deploy's DPS credentials and backend (issue #25)", () => {
+    const stackCommand = /^\s*pulumi (up|preview|refresh|destroy|cancel)\b/m;
+    const jobs = Object.entries(workflows).flatMap(([file, w]) =>
+      Object.entries(w.jobs)
+        .filter(([, job]) => (job.steps ?? []).some((step) => stackCommand.test(step.run ?? "")))
+        .map(([name]) => ({ file, name })),
+    );
+    expect(jobs).toHaveLength(3);
+    const deploy = steps.find(
+      ({ file, step }) => file === "pulumi-up.yml" && /^\s*pulumi up\b/m.test(step.run ?? ""),
+    )!;
+    for (const { file, name } of jobs) {
+      const where = `${file} ${name}`;
+      const own = steps.filter((s) => s.file === file && s.jobName === name);
+      const cancel = own.findIndex(({ step }) => /^\s*pulumi cancel\b/m.test(step.run ?? ""));
+      const resolve = own[cancel + 1]!;
+      expect(resolve.step.run?.trim(), where).toMatch(
+        /^npm run resolve-pending -- --stack "\$\{\{ (inputs|matrix)\.stack \}\}"$/,
+      );
+      for (const name of [
+        "DPS_ENTRA_CLIENT_ID",
+        "DPS_ENTRA_TENANT_ID",
+        "PULUMI_BACKEND_URL",
+        "AZURE_STORAGE_ACCOUNT",
+      ])
+        expect(resolve.env[name], `${where} ${name}`).toBe(deploy.env[name]);
+      // Not a preview's job to resolve by hand: nothing else in the job touches pending creates.
+      expect(
+        own.some(({ step }) => /pending-creates/.test(step.run ?? "")),
+        where,
+      ).toBe(false);
+    }
+  });
+
   describe("the drift workflow", () => {
     const drift = workflows["drift.yml"]!;
     const job = drift.jobs["refresh-preview"]!;

@@ -17,7 +17,9 @@ describeWithEngine("attribute sidecars torn by a killed pulumi", (engine) => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "torn-sidecar-"));
     fs.mkdirSync(path.join(dir, "project"));
-    fs.writeFileSync(path.join(dir, "project", "Pulumi.yaml"), "name: torn-sidecar\nruntime: nodejs\n");
+    // The project's own name: unlock-stale runs from the project (below), and after the repair it
+    // reads the stack's state there for pending operations.
+    fs.writeFileSync(path.join(dir, "project", "Pulumi.yaml"), "name: dps-as-code\nruntime: nodejs\n");
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -45,7 +47,7 @@ describeWithEngine("attribute sidecars torn by a killed pulumi", (engine) => {
     fs.mkdirSync(state);
     const url = `file://${state}`;
     await pulumi(url, ["stack", "init", "s1"]);
-    const sidecar = files(state).find((f) => f.endsWith(path.join("torn-sidecar", "s1.json.attrs")));
+    const sidecar = files(state).find((f) => f.endsWith(path.join("dps-as-code", "s1.json.attrs")));
     expect(sidecar).toBeDefined();
     fs.writeFileSync(sidecar!, ""); // what a SIGKILL between the driver's truncate and its write leaves
 
@@ -59,6 +61,7 @@ describeWithEngine("attribute sidecars torn by a killed pulumi", (engine) => {
     });
     expect(repair.stdout).toContain(`half-written (the object it describes is intact): ${sidecar}`);
     expect(repair.stdout).toContain("stack s1 has no lock");
+    expect(repair.stdout).toMatch(/\nno pending operation\n$/);
     const exported = JSON.parse((await pulumi(url, ["stack", "export", "--stack", "s1"])).stdout) as {
       version: number;
     };

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { clearStaleLocks, findLocks } from "../../scripts/recover/stale-locks";
+import { clearStaleLocks, findLocks } from "../../scripts/recover/locks";
 import { fileBackendDir, findTornSidecars, repairTornSidecars } from "../../scripts/recover/torn-sidecars";
 
 const dirs: string[] = [];
