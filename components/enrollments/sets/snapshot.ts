@@ -64,16 +64,26 @@ async function listAll(client: DpsClient, pacer: Pacer): Promise<Listing> {
   return { records, pages };
 }
 
-/** A listing of every individual enrollment, started no earlier than `afterGeneration`. */
+/**
+ * A listing of every individual enrollment, started no earlier than `afterGeneration` and, when
+ * given, no earlier than the time `notBefore` (a caller about to write needs what DPS holds now,
+ * not what it held before someone else's change).
+ */
 export function listingAfter(
   client: DpsClient,
   pacer: Pacer,
   afterGeneration: number,
   now = Date.now(),
+  notBefore = 0,
 ): Promise<Listing> {
   const state = shared(client.serviceEndpoint);
   const latest = state.latest;
-  if (latest && latest.startedGeneration >= afterGeneration && now - latest.startedAt < MAX_AGE_MS)
+  if (
+    latest &&
+    latest.startedGeneration >= afterGeneration &&
+    latest.startedAt >= notBefore &&
+    now - latest.startedAt < MAX_AGE_MS
+  )
     return latest.listing;
   const start = () => {
     const listing = listAll(client, pacer);
@@ -99,9 +109,9 @@ export function listingAfter(
 }
 
 /**
- * Records of `ids` as DPS holds them now (undefined: absent), after this caller's writes. Uses a
- * GET per id when that is fewer calls than listing the DPS (`knownTotal`: enrollments the
- * deployment knows of on this DPS).
+ * Records of `ids` as DPS holds them now (undefined: absent), after this caller's writes and, when
+ * given, from a read started no earlier than `notBefore` (ms). Uses a GET per id when that is
+ * fewer calls than listing the DPS (`knownTotal`: enrollments the deployment knows of on this DPS).
  */
 export async function recordsFor(
   client: DpsClient,
@@ -109,6 +119,7 @@ export async function recordsFor(
   ids: readonly string[],
   afterGeneration: number,
   knownTotal: number,
+  notBefore = 0,
 ): Promise<Map<string, DpsEnrollmentRecord | undefined>> {
   const result = new Map<string, DpsEnrollmentRecord | undefined>();
   if (ids.length === 0) return result;
@@ -122,7 +133,7 @@ export async function recordsFor(
     );
     return result;
   }
-  const listing = await listingAfter(client, pacer, afterGeneration);
+  const listing = await listingAfter(client, pacer, afterGeneration, Date.now(), notBefore);
   for (const id of ids) result.set(id, listing.records.get(id.toLowerCase()));
   return result;
 }

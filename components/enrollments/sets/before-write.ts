@@ -1,0 +1,44 @@
+/**
+ * What DPS holds for ids a set is about to bulk-create or bulk-delete, read first so that neither
+ * write depends on an answer DPS does not document (docs/dps-contracts.md §1, "Bulk"; the
+ * emulator's switches `bulkCreateOnExisting` and `bulkDeleteItems`, emulator/variants.ts):
+ *
+ * - create: whether a bulk `create` on an existing id is refused (409) or overwrites it is not
+ *   documented. Overwriting would replace an enrollment this stack does not own, and give a
+ *   symmetric-key enrollment new keys over the ones its device holds; so ids DPS already holds
+ *   never go into a bulk create (apply.ts decides them as the per-enrollment create does).
+ * - delete: the spec types each bulk item as a full IndividualEnrollment (attestation required)
+ *   and Microsoft's sample deletes with the records it read back
+ *   (Azure/azure-iot-sdk-node provisioning/service/samples/run_bulk_operation.js), so a delete
+ *   sends the record as read, ETag included.
+ *
+ * Cost: the same reads as the ETag read-back (snapshot.ts): a GET per id when that is fewer calls,
+ * else the paged listing (~1 call per 100 enrollments DPS holds; one call on an empty DPS). The
+ * listing must have started after the set's operation began (`notBefore`), so that an enrollment
+ * created meanwhile by someone else is seen; the sets the engine runs together (a first `up`, a
+ * `destroy`) start together and share one. The other sets' writes touch only their own ids, so
+ * they do not make a listing stale for this set: generation 0.
+ */
+import type { DpsClient, DpsEnrollmentRecord } from "../dps-client";
+import type { Pacer } from "./pacing";
+import { declaredCount } from "./registry";
+import { recordsFor } from "./snapshot";
+
+/** Records DPS holds now for `ids` (undefined: absent). Throws when DPS cannot be read. */
+export function heldOnDps(
+  client: DpsClient,
+  pacer: Pacer,
+  ids: readonly string[],
+  notBefore: number,
+): Promise<Map<string, DpsEnrollmentRecord | undefined>> {
+  return recordsFor(client, pacer, ids, 0, declaredCount(client.serviceEndpoint), notBefore);
+}
+
+/** A record as DPS listed it, to send back in a bulk delete: the whole record, keys never in it. */
+export function deleteItemFrom(record: DpsEnrollmentRecord): DpsEnrollmentRecord {
+  // Queries and GET hide symmetric keys already; strip them anyway so no key is ever sent back.
+  const attestation = record.attestation
+    ? { ...record.attestation, ...(record.attestation.symmetricKey ? { symmetricKey: undefined } : {}) }
+    : record.attestation;
+  return JSON.parse(JSON.stringify({ ...record, attestation })) as DpsEnrollmentRecord;
+}
