@@ -243,7 +243,7 @@ async function takeOver(
 
 /** Why a read before a write failed, for every id it concerned. */
 function readFailure(error: unknown): string {
-  return `reading it from DPS first failed: ${(error as Error).message}. Nothing was written; run \`pulumi up\` again.`;
+  return `reading it from DPS first failed, so nothing was written: ${(error as Error).message}`;
 }
 
 async function bulkDelete(
