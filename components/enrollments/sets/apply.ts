@@ -28,7 +28,7 @@ import { declaredEntryKeys, entryInputs, idsByLowerCase } from "./entries";
 import { pacerFor, type Pacer } from "./pacing";
 import { keptReleased, type SetPlan } from "./plan";
 import { declaredElsewhere, declaredCount } from "./registry";
-import { markWritten, recordsFor } from "./snapshot";
+import { markWritten, recordsFor, whileDeleting } from "./snapshot";
 import { toStored } from "./stored-form";
 import type { EnrollmentSetInputs, EnrollmentSetOutputs, EntryMetadata } from "./types";
 import type { EnrollmentProviderOptions } from "../provider";
@@ -260,7 +260,7 @@ async function bulkDelete(
     try {
       held =
         round === 1
-          ? await heldOnDps(ctx.client, ctx.pacer, pending, ctx.startedAt)
+          ? await heldOnDps(ctx.client, ctx.pacer, pending, ctx.startedAt, "delete")
           : new Map(
               await Promise.all(
                 pending.map(
@@ -282,7 +282,9 @@ async function bulkDelete(
       return record ? [{ ...deleteItemFrom(record), registrationId: id }] : [];
     });
     if (records.length === 0) break;
-    const outcome = await runBulkItems(ctx.client, ctx.pacer, "delete", records, ctx.sleep);
+    const outcome = await whileDeleting(ctx.endpoint, () =>
+      runBulkItems(ctx.client, ctx.pacer, "delete", records, ctx.sleep),
+    );
     done.push(...outcome.succeeded);
     pending = [];
     for (const [id, failure] of outcome.failed) {
@@ -315,7 +317,7 @@ async function bulkCreate(
   const toCheck = ids.filter((id) => !knownAbsent.has(id));
   let held: Map<string, DpsEnrollmentRecord | undefined>;
   try {
-    held = await heldOnDps(ctx.client, ctx.pacer, toCheck, ctx.startedAt);
+    held = await heldOnDps(ctx.client, ctx.pacer, toCheck, ctx.startedAt, "create");
   } catch (error) {
     for (const id of toCheck) work.fail(id, "create", readFailure(error));
     held = new Map();

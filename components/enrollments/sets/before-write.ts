@@ -24,14 +24,28 @@ import type { Pacer } from "./pacing";
 import { declaredCount } from "./registry";
 import { recordsFor } from "./snapshot";
 
-/** Records DPS holds now for `ids` (undefined: absent). Throws when DPS cannot be read. */
+/**
+ * Records DPS holds now for `ids` (undefined: absent). Throws when DPS cannot be read. A listing
+ * that ran beside deletes may have skipped records (snapshot.ts, Listing.overlappedDeletes), so
+ * before a create an id it lacks is read again then; before a delete always (an id wrongly taken
+ * for gone would stay on DPS; in a normal destroy every id is listed, so this costs nothing).
+ */
 export function heldOnDps(
   client: DpsClient,
   pacer: Pacer,
   ids: readonly string[],
   notBefore: number,
+  purpose: "create" | "delete",
 ): Promise<Map<string, DpsEnrollmentRecord | undefined>> {
-  return recordsFor(client, pacer, ids, 0, declaredCount(client.serviceEndpoint), notBefore);
+  return recordsFor(
+    client,
+    pacer,
+    ids,
+    0,
+    declaredCount(client.serviceEndpoint),
+    notBefore,
+    purpose === "delete" ? "always" : "if-overlapped",
+  );
 }
 
 /** A record as DPS listed it, to send back in a bulk delete: the whole record, keys never in it. */
