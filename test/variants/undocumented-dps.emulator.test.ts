@@ -12,6 +12,7 @@ import { OWNER_TAG } from "../../components/enrollments/ownership";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
+import { forgetListings } from "../../components/enrollments/sets/snapshot";
 import { decodeKeys, decodeMetadata } from "../../components/enrollments/sets/stored-form";
 import type {
   EnrollmentSetInputs,
@@ -108,6 +109,7 @@ describe.each(behaviourVariants())("DPS answering with $name", ({ behaviour }) =
       owner: THIS_STACK,
     } as never);
     await sets.create!(setOf({ "killed-1": entry() }));
+    forgetListings(emu.serviceHost); // the killed run's provider process is gone with what it read
     await sdk().createOrUpdateIndividualEnrollment({
       registrationId: "adopt-1",
       attestation: { type: "symmetricKey" },

@@ -51,6 +51,13 @@ function shared(endpoint: string): Shared {
   return entry;
 }
 
+/** Drops what this process listed of a DPS, as a new provider process starts (tests that play two runs in one process). */
+export function forgetListings(endpoint: string): void {
+  const state = shared(endpoint);
+  state.latest = undefined;
+  state.queued = undefined;
+}
+
 /** Call after writing to DPS: later readers get a listing that includes the writes. Returns the new generation. */
 export function markWritten(endpoint: string): number {
   return ++shared(endpoint).generation;
