@@ -14,12 +14,13 @@
  *
  * Cost: the same reads as the ETag read-back (snapshot.ts): a GET per id when that is fewer calls,
  * else the paged listing (~1 call per 100 enrollments DPS holds; one call on an empty DPS). The
- * listing may have started at most SHARE_WITHIN_MS before the set's operation began: the sets the
- * engine starts together (a first `up`, a `destroy`) share one, where requiring a listing newer
- * than each set's own start chained one listing per set (measured at 1,000 enrollments: 60 to 90
- * more calls for an `up`). What that costs in freshness is small beside the pacing wait between
- * the read and the last bulk call (minutes at 10,000): an enrollment someone else creates during
- * a deployment is a race either way (components/platform/README.md, "Verify on first deploy").
+ * listing may have started at most SHARE_WITHIN_MS before the set's operation began, so the sets
+ * of one deployment share about one listing a minute: requiring a listing newer than each set's
+ * own start chained one listing per set (measured at 1,000 enrollments: 60 to 90 more calls for
+ * an `up`), and 10 s still let the sets the engine started later (under load) list again (+40).
+ * What that costs in freshness is small beside the pacing wait between the read and the last bulk
+ * call (minutes at 10,000): an enrollment someone else creates during a deployment is a race
+ * either way (components/platform/README.md, "Verify on first deploy").
  * The other sets' writes touch only their own ids, so they do not make a listing stale for this
  * set: generation 0.
  */
@@ -29,7 +30,7 @@ import { declaredCount } from "./registry";
 import { recordsFor } from "./snapshot";
 
 /** How much older than the set's operation a shared listing may be. */
-export const SHARE_WITHIN_MS = 10_000;
+export const SHARE_WITHIN_MS = 60_000;
 
 /**
  * Records DPS holds now for `ids` (undefined: absent). Throws when DPS cannot be read. A listing
