@@ -27,7 +27,7 @@ export interface PipelineStats {
   byStatus: Record<number, number>;
   /** Requests by the spec's operationId (e.g. IndividualEnrollment_RunBulkOperation), whatever their status. */
   byOperation: Record<string, number>;
-  /** Service operations charged against the quota (a bulk item counts one, or the call one: bulkQuotaCost), throttled or not. */
+  /** Service operations charged against the quota (a bulk item counts one, or the call one: bulkQuotaCost); a throttled request is not charged. */
   serviceOperations: number;
 }
 
