@@ -10,8 +10,18 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "emulator/test/**/*.test.ts", "policy/test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "**/node_modules/**"],
+          exclude: ["test/e2e/**", "test/variants/**", "**/node_modules/**"],
           testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The product under every answer DPS might give where it is undocumented
+        // (emulator/variants.ts): `npm run test:variants`, a step of its own in CI.
+        test: {
+          name: "variants",
+          include: ["test/variants/**/*.test.ts"],
+          testTimeout: 120_000,
           hookTimeout: 60_000,
         },
       },

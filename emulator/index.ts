@@ -10,7 +10,9 @@ import {
   tpmAuthenticator,
   type AuthContext,
 } from "./auth/authenticators";
-import { loadConfigFile, OWNER_POLICY, resolvePolicies, resolveSettings } from "./config";
+import { ConfigError, loadConfigFile, OWNER_POLICY, resolvePolicies, resolveSettings } from "./config";
+import { parseIpFilterRules } from "./ip-filter";
+import { resolveBehaviour } from "./variants";
 import type { EmulatorContext } from "./context";
 import { DpsError } from "./errors";
 import { hubsView, putCertificate } from "./handlers/admin";
@@ -122,6 +124,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     return new Set(names.map((n) => n.toLowerCase()));
   };
   const authContext: AuthContext = { store, serviceAudiences: audiences };
+  let behaviour: ReturnType<typeof resolveBehaviour>;
+  let ipFilterRules: ReturnType<typeof parseIpFilterRules>;
+  try {
+    behaviour = resolveBehaviour(config.undocumented, opts.undocumented, where);
+    ipFilterRules = parseIpFilterRules(config.ipFilterRules, where);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   const ctx: EmulatorContext = {
     store,
     options: opts,
@@ -130,6 +140,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     webhook: opts.customAllocation,
     operations: new DeviceOperations(opts.operationTtlMs),
     faults: opts.faults ? new FaultInjector(opts.faults) : undefined,
+    behaviour,
+    ipFilterRules,
     authenticators: [
       serviceSasAuthenticator(authContext),
       deviceSasAuthenticator(authContext),

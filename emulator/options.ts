@@ -1,5 +1,6 @@
 import type { AccessRight, DpsAllocationPolicy } from "./state/types";
 import { stderrLogger, type Logger } from "./logger";
+import type { UndocumentedBehaviour } from "./variants";
 
 /** DPS-level settings and policies; from a config file (JSON or YAML) or passed in-process. */
 export interface EmulatorConfig {
@@ -22,6 +23,20 @@ export interface EmulatorConfig {
   certificates?: Array<{ name: string; certificate: string; isVerified?: boolean }>;
   /** Location model for geoLatency allocation. */
   geoLatency?: GeoLatencyModel;
+  /** DPS's IP filter (ARM `properties.ipFilterRules`), see ip-filter.ts. Default: none (every address). */
+  ipFilterRules?: IpFilterRule[];
+  /** How to answer where DPS's behaviour is undocumented (variants.ts); in-process options win. */
+  undocumented?: Partial<UndocumentedBehaviour>;
+}
+
+/** As ARM's DPS resource spells a rule: first match wins; no match accepts. */
+export interface IpFilterRule {
+  filterName: string;
+  action: "Accept" | "Reject";
+  /** An IPv4 address or CIDR range ("203.0.113.7", "10.0.0.0/8"), or an exact IPv6 address. */
+  ipMask: string;
+  /** Default "all". */
+  target?: "all" | "serviceApi" | "deviceApi";
 }
 
 export interface GeoLatencyModel {
@@ -108,9 +123,11 @@ export interface EmulatorOptions {
    * query (where an Azure Functions key lives) with `****`, as DPS does in the records it hands
    * out (the enrollment in a custom allocation request: learn.microsoft.com/azure/iot-dps/
    * concepts-custom-allocation); whether DPS's GET does the same is not documented, so clients
-   * must work with both. Default "clear".
+   * must work with both. Default "clear". The same as `undocumented.webhookUrlsInReplies`.
    */
   webhookUrlsInReplies?: WebhookUrlDisplay;
+  /** Answers where DPS's behaviour is undocumented (variants.ts); over the config file's. */
+  undocumented?: Partial<UndocumentedBehaviour>;
   /** Custom allocation webhook behaviour; defaults are DPS's documented ones. */
   customAllocation?: {
     timeoutMs?: number;
@@ -140,7 +157,8 @@ export interface ResolvedOptions {
   scriptedFaults: ScriptedFault[];
   logger: Logger;
   logRequests: boolean;
-  webhookUrlsInReplies: WebhookUrlDisplay;
+  /** Set explicitly (in-process or flags); index.ts merges the config file's and the defaults. */
+  undocumented: Partial<UndocumentedBehaviour>;
   customAllocation: {
     timeoutMs: number;
     retryCount: number;
@@ -191,7 +209,10 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     scriptedFaults: options.scriptedFaults ?? [],
     logger: options.logger ?? stderrLogger,
     logRequests: options.logRequests ?? false,
-    webhookUrlsInReplies: options.webhookUrlsInReplies ?? "clear",
+    undocumented: {
+      ...(options.webhookUrlsInReplies ? { webhookUrlsInReplies: options.webhookUrlsInReplies } : {}),
+      ...options.undocumented,
+    },
     customAllocation: {
       timeoutMs: c.timeoutMs ?? 10_000,
       retryCount: c.retryCount ?? 10,

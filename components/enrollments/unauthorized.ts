@@ -3,16 +3,17 @@
  * retried, and the message says which case it is.
  *
  * - DPS's IP filter refuses a caller's address with 401 ("Any attempt from an IP address that is
- *   rejected receives an unauthorized 401 status code": learn.microsoft.com/azure/iot-dps/
- *   iot-dps-ip-filtering). Its body text is not documented; when it names the IP filter, we say
- *   so; waiting never helps.
+ *   rejected receives an unauthorized 401 status code and description. The response message
+ *   does not mention the IP rule": learn.microsoft.com/azure/iot-dps/iot-dps-ip-filtering). So
+ *   every 401 may be the IP filter, and the advice says so; should a body ever name the filter,
+ *   we say that alone. Waiting never helps.
  * - With Microsoft Entra ID, an identity without a data-plane role gets 401 too, and so does one
  *   whose role assignment has not reached DPS yet: "role assignment changes can take up to 10
  *   minutes to take effect" (learn.microsoft.com/azure/role-based-access-control/troubleshooting).
  *   The two look the same on the wire, so the time the assignment was made (`roleAssignedAt`,
  *   handed over by the platform) decides: within the window it is propagation and is retried;
  *   after it, or when no time is known, it is final.
- * - With a shared key, a 401 is a wrong key or policy: final.
+ * - With a shared key, a 401 is a wrong key or policy, or the IP filter: final.
  */
 import type { CallFailure } from "./errors";
 import type { DpsConnection } from "@dps-as-code/contract";
@@ -47,6 +48,6 @@ export function unauthorizedAdvice(kind: UnauthorizedKind, connection: DpsConnec
     case "no-role-or-ip-filter":
       return ". Not retried: either the identity has no data-plane role on this DPS (assign Device Provisioning Service Data Contributor), or the DPS's IP filter refuses this machine's address (DPS answers both with 401 and does not say which).";
     case "shared-key":
-      return ". Check dps.connectionString: its policy name and key must be those of a shared access policy of this DPS with EnrollmentWrite.";
+      return ". Not retried: either dps.connectionString is wrong (its policy name and key must be those of a shared access policy of this DPS with EnrollmentWrite), or the DPS's IP filter refuses this machine's address (DPS answers both with 401 and does not say which; run from an address its service-API rule admits).";
   }
 }

@@ -14,7 +14,7 @@ interface BulkKind {
   listField: "enrollments" | "enrollmentGroups";
   idField: "registrationId" | "enrollmentGroupId";
   label: string;
-  exists(ctx: EmulatorContext, id: string): { etag: string } | undefined;
+  exists(ctx: EmulatorContext, id: string): { etag: string; attestation: { type: string } } | undefined;
   put(
     ctx: EmulatorContext,
     item: unknown,
@@ -45,11 +45,13 @@ const group: BulkKind = {
 };
 
 /**
- * Per-item semantics (DPS does not document them; these are the emulator's): create fails on an
- * existing id (409), update creates or replaces, updateIfMatchETag needs the item's etag to
- * match (412) and the item to exist (404), delete needs it to exist (404). Items are applied
- * one by one; a failed item does not undo the others. A malformed request (more than 10
- * items, an unknown mode, a duplicate id) fails as a whole with 400.
+ * Per-item semantics (DPS does not document them; these are the emulator's): create on an
+ * existing id fails (409) or overwrites (`bulkCreateOnExisting`, variants.ts), update creates or
+ * replaces, updateIfMatchETag needs the item's etag to match (412) and the item to exist (404),
+ * delete needs it to exist (404), a matching etag when it carries one (412), and the record's
+ * attestation type unless `bulkDeleteItems` is "id" (400). Items are applied one by one; a
+ * failed item does not undo the others. A malformed request (more than 10 items, an unknown
+ * mode, a duplicate id) fails as a whole with 400.
  */
 function runBulk(kind: BulkKind): Handler {
   return (ctx, req) => {
@@ -110,7 +112,8 @@ function applyOne(ctx: EmulatorContext, kind: BulkKind, mode: Mode, id: string, 
   const what = `${kind.label} ${id}`;
   switch (mode) {
     case "create":
-      if (existing) throw new DpsError(409, ErrorCodes.conflict, `${what} already exists`);
+      if (existing && ctx.behaviour.bulkCreateOnExisting === "refuse")
+        throw new DpsError(409, ErrorCodes.conflict, `${what} already exists`);
       return kind.put(ctx, item, () => {});
     case "update":
       return kind.put(ctx, item, () => {});
@@ -128,6 +131,16 @@ function applyOne(ctx: EmulatorContext, kind: BulkKind, mode: Mode, id: string, 
     }
     case "delete": {
       if (!existing) throw new DpsError(404, ErrorCodes.enrollmentNotFound, `${what} not found`);
+      const type = (item as { attestation?: { type?: unknown } }).attestation?.type;
+      if (
+        ctx.behaviour.bulkDeleteItems === "record" &&
+        (typeof type !== "string" || type.toLowerCase() !== existing.attestation.type.toLowerCase())
+      ) {
+        throw badRequest(
+          `A bulk delete item must be the ${kind.label} as read (its attestation is ${JSON.stringify(type ?? null)}, ${what} has ${existing.attestation.type})`,
+          ErrorCodes.bulkInvalid,
+        );
+      }
       const etag = (item as { etag?: unknown }).etag;
       if (typeof etag === "string" && etag !== "" && !etagMatches(etag, existing.etag)) {
         throw new DpsError(

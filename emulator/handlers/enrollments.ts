@@ -68,7 +68,7 @@ export function putEnrollmentGroup(
 
 /** Every reply that carries an enrollment (GET, PUT, query) shows the webhook URL the same way. */
 function shown(ctx: EmulatorContext, view: Record<string, unknown>): Record<string, unknown> {
-  return withWebhookUrlShown(view, ctx.options.webhookUrlsInReplies);
+  return withWebhookUrlShown(view, ctx.behaviour.webhookUrlsInReplies);
 }
 
 export const enrollmentHandlers: Record<string, Handler> = {

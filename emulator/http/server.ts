@@ -11,6 +11,8 @@ import { registrationStateHandlers } from "../handlers/registration-states";
 import type { Handler } from "../handlers/types";
 import { parseRequest, type ParsedRequest, type Reply } from "./request";
 import { API_VERSIONS, matchRoute, type Api, type Route } from "./routes";
+import { ipAllowed } from "../ip-filter";
+import type { UndocumentedBehaviour } from "../variants";
 
 const HANDLERS: Record<string, Handler> = {
   ...enrollmentHandlers,
@@ -25,7 +27,7 @@ export interface PipelineStats {
   byStatus: Record<number, number>;
   /** Requests by the spec's operationId (e.g. IndividualEnrollment_RunBulkOperation), whatever their status. */
   byOperation: Record<string, number>;
-  /** Service operations charged against the quota (a bulk item counts one), throttled or not. */
+  /** Service operations charged against the quota (a bulk item counts one, or the call one: bulkQuotaCost); a throttled request is not charged. */
   serviceOperations: number;
 }
 
@@ -34,9 +36,9 @@ const BULK_OPERATIONS = new Set([
   "EnrollmentGroup_RunBulkOperation",
 ]);
 
-/** What a request costs against the operations quota: one, or one per item of a bulk operation (see ThrottleOptions). */
-function quotaCost(route: Route, body: unknown): number {
-  if (!BULK_OPERATIONS.has(route.operationId)) return 1;
+/** What a request costs against the operations quota: one, or one per item of a bulk operation (variants.ts, bulkQuotaCost). */
+function quotaCost(route: Route, body: unknown, bulk: UndocumentedBehaviour["bulkQuotaCost"]): number {
+  if (!BULK_OPERATIONS.has(route.operationId) || bulk === "per-call") return 1;
   const record = (body ?? {}) as Record<string, unknown>;
   const items = record.enrollments ?? record.enrollmentGroups;
   return Array.isArray(items) ? Math.max(1, Math.min(items.length, MAX_BULK_ITEMS)) : 1;
@@ -45,7 +47,7 @@ function quotaCost(route: Route, body: unknown): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The request pipeline, in order: parse → (faults) → authenticate → route → authorise and
+ * The request pipeline, in order: parse → IP filter → (faults) → authenticate → route → authorise and
  * throttle → handle → serialise. Any error becomes DPS's error body; anything unexpected is
  * logged and answered 500, never a crash.
  */
@@ -55,7 +57,7 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
   const registrationsWindow = throttle ? new RateWindow(throttle.registrationsPerMinute) : undefined;
 
   const checkThrottle = (route: Route, body: unknown) => {
-    const cost = quotaCost(route, body);
+    const cost = quotaCost(route, body, ctx.behaviour.bulkQuotaCost);
     const window = !throttle
       ? undefined
       : route.operationId === "RuntimeRegistration_RegisterDevice"
@@ -98,6 +100,8 @@ export function createRequestListener(ctx: EmulatorContext, stats: PipelineStats
           : isDevicePath(req.segments)
             ? "device"
             : "service";
+      // Before authentication, with the body of a bad signature (ip-filter.ts).
+      if (!ipAllowed(ctx.ipFilterRules, api, message.socket.remoteAddress)) throw unauthorized();
       const faults = ctx.faults;
       const fault = faults?.decide(api);
       if (fault === "reset") return "reset";

@@ -254,11 +254,10 @@ describe("bulk operations", () => {
       ),
     );
     expect(ok.isSuccessful).toBe(true);
+    // As Microsoft's sample deletes: with the record read back (the default bulkDeleteItems).
+    const read = (await client.getIndividualEnrollment("bulk-1")).responseBody;
     const deleted = await viaCallback<{ isSuccessful: boolean }>((cb) =>
-      client.runBulkEnrollmentOperation(
-        { mode: "delete", enrollments: [{ registrationId: "bulk-1" }] } as never,
-        cb as never,
-      ),
+      client.runBulkEnrollmentOperation({ mode: "delete", enrollments: [read] } as never, cb as never),
     );
     expect(deleted.isSuccessful).toBe(true);
     await expect(client.getIndividualEnrollment("bulk-1")).rejects.toThrow("Not found");

@@ -118,7 +118,8 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
     expectError(
       "err-unauthorized",
       `get individual enrollment "err-unauthorized" on DPS ${endpoint()} failed: HTTP 401 (errorCode 401002; Unauthorized: the key of this policy was revoked; trackingId {id}). ` +
-        "Check dps.connectionString: its policy name and key must be those of a shared access policy of this DPS with EnrollmentWrite.",
+        "Not retried: either dps.connectionString is wrong (its policy name and key must be those of a shared access policy of this DPS with EnrollmentWrite), " +
+        "or the DPS's IP filter refuses this machine's address (DPS answers both with 401 and does not say which; run from an address its service-API rule admits).",
     );
   });
 

@@ -3,10 +3,12 @@
  * by entry in effect. Idempotent: every entry that did not land stays as it was in the outputs
  * (absent when it was to be created, old when it was to be updated or deleted), and a partial
  * outcome is recorded as the engine's partial failure (`id`, `properties`, `reasons`), so the next
- * `up` sees exactly the entries still to do. Nothing is duplicated (create never overwrites: an
- * existing id is checked, see takeOver) and no key is regenerated (updates resend the keys DPS
- * holds; keys are generated only for entries created here). Every record sent carries this
- * stack's owner marker (ownership.ts), as the per-enrollment provider's records do.
+ * `up` sees exactly the entries still to do. Nothing is overwritten: ids DPS already holds are
+ * found before the bulk create and never sent in it (before-write.ts; a 409 from a race is
+ * decided the same way, see takeOver), and no key is regenerated (updates resend the keys DPS
+ * holds; keys are generated only for entries created here). Deletes send the records as read back.
+ * Every record sent carries this stack's owner marker (ownership.ts), as the per-enrollment
+ * provider's records do.
  */
 import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
 import {
@@ -29,11 +31,12 @@ import {
 } from "@dps-as-code/contract";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
 import { ownerOf, withOwnerTag } from "../ownership";
+import { deleteItemFrom, heldOnDps } from "./before-write";
 import { runBulkItems, statusOfCode, type ItemFailure } from "./bulk";
 import { pacerFor, type Pacer } from "./pacing";
 import { keptReleased, type SetPlan } from "./plan";
 import { declaredElsewhere, declaredCount } from "./registry";
-import { markWritten, recordsFor } from "./snapshot";
+import { markWritten, recordsFor, whileDeleting } from "./snapshot";
 import type { EnrollmentProviderOptions } from "../provider";
 
 export const DEFAULT_OPERATIONS_PER_MINUTE = 1000;
@@ -52,6 +55,8 @@ interface Context {
   sleep: (ms: number) => Promise<void>;
   /** Ids taken over because they carry this stack's owner marker (reported once per set). */
   resumed: string[];
+  /** When this operation began: reads before a write must be at least this fresh (before-write.ts). */
+  startedAt: number;
 }
 
 /** The record to send: the declared settings plus this stack's owner marker. */
@@ -92,6 +97,7 @@ function context(
     pacer: pacerFor(endpoint, news.operationsPerMinute ?? DEFAULT_OPERATIONS_PER_MINUTE),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     resumed: [],
+    startedAt: Date.now(),
   };
 }
 
@@ -165,8 +171,14 @@ async function heldKeys(ctx: Context, id: string): Promise<SymmetricKeys | undef
  * - anything else is refused with the per-enrollment message: Pulumi never overwrites an
  *   enrollment it did not create.
  */
-async function takeOver(ctx: Context, work: Working, id: string, inputs: EnrollmentInputs): Promise<void> {
-  const record = await ctx.pacer.run(1, () => ctx.client.get("individual", id));
+async function takeOver(
+  ctx: Context,
+  work: Working,
+  id: string,
+  inputs: EnrollmentInputs,
+  known?: DpsEnrollmentRecord,
+): Promise<void> {
+  const record = known ?? (await ctx.pacer.run(1, () => ctx.client.get("individual", id)));
   const entry = ctx.news.enrollments[id];
   if (!record || !entry)
     return work.fail(id, "create", "DPS said it exists, then that it does not: run `pulumi up` again");
@@ -235,25 +247,59 @@ async function takeOver(ctx: Context, work: Working, id: string, inputs: Enrollm
   return work.set(id, entry, keys, metadataOf(written));
 }
 
+/** Why a read before a write failed, for every id it concerned. */
+function readFailure(error: unknown): string {
+  return `reading it from DPS first failed, so nothing was written: ${(error as Error).message}`;
+}
+
 async function bulkDelete(
   ctx: Context,
   work: Working,
   ids: string[],
   olds: EnrollmentSetOutputs | undefined,
 ): Promise<string[]> {
-  const outcome = await runBulkItems(
-    ctx.client,
-    ctx.pacer,
-    "delete",
-    ids.map((registrationId) => ({ registrationId })),
-    ctx.sleep,
-  );
-  const done = [...outcome.succeeded];
-  for (const [id, failure] of outcome.failed) {
-    if (failure.status === 404) done.push(id);
-    else {
-      work.keepOld(id);
-      work.fail(id, "delete", failure);
+  const done: string[] = [];
+  let pending = ids;
+  // Two rounds: an ETag that moved between the read and the delete (412) is read again once.
+  for (let round = 1; pending.length > 0; round++) {
+    let held: Map<string, DpsEnrollmentRecord | undefined>;
+    try {
+      held =
+        round === 1
+          ? await heldOnDps(ctx.client, ctx.pacer, pending, ctx.startedAt, "delete")
+          : new Map(
+              await Promise.all(
+                pending.map(
+                  async (id) => [id, await ctx.pacer.run(1, () => ctx.client.get("individual", id))] as const,
+                ),
+              ),
+            );
+    } catch (error) {
+      for (const id of pending) {
+        work.keepOld(id);
+        work.fail(id, "delete", readFailure(error));
+      }
+      break;
+    }
+    // Already gone from DPS: nothing to send.
+    const records = pending.flatMap((id) => {
+      const record = held.get(id);
+      if (!record) done.push(id);
+      return record ? [{ ...deleteItemFrom(record), registrationId: id }] : [];
+    });
+    if (records.length === 0) break;
+    const outcome = await whileDeleting(ctx.endpoint, () =>
+      runBulkItems(ctx.client, ctx.pacer, "delete", records, ctx.sleep),
+    );
+    done.push(...outcome.succeeded);
+    pending = [];
+    for (const [id, failure] of outcome.failed) {
+      if (failure.status === 404) done.push(id);
+      else if (failure.status === 412 && round === 1) pending.push(id);
+      else {
+        work.keepOld(id);
+        work.fail(id, "delete", failure);
+      }
     }
   }
   // Registration records, for entries that ask for it (a device then re-provisions cleanly).
@@ -264,9 +310,34 @@ async function bulkDelete(
   return done;
 }
 
-async function bulkCreate(ctx: Context, work: Working, ids: string[]): Promise<string[]> {
+/**
+ * Creates `ids`; those DPS already holds are decided by takeOver, never sent in the bulk create.
+ * `knownAbsent`: ids this run has just deleted (an attestation type change), not read again.
+ */
+async function bulkCreate(
+  ctx: Context,
+  work: Working,
+  ids: string[],
+  knownAbsent: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
+  const toCheck = ids.filter((id) => !knownAbsent.has(id));
+  let held: Map<string, DpsEnrollmentRecord | undefined>;
+  try {
+    held = await heldOnDps(ctx.client, ctx.pacer, toCheck, ctx.startedAt, "create");
+  } catch (error) {
+    for (const id of toCheck) work.fail(id, "create", readFailure(error));
+    held = new Map();
+    ids = ids.filter((id) => knownAbsent.has(id));
+  }
+  const absent: string[] = [];
+  for (const id of ids) {
+    const record = held.get(id);
+    if (record) await takeOver(ctx, work, id, entryInputs(ctx.news, id), record);
+    else absent.push(id);
+  }
+  if (absent.length === 0) return [];
   const keysById = new Map<string, SymmetricKeys | undefined>();
-  const records = ids.map((id) => {
+  const records = absent.map((id) => {
     const inputs = entryInputs(ctx.news, id);
     const keys =
       inputs.attestation.type === "symmetricKey"
@@ -279,6 +350,7 @@ async function bulkCreate(ctx: Context, work: Working, ids: string[]): Promise<s
   for (const id of outcome.succeeded)
     work.set(id, ctx.news.enrollments[id] as never, keysById.get(id), { etag: "" });
   for (const [id, failure] of outcome.failed) {
+    // Created by someone else between the read and the create, and DPS refused the item.
     if (failure.status === 409) await takeOver(ctx, work, id, entryInputs(ctx.news, id));
     else work.fail(id, "create", failure);
   }
@@ -402,7 +474,7 @@ export async function applySet(
   const toDelete = plan.remove.filter((x) => !declaredElsewhere(ctx.endpoint, x, { set: news.shard }));
   if (toDelete.length > 0) await bulkDelete(ctx, work, toDelete, olds);
   const recreated = plan.recreate.length > 0 ? await bulkDelete(ctx, work, plan.recreate, olds) : [];
-  const created = await bulkCreate(ctx, work, [...plan.create, ...recreated]);
+  const created = await bulkCreate(ctx, work, [...plan.create, ...recreated], new Set(recreated));
   const updated = olds && plan.update.length > 0 ? await bulkUpdate(ctx, work, plan.update, olds) : [];
   await fillMetadata(ctx, work, [...created, ...updated]);
   if (ctx.resumed.length > 0) {

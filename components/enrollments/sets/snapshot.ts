@@ -17,6 +17,12 @@ export interface Listing {
   /** lower-cased registration id -> record (no keys: queries hide them, as GET does) */
   records: Map<string, DpsEnrollmentRecord>;
   pages: number;
+  /**
+   * Deletes of this process ran while it was read. DPS does not say what its continuation token
+   * points at; if it is a position, a record after a deleted one moves back a place and the next
+   * page skips it, so an id missing from such a listing may still exist.
+   */
+  overlappedDeletes: boolean;
 }
 
 interface Shared {
@@ -24,6 +30,9 @@ interface Shared {
   latest?: { startedAt: number; startedGeneration: number; listing: Promise<Listing> };
   queued?: Promise<Listing>;
   size: number;
+  /** Bulk deletes of this process in flight, and a counter moved at each start and end. */
+  deletesInFlight: number;
+  deleteEpoch: number;
 }
 
 /** A listing older than this is not reused (a refresh's reads all arrive within seconds). */
@@ -36,10 +45,17 @@ function shared(endpoint: string): Shared {
   const key = endpoint.toLowerCase();
   let entry = all.get(key);
   if (!entry) {
-    entry = { generation: 0, size: 0 };
+    entry = { generation: 0, size: 0, deletesInFlight: 0, deleteEpoch: 0 };
     all.set(key, entry);
   }
   return entry;
+}
+
+/** Drops what this process listed of a DPS, as a new provider process starts (tests that play two runs in one process). */
+export function forgetListings(endpoint: string): void {
+  const state = shared(endpoint);
+  state.latest = undefined;
+  state.queued = undefined;
 }
 
 /** Call after writing to DPS: later readers get a listing that includes the writes. Returns the new generation. */
@@ -51,7 +67,23 @@ export function currentGeneration(endpoint: string): number {
   return shared(endpoint).generation;
 }
 
+/** Runs a delete of this process so that listings know they overlapped it (Listing.overlappedDeletes). */
+export async function whileDeleting<T>(endpoint: string, work: () => Promise<T>): Promise<T> {
+  const state = shared(endpoint);
+  state.deletesInFlight++;
+  state.deleteEpoch++;
+  try {
+    return await work();
+  } finally {
+    state.deletesInFlight--;
+    state.deleteEpoch++;
+  }
+}
+
 async function listAll(client: DpsClient, pacer: Pacer): Promise<Listing> {
+  const state = shared(client.serviceEndpoint);
+  const quietAtStart = state.deletesInFlight === 0;
+  const epoch = state.deleteEpoch;
   const records = new Map<string, DpsEnrollmentRecord>();
   let pages = 0;
   for await (const page of client.queryEnrollments("individual", QUERY_PAGE_SIZE, (call) =>
@@ -61,19 +93,29 @@ async function listAll(client: DpsClient, pacer: Pacer): Promise<Listing> {
     for (const record of page)
       if (record.registrationId) records.set(record.registrationId.toLowerCase(), record);
   }
-  return { records, pages };
+  return { records, pages, overlappedDeletes: !quietAtStart || state.deleteEpoch !== epoch };
 }
 
-/** A listing of every individual enrollment, started no earlier than `afterGeneration`. */
+/**
+ * A listing of every individual enrollment, started no earlier than `afterGeneration` and, when
+ * given, no earlier than the time `notBefore` (a caller about to write needs what DPS holds now,
+ * not what it held before someone else's change).
+ */
 export function listingAfter(
   client: DpsClient,
   pacer: Pacer,
   afterGeneration: number,
   now = Date.now(),
+  notBefore = 0,
 ): Promise<Listing> {
   const state = shared(client.serviceEndpoint);
   const latest = state.latest;
-  if (latest && latest.startedGeneration >= afterGeneration && now - latest.startedAt < MAX_AGE_MS)
+  if (
+    latest &&
+    latest.startedGeneration >= afterGeneration &&
+    latest.startedAt >= notBefore &&
+    now - latest.startedAt < MAX_AGE_MS
+  )
     return latest.listing;
   const start = () => {
     const listing = listAll(client, pacer);
@@ -99,9 +141,11 @@ export function listingAfter(
 }
 
 /**
- * Records of `ids` as DPS holds them now (undefined: absent), after this caller's writes. Uses a
- * GET per id when that is fewer calls than listing the DPS (`knownTotal`: enrollments the
- * deployment knows of on this DPS).
+ * Records of `ids` as DPS holds them now (undefined: absent), after this caller's writes and, when
+ * given, from a read started no earlier than `notBefore` (ms). Uses a GET per id when that is
+ * fewer calls than listing the DPS (`knownTotal`: enrollments the deployment knows of on this DPS).
+ * `confirmAbsent`: ids a listing lacks are read by GET "always", or only "if-overlapped" (the
+ * listing ran beside deletes, see Listing.overlappedDeletes); by default a listing is taken as is.
  */
 export async function recordsFor(
   client: DpsClient,
@@ -109,6 +153,8 @@ export async function recordsFor(
   ids: readonly string[],
   afterGeneration: number,
   knownTotal: number,
+  notBefore = 0,
+  confirmAbsent: "never" | "always" | "if-overlapped" = "never",
 ): Promise<Map<string, DpsEnrollmentRecord | undefined>> {
   const result = new Map<string, DpsEnrollmentRecord | undefined>();
   if (ids.length === 0) return result;
@@ -122,7 +168,13 @@ export async function recordsFor(
     );
     return result;
   }
-  const listing = await listingAfter(client, pacer, afterGeneration);
+  const listing = await listingAfter(client, pacer, afterGeneration, Date.now(), notBefore);
   for (const id of ids) result.set(id, listing.records.get(id.toLowerCase()));
+  if (confirmAbsent === "always" || (confirmAbsent === "if-overlapped" && listing.overlappedDeletes)) {
+    const missing = ids.filter((id) => result.get(id) === undefined);
+    await Promise.all(
+      missing.map(async (id) => result.set(id, await pacer.run(1, () => client.get("individual", id)))),
+    );
+  }
   return result;
 }
