@@ -1,4 +1,17 @@
 export * from "./platform-config";
-export { parsePlatformConfig, type RawPlatformConfig, type ParseEnvironment } from "./parse-platform-config";
+export {
+  parsePlatformConfig,
+  parseStackFacts,
+  type RawPlatformConfig,
+  type ParseEnvironment,
+} from "./parse-platform-config";
 export { loadPlatformConfig } from "./load-platform-config";
 export { AZURE_REGIONS } from "./azure-regions";
+// The offline tools import stack-file.ts itself: this index loads Pulumi (load-platform-config.ts).
+export {
+  readStackFile,
+  stackFileName,
+  type StackFile,
+  type StackFileProblem,
+  type StackFileRead,
+} from "./stack-file";

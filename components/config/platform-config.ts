@@ -183,6 +183,19 @@ export interface PlatformConfig {
 }
 
 /**
+ * What a stack decides that every offline tool needs (validate-manifests, the advice, the move
+ * plan): read from Pulumi.<stack>.yaml by stack-file.ts, parsed by parseStackFacts with the
+ * program's own functions. The program's PlatformConfig holds the same facts.
+ */
+export interface StackFacts extends Pick<
+  PlatformConfig,
+  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets"
+> {
+  readonly target: { readonly kind: PlatformTarget["kind"] };
+  readonly dps: Pick<DpsConfig, "caCertificates" | "existingCaCertificateNames">;
+}
+
+/**
  * When and how individual enrollments go through EnrollmentSet resources (the batch path) instead
  * of one IndividualEnrollment each. See components/enrollments/sets/README.md.
  */
