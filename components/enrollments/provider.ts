@@ -15,7 +15,7 @@ import {
   type DpsClient,
   type DpsClientOptions,
   type DpsEnrollmentRecord,
-} from "./dps-client";
+} from "../dps-client/client";
 import {
   attestationFromDps,
   FOREIGN_CERTIFICATE_PREFIX,
@@ -35,7 +35,7 @@ import {
   type EnrollmentOutputs,
   type SymmetricKeys,
 } from "@dps-as-code/contract";
-import { isDpsCallError } from "./errors";
+import { isDpsCallError } from "../dps-client/errors";
 import { ownerOf, withOwnerTag } from "./ownership";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import { validateEnrollmentInputs } from "./validation";

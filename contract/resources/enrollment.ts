@@ -45,7 +45,7 @@ export interface DpsConnection {
   /**
    * With `useEntraId`: when the identity's data-plane role was assigned (ISO time). A 401 within
    * ten minutes of it is taken for role propagation and retried; later, or without it, a 401 is
-   * final (unauthorized.ts).
+   * final (components/dps-client/unauthorized.ts).
    */
   roleAssignedAt?: string;
 }

@@ -13,7 +13,7 @@ import {
   createDpsClient,
   DPS_TOKEN_SCOPE,
   type DpsClientOptions,
-} from "../../components/enrollments/dps-client";
+} from "../../components/dps-client/client";
 import { ensureServerTls } from "../../emulator/tls";
 
 interface SeenRequest {

@@ -2,7 +2,7 @@
 // paged listing past one page, refresh cost, per-entry update with the ETag, delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger, startEmulator, type RunningEmulator } from "../../emulator";
-import { createDpsClient } from "../../components/enrollments/dps-client";
+import { createDpsClient } from "../../components/dps-client/client";
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BulkMode, DpsClient, DpsEnrollmentRecord } from "../../components/enrollments/dps-client";
+import type { BulkMode, DpsClient, DpsEnrollmentRecord } from "../../components/dps-client/client";
 import { chunk, runBulkItems, statusOfCode } from "../../components/enrollments/sets/bulk";
 import { createPacer } from "../../components/enrollments/sets/pacing";
 import { diffSet, planSet } from "../../components/enrollments/sets/plan";

@@ -8,7 +8,7 @@
  * holds; keys are generated only for entries created here). Every record sent carries this
  * stack's owner marker (ownership.ts), as the per-enrollment provider's records do.
  */
-import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
+import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../../dps-client/client";
 import {
   attestationFromDps,
   FOREIGN_CERTIFICATE_PREFIX,

@@ -9,7 +9,7 @@
  * captures no credential (the connection comes from the set's inputs, which are secret).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { createDpsClient } from "../dps-client";
+import { createDpsClient } from "../../dps-client/client";
 import { keysFrom, mergeDpsIntoInputs, settingsFromDps } from "../dps-mapping";
 import type { EnrollmentProviderOptions } from "../provider";
 import { validateEnrollmentInputs, type CheckFailure } from "../validation";

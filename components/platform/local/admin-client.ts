@@ -7,8 +7,8 @@
  * Serialised into the LocalProvisioningService provider: node modules are required inside the
  * function, and the connection string arrives per call, never captured.
  */
-import { sasToken, serviceCredentials } from "../../enrollments/connection-string";
-import { splitHostPort } from "../../enrollments/dps-client";
+import { sasToken, serviceCredentials } from "../../dps-client/connection-string";
+import { splitHostPort } from "../../dps-client/client";
 import type { LocalProvisioningServiceInputs } from "./types";
 
 export interface AdminResponse {

@@ -20,7 +20,7 @@
  * Everything is require()d inside functions: dps-client.ts imports this module, and dps-client.ts is
  * still serialised by value into the local platform's provider (see its header).
  */
-import type { TokenCredentialLike } from "./dps-client";
+import type { TokenCredentialLike } from "./client";
 
 /** The audience Entra ID expects in a GitHub federated token. */
 export const AZURE_FEDERATED_AUDIENCE = "api://AzureADTokenExchange";
