@@ -11,8 +11,8 @@ import {
   QUERY_PAGE_SIZE,
   type DpsClientOptions,
   type DpsEnrollmentRecord,
-} from "../components/dps-client/client";
-import { isDpsCallError } from "../components/dps-client/errors";
+  isDpsCallError,
+} from "../components/dps-client";
 import { type DpsConnection, parseConnectionString } from "@dps-as-code/contract";
 import { manifestFromDps } from "../components/manifests/from-dps";
 import type { DpsRecord } from "../components/manifests/from-dps";

@@ -9,10 +9,8 @@
  * always a paste mistake, and never belongs in a manifest or in state), and exactly one
  * certificate is expected per slot (DPS's `X509CertificateWithInfo.certificate` is one
  * certificate; a pasted chain would be ambiguous).
- *
- * Plain functions and data: this module is serialised into the dynamic providers, so `node:crypto`
- * is required inside the function (see components/enrollments/provider.ts).
  */
+import * as crypto from "node:crypto";
 
 export interface ParsedCertificate {
   /** Canonical PEM (Node's rendering of the certificate), trimmed. */
@@ -37,7 +35,6 @@ export const CERTIFICATE_ALLOWED =
   "one PEM certificate ('-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'), public part only";
 
 export function parseCertificate(text: string): CertificateParseResult {
-  const crypto = require("node:crypto") as typeof import("node:crypto");
   const refuse = (problem: string) => ({ ok: false as const, problem, allowed: CERTIFICATE_ALLOWED });
   if (/PRIVATE KEY/.test(text))
     return refuse("contains a private key; private keys never appear in manifests or enrollments");

@@ -5,8 +5,7 @@
  *
  * Field names are DPS's own (service API 2021-10-01), so the policy pack and the PR report can read
  * them without a translation table. The `pulumi.Input` versions of these shapes live in
- * `resource-args.ts`; this module imports only types at run time (DPS's shapes from dps-rules),
- * which keeps the provider closure small when Pulumi serialises it.
+ * `resource-args.ts`; this module imports only types (DPS's shapes from contract/dps).
  */
 
 import type {

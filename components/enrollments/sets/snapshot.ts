@@ -10,7 +10,7 @@
  * runs share it, or the next one. For a handful of ids a GET each is cheaper than a listing:
  * recordsFor() picks whichever costs fewer calls.
  */
-import { QUERY_PAGE_SIZE, type DpsClient, type DpsEnrollmentRecord } from "../../dps-client/client";
+import { QUERY_PAGE_SIZE, type DpsClient, type DpsEnrollmentRecord } from "../../dps-client";
 import type { Pacer } from "./pacing";
 
 export interface Listing {
