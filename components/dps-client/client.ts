@@ -276,14 +276,14 @@ function loadSdk(): {
   };
 }
 
-let sdk: ReturnType<typeof loadSdk> | undefined;
+let sdkClasses: ReturnType<typeof loadSdk> | undefined;
 
 function createSdkClient(
   connection: DpsConnection,
   timeoutMs: number,
   tokenCredential: TokenCredentialLike | undefined,
 ): SdkClient {
-  const { ProvisioningServiceClient, RestApiClient, userAgent } = (sdk ??= loadSdk());
+  const { ProvisioningServiceClient, RestApiClient, userAgent } = (sdkClasses ??= loadSdk());
   let config: Record<string, unknown>;
   if (connection.useEntraId) {
     // RestApiClient calls tokenCredential.getToken(tokenScope) and sends "Authorization: Bearer <token>".
