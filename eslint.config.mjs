@@ -25,7 +25,7 @@ export default tseslint.config(
     rules: {
       "@pulumi/no-output-in-template-literal": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      // Dynamic providers must require() modules inside their methods (closure serialisation).
+      // The DPS client loads its SDKs on first use (a preview never calls DPS), with require().
       "@typescript-eslint/no-require-imports": "off",
     },
   },

@@ -3,7 +3,7 @@
 // Reads every individual enrollment and enrollment group of an existing DPS (query paging) and
 // writes them as a manifest with adoptExisting: true. The connection string is read from an
 // environment variable (never a command-line argument, which shows up in process lists). DPS is
-// read through components/enrollments/dps-client.ts, the same client the enrollment resources use.
+// read through components/dps-client/client.ts, the same client the enrollment resources use.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -11,8 +11,8 @@ import {
   QUERY_PAGE_SIZE,
   type DpsClientOptions,
   type DpsEnrollmentRecord,
-} from "../components/enrollments/dps-client";
-import { isDpsCallError } from "../components/enrollments/errors";
+  isDpsCallError,
+} from "../components/dps-client";
 import { type DpsConnection, parseConnectionString } from "@dps-as-code/contract";
 import { manifestFromDps } from "../components/manifests/from-dps";
 import type { DpsRecord } from "../components/manifests/from-dps";

@@ -36,6 +36,7 @@ export interface LocalProgram {
 
 export const PROGRAM_FILES = [
   "index.ts",
+  "dynamic-providers.js",
   "Pulumi.yaml",
   "package.json",
   "tsconfig.json",
@@ -47,7 +48,7 @@ export const PROGRAM_FILES = [
 function copyProgramFiles(from: string, to: string): void {
   for (const entry of PROGRAM_FILES) {
     fs.rmSync(path.join(to, entry), { recursive: true, force: true });
-    // An older version's tree (the state-upgrade test) may predate a folder, e.g. shared/.
+    // An older version's tree (the state-upgrade test) may predate a file, e.g. shared/ or dynamic-providers.js.
     if (fs.existsSync(path.join(from, entry)))
       fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
   }

@@ -7,7 +7,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "./find-engine";
 
-/** `files` as they were at `commit`, or why they cannot be had (a shallow clone lacks the history). */
+/**
+ * `files` as they were at `commit` (those of them it had: an older version may predate one), or
+ * why they cannot be had (a shallow clone lacks the history).
+ */
 export function programAtCommit(
   commit: string,
   files: readonly string[],
@@ -19,8 +22,14 @@ export function programAtCommit(
       missing: `commit ${commit} is not in this clone's history (a shallow clone?): fetch the full history`,
     };
   }
+  const present = execFileSync("git", ["ls-tree", "--name-only", commit, "--", ...files], {
+    cwd: projectRoot,
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter((name) => name !== "");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dps-program-${commit}-`));
-  const archive = execFileSync("git", ["archive", "--format=tar", commit, ...files], {
+  const archive = execFileSync("git", ["archive", "--format=tar", commit, ...present], {
     cwd: projectRoot,
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -5,12 +5,12 @@
  *
  * Rotating a group key changes every derived key: see README.md, "Rotating keys".
  */
+import * as crypto from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { decodeStrictBase64, isValidEnrollmentId, SYMMETRIC_KEY_BYTES } from "@dps-as-code/contract";
 
 /** The device key for `registrationId` in a group whose key is `groupKey`. Throws without echoing the key. */
 export function deriveDeviceKey(groupKey: string, registrationId: string): string {
-  const crypto = require("node:crypto") as typeof import("node:crypto");
   const key = decodeStrictBase64(groupKey.trim());
   if (!key || key.length < SYMMETRIC_KEY_BYTES.min || key.length > SYMMETRIC_KEY_BYTES.max) {
     throw new Error(
@@ -30,7 +30,9 @@ export function deriveDeviceKeyOutput(
   groupKey: pulumi.Input<string>,
   registrationId: pulumi.Input<string>,
 ): pulumi.Output<string> {
-  const pulumiSdk = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  // Loaded here, not with the module: the derive-device-key command uses deriveDeviceKey without
+  // Pulumi's runtime, which takes seconds to load.
+  const pulumiSdk = require("@pulumi/pulumi") as typeof pulumi;
   return pulumiSdk.secret(
     pulumiSdk.all([groupKey, registrationId]).apply(([key, id]) => deriveDeviceKey(key, id)),
   );

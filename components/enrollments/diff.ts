@@ -10,9 +10,10 @@
  *   update() then makes no DPS call for them.
  * - `linkedHubs` and `adoptExisting` only matter to check() and create(), `owner` only to writes
  *   (ownership.ts): they never cause a diff.
- * - A state whose `__provider` is not the current provider reference (older versions embedded the
- *   provider's code there, see provider-reference.ts) updates in place, so that the engine stores
- *   the small reference in the outputs too; update() then makes no DPS call.
+ * - `__provider` differing alone is no change (the stored forms: stored-forms.ts), except a state
+ *   that holds the provider's code (versions up to 81129c7): it updates in place, so that the
+ *   engine stores the provider's name in the outputs too and refresh and delete stop running the
+ *   old code (`providerCodeInState`); update() then makes no DPS call.
  *
  * `olds` are the previous *outputs* (the dynamic provider passes state, not old inputs); outputs
  * keep the inputs for exactly this reason.
@@ -24,6 +25,7 @@ import {
   type EnrollmentKind,
   type EnrollmentOutputs,
   kindInfo,
+  providerCodeInState,
 } from "@dps-as-code/contract";
 
 export interface EnrollmentDiff {
@@ -105,20 +107,13 @@ export function diffEnrollment(
   updates.delete("linkedHubs");
   updates.delete("adoptExisting");
   updates.delete("owner");
-  if (providerTextChanged(olds, news)) updates.add("__provider");
+  if (providerCodeInState(olds, news)) updates.add("__provider");
   return {
     changes: updates.size > 0,
     replaces: [],
     updates: [...updates].sort(),
     deleteBeforeReplace: false,
   };
-}
-
-/** The stored `__provider` differs from the program's (both known: unit tests and previews may lack one). */
-export function providerTextChanged(olds: object, news: object): boolean {
-  const stored = (olds as unknown as Record<string, unknown>).__provider;
-  const current = (news as unknown as Record<string, unknown>).__provider;
-  return typeof stored === "string" && typeof current === "string" && stored !== current;
 }
 
 /** Declared keys differ from the keys DPS held at the last create/update/refresh. */

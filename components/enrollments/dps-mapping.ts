@@ -19,7 +19,7 @@ import {
   type SymmetricKeys,
   type X509CertificatePair,
 } from "@dps-as-code/contract";
-import type { DpsAttestationRecord, DpsEnrollmentRecord } from "./dps-client";
+import type { DpsAttestationRecord, DpsEnrollmentRecord } from "../dps-client";
 import { withoutOwnerTag } from "./ownership";
 import { canonicalSettings, SETTING_FIELDS, stableStringify } from "./normalize";
 

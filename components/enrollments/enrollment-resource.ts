@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerReference } from "./provider-reference";
 import type { EnrollmentCommonArgs } from "./resource-args";
 import { enrollmentProps } from "./resource-props";
 import {
@@ -10,6 +9,7 @@ import {
   type EnrollmentKind,
   type InitialTwin,
   kindInfo,
+  providerReference,
   type ProvisioningStatus,
   type ReprovisionPolicy,
 } from "@dps-as-code/contract";
@@ -20,8 +20,8 @@ import {
  *
  * They are dynamic resources registered directly as what `pulumi.dynamic.Resource` registers (a
  * CustomResource of type `pulumi-nodejs:dynamic/dps:<type>` with a `__provider` text), so that
- * `__provider` holds a reference to the provider instead of its serialised code: see
- * provider-reference.ts.
+ * `__provider` names the provider (its type name, resolved by the project's dynamic-providers.js)
+ * instead of holding its serialised code: see contract/resources/provider-reference.ts.
  */
 export abstract class EnrollmentResource extends pulumi.CustomResource {
   public readonly attestation!: pulumi.Output<Attestation>;
@@ -53,7 +53,7 @@ export abstract class EnrollmentResource extends pulumi.CustomResource {
     super(
       kindInfo(kind).type,
       name,
-      { ...enrollmentProps(kind, name, args), __provider: providerReference(kind) },
+      { ...enrollmentProps(kind, name, args), __provider: providerReference(kindInfo(kind).typeName) },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: [...ENROLLMENT_SECRET_OUTPUTS] }),
     );
   }

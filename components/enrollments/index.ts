@@ -23,8 +23,8 @@ export type {
   X509Attestation,
 } from "@dps-as-code/contract";
 export { deriveDeviceKey, deriveDeviceKeyOutput } from "./derived-keys";
+// createEnrollmentProvider is also what stacks stored by c7f66de load through this module (stored-forms.ts).
 export { createEnrollmentProvider, type EnrollmentProviderOptions } from "./provider";
-export { projectProviderReference } from "./provider-reference";
 export { validateEnrollmentInputs, type CheckFailure } from "./validation";
 export { MAX_SYMMETRIC_KEY_GROUPS } from "./resource-props";
 export { EnrollmentSet, type EnrollmentSetArgs } from "./sets/enrollment-set";

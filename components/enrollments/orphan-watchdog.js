@@ -2,8 +2,8 @@
 // process group of its own, so a SIGKILL of the CLI and its group (a cancelled pipeline, a dead
 // runner, `kill -9`) leaves the provider running, idle and reparented, for good: the engine that
 // would have stopped it is gone (seen here: three ~130 MB node processes per killed run, on a
-// self-hosted runner they pile up). Plain JavaScript, loaded by typescript-loader.js, which every
-// `__provider` reference of the project runs first in the provider process.
+// self-hosted runner they pile up). Plain JavaScript, loaded by typescript-loader.js, which the
+// provider entry (dynamic-providers.js) runs first in the provider process.
 //
 // The provider's parent is the `pulumi` CLI, or a wrapper shell script the CLI started (Pulumi's
 // own `pulumi-resource-pulumi-nodejs` runs node without exec; ours execs). The watchdog exits when

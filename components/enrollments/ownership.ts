@@ -5,7 +5,7 @@
  * see (IoT Hub twin tags are for back-end apps only). Written on every record the provider sends,
  * stripped from every record it reads, so it never shows as drift.
  */
-import type { DpsEnrollmentRecord } from "./dps-client";
+import type { DpsEnrollmentRecord } from "../dps-client";
 import type { InitialTwin } from "@dps-as-code/contract";
 
 export const OWNER_TAG = "dpsAsCodeOwner";

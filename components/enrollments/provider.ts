@@ -3,10 +3,10 @@
  * `kind` to pick DPS's collection and id field.
  *
  * check/diff are pure (a no-op preview makes no DPS call); create/read/update/delete call DPS
- * through dps-client.ts. The resources store a reference to this module, not its code (see
- * provider-reference.ts); the provider process loads it from the project. It still captures no
- * credentials (they come from the resource's inputs, which the engine keeps secret), and tests
- * call `createEnrollmentProvider` directly with options.
+ * through the DPS client (components/dps-client). The resources store the provider's stable name,
+ * not its code; the provider process loads it through the project's provider entry
+ * (dynamic-providers.js). Credentials come from the resource's inputs, which the engine keeps
+ * secret; tests call `createEnrollmentProvider` directly with options.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { diffEnrollment, symmetricKeysChanged } from "./diff";
@@ -15,7 +15,8 @@ import {
   type DpsClient,
   type DpsClientOptions,
   type DpsEnrollmentRecord,
-} from "./dps-client";
+  isDpsCallError,
+} from "../dps-client";
 import {
   attestationFromDps,
   FOREIGN_CERTIFICATE_PREFIX,
@@ -35,13 +36,12 @@ import {
   type EnrollmentOutputs,
   type SymmetricKeys,
 } from "@dps-as-code/contract";
-import { isDpsCallError } from "./errors";
 import { ownerOf, withOwnerTag } from "./ownership";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import { validateEnrollmentInputs } from "./validation";
 import { declaredElsewhere, heldBySet, recordDeclared } from "./sets/registry";
 
-/** Options that tests and benchmarks may set; plain data, so they serialise with the provider. */
+/** Options that tests and benchmarks may set. */
 export type EnrollmentProviderOptions = Pick<DpsClientOptions, "retryPolicy" | "requestTimeoutMs">;
 
 /** Secrets of one resource, so no error text can carry them. */

@@ -1,6 +1,6 @@
 /**
- * Turning resource args into the props handed to `pulumi.dynamic.Resource`, shared by both
- * resource classes. Runs in the Pulumi program only (never serialised into the provider).
+ * Turning resource args into the props the enrollment resources register, shared by both resource
+ * classes. Runs in the Pulumi program only (the provider process never loads it).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ownerName } from "./ownership";

@@ -1,7 +1,8 @@
 // Lets the dynamic-provider process (plain node, started by the engine in the project directory)
-// require the enrollment provider's TypeScript sources. Plain JavaScript on purpose: it runs
-// before anything can compile TypeScript. The `__provider` reference (provider-reference.ts)
-// loads it first.
+// require the providers' TypeScript sources. Plain JavaScript on purpose: it runs before anything
+// can compile TypeScript. The project's provider entry (dynamic-providers.js) registers it before
+// it loads a provider; `__provider` references stored by older versions load it by this path
+// themselves (components/enrollments/stored-forms.ts), so it stays here.
 //
 // Each file is transpiled alone (types are checked by `npm run typecheck`, not here) with the
 // project's TypeScript and tsconfig.json, as the language host does for the program with ts-node
@@ -18,8 +19,8 @@ const path = require("node:path");
 
 /** Registers the `.ts` loader unless one is already registered (ts-node, vitest, or this one). */
 exports.registerTypeScript = function registerTypeScript(projectDir) {
-  // Every `__provider` reference calls this first in the provider process: the one place to make
-  // sure that process ends with its `pulumi` (orphan-watchdog.js).
+  // Every provider is loaded through this first (dynamic-providers.js, older references): the one
+  // place to make sure that process ends with its `pulumi` (orphan-watchdog.js).
   require("./orphan-watchdog.js").exitWhenOrphaned();
   if (require.extensions[".ts"]) return;
   const fromProject = (name) => require.resolve(name, { paths: [projectDir] });

@@ -15,8 +15,8 @@
 // certificates against.
 //
 // Like the enrollments, it is registered as what `pulumi.dynamic.Resource` registers, with a
-// `__provider` that references the provider in the project's files instead of embedding its code
-// (components/enrollments/provider-reference.ts).
+// `__provider` that names its provider ("EnrollmentLedger", resolved by the project's
+// dynamic-providers.js) instead of embedding its code (contract/resources/provider-reference.ts).
 //
 // A run killed after the ledger was updated and before the deletion finished had its deletion
 // checked already; the next run only completes it.
@@ -26,8 +26,8 @@ import {
   ENROLLMENT_LEDGER_TYPE,
   type GroupView,
   type LedgerIndividual,
+  providerReference,
 } from "@dps-as-code/contract";
-import { projectProviderReference } from "../enrollments";
 
 export type { LedgerIndividual } from "@dps-as-code/contract";
 
@@ -61,7 +61,7 @@ export class EnrollmentLedger extends pulumi.CustomResource {
       {
         ...args,
         deletedIndividualEnrollments: undefined,
-        __provider: projectProviderReference(__dirname, "ledger-provider", "createLedgerProvider"),
+        __provider: providerReference("EnrollmentLedger"),
       },
       opts,
     );

@@ -1,8 +1,9 @@
 // The enrollment ledger's provider (see enrollment-ledger.ts). It runs in the dynamic-provider
-// process, loaded from the project's files through the `__provider` reference, so it imports
-// types only: nothing of the program (Pulumi's runtime, DPS clients) is loaded there for it.
+// process, loaded by its stable name through the project's dynamic-providers.js; it imports types
+// only of the program's modules, so nothing of the program (Pulumi's runtime, DPS clients) is
+// loaded there for it.
 import type * as pulumi from "@pulumi/pulumi";
-import { decodeLedgerIndividuals, type LedgerIndividual } from "@dps-as-code/contract";
+import { decodeLedgerIndividuals, type LedgerIndividual, providerCodeInState } from "@dps-as-code/contract";
 import type { EnrollmentLedgerState } from "./enrollment-ledger";
 
 /** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
@@ -22,10 +23,10 @@ export function deletedIndividualEnrollments(
 
 /**
  * What a reviewer would call a change of the fleet: `previousIds` only exempt a rename from the
- * deletion check, so adding or dropping them after the rename changes nothing. A stored
- * `__provider` other than the program's (an older version embedded the provider's code there) is
- * a change too, so one update stores the small reference; so is a list of individual enrollments
- * stored as objects by an older version, so one update stores it as lines (ledger-lines.ts).
+ * deletion check, so adding or dropping them after the rename changes nothing. Two older stored
+ * forms are a change too, so one update stores today's (ledger-stored-forms.ts): the provider's
+ * code as `__provider` (a reference of any form is no change), and a list of individual
+ * enrollments stored as objects (ledger-lines.ts).
  */
 export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
   const recorded = (state: EnrollmentLedgerState) =>
@@ -39,13 +40,8 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
       retiredEnrollments: state.retiredEnrollments,
       deletedIndividualEnrollments: state.deletedIndividualEnrollments,
     });
-  const provider = (state: EnrollmentLedgerState) => (state as unknown as Record<string, unknown>).__provider;
-  const providerMoved =
-    typeof provider(olds) === "string" &&
-    typeof provider(news) === "string" &&
-    provider(olds) !== provider(news);
   const storedAsList = Array.isArray(olds.individualEnrollments) && olds.individualEnrollments.length > 0;
-  return providerMoved || storedAsList || recorded(olds) !== recorded(news);
+  return providerCodeInState(olds, news) || storedAsList || recorded(olds) !== recorded(news);
 }
 
 export function createLedgerProvider(): pulumi.dynamic.ResourceProvider {

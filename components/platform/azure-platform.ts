@@ -93,7 +93,7 @@ export function createAzurePlatform(
       ? {
           serviceEndpoint: afterRoleAssignment(dps.serviceEndpoint, dps.dataContributorAssignment),
           useEntraId: true,
-          // 401s soon after this are the assignment propagating, and are retried (enrollments/unauthorized.ts).
+          // 401s soon after this are the assignment propagating, and are retried (components/dps-client/unauthorized.ts).
           roleAssignedAt: dps.dataContributorAssignment.createdOn,
         }
       : { serviceEndpoint: dps.serviceEndpoint, connectionString: dps.enrollmentWriterConnectionString },

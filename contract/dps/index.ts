@@ -3,8 +3,8 @@
  * twin rules, allocation rules. One question, one answer, for the stack config, the manifest
  * loader, the enrollment resources and the local platform; each rule cites its public source.
  *
- * Pure: plain functions and data, no module-scope imports of anything but this folder, so the
- * dynamic providers can serialise it (see components/enrollments/provider.ts).
+ * Pure: plain functions and data, importing nothing but this folder and Node's built-ins, so every
+ * part of the project (the policy pack included) can take it.
  */
 export * from "./allocation";
 export * from "./base64";

@@ -5,8 +5,7 @@
  *
  * Field names are DPS's own (service API 2021-10-01), so the policy pack and the PR report can read
  * them without a translation table. The `pulumi.Input` versions of these shapes live in
- * `resource-args.ts`; this module imports only types at run time (DPS's shapes from contract/dps),
- * which keeps the provider closure small when Pulumi serialises it.
+ * `resource-args.ts`; this module imports only types (DPS's shapes from contract/dps).
  */
 
 import type {
@@ -45,7 +44,7 @@ export interface DpsConnection {
   /**
    * With `useEntraId`: when the identity's data-plane role was assigned (ISO time). A 401 within
    * ten minutes of it is taken for role propagation and retried; later, or without it, a 401 is
-   * final (unauthorized.ts).
+   * final (components/dps-client/unauthorized.ts).
    */
   roleAssignedAt?: string;
 }

@@ -9,3 +9,4 @@ export * from "./enrollment-set";
 export * from "./set-entries";
 export * from "./set-stored-form";
 export * from "./ledger-lines";
+export * from "./provider-reference";

@@ -4,7 +4,7 @@
  * export --show-secrets`, held in memory only), so this reaches the DPS the create was sent to,
  * with the credentials the provider used (Entra ID through the same environment in the pipeline).
  */
-import { createDpsClient, type DpsClient } from "../../components/enrollments/dps-client";
+import { createDpsClient, type DpsClient } from "../../components/dps-client/client";
 import { ownerOf } from "../../components/enrollments/ownership";
 import type { DpsConnection, EnrollmentKind } from "@dps-as-code/contract";
 import type { CreateSubject, DpsOwnership } from "./pending-plan";

@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describeEnrollment, type DpsConnection } from "@dps-as-code/contract";
-import type { DpsClient } from "../../components/enrollments/dps-client";
+import type { DpsClient } from "../../components/dps-client/client";
 import { ownershipFor } from "./dps-owners";
 import {
   decideCreate,

@@ -3,14 +3,12 @@
 // SDK on the other side. up; a no-op preview with no DPS call; an edit of 2 entries previewed by
 // id and field; refresh cost; an apply broken by injected per-item faults, repaired by the next
 // up; both mode switches without any DPS write; destroy leaves DPS empty.
-import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { projectProviderReference } from "../../components/enrollments/provider-reference";
-import { decodeMetadata } from "@dps-as-code/contract";
+import { decodeMetadata, providerReference } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { describeWithEngine } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const ids = (from: number, to: number) =>
@@ -70,13 +68,8 @@ const setHeldIds = (exported: string) =>
     .filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet")
     .flatMap((r) => Object.keys(r.outputs?.enrollments ?? {}))
     .sort();
-/** EnrollmentSet's `__provider`: a reference to components/enrollments/sets/set-provider.ts, relative to the project directory. */
-const SET_REFERENCE = projectProviderReference(
-  path.join(projectRoot, "components", "enrollments", "sets"),
-  "set-provider",
-  "createEnrollmentSetProvider",
-  projectRoot,
-);
+/** EnrollmentSet's `__provider`: its stable name, resolved by the project's dynamic-providers.js. */
+const SET_REFERENCE = providerReference("EnrollmentSet");
 const WRITES = [
   "IndividualEnrollment_CreateOrUpdate",
   "IndividualEnrollment_Delete",

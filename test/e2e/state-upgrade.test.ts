@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { providerReference } from "../../components/enrollments/provider-reference";
+import { kindInfo, kindOfType, providerReference } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
@@ -139,8 +139,8 @@ describeWithEngine(
       expect(await dpsView()).toEqual(dpsBefore);
       expect(await program.stack.outputs()).toEqual(keysBefore);
       for (const resource of await enrollmentsInState()) {
-        const kind = resource.type.endsWith(":IndividualEnrollment") ? "individual" : "group";
-        expect(resource.inputs?.__provider).toBe(providerReference(kind, "components/enrollments"));
+        const kind = kindOfType(resource.type)!;
+        expect(resource.inputs?.__provider).toBe(providerReference(kindInfo(kind).typeName));
         expect(resource.outputs?.__provider).toBe(resource.inputs?.__provider);
       }
     });

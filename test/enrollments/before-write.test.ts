@@ -5,7 +5,7 @@
  * when the listing ran beside this process's deletes; otherwise the listing is taken as is.
  */
 import { describe, expect, it } from "vitest";
-import type { DpsClient, DpsEnrollmentRecord } from "../../components/enrollments/dps-client";
+import type { DpsClient, DpsEnrollmentRecord } from "../../components/dps-client/client";
 import { deleteItemFrom, heldOnDps } from "../../components/enrollments/sets/before-write";
 import { createPacer } from "../../components/enrollments/sets/pacing";
 import { whileDeleting } from "../../components/enrollments/sets/snapshot";

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { diffEnrollment } from "../../components/enrollments/diff";
 import { canonicalSettings } from "../../components/enrollments/normalize";
 import { buildOutputs } from "../../components/enrollments/provider";
-import { type EnrollmentInputs, UNKNOWN_VALUE } from "@dps-as-code/contract";
+import { enrollmentStoredForms } from "../../components/enrollments/stored-forms";
+import {
+  type EnrollmentInputs,
+  providerReference,
+  storedProviderForm,
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
 import { makeCertificate } from "../../testkit/certificates";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
@@ -135,6 +141,21 @@ describe("diffEnrollment", () => {
     expect(
       diffEnrollment("individual", current, withProvider(base(), "exports.handler = function () {}")).changes,
     ).toBe(false);
+  });
+
+  it("sees no change when the state holds an older reference (a folder) and the program the provider's name", () => {
+    for (const form of enrollmentStoredForms("individual").filter(
+      (f) => f.field === "__provider" && storedProviderForm(f.example as string) === "folder",
+    )) {
+      const olds = { ...stateOf(base()), __provider: form.example } as never;
+      const news = { ...base(), __provider: providerReference("IndividualEnrollment") } as never;
+      expect(diffEnrollment("individual", olds, news), form.writtenBy).toEqual({
+        changes: false,
+        replaces: [],
+        updates: [],
+        deleteBeforeReplace: false,
+      });
+    }
   });
 
   it("never diffs on linkedHubs or adoptExisting, which only matter to check and create", () => {

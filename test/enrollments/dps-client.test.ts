@@ -9,11 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  createDpsClient,
-  DPS_TOKEN_SCOPE,
-  type DpsClientOptions,
-} from "../../components/enrollments/dps-client";
+import { createDpsClient, DPS_TOKEN_SCOPE, type DpsClientOptions } from "../../components/dps-client/client";
 import { ensureServerTls } from "../../emulator/tls";
 
 interface SeenRequest {

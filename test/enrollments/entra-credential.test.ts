@@ -9,8 +9,8 @@ import {
   createEntraCredential,
   fetchGitHubFederatedToken,
   gitHubOidcSettings,
-} from "../../components/enrollments/entra-credential";
-import { classifyUnauthorized, ROLE_PROPAGATION_WINDOW_MS } from "../../components/enrollments/unauthorized";
+} from "../../components/dps-client/entra-credential";
+import { classifyUnauthorized, ROLE_PROPAGATION_WINDOW_MS } from "../../components/dps-client/unauthorized";
 
 const GITHUB_ENV = {
   ACTIONS_ID_TOKEN_REQUEST_URL: "https://pipelines.actions.example/oidc/token?api-version=2.0",

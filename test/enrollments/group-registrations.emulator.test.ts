@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
-import { createDpsClient } from "../../components/enrollments/dps-client";
+import { createDpsClient } from "../../components/dps-client/client";
 import { createEnrollmentProvider } from "../../components/enrollments/provider";
 import type { EnrollmentInputs } from "@dps-as-code/contract";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";

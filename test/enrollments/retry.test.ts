@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { describeCallFailure, redact } from "../../components/enrollments/errors";
+import { describeCallFailure, redact } from "../../components/dps-client/errors";
 import {
   backoffDelay,
   isRetriesExhaustedError,
   withRetry,
   type RetryEnvironment,
-} from "../../components/enrollments/retry";
-import { createThrottleGate } from "../../components/enrollments/throttle-gate";
+} from "../../components/dps-client/retry";
+import { createThrottleGate } from "../../components/dps-client/throttle-gate";
 
 /** An SDK-shaped HTTP error (azure-iot-http-base attaches response and responseBody). */
 function httpError(status: number, body: object | string, headers: Record<string, string> = {}) {

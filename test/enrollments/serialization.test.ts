@@ -3,11 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  projectProviderReference,
-  providerFolder,
-  providerReference,
-} from "../../components/enrollments/provider-reference";
+import { providerReference } from "@dps-as-code/contract";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -43,30 +39,21 @@ const requireFromString = require(require.resolve("require-from-string", { paths
 })().catch((error) => { process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) }) + "\\n"); process.exit(1); });
 `;
 
-/** EnrollmentSet's reference, as the resource computes it in the program (cwd = project directory). */
-const setReference = projectProviderReference(
-  path.join(root, "components", "enrollments", "sets"),
-  "set-provider",
-  "createEnrollmentSetProvider",
-  root,
-);
-
 describe("enrollment provider reference (the stored __provider)", () => {
   const stubs = [
-    ["individual", providerReference("individual")],
-    ["group", providerReference("group")],
-    ["set", setReference],
+    ["individual", providerReference("IndividualEnrollment")],
+    ["group", providerReference("EnrollmentGroup")],
+    ["set", providerReference("EnrollmentSet")],
   ] as const;
 
-  it("is a few hundred bytes naming the provider relative to the project directory, with nothing secret or machine-specific", () => {
-    expect(providerFolder()).toBe("components/enrollments");
+  it("is a few hundred bytes naming the project's provider entry and the provider's stable name, with no folder and nothing secret or machine-specific", () => {
     for (const [kind, text] of stubs) {
       expect(text.length).toBeLessThan(600);
+      expect(text).toContain('require(require("path").resolve("dynamic-providers.js"))');
       expect(text).toContain(
-        kind === "set"
-          ? 'require(dir + "/set-provider").createEnrollmentSetProvider()'
-          : `createEnrollmentProvider("${kind}")`,
+        `.provider("${kind === "set" ? "EnrollmentSet" : kind === "individual" ? "IndividualEnrollment" : "EnrollmentGroup"}")`,
       );
+      expect(text).not.toContain("components/");
       expect(text).not.toContain(root);
       expect(text).not.toMatch(/SharedAccessKey|BEGIN CERTIFICATE|HostName=/);
     }

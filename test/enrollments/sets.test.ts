@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { BulkMode, DpsClient, DpsEnrollmentRecord } from "../../components/enrollments/dps-client";
+import type { BulkMode, DpsClient, DpsEnrollmentRecord } from "../../components/dps-client/client";
 import { chunk, runBulkItems, statusOfCode } from "../../components/enrollments/sets/bulk";
 import { createPacer } from "../../components/enrollments/sets/pacing";
 import { diffSet, planSet } from "../../components/enrollments/sets/plan";
 import { fnv1a32, shardIndex, shardLabel, shardOf } from "../../components/enrollments/sets/sharding";
 import { validateSetInputs } from "../../components/enrollments/sets/set-provider";
-import type { EnrollmentSetInputs, EnrollmentSetOutputs, SetEntry } from "@dps-as-code/contract";
+import { ENROLLMENT_SET_STORED_FORMS } from "../../components/enrollments/sets/stored-forms";
+import {
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+  providerReference,
+  type SetEntry,
+  storedProviderForm,
+} from "@dps-as-code/contract";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");
@@ -134,6 +141,20 @@ describe("planSet (diff of a set, entry by entry)", () => {
       remove: [],
       release: [],
     });
+  });
+
+  it("sees no change when the state holds an older reference (a folder) and the program the provider's name", () => {
+    const stored = state(inputs({ "dev-1": entry() }));
+    for (const form of ENROLLMENT_SET_STORED_FORMS.filter(
+      (f) => f.field === "__provider" && storedProviderForm(f.example as string) === "folder",
+    )) {
+      const olds = { ...stored, __provider: form.example } as EnrollmentSetOutputs;
+      const news = {
+        ...inputs({ "dev-1": entry() }),
+        __provider: providerReference("EnrollmentSet"),
+      } as EnrollmentSetInputs;
+      expect(diffSet(olds, news), form.writtenBy).toMatchObject({ changes: false, replaces: [] });
+    }
   });
 
   it("releases an entry that the program now declares as an IndividualEnrollment, instead of deleting it", () => {

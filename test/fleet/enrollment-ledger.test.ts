@@ -7,7 +7,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { projectProviderReference } from "../../components/enrollments";
 import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
 import {
   coverageOf,
@@ -16,9 +15,11 @@ import {
   type GroupView,
   knownCaCertificates,
   ledgerIndividual,
+  providerReference,
   publicKeySha256,
 } from "@dps-as-code/contract";
 import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
+import { ENROLLMENT_LEDGER_STORED_FORMS } from "../../components/fleet/ledger-stored-forms";
 import { makeCertificate } from "../../testkit/certificates";
 
 const root = path.resolve(__dirname, "../..");
@@ -180,7 +181,7 @@ describe("the ledger's provider", () => {
     expect(() => decodeLedgerIndividuals('{"attestation":{}}')).toThrow(/line 1 has no registrationId/);
   });
 
-  it("sees a change of the fleet or of the stored provider reference, not of previousIds alone", () => {
+  it("sees a change of the fleet or a provider's code in state, not of previousIds alone nor of a provider reference", () => {
     const lines = (...records: ReturnType<typeof cam>[]) =>
       state({ individualEnrollments: encodeLedgerIndividuals(records) });
     const before = lines(cam("cam-1", ["cam-0"]));
@@ -195,21 +196,26 @@ describe("the ledger's provider", () => {
       true,
     );
     expect(ledgerChanged(withProvider(before, "reference"), withProvider(before, "reference"))).toBe(false);
+    // A reference of an older form (naming a folder) loads this version's code: no change.
+    const folderReference = ENROLLMENT_LEDGER_STORED_FORMS[1]!.example as string;
+    expect(
+      ledgerChanged(
+        withProvider(before, folderReference),
+        withProvider(before, providerReference("EnrollmentLedger")),
+      ),
+    ).toBe(false);
   });
 });
 
 describe("the ledger's provider reference (the stored __provider)", () => {
-  const text = projectProviderReference(
-    path.join(root, "components", "fleet"),
-    "ledger-provider",
-    "createLedgerProvider",
-    root,
-  );
+  const text = providerReference("EnrollmentLedger");
 
-  it("is a few hundred bytes naming the provider relative to the project directory", () => {
+  it("is a few hundred bytes naming the project's provider entry and the provider's stable name, no folder", () => {
     expect(text.length).toBeLessThan(600);
-    expect(text).toContain('require("path").resolve("components/fleet")');
-    expect(text).toContain('resolve("components/enrollments") + "/typescript-loader.js"');
+    expect(text).toContain(
+      'require(require("path").resolve("dynamic-providers.js")).provider("EnrollmentLedger")',
+    );
+    expect(text).not.toContain("components/");
     expect(text).not.toContain(root);
   });
 

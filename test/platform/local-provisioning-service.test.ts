@@ -1,10 +1,13 @@
-import * as pulumi from "@pulumi/pulumi";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { providerReference } from "@dps-as-code/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   localProvisioningServiceProvider as provider,
   type LocalProvisioningServiceInputs,
   type LocalProvisioningServiceOutputs,
 } from "../../components/platform/local-provisioning-service";
+import { LOCAL_DPS_STORED_FORMS } from "../../components/platform/local/stored-forms";
 import type { RunningEmulator } from "../../emulator";
 import { makeCertificate } from "../../testkit/certificates";
 import { adminRequest } from "../../testkit/admin-client";
@@ -14,7 +17,7 @@ import { startTestEmulator } from "../../testkit/emulator";
 // real emulator started in-process; the emulator's own view of its settings is the oracle.
 let emulator: RunningEmulator;
 let inputs: LocalProvisioningServiceInputs;
-const PROVIDER_PROP = { __provider: "serialised provider (ignored by the methods)" };
+const PROVIDER_PROP = { __provider: "the stored provider reference (ignored by the methods)" };
 
 /** A successful admin API call's body (the oracle: the emulator's own view, not the provider's client). */
 async function admin(method: "GET" | "PUT", path: string, body?: unknown): Promise<unknown> {
@@ -154,17 +157,49 @@ describe("LocalProvisioningService provider against the emulator", () => {
     await expect(provider.delete!("localhost:1/x", { ...gone, idScope: "x" })).resolves.toBeUndefined();
   });
 
-  it("serialises into a self-contained closure that works when revived, as the provider host does", async () => {
-    const { text, containsSecrets } = await pulumi.runtime.serializeFunction(() => provider);
-    expect(containsSecrets).toBe(false);
-    const mod = { exports: {} as { handler: () => typeof provider } };
-    new Function("module", "exports", "require", text)(mod, mod.exports, require);
-    const revived = mod.exports.handler();
-    const result = await revived.create!({ ...inputs, caCertificates: [] });
-    expect(result.outs?.idScope).toBe(emulator.idScope);
-    expect(emulator.inspect.settings().linkedHubs).toEqual(inputs.linkedHubs);
-    await revived.delete!(result.id, result.outs!);
+  it("loads by its stable name in a plain node process in the project directory, as the provider host does, and configures the emulator", async () => {
+    // The host evaluates `__provider` with require-from-string and no file name
+    // (@pulumi/pulumi cmd/dynamic-provider/index.js); nothing registers TypeScript before it.
+    const script = `
+const requireFromString = require(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }));
+(async () => {
+  const hookBefore = require.extensions[".ts"] !== undefined;
+  const provider = requireFromString(process.env.STUB).handler();
+  const inputs = JSON.parse(process.env.INPUTS);
+  const created = await provider.create(inputs);
+  await provider.delete(created.id, created.outs);
+  process.stdout.write(JSON.stringify({ hookBefore, methods: Object.keys(provider).sort(), idScope: created.outs.idScope }) + "\\n");
+})().catch((error) => { process.stdout.write(JSON.stringify({ error: String((error && error.stack) || error) }) + "\\n"); process.exit(1); });
+`;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ["-e", script],
+        {
+          cwd: path.resolve(__dirname, "../.."),
+          env: {
+            ...process.env,
+            STUB: providerReference("LocalProvisioningService"),
+            INPUTS: JSON.stringify({ ...inputs, caCertificates: [] }),
+          },
+        },
+        (error, out) => (error ? reject(Object.assign(error, { stdout: out })) : resolve(out)),
+      ),
+    );
+    expect(JSON.parse(stdout.trim().split("\n").pop() ?? "{}")).toEqual({
+      hookBefore: false,
+      methods: ["check", "create", "delete", "diff", "read", "update"],
+      idScope: emulator.idScope,
+    });
     expect(emulator.inspect.settings().linkedHubs).toEqual([]);
+  });
+
+  it("sees no change when only the stored provider differs (the code older versions stored, stored-forms.ts)", async () => {
+    for (const form of LOCAL_DPS_STORED_FORMS) {
+      const olds = { ...inputs, idScope: emulator.idScope, [form.field]: form.example };
+      const news = { ...inputs, __provider: providerReference("LocalProvisioningService") };
+      expect(await provider.diff!(created.id, olds, news), form.writtenBy).toMatchObject({ changes: false });
+    }
   });
 
   it("check reports bad inputs by property and lets preview's unknowns through", async () => {

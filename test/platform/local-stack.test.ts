@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { providerReference } from "@dps-as-code/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IotPlatform } from "../../components/platform";
 import { projectRoot } from "../../testkit/find-engine";
@@ -104,13 +105,13 @@ describe("local stack (mocked engine, emulator target)", () => {
     expect(dps.caCertificates).toEqual([]);
   });
 
-  it("passes the emulator connection string as a secret input and a serialised provider", () => {
+  it("passes the emulator connection string as a secret input and the provider by its stable name", () => {
     const dps = registrations[1]!.inputs;
     expect(isSecretInput(dps.connectionString)).toBe(true);
     expect(plain<string>(dps.connectionString)).toBe(CONNECTION_STRING);
     const provider = plain<string>(dps.__provider);
-    expect(typeof provider).toBe("string");
-    // The connection string arrives as an input; it is never captured in the provider's code.
+    expect(provider).toBe(providerReference("LocalProvisioningService"));
+    // The connection string arrives as an input; it is never part of the provider reference.
     expect(provider).not.toContain("bG9jYWwta2V5");
   });
 

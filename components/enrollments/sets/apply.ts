@@ -10,7 +10,8 @@
  * Every record sent carries this stack's owner marker (ownership.ts), as the per-enrollment
  * provider's records do.
  */
-import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
+import { randomBytes } from "node:crypto";
+import { createDpsClient, type DpsClient, type DpsEnrollmentRecord } from "../../dps-client";
 import {
   attestationFromDps,
   FOREIGN_CERTIFICATE_PREFIX,
@@ -43,7 +44,6 @@ export const DEFAULT_OPERATIONS_PER_MINUTE = 1000;
 
 /** A DPS-generated symmetric key is 64 random bytes (DPS docs, concepts-symmetric-key-attestation). */
 function generateKeys(): SymmetricKeys {
-  const { randomBytes } = require("node:crypto") as typeof import("node:crypto");
   return { primaryKey: randomBytes(64).toString("base64"), secondaryKey: randomBytes(64).toString("base64") };
 }
 

@@ -24,7 +24,7 @@
  * The other sets' writes touch only their own ids, so they do not make a listing stale for this
  * set: generation 0.
  */
-import type { DpsClient, DpsEnrollmentRecord } from "../dps-client";
+import type { DpsClient, DpsEnrollmentRecord } from "../../dps-client/client";
 import type { Pacer } from "./pacing";
 import { declaredCount } from "./registry";
 import { recordsFor } from "./snapshot";

@@ -4,8 +4,13 @@
  * retried per item: DPS answers 200 with the items that failed listed in `errors` (and applies the
  * others), so only those go again, in later chunks, when their failure is transient.
  */
-import { MAX_BULK_ENROLLMENTS, type BulkMode, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
-import { isDpsCallError } from "../errors";
+import {
+  type BulkMode,
+  type DpsClient,
+  type DpsEnrollmentRecord,
+  isDpsCallError,
+  MAX_BULK_ENROLLMENTS,
+} from "../../dps-client";
 import type { Pacer } from "./pacing";
 
 /** A failed item: DPS's code and message, or the whole call's error. */

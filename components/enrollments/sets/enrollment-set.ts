@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { projectProviderReference } from "../provider-reference";
 import type { DpsConnectionArgs } from "../resource-args";
 import { thisStackOwner } from "../resource-props";
 import {
   type DpsConnection,
   ENROLLMENT_SET_SECRET_OUTPUTS,
   ENROLLMENT_SET_TYPE,
+  providerReference,
   type EntrySecrets,
   type SetEntry,
 } from "@dps-as-code/contract";
@@ -32,8 +32,8 @@ export interface EnrollmentSetArgs {
  * path for large fleets). Type token `pulumi-nodejs:dynamic/dps:EnrollmentSet`. See README.md.
  *
  * Registered as the enrollment resources are (enrollment-resource.ts): a CustomResource of the
- * dynamic type whose `__provider` references set-provider.ts on disk (provider-reference.ts)
- * instead of embedding its code.
+ * dynamic type whose `__provider` names its provider ("EnrollmentSet", resolved by the project's
+ * dynamic-providers.js) instead of embedding its code.
  */
 export class EnrollmentSet extends pulumi.CustomResource {
   public readonly shard!: pulumi.Output<string>;
@@ -61,7 +61,7 @@ export class EnrollmentSet extends pulumi.CustomResource {
         metadata: undefined,
         keys: undefined,
         released: undefined,
-        __provider: projectProviderReference(__dirname, "set-provider", "createEnrollmentSetProvider"),
+        __provider: providerReference("EnrollmentSet"),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: [...ENROLLMENT_SET_SECRET_OUTPUTS] }),
     );

@@ -6,7 +6,7 @@
  *
  * One pacer per DPS for the whole provider process (every set of the deployment shares it), on
  * globalThis: a sliding one-minute window of operations plus a cap on calls in flight. A 429 that
- * still happens (another client of the same DPS) is retried by dps-client.ts with Retry-After.
+ * still happens (another client of the same DPS) is retried by the DPS client (components/dps-client) with Retry-After.
  */
 
 export interface Pacer {

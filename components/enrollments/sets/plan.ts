@@ -9,9 +9,10 @@
  * - a DPS-visible setting or declared key changes: update (bulk updateIfMatchETag);
  * - only provider-side inputs change (labels, delete options): recorded, no DPS call.
  * Only a change of DPS (dps.serviceEndpoint) replaces the set. `owner` and `operationsPerMinute`
- * are never a diff; a different `__provider` text is a state-only update.
+ * are never a diff, nor is a different `__provider` reference; a state holding the provider's code
+ * is a state-only update (stored-forms.ts).
  */
-import { diffEnrollment, providerTextChanged, symmetricKeysChanged } from "../diff";
+import { diffEnrollment, symmetricKeysChanged } from "../diff";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
 import {
   containsUnknown,
@@ -20,6 +21,7 @@ import {
   entryInputs,
   entryOutputs,
   idsByLowerCase,
+  providerCodeInState,
 } from "@dps-as-code/contract";
 
 export interface SetPlan {
@@ -136,9 +138,9 @@ export function diffSet(olds: EnrollmentSetOutputs, news: EnrollmentSetInputs): 
   const releasedChanged =
     stableStringify(keptReleased(olds, news, plan.release)) !==
     stableStringify([...(olds.released ?? [])].sort());
-  // A state written by another provider text (an older version embedded the provider's code) is
-  // rewritten by a state-only update, as for the enrollment resources (diff.ts).
-  const providerChanged = providerTextChanged(olds, news);
+  // A state holding the provider's code is rewritten by a state-only update, as for the enrollment
+  // resources (diff.ts); a reference of any form is no change.
+  const providerChanged = providerCodeInState(olds, news);
   return {
     changes:
       !planIsEmpty(plan) ||

@@ -12,8 +12,8 @@
  *   IndividualEnrollment created for such an id (it depends on its shard's set, so the set has been
  *   diffed and updated first) takes the enrollment over instead of failing "already exists".
  *
- * Kept on globalThis under Symbol.for: each resource's provider is deserialised from its own
- * serialised text, so module variables are not shared; globalThis is.
+ * Kept on globalThis under Symbol.for, not in a module variable: one registry per process, even
+ * when it holds two copies of this module (a test runner's module graph beside a provider's).
  */
 
 /** Who declares an id: an IndividualEnrollment, or the set of a given shard. */

@@ -4,12 +4,12 @@
  * check validates every entry with the per-enrollment rules (failures name the entry and the
  * field); diff is pure and plans entry by entry (plan.ts); create/update/delete go through DPS's
  * bulk operation (apply.ts); read lists DPS page by page (snapshot.ts) and reads keys only for
- * entries whose ETag moved. Like provider.ts, it is not serialised: the set's `__provider` is a
- * reference that loads this module from the project on disk (provider-reference.ts), and it
- * captures no credential (the connection comes from the set's inputs, which are secret).
+ * entries whose ETag moved. Like provider.ts, it is loaded by its stable name through the
+ * project's dynamic-providers.js, and holds no credential (the connection comes from the set's
+ * inputs, which are secret).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { createDpsClient } from "../dps-client";
+import { createDpsClient } from "../../dps-client";
 import { keysFrom, mergeDpsIntoInputs, settingsFromDps } from "../dps-mapping";
 import type { EnrollmentProviderOptions } from "../provider";
 import { validateEnrollmentInputs, type CheckFailure } from "../validation";

@@ -1,7 +1,7 @@
 /**
  * Reading many enrollments back cheaply. DPS's bulk operation answers only which items failed (no
  * ETag, no timestamps), and GET costs one operation per enrollment, so sets read DPS through the
- * paged query (QUERY_PAGE_SIZE per call; dps-client.ts says what DPS documents about page sizes):
+ * paged query (QUERY_PAGE_SIZE per call; components/dps-client/client.ts says what DPS documents about page sizes):
  * one listing of the whole DPS serves every set of the deployment. 10,000 enrollments are ~100
  * calls, where GETs would be 10,000.
  *
@@ -10,7 +10,7 @@
  * runs share it, or the next one. For a handful of ids a GET each is cheaper than a listing:
  * recordsFor() picks whichever costs fewer calls.
  */
-import { QUERY_PAGE_SIZE, type DpsClient, type DpsEnrollmentRecord } from "../dps-client";
+import { QUERY_PAGE_SIZE, type DpsClient, type DpsEnrollmentRecord } from "../../dps-client";
 import type { Pacer } from "./pacing";
 
 export interface Listing {

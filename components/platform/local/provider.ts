@@ -3,9 +3,8 @@
  * allocation policy, linked hubs and CA certificates the Azure target would configure) to the
  * emulator through its admin API, and reads them back for refresh.
  *
- * Pulumi serialises this provider object into state and runs it in a separate process, so:
- * every module is `require`d inside a function, the functions capture nothing but each other
- * and constants, and the connection string arrives as a secret input, never captured.
+ * It runs in the dynamic-provider process, loaded by its stable name through the project's
+ * provider entry (dynamic-providers.js); the connection string arrives as a secret input.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
@@ -14,7 +13,7 @@ import {
   missingConnectionStringFields,
   UNKNOWN_VALUE,
 } from "@dps-as-code/contract";
-import { adminRequest, expectSuccess } from "./admin-client";
+import { adminRequest } from "./admin-client";
 import type {
   LocalCaCertificate,
   LocalLinkedHub,
@@ -43,7 +42,6 @@ async function putConfig(inputs: LocalProvisioningServiceInputs, operation: stri
     })),
   };
   const res = await adminRequest(inputs, operation, "PUT", "/admin/config", body);
-  expectSuccess(operation, "PUT", "/admin/config", inputs.serviceHost, res);
   const idScope = (res.body as { idScope?: unknown } | undefined)?.idScope;
   if (typeof idScope !== "string" || idScope === "") {
     throw new Error(
@@ -61,18 +59,16 @@ async function syncCertificates(
 ): Promise<void> {
   for (const cert of inputs.caCertificates) {
     const path = `/admin/certificates/${encodeURIComponent(cert.name)}`;
-    const res = await adminRequest(inputs, operation, "PUT", path, {
+    await adminRequest(inputs, operation, "PUT", path, {
       certificate: cert.certificate,
       isVerified: cert.isVerified,
     });
-    expectSuccess(operation, "PUT", path, inputs.serviceHost, res);
   }
   const wanted = new Set(inputs.caCertificates.map((c) => c.name));
   for (const cert of previous) {
     if (wanted.has(cert.name)) continue;
     const path = `/admin/certificates/${encodeURIComponent(cert.name)}`;
-    const res = await adminRequest(inputs, operation, "DELETE", path);
-    expectSuccess(operation, "DELETE", path, inputs.serviceHost, res, [404]);
+    await adminRequest(inputs, operation, "DELETE", path, undefined, [404]);
   }
 }
 
@@ -180,7 +176,6 @@ export const localProvisioningServiceProvider: pulumi.dynamic.ResourceProvider<
     }
     const inputs = ownInputs(props);
     const res = await adminRequest(inputs, "read", "GET", "/admin/config");
-    expectSuccess("read", "GET", "/admin/config", inputs.serviceHost, res);
     const live = res.body as {
       idScope: string;
       allocationPolicy: AllocationPolicy;

@@ -13,8 +13,7 @@
  *   long wait is reported, not silent.
  *
  * Kept on globalThis (not in a module variable): one gate per DPS for the whole provider process,
- * however many copies of this module it loads (the enrollment, set and local platform resources
- * each load theirs).
+ * even when it holds two copies of this module (a test runner's module graph beside a provider's).
  */
 import type { RetryEnvironment } from "./retry";
 

@@ -4,10 +4,11 @@
  * client, the local platform's admin client).
  *
  * Signing is the SDK's own `SharedAccessSignature` (azure-iot-common, resolved from the
- * provisioning SDK's dependencies as dps-client.ts does), so every token is the one Microsoft's
- * service SDK would send (docs/dps-contracts.md §2). Required inside functions: modules that use
- * this are serialised into dynamic providers.
+ * provisioning SDK's dependencies as client.ts does), so every token is the one Microsoft's
+ * service SDK would send (docs/dps-contracts.md §2). It is loaded on the first signature, as
+ * client.ts loads the SDK: check and diff (all a preview runs) never sign.
  */
+import * as path from "node:path";
 import { parseConnectionString } from "@dps-as-code/contract";
 
 /** A shared access policy's credentials, as a service connection string holds them. */
@@ -27,18 +28,25 @@ export function serviceCredentials(connectionString: string): ServiceCredentials
   return hostName && keyName && key ? { hostName, keyName, key } : undefined;
 }
 
-/** The SDK's SharedAccessSignature class, from the copy the provisioning SDK itself depends on. */
-function sdkSharedAccessSignature(): {
+interface SharedAccessSignatureClass {
   create(
     resourceUri: string,
     keyName: string,
     key: string,
     expiry: number,
   ): { extend(expiry: number): string; toString(): string };
-} {
-  const path = require("node:path") as typeof import("node:path");
-  const sdkDir = path.dirname(require.resolve("azure-iot-provisioning-service/package.json"));
-  return require(require.resolve("azure-iot-common", { paths: [sdkDir] })).SharedAccessSignature;
+}
+
+let sharedAccessSignature: SharedAccessSignatureClass | undefined;
+
+/** The SDK's SharedAccessSignature class, from the copy the provisioning SDK itself depends on. */
+function sdkSharedAccessSignature(): SharedAccessSignatureClass {
+  if (!sharedAccessSignature) {
+    const sdkDir = path.dirname(require.resolve("azure-iot-provisioning-service/package.json"));
+    sharedAccessSignature = require(require.resolve("azure-iot-common", { paths: [sdkDir] }))
+      .SharedAccessSignature as SharedAccessSignatureClass;
+  }
+  return sharedAccessSignature;
 }
 
 /**

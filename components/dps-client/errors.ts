@@ -40,31 +40,32 @@ export interface CallFailure {
 }
 
 /**
- * A failed DPS call. A plain Error with fields, never a subclass of Error: Pulumi serialises the
- * provider with its modules, and its closure serialiser rewrites a class as a function whose
- * `super(message)` becomes `Error.call(this, message)`, which returns a new object and leaves the
- * message of `this` unset: users then read "Cannot read properties of undefined (reading 'split')"
- * instead of ours (issue #14). Plain objects also survive loading the provider by reference.
- * Recognise it with isDpsCallError (by name), never with instanceof.
+ * A failed DPS call: a plain Error with fields, recognised by its name (isDpsCallError), never by
+ * instanceof, so that an error from another copy of this module (a test runner's module graph
+ * beside a provider's) is recognised too. The dynamic-provider host reports `message` (and, for a
+ * partial failure, `id`, `properties` and `reasons`) from whatever a provider throws
+ * (@pulumi/pulumi 3.260.0, cmd/dynamic-provider/index.js, grpcResponseFromError).
  */
-export interface DpsCallError extends Error {
+export interface DpsCallError<Operation extends string = DpsOperation> extends Error {
   name: "DpsCallError";
   failure: CallFailure;
-  operation: DpsOperation;
+  operation: Operation;
   /** Requests sent, retries included: after more than one, an earlier one may have taken effect. */
   attempts: number;
 }
 
-export function dpsCallError(
+export function dpsCallError<Operation extends string = DpsOperation>(
   message: string,
-  operation: DpsOperation,
+  operation: Operation,
   failure: CallFailure,
   attempts = 1,
-): DpsCallError {
+): DpsCallError<Operation> {
   return Object.assign(new Error(message), { name: "DpsCallError" as const, operation, failure, attempts });
 }
 
-export function isDpsCallError(error: unknown): error is DpsCallError {
+export function isDpsCallError<Operation extends string = DpsOperation>(
+  error: unknown,
+): error is DpsCallError<Operation> {
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "DpsCallError";
 }
 

@@ -1,18 +1,15 @@
 /**
- * The one place that talks to DPS: Microsoft's `azure-iot-provisioning-service` SDK, wrapped (never
- * patched) with retries, request timeouts, 404-as-absent and readable errors.
+ * The one place that talks to DPS's enrollment API: Microsoft's `azure-iot-provisioning-service`
+ * SDK, wrapped (never patched) with retries, request timeouts, 404-as-absent and readable errors.
  *
- * The SDK passes `HostName` straight to `https.request({ host })`, so `localhost:8443` fails with
- * ENOTFOUND. We therefore always build the SDK's own RestApiClient ourselves (its documented second
- * constructor argument) with an https agent that splits `host:port`, trusts an extra CA when one is
- * given (the emulator), and destroys sockets that stay silent too long (the SDK sets no timeout).
- * Against Azure the agent changes nothing but the timeout.
+ * We always build the SDK's own RestApiClient ourselves (its documented second constructor
+ * argument) with the agent of https-agent.ts: `host:port` endpoints, the emulator's CA, and a
+ * timeout on every request (the SDK sets none).
  *
- * Everything non-local is require()d inside functions: the local platform's provider
- * (LocalProvisioningService) is still serialised by value with what it captures, and module-scope
- * requires of SDKs break closure serialisation; it also keeps a provider process that never talks
- * to DPS from loading the SDKs.
+ * The SDK is loaded on the first client, not with this module: a preview runs only check and diff,
+ * which never call DPS, and loading the SDK takes about 0.3 s (measured on the project's build machine).
  */
+import * as path from "node:path";
 import {
   describeCallFailure,
   dpsCallError,
@@ -40,10 +37,10 @@ import {
 import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { sdkSignature } from "./connection-string";
 import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
+import { createDpsAgent, requestTimeoutFromEnvironment } from "./https-agent";
 
 /** Scope of DPS data-plane tokens for Microsoft Entra ID. */
 export const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** An enrollment as the service API returns it (only the fields we read are typed). */
 export interface DpsEnrollmentRecord {
@@ -175,69 +172,13 @@ export interface BulkResult {
  */
 export const QUERY_PAGE_SIZE = 100;
 
-/** DEFAULT_REQUEST_TIMEOUT_MS, or `DPS_REQUEST_TIMEOUT_SECONDS` when set (the provider process has the CLI's environment). */
-export function requestTimeoutFromEnvironment(env: Record<string, string | undefined>): number {
-  const seconds = Number(env.DPS_REQUEST_TIMEOUT_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_REQUEST_TIMEOUT_MS;
-}
-
-/** Splits `host:port`; the port is undefined for a bare host name. */
-export function splitHostPort(endpoint: string): { host: string; port: number | undefined } {
-  const match = /^(.*):(\d+)$/.exec(endpoint);
-  return match && match[1] !== undefined && match[2] !== undefined
-    ? { host: match[1], port: Number(match[2]) }
-    : { host: endpoint, port: undefined };
-}
-
-/**
- * Builds the https agent: host:port splitting, extra CA, request timeout.
- *
- * The timeout must cover every request, not only the first on a socket: a keep-alive agent resets
- * a reused socket's timeout to the agent's own `timeout` option when the socket goes back to the
- * pool, so a timeout set once in createConnection silently disappears from the second request on.
- * Hence the agent option (kept across reuse) plus a listener that stays for the socket's life.
- */
-function createAgent(trustedCaCertificate: string | undefined, timeoutMs: number): unknown {
-  const https = require("node:https") as typeof import("node:https");
-  class DpsAgent extends https.Agent {
-    override createConnection(
-      options: Record<string, unknown>,
-      callback: unknown,
-    ): ReturnType<typeof https.Agent.prototype.createConnection> {
-      const target = splitHostPort(String(options.host ?? ""));
-      const adjusted =
-        target.port !== undefined
-          ? { ...options, host: target.host, port: target.port, servername: target.host }
-          : options;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const socket = (https.Agent.prototype.createConnection as any).call(this, adjusted, callback);
-      if (socket && typeof socket.on === "function") {
-        socket.on("timeout", () => {
-          // An idle pooled socket times out too; destroying it is harmless (the agent drops it).
-          socket.destroy(
-            Object.assign(new Error(`no response from DPS within ${timeoutMs} ms`), {
-              code: "DPS_REQUEST_TIMEOUT",
-            }),
-          );
-        });
-      }
-      return socket;
-    }
-  }
-  return new DpsAgent({
-    keepAlive: true,
-    timeout: timeoutMs,
-    ...(trustedCaCertificate ? { ca: trustedCaCertificate } : {}),
-  });
-}
-
 /**
  * One Entra ID credential per process (entra-credential.ts: fresh GitHub OIDC assertions in
  * GitHub Actions, else DefaultAzureCredential), behind a token cache. The provider makes a DPS client
  * per operation, and a fresh credential per client would fetch a token per enrollment (an `az`
  * process or an identity-endpoint call each: slow, and throttled by Entra ID on large stacks).
- * Kept on globalThis, not in a module variable: one credential per process whichever copy of this
- * module asks, and nothing a serialised closure could capture.
+ * Kept on globalThis, not in a module variable: one credential per process, even when it holds
+ * two copies of this module (a test runner's module graph beside a provider's).
  */
 function entraCredential(): TokenCredentialLike {
   const slot = Symbol.for("dps-as-code.enrollments.entraCredential");
@@ -316,19 +257,33 @@ async function* queryPages<T>(
   }
 }
 
+/** The SDK's client and transport classes, loaded once, on first use (see the module comment). */
+function loadSdk(): {
+  ProvisioningServiceClient: new (config: unknown, rest: unknown) => unknown;
+  RestApiClient: new (config: unknown, userAgent: string) => { setOptions(options: unknown): void };
+  userAgent: string;
+} {
+  const sdkPackageJson = require.resolve("azure-iot-provisioning-service/package.json");
+  // Resolve the transport the SDK itself depends on, not whatever copy is hoisted.
+  const fromSdk = (name: string) => require(require.resolve(name, { paths: [path.dirname(sdkPackageJson)] }));
+  const { ProvisioningServiceClient } = require("azure-iot-provisioning-service");
+  const { RestApiClient } = fromSdk("azure-iot-http-base");
+  const sdkVersion = (require(sdkPackageJson) as { version: string }).version;
+  return {
+    ProvisioningServiceClient,
+    RestApiClient,
+    userAgent: `azure-iot-provisioning-service/${sdkVersion}`,
+  };
+}
+
+let sdkClasses: ReturnType<typeof loadSdk> | undefined;
+
 function createSdkClient(
   connection: DpsConnection,
   timeoutMs: number,
   tokenCredential: TokenCredentialLike | undefined,
 ): SdkClient {
-  const path = require("node:path") as typeof import("node:path");
-  const sdkPackageJson = require.resolve("azure-iot-provisioning-service/package.json");
-  // Resolve the transport and SAS helpers the SDK itself depends on, not whatever copy is hoisted.
-  const fromSdk = (name: string) => require(require.resolve(name, { paths: [path.dirname(sdkPackageJson)] }));
-  const { ProvisioningServiceClient } = require("azure-iot-provisioning-service");
-  const { RestApiClient } = fromSdk("azure-iot-http-base");
-  const sdkVersion = (require(sdkPackageJson) as { version: string }).version;
-
+  const { ProvisioningServiceClient, RestApiClient, userAgent } = (sdkClasses ??= loadSdk());
   let config: Record<string, unknown>;
   if (connection.useEntraId) {
     // RestApiClient calls tokenCredential.getToken(tokenScope) and sends "Authorization: Bearer <token>".
@@ -348,8 +303,8 @@ function createSdkClient(
     // A SharedAccessSignature object (not a string): RestApiClient re-signs it before every request.
     config = { host, sharedAccessSignature: sdkSignature(credentials) };
   }
-  const restApiClient = new RestApiClient(config, `azure-iot-provisioning-service/${sdkVersion}`);
-  restApiClient.setOptions({ http: { agent: createAgent(connection.trustedCaCertificate, timeoutMs) } });
+  const restApiClient = new RestApiClient(config, userAgent);
+  restApiClient.setOptions({ http: { agent: createDpsAgent(connection.trustedCaCertificate, timeoutMs) } });
   return new ProvisioningServiceClient(config, restApiClient) as SdkClient;
 }
 

@@ -79,11 +79,7 @@ export interface RetryOutcome<T> {
   attempts: number;
 }
 
-/**
- * Retries ran out. A plain Error with fields, not a subclass: Pulumi's closure serialiser turns
- * classes into functions whose `super(message)` calls Error as a function, which leaves the
- * message unset (the user then read "Cannot read properties of undefined"). See errors.ts.
- */
+/** Retries ran out. A plain Error with fields, recognised by name, as DpsCallError (errors.ts). */
 export interface RetriesExhaustedError extends Error {
   name: "RetriesExhaustedError";
   failure: CallFailure;

@@ -1,0 +1,62 @@
+/**
+ * Every older form of an EnrollmentSet's stored state that this version still reads, with the
+ * versions that wrote it (one place, as components/enrollments/stored-forms.ts is for the
+ * enrollment resources). test/stored-forms.test.ts reads each.
+ */
+import { decodeKeys, decodeMetadata, type StoredForm } from "@dps-as-code/contract";
+import { STORED_PROVIDER_CODE } from "../stored-forms";
+
+export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
+  {
+    field: "__provider",
+    form: "the provider's code, serialised by pulumi.dynamic.Resource",
+    writtenBy: "dcb8c7c..c02eaa3",
+    readBy:
+      "the host runs the code itself for read and delete; diff (plan.ts, providerCodeInState) updates the state alone, once, to store the provider's name",
+    example: STORED_PROVIDER_CODE,
+  },
+  {
+    field: "__provider",
+    form: "a reference naming the folder components/enrollments (typescript-loader.js, sets/set-provider.ts: createEnrollmentSetProvider)",
+    writtenBy: "4936d4c..3f00df0",
+    readBy:
+      "the host loads it for read and delete; diff: no change (the name is stored with the next update)",
+    example: [
+      '// dps-as-code enrollment set provider, loaded from "components/enrollments" of the project directory (see provider-reference.ts there)',
+      "exports.handler = function () {",
+      '  var dir = require("path").resolve("components/enrollments");',
+      '  require(dir + "/typescript-loader.js").registerTypeScript(process.cwd());',
+      '  return require(dir + "/sets/set-provider").createEnrollmentSetProvider();',
+      "};",
+    ].join("\n"),
+  },
+  {
+    field: "__provider",
+    form: "a reference naming the folder components/enrollments/sets (set-provider.ts: createEnrollmentSetProvider) and the loader in components/enrollments",
+    writtenBy: "ed5dac6..fba4631",
+    readBy:
+      "the host loads it for read and delete; diff: no change (the name is stored with the next update)",
+    example: [
+      '// dps-as-code set-provider, loaded from "components/enrollments/sets" of the project directory (see provider-reference.ts in "components/enrollments")',
+      "exports.handler = function () {",
+      '  var dir = require("path").resolve("components/enrollments/sets");',
+      '  require(require("path").resolve("components/enrollments") + "/typescript-loader.js").registerTypeScript(process.cwd());',
+      '  return require(dir + "/set-provider").createEnrollmentSetProvider();',
+      "};",
+    ].join("\n"),
+  },
+  {
+    field: "metadata",
+    form: "a map of registration id to { etag, createdDateTimeUtc?, lastUpdatedDateTimeUtc? }",
+    writtenBy: "dcb8c7c..380c333",
+    readBy: `${decodeMetadata.name} (fromStored); refresh and the next update store lines`,
+    example: { "meter-1": { etag: '"1"', createdDateTimeUtc: "2025-01-01T00:00:00Z" } },
+  },
+  {
+    field: "keys",
+    form: "a map of registration id to { primaryKey, secondaryKey }",
+    writtenBy: "dcb8c7c..380c333",
+    readBy: `${decodeKeys.name} (fromStored, and the stack's key output); refresh and the next update store lines`,
+    example: { "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" } },
+  },
+];

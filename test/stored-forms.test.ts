@@ -1,0 +1,219 @@
+// Every older stored form that a resource lists (its stored-forms.ts) is read by this version:
+// `__provider` references of every earlier form load in a plain node process started in the
+// project directory, as the engine's dynamic-provider host loads them (require-from-string, no
+// file name: @pulumi/pulumi 3.260.0, cmd/dynamic-provider/index.js); a provider's code in state is
+// one state-only update (no change for the local DPS); maps and lists stored before the line
+// encodings decode. And the stable names the resources store are exactly the entry's.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  decodeKeys,
+  decodeLedgerIndividuals,
+  decodeMetadata,
+  type DynamicTypeName,
+  type EnrollmentSetInputs,
+  type EnrollmentSetOutputs,
+  providerReference,
+  type StoredForm,
+  storedProviderForm,
+} from "@dps-as-code/contract";
+import { diffEnrollment } from "../components/enrollments/diff";
+import { diffSet } from "../components/enrollments/sets/plan";
+import { ENROLLMENT_SET_STORED_FORMS } from "../components/enrollments/sets/stored-forms";
+import { enrollmentStoredForms } from "../components/enrollments/stored-forms";
+import type { EnrollmentLedgerState } from "../components/fleet/enrollment-ledger";
+import { ledgerChanged } from "../components/fleet/ledger-provider";
+import { ENROLLMENT_LEDGER_STORED_FORMS } from "../components/fleet/ledger-stored-forms";
+import { localProvisioningServiceProvider } from "../components/platform/local/provider";
+import { LOCAL_DPS_STORED_FORMS } from "../components/platform/local/stored-forms";
+
+const root = path.resolve(__dirname, "..");
+
+/** Every stable name, checked complete by the type. */
+const NAMES: Record<DynamicTypeName, true> = {
+  IndividualEnrollment: true,
+  EnrollmentGroup: true,
+  EnrollmentSet: true,
+  EnrollmentLedger: true,
+  LocalProvisioningService: true,
+};
+
+const FORMS: Record<DynamicTypeName, readonly StoredForm[]> = {
+  IndividualEnrollment: enrollmentStoredForms("individual"),
+  EnrollmentGroup: enrollmentStoredForms("group"),
+  EnrollmentSet: ENROLLMENT_SET_STORED_FORMS,
+  EnrollmentLedger: ENROLLMENT_LEDGER_STORED_FORMS,
+  LocalProvisioningService: LOCAL_DPS_STORED_FORMS,
+};
+
+const referencesOf = (name: DynamicTypeName) =>
+  FORMS[name].filter((f) => f.field === "__provider" && storedProviderForm(f.example as string) !== "code");
+
+/** Loads each `[label, text]` as the host does, in order, in one process; prints each provider's methods. */
+const HOST_SCRIPT = `
+const requireFromString = require(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }));
+const result = { hookBefore: require.extensions[".ts"] !== undefined };
+for (const [label, text] of JSON.parse(process.env.STUBS)) result[label] = Object.keys(requireFromString(text).handler()).sort();
+process.stdout.write(JSON.stringify(result) + "\\n");
+`;
+
+function loadAsTheHostDoes(stubs: [string, string][], tmp: string): Record<string, unknown> {
+  const stdout = execFileSync(process.execPath, ["-e", HOST_SCRIPT], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TMPDIR: tmp, STUBS: JSON.stringify(stubs) },
+  });
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
+}
+
+const CRUD = ["check", "create", "delete", "diff", "read", "update"];
+const METHODS: Record<DynamicTypeName, string[]> = {
+  IndividualEnrollment: CRUD,
+  EnrollmentGroup: CRUD,
+  EnrollmentSet: CRUD,
+  EnrollmentLedger: ["check", "create", "diff", "update"],
+  LocalProvisioningService: CRUD,
+};
+
+describe("the provider entry and the stored provider references", () => {
+  it("resolves exactly the resources' type names, and each resource stores only its name", () => {
+    const entry = require(path.join(root, "dynamic-providers.js")) as { providerNames: string[] };
+    expect([...entry.providerNames].sort()).toEqual(Object.keys(NAMES).sort());
+    for (const name of Object.keys(NAMES) as DynamicTypeName[]) {
+      expect(storedProviderForm(providerReference(name))).toBe("name");
+      expect(providerReference(name)).not.toContain("components/");
+    }
+  });
+
+  it("loads every stable reference and every older one in plain node processes started in the project directory", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-transpile-cache-"));
+    try {
+      const names = Object.keys(NAMES) as DynamicTypeName[];
+      const older = names.flatMap((name) =>
+        referencesOf(name).map((f) => [`${name} ${f.writtenBy}`, f.example as string] as [string, string]),
+      );
+      // c7f66de's form registers ts-node instead of the project's loader: a process of its own,
+      // then the stable references after it, as a provider process holding both would load them.
+      const [tsNode, folders] = [
+        older.filter(([, t]) => t.includes("ts-node")),
+        older.filter(([, t]) => !t.includes("ts-node")),
+      ];
+      const stable = names.map((name) => [name, providerReference(name)] as [string, string]);
+      const methodsOf = (label: string) => METHODS[label.split(" ")[0] as DynamicTypeName];
+      for (const stubs of [
+        [...folders, ...stable],
+        [...tsNode, ...stable],
+      ]) {
+        const result = loadAsTheHostDoes(stubs, tmp);
+        expect(result.hookBefore).toBe(false);
+        for (const [label] of stubs) expect(result[label], label).toEqual(methodsOf(label));
+      }
+      expect(tsNode.length).toBe(2);
+      expect(folders.length).toBe(5);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a provider's code in state", () => {
+  const code = (forms: readonly StoredForm[]) =>
+    forms.find((f) => f.field === "__provider" && storedProviderForm(f.example as string) === "code")!;
+
+  it("is one state-only update for the enrollments, sets and ledger, and no change for the local DPS", async () => {
+    const enrollment = {
+      registrationId: "dev-1",
+      attestation: { type: "symmetricKey" },
+      dps: { serviceEndpoint: "localhost:8443" },
+    } as never;
+    for (const name of ["IndividualEnrollment", "EnrollmentGroup"] as const) {
+      const kind = name === "IndividualEnrollment" ? "individual" : "group";
+      const olds = { ...(enrollment as object), __provider: code(FORMS[name]).example } as never;
+      const news = { ...(enrollment as object), __provider: providerReference(name) } as never;
+      expect(diffEnrollment(kind, olds, news).updates).toEqual(["__provider"]);
+    }
+
+    const set = { shard: "0-of-1", dps: { serviceEndpoint: "localhost:8443" }, enrollments: {}, secrets: {} };
+    const storedSet = { ...set, serviceEndpoint: "localhost:8443", metadata: {}, keys: {}, released: [] };
+    expect(
+      diffSet(
+        {
+          ...storedSet,
+          __provider: code(ENROLLMENT_SET_STORED_FORMS).example,
+        } as unknown as EnrollmentSetOutputs,
+        { ...set, __provider: providerReference("EnrollmentSet") } as unknown as EnrollmentSetInputs,
+      ),
+    ).toMatchObject({ changes: true, replaces: [], plan: { create: [], update: [], remove: [] } });
+
+    const ledger = {
+      individualEnrollments: "",
+      enrollmentGroups: [],
+      caCertificates: [],
+      retiredEnrollments: [],
+      deletedIndividualEnrollments: [],
+    };
+    expect(
+      ledgerChanged(
+        { ...ledger, __provider: code(ENROLLMENT_LEDGER_STORED_FORMS).example } as EnrollmentLedgerState,
+        { ...ledger, __provider: providerReference("EnrollmentLedger") } as EnrollmentLedgerState,
+      ),
+    ).toBe(true);
+
+    const local = {
+      serviceHost: "localhost:8443",
+      connectionString: "HostName=localhost;SharedAccessKeyName=p;SharedAccessKey=a2V5",
+      trustedCaCertificate: "-----BEGIN CERTIFICATE-----",
+      allocationPolicy: "hashed" as const,
+      linkedHubs: [],
+      caCertificates: [],
+    };
+    expect(
+      await localProvisioningServiceProvider.diff!(
+        "localhost:8443/0ne",
+        { ...local, idScope: "0ne", __provider: code(LOCAL_DPS_STORED_FORMS).example } as never,
+        { ...local, __provider: providerReference("LocalProvisioningService") } as never,
+      ),
+    ).toMatchObject({ changes: false, replaces: [] });
+  });
+});
+
+describe("data stored before the line encodings", () => {
+  it("decodes a set's metadata and keys stored as maps, and the ledger's list", () => {
+    const setForm = (field: string) => ENROLLMENT_SET_STORED_FORMS.find((f) => f.field === field)!;
+    expect(decodeMetadata(setForm("metadata").example)).toEqual({
+      "meter-1": { etag: '"1"', createdDateTimeUtc: "2025-01-01T00:00:00Z" },
+    });
+    expect(decodeKeys(setForm("keys").example)).toEqual({
+      "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" },
+    });
+    const list = ENROLLMENT_LEDGER_STORED_FORMS.find((f) => f.field === "individualEnrollments")!;
+    expect(decodeLedgerIndividuals(list.example)).toEqual([
+      { registrationId: "cam-1", attestation: { type: "symmetricKey" } },
+    ]);
+  });
+});
+
+describe("the stored-forms lists", () => {
+  const commits = [
+    ...new Set(
+      Object.values(FORMS)
+        .flat()
+        .flatMap((f) => f.writtenBy.split("..")),
+    ),
+  ];
+  const inHistory = (commit: string) => {
+    try {
+      execFileSync("git", ["cat-file", "-e", `${commit}^{commit}`], { cwd: root, stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.skipIf(!inHistory("fba4631"))("name commits of this repository's history", () => {
+    expect(commits.filter((c) => !inHistory(c))).toEqual([]);
+  });
+});
