@@ -154,7 +154,7 @@ describe("the GitHub workflows", () => {
     }
   });
 
-  it("resolve what a dead run left pending right after clearing its lock, with the deploy's DPS credentials and backend (issue #25)", () => {
+  it("resolve what a dead run left pending right after clearing its lock, with the deploy's DPS credentials and backend", () => {
     const stackCommand = /^\s*pulumi (up|preview|refresh|destroy|cancel)\b/m;
     const jobs = Object.entries(workflows).flatMap(([file, w]) =>
       Object.entries(w.jobs)

@@ -4,9 +4,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { projectRoot } from "./find-engine";
+import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 
 // How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_KEY = SECRET_SIGNATURE_KEY;
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Whether a mock input value arrived as a secret. */

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
+  SERVICE_OPERATIONS_PER_MINUTE,
   ALLOCATION_WEIGHT,
   type DpsAllocationPolicy,
   MAX_CA_CERTIFICATES,
@@ -218,7 +219,7 @@ export interface EnrollmentSetsConfig {
 export const DEFAULT_ENROLLMENT_SETS: EnrollmentSetsConfig = {
   threshold: 500,
   shards: 32,
-  operationsPerMinute: 1000,
+  operationsPerMinute: SERVICE_OPERATIONS_PER_MINUTE,
 };
 
 /** Thrown when stack config is invalid; `problems` holds one line per offending key. */

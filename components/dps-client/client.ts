@@ -21,6 +21,7 @@ import {
 } from "./errors";
 import { createEntraCredential } from "./entra-credential";
 import {
+  MAX_BULK_ENROLLMENTS,
   describeEnrollment,
   type DpsConnection,
   type EnrollmentKind,
@@ -147,12 +148,11 @@ export interface DpsClient {
 export type PagePacing = <T>(call: () => Promise<T>) => Promise<T>;
 
 /**
- * DPS's bulk enrollment operation: at most 10 enrollments a call; modes `create`, `update`,
+ * DPS's bulk enrollment operation: at most MAX_BULK_ENROLLMENTS (contract) a call; modes `create`, `update`,
  * `updateIfMatchETag`, `delete`; the result is `{ isSuccessful, errors: [{ registrationId,
  * errorCode, errorStatus }] }`; an invalid item is listed in `errors` while the others succeed, a
  * duplicate id fails the whole call (docs/dps-contracts.md §1 "Bulk").
  */
-export const MAX_BULK_ENROLLMENTS = 10;
 export type BulkMode = "create" | "update" | "updateIfMatchETag" | "delete";
 export interface BulkItemError {
   registrationId: string;

@@ -10,7 +10,7 @@
 // The ledger makes no DPS call and holds no secret. Of an individual enrollment it keeps the id,
 // old ids and the facts of its device certificate (thumbprint, issuer, authority key identifier,
 // and the key of the stack's CA that issued it: contract/choice/ledger-record.ts), not the
-// certificate: the ledger's state grows with every enrollment of the stack (issue #11). Groups and
+// certificate: the ledger's state grows with every enrollment of the stack (state size is what slows a large `pulumi up`). Groups and
 // the DPS CA certificates keep their (few) certificates, which the coverage rule checks device
 // certificates against.
 //

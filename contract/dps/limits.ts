@@ -28,6 +28,16 @@ export const LIMITED_GROUP_KIND_NAMES: {
 };
 
 export const MAX_INDIVIDUAL_ENROLLMENTS = 1_000_000;
+
+/**
+ * Service operations a DPS accepts per minute (docs/dps-contracts.md §6 "service operations
+ * 1,000 / min / service", adjustable on request): the pace the batch path keeps unless the stack
+ * says its DPS has more.
+ */
+export const SERVICE_OPERATIONS_PER_MINUTE = 1000;
+
+/** Enrollments in one bulk operation (`POST /enrollments`): at most 10 a call (docs/dps-contracts.md §1 "Bulk"). */
+export const MAX_BULK_ENROLLMENTS = 10;
 export const MAX_LINKED_HUBS = 50;
 export const MAX_CA_CERTIFICATES = 25;
 export const ALLOCATION_WEIGHT = { min: 1, max: 1000 } as const;

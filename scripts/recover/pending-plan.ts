@@ -29,6 +29,7 @@ import {
   type EnrollmentKind,
   kindInfo,
   kindOfType,
+  SECRET_SIGNATURE_KEY,
 } from "@dps-as-code/contract";
 
 /** Resources with nothing outside the state: a pending create of one is simply cleared. */
@@ -61,7 +62,7 @@ export interface StackExport {
 }
 
 /** The signature key that marks a secret in `pulumi stack export` (pkg/resource/sig, Secret). */
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+const SECRET_SIGNATURE = SECRET_SIGNATURE_KEY;
 
 function isSecret(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && SECRET_SIGNATURE in value;

@@ -1,4 +1,4 @@
-// The batch path killed in the middle of a bulk apply (issue #25): `pulumi up` is SIGKILLed once
+// The batch path killed in the middle of a bulk apply: `pulumi up` is SIGKILLed once
 // the CLI has reported a set created while other sets' bulk writes are under way; then the
 // pipeline's steps, in its order: `pulumi cancel --yes`, `npm run resolve-pending`, the drift run's
 // refresh preview and the PR's preview (both must pass), and the deploy's `pulumi up --refresh`.

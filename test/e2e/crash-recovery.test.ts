@@ -5,7 +5,7 @@
 // resolves the operations the killed run left pending) then `pulumi up`; in the pipeline
 // `pulumi cancel --yes` (its runs are serialised per stack), `npm run resolve-pending`, then
 // `pulumi up --refresh`. Nothing lost, nothing duplicated, no key changed, no manifest edited, and
-// no pending operation left in the state (issue #25). The batch path: crash-recovery-sets.test.ts.
+// no pending operation left in the state. The batch path: crash-recovery-sets.test.ts.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Logger, RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
@@ -112,7 +112,7 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
     const pendingCreates = killed.pendingOperations
       .filter((op) => op.type === "creating" && op.urn.includes(ENROLLMENT))
       .map((op) => idOf(op.urn));
-    expect(pendingCreates.length).toBeGreaterThan(0); // the case of issue #25
+    expect(pendingCreates.length).toBeGreaterThan(0); // the case the recovery is for: creates in flight
     const onDps = await dpsIds();
     const reached = pendingCreates.filter((id) => onDps.includes(id));
     expect(reached.length).toBeGreaterThan(0); // created on DPS, not recorded by the engine

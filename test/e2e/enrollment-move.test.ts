@@ -1,4 +1,4 @@
-// Issue #15: moving devices between individual enrollments and an enrollment group, end to end.
+// Moving devices between individual enrollments and an enrollment group, end to end.
 // The real program on the real engine against the emulator; the move is planned by the
 // project's command (npm run plan-enrollment-move), its pull requests applied with `git apply`
 // in order and deployed with the policy pack; devices register with Microsoft's device SDK.

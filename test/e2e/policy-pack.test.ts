@@ -1,4 +1,4 @@
-// Issue #8: the policy pack through the real engine. The local stack's program (a temporary
+// The policy pack through the real engine. The local stack's program (a temporary
 // copy, on a private backend, against an in-process emulator) is previewed with
 // `--policy-pack policy --policy-pack-config policy/config/<env>.json`, as the pipeline does;
 // the verdicts are read from the engine's policy events.

@@ -1,7 +1,7 @@
 // Every error the enrollment provider raises, through the real engine, as the user reads it in
 // `pulumi up`: the provider's own message (operation, enrollment, DPS, status, DPS's error code
-// and message, what to do), never a TypeError from an error class that lost its message when
-// Pulumi serialised the provider (issue #14). DPS's answers come from the emulator: real ones
+// and message, what to do), never a TypeError or an error that lost its message on its way from
+// the provider process to the engine. DPS's answers come from the emulator: real ones
 // where the emulator can produce them (412, TLS), scripted faults for the rest.
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,7 +1,7 @@
 // Bytes of state per enrollment, through the real engine: a symmetric-key individual enrollment
 // of ours against the engine floor (the same program and inputs through a do-nothing dynamic
 // provider). The file backend rewrites the whole snapshot after every step, so these bytes are
-// what makes a large `pulumi up` slow (issue #11).
+// what makes a large `pulumi up` slow.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
@@ -10,7 +10,7 @@ import { describeWithEngine } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
-/** Issue #11: within 3 KB of the floor per enrollment. */
+/** Within 3 KB of the floor per enrollment. */
 const MAX_BYTES_ABOVE_FLOOR = 3 * 1024;
 
 function manifest(count: number): string {

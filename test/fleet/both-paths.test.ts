@@ -4,7 +4,7 @@
 // on some entry, so a field one path drops or changes shows here.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type EnrollmentSetInputs, entryInputs } from "@dps-as-code/contract";
+import { type EnrollmentSetInputs, entryInputs, SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 import { describe, expect, it, vi } from "vitest";
 import { loadEnrollmentManifestTexts } from "../../components/manifests";
 
@@ -20,7 +20,7 @@ const SECRETS: Record<string, string> = {
 const ENDORSEMENT_KEY = Buffer.alloc(64, 3).toString("base64");
 
 // How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_KEY = SECRET_SIGNATURE_KEY;
 const isSecret = (value: unknown) =>
   typeof value === "object" && value !== null && SECRET_SIG_KEY in (value as object);
 /** The value with every secret unwrapped, at any depth. */

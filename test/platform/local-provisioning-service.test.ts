@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { providerReference } from "@dps-as-code/contract";
+import { providerReference, UNKNOWN_VALUE } from "@dps-as-code/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   localProvisioningServiceProvider as provider,
@@ -217,7 +217,7 @@ const requireFromString = require(require.resolve("require-from-string", { paths
       },
       { property: "allocationPolicy", reason: '"custom" is not allowed; allowed hashed, geoLatency, static' },
     ]);
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const unknown = UNKNOWN_VALUE;
     expect((await provider.check!(inputs, { ...inputs, linkedHubs: unknown as never })).failures).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildPrReport } from "../../scripts/pr-report/index";
 import { asEnrollmentSets, SET_TYPE } from "../../testkit/preview-json/as-enrollment-sets";
 import type { ScenarioName } from "../fixtures/preview-json/scenarios";
+import { SECRET_SIGNATURE_KEY, UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const fixtures = path.resolve(__dirname, "../fixtures/preview-json");
 const previewOf = (name: ScenarioName) => fs.readFileSync(path.join(fixtures, `${name}.json`), "utf8");
@@ -65,7 +66,7 @@ describe("pr-report rows for enrollment sets", () => {
 
   it("creates, updates and deletes entries of one set step, and masks their secrets", () => {
     const key = Buffer.alloc(32, 9).toString("base64");
-    const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: key };
+    const secret = { [SECRET_SIGNATURE_KEY]: "1b47061264138c4ac30d75fd1eb44270", value: key };
     const kept = {
       attestation: { type: "x509" },
       iotHubs: ["hub-a.azure-devices.net"],
@@ -106,7 +107,7 @@ describe("pr-report rows for enrollment sets", () => {
   });
 
   it("says so when a set's entries are not known until the update runs", () => {
-    const out = report(setPreview("create", undefined, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
+    const out = report(setPreview("create", undefined, UNKNOWN_VALUE));
     expect(out).toContain(
       "Enrollment set `enrollment-set-0-of-1` (create): its enrollments are not known until the update runs, so they cannot be listed here.",
     );

@@ -12,6 +12,7 @@ import {
   type DpsOwnership,
   type ExportedResource,
 } from "../../scripts/recover/pending-plan";
+import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 
 const THIS = "organization/dps-as-code/dev";
 const OTHER = "organization/dps-as-code/prod";
@@ -19,7 +20,7 @@ const STACK = "urn:pulumi:dev::dps-as-code::pulumi:pulumi:Stack::dps-as-code-dev
 const PROVIDER = "urn:pulumi:dev::dps-as-code::pulumi:providers:pulumi-nodejs::default";
 const SET_URN = "urn:pulumi:dev::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::enrollment-set-0-of-1";
 const SECRET = {
-  "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+  [SECRET_SIGNATURE_KEY]: "1b47061264138c4ac30d75fd1eb44270",
   ciphertext: "v1:abc",
 };
 

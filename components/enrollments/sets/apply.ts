@@ -20,6 +20,7 @@ import {
   toDpsRecord,
 } from "../dps-mapping";
 import {
+  SERVICE_OPERATIONS_PER_MINUTE,
   declaredEntryKeys,
   type EnrollmentInputs,
   type EnrollmentSetInputs,
@@ -39,8 +40,6 @@ import { keptReleased, type SetPlan } from "./plan";
 import { declaredElsewhere, declaredCount } from "./registry";
 import { markWritten, recordsFor, whileDeleting } from "./snapshot";
 import type { EnrollmentProviderOptions } from "../provider";
-
-export const DEFAULT_OPERATIONS_PER_MINUTE = 1000;
 
 /** A DPS-generated symmetric key is 64 random bytes (DPS docs, concepts-symmetric-key-attestation). */
 function generateKeys(): SymmetricKeys {
@@ -94,7 +93,7 @@ function context(
     client,
     endpoint,
     news,
-    pacer: pacerFor(endpoint, news.operationsPerMinute ?? DEFAULT_OPERATIONS_PER_MINUTE),
+    pacer: pacerFor(endpoint, news.operationsPerMinute ?? SERVICE_OPERATIONS_PER_MINUTE),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     resumed: [],
     startedAt: Date.now(),

@@ -1,16 +1,11 @@
 /**
- * Writing many individual enrollments through DPS's bulk operation: chunks of at most 10 (the
- * spec's limit, MAX_BULK_ENROLLMENTS), paced to the quota (pacing.ts), run a few at a time, and
+ * Writing many individual enrollments through DPS's bulk operation: chunks of at most
+ * MAX_BULK_ENROLLMENTS (the spec's limit), paced to the quota (pacing.ts), run a few at a time, and
  * retried per item: DPS answers 200 with the items that failed listed in `errors` (and applies the
  * others), so only those go again, in later chunks, when their failure is transient.
  */
-import {
-  type BulkMode,
-  type DpsClient,
-  type DpsEnrollmentRecord,
-  isDpsCallError,
-  MAX_BULK_ENROLLMENTS,
-} from "../../dps-client";
+import { MAX_BULK_ENROLLMENTS } from "@dps-as-code/contract";
+import { type BulkMode, type DpsClient, type DpsEnrollmentRecord, isDpsCallError } from "../../dps-client";
 import type { Pacer } from "./pacing";
 
 /** A failed item: DPS's code and message, or the whole call's error. */

@@ -13,8 +13,9 @@ import { createDpsClient } from "../../dps-client";
 import { keysFrom, mergeDpsIntoInputs, settingsFromDps } from "../dps-mapping";
 import type { EnrollmentProviderOptions } from "../provider";
 import { validateEnrollmentInputs, type CheckFailure } from "../validation";
-import { applySet, DEFAULT_OPERATIONS_PER_MINUTE, deleteSet, setSecrets } from "./apply";
+import { applySet, deleteSet, setSecrets } from "./apply";
 import {
+  SERVICE_OPERATIONS_PER_MINUTE,
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
   entryInputs,
@@ -86,7 +87,7 @@ export function validateSetInputs(news: Record<string, unknown>, now: Date): Che
 /** Refresh: what DPS holds for every entry, from one shared listing; keys only where the ETag moved. */
 async function readSet(id: string, olds: EnrollmentSetOutputs, options: EnrollmentProviderOptions) {
   const client = createDpsClient(olds.dps, options, setSecrets(olds));
-  const pacer = pacerFor(olds.dps.serviceEndpoint, olds.operationsPerMinute ?? DEFAULT_OPERATIONS_PER_MINUTE);
+  const pacer = pacerFor(olds.dps.serviceEndpoint, olds.operationsPerMinute ?? SERVICE_OPERATIONS_PER_MINUTE);
   const listing = await listingAfter(client, pacer, currentGeneration(olds.dps.serviceEndpoint));
   const enrollments: EnrollmentSetOutputs["enrollments"] = {};
   const secrets: NonNullable<EnrollmentSetOutputs["secrets"]> = {};
