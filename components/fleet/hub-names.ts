@@ -4,7 +4,7 @@
 // state: manifests name those hubs by key only (a host name cannot be checked offline, so it is
 // refused before deploy, as the offline validator refuses it), and a key stays a key until the
 // fleet resolves it from the platform's `hubHostNames` with the same `resolveHub`.
-import type { PlatformConfig } from "../config";
+import type { ExistingDpsLocation, PlatformConfig } from "../config";
 // The pure module, not the platform: validate-manifests uses this without loading Pulumi.
 import { localHubHostName } from "../config/local-hub-names";
 import type { HubCatalogue } from "../manifests/hubs";
@@ -20,4 +20,16 @@ export function manifestHubCatalogue(config: HubNamingConfig): HubCatalogue {
     return { hubs: Object.fromEntries(config.hubs.map((hub) => [hub.key, undefined])), linkedHubs: [] };
   const hostNames = Object.fromEntries(config.hubs.map((hub) => [hub.key, localHubHostName(config, hub)]));
   return { hubs: hostNames, linkedHubs: Object.values(hostNames) };
+}
+
+/**
+ * The catalogue of an enrollments-only stack (`dps-as-code:existingDps`). Named directly, the
+ * DPS's linked hubs are known exactly (`linkedHubs`: key -> host name), so keys and host names
+ * are both checked offline. Named by a platform stack, only the keys are known before deploy,
+ * as on the Azure target; the fleet resolves them from that stack's `hubHostNames` output.
+ */
+export function existingDpsHubCatalogue(location: ExistingDpsLocation): HubCatalogue {
+  if (location.kind === "platformStack")
+    return { hubs: Object.fromEntries(location.hubKeys.map((key) => [key, undefined])), linkedHubs: [] };
+  return { hubs: { ...location.linkedHubs }, linkedHubs: Object.values(location.linkedHubs) };
 }

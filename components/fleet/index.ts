@@ -27,7 +27,12 @@ import { deployedHubHostName } from "./deployed-hubs";
 import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
-export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
+export {
+  loadEnrollmentStackManifests,
+  loadStackManifests,
+  type StackManifestsLocation,
+} from "./stack-manifests";
+export { existingDps, PLATFORM_STACK_OUTPUTS, type ExistingDps } from "./existing-dps";
 export type { EnrollmentKeys } from "./key-outputs";
 export { EnrollmentLedger, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
 
