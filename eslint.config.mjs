@@ -11,6 +11,7 @@ export default tseslint.config(
       "policy/bin/**",
       "**/*.js",
       "**/*.mjs",
+      "**/*.cjs",
       "vitest.config.mts",
       "scratch/**",
     ],

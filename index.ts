@@ -4,13 +4,13 @@
 // comes from Pulumi.<stack>.yaml; see README.md. This file only reads the process (its
 // directory, the working directory, DPS_HOME) and names the outputs: components/fleet does the rest.
 import * as pulumi from "@pulumi/pulumi";
-import { type EnrollmentStackConfig, loadStackConfig, type PlatformConfig } from "./components/config";
 import {
-  declareFleet,
-  existingDps,
-  loadEnrollmentStackManifests,
-  loadStackManifests,
-} from "./components/fleet";
+  enrollmentStackFacts,
+  type EnrollmentStackConfig,
+  loadStackConfig,
+  type PlatformConfig,
+} from "./components/config";
+import { declareFleet, existingDps, loadStackManifests } from "./components/fleet";
 import { createPlatform } from "./components/platform";
 
 const config = loadStackConfig(__dirname);
@@ -40,7 +40,7 @@ function enrollmentsOnlyStack(enrollmentsConfig: EnrollmentStackConfig) {
   const dps = existingDps(enrollmentsConfig);
   return {
     environment: enrollmentsConfig.environment,
-    manifests: loadEnrollmentStackManifests(enrollmentsConfig, where),
+    manifests: loadStackManifests(enrollmentStackFacts(enrollmentsConfig), where),
     enrollmentSets: enrollmentsConfig.enrollmentSets,
     fleetPlatform: dps.fleetPlatform,
     outputs: { ...dps, hubHostNames: dps.fleetPlatform.hubHostNames },

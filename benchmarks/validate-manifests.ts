@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runValidateManifests } from "../components/manifests/validate-command";
+import { runValidateManifests } from "../scripts/validate-manifests/command";
 
 const args = process.argv.slice(2);
 const entries = Number(args[args.indexOf("--entries") + 1] ?? 10000) || 10000;

@@ -11,9 +11,16 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
+import type { DpsCaCertificate } from "@dps-as-code/contract";
 import { MovePlanError, planEnrollmentMove, type MoveStep } from "../components/advice/move-plan";
-import { loadEnrollmentManifests, ManifestValidationError } from "../components/manifests";
+import { readStackFile, stackFileName } from "../components/config/stack-file";
+import { manifestHubName } from "../components/fleet/hub-names";
+import { stackManifestOptions, stackManifestsFolder } from "../components/fleet/stack-manifest-options";
+import {
+  type LoadManifestOptions,
+  loadEnrollmentManifests,
+  ManifestValidationError,
+} from "../components/manifests";
 
 const USAGE =
   "usage: plan-enrollment-move (--stack <stack> | --manifests <folder>) (--to-group | --from-group) <groupId> <registrationId>... " +
@@ -63,6 +70,8 @@ function parseArgs(argv: string[]): Options {
     throw new MovePlanError("give --to-group <groupId> or --from-group <groupId>");
   if (!options.stack === !options.manifests)
     throw new MovePlanError("give exactly one of --stack and --manifests");
+  if (options.stack !== undefined && !stackFileName(options.stack))
+    throw new MovePlanError(`'${options.stack}' is not a stack name`);
   return options;
 }
 
@@ -75,44 +84,30 @@ function main(argv: string[]): number {
     return 2;
   }
   let folder = options.manifests;
-  let hubs: Record<string, string> = {};
-  let caCertificates: { name: string; certificate: string }[] = [];
-  let caNames: string[] | undefined;
+  let stackOptions: Partial<LoadManifestOptions> = {};
+  let caCertificates: readonly DpsCaCertificate[] = [];
+  let hubName = (hostName: string) => hostName;
   if (options.stack) {
-    const config = ((
-      parse(fs.readFileSync(path.resolve(`Pulumi.${options.stack}.yaml`), "utf8")) as {
-        config?: Record<string, unknown>;
-      } | null
-    )?.config ?? {}) as Record<string, unknown>;
-    folder = config["dps-as-code:enrollmentManifests"] as string;
-    hubs = Object.fromEntries(
-      Object.keys((config["dps-as-code:hubs"] as object | undefined) ?? {}).map((k) => [k, `${k}.hub-key`]),
-    );
-    const declared =
-      (
-        config["dps-as-code:dps"] as
-          { caCertificates?: Record<string, { certificate?: string; certificatePath?: string }> } | undefined
-      )?.caCertificates ?? {};
-    caNames = Object.keys(declared);
-    caCertificates = Object.entries(declared).flatMap(([name, c]) => {
-      const certificate =
-        c.certificate ??
-        (c.certificatePath && fs.existsSync(c.certificatePath)
-          ? fs.readFileSync(c.certificatePath, "utf8")
-          : undefined);
-      return certificate ? [{ name, certificate }] : [];
-    });
+    // What the stack decides, as the program reads it (components/config/stack-file.ts).
+    const file = path.resolve(stackFileName(options.stack)!);
+    const read = readStackFile(file);
+    if (!read.ok) {
+      for (const { problem, allowed } of read.problems)
+        process.stderr.write(`plan-enrollment-move: ${file}: ${problem}; allowed: ${allowed}\n`);
+      return 1;
+    }
+    const { stack } = read;
+    folder = stackManifestsFolder(stack, stack.directory, process.cwd());
+    stackOptions = stackManifestOptions(stack, stack.configKeys);
+    caCertificates = stack.dps.caCertificates;
+    hubName = manifestHubName(stack);
   }
   const manifestsDir = folder!;
   const pathVariables: Record<string, string> = process.env.DPS_HOME
     ? { DPS_HOME: process.env.DPS_HOME }
     : {};
   try {
-    const manifests = loadEnrollmentManifests(manifestsDir, {
-      hubs,
-      pathVariables,
-      ...(caNames ? { caCertificates: caNames } : {}),
-    });
+    const manifests = loadEnrollmentManifests(manifestsDir, { ...stackOptions, pathVariables });
     const texts = fs
       .readdirSync(manifestsDir)
       .filter((n) => /\.ya?ml$/i.test(n))
@@ -127,7 +122,7 @@ function main(argv: string[]): number {
       texts,
       manifestsDir,
       caCertificates,
-      hubName: (h: string) => h.replace(/\.hub-key$/, ""),
+      hubName,
       stack: options.stack ?? "<stack>",
     };
     const steps =

@@ -1,5 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { EnrollmentSetsConfig, PlatformConfig } from "./platform-config";
+import {
+  DEFAULT_NAME_PREFIX,
+  DEFAULT_TARGET,
+  type EnrollmentSetsConfig,
+  type PlatformConfig,
+  type StackFacts,
+} from "./platform-config";
 
 /**
  * An enrollments-only stack: it manages the enrollments of its manifests on a DPS it did not
@@ -65,3 +71,22 @@ export const EXISTING_DPS_AUTHENTICATIONS = ["entraId", "connectionString"] as c
 export type StackConfig =
   | { readonly kind: "platform"; readonly platform: PlatformConfig }
   | { readonly kind: "enrollmentsOnly"; readonly enrollments: EnrollmentStackConfig };
+
+/**
+ * What the offline tools and the manifest loader need of an enrollments-only stack, in the shape
+ * a platform stack gives them (StackFacts): no hub or DPS of its own, the existing DPS's linked
+ * hubs, and its CAs as ones "already in the DPS". One answer for the program and the tools.
+ */
+export function enrollmentStackFacts(config: EnrollmentStackConfig): StackFacts {
+  return {
+    environment: config.environment,
+    // Unused without hubs of its own: no name is derived from it.
+    namePrefix: DEFAULT_NAME_PREFIX,
+    target: { kind: DEFAULT_TARGET },
+    hubs: [],
+    dps: { caCertificates: [], existingCaCertificateNames: [...config.existingDps.caCertificateNames] },
+    enrollmentManifests: config.enrollmentManifests,
+    enrollmentSets: config.enrollmentSets,
+    existingDps: { location: config.existingDps.location },
+  };
+}

@@ -32,6 +32,7 @@ import {
   type HubConfig,
   type PlatformConfig,
   type PlatformTarget,
+  type StackFacts,
 } from "./platform-config";
 
 /** Stack config values as Pulumi hands them over (objects already JSON-parsed). */
@@ -103,7 +104,56 @@ const NIL_GUID = "00000000-0000-0000-0000-000000000000";
  */
 export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironment): PlatformConfig {
   const c = new ConfigChecker();
+  const { environment, namePrefix, location, commonTags } = parseNaming(c, raw);
+  const hubs = parseHubs(c, raw.hubs, location, commonTags);
+  const dps = parseDps(c, raw.dps, hubs, commonTags, env);
+  const targetKind = parseTargetKind(c, raw);
+  const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
+  const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
 
+  if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
+  // With no problems every value above is defined; the checks make that so.
+  return {
+    environment: environment!,
+    location: location!,
+    namePrefix: namePrefix!,
+    target: target!,
+    hubs,
+    dps: dps!,
+    enrollmentManifests: enrollmentManifests!,
+    enrollmentSets,
+  };
+}
+
+/**
+ * The part of the stack config the offline tools read (stack-file.ts), parsed by the same
+ * functions as the whole config, so a tool and the program give one answer. What only a run
+ * has (the emulator's address and connection string) and DPS settings no tool reads (network
+ * rules, the data contributor) are left out. Throws `PlatformConfigError` as parsePlatformConfig does.
+ */
+export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): StackFacts {
+  const c = new ConfigChecker();
+  const { environment, namePrefix, location, commonTags } = parseNaming(c, raw);
+  const hubs = parseHubs(c, raw.hubs, location, commonTags);
+  const dps = c.object("dps", raw.dps ?? {}) ?? {};
+  const certificates = parseCaCertificates(c, dps.caCertificates, env);
+  const targetKind = parseTargetKind(c, raw);
+  const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
+
+  if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
+  return {
+    environment: environment!,
+    namePrefix: namePrefix!,
+    target: { kind: targetKind! },
+    hubs,
+    dps: certificates,
+    enrollmentManifests: enrollmentManifests!,
+    enrollmentSets,
+  };
+}
+
+/** The stack's names (environment, name prefix), its default region and the tags every resource gets. */
+function parseNaming(c: ConfigChecker, raw: RawPlatformConfig) {
   const environment = parseEnvironment(c, raw.environment);
   const namePrefix = c.matching(
     "namePrefix",
@@ -119,30 +169,21 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
     environment: environment ?? "",
     "managed-by": "pulumi",
   };
+  return { environment, namePrefix, location, commonTags };
+}
 
-  const hubs = parseHubs(c, raw.hubs, location, commonTags);
-  const dps = parseDps(c, raw.dps, hubs, commonTags, env);
-  const targetKind = c.oneOf("target", raw.target, ["azure", "local"] as const, DEFAULT_TARGET);
-  const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
+function parseTargetKind(c: ConfigChecker, raw: RawPlatformConfig): PlatformTarget["kind"] | undefined {
+  return c.oneOf("target", raw.target, ["azure", "local"] as const, DEFAULT_TARGET);
+}
+
+/** Where the stack's manifests are, and when they take the batch path. */
+function parseManifestPlacement(c: ConfigChecker, raw: RawPlatformConfig, environment: string | undefined) {
   const enrollmentManifests = c.string(
     "enrollmentManifests",
     raw.enrollmentManifests,
     defaultManifestsFolder(environment ?? ""),
   );
-  const enrollmentSets = parseEnrollmentSets(c, raw.enrollmentSets);
-
-  if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
-  // With no problems every value above is defined; the checks make that so.
-  return {
-    environment: environment!,
-    location: location!,
-    namePrefix: namePrefix!,
-    target: target!,
-    hubs,
-    dps: dps!,
-    enrollmentManifests: enrollmentManifests!,
-    enrollmentSets,
-  };
+  return { enrollmentManifests, enrollmentSets: parseEnrollmentSets(c, raw.enrollmentSets) };
 }
 
 /** `environment`: required, short and lower case (it becomes part of Azure names). */

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigChecker, describe } from "./config-checker";
 import {
+  enrollmentStackFacts,
   EXISTING_DPS_AUTHENTICATIONS,
   type ExistingDpsConfig,
   type ExistingDpsCredentials,
@@ -13,11 +14,12 @@ import {
   parseEnrollmentSets,
   parseEnvironment,
   parsePlatformConfig,
+  parseStackFacts,
   readPem,
   type ParseEnvironment,
   type RawPlatformConfig,
 } from "./parse-platform-config";
-import { LIMITS, PlatformConfigError, defaultManifestsFolder } from "./platform-config";
+import { LIMITS, PlatformConfigError, defaultManifestsFolder, type StackFacts } from "./platform-config";
 
 /** Every stack config value the program reads, as Pulumi hands them over. */
 export interface RawStackConfig extends RawPlatformConfig {
@@ -94,6 +96,23 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
       existingDps: existingDps!,
     },
   };
+}
+
+/**
+ * What the offline tools read of a stack file (stack-file.ts), for both kinds of stack, parsed by
+ * the program's own functions. The existing DPS's trusted CA file is left out: like the
+ * emulator's, only a run has it.
+ */
+export function parseStackFileFacts(raw: RawStackConfig, env: ParseEnvironment): StackFacts {
+  if (raw.existingDps === undefined || raw.existingDps === null) return parseStackFacts(raw, env);
+  const existing = raw.existingDps;
+  const withoutRunOnly =
+    typeof existing === "object" && !Array.isArray(existing)
+      ? Object.fromEntries(Object.entries(existing).filter(([key]) => key !== "trustedCaCertPath"))
+      : existing;
+  const config = parseStackConfig({ ...raw, existingDps: withoutRunOnly }, env);
+  if (config.kind !== "enrollmentsOnly") throw new Error("unreachable: existingDps is set");
+  return enrollmentStackFacts(config.enrollments);
 }
 
 function parseExistingDps(

@@ -5,6 +5,7 @@ import {
   MAX_CA_CERTIFICATES,
   MAX_LINKED_HUBS,
 } from "@dps-as-code/contract";
+import type { ExistingDpsLocation } from "./enrollment-stack-config";
 
 /**
  * The typed, validated stack configuration of the IoT platform (hubs + DPS).
@@ -180,6 +181,25 @@ export interface PlatformConfig {
   readonly enrollmentManifests: string;
   /** The batch path for large manifests (`dps-as-code:enrollmentSets`). */
   readonly enrollmentSets: EnrollmentSetsConfig;
+}
+
+/**
+ * What a stack decides that every offline tool needs (validate-manifests, the advice, the move
+ * plan): read from Pulumi.<stack>.yaml by stack-file.ts, parsed by parseStackFacts with the
+ * program's own functions. The program's PlatformConfig holds the same facts.
+ */
+export interface StackFacts extends Pick<
+  PlatformConfig,
+  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets"
+> {
+  readonly target: { readonly kind: PlatformTarget["kind"] };
+  readonly dps: Pick<DpsConfig, "caCertificates" | "existingCaCertificateNames">;
+  /**
+   * Set for an enrollments-only stack (`dps-as-code:existingDps`): its manifests name the hubs
+   * linked to that DPS, and `dps.existingCaCertificateNames` holds the CAs it declares there.
+   * Absent for a stack that creates its platform.
+   */
+  readonly existingDps?: { readonly location: ExistingDpsLocation };
 }
 
 /**

@@ -3,10 +3,12 @@
 // it, the stack's `enrollmentSets.threshold` decides by the file's number of individual
 // enrollments. Enrollment groups are never batched (at most ~100 per DPS).
 import * as pulumi from "@pulumi/pulumi";
+import { splitEntry } from "@dps-as-code/contract";
 import { EnrollmentSet, shardLabel, shardOf, type EntrySecrets, type SetEntry } from "../enrollments";
 import type { EnrollmentSetsConfig } from "../config";
 import type { IndividualEnrollmentSpec } from "../manifests";
-import { deployedHubHostName } from "./deployed-hubs";
+import { deployedHubHostNames } from "./deployed-hubs";
+import { manifestEntryInputs } from "./enrollment-inputs";
 import type { FleetPlatform, SecretLookup } from "./index";
 
 export interface BatchPlan {
@@ -56,48 +58,25 @@ export function batchPlan(
   return { individual, batch, individualByShard, shardOf: declareSets ? shard : undefined, config };
 }
 
-/** Every manifest field but those the fleet uses itself (and the id, the map's key): a field added to the manifest types and forgotten here fails to compile. */
-type EntryFields = {
-  [
-    K in Exclude<keyof IndividualEnrollmentSpec, "source" | "previousIds" | "mode" | "registrationId">
-  ]-?: unknown;
-};
-
-function entryOf(spec: IndividualEnrollmentSpec, hubHostNames: Record<string, string>): SetEntry {
-  const entry: EntryFields & Record<string, unknown> = {
-    attestation: spec.attestation.type === "symmetricKey" ? { type: "symmetricKey" } : spec.attestation,
-    iotHubs: spec.iotHubs?.map((reference) => deployedHubHostName(reference, hubHostNames, spec)),
-    allocationPolicy: spec.allocationPolicy,
-    customAllocationDefinition: spec.customAllocationDefinition
-      ? { apiVersion: spec.customAllocationDefinition.apiVersion }
-      : undefined,
-    reprovisionPolicy: spec.reprovisionPolicy,
-    initialTwin: spec.initialTwin,
-    capabilities: spec.capabilities,
-    provisioningStatus: spec.provisioningStatus,
-    adoptExisting: spec.adoptExisting,
-    deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
-    allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
-    deviceId: spec.deviceId,
-    optionalDeviceInformation: spec.optionalDeviceInformation,
-    labels: spec.labels,
-  };
-  for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
-  return entry as unknown as SetEntry;
+/**
+ * A batch entry and the names of the secrets it declares. The entry's inputs are the fleet's one
+ * mapping (enrollment-inputs.ts) with each secret's name standing in for its value, until the
+ * contract's `splitEntry` moves the secrets out of the entry: the set keeps them apart, so its
+ * entries stay readable in previews. `iotHubs` are still as the manifest names them: the set
+ * resolves them once per shard.
+ */
+function splitBatchEntry(spec: IndividualEnrollmentSpec): { entry: SetEntry; secretNames?: EntrySecrets } {
+  const { entry, secrets } = splitEntry(
+    manifestEntryInputs(spec, { secret: (name) => name, iotHubs: (references) => [...references] }),
+  );
+  return secrets ? { entry, secretNames: secrets } : { entry };
 }
 
-function secretsOf(
-  spec: IndividualEnrollmentSpec,
-  secret: SecretLookup,
-): pulumi.Output<EntrySecrets> | undefined {
-  const keys = spec.attestation.type === "symmetricKey" ? spec.attestation.symmetricKey : undefined;
-  const webhook = spec.customAllocationDefinition?.webhookUrlSecret;
-  if (!keys?.primaryKeySecret && !keys?.secondaryKeySecret && !webhook) return undefined;
-  return pulumi.all({
-    primaryKey: keys?.primaryKeySecret ? secret(keys.primaryKeySecret) : undefined,
-    secondaryKey: keys?.secondaryKeySecret ? secret(keys.secondaryKeySecret) : undefined,
-    webhookUrl: webhook ? secret(webhook) : undefined,
-  }) as pulumi.Output<EntrySecrets>;
+/** The stack's secrets an entry names, read. */
+function readSecrets(names: EntrySecrets, secret: SecretLookup): pulumi.Output<EntrySecrets> {
+  return pulumi.all(
+    Object.fromEntries(Object.entries(names).map(([field, name]) => [field, secret(name as string)])),
+  ) as pulumi.Output<EntrySecrets>;
 }
 
 export interface BatchContext {
@@ -118,16 +97,19 @@ export function declareEnrollmentSets(
   const { platform, secret, linkedHubs } = context;
   for (let index = 0; index < plan.config.shards; index++) {
     const label = shardLabel(index, plan.config.shards);
-    const specs = plan.batch.get(label) ?? [];
+    const entries = (plan.batch.get(label) ?? []).map((spec) => ({ spec, ...splitBatchEntry(spec) }));
     // Hub keys resolve to host names once per set, not once per entry (10,000 entries).
     const enrollments = platform.hubHostNames.apply((names) =>
-      Object.fromEntries(specs.map((spec) => [spec.registrationId, entryOf(spec, names)])),
+      Object.fromEntries(
+        entries.map(({ spec, entry }) => [
+          spec.registrationId,
+          entry.iotHubs ? { ...entry, iotHubs: deployedHubHostNames(entry.iotHubs, names, spec) } : entry,
+        ]),
+      ),
     );
     const secrets: Record<string, pulumi.Output<EntrySecrets>> = {};
-    for (const spec of specs) {
-      const s = secretsOf(spec, secret);
-      if (s) secrets[spec.registrationId] = s;
-    }
+    for (const { spec, secretNames } of entries)
+      if (secretNames) secrets[spec.registrationId] = readSecrets(secretNames, secret);
     sets[label] = new EnrollmentSet(
       `enrollment-set-${label}`,
       {

@@ -20,3 +20,12 @@ export function deployedHubHostName(
     `${spec.source.file}:${spec.source.line}: iotHubs: ${resolved.problem}; allowed: ${resolved.allowed}`,
   );
 }
+
+/** The host names of an entry's hub references (deployedHubHostName, for each). */
+export function deployedHubHostNames(
+  references: readonly string[],
+  hostNames: Record<string, string>,
+  spec: EnrollmentCommonSpec,
+): string[] {
+  return references.map((reference) => deployedHubHostName(reference, hostNames, spec));
+}

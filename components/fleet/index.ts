@@ -14,7 +14,6 @@ import type {
 import { DEFAULT_ENROLLMENT_SETS, type EnrollmentSetsConfig } from "../config";
 import type {
   AttestationSpec,
-  CustomAllocationSpec,
   EnrollmentCommonSpec,
   EnrollmentGroupSpec,
   EnrollmentIdentitySpec,
@@ -23,35 +22,15 @@ import type {
 } from "../manifests";
 import { encodeLedgerIndividuals, knownCaCertificates, ledgerIndividual } from "@dps-as-code/contract";
 import { batchPlan, declareEnrollmentSets } from "./batch";
-import { deployedHubHostName } from "./deployed-hubs";
+import { deployedHubHostNames } from "./deployed-hubs";
+import { type AttestationInputs, manifestEntryInputs, type ManifestNames } from "./enrollment-inputs";
 import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
-export {
-  loadEnrollmentStackManifests,
-  loadStackManifests,
-  type StackManifestsLocation,
-} from "./stack-manifests";
+export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
 export { existingDps, PLATFORM_STACK_OUTPUTS, type ExistingDps } from "./existing-dps";
 export type { EnrollmentKeys } from "./key-outputs";
 export { EnrollmentLedger, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
-
-/** Manifest fields the fleet uses itself instead of passing them on: where the entry was written, its old ids (aliases), and its manifest's mode (which path, batch.ts). */
-type FleetOnlyField = "source" | "previousIds" | "mode";
-
-/**
- * Every field of a manifest entry, mapped to the resource argument of the same name. Each key is
- * required (its value may be undefined), so a field added to the manifest types and forgotten here
- * fails to compile instead of being dropped on the way to the resource (as `labels` once was);
- * a manifest field with no resource argument of that name fails to compile too.
- */
-type EveryManifestField<Spec, Args> = {
-  [K in Exclude<keyof Spec, FleetOnlyField>]-?: K extends keyof Args
-    ? undefined extends Spec[K]
-      ? Args[K] | undefined
-      : Args[K]
-    : never;
-};
 
 /** What the fleet needs from the platform. */
 export interface FleetPlatform {
@@ -103,45 +82,22 @@ export interface Fleet {
 export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOptions): Fleet {
   const { manifests, platform, secret } = args;
   const linkedHubs = platform.hubHostNames.apply((names) => Object.values(names));
-  const hubHostNames = (spec: EnrollmentCommonSpec): pulumi.Output<string[]> | undefined =>
-    spec.iotHubs &&
-    platform.hubHostNames.apply((names) =>
-      spec.iotHubs!.map((reference) => deployedHubHostName(reference, names, spec)),
-    );
-  const common = (
-    spec: EnrollmentCommonSpec,
-  ): EveryManifestField<EnrollmentCommonSpec, IndividualEnrollmentArgs & EnrollmentGroupArgs> => ({
-    attestation: attestationArgs(spec.attestation, secret),
-    iotHubs: hubHostNames(spec),
-    allocationPolicy: spec.allocationPolicy,
-    customAllocationDefinition:
-      spec.customAllocationDefinition && customAllocationArgs(spec.customAllocationDefinition, secret),
-    reprovisionPolicy: spec.reprovisionPolicy,
-    initialTwin: spec.initialTwin,
-    capabilities: spec.capabilities,
-    provisioningStatus: spec.provisioningStatus,
-    adoptExisting: spec.adoptExisting,
-    deleteRegistrationStateOnDelete: spec.deleteRegistrationStateOnDelete,
-    allowSymmetricKeyInProduction: spec.allowSymmetricKeyInProduction,
-    labels: spec.labels,
-  });
+  // The per-enrollment path reads what a manifest names as outputs: each secret from the stack,
+  // the hubs once the platform has handed out their host names.
+  const names: ManifestNames<pulumi.Output<string>, pulumi.Output<string[]>> = {
+    secret,
+    iotHubs: (references, spec) =>
+      platform.hubHostNames.apply((hostNames) => deployedHubHostNames(references, hostNames, spec)),
+  };
   const platformArgs = { dps: platform.dpsConnection, linkedHubs };
-  const individualArgs = (spec: IndividualEnrollmentSpec): IndividualEnrollmentArgs => {
-    const fromManifest: EveryManifestField<IndividualEnrollmentSpec, IndividualEnrollmentArgs> = {
-      ...common(spec),
-      registrationId: spec.registrationId,
-      deviceId: spec.deviceId,
-      optionalDeviceInformation: spec.optionalDeviceInformation,
-    };
-    return { ...fromManifest, ...platformArgs };
-  };
-  const groupArgs = (spec: EnrollmentGroupSpec): EnrollmentGroupArgs => {
-    const fromManifest: EveryManifestField<EnrollmentGroupSpec, EnrollmentGroupArgs> = {
-      ...common(spec),
-      enrollmentGroupId: spec.enrollmentGroupId,
-    };
-    return { ...fromManifest, ...platformArgs };
-  };
+  const individualArgs = (spec: IndividualEnrollmentSpec): IndividualEnrollmentArgs => ({
+    ...withSecretsResolved(manifestEntryInputs(spec, names)),
+    ...platformArgs,
+  });
+  const groupArgs = (spec: EnrollmentGroupSpec): EnrollmentGroupArgs => ({
+    ...withSecretsResolved(manifestEntryInputs(spec, names)),
+    ...platformArgs,
+  });
 
   // Resource names are the enrollment ids: the id is the stable key a reviewer sees in a
   // manifest, so the preview names the same thing the pull request changed. A renamed entry
@@ -180,7 +136,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     spec: EnrollmentCommonSpec,
     names: Record<string, string>,
   ): EnrollmentSummary => {
-    const iotHubs = (spec.iotHubs ?? []).map((reference) => deployedHubHostName(reference, names, spec));
+    const iotHubs = deployedHubHostNames(spec.iotHubs ?? [], names, spec);
     return {
       kind,
       id,
@@ -282,31 +238,29 @@ function ledgerAttestation(spec: AttestationSpec): LedgerGroup["attestation"] {
   return spec.type === "x509" ? { type: "x509", x509: spec.x509 } : { type: spec.type };
 }
 
-function attestationArgs(spec: AttestationSpec, secret: SecretLookup): pulumi.Input<Attestation> {
-  switch (spec.type) {
-    case "symmetricKey": {
-      const ref = spec.symmetricKey;
-      if (!ref?.primaryKeySecret && !ref?.secondaryKeySecret) return { type: "symmetricKey" };
-      return pulumi
-        .all([
-          ref.primaryKeySecret ? secret(ref.primaryKeySecret) : undefined,
-          ref.secondaryKeySecret ? secret(ref.secondaryKeySecret) : undefined,
-        ])
-        .apply(([primaryKey, secondaryKey]) => ({
-          type: "symmetricKey" as const,
-          symmetricKey: { primaryKey, secondaryKey },
-        }));
-    }
-    case "x509":
-      return { type: "x509", x509: spec.x509 };
-    case "tpm":
-      return { type: "tpm", tpm: spec.tpm };
-  }
+/** What the per-enrollment path's inputs hold secrets in: outputs inside plain objects. */
+interface WithSecretOutputs {
+  readonly attestation: AttestationInputs<pulumi.Output<string>>;
+  readonly customAllocationDefinition?: { webhookUrl: pulumi.Output<string>; apiVersion: string };
 }
 
-function customAllocationArgs(
-  spec: CustomAllocationSpec,
-  secret: SecretLookup,
-): pulumi.Input<CustomAllocationDefinition> {
-  return secret(spec.webhookUrlSecret).apply((webhookUrl) => ({ webhookUrl, apiVersion: spec.apiVersion }));
+/**
+ * The attestation and the custom allocation as one output each, as the resources take them: the
+ * output is secret when a secret is in it (pulumi.output unwraps nested outputs and keeps their
+ * secrecy, @pulumi/pulumi output.ts `output`).
+ */
+function withSecretsResolved<Inputs extends WithSecretOutputs>(
+  inputs: Inputs,
+): Omit<Inputs, keyof WithSecretOutputs> & {
+  attestation: pulumi.Output<Attestation>;
+  customAllocationDefinition?: pulumi.Output<CustomAllocationDefinition>;
+} {
+  const { attestation, customAllocationDefinition, ...rest } = inputs;
+  return {
+    ...rest,
+    attestation: pulumi.output(attestation),
+    ...(customAllocationDefinition
+      ? { customAllocationDefinition: pulumi.output(customAllocationDefinition) }
+      : {}),
+  };
 }

@@ -77,8 +77,15 @@ export function idsByLowerCase(ids: Iterable<string>): Map<string, string> {
   return result;
 }
 
-/** An IndividualEnrollment's inputs back into a set entry and its secrets (the inverse of entryInputs). */
-export function splitEntry(inputs: EnrollmentInputs): { entry: SetEntry; secrets: EntrySecrets | undefined } {
+/**
+ * An IndividualEnrollment's inputs back into a set entry and its secrets (the inverse of
+ * entryInputs). The connection may be absent: an entry never holds it (the fleet splits a
+ * manifest entry before any DPS is known).
+ */
+export function splitEntry(inputs: Omit<EnrollmentInputs, "dps"> & Partial<Pick<EnrollmentInputs, "dps">>): {
+  entry: SetEntry;
+  secrets: EntrySecrets | undefined;
+} {
   const { dps: _dps, linkedHubs: _linked, registrationId: _id, owner: _owner, ...rest } = inputs;
   const entry = { ...rest } as SetEntry;
   const secrets: EntrySecrets = {};

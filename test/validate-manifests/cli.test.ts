@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const repo = path.resolve(__dirname, "../..");
-const cli = path.join(repo, "components/manifests/cli.ts");
+const cli = path.join(repo, "scripts/validate-manifests.ts");
 const corpus = path.join(repo, "test/fixtures/bad-manifests");
 
 function run(args: string[], cwd: string) {

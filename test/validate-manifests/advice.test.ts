@@ -26,7 +26,7 @@ describe("validate-manifests --stack", () => {
       [
         path.join(root, "node_modules", "ts-node", "dist", "bin.js"),
         "--transpile-only",
-        "components/manifests/cli.ts",
+        "scripts/validate-manifests.ts",
         "--stack",
         "dev",
         dir,

@@ -1,18 +1,25 @@
 // `npm run validate-manifests -- [--stack <name>] [<folder or file>]`: checks one environment's
 // manifests offline (no DPS, no Pulumi engine, no passphrase). With --stack, everything the
-// stack decides is checked too, from Pulumi.<stack>.yaml: the manifests folder, hub keys (and
-// on the local target the hubs' exact host names), the names of the stack's secrets, and the CA
-// certificates it uploads. Exit codes: 0 valid, 1 problems found, 2 usage.
+// stack decides is checked too, as the program checks it: Pulumi.<stack>.yaml read by the one
+// offline reader (components/config/stack-file.ts) gives the manifests folder, hub keys (and on
+// the local target the hubs' exact host names), the names of the stack's secrets, and the CA
+// certificates it declares. Exit codes: 0 valid, 1 problems found, 2 usage.
 //
 // A function over injected streams, so the bad-manifest corpus runs it in-process, exactly as
 // the command runs; nothing it prints is a stack trace, a secret or unbounded.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stackAdviceText } from "../advice/stack-advice";
-import { loadEnrollmentManifestFiles, loadEnrollmentManifests, ManifestValidationError } from "./index";
-import { cut } from "./fields";
-import { readStackFile, stackFileName } from "./stack-file";
-import type { LoadManifestOptions } from "./types";
+// Modules, not the packages' index files: the command never loads Pulumi.
+import { stackAdviceText } from "../../components/advice/stack-advice";
+import { readStackFile, stackFileName, type StackFile } from "../../components/config/stack-file";
+import { stackManifestOptions } from "../../components/fleet/stack-manifest-options";
+import {
+  loadEnrollmentManifestFiles,
+  loadEnrollmentManifests,
+  ManifestValidationError,
+} from "../../components/manifests";
+import { cut } from "../../components/manifests/fields";
+import type { LoadManifestOptions } from "../../components/manifests/types";
 
 export interface CommandIo {
   /** The repository: certificate files must stay inside it; stack files are read here. */
@@ -57,21 +64,28 @@ function run(argv: readonly string[], io: CommandIo): number {
     ...(io.now ? { now: io.now } : {}),
   };
   let stackOptions: Partial<LoadManifestOptions> = {};
-  let stackFile: string | undefined;
+  let stackFile: StackFile | undefined;
+  let where: string | undefined;
   if (stack !== undefined) {
     const name = stackFileName(stack);
     if (!name) return usage(io, `'${cut(stack, 40)}' is not a stack name`);
-    stackFile = path.resolve(io.stacksDir ?? io.cwd, name);
-    const read = readStackFile(stackFile);
+    const file = path.resolve(io.stacksDir ?? io.cwd, name);
+    const read = readStackFile(file);
     if (!read.ok) {
-      io.write("stderr", `${new ManifestValidationError([read.problem]).message}\n`);
+      const problems = read.problems.map((p) => ({ file, line: 1, column: 1, ...p }));
+      io.write("stderr", `${new ManifestValidationError(problems).message}\n`);
       return 1;
     }
-    target ??= read.facts.manifestsFolder;
-    stackOptions = read.facts.options;
+    stackFile = read.stack;
+    stackOptions = stackManifestOptions(stackFile, stackFile.configKeys);
+    // The stack's folder reads as the program reads it: from the program's directory.
+    if (target === undefined) {
+      target = stackFile.enrollmentManifests;
+      where = path.resolve(stackFile.directory, target);
+    }
   }
   if (target === undefined) return usage(io, "name a stack or a manifests folder");
-  const where = path.resolve(io.cwd, target);
+  where ??= path.resolve(io.cwd, target);
   try {
     const load = { ...options, ...stackOptions };
     const loaded = isFile(where)

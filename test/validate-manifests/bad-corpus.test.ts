@@ -13,7 +13,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { secretLook } from "../../components/manifests/secret-like";
-import { runValidateManifests } from "../../components/manifests/validate-command";
+import { runValidateManifests } from "../../scripts/validate-manifests/command";
 
 const repo = path.resolve(__dirname, "..", "..");
 const corpus = path.resolve(__dirname, "../fixtures/bad-manifests");

@@ -1,8 +1,0 @@
-// npm run validate-manifests -- [--stack <name>] [<folder or file>]; see validate-command.ts.
-import { runValidateManifests } from "./validate-command";
-
-process.exitCode = runValidateManifests(process.argv.slice(2), {
-  cwd: process.cwd(),
-  env: process.env,
-  write: (stream, text) => void process[stream].write(text),
-});

@@ -1,0 +1,190 @@
+// A manifest entry reaches DPS with the same inputs on both paths: as an IndividualEnrollment
+// resource (`mode: individual`) and as an entry of an EnrollmentSet (`mode: batch`), read through
+// the contract's set-entry view. The fleet runs under Pulumi mocks; every manifest field is set
+// on some entry, so a field one path drops or changes shows here.
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { type EnrollmentSetInputs, entryInputs } from "@dps-as-code/contract";
+import { describe, expect, it, vi } from "vitest";
+import { loadEnrollmentManifestTexts } from "../../components/manifests";
+
+const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
+const SET = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+const FIXTURES = path.resolve(__dirname, "../fixtures");
+// Test-only values: base64 of 32 bytes, and a webhook that exists nowhere.
+const SECRETS: Record<string, string> = {
+  meterPrimary: Buffer.alloc(32, 1).toString("base64"),
+  meterSecondary: Buffer.alloc(32, 2).toString("base64"),
+  labWebhook: "https://lab-allocation.example.net/api/allocate?code=not-a-real-key",
+};
+const ENDORSEMENT_KEY = Buffer.alloc(64, 3).toString("base64");
+
+// How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const isSecret = (value: unknown) =>
+  typeof value === "object" && value !== null && SECRET_SIG_KEY in (value as object);
+/** The value with every secret unwrapped, at any depth. */
+function unwrapped(value: unknown): unknown {
+  if (isSecret(value)) return unwrapped((value as { value: unknown }).value);
+  if (Array.isArray(value)) return value.map(unwrapped);
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapped(v)]));
+  return value;
+}
+
+const manifest = (mode: "individual" | "batch") => `
+mode: ${mode}
+individualEnrollments:
+  - registrationId: meter-01
+    deviceId: meter-device-01
+    attestation:
+      type: symmetricKey
+      symmetricKey: { primaryKeySecret: meterPrimary, secondaryKeySecret: meterSecondary }
+    iotHubs: [weu]
+    allocationPolicy: static
+    reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: false }
+    initialTwin:
+      tags: { fleet: meters }
+      properties: { desired: { interval: 60 } }
+    capabilities: { iotEdge: true }
+    labels: { fleet: meters }
+    allowSymmetricKeyInProduction: "Meters in the field cannot take certificates until the 2027 hardware revision"
+  - registrationId: lab-01
+    attestation: { type: symmetricKey }
+    allocationPolicy: custom
+    customAllocationDefinition: { webhookUrlSecret: labWebhook, apiVersion: "2021-10-01" }
+    provisioningStatus: disabled
+    adoptExisting: true
+    deleteRegistrationStateOnDelete: true
+    optionalDeviceInformation: { tags: { room: b12 } }
+  - registrationId: medical-monitor-001
+    attestation:
+      type: x509
+      x509: { clientCertificates: { primary: { certificateFile: "\${FIXTURES}/certs/medical-monitor-001.pem" } } }
+    iotHubs: [weu, neu]
+    allocationPolicy: hashed
+  - registrationId: tpm-01
+    attestation: { type: tpm, tpm: { endorsementKey: "${ENDORSEMENT_KEY}" } }
+`;
+
+/** The inputs each entry reaches DPS with, by registration id, on one path. */
+async function inputsOnPath(mode: "individual" | "batch"): Promise<Record<string, Record<string, unknown>>> {
+  vi.resetModules();
+  const registered: { type: string; inputs: Record<string, unknown> }[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "dps-as-code",
+    "both-paths",
+    false,
+  );
+  const { declareFleet } = await import("../../components/fleet");
+  const manifests = loadEnrollmentManifestTexts([{ file: "fleet.yaml", text: manifest(mode) }], {
+    hubs: { weu: undefined, neu: undefined },
+    now: new Date("2025-06-01T00:00:00Z"),
+    pathVariables: { FIXTURES },
+    repositoryRoot: FIXTURES,
+  });
+  const fleet = declareFleet({
+    manifests,
+    platform: {
+      dpsConnection: {
+        serviceEndpoint: "dps.example.net",
+        connectionString: pulumi.secret(
+          "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
+        ),
+      },
+      hubHostNames: pulumi.output<Record<string, string>>({
+        weu: "hub-weu.example.net",
+        neu: "hub-neu.example.net",
+      }),
+    },
+    secret: (name) => pulumi.secret(SECRETS[name]!),
+    enrollmentSets: { threshold: 500, shards: 1, operationsPerMinute: 1000 },
+  });
+  await new Promise((resolve) => fleet.summary.apply(resolve));
+  await pulumi.runtime.disconnect();
+
+  const byId: Record<string, Record<string, unknown>> = {};
+  for (const { type, inputs } of registered) {
+    if (type === INDIVIDUAL) {
+      const { __provider: _provider, ...rest } = inputs;
+      byId[String(inputs.registrationId)] = rest;
+    } else if (type === SET) {
+      const set = unwrapped(inputs) as EnrollmentSetInputs;
+      for (const id of Object.keys(set.enrollments))
+        byId[id] = entryInputs(set, id) as unknown as Record<string, unknown>;
+    }
+  }
+  return byId;
+}
+
+describe("a manifest entry on both paths", () => {
+  it("reaches DPS with the same inputs as an IndividualEnrollment and as an EnrollmentSet entry", async () => {
+    const individual = await inputsOnPath("individual");
+    const batch = await inputsOnPath("batch");
+    expect(Object.keys(individual).sort()).toEqual(["lab-01", "medical-monitor-001", "meter-01", "tpm-01"]);
+    for (const id of Object.keys(individual)) expect(batch[id], id).toEqual(unwrapped(individual[id]));
+  });
+
+  it("maps every manifest field to the input of its name, secrets read and hub keys resolved", async () => {
+    const individual = await inputsOnPath("individual");
+    const dps = {
+      serviceEndpoint: "dps.example.net",
+      connectionString: "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
+    };
+    const linkedHubs = ["hub-weu.example.net", "hub-neu.example.net"];
+    const owner = "organization/dps-as-code/both-paths";
+    expect(unwrapped(individual["meter-01"])).toEqual({
+      registrationId: "meter-01",
+      deviceId: "meter-device-01",
+      attestation: {
+        type: "symmetricKey",
+        symmetricKey: { primaryKey: SECRETS.meterPrimary, secondaryKey: SECRETS.meterSecondary },
+      },
+      iotHubs: ["hub-weu.example.net"],
+      allocationPolicy: "static",
+      reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: false },
+      initialTwin: { tags: { fleet: "meters" }, properties: { desired: { interval: 60 } } },
+      capabilities: { iotEdge: true },
+      labels: { fleet: "meters" },
+      allowSymmetricKeyInProduction:
+        "Meters in the field cannot take certificates until the 2027 hardware revision",
+      dps,
+      linkedHubs,
+      owner,
+    });
+    expect(unwrapped(individual["lab-01"])).toEqual({
+      registrationId: "lab-01",
+      attestation: { type: "symmetricKey" },
+      allocationPolicy: "custom",
+      customAllocationDefinition: { webhookUrl: SECRETS.labWebhook, apiVersion: "2021-10-01" },
+      provisioningStatus: "disabled",
+      adoptExisting: true,
+      deleteRegistrationStateOnDelete: true,
+      optionalDeviceInformation: { tags: { room: "b12" } },
+      dps,
+      linkedHubs,
+      owner,
+    });
+    expect(individual["medical-monitor-001"]).toMatchObject({
+      attestation: {
+        type: "x509",
+        x509: { clientCertificates: { primary: { certificate: expect.any(String) } } },
+      },
+      iotHubs: ["hub-weu.example.net", "hub-neu.example.net"],
+    });
+    expect(individual["tpm-01"]).toMatchObject({
+      attestation: { type: "tpm", tpm: { endorsementKey: ENDORSEMENT_KEY } },
+    });
+    // Secrets stay secret on the way: the declared keys and the webhook URL.
+    expect(isSecret(individual["meter-01"]!.attestation)).toBe(true);
+    expect(isSecret(individual["lab-01"]!.customAllocationDefinition)).toBe(true);
+    expect(isSecret(individual["tpm-01"]!.attestation)).toBe(false);
+  });
+});
