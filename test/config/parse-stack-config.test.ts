@@ -233,3 +233,15 @@ describe("the offline reader of an enrollments-only stack file", () => {
     expect(read.stack.configKeys.plain).toEqual(["environment", "enrollmentManifests", "existingDps"]);
   });
 });
+
+describe("the committed example stack files", () => {
+  it.each(["Pulumi.meters-prod.yaml", "Pulumi.cameras-prod.yaml"])(
+    "%s reads as an enrollments-only stack",
+    (name) => {
+      const read = readStackFile(path.resolve(__dirname, "../../docs/examples", name));
+      expect(read.ok && read.stack.existingDps?.location.kind).toBe(
+        name.startsWith("Pulumi.meters") ? "endpoint" : "platformStack",
+      );
+    },
+  );
+});
