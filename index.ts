@@ -1,37 +1,68 @@
 // dps-as-code: one stack = one environment's IoT platform (hubs + DPS, on Azure or on the
-// local emulator) and the enrollments its manifests declare. Configuration comes from
-// Pulumi.<stack>.yaml; see README.md. This file only reads the process (its directory, the
-// working directory, DPS_HOME) and names the outputs: components/fleet does the rest.
+// local emulator) and the enrollments its manifests declare; or, with `dps-as-code:existingDps`,
+// only the enrollments of a DPS the stack did not create (docs/existing-dps.md). Configuration
+// comes from Pulumi.<stack>.yaml; see README.md. This file only reads the process (its
+// directory, the working directory, DPS_HOME) and names the outputs: components/fleet does the rest.
 import * as pulumi from "@pulumi/pulumi";
-import { loadPlatformConfig } from "./components/config";
-import { declareFleet, loadStackManifests } from "./components/fleet";
+import {
+  enrollmentStackFacts,
+  type EnrollmentStackConfig,
+  loadStackConfig,
+  type PlatformConfig,
+} from "./components/config";
+import { declareFleet, existingDps, loadStackManifests } from "./components/fleet";
 import { createPlatform } from "./components/platform";
 
-const config = loadPlatformConfig(__dirname);
+const config = loadStackConfig(__dirname);
 const stackConfig = new pulumi.Config();
-const platform = createPlatform(config);
-const manifests = loadStackManifests(config, {
-  programDir: __dirname,
-  workingDir: process.cwd(),
-  dpsHome: process.env.DPS_HOME,
-});
+const where = { programDir: __dirname, workingDir: process.cwd(), dpsHome: process.env.DPS_HOME };
+const secret = (name: string) => stackConfig.requireSecret(name);
+
+/** A stack that creates its platform (hubs + DPS) and manages the enrollments on it. */
+function platformStack(platformConfig: PlatformConfig) {
+  const platform = createPlatform(platformConfig);
+  return {
+    environment: platformConfig.environment,
+    manifests: loadStackManifests(platformConfig, where),
+    enrollmentSets: platformConfig.enrollmentSets,
+    fleetPlatform: {
+      dpsConnection: platform.dpsConnection,
+      hubHostNames: platform.hubHostNames,
+      caCertificates: platform.caCertificates,
+      caCertificatePems: platformConfig.dps.caCertificates,
+    },
+    outputs: platform,
+  };
+}
+
+/** An enrollments-only stack: it declares no platform resource, its DPS is someone else's. */
+function enrollmentsOnlyStack(enrollmentsConfig: EnrollmentStackConfig) {
+  const dps = existingDps(enrollmentsConfig);
+  return {
+    environment: enrollmentsConfig.environment,
+    manifests: loadStackManifests(enrollmentStackFacts(enrollmentsConfig), where),
+    enrollmentSets: enrollmentsConfig.enrollmentSets,
+    fleetPlatform: dps.fleetPlatform,
+    outputs: { ...dps, hubHostNames: dps.fleetPlatform.hubHostNames },
+  };
+}
+
+const target =
+  config.kind === "platform" ? platformStack(config.platform) : enrollmentsOnlyStack(config.enrollments);
 const fleet = declareFleet({
-  manifests,
-  platform: {
-    dpsConnection: platform.dpsConnection,
-    hubHostNames: platform.hubHostNames,
-    caCertificates: platform.caCertificates,
-    caCertificatePems: config.dps.caCertificates,
-  },
-  secret: (name) => stackConfig.requireSecret(name),
-  enrollmentSets: config.enrollmentSets,
+  manifests: target.manifests,
+  platform: target.fleetPlatform,
+  secret,
+  enrollmentSets: target.enrollmentSets,
 });
 
-export const environment = config.environment;
-export const idScope = platform.idScope;
-export const serviceEndpoint = platform.serviceEndpoint;
-export const deviceEndpoint = platform.deviceEndpoint;
-export const linkedHubs = platform.linkedHubHostNames;
+export const environment = target.environment;
+export const idScope = target.outputs.idScope;
+export const serviceEndpoint = target.outputs.serviceEndpoint;
+export const deviceEndpoint = target.outputs.deviceEndpoint;
+export const linkedHubs = target.outputs.linkedHubHostNames;
+/** Hub key -> host name of every linked hub: what enrollment stacks read from a platform stack. */
+export const hubHostNames = target.outputs.hubHostNames;
 export const enrollments = fleet.summary;
 /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
 export const enrollmentGroupKeys = fleet.enrollmentGroupKeys;

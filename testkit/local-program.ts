@@ -28,6 +28,8 @@ export interface LocalProgram {
   readonly cli: { path: string; env: Record<string, string> };
   /** The folder of the file backend holding the stack (its `.pulumi/` lives there). */
   readonly backendDir: string;
+  /** The backend's settings (URL, passphrase): what another stack on the same backend needs. */
+  readonly backendEnv: Record<string, string>;
   /** Everything the CLI printed so far, for secret-leak checks. */
   readonly output: string[];
   readonly onOutput: (text: string) => void;
@@ -63,24 +65,38 @@ export async function createLocalProgram(
     config?: Record<string, { value: string; secret?: boolean }>;
     /** Where the program files come from (default: this checkout), e.g. an older version's tree. */
     sourceRoot?: string;
+    /**
+     * The stack's config file (YAML) instead of the committed local stack's: an enrollments-only
+     * stack, which the caller configures itself (no emulator settings are added).
+     */
+    stackFile?: string;
+    /** The manifests folder, relative to the program. @default "enrollments/e2e" */
+    manifestsFolder?: string;
+    /** Another stack of the same program copy and file backend (a StackReference reads it); its cleanup removes both. */
+    sharedWith?: LocalProgram;
   },
 ): Promise<LocalProgram> {
-  const backend = isolatedBackend(`dps-e2e-${options.stackName}`);
+  const shared = options.sharedWith;
+  const backend = shared
+    ? { dir: path.dirname(shared.dir), envVars: shared.backendEnv }
+    : isolatedBackend(`dps-e2e-${options.stackName}`);
   const dir = path.join(backend.dir, "program");
-  fs.mkdirSync(dir);
-  copyProgramFiles(options.sourceRoot ?? projectRoot, dir);
-  fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
-  const manifestsDir = path.join(dir, "enrollments", "e2e");
+  if (!shared) {
+    fs.mkdirSync(dir);
+    copyProgramFiles(options.sourceRoot ?? projectRoot, dir);
+    fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+  }
+  const manifestsFolder = options.manifestsFolder ?? "enrollments/e2e";
+  const manifestsDir = path.join(dir, manifestsFolder);
   fs.mkdirSync(manifestsDir, { recursive: true });
   const writeManifest = (name: string, yaml: string) => fs.writeFileSync(path.join(manifestsDir, name), yaml);
   for (const [name, yaml] of Object.entries(options.manifests)) writeManifest(name, yaml);
 
   // The stack's config file starts as the committed local stack's, so the test exercises the
   // real config shape; only the manifests folder and the emulator's address differ.
-  fs.copyFileSync(
-    path.join(projectRoot, "Pulumi.local.yaml"),
-    path.join(dir, `Pulumi.${options.stackName}.yaml`),
-  );
+  const stackFile = path.join(dir, `Pulumi.${options.stackName}.yaml`);
+  if (options.stackFile !== undefined) fs.writeFileSync(stackFile, options.stackFile);
+  else fs.copyFileSync(path.join(projectRoot, "Pulumi.local.yaml"), stackFile);
 
   const output: string[] = [];
   const onOutput = (text: string) => {
@@ -92,13 +108,17 @@ export async function createLocalProgram(
     { stackName: options.stackName, workDir: dir },
     { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } },
   );
-  await stack.setAllConfig({
-    "dps-as-code:enrollmentManifests": { value: "enrollments/e2e" },
-    "dps-as-code:emulatorConnectionString": { value: emulator.connectionString, secret: true },
-    ...(options.config ?? {}),
-  });
-  await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
-  await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
+  if (options.stackFile !== undefined) {
+    if (options.config) await stack.setAllConfig(options.config);
+  } else {
+    await stack.setAllConfig({
+      "dps-as-code:enrollmentManifests": { value: manifestsFolder },
+      "dps-as-code:emulatorConnectionString": { value: emulator.connectionString, secret: true },
+      ...(options.config ?? {}),
+    });
+    await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
+    await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
+  }
   const pulumi = (args: string[], env: Record<string, string> = {}, cwd: string = dir) =>
     new Promise<string>((resolve, reject) =>
       execFile(
@@ -118,12 +138,13 @@ export async function createLocalProgram(
     pulumi,
     cli: { path: path.join(engine.root, "bin", "pulumi"), env: { ...engine.env, ...backend.envVars } },
     backendDir: path.join(backend.dir, "state"),
+    backendEnv: backend.envVars,
     manifestsDir,
     writeManifest,
     removeManifest: (name: string) => fs.rmSync(path.join(manifestsDir, name)),
     installProgramFrom: (root: string) => copyProgramFiles(root, dir),
     output,
     onOutput,
-    cleanup: () => fs.rmSync(backend.dir, { recursive: true, force: true }),
+    cleanup: () => (shared ? undefined : fs.rmSync(backend.dir, { recursive: true, force: true })),
   };
 }

@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig } from "./parse-platform-config";
+import type { StackConfig } from "./enrollment-stack-config";
+import { parsePlatformConfig, type ParseEnvironment } from "./parse-platform-config";
+import { parseStackConfig, type RawStackConfig } from "./parse-stack-config";
 import { CONFIG_NAMESPACE, type PlatformConfig } from "./platform-config";
 
 /**
@@ -12,23 +14,38 @@ import { CONFIG_NAMESPACE, type PlatformConfig } from "./platform-config";
  * the program's directory), so a stack behaves the same from any working directory.
  */
 export function loadPlatformConfig(baseDir: string): PlatformConfig {
+  return parsePlatformConfig(readRawStackConfig(), fileReader(baseDir));
+}
+
+/**
+ * Reads the stack's config and validates it: a platform stack, or an enrollments-only stack when
+ * `dps-as-code:existingDps` is set. Paths resolve from `baseDir`, as in `loadPlatformConfig`.
+ */
+export function loadStackConfig(baseDir: string): StackConfig {
+  return parseStackConfig(readRawStackConfig(), fileReader(baseDir));
+}
+
+function fileReader(baseDir: string): ParseEnvironment {
+  return { readTextFile: (file) => fs.readFileSync(path.resolve(baseDir, file), "utf8") };
+}
+
+function readRawStackConfig(): RawStackConfig {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
-  return parsePlatformConfig(
-    {
-      environment: config.get("environment"),
-      target: config.get("target"),
-      location: config.get("location"),
-      namePrefix: config.get("namePrefix"),
-      resourceGroupName: config.get("resourceGroupName"),
-      hubs: config.getObject("hubs"),
-      dps: config.getObject("dps"),
-      tags: config.getObject("tags"),
-      enrollmentManifests: config.get("enrollmentManifests"),
-      enrollmentSets: config.getObject("enrollmentSets"),
-      emulator: config.getObject("emulator"),
-      // Read as a secret so the value never leaves the secret Output it arrives in.
-      emulatorConnectionString: config.getSecret("emulatorConnectionString"),
-    },
-    { readTextFile: (file) => fs.readFileSync(path.resolve(baseDir, file), "utf8") },
-  );
+  return {
+    environment: config.get("environment"),
+    target: config.get("target"),
+    location: config.get("location"),
+    namePrefix: config.get("namePrefix"),
+    resourceGroupName: config.get("resourceGroupName"),
+    hubs: config.getObject("hubs"),
+    dps: config.getObject("dps"),
+    tags: config.getObject("tags"),
+    enrollmentManifests: config.get("enrollmentManifests"),
+    enrollmentSets: config.getObject("enrollmentSets"),
+    emulator: config.getObject("emulator"),
+    existingDps: config.getObject("existingDps"),
+    // Read as secrets so the values never leave the secret Outputs they arrive in.
+    emulatorConnectionString: config.getSecret("emulatorConnectionString"),
+    existingDpsConnectionString: config.getSecret("existingDpsConnectionString"),
+  };
 }

@@ -89,9 +89,9 @@ const DPS_SETTINGS = [
 // characters for an IoT hub), so each part is short, lower case and hyphen-free.
 const NAME_PREFIX = /^[a-z][a-z0-9]{1,11}$/;
 const ENVIRONMENT = /^[a-z][a-z0-9]{0,9}$/;
-const HUB_KEY = /^[a-zA-Z][a-zA-Z0-9]{0,11}$/;
+export const HUB_KEY = /^[a-zA-Z][a-zA-Z0-9]{0,11}$/;
 const CONSUMER_GROUP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
-const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
@@ -154,17 +154,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
 
 /** The stack's names (environment, name prefix), its default region and the tags every resource gets. */
 function parseNaming(c: ConfigChecker, raw: RawPlatformConfig) {
-  const environment = c.requiredString(
-    "environment",
-    raw.environment,
-    'a short name such as "dev" or "prod"',
-  );
-  if (environment !== undefined && !ENVIRONMENT.test(environment)) {
-    c.fail(
-      "environment",
-      `${JSON.stringify(environment)} is not allowed; use 1-10 lower-case letters and digits, starting with a letter`,
-    );
-  }
+  const environment = parseEnvironment(c, raw.environment);
   const namePrefix = c.matching(
     "namePrefix",
     raw.namePrefix,
@@ -196,7 +186,19 @@ function parseManifestPlacement(c: ConfigChecker, raw: RawPlatformConfig, enviro
   return { enrollmentManifests, enrollmentSets: parseEnrollmentSets(c, raw.enrollmentSets) };
 }
 
-function parseEnrollmentSets(c: ConfigChecker, value: unknown): EnrollmentSetsConfig {
+/** `environment`: required, short and lower case (it becomes part of Azure names). */
+export function parseEnvironment(c: ConfigChecker, value: unknown): string | undefined {
+  const environment = c.requiredString("environment", value, 'a short name such as "dev" or "prod"');
+  if (environment !== undefined && !ENVIRONMENT.test(environment)) {
+    c.fail(
+      "environment",
+      `${JSON.stringify(environment)} is not allowed; use 1-10 lower-case letters and digits, starting with a letter`,
+    );
+  }
+  return environment;
+}
+
+export function parseEnrollmentSets(c: ConfigChecker, value: unknown): EnrollmentSetsConfig {
   const s = c.object("enrollmentSets", value ?? {}) ?? {};
   c.onlyKnownKeys("enrollmentSets", s, ["threshold", "shards", "operationsPerMinute"]);
   const d = DEFAULT_ENROLLMENT_SETS;
@@ -602,7 +604,12 @@ function parseEmulator(
   };
 }
 
-function readPem(c: ConfigChecker, path: string, file: string, env: ParseEnvironment): string | undefined {
+export function readPem(
+  c: ConfigChecker,
+  path: string,
+  file: string,
+  env: ParseEnvironment,
+): string | undefined {
   let text: string;
   try {
     text = env.readTextFile(file);

@@ -6,6 +6,7 @@ import {
   MAX_CA_CERTIFICATES,
   MAX_LINKED_HUBS,
 } from "@dps-as-code/contract";
+import type { ExistingDpsLocation } from "./enrollment-stack-config";
 
 /**
  * The typed, validated stack configuration of the IoT platform (hubs + DPS).
@@ -194,6 +195,12 @@ export interface StackFacts extends Pick<
 > {
   readonly target: { readonly kind: PlatformTarget["kind"] };
   readonly dps: Pick<DpsConfig, "caCertificates" | "existingCaCertificateNames">;
+  /**
+   * Set for an enrollments-only stack (`dps-as-code:existingDps`): its manifests name the hubs
+   * linked to that DPS, and `dps.existingCaCertificateNames` holds the CAs it declares there.
+   * Absent for a stack that creates its platform.
+   */
+  readonly existingDps?: { readonly location: ExistingDpsLocation };
 }
 
 /**

@@ -2,12 +2,12 @@
 // must know what a stack decides without running the program: validate-manifests, its advice,
 // the move plan. It reads the YAML without Pulumi and without the passphrase: secret values stay
 // encrypted (`{ secure: ... }`), only their presence is read. The facts come from
-// parseStackFacts, the program's own parsing, so a tool never answers otherwise than `pulumi
+// parseStackFileFacts, the program's own parsing, so a tool never answers otherwise than `pulumi
 // preview` would; a problem the program would refuse the stack for is refused here too.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { parseStackFacts, type RawPlatformConfig } from "./parse-platform-config";
+import { parseStackFileFacts, type RawStackConfig } from "./parse-stack-config";
 import { CONFIG_NAMESPACE, PlatformConfigError, type StackFacts } from "./platform-config";
 
 export interface StackFile extends StackFacts {
@@ -78,7 +78,7 @@ export function readStackFile(file: string): StackFileRead {
   const directory = path.dirname(path.resolve(file));
   let facts: StackFacts;
   try {
-    facts = parseStackFacts(raw as RawPlatformConfig, {
+    facts = parseStackFileFacts(raw as RawStackConfig, {
       // As the program reads them (load-platform-config.ts): relative to its directory.
       readTextFile: (name) => fs.readFileSync(path.resolve(directory, name), "utf8"),
     });

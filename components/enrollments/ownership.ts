@@ -40,3 +40,21 @@ export function withoutOwnerTag<T extends InitialTwin | DpsEnrollmentRecord["ini
   else delete result.tags;
   return Object.keys(result).length > 0 ? result : undefined;
 }
+
+/**
+ * The stack that marked a record, when it is another stack than `owner`. Such a record is never
+ * taken over, not even with `adoptExisting`: several stacks share one DPS (a platform stack and
+ * enrollment stacks per team), and each manages only what it wrote or adopted.
+ */
+export function otherOwner(record: DpsEnrollmentRecord, owner: string | undefined): string | undefined {
+  const marked = ownerOf(record);
+  return marked !== undefined && marked !== owner ? marked : undefined;
+}
+
+/** Why a record marked by another stack is refused (both paths say it the same way). */
+export function ownedByAnotherStack(endpoint: string, otherStack: string): string {
+  return (
+    `it is managed by stack ${otherStack} on DPS ${endpoint} (its owner marker, initialTwin.tags.${OWNER_TAG}), and no stack takes over another's enrollment, even with adoptExisting. ` +
+    "Choose another id, or hand it over: drop it from that stack's state (pulumi state delete) and remove the marker tag, then adopt it here."
+  );
+}

@@ -36,7 +36,7 @@ import {
   type EnrollmentOutputs,
   type SymmetricKeys,
 } from "@dps-as-code/contract";
-import { ownerOf, withOwnerTag } from "./ownership";
+import { otherOwner, ownedByAnotherStack, ownerOf, withOwnerTag } from "./ownership";
 import { canonicalSettings, changedSettings, stableStringify } from "./normalize";
 import { validateEnrollmentInputs } from "./validation";
 import { declaredElsewhere, heldBySet, recordDeclared } from "./sets/registry";
@@ -157,6 +157,11 @@ async function createEnrollment(
           "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it as it is (keys and devices untouched), or choose another id.",
       );
     }
+    const otherStack = otherOwner(existing, inputs.owner);
+    if (otherStack !== undefined)
+      throw new Error(
+        `cannot adopt ${subject}: ${ownedByAnotherStack(inputs.dps.serviceEndpoint, otherStack)}`,
+      );
     return adoptEnrollment(kind, id, inputs, existing, client);
   }
   const keys = declaredKeys(inputs);

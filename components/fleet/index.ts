@@ -28,6 +28,7 @@ import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
 import { keysOutput, type EnrollmentKeys } from "./key-outputs";
 export { manifestHubCatalogue } from "./hub-names";
 export { loadStackManifests, type StackManifestsLocation } from "./stack-manifests";
+export { existingDps, PLATFORM_STACK_OUTPUTS, type ExistingDps } from "./existing-dps";
 export type { EnrollmentKeys } from "./key-outputs";
 export { EnrollmentLedger, type EnrollmentLedgerInputs, type LedgerIndividual } from "./enrollment-ledger";
 

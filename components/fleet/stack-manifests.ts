@@ -2,7 +2,7 @@
 // program passes what it knows of its process (its directory, the working directory, DPS_HOME);
 // components never read process.env or the working directory themselves.
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../config";
+import type { PlatformConfig, StackFacts } from "../config";
 import { loadEnrollmentManifests, type LoadedManifests } from "../manifests";
 import { stackManifestOptions, stackManifestsFolder } from "./stack-manifest-options";
 
@@ -16,7 +16,10 @@ export interface StackManifestsLocation {
 }
 
 /** Loads and checks every manifest of the stack's `enrollmentManifests` folder against its hubs and CA certificates (throws ManifestValidationError). */
-export function loadStackManifests(config: PlatformConfig, where: StackManifestsLocation): LoadedManifests {
+export function loadStackManifests(
+  config: PlatformConfig | StackFacts,
+  where: StackManifestsLocation,
+): LoadedManifests {
   // Pulumi runs the program from its own directory, so the folder (and every `source` in the
   // outputs) reads relative to it.
   return loadEnrollmentManifests(stackManifestsFolder(config, where.programDir, where.workingDir), {

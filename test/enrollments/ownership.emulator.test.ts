@@ -78,12 +78,22 @@ describe("the owner marker", () => {
     expect(again.outs).toMatchObject({ adopted: false, etag, primaryKey: lost.outs.primaryKey });
   });
 
-  it("refuses an enrollment another stack made, naming that stack, unless adoptExisting says so", async () => {
+  it("refuses an enrollment another stack made, naming that stack, even with adoptExisting", async () => {
     await provider.create!(device("own-3", { owner: "organization/dps-as-code/prod" }));
     await expect(provider.create!(device("own-3"))).rejects.toThrow(
       /^individual enrollment "own-3" already exists on DPS .* made by stack organization\/dps-as-code\/prod\)\. Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true/,
     );
-    const adopted = await provider.create!(device("own-3", { adoptExisting: true }));
+    await expect(provider.create!(device("own-3", { adoptExisting: true }))).rejects.toThrow(
+      /^cannot adopt individual enrollment "own-3": it is managed by stack organization\/dps-as-code\/prod on DPS \S+ \(its owner marker, initialTwin\.tags\.dpsAsCodeOwner\), and no stack takes over another's enrollment, even with adoptExisting\. Choose another id, or hand it over/,
+    );
+  });
+
+  it("adopts an enrollment a person made (no marker) with adoptExisting", async () => {
+    await serviceClientFor(emu).createOrUpdateIndividualEnrollment({
+      registrationId: "own-person",
+      attestation: { type: "symmetricKey" },
+    } as never);
+    const adopted = await provider.create!(device("own-person", { adoptExisting: true }));
     expect(adopted.outs.adopted).toBe(true);
   });
 

@@ -131,7 +131,7 @@ describe("the owner marker on EnrollmentSet", () => {
     await sets.delete!("0-of-1", outs);
   });
 
-  it("refuses an id another stack made or a person made, naming the maker, while the other entries land; adoptExisting adopts", async () => {
+  it("refuses an id another stack made or a person made, naming the maker, while the other entries land; adoptExisting adopts what a person made, never another stack's", async () => {
     await individuals.create!({
       ...entry(),
       registrationId: "theirs-1",
@@ -159,22 +159,34 @@ describe("the owner marker on EnrollmentSet", () => {
     expect((await onDps("theirs-1")).etag).toBe(theirs.etag);
     expect((await onDps("manual-1")).etag).toBe(manual.etag);
 
-    // adoptExisting: taken over, keys kept, the declared settings written (with the ETag).
-    const theirsKeys = (await serviceClientFor(emu).getIndividualEnrollmentAttestationMechanism("theirs-1"))
+    // adoptExisting adopts what a person made: taken over, keys kept, the declared settings
+    // written (with the ETag). Another stack's enrollment stays refused: no stack takes over another's.
+    const manualKeys = (await serviceClientFor(emu).getIndividualEnrollmentAttestationMechanism("manual-1"))
       .responseBody.symmetricKey;
-    const adopted = (
-      await sets.update!(
+    const refused = await partialFailure(
+      sets.update!(
         "0-of-1",
         error.properties,
-        setOf({ "theirs-1": entry({ adoptExisting: true }), "mine-1": entry() }) as never,
-      )
-    ).outs as EnrollmentSetOutputs;
-    expect(decodeKeys(adopted.keys)["theirs-1"]).toEqual({
-      primaryKey: theirsKeys?.primaryKey,
-      secondaryKey: theirsKeys?.secondaryKey,
+        setOf({
+          "theirs-1": entry({ adoptExisting: true }),
+          "manual-1": entry({ adoptExisting: true }),
+          "mine-1": entry(),
+        }) as never,
+      ),
+    );
+    expect(refused.reasons).toEqual([
+      expect.stringMatching(
+        /^individual enrollment "theirs-1": create failed: cannot adopt: it is managed by stack organization\/dps-as-code\/prod on DPS \S+ \(its owner marker, initialTwin\.tags\.dpsAsCodeOwner\), and no stack takes over another's enrollment, even with adoptExisting\./,
+      ),
+    ]);
+    expect((await onDps("theirs-1")).etag).toBe(theirs.etag);
+    const adopted = refused.properties as EnrollmentSetOutputs;
+    expect(decodeKeys(adopted.keys)["manual-1"]).toEqual({
+      primaryKey: manualKeys?.primaryKey,
+      secondaryKey: manualKeys?.secondaryKey,
     });
     await sets.delete!("0-of-1", adopted);
-    await serviceClientFor(emu).deleteIndividualEnrollment("manual-1");
+    await serviceClientFor(emu).deleteIndividualEnrollment("theirs-1");
     expect(emu.inspect.enrollmentCount()).toBe(0);
   });
 });

@@ -32,7 +32,7 @@ import {
   toStored,
 } from "@dps-as-code/contract";
 import { canonicalSettings, changedSettings, stableStringify } from "../normalize";
-import { ownerOf, withOwnerTag } from "../ownership";
+import { otherOwner, ownedByAnotherStack, ownerOf, withOwnerTag } from "../ownership";
 import { deleteItemFrom, heldOnDps } from "./before-write";
 import { runBulkItems, statusOfCode, type ItemFailure } from "./bulk";
 import { pacerFor, type Pacer } from "./pacing";
@@ -206,6 +206,9 @@ async function takeOver(
         "Pulumi will not overwrite an enrollment it did not create: set adoptExisting: true to manage it as it is (keys and devices untouched), or choose another id.",
     );
   }
+  const otherStack = otherOwner(record, inputs.owner);
+  if (otherStack !== undefined)
+    return work.fail(id, "create", `cannot adopt: ${ownedByAnotherStack(ctx.endpoint, otherStack)}`);
   if (!sameType) {
     return work.fail(
       id,
