@@ -36,3 +36,20 @@ export function programAtCommit(
   execFileSync("tar", ["-x", "-C", dir], { input: archive });
   return { dir };
 }
+
+/** Stack outputs the current program declares that older versions did not (a platform stack's hub host names, read by enrollment stacks). */
+export const OUTPUTS_ADDED_SINCE_UPGRADE_SOURCES = ["hubHostNames"] as const;
+
+/**
+ * The outputs after an upgrade, as the older version would have declared them: what an upgrade
+ * must leave unchanged. The outputs it adds are checked to be exactly the ones listed above.
+ */
+export function outputsAnOlderVersionHad<T>(
+  before: Record<string, T>,
+  after: Record<string, T>,
+): Record<string, T> {
+  const added = Object.keys(after).filter((key) => !(key in before));
+  if (added.some((key) => !(OUTPUTS_ADDED_SINCE_UPGRADE_SOURCES as readonly string[]).includes(key)))
+    throw new Error(`the upgrade added stack outputs no test expects: ${added.join(", ")}`);
+  return Object.fromEntries(Object.entries(after).filter(([key]) => key in before));
+}
