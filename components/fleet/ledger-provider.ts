@@ -26,6 +26,13 @@ export function deletedIndividualEnrollments(
  * `__provider` other than the program's (an older version embedded the provider's code there) is
  * a change too, so one update stores the small reference; so is a list of individual enrollments
  * stored as objects by an older version, so one update stores it as lines (ledger-lines.ts).
+ *
+ * `deletedIndividualEnrollments` is not compared: check() derives it from the stored and the new
+ * list, so the deployment that deletes an enrollment changes the list anyway, and the next
+ * preview, which finds nothing deleted, must not show the ledger changing back (a merged PR
+ * settles in one `up`). The engine stores a resource's new inputs on an unchanged step too
+ * (pkg/resource/deploy/step.go, SameStep.Apply: "Retain the ID and outputs"), so the record is
+ * current either way.
  */
 export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
   const recorded = (state: EnrollmentLedgerState) =>
@@ -37,7 +44,6 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,
-      deletedIndividualEnrollments: state.deletedIndividualEnrollments,
     });
   const provider = (state: EnrollmentLedgerState) => (state as unknown as Record<string, unknown>).__provider;
   const providerMoved =

@@ -94,8 +94,7 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
   const after: EnrollmentState[] = [];
   for (const [urn, { steps, kind }] of byUrn) {
     const ops = new Set(steps.map((s) => s.op));
-    const oldState = steps.map((s) => s.oldState).find(Boolean) ?? undefined;
-    const newState = steps.map((s) => s.newState).find(Boolean) ?? undefined;
+    const { oldState, newState } = statesOf(steps);
     const oldInputs = inputsOf(oldState);
     const newInputs = inputsOf(newState);
     const id = idOf(kind, newInputs ?? oldInputs, urn);
@@ -147,6 +146,28 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     opaqueSets,
     setEntries,
     moved,
+  };
+}
+
+/**
+ * Steps that only read a resource: with `--refresh` the preview first lists a `refresh` step per
+ * resource, whose old state is the stored one and whose new state is what the read found (the
+ * same inputs again), then the step that changes it, from the refreshed state to the program's
+ * goal. The change is that second step's; a read step only stands in when nothing changes.
+ */
+const READ_OPS = new Set(["refresh", "read", "same"]);
+
+export function statesOf(steps: readonly PreviewStep[]): {
+  oldState: ResourceState | undefined;
+  newState: ResourceState | undefined;
+} {
+  const changing = steps.filter((s) => !READ_OPS.has(s.op));
+  const pick = (from: readonly PreviewStep[], side: "oldState" | "newState") =>
+    from.map((s) => s[side]).find(Boolean) ?? undefined;
+  return {
+    oldState: pick(changing, "oldState") ?? pick(steps, "oldState"),
+    // A read step's new state is what DPS holds now; the goal is the changing step's.
+    newState: changing.length > 0 ? pick(changing, "newState") : (pick(steps.toReversed(), "newState") ?? undefined),
   };
 }
 
