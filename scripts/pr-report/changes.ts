@@ -167,7 +167,8 @@ export function statesOf(steps: readonly PreviewStep[]): {
   return {
     oldState: pick(changing, "oldState") ?? pick(steps, "oldState"),
     // A read step's new state is what DPS holds now; the goal is the changing step's.
-    newState: changing.length > 0 ? pick(changing, "newState") : (pick(steps.toReversed(), "newState") ?? undefined),
+    newState:
+      changing.length > 0 ? pick(changing, "newState") : (pick(steps.toReversed(), "newState") ?? undefined),
   };
 }
 

@@ -24,7 +24,12 @@ export function previewFailure(
     .filter((d) => d.severity === "error")
     .map((d) => {
       const resource = d.urn ? `\`${d.urn.split("::").pop()}\`: ` : "";
-      return resource + maskSecretText(d.message).replace(/\s*\n\s*/g, " ").trim();
+      return (
+        resource +
+        maskSecretText(d.message)
+          .replace(/\s*\n\s*/g, " ")
+          .trim()
+      );
     })
     .filter((line, index, all) => line !== "" && all.indexOf(line) === index);
   const failed = (exitCode !== undefined && exitCode !== 0) || errors.length > 0 || preview === undefined;

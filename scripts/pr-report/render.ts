@@ -74,7 +74,10 @@ export function stackHeading({ stack, changes, failure }: StackReport): string[]
   if (failure) {
     lines.push(...renderFailure(failure, stack));
     if (changes.changes.length > 0)
-      lines.push("", `Changes the preview listed before it stopped: ${summaryLine(changes).replace(/\*\*/g, "")}`);
+      lines.push(
+        "",
+        `Changes the preview listed before it stopped: ${summaryLine(changes).replace(/\*\*/g, "")}`,
+      );
   } else lines.push(summaryLine(changes));
   const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
   if (other.length > 0)
