@@ -9,9 +9,8 @@ import {
   choiceViewsOf,
   type EnrollmentChoiceConfig,
 } from "@dps-as-code/contract";
-import { statesOf } from "./changes";
 import type { PreviewDigest, PreviewStep } from "./preview";
-import { urnType } from "./preview";
+import { statesOf, urnType } from "./preview";
 
 export function adviceLines(preview: PreviewDigest, config: EnrollmentChoiceConfig): string[] | undefined {
   if (!config.enabled) return undefined;

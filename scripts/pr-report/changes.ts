@@ -3,7 +3,7 @@
 import type { OpaqueSet } from "./enrollment-sets";
 import { expandEnrollmentSets } from "./enrollment-sets";
 import type { PreviewDigest, PreviewStep, ResourceState } from "./preview";
-import { urnName, urnType } from "./preview";
+import { statesOf, urnName, urnType } from "./preview";
 import { MASK, maskSecrets } from "./values";
 import { type EnrollmentKind, kindInfo, kindOfType } from "@dps-as-code/contract";
 
@@ -146,29 +146,6 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
     opaqueSets,
     setEntries,
     moved,
-  };
-}
-
-/**
- * Steps that only read a resource: with `--refresh` the preview first lists a `refresh` step per
- * resource, whose old state is the stored one and whose new state is what the read found (the
- * same inputs again), then the step that changes it, from the refreshed state to the program's
- * goal. The change is that second step's; a read step only stands in when nothing changes.
- */
-const READ_OPS = new Set(["refresh", "read", "same"]);
-
-export function statesOf(steps: readonly PreviewStep[]): {
-  oldState: ResourceState | undefined;
-  newState: ResourceState | undefined;
-} {
-  const changing = steps.filter((s) => !READ_OPS.has(s.op));
-  const pick = (from: readonly PreviewStep[], side: "oldState" | "newState") =>
-    from.map((s) => s[side]).find(Boolean) ?? undefined;
-  return {
-    oldState: pick(changing, "oldState") ?? pick(steps, "oldState"),
-    // A read step's new state is what DPS holds now; the goal is the changing step's.
-    newState:
-      changing.length > 0 ? pick(changing, "newState") : (pick(steps.toReversed(), "newState") ?? undefined),
   };
 }
 

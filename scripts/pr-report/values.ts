@@ -66,7 +66,7 @@ function code(text: string): string {
  */
 export function maskSecretText(text: string): string {
   return text
-    .replace(/(SharedAccessKey=)[^;\s"'`]+/gi, `$1${MASK}`)
-    .replace(/(\bsig=)[^&\s"'`]+/gi, `$1${MASK}`)
+    .replace(/(SharedAccessKey=)[^;\s"'`)]+/gi, `$1${MASK}`)
+    .replace(/(\bsig=)[^&\s"'`)]+/gi, `$1${MASK}`)
     .replace(/[A-Za-z0-9+/]{40,}={0,2}/g, MASK);
 }
