@@ -159,17 +159,15 @@ describe("the advice", () => {
     inputs: {
       dps: { endpoint: "x" },
       enrollments: Object.fromEntries(
-        ids
-          .slice(0, n)
-          .map((id) => [
-            id,
-            {
-              attestation: { type: "symmetricKey" },
-              iotHubs: [HUB],
-              allocationPolicy: "static",
-              initialTwin: { tags: { site: "plant-7" } },
-            },
-          ]),
+        ids.slice(0, n).map((id) => [
+          id,
+          {
+            attestation: { type: "symmetricKey" },
+            iotHubs: [HUB],
+            allocationPolicy: "static",
+            initialTwin: { tags: { site: "plant-7" } },
+          },
+        ]),
       ),
       secrets: "[secret]",
     },
