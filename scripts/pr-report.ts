@@ -1,16 +1,24 @@
 // npm run pr-report -- --stack dev=preview-dev.json[,events-dev.jsonl] [--stack prod=...]
-//   [--out comment.md] [--summary summary.md] [--full full.md] [--details-url <run url>]
+//   [--exit-code dev=<status>] [--out comment.md] [--summary summary.md] [--full full.md]
+//   [--details-url <run url>]
 // Turns `pulumi preview --json` output (and optionally the engine event log, for policy
 // violations) into the markdown of the PR review comment. The comment always fits GitHub's
 // limit; --summary writes the job summary (within its 1 MiB) and --full every change, field by
-// field (for an artifact). Without --out the comment goes to stdout.
+// field (for an artifact). Without --out the comment goes to stdout. --exit-code passes on the
+// preview's exit status: a non-zero one makes that stack's report say it failed. A missing
+// preview file is a preview that never ran, reported as failed too.
+//
+// npm run pr-report -- --clean-event-log events-dev.jsonl
+// Rewrites an engine event log to the policy events the report reads, and nothing else: the
+// engine's log holds every input and output in clear, and must not leave the runner as it is.
 import * as fs from "node:fs";
 import { loadEnrollmentChoiceConfig } from "../components/advice";
-import { buildPrReports } from "./pr-report/index";
+import { buildPrReports, policyEventLog } from "./pr-report/index";
 import type { StackInput } from "./pr-report/index";
 
 const USAGE =
-  "usage: pr-report --stack <name>=<preview.json>[,<events.jsonl>] [--stack ...] [--out <comment.md>] [--summary <summary.md>] [--full <full.md>] [--details-url <url>]";
+  "usage: pr-report --stack <name>=<preview.json>[,<events.jsonl>] [--stack ...] [--exit-code <name>=<status>] [--out <comment.md>] [--summary <summary.md>] [--full <full.md>] [--details-url <url>]\n" +
+  "       pr-report --clean-event-log <events.jsonl>";
 
 function usage(message: string): never {
   process.stderr.write(`pr-report: ${message}\n${USAGE}\n`);
@@ -31,7 +39,15 @@ const FILE_OPTIONS: Record<string, keyof Outputs> = {
 };
 
 function main(argv: string[]): void {
-  const stacks: StackInput[] = [];
+  if (argv[0] === "--clean-event-log") {
+    if (argv.length !== 2) usage("--clean-event-log takes one file");
+    const file = argv[1]!;
+    // No log (the preview stopped before the engine wrote one): nothing to clean.
+    if (fs.existsSync(file)) fs.writeFileSync(file, policyEventLog(read(file)));
+    return;
+  }
+  const stacks: { stack: string; previewFile: string; eventsFile?: string }[] = [];
+  const exitCodes = new Map<string, number>();
   const outputs: Outputs = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -40,13 +56,12 @@ function main(argv: string[]): void {
       const m = /^([^=]+)=([^,]+)(?:,(.+))?$/.exec(value);
       if (!m) usage(`--stack expects <name>=<preview.json>[,<events.jsonl>], got '${value}'`);
       const [, stack, previewFile, eventsFile] = m;
-      stacks.push({
-        stack: stack!,
-        previewJson: read(previewFile!),
-        // Stacks are named after their environment; the advice's settings are that environment's policy config.
-        enrollmentChoice: loadEnrollmentChoiceConfig(process.cwd(), stack!),
-        ...(eventsFile ? eventLogOf(eventsFile) : {}),
-      });
+      stacks.push({ stack: stack!, previewFile: previewFile!, ...(eventsFile ? { eventsFile } : {}) });
+      i++;
+    } else if (arg === "--exit-code" && value) {
+      const m = /^([^=]+)=(\d+)$/.exec(value);
+      if (!m) usage(`--exit-code expects <name>=<status>, got '${value}'`);
+      exitCodes.set(m[1]!, Number(m[2]));
       i++;
     } else if (FILE_OPTIONS[arg] && value) {
       outputs[FILE_OPTIONS[arg]] = value;
@@ -56,7 +71,22 @@ function main(argv: string[]): void {
     }
   }
   if (stacks.length === 0) usage("give at least one --stack");
-  const reports = buildPrReports(stacks, outputs.detailsUrl ? { detailsUrl: outputs.detailsUrl } : {});
+  for (const stack of exitCodes.keys())
+    if (!stacks.some((s) => s.stack === stack)) usage(`--exit-code names '${stack}', which no --stack gives`);
+  const inputs: StackInput[] = stacks.map(({ stack, previewFile, eventsFile }) => {
+    const exitCode = exitCodes.get(stack);
+    return {
+      stack,
+      // A preview that never ran, or stopped before printing, leaves no file: the report says
+      // that stack failed instead of leaving it out.
+      previewJson: fs.existsSync(previewFile) ? read(previewFile) : undefined,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      // Stacks are named after their environment; the advice's settings are that environment's policy config.
+      enrollmentChoice: loadEnrollmentChoiceConfig(process.cwd(), stack),
+      ...(eventsFile ? eventLogOf(eventsFile) : {}),
+    };
+  });
+  const reports = buildPrReports(inputs, outputs.detailsUrl ? { detailsUrl: outputs.detailsUrl } : {});
   if (outputs.summary) fs.writeFileSync(outputs.summary, reports.summary);
   if (outputs.full) fs.writeFileSync(outputs.full, reports.full);
   if (outputs.out) fs.writeFileSync(outputs.out, reports.comment);

@@ -102,9 +102,11 @@ describe("the GitHub workflows", () => {
       );
     });
 
-    it("writes the summary to the job summary and the same files when there is no preview", () => {
+    it("writes the summary to the job summary, and reports every affected stack, with its preview's exit status", () => {
       expect(build!.step.run).toContain('cat summary.md >> "$GITHUB_STEP_SUMMARY"');
-      expect(build!.step.run).toMatch(/cp report\.md summary\.md\n\s*cp report\.md report-full\.md/);
+      // A stack whose preview never ran has no file: pr-report says it failed, it is never left out.
+      expect(build!.step.run).not.toContain('if [ -s "previews/preview-$stack.json" ]');
+      expect(build!.step.run).toContain('args+=(--exit-code "$stack=');
     });
 
     it("uploads the full report under the artifact name the comment points to, before posting", () => {

@@ -27,6 +27,13 @@ export function deletedIndividualEnrollments(
  * forms are a change too, so one update stores today's (ledger-stored-forms.ts): the provider's
  * code as `__provider` (a reference of any form is no change), and a list of individual
  * enrollments stored as objects (ledger-lines.ts).
+ *
+ * `deletedIndividualEnrollments` is not compared: check() derives it from the stored and the new
+ * list, so the deployment that deletes an enrollment changes the list anyway, and the next
+ * preview, which finds nothing deleted, must not show the ledger changing back (a merged PR
+ * settles in one `up`). The engine stores a resource's new inputs on an unchanged step too
+ * (pkg/resource/deploy/step.go, SameStep.Apply: "Retain the ID and outputs"), so the record is
+ * current either way.
  */
 export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
   const recorded = (state: EnrollmentLedgerState) =>
@@ -38,7 +45,6 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,
-      deletedIndividualEnrollments: state.deletedIndividualEnrollments,
     });
   const storedAsList = Array.isArray(olds.individualEnrollments) && olds.individualEnrollments.length > 0;
   return providerCodeInState(olds, news) || storedAsList || recorded(olds) !== recorded(news);

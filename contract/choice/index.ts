@@ -6,6 +6,7 @@ export * from "./coverage";
 export * from "./enrollment-view";
 export * from "./settings";
 export * from "./ledger-record";
+export * from "./resource-views";
 export {
   deviceCertificateFacts,
   issuedBy,

@@ -1,16 +1,12 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import {
   adviseEnrollmentChoice,
+  type ChoiceResource,
+  choiceViewsOf,
   DEFAULT_ENROLLMENT_CHOICE_SETTINGS,
-  type DpsCaCertificate,
   ENROLLMENT_CHOICE_POLICY,
   type EnrollmentChoiceSettings,
-  type GroupView,
-  type IndividualView,
-  isDpsCertificate,
   isEnrollmentGroup,
-  isIndividualEnrollment,
-  isLocalDps,
 } from "@dps-as-code/contract";
 import { schemaWithDefaults, withDefaults } from "../lib/config";
 import { isUnknown, whenKnown } from "../lib/known";
@@ -49,26 +45,17 @@ export function createDpsEnrollmentIndividualOrGroupPolicy(
     }),
     validateStack: (args, reportViolation) => {
       const settings = withDefaults(defaults, args.getConfig<Partial<EnrollmentChoiceSettings>>());
-      const individualEnrollments: IndividualView[] = [];
-      const enrollmentGroups: GroupView[] = [];
-      const caCertificates: DpsCaCertificate[] = [];
+      const resources: ChoiceResource[] = [];
       const urns = new Map<string, string>();
       for (const resource of args.resources) {
-        const props = plain(resource);
-        if (props === undefined) continue;
-        if (isIndividualEnrollment(resource.type) && typeof props["registrationId"] === "string") {
-          individualEnrollments.push(props as unknown as IndividualView);
-        } else if (isEnrollmentGroup(resource.type) && typeof props["enrollmentGroupId"] === "string") {
-          enrollmentGroups.push(props as unknown as GroupView);
-          urns.set(`group:${String(props["enrollmentGroupId"])}`, resource.urn);
-        } else if (isLocalDps(resource.type)) {
-          caCertificates.push(...((props["caCertificates"] as DpsCaCertificate[] | undefined) ?? []));
-        } else if (isDpsCertificate(resource.type)) {
-          const certificate = (props["properties"] as { certificate?: string } | undefined)?.certificate;
-          if (typeof props["certificateName"] === "string" && typeof certificate === "string")
-            caCertificates.push({ name: props["certificateName"], certificate });
-        }
+        const inputs = plain(resource);
+        if (inputs === undefined) continue;
+        resources.push({ type: resource.type, inputs });
+        if (isEnrollmentGroup(resource.type) && typeof inputs["enrollmentGroupId"] === "string")
+          urns.set(`group:${inputs["enrollmentGroupId"]}`, resource.urn);
       }
+      // Both paths: an EnrollmentSet's entries are individual enrollments like any other.
+      const { individualEnrollments, enrollmentGroups, caCertificates } = choiceViewsOf(resources);
       for (const advice of adviseEnrollmentChoice(
         { individualEnrollments, enrollmentGroups },
         settings,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ENROLLMENT_LEDGER_TYPE, ledgerIndividual, UNKNOWN_VALUE } from "@dps-as-code/contract";
+import {
+  ENROLLMENT_LEDGER_TYPE,
+  ENROLLMENT_SET_TYPE,
+  ledgerIndividual,
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
 import { makeCertificate } from "../../testkit/certificates";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "../policies/dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "../policies/dps-enrollment-retirement-covered";
@@ -201,6 +206,24 @@ describe("dps-enrollment-individual-or-group", () => {
     expect(violations[0]!.message).toMatch(
       /^5 individual enrollments share one configuration \(symmetric key; hubs .*\): sensor-01, sensor-02, sensor-03, sensor-04, sensor-05; one enrollment group \("sensor-group"\) would replace them/,
     );
+  });
+  it("gives the same suggestion for the same enrollments on the batch path (entries of an EnrollmentSet)", async () => {
+    const entries = sensors(5).map(({ props }) => {
+      const { registrationId, dps: _dps, linkedHubs: _hubs, ...entry } = props;
+      return [String(registrationId), entry] as const;
+    });
+    const set = {
+      type: ENROLLMENT_SET_TYPE,
+      name: "enrollment-set-00-of-01",
+      props: {
+        dps: individualEnrollment()["dps"],
+        shard: "00-of-01",
+        enrollments: Object.fromEntries(entries),
+        secrets: {},
+      },
+    };
+    const [individual] = await runStackPolicy(policy, sensors(5));
+    expect(await runStackPolicy(policy, [set])).toEqual([individual]);
   });
   it("stays quiet below the threshold, and follows a configured threshold", async () => {
     expect(await runStackPolicy(policy, sensors(4))).toEqual([]);

@@ -5,40 +5,27 @@
 import { formatAdvice } from "../../components/advice";
 import {
   adviseEnrollmentChoice,
-  type DpsCaCertificate,
+  type ChoiceResource,
+  choiceViewsOf,
   type EnrollmentChoiceConfig,
-  type GroupView,
-  type IndividualView,
 } from "@dps-as-code/contract";
-import type { PreviewDigest } from "./preview";
-import { urnType } from "./preview";
+import type { PreviewDigest, PreviewStep } from "./preview";
+import { statesOf, urnType } from "./preview";
 
 export function adviceLines(preview: PreviewDigest, config: EnrollmentChoiceConfig): string[] | undefined {
   if (!config.enabled) return undefined;
-  const individualEnrollments: IndividualView[] = [];
-  const enrollmentGroups: GroupView[] = [];
-  const caCertificates: DpsCaCertificate[] = [];
-  for (const step of preview.steps) {
-    if (step.op === "delete" || step.op === "discard") continue;
-    const inputs = step.newState?.inputs ?? step.newState?.outputs;
-    if (!inputs) continue;
-    const type = step.newState?.type ?? urnType(step.urn);
-    if (
-      type === "pulumi-nodejs:dynamic/dps:IndividualEnrollment" &&
-      typeof inputs["registrationId"] === "string"
-    )
-      individualEnrollments.push(inputs as unknown as IndividualView);
-    else if (
-      type === "pulumi-nodejs:dynamic/dps:EnrollmentGroup" &&
-      typeof inputs["enrollmentGroupId"] === "string"
-    )
-      enrollmentGroups.push(inputs as unknown as GroupView);
-    else if (
-      type === "pulumi-nodejs:dynamic/dps:LocalProvisioningService" &&
-      Array.isArray(inputs["caCertificates"])
-    )
-      caCertificates.push(...(inputs["caCertificates"] as DpsCaCertificate[]));
+  // One goal state per resource: with --refresh a resource has a read step and a change step.
+  const byUrn = new Map<string, PreviewStep[]>();
+  for (const step of preview.steps) byUrn.set(step.urn, [...(byUrn.get(step.urn) ?? []), step]);
+  const resources: ChoiceResource[] = [];
+  for (const [urn, steps] of byUrn) {
+    if (steps.some((s) => s.op === "delete" || s.op === "discard")) continue;
+    const { newState } = statesOf(steps);
+    const inputs = newState?.inputs ?? newState?.outputs;
+    if (inputs) resources.push({ type: newState?.type ?? urnType(urn), inputs });
   }
+  // The same views as the policy pack's (both paths: an EnrollmentSet's entries are individual enrollments).
+  const { individualEnrollments, enrollmentGroups, caCertificates } = choiceViewsOf(resources);
   return formatAdvice(
     adviseEnrollmentChoice({ individualEnrollments, enrollmentGroups }, config.settings, caCertificates),
   );
@@ -65,5 +52,26 @@ export function renderAdvice(lines: readonly string[] | undefined): string[] {
             ...after.map((l) => `  ${l}`),
           ].join("\n");
     }),
+  ];
+}
+
+/** Suggestions shown in a report cut to fit; the full report has them all, with their entries. */
+const COMPACT_ADVICE_ITEMS = 10;
+/** Longest first line of a suggestion in a report cut to fit (it lists every registration id). */
+const COMPACT_ADVICE_LINE = 300;
+
+/** The advice in a report cut to fit: the title and each suggestion's first line, shortened. */
+export function renderCompactAdvice(lines: readonly string[] | undefined): string[] {
+  if (lines === undefined || lines.length === 0) return renderAdvice(lines);
+  const shown = lines.slice(0, COMPACT_ADVICE_ITEMS).map((line) => {
+    const first = line.split("\n")[0]!;
+    return `- ${first.length > COMPACT_ADVICE_LINE ? `${first.slice(0, COMPACT_ADVICE_LINE)}…` : first}`;
+  });
+  const more = lines.length - shown.length;
+  return [
+    renderAdvice(lines)[0]!,
+    "",
+    ...shown,
+    ...(more > 0 ? [`- _${more} more, and every suggested group entry, in the full report._`] : []),
   ];
 }

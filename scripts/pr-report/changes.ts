@@ -3,7 +3,7 @@
 import type { OpaqueSet } from "./enrollment-sets";
 import { expandEnrollmentSets } from "./enrollment-sets";
 import type { PreviewDigest, PreviewStep, ResourceState } from "./preview";
-import { urnName, urnType } from "./preview";
+import { statesOf, urnName, urnType } from "./preview";
 import { MASK, maskSecrets } from "./values";
 import { type EnrollmentKind, kindInfo, kindOfType } from "@dps-as-code/contract";
 
@@ -94,8 +94,7 @@ export function enrollmentChanges(preview: PreviewDigest): StackChanges {
   const after: EnrollmentState[] = [];
   for (const [urn, { steps, kind }] of byUrn) {
     const ops = new Set(steps.map((s) => s.op));
-    const oldState = steps.map((s) => s.oldState).find(Boolean) ?? undefined;
-    const newState = steps.map((s) => s.newState).find(Boolean) ?? undefined;
+    const { oldState, newState } = statesOf(steps);
     const oldInputs = inputsOf(oldState);
     const newInputs = inputsOf(newState);
     const id = idOf(kind, newInputs ?? oldInputs, urn);

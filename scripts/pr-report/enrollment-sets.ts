@@ -8,7 +8,7 @@
 // enrollment moving between a set and its own resource (a manifest switching modes) is one step
 // from its old inputs to its new ones, not a delete and a create.
 import type { PreviewStep, ResourceState } from "./preview";
-import { urnName, urnType } from "./preview";
+import { statesOf, urnName, urnType } from "./preview";
 import {
   ENROLLMENT_PLUMBING_INPUTS,
   ENROLLMENT_SET_TYPE,
@@ -123,8 +123,8 @@ type SetExpansion = { steps: PreviewStep[]; ids: Set<string>; secretChange: bool
 
 function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   const ops = new Set(steps.map((s) => s.op));
-  const oldState = steps.map((s) => s.oldState).find(Boolean) ?? undefined;
-  const newState = steps.map((s) => s.newState).find(Boolean) ?? undefined;
+  // With --refresh the set has a refresh step too: the change is the other step's (statesOf).
+  const { oldState, newState } = statesOf(steps);
   const op = setOp(ops);
   const olds = entriesOf(oldState);
   const news = op === "delete" ? undefined : entriesOf(newState);

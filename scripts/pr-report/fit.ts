@@ -23,6 +23,7 @@ import {
   violationLines,
   violationsTitle,
 } from "./render";
+import { renderCompactAdvice } from "./advice";
 import { renderValue } from "./values";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -85,10 +86,11 @@ function renderFitted(stacks: readonly StackReport[], options: FitOptions): stri
   const plans: Plan[] = stacks.map((report) => ({
     report,
     head: [
-      ...stackHeading(report.stack, report.changes),
+      ...stackHeading(report),
       "",
       violationsTitle(report.violations),
       ...violationCounts(report.violations),
+      ...(report.advice !== undefined ? ["", ...renderCompactAdvice(report.advice)] : []),
     ],
     violations: report.violations && report.violations.length > 0 ? violationLines(report.violations) : [],
     footer: stackFooter(report.stack, report.changes),

@@ -6,12 +6,14 @@ import { attributeSetViolation } from "./enrollment-sets";
 import type { PolicyViolation } from "./policy";
 import { parsePolicyEvents } from "./policy";
 import { COMMENT_BUDGET, fitReport, STEP_SUMMARY_BUDGET } from "./fit";
+import type { PreviewDigest } from "./preview";
 import { parsePreview } from "./preview";
+import { previewFailure } from "./failure";
 import type { StackReport } from "./render";
 import { renderReport } from "./render";
 
 export { REPORT_MARKER } from "./render";
-export { parsePolicyEvents } from "./policy";
+export { parsePolicyEvents, policyEventLog } from "./policy";
 export {
   COMMENT_BUDGET,
   FULL_REPORT_ARTIFACT,
@@ -23,8 +25,10 @@ export {
 
 export interface StackInput {
   readonly stack: string;
-  /** Text printed by `pulumi preview --json`. */
-  readonly previewJson: string;
+  /** Text printed by `pulumi preview --json`; absent when the preview printed nothing. */
+  readonly previewJson: string | undefined;
+  /** The preview's exit status, when known: non-zero makes the stack's report a failure. */
+  readonly exitCode?: number;
   /** Text of the engine event log (`--event-log`), for policy violations. */
   readonly eventLog?: string;
   /** The environment's advice settings (policy/config/<environment>.json); no section when absent. */
@@ -63,13 +67,36 @@ export function buildPrReports(stacks: readonly StackInput[], options: ReportOpt
 
 function stackReports(stacks: readonly StackInput[]): StackReport[] {
   return stacks.map((s) => {
-    const preview = parsePreview(s.previewJson, `preview of stack '${s.stack}'`);
-    const changes = enrollmentChanges(preview);
+    const preview = previewOf(s);
+    const failure = previewFailure(preview, s.exitCode);
+    const changes = enrollmentChanges(preview ?? { steps: [] });
     const violations: PolicyViolation[] | undefined =
       s.eventLog === undefined
         ? undefined
         : parsePolicyEvents(s.eventLog).map((v) => attributeSetViolation(v, changes.setEntries));
-    const advice = s.enrollmentChoice ? adviceLines(preview, s.enrollmentChoice) : undefined;
-    return { stack: s.stack, changes, ...(violations ? { violations } : {}), ...(advice ? { advice } : {}) };
+    const advice = s.enrollmentChoice && preview ? adviceLines(preview, s.enrollmentChoice) : undefined;
+    return {
+      stack: s.stack,
+      changes,
+      ...(failure ? { failure } : {}),
+      ...(violations ? { violations } : {}),
+      ...(advice ? { advice } : {}),
+    };
   });
+}
+
+/**
+ * The preview, or undefined when it printed none (no file: it never ran, or stopped before the
+ * engine did). Text that is not a preview is an error of the caller unless the preview is known
+ * to have failed (a failed CLI may print only an error).
+ */
+function previewOf(s: StackInput): PreviewDigest | undefined {
+  const failed = s.exitCode !== undefined && s.exitCode !== 0;
+  if (s.previewJson === undefined || (failed && s.previewJson.trim() === "")) return undefined;
+  try {
+    return parsePreview(s.previewJson, `preview of stack '${s.stack}'`);
+  } catch (error) {
+    if (failed) return undefined;
+    throw error;
+  }
 }

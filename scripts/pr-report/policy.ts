@@ -1,6 +1,10 @@
 // Policy violations are not part of `pulumi preview --json` (the JSON digest skips policy
 // events), so the pipeline also writes the engine event log (`--event-log FILE`) and the report
-// reads the policy events from it.
+// reads the policy events from it. That log holds far more than policy events: with
+// PULUMI_DEBUG_COMMANDS its resource events carry every input and output in clear, keys that DPS
+// generated included. So the pipeline keeps only what the report reads (policyEventLog) before
+// the file leaves the runner, and the report reads the same shape back.
+import { maskSecretText } from "./values";
 
 export interface PolicyViolation {
   readonly urn: string;
@@ -26,8 +30,28 @@ export function parsePolicyEvents(text: string): PolicyViolation[] {
       urn: String(p["resourceUrn"] ?? ""),
       policyName: String(p["policyName"] ?? "unknown policy"),
       enforcementLevel: String(p["enforcementLevel"] ?? "advisory"),
-      message: String(p["message"] ?? "").trim(),
+      message: maskSecretText(String(p["message"] ?? "").trim()),
     });
   }
   return out;
+}
+
+/**
+ * The event log reduced to its policy events, each with only the fields the report reads and
+ * its message masked: the file the pipeline uploads in place of the engine's.
+ */
+export function policyEventLog(text: string): string {
+  return parsePolicyEvents(text)
+    .map((v) =>
+      JSON.stringify({
+        policyEvent: {
+          resourceUrn: v.urn,
+          policyName: v.policyName,
+          enforcementLevel: v.enforcementLevel,
+          message: v.message,
+        },
+      }),
+    )
+    .map((line) => `${line}\n`)
+    .join("");
 }

@@ -49,3 +49,26 @@ export function urnType(urn: string): string {
   const chain = parts[2] ?? "";
   return chain.split("$").pop() ?? chain;
 }
+
+/**
+ * Steps that only read a resource: with `--refresh` the preview first lists a `refresh` step per
+ * resource, whose old state is the stored one and whose new state is what the read found (the
+ * same inputs again), then the step that changes it, from the refreshed state to the program's
+ * goal. The change is that second step's; a read step only stands in when nothing changes.
+ */
+const READ_OPS = new Set(["refresh", "read", "same"]);
+
+export function statesOf(steps: readonly PreviewStep[]): {
+  oldState: ResourceState | undefined;
+  newState: ResourceState | undefined;
+} {
+  const changing = steps.filter((s) => !READ_OPS.has(s.op));
+  const pick = (from: readonly PreviewStep[], side: "oldState" | "newState") =>
+    from.map((s) => s[side]).find(Boolean) ?? undefined;
+  return {
+    oldState: pick(changing, "oldState") ?? pick(steps, "oldState"),
+    // A read step's new state is what DPS holds now; the goal is the changing step's.
+    newState:
+      changing.length > 0 ? pick(changing, "newState") : (pick(steps.toReversed(), "newState") ?? undefined),
+  };
+}

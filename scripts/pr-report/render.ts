@@ -5,6 +5,8 @@ import type { ChangeKind, EnrollmentChange, EnrollmentState, StackChanges } from
 import { CHANGE_ORDER } from "./changes";
 import type { OpaqueSet } from "./enrollment-sets";
 import { renderAdvice } from "./advice";
+import type { PreviewFailure } from "./failure";
+import { renderFailure } from "./failure";
 import type { PolicyViolation } from "./policy";
 import { renderValue } from "./values";
 
@@ -14,6 +16,8 @@ export const REPORT_MARKER = "<!-- dps-as-code:pr-report -->";
 export interface StackReport {
   readonly stack: string;
   readonly changes: StackChanges;
+  /** Set when the preview (or its policy run) failed: its changes are not the merge's. */
+  readonly failure?: PreviewFailure;
   /** undefined: policy events were not collected for this stack. */
   readonly violations?: readonly PolicyViolation[];
   /** Individual-or-group advice lines; undefined: not computed for this stack. */
@@ -48,8 +52,9 @@ export function renderReport(stacks: readonly StackReport[]): string {
   );
 }
 
-function renderStack({ stack, changes, violations, advice }: StackReport): string[] {
-  const lines = [...stackHeading(stack, changes), "", ...renderViolations(violations)];
+function renderStack(report: StackReport): string[] {
+  const { stack, changes, violations, advice } = report;
+  const lines = [...stackHeading(report), "", ...renderViolations(violations)];
   if (advice !== undefined) lines.push("", ...renderAdvice(advice));
   if (changes.changes.length === 0) return lines;
   lines.push("", "| | Change | Kind | Id | Fields |", "|---|---|---|---|---|");
@@ -64,8 +69,16 @@ function renderStack({ stack, changes, violations, advice }: StackReport): strin
 }
 
 /** The stack's title, totals, other resources and sets that cannot be listed: always shown. */
-export function stackHeading(stack: string, changes: StackChanges): string[] {
-  const lines = [`### Stack \`${stack}\``, "", summaryLine(changes)];
+export function stackHeading({ stack, changes, failure }: StackReport): string[] {
+  const lines = [`### Stack \`${stack}\``, ""];
+  if (failure) {
+    lines.push(...renderFailure(failure, stack));
+    if (changes.changes.length > 0)
+      lines.push(
+        "",
+        `Changes the preview listed before it stopped: ${summaryLine(changes).replace(/\*\*/g, "")}`,
+      );
+  } else lines.push(summaryLine(changes));
   const other = Object.entries(changes.otherChanges).sort(([a], [b]) => a.localeCompare(b));
   if (other.length > 0)
     lines.push("", `Other resources: ${other.map(([op, n]) => `${n} to ${op}`).join(", ")}.`);

@@ -56,3 +56,17 @@ function code(text: string): string {
   const clean = text.replace(/\r?\n/g, " ");
   return clean.includes("`") ? `\`\` ${clean} \`\`` : `\`${clean}\``;
 }
+
+/**
+ * Free text from the engine (diagnostics) may quote a value: a connection string, a SAS token, a
+ * key. The report has no list of the stack's secrets, so it masks what has their shape: a
+ * `SharedAccessKey=` or `sig=` value, and any base64 run of 40 characters or more (DPS symmetric
+ * keys are 32 or 64 bytes, 44 or 88 characters in base64; ids, URNs and host names contain
+ * characters outside base64, so they are never this long a run).
+ */
+export function maskSecretText(text: string): string {
+  return text
+    .replace(/(SharedAccessKey=)[^;\s"'`)]+/gi, `$1${MASK}`)
+    .replace(/(\bsig=)[^&\s"'`)]+/gi, `$1${MASK}`)
+    .replace(/[A-Za-z0-9+/]{40,}={0,2}/g, MASK);
+}

@@ -205,6 +205,19 @@ describe("the ledger's provider", () => {
       ),
     ).toBe(false);
   });
+
+  it("settles after the deployment that recorded a deletion: the next preview's empty record is no change", () => {
+    const lines = (...records: ReturnType<typeof cam>[]) =>
+      state({ individualEnrollments: encodeLedgerIndividuals(records) });
+    // The merge's `up` stored the deletion of cam-2; the next check finds nothing deleted.
+    const deployed = { ...lines(cam("cam-1")), deletedIndividualEnrollments: [cam("cam-2")] };
+    const next = { ...lines(cam("cam-1")), deletedIndividualEnrollments: [] };
+    expect(deletedIndividualEnrollments(deployed, next)).toEqual([]);
+    expect(ledgerChanged(deployed, next)).toBe(false);
+    // The deletion itself changes the list, so it is still an update of the ledger.
+    const deleting = { ...lines(cam("cam-1")), deletedIndividualEnrollments: [cam("cam-2")] };
+    expect(ledgerChanged(lines(cam("cam-1"), cam("cam-2")), deleting)).toBe(true);
+  });
 });
 
 describe("the ledger's provider reference (the stored __provider)", () => {
