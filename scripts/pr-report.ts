@@ -7,6 +7,11 @@
 // field (for an artifact). Without --out the comment goes to stdout. --exit-code passes on the
 // preview's exit status: a non-zero one makes that stack's report say it failed. A missing
 // preview file is a preview that never ran, reported as failed too.
+// The event log comes from `pulumi preview --event-log <events.jsonl>`, a hidden flag that the CLI
+// defines only when PULUMI_DEBUG_COMMANDS=true (pulumi/pulumi pkg/cmd/pulumi/operations/preview.go
+// registers it under `if env.DebugCommands.Value()`; without it: "unknown flag: --event-log"). The
+// workflows set it and install the CLI version scripts/versions.sh pins, which is the version this
+// report is tested with (test/e2e/gitops-pr-report.test.ts); do the same when you run it locally.
 //
 // npm run pr-report -- --clean-event-log events-dev.jsonl
 // Rewrites an engine event log to the policy events the report reads, and nothing else: the
@@ -18,7 +23,8 @@ import type { StackInput } from "./pr-report/index";
 
 const USAGE =
   "usage: pr-report --stack <name>=<preview.json>[,<events.jsonl>] [--stack ...] [--exit-code <name>=<status>] [--out <comment.md>] [--summary <summary.md>] [--full <full.md>] [--details-url <url>]\n" +
-  "       pr-report --clean-event-log <events.jsonl>";
+  "       pr-report --clean-event-log <events.jsonl>\n" +
+  "The event log: PULUMI_DEBUG_COMMANDS=true pulumi preview ... --event-log <events.jsonl> (a hidden CLI flag; the CLI version in scripts/versions.sh).";
 
 function usage(message: string): never {
   process.stderr.write(`pr-report: ${message}\n${USAGE}\n`);
@@ -97,7 +103,9 @@ function main(argv: string[]): void {
 function eventLogOf(file: string): { eventLog?: string } {
   if (fs.existsSync(file)) return { eventLog: read(file) };
   process.stderr.write(
-    `pr-report: no event log at '${file}'; policy violations are reported as not collected\n`,
+    `pr-report: no event log at '${file}'; policy violations are reported as not collected. ` +
+      "If pulumi refused --event-log (unknown flag), it needs PULUMI_DEBUG_COMMANDS=true, which defines that hidden flag, " +
+      "and the CLI version scripts/versions.sh pins\n",
   );
   return {};
 }

@@ -16,6 +16,8 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  if?: string;
+  needs?: string | string[];
   env?: Record<string, string>;
   steps?: Step[];
   concurrency?: { group: string; "cancel-in-progress": boolean };
@@ -24,11 +26,13 @@ interface Job {
 }
 interface Workflow {
   on: Record<string, unknown>;
+  permissions?: Record<string, string>;
   env?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
 const dir = path.resolve(__dirname, "..", ".github", "workflows");
+const actionsDir = path.resolve(__dirname, "..", ".github", "actions");
 const workflows = Object.fromEntries(
   fs.readdirSync(dir).map((file) => [file, parse(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow]),
 );
@@ -125,69 +129,183 @@ describe("the GitHub workflows", () => {
     });
   });
 
-  it("clear a stale lock only in jobs that the stack's concurrency group serialises, before any other Pulumi command", () => {
-    const stackCommand = /^\s*pulumi (up|preview|refresh|destroy|cancel)\b/m;
+  describe("what runs Pulumi on a stack", () => {
+    const stackCommand =
+      /^\s*(pulumi (up|preview|refresh|destroy|cancel|import|stack import)\b|npm run (resolve-pending|clear-dead-locks)\b)/m;
     const jobs = Object.entries(workflows).flatMap(([file, w]) =>
-      Object.entries(w.jobs).map(([name, job]) => ({ where: `${file} ${name}`, job })),
+      Object.entries(w.jobs).map(([name, job]) => ({
+        file,
+        name,
+        where: `${file} ${name}`,
+        job,
+        workflow: w,
+      })),
     );
     const pulumiJobs = jobs.filter(({ job }) =>
       (job.steps ?? []).some((step) => stackCommand.test(step.run ?? "")),
     );
-    expect(pulumiJobs.map(({ where }) => where).sort()).toEqual([
-      "drift.yml refresh-preview",
-      "pr-preview.yml preview",
-      "pulumi-up.yml up",
-    ]);
-    for (const { where, job } of pulumiJobs) {
-      expect(job.concurrency, where).toEqual({
-        group: expect.stringMatching(/^pulumi-stack-\$\{\{ (inputs|matrix)\.stack \}\}$/),
+    const deploy = pulumiJobs.find(({ where }) => where === "pulumi-up.yml up")!;
+    const ownSteps = (file: string, name: string) =>
+      steps.filter((s) => s.file === file && s.jobName === name);
+
+    it("is the deploy, the PR preview and the drift preview", () => {
+      expect(pulumiJobs.map(({ where }) => where).sort()).toEqual([
+        "drift.yml refresh-preview",
+        "pr-preview.yml preview",
+        "pulumi-up.yml up",
+      ]);
+    });
+
+    it("signs in as the pipeline's app in every job, with fresh federated tokens and never a managed identity", () => {
+      const credentialEnv = {
+        ARM_USE_OIDC: "true",
+        ARM_USE_MSI: "false",
+        ARM_USE_DEFAULT_AZURE_CREDENTIAL: "false",
+        ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}",
+        ARM_TENANT_ID: "${{ vars.AZURE_TENANT_ID }}",
+        ARM_SUBSCRIPTION_ID: "${{ vars.AZURE_SUBSCRIPTION_ID }}",
+        AZURE_TOKEN_CREDENTIALS: "WorkloadIdentityCredential",
+        AZURE_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}",
+        AZURE_TENANT_ID: "${{ vars.AZURE_TENANT_ID }}",
+        DPS_ENTRA_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}",
+        DPS_ENTRA_TENANT_ID: "${{ vars.AZURE_TENANT_ID }}",
+        AZURE_STORAGE_ACCOUNT: "${{ vars.PULUMI_STATE_ACCOUNT }}",
+        PULUMI_BACKEND_URL:
+          "azblob://${{ vars.PULUMI_STATE_CONTAINER }}?storage_account=${{ vars.PULUMI_STATE_ACCOUNT }}",
+      };
+      for (const { file, name, where, job, workflow } of pulumiJobs) {
+        const own = ownSteps(file, name);
+        const token = own.findIndex(({ step }) => step.uses === "./.github/actions/azure-federated-token");
+        const first = own.findIndex(({ step }) => stackCommand.test(step.run ?? ""));
+        expect(token, `${where}: the federated-token action before any Pulumi command`).toBeGreaterThan(-1);
+        expect(token, where).toBeLessThan(first);
+        for (const { step, env } of own.filter(({ step }) => stackCommand.test(step.run ?? "")))
+          for (const [key, value] of Object.entries(credentialEnv))
+            expect([where, step.name ?? step.run, key, env[key]]).toEqual([
+              where,
+              step.name ?? step.run,
+              key,
+              value,
+            ]);
+        expect((job.permissions ?? workflow.permissions)?.["id-token"], where).toBe("write");
+        // Nothing may fall back to the Azure CLI's one-token session (it expires in long runs).
+        expect(
+          own.some(({ step }) => step.uses?.startsWith("azure/login")),
+          where,
+        ).toBe(false);
+      }
+      expect(fs.readFileSync(path.join(actionsDir, "azure-federated-token", "action.yml"), "utf8")).toMatch(
+        /echo "AZURE_FEDERATED_TOKEN_FILE=\$file" >> "\$GITHUB_ENV"/,
+      );
+    });
+
+    it("puts deploys alone in the stack's deploy group, and every read-only job in a group of its own", () => {
+      expect(deploy.job.concurrency).toEqual({
+        group: "pulumi-deploy-${{ inputs.stack }}",
         "cancel-in-progress": false,
       });
-      const commands = (job.steps ?? [])
-        .filter((step) => stackCommand.test(step.run ?? ""))
-        .map((step) => step.run!.trim());
-      expect(commands[0], where).toMatch(
-        /^pulumi cancel --yes --stack "\$\{\{ (inputs|matrix)\.stack \}\}"$/,
-      );
-      expect(
-        commands.slice(1).some((c) => c.includes("pulumi cancel")),
-        where,
-      ).toBe(false);
-    }
-  });
+      for (const { where, job } of pulumiJobs.filter((j) => j !== deploy)) {
+        expect(job.concurrency?.group, where).toBeDefined();
+        expect(job.concurrency!.group.startsWith("pulumi-deploy-"), where).toBe(false);
+      }
+      for (const { where, job } of jobs.filter((j) => j !== deploy))
+        expect(job.concurrency?.group ?? "", where).not.toMatch(/^pulumi-deploy-/);
+      // A newer pending deploy may replace an older one only because every deploy deploys main.
+      expect(workflows["deploy.yml"]!.jobs["dev"]!.if).toBe("github.ref == 'refs/heads/main'");
+      expect(workflows["deploy.yml"]!.jobs["prod"]!.needs).toBe("dev");
+    });
 
-  it("resolve what a dead run left pending right after clearing its lock, with the deploy's DPS credentials and backend", () => {
-    const stackCommand = /^\s*pulumi (up|preview|refresh|destroy|cancel)\b/m;
-    const jobs = Object.entries(workflows).flatMap(([file, w]) =>
-      Object.entries(w.jobs)
-        .filter(([, job]) => (job.steps ?? []).some((step) => stackCommand.test(step.run ?? "")))
-        .map(([name]) => ({ file, name })),
-    );
-    expect(jobs).toHaveLength(3);
-    const deploy = steps.find(
-      ({ file, step }) => file === "pulumi-up.yml" && /^\s*pulumi up\b/m.test(step.run ?? ""),
-    )!;
-    for (const { file, name } of jobs) {
-      const where = `${file} ${name}`;
-      const own = steps.filter((s) => s.file === file && s.jobName === name);
-      const cancel = own.findIndex(({ step }) => /^\s*pulumi cancel\b/m.test(step.run ?? ""));
-      const resolve = own[cancel + 1]!;
-      expect(resolve.step.run?.trim(), where).toMatch(
-        /^npm run resolve-pending -- --stack "\$\{\{ (inputs|matrix)\.stack \}\}"$/,
+    it("never clears a lock with pulumi cancel, and only the deploy clears locks, of dead runs only, before it writes", () => {
+      const everyRun = steps.map(({ step }) => step.run ?? "").join("\n");
+      expect(everyRun).not.toMatch(/pulumi cancel/);
+      for (const { file, name, where } of pulumiJobs) {
+        const own = ownSteps(file, name);
+        const writes = own.filter(({ step }) =>
+          /^\s*(pulumi (up|destroy|import)\b|npm run resolve-pending\b)/m.test(step.run ?? ""),
+        );
+        const clears = own.filter(({ step }) => /clear-dead-locks/.test(step.run ?? ""));
+        if (where !== "pulumi-up.yml up") {
+          expect([where, writes.length, clears.length]).toEqual([where, 0, 0]);
+          // Read-only: previews of a DIY backend take no lock (pkg/backend/diy/backend.go).
+          for (const { step } of own.filter(({ step }) => /^\s*pulumi /m.test(step.run ?? "")))
+            expect(step.run, where).toMatch(/pulumi (preview\b|refresh --preview-only\b)/);
+          continue;
+        }
+        expect(clears).toHaveLength(1);
+        const clear = clears[0]!;
+        const lifetime = Number(/--lock-lifetime-minutes (\d+)/.exec(clear.step.run ?? "")?.[1]);
+        const wait = Number(/--wait-minutes (\d+)/.exec(clear.step.run ?? "")?.[1]);
+        expect(clear.step.run?.trim()).toBe(
+          `npm run clear-dead-locks -- --stack "\${{ inputs.stack }}" --lock-lifetime-minutes ${lifetime} --wait-minutes ${wait}`,
+        );
+        // Every step that can hold the lock is killed by the runner before the lock counts as dead.
+        for (const write of writes) {
+          expect(write.index, where).toBeGreaterThan(clear.index);
+          const timeout = (write.step as { "timeout-minutes"?: number })["timeout-minutes"];
+          expect([write.step.name, timeout !== undefined && timeout <= lifetime]).toEqual([
+            write.step.name,
+            true,
+          ]);
+        }
+        const clearTimeout = (clear.step as { "timeout-minutes"?: number })["timeout-minutes"]!;
+        expect(clearTimeout).toBeGreaterThan(wait);
+        // The job outlives its own steps.
+        const stepsTotal = [clear, ...writes].reduce(
+          (sum, { step }) => sum + ((step as { "timeout-minutes"?: number })["timeout-minutes"] ?? 0),
+          0,
+        );
+        expect((deploy.job as { "timeout-minutes"?: number })["timeout-minutes"]).toBeGreaterThan(stepsTotal);
+        // resolve-pending right after the locks are cleared, with the deploy's DPS credentials.
+        expect(own[clear.index + 1]!.step.run?.trim()).toBe(
+          'npm run resolve-pending -- --stack "${{ inputs.stack }}"',
+        );
+      }
+    });
+
+    it("installs the Pulumi CLI the project pins, read from scripts/versions.sh", () => {
+      const pinned = /^PULUMI_VERSION=(\d+\.\d+\.\d+)$/m.exec(
+        fs.readFileSync(path.resolve(__dirname, "..", "scripts", "versions.sh"), "utf8"),
+      )?.[1];
+      expect(pinned).toBeDefined();
+      const installs = steps.filter(({ step }) => step.uses?.startsWith("pulumi/actions@"));
+      expect(installs.map(({ file, jobName }) => `${file} ${jobName}`).sort()).toEqual(
+        pulumiJobs.map(({ where }) => where).sort(),
       );
-      for (const name of [
-        "DPS_ENTRA_CLIENT_ID",
-        "DPS_ENTRA_TENANT_ID",
-        "PULUMI_BACKEND_URL",
-        "AZURE_STORAGE_ACCOUNT",
-      ])
-        expect(resolve.env[name], `${where} ${name}`).toBe(deploy.env[name]);
-      // Not a preview's job to resolve by hand: nothing else in the job touches pending creates.
+      for (const { file, jobName, step } of installs) {
+        expect(step.with?.["pulumi-version"], file).toBe("${{ steps.versions.outputs.pulumi }}");
+        const versions = steps.find(
+          (s) => s.file === file && s.jobName === jobName && (s.step as { id?: string }).id === "versions",
+        );
+        expect(versions?.step.run, file).toBe(
+          '. scripts/versions.sh && echo "pulumi=$PULUMI_VERSION" >> "$GITHUB_OUTPUT"',
+        );
+      }
+      // No workflow names a CLI version of its own.
       expect(
-        own.some(({ step }) => /pending-creates/.test(step.run ?? "")),
-        where,
-      ).toBe(false);
-    }
+        Object.keys(workflows)
+          .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+          .join("\n"),
+      ).not.toMatch(/pulumi-version:\s*["']?\d/);
+    });
+
+    it("uses each action at its current major version", () => {
+      const current: Record<string, string> = {
+        "actions/checkout": "v7",
+        "actions/setup-node": "v7",
+        "actions/upload-artifact": "v7",
+        "actions/download-artifact": "v8",
+        "actions/github-script": "v8",
+        "pulumi/actions": "v7",
+      };
+      const used = steps.flatMap(({ file, step }) =>
+        step.uses && !step.uses.startsWith("./")
+          ? [[file, ...(step.uses.split("@") as [string, string])] as const]
+          : [],
+      );
+      expect(used.length).toBeGreaterThan(10);
+      for (const [file, action, version] of used)
+        expect([file, action, version]).toEqual([file, action, current[action]]);
+    });
   });
 
   describe("the drift workflow", () => {
@@ -230,13 +348,8 @@ describe("the GitHub workflows", () => {
       expect(job.permissions).toMatchObject({ issues: "write", "id-token": "write" });
     });
 
-    it("uses the deploy's credentials and backend", () => {
-      const deploy = workflows["pulumi-up.yml"]!.jobs.up!;
-      const login = (steps: Step[] | undefined) =>
-        steps?.find((step) => step.uses?.startsWith("azure/login"))?.with;
-      expect(login(jobSteps)).toEqual(login(deploy.steps));
-      for (const name of ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT"])
-        expect(job.env?.[name], name).toBe(deploy.env?.[name]);
+    it("has a federated-credential subject of its own: the <stack>-drift environment", () => {
+      expect((job as { environment?: string }).environment).toBe("${{ matrix.stack }}-drift");
     });
   });
 });

@@ -2,7 +2,7 @@
 // workflow's own text: each `run` step in bash with the env GitHub would give it (workflow, job
 // and step `env`, `${{ }}` expressions filled in from the test's context), so a workflow edit is
 // what the test runs. What needs GitHub or Azure is not run and is said so in `skipped`:
-// `uses:` actions (checkout, setup-node, azure/login, pulumi/actions, github-script) and the
+// `uses:` actions (checkout, setup-node, the federated token, pulumi/actions, github-script) and the
 // registry installs. The artifact actions are played by their documented effect
 // (actions/upload-artifact uploads the files its `path` lists; download-artifact with
 // merge-multiple puts every artifact's files in one folder): the files uploaded are what a test
@@ -69,7 +69,8 @@ const WORKFLOWS = path.join(projectRoot, ".github", "workflows");
 const NOT_RUN_HERE: Record<string, string> = {
   "actions/checkout": "needs GitHub (the test runs in a copy of this checkout)",
   "actions/setup-node": "needs GitHub's tool cache (the project's Node is on PATH)",
-  "azure/login": "needs Azure (the emulator stands in for DPS, a file backend for the state)",
+  "./.github/actions/azure-federated-token":
+    "needs GitHub's OIDC token endpoint (the emulator stands in for DPS, a file backend for the state)",
   "pulumi/actions": "installs the CLI from GitHub (the pinned CLI is on PATH)",
   "actions/github-script": "needs GitHub's API (the test reads report.md)",
 };

@@ -1,8 +1,8 @@
 /**
  * Resolves the operations a killed `pulumi up` or `destroy` left pending in a stack's state, so
  * that no later command carries or warns about them (`npm run resolve-pending -- --stack <stack>`;
- * `npm run unlock-stale` runs it after removing the dead run's lock; the workflows run it after
- * `pulumi cancel`). Run it only when no `pulumi` runs on the stack. Decisions: ./pending-plan.ts.
+ * `npm run unlock-stale` runs it after removing the dead run's lock; the deploy workflow runs it
+ * after `npm run clear-dead-locks`). Run it only when no `pulumi` runs on the stack. Decisions: ./pending-plan.ts.
  *
  * 1. Pending updates, deletes (and reads, imports) of resources still in the state: a targeted
  *    `pulumi refresh` reads them back from DPS (an enrollment a killed destroy had deleted leaves

@@ -4,8 +4,8 @@
  * that no longer runs; any other lock is reported and kept (it may belong to a run in progress).
  *
  * Which locks are stale: ./locks.ts. `pulumi cancel` deletes every lock file of the stack, live or not
- * (pkg/backend/diy/backend.go: CancelCurrentUpdate): right in a pipeline whose runs are serialised
- * per stack, unsafe on a laptop where another terminal may be running.
+ * (pkg/backend/diy/backend.go: CancelCurrentUpdate), a person's live one included; the pipeline
+ * uses ./clear-dead-locks.ts, which removes only locks of provably dead runs.
  *
  * It also repairs what the kill may have torn in the backend's files (./torn-sidecars.ts), so that
  * the next `pulumi up` can read the stack again, and then, once no lock is left, resolves the
@@ -27,7 +27,7 @@ function main(argv: string[]): number | Promise<number> {
   if (backendDir === undefined) {
     process.stderr.write(
       `unlock-stale works on file backends (PULUMI_BACKEND_URL is ${backend || "not set"}). ` +
-        "For a backend the pipeline uses, let its next run clear the lock (its runs are serialised per stack); " +
+        "For a backend the pipeline uses, let its next deploy clear the lock of a dead run (npm run clear-dead-locks); " +
         "only if you are sure no run is in progress: pulumi cancel --yes --stack " +
         stack +
         "\n",

@@ -236,12 +236,12 @@ describeWithEngine("the pull-request pipeline, run from its workflow files", (en
       true,
     );
     expect(edits.jobs[0]!.skipped).toEqual([
-      "actions/checkout@v5: needs GitHub (the test runs in a copy of this checkout)",
-      "actions/setup-node@v5: needs GitHub's tool cache (the project's Node is on PATH)",
+      "actions/checkout@v7: needs GitHub (the test runs in a copy of this checkout)",
+      "actions/setup-node@v7: needs GitHub's tool cache (the project's Node is on PATH)",
       "Install dependencies: installs from the package registry (this checkout's dependencies are installed)",
       `${TYPECHECK}: checks the whole checkout, which CI's own npm run typecheck does`,
-      "azure/login@v2: needs Azure (the emulator stands in for DPS, a file backend for the state)",
       "Install the Pulumi CLI: installs the CLI from GitHub (the pinned CLI is on PATH)",
+      "./.github/actions/azure-federated-token: needs GitHub's OIDC token endpoint (the emulator stands in for DPS, a file backend for the state)",
     ]);
   });
 });
