@@ -21,12 +21,14 @@ export function diagnosticsOf(output: string, name: string): string {
 }
 
 /**
- * An exact expected text as a regular expression, where {n} is a number, {seconds} a decimal,
+ * An exact expected text as a regular expression, where {n} is a number, {attempts} "1 attempt" or
+ * "N attempts" (a loaded machine may spend the whole budget on the first), {seconds} a decimal,
  * {id} a tracking id (uuid), {code} an error code word and {text} any text on the line.
  */
 export function exactText(text: string): RegExp {
   const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const withPlaceholders = escaped
+    .replace(/\\\{attempts\\\}/g, "\\d+ attempts?")
     .replace(/\\\{n\\\}/g, "\\d+")
     .replace(/\\\{seconds\\\}/g, "\\d+\\.\\d")
     .replace(/\\\{id\\\}/g, "[0-9a-f-]{36}")

@@ -108,7 +108,7 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
   it("throttled beyond the time budget", () => {
     expectError(
       "err-throttled",
-      `get individual enrollment "err-throttled" on DPS ${endpoint()} failed: DPS kept throttling (429): gave up after {n} attempts over {seconds}s, ` +
+      `get individual enrollment "err-throttled" on DPS ${endpoint()} failed: DPS kept throttling (429): gave up after {attempts} over {seconds}s, ` +
         "the next wait would pass the budget of 3s without a successful DPS call (set DPS_RETRY_BUDGET_SECONDS to wait longer); " +
         "last failure: HTTP 429 (errorCode 429001; Operations are being throttled by the service; trackingId {id})",
     );
@@ -165,7 +165,7 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
   it("timeout", () => {
     expectError(
       "err-timeout",
-      `get individual enrollment "err-timeout" on DPS ${endpoint()} failed: DPS kept failing with transient errors: gave up after {n} attempts over {seconds}s{text}; ` +
+      `get individual enrollment "err-timeout" on DPS ${endpoint()} failed: DPS kept failing with transient errors: gave up after {attempts} over {seconds}s{text}; ` +
         "last failure: DPS_REQUEST_TIMEOUT (no response from DPS within 1000 ms)",
     );
   });
