@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DPS_ALLOCATION_POLICIES, parseCertificate } from "@dps-as-code/contract";
+import { parseAdoptPlatform } from "./adopt-platform";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
 import {
@@ -48,6 +49,8 @@ export interface RawPlatformConfig {
   readonly enrollmentManifests?: unknown;
   readonly enrollmentSets?: unknown;
   readonly emulator?: unknown;
+  /** Existing DPS and hubs to adopt (adopt-platform.ts). */
+  readonly adoptPlatform?: unknown;
   /** `dps-as-code:emulatorConnectionString`, read as a secret; only its presence is checked here. */
   readonly emulatorConnectionString?: pulumi.Output<string>;
 }
@@ -108,12 +111,27 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
   const hubs = parseHubs(c, raw.hubs, location, commonTags);
   const dps = parseDps(c, raw.dps, hubs, commonTags, env);
   const targetKind = parseTargetKind(c, raw);
-  const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
+  const adopt = parseAdoptPlatform(c, raw.adoptPlatform, hubs, raw.resourceGroupName);
+  if (adopt && targetKind === "local")
+    c.fail("adoptPlatform", 'adopts Azure resources; it is not used when dps-as-code:target is "local"');
+  const target =
+    targetKind &&
+    parseTarget(
+      c,
+      targetKind,
+      // An adopting stack uses the adopted resources' group as an existing group.
+      adopt ? { ...raw, resourceGroupName: adopt.resourceGroupName } : raw,
+      location,
+      namePrefix,
+      environment,
+      env,
+    );
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   // With no problems every value above is defined; the checks make that so.
   return {
+    ...(adopt ? { adopt } : {}),
     environment: environment!,
     location: location!,
     namePrefix: namePrefix!,
