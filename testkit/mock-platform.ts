@@ -9,6 +9,8 @@ import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 // How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
 const SECRET_SIG_KEY = SECRET_SIGNATURE_KEY;
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The key that marks a secret in mock inputs, at any depth (for tests that unwrap nested secrets). */
+export const SECRET_SIG_KEY_FOR_TESTS = SECRET_SIG_KEY;
 
 /** Whether a mock input value arrived as a secret. */
 export function isSecretInput(value: unknown): boolean {
