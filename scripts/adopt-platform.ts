@@ -65,6 +65,8 @@ function main(argv: string[]): void {
   if (!environment) fail("--environment is required (the stack's dps-as-code:environment, e.g. prod)");
   if (!dps) fail("--dps is required (the DPS's ARM GET body)");
   if (Object.keys(hubs).length === 0) fail("give each hub linked to the DPS with --hub KEY=FILE");
+  if (out !== undefined && fs.existsSync(out))
+    fail(`${out} exists; write elsewhere and merge the keys by hand`);
 
   const result = adoptionConfig({ environment, dps, hubs, consumerGroups });
   if (!result.ok) {
@@ -75,8 +77,7 @@ function main(argv: string[]): void {
   }
   const text = stringify({ config: result.config });
   if (out === undefined) process.stdout.write(text);
-  else if (fs.existsSync(out)) fail(`${out} exists; write elsewhere and merge the keys by hand`);
-  else fs.writeFileSync(out, text);
+  else fs.writeFileSync(out, text, { flag: "wx" });
 }
 
 main(process.argv.slice(2));
