@@ -111,9 +111,7 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
   const hubs = parseHubs(c, raw.hubs, location, commonTags);
   const dps = parseDps(c, raw.dps, hubs, commonTags, env);
   const targetKind = parseTargetKind(c, raw);
-  const adopt = parseAdoptPlatform(c, raw.adoptPlatform, hubs, raw.resourceGroupName);
-  if (adopt && targetKind === "local")
-    c.fail("adoptPlatform", 'adopts Azure resources; it is not used when dps-as-code:target is "local"');
+  const adopt = parseAdoption(c, raw, hubs, targetKind);
   const target =
     targetKind &&
     parseTarget(
@@ -156,6 +154,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
   const dps = c.object("dps", raw.dps ?? {}) ?? {};
   const certificates = parseCaCertificates(c, dps.caCertificates, env);
   const targetKind = parseTargetKind(c, raw);
+  parseAdoption(c, raw, hubs, targetKind);
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
@@ -188,6 +187,19 @@ function parseNaming(c: ConfigChecker, raw: RawPlatformConfig) {
     "managed-by": "pulumi",
   };
   return { environment, namePrefix, location, commonTags };
+}
+
+/** `adoptPlatform` (adopt-platform.ts), which only the Azure target takes. */
+function parseAdoption(
+  c: ConfigChecker,
+  raw: RawPlatformConfig,
+  hubs: readonly HubConfig[],
+  targetKind: PlatformTarget["kind"] | undefined,
+) {
+  const adopt = parseAdoptPlatform(c, raw.adoptPlatform, hubs, raw.resourceGroupName);
+  if (adopt && targetKind === "local")
+    c.fail("adoptPlatform", 'adopts Azure resources; it is not used when dps-as-code:target is "local"');
+  return adopt;
 }
 
 function parseTargetKind(c: ConfigChecker, raw: RawPlatformConfig): PlatformTarget["kind"] | undefined {

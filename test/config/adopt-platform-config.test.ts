@@ -1,7 +1,12 @@
 // dps-as-code:adoptPlatform, read by the program's config reader: what an adopting stack decides,
 // and every mistake reported under its key with what is allowed, before anything reaches Azure.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
+  readStackFile,
   PlatformConfigError,
   parsePlatformConfig,
   parseStackConfig,
@@ -135,5 +140,25 @@ describe("dps-as-code:adoptPlatform", () => {
     ).toThrow(
       "dps-as-code:adoptPlatform: is not used by an enrollments-only stack (dps-as-code:existingDps is set): its DPS and hubs are not this stack's; remove the setting",
     );
+  });
+
+  it("is checked offline too: the stack file reader every tool uses refuses what the program refuses", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-stack-"));
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    const config = (adoptPlatform: unknown) =>
+      Object.fromEntries(Object.entries({ ...base, adoptPlatform }).map(([k, v]) => [`dps-as-code:${k}`, v]));
+    fs.writeFileSync(file, stringify({ config: config(base.adoptPlatform) }));
+    expect(readStackFile(file).ok).toBe(true);
+    fs.writeFileSync(file, stringify({ config: config({ dps: DPS_ID, hubs: { sea: WEU_ID } }) }));
+    expect(readStackFile(file)).toEqual({
+      ok: false,
+      problems: [
+        {
+          problem:
+            "dps-as-code:adoptPlatform.hubs.sea: is not a hub of dps-as-code:hubs (weu, neu); an adopted hub is configured there like any hub, under the same key",
+          allowed: "a stack config the program accepts (`pulumi preview` stops on the same problem)",
+        },
+      ],
+    });
   });
 });
