@@ -13,8 +13,11 @@ import * as pulumi from "@pulumi/pulumi";
  * (pulumi/pulumi-azure-native provider/pkg/provider/provider.go, Read: "There may be no old state
  * (i.e., importing a new resource). Extract inputs from resource's ID and response body"). So a
  * property the stack does not manage, but Azure returns, would read as "removed" and be dropped by
- * the first PUT: the lists below keep each such property as Azure has it (ignoreChanges sends the
- * value in state, i.e. the value read).
+ * the first PUT: the lists below keep each such property as Azure has it. `ignoreChanges` "uses the
+ * old value from the state instead of the value provided by the program" (Pulumi docs "Resource
+ * option: ignoreChanges"), i.e. the value read, on the import and every later update
+ * (step_generator.go processIgnoreChanges), and it reaches inside `properties` although the keys
+ * make it a secret (sdk/go/common/resource/properties_path.go: reset unwraps secrets).
  */
 
 /**
