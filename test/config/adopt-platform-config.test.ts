@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
   readStackFile,
@@ -160,5 +160,26 @@ describe("dps-as-code:adoptPlatform", () => {
         },
       ],
     });
+  });
+
+  it("reads docs/examples/Pulumi.contoso-prod.yaml as a platform stack adopting a DPS and two hubs", () => {
+    const file = path.resolve(__dirname, "../../docs/examples/Pulumi.contoso-prod.yaml");
+    const { config } = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    const raw = Object.fromEntries(
+      Object.entries(config).map(([k, v]) => [k.slice("dps-as-code:".length), v]),
+    ) as RawPlatformConfig;
+    const platform = parsePlatformConfig(raw, env);
+    expect(platform.adopt?.dps.name).toBe("contoso-prod-dps");
+    expect(Object.entries(platform.adopt?.hubs ?? {}).map(([k, h]) => [k, h.name, h.consumerGroups])).toEqual(
+      [
+        ["weu", "contoso-prod-weu", ["telemetry"]],
+        ["neu", "contoso-prod-neu", []],
+      ],
+    );
+    expect(platform.target).toEqual({
+      kind: "azure",
+      resourceGroup: { kind: "existing", name: "rg-contoso-iot" },
+    });
+    expect(readStackFile(file).ok).toBe(true);
   });
 });
