@@ -87,7 +87,8 @@ export class IotHub extends pulumi.ComponentResource {
 
     const identity = args.identity ?? "None";
     // Our own keys for dps-link, so that no update of the hub ever rotates them (see
-    // shared-access-keys.ts); the DPS link string is built from them, not read back.
+    // shared-access-keys.ts); the DPS link string is built from them, not read back (except on an
+    // adopted hub that already has a dps-link policy: its own keys, read below, are kept).
     const linkKeys = sharedAccessKeys(`${name}-${DPS_LINK_POLICY_NAME}-key`, this);
     const linkPolicy = {
       keyName: DPS_LINK_POLICY_NAME,
@@ -135,6 +136,7 @@ export class IotHub extends pulumi.ComponentResource {
           disableLocalAuth: false,
           // Declaring the policies replaces the hub's default set (iothubowner, service, device,
           // registryRead, registryReadWrite): people and pipelines use Entra ID roles instead.
+          // An adopted hub keeps the policies it has (with their keys), plus dps-link.
           // The keys are ours and always sent: a policy sent without keys gets new ones on
           // every PUT. They make `properties` a secret input (encrypted in state).
           authorizationPolicies: policies ?? [linkPolicy],
