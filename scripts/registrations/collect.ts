@@ -15,7 +15,11 @@
  *   (a listing without any could be one that leaves it out); until then, and once reading on
  *   would cost more pages than a GET per id still unknown, the ids left are read with a GET each.
  */
-import type { DpsClient, DpsEnrollmentRecord, DpsRegistrationState } from "../../components/dps-client/client";
+import type {
+  DpsClient,
+  DpsEnrollmentRecord,
+  DpsRegistrationState,
+} from "../../components/dps-client/client";
 import { QUERY_PAGE_SIZE } from "../../components/dps-client/client";
 import { createPacer, type Pacer } from "../../components/enrollments/sets/pacing";
 import type { EnrollmentKind } from "@dps-as-code/contract";
@@ -59,7 +63,10 @@ export interface CollectOptions {
 }
 
 function registrationOf(state: DpsRegistrationState, fallbackId: string): Registration {
-  const r: Registration = { registrationId: state.registrationId ?? fallbackId, status: state.status ?? "unknown" };
+  const r: Registration = {
+    registrationId: state.registrationId ?? fallbackId,
+    status: state.status ?? "unknown",
+  };
   if (state.deviceId) r.deviceId = state.deviceId;
   if (state.assignedHub) r.assignedHub = state.assignedHub;
   if (state.substatus) r.substatus = state.substatus;

@@ -92,7 +92,10 @@ function enrollmentRows(dps: DpsRegistrations): EnrollmentRow[] {
     const all = individual.flatMap((e) => e.registrations);
     const never = individual.filter((e) => e.registrations.length === 0).length;
     const r = row(`${individual.length} individual enrollments`, all);
-    rows.push({ ...r, other: [r.other, never > 0 ? `${never} never registered` : ""].filter(Boolean).join(", ") });
+    rows.push({
+      ...r,
+      other: [r.other, never > 0 ? `${never} never registered` : ""].filter(Boolean).join(", "),
+    });
   } else {
     for (const e of individual) {
       const r = row(`individual \`${e.id}\``, e.registrations);
@@ -148,7 +151,12 @@ function markdown(all: readonly DpsRegistrations[]): string {
 
 function aligned(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 function table(all: readonly DpsRegistrations[]): string {

@@ -72,7 +72,9 @@ function linkedHubsByEndpoint(deployment: Deployment): Map<string, LinkedHub[]> 
       // read-only in iotdps.json above) and the link's connection string (HostName=...).
       const properties = (outputs.properties ?? {}) as Record<string, unknown>;
       const endpoint = properties.serviceOperationsHostName;
-      const links = Array.isArray(properties.iotHubs) ? (properties.iotHubs as Record<string, unknown>[]) : [];
+      const links = Array.isArray(properties.iotHubs)
+        ? (properties.iotHubs as Record<string, unknown>[])
+        : [];
       if (typeof endpoint === "string")
         byEndpoint.set(
           endpoint.toLowerCase(),
