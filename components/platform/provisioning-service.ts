@@ -8,6 +8,7 @@ import type {
   DpsIpFilterRule,
   PublicNetworkAccess,
 } from "../config";
+import { DpsCaCertificate } from "./dps-ca-certificate";
 import type { IotHub } from "./iot-hub";
 import { sharedAccessKeys } from "./shared-access-keys";
 
@@ -103,7 +104,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
   /** Present when `dataContributor` was given. */
   public readonly dataContributorAssignment: authorization.RoleAssignment | undefined;
   /** The uploaded CA certificates by name, for enrollments that name them in `caReferences` to depend on. */
-  public readonly certificates: Readonly<Record<string, dps.DpsCertificate>>;
+  public readonly certificates: Readonly<Record<string, DpsCaCertificate>>;
 
   constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:ProvisioningService", name, {}, opts);
@@ -163,18 +164,20 @@ export class ProvisioningService extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.linkedHubs.map((l) => l.hub) },
     );
 
-    // A CA certificate is never updated in place: ARM needs the certificate's ETag to change
-    // one (If-Match), which azure-native cannot send (terraform-provider-azurerm #20041), so a
-    // new certificate is rotated in by adding it under a new name (components/platform/README.md).
-    const certificates: Record<string, dps.DpsCertificate> = {};
+    // Our DpsCaCertificate, not azure-native's DpsCertificate: DPS's ARM API deletes (and updates)
+    // a certificate only with its ETag as If-Match (DpsCertificate_Delete, iotdps.json
+    // 2023-03-01-preview), which azure-native's delete never sends (./dps-ca-certificate.ts).
+    const certificates: Record<string, DpsCaCertificate> = {};
+    const subscriptionId = this.service.id.apply((id) => subscriptionScope(id).split("/")[2]!);
     for (const cert of args.caCertificates ?? []) {
-      certificates[cert.name] = new dps.DpsCertificate(
+      certificates[cert.name] = new DpsCaCertificate(
         `${name}-${cert.name}`,
         {
+          subscriptionId,
           provisioningServiceName: this.service.name,
           resourceGroupName: args.resourceGroupName,
           certificateName: cert.name,
-          // azure-native has no proof-of-possession invoke; `isVerified: true` verifies on upload.
+          // No proof-of-possession step here; `isVerified: true` verifies on upload.
           properties: { certificate: cert.certificate, isVerified: cert.verified },
         },
         { parent: this },
