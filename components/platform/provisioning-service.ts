@@ -146,11 +146,13 @@ export class ProvisioningService extends pulumi.ComponentResource {
             },
           ],
           // Each link carries the hub's dps-link connection string as a secret input, so it is
-          // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
-          // after `pulumi refresh` the stored input differs and the next `up` re-sends the real
-          // string: one idempotent update (idempotent because every policy's keys are sent too),
-          // which we accept rather than `ignoreChanges`, because ignoring the field would also
-          // swallow a rotated hub key.
+          // encrypted in state. ARM masks it in every answer (`SharedAccessKey=****`) and lists
+          // the policies without keys, at a write as at a GET, and azure-native's refresh changes
+          // an input only where two of ARM's answers differ (its Read diffs the outputs of the
+          // last write against the ones just read, provider/pkg/provider/provider.go), so a
+          // refresh keeps these strings and keys and previews no update: no `ignoreChanges`,
+          // which would also swallow a rotated key or a changed link
+          // (test/platform/refresh-no-diff.test.ts; README "Verify on first deploy").
           iotHubs: args.linkedHubs.map((l) => ({
             connectionString: l.hub.linkingConnectionString,
             location: l.hub.location,
