@@ -124,6 +124,11 @@ const credential = {
   getToken: async () => ({ token: "arm-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 const provider = createDpsCaCertificateProvider({ credential: () => credential });
+/** create, with the outputs a create always returns. */
+async function create(props: DpsCaCertificateInputs) {
+  const { id, outs } = await provider.create!(props);
+  return { id, outs: outs! };
+}
 
 const inputs = (
   overrides: Partial<DpsCaCertificateInputs["properties"]> = {},
@@ -149,7 +154,7 @@ beforeEach(() => {
 
 describe("DpsCaCertificate provider against ARM's certificate API", () => {
   it("uploads a new certificate without If-Match and keeps its ETag", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const { id, outs } = await create(inputs());
     expect(id).toBe("dpsac-prod-dps-k3x9q2/ev-charger-root-ca");
     expect(arm.certificates.get("ev-charger-root-ca")).toMatchObject({ certificate: CA, isVerified: true });
     expect(outs).toMatchObject({
@@ -166,7 +171,7 @@ describe("DpsCaCertificate provider against ARM's certificate API", () => {
   });
 
   it("deletes with the certificate's current ETag as If-Match, which ARM requires", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const { id, outs } = await create(inputs());
     arm.requests.length = 0;
     await provider.delete!(id, outs);
     expect(arm.certificates.has("ev-charger-root-ca")).toBe(false);
@@ -177,21 +182,21 @@ describe("DpsCaCertificate provider against ARM's certificate API", () => {
   });
 
   it("deletes although the certificate changed since the state was written (a fresh ETag, not the stored one)", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const { id, outs } = await create(inputs());
     arm.certificates.get("ev-charger-root-ca")!.etag = arm.nextEtag(); // verified in the portal, say
     await provider.delete!(id, outs);
     expect(arm.certificates.has("ev-charger-root-ca")).toBe(false);
   });
 
   it("takes a certificate already gone as deleted", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const { id, outs } = await create(inputs());
     arm.certificates.clear();
     await expect(provider.delete!(id, outs)).resolves.toBeUndefined();
     expect(arm.requests.filter((r) => r.method === "DELETE")).toEqual([]);
   });
 
   it("a refresh of an unchanged certificate changes nothing, though ARM renders it as base64 of DER", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const { id, outs } = await create(inputs());
     const read = await provider.read!(id, outs);
     expect(read.inputs).toEqual(inputs());
     const diff = await provider.diff!(id, read.props!, inputs());
@@ -199,14 +204,14 @@ describe("DpsCaCertificate provider against ARM's certificate API", () => {
   });
 
   it("a refresh keeps a certificate uploaded unverified and verified since by proof of possession as declared", async () => {
-    const { id, outs } = await provider.create!(inputs({ isVerified: false }));
+    const { id, outs } = await create(inputs({ isVerified: false }));
     arm.certificates.get("ev-charger-root-ca")!.isVerified = true;
     const read = await provider.read!(id, outs);
     expect((await provider.diff!(id, read.props!, inputs({ isVerified: false }))).changes).toBe(false);
   });
 
   it("a refresh shows a certificate replaced outside Pulumi, and the next update puts the declared one back with If-Match", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const { id, outs } = await create(inputs());
     const stored = arm.certificates.get("ev-charger-root-ca")!;
     stored.certificate = OTHER;
     stored.etag = arm.nextEtag();
@@ -243,7 +248,7 @@ describe("DpsCaCertificate provider against ARM's certificate API", () => {
       isVerified: true,
       etag: arm.nextEtag(),
     });
-    const { outs } = await provider.create!(inputs());
+    const { outs } = await create(inputs());
     expect(outs.etag).toBe(arm.certificates.get("ev-charger-root-ca")!.etag);
     expect(arm.requests.map((r) => r.method)).toEqual(["GET"]);
   });
@@ -254,7 +259,7 @@ describe("DpsCaCertificate provider against ARM's certificate API", () => {
       isVerified: true,
       etag: arm.nextEtag(),
     });
-    await expect(provider.create!(inputs())).rejects.toThrow(
+    await expect(create(inputs())).rejects.toThrow(
       `create certificate "ev-charger-root-ca" of DPS dpsac-prod-dps-k3x9q2: the DPS already holds a different certificate under this name (thumbprint ${thumbprint(OTHER)}); declare it with { existing: true }, or give the new CA another name`,
     );
     expect(arm.certificates.get("ev-charger-root-ca")!.certificate).toBe(OTHER);
