@@ -10,7 +10,9 @@
  * The input shapes are the SDK's (@pulumi/azure-native 3.28.0 `types/input.d.ts`:
  * `IotDpsPropertiesDescriptionArgs`, `IotHubDefinitionDescriptionArgs`,
  * `SharedAccessSignatureAuthorizationRuleAccessRightsDescriptionArgs`, `IotDpsSkuInfoArgs`,
- * `IpFilterRuleArgs`; `IotDpsResourceArgs`).
+ * `IpFilterRuleArgs`; `IotDpsResourceArgs`; for hubs `IotHubPropertiesArgs`, `EventHubPropertiesArgs`,
+ * `SharedAccessSignatureAuthorizationRuleArgs`, `IotHubResourceArgs`: the properties this
+ * project sets, and the ones ARM answers that are inputs too).
  */
 
 /** `true`: a value kept as is; an object: the input keys of a type; `[shape]`: a list of it. */
@@ -38,6 +40,31 @@ export const IOT_DPS_RESOURCE_INPUT_SHAPE: InputShape = {
     provisioningState: true,
     publicNetworkAccess: true,
     state: true,
+  },
+};
+
+export const IOT_HUB_RESOURCE_INPUT_SHAPE: InputShape = {
+  resourceName: true,
+  resourceGroupName: true,
+  location: true,
+  tags: true,
+  identity: true,
+  sku: { name: true, capacity: true },
+  properties: {
+    authorizationPolicies: [{ keyName: true, rights: true, primaryKey: true, secondaryKey: true }],
+    disableLocalAuth: true,
+    // A map of endpoints in the SDK; the one this project sets.
+    eventHubEndpoints: { events: { partitionCount: true, retentionTimeInDays: true } },
+    ipFilterRules: true,
+    minTlsVersion: true,
+    networkRuleSets: true,
+    publicNetworkAccess: true,
+    cloudToDevice: true,
+    messagingEndpoints: true,
+    routing: true,
+    storageEndpoints: true,
+    features: true,
+    enableFileUploadNotifications: true,
   },
 };
 

@@ -10,11 +10,13 @@
 // null"), each linked hub with its `name` (`examples/2026-08-01/DPSCreateWithIotHub.json`) and its
 // connection string masked, `SharedAccessKey=****` (Azure/azure-powershell
 // `Update-AzIoTDeviceProvisioningServiceLinkedHub` help, its example output). What the refresh
-// makes of the inputs is azure-native's rule (testkit/azure-native-refresh.ts).
+// makes of the inputs is azure-native's rule (testkit/azure-native-refresh.ts). Hubs likewise:
+// ARM never returns a hub's policies (iothub_get.json), before or after a refresh.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   changedPaths,
   IOT_DPS_RESOURCE_INPUT_SHAPE,
+  IOT_HUB_RESOURCE_INPUT_SHAPE,
   refreshedInputs,
 } from "../../testkit/azure-native-refresh";
 import {
@@ -161,6 +163,73 @@ describe("refresh of the DPS, then preview", () => {
     expect(changedPaths(refreshed, program)).toEqual([
       "properties.iotHubs[0].connectionString",
       "properties.iotHubs[1].connectionString",
+    ]);
+  });
+});
+
+/**
+ * What ARM answers for a hub these inputs describe: its properties without
+ * `authorizationPolicies` (their keys come from listKeys) and with what the hub fills in, as
+ * Azure/azure-rest-api-specs `specification/iothub/resource-manager/Microsoft.Devices/stable/2023-06-30/examples/iothub_get.json` shows.
+ */
+function armHubAnswer(inputs: Record<string, Json>): Record<string, Json> {
+  const { authorizationPolicies: _keys, ...properties } = inputs.properties as Record<string, Json>;
+  const events = (properties.eventHubEndpoints as { events: Record<string, Json> }).events;
+  return {
+    id: `${SUBSCRIPTION}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Devices/IotHubs/${String(inputs.resourceName)}`,
+    name: inputs.resourceName,
+    type: "Microsoft.Devices/IotHubs",
+    etag: "AAAAAAFD6M4=",
+    location: inputs.location,
+    tags: inputs.tags,
+    identity: inputs.identity,
+    sku: { ...(inputs.sku as object), tier: "Standard" },
+    properties: {
+      ...properties,
+      state: "Active",
+      provisioningState: "Succeeded",
+      hostName: `${String(inputs.resourceName)}.azure-devices.net`,
+      eventHubEndpoints: {
+        events: {
+          ...events,
+          partitionIds: ["0", "1"],
+          path: String(inputs.resourceName),
+          endpoint: "sb://iothub-ns/",
+        },
+      },
+      features: "None",
+      enableFileUploadNotifications: false,
+    },
+  };
+}
+
+describe("refresh of a hub, then preview", () => {
+  it("shows nothing although ARM never returns the hub's policies, whose keys the inputs hold", () => {
+    for (const hub of run.ofType("azure-native:iothub:IotHubResource")) {
+      const inputs = unwrapped(hub.inputs) as Record<string, Json>;
+      expect((inputs.properties as { authorizationPolicies: unknown[] }).authorizationPolicies).toHaveLength(
+        1,
+      );
+      const refreshed = refreshedInputs(
+        inputs,
+        armHubAnswer(inputs),
+        armHubAnswer(inputs),
+        IOT_HUB_RESOURCE_INPUT_SHAPE,
+      );
+      expect(changedPaths(refreshed, inputs), hub.name).toEqual([]);
+    }
+  });
+
+  it("shows a retention changed outside Pulumi", () => {
+    const hub = run.ofType("azure-native:iothub:IotHubResource")[0]!;
+    const inputs = unwrapped(hub.inputs) as Record<string, Json>;
+    const portal = armHubAnswer(inputs);
+    const events = (portal.properties as { eventHubEndpoints: { events: { retentionTimeInDays: number } } })
+      .eventHubEndpoints.events;
+    events.retentionTimeInDays = events.retentionTimeInDays === 1 ? 2 : 1;
+    const refreshed = refreshedInputs(inputs, armHubAnswer(inputs), portal, IOT_HUB_RESOURCE_INPUT_SHAPE);
+    expect(changedPaths(refreshed, inputs)).toEqual([
+      "properties.eventHubEndpoints.events.retentionTimeInDays",
     ]);
   });
 });
