@@ -40,6 +40,7 @@ const PLATFORM_ONLY_SETTINGS = [
   "tags",
   "emulator",
   "emulatorConnectionString",
+  "adoptPlatform",
 ] as const;
 const EXISTING_DPS_SETTINGS = [
   "serviceEndpoint",
