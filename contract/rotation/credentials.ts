@@ -101,3 +101,28 @@ function withSlots(
     ...(secondary !== undefined ? { secondary } : {}),
   };
 }
+
+/**
+ * The book as the ledger stores it: one line per enrollment, `key<TAB>type<TAB>primary<TAB>secondary`,
+ * sorted. One text, not an object per enrollment: every value of the ledger crosses the engine as
+ * protobuf Structs at each preview, at a cost that grows with the number of objects
+ * (resources/ledger-lines.ts measured it for the individual enrollments).
+ */
+export function encodeCredentialBook(book: CredentialBook): string {
+  return Object.entries(book)
+    .map(([key, r]) => [key, r.type, r.primary ?? "", r.secondary ?? ""].join("\t"))
+    .sort()
+    .join("\n");
+}
+
+/** The stored book; undefined when none was stored (a ledger written before credentials were kept). */
+export function decodeCredentialBook(stored: unknown): CredentialBook | undefined {
+  if (typeof stored !== "string") return undefined;
+  const book: Record<string, CredentialRecord> = {};
+  for (const line of stored.split("\n")) {
+    if (line === "") continue;
+    const [key, type, primary, secondary] = line.split("\t");
+    book[key!] = withSlots(type ?? "", primary || undefined, secondary || undefined);
+  }
+  return book;
+}
