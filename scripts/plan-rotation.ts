@@ -120,7 +120,6 @@ function main(argv: string[]): number {
         texts,
         manifestsDir,
         stack: options.stack!,
-        stackFile: { file: stackFile, text: fs.readFileSync(stackFile, "utf8") },
         caCertificates: stack.dps.caCertificates,
         existingCaCertificateNames: stack.dps.existingCaCertificateNames,
       },

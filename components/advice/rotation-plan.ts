@@ -21,7 +21,7 @@ import {
   type RotationKind,
 } from "@dps-as-code/contract";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests } from "../manifests";
-import { keySecretName, type ManifestText, type MoveStep } from "./move-plan";
+import { keySecretName, type ManifestText, type MoveStep, STEP_FOLDER } from "./move-plan";
 
 export type RotationStep = MoveStep;
 
@@ -49,8 +49,6 @@ export interface RotationContext {
   readonly texts: readonly ManifestText[];
   readonly manifestsDir: string;
   readonly stack: string;
-  /** The stack's config file (kind ca adds and retires CA certificates there). */
-  readonly stackFile?: ManifestText;
   readonly caCertificates: readonly DpsCaCertificate[];
   readonly existingCaCertificateNames: readonly string[];
 }
@@ -162,8 +160,8 @@ function planKeys(
     `openssl rand -base64 64 | tr -d '\\n' | ${pulumi} config set --secret ${name} -s ${stack}`;
   const group = found.kind === "group";
   const deliver = group
-    ? `${pulumi} config get ${newSecondary} -s ${stack} | npm run --silent derive-device-key -- --ids-file device-ids.txt > new-device-keys.txt`
-    : `${pulumi} config get ${newSecondary} -s ${stack} > new-device-key.txt`;
+    ? `${pulumi} config get ${newSecondary} -s ${stack} | npm run --silent derive-device-key -- --ids-file ${STEP_FOLDER}/device-ids.txt > ${STEP_FOLDER}/new-device-keys.txt`
+    : `${pulumi} config get ${newSecondary} -s ${stack} > ${STEP_FOLDER}/new-device-key.txt`;
   steps.push({
     slug: ROTATION_STEPS.replaceSecondaryKey,
     title: `Replace the secondary key of ${id}`,
@@ -185,7 +183,7 @@ function planKeys(
       "```",
       "",
       group
-        ? `\`new-device-keys.txt\` holds one line per device: registration id, then its key (derived from the new secondary group key). ${request.deviceIds ? "`device-ids.txt` lists the devices this plan was given." : "List the group's devices, one registration id per line, in `device-ids.txt` first."} Keep the file out of the repository.`
+        ? `\`new-device-keys.txt\` holds one line per device: registration id, then its key (derived from the new secondary group key). ${request.deviceIds ? "`device-ids.txt` lists the devices this plan was given (`--ids-file`)." : `List the group's devices, one registration id per line, in \`${STEP_FOLDER}/device-ids.txt\` first (or plan with \`--ids-file\`).`} Keep the keys out of the repository.`
         : "`new-device-key.txt` holds the device's new key. Keep it out of the repository.",
       "",
       `Step "${ROTATION_STEPS.replacePrimaryKey}" must not merge before every device uses its new key.`,
@@ -261,8 +259,6 @@ function planCa(
     throw new RotationPlanError(`--new-ca "${name}" is the CA the group references already`);
   const held = [...context.caCertificates.map((c) => c.name), ...context.existingCaCertificateNames];
   const declared = held.some((n) => n.toLowerCase() === name.toLowerCase());
-  if (!context.stackFile)
-    throw new RotationPlanError("--kind ca needs --stack: the CA certificates are the stack's");
   if (!declared && !request.certificate)
     throw new RotationPlanError(
       `--kind ca needs --certificate <PEM file of the new CA>: the stack holds no CA certificate "${name}"`,
@@ -274,9 +270,12 @@ function planCa(
         `${request.certificate.file}: ${parsed.problem}; allowed: ${parsed.allowed}`,
       );
   }
-  const stackFile = context.stackFile.file;
   const stack = context.stack;
-  const caPath = ["config", "dps-as-code:dps", "caCertificates"];
+  // The stack file changes through `pulumi config`, as the keys do: the CLI rewrites the whole
+  // file (its own YAML), so a patch made today would not apply after the next `config set`.
+  // The bracket form of --path takes any CA name ('.' included).
+  const caKey = (ca: string) => `'dps-as-code:dps.caCertificates["${ca}"]'`;
+  const pulumi = "npm run --silent pulumi --";
   const others = context.manifests.enrollmentGroups.filter(
     (g) =>
       g.enrollmentGroupId.toLowerCase() !== id.toLowerCase() &&
@@ -293,19 +292,21 @@ function planCa(
       description: [
         declared
           ? `The stack holds the DPS CA certificate \`${name}\` already.`
-          : `Uploads the new CA certificate to the DPS as \`${name}\` (\`${path.basename(stackFile)}\`, \`dps.caCertificates.${name}\`, verified).`,
+          : [
+              `Uploads the new CA certificate to the DPS as \`${name}\` (stack config \`dps.caCertificates.${name}\`, verified). Before merging, from the repository root:`,
+              "",
+              "```sh",
+              `${pulumi} config set --path ${caKey(name).replace(/'$/, `.certificatePath'`)} ${request.certificate!.file} -s ${stack}`,
+              "```",
+              "",
+              `Commit \`Pulumi.${stack}.yaml\` and the certificate with this change.`,
+              "",
+            ].join("\n"),
         `Enrollment group \`${id}\` references it as its secondary CA, next to \`${old}\`. DPS accepts a device certificate that chains to either, so devices with certificates from \`${old}\` keep registering, and a device with a certificate issued by \`${name}\` registers as soon as this step is deployed, with the same registration id (its certificate's CN), hence the same device id and hub.`,
         "",
         `After this step deploys: the factory issues the devices' new certificates from \`${name}\`, and each device installs its new certificate and key and registers with it. Step "${ROTATION_STEPS.switchToNewCa}" must not merge before every device presents a certificate from \`${name}\`.`,
       ].join("\n"),
       files: [
-        ...(declared
-          ? []
-          : [
-              files.edit(stackFile, (doc) =>
-                doc.setIn([...caPath, name], doc.createNode({ certificatePath: request.certificate!.file })),
-              ),
-            ]),
         files.editEntry(found, (doc, at) =>
           doc.setIn([...at, "attestation", "x509", "caReferences", "secondary"], name),
         ),
@@ -343,9 +344,15 @@ function planCa(
     slug: ROTATION_STEPS.retireOldCa,
     title: `Retire CA ${old}`,
     description: [
-      `Removes the DPS CA certificate \`${old}\` (\`${path.basename(stackFile)}\`, \`dps.caCertificates.${old}\`): no enrollment group of the stack references it any more. Merge only when step "${ROTATION_STEPS.switchToNewCa}" is deployed.`,
+      `Removes the DPS CA certificate \`${old}\` (stack config \`dps.caCertificates.${old}\`): no enrollment group of the stack references it any more. Merge only when step "${ROTATION_STEPS.switchToNewCa}" is deployed. The change, from the repository root:`,
+      "",
+      "```sh",
+      `${pulumi} config rm --path ${caKey(old)} -s ${stack}`,
+      "```",
+      "",
+      `Commit \`Pulumi.${stack}.yaml\`: this step changes no manifest.`,
     ].join("\n"),
-    files: [files.edit(stackFile, (doc) => doc.deleteIn([...caPath, old]))],
+    files: [],
   });
   return steps;
 }
@@ -426,7 +433,6 @@ class FileSet {
   private readonly current = new Map<string, string>();
   constructor(private readonly context: RotationContext) {
     for (const { file, text } of context.texts) this.current.set(file, text);
-    if (context.stackFile) this.current.set(context.stackFile.file, context.stackFile.text);
   }
 
   edit(file: string, change: (doc: Document) => void): { file: string; text: string } {

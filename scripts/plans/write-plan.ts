@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { MoveStep } from "../../components/advice/move-plan";
+import { type MoveStep, STEP_FOLDER } from "../../components/advice/move-plan";
 
 export const stepFolder = (step: MoveStep, index: number) => `${index + 1}-${step.slug}`;
 
@@ -28,10 +28,12 @@ export function writePlan(out: string, steps: readonly MoveStep[]): void {
       }
     }
     const deleted = step.files.filter((f) => f.text === undefined).map((f) => f.file);
-    fs.writeFileSync(path.join(dir, "changes.patch"), unifiedDiff(before, step.files));
+    // A step that changes only the stack's config (through `pulumi config`, as its description says) has no patch.
+    if (step.files.length > 0)
+      fs.writeFileSync(path.join(dir, "changes.patch"), unifiedDiff(before, step.files));
     fs.writeFileSync(
       path.join(dir, "PULL_REQUEST.md"),
-      `# ${index + 1}/${steps.length}: ${step.title}\n\n${step.description}\n${deleted.length > 0 ? `\nDeletes: ${deleted.join(", ")}\n` : ""}`,
+      `# ${index + 1}/${steps.length}: ${step.title}\n\n${step.description.split(STEP_FOLDER).join(dir)}\n${deleted.length > 0 ? `\nDeletes: ${deleted.join(", ")}\n` : ""}`,
     );
     for (const [name, text] of Object.entries(step.attachments ?? {}))
       fs.writeFileSync(path.join(dir, name), text);
