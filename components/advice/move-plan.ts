@@ -39,6 +39,9 @@ export interface MoveStep {
 
 export class MovePlanError extends Error {}
 
+/** Stands in a step's description for the step's folder as written (e.g. `plan/2-replace-secondary-key`), so commands can name its files. */
+export const STEP_FOLDER = "{{step-folder}}";
+
 export interface ToGroupRequest {
   readonly direction: "to-group";
   readonly enrollmentGroupId: string;

@@ -14,6 +14,7 @@ import { dpsEnrollmentTargetsLinkedHubsPolicy } from "./dps-enrollment-targets-l
 import { dpsEnrollmentUniqueIdsPolicy } from "./dps-enrollment-unique-ids";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "./dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "./dps-enrollment-retirement-covered";
+import { dpsEnrollmentCredentialRotationPolicy } from "./dps-enrollment-credential-rotation";
 import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "./dps-individual-enrollment-symmetric-key-allowed";
 import { dpsServiceAllocationWeightsPolicy } from "./dps-service-allocation-weights";
 import { createDpsServiceLinkedHubsPolicy } from "./dps-service-linked-hubs";
@@ -58,5 +59,7 @@ export function createPolicies(): Policies {
     createDpsEnrollmentIndividualOrGroupPolicy(),
     // Deletions (through the fleet's enrollment ledger)
     dpsEnrollmentRetirementCoveredPolicy,
+    // Credential rotations (through the same ledger)
+    dpsEnrollmentCredentialRotationPolicy,
   ];
 }
