@@ -272,7 +272,7 @@ function derivedKeysStep(
       "",
       shellBlock(commands),
       "",
-      `After this step deploys, each device may switch to its derived key at any time, in any order, until the last step retires its individual enrollment. Derived keys for the factory or the devices (\`device-ids.txt\` is attached to this step):`,
+      `After this step deploys, each device may switch to its derived key at any time, in any order, until the last step retires its individual enrollment. Derived keys for the factory or the devices, run in this step's folder (where \`device-ids.txt\` is):`,
       "",
       shellBlock([deriveKeysForFactoryCommand(groupKey, "device-ids.txt", stack)]),
     ].join("\n"),
