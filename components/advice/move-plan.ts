@@ -282,20 +282,19 @@ function derivedKeysStep(
 }
 
 /**
- * What happens to a device's hub when it re-provisions through the group. Sources:
- * - an individual enrollment holds its device's registration state (REST API 2021-10-01,
- *   IndividualEnrollment.registrationState), and deleting the enrollment deletes its record
- *   (learn.microsoft.com/azure/iot-dps/how-to-unprovision-devices: for an individual enrollment,
- *   delete the entry; for a group device, the registration record is deleted separately);
+ * What happens to a device's hub when it first registers through the group. Sources:
  * - the reprovision policy acts on "provisioning requests beyond the first from a given device";
  *   with updateHubAssignment false "the device will stay assigned to its current IoT hub"
- *   (ReprovisionPolicy, learn.microsoft.com/dotnet/api/microsoft.azure.devices.provisioning.service.reprovisionpolicy).
- * So the first registration through the group is an initial assignment: the group's hubs and
- * allocation decide, and the reprovision policy cannot keep the hub. A group whose one hub is the
- * devices' hub can; devices on several hubs need a group per hub.
+ *   (ReprovisionPolicy, learn.microsoft.com/dotnet/api/microsoft.azure.devices.provisioning.service.reprovisionpolicy);
+ * - an individual enrollment holds its device's registration state (REST API 2021-10-01,
+ *   IndividualEnrollment.registrationState); whether deleting the enrollment forgets the device's
+ *   registrations is not documented (the emulator deletes the record with the enrollment).
+ * Under either reading, a group whose one hub is the device's hub keeps it there: a first
+ * registration has no other hub to go to, a re-registration no other hub to move to. Devices on
+ * several hubs need a group per hub.
  */
 export const REPROVISION_THROUGH_GROUP =
-  "What DPS does when a device first registers through the group: the device's registration state belonged to its individual enrollment and went with it, so DPS treats the registration as a first one (the reprovision policy applies only to requests beyond the first). The group's hubs and allocation place the device; its IoT Hub device id stays its registration id. A group with exactly the devices' hub keeps every device on it.";
+  "What DPS does when a device first registers through the group: its IoT Hub device id stays its registration id, and its hub is the group's to decide. Whether DPS still counts the device's registrations through its deleted individual enrollment (then the group's reprovision policy applies) or starts afresh (then the group's allocation places it) is not documented; either way a group whose only hub is the device's hub keeps it there.";
 
 /** Whether the group keeps the moved devices on their hubs; a note when DPS cannot. */
 function hubsAfterMove(
