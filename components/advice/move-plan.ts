@@ -288,7 +288,7 @@ function derivedKeysStep(
  *   (ReprovisionPolicy, learn.microsoft.com/dotnet/api/microsoft.azure.devices.provisioning.service.reprovisionpolicy);
  * - an individual enrollment holds its device's registration state (REST API 2021-10-01,
  *   IndividualEnrollment.registrationState); whether deleting the enrollment forgets the device's
- *   registrations is not documented (the emulator deletes the record with the enrollment).
+ *   registrations is not documented (the emulator answers both ways: individualDeleteRegistration).
  * Under either reading, a group whose one hub is the device's hub keeps it there: a first
  * registration has no other hub to go to, a re-registration no other hub to move to. Devices on
  * several hubs need a group per hub.
