@@ -41,6 +41,15 @@ export const UNDOCUMENTED_CHOICES = {
    */
   webhookUrlsInReplies: ["clear", "masked"],
   /**
+   * Whether the individual-enrollment query (`POST /enrollments/query`) carries each enrollment's
+   * `registrationState`. The spec (service.json above) types the query's items as
+   * IndividualEnrollment, whose read-only `registrationState` is a DeviceRegistrationState, so
+   * "included" (default) is its plain reading; no doc, sample or SDK test shows a query item with
+   * it, and a service may well leave a joined, per-device field out of a listing: "omitted".
+   * `npm run registrations` trusts a listing only when it shows the field.
+   */
+  registrationStateInListings: ["included", "omitted"],
+  /**
    * What deleting an individual enrollment does to its device's registration record. The spec
    * embeds the record in the enrollment (IndividualEnrollment.registrationState) and has a DELETE
    * of its own for it (DeviceRegistrationState_Delete); no doc says whether the enrollment's DELETE
@@ -61,6 +70,7 @@ export const DEFAULT_BEHAVIOUR: UndocumentedBehaviour = {
   bulkDeleteItems: "record",
   bulkQuotaCost: "per-item",
   webhookUrlsInReplies: "clear",
+  registrationStateInListings: "included",
   individualDeleteRegistration: "deleted",
 };
 
