@@ -5,12 +5,14 @@
 // 401 within the propagation window after the role assignment is waited for until the window
 // closes (ROLE_PROPAGATION_WINDOW_MS, the figure the READMEs state), and no longer.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDpsClient, type DpsClientOptions } from "../../components/dps-client/client";
 import { ROLE_PROPAGATION_WINDOW_MS } from "../../components/dps-client/unauthorized";
 import type { EmulatorConfig, RunningEmulator } from "../../emulator";
 import type { EntraIdentity } from "../../emulator/auth/entra";
 import { startTestEmulator } from "../../testkit/emulator";
+import { projectRoot } from "../../testkit/find-engine";
 
 const TOKEN = "entra-token-of-the-pipeline";
 const CONTRIBUTOR = "Device Provisioning Service Data Contributor" as const;
@@ -65,8 +67,9 @@ const BOTH_CAUSES = (assignedAt: string) =>
 
 describe("a 401 from DPS with Microsoft Entra ID", () => {
   it("is waited for while the role assignment propagates, and the call succeeds once the role reaches DPS", async () => {
+    // The role takes effect 8 s from now: after the emulator has started, even on a busy machine.
     const dps = await start([
-      { token: TOKEN, role: CONTRIBUTOR, roleEffectiveAt: new Date(Date.now() + 3_000).toISOString() },
+      { token: TOKEN, role: CONTRIBUTOR, roleEffectiveAt: new Date(Date.now() + 8_000).toISOString() },
     ]);
     const client = entraClient(dps, assignedWithRemaining(60_000));
     // Longer than the retry budget and the transient-fault attempts allow: propagation is waited for.
@@ -83,7 +86,8 @@ describe("a 401 from DPS with Microsoft Entra ID", () => {
     const error = await failureOf(entraClient(dps, assignedAt).get("individual", "dev-1"));
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(remainingMs - 200);
-    expect(waited).toBeLessThan(remainingMs + 2_000);
+    // The last attempt starts when the window closes; its answer may take a moment on a busy machine.
+    expect(waited).toBeLessThan(remainingMs + 5_000);
     expect(error.message).toMatch(
       new RegExp(
         `^get individual enrollment "dev-1" on DPS \\S+ failed: DPS kept refusing the credential \\(401\\) until 10 minutes after the role assignment \\(${assignedAt.replace(/[.]/g, "\\.")}\\), the longest Azure takes to apply one: gave up after \\d+ attempts over \\d+\\.\\ds; last failure: HTTP 401 \\(errorCode 401000; Unauthorized; trackingId [^)]+\\)\\. `,
@@ -129,6 +133,18 @@ describe("a 401 from DPS with Microsoft Entra ID", () => {
       entraClient(dps, assignedWithRemaining(60_000)).get("individual", "dev-4"),
     ).resolves.toBeUndefined();
     expect(dps.inspect.stats().byStatus["401"] ?? 0).toBe(0);
+  });
+});
+
+describe("the wait the READMEs state", () => {
+  it("is the window the client waits for", () => {
+    const minutes = ROLE_PROPAGATION_WINDOW_MS / 60_000;
+    const words: Record<number, string> = { 5: "five", 10: "ten", 15: "fifteen" };
+    for (const file of ["components/platform/README.md", "components/enrollments/README.md"]) {
+      const text = fs.readFileSync(path.join(projectRoot, file), "utf8").replace(/\s+/g, " ");
+      expect(text, file).toContain(`within ${words[minutes]} minutes of`);
+      expect(text, file).toContain(`retried until those ${words[minutes]} minutes are over`);
+    }
   });
 });
 
