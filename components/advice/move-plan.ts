@@ -125,8 +125,8 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
   let group: GroupView;
   /** The group's hubs, by the names the manifests use. */
   let groupHubs: string[];
-  // Where the group's primary key can be read once the plan's first step has run.
-  let groupKey: KeySource;
+  // Symmetric keys: where the group's primary key can be read once the plan's first step has run.
+  let groupKey: KeySource | undefined;
   const groupKeyCommands: string[] = [];
   if (existing) {
     const uncovered = individuals
@@ -142,9 +142,10 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
     groupHubs = (existing.iotHubs ?? []).map(context.hubName);
     const named =
       existing.attestation.type === "symmetricKey" ? existing.attestation.symmetricKey : undefined;
-    groupKey = named?.primaryKeySecret
-      ? { secret: named.primaryKeySecret }
-      : { output: "enrollmentGroupKeys", id: existing.enrollmentGroupId, slot: "primary" };
+    if (symmetric)
+      groupKey = named?.primaryKeySecret
+        ? { secret: named.primaryKeySecret }
+        : { output: "enrollmentGroupKeys", id: existing.enrollmentGroupId, slot: "primary" };
     notes.push(
       `Enrollment group "${existing.enrollmentGroupId}" (${existing.source.file}:${existing.source.line}) already covers every device: nothing to create.`,
     );
@@ -157,7 +158,7 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
           secondary: groupKeySecretName(request.enrollmentGroupId, "secondary"),
         }
       : undefined;
-    groupKey = { secret: keySecrets?.primary ?? "" };
+    if (keySecrets) groupKey = { secret: keySecrets.primary };
     if (keySecrets)
       groupKeyCommands.push(
         newKeyCommand(keySecrets.primary, stack),
@@ -192,9 +193,7 @@ function planToGroup(request: ToGroupRequest, context: MoveContext): MoveStep[] 
         `the planned group would not cover "${individual.registrationId}": ${coverage.why}`,
       );
   }
-  const keysStep = symmetric
-    ? derivedKeysStep(request, individuals, groupKey, groupKeyCommands, context)
-    : undefined;
+  const keysStep = groupKey && derivedKeysStep(request, individuals, groupKey, groupKeyCommands, context);
   if (keysStep) steps.unshift(keysStep);
   const hubNote = hubsAfterMove(individuals, groupHubs, context.hubName);
   steps.push({

@@ -113,6 +113,25 @@ individualEnrollments:
     );
   });
 
+  it("moves symmetric-key devices into an existing group: derived keys from the group's key first, then retire", () => {
+    const ctx = context({
+      "pilots.yaml": PILOTS,
+      "meters.yaml": `enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n`,
+    });
+    const steps = planEnrollmentMove(
+      { direction: "to-group", enrollmentGroupId: "meters", registrationIds: ["pilot-03"] },
+      ctx,
+    );
+    expect(steps.map((s) => s.slug)).toEqual(["add-derived-keys", "retire-individual-enrollments"]);
+    // DPS generated the group's keys: the derived key is made from the stack's key output.
+    expect(steps[0]!.description).toContain(
+      `pulumi stack output enrollmentGroupKeys --show-secrets --json -s dev | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))["meters"].primaryKey' | npm run --silent derive-device-key -- pilot-03 | cut -d' ' -f2 | pulumi config set --secret deviceKey-pilot-03-secondary -s dev`,
+    );
+    expect(steps[1]!.description).toContain(
+      "Every device stays on `weu`: it is each moved enrollment's one hub and the group's only hub.",
+    );
+  });
+
   it("says which devices may change hub when they are on several hubs", () => {
     const ctx = context({
       "pilots.yaml": `individualEnrollments:
