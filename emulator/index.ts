@@ -10,6 +10,7 @@ import {
   tpmAuthenticator,
   type AuthContext,
 } from "./auth/authenticators";
+import { entraAuthenticator, parseEntraIdentities } from "./auth/entra";
 import { ConfigError, loadConfigFile, OWNER_POLICY, resolvePolicies, resolveSettings } from "./config";
 import { parseIpFilterRules } from "./ip-filter";
 import { resolveBehaviour } from "./variants";
@@ -126,9 +127,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const authContext: AuthContext = { store, serviceAudiences: audiences };
   let behaviour: ReturnType<typeof resolveBehaviour>;
   let ipFilterRules: ReturnType<typeof parseIpFilterRules>;
+  let entraIdentities: ReturnType<typeof parseEntraIdentities>;
   try {
     behaviour = resolveBehaviour(config.undocumented, opts.undocumented, where);
     ipFilterRules = parseIpFilterRules(config.ipFilterRules, where);
+    entraIdentities = parseEntraIdentities(config.entraIdentities, where);
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
@@ -143,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     behaviour,
     ipFilterRules,
     authenticators: [
+      entraAuthenticator(() => entraIdentities),
       serviceSasAuthenticator(authContext),
       deviceSasAuthenticator(authContext),
       tpmAuthenticator(),

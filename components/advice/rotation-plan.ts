@@ -21,7 +21,8 @@ import {
   type RotationKind,
 } from "@dps-as-code/contract";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests } from "../manifests";
-import { keySecretName, type ManifestText, type MoveStep, STEP_FOLDER } from "./move-plan";
+import { keySecretName } from "./key-handover";
+import { type ManifestText, type MoveStep, STEP_FOLDER } from "./move-plan";
 
 export type RotationStep = MoveStep;
 

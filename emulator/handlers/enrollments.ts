@@ -97,9 +97,9 @@ export const enrollmentHandlers: Record<string, Handler> = {
     if (!e) throw notFound(`Individual enrollment ${id} not found`, ErrorCodes.enrollmentNotFound);
     requireEtag(req, e.etag, `individual enrollment ${e.registrationId}`);
     ctx.store.enrollments.delete(id);
-    // An individual enrollment embeds its registration state; it goes with it. Devices stay in
-    // their IoT hub, as on Azure.
-    ctx.store.registrations.delete(id);
+    // An individual enrollment embeds its registration state; whether it goes with it is not
+    // documented (variants.ts). Devices stay in their IoT hub, as on Azure.
+    if (ctx.behaviour.individualDeleteRegistration === "deleted") ctx.store.registrations.delete(id);
     return noContent();
   },
 

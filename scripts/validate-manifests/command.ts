@@ -107,7 +107,7 @@ function run(argv: readonly string[], io: CommandIo): number {
     ];
     for (const warning of warnings) io.write("stdout", `warning: ${warning}\n`);
     // Individual or group: advice, not problems (README, "Choosing individual or group enrollments").
-    if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, io.cwd, loaded));
+    if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, stack!, io.cwd, loaded));
     return 0;
   } catch (error) {
     if (!(error instanceof ManifestValidationError)) throw error;
