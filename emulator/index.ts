@@ -93,10 +93,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stateFile = opts.ephemeral
     ? undefined
     : new StateFile(stateDir, (e) => logger.error(`could not save state: ${e.message}`));
-  const snapshot = stateFile?.load();
-  const settings = resolveSettings(config, snapshot?.settings, where);
-  const policies = resolvePolicies(config, snapshot?.policies, where);
-  const store = snapshot ? MemoryStore.fromSnapshot(snapshot) : new MemoryStore(settings, policies);
+  const loaded = stateFile?.load();
+  const settings = resolveSettings(config, loaded?.settings(), where);
+  const policies = resolvePolicies(config, loaded ? [...loaded.policies()] : undefined, where);
+  const store = loaded ?? new MemoryStore(settings, policies);
   store.setSettings(settings);
   store.setPolicies(policies);
   for (const c of config.certificates ?? []) {
@@ -176,7 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   port = (server.address() as AddressInfo).port;
   if (stateFile) {
-    stateFile.track(() => store.snapshot());
+    stateFile.track(() => store.lines());
     store.onChange(() => stateFile.changed());
     stateFile.changed();
     await stateFile.flush();
