@@ -72,6 +72,17 @@ function watchMemory(pid: number): { peak: () => number; stop: () => void } {
   return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
+/** A call tried again on a reset connection (a kept-alive socket the server closed meanwhile). */
+async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ECONNRESET" || attempt === 3) throw error;
+    }
+  }
+}
+
 const idOf = (i: number) => `limit-${String(i).padStart(7, "0")}`;
 
 async function main(): Promise<void> {
@@ -96,16 +107,19 @@ async function main(): Promise<void> {
         attestation: { type: "symmetricKey" },
         initialTwin: { tags: { batch: b % 1000 } },
       }));
-      await new Promise<void>((resolve, reject) =>
-        service.runBulkEnrollmentOperation(
-          { mode: "create", enrollments } as never,
-          ((err: Error | undefined, result: { isSuccessful: boolean }) =>
-            err
-              ? reject(err)
-              : result.isSuccessful
-                ? resolve()
-                : reject(new Error("bulk item failed"))) as never,
-        ),
+      await withRetry(
+        () =>
+          new Promise<void>((resolve, reject) =>
+            service.runBulkEnrollmentOperation(
+              { mode: "create", enrollments } as never,
+              ((err: Error | undefined, result: { isSuccessful: boolean }) =>
+                err
+                  ? reject(err)
+                  : result.isSuccessful
+                    ? resolve()
+                    : reject(new Error("bulk item failed"))) as never,
+            ),
+          ),
       );
       if (++done % 10_000 === 0)
         say({
@@ -124,7 +138,9 @@ async function main(): Promise<void> {
     });
 
     // 2. GETs of random enrollments (the state file may be being written meanwhile).
-    const gets = await pool(2000, (i) => service.getIndividualEnrollment(idOf((i * 7919) % ENROLLMENTS)));
+    const gets = await pool(2000, (i) =>
+      withRetry(() => service.getIndividualEnrollment(idOf((i * 7919) % ENROLLMENTS))),
+    );
     say({ step: "GET enrollment", at: ENROLLMENTS, ms: percentiles(gets) });
 
     // 3. A paged query of all of them, one page after the other, as a client pages.
