@@ -179,7 +179,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stateFile.track(() => store.lines());
     store.onChange(() => stateFile.changed());
     stateFile.changed();
-    await stateFile.flush();
+    // A new state folder is written before the emulator answers. A loaded one is on disk already
+    // (the settings and CAs of the config file may have changed it): it is rewritten in the
+    // background, a chunk at a time, so a restart at a million enrollments does not wait for it.
+    if (!loaded) await stateFile.flush();
   }
 
   const host = `localhost:${port}`;
