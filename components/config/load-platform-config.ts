@@ -42,8 +42,10 @@ function readRawStackConfig(): RawStackConfig {
     tags: config.getObject("tags"),
     enrollmentManifests: config.get("enrollmentManifests"),
     enrollmentSets: config.getObject("enrollmentSets"),
+    dpsLimits: config.getObject("dpsLimits"),
     emulator: config.getObject("emulator"),
     existingDps: config.getObject("existingDps"),
+    adoptPlatform: config.getObject("adoptPlatform"),
     // Read as secrets so the values never leave the secret Outputs they arrive in.
     emulatorConnectionString: config.getSecret("emulatorConnectionString"),
     existingDpsConnectionString: config.getSecret("existingDpsConnectionString"),

@@ -11,6 +11,7 @@ import {
 import {
   CERT_NAME,
   HUB_KEY,
+  parseDpsLimits,
   parseEnrollmentSets,
   parseEnvironment,
   parsePlatformConfig,
@@ -39,6 +40,7 @@ const PLATFORM_ONLY_SETTINGS = [
   "tags",
   "emulator",
   "emulatorConnectionString",
+  "adoptPlatform",
 ] as const;
 const EXISTING_DPS_SETTINGS = [
   "serviceEndpoint",
@@ -85,6 +87,7 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
     defaultManifestsFolder(environment ?? ""),
   );
   const enrollmentSets = parseEnrollmentSets(c, raw.enrollmentSets);
+  const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
   const existingDps = parseExistingDps(c, raw, env);
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   return {
@@ -93,6 +96,7 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
       environment: environment!,
       enrollmentManifests: enrollmentManifests!,
       enrollmentSets,
+      dpsLimits,
       existingDps: existingDps!,
     },
   };

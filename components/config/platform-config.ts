@@ -3,8 +3,8 @@ import {
   SERVICE_OPERATIONS_PER_MINUTE,
   ALLOCATION_WEIGHT,
   type DpsAllocationPolicy,
-  MAX_CA_CERTIFICATES,
   MAX_LINKED_HUBS,
+  type StackCountLimits,
 } from "@dps-as-code/contract";
 import type { ExistingDpsLocation } from "./enrollment-stack-config";
 
@@ -45,9 +45,8 @@ export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 /** Limits enforced by Azure, checked early so the message names the config key. */
 export const LIMITS = {
-  /** DPS's own limits (contract/dps/limits.ts). */
+  /** DPS's fixed limit (contract/dps/limits.ts); the adjustable ones are the stack's `dpsLimits`. */
   linkedHubs: MAX_LINKED_HUBS,
-  caCertificates: MAX_CA_CERTIFICATES,
   allocationWeight: ALLOCATION_WEIGHT,
   /** DPS S1 units. */
   dpsCapacity: { min: 1, max: 200 },
@@ -151,6 +150,32 @@ export type ResourceGroupPlacement =
   | { readonly kind: "create"; readonly name: string; readonly location: string }
   | { readonly kind: "existing"; readonly name: string };
 
+/** An existing resource the stack takes over under its own name (`dps-as-code:adoptPlatform`). */
+export interface AdoptedResource {
+  /** Its Azure name, which the stack keeps. */
+  readonly name: string;
+  /** Its ARM resource id: the `import` id Pulumi reads it with. */
+  readonly resourceId: string;
+}
+
+export interface AdoptedHub extends AdoptedResource {
+  /** Consumer groups the hub already has (imported); the hub's other configured groups are created. */
+  readonly consumerGroups: readonly string[];
+}
+
+/**
+ * An existing DPS and hubs that this platform stack adopts instead of creating (Pulumi's `import`
+ * resource option): same names, no replacement, no key change. Every adopted resource is in one
+ * resource group, which the stack uses as an existing group. See docs/existing-dps.md.
+ */
+export interface AdoptedPlatform {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly dps: AdoptedResource;
+  /** By hub key (`hubs.<key>`); a configured hub not listed here is created as usual. */
+  readonly hubs: Readonly<Record<string, AdoptedHub>>;
+}
+
 /** How the local target reaches the emulator (set by the demo script). */
 export interface EmulatorEndpoint {
   /** `host:port` of the emulator's service (and admin) API, e.g. `localhost:8443`. */
@@ -182,6 +207,13 @@ export interface PlatformConfig {
   readonly enrollmentManifests: string;
   /** The batch path for large manifests (`dps-as-code:enrollmentSets`). */
   readonly enrollmentSets: EnrollmentSetsConfig;
+  /**
+   * The adjustable DPS limits of this stack's DPS (`dps-as-code:dpsLimits`): X.509 groups and CA
+   * certificates past them warn. @default DPS's defaults (100 X.509 groups, 25 CAs)
+   */
+  readonly dpsLimits: StackCountLimits;
+  /** Existing DPS and hubs this stack adopts (`dps-as-code:adoptPlatform`); absent: it creates them. */
+  readonly adopt?: AdoptedPlatform;
 }
 
 /**
@@ -191,7 +223,7 @@ export interface PlatformConfig {
  */
 export interface StackFacts extends Pick<
   PlatformConfig,
-  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets"
+  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets" | "dpsLimits"
 > {
   readonly target: { readonly kind: PlatformTarget["kind"] };
   readonly dps: Pick<DpsConfig, "caCertificates" | "existingCaCertificateNames">;

@@ -8,7 +8,9 @@ import type {
   DpsIpFilterRule,
   PublicNetworkAccess,
 } from "../config";
+import { DpsCaCertificate } from "./dps-ca-certificate";
 import type { IotHub } from "./iot-hub";
+import { ADOPTED_DPS_KEPT_PROPERTIES, keptPolicies, primaryKeyOf } from "./adoption";
 import { sharedAccessKeys } from "./shared-access-keys";
 
 /** Policy the enrollment resources use: enrollments and registration states, nothing else. */
@@ -79,6 +81,14 @@ export interface ProvisioningServiceArgs {
   readonly dataContributor?: DataContributorConfig;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Adopt this existing DPS instead of creating one (`dps-as-code:adoptPlatform`): `serviceName` is
+   * its name, and it is imported with its ARM id. Its access policies keep their keys (read with
+   * list-keys); provisioningserviceowner and enrollment-writer are added if it lacks them. Every
+   * hub linked to it must be one of `linkedHubs`: the DPS is written with exactly those links.
+   * @default undefined (a new DPS is created)
+   */
+  readonly adopt?: { readonly resourceId: string };
 }
 
 /**
@@ -103,7 +113,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
   /** Present when `dataContributor` was given. */
   public readonly dataContributorAssignment: authorization.RoleAssignment | undefined;
   /** The uploaded CA certificates by name, for enrollments that name them in `caReferences` to depend on. */
-  public readonly certificates: Readonly<Record<string, dps.DpsCertificate>>;
+  public readonly certificates: Readonly<Record<string, DpsCaCertificate>>;
 
   constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:ProvisioningService", name, {}, opts);
@@ -111,6 +121,37 @@ export class ProvisioningService extends pulumi.ComponentResource {
     // Our own keys, sent on every PUT, so that no update of the DPS rotates them.
     const ownerKeys = sharedAccessKeys(`${name}-${OWNER_POLICY_NAME}-key`, this);
     const writerKeys = sharedAccessKeys(`${name}-${ENROLLMENT_WRITER_POLICY_NAME}-key`, this);
+    const ours = [
+      {
+        keyName: OWNER_POLICY_NAME,
+        rights: OWNER_RIGHTS,
+        primaryKey: ownerKeys.primaryKey,
+        secondaryKey: ownerKeys.secondaryKey,
+      },
+      {
+        keyName: ENROLLMENT_WRITER_POLICY_NAME,
+        rights: ENROLLMENT_WRITER_RIGHTS,
+        primaryKey: writerKeys.primaryKey,
+        secondaryKey: writerKeys.secondaryKey,
+      },
+    ];
+    const { adopt } = args;
+    // An adopted DPS is written back with the policies and keys it has, read with POST listkeys:
+    // its GET returns `authorizationPolicies: []` whatever it holds (DPSGet.json, 2023-03-01-preview).
+    const policies = adopt
+      ? keptPolicies(
+          dps
+            .listIotDpsResourceKeysOutput(
+              { provisioningServiceName: args.serviceName, resourceGroupName: args.resourceGroupName },
+              { parent: this },
+            )
+            .apply((r) => r.value),
+          ours,
+        )
+      : undefined;
+    const writerKey = policies
+      ? primaryKeyOf(policies, ENROLLMENT_WRITER_POLICY_NAME)
+      : writerKeys.primaryKey;
 
     this.service = new dps.IotDpsResource(
       name,
@@ -130,26 +171,15 @@ export class ProvisioningService extends pulumi.ComponentResource {
             ipMask: r.ipMask,
             target: r.target,
           })),
-          authorizationPolicies: [
-            {
-              keyName: OWNER_POLICY_NAME,
-              rights: OWNER_RIGHTS,
-              primaryKey: ownerKeys.primaryKey,
-              secondaryKey: ownerKeys.secondaryKey,
-            },
-            {
-              keyName: ENROLLMENT_WRITER_POLICY_NAME,
-              rights: ENROLLMENT_WRITER_RIGHTS,
-              primaryKey: writerKeys.primaryKey,
-              secondaryKey: writerKeys.secondaryKey,
-            },
-          ],
+          authorizationPolicies: policies ?? ours,
           // Each link carries the hub's dps-link connection string as a secret input, so it is
-          // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
-          // after `pulumi refresh` the stored input differs and the next `up` re-sends the real
-          // string: one idempotent update (idempotent because every policy's keys are sent too),
-          // which we accept rather than `ignoreChanges`, because ignoring the field would also
-          // swallow a rotated hub key.
+          // encrypted in state. ARM masks it in every answer (`SharedAccessKey=****`) and lists
+          // the policies without keys, at a write as at a GET, and azure-native's refresh changes
+          // an input only where two of ARM's answers differ (its Read diffs the outputs of the
+          // last write against the ones just read, provider/pkg/provider/provider.go), so a
+          // refresh keeps these strings and keys and previews no update: no `ignoreChanges`,
+          // which would also swallow a rotated key or a changed link
+          // (test/platform/refresh-no-diff.test.ts; README "Verify on first deploy").
           iotHubs: args.linkedHubs.map((l) => ({
             connectionString: l.hub.linkingConnectionString,
             location: l.hub.location,
@@ -160,21 +190,27 @@ export class ProvisioningService extends pulumi.ComponentResource {
       },
       // The link strings are built from the hubs' outputs, so the DPS already waits for them;
       // depending on the hub components as well makes that order explicit in the graph.
-      { parent: this, dependsOn: args.linkedHubs.map((l) => l.hub) },
+      {
+        parent: this,
+        dependsOn: args.linkedHubs.map((l) => l.hub),
+        ...(adopt ? { import: adopt.resourceId, ignoreChanges: [...ADOPTED_DPS_KEPT_PROPERTIES] } : {}),
+      },
     );
 
-    // A CA certificate is never updated in place: ARM needs the certificate's ETag to change
-    // one (If-Match), which azure-native cannot send (terraform-provider-azurerm #20041), so a
-    // new certificate is rotated in by adding it under a new name (components/platform/README.md).
-    const certificates: Record<string, dps.DpsCertificate> = {};
+    // Our DpsCaCertificate, not azure-native's DpsCertificate: DPS's ARM API deletes (and updates)
+    // a certificate only with its ETag as If-Match (DpsCertificate_Delete, iotdps.json
+    // 2023-03-01-preview), which azure-native's delete never sends (./dps-ca-certificate.ts).
+    const certificates: Record<string, DpsCaCertificate> = {};
+    const subscriptionId = this.service.id.apply((id) => subscriptionScope(id).split("/")[2]!);
     for (const cert of args.caCertificates ?? []) {
-      certificates[cert.name] = new dps.DpsCertificate(
+      certificates[cert.name] = new DpsCaCertificate(
         `${name}-${cert.name}`,
         {
+          subscriptionId,
           provisioningServiceName: this.service.name,
           resourceGroupName: args.resourceGroupName,
           certificateName: cert.name,
-          // azure-native has no proof-of-possession invoke; `isVerified: true` verifies on upload.
+          // No proof-of-possession step here; `isVerified: true` verifies on upload.
           properties: { certificate: cert.certificate, isVerified: cert.verified },
         },
         { parent: this },
@@ -198,7 +234,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
     // Built from the DPS's output, so the enrollment resources that use it wait until the
     // DPS, with this policy and these keys, has been created or updated.
     this.enrollmentWriterConnectionString = pulumi.secret(
-      pulumi.interpolate`HostName=${this.serviceEndpoint};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${writerKeys.primaryKey}`,
+      pulumi.interpolate`HostName=${this.serviceEndpoint};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${writerKey}`,
     );
 
     this.registerOutputs({

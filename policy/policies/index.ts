@@ -4,6 +4,7 @@ import { dpsEnrollmentAllocationWebhookPolicy } from "./dps-enrollment-allocatio
 import { createDpsEnrollmentCertificateExpiryPolicy } from "./dps-enrollment-certificate-expiry";
 import { dpsEnrollmentDisabledReviewPolicy } from "./dps-enrollment-disabled-review";
 import { createDpsEnrollmentGroupCountPolicy } from "./dps-enrollment-group-count";
+import { createDpsEnrollmentX509GroupCountPolicy } from "./dps-enrollment-x509-group-count";
 import { dpsEnrollmentGroupReprovisionPolicyPolicy } from "./dps-enrollment-group-reprovision-policy";
 import { dpsEnrollmentGroupSymmetricKeyExceptionPolicy } from "./dps-enrollment-group-symmetric-key-exception";
 import { dpsEnrollmentInitialTwinNoSecretsPolicy } from "./dps-enrollment-initial-twin-no-secrets";
@@ -53,6 +54,7 @@ export function createPolicies(): Policies {
     // Stack-wide
     dpsEnrollmentUniqueIdsPolicy,
     createDpsEnrollmentGroupCountPolicy(),
+    createDpsEnrollmentX509GroupCountPolicy(),
     createDpsEnrollmentIndividualOrGroupPolicy(),
     // Deletions (through the fleet's enrollment ledger)
     dpsEnrollmentRetirementCoveredPolicy,
