@@ -94,10 +94,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stateFile = opts.ephemeral
     ? undefined
     : new StateFile(stateDir, (e) => logger.error(`could not save state: ${e.message}`));
-  const snapshot = stateFile?.load();
-  const settings = resolveSettings(config, snapshot?.settings, where);
-  const policies = resolvePolicies(config, snapshot?.policies, where);
-  const store = snapshot ? MemoryStore.fromSnapshot(snapshot) : new MemoryStore(settings, policies);
+  const loaded = stateFile?.load();
+  const settings = resolveSettings(config, loaded?.settings(), where);
+  const policies = resolvePolicies(config, loaded ? [...loaded.policies()] : undefined, where);
+  const store = loaded ?? new MemoryStore(settings, policies);
   store.setSettings(settings);
   store.setPolicies(policies);
   for (const c of config.certificates ?? []) {
@@ -180,10 +180,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   port = (server.address() as AddressInfo).port;
   if (stateFile) {
-    stateFile.track(() => store.snapshot());
+    stateFile.track(() => store.lines());
     store.onChange(() => stateFile.changed());
     stateFile.changed();
-    await stateFile.flush();
+    // A new state folder is written before the emulator answers. A loaded one is on disk already
+    // (the settings and CAs of the config file may have changed it): it is rewritten in the
+    // background, a chunk at a time, so a restart at a million enrollments does not wait for it.
+    if (!loaded) await stateFile.flush();
   }
 
   const host = `localhost:${port}`;

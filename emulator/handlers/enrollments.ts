@@ -105,9 +105,8 @@ export const enrollmentHandlers: Record<string, Handler> = {
 
   IndividualEnrollment_Query(ctx, req) {
     checkQuerySpecification(req.body);
-    const items = [...ctx.store.enrollments.values()];
     const withRegistrationState = ctx.behaviour.registrationStateInListings === "included";
-    return queryPage(req, items, "Enrollment", (e) =>
+    return queryPage(req, ctx.store.enrollments, "Enrollment", (e) =>
       shown(
         ctx,
         individualEnrollmentView(
@@ -151,7 +150,7 @@ export const enrollmentHandlers: Record<string, Handler> = {
 
   EnrollmentGroup_Query(ctx, req) {
     checkQuerySpecification(req.body);
-    return queryPage(req, [...ctx.store.groups.values()], "EnrollmentGroup", (g) =>
+    return queryPage(req, ctx.store.groups, "EnrollmentGroup", (g) =>
       shown(ctx, enrollmentGroupView(g, false)),
     );
   },
