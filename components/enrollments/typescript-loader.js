@@ -17,11 +17,23 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-/** Registers the `.ts` loader unless one is already registered (ts-node, vitest, or this one). */
+/**
+ * For a provider process: starts the orphan watchdog, then registers the `.ts` loader unless one
+ * is already registered (ts-node, vitest, or this one).
+ */
 exports.registerTypeScript = function registerTypeScript(projectDir) {
   // Every provider is loaded through this first (dynamic-providers.js, older references): the one
   // place to make sure that process ends with its `pulumi` (orphan-watchdog.js).
   require("./orphan-watchdog.js").exitWhenOrphaned();
+  exports.registerTypeScriptLoader(projectDir);
+};
+
+/**
+ * The `.ts` loader alone, without the watchdog: for the project's command-line tools
+ * (scripts/register-typescript.js), which a person or a pipeline starts and which have no
+ * `pulumi` to outlive. Does nothing when a loader is already registered.
+ */
+exports.registerTypeScriptLoader = function registerTypeScriptLoader(projectDir) {
   if (require.extensions[".ts"]) return;
   const fromProject = (name) => require.resolve(name, { paths: [projectDir] });
   const typescriptVersion = require(fromProject("typescript/package.json")).version;
