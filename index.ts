@@ -1,6 +1,7 @@
 // dps-as-code: one stack = one environment's IoT platform (hubs + DPS, on Azure or on the
-// local emulator) and the enrollments its manifests declare; or, with `dps-as-code:existingDps`,
-// only the enrollments of a DPS the stack did not create (docs/existing-dps.md). Configuration
+// local emulator; created, or adopted with `dps-as-code:adoptPlatform`) and the enrollments its
+// manifests declare; or, with `dps-as-code:existingDps`, only the enrollments of a DPS the stack
+// did not create (docs/existing-dps.md). Configuration
 // comes from Pulumi.<stack>.yaml; see README.md. This file only reads the process (its
 // directory, the working directory, DPS_HOME) and names the outputs: components/fleet does the rest.
 import * as pulumi from "@pulumi/pulumi";

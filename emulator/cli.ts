@@ -2,8 +2,9 @@
  * `npm run emulator -- [--port 8443] [--host 127.0.0.1] [--state-dir DIR] [--config FILE] [--ephemeral]
  *   [--retry-after SECONDS] [--throttle OPS_PER_MINUTE] [--fault-rate 0..1] [--no-client-cert] [--no-request-log]
  *   [--mask-webhook-urls] [--bulk-create-on-existing refuse|overwrite] [--bulk-delete-items record|id]
- *   [--bulk-quota-cost per-item|per-call] [--webhook-urls-in-replies clear|masked]`
- * (the last four: DPS behaviours no public source pins down, see variants.ts)
+ *   [--bulk-quota-cost per-item|per-call] [--webhook-urls-in-replies clear|masked]
+ *   [--registration-state-in-listings included|omitted]`
+ * (the last five: DPS behaviours no public source pins down, see variants.ts)
  * First stdout line: one JSON object {connectionString, serviceHost, deviceHost, idScope, caCertPath, port, pid}.
  * Logs go to stderr.
  */

@@ -40,6 +40,15 @@ export const UNDOCUMENTED_CHOICES = {
    * not documented. "clear" (default) or "masked" (`https://host/path?****`).
    */
   webhookUrlsInReplies: ["clear", "masked"],
+  /**
+   * Whether the individual-enrollment query (`POST /enrollments/query`) carries each enrollment's
+   * `registrationState`. The spec (service.json above) types the query's items as
+   * IndividualEnrollment, whose read-only `registrationState` is a DeviceRegistrationState, so
+   * "included" (default) is its plain reading; no doc, sample or SDK test shows a query item with
+   * it, and a service may well leave a joined, per-device field out of a listing: "omitted".
+   * `npm run registrations` trusts a listing only when it shows the field.
+   */
+  registrationStateInListings: ["included", "omitted"],
 } as const;
 
 type Choices = typeof UNDOCUMENTED_CHOICES;
@@ -52,6 +61,7 @@ export const DEFAULT_BEHAVIOUR: UndocumentedBehaviour = {
   bulkDeleteItems: "record",
   bulkQuotaCost: "per-item",
   webhookUrlsInReplies: "clear",
+  registrationStateInListings: "included",
 };
 
 export const BEHAVIOUR_NAMES = Object.keys(UNDOCUMENTED_CHOICES) as BehaviourName[];

@@ -9,6 +9,8 @@ import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 // How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
 const SECRET_SIG_KEY = SECRET_SIGNATURE_KEY;
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The key that marks a secret in mock inputs, at any depth (for tests that unwrap nested secrets). */
+export const SECRET_SIG_KEY_FOR_TESTS = SECRET_SIG_KEY;
 
 /** Whether a mock input value arrived as a secret. */
 export function isSecretInput(value: unknown): boolean {
@@ -35,6 +37,23 @@ export interface Registration {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, unknown>;
+  /** The `import` id (or read id), when the program asked to import an existing resource. */
+  readonly importId?: string;
+}
+
+/**
+ * Resources that already exist in the mocked Azure, for adoption: each ARM GET body (what an
+ * import reads) and each list-keys answer (`value` of POST .../listkeys), by ARM resource id.
+ */
+export interface MockAzure {
+  readonly resources: Readonly<Record<string, Record<string, unknown>>>;
+  readonly keys: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
+}
+
+/** Looks up `id` in the mocked Azure, case-insensitively as ARM compares ids. */
+function byArmId<T>(table: Readonly<Record<string, T>>, id: string): T | undefined {
+  const found = Object.entries(table).find(([key]) => key.toLowerCase() === id.toLowerCase());
+  return found?.[1];
 }
 
 /** An invoke the mocks saw. */
@@ -44,6 +63,9 @@ export interface Invocation {
 }
 
 export const SUBSCRIPTION = "/subscriptions/00000000-1111-2222-3333-444444444444";
+/** The subscription of the mocked Azure's existing resources (that of the first one listed). */
+const SUBSCRIPTION_OF = (azure: MockAzure | undefined) =>
+  /^\/subscriptions\/[^/]+/i.exec(Object.keys(azure?.resources ?? {})[0] ?? "")?.[0] ?? SUBSCRIPTION;
 export const RANDOM_SUFFIX = "k3x9q2";
 /** When the mocked role assignment says it was created. */
 export const ROLE_ASSIGNED_AT = "2026-11-29T08:00:00.000000+00:00";
@@ -96,11 +118,27 @@ export function filledInProdConfig(): Record<string, string> {
  * Strict mocks: every resource type and invoke the platform may use is modelled on what
  * Azure returns; anything else throws, so a new, unreviewed resource or invoke fails the test.
  */
-export function strictMocks(registrations: Registration[], invocations: Invocation[]): pulumi.runtime.Mocks {
+export function strictMocks(
+  registrations: Registration[],
+  invocations: Invocation[],
+  azure?: MockAzure,
+): pulumi.runtime.Mocks {
   return {
     newResource(args) {
       const inputs = args.inputs as Record<string, unknown>;
-      registrations.push({ type: args.type, name: args.name, inputs });
+      registrations.push({
+        type: args.type,
+        name: args.name,
+        inputs,
+        ...(args.id ? { importId: args.id } : {}),
+      });
+      if (args.id) {
+        // An import reads the resource as it is (the engine then diffs the program's inputs).
+        const existing = azure && byArmId(azure.resources, args.id);
+        if (!existing)
+          throw new Error(`import of ${args.type} ${args.name}: no resource ${args.id} in Azure`);
+        return { id: args.id, state: existing };
+      }
       const rg = String(inputs.resourceGroupName ?? "");
       switch (args.type) {
         case "dps-as-code:platform:IotPlatform":
@@ -150,9 +188,20 @@ export function strictMocks(registrations: Registration[], invocations: Invocati
       }
     },
     call(args) {
-      invocations.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
-      // The platform reads no keys back from Azure (it generates them), so no invoke is expected.
-      throw new Error(`unexpected invoke ${args.token}`);
+      const inputs = args.inputs as Record<string, unknown>;
+      invocations.push({ token: args.token, inputs });
+      // A created platform reads no keys back from Azure (it generates them); an adopted hub or
+      // DPS reads the keys its policies have (POST listkeys), from the mocked Azure.
+      const rg = String(inputs.resourceGroupName ?? "");
+      const listed =
+        args.token === "azure-native:iothub:listIotHubResourceKeys"
+          ? `${SUBSCRIPTION_OF(azure)}/resourceGroups/${rg}/providers/Microsoft.Devices/IotHubs/${String(inputs.resourceName)}`
+          : args.token === "azure-native:deviceprovisioningservices:listIotDpsResourceKeys"
+            ? `${SUBSCRIPTION_OF(azure)}/resourceGroups/${rg}/providers/Microsoft.Devices/provisioningServices/${String(inputs.provisioningServiceName)}`
+            : undefined;
+      const keys = listed && azure && byArmId(azure.keys, listed);
+      if (keys) return { value: keys };
+      throw new Error(`unexpected invoke ${args.token}${listed ? ` (no keys for ${listed})` : ""}`);
     },
   };
 }
@@ -182,6 +231,8 @@ export interface MockedPlatform {
   one(type: string): Registration;
   /** Registrations counted per type. */
   counts(): Record<string, number>;
+  /** The `ignoreChanges` option each resource was registered with, by resource name. */
+  readonly ignoreChanges: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -191,14 +242,24 @@ export interface MockedPlatform {
 export async function runMockedPlatform(
   stack: string,
   config: Record<string, string>,
+  azure?: MockAzure,
 ): Promise<MockedPlatform> {
   const registrations: Registration[] = [];
   const invocations: Invocation[] = [];
+  const ignoreChanges: Record<string, readonly string[]> = {};
   pulumi.runtime.setAllConfig(config);
-  await pulumi.runtime.setMocks(strictMocks(registrations, invocations), "dps-as-code", stack, false);
+  await pulumi.runtime.setMocks(strictMocks(registrations, invocations, azure), "dps-as-code", stack, false);
   const { loadPlatformConfig } = await import("../components/config");
   const { createPlatform } = await import("../components/platform");
-  const platform = createPlatform(loadPlatformConfig(projectRoot));
+  // The mocks do not see resource options; a transformation (inherited by every child) does.
+  const platform = createPlatform(loadPlatformConfig(projectRoot), "platform", {
+    transformations: [
+      ({ name, opts }) => {
+        if (opts.ignoreChanges) ignoreChanges[name] = [...opts.ignoreChanges];
+        return undefined;
+      },
+    ],
+  });
   await valueOf(
     pulumi.all([platform.idScope, platform.linkedHubHostNames, platform.dpsConnection.serviceEndpoint]),
   );
@@ -208,6 +269,7 @@ export async function runMockedPlatform(
     platform,
     registrations,
     invocations,
+    ignoreChanges,
     ofType,
     one(type) {
       const found = ofType(type);

@@ -44,6 +44,7 @@ function readRawStackConfig(): RawStackConfig {
     enrollmentSets: config.getObject("enrollmentSets"),
     emulator: config.getObject("emulator"),
     existingDps: config.getObject("existingDps"),
+    adoptPlatform: config.getObject("adoptPlatform"),
     // Read as secrets so the values never leave the secret Outputs they arrive in.
     emulatorConnectionString: config.getSecret("emulatorConnectionString"),
     existingDpsConnectionString: config.getSecret("existingDpsConnectionString"),

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DPS_ALLOCATION_POLICIES, parseCertificate } from "@dps-as-code/contract";
+import { parseAdoptPlatform } from "./adopt-platform";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
 import {
@@ -48,6 +49,8 @@ export interface RawPlatformConfig {
   readonly enrollmentManifests?: unknown;
   readonly enrollmentSets?: unknown;
   readonly emulator?: unknown;
+  /** Existing DPS and hubs to adopt (adopt-platform.ts). */
+  readonly adoptPlatform?: unknown;
   /** `dps-as-code:emulatorConnectionString`, read as a secret; only its presence is checked here. */
   readonly emulatorConnectionString?: pulumi.Output<string>;
 }
@@ -108,12 +111,25 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
   const hubs = parseHubs(c, raw.hubs, location, commonTags);
   const dps = parseDps(c, raw.dps, hubs, commonTags, env);
   const targetKind = parseTargetKind(c, raw);
-  const target = targetKind && parseTarget(c, targetKind, raw, location, namePrefix, environment, env);
+  const adopt = parseAdoption(c, raw, hubs, targetKind);
+  const target =
+    targetKind &&
+    parseTarget(
+      c,
+      targetKind,
+      // An adopting stack uses the adopted resources' group as an existing group.
+      adopt ? { ...raw, resourceGroupName: adopt.resourceGroupName } : raw,
+      location,
+      namePrefix,
+      environment,
+      env,
+    );
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   // With no problems every value above is defined; the checks make that so.
   return {
+    ...(adopt ? { adopt } : {}),
     environment: environment!,
     location: location!,
     namePrefix: namePrefix!,
@@ -138,6 +154,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
   const dps = c.object("dps", raw.dps ?? {}) ?? {};
   const certificates = parseCaCertificates(c, dps.caCertificates, env);
   const targetKind = parseTargetKind(c, raw);
+  parseAdoption(c, raw, hubs, targetKind);
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
@@ -170,6 +187,19 @@ function parseNaming(c: ConfigChecker, raw: RawPlatformConfig) {
     "managed-by": "pulumi",
   };
   return { environment, namePrefix, location, commonTags };
+}
+
+/** `adoptPlatform` (adopt-platform.ts), which only the Azure target takes. */
+function parseAdoption(
+  c: ConfigChecker,
+  raw: RawPlatformConfig,
+  hubs: readonly HubConfig[],
+  targetKind: PlatformTarget["kind"] | undefined,
+) {
+  const adopt = parseAdoptPlatform(c, raw.adoptPlatform, hubs, raw.resourceGroupName);
+  if (adopt && targetKind === "local")
+    c.fail("adoptPlatform", 'adopts Azure resources; it is not used when dps-as-code:target is "local"');
+  return adopt;
 }
 
 function parseTargetKind(c: ConfigChecker, raw: RawPlatformConfig): PlatformTarget["kind"] | undefined {

@@ -39,6 +39,7 @@ const PLATFORM_ONLY_SETTINGS = [
   "tags",
   "emulator",
   "emulatorConnectionString",
+  "adoptPlatform",
 ] as const;
 const EXISTING_DPS_SETTINGS = [
   "serviceEndpoint",

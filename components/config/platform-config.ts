@@ -151,6 +151,32 @@ export type ResourceGroupPlacement =
   | { readonly kind: "create"; readonly name: string; readonly location: string }
   | { readonly kind: "existing"; readonly name: string };
 
+/** An existing resource the stack takes over under its own name (`dps-as-code:adoptPlatform`). */
+export interface AdoptedResource {
+  /** Its Azure name, which the stack keeps. */
+  readonly name: string;
+  /** Its ARM resource id: the `import` id Pulumi reads it with. */
+  readonly resourceId: string;
+}
+
+export interface AdoptedHub extends AdoptedResource {
+  /** Consumer groups the hub already has (imported); the hub's other configured groups are created. */
+  readonly consumerGroups: readonly string[];
+}
+
+/**
+ * An existing DPS and hubs that this platform stack adopts instead of creating (Pulumi's `import`
+ * resource option): same names, no replacement, no key change. Every adopted resource is in one
+ * resource group, which the stack uses as an existing group. See docs/existing-dps.md.
+ */
+export interface AdoptedPlatform {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly dps: AdoptedResource;
+  /** By hub key (`hubs.<key>`); a configured hub not listed here is created as usual. */
+  readonly hubs: Readonly<Record<string, AdoptedHub>>;
+}
+
 /** How the local target reaches the emulator (set by the demo script). */
 export interface EmulatorEndpoint {
   /** `host:port` of the emulator's service (and admin) API, e.g. `localhost:8443`. */
@@ -182,6 +208,8 @@ export interface PlatformConfig {
   readonly enrollmentManifests: string;
   /** The batch path for large manifests (`dps-as-code:enrollmentSets`). */
   readonly enrollmentSets: EnrollmentSetsConfig;
+  /** Existing DPS and hubs this stack adopts (`dps-as-code:adoptPlatform`); absent: it creates them. */
+  readonly adopt?: AdoptedPlatform;
 }
 
 /**

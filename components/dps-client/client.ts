@@ -61,6 +61,29 @@ export interface DpsEnrollmentRecord {
   etag?: string;
   createdDateTimeUtc?: string;
   lastUpdatedDateTimeUtc?: string;
+  /** Read-only: the device's last registration (IndividualEnrollment.registrationState). */
+  registrationState?: DpsRegistrationState | null;
+}
+
+/**
+ * DeviceRegistrationState as the service API returns it (Azure/azure-rest-api-specs
+ * specification/deviceprovisioningservices/data-plane/Microsoft.Devices/stable/2021-10-01/
+ * service.json): the last registration of one registration id, the hub DPS assigned and when.
+ * `status` is one of unassigned, assigning, assigned, failed, disabled; `substatus` says how an
+ * assignment came about (initialAssignment, deviceDataMigrated, deviceDataReset,
+ * reprovisionedToInitialAssignment).
+ */
+export interface DpsRegistrationState {
+  registrationId?: string;
+  createdDateTimeUtc?: string;
+  assignedHub?: string | null;
+  deviceId?: string | null;
+  status?: string;
+  substatus?: string | null;
+  errorCode?: number | null;
+  errorMessage?: string | null;
+  lastUpdatedDateTimeUtc?: string;
+  etag?: string;
 }
 
 interface DpsCertificateRecord {
@@ -122,9 +145,21 @@ export interface DpsClient {
   delete(kind: EnrollmentKind, id: string): Promise<"deleted" | "absent">;
   /** The attestation with its keys (GET hides symmetric keys). */
   getAttestationMechanism(kind: EnrollmentKind, id: string): Promise<DpsAttestationRecord>;
+  /** A registration id's registration state, or undefined when DPS answers 404 (never registered). */
+  getRegistrationState(registrationId: string): Promise<DpsRegistrationState | undefined>;
   deleteRegistrationState(registrationId: string): Promise<"deleted" | "absent">;
   /** Registration ids of the devices that registered through a group. */
   listGroupRegistrationIds(groupId: string): Promise<string[]>;
+  /**
+   * The registration states of a group's devices, page by page (`POST /registrations/{groupId}/query`
+   * with `x-ms-max-item-count` and `x-ms-continuation`): one DPS call a page, whatever the group's
+   * size. `pace`, when given, wraps each page's call.
+   */
+  queryGroupRegistrations(
+    groupId: string,
+    pageSize?: number,
+    pace?: PagePacing,
+  ): AsyncIterable<DpsRegistrationState[]>;
   /**
    * Every enrollment of a kind, page by page (`POST /enrollments/query` or `/enrollmentGroups/query`
    * with `x-ms-max-item-count` and `x-ms-continuation`). Each page is one DPS call, retried with the
@@ -210,6 +245,7 @@ interface SdkClient {
   deleteEnrollmentGroup(id: string): Promise<void>;
   getIndividualEnrollmentAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
   getEnrollmentGroupAttestationMechanism(id: string): Promise<{ responseBody: DpsAttestationRecord }>;
+  getDeviceRegistrationState(id: string): Promise<{ responseBody: DpsRegistrationState }>;
   deleteDeviceRegistrationState(id: string): Promise<void>;
   createIndividualEnrollmentQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
   createEnrollmentGroupQuery(spec: { query: string }, pageSize?: number): SdkQuery<DpsEnrollmentRecord>;
@@ -221,7 +257,7 @@ interface SdkClient {
     spec: { query: string },
     groupId: string,
     pageSize?: number,
-  ): SdkQuery<{ registrationId?: string }>;
+  ): SdkQuery<DpsRegistrationState>;
 }
 
 /** The SDK's Query (azure-iot-provisioning-service, src/query.ts). */
@@ -403,6 +439,15 @@ export function createDpsClient(
     }
   }
 
+  function queryGroupRegistrations(
+    groupId: string,
+    pageSize = QUERY_PAGE_SIZE,
+    pace: PagePacing = (page) => page(),
+  ): AsyncIterable<DpsRegistrationState[]> {
+    const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, pageSize);
+    return queryPages(query, (next) => pace(() => call("query registration states", "group", groupId, next)));
+  }
+
   return {
     serviceEndpoint: endpoint,
     async get(kind, id) {
@@ -449,20 +494,25 @@ export function createDpsClient(
         sdk.deleteDeviceRegistrationState(registrationId),
       );
     },
+    async getRegistrationState(registrationId) {
+      try {
+        const result = await call("get registration state", undefined, registrationId, () =>
+          sdk.getDeviceRegistrationState(registrationId),
+        );
+        return result.responseBody;
+      } catch (error) {
+        if (isDpsCallError(error) && error.failure.status === 404) return undefined;
+        throw error;
+      }
+    },
     async listGroupRegistrationIds(groupId) {
       const ids: string[] = [];
-      const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery(
-        { query: "*" },
-        groupId,
-        QUERY_PAGE_SIZE,
-      );
-      for await (const page of queryPages(query, (next) =>
-        call("query registration states", "group", groupId, next),
-      )) {
+      for await (const page of queryGroupRegistrations(groupId)) {
         for (const state of page) if (state.registrationId) ids.push(state.registrationId);
       }
       return ids;
     },
+    queryGroupRegistrations,
     queryEnrollments(kind, pageSize = QUERY_PAGE_SIZE, pace: PagePacing = (page) => page()) {
       const query =
         kind === "individual"

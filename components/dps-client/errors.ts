@@ -15,6 +15,7 @@ export type DpsOperation =
   | "update"
   | "delete"
   | "get attestation mechanism"
+  | "get registration state"
   | "delete registration state"
   | "query registration states"
   | "query enrollments"

@@ -36,13 +36,19 @@ export function createAzurePlatform(
           { parent },
         ).name;
 
+  // Adopted resources keep their own names (docs/existing-dps.md); the others are named as usual.
+  const adopt = config.adopt;
   const hubs = config.hubs.map((hub) => ({
     settings: hub,
     component: new IotHub(
       `${name}-${hub.key}`,
       {
         resourceGroupName,
-        hubName: pulumi.interpolate`${base}-${hub.key}-${suffix}`,
+        hubName: adopt?.hubs[hub.key]?.name ?? pulumi.interpolate`${base}-${hub.key}-${suffix}`,
+        adopt: adopt?.hubs[hub.key] && {
+          resourceId: adopt.hubs[hub.key]!.resourceId,
+          consumerGroups: adopt.hubs[hub.key]!.consumerGroups,
+        },
         location: hub.location,
         sku: hub.sku,
         units: hub.units,
@@ -62,7 +68,8 @@ export function createAzurePlatform(
     `${name}-dps`,
     {
       resourceGroupName,
-      serviceName: pulumi.interpolate`${base}-dps-${suffix}`,
+      serviceName: adopt?.dps.name ?? pulumi.interpolate`${base}-dps-${suffix}`,
+      adopt: adopt && { resourceId: adopt.dps.resourceId },
       location: config.location,
       capacity: config.dps.capacity,
       allocationPolicy: config.dps.allocationPolicy,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iothub from "@pulumi/azure-native/iothub";
 import type { HubIdentity, HubNetworkRuleSets, IotHubSkuName, PublicNetworkAccess } from "../config";
+import { ADOPTED_HUB_KEPT_PROPERTIES, keptPolicies, primaryKeyOf } from "./adoption";
 import { sharedAccessKeys } from "./shared-access-keys";
 
 /**
@@ -50,6 +51,18 @@ export interface IotHubArgs {
   readonly consumerGroups?: readonly string[];
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Adopt this existing hub instead of creating one (`dps-as-code:adoptPlatform`): `hubName` is its
+   * name, and it is imported with its ARM id. Its access policies keep their keys (read with
+   * list-keys), dps-link is added if it lacks one, and what the stack does not manage (routing,
+   * file upload, ...; adoption.ts) stays as it is. See docs/existing-dps.md.
+   * @default undefined (a new hub is created)
+   */
+  readonly adopt?: {
+    readonly resourceId: string;
+    /** Consumer groups the hub already has: imported, not created. @default [] */
+    readonly consumerGroups?: readonly string[];
+  };
 }
 
 /**
@@ -74,8 +87,31 @@ export class IotHub extends pulumi.ComponentResource {
 
     const identity = args.identity ?? "None";
     // Our own keys for dps-link, so that no update of the hub ever rotates them (see
-    // shared-access-keys.ts); the DPS link string is built from them, not read back.
+    // shared-access-keys.ts); the DPS link string is built from them, not read back (except on an
+    // adopted hub that already has a dps-link policy: its own keys, read below, are kept).
     const linkKeys = sharedAccessKeys(`${name}-${DPS_LINK_POLICY_NAME}-key`, this);
+    const linkPolicy = {
+      keyName: DPS_LINK_POLICY_NAME,
+      rights: DPS_LINK_POLICY_RIGHTS,
+      primaryKey: linkKeys.primaryKey,
+      secondaryKey: linkKeys.secondaryKey,
+    };
+    const { adopt } = args;
+    // An adopted hub is written back with the policies and keys it has ("retrieve the IoT hub
+    // metadata and security metadata, and then combine them with the modified values", iothub.json,
+    // IotHubResource_CreateOrUpdate), read with POST listkeys: GET returns no policy at all (iothub_get.json).
+    const policies = adopt
+      ? keptPolicies(
+          iothub
+            .listIotHubResourceKeysOutput(
+              { resourceGroupName: args.resourceGroupName, resourceName: args.hubName },
+              { parent: this },
+            )
+            .apply((r) => r.value),
+          [linkPolicy],
+        )
+      : undefined;
+    const linkKey = policies ? primaryKeyOf(policies, DPS_LINK_POLICY_NAME) : linkKeys.primaryKey;
 
     this.hub = new iothub.IotHubResource(
       name,
@@ -100,19 +136,23 @@ export class IotHub extends pulumi.ComponentResource {
           disableLocalAuth: false,
           // Declaring the policies replaces the hub's default set (iothubowner, service, device,
           // registryRead, registryReadWrite): people and pipelines use Entra ID roles instead.
+          // An adopted hub keeps the policies it has (with their keys), plus dps-link.
           // The keys are ours and always sent: a policy sent without keys gets new ones on
           // every PUT. They make `properties` a secret input (encrypted in state).
-          authorizationPolicies: [
-            {
-              keyName: DPS_LINK_POLICY_NAME,
-              rights: DPS_LINK_POLICY_RIGHTS,
-              primaryKey: linkKeys.primaryKey,
-              secondaryKey: linkKeys.secondaryKey,
-            },
-          ],
+          authorizationPolicies: policies ?? [linkPolicy],
         },
       },
-      { parent: this },
+      adopt
+        ? {
+            parent: this,
+            import: adopt.resourceId,
+            // Without a rule set in config, an adopted hub keeps the one it has (never opened up).
+            ignoreChanges: [
+              ...ADOPTED_HUB_KEPT_PROPERTIES,
+              ...(args.networkRuleSets ? [] : ["properties.networkRuleSets"]),
+            ],
+          }
+        : { parent: this },
     );
 
     for (const group of args.consumerGroups ?? []) {
@@ -125,7 +165,10 @@ export class IotHub extends pulumi.ComponentResource {
           name: group,
           properties: { name: group },
         },
-        { parent: this },
+        adopt?.consumerGroups?.includes(group)
+          ? // ARM id of a consumer group (iothub.json, IotHubResource_GetEventHubConsumerGroup).
+            { parent: this, import: `${adopt.resourceId}/eventHubEndpoints/events/ConsumerGroups/${group}` }
+          : { parent: this },
       );
     }
 
@@ -138,7 +181,7 @@ export class IotHub extends pulumi.ComponentResource {
     // From the hub's output, so whatever uses the string (the DPS link) waits until the hub,
     // with this policy and these keys, has been created or updated.
     this.linkingConnectionString = pulumi.secret(
-      pulumi.interpolate`HostName=${this.hostName};SharedAccessKeyName=${DPS_LINK_POLICY_NAME};SharedAccessKey=${linkKeys.primaryKey}`,
+      pulumi.interpolate`HostName=${this.hostName};SharedAccessKeyName=${DPS_LINK_POLICY_NAME};SharedAccessKey=${linkKey}`,
     );
 
     this.registerOutputs({

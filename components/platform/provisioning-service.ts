@@ -9,6 +9,7 @@ import type {
   PublicNetworkAccess,
 } from "../config";
 import type { IotHub } from "./iot-hub";
+import { ADOPTED_DPS_KEPT_PROPERTIES, keptPolicies, primaryKeyOf } from "./adoption";
 import { sharedAccessKeys } from "./shared-access-keys";
 
 /** Policy the enrollment resources use: enrollments and registration states, nothing else. */
@@ -79,6 +80,14 @@ export interface ProvisioningServiceArgs {
   readonly dataContributor?: DataContributorConfig;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Adopt this existing DPS instead of creating one (`dps-as-code:adoptPlatform`): `serviceName` is
+   * its name, and it is imported with its ARM id. Its access policies keep their keys (read with
+   * list-keys); provisioningserviceowner and enrollment-writer are added if it lacks them. Every
+   * hub linked to it must be one of `linkedHubs`: the DPS is written with exactly those links.
+   * @default undefined (a new DPS is created)
+   */
+  readonly adopt?: { readonly resourceId: string };
 }
 
 /**
@@ -111,6 +120,37 @@ export class ProvisioningService extends pulumi.ComponentResource {
     // Our own keys, sent on every PUT, so that no update of the DPS rotates them.
     const ownerKeys = sharedAccessKeys(`${name}-${OWNER_POLICY_NAME}-key`, this);
     const writerKeys = sharedAccessKeys(`${name}-${ENROLLMENT_WRITER_POLICY_NAME}-key`, this);
+    const ours = [
+      {
+        keyName: OWNER_POLICY_NAME,
+        rights: OWNER_RIGHTS,
+        primaryKey: ownerKeys.primaryKey,
+        secondaryKey: ownerKeys.secondaryKey,
+      },
+      {
+        keyName: ENROLLMENT_WRITER_POLICY_NAME,
+        rights: ENROLLMENT_WRITER_RIGHTS,
+        primaryKey: writerKeys.primaryKey,
+        secondaryKey: writerKeys.secondaryKey,
+      },
+    ];
+    const { adopt } = args;
+    // An adopted DPS is written back with the policies and keys it has, read with POST listkeys:
+    // its GET returns `authorizationPolicies: []` whatever it holds (DPSGet.json, 2023-03-01-preview).
+    const policies = adopt
+      ? keptPolicies(
+          dps
+            .listIotDpsResourceKeysOutput(
+              { provisioningServiceName: args.serviceName, resourceGroupName: args.resourceGroupName },
+              { parent: this },
+            )
+            .apply((r) => r.value),
+          ours,
+        )
+      : undefined;
+    const writerKey = policies
+      ? primaryKeyOf(policies, ENROLLMENT_WRITER_POLICY_NAME)
+      : writerKeys.primaryKey;
 
     this.service = new dps.IotDpsResource(
       name,
@@ -130,20 +170,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
             ipMask: r.ipMask,
             target: r.target,
           })),
-          authorizationPolicies: [
-            {
-              keyName: OWNER_POLICY_NAME,
-              rights: OWNER_RIGHTS,
-              primaryKey: ownerKeys.primaryKey,
-              secondaryKey: ownerKeys.secondaryKey,
-            },
-            {
-              keyName: ENROLLMENT_WRITER_POLICY_NAME,
-              rights: ENROLLMENT_WRITER_RIGHTS,
-              primaryKey: writerKeys.primaryKey,
-              secondaryKey: writerKeys.secondaryKey,
-            },
-          ],
+          authorizationPolicies: policies ?? ours,
           // Each link carries the hub's dps-link connection string as a secret input, so it is
           // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
           // after `pulumi refresh` the stored input differs and the next `up` re-sends the real
@@ -160,7 +187,11 @@ export class ProvisioningService extends pulumi.ComponentResource {
       },
       // The link strings are built from the hubs' outputs, so the DPS already waits for them;
       // depending on the hub components as well makes that order explicit in the graph.
-      { parent: this, dependsOn: args.linkedHubs.map((l) => l.hub) },
+      {
+        parent: this,
+        dependsOn: args.linkedHubs.map((l) => l.hub),
+        ...(adopt ? { import: adopt.resourceId, ignoreChanges: [...ADOPTED_DPS_KEPT_PROPERTIES] } : {}),
+      },
     );
 
     // A CA certificate is never updated in place: ARM needs the certificate's ETag to change
@@ -198,7 +229,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
     // Built from the DPS's output, so the enrollment resources that use it wait until the
     // DPS, with this policy and these keys, has been created or updated.
     this.enrollmentWriterConnectionString = pulumi.secret(
-      pulumi.interpolate`HostName=${this.serviceEndpoint};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${writerKeys.primaryKey}`,
+      pulumi.interpolate`HostName=${this.serviceEndpoint};SharedAccessKeyName=${ENROLLMENT_WRITER_POLICY_NAME};SharedAccessKey=${writerKey}`,
     );
 
     this.registerOutputs({

@@ -106,8 +106,16 @@ export const enrollmentHandlers: Record<string, Handler> = {
   IndividualEnrollment_Query(ctx, req) {
     checkQuerySpecification(req.body);
     const items = [...ctx.store.enrollments.values()];
+    const withRegistrationState = ctx.behaviour.registrationStateInListings === "included";
     return queryPage(req, items, "Enrollment", (e) =>
-      shown(ctx, individualEnrollmentView(e, ctx.store.registrations.get(e.registrationId), false)),
+      shown(
+        ctx,
+        individualEnrollmentView(
+          e,
+          withRegistrationState ? ctx.store.registrations.get(e.registrationId) : undefined,
+          false,
+        ),
+      ),
     );
   },
 

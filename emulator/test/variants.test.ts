@@ -39,6 +39,7 @@ describe("how the switches are set", () => {
       bulkDeleteItems: "record",
       bulkQuotaCost: "per-item",
       webhookUrlsInReplies: "clear",
+      registrationStateInListings: "included",
     });
   });
 
@@ -53,7 +54,7 @@ describe("how the switches are set", () => {
       'dps.yaml: undocumented.bulkDeleteItems is "etag"; allowed: record, id',
     );
     expect(() => resolveBehaviour({ bulkCreate: "x" }, {}, "dps.yaml")).toThrow(
-      "dps.yaml: undocumented.bulkCreate is unknown; known: bulkCreateOnExisting, bulkDeleteItems, bulkQuotaCost, webhookUrlsInReplies",
+      "dps.yaml: undocumented.bulkCreate is unknown; known: bulkCreateOnExisting, bulkDeleteItems, bulkQuotaCost, webhookUrlsInReplies, registrationStateInListings",
     );
   });
 
@@ -64,6 +65,7 @@ describe("how the switches are set", () => {
       "bulkDeleteItems: id",
       "bulkQuotaCost: per-call",
       "webhookUrlsInReplies: masked",
+      "registrationStateInListings: omitted",
       "every non-default answer",
     ]);
   });

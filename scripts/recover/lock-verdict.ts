@@ -38,9 +38,22 @@ export type LockVerdict =
   | { readonly dead: true; readonly why: string }
   | { readonly dead: false; readonly holder: "pipeline" | "person"; readonly why: string };
 
+/**
+ * The rule for a lock taken on this very host, the one both the pipeline's clear-dead-locks and a
+ * person's unlock-stale apply: dead exactly when its process no longer runs. Undefined for a lock
+ * of another host (this host cannot tell).
+ */
+export function deadOnThisHost(
+  lock: LockContent,
+  host: { readonly hostname: string; isAlive(pid: number): boolean },
+): boolean | undefined {
+  return lock.hostname === host.hostname ? !host.isAlive(lock.pid) : undefined;
+}
+
 export function judgeLock(lock: LockContent, job: PipelineJob): LockVerdict {
-  if (lock.hostname === job.hostname) {
-    return job.isAlive(lock.pid)
+  const dead = deadOnThisHost(lock, job);
+  if (dead !== undefined) {
+    return !dead
       ? {
           dead: false,
           holder: lock.username === job.account ? "pipeline" : "person",

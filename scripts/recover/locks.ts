@@ -11,6 +11,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { deadOnThisHost } from "./lock-verdict";
 
 export interface LockFile {
   file: string;
@@ -60,7 +61,7 @@ export function findLocks(backendDir: string, stack: string): LockFile[] {
 }
 
 export function isStale(lock: LockFile, env: StaleLockEnvironment): boolean {
-  return lock.hostname === env.hostname && !env.isAlive(lock.pid);
+  return deadOnThisHost(lock, env) === true;
 }
 
 /** Removes the stale locks; returns what was removed and what was kept. */

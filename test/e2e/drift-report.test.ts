@@ -8,7 +8,10 @@ import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { findDrift, renderDrift } from "../../scripts/drift/report";
-import { describeWithEngine } from "../../testkit/engine";
+import { deriveDeviceKey } from "../../components/enrollments";
+import { symmetricKeyDeviceClientFor } from "../../emulator/clients";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { runWorkflowJob } from "../../testkit/workflow-runner";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const MANIFEST = `
@@ -114,4 +117,50 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
     );
     expect(await program.pulumi(["stack", "export"])).toBe(stateBefore);
   }, 120_000);
+
+  it("drift.yml's own steps: the report with its registrations section, in the file the issue gets and in the job summary", async () => {
+    const outs = (await program.stack.outputs()) as Record<string, { value: unknown }>;
+    const groupKey = (outs.enrollmentGroupKeys!.value as Record<string, { primaryKey: string }>)[
+      "drift-untouched"
+    ]!.primaryKey;
+    const meter = await symmetricKeyDeviceClientFor(
+      emulator,
+      "drift-meter-1",
+      deriveDeviceKey(groupKey, "drift-meter-1"),
+    ).register();
+    // The workflow runs tools of the checkout beside the program.
+    for (const entry of ["scripts", ".nvmrc"])
+      if (!fs.existsSync(path.join(program.dir, entry)))
+        fs.symlinkSync(path.join(projectRoot, entry), path.join(program.dir, entry));
+    const run = await runWorkflowJob({
+      workflow: "drift.yml",
+      job: "refresh-preview",
+      cwd: program.dir,
+      context: { "matrix.stack": "drift", "github.run_id": "7" },
+      env: program.cli.env,
+      artifactsDir: fs.mkdtempSync(path.join(program.dir, "..", "drift-run-")),
+      skipSteps: {
+        "Open or update the stack's drift issue (closed when the drift is gone)": "needs GitHub's API",
+      },
+    });
+    expect(run.failedAt).toBeUndefined();
+    expect(run.steps.map((step) => [step.name, step.status])).toEqual([
+      ["Read the pinned Pulumi version", 0],
+      ["Refresh preview (changes nothing)", 0],
+      ["Report drift per enrollment", 0],
+      ["Registrations per hub and enrollment (a section of the report)", 0],
+    ]);
+    const report = fs.readFileSync(path.join(program.dir, "drift-drift.md"), "utf8");
+    for (const text of [report, run.summary]) {
+      expect(text).toContain("### Drift on stack drift: 4 of 6 enrollment(s) drifted");
+      expect(text).toContain(`## Registrations\n\n### Registrations on DPS \`${emulator.serviceHost}\``);
+      expect(text).toContain(`| group \`drift-untouched\` | 1 | ${meter.assignedHub} 1 |  |`);
+      expect(text).toContain("| individual `drift-batch-untouched` | 0 |  | never registered |  |");
+    }
+    // The group's page, the listing's one page (no individual enrollment ever registered, so it
+    // cannot show whether DPS lists registration states), then a GET for each of the 5 ids.
+    expect(run.steps[3]!.stderr).toMatch(
+      /^registrations: 7 DPS calls in \d+\.\d s; report written to registrations-drift\.md\n$/,
+    );
+  }, 240_000);
 });

@@ -3,14 +3,17 @@
 // repair, secrets, destroy. DPS's contents are read with Microsoft's service SDK, devices
 // register with Microsoft's device SDK.
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
-import { describeWithEngine } from "../../testkit/engine";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
+const run = promisify(execFile);
 const WEU = "dpsac-local-weu.azure-devices.net";
 const NEU = "dpsac-local-neu.azure-devices.net";
 
@@ -104,6 +107,43 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     expect(emulator.inspect.device(meter.assignedHub, "e2e-meter-0001")?.twin.tags).toMatchObject({
       fleet: "e2e-meters",
     });
+  });
+
+  it("`npm run registrations` lists each enrollment's devices and hubs, as a table and as CSV, with its DPS calls", async () => {
+    // As a person runs it from the project: the stack's backend, the command as the README prints it.
+    const registrations = (format: string) =>
+      run("npm", ["run", "--silent", "registrations", "--", "--stack", "e2e", "--format", format], {
+        cwd: projectRoot,
+        env: { ...process.env, ...engine.env, ...program.backendEnv },
+      });
+    const before = requests();
+    const table = await registrations("table");
+    // The group's registration-state query (one page) and the enrollment listing (one page, which
+    // shows registration states): two calls, whatever the fleet's size up to 100 of each.
+    expect(table.stderr).toMatch(/^registrations: 2 DPS calls in \d+\.\d s\n$/);
+    expect(requests() - before).toBe(2);
+    const meterHub = emulator.inspect.registration("e2e-meter-0001")?.assignedHub as string;
+    expect(table.stdout).toContain(
+      `Registrations on DPS ${emulator.serviceHost}: 2 devices assigned through 1 group and 1 individual enrollment; 2 DPS calls.`,
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`^group e2e-meters +e2e-meter-0001 +e2e-meter-0001 +${meterHub} +assigned +20`, "m"),
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`^individual e2e-device-001 +e2e-device-001 +e2e-device-001 +${WEU} +assigned +20`, "m"),
+    );
+
+    const csv = (await registrations("csv")).stdout.split("\r\n");
+    expect(csv[0]).toMatch(/^serviceEndpoint,kind,enrollmentId,registrationId,deviceId,assignedHub,status,/);
+    expect(csv.filter((line) => line.includes(",assigned,"))).toHaveLength(2);
+    const outs = await outputs();
+    for (const key of [
+      keysOf(outs, "individualEnrollmentKeys")["e2e-device-001"]!.primaryKey!,
+      keysOf(outs, "enrollmentGroupKeys")["e2e-meters"]!.primaryKey!,
+      /SharedAccessKey=([^;]+)/.exec(emulator.connectionString)![1]!,
+    ]) {
+      expect(table.stdout + table.stderr + csv.join("\n")).not.toContain(key);
+    }
   });
 
   it("reports no changes on a second preview, without calling DPS", async () => {
