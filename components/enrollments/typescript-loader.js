@@ -7,10 +7,10 @@
 // Each file is transpiled alone (types are checked by `npm run typecheck`, not here) with the
 // project's TypeScript and tsconfig.json, as the language host does for the program with ts-node
 // in transpile-only mode. Transpiled files are cached under the system's temp folder, keyed by
-// the file's path and content, the TypeScript version and tsconfig.json: loading TypeScript
-// itself costs about a second on an idle machine (tens of seconds on a busy one), and every
-// `pulumi preview`, `up` or `refresh` starts a new provider process. On a cache hit TypeScript is
-// not loaded at all.
+// the file's path within the project and its content, the TypeScript version and tsconfig.json
+// (so copies of the project share them): loading TypeScript itself costs about a second on an
+// idle machine (tens of seconds on a busy one), and every `pulumi preview`, `up` or `refresh`
+// starts a new provider process. On a cache hit TypeScript is not loaded at all.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -67,7 +67,10 @@ exports.registerTypeScriptLoader = function registerTypeScriptLoader(projectDir)
     const source = fs.readFileSync(filename, "utf8");
     const key = crypto
       .createHash("sha256")
-      .update([typescriptVersion, tsconfig, filename, source].join("\0"))
+      // The path within the project, not the absolute one: the output does not depend on the folder
+      // (the inline source map names the file by its base name), so every copy of the project (a
+      // checkout elsewhere, the tests' program copies) shares the entries.
+      .update([typescriptVersion, tsconfig, path.relative(projectDir, filename), source].join("\0"))
       .digest("hex");
     const cached = path.join(cacheDir, `${key}.js`);
     let code;
