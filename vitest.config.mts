@@ -7,9 +7,9 @@ import { defineConfig } from "vitest/config";
 // that time. Every project uses the same count, so vitest schedules unit, variants and e2e
 // files in one pool, longest first. End-to-end files may run side by side: each has its own
 // file backend (testkit/find-engine.ts isolatedBackend), program copy in a temp folder and
-// emulator on a free port; they share only what they read (the CLI, the plugins under
-// PULUMI_HOME, node_modules, the policy pack), per-folder files under PULUMI_HOME, and the
-// content-keyed transpile cache, which is written by rename.
+// emulator on a free port; they share only what they read (the CLI, node_modules, the policy
+// pack), PULUMI_HOME (workspace files named after their own folder, and logs: testkit/find-engine.ts), and
+// the content-keyed transpile cache, which is written by rename.
 const workers = Math.max(2, availableParallelism() - 1);
 
 export default defineConfig({

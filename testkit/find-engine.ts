@@ -55,9 +55,9 @@ export const engineMissingReason =
   "the Pulumi CLI is not installed: run `npm run setup` (it builds the pinned CLI from Go modules)";
 
 /**
- * A private file backend for one test file, removed by the caller's cleanup. PULUMI_HOME (the
- * plugins, per-folder workspace files) stays the project's: test files that run side by side
- * (vitest.config.mts) only read it, or write files of their own folder's.
+ * A private file backend for one test file, removed by the caller's cleanup. PULUMI_HOME stays
+ * the project's: test files that run side by side (vitest.config.mts) write there only workspace
+ * files named after their own program folder, and logs.
  */
 export function isolatedBackend(prefix: string): { dir: string; envVars: Record<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
