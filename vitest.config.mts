@@ -4,12 +4,13 @@ import { defineConfig } from "vitest/config";
 // Two test files at a time even on two cores (vitest's default, one less than the cores, runs
 // them one by one there): a file's time is mostly spent waiting on its subprocesses (the
 // engine, the language host, the project's CLIs, emulator round trips), and the other file
-// fills that time. Every project uses the same count, so vitest schedules unit, variants and
-// e2e files in one pool (slowest first, by the last run's durations). End-to-end files may run
-// side by side: each has its own file backend (testkit/find-engine.ts isolatedBackend),
-// program copy in a temp folder and emulator on a free port; they share what they only read
-// (the CLI, node_modules, the policy pack), PULUMI_HOME (workspace files named after their own
-// folder, and logs), and the content-keyed transpile cache, which is written by rename.
+// fills that time. Every project uses the same count, so vitest queues unit, variants and e2e
+// files in one pool (by project name, e2e first; in a project, the last run's slowest file
+// first, or the largest when it has no record). End-to-end files may run side by side: each
+// has its own file backend (testkit/find-engine.ts isolatedBackend), program copy in a temp
+// folder and emulator on a free port; they share what they only read (the CLI, node_modules,
+// the policy pack), PULUMI_HOME (workspace files named after their own folder, and logs), and
+// the content-keyed transpile cache, which is written by rename.
 const workers = Math.max(2, availableParallelism() - 1);
 
 export default defineConfig({
