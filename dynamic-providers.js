@@ -20,6 +20,7 @@ const PROVIDERS = {
   EnrollmentLedger: () => require("./components/fleet/ledger-provider").createLedgerProvider(),
   LocalProvisioningService: () =>
     require("./components/platform/local/provider").localProvisioningServiceProvider,
+  DpsCaCertificate: () => require("./components/platform/ca-certificate/provider").dpsCaCertificateProvider(),
 };
 
 exports.providerNames = Object.keys(PROVIDERS);

@@ -6,3 +6,4 @@
 export * from "./dps";
 export * from "./choice";
 export * from "./resources";
+export * from "./rotation";

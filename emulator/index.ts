@@ -10,6 +10,7 @@ import {
   tpmAuthenticator,
   type AuthContext,
 } from "./auth/authenticators";
+import { entraAuthenticator, parseEntraIdentities } from "./auth/entra";
 import { ConfigError, loadConfigFile, OWNER_POLICY, resolvePolicies, resolveSettings } from "./config";
 import { parseIpFilterRules } from "./ip-filter";
 import { resolveBehaviour } from "./variants";
@@ -93,10 +94,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stateFile = opts.ephemeral
     ? undefined
     : new StateFile(stateDir, (e) => logger.error(`could not save state: ${e.message}`));
-  const snapshot = stateFile?.load();
-  const settings = resolveSettings(config, snapshot?.settings, where);
-  const policies = resolvePolicies(config, snapshot?.policies, where);
-  const store = snapshot ? MemoryStore.fromSnapshot(snapshot) : new MemoryStore(settings, policies);
+  const loaded = stateFile?.load();
+  const settings = resolveSettings(config, loaded?.settings(), where);
+  const policies = resolvePolicies(config, loaded ? [...loaded.policies()] : undefined, where);
+  const store = loaded ?? new MemoryStore(settings, policies);
   store.setSettings(settings);
   store.setPolicies(policies);
   for (const c of config.certificates ?? []) {
@@ -126,9 +127,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const authContext: AuthContext = { store, serviceAudiences: audiences };
   let behaviour: ReturnType<typeof resolveBehaviour>;
   let ipFilterRules: ReturnType<typeof parseIpFilterRules>;
+  let entraIdentities: ReturnType<typeof parseEntraIdentities>;
   try {
     behaviour = resolveBehaviour(config.undocumented, opts.undocumented, where);
     ipFilterRules = parseIpFilterRules(config.ipFilterRules, where);
+    entraIdentities = parseEntraIdentities(config.entraIdentities, where);
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
@@ -143,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     behaviour,
     ipFilterRules,
     authenticators: [
+      entraAuthenticator(() => entraIdentities),
       serviceSasAuthenticator(authContext),
       deviceSasAuthenticator(authContext),
       tpmAuthenticator(),
@@ -176,10 +180,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   port = (server.address() as AddressInfo).port;
   if (stateFile) {
-    stateFile.track(() => store.snapshot());
+    stateFile.track(() => store.lines());
     store.onChange(() => stateFile.changed());
     stateFile.changed();
-    await stateFile.flush();
+    // A new state folder is written before the emulator answers. A loaded one is on disk already
+    // (the settings and CAs of the config file may have changed it): it is rewritten in the
+    // background, a chunk at a time, so a restart at a million enrollments does not wait for it.
+    if (!loaded) await stateFile.flush();
   }
 
   const host = `localhost:${port}`;

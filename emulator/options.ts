@@ -1,3 +1,4 @@
+import type { EntraIdentity } from "./auth/entra";
 import type { AccessRight, DpsAllocationPolicy } from "./state/types";
 import { stderrLogger, type Logger } from "./logger";
 import type { UndocumentedBehaviour } from "./variants";
@@ -27,6 +28,8 @@ export interface EmulatorConfig {
   ipFilterRules?: IpFilterRule[];
   /** How to answer where DPS's behaviour is undocumented (variants.ts); in-process options win. */
   undocumented?: Partial<UndocumentedBehaviour>;
+  /** Microsoft Entra ID identities the service API accepts as bearer tokens (auth/entra.ts). Default: none. */
+  entraIdentities?: EntraIdentity[];
 }
 
 /** As ARM's DPS resource spells a rule: first match wins; no match accepts. */

@@ -49,6 +49,15 @@ export const UNDOCUMENTED_CHOICES = {
    * `npm run registrations` trusts a listing only when it shows the field.
    */
   registrationStateInListings: ["included", "omitted"],
+  /**
+   * What deleting an individual enrollment does to its device's registration record. The spec
+   * embeds the record in the enrollment (IndividualEnrollment.registrationState) and has a DELETE
+   * of its own for it (DeviceRegistrationState_Delete); no doc says whether the enrollment's DELETE
+   * removes it. "deleted" (default): the device's next registration, through a group, is a first
+   * one, placed by the group's allocation. "kept": it is a re-registration, under the group's
+   * reprovision policy (learn.microsoft.com/azure/iot-dps/concepts-device-reprovision).
+   */
+  individualDeleteRegistration: ["deleted", "kept"],
 } as const;
 
 type Choices = typeof UNDOCUMENTED_CHOICES;
@@ -62,6 +71,7 @@ export const DEFAULT_BEHAVIOUR: UndocumentedBehaviour = {
   bulkQuotaCost: "per-item",
   webhookUrlsInReplies: "clear",
   registrationStateInListings: "included",
+  individualDeleteRegistration: "deleted",
 };
 
 export const BEHAVIOUR_NAMES = Object.keys(UNDOCUMENTED_CHOICES) as BehaviourName[];

@@ -10,6 +10,7 @@
  * history). Output: "<registrationId> <deviceKey>" per line, or one JSON object with --json.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { deriveDeviceKey } from "../components/enrollments/derived-keys";
 
 const USAGE =
@@ -19,6 +20,15 @@ const USAGE =
 function fail(message: string): never {
   process.stderr.write(`derive-device-key: ${message}\n${USAGE}\n`);
   process.exit(2);
+}
+
+/**
+ * A path as the person typed it: `npm run` starts scripts in the project's root, and sets
+ * INIT_CWD to the folder it was called from (docs.npmjs.com/cli/commands/npm-run-script), so
+ * `--ids-file device-ids.txt` in a move plan's step folder means that folder's file.
+ */
+function fromCallersFolder(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 }
 
 function main(argv: string[]): void {
@@ -32,7 +42,7 @@ function main(argv: string[]): void {
       if (!file) fail("--ids-file needs a file name");
       ids.push(
         ...fs
-          .readFileSync(file, "utf8")
+          .readFileSync(fromCallersFolder(file), "utf8")
           .split(/\r?\n/)
           .map((l) => l.trim())
           .filter((l) => l && !l.startsWith("#")),

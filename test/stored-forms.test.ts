@@ -28,6 +28,7 @@ import type { EnrollmentLedgerState } from "../components/fleet/enrollment-ledge
 import { ledgerChanged } from "../components/fleet/ledger-provider";
 import { ENROLLMENT_LEDGER_STORED_FORMS } from "../components/fleet/ledger-stored-forms";
 import { localProvisioningServiceProvider } from "../components/platform/local/provider";
+import { DPS_CA_CERTIFICATE_STORED_FORMS } from "../components/platform/ca-certificate/stored-forms";
 import { LOCAL_DPS_STORED_FORMS } from "../components/platform/local/stored-forms";
 
 const root = path.resolve(__dirname, "..");
@@ -39,6 +40,7 @@ const NAMES: Record<DynamicTypeName, true> = {
   EnrollmentSet: true,
   EnrollmentLedger: true,
   LocalProvisioningService: true,
+  DpsCaCertificate: true,
 };
 
 const FORMS: Record<DynamicTypeName, readonly StoredForm[]> = {
@@ -47,6 +49,7 @@ const FORMS: Record<DynamicTypeName, readonly StoredForm[]> = {
   EnrollmentSet: ENROLLMENT_SET_STORED_FORMS,
   EnrollmentLedger: ENROLLMENT_LEDGER_STORED_FORMS,
   LocalProvisioningService: LOCAL_DPS_STORED_FORMS,
+  DpsCaCertificate: DPS_CA_CERTIFICATE_STORED_FORMS,
 };
 
 const referencesOf = (name: DynamicTypeName) =>
@@ -76,6 +79,7 @@ const METHODS: Record<DynamicTypeName, string[]> = {
   EnrollmentSet: CRUD,
   EnrollmentLedger: ["check", "create", "diff", "update"],
   LocalProvisioningService: CRUD,
+  DpsCaCertificate: CRUD,
 };
 
 describe("the provider entry and the stored provider references", () => {

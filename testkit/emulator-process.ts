@@ -27,10 +27,14 @@ export interface EmulatorProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the CLI with `extraArgs` (e.g. `--config <file>`); stderr goes where `stderr` says. */
+/**
+ * Starts the CLI with `extraArgs` (e.g. `--config <file>`); stderr goes where `stderr` says.
+ * Ephemeral unless `stateDir` is given (then it keeps its state there, as `npm run emulator` does).
+ */
 export async function startEmulatorProcess(
   extraArgs: readonly string[] = [],
   stderr: "pipe" | "inherit" = "pipe",
+  stateDir?: string,
 ): Promise<EmulatorProcess> {
   const child = spawn(
     process.execPath,
@@ -40,7 +44,7 @@ export async function startEmulatorProcess(
       join(projectRoot, "emulator/cli.ts"),
       "--port",
       "0",
-      "--ephemeral",
+      ...(stateDir ? ["--state-dir", stateDir] : ["--ephemeral"]),
       "--retry-after",
       "0",
       ...extraArgs,

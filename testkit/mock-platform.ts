@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { projectRoot } from "./find-engine";
-import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
+import { DPS_CA_CERTIFICATE_TYPE, SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 
 // How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
 const SECRET_SIG_KEY = SECRET_SIGNATURE_KEY;
@@ -176,8 +176,11 @@ export function strictMocks(
             state: { ...inputs, name, properties },
           };
         }
-        case "azure-native:deviceprovisioningservices:DpsCertificate":
-          return { id: `${SUBSCRIPTION}/certificates/${String(inputs.certificateName)}`, state: inputs };
+        case DPS_CA_CERTIFICATE_TYPE:
+          return {
+            id: `${String(inputs.provisioningServiceName)}/${String(inputs.certificateName)}`,
+            state: { ...inputs, etag: '"mock-etag"' },
+          };
         case "azure-native:authorization:RoleAssignment":
           return {
             id: `${SUBSCRIPTION}/roleAssignments/${args.name}`,

@@ -42,17 +42,19 @@ export function adviseManifests(
 
 /**
  * The advice as a reviewer reads it. `hubName` turns a resolved hub host name back into the
- * name the manifests use (the stack config's hub key), so the entry can be pasted as written.
+ * name the manifests use (the stack config's hub key), so the entry can be pasted as written;
+ * `stack`, when known, completes the move command, so it runs as printed.
  */
 export function formatAdvice(
   advice: readonly EnrollmentChoiceAdvice[],
   hubName: (hostName: string) => string = (h) => h,
+  stack = "<stack>",
 ): string[] {
   return advice.map((item) => {
     if (item.direction === "group-to-individuals") {
       return (
         `enrollment group "${item.enrollmentGroupId}" is marked "${item.marking}": its devices need individual traceability, ` +
-        `so enroll each one individually (npm run plan-enrollment-move -- --from-group ${item.enrollmentGroupId} ...) and retire the group.`
+        `so enroll each one individually (npm run plan-enrollment-move -- --stack ${stack} --from-group ${item.enrollmentGroupId} <registration ids>) and retire the group.`
       );
     }
     const entry = {
@@ -64,7 +66,7 @@ export function formatAdvice(
       `${item.registrationIds.length} individual enrollments share one configuration (${item.shared}): ` +
         `${item.registrationIds.join(", ")}. One enrollment group would replace them:`,
       ...yaml.split("\n").map((line) => `    ${line}`),
-      `  Move them safely: npm run plan-enrollment-move -- --stack <stack> --to-group ${item.group.enrollmentGroupId} ${item.registrationIds.join(" ")}`,
+      `  Move them safely: npm run plan-enrollment-move -- --stack ${stack} --to-group ${item.group.enrollmentGroupId} ${item.registrationIds.join(" ")}`,
     ].join("\n");
   });
 }

@@ -7,7 +7,12 @@ import { manifestHubName } from "../fleet/hub-names";
 import type { LoadedManifests } from "../manifests";
 import { adviseManifests, formatAdvice, loadEnrollmentChoiceConfig } from "./index";
 
-export function stackAdviceText(stack: StackFile, repositoryRoot: string, loaded: LoadedManifests): string {
+export function stackAdviceText(
+  stack: StackFile,
+  stackName: string,
+  repositoryRoot: string,
+  loaded: LoadedManifests,
+): string {
   const { environment } = stack;
   const lines = formatAdvice(
     adviseManifests(
@@ -17,6 +22,7 @@ export function stackAdviceText(stack: StackFile, repositoryRoot: string, loaded
     ),
     // Hubs as the manifests write them: on the local target the loader resolved keys to host names.
     manifestHubName(stack),
+    stackName,
   );
   return lines.length === 0
     ? "individual or group: no advice\n"

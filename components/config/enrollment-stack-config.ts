@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { StackCountLimits } from "@dps-as-code/contract";
 import {
   DEFAULT_NAME_PREFIX,
   DEFAULT_TARGET,
@@ -17,6 +18,8 @@ export interface EnrollmentStackConfig {
   /** Folder of enrollment manifests for this stack. */
   readonly enrollmentManifests: string;
   readonly enrollmentSets: EnrollmentSetsConfig;
+  /** The adjustable limits of the existing DPS (`dps-as-code:dpsLimits`). @default DPS's defaults */
+  readonly dpsLimits: StackCountLimits;
   readonly existingDps: ExistingDpsConfig;
 }
 
@@ -87,6 +90,7 @@ export function enrollmentStackFacts(config: EnrollmentStackConfig): StackFacts 
     dps: { caCertificates: [], existingCaCertificateNames: [...config.existingDps.caCertificateNames] },
     enrollmentManifests: config.enrollmentManifests,
     enrollmentSets: config.enrollmentSets,
+    dpsLimits: config.dpsLimits,
     existingDps: { location: config.existingDps.location },
   };
 }

@@ -42,6 +42,7 @@ function readRawStackConfig(): RawStackConfig {
     tags: config.getObject("tags"),
     enrollmentManifests: config.get("enrollmentManifests"),
     enrollmentSets: config.getObject("enrollmentSets"),
+    dpsLimits: config.getObject("dpsLimits"),
     emulator: config.getObject("emulator"),
     existingDps: config.getObject("existingDps"),
     adoptPlatform: config.getObject("adoptPlatform"),

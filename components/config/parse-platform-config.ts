@@ -1,5 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { DPS_ALLOCATION_POLICIES, parseCertificate } from "@dps-as-code/contract";
+import {
+  ADJUSTABLE_COUNT_LIMITS,
+  type AdjustableCountLimit,
+  type CountLimitName,
+  DEFAULT_STACK_COUNT_LIMITS,
+  DPS_ALLOCATION_POLICIES,
+  DPS_COUNT_LIMITS,
+  isAdjustableCountLimit,
+  parseCertificate,
+  RAISED_LIMITS_CONFIG_KEY,
+  type StackCountLimits,
+} from "@dps-as-code/contract";
 import { parseAdoptPlatform } from "./adopt-platform";
 import { AZURE_REGIONS } from "./azure-regions";
 import { ConfigChecker, describe } from "./config-checker";
@@ -48,6 +59,7 @@ export interface RawPlatformConfig {
   readonly tags?: unknown;
   readonly enrollmentManifests?: unknown;
   readonly enrollmentSets?: unknown;
+  readonly dpsLimits?: unknown;
   readonly emulator?: unknown;
   /** Existing DPS and hubs to adopt (adopt-platform.ts). */
   readonly adoptPlatform?: unknown;
@@ -125,6 +137,7 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
       env,
     );
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
+  const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   // With no problems every value above is defined; the checks make that so.
@@ -138,6 +151,7 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
     dps: dps!,
     enrollmentManifests: enrollmentManifests!,
     enrollmentSets,
+    dpsLimits,
   };
 }
 
@@ -156,6 +170,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
   const targetKind = parseTargetKind(c, raw);
   parseAdoption(c, raw, hubs, targetKind);
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
+  const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   return {
@@ -166,6 +181,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
     dps: certificates,
     enrollmentManifests: enrollmentManifests!,
     enrollmentSets,
+    dpsLimits,
   };
 }
 
@@ -226,6 +242,36 @@ export function parseEnvironment(c: ConfigChecker, value: unknown): string | und
     );
   }
   return environment;
+}
+
+/**
+ * `dpsLimits`: the adjustable DPS limits Microsoft raised for this stack's DPS (contract/dps/limits.ts),
+ * e.g. `{ x509EnrollmentGroups: 300 }`; each absent one is DPS's default. A fixed limit is refused
+ * by name: no support request raises it, so a value here would only hide DPS's refusal.
+ */
+export function parseDpsLimits(c: ConfigChecker, value: unknown): StackCountLimits {
+  const key = RAISED_LIMITS_CONFIG_KEY;
+  const s = c.object(key, value ?? {}) ?? {};
+  const limits: Record<AdjustableCountLimit, number> = { ...DEFAULT_STACK_COUNT_LIMITS };
+  for (const [name, raised] of Object.entries(s)) {
+    if (name in DPS_COUNT_LIMITS && !isAdjustableCountLimit(name)) {
+      const limit = DPS_COUNT_LIMITS[name as CountLimitName];
+      c.fail(
+        `${key}.${name}`,
+        `DPS's limit of ${limit.dpsDefault} ${limit.counted} is fixed (not raised on request: learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits); allowed keys: ${ADJUSTABLE_COUNT_LIMITS.join(", ")}`,
+      );
+      continue;
+    }
+    if (!isAdjustableCountLimit(name)) {
+      c.fail(`${key}.${name}`, `unknown setting; allowed: ${ADJUSTABLE_COUNT_LIMITS.join(", ")}`);
+      continue;
+    }
+    // Only a raise: a DPS never holds less than its default.
+    const dpsDefault = DPS_COUNT_LIMITS[name].dpsDefault;
+    limits[name] =
+      c.integer(`${key}.${name}`, raised, { min: dpsDefault, max: 1_000_000 }, dpsDefault) ?? dpsDefault;
+  }
+  return limits;
 }
 
 export function parseEnrollmentSets(c: ConfigChecker, value: unknown): EnrollmentSetsConfig {
@@ -474,12 +520,6 @@ function parseCaCertificates(
   const map = c.object("dps.caCertificates", value);
   if (!map) return { caCertificates: certs, existingCaCertificateNames: existing };
   const entries = Object.entries(map);
-  if (entries.length > LIMITS.caCertificates) {
-    c.fail(
-      "dps.caCertificates",
-      `${entries.length} certificates configured; a DPS holds at most ${LIMITS.caCertificates}`,
-    );
-  }
   for (const [name, v] of entries) {
     const p = `dps.caCertificates.${name}`;
     if (!CERT_NAME.test(name)) {

@@ -11,6 +11,7 @@ import {
 import {
   CERT_NAME,
   HUB_KEY,
+  parseDpsLimits,
   parseEnrollmentSets,
   parseEnvironment,
   parsePlatformConfig,
@@ -86,6 +87,7 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
     defaultManifestsFolder(environment ?? ""),
   );
   const enrollmentSets = parseEnrollmentSets(c, raw.enrollmentSets);
+  const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
   const existingDps = parseExistingDps(c, raw, env);
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   return {
@@ -94,6 +96,7 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
       environment: environment!,
       enrollmentManifests: enrollmentManifests!,
       enrollmentSets,
+      dpsLimits,
       existingDps: existingDps!,
     },
   };

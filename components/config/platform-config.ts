@@ -3,8 +3,8 @@ import {
   SERVICE_OPERATIONS_PER_MINUTE,
   ALLOCATION_WEIGHT,
   type DpsAllocationPolicy,
-  MAX_CA_CERTIFICATES,
   MAX_LINKED_HUBS,
+  type StackCountLimits,
 } from "@dps-as-code/contract";
 import type { ExistingDpsLocation } from "./enrollment-stack-config";
 
@@ -45,9 +45,8 @@ export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 /** Limits enforced by Azure, checked early so the message names the config key. */
 export const LIMITS = {
-  /** DPS's own limits (contract/dps/limits.ts). */
+  /** DPS's fixed limit (contract/dps/limits.ts); the adjustable ones are the stack's `dpsLimits`. */
   linkedHubs: MAX_LINKED_HUBS,
-  caCertificates: MAX_CA_CERTIFICATES,
   allocationWeight: ALLOCATION_WEIGHT,
   /** DPS S1 units. */
   dpsCapacity: { min: 1, max: 200 },
@@ -208,6 +207,11 @@ export interface PlatformConfig {
   readonly enrollmentManifests: string;
   /** The batch path for large manifests (`dps-as-code:enrollmentSets`). */
   readonly enrollmentSets: EnrollmentSetsConfig;
+  /**
+   * The adjustable DPS limits of this stack's DPS (`dps-as-code:dpsLimits`): X.509 groups and CA
+   * certificates past them warn. @default DPS's defaults (100 X.509 groups, 25 CAs)
+   */
+  readonly dpsLimits: StackCountLimits;
   /** Existing DPS and hubs this stack adopts (`dps-as-code:adoptPlatform`); absent: it creates them. */
   readonly adopt?: AdoptedPlatform;
 }
@@ -219,7 +223,7 @@ export interface PlatformConfig {
  */
 export interface StackFacts extends Pick<
   PlatformConfig,
-  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets"
+  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets" | "dpsLimits"
 > {
   readonly target: { readonly kind: PlatformTarget["kind"] };
   readonly dps: Pick<DpsConfig, "caCertificates" | "existingCaCertificateNames">;

@@ -34,10 +34,11 @@ import {
   withRetry,
   type RetryEnvironment,
   type RetryPolicy,
+  type RetryVerdict,
 } from "./retry";
 import { createThrottleGate, sharedThrottleGate } from "./throttle-gate";
 import { sdkSignature } from "./connection-string";
-import { classifyUnauthorized, unauthorizedAdvice } from "./unauthorized";
+import { classifyUnauthorized, propagationWait, unauthorizedAdvice } from "./unauthorized";
 import { createDpsAgent, requestTimeoutFromEnvironment } from "./https-agent";
 
 /** Scope of DPS data-plane tokens for Microsoft Entra ID. */
@@ -369,12 +370,11 @@ export function createDpsClient(
   const gate = options.retryEnvironment
     ? createThrottleGate(endpoint, env)
     : sharedThrottleGate(endpoint, env);
-  // A 401 is retried only when it is role propagation (a role assigned minutes ago, by the same
-  // `pulumi up` on a new stack); an IP filter, a missing role or a wrong key does not heal by
-  // waiting (unauthorized.ts).
-  const retryable = (failure: CallFailure) =>
-    isTransient(failure) ||
-    (failure.status === 401 && classifyUnauthorized(failure, connection, env.now()) === "role-propagation");
+  // A 401 is waited for only while it may be role propagation (a role assigned minutes ago, by
+  // the same `pulumi up` on a new stack): until the propagation window closes. An IP filter, a
+  // missing role or a wrong key does not heal by waiting (unauthorized.ts).
+  const retryable = (failure: CallFailure): RetryVerdict =>
+    isTransient(failure) || (propagationWait(failure, connection) ?? false);
 
   /**
    * Runs one SDK call with retries; maps failures to DpsCallError with an actionable message.

@@ -8,7 +8,9 @@
  * call gives up only when no DPS call of this process has succeeded for `totalBudgetMs`
  * (minutes). Transient faults are counted (`maxAttempts`), since a DPS failing the same request
  * again and again is not going to heal within a run. With a ThrottleGate, all calls to one DPS
- * pause together on a 429 and run fewer at a time (see throttle-gate.ts).
+ * pause together on a 429 and run fewer at a time (see throttle-gate.ts). A failure that heals by
+ * itself at a known moment (a role assignment reaching DPS: unauthorized.ts) is waited for until
+ * that moment, neither counted nor bound by the budget.
  */
 import { describeCallFailure, isTransient, type CallFailure } from "./errors";
 import type { ThrottleGate } from "./throttle-gate";
@@ -103,6 +105,12 @@ export function isRetriesExhaustedError(error: unknown): error is RetriesExhaust
 }
 
 /**
+ * Whether a failure is worth another attempt: no, yes (throttling or a transient fault), or
+ * "until": it may heal by itself until then (milliseconds since the epoch), not after.
+ */
+export type RetryVerdict = boolean | { readonly until: number; readonly why: string };
+
+/**
  * Runs `call` until it succeeds, fails with a non-retryable error (rethrown as is), or retries
  * run out (RetriesExhaustedError naming attempts, elapsed time and the last failure).
  */
@@ -111,12 +119,13 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   env: RetryEnvironment,
   secrets: readonly (string | undefined)[],
-  isRetryable: (failure: CallFailure) => boolean = isTransient,
+  isRetryable: (failure: CallFailure) => RetryVerdict = isTransient,
   gate?: ThrottleGate,
 ): Promise<RetryOutcome<T>> {
   const started = env.now();
   let faults = 0;
   let throttles = 0;
+  let waits = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       const value = gate ? await gate.run(call) : await call();
@@ -124,7 +133,27 @@ export async function withRetry<T>(
       return { value, attempts: attempt };
     } catch (error) {
       const failure = describeCallFailure(error, secrets, env.now());
-      if (!isRetryable(failure)) throw error;
+      const verdict = isRetryable(failure);
+      if (verdict === false) throw error;
+      if (typeof verdict === "object") {
+        const now = env.now();
+        // Past the moment already at the first attempt: nothing was waited for.
+        if (now >= verdict.until && attempt === 1) throw error;
+        if (now >= verdict.until) {
+          throw retriesExhaustedError(
+            `${whyFor(failure)} ${verdict.why}: gave up after ${attempt} attempt${attempt === 1 ? "" : "s"} over ${(
+              (now - started) /
+              1000
+            ).toFixed(1)}s; last failure: ${failure.description}`,
+            failure,
+            attempt,
+          );
+        }
+        // Backoff as for faults, but never past the moment the wait ends, so the last attempt
+        // comes at that moment.
+        await env.sleep(Math.min(backoffDelay(policy, ++waits, failure, env.random()), verdict.until - now));
+        continue;
+      }
       const throttled = failure.status === 429;
       const delay = backoffDelay(policy, throttled ? ++throttles : ++faults, failure, env.random());
       if (throttled) gate?.throttled(delay);
@@ -150,16 +179,19 @@ function exhaustedMessage(
   elapsedMs: number,
   budget: { stalledMs: number; totalBudgetMs: number } | undefined,
 ): string {
-  const why =
-    failure.status === 429
-      ? "DPS kept throttling (429)"
-      : failure.status === 401
-        ? "DPS kept refusing the credential (401)"
-        : "DPS kept failing with transient errors";
+  const why = whyFor(failure);
   const overBudget = budget
     ? `, the next wait would pass the budget of ${formatBudget(budget.totalBudgetMs)} without a successful DPS call (set DPS_RETRY_BUDGET_SECONDS to wait longer)`
     : "";
   return `${why}: gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} over ${(elapsedMs / 1000).toFixed(1)}s${overBudget}; last failure: ${failure.description}`;
+}
+
+function whyFor(failure: CallFailure): string {
+  return failure.status === 429
+    ? "DPS kept throttling (429)"
+    : failure.status === 401
+      ? "DPS kept refusing the credential (401)"
+      : "DPS kept failing with transient errors";
 }
 
 function formatBudget(ms: number): string {

@@ -7,14 +7,14 @@ import { ownerName } from "./ownership";
 import type { EnrollmentCommonArgs } from "./resource-args";
 import {
   type Attestation,
+  countLimitFinding,
+  DPS_COUNT_LIMITS,
   type DpsConnection,
-  enrollmentGroupLimitProblem,
   type EnrollmentKind,
-  MAX_ENROLLMENT_GROUPS_PER_ATTESTATION,
 } from "@dps-as-code/contract";
 
 /** DPS's hard limit on symmetric-key enrollment groups per DPS (contract/dps/limits.ts). */
-export const MAX_SYMMETRIC_KEY_GROUPS = MAX_ENROLLMENT_GROUPS_PER_ATTESTATION.symmetricKey;
+export const MAX_SYMMETRIC_KEY_GROUPS = DPS_COUNT_LIMITS.symmetricKeyEnrollmentGroups.dpsDefault;
 
 /** Every output, passed as undefined so the engine fills it (outputs not declared this way disappear). */
 export const OUTPUT_PLACEHOLDERS = {
@@ -28,10 +28,12 @@ export const OUTPUT_PLACEHOLDERS = {
 };
 
 /**
- * Enrollment groups declared per DPS endpoint and attestation type in this program (check()
- * cannot see other resources); counted the way the manifest loader counts them.
+ * Symmetric-key enrollment groups declared per DPS endpoint in this program (check() cannot see
+ * other resources); counted the way the manifest loader counts them. Only the fixed limit is
+ * enforced here: X.509 groups count against an adjustable limit whose value is the stack's
+ * (`dps-as-code:dpsLimits`), which the manifest loader reads and warns against.
  */
-const groupsPerAttestation = new Map<string, Set<string>>();
+const symmetricKeyGroups = new Map<string, Set<string>>();
 
 function hasDeclaredKeys(attestation: Attestation): boolean {
   return (
@@ -55,8 +57,8 @@ export function enrollmentProps(
   const attestation = pulumi
     .all([args.attestation as pulumi.Input<Attestation>, pulumi.unsecret(dps)])
     .apply(([value, connection]) => {
-      if (kind === "group" && (value.type === "symmetricKey" || value.type === "x509"))
-        countEnrollmentGroup(connection.serviceEndpoint, value.type, name);
+      if (kind === "group" && value.type === "symmetricKey")
+        countSymmetricKeyGroup(connection.serviceEndpoint, name);
       return hasDeclaredKeys(value) ? pulumi.secret(value) : value;
     });
   return {
@@ -83,12 +85,12 @@ export function thisStackOwner(): string {
   return ownerName(organization, pulumi.getProject(), pulumi.getStack());
 }
 
-function countEnrollmentGroup(serviceEndpoint: string, type: "symmetricKey" | "x509", name: string): void {
-  const key = `${serviceEndpoint.toLowerCase()}|${type}`;
-  const names = groupsPerAttestation.get(key) ?? new Set<string>();
+function countSymmetricKeyGroup(serviceEndpoint: string, name: string): void {
+  const key = serviceEndpoint.toLowerCase();
+  const names = symmetricKeyGroups.get(key) ?? new Set<string>();
   names.add(name);
-  groupsPerAttestation.set(key, names);
-  const problem = enrollmentGroupLimitProblem(type, names.size);
+  symmetricKeyGroups.set(key, names);
+  const problem = countLimitFinding("symmetricKeyEnrollmentGroups", names.size);
   if (problem)
     throw new Error(
       `enrollment group resource "${name}": DPS ${serviceEndpoint}: ${problem.problem} in this program; allowed: ${problem.allowed}`,

@@ -18,11 +18,20 @@
 // `__provider` that names its provider ("EnrollmentLedger", resolved by the project's
 // dynamic-providers.js) instead of embedding its code (contract/resources/provider-reference.ts).
 //
+// The ledger also keeps each enrollment's credentials as fingerprints (`credentials`,
+// contract/rotation/credentials.ts: hashes of symmetric keys, certificate thumbprints, CA names),
+// a Pulumi secret whenever a key's hash is in it; its provider compares them with the last
+// deployment's and hands the pack the enrollments whose devices would be locked out
+// (`credentialChanges`) and the CAs retired too early (`earlyCaRetirements`), for the policy
+// `dps-enrollment-credential-rotation`.
+//
 // A run killed after the ledger was updated and before the deletion finished had its deletion
 // checked already; the next run only completes it.
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type CredentialChange,
   type DpsCaCertificate,
+  type EarlyCaRetirement,
   ENROLLMENT_LEDGER_TYPE,
   type GroupView,
   type LedgerIndividual,
@@ -41,13 +50,26 @@ export interface EnrollmentLedgerInputs {
   readonly caCertificates: readonly DpsCaCertificate[];
   /** Deletions the manifests acknowledge (`retiredEnrollments`). */
   readonly retiredEnrollments: readonly { readonly registrationId: string; readonly reason: string }[];
+  /**
+   * Every enrollment's credential fingerprints, one line each (encodeCredentialBook); secret when
+   * a key's hash is in it. State written before this field existed has none: nothing is compared then.
+   */
+  readonly credentials: pulumi.Input<string>;
 }
 
 /** The checked inputs: the declared ones plus what check() found deleted. */
-export interface EnrollmentLedgerState extends Omit<EnrollmentLedgerInputs, "individualEnrollments"> {
+export interface EnrollmentLedgerState extends Omit<
+  EnrollmentLedgerInputs,
+  "individualEnrollments" | "credentials"
+> {
   /** As declared, or (written by an older version) the list itself. */
   readonly individualEnrollments: string | readonly LedgerIndividual[];
   readonly deletedIndividualEnrollments: readonly LedgerIndividual[];
+  /** Absent in state written before credentials were kept. */
+  readonly credentials?: string;
+  /** Enrollments whose credentials changed since the last deployment (no fingerprint: not secret). */
+  readonly credentialChanges?: readonly CredentialChange[];
+  readonly earlyCaRetirements?: readonly EarlyCaRetirement[];
 }
 
 /** Type token ENROLLMENT_LEDGER_TYPE (contract/resources/tokens.ts). */
@@ -61,6 +83,8 @@ export class EnrollmentLedger extends pulumi.CustomResource {
       {
         ...args,
         deletedIndividualEnrollments: undefined,
+        credentialChanges: undefined,
+        earlyCaRetirements: undefined,
         __provider: providerReference("EnrollmentLedger"),
       },
       opts,

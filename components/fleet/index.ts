@@ -22,6 +22,7 @@ import type {
 } from "../manifests";
 import { encodeLedgerIndividuals, knownCaCertificates, ledgerIndividual } from "@dps-as-code/contract";
 import { batchPlan, declareEnrollmentSets } from "./batch";
+import { credentialsOutput } from "./credentials";
 import { deployedHubHostNames } from "./deployed-hubs";
 import { type AttestationInputs, manifestEntryInputs, type ManifestNames } from "./enrollment-inputs";
 import { EnrollmentLedger, type LedgerGroup } from "./enrollment-ledger";
@@ -171,6 +172,7 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
         registrationId,
         reason,
       })),
+      credentials: credentialsOutput(manifests, secret),
     },
     opts,
   );

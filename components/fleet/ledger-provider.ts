@@ -3,7 +3,16 @@
 // only of the program's modules, so nothing of the program (Pulumi's runtime, DPS clients) is
 // loaded there for it.
 import type * as pulumi from "@pulumi/pulumi";
-import { decodeLedgerIndividuals, type LedgerIndividual, providerCodeInState } from "@dps-as-code/contract";
+import {
+  credentialChanges,
+  type CredentialChange,
+  decodeCredentialBook,
+  decodeLedgerIndividuals,
+  earlyCaRetirements,
+  type EarlyCaRetirement,
+  type LedgerIndividual,
+  providerCodeInState,
+} from "@dps-as-code/contract";
 import type { EnrollmentLedgerState } from "./enrollment-ledger";
 
 /** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
@@ -22,13 +31,39 @@ export function deletedIndividualEnrollments(
 }
 
 /**
+ * What changed in the enrollments' credentials since the last deployment, and which CA
+ * certificates leave the stack while a remaining group referenced them then
+ * (contract/rotation/lockout.ts). The fingerprints stay in the (secret) `credentials`; the
+ * findings name slots and CA names only.
+ */
+export function rotationFindings(
+  olds: Pick<Partial<EnrollmentLedgerState>, "credentials" | "caCertificates"> | undefined,
+  news: Pick<EnrollmentLedgerState, "credentials" | "caCertificates">,
+): { credentialChanges: CredentialChange[]; earlyCaRetirements: EarlyCaRetirement[] } {
+  const before = decodeCredentialBook(olds?.credentials);
+  const after = decodeCredentialBook(news.credentials) ?? {};
+  return {
+    credentialChanges: credentialChanges(before, after),
+    earlyCaRetirements: earlyCaRetirements(
+      before
+        ? { credentials: before, caNames: (olds?.caCertificates ?? []).map((ca) => ca.name) }
+        : undefined,
+      { credentials: after, caNames: news.caCertificates.map((ca) => ca.name) },
+    ),
+  };
+}
+
+/**
  * What a reviewer would call a change of the fleet: `previousIds` only exempt a rename from the
  * deletion check, so adding or dropping them after the rename changes nothing. Two older stored
  * forms are a change too, so one update stores today's (ledger-stored-forms.ts): the provider's
  * code as `__provider` (a reference of any form is no change), and a list of individual
  * enrollments stored as objects (ledger-lines.ts).
  *
- * `deletedIndividualEnrollments` is not compared: check() derives it from the stored and the new
+ * The credentials are compared when the stored state has them (a ledger written before they
+ * were kept takes them on its next update, or on an unchanged step: see below).
+ *
+ * `deletedIndividualEnrollments` (and the rotation findings) are not compared: check() derives it from the stored and the new
  * list, so the deployment that deletes an enrollment changes the list anyway, and the next
  * preview, which finds nothing deleted, must not show the ledger changing back (a merged PR
  * settles in one `up`). The engine stores a resource's new inputs on an unchanged step too
@@ -45,6 +80,7 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,
+      credentials: olds.credentials === undefined ? undefined : state.credentials,
     });
   const storedAsList = Array.isArray(olds.individualEnrollments) && olds.individualEnrollments.length > 0;
   return providerCodeInState(olds, news) || storedAsList || recorded(olds) !== recorded(news);
@@ -53,7 +89,13 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
 export function createLedgerProvider(): pulumi.dynamic.ResourceProvider {
   return {
     async check(olds: Partial<EnrollmentLedgerState> | undefined, news: EnrollmentLedgerState) {
-      return { inputs: { ...news, deletedIndividualEnrollments: deletedIndividualEnrollments(olds, news) } };
+      return {
+        inputs: {
+          ...news,
+          deletedIndividualEnrollments: deletedIndividualEnrollments(olds, news),
+          ...rotationFindings(olds, news),
+        },
+      };
     },
     async diff(_id: string, olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {
       return { changes: ledgerChanged(olds, news), replaces: [], deleteBeforeReplace: false };

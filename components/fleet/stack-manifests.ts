@@ -3,8 +3,8 @@
 // components never read process.env or the working directory themselves.
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, StackFacts } from "../config";
-import { loadEnrollmentManifests, type LoadedManifests } from "../manifests";
-import { stackManifestOptions, stackManifestsFolder } from "./stack-manifest-options";
+import { formatProblem, loadEnrollmentManifests, type LoadedManifests } from "../manifests";
+import { stackConfigWarnings, stackManifestOptions, stackManifestsFolder } from "./stack-manifest-options";
 
 export interface StackManifestsLocation {
   /** The program's directory (`__dirname` of index.ts): the stack config's paths are relative to it. */
@@ -15,11 +15,22 @@ export interface StackManifestsLocation {
   readonly dpsHome?: string;
 }
 
-/** Loads and checks every manifest of the stack's `enrollmentManifests` folder against its hubs and CA certificates (throws ManifestValidationError). */
+/**
+ * Loads and checks every manifest of the stack's `enrollmentManifests` folder against its hubs and
+ * CA certificates (throws ManifestValidationError), and logs what DPS may refuse although nothing
+ * is wrong (adjustable limits the stack would pass) as warnings of the run.
+ */
 export function loadStackManifests(
   config: PlatformConfig | StackFacts,
   where: StackManifestsLocation,
 ): LoadedManifests {
+  const loaded = loadManifests(config, where);
+  for (const warning of [...stackConfigWarnings(config), ...(loaded.warnings ?? []).map(formatProblem)])
+    void pulumi.log.warn(warning);
+  return loaded;
+}
+
+function loadManifests(config: PlatformConfig | StackFacts, where: StackManifestsLocation): LoadedManifests {
   // Pulumi runs the program from its own directory, so the folder (and every `source` in the
   // outputs) reads relative to it.
   return loadEnrollmentManifests(stackManifestsFolder(config, where.programDir, where.workingDir), {

@@ -9,6 +9,7 @@ import {
   HUBS_WITHOUT_POLICY_ALLOWED,
   isCustomAllocationApiVersion,
   parseCertificate,
+  ROTATION_STEPS,
 } from "@dps-as-code/contract";
 import { readCertificateFile, resolveCertificatePath } from "./certificates";
 import { checkAsResource } from "./resource-check";
@@ -223,9 +224,11 @@ function checkCaReferences(
     report(
       ["attestation", "x509", "caReferences", slot],
       `CA certificate '${name}' is not declared by this stack`,
-      declared.length > 0
+      (declared.length > 0
         ? `one of the stack's dps.caCertificates: ${declared.join(", ")} (or declare '${name}' there)`
-        : `a CA declared under dps-as-code:dps.caCertificates in the stack config (none is declared): add '${name}' with its certificate, or { existing: true } when it is already in the DPS`,
+        : `a CA declared under dps-as-code:dps.caCertificates in the stack config (none is declared): add '${name}' with its certificate, or { existing: true } when it is already in the DPS`) +
+        // The same order the rotation plan and the policy dps-enrollment-credential-rotation keep.
+        `; a CA leaves the stack only once no group names it (step "${ROTATION_STEPS.switchToNewCa}" of npm run plan-rotation, deployed before step "${ROTATION_STEPS.retireOldCa}")`,
     );
   }
   return ok;

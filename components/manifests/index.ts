@@ -33,7 +33,7 @@ export {
   type HubResolution,
 } from "./hubs";
 
-import { enrollmentGroupLimitProblem, MAX_ENROLLMENT_GROUPS_PER_ATTESTATION } from "@dps-as-code/contract";
+import { countLimitFinding, GROUP_COUNT_LIMIT, type StackCountLimits } from "@dps-as-code/contract";
 
 const MANIFEST_FILE = /\.ya?ml$/i;
 
@@ -167,13 +167,15 @@ export function loadEnrollmentManifestTexts(
   }
 
   problems.push(...checkPreviousIdsAreRetired(previous, seen));
-  problems.push(...checkGroupLimits(enrollmentGroups));
+  const limits = checkGroupLimits(enrollmentGroups, options.countLimits);
+  problems.push(...limits.problems);
   problems.push(...checkRetiredAreGone(retiredEnrollments, seen));
   if (problems.length > 0) throw new ManifestValidationError(problems);
   return {
     individualEnrollments,
     enrollmentGroups,
     ...(retiredEnrollments.length > 0 ? { retiredEnrollments } : {}),
+    ...(limits.warnings.length > 0 ? { warnings: limits.warnings } : {}),
   };
 }
 
@@ -331,21 +333,34 @@ function checkPreviousIdsAreRetired(
   return problems;
 }
 
-function checkGroupLimits(groups: readonly EnrollmentGroupSpec[]): ManifestProblem[] {
+/**
+ * Groups per attestation type against DPS's limits (contract/dps/limits.ts): past the fixed
+ * symmetric-key limit a problem, past the adjustable X.509 limit (the stack's, raised or DPS's
+ * default) a warning. Either names the first group past the limit.
+ */
+function checkGroupLimits(
+  groups: readonly EnrollmentGroupSpec[],
+  stackLimits: StackCountLimits | undefined,
+): { problems: ManifestProblem[]; warnings: ManifestProblem[] } {
   const problems: ManifestProblem[] = [];
+  const warnings: ManifestProblem[] = [];
   for (const type of ["symmetricKey", "x509"] as const) {
     const ofType = groups.filter((g) => g.attestation.type === type);
-    const problem = enrollmentGroupLimitProblem(type, ofType.length);
-    if (!problem) continue;
-    const first = ofType[MAX_ENROLLMENT_GROUPS_PER_ATTESTATION[type]]!;
-    problems.push({
+    const finding = countLimitFinding(GROUP_COUNT_LIMIT[type], ofType.length, stackLimits);
+    if (!finding) continue;
+    // Every group before this one fits; this is where DPS would stop.
+    const first = ofType.find((_, index) =>
+      countLimitFinding(GROUP_COUNT_LIMIT[type], index + 1, stackLimits),
+    )!;
+    (finding.severity === "refuse" ? problems : warnings).push({
       file: first.source.file,
       line: first.source.line,
       column: 1,
       entry: { kind: "enrollmentGroup", id: first.enrollmentGroupId },
       field: "attestation.type",
-      ...problem,
+      problem: finding.problem,
+      allowed: finding.allowed,
     });
   }
-  return problems;
+  return { problems, warnings };
 }

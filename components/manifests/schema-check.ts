@@ -15,6 +15,8 @@ function validator(): ValidateFunction {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
     // Human wording for a pattern, kept next to the pattern in the published schema.
     ajv.addKeyword({ keyword: "x-allowed", schemaType: "string" });
+    // The problem in words when a conditional `required` fails (e.g. iotHubs without allocationPolicy).
+    ajv.addKeyword({ keyword: "x-missing", schemaType: "string" });
     compiled = ajv.compile(schema);
   }
   return compiled;
@@ -70,7 +72,13 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
   });
   const field = (fieldPath: (string | number)[]) => fieldName(fieldPath, entry ? 2 : 0) || undefined;
   const parentSchema = error.parentSchema as
-    { properties?: Record<string, unknown>; "x-allowed"?: string; description?: string } | undefined;
+    | {
+        properties?: Record<string, unknown>;
+        "x-allowed"?: string;
+        "x-missing"?: string;
+        description?: string;
+      }
+    | undefined;
 
   switch (error.keyword) {
     case "if":
@@ -93,6 +101,16 @@ function translate(manifest: ParsedManifest, error: ErrorObject): ManifestProble
     case "required": {
       const name = String((error.params as { missingProperty: string }).missingProperty);
       const full = [...path, name];
+      const missing = parentSchema?.["x-missing"];
+      if (missing) {
+        // A rule between fields: say which, and what DPS wants, in the rule's own words.
+        return {
+          ...at(path),
+          field: field(full),
+          problem: missing,
+          allowed: allowedBy(parentSchema?.properties?.[name]),
+        };
+      }
       return {
         ...at(path),
         field: field(full),

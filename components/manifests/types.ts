@@ -4,6 +4,7 @@
 // secret config keys that the program resolves with `config.requireSecret`. DPS's own shapes and
 // words come from contract/dps, as the resources' do; only the secret-bearing parts
 // (keys, webhook) differ, so they are declared here.
+import type { StackCountLimits } from "@dps-as-code/contract";
 import type {
   AllocationPolicy,
   DeviceCapabilities,
@@ -15,6 +16,7 @@ import type {
   X509CaReferences,
   X509CertificatePair,
 } from "@dps-as-code/contract";
+import type { ManifestProblem } from "./errors";
 import type { HubHostNames } from "./hubs";
 
 export type {
@@ -120,6 +122,11 @@ export interface LoadedManifests {
   readonly enrollmentGroups: EnrollmentGroupSpec[];
   /** Acknowledged retirements (absent when no manifest lists any). */
   readonly retiredEnrollments?: RetiredEnrollmentSpec[];
+  /**
+   * What DPS may refuse although nothing here is wrong: more groups than an adjustable DPS limit
+   * the stack declares (absent when there is nothing to say). Tools print them; the program logs them.
+   */
+  readonly warnings?: ManifestProblem[];
 }
 
 export interface LoadManifestOptions {
@@ -155,4 +162,9 @@ export interface LoadManifestOptions {
    * that is not a key, or a plain one, is refused. @default not checked (no stack given)
    */
   readonly stackSecrets?: { readonly names: readonly string[]; readonly plain?: readonly string[] };
+  /**
+   * The stack's adjustable DPS limits (`dps-as-code:dpsLimits`, raised or DPS's defaults), which
+   * X.509 groups are counted against. @default DPS's defaults (contract/dps/limits.ts)
+   */
+  readonly countLimits?: StackCountLimits;
 }

@@ -8,6 +8,7 @@ import type {
   DpsIpFilterRule,
   PublicNetworkAccess,
 } from "../config";
+import { DpsCaCertificate } from "./dps-ca-certificate";
 import type { IotHub } from "./iot-hub";
 import { ADOPTED_DPS_KEPT_PROPERTIES, keptPolicies, primaryKeyOf } from "./adoption";
 import { sharedAccessKeys } from "./shared-access-keys";
@@ -112,7 +113,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
   /** Present when `dataContributor` was given. */
   public readonly dataContributorAssignment: authorization.RoleAssignment | undefined;
   /** The uploaded CA certificates by name, for enrollments that name them in `caReferences` to depend on. */
-  public readonly certificates: Readonly<Record<string, dps.DpsCertificate>>;
+  public readonly certificates: Readonly<Record<string, DpsCaCertificate>>;
 
   constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-as-code:platform:ProvisioningService", name, {}, opts);
@@ -172,11 +173,13 @@ export class ProvisioningService extends pulumi.ComponentResource {
           })),
           authorizationPolicies: policies ?? ours,
           // Each link carries the hub's dps-link connection string as a secret input, so it is
-          // encrypted in state. A GET of the DPS returns it masked (`SharedAccessKey=****`), so
-          // after `pulumi refresh` the stored input differs and the next `up` re-sends the real
-          // string: one idempotent update (idempotent because every policy's keys are sent too),
-          // which we accept rather than `ignoreChanges`, because ignoring the field would also
-          // swallow a rotated hub key.
+          // encrypted in state. ARM masks it in every answer (`SharedAccessKey=****`) and lists
+          // the policies without keys, at a write as at a GET, and azure-native's refresh changes
+          // an input only where two of ARM's answers differ (its Read diffs the outputs of the
+          // last write against the ones just read, provider/pkg/provider/provider.go), so a
+          // refresh keeps these strings and keys and previews no update: no `ignoreChanges`,
+          // which would also swallow a rotated key or a changed link
+          // (test/platform/refresh-no-diff.test.ts; README "Verify on first deploy").
           iotHubs: args.linkedHubs.map((l) => ({
             connectionString: l.hub.linkingConnectionString,
             location: l.hub.location,
@@ -194,18 +197,20 @@ export class ProvisioningService extends pulumi.ComponentResource {
       },
     );
 
-    // A CA certificate is never updated in place: ARM needs the certificate's ETag to change
-    // one (If-Match), which azure-native cannot send (terraform-provider-azurerm #20041), so a
-    // new certificate is rotated in by adding it under a new name (components/platform/README.md).
-    const certificates: Record<string, dps.DpsCertificate> = {};
+    // Our DpsCaCertificate, not azure-native's DpsCertificate: DPS's ARM API deletes (and updates)
+    // a certificate only with its ETag as If-Match (DpsCertificate_Delete, iotdps.json
+    // 2023-03-01-preview), which azure-native's delete never sends (./dps-ca-certificate.ts).
+    const certificates: Record<string, DpsCaCertificate> = {};
+    const subscriptionId = this.service.id.apply((id) => subscriptionScope(id).split("/")[2]!);
     for (const cert of args.caCertificates ?? []) {
-      certificates[cert.name] = new dps.DpsCertificate(
+      certificates[cert.name] = new DpsCaCertificate(
         `${name}-${cert.name}`,
         {
+          subscriptionId,
           provisioningServiceName: this.service.name,
           resourceGroupName: args.resourceGroupName,
           certificateName: cert.name,
-          // azure-native has no proof-of-possession invoke; `isVerified: true` verifies on upload.
+          // No proof-of-possession step here; `isVerified: true` verifies on upload.
           properties: { certificate: cert.certificate, isVerified: cert.verified },
         },
         { parent: this },

@@ -1,7 +1,9 @@
 /**
  * Numeric limits of DPS and of the IoT hubs it assigns devices to. Sources:
  * - DPS quotas: learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits
- *   (MicrosoftDocs/azure-docs `includes/iot-dps-limits.md`, 2024-03-06; docs/dps-contracts.md §6).
+ *   (MicrosoftDocs/azure-docs `includes/iot-dps-limits.md`, ms.date 04/24/2026, whose
+ *   "Adjustable?" column says which limits Microsoft raises on a support request;
+ *   docs/dps-contracts.md §6).
  * - Symmetric keys: learn.microsoft.com/azure/iot-dps/concepts-symmetric-key-attestation (docs/dps-contracts.md §5).
  * - Allocation weight: ARM `IotHubDefinitionDescription.allocationWeight` ("between one and 1000").
  */
@@ -13,19 +15,88 @@ export const MAX_ID_LENGTH = 128;
 export const SYMMETRIC_KEY_BYTES = { min: 16, max: 64, generated: 64 } as const;
 
 /**
- * Enrollment groups per DPS, counted per attestation type: 100 X.509 groups and 100
- * symmetric-key groups (the latter a hard limit). One count, used by the manifest loader and by
- * the resources, so the two cannot disagree.
+ * DPS's count limits per DPS, and whether each is adjustable (includes/iot-dps-limits.md, the
+ * "Adjustable?" column): Microsoft raises X.509 groups and CAs on a support request, never
+ * symmetric-key groups ("hard limit"; the page's tip: use individual enrollments) or linked hubs.
+ * An adjustable limit the stack would pass only warns, and a stack whose DPS was raised says so in
+ * `dps-as-code:dpsLimits` (RAISED_LIMITS_CONFIG_KEY); a fixed one refuses. One table, read by the
+ * manifest loader, the stack config, the resources and the policy pack.
  */
-export const MAX_ENROLLMENT_GROUPS_PER_ATTESTATION = { symmetricKey: 100, x509: 100 } as const;
+export const DPS_COUNT_LIMITS = {
+  x509EnrollmentGroups: { dpsDefault: 100, adjustable: true, counted: "X.509 enrollment groups" },
+  symmetricKeyEnrollmentGroups: {
+    dpsDefault: 100,
+    adjustable: false,
+    counted: "symmetric-key enrollment groups",
+  },
+  caCertificates: { dpsDefault: 25, adjustable: true, counted: "CA certificates" },
+  linkedHubs: { dpsDefault: 50, adjustable: false, counted: "linked IoT hubs" },
+} as const;
 
-/** How messages name the attestation types whose groups are counted. */
-export const LIMITED_GROUP_KIND_NAMES: {
-  readonly [K in keyof typeof MAX_ENROLLMENT_GROUPS_PER_ATTESTATION]: string;
-} = {
-  symmetricKey: "symmetric-key",
-  x509: "X.509",
+export type CountLimitName = keyof typeof DPS_COUNT_LIMITS;
+/** The limits DPS marks adjustable, which a stack may raise. */
+export type AdjustableCountLimit = {
+  [K in CountLimitName]: (typeof DPS_COUNT_LIMITS)[K]["adjustable"] extends true ? K : never;
+}[CountLimitName];
+export const ADJUSTABLE_COUNT_LIMITS = (Object.keys(DPS_COUNT_LIMITS) as CountLimitName[]).filter(
+  (name) => DPS_COUNT_LIMITS[name].adjustable,
+) as AdjustableCountLimit[];
+/** The adjustable limits one stack's DPS has (its raised values, else DPS's defaults). */
+export type StackCountLimits = Readonly<Record<AdjustableCountLimit, number>>;
+
+/** Stack config key (`dps-as-code:dpsLimits`) of the raised limits, e.g. `{ x509EnrollmentGroups: 300 }`. */
+export const RAISED_LIMITS_CONFIG_KEY = "dpsLimits";
+/** The same key as a stack file spells it (the project's config namespace is the project name). */
+const RAISED_LIMITS_STACK_SETTING = `dps-as-code:${RAISED_LIMITS_CONFIG_KEY}`;
+
+/** DPS's defaults for the adjustable limits: what a stack has until it says its DPS was raised. */
+export const DEFAULT_STACK_COUNT_LIMITS: StackCountLimits = Object.fromEntries(
+  ADJUSTABLE_COUNT_LIMITS.map((name) => [name, DPS_COUNT_LIMITS[name].dpsDefault]),
+) as Record<AdjustableCountLimit, number>;
+
+export function isAdjustableCountLimit(name: string): name is AdjustableCountLimit {
+  return (ADJUSTABLE_COUNT_LIMITS as readonly string[]).includes(name);
+}
+
+/**
+ * What `count` items against a limit mean: nothing within it; beyond an adjustable one a warning
+ * (DPS refuses only if Microsoft has not raised this DPS's limit, which only the stack can say);
+ * beyond a fixed one a refusal (DPS refuses the item past it, midway through an update).
+ */
+export function countLimitFinding(
+  name: CountLimitName,
+  count: number,
+  stackLimits: StackCountLimits = DEFAULT_STACK_COUNT_LIMITS,
+): { severity: "refuse" | "warn"; problem: string; allowed: string } | undefined {
+  const { counted, dpsDefault } = DPS_COUNT_LIMITS[name];
+  if (!isAdjustableCountLimit(name)) {
+    if (count <= dpsDefault) return undefined;
+    return {
+      severity: "refuse",
+      problem: `too many ${counted}: ${count}`,
+      allowed: `at most ${dpsDefault} per DPS (a fixed DPS limit, not raised on request; ${FIXED_LIMIT_ADVICE[name]})`,
+    };
+  }
+  const limit = stackLimits[name];
+  if (count <= limit) return undefined;
+  const raised = limit !== dpsDefault;
+  return {
+    severity: "warn",
+    problem: `${count} ${counted} exceed ${raised ? `this stack's raised limit of ${limit}` : `DPS's default limit of ${limit}`}, so DPS will refuse the ones past it unless Microsoft has raised this DPS's limit`,
+    allowed: `at most ${limit} per DPS, or more once Microsoft raised the limit (an adjustable DPS limit: open an Azure support request), then set ${RAISED_LIMITS_STACK_SETTING}.${name} in the stack's Pulumi.<stack>.yaml to the raised value`,
+  };
+}
+
+const FIXED_LIMIT_ADVICE: Record<Exclude<CountLimitName, AdjustableCountLimit>, string> = {
+  symmetricKeyEnrollmentGroups: "use more devices per group, individual enrollments, or another DPS",
+  linkedHubs: "link fewer hubs, or use another DPS",
 };
+
+/** The limit each attestation type's enrollment groups count against. */
+export const GROUP_COUNT_LIMIT = {
+  symmetricKey: "symmetricKeyEnrollmentGroups",
+  x509: "x509EnrollmentGroups",
+} as const satisfies Record<string, CountLimitName>;
 
 export const MAX_INDIVIDUAL_ENROLLMENTS = 1_000_000;
 
@@ -38,19 +109,5 @@ export const SERVICE_OPERATIONS_PER_MINUTE = 1000;
 
 /** Enrollments in one bulk operation (`POST /enrollments`): at most 10 a call (docs/dps-contracts.md §1 "Bulk"). */
 export const MAX_BULK_ENROLLMENTS = 10;
-export const MAX_LINKED_HUBS = 50;
-export const MAX_CA_CERTIFICATES = 25;
+export const MAX_LINKED_HUBS = DPS_COUNT_LIMITS.linkedHubs.dpsDefault;
 export const ALLOCATION_WEIGHT = { min: 1, max: 1000 } as const;
-
-/** The problem when `count` groups of one attestation type exceed DPS's limit; `undefined` within it. */
-export function enrollmentGroupLimitProblem(
-  type: keyof typeof MAX_ENROLLMENT_GROUPS_PER_ATTESTATION,
-  count: number,
-): { problem: string; allowed: string } | undefined {
-  const max = MAX_ENROLLMENT_GROUPS_PER_ATTESTATION[type];
-  if (count <= max) return undefined;
-  return {
-    problem: `too many ${LIMITED_GROUP_KIND_NAMES[type]} enrollment groups: ${count}`,
-    allowed: `at most ${max} per DPS (a DPS limit; use more devices per group, or another DPS)`,
-  };
-}

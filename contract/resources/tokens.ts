@@ -18,7 +18,8 @@ export type DynamicTypeName =
   | "EnrollmentGroup"
   | "EnrollmentSet"
   | "EnrollmentLedger"
-  | "LocalProvisioningService";
+  | "LocalProvisioningService"
+  | "DpsCaCertificate";
 
 /** The type token of a dynamic resource of the project. */
 export function dynamicTypeToken<T extends DynamicTypeName>(typeName: T): `pulumi-nodejs:dynamic/dps:${T}` {
@@ -33,6 +34,12 @@ export const ENROLLMENT_SET_TYPE = dynamicTypeToken("EnrollmentSet");
 export const ENROLLMENT_LEDGER_TYPE = dynamicTypeToken("EnrollmentLedger");
 /** The local platform's stand-in for the DPS ARM resource (emulator admin API). */
 export const LOCAL_DPS_TYPE = dynamicTypeToken("LocalProvisioningService");
+/**
+ * A CA certificate of an Azure DPS, through ARM with the certificate's ETag (If-Match), which
+ * azure-native's DpsCertificate cannot send on delete (components/platform/ca-certificate/).
+ * Its inputs have the DpsCertificate's shape, so every reader of one reads the other.
+ */
+export const DPS_CA_CERTIFICATE_TYPE = dynamicTypeToken("DpsCaCertificate");
 
 /** azure-native v3 tokens and the older `devices` / versioned tokens a stack may still carry. */
 const IOT_HUB = /^azure-native:(?:iothub|devices)(?:\/v[0-9a-z]+)?:IotHubResource$/;
@@ -43,7 +50,9 @@ const DPS_CERTIFICATE =
 export const isIotHub = (type: string): boolean => IOT_HUB.test(type);
 export const isAzureDps = (type: string): boolean => DPS.test(type);
 export const isLocalDps = (type: string): boolean => type === LOCAL_DPS_TYPE;
-export const isDpsCertificate = (type: string): boolean => DPS_CERTIFICATE.test(type);
+/** A DPS CA certificate: this project's resource, or azure-native's that older stacks may carry. */
+export const isDpsCertificate = (type: string): boolean =>
+  type === DPS_CA_CERTIFICATE_TYPE || DPS_CERTIFICATE.test(type);
 export const isIndividualEnrollment = (type: string): boolean => type === INDIVIDUAL_ENROLLMENT_TYPE;
 export const isEnrollmentGroup = (type: string): boolean => type === ENROLLMENT_GROUP_TYPE;
 export const isEnrollmentSet = (type: string): boolean => type === ENROLLMENT_SET_TYPE;

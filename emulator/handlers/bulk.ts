@@ -31,7 +31,7 @@ const individual: BulkKind = {
   put: (ctx, item, ifMatch) => void putIndividualEnrollment(ctx, item, undefined, ifMatch),
   remove: (ctx, id) => {
     ctx.store.enrollments.delete(id);
-    ctx.store.registrations.delete(id);
+    if (ctx.behaviour.individualDeleteRegistration === "deleted") ctx.store.registrations.delete(id);
   },
 };
 

@@ -1,6 +1,7 @@
 import { badRequest, DpsError, ErrorCodes, preconditionFailed } from "../errors";
 import { header, type ParsedRequest, type Reply } from "../http/request";
 import { etagMatches } from "../model/values";
+import type { Pageable } from "../state/store";
 
 /** Page size when the client sends no x-ms-max-item-count (DPS's own default is not published). */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -14,7 +15,7 @@ export type QueryItemType = "Enrollment" | "EnrollmentGroup" | "DeviceRegistrati
  */
 export function queryPage<T>(
   req: ParsedRequest,
-  items: readonly T[],
+  items: Pageable<T>,
   itemType: QueryItemType,
   view: (t: T) => unknown,
 ): Reply {
@@ -31,12 +32,12 @@ export function queryPage<T>(
     pageSize = Math.min(n, MAX_PAGE_SIZE);
   }
   const offset = decodeContinuation(header(req, "x-ms-continuation"));
-  const page = items.slice(offset, offset + pageSize);
+  const page = items.page(offset, pageSize);
   const headers: Record<string, string> = {
     "x-ms-item-type": itemType,
     "x-ms-max-item-count": String(pageSize),
   };
-  if (offset + pageSize < items.length) headers["x-ms-continuation"] = encodeContinuation(offset + pageSize);
+  if (offset + pageSize < items.size) headers["x-ms-continuation"] = encodeContinuation(offset + pageSize);
   return { status: 200, body: page.map(view), headers };
 }
 

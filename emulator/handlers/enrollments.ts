@@ -97,17 +97,16 @@ export const enrollmentHandlers: Record<string, Handler> = {
     if (!e) throw notFound(`Individual enrollment ${id} not found`, ErrorCodes.enrollmentNotFound);
     requireEtag(req, e.etag, `individual enrollment ${e.registrationId}`);
     ctx.store.enrollments.delete(id);
-    // An individual enrollment embeds its registration state; it goes with it. Devices stay in
-    // their IoT hub, as on Azure.
-    ctx.store.registrations.delete(id);
+    // An individual enrollment embeds its registration state; whether it goes with it is not
+    // documented (variants.ts). Devices stay in their IoT hub, as on Azure.
+    if (ctx.behaviour.individualDeleteRegistration === "deleted") ctx.store.registrations.delete(id);
     return noContent();
   },
 
   IndividualEnrollment_Query(ctx, req) {
     checkQuerySpecification(req.body);
-    const items = [...ctx.store.enrollments.values()];
     const withRegistrationState = ctx.behaviour.registrationStateInListings === "included";
-    return queryPage(req, items, "Enrollment", (e) =>
+    return queryPage(req, ctx.store.enrollments, "Enrollment", (e) =>
       shown(
         ctx,
         individualEnrollmentView(
@@ -151,7 +150,7 @@ export const enrollmentHandlers: Record<string, Handler> = {
 
   EnrollmentGroup_Query(ctx, req) {
     checkQuerySpecification(req.body);
-    return queryPage(req, [...ctx.store.groups.values()], "EnrollmentGroup", (g) =>
+    return queryPage(req, ctx.store.groups, "EnrollmentGroup", (g) =>
       shown(ctx, enrollmentGroupView(g, false)),
     );
   },

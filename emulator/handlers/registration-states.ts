@@ -2,6 +2,7 @@ import { ErrorCodes, notFound } from "../errors";
 import { registrationStateView } from "../model/enrollments";
 import { json, noContent, queryPage, requireEtag } from "./common";
 import type { Handler } from "./types";
+import { pageableOf } from "../state/store";
 
 export const registrationStateHandlers: Record<string, Handler> = {
   DeviceRegistrationState_Get(ctx, req) {
@@ -26,6 +27,6 @@ export const registrationStateHandlers: Record<string, Handler> = {
     const items = [...ctx.store.registrations.values()].filter(
       (r) => r.enrollmentGroupId?.toLowerCase() === groupId,
     );
-    return queryPage(req, items, "DeviceRegistration", registrationStateView);
+    return queryPage(req, pageableOf(items), "DeviceRegistration", registrationStateView);
   },
 };

@@ -40,6 +40,7 @@ describe("how the switches are set", () => {
       bulkQuotaCost: "per-item",
       webhookUrlsInReplies: "clear",
       registrationStateInListings: "included",
+      individualDeleteRegistration: "deleted",
     });
   });
 
@@ -54,7 +55,7 @@ describe("how the switches are set", () => {
       'dps.yaml: undocumented.bulkDeleteItems is "etag"; allowed: record, id',
     );
     expect(() => resolveBehaviour({ bulkCreate: "x" }, {}, "dps.yaml")).toThrow(
-      "dps.yaml: undocumented.bulkCreate is unknown; known: bulkCreateOnExisting, bulkDeleteItems, bulkQuotaCost, webhookUrlsInReplies, registrationStateInListings",
+      "dps.yaml: undocumented.bulkCreate is unknown; known: bulkCreateOnExisting, bulkDeleteItems, bulkQuotaCost, webhookUrlsInReplies, registrationStateInListings, individualDeleteRegistration",
     );
   });
 
@@ -66,6 +67,7 @@ describe("how the switches are set", () => {
       "bulkQuotaCost: per-call",
       "webhookUrlsInReplies: masked",
       "registrationStateInListings: omitted",
+      "individualDeleteRegistration: kept",
       "every non-default answer",
     ]);
   });

@@ -4,6 +4,7 @@ import { dpsEnrollmentAllocationWebhookPolicy } from "./dps-enrollment-allocatio
 import { createDpsEnrollmentCertificateExpiryPolicy } from "./dps-enrollment-certificate-expiry";
 import { dpsEnrollmentDisabledReviewPolicy } from "./dps-enrollment-disabled-review";
 import { createDpsEnrollmentGroupCountPolicy } from "./dps-enrollment-group-count";
+import { createDpsEnrollmentX509GroupCountPolicy } from "./dps-enrollment-x509-group-count";
 import { dpsEnrollmentGroupReprovisionPolicyPolicy } from "./dps-enrollment-group-reprovision-policy";
 import { dpsEnrollmentGroupSymmetricKeyExceptionPolicy } from "./dps-enrollment-group-symmetric-key-exception";
 import { dpsEnrollmentInitialTwinNoSecretsPolicy } from "./dps-enrollment-initial-twin-no-secrets";
@@ -13,6 +14,7 @@ import { dpsEnrollmentTargetsLinkedHubsPolicy } from "./dps-enrollment-targets-l
 import { dpsEnrollmentUniqueIdsPolicy } from "./dps-enrollment-unique-ids";
 import { createDpsEnrollmentIndividualOrGroupPolicy } from "./dps-enrollment-individual-or-group";
 import { dpsEnrollmentRetirementCoveredPolicy } from "./dps-enrollment-retirement-covered";
+import { dpsEnrollmentCredentialRotationPolicy } from "./dps-enrollment-credential-rotation";
 import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "./dps-individual-enrollment-symmetric-key-allowed";
 import { dpsServiceAllocationWeightsPolicy } from "./dps-service-allocation-weights";
 import { createDpsServiceLinkedHubsPolicy } from "./dps-service-linked-hubs";
@@ -53,8 +55,11 @@ export function createPolicies(): Policies {
     // Stack-wide
     dpsEnrollmentUniqueIdsPolicy,
     createDpsEnrollmentGroupCountPolicy(),
+    createDpsEnrollmentX509GroupCountPolicy(),
     createDpsEnrollmentIndividualOrGroupPolicy(),
     // Deletions (through the fleet's enrollment ledger)
     dpsEnrollmentRetirementCoveredPolicy,
+    // Credential rotations (through the same ledger)
+    dpsEnrollmentCredentialRotationPolicy,
   ];
 }

@@ -225,8 +225,9 @@ describe("policies on enrollment set entries", () => {
     const notForSetEntries = new Set([
       "dps-enrollment-group-reprovision-policy",
       "dps-enrollment-group-symmetric-key-exception",
-      // Reads the fleet's EnrollmentLedger, not enrollment resources.
+      // Read the fleet's EnrollmentLedger, not enrollment resources (its credentials cover set entries too).
       "dps-enrollment-retirement-covered",
+      "dps-enrollment-credential-rotation",
     ]);
     const enrollmentRules = createPolicies()
       .filter(

@@ -22,7 +22,7 @@ import {
   NOW,
 } from "./fixtures";
 import { mutate, runResourcePolicy } from "./harness";
-import { UNKNOWN_VALUE } from "@dps-as-code/contract";
+import { DPS_CA_CERTIFICATE_TYPE, UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const individual = (props = individualEnrollment()) => ({ type: INDIVIDUAL, props });
 const group = (props = enrollmentGroup()) => ({ type: GROUP, props });
@@ -187,6 +187,20 @@ describe("dps-enrollment-certificate-expiry", () => {
       ).violations,
     ).toEqual([
       'individual enrollment "device-001" attestation.x509.clientCertificates.primary.certificate is not a readable X.509 certificate (PEM or base64 DER); replace it.',
+    ]);
+  });
+  it("checks the project's DpsCaCertificate as it checks azure-native's DpsCertificate", async () => {
+    const pem = makeCertificate({
+      commonName: "plant-ca",
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date("2026-01-01T00:00:00Z"),
+    }).certificatePem;
+    const props = mutate(dpsCertificate(), "properties.certificate", pem);
+    expect(
+      (await runResourcePolicy(policy, { type: DPS_CA_CERTIFICATE_TYPE, props, name: "plant-ca" }))
+        .violations,
+    ).toEqual([
+      'DPS certificate "plant-ca" properties.certificate (CN=plant-ca) expired on 2026-01-01T00:00:00.000Z; issue a new certificate and replace it.',
     ]);
   });
   it("checks DPS CA certificates given as base64 DER", async () => {

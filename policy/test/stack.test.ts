@@ -1,5 +1,8 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createDpsEnrollmentGroupCountPolicy } from "../policies/dps-enrollment-group-count";
+import { createDpsEnrollmentX509GroupCountPolicy } from "../policies/dps-enrollment-x509-group-count";
 import { dpsEnrollmentUniqueIdsPolicy } from "../policies/dps-enrollment-unique-ids";
 import { AZURE_DPS, azureDps, enrollmentGroup, GROUP, INDIVIDUAL, individualEnrollment } from "./fixtures";
 import { mutate, runStackPolicy } from "./harness";
@@ -66,40 +69,45 @@ describe("dps-enrollment-unique-ids", () => {
   });
 });
 
+const groups = (count: number, attestation: Record<string, unknown>) =>
+  Array.from({ length: count }, (_, index) => ({
+    type: GROUP,
+    props: mutate(
+      mutate(enrollmentGroup(), "enrollmentGroupId", `group-${index}`),
+      "attestation",
+      attestation,
+    ),
+    name: `group-${index}`,
+  }));
+const symmetric = { type: "symmetricKey" };
+const x509 = { type: "x509", x509: { caReferences: { primary: "ca" } } };
+
 describe("dps-enrollment-group-count", () => {
-  const groups = (count: number, attestation: Record<string, unknown>) =>
-    Array.from({ length: count }, (_, index) => ({
-      type: GROUP,
-      props: mutate(
-        mutate(enrollmentGroup(), "enrollmentGroupId", `group-${index}`),
-        "attestation",
-        attestation,
-      ),
-      name: `group-${index}`,
-    }));
-  const symmetric = { type: "symmetricKey" };
-  const x509 = { type: "x509", x509: { caReferences: { primary: "ca" } } };
-  it("accepts 100 groups of each kind", async () => {
+  it("accepts 100 symmetric-key groups and any number of X.509 groups", async () => {
     const policy = createDpsEnrollmentGroupCountPolicy();
-    expect(await runStackPolicy(policy, [...groups(100, symmetric), ...groups(100, x509)])).toEqual([]);
+    expect(await runStackPolicy(policy, [...groups(100, symmetric), ...groups(150, x509)])).toEqual([]);
   });
-  it("rejects the 101st symmetric-key group", async () => {
+  it("rejects the 101st symmetric-key group: DPS's fixed limit", async () => {
     const policy = createDpsEnrollmentGroupCountPolicy();
     expect(await runStackPolicy(policy, [...groups(101, symmetric), ...groups(3, x509)])).toEqual([
       {
         message:
-          "DPS mydps.azure-devices-provisioning.net would hold 101 symmetric-key enrollment groups; the limit is 100: merge groups or move some to another DPS.",
+          "DPS mydps.azure-devices-provisioning.net would hold 101 symmetric-key enrollment groups; allowed: at most 100 per DPS (a fixed DPS limit, not raised on request; use more devices per group, individual enrollments, or another DPS).",
       },
     ]);
   });
   it("honours a lower configured maximum", async () => {
     const policy = createDpsEnrollmentGroupCountPolicy();
-    expect(await runStackPolicy(policy, groups(3, x509), { maximumGroupsPerKind: 2 })).toEqual([
+    expect(await runStackPolicy(policy, groups(3, symmetric), { maximumSymmetricKeyGroups: 2 })).toEqual([
       {
         message:
-          "DPS mydps.azure-devices-provisioning.net would hold 3 X.509 enrollment groups; the limit is 2: merge groups or move some to another DPS.",
+          "DPS mydps.azure-devices-provisioning.net would hold 3 symmetric-key enrollment groups; this environment allows 2: merge groups or move some to another DPS.",
       },
     ]);
+  });
+  it("refuses a configured maximum above DPS's fixed limit", () => {
+    const schema = createDpsEnrollmentGroupCountPolicy().configSchema!.properties!.maximumSymmetricKeyGroups!;
+    expect(schema).toMatchObject({ maximum: 100 });
   });
   it("does not count individual enrollments", async () => {
     const policy = createDpsEnrollmentGroupCountPolicy();
@@ -107,6 +115,34 @@ describe("dps-enrollment-group-count", () => {
       type: INDIVIDUAL,
       props: mutate(individualEnrollment(), "registrationId", `d-${index}`),
     }));
-    expect(await runStackPolicy(policy, individuals, { maximumGroupsPerKind: 1 })).toEqual([]);
+    expect(await runStackPolicy(policy, individuals, { maximumSymmetricKeyGroups: 1 })).toEqual([]);
+  });
+});
+
+describe("dps-enrollment-x509-group-count", () => {
+  it("says nothing up to DPS's default of 100 X.509 groups, whatever the symmetric-key groups", async () => {
+    const policy = createDpsEnrollmentX509GroupCountPolicy();
+    expect(await runStackPolicy(policy, [...groups(100, x509), ...groups(150, symmetric)])).toEqual([]);
+  });
+  it("advises at the 101st X.509 group, naming the stack key that raises the limit", async () => {
+    const policy = createDpsEnrollmentX509GroupCountPolicy();
+    expect(await runStackPolicy(policy, groups(101, x509))).toEqual([
+      {
+        message:
+          "DPS mydps.azure-devices-provisioning.net: 101 X.509 enrollment groups exceed DPS's default limit of 100, so DPS will refuse the ones past it unless Microsoft has raised this DPS's limit; allowed: at most 100 per DPS, or more once Microsoft raised the limit (an adjustable DPS limit: open an Azure support request), then set dps-as-code:dpsLimits.x509EnrollmentGroups in the stack's Pulumi.<stack>.yaml to the raised value, and this policy's maximumX509Groups in policy/config/<environment>.json.",
+      },
+    ]);
+  });
+  it("says nothing once the environment states its DPS's raised limit", async () => {
+    const policy = createDpsEnrollmentX509GroupCountPolicy();
+    expect(await runStackPolicy(policy, groups(250, x509), { maximumX509Groups: 300 })).toEqual([]);
+  });
+  it("is advisory in every environment's config", () => {
+    for (const env of ["dev", "prod", "local"]) {
+      const config = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "config", `${env}.json`), "utf8"),
+      ) as Record<string, { enforcementLevel?: string }>;
+      expect(config["dps-enrollment-x509-group-count"]?.enforcementLevel, env).toBe("advisory");
+    }
   });
 });

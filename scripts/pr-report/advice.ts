@@ -12,7 +12,11 @@ import {
 import type { PreviewDigest, PreviewStep } from "./preview";
 import { statesOf, urnType } from "./preview";
 
-export function adviceLines(preview: PreviewDigest, config: EnrollmentChoiceConfig): string[] | undefined {
+export function adviceLines(
+  preview: PreviewDigest,
+  config: EnrollmentChoiceConfig,
+  stack: string,
+): string[] | undefined {
   if (!config.enabled) return undefined;
   // One goal state per resource: with --refresh a resource has a read step and a change step.
   const byUrn = new Map<string, PreviewStep[]>();
@@ -28,6 +32,8 @@ export function adviceLines(preview: PreviewDigest, config: EnrollmentChoiceConf
   const { individualEnrollments, enrollmentGroups, caCertificates } = choiceViewsOf(resources);
   return formatAdvice(
     adviseEnrollmentChoice({ individualEnrollments, enrollmentGroups }, config.settings, caCertificates),
+    undefined,
+    stack,
   );
 }
 

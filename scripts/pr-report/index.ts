@@ -74,7 +74,8 @@ function stackReports(stacks: readonly StackInput[]): StackReport[] {
       s.eventLog === undefined
         ? undefined
         : parsePolicyEvents(s.eventLog).map((v) => attributeSetViolation(v, changes.setEntries));
-    const advice = s.enrollmentChoice && preview ? adviceLines(preview, s.enrollmentChoice) : undefined;
+    const advice =
+      s.enrollmentChoice && preview ? adviceLines(preview, s.enrollmentChoice, s.stack) : undefined;
     return {
       stack: s.stack,
       changes,

@@ -12,8 +12,9 @@ import * as path from "node:path";
 // Modules, not the packages' index files: the command never loads Pulumi.
 import { stackAdviceText } from "../../components/advice/stack-advice";
 import { readStackFile, stackFileName, type StackFile } from "../../components/config/stack-file";
-import { stackManifestOptions } from "../../components/fleet/stack-manifest-options";
+import { stackConfigWarnings, stackManifestOptions } from "../../components/fleet/stack-manifest-options";
 import {
+  formatProblem,
   loadEnrollmentManifestFiles,
   loadEnrollmentManifests,
   ManifestValidationError,
@@ -99,8 +100,14 @@ function run(argv: readonly string[], io: CommandIo): number {
       "stdout",
       `${target}: ${loaded.individualEnrollments.length} individual enrollments, ${loaded.enrollmentGroups.length} enrollment groups, no problems${checked}\n`,
     );
+    // What DPS may refuse although nothing is wrong: adjustable limits the stack would pass.
+    const warnings = [
+      ...(stackFile !== undefined ? stackConfigWarnings(stackFile) : []),
+      ...(loaded.warnings ?? []).map(formatProblem),
+    ];
+    for (const warning of warnings) io.write("stdout", `warning: ${warning}\n`);
     // Individual or group: advice, not problems (README, "Choosing individual or group enrollments").
-    if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, io.cwd, loaded));
+    if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, stack!, io.cwd, loaded));
     return 0;
   } catch (error) {
     if (!(error instanceof ManifestValidationError)) throw error;

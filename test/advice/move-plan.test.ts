@@ -9,7 +9,7 @@ import { loadEnrollmentManifests } from "../../components/manifests";
 import { enrollmentChoiceConfig } from "@dps-as-code/contract";
 import { makeCertificate } from "../../testkit/certificates";
 
-const HUBS = { weu: "weu.example.azure-devices.net" };
+const HUBS = { weu: "weu.example.azure-devices.net", neu: "neu.example.azure-devices.net" };
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -51,27 +51,51 @@ individualEnrollments:
 `;
 
 describe("plan-enrollment-move", () => {
-  it("moves symmetric-key devices to a new group: create the group first, then retire only the named entries", () => {
+  it("moves symmetric-key devices to a new group without a flag day: derived keys as secondary keys first, then the group, then retire only the named entries", () => {
     const ctx = context({ "pilots.yaml": PILOTS });
     const steps = planEnrollmentMove(
       { direction: "to-group", enrollmentGroupId: "pilots", registrationIds: ["pilot-01", "pilot-02"] },
       ctx,
     );
-    expect(steps.map((s) => s.slug)).toEqual(["create-group", "retire-individual-enrollments"]);
-    expect(steps[0]!.files).toEqual([
+    expect(steps.map((s) => s.slug)).toEqual([
+      "add-derived-keys",
+      "create-group",
+      "retire-individual-enrollments",
+    ]);
+    // Step 1: each moved enrollment keeps its current key as primary and accepts the derived key as secondary.
+    const withKeys = `# pilot sensors, enrolled one by one
+defaults:
+  iotHubs: [weu]
+  allocationPolicy: static
+individualEnrollments:
+  - registrationId: pilot-01
+    attestation: { type: symmetricKey, symmetricKey: { primaryKeySecret: deviceKey-pilot-01-primary, secondaryKeySecret: deviceKey-pilot-01-secondary } }
+  - registrationId: pilot-02 # the noisy one
+    attestation: { type: symmetricKey, symmetricKey: { primaryKeySecret: deviceKey-pilot-02-primary, secondaryKeySecret: deviceKey-pilot-02-secondary } }
+  - registrationId: pilot-03
+    attestation: { type: symmetricKey }
+`;
+    expect(steps[0]!.files).toEqual([{ file: path.join(ctx.manifestsDir, "pilots.yaml"), text: withKeys }]);
+    expect(steps[0]!.attachments).toEqual({ "device-ids.txt": "pilot-01\npilot-02\n" });
+    expect(steps[0]!.description).toContain(
+      "```sh\n" +
+        "head -c 64 /dev/urandom | base64 -w0 | pulumi config set --secret groupKey-pilots-primary -s dev\n" +
+        "head -c 64 /dev/urandom | base64 -w0 | pulumi config set --secret groupKey-pilots-secondary -s dev\n" +
+        `pulumi stack output individualEnrollmentKeys --show-secrets --json -s dev | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))["pilot-01"].primaryKey' | pulumi config set --secret deviceKey-pilot-01-primary -s dev\n` +
+        "pulumi config get groupKey-pilots-primary -s dev | npm run --silent derive-device-key -- pilot-01 | cut -d' ' -f2 | pulumi config set --secret deviceKey-pilot-01-secondary -s dev\n",
+    );
+    // Step 2: the group, with the keys chosen in step 1, on the devices' one hub.
+    expect(steps[1]!.files).toEqual([
       {
         // pilots.yaml exists: the new group gets a file of its own.
         file: path.join(ctx.manifestsDir, "pilots-2.yaml"),
         text: expect.stringContaining(
-          "enrollmentGroups:\n  - enrollmentGroupId: pilots\n    attestation:\n      type: symmetricKey\n    iotHubs:\n      - weu\n    allocationPolicy: static\n",
+          "enrollmentGroups:\n  - enrollmentGroupId: pilots\n    attestation:\n      type: symmetricKey\n      symmetricKey:\n        primaryKeySecret: groupKey-pilots-primary\n        secondaryKeySecret: groupKey-pilots-secondary\n    iotHubs:\n      - weu\n    allocationPolicy: static\n",
         ),
       },
     ]);
-    expect(steps[0]!.attachments).toEqual({ "device-ids.txt": "pilot-01\npilot-02\n" });
-    expect(steps[0]!.description).toContain(
-      "Step 2 must not merge before every device holds its derived key.",
-    );
-    expect(steps[1]!.files).toEqual([
+    // Step 3, on top of step 1's text.
+    expect(steps[2]!.files).toEqual([
       {
         file: path.join(ctx.manifestsDir, "pilots.yaml"),
         text: `# pilot sensors, enrolled one by one
@@ -84,6 +108,50 @@ individualEnrollments:
 `,
       },
     ]);
+    expect(steps[2]!.description).toContain(
+      "Every device stays on `weu`: it is each moved enrollment's one hub and the group's only hub.",
+    );
+  });
+
+  it("moves symmetric-key devices into an existing group: derived keys from the group's key first, then retire", () => {
+    const ctx = context({
+      "pilots.yaml": PILOTS,
+      "meters.yaml": `enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n`,
+    });
+    const steps = planEnrollmentMove(
+      { direction: "to-group", enrollmentGroupId: "meters", registrationIds: ["pilot-03"] },
+      ctx,
+    );
+    expect(steps.map((s) => s.slug)).toEqual(["add-derived-keys", "retire-individual-enrollments"]);
+    // DPS generated the group's keys: the derived key is made from the stack's key output.
+    expect(steps[0]!.description).toContain(
+      `pulumi stack output enrollmentGroupKeys --show-secrets --json -s dev | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))["meters"].primaryKey' | npm run --silent derive-device-key -- pilot-03 | cut -d' ' -f2 | pulumi config set --secret deviceKey-pilot-03-secondary -s dev`,
+    );
+    expect(steps[1]!.description).toContain(
+      "Every device stays on `weu`: it is each moved enrollment's one hub and the group's only hub.",
+    );
+  });
+
+  it("says which devices may change hub when they are on several hubs", () => {
+    const ctx = context({
+      "pilots.yaml": `individualEnrollments:
+  - registrationId: pilot-01
+    attestation: { type: symmetricKey }
+    iotHubs: [weu]
+    allocationPolicy: static
+  - registrationId: pilot-02
+    attestation: { type: symmetricKey }
+    iotHubs: [neu]
+    allocationPolicy: static
+`,
+    });
+    const steps = planEnrollmentMove(
+      { direction: "to-group", enrollmentGroupId: "pilots", registrationIds: ["pilot-01", "pilot-02"] },
+      ctx,
+    );
+    expect(steps[2]!.description).toContain(
+      "Hubs: `pilot-01` (weu), `pilot-02` (neu) may land on another hub of the group (weu): DPS keeps a device's hub through a group only when the group has that one hub. To keep them, move the devices of each hub into a group of its own.",
+    );
   });
 
   it("deletes a manifest file the move empties", () => {
@@ -96,7 +164,7 @@ individualEnrollments:
       },
       ctx,
     );
-    expect(steps[1]!.files).toEqual([{ file: path.join(ctx.manifestsDir, "pilots.yaml"), text: undefined }]);
+    expect(steps[2]!.files).toEqual([{ file: path.join(ctx.manifestsDir, "pilots.yaml"), text: undefined }]);
   });
 
   it("uses the DPS CA certificate that issued the X.509 devices, and refuses a group that does not cover them", () => {

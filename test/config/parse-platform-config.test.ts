@@ -72,6 +72,7 @@ describe("parsePlatformConfig", () => {
       },
       enrollmentManifests: "enrollments/dev",
       enrollmentSets: { threshold: 500, shards: 32, operationsPerMinute: 1000 },
+      dpsLimits: { x509EnrollmentGroups: 100, caCertificates: 25 },
     });
   });
 
@@ -291,6 +292,22 @@ describe("parsePlatformConfig", () => {
       ],
     ],
     [
+      "rejects a raise of a fixed DPS limit, by name",
+      { ...base, dpsLimits: { symmetricKeyEnrollmentGroups: 200, linkedHubs: 60 } },
+      [
+        "dps-as-code:dpsLimits.symmetricKeyEnrollmentGroups: DPS's limit of 100 symmetric-key enrollment groups is fixed (not raised on request: learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits); allowed keys: x509EnrollmentGroups, caCertificates",
+        "dps-as-code:dpsLimits.linkedHubs: DPS's limit of 50 linked IoT hubs is fixed (not raised on request: learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits); allowed keys: x509EnrollmentGroups, caCertificates",
+      ],
+    ],
+    [
+      "rejects a raised limit below DPS's default, and an unknown limit",
+      { ...base, dpsLimits: { x509EnrollmentGroups: 50, enrollmentGroups: 300 } },
+      [
+        "dps-as-code:dpsLimits.x509EnrollmentGroups: 50 is out of range; allowed 100..1000000",
+        "dps-as-code:dpsLimits.enrollmentGroups: unknown setting; allowed: x509EnrollmentGroups, caCertificates",
+      ],
+    ],
+    [
       "rejects a DPS capacity of 0",
       { ...base, dps: { capacity: 0 } },
       ["dps-as-code:dps.capacity: 0 is out of range; allowed 1..200"],
@@ -428,5 +445,17 @@ describe("parsePlatformConfig", () => {
       env,
     );
     expect(config.dps.caCertificates).toEqual([{ name: "root", certificate: PEM, verified: false }]);
+  });
+});
+
+describe("dpsLimits", () => {
+  it("takes the raised adjustable limits of the stack's DPS and keeps DPS's defaults for the rest", () => {
+    const config = parsePlatformConfig({ ...base, dpsLimits: { x509EnrollmentGroups: 300 } }, env);
+    expect(config.dpsLimits).toEqual({ x509EnrollmentGroups: 300, caCertificates: 25 });
+  });
+
+  it("holds more CA certificates than DPS's default without refusing them (the limit is adjustable)", () => {
+    const many = Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`ca-${i}`, { existing: true }]));
+    expect(problems({ ...base, dps: { caCertificates: many } })).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_STACK_COUNT_LIMITS } from "@dps-as-code/contract";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_ENROLLMENT_SETS,
@@ -54,6 +55,7 @@ describe("parseStackConfig", () => {
         environment: "prod",
         enrollmentManifests: "enrollments/prod",
         enrollmentSets: DEFAULT_ENROLLMENT_SETS,
+        dpsLimits: DEFAULT_STACK_COUNT_LIMITS,
         existingDps: {
           location: {
             kind: "endpoint",

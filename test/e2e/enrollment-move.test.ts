@@ -14,6 +14,7 @@ import { makeCertificate, type KeyAndCertificate } from "../../testkit/certifica
 import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { addProjectScripts, runAsPasted, shellBlockCommands } from "../../testkit/printed-commands";
 import {
   policyConfigPath,
   policyPackDir,
@@ -86,6 +87,7 @@ describeWithEngine(
         cameras[id] = makeCertificate({ commonName: id, issuer: ca });
       rogue = makeCertificate({ commonName: "rogue-cam-001", issuer: otherCa });
       program = await createLocalProgram(engine, emulator, { stackName: STACK, manifests: {} });
+      addProjectScripts(program);
       const certFile = (name: string, pem: string) => {
         const file = path.join(program.dir, "certs", `${name}.pem`);
         fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -158,11 +160,16 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
       SLOW,
     );
 
-    // Both moves' pull requests are merged and deployed together (step 1 of each, then step 2 of
-    // each): they touch different files, and one `up` per step keeps the test within the suite's
-    // time on two cores.
+    /** A stack secret as the program reads it. */
+    const secretOf = async (name: string) => (await program.stack.getConfig(`dps-as-code:${name}`)).value;
+    const registerPilot = (key: string) =>
+      symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", key).register();
+
+    // The symmetric-key move has three pull requests, the X.509 move two; each `up` deploys the
+    // next pull request of both moves (they touch different files), which keeps the test within
+    // the suite's time on two cores.
     it(
-      "plans each move as two pull requests; the first ones deploy the groups, and the factory gets the derived key; individual enrollments still take precedence",
+      "plans the moves; the symmetric-key device's individual enrollment first accepts its future derived key too, stored by the plan's commands run as printed",
       async () => {
         const cameraPlan = path.join(program.dir, "plan-cameras");
         const printed = await planMove(
@@ -178,48 +185,86 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
         expect(group).toContain("caReferences:\n          primary: camera-ca");
 
         const pilotPlan = path.join(program.dir, "plan-pilots");
-        await planMove(["--to-group", "pilot-sensors", "pilot-sensor-01"], pilotPlan);
-        expect(fs.readFileSync(path.join(pilotPlan, "1-create-group", "device-ids.txt"), "utf8")).toBe(
+        expect(await planMove(["--to-group", "pilot-sensors", "pilot-sensor-01"], pilotPlan)).toContain(
+          "3 pull request(s), in this order:\n" +
+            "  1. Let 1 device(s) switch to their key derived from pilot-sensors  (" +
+            path.join(pilotPlan, "1-add-derived-keys") +
+            ")\n  2. Create enrollment group pilot-sensors  (" +
+            path.join(pilotPlan, "2-create-group") +
+            ")\n  3. Retire 1 individual enrollment(s) now covered by pilot-sensors  (" +
+            path.join(pilotPlan, "3-retire-individual-enrollments") +
+            ")\n",
+        );
+        expect(fs.readFileSync(path.join(pilotPlan, "1-add-derived-keys", "device-ids.txt"), "utf8")).toBe(
           "pilot-sensor-01\n",
         );
-        expect(fs.readFileSync(path.join(pilotPlan, "1-create-group", "PULL_REQUEST.md"), "utf8")).toContain(
-          "Step 2 must not merge before every device holds its derived key",
+        // The key hand-over, pasted as printed: group keys chosen, the device's current key kept
+        // as its primary, its derived key stored as its secondary.
+        const description = fs.readFileSync(
+          path.join(pilotPlan, "1-add-derived-keys", "PULL_REQUEST.md"),
+          "utf8",
         );
+        const [setUp, factory] = description.split("After this step deploys");
+        const commands = shellBlockCommands(setUp!);
+        expect(commands).toHaveLength(4);
+        for (const command of commands) await runAsPasted(program, command);
+        const groupKey = await secretOf("groupKey-pilot-sensors-primary");
+        expect(Buffer.from(groupKey, "base64")).toHaveLength(64);
+        expect(await secretOf("deviceKey-pilot-sensor-01-primary")).toBe(pilotIndividualKey);
+        derivedPilotKey = await secretOf("deviceKey-pilot-sensor-01-secondary");
+        expect(derivedPilotKey).toBe(deriveDeviceKey(groupKey, "pilot-sensor-01"));
+        // What the factory gets, pasted as printed from the step's folder (where device-ids.txt is).
+        const [forFactory] = shellBlockCommands(factory!);
+        const { stdout } = await runAsPasted(
+          program,
+          `cd ${path.join(pilotPlan, "1-add-derived-keys")} && ${forFactory}`,
+        );
+        expect(stdout).toBe(`pilot-sensor-01 ${derivedPilotKey}\n`);
 
         await applyStep(path.join(cameraPlan, "1-create-group"));
-        await applyStep(path.join(pilotPlan, "1-create-group"));
-        expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ create: 2, update: 1 }); // the groups, the ledger
+        await applyStep(path.join(pilotPlan, "1-add-derived-keys"));
+        // The camera group, the pilot's enrollment (new keys), the ledger.
+        expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ create: 1, update: 2 });
 
-        // Nothing changed for the devices yet.
         const camera = await registerCamera("lab-cam-001", cameras["lab-cam-001"]!);
         expect(camera).toMatchObject({ assignedHub: WEU });
         expect(viaGroup(camera)).toBeUndefined();
-        // What the factory receives after step 1: the key derived from the group key.
-        const groupKeys = (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<
-          string,
-          { primaryKey: string }
-        >;
-        derivedPilotKey = deriveDeviceKey(groupKeys["pilot-sensors"]!.primaryKey, "pilot-sensor-01");
-        // Between the steps the device's individual key still works through its individual enrollment.
-        // (Whether DPS already accepts the derived key then depends on whether an individual
-        // enrollment whose key does not match stops the search; the docs leave it open, so the plan
-        // only relies on what holds either way: the derived key works from step 2 on.)
-        const pilot = await symmetricKeyDeviceClientFor(
-          emulator,
-          "pilot-sensor-01",
-          pilotIndividualKey,
-        ).register();
-        expect(pilot).toMatchObject({ assignedHub: WEU });
-        expect(viaGroup(pilot)).toBeUndefined();
+        // Either key works now, through the device's individual enrollment: its hub and id stay.
+        for (const key of [pilotIndividualKey, derivedPilotKey, pilotIndividualKey]) {
+          const pilot = await registerPilot(key);
+          expect(pilot).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
+          expect(viaGroup(pilot)).toBeUndefined();
+        }
       },
       SLOW,
     );
 
     it(
-      "retires the individual enrollments in the second pull requests; X.509 devices re-provision through the group with the same identity and hub, the symmetric-key device with its derived key",
+      "creates the symmetric-key group in the second pull request; devices still register through their individual enrollment with either key",
+      async () => {
+        await applyStep(path.join(program.dir, "plan-pilots", "2-create-group"));
+        expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ create: 1, update: 1 });
+        const groupKeys = (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<
+          string,
+          { primaryKey: string }
+        >;
+        expect(deriveDeviceKey(groupKeys["pilot-sensors"]!.primaryKey, "pilot-sensor-01")).toBe(
+          derivedPilotKey,
+        );
+        for (const key of [derivedPilotKey, pilotIndividualKey]) {
+          const pilot = await registerPilot(key);
+          expect(pilot).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
+          expect(viaGroup(pilot)).toBeUndefined();
+        }
+      },
+      SLOW,
+    );
+
+    it(
+      "retires the individual enrollments in the last pull requests; X.509 devices re-provision through the group with the same identity and hub, the symmetric-key device with its derived key",
       async () => {
         await applyStep(path.join(program.dir, "plan-cameras", "2-retire-individual-enrollments"));
-        await applyStep(path.join(program.dir, "plan-pilots", "2-retire-individual-enrollments"));
+        await applyStep(path.join(program.dir, "plan-pilots", "3-retire-individual-enrollments"));
         // The mandatory retirement policy runs in `up` too: a covered deletion passes it.
         expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ delete: 3, update: 1 });
         await expect(serviceClientFor(emulator).getIndividualEnrollment("lab-cam-001")).rejects.toThrow();
@@ -230,16 +275,16 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
           expect(viaGroup(registration)).toBe("lab-cameras");
           expect(emulator.inspect.device(WEU, id)?.twin.tags).toMatchObject({ fleet: "lab-cameras" });
         }
-        const moved = await symmetricKeyDeviceClientFor(
-          emulator,
-          "pilot-sensor-01",
-          derivedPilotKey,
-        ).register();
-        expect(moved).toMatchObject({ assignedHub: WEU, deviceId: "pilot-sensor-01" });
+        // The registration state went with the individual enrollment: this is a first registration
+        // through the group, placed by the group's one hub, the device's own.
+        const moved = await registerPilot(derivedPilotKey);
+        expect(moved).toMatchObject({
+          assignedHub: WEU,
+          deviceId: "pilot-sensor-01",
+          substatus: "initialAssignment",
+        });
         expect(viaGroup(moved)).toBe("pilot-sensors");
-        await expect(
-          symmetricKeyDeviceClientFor(emulator, "pilot-sensor-01", pilotIndividualKey).register(),
-        ).rejects.toThrow();
+        await expect(registerPilot(pilotIndividualKey)).rejects.toThrow();
       },
       SLOW,
     );

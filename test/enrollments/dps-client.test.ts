@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDpsClient, DPS_TOKEN_SCOPE, type DpsClientOptions } from "../../components/dps-client/client";
+import { ROLE_PROPAGATION_WINDOW_MS } from "../../components/dps-client/unauthorized";
 import { ensureServerTls } from "../../emulator/tls";
 
 interface SeenRequest {
@@ -154,14 +155,16 @@ describe("DPS client on the wire", () => {
     expect(seen).toHaveLength(3);
   });
 
-  it("gives up on a 401 with Entra ID after the retry budget, saying the role assigned at that time may still be propagating", async () => {
+  it("waits for a 401 with Entra ID until the propagation window after the role assignment closes, not the retry budget, then names both causes", async () => {
     const tokenCredential = {
       getToken: async () => ({ token: "entra-token-3", expiresOnTimestamp: Date.now() + 3_600_000 }),
     };
-    handlers = [1, 2].map(
+    handlers = Array.from(
+      { length: 500 },
       (): Handler => (_req, res) => json(res, 401, { errorCode: 401002, message: "Unauthorized" }),
     );
-    const assignedAt = new Date().toISOString();
+    // 400 ms of the window left; the retry policy would give up after 2 attempts.
+    const assignedAt = new Date(Date.now() - ROLE_PROPAGATION_WINDOW_MS + 400).toISOString();
     const client = createDpsClient(
       {
         serviceEndpoint: endpoint,
@@ -175,9 +178,12 @@ describe("DPS client on the wire", () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toMatch(/DPS kept refusing the credential \(401\): gave up after 2 attempts/);
+    expect(error?.message).toMatch(
+      /DPS kept refusing the credential \(401\) until 10 minutes after the role assignment \(.*\), the longest Azure takes to apply one: gave up after \d+ attempts/,
+    );
+    expect(seen.length).toBeGreaterThan(2);
     expect(error?.message).toContain(
-      `role on this DPS was assigned at ${assignedAt} and has not reached DPS yet (Azure takes up to 10 minutes)`,
+      `DPS answers 401 for two causes and does not say which: (1) the identity's role on this DPS, assigned at ${assignedAt}, has not reached DPS (Azure takes up to 10 minutes, and the call was retried until then)`,
     );
   });
 
@@ -201,7 +207,7 @@ describe("DPS client on the wire", () => {
         { ...fast, tokenCredential },
       );
       await expect(client.get("individual", "dev-6")).rejects.toThrow(
-        /failed: HTTP 401 \(errorCode 401002; Unauthorized\)\. Not retried: either the identity has no data-plane role on this DPS \(assign Device Provisioning Service Data Contributor\), or the DPS's IP filter refuses this machine's address/,
+        /failed: HTTP 401 \(errorCode 401002; Unauthorized\)\. DPS answers 401 for two causes and does not say which: \(1\) .*Device Provisioning Service Data Contributor on this DPS.*; \(2\) the DPS's IP filter refuses this machine's address/,
       );
       expect(seen).toHaveLength(1);
     },

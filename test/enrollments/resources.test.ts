@@ -35,7 +35,7 @@ describe("IndividualEnrollment and EnrollmentGroup resources", () => {
   it("fails the program when more than 100 symmetric-key groups target one DPS", () => {
     expect(constructUnderMocks(101)).toEqual({
       unhandled:
-        'error serializing property "attestation": enrollment group resource "g-100": DPS localhost:1: too many symmetric-key enrollment groups: 101 in this program; allowed: at most 100 per DPS (a DPS limit; use more devices per group, or another DPS)',
+        'error serializing property "attestation": enrollment group resource "g-100": DPS localhost:1: too many symmetric-key enrollment groups: 101 in this program; allowed: at most 100 per DPS (a fixed DPS limit, not raised on request; use more devices per group, individual enrollments, or another DPS)',
     });
   }, 120_000);
 });

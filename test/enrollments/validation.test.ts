@@ -130,7 +130,7 @@ describe("validateEnrollmentInputs", () => {
     );
     expect(reasons(failures)).toEqual([
       'enrollment group "line-a": customAllocationDefinition.webhookUrl (value hidden: secret) must be an https:// URL of the allocation webhook',
-      'enrollment group "line-a": customAllocationDefinition.apiVersion "2017-01-01" is not allowed: use a DPS API version: 2018-09-01-preview, 2018-11-01, 2019-03-31, 2021-06-01, 2021-10-01, 2021-11-01-preview, 2025-07-01-preview, 2026-04-01 (2021-10-01 is what the Node SDK uses)',
+      'enrollment group "line-a": customAllocationDefinition.apiVersion "2017-01-01" is not allowed: use a DPS API version: 2018-09-01-preview, 2018-11-01, 2019-03-31, 2021-06-01, 2021-10-01, 2021-11-01-preview, 2025-07-01-preview, 2026-04-01, 2026-07-01-preview, 2026-11-01 (2021-10-01 is what the Node SDK uses)',
     ]);
     expect(JSON.stringify(failures)).not.toContain("SECRET");
     expect(reasons(validateEnrollmentInputs("group", group({ allocationPolicy: "custom" }), NOW))).toEqual([

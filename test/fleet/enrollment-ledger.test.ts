@@ -7,16 +7,25 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { deletedIndividualEnrollments, ledgerChanged } from "../../components/fleet/ledger-provider";
+import {
+  createLedgerProvider,
+  deletedIndividualEnrollments,
+  ledgerChanged,
+} from "../../components/fleet/ledger-provider";
 import {
   coverageOf,
+  credentialKey,
+  decodeCredentialBook,
   decodeLedgerIndividuals,
+  encodeCredentialBook,
   encodeLedgerIndividuals,
   type GroupView,
   knownCaCertificates,
   ledgerIndividual,
   providerReference,
   publicKeySha256,
+  symmetricKeyCredentials,
+  x509Credentials,
 } from "@dps-as-code/contract";
 import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
 import { ENROLLMENT_LEDGER_STORED_FORMS } from "../../components/fleet/ledger-stored-forms";
@@ -217,6 +226,111 @@ describe("the ledger's provider", () => {
     // The deletion itself changes the list, so it is still an update of the ledger.
     const deleting = { ...lines(cam("cam-1")), deletedIndividualEnrollments: [cam("cam-2")] };
     expect(ledgerChanged(lines(cam("cam-1"), cam("cam-2")), deleting)).toBe(true);
+  });
+});
+
+describe("the ledger's credential record (rotations)", () => {
+  const ca = makeCertificate({ commonName: "Meter CA", isCa: true });
+  const book = (
+    primary: string,
+    secondary: string,
+    cas = { primary: "meter-ca" } as { primary: string; secondary?: string },
+  ) =>
+    encodeCredentialBook({
+      [credentialKey("group", "Meters")]: symmetricKeyCredentials(primary, secondary),
+      [credentialKey("group", "chargers")]: x509Credentials({ caReferences: cas }),
+      [credentialKey("individual", "cam-1")]: x509Credentials({
+        clientCertificates: { primary: { certificate: ca.certificatePem } },
+      }),
+    });
+  const check = async (olds: Partial<EnrollmentLedgerState> | undefined, news: EnrollmentLedgerState) =>
+    (await createLedgerProvider().check!(olds as EnrollmentLedgerState, news))
+      .inputs as EnrollmentLedgerState;
+  const caList = (...names: string[]) => names.map((name) => ({ name, certificate: ca.certificatePem }));
+
+  it("keeps fingerprints, never a key: hashes of keys, certificate thumbprints, CA names; one sorted line each", () => {
+    const text = book("a2V5LW9uZQ==", "a2V5LXR3bw==");
+    expect(text).not.toContain("a2V5");
+    expect(text.split("\n").map((line) => line.split("\t")[0])).toEqual([
+      "group:chargers",
+      "group:meters",
+      "individual:cam-1",
+    ]);
+    expect(decodeCredentialBook(text)![credentialKey("group", "chargers")]).toEqual({
+      type: "x509",
+      primary: "ca:meter-ca",
+    });
+    expect(decodeCredentialBook(text)![credentialKey("individual", "cam-1")]!.primary).toMatch(
+      /^cert:[0-9A-F]{64}$/,
+    );
+    expect(decodeCredentialBook(undefined)).toBeUndefined();
+  });
+
+  it("hands the pack what changed since the last deployment: slots and CA names, no fingerprint", async () => {
+    const before = state({
+      credentials: book("a2V5LW9uZQ==", "a2V5LXR3bw=="),
+      caCertificates: caList("meter-ca"),
+    });
+    const bothKeys = await check(
+      before,
+      state({ credentials: book("bmV3LW9uZQ==", "bmV3LXR3bw=="), caCertificates: caList("meter-ca") }),
+    );
+    expect(bothKeys.credentialChanges).toEqual([
+      {
+        kind: "group",
+        id: "meters",
+        type: "symmetricKey",
+        dropped: ["primary", "secondary"],
+        kept: 0,
+        droppedCaNames: [],
+      },
+    ]);
+    expect(JSON.stringify(bothKeys.credentialChanges)).not.toContain("key:");
+    const oneKey = await check(
+      before,
+      state({ credentials: book("a2V5LW9uZQ==", "bmV3LXR3bw=="), caCertificates: caList("meter-ca") }),
+    );
+    expect(oneKey.credentialChanges).toEqual([
+      {
+        kind: "group",
+        id: "meters",
+        type: "symmetricKey",
+        dropped: ["secondary"],
+        kept: 1,
+        droppedCaNames: [],
+      },
+    ]);
+    expect(oneKey.earlyCaRetirements).toEqual([]);
+    expect(ledgerChanged(before, oneKey)).toBe(true);
+    expect(ledgerChanged(before, { ...before, credentialChanges: oneKey.credentialChanges })).toBe(false);
+  });
+
+  it("finds a CA removed while a group that stays referenced it at the last deployment", async () => {
+    const overlap = state({
+      credentials: book("a2V5LW9uZQ==", "a2V5LXR3bw==", { primary: "meter-ca", secondary: "meter-ca-2" }),
+      caCertificates: caList("meter-ca", "meter-ca-2"),
+    });
+    const switchedAndRetired = state({
+      credentials: book("a2V5LW9uZQ==", "a2V5LXR3bw==", { primary: "meter-ca-2" }),
+      caCertificates: caList("meter-ca-2"),
+    });
+    expect((await check(overlap, switchedAndRetired)).earlyCaRetirements).toEqual([
+      { name: "meter-ca", enrollmentGroupIds: ["chargers"] },
+    ]);
+    const switched = { ...switchedAndRetired, caCertificates: caList("meter-ca", "meter-ca-2") };
+    expect((await check(overlap, switched)).earlyCaRetirements).toEqual([]);
+    expect((await check(switched, switchedAndRetired)).earlyCaRetirements).toEqual([]);
+  });
+
+  it("compares nothing against a ledger stored before it kept credentials, and takes them without an update", async () => {
+    const older = state({ caCertificates: caList("meter-ca") });
+    const news = state({
+      credentials: book("bmV3LW9uZQ==", "bmV3LXR3bw=="),
+      caCertificates: caList("meter-ca"),
+    });
+    expect(await check(older, news)).toMatchObject({ credentialChanges: [], earlyCaRetirements: [] });
+    expect(await check(undefined, news)).toMatchObject({ credentialChanges: [], earlyCaRetirements: [] });
+    expect(ledgerChanged(older, news)).toBe(false);
   });
 });
 

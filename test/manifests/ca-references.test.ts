@@ -37,7 +37,7 @@ describe("caReferences and the stack's CA certificates", () => {
   it("refuses a CA the stack does not declare, naming file, enrollment, field and the declared CAs", () => {
     expect(problems(manifest("charger-root", "charger-root-2024"), ["charger-root"])).toEqual([
       expect.stringMatching(
-        /^fleet\.yaml:\d+:\d+: enrollment group 'chargers': field 'attestation\.x509\.caReferences\.secondary': CA certificate 'charger-root-2024' is not declared by this stack; allowed: one of the stack's dps\.caCertificates: charger-root \(or declare 'charger-root-2024' there\)$/,
+        /^fleet\.yaml:\d+:\d+: enrollment group 'chargers': field 'attestation\.x509\.caReferences\.secondary': CA certificate 'charger-root-2024' is not declared by this stack; allowed: one of the stack's dps\.caCertificates: charger-root \(or declare 'charger-root-2024' there\); a CA leaves the stack only once no group names it \(step "switch-to-new-ca" of npm run plan-rotation, deployed before step "retire-old-ca"\)$/,
       ),
     ]);
     expect(problems(manifest("charger-root"), [])).toEqual([

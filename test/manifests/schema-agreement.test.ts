@@ -2,10 +2,13 @@
 // module (what the loader's later passes and the resources' check() use) must give the same
 // answers: a value the schema allows and a rule refuses is accepted by the editor and refused
 // later, which is what this test prevents.
+import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import schema from "../../schemas/enrollment-manifest.schema.json";
 import {
   ALLOCATION_POLICIES,
+  allocationRuleViolations,
+  HUBS_WITHOUT_POLICY_ALLOWED,
   CUSTOM_ALLOCATION_API_VERSIONS,
   decodeStrictBase64,
   ENROLLMENT_ID_PATTERN,
@@ -76,5 +79,51 @@ describe("the manifest schema states the rules of contract/dps", () => {
     const pattern = new RegExp(d.enrollmentGroup.properties.allowSymmetricKeyInProduction.pattern);
     expect(pattern.test("  short   ")).toBe(false);
     expect(pattern.test("legacy meters, replaced in 2027")).toBe(true);
+  });
+
+  it("refuses iotHubs without an allocationPolicy, wherever each comes from, as the contract rule does", () => {
+    expect(d.allocationPolicyWithHubs.properties.allocationPolicy["x-allowed"]).toBe(
+      HUBS_WITHOUT_POLICY_ALLOWED,
+    );
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+    ajv.addKeyword({ keyword: "x-allowed", schemaType: "string" });
+    ajv.addKeyword({ keyword: "x-missing", schemaType: "string" });
+    const validate = ajv.compile(schema);
+    const entry = { registrationId: "sensor-01", attestation: { type: "symmetricKey" } };
+    const hubs = { iotHubs: ["weu"] };
+    const policy = { allocationPolicy: "hashed" as const };
+    // [file defaults, the entry's own fields]
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      [{}, {}],
+      [{}, hubs],
+      [{}, { ...hubs, ...policy }],
+      [hubs, {}],
+      [hubs, policy],
+      [policy, hubs],
+      [{ ...hubs, ...policy }, {}],
+      [policy, {}],
+    ];
+    for (const [defaults, own] of cases) {
+      const merged = { ...defaults, ...own } as { iotHubs?: string[]; allocationPolicy?: "hashed" };
+      const ruleRefuses = allocationRuleViolations(
+        merged.allocationPolicy,
+        merged.iotHubs?.length,
+        false,
+      ).some((v) => v.rule === "hubsWithoutPolicy");
+      for (const list of ["individualEnrollments", "enrollmentGroups"] as const) {
+        const item =
+          list === "individualEnrollments"
+            ? { ...entry, ...own }
+            : { enrollmentGroupId: "meters", attestation: { type: "symmetricKey" }, ...own };
+        const manifest = { ...(Object.keys(defaults).length > 0 ? { defaults } : {}), [list]: [item] };
+        expect(validate(manifest), JSON.stringify(manifest)).toBe(!ruleRefuses);
+      }
+    }
+  });
+
+  it("claims no default DPS would refuse", () => {
+    // allocationPolicy has a default only without iotHubs: with them DPS answers 400004.
+    expect(d.allocationPolicy.description).toMatch(/only when iotHubs is absent/);
+    expect(d.iotHubs.description).toMatch(/Needs an allocationPolicy/);
   });
 });

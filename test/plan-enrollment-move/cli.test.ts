@@ -62,11 +62,12 @@ describe("plan-enrollment-move --stack", () => {
       "--out",
       "plan",
     ]);
-    expect(stdout).toContain("1. Create enrollment group pilot-group");
+    expect(stdout).toContain("1. Let 2 device(s) switch to their key derived from pilot-group");
+    expect(stdout).toContain("2. Create enrollment group pilot-group");
     expect(code).toBe(0);
     expect(
       fs.readFileSync(
-        path.join(dir, "plan", "1-create-group", "files", "manifests", "pilot-group.yaml"),
+        path.join(dir, "plan", "2-create-group", "files", "manifests", "pilot-group.yaml"),
         "utf8",
       ),
     ).toContain("    iotHubs:\n      - weu\n");

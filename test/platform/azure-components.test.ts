@@ -3,8 +3,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IotHub, IotPlatform, ProvisioningService } from "../../components/platform";
+import { DPS_CA_CERTIFICATE_TYPE, providerReference } from "@dps-as-code/contract";
 import {
   RANDOM_SUFFIX,
+  SUBSCRIPTION,
   isSecretInput,
   mockKey,
   plain,
@@ -87,13 +89,13 @@ describe("Azure components (mocked)", () => {
   });
 
   it("uploads CA certificates to the DPS, verified unless the config says otherwise", () => {
-    const certs = registrations.filter(
-      (r) => r.type === "azure-native:deviceprovisioningservices:DpsCertificate",
-    );
+    const certs = registrations.filter((r) => r.type === DPS_CA_CERTIFICATE_TYPE);
     expect(certs.map((c) => [c.name, c.inputs])).toEqual([
       [
         "qa-dps-fleet-root",
         {
+          __provider: providerReference("DpsCaCertificate"),
+          subscriptionId: SUBSCRIPTION.split("/")[2],
           provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`,
           resourceGroupName: "rg-existing",
           certificateName: "fleet-root",
@@ -103,6 +105,8 @@ describe("Azure components (mocked)", () => {
       [
         "qa-dps-legacy-root",
         {
+          __provider: providerReference("DpsCaCertificate"),
+          subscriptionId: SUBSCRIPTION.split("/")[2],
           provisioningServiceName: `dpsac-qa-dps-${RANDOM_SUFFIX}`,
           resourceGroupName: "rg-existing",
           certificateName: "legacy-root",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DPS_CA_CERTIFICATE_TYPE, providerReference } from "@dps-as-code/contract";
 import type { IotPlatform } from "../../components/platform";
 import {
   PROD_EV_CHARGER_CA_PEM,
@@ -48,7 +49,7 @@ describe("prod stack on Azure (mocked)", () => {
       "azure-native:iothub:IotHubResourceEventHubConsumerGroup": 4,
       "dps-as-code:platform:ProvisioningService": 1,
       "azure-native:deviceprovisioningservices:IotDpsResource": 1,
-      "azure-native:deviceprovisioningservices:DpsCertificate": 1,
+      [DPS_CA_CERTIFICATE_TYPE]: 1,
       "azure-native:authorization:RoleAssignment": 1,
     });
     expect(
@@ -130,10 +131,12 @@ describe("prod stack on Azure (mocked)", () => {
   });
 
   it("uploads the CA the prod manifests name, verified, and hands it out by name for the enrollments to depend on", () => {
-    expect(one("azure-native:deviceprovisioningservices:DpsCertificate")).toEqual({
-      type: "azure-native:deviceprovisioningservices:DpsCertificate",
+    expect(one(DPS_CA_CERTIFICATE_TYPE)).toEqual({
+      type: DPS_CA_CERTIFICATE_TYPE,
       name: "platform-dps-ev-charger-root-ca",
       inputs: {
+        __provider: providerReference("DpsCaCertificate"),
+        subscriptionId: SUBSCRIPTION.split("/")[2],
         provisioningServiceName: `dpsac-prod-dps-${RANDOM_SUFFIX}`,
         resourceGroupName: "rg-dpsac-prod",
         certificateName: "ev-charger-root-ca",

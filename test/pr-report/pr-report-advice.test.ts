@@ -49,7 +49,7 @@ describe("the PR report's individual-or-group section", () => {
     expect(report).toContain(
       `- 5 individual enrollments share one configuration (symmetric key; hubs ${HUB}; allocation static; reprovision (DPS default); no initial twin): sensor-01, sensor-02, sensor-03, sensor-04, sensor-05. One enrollment group would replace them:\n\n` +
         `  \`\`\`yaml\n  enrollmentGroups:\n    - enrollmentGroupId: sensor-group\n      attestation:\n        type: symmetricKey\n      iotHubs:\n        - ${HUB}\n      allocationPolicy: static\n  \`\`\`\n` +
-        "  Move them safely: npm run plan-enrollment-move -- --stack <stack> --to-group sensor-group sensor-01 sensor-02 sensor-03 sensor-04 sensor-05",
+        "  Move them safely: npm run plan-enrollment-move -- --stack dev --to-group sensor-group sensor-01 sensor-02 sensor-03 sensor-04 sensor-05",
     );
     expect(report).toContain('- enrollment group "pumps" is marked "traceability: individual"');
     // The ledger is bookkeeping, not another resource for the reviewer.

@@ -3,7 +3,12 @@
 // the hubs' real host names, and every credential reaches the enrollments as a secret. This
 // is what a platform engineer's first `pulumi up -s dev` against a subscription registers.
 import * as pulumi from "@pulumi/pulumi";
-import { decodeLedgerIndividuals } from "@dps-as-code/contract";
+import {
+  credentialKey,
+  decodeCredentialBook,
+  decodeLedgerIndividuals,
+  symmetricKeyCredentials,
+} from "@dps-as-code/contract";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   filledInProdConfig,
@@ -96,6 +101,22 @@ describe.each(["dev", "prod"] as const)("the %s stack's program on Azure (mocked
     expect(ledger.enrollmentGroups.map((g) => g.enrollmentGroupId).sort()).toEqual(
       ids(GROUP, "enrollmentGroupId"),
     );
+  });
+
+  it("gives the ledger each enrollment's credential fingerprints, a secret when a key's hash is in it, never a key", () => {
+    const ledger = registrations.find((r) => r.type === LEDGER)!.inputs;
+    const credentials = decodeCredentialBook(plain<string>(ledger.credentials))!;
+    for (const id of registrations
+      .filter((r) => r.type === GROUP)
+      .map((r) => String(r.inputs.enrollmentGroupId)))
+      expect(credentials[credentialKey("group", id)]).toBeDefined();
+    if (stack === "dev") {
+      expect(isSecretInput(ledger.credentials)).toBe(true);
+      expect(credentials[credentialKey("group", "smart-meters-residential")]).toEqual(
+        symmetricKeyCredentials(METER_PRIMARY, METER_SECONDARY),
+      );
+      expect(plain<string>(ledger.credentials)).not.toContain(METER_PRIMARY);
+    }
   });
 
   it("passes a manifest entry's labels to its resource (the policy pack and the advice read them)", () => {

@@ -34,8 +34,8 @@ describe("validate-manifests --stack", () => {
         "individual or group (advice, policy/config/dev.json):\n" +
         "- 5 individual enrollments share one configuration (symmetric key; hubs weu; allocation static; reprovision (DPS default); no initial twin): pilot-01, pilot-02, pilot-03, pilot-04, pilot-05. One enrollment group would replace them:\n" +
         "    enrollmentGroups:\n      - enrollmentGroupId: pilot-group\n        attestation:\n          type: symmetricKey\n        iotHubs:\n          - weu\n        allocationPolicy: static\n" +
-        "  Move them safely: npm run plan-enrollment-move -- --stack <stack> --to-group pilot-group pilot-01 pilot-02 pilot-03 pilot-04 pilot-05\n" +
-        '- enrollment group "pumps" is marked "traceability: individual": its devices need individual traceability, so enroll each one individually (npm run plan-enrollment-move -- --from-group pumps ...) and retire the group.\n',
+        "  Move them safely: npm run plan-enrollment-move -- --stack dev --to-group pilot-group pilot-01 pilot-02 pilot-03 pilot-04 pilot-05\n" +
+        '- enrollment group "pumps" is marked "traceability: individual": its devices need individual traceability, so enroll each one individually (npm run plan-enrollment-move -- --stack dev --from-group pumps <registration ids>) and retire the group.\n',
     );
   });
 });

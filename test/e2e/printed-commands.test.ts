@@ -1,0 +1,184 @@
+// Every kind of command the project prints for a person works when pasted as printed: each is
+// taken from the real output of the tool that prints it and run verbatim with `bash -c`, from
+// the root of a copy of the project, with the project's environment, on a real stack; then what
+// it says it does is checked. (The move plan's symmetric-key hand-over to a group is run the same
+// way in enrollment-move.test.ts.)
+//   - the advice's move command (npm run validate-manifests -- --stack <stack>);
+//   - a move plan's key hand-over to individual enrollments (npm run plan-enrollment-move);
+//   - the recovery hint of a locked stack (npm run resolve-pending);
+//   - what an exported manifest asks to run before `pulumi up` (npm run export).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { deriveDeviceKey } from "../../components/enrollments";
+import type { RunningEmulator } from "../../emulator";
+import { serviceClientFor, symmetricKeyDeviceClientFor } from "../../emulator/clients";
+import { adminRequest } from "../../testkit/admin-client";
+import { makeCertificate } from "../../testkit/certificates";
+import { startTestEmulator } from "../../testkit/emulator";
+import { describeWithEngine } from "../../testkit/engine";
+import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { addProjectScripts, runAsPasted, shellBlockCommands } from "../../testkit/printed-commands";
+
+const STACK = "printed";
+const WEU = "dpsac-local-weu.azure-devices.net";
+const SLOW = 600_000;
+
+/** Valid base64 of the key's bytes, nothing before or after (no banner, no newline). */
+const isCleanBase64 = (key: string) =>
+  key.length > 0 && Buffer.from(key, "base64").toString("base64") === key;
+
+describeWithEngine("commands the project prints, pasted as printed", (engine) => {
+  let emulator: RunningEmulator;
+  let program: LocalProgram;
+  let groupKeys: { primaryKey: string; secondaryKey: string };
+  const secretOf = async (name: string) => (await program.stack.getConfig(`dps-as-code:${name}`)).value;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    const pilots = ["01", "02", "03", "04", "05"]
+      .map((n) => `  - registrationId: pilot-${n}\n    attestation: { type: symmetricKey }`)
+      .join("\n");
+    program = await createLocalProgram(engine, emulator, {
+      stackName: STACK,
+      manifests: {
+        "pilots.yaml": `defaults:\n  iotHubs: [weu]\n  allocationPolicy: static\nindividualEnrollments:\n${pilots}\n`,
+        "meters.yaml": `enrollmentGroups:\n  - enrollmentGroupId: meters\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n`,
+      },
+    });
+    addProjectScripts(program);
+    const result = await program.stack.up({ onOutput: program.onOutput });
+    expect(result.summary.result).toBe("succeeded");
+    groupKeys = (
+      (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<string, typeof groupKeys>
+    )["meters"]!;
+  }, SLOW);
+
+  afterAll(async () => {
+    program?.cleanup();
+    await emulator?.stop();
+  });
+
+  it(
+    "the advice's move command, as validate-manifests prints it for the stack, plans the move",
+    async () => {
+      const { stdout } = await runAsPasted(
+        program,
+        `npm run --silent validate-manifests -- --stack ${STACK}`,
+      );
+      const printed = /Move them safely: (.+)$/m.exec(stdout)?.[1];
+      expect(printed).toBe(
+        `npm run plan-enrollment-move -- --stack ${STACK} --to-group pilot-group pilot-01 pilot-02 pilot-03 pilot-04 pilot-05`,
+      );
+      const plan = await runAsPasted(program, printed!);
+      expect(plan.stdout).toContain("3 pull request(s), in this order:");
+      expect(
+        fs.existsSync(
+          path.join(program.dir, "enrollment-move-pilot-group", "1-add-derived-keys", "PULL_REQUEST.md"),
+        ),
+      ).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    "a move plan's key hand-over to individual enrollments stores each device's derived keys as clean base64, and the device registers with its key",
+    async () => {
+      const out = path.join(program.dir, "to-individual");
+      await runAsPasted(
+        program,
+        `npm run --silent plan-enrollment-move -- --stack ${STACK} --from-group meters meter-7 --out ${out}`,
+      );
+      const step = path.join(out, "1-create-individual-enrollments");
+      const commands = shellBlockCommands(fs.readFileSync(path.join(step, "PULL_REQUEST.md"), "utf8"));
+      expect(commands).toHaveLength(2);
+      for (const command of commands) await runAsPasted(program, command);
+      const primary = await secretOf("deviceKey-meter-7-primary");
+      const secondary = await secretOf("deviceKey-meter-7-secondary");
+      expect(isCleanBase64(primary)).toBe(true);
+      expect(primary).toBe(deriveDeviceKey(groupKeys.primaryKey, "meter-7"));
+      expect(secondary).toBe(deriveDeviceKey(groupKeys.secondaryKey, "meter-7"));
+
+      const apply = spawnSync("git", ["apply", path.join(step, "changes.patch")], { cwd: program.dir });
+      expect(apply.status).toBe(0);
+      expect((await program.stack.up({ onOutput: program.onOutput })).summary.resourceChanges).toMatchObject({
+        create: 1,
+      });
+      // The device's key, unchanged, now matches its individual enrollment.
+      const registration = await symmetricKeyDeviceClientFor(emulator, "meter-7", primary).register();
+      expect(registration).toMatchObject({ assignedHub: WEU, deviceId: "meter-7" });
+      expect(
+        (registration as { symmetricKey?: { enrollmentGroupId?: string } }).symmetricKey?.enrollmentGroupId,
+      ).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it(
+    "the hint of a stack a killed pulumi left locked, as resolve-pending prints it, unlocks the stack",
+    async () => {
+      // The lock a killed `pulumi` leaves: this host, a process that no longer runs.
+      const dead = spawnSync("true");
+      const locks = path.join(program.backendDir, ".pulumi", "locks", "organization", "dps-as-code", STACK);
+      fs.mkdirSync(locks, { recursive: true });
+      fs.writeFileSync(
+        path.join(locks, "killed.json"),
+        JSON.stringify({
+          pid: dead.pid,
+          username: os.userInfo().username,
+          hostname: os.hostname(),
+          timestamp: new Date().toISOString(),
+        }),
+      );
+      const refused = await runAsPasted(program, `npm run --silent resolve-pending -- --stack ${STACK}`).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      const hint = /\(then: (npm run [^)]+)\)/.exec(refused ?? "")?.[1];
+      expect(hint).toBe(`npm run unlock-stale -- --stack ${STACK}`);
+      await runAsPasted(program, hint!);
+      expect(fs.readdirSync(locks)).toEqual([]);
+      await expect(program.stack.preview({ onOutput: program.onOutput })).resolves.toBeDefined();
+    },
+    SLOW,
+  );
+
+  it(
+    "what an exported manifest asks to run before `pulumi up` declares the CA it names",
+    async () => {
+      const ca = makeCertificate({ commonName: "Exported CA", isCa: true });
+      const put = await adminRequest(emulator, "PUT", "/admin/certificates/exported-ca", {
+        certificate: ca.certificatePem,
+        isVerified: true,
+      });
+      expect(put.status).toBe(200);
+      await serviceClientFor(emulator).createOrUpdateEnrollmentGroup({
+        enrollmentGroupId: "exported-cams",
+        attestation: { type: "x509", x509: { caReferences: { primary: "exported-ca" } } },
+      } as never);
+      const out = path.join(program.dir, "exported", "cams.yaml");
+      await runAsPasted(
+        program,
+        `npm run --silent export -- --connection-string-env DPS_CONNECTION_STRING --ca-cert ${emulator.caCertPath} --out ${out}`,
+        {
+          DPS_CONNECTION_STRING: emulator.connectionString,
+        },
+      );
+      const actions = fs
+        .readFileSync(out, "utf8")
+        .split("\n")
+        .map((line) => /: (pulumi config set --path .+)$/.exec(line)?.[1])
+        .filter((c): c is string => c !== undefined);
+      expect(actions).toEqual([
+        `pulumi config set --path 'dps-as-code:dps.caCertificates.exported-ca.existing' true`,
+      ]);
+      for (const action of actions) await runAsPasted(program, action);
+      expect(
+        (await program.stack.getConfig("dps-as-code:dps.caCertificates.exported-ca.existing", true)).value,
+      ).toBe("true");
+    },
+    SLOW,
+  );
+});
