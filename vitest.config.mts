@@ -1,8 +1,18 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
-// Unit tests run in parallel; tests that drive the real Pulumi engine or a long-lived
-// emulator live in test/e2e and run one file at a time (file backends lock per stack,
-// and the machine has two cores).
+// Two test files at a time even on two cores (vitest's default, one less than the cores, runs
+// them one by one there): a file's time is mostly spent waiting on its subprocesses (the
+// engine, the language host, the project's CLIs, emulator round trips), and the other file
+// fills that time. Every project uses the same count, so vitest queues unit, variants and e2e
+// files in one pool (by project name, e2e first; in a project, the last run's slowest file
+// first, or the largest when it has no record). End-to-end files may run side by side: each
+// has its own file backend (testkit/find-engine.ts isolatedBackend), program copy in a temp
+// folder and emulator on a free port; they share what they only read (the CLI, node_modules,
+// the policy pack), PULUMI_HOME (workspace files named after their own folder, and logs), and
+// the content-keyed transpile cache, which is written by rename.
+const workers = Math.max(2, availableParallelism() - 1);
+
 export default defineConfig({
   test: {
     projects: [
@@ -11,6 +21,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts", "emulator/test/**/*.test.ts", "policy/test/**/*.test.ts"],
           exclude: ["test/e2e/**", "test/variants/**", "**/node_modules/**"],
+          maxWorkers: workers,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -21,15 +32,17 @@ export default defineConfig({
         test: {
           name: "variants",
           include: ["test/variants/**/*.test.ts"],
+          maxWorkers: workers,
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
       },
       {
+        // Tests that drive the real Pulumi engine or a long-lived emulator.
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          fileParallelism: false,
+          maxWorkers: workers,
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },

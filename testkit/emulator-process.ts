@@ -1,5 +1,5 @@
-// The emulator as its own process, the way `npm run emulator` starts it (emulator/cli.ts under
-// ts-node, ephemeral, any free port, devices never told to wait): for the CLI's own test, and for
+// The emulator as its own process, the way `npm run emulator` starts it (emulator/cli.ts through
+// scripts/register-typescript.js, ephemeral, any free port, devices never told to wait): for the CLI's own test, and for
 // the emulator benchmark, which measures the emulator's memory apart from its clients'.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -39,8 +39,8 @@ export async function startEmulatorProcess(
   const child = spawn(
     process.execPath,
     [
-      join(projectRoot, "node_modules/ts-node/dist/bin.js"),
-      "--transpile-only",
+      "-r",
+      join(projectRoot, "scripts/register-typescript.js"),
       join(projectRoot, "emulator/cli.ts"),
       "--port",
       "0",

@@ -54,7 +54,11 @@ export function findEngine(): Engine | undefined {
 export const engineMissingReason =
   "the Pulumi CLI is not installed: run `npm run setup` (it builds the pinned CLI from Go modules)";
 
-/** A private file backend and PULUMI_HOME for one test file, removed by the caller's cleanup. */
+/**
+ * A private file backend for one test file, removed by the caller's cleanup. PULUMI_HOME stays
+ * the project's: test files that run side by side (vitest.config.mts) write there only workspace
+ * files named after their own program folder, and logs.
+ */
 export function isolatedBackend(prefix: string): { dir: string; envVars: Record<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   fs.mkdirSync(path.join(dir, "state"));

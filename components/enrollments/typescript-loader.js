@@ -7,21 +7,33 @@
 // Each file is transpiled alone (types are checked by `npm run typecheck`, not here) with the
 // project's TypeScript and tsconfig.json, as the language host does for the program with ts-node
 // in transpile-only mode. Transpiled files are cached under the system's temp folder, keyed by
-// the file's path and content, the TypeScript version and tsconfig.json: loading TypeScript
-// itself costs about a second on an idle machine (tens of seconds on a busy one), and every
-// `pulumi preview`, `up` or `refresh` starts a new provider process. On a cache hit TypeScript is
-// not loaded at all.
+// the file's path within the project and its content, the TypeScript version and tsconfig.json
+// (so copies of the project share them): loading TypeScript itself costs about a second on an
+// idle machine (tens of seconds on a busy one), and every `pulumi preview`, `up` or `refresh`
+// starts a new provider process. On a cache hit TypeScript is not loaded at all.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-/** Registers the `.ts` loader unless one is already registered (ts-node, vitest, or this one). */
+/**
+ * For a provider process: starts the orphan watchdog, then registers the `.ts` loader unless one
+ * is already registered (ts-node, vitest, or this one).
+ */
 exports.registerTypeScript = function registerTypeScript(projectDir) {
   // Every provider is loaded through this first (dynamic-providers.js, older references): the one
   // place to make sure that process ends with its `pulumi` (orphan-watchdog.js).
   require("./orphan-watchdog.js").exitWhenOrphaned();
+  exports.registerTypeScriptLoader(projectDir);
+};
+
+/**
+ * The `.ts` loader alone, without the watchdog: for the project's command-line tools
+ * (scripts/register-typescript.js), which a person or a pipeline starts and which have no
+ * `pulumi` to outlive. Does nothing when a loader is already registered.
+ */
+exports.registerTypeScriptLoader = function registerTypeScriptLoader(projectDir) {
   if (require.extensions[".ts"]) return;
   const fromProject = (name) => require.resolve(name, { paths: [projectDir] });
   const typescriptVersion = require(fromProject("typescript/package.json")).version;
@@ -55,7 +67,10 @@ exports.registerTypeScript = function registerTypeScript(projectDir) {
     const source = fs.readFileSync(filename, "utf8");
     const key = crypto
       .createHash("sha256")
-      .update([typescriptVersion, tsconfig, filename, source].join("\0"))
+      // The path within the project, not the absolute one: the output does not depend on the folder
+      // (the inline source map names the file by its base name), so every copy of the project (a
+      // checkout elsewhere, the tests' program copies) shares the entries.
+      .update([typescriptVersion, tsconfig, path.relative(projectDir, filename), source].join("\0"))
       .digest("hex");
     const cached = path.join(cacheDir, `${key}.js`);
     let code;

@@ -36,7 +36,7 @@ describe("scripts/derive-device-key.ts", () => {
   const run = (args: string[], input: string, env: Record<string, string> = {}) =>
     execFileSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "scripts/derive-device-key.ts", ...args],
+      ["-r", "./scripts/register-typescript.js", "scripts/derive-device-key.ts", ...args],
       {
         cwd: root,
         input,

@@ -10,7 +10,7 @@ function constructUnderMocks(groupCount: number): Record<string, unknown> {
   try {
     stdout = execFileSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "test/enrollments/resource-mocks.ts", String(groupCount)],
+      ["-r", "./scripts/register-typescript.js", "test/enrollments/resource-mocks.ts", String(groupCount)],
       { cwd: root, encoding: "utf8" },
     );
   } catch (error) {

@@ -75,8 +75,8 @@ function run(args: string[]) {
   const result = spawnSync(
     process.execPath,
     [
-      require.resolve("ts-node/dist/bin.js"),
-      "--transpile-only",
+      "-r",
+      path.join(repo, "scripts/register-typescript.js"),
       path.join(repo, "scripts/plan-rotation.ts"),
       "--stack",
       "lab",
@@ -85,7 +85,6 @@ function run(args: string[]) {
     {
       cwd: dir,
       encoding: "utf8",
-      env: { ...process.env, TS_NODE_PROJECT: path.join(repo, "tsconfig.json") },
       timeout: 60_000,
     },
   );

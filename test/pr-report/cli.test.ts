@@ -14,10 +14,18 @@ const root = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const run = (args: string[]) =>
-  spawnSync("bash", ["scripts/with-env.sh", "ts-node", "--transpile-only", "scripts/pr-report.ts", ...args], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  spawnSync(
+    "bash",
+    [
+      "scripts/with-env.sh",
+      "node",
+      "-r",
+      "./scripts/register-typescript.js",
+      "scripts/pr-report.ts",
+      ...args,
+    ],
+    { cwd: root, encoding: "utf8" },
+  );
 
 describe("npm run pr-report", () => {
   it("writes a bounded comment, a bounded summary and the full report from a 2,000-enrollment preview", () => {

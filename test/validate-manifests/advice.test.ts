@@ -23,14 +23,7 @@ describe("validate-manifests --stack", () => {
   it("prints the group that would replace five shared individual enrollments, and the marked group", () => {
     const out = execFileSync(
       process.execPath,
-      [
-        path.join(root, "node_modules", "ts-node", "dist", "bin.js"),
-        "--transpile-only",
-        "scripts/validate-manifests.ts",
-        "--stack",
-        "dev",
-        dir,
-      ],
+      ["-r", "./scripts/register-typescript.js", "scripts/validate-manifests.ts", "--stack", "dev", dir],
       {
         cwd: root,
         encoding: "utf8",

@@ -12,13 +12,8 @@ const corpus = path.join(repo, "test/fixtures/bad-manifests");
 function run(args: string[], cwd: string) {
   const result = spawnSync(
     process.execPath,
-    [require.resolve("ts-node/dist/bin.js"), "--transpile-only", cli, ...args],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, TS_NODE_PROJECT: path.join(repo, "tsconfig.json") },
-      timeout: 60_000,
-    },
+    ["-r", path.join(repo, "scripts/register-typescript.js"), cli, ...args],
+    { cwd, encoding: "utf8", timeout: 60_000 },
   );
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
