@@ -54,8 +54,8 @@ describeWithEngine(
       const { stdout } = await run(
         "node",
         [
-          path.join(projectRoot, "node_modules", "ts-node", "dist", "bin.js"),
-          "--transpile-only",
+          "-r",
+          path.join(projectRoot, "scripts", "register-typescript.js"),
           path.join(projectRoot, "scripts", "plan-enrollment-move.ts"),
           "--stack",
           STACK,

@@ -69,8 +69,8 @@ describeWithEngine(
         await run(
           "node",
           [
-            path.join(projectRoot, "node_modules", "ts-node", "dist", "bin.js"),
-            "--transpile-only",
+            "-r",
+            path.join(projectRoot, "scripts", "register-typescript.js"),
             path.join(projectRoot, "scripts", "plan-rotation.ts"),
             "--stack",
             STACK,

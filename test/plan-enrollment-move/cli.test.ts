@@ -35,8 +35,8 @@ function run(args: string[]) {
   const result = spawnSync(
     process.execPath,
     [
-      require.resolve("ts-node/dist/bin.js"),
-      "--transpile-only",
+      "-r",
+      path.join(repo, "scripts/register-typescript.js"),
       path.join(repo, "scripts/plan-enrollment-move.ts"),
       ...args,
     ],
