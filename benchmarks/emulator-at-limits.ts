@@ -19,6 +19,7 @@ import { deriveDeviceKey } from "../emulator/auth/sas";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../emulator/clients";
 import { startEmulatorProcess, type EmulatorProcess } from "../testkit/emulator-process";
 import { residentMiB } from "./support/peak-memory";
+import { percentiles, runPool } from "./support/pool";
 
 const { values } = parseArgs({
   options: {
@@ -36,26 +37,8 @@ const BULK = 10;
 
 const say = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
-function percentiles(samples: number[]): Record<string, number> {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => +(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(1);
-  return { n: s.length, p50: at(50), p95: at(95), p99: at(99), max: at(100) };
-}
-
-async function pool(count: number, task: (i: number) => Promise<unknown>): Promise<number[]> {
-  const durations: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const t0 = performance.now();
-      await task(i);
-      durations.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return durations;
-}
+/** The shared pool, with --concurrency calls in flight. */
+const pool = (count: number, task: (i: number) => Promise<unknown>) => runPool(count, CONCURRENCY, task);
 
 /** The peak RSS of a process, sampled every second until stopped. */
 function watchMemory(pid: number): { peak: () => number; stop: () => void } {

@@ -15,6 +15,7 @@ import { deriveDeviceKey } from "../emulator/auth/sas";
 import { serviceClientFor, symmetricKeyDeviceClientFor } from "../emulator/clients";
 import { startEmulatorProcess } from "../testkit/emulator-process";
 import { residentMiB } from "./support/peak-memory";
+import { percentiles, runPool } from "./support/pool";
 
 const { values } = parseArgs({
   options: { devices: { type: "string" }, concurrency: { type: "string" }, enrollments: { type: "string" } },
@@ -23,33 +24,9 @@ const DEVICES = Number(values.devices ?? 2000);
 const CONCURRENCY = Number(values.concurrency ?? 20);
 const ENROLLMENTS = Number(values.enrollments ?? 100_000);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 function summary(name: string, samples: number[]): string {
-  const s = [...samples].sort((a, b) => a - b);
-  return `${name}: n=${s.length} p50=${percentile(s, 50).toFixed(1)} ms p95=${percentile(s, 95).toFixed(1)} ms p99=${percentile(s, 99).toFixed(1)} ms max=${(s[s.length - 1] ?? NaN).toFixed(1)} ms`;
-}
-
-/** Runs `count` tasks with at most `concurrency` in flight; returns each task's duration in ms. */
-async function runPool(
-  count: number,
-  concurrency: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<number[]> {
-  const durations: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const t0 = performance.now();
-      await task(i);
-      durations.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return durations;
+  const { n, p50, p95, p99, max } = percentiles(samples);
+  return `${name}: n=${n} p50=${p50.toFixed(1)} ms p95=${p95.toFixed(1)} ms p99=${p99.toFixed(1)} ms max=${max.toFixed(1)} ms`;
 }
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@ import { serviceClientFor, symmetricKeyDeviceClientFor } from "../emulator/clien
 import { startEmulator, type RunningEmulator } from "../emulator/index";
 import { collectRegistrations } from "../scripts/registrations/collect";
 import type { StackDps } from "../scripts/registrations/stack-enrollments";
+import { runPool } from "./support/pool";
 
 const { values } = parseArgs({
   options: {
@@ -42,13 +43,8 @@ const HUBS = [
 const GROUP_KEY = Buffer.alloc(32, 51).toString("base64");
 const DEVICE_KEY = Buffer.alloc(32, 52).toString("base64");
 
-async function pool(count: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}
+/** The shared pool, with --concurrency calls in flight. */
+const pool = (count: number, task: (i: number) => Promise<unknown>) => runPool(count, CONCURRENCY, task);
 
 async function seed(emu: RunningEmulator): Promise<void> {
   const service = serviceClientFor(emu);
