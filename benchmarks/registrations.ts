@@ -46,6 +46,18 @@ const DEVICE_KEY = Buffer.alloc(32, 52).toString("base64");
 /** The shared pool, with --concurrency calls in flight. */
 const pool = (count: number, task: (i: number) => Promise<unknown>) => runPool(count, CONCURRENCY, task);
 
+/** A registration, tried again when the device SDK's own timeout hits (a loaded machine). */
+async function register(client: { register(): Promise<unknown> }, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.register();
+      return;
+    } catch (error) {
+      if (attempt === 3) throw new Error(`${id}: ${(error as Error).name} after ${attempt} attempts`);
+    }
+  }
+}
+
 async function seed(emu: RunningEmulator): Promise<void> {
   const service = serviceClientFor(emu);
   await service.createOrUpdateEnrollmentGroup({
@@ -63,9 +75,11 @@ async function seed(emu: RunningEmulator): Promise<void> {
   );
   await pool(GROUP_DEVICES, (i) => {
     const id = `meter-${i}`;
-    return symmetricKeyDeviceClientFor(emu, id, deriveDeviceKey(GROUP_KEY, id)).register();
+    return register(symmetricKeyDeviceClientFor(emu, id, deriveDeviceKey(GROUP_KEY, id)), id);
   });
-  await pool(INDIVIDUAL, (i) => symmetricKeyDeviceClientFor(emu, `pump-${i}`, DEVICE_KEY).register());
+  await pool(INDIVIDUAL, (i) =>
+    register(symmetricKeyDeviceClientFor(emu, `pump-${i}`, DEVICE_KEY), `pump-${i}`),
+  );
 }
 
 async function main(): Promise<void> {
@@ -74,14 +88,13 @@ async function main(): Promise<void> {
   try {
     const seeding = await startEmulator(base);
     const t0 = performance.now();
-    await seed(seeding);
+    await seed(seeding).finally(() => seeding.stop());
     console.log(
       JSON.stringify({
         seeded: { groupDevices: GROUP_DEVICES, individual: INDIVIDUAL },
         seconds: +((performance.now() - t0) / 1000).toFixed(1),
       }),
     );
-    await seeding.stop();
 
     for (const listing of ["included", "omitted"] as const) {
       const emu = await startEmulator({
