@@ -38,6 +38,8 @@ export interface LocalProgram {
 
 export const PROGRAM_FILES = [
   "index.ts",
+  // Pulumi.yaml preloads it (nodeargs): the program loads through the cached transpiler.
+  "scripts/register-typescript.js",
   "dynamic-providers.js",
   "Pulumi.yaml",
   "package.json",
