@@ -39,10 +39,6 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ] && [ ! -f "$PULUMI_HOME/credentials.json" ];
   mkdir -p "$DPS_HOME/state"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
-# The language host compiles the program without type-checking it: about 5 s less per pulumi
-# command (benchmarks/README.md). `npm run typecheck` checks the types (CI and the PR workflow
-# run it); export PULUMI_NODEJS_TRANSPILE_ONLY=false to have every pulumi command check them.
-export PULUMI_NODEJS_TRANSPILE_ONLY=${PULUMI_NODEJS_TRANSPILE_ONLY:-true}
 # azure-native and random plugins cannot be downloaded here; a stack that creates none of
 # their resources must still run, and one that does must fail at once, not hang.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}
