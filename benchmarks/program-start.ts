@@ -8,13 +8,15 @@
  * /usr/bin/time, so each node process's own user+sys CPU is recorded; the tree's CPU is that of
  * `pulumi` and every process it waited for. CPU seconds, not wall time: the machine is shared.
  *
- *   bash scripts/with-env.sh --engine node -r ./scripts/register-typescript.js benchmarks/program-start.ts [--previews 3] [--enrollments 2]
+ * With --policy-pack the program's previews run the project's policy pack too (its own process).
+ *
+ *   bash scripts/with-env.sh --engine node -r ./scripts/register-typescript.js benchmarks/program-start.ts [--previews 3] [--enrollments 2] [--policy-pack]
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findEngine } from "../testkit/find-engine";
+import { findEngine, projectRoot } from "../testkit/find-engine";
 import { createLocalProgram } from "../testkit/local-program";
 import { startTestEmulator } from "../testkit/emulator";
 import { symmetricKeyDevicesManifest } from "../testkit/manifests";
@@ -26,7 +28,7 @@ function option(name: string, fallback: number): number {
 }
 
 interface Sample {
-  kind: "program" | "provider" | "other";
+  kind: "program" | "provider" | "policy" | "other";
   cpu: number;
 }
 
@@ -44,16 +46,22 @@ function timedNode(): { dir: string; log: string; read(): Sample[] } {
     log,
     read() {
       if (!fs.existsSync(log)) return [];
-      const lines = fs.readFileSync(log, "utf8").split("\n").filter((l) => l.includes("|"));
+      const lines = fs
+        .readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l.includes("|"));
       fs.rmSync(log);
       return lines.map((line) => {
         const [times, args] = line.split("|", 2) as [string, string];
         const [user, sys] = times.split(" ").map(Number) as [number, number];
-        const kind = args.includes("cmd/run/index.js") || args.includes("cmd/run ")
-          ? "program"
-          : args.includes("dynamic-provider")
-            ? "provider"
-            : "other";
+        const kind =
+          args.includes("cmd/run/index.js") || args.includes("cmd/run ")
+            ? "program"
+            : args.includes("dynamic-provider")
+              ? "provider"
+              : args.includes("run-policy-pack")
+                ? "policy"
+                : "other";
         return { kind, cpu: user + sys };
       });
     },
@@ -61,7 +69,12 @@ function timedNode(): { dir: string; log: string; read(): Sample[] } {
 }
 
 /** Runs `pulumi <args>` under /usr/bin/time; returns the CPU of its process tree. */
-function timedPulumi(pulumiPath: string, args: string[], cwd: string, env: Record<string, string>): Promise<number> {
+function timedPulumi(
+  pulumiPath: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const out = path.join(os.tmpdir(), `dps-timed-pulumi-${process.pid}.txt`);
     execFile(
@@ -70,7 +83,10 @@ function timedPulumi(pulumiPath: string, args: string[], cwd: string, env: Recor
       { cwd, env, maxBuffer: 64 * 1024 * 1024 },
       (error, _stdout, stderr) => {
         if (error) return reject(new Error(`pulumi ${args.join(" ")}: ${stderr}`));
-        const [user, sys] = fs.readFileSync(out, "utf8").trim().split("\n").pop()!.split(" ").map(Number) as [number, number];
+        const [user, sys] = fs.readFileSync(out, "utf8").trim().split("\n").pop()!.split(" ").map(Number) as [
+          number,
+          number,
+        ];
         fs.rmSync(out);
         resolve(user + sys);
       },
@@ -80,7 +96,8 @@ function timedPulumi(pulumiPath: string, args: string[], cwd: string, env: Recor
 
 function summarise(label: string, tree: number[], samples: Sample[][]): void {
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-  const per = (kind: Sample["kind"]) => mean(samples.map((s) => s.filter((x) => x.kind === kind).reduce((a, x) => a + x.cpu, 0)));
+  const per = (kind: Sample["kind"]) =>
+    mean(samples.map((s) => s.filter((x) => x.kind === kind).reduce((a, x) => a + x.cpu, 0)));
   console.log(
     JSON.stringify({
       stack: label,
@@ -88,6 +105,7 @@ function summarise(label: string, tree: number[], samples: Sample[][]): void {
       treeCpuSeconds: +mean(tree).toFixed(2),
       programCpuSeconds: +per("program").toFixed(2),
       providerCpuSeconds: +per("provider").toFixed(2),
+      policyPackCpuSeconds: +per("policy").toFixed(2),
       otherNodeCpuSeconds: +per("other").toFixed(2),
       loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
     }),
@@ -97,6 +115,15 @@ function summarise(label: string, tree: number[], samples: Sample[][]): void {
 async function main(): Promise<void> {
   const previews = option("previews", 3);
   const enrollments = option("enrollments", 2);
+  // With the project's policy pack, as the PR workflow previews (policy/ runs its own node process).
+  const policy = process.argv.includes("--policy-pack")
+    ? [
+        "--policy-pack",
+        path.join(projectRoot, "policy"),
+        "--policy-pack-config",
+        path.join(projectRoot, "policy", "config", "local.json"),
+      ]
+    : [];
   const engine = findEngine();
   if (!engine) throw new Error("no Pulumi CLI: run `npm run setup`");
   const pulumiPath = path.join(engine.root, "bin", "pulumi");
@@ -122,7 +149,14 @@ async function main(): Promise<void> {
       const samples: Sample[][] = [];
       node.read();
       for (let i = 0; i < previews; i++) {
-        tree.push(await timedPulumi(pulumiPath, ["preview", "--stack", stackName, "--non-interactive"], dir, runEnv));
+        const args = [
+          "preview",
+          "--stack",
+          stackName,
+          "--non-interactive",
+          ...(label === "program" ? policy : []),
+        ];
+        tree.push(await timedPulumi(pulumiPath, args, dir, runEnv));
         samples.push(node.read());
       }
       summarise(label, tree, samples);
@@ -136,7 +170,9 @@ async function main(): Promise<void> {
 }
 
 /** The floor's backend settings, as its workspace holds them. */
-function floorBackend(floor: { stack: { workspace: { envVars: Record<string, string> } } }): Record<string, string> {
+function floorBackend(floor: {
+  stack: { workspace: { envVars: Record<string, string> } };
+}): Record<string, string> {
   return floor.stack.workspace.envVars;
 }
 

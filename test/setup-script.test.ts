@@ -151,7 +151,13 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     const again = runSetup(env);
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain("compiling");
-    const stamp = path.join(env.DPS_HOME!, "tools", "pulumi-v3.260.0", "libexec", "policy-aware-language-host.sha256");
+    const stamp = path.join(
+      env.DPS_HOME!,
+      "tools",
+      "pulumi-v3.260.0",
+      "libexec",
+      "policy-aware-language-host.sha256",
+    );
     fs.writeFileSync(stamp, "the digest of other sources\n");
     const changed = runSetup(env);
     expect(changed.status).toBe(0);

@@ -61,7 +61,8 @@ export function linkCheckoutEntries(programDir: string, entries: readonly string
     if (!fs.existsSync(target)) fs.symlinkSync(source, target);
     else if (fs.lstatSync(target).isDirectory())
       for (const child of fs.readdirSync(source))
-        if (!fs.existsSync(path.join(target, child))) fs.symlinkSync(path.join(source, child), path.join(target, child));
+        if (!fs.existsSync(path.join(target, child)))
+          fs.symlinkSync(path.join(source, child), path.join(target, child));
   }
 }
 

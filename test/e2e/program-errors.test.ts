@@ -60,12 +60,17 @@ describeWithEngine("errors in the program's inputs, as `pulumi preview` prints t
     const output = await failedPreview();
     const line = source.split("\n").length + 1;
     expect(output).toMatch(
-      new RegExp(`Unable to compile TypeScript:\\s*\\n\\s*index\\.ts\\(${line},23\\): error TS1109: Expression expected\\.`),
+      new RegExp(
+        `Unable to compile TypeScript:\\s*\\n\\s*index\\.ts\\(${line},23\\): error TS1109: Expression expected\\.`,
+      ),
     );
     expect(output).not.toMatch(/^\s+at .+\(.*\.[jt]s:\d+:\d+\)/m);
     expect(emulator.inspect.stats().serviceOperations).toBe(0);
 
-    fs.writeFileSync(index, `${source}\nexport const mistyped: number = "not a number" as unknown as string;\n`);
+    fs.writeFileSync(
+      index,
+      `${source}\nexport const mistyped: number = "not a number" as unknown as string;\n`,
+    );
     const preview = await program.stack.preview();
     expect(preview.changeSummary).toMatchObject({ create: expect.any(Number) });
     program.installProgramFrom(projectRoot);
