@@ -66,7 +66,9 @@ export function hintLines(hint: RotationHint, indent = "  "): string[] {
 }
 
 export function renderExpiry(report: ExpiryReport, format: ExpiryFormat): string {
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  // Without the certificates' text: the thumbprint names each, and the report stays short.
+  if (format === "json")
+    return `${JSON.stringify({ ...report, certificates: report.certificates.map(({ text: _text, ...rest }) => rest) }, null, 2)}\n`;
   return format === "markdown" ? renderMarkdown(report) : renderTable(report);
 }
 
