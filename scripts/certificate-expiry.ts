@@ -24,7 +24,12 @@ import {
 import { readStackFile, stackFileName } from "../components/config/stack-file";
 import { stackManifestOptions, stackManifestsFolder } from "../components/fleet/stack-manifest-options";
 import { loadEnrollmentManifests, ManifestValidationError } from "../components/manifests";
-import { EXPIRY_FORMATS, type ExpiryFormat, type ExpiryReport, renderExpiry } from "./certificate-expiry/render";
+import {
+  EXPIRY_FORMATS,
+  type ExpiryFormat,
+  type ExpiryReport,
+  renderExpiry,
+} from "./certificate-expiry/render";
 
 const USAGE =
   "usage: npm run --silent certificate-expiry -- --stack <stack> [--format table|markdown|json] [--out FILE]";
@@ -66,7 +71,8 @@ export function expiryReport(
   const cwd = process.cwd();
   const file = stackFileName(stackName)!;
   const read = readStackFile(path.resolve(file));
-  if (!read.ok) return read.problems.map(({ problem, allowed }) => `${file}: ${problem}; allowed: ${allowed}`);
+  if (!read.ok)
+    return read.problems.map(({ problem, allowed }) => `${file}: ${problem}; allowed: ${allowed}`);
   const { stack } = read;
   const manifestsDir = stackManifestsFolder(stack, stack.directory, cwd);
   let manifests;
@@ -85,8 +91,10 @@ export function expiryReport(
   }
   const sourceOf = new Map<string, string>();
   // Paths from the repository root, where the command runs.
-  const where = (s: { file: string; line: number }) => `${path.relative(cwd, path.resolve(s.file))}:${s.line}`;
-  for (const i of manifests.individualEnrollments) sourceOf.set(`individual:${i.registrationId}`, where(i.source));
+  const where = (s: { file: string; line: number }) =>
+    `${path.relative(cwd, path.resolve(s.file))}:${s.line}`;
+  for (const i of manifests.individualEnrollments)
+    sourceOf.set(`individual:${i.registrationId}`, where(i.source));
   for (const g of manifests.enrollmentGroups) sourceOf.set(`group:${g.enrollmentGroupId}`, where(g.source));
   const held = heldCertificates({
     // Manifest entries have the views' shape (DPS's field names; contract/choice/enrollment-view.ts).

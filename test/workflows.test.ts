@@ -10,6 +10,7 @@ import { FULL_REPORT_ARTIFACT, GITHUB_COMMENT_LIMIT } from "../scripts/pr-report
 
 interface Step {
   name?: string;
+  if?: string;
   run?: string;
   uses?: string;
   with?: Record<string, unknown>;
@@ -352,7 +353,9 @@ describe("the GitHub workflows", () => {
       const issue = run(/Certificates expiring on stack/);
       expect(issue?.if).toBe("steps.expiry.outputs.status == '0'");
       expect(issue?.env?.DUE).toBe("${{ steps.expiry.outputs.due }}");
-      expect(issue?.run).toMatch(/if \[ -n "\$number" \]; then\s+gh issue edit "\$number" --body-file "expiry-\$STACK\.md"/);
+      expect(issue?.run).toMatch(
+        /if \[ -n "\$number" \]; then\s+gh issue edit "\$number" --body-file "expiry-\$STACK\.md"/,
+      );
       expect(issue?.run).toMatch(/else\s+gh issue create --title "\$title" --body-file "expiry-\$STACK\.md"/);
       expect(issue?.run).toMatch(/gh issue close "\$number"/);
       // A stack it cannot read still fails the run, once the drift issue is updated.

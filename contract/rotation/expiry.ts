@@ -157,7 +157,8 @@ export function dueCertificates(expiries: readonly CertificateExpiry[]): Certifi
  */
 export function describeHolder(holder: CertificateHolder, code: (name: string) => string = (n) => n): string {
   if (holder.kind === "ca") return `DPS CA certificate ${code(holder.name)}`;
-  if (holder.kind === "group") return `enrollment group ${code(holder.id)} (signing certificate, ${holder.slot})`;
+  if (holder.kind === "group")
+    return `enrollment group ${code(holder.id)} (signing certificate, ${holder.slot})`;
   return `individual enrollment ${code(holder.id)} (${holder.slot} certificate)`;
 }
 

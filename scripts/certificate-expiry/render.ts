@@ -42,12 +42,15 @@ export function whenText(e: CertificateExpiry & { readonly checkedAt: Date }): s
     const ago = e.notAfter ? daysUntil(e.checkedAt, e.notAfter) : 0;
     return `EXPIRED ${ago === 0 ? "today" : `${plural(ago, "day")} ago`} (notAfter ${day(e.notAfter)})`;
   }
-  if (e.state === "not-yet-valid") return `NOT YET VALID until ${day(e.notBefore)} (notAfter ${day(e.notAfter)})`;
+  if (e.state === "not-yet-valid")
+    return `NOT YET VALID until ${day(e.notBefore)} (notAfter ${day(e.notAfter)})`;
   return `expires in ${plural(e.daysLeft ?? 0, "day")} (notAfter ${day(e.notAfter)})`;
 }
 
 /** One due certificate in markdown: what, when, where. */
-export function dueLine(e: CertificateExpiry & { readonly checkedAt: Date; readonly declaredIn?: string }): string {
+export function dueLine(
+  e: CertificateExpiry & { readonly checkedAt: Date; readonly declaredIn?: string },
+): string {
   const loud = e.state === "expiring" ? "" : "**";
   return (
     `${loud}${whenText(e)}${loud}: ${describeHolder(e.holder, (n) => `\`${n}\``)}` +
@@ -87,7 +90,8 @@ function renderMarkdown(report: ExpiryReport): string {
       "Replace each before its notAfter: from the repository root, fill in the placeholders and run the rotation plan (its pull requests go one credential per deployment).",
       "",
     );
-    for (const e of due) lines.push(`- ${dueLine({ ...e, checkedAt: report.checkedAt })}`, ...hintLines(e.rotation));
+    for (const e of due)
+      lines.push(`- ${dueLine({ ...e, checkedAt: report.checkedAt })}`, ...hintLines(e.rotation));
     lines.push("");
   }
   lines.push(...footer(report, due.length));
