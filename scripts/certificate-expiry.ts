@@ -23,7 +23,8 @@ import {
 // Modules, not the packages' index files: the command never loads Pulumi.
 import { readStackFile, stackFileName } from "../components/config/stack-file";
 import { stackManifestOptions, stackManifestsFolder } from "../components/fleet/stack-manifest-options";
-import { loadEnrollmentManifests, ManifestValidationError } from "../components/manifests";
+import { ManifestValidationError } from "../components/manifests";
+import { readPlanManifests } from "./plans/plan-inputs";
 import {
   EXPIRY_FORMATS,
   type ExpiryFormat,
@@ -63,11 +64,7 @@ export function parseArguments(argv: readonly string[]): ExpiryArguments | strin
 }
 
 /** The report of the stack whose Pulumi.<stack>.yaml is in the working directory, or the problems that stop it. */
-export function expiryReport(
-  stackName: string,
-  env: Readonly<Record<string, string | undefined>>,
-  now: Date,
-): ExpiryReport | string[] {
+export function expiryReport(stackName: string, now: Date): ExpiryReport | string[] {
   const cwd = process.cwd();
   const file = stackFileName(stackName)!;
   const read = readStackFile(path.resolve(file));
@@ -77,14 +74,13 @@ export function expiryReport(
   const manifestsDir = stackManifestsFolder(stack, stack.directory, cwd);
   let manifests;
   try {
-    manifests = loadEnrollmentManifests(manifestsDir, {
+    ({ manifests } = readPlanManifests(manifestsDir, {
       ...stackManifestOptions(stack, stack.configKeys),
-      ...(env.DPS_HOME ? { pathVariables: { DPS_HOME: env.DPS_HOME } } : {}),
       // The loader refuses an expired certificate (a manifest must not deploy one); this report
       // must list it, loudest. So it loads with a clock before every certificate's validity and
       // judges each certificate itself, at `now`. Every other check is the loader's as usual.
       now: new Date(0),
-    });
+    }));
   } catch (error) {
     if (error instanceof ManifestValidationError) return [error.message];
     throw error;
@@ -123,7 +119,7 @@ function main(argv: string[]): number {
     process.stderr.write(`certificate-expiry: ${args}\n${USAGE}\n`);
     return 2;
   }
-  const report = expiryReport(args.stack, process.env, new Date());
+  const report = expiryReport(args.stack, new Date());
   if (Array.isArray(report)) {
     for (const problem of report) process.stderr.write(`certificate-expiry: ${problem}\n`);
     return 1;
