@@ -15,6 +15,16 @@ export DPS_HOME=${DPS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/dps-as-code}
 export DPS_TOOLS_DIR=$DPS_HOME/tools
 export DPS_NODE_DIR=$DPS_TOOLS_DIR/node-v$NODE_VERSION
 export DPS_PULUMI_ROOT=$DPS_TOOLS_DIR/pulumi-v$PULUMI_VERSION
+# The self-built CLI's front of the language host (scripts/pulumi-cli-build/cli/
+# policy-aware-language-host) is built from this checkout: set-up stamps the digest of its
+# sources beside it, and rebuilds it when the checkout's sources have another digest.
+DPS_FRONT_STAMP=$DPS_PULUMI_ROOT/libexec/policy-aware-language-host.sha256
+dps_front_digest() {
+  local src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build/cli file
+  for file in "$src/go.mod" "$src/go.sum" "$src"/policy-aware-language-host/*.go; do
+    case $file in *_test.go) ;; *) cat "$file" ;; esac
+  done | sha256sum | cut -d' ' -f1
+}
 
 # Node: the project's own Node 24 wins when set-up installed it (the machine's was too old).
 if [ -x "$DPS_NODE_DIR/bin/node" ]; then

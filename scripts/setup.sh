@@ -102,17 +102,12 @@ go_build_env() {
   proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); full log: $build_log"
 }
 
-# The front of the language host (scripts/pulumi-cli-build/cli/policy-aware-language-host) is
-# ours and changes with the project: the digest of its sources is stamped beside the build, and a
-# set-up that finds another digest rebuilds the front alone (seconds), not the whole CLI.
+# The front of the language host is ours and changes with the project: the digest of its
+# sources (dps_front_digest, scripts/env.sh) is stamped beside the build, and a set-up that finds
+# another digest rebuilds the front alone (seconds), not the whole CLI.
 front_src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build/cli
-front_stamp=$DPS_PULUMI_ROOT/libexec/policy-aware-language-host.sha256
-front_digest() {
-  local file
-  for file in "$front_src/go.mod" "$front_src/go.sum" "$front_src"/policy-aware-language-host/*.go; do
-    case $file in *_test.go) ;; *) cat "$file" ;; esac
-  done | sha256sum | cut -d' ' -f1
-}
+front_stamp=$DPS_FRONT_STAMP
+front_digest() { dps_front_digest; }
 
 # build_front BIN_DIR: the engine starts `pulumi-language-nodejs` from beside `pulumi`: that is
 # our front for the v3.68 host, adding the RunPlugin call policy packs need and passing the

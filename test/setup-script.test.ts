@@ -170,6 +170,27 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     expect(runSetup(env).stderr).not.toContain("compiling");
   });
 
+  it("is run by with-env.sh --engine (npm test, npm run pulumi) when the self-built front is older than the checkout's", () => {
+    const { env } = machine({ node: "echo 24", go: fakeGo(3), true: "exit 0" });
+    expect(runSetup(env).status).toBe(0);
+    const stamp = path.join(
+      env.DPS_HOME!,
+      "tools",
+      "pulumi-v3.260.0",
+      "libexec",
+      "policy-aware-language-host.sha256",
+    );
+    fs.writeFileSync(stamp, "the digest of other sources\n");
+    const withEnv = (args: string[]) =>
+      spawnSync("bash", [path.join(path.dirname(setup), "with-env.sh"), ...args], { env, encoding: "utf8" });
+    const stale = withEnv(["--engine", "true"]);
+    expect(stale.status).toBe(0);
+    expect(stale.stderr).toContain("[setup] compiling the policy-aware front of the language host");
+    expect(stale.stderr).not.toContain("compiling pulumi v");
+    const fresh = withEnv(["--engine", "true"]);
+    expect([fresh.status, fresh.stderr]).toEqual([0, ""]);
+  });
+
   it("on a failed build shows the end of the log, names it, and says what to check", () => {
     const { env } = machine({ node: "echo v24.1.0", go: fakeGo(30, "bin.partial/pulumi") });
     const { status, stderr } = runSetup(env);
