@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -85,6 +86,7 @@ func run() error {
 		byKey:  map[string]*upstreamHost{},
 	}
 	defer hosts.killAll()
+	go exitWhenOrphaned(hosts)
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -101,6 +103,20 @@ func run() error {
 	hosts.onExit = server.Stop
 	fmt.Printf("%d\n", listener.Addr().(*net.TCPAddr).Port)
 	return server.Serve(listener)
+}
+
+// exitWhenOrphaned ends the front and its hosts when the pulumi that started them is gone. A
+// pulumi stopped normally kills its plugins; one killed outright (SIGKILL, a cancelled CI job)
+// cannot, and the front and the hosts would otherwise wait for calls forever. The enrollment
+// providers do the same for their process (components/enrollments/orphan-watchdog.js).
+func exitWhenOrphaned(hosts *upstreamHosts) {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			hosts.killAll()
+			os.Exit(1)
+		}
+	}
 }
 
 // upstreamHosts starts the v3.68 host on demand, once per set of runtime-option flags
