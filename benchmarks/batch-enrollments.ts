@@ -148,7 +148,13 @@ async function runSize(engine: Engine, count: number) {
       phases[name] = { batch: b, floor: f };
       // One JSON line per phase as it ends, so that a run stopped midway still yields its figures.
       process.stdout.write(
-        JSON.stringify({ enrollments: count, phase: name, load: os.loadavg().map((l) => Number(l.toFixed(1))), batch: b, floor: f }) + "\n",
+        JSON.stringify({
+          enrollments: count,
+          phase: name,
+          load: os.loadavg().map((l) => Number(l.toFixed(1))),
+          batch: b,
+          floor: f,
+        }) + "\n",
       );
       process.stderr.write(
         `${count}: ${name}: batch ${b.seconds} s (${b.dpsCalls} DPS calls, ${b.quotaOperations} quota ops), floor ${f.seconds} s\n`,
