@@ -11,15 +11,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DpsCaCertificate } from "@dps-as-code/contract";
 import { MovePlanError, planEnrollmentMove } from "../components/advice/move-plan";
-import { readStackFile, stackFileName } from "../components/config/stack-file";
 import { manifestHubName } from "../components/fleet/hub-names";
 import { stackManifestOptions, stackManifestsFolder } from "../components/fleet/stack-manifest-options";
+import type { LoadManifestOptions } from "../components/manifests";
 import {
-  type LoadManifestOptions,
-  loadEnrollmentManifests,
-  ManifestValidationError,
-} from "../components/manifests";
-import { stepFolder, writePlan } from "./plans/write-plan";
+  flagValue,
+  isStackName,
+  printPlan,
+  readIdsFile,
+  readPlanManifests,
+  readPlanStack,
+  runPlanTool,
+} from "./plans/plan-inputs";
+import { writePlan } from "./plans/write-plan";
 
 const USAGE =
   "usage: plan-enrollment-move (--stack <stack> | --manifests <folder>) (--to-group | --from-group) <groupId> <registrationId>... " +
@@ -38,135 +42,95 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { ids: [] };
-  const value = (i: number, flag: string) => {
-    const v = argv[i];
-    if (v === undefined || v.startsWith("--")) throw new MovePlanError(`${flag} needs a value`);
-    return v;
-  };
+  const error = (message: string) => new MovePlanError(message);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "--stack") options.stack = value(++i, arg);
-    else if (arg === "--manifests") options.manifests = value(++i, arg);
+    const value = () => flagValue(argv, ++i, arg, error);
+    if (arg === "--stack") options.stack = value();
+    else if (arg === "--manifests") options.manifests = value();
     else if (arg === "--to-group" || arg === "--from-group") {
-      if (options.direction) throw new MovePlanError("give one of --to-group and --from-group");
+      if (options.direction) throw error("give one of --to-group and --from-group");
       options.direction = arg === "--to-group" ? "to-group" : "to-individual";
-      options.group = value(++i, arg);
-    } else if (arg === "--ids-file")
-      options.ids.push(
-        ...fs
-          .readFileSync(value(++i, arg), "utf8")
-          .split(/\r?\n/)
-          .map((l) => l.trim())
-          .filter((l) => l && !l.startsWith("#")),
-      );
-    else if (arg === "--signing-certificate") options.signingCertificate = value(++i, arg);
-    else if (arg === "--device-certificates") options.deviceCertificates = value(++i, arg);
-    else if (arg === "--out") options.out = value(++i, arg);
-    else if (arg.startsWith("--")) throw new MovePlanError(`unknown option ${arg}`);
+      options.group = value();
+    } else if (arg === "--ids-file") options.ids.push(...readIdsFile(value()));
+    else if (arg === "--signing-certificate") options.signingCertificate = value();
+    else if (arg === "--device-certificates") options.deviceCertificates = value();
+    else if (arg === "--out") options.out = value();
+    else if (arg.startsWith("--")) throw error(`unknown option ${arg}`);
     else options.ids.push(arg);
   }
   if (!options.direction || !options.group)
-    throw new MovePlanError("give --to-group <groupId> or --from-group <groupId>");
-  if (!options.stack === !options.manifests)
-    throw new MovePlanError("give exactly one of --stack and --manifests");
-  if (options.stack !== undefined && !stackFileName(options.stack))
-    throw new MovePlanError(`'${options.stack}' is not a stack name`);
+    throw error("give --to-group <groupId> or --from-group <groupId>");
+  if (!options.stack === !options.manifests) throw error("give exactly one of --stack and --manifests");
+  if (options.stack !== undefined && !isStackName(options.stack))
+    throw error(`'${options.stack}' is not a stack name`);
   return options;
 }
 
-function main(argv: string[]): number {
-  let options: Options;
-  try {
-    options = parseArgs(argv);
-  } catch (error) {
-    process.stderr.write(`plan-enrollment-move: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  let folder = options.manifests;
+function plan(options: Options): number {
+  let folder = options.manifests!;
   let stackOptions: Partial<LoadManifestOptions> = {};
   let caCertificates: readonly DpsCaCertificate[] = [];
   let hubName = (hostName: string) => hostName;
   if (options.stack) {
-    // What the stack decides, as the program reads it (components/config/stack-file.ts).
-    const file = path.resolve(stackFileName(options.stack)!);
-    const read = readStackFile(file);
-    if (!read.ok) {
-      for (const { problem, allowed } of read.problems)
-        process.stderr.write(`plan-enrollment-move: ${file}: ${problem}; allowed: ${allowed}\n`);
-      return 1;
-    }
-    const { stack } = read;
+    const stack = readPlanStack("plan-enrollment-move", options.stack);
+    if (!stack) return 1;
     folder = stackManifestsFolder(stack, stack.directory, process.cwd());
     stackOptions = stackManifestOptions(stack, stack.configKeys);
     caCertificates = stack.dps.caCertificates;
     hubName = manifestHubName(stack);
   }
-  const manifestsDir = folder!;
-  const pathVariables: Record<string, string> = process.env.DPS_HOME
-    ? { DPS_HOME: process.env.DPS_HOME }
-    : {};
-  try {
-    const manifests = loadEnrollmentManifests(manifestsDir, { ...stackOptions, pathVariables });
-    const texts = fs
-      .readdirSync(manifestsDir)
-      .filter((n) => /\.ya?ml$/i.test(n))
-      .sort()
-      .map((n) => ({
-        file: path.join(manifestsDir, n),
-        text: fs.readFileSync(path.join(manifestsDir, n), "utf8"),
-      }));
-    const readPem = (file: string) => ({ file: path.resolve(file), text: fs.readFileSync(file, "utf8") });
-    const common = {
-      manifests,
-      texts,
-      manifestsDir,
-      caCertificates,
-      hubName,
-      stack: options.stack ?? "<stack>",
-    };
-    const steps =
-      options.direction === "to-group"
-        ? planEnrollmentMove(
-            {
-              direction: "to-group",
-              enrollmentGroupId: options.group!,
-              registrationIds: options.ids,
-              ...(options.signingCertificate
-                ? { signingCertificate: readPem(options.signingCertificate) }
-                : {}),
-            },
-            common,
-          )
-        : planEnrollmentMove(
-            {
-              direction: "to-individual",
-              enrollmentGroupId: options.group!,
-              registrationIds: options.ids,
-              ...(options.deviceCertificates
-                ? {
-                    deviceCertificates: Object.fromEntries(
-                      options.ids
-                        .filter((id) => fs.existsSync(path.join(options.deviceCertificates!, `${id}.pem`)))
-                        .map((id) => [id, readPem(path.join(options.deviceCertificates!, `${id}.pem`))]),
-                    ),
-                  }
-                : {}),
-            },
-            common,
-          );
-    const out = options.out ?? `enrollment-move-${options.group}`;
-    writePlan(out, steps);
-    process.stdout.write(
-      `${steps.length} pull request(s), in this order:\n${steps.map((s, i) => `  ${i + 1}. ${s.title}  (${path.join(out, stepFolder(s, i))})`).join("\n")}\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof ManifestValidationError || error instanceof MovePlanError) {
-      process.stderr.write(`plan-enrollment-move: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const { manifests, texts } = readPlanManifests(folder, stackOptions);
+  const readPem = (file: string) => ({ file: path.resolve(file), text: fs.readFileSync(file, "utf8") });
+  const common = {
+    manifests,
+    texts,
+    manifestsDir: folder,
+    caCertificates,
+    hubName,
+    stack: options.stack ?? "<stack>",
+  };
+  const steps =
+    options.direction === "to-group"
+      ? planEnrollmentMove(
+          {
+            direction: "to-group",
+            enrollmentGroupId: options.group!,
+            registrationIds: options.ids,
+            ...(options.signingCertificate
+              ? { signingCertificate: readPem(options.signingCertificate) }
+              : {}),
+          },
+          common,
+        )
+      : planEnrollmentMove(
+          {
+            direction: "to-individual",
+            enrollmentGroupId: options.group!,
+            registrationIds: options.ids,
+            ...(options.deviceCertificates
+              ? {
+                  deviceCertificates: Object.fromEntries(
+                    options.ids
+                      .filter((id) => fs.existsSync(path.join(options.deviceCertificates!, `${id}.pem`)))
+                      .map((id) => [id, readPem(path.join(options.deviceCertificates!, `${id}.pem`))]),
+                  ),
+                }
+              : {}),
+          },
+          common,
+        );
+  const out = options.out ?? `enrollment-move-${options.group}`;
+  writePlan(out, steps);
+  printPlan(out, steps);
+  return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+let options: Options = { ids: [] };
+process.exitCode = runPlanTool(
+  "plan-enrollment-move",
+  USAGE,
+  MovePlanError,
+  () => (options = parseArgs(process.argv.slice(2))),
+  () => plan(options),
+);

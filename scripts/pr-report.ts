@@ -17,7 +17,9 @@
 // Rewrites an engine event log to the policy events the report reads, and nothing else: the
 // engine's log holds every input and output in clear, and must not leave the runner as it is.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { loadEnrollmentChoiceConfig } from "../components/advice";
+import { readStackFile, stackFileName } from "../components/config/stack-file";
 import { buildPrReports, policyEventLog } from "./pr-report/index";
 import type { StackInput } from "./pr-report/index";
 
@@ -89,6 +91,7 @@ function main(argv: string[]): void {
       ...(exitCode !== undefined ? { exitCode } : {}),
       // Stacks are named after their environment; the advice's settings are that environment's policy config.
       enrollmentChoice: loadEnrollmentChoiceConfig(process.cwd(), stack),
+      ...certificateWindowOf(stack),
       ...(eventsFile ? eventLogOf(eventsFile) : {}),
     };
   });
@@ -97,6 +100,22 @@ function main(argv: string[]): void {
   if (outputs.full) fs.writeFileSync(outputs.full, reports.full);
   if (outputs.out) fs.writeFileSync(outputs.out, reports.comment);
   else process.stdout.write(reports.comment);
+}
+
+/**
+ * The stack's certificate expiry window, from Pulumi.<stack>.yaml in the working directory (the
+ * repository root, as the workflow runs it). Without a readable file the report judges with the
+ * default window and says why on stderr (the preview itself stops on a stack file it cannot read).
+ */
+function certificateWindowOf(stack: string): { certificateExpiryWarningDays?: number } {
+  const file = stackFileName(stack);
+  if (!file || !fs.existsSync(file)) return {};
+  const read = readStackFile(path.resolve(file));
+  if (read.ok) return { certificateExpiryWarningDays: read.stack.certificateExpiryWarningDays };
+  process.stderr.write(
+    `pr-report: ${file}: ${read.problems[0]!.problem}; certificates are judged with the default window\n`,
+  );
+  return {};
 }
 
 /** A missing event log means "not collected" (the preview failed early), not "no violations". */

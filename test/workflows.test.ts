@@ -10,6 +10,7 @@ import { FULL_REPORT_ARTIFACT, GITHUB_COMMENT_LIMIT } from "../scripts/pr-report
 
 interface Step {
   name?: string;
+  if?: string;
   run?: string;
   uses?: string;
   with?: Record<string, unknown>;
@@ -346,6 +347,22 @@ describe("the GitHub workflows", () => {
       expect(issue).toMatch(/else\s+gh issue create --title "\$title" --body-file/);
       expect(issue).toMatch(/gh issue close "\$number"/);
       expect(job.permissions).toMatchObject({ issues: "write", "id-token": "write" });
+    });
+
+    it("keeps one certificate expiry issue per stack, from the report's certificate section, closed when none is due", () => {
+      const issue = run(/Certificates expiring on stack/);
+      expect(issue?.if).toBe("steps.expiry.outputs.status == '0'");
+      expect(issue?.env?.DUE).toBe("${{ steps.expiry.outputs.due }}");
+      expect(issue?.run).toMatch(
+        /if \[ -n "\$number" \]; then\s+gh issue edit "\$number" --body-file "expiry-\$STACK\.md"/,
+      );
+      expect(issue?.run).toMatch(/else\s+gh issue create --title "\$title" --body-file "expiry-\$STACK\.md"/);
+      expect(issue?.run).toMatch(/gh issue close "\$number"/);
+      // A stack it cannot read still fails the run, once the drift issue is updated.
+      const names = jobSteps.map((step) => step.name);
+      expect(names.indexOf("Fail when the certificates could not be read")).toBeGreaterThan(
+        names.indexOf("Open or update the stack's drift issue (closed when the drift is gone)"),
+      );
     });
 
     it("has a federated-credential subject of its own: the <stack>-drift environment", () => {

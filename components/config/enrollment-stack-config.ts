@@ -20,6 +20,8 @@ export interface EnrollmentStackConfig {
   readonly enrollmentSets: EnrollmentSetsConfig;
   /** The adjustable limits of the existing DPS (`dps-as-code:dpsLimits`). @default DPS's defaults */
   readonly dpsLimits: StackCountLimits;
+  /** Days ahead the reports warn of expiring certificates (`dps-as-code:certificateExpiryWarningDays`). @default 30 */
+  readonly certificateExpiryWarningDays: number;
   readonly existingDps: ExistingDpsConfig;
 }
 
@@ -91,6 +93,7 @@ export function enrollmentStackFacts(config: EnrollmentStackConfig): StackFacts 
     enrollmentManifests: config.enrollmentManifests,
     enrollmentSets: config.enrollmentSets,
     dpsLimits: config.dpsLimits,
+    certificateExpiryWarningDays: config.certificateExpiryWarningDays,
     existingDps: { location: config.existingDps.location },
   };
 }

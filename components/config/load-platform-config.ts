@@ -43,6 +43,8 @@ function readRawStackConfig(): RawStackConfig {
     enrollmentManifests: config.get("enrollmentManifests"),
     enrollmentSets: config.getObject("enrollmentSets"),
     dpsLimits: config.getObject("dpsLimits"),
+    // getObject: a YAML number reaches the program as its text ("90"); JSON gives the number back.
+    certificateExpiryWarningDays: config.getObject("certificateExpiryWarningDays"),
     emulator: config.getObject("emulator"),
     existingDps: config.getObject("existingDps"),
     adoptPlatform: config.getObject("adoptPlatform"),

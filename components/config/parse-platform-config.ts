@@ -23,6 +23,8 @@ import {
   serviceApiLockoutRule,
 } from "./network-rules";
 import {
+  CERTIFICATE_EXPIRY_WARNING_DAYS,
+  DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS,
   DEFAULT_ENROLLMENT_SETS,
   type EnrollmentSetsConfig,
   DPS_IP_FILTER_TARGETS,
@@ -60,6 +62,7 @@ export interface RawPlatformConfig {
   readonly enrollmentManifests?: unknown;
   readonly enrollmentSets?: unknown;
   readonly dpsLimits?: unknown;
+  readonly certificateExpiryWarningDays?: unknown;
   readonly emulator?: unknown;
   /** Existing DPS and hubs to adopt (adopt-platform.ts). */
   readonly adoptPlatform?: unknown;
@@ -138,6 +141,7 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
     );
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
   const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
+  const certificateExpiryWarningDays = parseCertificateExpiryWarningDays(c, raw.certificateExpiryWarningDays);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   // With no problems every value above is defined; the checks make that so.
@@ -152,6 +156,7 @@ export function parsePlatformConfig(raw: RawPlatformConfig, env: ParseEnvironmen
     enrollmentManifests: enrollmentManifests!,
     enrollmentSets,
     dpsLimits,
+    certificateExpiryWarningDays,
   };
 }
 
@@ -171,6 +176,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
   parseAdoption(c, raw, hubs, targetKind);
   const { enrollmentManifests, enrollmentSets } = parseManifestPlacement(c, raw, environment);
   const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
+  const certificateExpiryWarningDays = parseCertificateExpiryWarningDays(c, raw.certificateExpiryWarningDays);
 
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   return {
@@ -182,6 +188,7 @@ export function parseStackFacts(raw: RawPlatformConfig, env: ParseEnvironment): 
     enrollmentManifests: enrollmentManifests!,
     enrollmentSets,
     dpsLimits,
+    certificateExpiryWarningDays,
   };
 }
 
@@ -272,6 +279,22 @@ export function parseDpsLimits(c: ConfigChecker, value: unknown): StackCountLimi
       c.integer(`${key}.${name}`, raised, { min: dpsDefault, max: 1_000_000 }, dpsDefault) ?? dpsDefault;
   }
   return limits;
+}
+
+/**
+ * `certificateExpiryWarningDays`: how many days ahead the drift and PR reports warn of a
+ * certificate the stack holds expiring (whole days; the policy pack's own window, which refuses a
+ * deployment, is `expiryWarningDays` in policy/config/<environment>.json).
+ */
+export function parseCertificateExpiryWarningDays(c: ConfigChecker, value: unknown): number {
+  return (
+    c.integer(
+      "certificateExpiryWarningDays",
+      value,
+      CERTIFICATE_EXPIRY_WARNING_DAYS,
+      DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS,
+    ) ?? DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS
+  );
 }
 
 export function parseEnrollmentSets(c: ConfigChecker, value: unknown): EnrollmentSetsConfig {

@@ -11,6 +11,7 @@ import {
 import {
   CERT_NAME,
   HUB_KEY,
+  parseCertificateExpiryWarningDays,
   parseDpsLimits,
   parseEnrollmentSets,
   parseEnvironment,
@@ -88,6 +89,7 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
   );
   const enrollmentSets = parseEnrollmentSets(c, raw.enrollmentSets);
   const dpsLimits = parseDpsLimits(c, raw.dpsLimits);
+  const certificateExpiryWarningDays = parseCertificateExpiryWarningDays(c, raw.certificateExpiryWarningDays);
   const existingDps = parseExistingDps(c, raw, env);
   if (c.problems.length > 0) throw new PlatformConfigError(c.problems);
   return {
@@ -97,6 +99,7 @@ export function parseStackConfig(raw: RawStackConfig, env: ParseEnvironment): St
       enrollmentManifests: enrollmentManifests!,
       enrollmentSets,
       dpsLimits,
+      certificateExpiryWarningDays,
       existingDps: existingDps!,
     },
   };

@@ -25,6 +25,15 @@ export function defaultManifestsFolder(environment: string): string {
   return `enrollments/${environment}`;
 }
 
+/**
+ * `dps-as-code:certificateExpiryWarningDays`: the drift report and the PR report list certificates
+ * the stack holds that expire within this many days. 30 days leaves a month for a device
+ * certificate or a CA to be re-issued and rolled over (two deployments, see README "Day two").
+ */
+export const DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS = 30;
+/** Beyond about three years a warning is noise: most device and CA certificates live shorter. */
+export const CERTIFICATE_EXPIRY_WARNING_DAYS = { min: 1, max: 1000 } as const;
+
 export const PUBLIC_NETWORK_ACCESS = ["Enabled", "Disabled"] as const;
 export type PublicNetworkAccess = (typeof PUBLIC_NETWORK_ACCESS)[number];
 
@@ -212,6 +221,11 @@ export interface PlatformConfig {
    * certificates past them warn. @default DPS's defaults (100 X.509 groups, 25 CAs)
    */
   readonly dpsLimits: StackCountLimits;
+  /**
+   * Days ahead that the reports warn of certificates the stack holds expiring
+   * (`dps-as-code:certificateExpiryWarningDays`). @default 30
+   */
+  readonly certificateExpiryWarningDays: number;
   /** Existing DPS and hubs this stack adopts (`dps-as-code:adoptPlatform`); absent: it creates them. */
   readonly adopt?: AdoptedPlatform;
 }
@@ -223,7 +237,13 @@ export interface PlatformConfig {
  */
 export interface StackFacts extends Pick<
   PlatformConfig,
-  "environment" | "namePrefix" | "hubs" | "enrollmentManifests" | "enrollmentSets" | "dpsLimits"
+  | "environment"
+  | "namePrefix"
+  | "hubs"
+  | "enrollmentManifests"
+  | "enrollmentSets"
+  | "dpsLimits"
+  | "certificateExpiryWarningDays"
 > {
   readonly target: { readonly kind: PlatformTarget["kind"] };
   readonly dps: Pick<DpsConfig, "caCertificates" | "existingCaCertificateNames">;

@@ -44,6 +44,13 @@ const TEXT_SETTINGS = [
   "enrollmentManifests",
 ] as const;
 
+/**
+ * Settings the program reads with `config.getObject`, which parses the text Pulumi hands it as
+ * JSON: `pulumi config set dps-as-code:certificateExpiryWarningDays 90` writes the string "90",
+ * and the program reads the number 90. So does this reader.
+ */
+const JSON_TEXT_SETTINGS = ["certificateExpiryWarningDays"] as const;
+
 export function readStackFile(file: string): StackFileRead {
   const refuse = (problem: string, allowed: string): StackFileRead => ({
     ok: false,
@@ -75,6 +82,7 @@ export function readStackFile(file: string): StackFileRead {
   );
   const raw: Record<string, unknown> = { ...own };
   for (const key of TEXT_SETTINGS) if (isScalar(own[key])) raw[key] = String(own[key]);
+  for (const key of JSON_TEXT_SETTINGS) if (typeof own[key] === "string") raw[key] = jsonOrText(own[key]);
   const directory = path.dirname(path.resolve(file));
   let facts: StackFacts;
   try {
@@ -102,6 +110,14 @@ export function readStackFile(file: string): StackFileRead {
       configKeys: { names, plain: names.filter((key) => !(isMap(own[key]) && "secure" in own[key])) },
     },
   };
+}
+
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

@@ -50,6 +50,14 @@ export function planRotationCommand(enrollmentId: string, kind?: RotationKind): 
   return `npm run plan-rotation -- --stack <stack> --enrollment ${enrollmentId}${kind ? ` --kind ${kind}` : ""} --out <folder>`;
 }
 
+/**
+ * Placeholders in a printed plan command, for what only the person has: the new CA's name and
+ * certificate file, or the device's new certificate file (paths from the repository root).
+ */
+export const NEW_CA_NAME_PLACEHOLDER = "<new-ca-name>";
+export const NEW_CA_FILE_PLACEHOLDER = "<new-ca.pem>";
+export const NEW_CERTIFICATE_FILE_PLACEHOLDER = "<new-certificate.pem>";
+
 /** What is rotated: the symmetric keys, an X.509 group's CA, an individual enrollment's certificate. */
 export type RotationKind = "symmetric-key" | "ca" | "certificate";
 export const ROTATION_KINDS: readonly RotationKind[] = ["symmetric-key", "ca", "certificate"];

@@ -26,9 +26,5 @@ function commonNameOf(subject: string): string {
   return commonName ?? subject.replace(/\n/g, ", ");
 }
 
-const MILLISECONDS_PER_DAY = 86_400_000;
-
-/** Whole days from `now` until `notAfter`, negative once expired. */
-export function daysUntil(notAfter: Date, now: Date): number {
-  return Math.floor((notAfter.getTime() - now.getTime()) / MILLISECONDS_PER_DAY);
-}
+/** Whole days until notAfter: the contract's count, which the drift and PR reports use too. */
+export { daysUntil } from "@dps-as-code/contract";

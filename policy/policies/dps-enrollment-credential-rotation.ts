@@ -4,39 +4,32 @@ import {
   credentialLockout,
   type EarlyCaRetirement,
   earlyCaRetirementProblem,
-  isEnrollmentLedger,
 } from "@dps-as-code/contract";
-import { isUnknown, whenKnown } from "../lib/known";
+import { ledgerPolicy } from "../lib/ledger-policy";
 
 // DPS accepts either of an enrollment's two credentials (primary or secondary key; primary or
 // secondary certificate or CA reference: contract/rotation/steps.ts cites the docs), so a
 // rotation changes one per deployment while the devices move to the other. A change that
 // replaces every credential the devices hold, or removes a CA in the same deployment in which a
-// group stops referencing it, locks devices out. The pack sees only the new program, so the
-// fleet's enrollment ledger compares the enrollments' credential fingerprints with the last
-// deployment's in its provider's check() and hands over the findings (`credentialChanges`,
-// `earlyCaRetirements`, no fingerprint in them); the rule and its messages live in
-// contract/rotation/lockout.ts, and each message names the step of `npm run plan-rotation`
-// the change skipped.
+// group stops referencing it, locks devices out. The fleet's enrollment ledger
+// (lib/ledger-policy.ts) compares the enrollments' credential fingerprints with the last
+// deployment's and hands over the findings (`credentialChanges`, `earlyCaRetirements`, no
+// fingerprint in them); the rule and its messages live in contract/rotation/lockout.ts, and each
+// message names the step of `npm run plan-rotation` the change skipped.
 
 interface LedgerProps {
   readonly credentialChanges?: CredentialChange[];
   readonly earlyCaRetirements?: EarlyCaRetirement[];
 }
 
-export const dpsEnrollmentCredentialRotationPolicy: ResourceValidationPolicy = {
-  name: "dps-enrollment-credential-rotation",
-  description:
-    "An enrollment's credentials change one at a time (a key, a certificate, a CA), and a CA leaves the DPS only after no deployed group references it.",
-  severity: "high",
-  validateResource: (args, reportViolation) => {
-    if (!isEnrollmentLedger(args.type)) {
-      return;
-    }
-    const ledger = whenKnown(() => JSON.parse(JSON.stringify(args.props)) as LedgerProps);
-    if (isUnknown(ledger)) {
-      return args.notApplicable("the enrollment ledger is unknown during preview; checked on update");
-    }
+export const dpsEnrollmentCredentialRotationPolicy: ResourceValidationPolicy = ledgerPolicy<LedgerProps>(
+  {
+    name: "dps-enrollment-credential-rotation",
+    description:
+      "An enrollment's credentials change one at a time (a key, a certificate, a CA), and a CA leaves the DPS only after no deployed group references it.",
+    severity: "high",
+  },
+  (ledger, reportViolation) => {
     for (const change of ledger.credentialChanges ?? []) {
       const problem = credentialLockout(change);
       if (problem !== undefined) {
@@ -47,4 +40,4 @@ export const dpsEnrollmentCredentialRotationPolicy: ResourceValidationPolicy = {
       reportViolation(earlyCaRetirementProblem(retirement));
     }
   },
-};
+);

@@ -4,17 +4,16 @@ import {
   type DpsCaCertificate,
   type GroupView,
   type IndividualView,
-  isEnrollmentLedger,
   type LedgerIndividual,
 } from "@dps-as-code/contract";
-import { isUnknown, whenKnown } from "../lib/known";
+import { ledgerPolicy } from "../lib/ledger-policy";
 
 // DPS tries a device's individual enrollment first and the groups after it, so deleting an
 // individual enrollment hands its device to a group of the stack, or strands it: the device can
 // no longer provision (nor re-provision after a reset or a hub failover). A deleted resource is
 // not in the new program, so the pack learns of the deletion through the fleet's enrollment
-// ledger, whose provider lists the individual enrollments that disappeared since the last
-// deployment (`deletedIndividualEnrollments`, computed in check(), before anything is deployed).
+// ledger (lib/ledger-policy.ts), whose provider lists the individual enrollments that disappeared
+// since the last deployment (`deletedIndividualEnrollments`).
 // Every deleted enrollment is treated as having a registered device: registration states are not
 // known offline, and a device not registered yet is stranded just the same.
 
@@ -26,19 +25,14 @@ interface LedgerProps {
   readonly retiredEnrollments?: { registrationId: string; reason: string }[];
 }
 
-export const dpsEnrollmentRetirementCoveredPolicy: ResourceValidationPolicy = {
-  name: "dps-enrollment-retirement-covered",
-  description:
-    "An individual enrollment is deleted only when a group of the stack covers its device, or the change lists it in retiredEnrollments.",
-  severity: "high",
-  validateResource: (args, reportViolation) => {
-    if (!isEnrollmentLedger(args.type)) {
-      return;
-    }
-    const ledger = whenKnown(() => JSON.parse(JSON.stringify(args.props)) as LedgerProps);
-    if (isUnknown(ledger)) {
-      return args.notApplicable("the enrollment ledger is unknown during preview; checked on update");
-    }
+export const dpsEnrollmentRetirementCoveredPolicy: ResourceValidationPolicy = ledgerPolicy<LedgerProps>(
+  {
+    name: "dps-enrollment-retirement-covered",
+    description:
+      "An individual enrollment is deleted only when a group of the stack covers its device, or the change lists it in retiredEnrollments.",
+    severity: "high",
+  },
+  (ledger, reportViolation) => {
     const acknowledged = new Set(
       (ledger.retiredEnrollments ?? []).map((r) => r.registrationId.toLowerCase()),
     );
@@ -57,4 +51,4 @@ export const dpsEnrollmentRetirementCoveredPolicy: ResourceValidationPolicy = {
       );
     }
   },
-};
+);

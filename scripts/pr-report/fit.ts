@@ -24,6 +24,7 @@ import {
   violationsTitle,
 } from "./render";
 import { renderCompactAdvice } from "./advice";
+import { renderCompactCertificates } from "./certificates";
 import { renderValue } from "./values";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -91,6 +92,7 @@ function renderFitted(stacks: readonly StackReport[], options: FitOptions): stri
       violationsTitle(report.violations),
       ...violationCounts(report.violations),
       ...(report.advice !== undefined ? ["", ...renderCompactAdvice(report.advice)] : []),
+      ...(report.certificates !== undefined ? ["", ...renderCompactCertificates(report.certificates)] : []),
     ],
     violations: report.violations && report.violations.length > 0 ? violationLines(report.violations) : [],
     footer: stackFooter(report.stack, report.changes),

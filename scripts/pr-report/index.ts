@@ -1,6 +1,8 @@
 // PR review report: `pulumi preview --json` of one or more stacks -> markdown for a PR comment.
 import type { EnrollmentChoiceConfig } from "@dps-as-code/contract";
+import { DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS } from "../../components/config/platform-config";
 import { adviceLines } from "./advice";
+import { introducedCertificates } from "./certificates";
 import { enrollmentChanges } from "./changes";
 import { attributeSetViolation } from "./enrollment-sets";
 import type { PolicyViolation } from "./policy";
@@ -33,11 +35,15 @@ export interface StackInput {
   readonly eventLog?: string;
   /** The environment's advice settings (policy/config/<environment>.json); no section when absent. */
   readonly enrollmentChoice?: EnrollmentChoiceConfig;
+  /** The stack's `dps-as-code:certificateExpiryWarningDays` (Pulumi.<stack>.yaml). @default 30 */
+  readonly certificateExpiryWarningDays?: number;
 }
 
 export interface ReportOptions {
   /** Link to the workflow run whose job summary and artifact hold the full report. */
   readonly detailsUrl?: string;
+  /** When certificates are judged. @default now */
+  readonly now?: Date;
 }
 
 /** The three forms of one report: where each goes, and the size it must keep. */
@@ -52,11 +58,15 @@ export interface PrReports {
 
 /** The PR comment (the full report when it fits GitHub's limit). */
 export function buildPrReport(stacks: readonly StackInput[], options: ReportOptions = {}): string {
-  return fitReport(stackReports(stacks), { budget: COMMENT_BUDGET, target: "comment", ...options });
+  return fitReport(stackReports(stacks, options.now), {
+    budget: COMMENT_BUDGET,
+    target: "comment",
+    ...options,
+  });
 }
 
 export function buildPrReports(stacks: readonly StackInput[], options: ReportOptions = {}): PrReports {
-  const reports = stackReports(stacks);
+  const reports = stackReports(stacks, options.now);
   const full = renderReport(reports);
   return {
     comment: fitReport(reports, { budget: COMMENT_BUDGET, target: "comment", ...options }, full),
@@ -65,7 +75,7 @@ export function buildPrReports(stacks: readonly StackInput[], options: ReportOpt
   };
 }
 
-function stackReports(stacks: readonly StackInput[]): StackReport[] {
+function stackReports(stacks: readonly StackInput[], now = new Date()): StackReport[] {
   return stacks.map((s) => {
     const preview = previewOf(s);
     const failure = previewFailure(preview, s.exitCode);
@@ -76,12 +86,21 @@ function stackReports(stacks: readonly StackInput[]): StackReport[] {
         : parsePolicyEvents(s.eventLog).map((v) => attributeSetViolation(v, changes.setEntries));
     const advice =
       s.enrollmentChoice && preview ? adviceLines(preview, s.enrollmentChoice, s.stack) : undefined;
+    const certificates = preview
+      ? introducedCertificates(
+          preview,
+          s.stack,
+          s.certificateExpiryWarningDays ?? DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS,
+          now,
+        )
+      : undefined;
     return {
       stack: s.stack,
       changes,
       ...(failure ? { failure } : {}),
       ...(violations ? { violations } : {}),
       ...(advice ? { advice } : {}),
+      ...(certificates ? { certificates } : {}),
     };
   });
 }

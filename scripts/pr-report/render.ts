@@ -5,6 +5,7 @@ import type { ChangeKind, EnrollmentChange, EnrollmentState, StackChanges } from
 import { CHANGE_ORDER } from "./changes";
 import type { OpaqueSet } from "./enrollment-sets";
 import { renderAdvice } from "./advice";
+import { type IntroducedCertificates, renderCertificates } from "./certificates";
 import type { PreviewFailure } from "./failure";
 import { renderFailure } from "./failure";
 import type { PolicyViolation } from "./policy";
@@ -22,6 +23,8 @@ export interface StackReport {
   readonly violations?: readonly PolicyViolation[];
   /** Individual-or-group advice lines; undefined: not computed for this stack. */
   readonly advice?: readonly string[];
+  /** Certificates the change introduces; undefined: none. */
+  readonly certificates?: IntroducedCertificates;
 }
 
 export const VERB: Record<ChangeKind, string> = {
@@ -59,6 +62,7 @@ function renderStack(report: StackReport): string[] {
   const { stack, changes, violations, advice } = report;
   const lines = [...stackHeading(report), "", ...renderViolations(violations)];
   if (advice !== undefined) lines.push("", ...renderAdvice(advice));
+  if (report.certificates !== undefined) lines.push("", ...renderCertificates(report.certificates));
   if (changes.changes.length === 0) return lines;
   lines.push("", "| | Change | Kind | Id | Fields |", "|---|---|---|---|---|");
   for (const c of changes.changes) {

@@ -2,7 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { PlatformConfigError, parsePlatformConfig, type RawPlatformConfig } from "../../components/config";
+import {
+  PlatformConfigError,
+  parsePlatformConfig,
+  parseStackFacts,
+  type RawPlatformConfig,
+} from "../../components/config";
 import { filledInProdConfig, stackConfig } from "../../testkit/mock-platform";
 
 // A real certificate: the config reads CA certificates with the one parser of contract/dps.
@@ -73,6 +78,7 @@ describe("parsePlatformConfig", () => {
       enrollmentManifests: "enrollments/dev",
       enrollmentSets: { threshold: 500, shards: 32, operationsPerMinute: 1000 },
       dpsLimits: { x509EnrollmentGroups: 100, caCertificates: 25 },
+      certificateExpiryWarningDays: 30,
     });
   });
 
@@ -308,6 +314,16 @@ describe("parsePlatformConfig", () => {
       ],
     ],
     [
+      "rejects a certificate expiry window that is not a whole number of days from 1 to 1000",
+      { ...base, certificateExpiryWarningDays: "90 days" },
+      ['dps-as-code:certificateExpiryWarningDays: "90 days" is not a number; allowed 1..1000'],
+    ],
+    [
+      "rejects a certificate expiry window of 0 days",
+      { ...base, certificateExpiryWarningDays: 0 },
+      ["dps-as-code:certificateExpiryWarningDays: 0 is out of range; allowed 1..1000"],
+    ],
+    [
       "rejects a DPS capacity of 0",
       { ...base, dps: { capacity: 0 } },
       ["dps-as-code:dps.capacity: 0 is out of range; allowed 1..200"],
@@ -445,6 +461,14 @@ describe("parsePlatformConfig", () => {
       env,
     );
     expect(config.dps.caCertificates).toEqual([{ name: "root", certificate: PEM, verified: false }]);
+  });
+});
+
+describe("certificateExpiryWarningDays", () => {
+  it("takes the stack's window, for the program and for the offline reader alike", () => {
+    const raw = { ...base, certificateExpiryWarningDays: 90 };
+    expect(parsePlatformConfig(raw, env).certificateExpiryWarningDays).toBe(90);
+    expect(parseStackFacts(raw, env).certificateExpiryWarningDays).toBe(90);
   });
 });
 

@@ -95,6 +95,31 @@ describe("readStackFile", () => {
     expect(read.ok && read.stack.enrollmentManifests).toBe("2024");
   });
 
+  it("reads the certificate expiry window, and refuses one the program would refuse", () => {
+    const base =
+      "config:\n  dps-as-code:environment: prod\n  dps-as-code:location: westeurope\n  dps-as-code:hubs: { weu: {} }\n";
+    const windowed = readStackFile(
+      stackFile("windowed", `${base}  dps-as-code:certificateExpiryWarningDays: 90\n`),
+    );
+    expect(windowed.ok && windowed.stack.certificateExpiryWarningDays).toBe(90);
+    // `pulumi config set dps-as-code:certificateExpiryWarningDays 90` writes a string; the program reads a number.
+    const set = readStackFile(stackFile("set", `${base}  dps-as-code:certificateExpiryWarningDays: "90"\n`));
+    expect(set.ok && set.stack.certificateExpiryWarningDays).toBe(90);
+    const plain = readStackFile(stackFile("plain", base));
+    expect(plain.ok && plain.stack.certificateExpiryWarningDays).toBe(30);
+    expect(
+      readStackFile(stackFile("zero", `${base}  dps-as-code:certificateExpiryWarningDays: 0\n`)),
+    ).toEqual({
+      ok: false,
+      problems: [
+        {
+          problem: "dps-as-code:certificateExpiryWarningDays: 0 is out of range; allowed 1..1000",
+          allowed: "a stack config the program accepts (`pulumi preview` stops on the same problem)",
+        },
+      ],
+    });
+  });
+
   it("refuses a stack the program would refuse, with the program's words", () => {
     const file = stackFile(
       "bad",

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
+import { makeCertificate } from "../../testkit/certificates";
 import { findDrift, renderDrift } from "../../scripts/drift/report";
 import { deriveDeviceKey } from "../../components/enrollments";
 import { symmetricKeyDeviceClientFor } from "../../emulator/clients";
@@ -118,7 +119,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
     expect(await program.pulumi(["stack", "export"])).toBe(stateBefore);
   }, 120_000);
 
-  it("drift.yml's own steps: the report with its registrations section, in the file the issue gets and in the job summary", async () => {
+  it("drift.yml's own steps: the report with its registrations and certificate sections, in the file the issue gets and in the job summary", async () => {
     const outs = (await program.stack.outputs()) as Record<string, { value: unknown }>;
     const groupKey = (outs.enrollmentGroupKeys!.value as Record<string, { primaryKey: string }>)[
       "drift-untouched"
@@ -128,6 +129,39 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       "drift-meter-1",
       deriveDeviceKey(groupKey, "drift-meter-1"),
     ).register();
+    // Certificates as main holds them: a CA that a group names, expiring in 5 days; a device
+    // certificate expiring in 60 days, inside the stack's 90-day window (not the default 30);
+    // one valid for a year. Offline, as the workflow's step reads them: stack file and manifests.
+    const day = 86_400_000;
+    const inDays = (n: number) => new Date(Date.now() + n * day + 3_600_000);
+    const ca = makeCertificate({ commonName: "Drift Charger Root", isCa: true, notAfter: inDays(5) });
+    const soon = makeCertificate({ commonName: "drift-cert-soon", notAfter: inDays(60) });
+    const fresh = makeCertificate({ commonName: "drift-cert-fresh", validDays: 365 });
+    fs.mkdirSync(path.join(program.dir, "certs"), { recursive: true });
+    fs.writeFileSync(path.join(program.dir, "certs", "drift-root.pem"), ca.certificatePem);
+    fs.writeFileSync(path.join(program.manifestsDir, "drift-cert-soon.pem"), soon.certificatePem);
+    fs.writeFileSync(path.join(program.manifestsDir, "drift-cert-fresh.pem"), fresh.certificatePem);
+    program.writeManifest(
+      "certificates.yaml",
+      [
+        "defaults: { iotHubs: [weu], allocationPolicy: static }",
+        "individualEnrollments:",
+        ...["drift-cert-soon", "drift-cert-fresh"].map(
+          (id) =>
+            `  - { registrationId: ${id}, attestation: { type: x509, x509: { clientCertificates: { primary: { certificateFile: ${id}.pem } } } } }`,
+        ),
+        "enrollmentGroups:",
+        "  - { enrollmentGroupId: drift-chargers, attestation: { type: x509, x509: { caReferences: { primary: drift-root } } } }",
+        "",
+      ].join("\n"),
+    );
+    await program.stack.setConfig(
+      "dps-as-code:dps.caCertificates.drift-root.certificatePath",
+      { value: "certs/drift-root.pem" },
+      true,
+    );
+    // As `pulumi config set dps-as-code:certificateExpiryWarningDays 90` writes it.
+    await program.stack.setConfig("dps-as-code:certificateExpiryWarningDays", { value: "90" });
     // The workflow runs tools of the checkout beside the program.
     for (const entry of ["scripts", ".nvmrc"])
       if (!fs.existsSync(path.join(program.dir, entry)))
@@ -141,6 +175,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       artifactsDir: fs.mkdtempSync(path.join(program.dir, "..", "drift-run-")),
       skipSteps: {
         "Open or update the stack's drift issue (closed when the drift is gone)": "needs GitHub's API",
+        "Open or update the stack's certificate expiry issue (closed when none is due)": "needs GitHub's API",
       },
     });
     expect(run.failedAt).toBeUndefined();
@@ -149,13 +184,30 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       ["Refresh preview (changes nothing)", 0],
       ["Report drift per enrollment", 0],
       ["Registrations per hub and enrollment (a section of the report)", 0],
+      ["Certificates about to expire (a section of the report)", 0],
     ]);
+    // The expiry issue's step ran (its condition: the certificates were read); GitHub's API is not here.
+    expect(run.skipped).toContain(
+      "Open or update the stack's certificate expiry issue (closed when none is due): needs GitHub's API",
+    );
     const report = fs.readFileSync(path.join(program.dir, "drift-drift.md"), "utf8");
     for (const text of [report, run.summary]) {
       expect(text).toContain("### Drift on stack drift: 4 of 6 enrollment(s) drifted");
       expect(text).toContain(`## Registrations\n\n### Registrations on DPS \`${emulator.serviceHost}\``);
       expect(text).toContain(`| group \`drift-untouched\` | 1 | ${meter.assignedHub} 1 |  |`);
       expect(text).toContain("| individual `drift-batch-untouched` | 0 |  | never registered |  |");
+      expect(text).toContain(
+        "## Certificates about to expire\n\n### 2 of 3 certificates of stack drift expired, not yet valid or expiring within 90 days",
+      );
+      expect(text).toContain(
+        `- expires in 5 days (notAfter ${inDays(5).toISOString().slice(0, 10)}): DPS CA certificate \`drift-root\`, CN=Drift Charger Root, in \`Pulumi.drift.yaml\`\n` +
+          "  `npm run plan-rotation -- --stack drift --enrollment drift-chargers --kind ca --new-ca <new-ca-name> --certificate <new-ca.pem> --out rotation-drift-chargers`",
+      );
+      expect(text).toContain(
+        `- expires in 60 days (notAfter ${inDays(60).toISOString().slice(0, 10)}): individual enrollment \`drift-cert-soon\` (primary certificate), CN=drift-cert-soon, in \`enrollments/e2e/certificates.yaml:3\`\n` +
+          "  `npm run plan-rotation -- --stack drift --enrollment drift-cert-soon --kind certificate --certificate <new-certificate.pem> --out rotation-drift-cert-soon`",
+      );
+      expect(text).not.toContain("drift-cert-fresh");
     }
     // The group's page, the listing's one page (no individual enrollment ever registered, so it
     // cannot show whether DPS lists registration states), then a GET for each of the 5 ids.

@@ -6,7 +6,9 @@
 //   - the advice's move command (npm run validate-manifests -- --stack <stack>);
 //   - a move plan's key hand-over to individual enrollments (npm run plan-enrollment-move);
 //   - the recovery hint of a locked stack (npm run resolve-pending);
-//   - what an exported manifest asks to run before `pulumi up` (npm run export).
+//   - what an exported manifest asks to run before `pulumi up` (npm run export);
+//   - the rotation plans the certificate expiry report names (npm run certificate-expiry), with
+//     its placeholders filled in by a real new certificate.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -21,6 +23,11 @@ import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 import { addProjectScripts, runAsPasted, shellBlockCommands } from "../../testkit/printed-commands";
+import {
+  NEW_CA_FILE_PLACEHOLDER,
+  NEW_CA_NAME_PLACEHOLDER,
+  NEW_CERTIFICATE_FILE_PLACEHOLDER,
+} from "@dps-as-code/contract";
 
 const STACK = "printed";
 const WEU = "dpsac-local-weu.azure-devices.net";
@@ -178,6 +185,72 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
       expect(
         (await program.stack.getConfig("dps-as-code:dps.caCertificates.exported-ca.existing", true)).value,
       ).toBe("true");
+    },
+    SLOW,
+  );
+
+  it(
+    "the rotation plans the certificate expiry report names, placeholders filled with a real new certificate, write their pull requests",
+    async () => {
+      const day = 86_400_000;
+      const inFiveDays = new Date(Date.now() + 5 * day + 3_600_000);
+      const certs = path.join(program.dir, "certs");
+      fs.mkdirSync(certs, { recursive: true });
+      const ca = makeCertificate({ commonName: "Printed Root", isCa: true, notAfter: inFiveDays });
+      fs.writeFileSync(path.join(certs, "printed-root.pem"), ca.certificatePem);
+      const device = makeCertificate({ commonName: "printed-cam", issuer: ca, notAfter: inFiveDays });
+      fs.writeFileSync(path.join(program.manifestsDir, "printed-cam.pem"), device.certificatePem);
+      program.writeManifest(
+        "expiring.yaml",
+        [
+          "defaults: { iotHubs: [weu], allocationPolicy: static }",
+          "individualEnrollments:",
+          "  - { registrationId: printed-cam, attestation: { type: x509, x509: { clientCertificates: { primary: { certificateFile: printed-cam.pem } } } } }",
+          "enrollmentGroups:",
+          "  - { enrollmentGroupId: printed-cams, attestation: { type: x509, x509: { caReferences: { primary: printed-root } } } }",
+          "",
+        ].join("\n"),
+      );
+      await program.stack.setConfig(
+        "dps-as-code:dps.caCertificates.printed-root.certificatePath",
+        { value: "certs/printed-root.pem" },
+        true,
+      );
+      const { stdout } = await runAsPasted(
+        program,
+        `npm run --silent certificate-expiry -- --stack ${STACK}`,
+      );
+      const printed = [...stdout.matchAll(/^ {2}run: (.+)$/gm)].map((m) => m[1]!);
+      expect(printed).toEqual([
+        `npm run plan-rotation -- --stack ${STACK} --enrollment printed-cams --kind ca --new-ca ${NEW_CA_NAME_PLACEHOLDER} --certificate ${NEW_CA_FILE_PLACEHOLDER} --out rotation-printed-cams`,
+        `npm run plan-rotation -- --stack ${STACK} --enrollment printed-cam --kind certificate --certificate ${NEW_CERTIFICATE_FILE_PLACEHOLDER} --out rotation-printed-cam`,
+      ]);
+
+      // What the person has: a new CA, and the device's new certificate (same CN) from it.
+      const newCa = makeCertificate({ commonName: "Printed Root 2027", isCa: true, validDays: 730 });
+      fs.writeFileSync(path.join(certs, "printed-root-2027.pem"), newCa.certificatePem);
+      const renewed = makeCertificate({ commonName: "printed-cam", issuer: newCa, validDays: 365 });
+      fs.writeFileSync(path.join(certs, "printed-cam-2027.pem"), renewed.certificatePem);
+      const filled = printed.map((command) =>
+        command
+          .replace(NEW_CA_NAME_PLACEHOLDER, "printed-root-2027")
+          .replace(NEW_CA_FILE_PLACEHOLDER, "certs/printed-root-2027.pem")
+          .replace(NEW_CERTIFICATE_FILE_PLACEHOLDER, "certs/printed-cam-2027.pem"),
+      );
+      const caPlan = await runAsPasted(program, filled[0]!);
+      expect(caPlan.stdout).toContain("3 pull request(s), in this order:");
+      const addCa = fs.readFileSync(
+        path.join(program.dir, "rotation-printed-cams", "1-add-new-ca", "PULL_REQUEST.md"),
+        "utf8",
+      );
+      expect(addCa).toContain("certs/printed-root-2027.pem");
+      const certificatePlan = await runAsPasted(program, filled[1]!);
+      expect(certificatePlan.stdout).toContain("2 pull request(s), in this order:");
+      const patch = fs.readFileSync(
+        path.join(program.dir, "rotation-printed-cam", "1-add-secondary-certificate", "changes.patch"),
+        "utf8",
+      );
+      expect(patch).toMatch(/^\+.*printed-cam-2027\.pem/m);
     },
     SLOW,
   );

@@ -38,6 +38,7 @@ function stack(
       existingCaCertificateNames: Array.from({ length: existingCas }, (_, i) => `old-${i}`),
     },
     enrollmentManifests: "manifests",
+    certificateExpiryWarningDays: 30,
     enrollmentSets: { threshold: 500, shards: 32, operationsPerMinute: 1000 },
     dpsLimits,
   };

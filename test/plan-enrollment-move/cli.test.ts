@@ -80,4 +80,18 @@ describe("plan-enrollment-move --stack", () => {
     );
     expect(code).toBe(1);
   });
+
+  it("names an ids file it cannot read, with the usage and exit 2", () => {
+    const { code, stderr } = run([
+      "--stack",
+      "dev",
+      "--to-group",
+      "pilot-group",
+      "--ids-file",
+      "no-such-ids.txt",
+    ]);
+    expect(stderr.split("\n")[0]).toBe("plan-enrollment-move: cannot read no-such-ids.txt: no such file");
+    expect(stderr).toContain("usage: plan-enrollment-move");
+    expect(code).toBe(2);
+  });
 });

@@ -330,6 +330,11 @@ describe("plan-rotation, bad input", () => {
       'plan-rotation: --kind "keys" is not allowed; allowed: symmetric-key, ca, certificate\n',
       2,
     ],
+    [
+      ["--enrollment", "monitor-01", "--certificate", "certs/no-such.pem"],
+      "plan-rotation: cannot read certs/no-such.pem: no such file\n",
+      1,
+    ],
   ])("%j", (args, message, exit) => {
     const { code, stderr } = run(args);
     expect(stderr.split("\nusage:")[0]!.replace(/\n?$/, "\n")).toBe(message);
