@@ -17,6 +17,7 @@
  * Prints one JSON line per size and a Markdown table at the end. Measured: 1,000 took 4 min,
  * 10,000 took 31 min (the quota alone needs 20 of them).
  */
+import * as os from "node:os";
 import { parseArgs } from "node:util";
 import type { RunningEmulator } from "../emulator";
 import { startTestEmulator } from "../testkit/emulator";
@@ -145,6 +146,16 @@ async function runSize(engine: Engine, count: number) {
       const b = await measure(emulator, program.dir, batch);
       const f = await measure(undefined, floor.dir, floorRun);
       phases[name] = { batch: b, floor: f };
+      // One JSON line per phase as it ends, so that a run stopped midway still yields its figures.
+      process.stdout.write(
+        JSON.stringify({
+          enrollments: count,
+          phase: name,
+          load: os.loadavg().map((l) => Number(l.toFixed(1))),
+          batch: b,
+          floor: f,
+        }) + "\n",
+      );
       process.stderr.write(
         `${count}: ${name}: batch ${b.seconds} s (${b.dpsCalls} DPS calls, ${b.quotaOperations} quota ops), floor ${f.seconds} s\n`,
       );

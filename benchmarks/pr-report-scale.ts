@@ -4,12 +4,15 @@
 // resources and the same change as 16 enrollment sets. Prints, per size and mode: wall and CPU time
 // of the whole report (parse included, generation of the preview excluded), and the bytes of the
 // comment, the job summary and the full report. Bounded: about a minute on a shared 2-core machine.
-//   bash scripts/with-env.sh ts-node --transpile-only benchmarks/pr-report-scale.ts [--sizes 100,1000,10000]
+// `--all-creates` makes every enrollment a create (a new fleet's first pull request), `--sets N`
+// the number of enrollment sets (default 16; the stack's default shard count is 32).
+//   bash scripts/with-env.sh ts-node --transpile-only benchmarks/pr-report-scale.ts [--sizes 100,1000,10000] [--all-creates] [--sets 16]
 import { buildPrReports, bytes, COMMENT_BUDGET } from "../scripts/pr-report/index";
 import { asEnrollmentSets } from "../testkit/preview-json/as-enrollment-sets";
 import { scalePreview } from "../testkit/preview-json/scale";
 
-function mixOf(total: number) {
+function mixOf(total: number, allCreates: boolean) {
+  if (allCreates) return { replace: 0, delete: 0, update: 0, same: 0, create: total };
   const replace = Math.round(total * 0.01);
   const del = Math.round(total * 0.03);
   const update = Math.round(total * 0.2);
@@ -36,12 +39,15 @@ function measure(previewJson: string) {
 function main(argv: string[]): void {
   const at = argv.indexOf("--sizes");
   const sizes = (at >= 0 ? argv[at + 1]! : "100,1000,10000").split(",").map(Number);
+  const allCreates = argv.includes("--all-creates");
+  const setsAt = argv.indexOf("--sets");
+  const sets = setsAt >= 0 ? Number(argv[setsAt + 1]) : 16;
   const rows: string[] = [];
   for (const size of sizes) {
-    const { json } = scalePreview(mixOf(size));
+    const { json } = scalePreview(mixOf(size, allCreates));
     for (const [mode, previewJson] of [
       ["per-enrollment", json],
-      ["16 sets", asEnrollmentSets(json, 16)],
+      [`${sets} sets`, asEnrollmentSets(json, sets)],
     ] as const) {
       const figures = { enrollments: size, mode, previewBytes: bytes(previewJson), ...measure(previewJson) };
       process.stdout.write(JSON.stringify(figures) + "\n");

@@ -10,13 +10,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  decodeEntries,
   decodeKeys,
   decodeLedgerIndividuals,
   decodeMetadata,
   type DynamicTypeName,
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
+  encodeEntries,
   providerReference,
+  type SetEntry,
   type StoredForm,
   storedProviderForm,
 } from "@dps-as-code/contract";
@@ -185,7 +188,7 @@ describe("a provider's code in state", () => {
 });
 
 describe("data stored before the line encodings", () => {
-  it("decodes a set's metadata and keys stored as maps, and the ledger's list", () => {
+  it("decodes a set's metadata, keys and output entries stored as maps, and the ledger's list", () => {
     const setForm = (field: string) => ENROLLMENT_SET_STORED_FORMS.find((f) => f.field === field)!;
     expect(decodeMetadata(setForm("metadata").example)).toEqual({
       "meter-1": { etag: '"1"', createdDateTimeUtc: "2025-01-01T00:00:00Z" },
@@ -193,6 +196,12 @@ describe("data stored before the line encodings", () => {
     expect(decodeKeys(setForm("keys").example)).toEqual({
       "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" },
     });
+    // The entries a set's outputs repeat: a map before, lines now; both read the same.
+    const entries = setForm("enrollments").example as Record<string, SetEntry>;
+    expect(decodeEntries(entries)).toEqual(entries);
+    expect(decodeEntries(encodeEntries(entries))).toEqual(entries);
+    expect(typeof encodeEntries(entries)).toBe("string");
+    expect(() => decodeEntries('["meter-1"]')).toThrow("enrollments line 1 is not");
     const list = ENROLLMENT_LEDGER_STORED_FORMS.find((f) => f.field === "individualEnrollments")!;
     expect(decodeLedgerIndividuals(list.example)).toEqual([
       { registrationId: "cam-1", attestation: { type: "symmetricKey" } },

@@ -47,6 +47,8 @@ export const PROGRAM_FILES = [
   "components",
   "shared",
   "schemas",
+  // The program's own package (`@dps-as-code/contract`): an older version's tree runs its own contract.
+  "contract",
 ];
 
 /**
@@ -64,6 +66,20 @@ export function linkCheckoutEntries(programDir: string, entries: readonly string
         if (!fs.existsSync(path.join(target, child)))
           fs.symlinkSync(path.join(source, child), path.join(target, child));
   }
+}
+
+/**
+ * The project's node_modules, each entry linked, except the project's own contract package: it
+ * resolves to the copy's `contract/`, so a program copied from an older commit runs the contract
+ * of that commit (a symlink of the whole folder would run this checkout's).
+ */
+function linkNodeModules(dir: string): void {
+  const from = path.join(projectRoot, "node_modules");
+  const to = path.join(dir, "node_modules");
+  fs.mkdirSync(path.join(to, "@dps-as-code"), { recursive: true });
+  for (const entry of fs.readdirSync(from))
+    if (entry !== "@dps-as-code") fs.symlinkSync(path.join(from, entry), path.join(to, entry));
+  fs.symlinkSync(path.join(dir, "contract"), path.join(to, "@dps-as-code", "contract"));
 }
 
 function copyProgramFiles(from: string, to: string): void {
@@ -103,7 +119,7 @@ export async function createLocalProgram(
   if (!shared) {
     fs.mkdirSync(dir);
     copyProgramFiles(options.sourceRoot ?? projectRoot, dir);
-    fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+    linkNodeModules(dir);
   }
   const manifestsFolder = options.manifestsFolder ?? "enrollments/e2e";
   const manifestsDir = path.join(dir, manifestsFolder);

@@ -17,38 +17,46 @@ import type { AttestationSpec, LoadedManifests } from "../manifests";
 type SecretLookup = (name: string) => pulumi.Output<string>;
 
 export function credentialsOutput(manifests: LoadedManifests, secret: SecretLookup): pulumi.Output<string> {
-  // Each entry keeps its key beside its record (pulumi.output unwraps the nested output).
   const entries = [
     ...manifests.individualEnrollments.map((spec) => ({
       key: credentialKey("individual", spec.registrationId),
-      record: record(spec.attestation, secret),
+      attestation: spec.attestation,
     })),
     ...manifests.enrollmentGroups.map((spec) => ({
       key: credentialKey("group", spec.enrollmentGroupId),
-      record: record(spec.attestation, secret),
+      attestation: spec.attestation,
     })),
-  ].map((entry) => pulumi.output(entry));
-  return pulumi.all(entries).apply((list) => {
-    const book: Record<string, CredentialRecord> = {};
-    for (const { key, record } of list) if (record !== undefined) book[key] = record;
-    return encodeCredentialBook(book);
-  });
+  ];
+  // One output per secret the manifests name, not one per entry: at 100,000 entries, outputs per
+  // entry (and their `all`) held gigabytes of the program's memory (benchmarks/README.md).
+  const names = [...new Set(entries.flatMap(({ attestation }) => secretNames(attestation)))].sort();
+  const book = (values: Readonly<Record<string, string>>) => {
+    const records: Record<string, CredentialRecord> = {};
+    for (const { key, attestation } of entries) {
+      const value = record(attestation, values);
+      if (value !== undefined) records[key] = value;
+    }
+    return encodeCredentialBook(records);
+  };
+  if (names.length === 0) return pulumi.output(book({}));
+  // pulumi.all keeps the secrecy of the secrets it reads: the book is secret when a key is in it.
+  return pulumi.all(Object.fromEntries(names.map((name) => [name, secret(name)]))).apply(book);
+}
+
+function secretNames(attestation: AttestationSpec): string[] {
+  if (attestation.type !== "symmetricKey") return [];
+  const names = attestation.symmetricKey;
+  return [names?.primaryKeySecret, names?.secondaryKeySecret].filter((n): n is string => n !== undefined);
 }
 
 function record(
   attestation: AttestationSpec,
-  secret: SecretLookup,
-): pulumi.Output<CredentialRecord | undefined> {
-  if (attestation.type === "x509")
-    return pulumi.output<CredentialRecord | undefined>(x509Credentials(attestation.x509));
-  if (attestation.type !== "symmetricKey") return pulumi.output<CredentialRecord | undefined>(undefined);
+  secrets: Readonly<Record<string, string>>,
+): CredentialRecord | undefined {
+  if (attestation.type === "x509") return x509Credentials(attestation.x509);
+  if (attestation.type !== "symmetricKey") return undefined;
   const names = attestation.symmetricKey;
-  const read = (name: string | undefined) =>
-    name === undefined ? pulumi.output<string | undefined>(undefined) : secret(name);
+  const read = (name: string | undefined) => (name === undefined ? undefined : secrets[name]);
   // Keys DPS generated are not known here: the record says only "symmetric key", nothing is compared.
-  return pulumi
-    .all([read(names?.primaryKeySecret), read(names?.secondaryKeySecret)])
-    .apply(([primary, secondary]): CredentialRecord | undefined =>
-      symmetricKeyCredentials(primary, secondary),
-    );
+  return symmetricKeyCredentials(read(names?.primaryKeySecret), read(names?.secondaryKeySecret));
 }

@@ -6,17 +6,23 @@
  * protobuf Struct at each preview, and the cost grows with the number of objects, not of bytes.
  * At 10,000 entries the two maps (`metadata`, `keys`) were 20,000 objects per preview; as two
  * strings they cost about 7 s less of a 10,000-entry no-op preview (measured: benchmarks/README.md).
- * Reviewers never read these fields (the `enrollments` map, which they do read, stays a map).
+ * Reviewers never read these fields: the `enrollments` INPUT, which they do read in the preview
+ * and the PR report, stays a map. The OUTPUTS' copy of it (what the provider diffs against) is
+ * stored as lines too, one `["<id>", {entry}]` per entry: the engine hands a set's stored outputs to
+ * the program and to the provider's diff at every preview, so the map there was the same number of
+ * objects again (at 100,000 entries: measured in benchmarks/README.md).
  *
  * The provider works on maps (types.ts): it decodes the stored outputs it is handed (`fromStored`,
  * which also reads the maps an older version stored) and encodes what it returns (`toStored`).
  * Nothing else reads the encoding but `decodeKeys`, for the stack's key output.
  */
 import type { SymmetricKeys } from "./enrollment";
-import type { EnrollmentSetOutputs, EntryMetadata } from "./enrollment-set";
+import type { EnrollmentSetOutputs, EntryMetadata, SetEntry } from "./enrollment-set";
 
 /** A set's outputs as stored: the per-entry maps as line texts. */
-export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys"> & {
+export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments"> & {
+  /** Lines of `["<id>", {entry}]`: the entries as last applied (a map, in state written before this form). */
+  enrollments: string;
   /** Lines of `["<id>", "<etag>", "<created>", "<lastUpdated>"]` (times may be ""). */
   metadata: string;
   /** Lines of `["<id>", "<primaryKey>", "<secondaryKey>"]` (secret). */
@@ -53,6 +59,38 @@ export function encodeKeys(keys: Record<string, SymmetricKeys>): string {
   return lines(keys, (id, k) => [id, k.primaryKey, k.secondaryKey]);
 }
 
+export function encodeEntries(entries: Record<string, SetEntry>): string {
+  return Object.keys(entries)
+    .sort()
+    .map((id) => JSON.stringify([id, entries[id]]))
+    .join("\n");
+}
+
+/** The stored entries, in either form (a map was stored before this encoding). */
+export function decodeEntries(stored: unknown): Record<string, SetEntry> {
+  if (typeof stored !== "string") return (stored as Record<string, SetEntry> | undefined) ?? {};
+  const entries: Record<string, SetEntry> = {};
+  if (stored === "") return entries;
+  stored.split("\n").forEach((line, index) => {
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      // Reported below with the line number.
+    }
+    if (
+      !Array.isArray(row) ||
+      row.length !== 2 ||
+      typeof row[0] !== "string" ||
+      typeof row[1] !== "object" ||
+      row[1] === null
+    )
+      throw new Error(`enrollment set state: enrollments line ${index + 1} is not ["<id>", {entry}]`);
+    entries[row[0] as string] = row[1] as SetEntry;
+  });
+  return entries;
+}
+
 /** The stored metadata, in either form (a map was stored before this encoding). */
 export function decodeMetadata(stored: unknown): Record<string, EntryMetadata> {
   if (typeof stored !== "string") return (stored as Record<string, EntryMetadata> | undefined) ?? {};
@@ -76,15 +114,26 @@ export function decodeKeys(stored: unknown): Record<string, SymmetricKeys> {
 }
 
 export function toStored(outputs: EnrollmentSetOutputs): StoredSetOutputs {
-  return { ...outputs, metadata: encodeMetadata(outputs.metadata), keys: encodeKeys(outputs.keys) };
+  return {
+    ...outputs,
+    enrollments: encodeEntries(outputs.enrollments),
+    metadata: encodeMetadata(outputs.metadata),
+    keys: encodeKeys(outputs.keys),
+  };
 }
 
 /** Outputs as the provider works on them, from what the engine hands it (either stored form). */
 export function fromStored<T extends Partial<StoredSetOutputs> | Partial<EnrollmentSetOutputs>>(
   stored: T,
-): Omit<T, "metadata" | "keys"> & Pick<EnrollmentSetOutputs, "metadata" | "keys"> {
+): Omit<T, "metadata" | "keys" | "enrollments"> &
+  Pick<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments"> {
   try {
-    return { ...stored, metadata: decodeMetadata(stored.metadata), keys: decodeKeys(stored.keys) };
+    return {
+      ...stored,
+      enrollments: decodeEntries(stored.enrollments),
+      metadata: decodeMetadata(stored.metadata),
+      keys: decodeKeys(stored.keys),
+    };
   } catch (error) {
     // Only a hand-edited state gets here: say which set, and how to get the last good one back.
     throw new Error(

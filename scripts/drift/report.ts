@@ -7,7 +7,7 @@
 // each refresh step the old state twice; only the engine's resOutputsEvent carries what the
 // provider's read returned (metadata.old / metadata.new, op "update" when they differ, "delete"
 // when the resource is gone). `--event-log` needs PULUMI_DEBUG_COMMANDS=true.
-import { ENROLLMENT_SET_TYPE, kindInfo, kindOfType } from "@dps-as-code/contract";
+import { decodeEntries, ENROLLMENT_SET_TYPE, kindInfo, kindOfType } from "@dps-as-code/contract";
 import { urnName } from "../pr-report/preview";
 import { maskSecrets, renderValue } from "../pr-report/values";
 
@@ -105,9 +105,14 @@ export function findDrift(stack: string, eventLog: string): StackDrift {
  * not compared, as an IndividualEnrollment's ETag is not.
  */
 function setEntryDrift(event: RefreshEvent): { id: string; drift: EnrollmentDrift["drift"] | undefined }[] {
-  const before = event.old?.outputs?.enrollments;
-  if (!isObject(before)) return [];
-  const after = event.op === "delete" ? undefined : event.new?.outputs?.enrollments;
+  // Stored as lines (or, by an older version, as a map): decodeEntries reads both.
+  const stored = event.old?.outputs?.enrollments;
+  if (!isObject(stored) && typeof stored !== "string") return [];
+  const before = decodeEntries(stored) as Record<string, unknown>;
+  const after =
+    event.op === "delete"
+      ? undefined
+      : (decodeEntries(event.new?.outputs?.enrollments) as Record<string, unknown>);
   return Object.keys(before)
     .sort()
     .map((id) => {

@@ -56,8 +56,11 @@ export function expandEnrollmentSets(steps: readonly PreviewStep[]): ExpandedSte
     const expanded = expandSet(urn, setSteps);
     if ("opaque" in expanded) opaqueSets.push(expanded.opaque);
     else {
-      for (const step of expanded.steps) fromSets.add(step);
-      out.push(...expanded.steps);
+      // One push per step: spreading a set's steps into push() overflows the call stack at fleet size.
+      for (const step of expanded.steps) {
+        fromSets.add(step);
+        out.push(step);
+      }
       setEntries.set(urn, expanded.ids);
       if (expanded.secretChange)
         opaqueSets.push({ name: urnName(urn), op: "update", reason: "secret-change" });

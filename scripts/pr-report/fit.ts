@@ -136,7 +136,11 @@ function renderFitted(stacks: readonly StackReport[], options: FitOptions): stri
   });
 
   const lines = [...preamble];
-  for (const plan of plans) lines.push(...renderPlan(plan, options), "");
+  // Not push(...lines): a plan of 100,000 rows would overflow the call stack as arguments.
+  for (const plan of plans) {
+    for (const line of renderPlan(plan, options)) lines.push(line);
+    lines.push("");
+  }
   return (
     lines
       .join("\n")

@@ -17,6 +17,7 @@ import {
   type ExportedState,
 } from "../../testkit/interrupted-run";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { decodeEntries } from "@dps-as-code/contract";
 
 const COUNT = 80;
 const SHARDS = 4;
@@ -30,7 +31,7 @@ const BULK = "IndividualEnrollment_RunBulkOperation";
 const setsIn = (state: ExportedState) => state.resources.filter((r) => r.type.endsWith(SET));
 const heldIds = (state: ExportedState) =>
   setsIn(state)
-    .flatMap((r) => Object.keys((r.outputs?.enrollments as object | undefined) ?? {}))
+    .flatMap((r) => Object.keys(decodeEntries(r.outputs?.enrollments)))
     .sort();
 
 describeWithEngine(

@@ -4,7 +4,7 @@
 // id and field; refresh cost; an apply broken by injected per-item faults, repaired by the next
 // up; both mode switches without any DPS write; destroy leaves DPS empty.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { decodeMetadata, providerReference } from "@dps-as-code/contract";
+import { decodeEntries, decodeMetadata, providerReference } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
@@ -62,11 +62,11 @@ const entryDiff = (setDiff: string, id: string) => {
 const setHeldIds = (exported: string) =>
   (
     JSON.parse(exported) as {
-      deployment: { resources: Array<{ type: string; outputs?: { enrollments?: object } }> };
+      deployment: { resources: Array<{ type: string; outputs?: { enrollments?: unknown } }> };
     }
   ).deployment.resources
     .filter((r) => r.type === "pulumi-nodejs:dynamic/dps:EnrollmentSet")
-    .flatMap((r) => Object.keys(r.outputs?.enrollments ?? {}))
+    .flatMap((r) => Object.keys(decodeEntries(r.outputs?.enrollments)))
     .sort();
 /** EnrollmentSet's `__provider`: its stable name, resolved by the project's dynamic-providers.js. */
 const SET_REFERENCE = providerReference("EnrollmentSet");
@@ -143,11 +143,16 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
       expect(set.inputs?.__provider).toBe(SET_REFERENCE);
       expect(set.outputs?.__provider).toBe(SET_REFERENCE);
     }
-    const held = sets.flatMap((s) => Object.keys(s.outputs?.enrollments as object)).sort();
+    const held = sets.flatMap((s) => Object.keys(decodeEntries(s.outputs?.enrollments))).sort();
     expect(held).toEqual(ids(0, 30));
     for (const set of sets) {
       const metadata = decodeMetadata(set.outputs?.metadata);
-      expect(Object.keys(metadata).sort()).toEqual(Object.keys(set.outputs?.enrollments as object).sort());
+      // The outputs keep the entries as lines; the inputs, which previews show, as a map.
+      expect(typeof set.outputs?.enrollments).toBe("string");
+      expect(decodeEntries(set.outputs?.enrollments)).toEqual(set.inputs?.enrollments);
+      expect(Object.keys(metadata).sort()).toEqual(
+        Object.keys(decodeEntries(set.outputs?.enrollments)).sort(),
+      );
       for (const meta of Object.values(metadata)) expect(meta.etag).not.toBe("");
       expect(JSON.stringify(set.outputs?.keys)).toContain("ciphertext"); // secret in state
     }

@@ -13,6 +13,7 @@ import { operationLog } from "../../testkit/dps-operations";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
 import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
 import { outputsAnOlderVersionHad, programAtCommit } from "../../testkit/program-at-commit";
+import { decodeEntries } from "@dps-as-code/contract";
 
 /** The last commit whose sets and ledger stored objects per entry. */
 const OBJECTS_PER_ENTRY_COMMIT = "380c333";
@@ -58,7 +59,9 @@ describeWithEngine(
         }
       ).deployment.resources.filter((r) => r.type === type);
     const heldSets = async () =>
-      (await resources(SET_TYPE)).filter((set) => Object.keys(set.outputs?.enrollments as object).length > 0);
+      (await resources(SET_TYPE)).filter(
+        (set) => Object.keys(decodeEntries(set.outputs?.enrollments)).length > 0,
+      );
 
     /** Each enrollment's ETag and keys as DPS holds them. */
     async function dpsView(): Promise<Record<string, unknown>> {

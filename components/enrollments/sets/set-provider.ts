@@ -121,11 +121,12 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
       if (held) keys[entryId] = held;
     }),
   );
-  const props: StoredSetOutputs = JSON.parse(
-    JSON.stringify(toStored({ ...olds, enrollments, secrets, metadata, keys })),
+  const refreshed: EnrollmentSetOutputs = JSON.parse(
+    JSON.stringify({ ...olds, enrollments, secrets, metadata, keys }),
   );
-  const { serviceEndpoint: _e, metadata: _m, keys: _k, released: _r, ...inputs } = props;
-  return { id, props, inputs };
+  // The inputs keep the entries as a map (reviewers read them in the next preview's diff).
+  const { serviceEndpoint: _e, metadata: _m, keys: _k, released: _r, ...inputs } = refreshed;
+  return { id, props: toStored(refreshed), inputs };
 }
 
 export function createEnrollmentSetProvider(

@@ -3,7 +3,7 @@
  * versions that wrote it (one place, as components/enrollments/stored-forms.ts is for the
  * enrollment resources). test/stored-forms.test.ts reads each.
  */
-import { decodeKeys, decodeMetadata, type StoredForm } from "@dps-as-code/contract";
+import { decodeEntries, decodeKeys, decodeMetadata, type StoredForm } from "@dps-as-code/contract";
 import { STORED_PROVIDER_CODE } from "../stored-forms";
 
 export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
@@ -58,5 +58,12 @@ export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
     writtenBy: "dcb8c7c..380c333",
     readBy: `${decodeKeys.name} (fromStored, and the stack's key output); refresh and the next update store lines`,
     example: { "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" } },
+  },
+  {
+    field: "enrollments",
+    form: "(outputs) a map of registration id to entry, the inputs' map repeated",
+    writtenBy: "dcb8c7c..95f9b1c",
+    readBy: `${decodeEntries.name} (fromStored, the drift report); refresh and the next update store lines`,
+    example: { "meter-1": { attestation: { type: "symmetricKey" }, iotHubs: ["hub-1.azure-devices.net"] } },
   },
 ];

@@ -1,0 +1,130 @@
+// A stack made by the version whose EnrollmentSets stored their entries twice, as the inputs' map
+// and again as a map in the outputs (commit 95f9b1c, taken from git), upgraded in place by this
+// version, which stores the outputs' copy as one line per entry (contract/resources/set-stored-form.ts):
+// the preview and the first up are no-ops with no DPS request (the provider reads the map);
+// a change of one entry shows that entry and field in `pulumi preview --diff`, and its update
+// stores the lines; a refresh stores them for every set; nothing changes after that, and no key.
+import * as fs from "node:fs";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { decodeEntries } from "@dps-as-code/contract";
+import type { RunningEmulator } from "../../emulator";
+import { serviceClientFor } from "../../emulator/clients";
+import { startTestEmulator } from "../../testkit/emulator";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
+import { outputsAnOlderVersionHad, programAtCommit } from "../../testkit/program-at-commit";
+
+/** The last commit whose sets' outputs repeated the entries as a map. */
+const ENTRIES_AS_MAP_COMMIT = "95f9b1c";
+
+let previous: ReturnType<typeof programAtCommit> | undefined;
+const previousMissing = () => {
+  previous = programAtCommit(ENTRIES_AS_MAP_COMMIT, PROGRAM_FILES);
+  return "missing" in previous ? previous.missing : undefined;
+};
+
+const IDS = ["entries-meter-1", "entries-meter-2", "entries-meter-3", "entries-meter-4"];
+const manifest = (twinOfFirst?: string) => `mode: batch
+defaults: { iotHubs: [weu], allocationPolicy: static }
+individualEnrollments:
+${IDS.map(
+  (id, i) =>
+    `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n` +
+    (i === 0 && twinOfFirst ? `    initialTwin: { tags: { wave: ${twinOfFirst} } }\n` : ""),
+).join("")}`;
+const SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+
+describeWithEngine(
+  "upgrading a stack whose sets' outputs repeated the entries as a map",
+  (engine) => {
+    let emulator: RunningEmulator;
+    let program: LocalProgram;
+    const requests = () => emulator.inspect.stats().requests;
+    const heldSets = async () =>
+      (
+        JSON.parse(await program.pulumi(["stack", "export"])) as {
+          deployment: {
+            resources: {
+              type: string;
+              inputs?: Record<string, unknown>;
+              outputs?: Record<string, unknown>;
+            }[];
+          };
+        }
+      ).deployment.resources.filter(
+        (r) => r.type === SET_TYPE && Object.keys(decodeEntries(r.outputs?.enrollments)).length > 0,
+      );
+    async function dpsView(): Promise<Record<string, unknown>> {
+      const sdk = serviceClientFor(emulator);
+      const view: Record<string, unknown> = {};
+      for (const id of IDS) {
+        const record = await sdk.getIndividualEnrollment(id);
+        const keys = await sdk.getIndividualEnrollmentAttestationMechanism(id);
+        view[id] = { etag: record.responseBody.etag, keys: keys.responseBody.symmetricKey };
+      }
+      return view;
+    }
+
+    beforeAll(async () => {
+      emulator = await startTestEmulator({});
+      program = await createLocalProgram(engine, emulator, {
+        stackName: "set-entries",
+        manifests: { "meters.yaml": manifest() },
+        sourceRoot: (previous as { dir: string }).dir,
+      });
+    });
+    afterAll(async () => {
+      program?.cleanup();
+      if (previous && "dir" in previous) fs.rmSync(previous.dir, { recursive: true, force: true });
+      await emulator?.stop();
+    });
+
+    it("upgrades in place: a no-op preview and up, no DPS request, no key or output changed", async () => {
+      await program.stack.up({ onOutput: program.onOutput });
+      const sets = await heldSets();
+      expect(sets.length).toBeGreaterThan(0);
+      for (const set of sets) expect(typeof set.outputs?.enrollments).toBe("object"); // the old form
+      const dpsBefore = await dpsView();
+      const outputsBefore = await program.stack.outputs();
+
+      program.installProgramFrom(projectRoot);
+      const before = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      const up = await program.stack.up({ onOutput: program.onOutput });
+      expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
+      expect(requests() - before).toBe(0);
+      expect(await dpsView()).toEqual(dpsBefore);
+      expect(outputsAnOlderVersionHad(outputsBefore, await program.stack.outputs())).toEqual(outputsBefore);
+    });
+
+    it("previews a change of one entry by entry and field, and its update stores the lines", async () => {
+      program.writeManifest("meters.yaml", manifest("two"));
+      const printed = await program.pulumi(["preview", "--diff"]);
+      // The set's part of the diff (the stack's outputs follow, with every entry's source line).
+      const diff = printed.slice(printed.indexOf("EnrollmentSet: (update)"), printed.indexOf("--outputs:--"));
+      expect(diff).toMatch(/~ entries-meter-1: \{/); // an update of the set naming the entry ...
+      expect(diff).toMatch(/\+ initialTwin\s*: \{/); // ... and the field
+      expect(diff).not.toContain(IDS[1]); // unchanged entries do not appear
+      expect(printed).not.toMatch(/\+-.*EnrollmentSet/); // not a replace
+      await program.stack.up({ onOutput: program.onOutput });
+      const updated = (await heldSets()).find((set) => IDS[0]! in decodeEntries(set.outputs?.enrollments))!;
+      expect(typeof updated.outputs?.enrollments).toBe("string");
+      expect(decodeEntries(updated.outputs?.enrollments)).toEqual(updated.inputs?.enrollments);
+    });
+
+    it("then a refresh stores every set's lines, and nothing changes", async () => {
+      const dpsBefore = await dpsView();
+      const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value;
+      await program.stack.refresh({ onOutput: program.onOutput });
+      for (const set of await heldSets()) expect(typeof set.outputs?.enrollments).toBe("string");
+      const before = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      expect(requests() - before).toBe(0);
+      expect(await dpsView()).toEqual(dpsBefore);
+      expect((await program.stack.outputs())["individualEnrollmentKeys"]!.value).toEqual(keysBefore);
+    });
+  },
+  previousMissing,
+);
