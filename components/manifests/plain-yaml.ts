@@ -51,9 +51,38 @@ export function parsePlainYaml(text: string): PlainYaml | undefined {
   }
 }
 
+/** A mapping's keys in the order written, with where each key and its value start. */
 interface MapOffsets {
-  readonly keys: Map<string, number>;
-  readonly values: Map<string, number>;
+  readonly names: string[];
+  readonly keys: number[];
+  readonly values: number[];
+}
+
+function mapOffsets(): MapOffsets {
+  return { names: [], keys: [], values: [] };
+}
+
+/** Mappings are small (a few keys): a scan costs less than a Map per mapping. */
+function add(offsets: MapOffsets, name: string, keyAt: number, valueAt: number): void {
+  if (offsets.names.includes(name)) giveUp(); // a duplicate key: the yaml package reports it
+  offsets.names.push(name);
+  offsets.keys.push(keyAt);
+  offsets.values.push(valueAt);
+}
+
+/** Flow scalars end at these (and `:` `#`, which this reader leaves to the yaml package there). */
+const FLOW_STOP = new Uint8Array(128);
+for (const c of ",[]{}:#") FLOW_STOP[c.charCodeAt(0)] = 1;
+
+/** Plain keys the core schema reads as something other than a string (cached: keys repeat). */
+const nonStringKeys = new Map<string, boolean>();
+function readsAsString(name: string): boolean {
+  let other = nonStringKeys.get(name);
+  if (other === undefined) {
+    other = SCALAR_TAGS.some((tag) => tag.test!.test(name));
+    if (nonStringKeys.size < 10000) nonStringKeys.set(name, other);
+  }
+  return !other;
 }
 
 class Reader {
@@ -84,8 +113,14 @@ class Reader {
       lineCounter: this.lineCounter,
       offsets: {
         root,
-        key: (container, key) => maps.get(container)?.keys.get(key),
-        value: (container, key) => maps.get(container)?.values.get(key),
+        key: (container, key) => {
+          const offsets = maps.get(container);
+          return offsets?.keys[offsets.names.indexOf(key)];
+        },
+        value: (container, key) => {
+          const offsets = maps.get(container);
+          return offsets?.values[offsets.names.indexOf(key)];
+        },
         item: (container, index) => lists.get(container)?.[index],
       },
     };
@@ -122,13 +157,12 @@ class Reader {
   /** A block mapping whose keys start at column `indent`; its first key starts at `at`. */
   private blockMap(indent: number, at: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
-    const offsets: MapOffsets = { keys: new Map(), values: new Map() };
+    const offsets = mapOffsets();
     this.maps.set(map, offsets);
     let keyAt = at;
     for (;;) {
       const key = this.key(keyAt);
-      if (!key || offsets.keys.has(key.name)) giveUp();
-      offsets.keys.set(key!.name, keyAt);
+      if (!key) giveUp();
       const valueAt = this.skipSpaces(key!.end + 1);
       if (this.restIsEmpty(valueAt)) {
         // The value is a block on the next lines: deeper, or a list at the key's own column.
@@ -136,12 +170,12 @@ class Reader {
         const deeper = this.indent() > indent;
         const list = this.startsListItem(this.contentStart);
         if (!deeper && !(this.indent() === indent && list)) giveUp(); // an empty value
-        offsets.values.set(key!.name, this.contentStart);
+        add(offsets, key!.name, keyAt, this.contentStart);
         map[key!.name] = list
           ? this.blockList(this.indent())
           : this.blockMap(this.indent(), this.contentStart);
       } else {
-        offsets.values.set(key!.name, valueAt);
+        add(offsets, key!.name, keyAt, valueAt);
         const value = this.inlineValue(valueAt);
         if (!this.restIsEmpty(value.end)) giveUp();
         map[key!.name] = value.value;
@@ -201,7 +235,7 @@ class Reader {
       if (INDICATOR_START.test(text.slice(at, at + 1))) return undefined;
       colon = at;
       for (;;) {
-        colon = text.indexOf(":", colon);
+        colon = this.onLine(":", colon);
         if (colon === -1 || colon >= this.lineEnd) return undefined;
         if (this.separated(colon + 1)) break;
         colon++;
@@ -210,7 +244,7 @@ class Reader {
       // A comment inside the key, a key the core schema reads as other than a string, keys the
       // yaml package treats specially, or longer than an implicit key may be.
       if (/\s#/.test(name) || name.includes("\t") || colon - at > 1000) giveUp();
-      if (name === "<<" || name === "__proto__" || SCALAR_TAGS.some((tag) => tag.test!.test(name))) giveUp();
+      if (name === "<<" || name === "__proto__" || !readsAsString(name)) giveUp();
     }
     if (name === "" || name === "__proto__") giveUp();
     return { name, end: colon };
@@ -229,7 +263,7 @@ class Reader {
     if (first === '"' || first === "'") return this.quoted(at);
     if (INDICATOR_START.test(first!) && !this.plainDash(at)) giveUp();
     let end = this.lineEnd;
-    const comment = text.indexOf(" #", at);
+    const comment = this.onLine(" #", at);
     if (comment !== -1 && comment < end) end = comment;
     const raw = text.slice(at, end).trimEnd();
     // `a: b: c` and `a: b:` are nested mappings the yaml package refuses.
@@ -249,10 +283,9 @@ class Reader {
     const isMap = text[at] === "{";
     const close = isMap ? "}" : "]";
     const value: Record<string, unknown> | unknown[] = isMap ? {} : [];
-    const keys = new Map<string, number>();
-    const values = new Map<string, number>();
+    const offsets = mapOffsets();
     const items: number[] = [];
-    if (isMap) this.maps.set(value, { keys, values });
+    if (isMap) this.maps.set(value, offsets);
     else this.lists.set(value, items);
     let p = this.skipSpaces(at + 1);
     if (text[p] === close) return { value, end: p + 1 };
@@ -268,15 +301,14 @@ class Reader {
         } else {
           if (INDICATOR_START.test(text[p]!)) giveUp();
           colon = p;
-          while (colon < this.lineEnd && !",[]{}:#".includes(text[colon]!)) colon++;
+          while (colon < this.lineEnd && FLOW_STOP[text.charCodeAt(colon)] !== 1) colon++;
           name = text.slice(p, colon).trimEnd();
-          if (name.includes(" #") || SCALAR_TAGS.some((tag) => tag.test!.test(name))) giveUp();
+          if (name.includes(" #") || !readsAsString(name)) giveUp();
         }
         if (text[colon] !== ":" || text[colon + 1] !== " ") giveUp();
-        if (name === "" || name === "<<" || name === "__proto__" || keys.has(name)) giveUp();
-        keys.set(name, p);
+        if (name === "" || name === "<<" || name === "__proto__") giveUp();
         const valueAt = this.skipSpaces(colon + 1);
-        values.set(name, valueAt);
+        add(offsets, name, p, valueAt);
         const item = this.flowValue(valueAt);
         (value as Record<string, unknown>)[name] = item.value;
         p = item.end;
@@ -301,7 +333,7 @@ class Reader {
     if (first === '"' || first === "'") return this.quoted(at);
     if (at >= this.lineEnd || (INDICATOR_START.test(first!) && !this.plainDash(at))) giveUp();
     let end = at;
-    while (end < this.lineEnd && !",[]{}#:".includes(text[end]!)) end++;
+    while (end < this.lineEnd && FLOW_STOP[text.charCodeAt(end)] !== 1) end++;
     // A `:` or `#` inside a flow scalar, or the line ending inside the collection.
     if (end >= this.lineEnd || text[end] === ":" || text[end] === "#") giveUp();
     const raw = text.slice(at, end).trimEnd();
@@ -315,7 +347,7 @@ class Reader {
     let value = "";
     let p = at + 1;
     for (;;) {
-      const close = text.indexOf(quote, p);
+      const close = this.onLine(quote, p);
       if (close === -1 || close >= this.lineEnd) giveUp();
       const part = text.slice(p, close);
       if (quote === '"' && part.includes("\\")) giveUp();
@@ -331,6 +363,12 @@ class Reader {
       if (end < this.lineEnd && !" ,]}:".includes(next!)) giveUp();
       return { value, end };
     }
+  }
+
+  /** Where `search` starts on the current line from `from`, else -1 (never a search to the text's end). */
+  private onLine(search: string, from: number): number {
+    const found = this.text.slice(from, this.lineEnd).indexOf(search);
+    return found === -1 ? -1 : from + found;
   }
 
   private skipSpaces(at: number): number {
