@@ -7,6 +7,7 @@
 // entry and super-linear in memory (the garbage collector) past 30,000 entries; this is linear.
 // test/manifests/plain-yaml.test.ts checks it against the yaml package, value and every offset.
 import { Document, LineCounter, isScalar } from "yaml";
+import type { ScalarTag } from "yaml";
 
 /** Where each key and value of a mapping starts, and each item of a list (text offsets). */
 export interface Offsets {
@@ -25,7 +26,7 @@ export interface PlainYaml {
 // The core schema's scalar tags (null, bool, int, float) exactly as the yaml package resolves
 // plain scalars (compose-scalar.js, findScalarTagByTest): the first default tag whose test matches.
 const SCALAR_TAGS = new Document(null, { strict: true, uniqueKeys: true }).schema.tags.filter(
-  (tag) => tag.default === true && !tag.collection && tag.test !== undefined,
+  (tag): tag is ScalarTag => tag.default === true && !tag.collection && tag.test !== undefined,
 );
 
 /** Not handled here (tabs, carriage returns, control and special line-break characters, a BOM). */
