@@ -9,12 +9,23 @@
 import { Document, LineCounter, isScalar } from "yaml";
 import type { ScalarTag } from "yaml";
 
-/** Where each key and value of a mapping starts, and each item of a list (text offsets). */
+/**
+ * Where things start (text offsets), as a tree beside the value: a mapping's keys in the order
+ * written (`names`), where each key and its value start (`keys`, `at`); a list's items (`at`);
+ * `inner` holds the tree of each value that is itself a mapping or list. Mappings are small, so
+ * a scan of `names` costs less than a Map per mapping; no table keyed by the value's objects.
+ */
+export interface OffsetTree {
+  readonly names?: string[];
+  readonly keys?: number[];
+  readonly at: number[];
+  readonly inner: (OffsetTree | undefined)[];
+}
+
 export interface Offsets {
+  /** Where the document's mapping starts (its first key). */
   readonly root: number;
-  key(container: object, key: string): number | undefined;
-  value(container: object, key: string): number | undefined;
-  item(container: object, index: number): number | undefined;
+  readonly tree: OffsetTree;
 }
 
 export interface PlainYaml {
@@ -53,22 +64,17 @@ export function parsePlainYaml(text: string): PlainYaml | undefined {
 }
 
 /** A mapping's keys in the order written, with where each key and its value start. */
-interface MapOffsets {
-  readonly names: string[];
-  readonly keys: number[];
-  readonly values: number[];
-}
+type MapOffsets = Required<OffsetTree>;
 
 function mapOffsets(): MapOffsets {
-  return { names: [], keys: [], values: [] };
+  return { names: [], keys: [], at: [], inner: [] };
 }
 
-/** Mappings are small (a few keys): a scan costs less than a Map per mapping. */
 function add(offsets: MapOffsets, name: string, keyAt: number, valueAt: number): void {
   if (offsets.names.includes(name)) giveUp(); // a duplicate key: the yaml package reports it
   offsets.names.push(name);
   offsets.keys.push(keyAt);
-  offsets.values.push(valueAt);
+  offsets.at.push(valueAt);
 }
 
 /** Flow scalars end at these (and `:` `#`, which this reader leaves to the yaml package there). */
@@ -87,8 +93,8 @@ function readsAsString(name: string): boolean {
 }
 
 class Reader {
-  private readonly maps = new Map<object, MapOffsets>();
-  private readonly lists = new Map<object, number[]>();
+  /** The offsets of the mapping or list read last; taken (and cleared) by the one holding it. */
+  private last: OffsetTree | undefined;
   private readonly lineCounter = new LineCounter();
   /** Start of the current line, its first non-space character, its end (the newline or text end). */
   private lineStart = 0;
@@ -107,24 +113,15 @@ class Reader {
     if (!this.nextContentLine(true) || this.indent() !== 0) giveUp();
     const root = this.contentStart;
     const value = this.blockMap(0, root);
+    const tree = this.taken()!;
     if (this.lineStart < text.length) giveUp(); // left over: a line less indented than 0 cannot be
-    const { maps, lists } = this;
-    return {
-      value,
-      lineCounter: this.lineCounter,
-      offsets: {
-        root,
-        key: (container, key) => {
-          const offsets = maps.get(container);
-          return offsets?.keys[offsets.names.indexOf(key)];
-        },
-        value: (container, key) => {
-          const offsets = maps.get(container);
-          return offsets?.values[offsets.names.indexOf(key)];
-        },
-        item: (container, index) => lists.get(container)?.[index],
-      },
-    };
+    return { value, lineCounter: this.lineCounter, offsets: { root, tree } };
+  }
+
+  private taken(): OffsetTree | undefined {
+    const last = this.last;
+    this.last = undefined;
+    return last;
   }
 
   private indent(): number {
@@ -159,7 +156,6 @@ class Reader {
   private blockMap(indent: number, at: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
     const offsets = mapOffsets();
-    this.maps.set(map, offsets);
     let keyAt = at;
     for (;;) {
       const key = this.key(keyAt);
@@ -175,14 +171,19 @@ class Reader {
         map[key!.name] = list
           ? this.blockList(this.indent())
           : this.blockMap(this.indent(), this.contentStart);
+        offsets.inner.push(this.taken());
       } else {
         add(offsets, key!.name, keyAt, valueAt);
         const value = this.inlineValue(valueAt);
         if (!this.restIsEmpty(value.end)) giveUp();
         map[key!.name] = value.value;
+        offsets.inner.push(this.taken());
         this.nextContentLine(false);
       }
-      if (this.lineStart >= this.text.length || this.indent() < indent) return map;
+      if (this.lineStart >= this.text.length || this.indent() < indent) {
+        this.last = offsets;
+        return map;
+      }
       if (this.indent() > indent || this.startsListItem(this.contentStart)) giveUp();
       keyAt = this.contentStart;
     }
@@ -191,12 +192,11 @@ class Reader {
   /** A block list whose `-` indicators are at column `indent`; the current line holds the first. */
   private blockList(indent: number): unknown[] {
     const list: unknown[] = [];
-    const offsets: number[] = [];
-    this.lists.set(list, offsets);
+    const offsets: OffsetTree = { at: [], inner: [] };
     for (;;) {
       const at = this.skipSpaces(this.contentStart + 1);
       if (at === this.contentStart + 1 || this.restIsEmpty(at) || this.startsListItem(at)) giveUp();
-      offsets.push(at);
+      offsets.at.push(at);
       if (this.key(at)) {
         list.push(this.blockMap(at - this.lineStart, at));
       } else {
@@ -205,12 +205,17 @@ class Reader {
         list.push(value.value);
         this.nextContentLine(false);
       }
-      if (this.lineStart >= this.text.length || this.indent() < indent) return list;
-      if (this.indent() > indent || !this.startsListItem(this.contentStart)) {
+      offsets.inner.push(this.taken());
+      const done =
+        this.lineStart >= this.text.length ||
+        this.indent() < indent ||
         // A key at the list's own column ends a list that is a mapping's value at that column.
-        if (this.indent() === indent && this.key(this.contentStart)) return list;
-        giveUp();
+        (this.indent() === indent && !this.startsListItem(this.contentStart) && this.key(this.contentStart));
+      if (done) {
+        this.last = offsets;
+        return list;
       }
+      if (this.indent() > indent || !this.startsListItem(this.contentStart)) giveUp();
     }
   }
 
@@ -284,12 +289,13 @@ class Reader {
     const isMap = text[at] === "{";
     const close = isMap ? "}" : "]";
     const value: Record<string, unknown> | unknown[] = isMap ? {} : [];
-    const offsets = mapOffsets();
-    const items: number[] = [];
-    if (isMap) this.maps.set(value, offsets);
-    else this.lists.set(value, items);
+    const offsets: OffsetTree = isMap ? mapOffsets() : { at: [], inner: [] };
+    const finish = (end: number) => {
+      this.last = offsets;
+      return { value, end };
+    };
     let p = this.skipSpaces(at + 1);
-    if (text[p] === close) return { value, end: p + 1 };
+    if (text[p] === close) return finish(p + 1);
     for (;;) {
       if (p >= this.lineEnd) giveUp();
       if (isMap) {
@@ -309,18 +315,19 @@ class Reader {
         if (text[colon] !== ":" || text[colon + 1] !== " ") giveUp();
         if (name === "" || name === "<<" || name === "__proto__") giveUp();
         const valueAt = this.skipSpaces(colon + 1);
-        add(offsets, name, p, valueAt);
+        add(offsets as MapOffsets, name, p, valueAt);
         const item = this.flowValue(valueAt);
         (value as Record<string, unknown>)[name] = item.value;
         p = item.end;
       } else {
-        items.push(p);
+        offsets.at.push(p);
         const item = this.flowValue(p);
         (value as unknown[]).push(item.value);
         p = item.end;
       }
+      offsets.inner.push(this.taken());
       p = this.skipSpaces(p);
-      if (text[p] === close) return { value, end: p + 1 };
+      if (text[p] === close) return finish(p + 1);
       if (text[p] !== ",") giveUp();
       p = this.skipSpaces(p + 1);
       if (text[p] === close || text[p] === ",") giveUp(); // a trailing or empty entry

@@ -5,7 +5,7 @@
 import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Node } from "yaml";
 import type { ManifestProblem } from "./errors";
-import { parsePlainYaml, type PlainYaml } from "./plain-yaml";
+import { parsePlainYaml, type OffsetTree, type PlainYaml } from "./plain-yaml";
 
 export type FieldPath = readonly (string | number)[];
 
@@ -157,22 +157,21 @@ function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {
 }
 
 /** offsetOf over plain-yaml's offsets: the same walk, the same fallbacks. */
-function plainOffsetOf({ value, offsets }: PlainYaml, path: FieldPath, atKey: boolean): number {
-  let node: unknown = value;
+function plainOffsetOf({ offsets }: PlainYaml, path: FieldPath, atKey: boolean): number {
+  let tree: OffsetTree | undefined = offsets.tree;
   let best = offsets.root;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i]!;
     const last = i === path.length - 1;
-    if (node !== null && typeof node === "object" && !Array.isArray(node)) {
-      const key = String(segment);
-      const keyAt = offsets.key(node, key);
-      if (keyAt === undefined) return best;
-      if (last && atKey) return keyAt;
-      best = offsets.value(node, key) ?? keyAt;
-      node = (node as Record<string, unknown>)[key];
-    } else if (Array.isArray(node) && typeof segment === "number") {
-      best = offsets.item(node, segment) ?? best;
-      node = node[segment];
+    if (tree?.names) {
+      const index = tree.names.indexOf(String(segment));
+      if (index === -1) return best;
+      if (last && atKey) return tree.keys![index]!;
+      best = tree.at[index]!;
+      tree = tree.inner[index];
+    } else if (tree && typeof segment === "number") {
+      best = tree.at[segment] ?? best;
+      tree = tree.inner[segment];
     } else {
       return best;
     }

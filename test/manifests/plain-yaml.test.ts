@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
 import type { Node } from "yaml";
-import { parsePlainYaml, type PlainYaml } from "../../components/manifests/plain-yaml";
+import { parsePlainYaml, type OffsetTree } from "../../components/manifests/plain-yaml";
 
 const repo = path.resolve(__dirname, "../..");
 
@@ -27,36 +27,34 @@ function disagreement(text: string): { accepted: boolean; difference: string } {
     };
   if (doc.contents?.range?.[0] !== plain.offsets.root)
     return { accepted: true, difference: `root at ${doc.contents?.range?.[0]} vs ${plain.offsets.root}` };
-  return { accepted: true, difference: offsetDifference(doc.contents as Node, plain.value, plain, "") };
+  return { accepted: true, difference: offsetDifference(doc.contents as Node, plain.offsets.tree, "") };
 }
 
-function offsetDifference(node: Node, value: unknown, plain: PlainYaml, where: string): string {
+function offsetDifference(node: Node, tree: OffsetTree | undefined, where: string): string {
   if (isMap(node)) {
+    if (!tree?.names) return `${where}: no mapping offsets`;
     for (const pair of node.items) {
       if (!isPair(pair) || !isScalar(pair.key)) return `${where}: a key that is not a scalar`;
       const key = String(pair.key.value);
-      const keyAt = plain.offsets.key(value as object, key);
-      const valueAt = plain.offsets.value(value as object, key);
+      const index = tree.names.indexOf(key);
+      const keyAt = tree.keys![index];
+      const valueAt = tree.at[index];
       const expected = (pair.value as Node | null)?.range?.[0];
       if (keyAt !== pair.key.range?.[0] || valueAt !== expected)
         return `${where}.${key}: key/value at ${pair.key.range?.[0]}/${expected} vs ${keyAt}/${valueAt}`;
-      const inner = offsetDifference(
-        pair.value as Node,
-        (value as Record<string, unknown>)[key],
-        plain,
-        `${where}.${key}`,
-      );
+      const inner = offsetDifference(pair.value as Node, tree.inner[index], `${where}.${key}`);
       if (inner) return inner;
     }
   } else if (isSeq(node)) {
+    if (!tree || tree.names) return `${where}: no list offsets`;
     for (const [index, item] of node.items.entries()) {
-      const at = plain.offsets.item(value as object, index);
+      const at = tree.at[index];
       if (at !== (item as Node).range?.[0])
         return `${where}[${index}]: at ${(item as Node).range?.[0]} vs ${at}`;
-      const inner = offsetDifference(item as Node, (value as unknown[])[index], plain, `${where}[${index}]`);
+      const inner = offsetDifference(item as Node, tree.inner[index], `${where}[${index}]`);
       if (inner) return inner;
     }
-  }
+  } else if (tree) return `${where}: offsets of a collection on a scalar`;
   return "";
 }
 
