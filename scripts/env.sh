@@ -15,6 +15,16 @@ export DPS_HOME=${DPS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/dps-as-code}
 export DPS_TOOLS_DIR=$DPS_HOME/tools
 export DPS_NODE_DIR=$DPS_TOOLS_DIR/node-v$NODE_VERSION
 export DPS_PULUMI_ROOT=$DPS_TOOLS_DIR/pulumi-v$PULUMI_VERSION
+# The self-built CLI's front of the language host (scripts/pulumi-cli-build/cli/
+# policy-aware-language-host) is built from this checkout: set-up stamps the digest of its
+# sources beside it, and rebuilds it when the checkout's sources have another digest.
+DPS_FRONT_STAMP=$DPS_PULUMI_ROOT/libexec/policy-aware-language-host.sha256
+dps_front_digest() {
+  local src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build/cli file
+  for file in "$src/go.mod" "$src/go.sum" "$src"/policy-aware-language-host/*.go; do
+    case $file in *_test.go) ;; *) cat "$file" ;; esac
+  done | sha256sum | cut -d' ' -f1
+}
 
 # Node: the project's own Node 24 wins when set-up installed it (the machine's was too old).
 if [ -x "$DPS_NODE_DIR/bin/node" ]; then
@@ -39,10 +49,6 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ] && [ ! -f "$PULUMI_HOME/credentials.json" ];
   mkdir -p "$DPS_HOME/state"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
-# The language host compiles the program without type-checking it: about 5 s less per pulumi
-# command (benchmarks/README.md). `npm run typecheck` checks the types (CI and the PR workflow
-# run it); export PULUMI_NODEJS_TRANSPILE_ONLY=false to have every pulumi command check them.
-export PULUMI_NODEJS_TRANSPILE_ONLY=${PULUMI_NODEJS_TRANSPILE_ONLY:-true}
 # azure-native and random plugins cannot be downloaded here; a stack that creates none of
 # their resources must still run, and one that does must fail at once, not hang.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}

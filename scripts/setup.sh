@@ -88,17 +88,44 @@ go_step() {
   log "  $label: done in $((SECONDS - started)) s ($modules modules downloaded)"
 }
 
-build_pulumi() {
-  local out=$DPS_PULUMI_ROOT/bin
+# go_build_env: checks Go and opens the build log, for a build of the CLI or of the front alone.
+go_build_env() {
   command -v go >/dev/null 2>&1 ||
     die "no pulumi >= $PULUMI_VERSION on PATH and no Go to build it with: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go >= $GO_MIN_VERSION, and run again."
-  local gov
   gov=$(go env GOVERSION)
   version_ge "${gov#go}" "$GO_MIN_VERSION" ||
     die "Go $gov is too old to build Pulumi $PULUMI_VERSION: install the Pulumi CLI or Go >= $GO_MIN_VERSION."
   mkdir -p "$DPS_HOME/logs"
   build_log=$DPS_HOME/logs/pulumi-build.log
   : >"$build_log"
+  export CGO_ENABLED=0 GOFLAGS=-mod=readonly
+  proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); full log: $build_log"
+}
+
+# The front of the language host is ours and changes with the project: the digest of its
+# sources (dps_front_digest, scripts/env.sh) is stamped beside the build, and a set-up that finds
+# another digest rebuilds the front alone (seconds), not the whole CLI.
+front_src=$DPS_PROJECT_ROOT/scripts/pulumi-cli-build/cli
+front_stamp=$DPS_FRONT_STAMP
+front_digest() { dps_front_digest; }
+
+# build_front BIN_DIR: the engine starts `pulumi-language-nodejs` from beside `pulumi`: that is
+# our front for the v3.68 host, adding the RunPlugin call policy packs need and passing the
+# project's runtime options on as the host's flags (see its main.go).
+build_front() {
+  local out=$1
+  log "compiling the policy-aware front of the language host"
+  (cd "$front_src" && go_step "policy-aware front" go build -trimpath -ldflags "-s -w" -o "$out/pulumi-language-nodejs.partial" ./policy-aware-language-host) ||
+    die "building scripts/pulumi-cli-build/cli/policy-aware-language-host failed (full log: $build_log)"
+  # Renamed into place: a pulumi command running now keeps the binary it started.
+  mv "$out/pulumi-language-nodejs.partial" "$out/pulumi-language-nodejs"
+  mkdir -p "$(dirname "$front_stamp")"
+  front_digest >"$front_stamp"
+}
+
+build_pulumi() {
+  local out=$DPS_PULUMI_ROOT/bin
+  go_build_env
   log "building Pulumi CLI v$PULUMI_VERSION and its Node.js language host from Go modules ($gov)"
   log "a first build downloads ~1 GB of modules and compiles for several minutes; later runs reuse Go's caches"
   log "Go's full output goes to $build_log"
@@ -106,9 +133,7 @@ build_pulumi() {
   local stamp=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
   local libexec=$DPS_PULUMI_ROOT/libexec
   mkdir -p "$out.partial" "$libexec"
-  export CGO_ENABLED=0 GOFLAGS=-mod=readonly
   # Release flags (goreleaser): -trimpath, osusergo/grpcnotrace tags, stripped, version stamped.
-  local proxy_hint="is the Go module proxy reachable? GOPROXY=$(go env GOPROXY); full log: $build_log"
   log "compiling pulumi v$PULUMI_VERSION (downloads its modules first; about 4 minutes on 2 cores)"
   (cd "$src/cli" && go_step "pulumi" go build -trimpath -tags osusergo,grpcnotrace \
     -ldflags "-s -w -X $stamp=v$PULUMI_VERSION" -o "$out.partial/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) ||
@@ -118,11 +143,7 @@ build_pulumi() {
     -ldflags "-s -w -X $stamp=v$PULUMI_LANGUAGE_HOST_VERSION" -o "$libexec/pulumi-language-nodejs" \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs) ||
     die "building the Pulumi Node.js language host failed ($proxy_hint)"
-  # The engine starts `pulumi-language-nodejs` from beside `pulumi`: that is our front for
-  # the v3.68 host, adding the RunPlugin call that policy packs need (see its main.go).
-  log "compiling the policy-aware front of the language host"
-  (cd "$src/cli" && go_step "policy-aware front" go build -trimpath -ldflags "-s -w" -o "$out.partial/pulumi-language-nodejs" ./policy-aware-language-host) ||
-    die "building scripts/pulumi-cli-build/cli/policy-aware-language-host failed (full log: $build_log)"
+  build_front "$out.partial"
   write_dynamic_provider_shim "$out.partial"
   rm -rf "$out" && mv "$out.partial" "$out"
   PATH=$out:$PATH
@@ -134,6 +155,11 @@ ensure_pulumi() {
     [ -x "$DPS_PULUMI_ROOT/libexec/pulumi-language-nodejs" ] &&
     [ "$("$own" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
     [ -x "$DPS_PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs" ] || write_dynamic_provider_shim "$DPS_PULUMI_ROOT/bin"
+    if [ "$(cat "$front_stamp" 2>/dev/null)" != "$(front_digest)" ]; then
+      log "the language host's front (scripts/pulumi-cli-build/cli/policy-aware-language-host) changed since it was built"
+      go_build_env
+      build_front "$DPS_PULUMI_ROOT/bin"
+    fi
     log "pulumi v$PULUMI_VERSION (self-built) at $DPS_PULUMI_ROOT/bin"
     return
   fi

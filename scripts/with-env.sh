@@ -3,7 +3,8 @@
 # PATH, so `npm test` works even when npm itself was started by an older node.
 #   with-env.sh [--engine] COMMAND [ARGS...]
 # Runs the set-up first when Node is too old, or, with --engine (the command drives the Pulumi
-# engine), when no pulumi is installed: a fresh clone needs no separate set-up step.
+# engine), when no pulumi is installed or the self-built one's language-host front is older than
+# this checkout's: a fresh clone, or a pull that changed the front, needs no separate set-up step.
 set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 needs_engine=false
@@ -13,7 +14,10 @@ if [ "${1:-}" = "--engine" ]; then
 fi
 . "$here/env.sh"
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt "$NODE_MIN_MAJOR" ] || { $needs_engine && ! command -v pulumi >/dev/null 2>&1; }; then
+stale_front() {
+  [ -x "$DPS_PULUMI_ROOT/bin/pulumi" ] && [ "$(cat "$DPS_FRONT_STAMP" 2>/dev/null)" != "$(dps_front_digest)" ]
+}
+if [ "$node_major" -lt "$NODE_MIN_MAJOR" ] || { $needs_engine && { ! command -v pulumi >/dev/null 2>&1 || stale_front; }; }; then
   bash "$here/setup.sh"
   . "$here/env.sh"
 fi

@@ -19,11 +19,6 @@ function sourced(variable: string, env: Record<string, string> = {}): string {
 }
 
 describe("scripts/env.sh", () => {
-  it("has pulumi compile the program without type-checking, unless the user says otherwise", () => {
-    expect(sourced("PULUMI_NODEJS_TRANSPILE_ONLY")).toBe("true");
-    expect(sourced("PULUMI_NODEJS_TRANSPILE_ONLY", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" })).toBe("false");
-  });
-
   it("puts local stacks on a file backend that writes no attribute sidecars", () => {
     expect(sourced("PULUMI_BACKEND_URL")).toBe(`file://${path.join(home, "dps", "state")}?metadata=skip`);
   });

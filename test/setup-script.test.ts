@@ -30,6 +30,7 @@ const BASE_TOOLS = [
   "chmod",
   "grep",
   "sed",
+  "sha256sum",
 ];
 const dirs: string[] = [];
 
@@ -142,6 +143,52 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     const text = fs.readFileSync(log, "utf8");
     expect(text.match(/^go: downloading /gm)).toHaveLength(3 * 230);
     expect(text).toContain("example.com/module229 v1.0.229");
+  });
+
+  it("rebuilds only the language host's front when its sources changed since it was built", () => {
+    const { env } = machine({ node: "echo v24.1.0", go: fakeGo(3) });
+    expect(runSetup(env).status).toBe(0);
+    const again = runSetup(env);
+    expect(again.status).toBe(0);
+    expect(again.stderr).not.toContain("compiling");
+    const stamp = path.join(
+      env.DPS_HOME!,
+      "tools",
+      "pulumi-v3.260.0",
+      "libexec",
+      "policy-aware-language-host.sha256",
+    );
+    fs.writeFileSync(stamp, "the digest of other sources\n");
+    const changed = runSetup(env);
+    expect(changed.status).toBe(0);
+    expect(changed.stderr).toContain(
+      "[setup] the language host's front (scripts/pulumi-cli-build/cli/policy-aware-language-host) changed since it was built",
+    );
+    expect(changed.stderr).toContain("[setup] compiling the policy-aware front of the language host");
+    expect(changed.stderr).not.toContain("compiling pulumi v");
+    expect(fs.readFileSync(stamp, "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(runSetup(env).stderr).not.toContain("compiling");
+  });
+
+  it("is run by with-env.sh --engine (npm test, npm run pulumi) when the self-built front is older than the checkout's", () => {
+    const { env } = machine({ node: "echo 24", go: fakeGo(3), true: "exit 0" });
+    expect(runSetup(env).status).toBe(0);
+    const stamp = path.join(
+      env.DPS_HOME!,
+      "tools",
+      "pulumi-v3.260.0",
+      "libexec",
+      "policy-aware-language-host.sha256",
+    );
+    fs.writeFileSync(stamp, "the digest of other sources\n");
+    const withEnv = (args: string[]) =>
+      spawnSync("bash", [path.join(path.dirname(setup), "with-env.sh"), ...args], { env, encoding: "utf8" });
+    const stale = withEnv(["--engine", "true"]);
+    expect(stale.status).toBe(0);
+    expect(stale.stderr).toContain("[setup] compiling the policy-aware front of the language host");
+    expect(stale.stderr).not.toContain("compiling pulumi v");
+    const fresh = withEnv(["--engine", "true"]);
+    expect([fresh.status, fresh.stderr]).toEqual([0, ""]);
   });
 
   it("on a failed build shows the end of the log, names it, and says what to check", () => {

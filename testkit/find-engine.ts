@@ -70,7 +70,8 @@ export function isolatedBackend(prefix: string): { dir: string; envVars: Record<
       PULUMI_CONFIG_PASSPHRASE: "e2e-test-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      // Types are checked by `npm run typecheck`; the engine only needs to run the program.
+      // Older versions of the program (the state-upgrade tests run them) still load through
+      // ts-node (`typescript: true` in their Pulumi.yaml): without type-checking, as they did.
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     },
   };

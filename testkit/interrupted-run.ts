@@ -1,10 +1,7 @@
 // Killing a `pulumi` command at a chosen moment, and running the project's recovery scripts on a
 // test program as a person would (`npm run unlock-stale -- --stack <stack>`), for the crash tests.
 import { execFile, spawn } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { projectRoot } from "./find-engine";
-import type { LocalProgram } from "./local-program";
+import { linkCheckoutEntries, type LocalProgram } from "./local-program";
 
 /**
  * Starts `pulumi <args>` in its own process group and SIGKILLs the whole group (as a cancelled
@@ -53,8 +50,7 @@ export function runScript(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const link = path.join(program.dir, "scripts");
-  if (!fs.existsSync(link)) fs.symlinkSync(path.join(projectRoot, "scripts"), link);
+  linkCheckoutEntries(program.dir, ["scripts"]);
   return new Promise((resolve) =>
     execFile(
       "npm",

@@ -38,6 +38,8 @@ export interface LocalProgram {
 
 export const PROGRAM_FILES = [
   "index.ts",
+  // Pulumi.yaml preloads it (nodeargs): the program loads through the cached transpiler.
+  "scripts/register-typescript.js",
   "dynamic-providers.js",
   "Pulumi.yaml",
   "package.json",
@@ -46,6 +48,23 @@ export const PROGRAM_FILES = [
   "shared",
   "schemas",
 ];
+
+/**
+ * Makes the checkout's tools reachable from a program copy, as links: `scripts` (what `npm run
+ * <script>` runs), `policy`, `.nvmrc`, ... The copy already holds scripts/register-typescript.js
+ * (the program's own preload): a folder the copy has gets links to the entries it lacks.
+ */
+export function linkCheckoutEntries(programDir: string, entries: readonly string[]): void {
+  for (const entry of entries) {
+    const target = path.join(programDir, entry);
+    const source = path.join(projectRoot, entry);
+    if (!fs.existsSync(target)) fs.symlinkSync(source, target);
+    else if (fs.lstatSync(target).isDirectory())
+      for (const child of fs.readdirSync(source))
+        if (!fs.existsSync(path.join(target, child)))
+          fs.symlinkSync(path.join(source, child), path.join(target, child));
+  }
+}
 
 function copyProgramFiles(from: string, to: string): void {
   for (const entry of PROGRAM_FILES) {

@@ -2,10 +2,7 @@
 // would paste them: verbatim, in bash, from the root of a copy of the project, with the project's
 // environment (`. scripts/env.sh`: the pinned pulumi and node on PATH) and the copy's stack backend.
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { projectRoot } from "./find-engine";
-import type { LocalProgram } from "./local-program";
+import { linkCheckoutEntries, type LocalProgram } from "./local-program";
 
 /** The command lines of every ```sh block of a text (a pull request description). */
 export function shellBlockCommands(markdown: string): string[] {
@@ -20,10 +17,7 @@ export function shellBlockCommands(markdown: string): string[] {
  * `npm run <script>` runs) and the policy pack's configuration, as links to this checkout's.
  */
 export function addProjectScripts(program: LocalProgram): void {
-  for (const entry of ["scripts", "policy"]) {
-    const target = path.join(program.dir, entry);
-    if (!fs.existsSync(target)) fs.symlinkSync(path.join(projectRoot, entry), target);
-  }
+  linkCheckoutEntries(program.dir, ["scripts", "policy"]);
 }
 
 export interface PastedResult {

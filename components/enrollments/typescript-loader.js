@@ -1,16 +1,19 @@
-// Lets the dynamic-provider process (plain node, started by the engine in the project directory)
-// require the providers' TypeScript sources. Plain JavaScript on purpose: it runs before anything
-// can compile TypeScript. The project's provider entry (dynamic-providers.js) registers it before
-// it loads a provider; `__provider` references stored by older versions load it by this path
-// themselves (components/enrollments/stored-forms.ts), so it stays here.
+// Lets plain node require the project's TypeScript sources: the program process (Pulumi.yaml's
+// `nodeargs` preloads scripts/register-typescript.js), the project's command-line tools (the same
+// file, from package.json's scripts) and the dynamic-provider process (started by the engine in
+// the project directory). Plain JavaScript on purpose: it runs before anything can compile
+// TypeScript. The project's provider entry (dynamic-providers.js) registers it before it loads a
+// provider; `__provider` references stored by older versions load it by this path themselves
+// (components/enrollments/stored-forms.ts), so it stays here.
 //
-// Each file is transpiled alone (types are checked by `npm run typecheck`, not here) with the
-// project's TypeScript and tsconfig.json, as the language host does for the program with ts-node
-// in transpile-only mode. Transpiled files are cached under the system's temp folder, keyed by
+// Each file is transpiled alone (types are checked by `npm run typecheck`, not here; syntax
+// errors are reported) with the project's TypeScript and tsconfig.json, as ts-node does in
+// transpile-only mode. Transpiled files are cached under the system's temp folder, keyed by
 // the file's path within the project and its content, the TypeScript version and tsconfig.json
 // (so copies of the project share them): loading TypeScript itself costs about a second on an
 // idle machine (tens of seconds on a busy one), and every `pulumi preview`, `up` or `refresh`
-// starts a new provider process. On a cache hit TypeScript is not loaded at all.
+// starts a new program process and a new provider process. On a cache hit TypeScript is not
+// loaded at all.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -58,7 +61,29 @@ exports.registerTypeScriptLoader = function registerTypeScriptLoader(projectDir)
         inlineSourceMap: true,
         inlineSources: true,
       };
-      compile = (text, fileName) => ts.transpileModule(text, { fileName, compilerOptions }).outputText;
+      compile = (text, fileName) => {
+        // Syntax errors only (types are `npm run typecheck`'s): reported as ts-node reported them,
+        // with file, line and column, instead of running whatever the transpiler made of the text.
+        const { outputText, diagnostics } = ts.transpileModule(text, {
+          fileName,
+          compilerOptions,
+          reportDiagnostics: true,
+        });
+        const errors = (diagnostics || []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+        if (errors.length > 0) {
+          const error = new Error(
+            `Unable to compile TypeScript:\n${ts.formatDiagnostics(errors, {
+              getCanonicalFileName: (name) => name,
+              getCurrentDirectory: () => projectDir,
+              getNewLine: () => "\n",
+            })}`,
+          );
+          // @pulumi/pulumi's cmd/run prints a TSError's message without a stack trace.
+          error.name = "TSError";
+          throw error;
+        }
+        return outputText;
+      };
     }
     return compile(source, filename);
   }

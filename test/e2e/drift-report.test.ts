@@ -11,9 +11,9 @@ import { makeCertificate } from "../../testkit/certificates";
 import { findDrift, renderDrift } from "../../scripts/drift/report";
 import { deriveDeviceKey } from "../../components/enrollments";
 import { symmetricKeyDeviceClientFor } from "../../emulator/clients";
-import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { describeWithEngine } from "../../testkit/engine";
 import { runWorkflowJob } from "../../testkit/workflow-runner";
-import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { createLocalProgram, linkCheckoutEntries, type LocalProgram } from "../../testkit/local-program";
 
 const MANIFEST = `
 individualEnrollments:
@@ -163,9 +163,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
     // As `pulumi config set dps-as-code:certificateExpiryWarningDays 90` writes it.
     await program.stack.setConfig("dps-as-code:certificateExpiryWarningDays", { value: "90" });
     // The workflow runs tools of the checkout beside the program.
-    for (const entry of ["scripts", ".nvmrc"])
-      if (!fs.existsSync(path.join(program.dir, entry)))
-        fs.symlinkSync(path.join(projectRoot, entry), path.join(program.dir, entry));
+    linkCheckoutEntries(program.dir, ["scripts", ".nvmrc"]);
     const run = await runWorkflowJob({
       workflow: "drift.yml",
       job: "refresh-preview",

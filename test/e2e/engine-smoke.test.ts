@@ -31,6 +31,9 @@ class MarkerFile extends pulumi.dynamic.Resource {
 }
 const file = new MarkerFile("marker", { path: process.env.SMOKE_MARKER_PATH, content: "hello from pulumi" });
 exports.markerPath = file.id;
+// What Pulumi.yaml's runtime options made of this process (the language host must apply them).
+exports.preloaded = globalThis.smokePreloaded === true;
+exports.typescript = process.env.PULUMI_NODEJS_TYPESCRIPT ?? "unset";
 `;
 
 describeWithEngine("Pulumi engine smoke test", (engine) => {
@@ -48,8 +51,9 @@ describeWithEngine("Pulumi engine smoke test", (engine) => {
     fs.mkdirSync(workDir);
     fs.writeFileSync(
       path.join(workDir, "Pulumi.yaml"),
-      "name: smoke\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+      "name: smoke\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n    nodeargs: --require ./preload.js\nmain: index.js\n",
     );
+    fs.writeFileSync(path.join(workDir, "preload.js"), "globalThis.smokePreloaded = true;\n");
     fs.writeFileSync(path.join(workDir, "index.js"), program);
     fs.writeFileSync(path.join(workDir, "package.json"), '{"name":"smoke","private":true}\n');
     // The dynamic-provider shim resolves @pulumi/pulumi from the program directory.
@@ -74,6 +78,12 @@ describeWithEngine("Pulumi engine smoke test", (engine) => {
     expect(result.summary.resourceChanges).toMatchObject({ create: 2 });
     expect(fs.readFileSync(markerPath, "utf8")).toBe("hello from pulumi");
     expect(result.outputs.markerPath?.value).toBe(markerPath);
+  });
+
+  it("starts the program with Pulumi.yaml's runtime options: no ts-node, node with `nodeargs`", async () => {
+    const outputs = await stack.outputs();
+    expect(outputs.typescript?.value).toBe("unset");
+    expect(outputs.preloaded?.value).toBe(true);
   });
 
   it("reports no changes on a second preview", async () => {

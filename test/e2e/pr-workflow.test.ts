@@ -12,8 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine } from "../../testkit/engine";
-import { projectRoot } from "../../testkit/find-engine";
-import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { createLocalProgram, linkCheckoutEntries, type LocalProgram } from "../../testkit/local-program";
 import { type JobRun, runWorkflowJob } from "../../testkit/workflow-runner";
 import { BASELINE, SCENARIO_CONFIG, devicesManifest, stackSecrets } from "../fixtures/preview-json/scenarios";
 
@@ -123,8 +122,7 @@ describeWithEngine("the pull-request pipeline, run from its workflow files", (en
       config: SCENARIO_CONFIG,
     });
     // The workflows run tools of the checkout beside the program: the scripts and the policy pack.
-    for (const entry of ["scripts", "policy", ".nvmrc"])
-      fs.symlinkSync(path.join(projectRoot, entry), path.join(program.dir, entry));
+    linkCheckoutEntries(program.dir, ["scripts", "policy", ".nvmrc"]);
     await deploy();
   }, 600_000);
 

@@ -1,9 +1,12 @@
 // A bad manifest or a bad stack setting stops `pulumi preview` with the problems alone: no
-// "unhandled exception", no stack trace through the project's files, nothing sent to DPS.
+// "unhandled exception", no stack trace through the project's files, nothing sent to DPS; a
+// syntax error in the program with its file, line and column.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
-import { describeWithEngine } from "../../testkit/engine";
+import { describeWithEngine, projectRoot } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 
 const GOOD =
@@ -47,6 +50,30 @@ describeWithEngine("errors in the program's inputs, as `pulumi preview` prints t
     expectNoStackTrace(output);
     expect(emulator.inspect.stats().serviceOperations).toBe(0);
     program.writeManifest("fleet.yaml", GOOD);
+  }, 180_000);
+
+  it("a syntax error in the program: its file, line and column; a type error is typecheck's, not preview's", async () => {
+    const index = path.join(program.dir, "index.ts");
+    const source = fs.readFileSync(index, "utf8");
+    // Pulumi.yaml loads the program through the cached transpiler, which checks syntax only.
+    fs.writeFileSync(index, `${source}\nexport const broken = ;\n`);
+    const output = await failedPreview();
+    const line = source.split("\n").length + 1;
+    expect(output).toMatch(
+      new RegExp(
+        `Unable to compile TypeScript:\\s*\\n\\s*index\\.ts\\(${line},23\\): error TS1109: Expression expected\\.`,
+      ),
+    );
+    expect(output).not.toMatch(/^\s+at .+\(.*\.[jt]s:\d+:\d+\)/m);
+    expect(emulator.inspect.stats().serviceOperations).toBe(0);
+
+    fs.writeFileSync(
+      index,
+      `${source}\nexport const mistyped: number = "not a number" as unknown as string;\n`,
+    );
+    const preview = await program.stack.preview();
+    expect(preview.changeSummary).toMatchObject({ create: expect.any(Number) });
+    program.installProgramFrom(projectRoot);
   }, 180_000);
 
   it("a bad stack setting: the key and what is allowed, and nothing else", async () => {

@@ -18,7 +18,7 @@ import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } fr
 import { makeCertificate, type KeyAndCertificate } from "../../testkit/certificates";
 import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
-import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
+import { createLocalProgram, linkCheckoutEntries, type LocalProgram } from "../../testkit/local-program";
 import {
   policyConfigPath,
   policyPackDir,
@@ -129,7 +129,7 @@ describeWithEngine(
       emulator = await startTestEmulator();
       program = await createLocalProgram(engine, emulator, { stackName: STACK, manifests: {} });
       // The printed commands run `npm run ...` from the repository root: the copy gets the scripts.
-      fs.symlinkSync(path.join(projectRoot, "scripts"), path.join(program.dir, "scripts"));
+      linkCheckoutEntries(program.dir, ["scripts"]);
       const certs = path.join(program.dir, "certs");
       fs.mkdirSync(certs);
       fs.writeFileSync(path.join(certs, "charger-ca.pem"), oldCa.certificatePem);

@@ -5,7 +5,9 @@
 // RunPlugin, which CLIs since v3.221 use to start Node.js policy packs.
 //
 // Every other call is forwarded to the real host byte for byte, so programs run exactly as
-// the upstream host runs them. RunPlugin starts @pulumi/pulumi's run-policy-pack from the
+// the upstream host runs them, started with the flags for the project's runtime options
+// (Pulumi.yaml `runtime.options`, which current CLIs send in each call rather than as flags;
+// see runtime_options.go). RunPlugin starts @pulumi/pulumi's run-policy-pack from the
 // policy pack's own node_modules, with the arguments the pre-3.221 `pulumi-analyzer-policy`
 // plugin used (<engine address> .), and streams its output back to the engine.
 package main
@@ -21,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -77,34 +80,13 @@ func run() error {
 		return err
 	}
 	self, _ = filepath.EvalSymlinks(self)
-	upstreamBin := filepath.Join(filepath.Dir(filepath.Dir(self)), "libexec", "pulumi-language-nodejs")
-
-	upstream := exec.Command(upstreamBin, os.Args[1:]...)
-	upstream.Stderr = os.Stderr
-	upstreamOut, err := upstream.StdoutPipe()
-	if err != nil {
-		return err
+	hosts := &upstreamHosts{
+		binary: filepath.Join(filepath.Dir(filepath.Dir(self)), "libexec", "pulumi-language-nodejs"),
+		args:   os.Args[1:],
+		byKey:  map[string]*upstreamHost{},
 	}
-	if err := upstream.Start(); err != nil {
-		return fmt.Errorf("starting the Node.js language host %s: %w", upstreamBin, err)
-	}
-	defer func() { _ = upstream.Process.Kill() }()
-
-	// Like every plugin, the upstream host announces its port as the first line on stdout.
-	reader := bufio.NewReader(upstreamOut)
-	portLine, err := reader.ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("reading the Node.js language host's port: %w", err)
-	}
-	go func() { _, _ = io.Copy(os.Stdout, reader) }()
-
-	conn, err := grpc.NewClient("127.0.0.1:"+strings.TrimSpace(portLine),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	defer hosts.killAll()
+	go exitWhenOrphaned(hosts)
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -116,23 +98,127 @@ func run() error {
 			if method == runPluginMethod {
 				return runPlugin(stream)
 			}
-			return forward(stream, conn, method)
+			return forward(stream, hosts, method)
 		}))
+	hosts.onExit = server.Stop
 	fmt.Printf("%d\n", listener.Addr().(*net.TCPAddr).Port)
-
-	go func() {
-		_ = upstream.Wait()
-		server.Stop()
-	}()
 	return server.Serve(listener)
 }
 
-// forward relays one call (unary or streaming) to the upstream host.
-func forward(in grpc.ServerStream, conn *grpc.ClientConn, method string) error {
+// exitWhenOrphaned ends the front and its hosts when the pulumi that started them is gone. A
+// pulumi stopped normally kills its plugins; one killed outright (SIGKILL, a cancelled CI job)
+// cannot, and the front and the hosts would otherwise wait for calls forever. The enrollment
+// providers do the same for their process (components/enrollments/orphan-watchdog.js).
+func exitWhenOrphaned(hosts *upstreamHosts) {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			hosts.killAll()
+			os.Exit(1)
+		}
+	}
+}
+
+// upstreamHosts starts the v3.68 host on demand, once per set of runtime-option flags
+// (runtime_options.go): a pulumi command's calls all carry the project's options, so one
+// host serves them all.
+type upstreamHosts struct {
+	binary string
+	args   []string // the engine address, as the CLI passed it
+	onExit func()
+
+	mu    sync.Mutex
+	byKey map[string]*upstreamHost
+}
+
+type upstreamHost struct {
+	process *exec.Cmd
+	conn    *grpc.ClientConn
+}
+
+func (h *upstreamHosts) get(flags []string) (*grpc.ClientConn, error) {
+	key := strings.Join(flags, "\x00")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if host, ok := h.byKey[key]; ok {
+		return host.conn, nil
+	}
+	host, err := h.start(flags)
+	if err != nil {
+		return nil, err
+	}
+	h.byKey[key] = host
+	return host.conn, nil
+}
+
+func (h *upstreamHosts) start(flags []string) (*upstreamHost, error) {
+	// Flags first: the host reads the engine address from its first positional argument.
+	process := exec.Command(h.binary, append(append([]string(nil), flags...), h.args...)...)
+	process.Stderr = os.Stderr
+	out, err := process.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := process.Start(); err != nil {
+		return nil, fmt.Errorf("starting the Node.js language host %s: %w", h.binary, err)
+	}
+	// Like every plugin, the upstream host announces its port as the first line on stdout.
+	reader := bufio.NewReader(out)
+	portLine, err := reader.ReadString('\n')
+	if err != nil {
+		_ = process.Process.Kill()
+		return nil, fmt.Errorf("reading the Node.js language host's port: %w", err)
+	}
+	go func() { _, _ = io.Copy(os.Stdout, reader) }()
+	conn, err := grpc.NewClient("127.0.0.1:"+strings.TrimSpace(portLine),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	if err != nil {
+		_ = process.Process.Kill()
+		return nil, err
+	}
+	// A host that dies takes the front with it, as the host alone would have gone.
+	go func() {
+		_ = process.Wait()
+		if h.onExit != nil {
+			h.onExit()
+		}
+	}()
+	return &upstreamHost{process: process, conn: conn}, nil
+}
+
+func (h *upstreamHosts) killAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, host := range h.byKey {
+		_ = host.conn.Close()
+		_ = host.process.Process.Kill()
+	}
+}
+
+// forward relays one call (unary or streaming) to the upstream host for the runtime options
+// its first message carries.
+func forward(in grpc.ServerStream, hosts *upstreamHosts, method string) error {
+	// The calls this protocol has send their request first; its options choose the host.
+	var first frame
+	if err := in.RecvMsg(&first); err != nil {
+		return err
+	}
+	flags, err := hostFlags(method, first.data)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "Pulumi.yaml runtime options: %v", err)
+	}
+	conn, err := hosts.get(flags)
+	if err != nil {
+		return status.Error(codes.Unavailable, err.Error())
+	}
 	ctx, cancel := context.WithCancel(in.Context())
 	defer cancel()
 	out, err := conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, method)
 	if err != nil {
+		return err
+	}
+	if err := out.SendMsg(&first); err != nil {
 		return err
 	}
 	errs := make(chan error, 1)
