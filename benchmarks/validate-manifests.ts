@@ -1,16 +1,25 @@
-// The offline validator on a large manifest: `validate-manifests` (in-process, as the command
-// runs) on N entries in one file, valid, then with every 10th entry broken (the contract's
-// bounded output), then the same valid set split over 20 files. No engine is involved, so there
-// is no engine floor to print beside it; the figure to compare with is the aim of 10 s for 10,000 entries.
-//   bash scripts/with-env.sh ts-node --transpile-only benchmarks/validate-manifests.ts [--entries 10000]
-// Bounded: a few seconds per scenario on two cores; the folder is removed at the end.
+// The offline validator on a large manifest: `validate-manifests --stack` (in-process, as the
+// command runs) on N entries in one file, valid, then with every 10th entry broken (the
+// contract's bounded output), then the same valid set split over 20 files. Several sizes in one
+// run print the growth (time per entry should stay flat). No engine is involved, so there is no
+// engine floor to print beside it; the aim is 100,000 entries in 15 s or less.
+//   bash scripts/with-env.sh ts-node --transpile-only benchmarks/validate-manifests.ts \
+//     [--entries 10000,30000,100000] [--scenarios valid,broken,split]
+// Bounded: a few seconds per scenario and size on two cores; the folder is removed at the end.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runValidateManifests } from "../scripts/validate-manifests/command";
 
 const args = process.argv.slice(2);
-const entries = Number(args[args.indexOf("--entries") + 1] ?? 10000) || 10000;
+function option(name: string, fallback: string): string[] {
+  const at = args.indexOf(name);
+  return (at >= 0 ? (args[at + 1] ?? fallback) : fallback).split(",").filter(Boolean);
+}
+const sizes = option("--entries", "10000").map((n) => Number(n));
+if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error("--entries: positive whole numbers, e.g. 10000,30000");
+const scenarios = option("--scenarios", "valid,broken,split");
 const repo = path.resolve(__dirname, "..");
 
 function entry(i: number, broken: boolean): string {
@@ -25,7 +34,7 @@ function entry(i: number, broken: boolean): string {
   ].join("\n");
 }
 
-function write(dir: string, files: number, breakEvery: number | undefined): void {
+function write(dir: string, entries: number, files: number, breakEvery: number | undefined): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const perFile = Math.ceil(entries / files);
@@ -37,7 +46,7 @@ function write(dir: string, files: number, breakEvery: number | undefined): void
   }
 }
 
-function measure(name: string, dir: string): void {
+function measure(name: string, dir: string, entries: number): void {
   let output = "";
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -59,12 +68,20 @@ function measure(name: string, dir: string): void {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-bench-"));
 try {
-  write(dir, 1, undefined);
-  measure("valid, one file", dir);
-  write(dir, 1, 10);
-  measure("every 10th entry broken, one file", dir);
-  write(dir, 20, undefined);
-  measure("valid, 20 files", dir);
+  for (const entries of sizes) {
+    if (scenarios.includes("valid")) {
+      write(dir, entries, 1, undefined);
+      measure("valid, one file", dir, entries);
+    }
+    if (scenarios.includes("broken")) {
+      write(dir, entries, 1, 10);
+      measure("every 10th entry broken, one file", dir, entries);
+    }
+    if (scenarios.includes("split")) {
+      write(dir, entries, 20, undefined);
+      measure("valid, 20 files", dir, entries);
+    }
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

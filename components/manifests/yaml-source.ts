@@ -1,8 +1,11 @@
-// Parses one manifest file and answers "where is this field?" for error messages. The yaml
-// package keeps source ranges on every node; LineCounter turns offsets into line/column.
+// Parses one manifest file and answers "where is this field?" for error messages. Plain files
+// (nearly all) are read by plain-yaml.ts, which gives the yaml package's value and offsets in
+// linear time; any other file, and every file with an error, by the yaml package, which keeps
+// source ranges on every node. LineCounter turns offsets into line/column either way.
 import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Node } from "yaml";
 import type { ManifestProblem } from "./errors";
+import { parsePlainYaml, type OffsetTree, type PlainYaml } from "./plain-yaml";
 
 export type FieldPath = readonly (string | number)[];
 
@@ -22,6 +25,14 @@ export interface ParsedManifest {
 export type ParseResult = { ok: true; manifest: ParsedManifest } | { ok: false; problems: ManifestProblem[] };
 
 export function parseManifest(file: string, text: string): ParseResult {
+  const plain = parsePlainYaml(text);
+  if (plain) {
+    const positionOf = (path: FieldPath, atKey?: boolean): Position => {
+      const { line, col } = plain.lineCounter.linePos(plainOffsetOf(plain, path, atKey ?? false));
+      return { line, column: col };
+    };
+    return { ok: true, manifest: { file, value: plain.value, positionOf } };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const toPosition = (offset: number): Position => {
@@ -138,6 +149,29 @@ function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {
     } else if (isSeq(node) && typeof segment === "number") {
       node = node.items[segment];
       best = rangeStart(node) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+/** offsetOf over plain-yaml's offsets: the same walk, the same fallbacks. */
+function plainOffsetOf({ offsets }: PlainYaml, path: FieldPath, atKey: boolean): number {
+  let tree: OffsetTree | undefined = offsets.tree;
+  let best = offsets.root;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i]!;
+    const last = i === path.length - 1;
+    if (tree?.names) {
+      const index = tree.names.indexOf(String(segment));
+      if (index === -1) return best;
+      if (last && atKey) return tree.keys![index]!;
+      best = tree.at[index]!;
+      tree = tree.inner[index];
+    } else if (tree && typeof segment === "number") {
+      best = tree.at[segment] ?? best;
+      tree = tree.inner[segment];
     } else {
       return best;
     }
