@@ -12,7 +12,7 @@ import {
   isIndividualEnrollment,
   isLocalDps,
 } from "../resources";
-import type { EnrollmentSetInputs } from "../resources";
+import { decodeEntries, type EnrollmentSetInputs, UNKNOWN_VALUE } from "../resources";
 import type { DpsCaCertificate, GroupView, IndividualView } from "./enrollment-view";
 
 export interface ChoiceResource {
@@ -32,8 +32,13 @@ export function choiceViewsOf(resources: Iterable<ChoiceResource>): ChoiceViews 
   for (const { type, inputs } of resources) {
     if (isIndividualEnrollment(type) && typeof inputs["registrationId"] === "string")
       views.individualEnrollments.push(inputs as unknown as IndividualView);
-    else if (isEnrollmentSet(type) && isRecord(inputs["enrollments"])) {
-      const set = inputs as unknown as EnrollmentSetInputs;
+    else if (isEnrollmentSet(type) && isSetEntries(inputs["enrollments"])) {
+      // A set's inputs hold its entries as a map, its stored outputs as lines (what a stack
+      // policy is handed for a set the change leaves alone): decodeEntries reads both.
+      const set = {
+        ...inputs,
+        enrollments: decodeEntries(inputs["enrollments"]),
+      } as unknown as EnrollmentSetInputs;
       for (const id of Object.keys(set.enrollments).sort())
         views.individualEnrollments.push(entryInputs(set, id) as unknown as IndividualView);
     } else if (isEnrollmentGroup(type) && typeof inputs["enrollmentGroupId"] === "string")
@@ -51,3 +56,7 @@ export function choiceViewsOf(resources: Iterable<ChoiceResource>): ChoiceViews 
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Entries as a map or as stored lines; not the preview's stand-in for a value known only at update. */
+const isSetEntries = (value: unknown) =>
+  isRecord(value) || (typeof value === "string" && value !== UNKNOWN_VALUE);

@@ -1,10 +1,12 @@
 import {
+  decodeEntries,
   describeEnrollment,
   type EnrollmentKind,
   isEnrollmentSet,
   isSetSharedInput,
   kindInfo,
   kindOfType,
+  UNKNOWN_VALUE,
 } from "@dps-as-code/contract";
 import { isRecord, isUnknown, knownPath, knownProperty, whenKnown, UNKNOWN, type Unknown } from "./known";
 
@@ -51,10 +53,14 @@ export function enrollmentsOf(
     const single = enrollmentInputs(type, props);
     return single === undefined ? undefined : [single];
   }
-  const entries = knownProperty(props, "enrollments");
-  if (isUnknown(entries)) {
+  const property = knownProperty(props, "enrollments");
+  if (isUnknown(property) || property === UNKNOWN_VALUE) {
     return UNKNOWN;
   }
+  // A stack policy is handed a set's stored outputs when the change leaves the set alone: there
+  // the entries are lines (contract/resources/set-stored-form.ts), decoded as the provider does.
+  const entries =
+    typeof property === "string" ? (decodeEntries(property) as Record<string, unknown>) : property;
   if (!isRecord(entries)) {
     return [];
   }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  encodeEntries,
   ENROLLMENT_LEDGER_TYPE,
   ENROLLMENT_SET_TYPE,
   ledgerIndividual,
+  type SetEntry,
   UNKNOWN_VALUE,
 } from "@dps-as-code/contract";
 import { makeCertificate } from "../../testkit/certificates";
@@ -224,6 +226,15 @@ describe("dps-enrollment-individual-or-group", () => {
     };
     const [individual] = await runStackPolicy(policy, sensors(5));
     expect(await runStackPolicy(policy, [set])).toEqual([individual]);
+    // A set the change leaves alone reaches a stack policy as its stored outputs: entries as lines.
+    const stored = {
+      ...set,
+      props: {
+        ...set.props,
+        enrollments: encodeEntries(set.props.enrollments as unknown as Record<string, SetEntry>),
+      },
+    };
+    expect(await runStackPolicy(policy, [stored])).toEqual([individual]);
   });
   it("stays quiet below the threshold, and follows a configured threshold", async () => {
     expect(await runStackPolicy(policy, sensors(4))).toEqual([]);

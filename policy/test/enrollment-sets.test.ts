@@ -18,7 +18,7 @@ import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "../policies/dp
 import { makeCertificate } from "../../testkit/certificates";
 import { ENROLLMENT_SET, enrollmentSet, INDIVIDUAL, individualEnrollment, NOW, setEntry } from "./fixtures";
 import { mutate, runResourcePolicy, runStackPolicy } from "./harness";
-import { UNKNOWN_VALUE } from "@dps-as-code/contract";
+import { encodeEntries, type SetEntry, UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const set = (props = enrollmentSet()) => ({ type: ENROLLMENT_SET, props, name: "enrollment-set-0-of-1" });
 const individual = (props = individualEnrollment()) => ({ type: INDIVIDUAL, props });
@@ -196,6 +196,24 @@ describe("policies on enrollment set entries", () => {
     it("reports an id declared in a set and as its own resource", async () => {
       const violations = await runStackPolicy(dpsEnrollmentUniqueIdsPolicy, [
         set(),
+        { ...individual(), name: "device-001" },
+      ]);
+      expect(violations.map((v) => v.message)).toEqual([
+        'registrationId "device-001" is declared by 2 resources ("enrollment-set-0-of-1[device-001]", "device-001") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.',
+        'registrationId "device-001" is declared by 2 resources ("enrollment-set-0-of-1[device-001]", "device-001") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.',
+      ]);
+    });
+
+    it("reads a set the change leaves alone from its stored outputs, where the entries are lines", async () => {
+      // A stack policy is handed the stored outputs of a set that is not changing
+      // (contract/resources/set-stored-form.ts): the duplicate is found there too.
+      const props = enrollmentSet() as Record<string, unknown>;
+      const stored = {
+        ...props,
+        enrollments: encodeEntries(props["enrollments"] as Record<string, SetEntry>),
+      };
+      const violations = await runStackPolicy(dpsEnrollmentUniqueIdsPolicy, [
+        { type: ENROLLMENT_SET, props: stored, name: "enrollment-set-0-of-1" },
         { ...individual(), name: "device-001" },
       ]);
       expect(violations.map((v) => v.message)).toEqual([
