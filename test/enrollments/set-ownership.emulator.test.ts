@@ -11,6 +11,7 @@ import { createEnrollmentProvider } from "../../components/enrollments/provider"
 import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
 import {
+  decodeEntries,
   decodeKeys,
   type EnrollmentInputs,
   type EnrollmentSetInputs,
@@ -84,7 +85,7 @@ describe("the owner marker on EnrollmentSet", () => {
     const updated = await sets.update!(created.id, created.outs as EnrollmentSetOutputs, changed as never);
     expect((await onDps("mk-1")).initialTwin?.tags).toEqual({ line: "b", [OWNER_TAG]: THIS_STACK });
     const read = await sets.read!(created.id, updated.outs as EnrollmentSetOutputs);
-    expect((read.props as EnrollmentSetOutputs).enrollments["mk-1"]?.initialTwin).toEqual({
+    expect(decodeEntries((read.props as EnrollmentSetOutputs).enrollments)["mk-1"]?.initialTwin).toEqual({
       tags: { line: "b" },
     });
     expect(await sets.diff!(created.id, read.props as EnrollmentSetOutputs, changed as never)).toMatchObject({
@@ -155,7 +156,7 @@ describe("the owner marker on EnrollmentSet", () => {
       ),
     ]);
     // The state records what landed, and nothing else; the refused enrollments are untouched.
-    expect(Object.keys(error.properties.enrollments)).toEqual(["mine-1"]);
+    expect(Object.keys(decodeEntries(error.properties.enrollments))).toEqual(["mine-1"]);
     expect((await onDps("theirs-1")).etag).toBe(theirs.etag);
     expect((await onDps("manual-1")).etag).toBe(manual.etag);
 

@@ -14,6 +14,7 @@ import { resetRegistry } from "../../components/enrollments/sets/registry";
 import { createEnrollmentSetProvider } from "../../components/enrollments/sets/set-provider";
 import { forgetListings } from "../../components/enrollments/sets/snapshot";
 import {
+  decodeEntries,
   decodeKeys,
   decodeMetadata,
   type EnrollmentInputs,
@@ -172,7 +173,7 @@ describe.each(behaviourVariants())("DPS answering with $name", ({ behaviour }) =
       expect(stateKeys[id]).toEqual(before.get(id)?.keys);
     }
     // Created: on DPS with this stack's marker, the keys in state those DPS holds; nothing lost.
-    expect(Object.keys(state.enrollments).sort()).toEqual(
+    expect(Object.keys(decodeEntries(state.enrollments)).sort()).toEqual(
       Object.keys(declared)
         .filter((id) => id !== "person-1" && id !== "theirs-1")
         .sort(),
@@ -182,7 +183,8 @@ describe.each(behaviourVariants())("DPS answering with $name", ({ behaviour }) =
       expect(stateKeys[id]).toEqual(await keysOnDps(id));
     }
     const metadata = decodeMetadata(state.metadata);
-    for (const id of Object.keys(state.enrollments)) expect(metadata[id]?.etag).toBe((await onDps(id)).etag);
+    for (const id of Object.keys(decodeEntries(state.enrollments)))
+      expect(metadata[id]?.etag).toBe((await onDps(id)).etag);
 
     // Refresh, then an empty diff: the masked or clear webhook URL reads back as declared.
     const mine = Object.fromEntries(
