@@ -151,13 +151,7 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     const again = runSetup(env);
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain("compiling");
-    const stamp = path.join(
-      env.DPS_HOME!,
-      "tools",
-      "pulumi-v3.260.0",
-      "libexec",
-      "policy-aware-language-host.sha256",
-    );
+    const stamp = frontStamp(env);
     fs.writeFileSync(stamp, "the digest of other sources\n");
     const changed = runSetup(env);
     expect(changed.status).toBe(0);
@@ -173,13 +167,7 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
   it("is run by with-env.sh --engine (npm test, npm run pulumi) when the self-built front is older than the checkout's", () => {
     const { env } = machine({ node: "echo 24", go: fakeGo(3), true: "exit 0" });
     expect(runSetup(env).status).toBe(0);
-    const stamp = path.join(
-      env.DPS_HOME!,
-      "tools",
-      "pulumi-v3.260.0",
-      "libexec",
-      "policy-aware-language-host.sha256",
-    );
+    const stamp = frontStamp(env);
     fs.writeFileSync(stamp, "the digest of other sources\n");
     const withEnv = (args: string[]) =>
       spawnSync("bash", [path.join(path.dirname(setup), "with-env.sh"), ...args], { env, encoding: "utf8" });
@@ -206,3 +194,8 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     expect(stderr.match(/go: downloading /g)?.length ?? 0).toBeLessThan(15);
   });
 });
+
+/** Where set-up records the digest of the language host front's sources it built. */
+function frontStamp(env: NodeJS.ProcessEnv): string {
+  return path.join(env.DPS_HOME!, "tools", "pulumi-v3.260.0", "libexec", "policy-aware-language-host.sha256");
+}
