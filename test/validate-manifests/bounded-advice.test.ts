@@ -12,7 +12,8 @@ import { PRINTED_IDS, PRINTED_SUGGESTIONS } from "../../components/advice/stack-
 import { projectRoot } from "../../testkit/find-engine";
 import { runProjectTool } from "../../testkit/project-tool";
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bounded-advice-"));
+// A space and a quote in the folder's name: the command the cut names must quote it for bash.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bounded advice's fleet-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const BIG = 2_000;
@@ -56,7 +57,7 @@ describe("validate-manifests --stack on a fleet with large advice", () => {
   beforeAll(() => {
     capped = runProjectTool("validate-manifests", ["--stack", "dev", dir]);
   });
-  const fullCommand = `npm run --silent validate-manifests -- --stack dev ${dir} --all`;
+  const fullCommand = `npm run --silent validate-manifests -- --stack dev '${dir.replace("'", "'\\''")}' --all`;
 
   it("prints the first suggestions of each kind, the first ids of each, and says where the rest are", () => {
     expect(capped.status, capped.stderr).toBe(0);
