@@ -20,7 +20,7 @@ export interface EnrollmentStackConfig {
   readonly enrollmentSets: EnrollmentSetsConfig;
   /** The adjustable limits of the existing DPS (`dps-as-code:dpsLimits`). @default DPS's defaults */
   readonly dpsLimits: StackCountLimits;
-  /** Days ahead the reports warn of expiring certificates (`dps-as-code:certificateExpiryWarningDays`). @default 30 */
+  /** Days ahead the reports warn of expiring certificates (`dps-as-code:certificateExpiryWarningDays`). @default 60 */
   readonly certificateExpiryWarningDays: number;
   readonly existingDps: ExistingDpsConfig;
 }

@@ -27,10 +27,13 @@ export function defaultManifestsFolder(environment: string): string {
 
 /**
  * `dps-as-code:certificateExpiryWarningDays`: the drift report and the PR report list certificates
- * the stack holds that expire within this many days. 30 days leaves a month for a device
- * certificate or a CA to be re-issued and rolled over (two deployments, see README "Day two").
+ * the stack holds that expire within this many days. 60 days: twice the window in which the
+ * shipped policy configs refuse a prod deployment (`expiryWarningDays` 30 in
+ * policy/config/*.json), so a stack that keeps the default still hears of a certificate a month
+ * before the policy blocks it, time to re-issue it and roll it over (two deployments, README
+ * "Day two").
  */
-export const DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS = 30;
+export const DEFAULT_CERTIFICATE_EXPIRY_WARNING_DAYS = 60;
 /** Beyond about three years a warning is noise: most device and CA certificates live shorter. */
 export const CERTIFICATE_EXPIRY_WARNING_DAYS = { min: 1, max: 1000 } as const;
 
@@ -223,7 +226,7 @@ export interface PlatformConfig {
   readonly dpsLimits: StackCountLimits;
   /**
    * Days ahead that the reports warn of certificates the stack holds expiring
-   * (`dps-as-code:certificateExpiryWarningDays`). @default 30
+   * (`dps-as-code:certificateExpiryWarningDays`). @default 60
    */
   readonly certificateExpiryWarningDays: number;
   /** Existing DPS and hubs this stack adopts (`dps-as-code:adoptPlatform`); absent: it creates them. */

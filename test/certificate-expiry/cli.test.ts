@@ -56,8 +56,8 @@ beforeAll(() => {
     }).certificatePem,
   );
   write(
-    "enrollments/dev/monitor-45.pem",
-    makeCertificate({ commonName: "monitor-45", notAfter: inDays(45) }).certificatePem,
+    "enrollments/dev/monitor-75.pem",
+    makeCertificate({ commonName: "monitor-75", notAfter: inDays(75) }).certificatePem,
   );
   write(
     "enrollments/dev/monitor-fresh.pem",
@@ -72,7 +72,7 @@ beforeAll(() => {
     [
       "defaults: { iotHubs: [weu], allocationPolicy: static }",
       "individualEnrollments:",
-      ...["monitor-expired", "monitor-45", "monitor-fresh"].map(x509Individual),
+      ...["monitor-expired", "monitor-75", "monitor-fresh"].map(x509Individual),
       "enrollmentGroups:",
       "  - { enrollmentGroupId: chargers, attestation: { type: x509, x509: { caReferences: { primary: charger-root } } } }",
       "  - { enrollmentGroupId: chargers-eu, attestation: { type: x509, x509: { caReferences: { primary: charger-root } } } }",
@@ -83,13 +83,13 @@ beforeAll(() => {
 });
 
 describe("npm run certificate-expiry", () => {
-  it("lists the expired certificate first and loudest, then the ones expiring within the default 30 days, each with what to run", () => {
+  it("lists the expired certificate first and loudest, then the ones expiring within the default 60 days, each with what to run", () => {
     fs.writeFileSync(path.join(repo, "Pulumi.dev.yaml"), stackFile());
     const result = run("--stack", "dev");
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [
-        "4 of 6 certificates of stack dev expired, not yet valid or expiring within 30 days.",
+        "4 of 6 certificates of stack dev expired, not yet valid or expiring within 60 days.",
         "",
         `EXPIRED 2 days ago (notAfter ${date(new Date(NOW - 2 * DAY - 3_600_000))}): individual enrollment monitor-expired (primary certificate), CN=monitor-expired`,
         "  declared in enrollments/dev/fleet.yaml:3 (attestation.x509.clientCertificates.primary)",
@@ -110,17 +110,17 @@ describe("npm run certificate-expiry", () => {
         "  declared in enrollments/dev/fleet.yaml:9 (attestation.x509.signingCertificates.primary)",
         "  (the rotation plan does not rotate a group's signing certificate: put the new one in signingCertificates.secondary, deploy, re-issue the devices' certificates, then make it the primary (or move the group to a DPS CA certificate in caReferences, which the plan rotates))",
         "",
-        `6 certificates checked on ${date(new Date(NOW))} (DPS CA certificates, group signing certificates, individual enrollments' certificates); 2 valid beyond the window (dps-as-code:certificateExpiryWarningDays: 30).`,
+        `6 certificates checked on ${date(new Date(NOW))} (DPS CA certificates, group signing certificates, individual enrollments' certificates); 2 valid beyond the window (dps-as-code:certificateExpiryWarningDays: 60).`,
         "Not checked: legacy-root (CA certificates already in the DPS, existing: true: the stack does not hold their certificates).",
         "",
       ].join("\n"),
     );
   });
 
-  it("takes the stack's window: at 60 days the certificate expiring in 45 is due too; json has every certificate", () => {
+  it("takes the stack's window: at 90 days the certificate expiring in 75 is due too; json has every certificate", () => {
     fs.writeFileSync(
       path.join(repo, "Pulumi.dev.yaml"),
-      stackFile("  dps-as-code:certificateExpiryWarningDays: 60\n"),
+      stackFile("  dps-as-code:certificateExpiryWarningDays: 90\n"),
     );
     const result = run("--stack", "dev", "--format", "json");
     expect(result.status, result.stderr).toBe(0);
@@ -132,13 +132,13 @@ describe("npm run certificate-expiry", () => {
         daysLeft: number;
       }[];
     };
-    expect(report.windowDays).toBe(60);
+    expect(report.windowDays).toBe(90);
     expect(report.certificates.map((c) => [c.holder.id ?? c.holder.name, c.state, c.daysLeft])).toEqual([
       ["monitor-expired", "expired", -3],
       ["spare-root", "expiring", 3],
       ["charger-root", "expiring", 12],
       ["pumps", "expiring", 20],
-      ["monitor-45", "expiring", 45],
+      ["monitor-75", "expiring", 75],
       ["monitor-fresh", "valid", 364],
     ]);
   });
@@ -149,7 +149,7 @@ describe("npm run certificate-expiry", () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toBe("due=true\n");
     expect(fs.readFileSync(path.join(repo, "expiry.md"), "utf8")).toMatch(
-      /^### 4 of 6 certificates of stack dev expired, not yet valid or expiring within 30 days\n/,
+      /^### 4 of 6 certificates of stack dev expired, not yet valid or expiring within 60 days\n/,
     );
   });
 

@@ -78,7 +78,7 @@ describe("parsePlatformConfig", () => {
       enrollmentManifests: "enrollments/dev",
       enrollmentSets: { threshold: 500, shards: 32, operationsPerMinute: 1000 },
       dpsLimits: { x509EnrollmentGroups: 100, caCertificates: 25 },
-      certificateExpiryWarningDays: 30,
+      certificateExpiryWarningDays: 60,
     });
   });
 

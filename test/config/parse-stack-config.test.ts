@@ -56,7 +56,7 @@ describe("parseStackConfig", () => {
         enrollmentManifests: "enrollments/prod",
         enrollmentSets: DEFAULT_ENROLLMENT_SETS,
         dpsLimits: DEFAULT_STACK_COUNT_LIMITS,
-        certificateExpiryWarningDays: 30,
+        certificateExpiryWarningDays: 60,
         existingDps: {
           location: {
             kind: "endpoint",

@@ -106,7 +106,7 @@ describe("readStackFile", () => {
     const set = readStackFile(stackFile("set", `${base}  dps-as-code:certificateExpiryWarningDays: "90"\n`));
     expect(set.ok && set.stack.certificateExpiryWarningDays).toBe(90);
     const plain = readStackFile(stackFile("plain", base));
-    expect(plain.ok && plain.stack.certificateExpiryWarningDays).toBe(30);
+    expect(plain.ok && plain.stack.certificateExpiryWarningDays).toBe(60);
     expect(
       readStackFile(stackFile("zero", `${base}  dps-as-code:certificateExpiryWarningDays: 0\n`)),
     ).toEqual({

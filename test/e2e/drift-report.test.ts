@@ -130,12 +130,12 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       deriveDeviceKey(groupKey, "drift-meter-1"),
     ).register();
     // Certificates as main holds them: a CA that a group names, expiring in 5 days; a device
-    // certificate expiring in 60 days, inside the stack's 90-day window (not the default 30);
+    // certificate expiring in 75 days, inside the stack's 90-day window (not the default 60);
     // one valid for a year. Offline, as the workflow's step reads them: stack file and manifests.
     const day = 86_400_000;
     const inDays = (n: number) => new Date(Date.now() + n * day + 3_600_000);
     const ca = makeCertificate({ commonName: "Drift Charger Root", isCa: true, notAfter: inDays(5) });
-    const soon = makeCertificate({ commonName: "drift-cert-soon", notAfter: inDays(60) });
+    const soon = makeCertificate({ commonName: "drift-cert-soon", notAfter: inDays(75) });
     const fresh = makeCertificate({ commonName: "drift-cert-fresh", validDays: 365 });
     fs.mkdirSync(path.join(program.dir, "certs"), { recursive: true });
     fs.writeFileSync(path.join(program.dir, "certs", "drift-root.pem"), ca.certificatePem);
@@ -202,7 +202,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
           "  `npm run plan-rotation -- --stack drift --enrollment drift-chargers --kind ca --new-ca <new-ca-name> --certificate <new-ca.pem> --out rotation-drift-chargers`",
       );
       expect(text).toContain(
-        `- expires in 60 days (notAfter ${inDays(60).toISOString().slice(0, 10)}): individual enrollment \`drift-cert-soon\` (primary certificate), CN=drift-cert-soon, in \`enrollments/e2e/certificates.yaml:3\`\n` +
+        `- expires in 75 days (notAfter ${inDays(75).toISOString().slice(0, 10)}): individual enrollment \`drift-cert-soon\` (primary certificate), CN=drift-cert-soon, in \`enrollments/e2e/certificates.yaml:3\`\n` +
           "  `npm run plan-rotation -- --stack drift --enrollment drift-cert-soon --kind certificate --certificate <new-certificate.pem> --out rotation-drift-cert-soon`",
       );
       expect(text).not.toContain("drift-cert-fresh");

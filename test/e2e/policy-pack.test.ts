@@ -211,7 +211,7 @@ individualEnrollments:
       expect(report).toContain("dps-enrollment-certificate-expiry");
       expect(report).toMatch(/mandatory/i);
       // The certificate the change brings, with its days left and the plan that replaces it
-      // (the stack's window: the default 30 days; medical-monitor-001's certificate is valid longer).
+      // (the stack's window: the default 60 days; medical-monitor-001's certificate is valid longer).
       expect(report).toMatch(
         /^- expires in 10 days \(notAfter \d{4}-\d\d-\d\d\): individual enrollment `prod-monitor-002` \(primary certificate\), CN=prod-monitor-002\n {2}`npm run plan-rotation -- --stack prod --enrollment prod-monitor-002 --kind certificate --certificate <new-certificate\.pem> --out rotation-prod-monitor-002`$/m,
       );

@@ -34,7 +34,7 @@ const expiredCa = makeCertificate({
 });
 const keptCa = makeCertificate({ commonName: "Charger Root", isCa: true, notAfter: inDays(4) });
 const soon = makeCertificate({ commonName: "monitor-soon", notAfter: inDays(5) });
-const inSixtyDays = makeCertificate({ commonName: "monitor-sixty", notAfter: inDays(60) });
+const inNinetyDays = makeCertificate({ commonName: "monitor-ninety", notAfter: inDays(90) });
 const fresh = makeCertificate({ commonName: "monitor-fresh", validDays: 365 });
 const later = makeCertificate({ commonName: "monitor-later", notBefore: inDays(10), notAfter: inDays(400) });
 
@@ -86,7 +86,7 @@ const previewJson = JSON.stringify({
       },
     },
     individual("create", "monitor-soon", soon.certificatePem),
-    individual("create", "monitor-sixty", inSixtyDays.certificatePem),
+    individual("create", "monitor-ninety", inNinetyDays.certificatePem),
     individual("create", "monitor-fresh", fresh.certificatePem),
     individual("update", "monitor-later", later.certificatePem, fresh.certificatePem),
     // An Azure DPS certificate whose text is unknown until deploy: nothing to judge.
@@ -112,11 +112,11 @@ const stackInput = (window?: number) => ({
 });
 
 describe("the PR report's certificates this change introduces", () => {
-  it("lists the new certificates that are expired, not yet valid or expiring within the default 30 days, loudest first, with the plan to run", () => {
+  it("lists the new certificates that are expired, not yet valid or expiring within the default 60 days, loudest first, with the plan to run", () => {
     const report = buildPrReport([stackInput()], { now: NOW });
     expect(report).toContain(
       [
-        "**Certificates this change introduces (3 of 5 expired, not yet valid or expiring within the stack's window of 30 days):** give a longer-lived certificate before merging, or plan its rotation now.",
+        "**Certificates this change introduces (3 of 5 expired, not yet valid or expiring within the stack's window of 60 days):** give a longer-lived certificate before merging, or plan its rotation now.",
         "",
         `- **EXPIRED 3 days ago (notAfter ${date(daysAgo(3))})**: DPS CA certificate \`pump-root\`, CN=Pump Root 2020`,
         "  `npm run plan-rotation -- --stack dev --enrollment pumps --kind ca --new-ca <new-ca-name> --certificate <new-ca.pem> --out rotation-pumps`",
@@ -133,17 +133,17 @@ describe("the PR report's certificates this change introduces", () => {
       report.indexOf("| | Change |"),
     );
     expect(section.split("\n- ")).toHaveLength(4);
-    for (const absent of ["charger-root", "monitor-sixty", "monitor-fresh", "unknown-ca"])
+    for (const absent of ["charger-root", "monitor-ninety", "monitor-fresh", "unknown-ca"])
       expect(section).not.toContain(`\`${absent}\``);
   });
 
-  it("honours the stack's window: 90 days lists the certificate expiring in 60", () => {
-    const report = buildPrReport([stackInput(90)], { now: NOW });
+  it("honours the stack's window: 120 days lists the certificate expiring in 90", () => {
+    const report = buildPrReport([stackInput(120)], { now: NOW });
     expect(report).toContain(
-      "(4 of 5 expired, not yet valid or expiring within the stack's window of 90 days)",
+      "(4 of 5 expired, not yet valid or expiring within the stack's window of 120 days)",
     );
     expect(report).toContain(
-      `- expires in 60 days (notAfter ${date(inDays(60))}): individual enrollment \`monitor-sixty\` (primary certificate), CN=monitor-sixty`,
+      `- expires in 90 days (notAfter ${date(inDays(90))}): individual enrollment \`monitor-ninety\` (primary certificate), CN=monitor-ninety`,
     );
   });
 
@@ -158,7 +158,7 @@ describe("the PR report's certificates this change introduces", () => {
       steps: [individual("create", "monitor-fresh", fresh.certificatePem)],
     });
     expect(buildPrReport([{ stack: "dev", previewJson: freshOnly }], { now: NOW })).toContain(
-      "**Certificates this change introduces:** 1, none expired, not yet valid or expiring within the stack's window of 30 days.",
+      "**Certificates this change introduces:** 1, none expired, not yet valid or expiring within the stack's window of 60 days.",
     );
   });
 
@@ -183,7 +183,7 @@ describe("the PR report's certificates this change introduces", () => {
     expect(bytes(full)).toBeGreaterThan(COMMENT_BUDGET);
     expect(bytes(comment)).toBeLessThanOrEqual(COMMENT_BUDGET);
     expect(comment).toContain(
-      "(3 of 5 expired, not yet valid or expiring within the stack's window of 30 days)",
+      "(3 of 5 expired, not yet valid or expiring within the stack's window of 60 days)",
     );
     expect(comment).toContain(
       "  `npm run plan-rotation -- --stack dev --enrollment monitor-soon --kind certificate --certificate <new-certificate.pem> --out rotation-monitor-soon`",
@@ -194,13 +194,13 @@ describe("the PR report's certificates this change introduces", () => {
     fs.writeFileSync(path.join(dir, "preview-dev.json"), previewJson);
     fs.writeFileSync(
       path.join(dir, "Pulumi.dev.yaml"),
-      "config:\n  dps-as-code:environment: dev\n  dps-as-code:location: westeurope\n  dps-as-code:hubs: { weu: {} }\n  dps-as-code:certificateExpiryWarningDays: 90\n",
+      "config:\n  dps-as-code:environment: dev\n  dps-as-code:location: westeurope\n  dps-as-code:hubs: { weu: {} }\n  dps-as-code:certificateExpiryWarningDays: 120\n",
     );
     const result = runProjectTool("pr-report", ["--stack", "dev=preview-dev.json"], { cwd: dir });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(
-      "(4 of 5 expired, not yet valid or expiring within the stack's window of 90 days)",
+      "(4 of 5 expired, not yet valid or expiring within the stack's window of 120 days)",
     );
-    expect(result.stdout).toContain("individual enrollment `monitor-sixty` (primary certificate)");
+    expect(result.stdout).toContain("individual enrollment `monitor-ninety` (primary certificate)");
   });
 });
