@@ -22,7 +22,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
-import { benchId, floorInputs, type FloorSets } from "./support/floor-inputs";
+import { floorInputs, type FloorSets } from "./support/floor-inputs";
 import {
   createFloorProgram,
   INPUT_SHAPES,
