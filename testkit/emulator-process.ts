@@ -1,11 +1,12 @@
-// The emulator as its own process, the way `npm run emulator` starts it (emulator/cli.ts through
-// scripts/register-typescript.js, ephemeral, any free port, devices never told to wait): for the CLI's own test, and for
-// the emulator benchmark, which measures the emulator's memory apart from its clients'.
+// The emulator as its own process, the way `npm run emulator` starts it (package.json's command,
+// through project-tool.ts; ephemeral, any free port, devices never told to wait): for the CLI's
+// own test, and for the emulator benchmark, which measures the emulator's memory apart from its
+// clients' (scripts/with-env.sh execs node, so the child's pid is the emulator's).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { projectRoot } from "./find-engine";
+import { projectToolCommand } from "./project-tool";
 
 /** The JSON line the CLI prints first. */
 export interface EmulatorProcessInfo {
@@ -36,12 +37,11 @@ export async function startEmulatorProcess(
   stderr: "pipe" | "inherit" = "pipe",
   stateDir?: string,
 ): Promise<EmulatorProcess> {
+  const emulator = projectToolCommand("emulator");
   const child = spawn(
-    process.execPath,
+    emulator.file,
     [
-      "-r",
-      join(projectRoot, "scripts/register-typescript.js"),
-      join(projectRoot, "emulator/cli.ts"),
+      ...emulator.args,
       "--port",
       "0",
       ...(stateDir ? ["--state-dir", stateDir] : ["--ephemeral"]),

@@ -1,6 +1,10 @@
 // Killing a `pulumi` command at a chosen moment, and running the project's recovery scripts on a
-// test program as a person would (`npm run unlock-stale -- --stack <stack>`), for the crash tests.
+// test program as a person would (`npm run unlock-stale -- --stack <stack>`) or as the deploy
+// workflow does (`npm run clear-dead-locks`), for the crash tests.
 import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { projectRoot } from "./find-engine";
 import { linkCheckoutEntries, type LocalProgram } from "./local-program";
 
 /**
@@ -82,4 +86,20 @@ export async function exportedState(program: LocalProgram): Promise<ExportedStat
       urn: op.resource.urn,
     })),
   };
+}
+
+/**
+ * pulumi-up.yml's own step before it writes to the stack, with the workflow's arguments (read
+ * from its text, so the two cannot drift): `npm run clear-dead-locks -- --stack <stack>
+ * --lock-lifetime-minutes <n> --wait-minutes <m>`. A killed run's lock on this host is provably
+ * dead, so it is removed at once, without waiting.
+ */
+export async function clearDeadLocksAsThePipelineDoes(
+  program: LocalProgram,
+  stack: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const workflow = fs.readFileSync(path.join(projectRoot, ".github", "workflows", "pulumi-up.yml"), "utf8");
+  const step = /npm run clear-dead-locks -- --stack "\$\{\{ inputs\.stack \}\}" (.*)$/m.exec(workflow);
+  if (!step) throw new Error("pulumi-up.yml no longer runs `npm run clear-dead-locks -- --stack ...`");
+  return runScript(program, "clear-dead-locks", ["--stack", stack, ...step[1]!.trim().split(/\s+/)]);
 }

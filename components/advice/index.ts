@@ -41,14 +41,26 @@ export function adviseManifests(
 }
 
 /**
+ * A suggestion cut for a person's terminal: at most `ids` registration ids named, and where a
+ * suggestion has more, its move command (which needs every id to run as printed) left to the
+ * full report that `fullReport` names.
+ */
+export interface BriefAdvice {
+  readonly ids: number;
+  readonly fullReport: string;
+}
+
+/**
  * The advice as a reviewer reads it. `hubName` turns a resolved hub host name back into the
  * name the manifests use (the stack config's hub key), so the entry can be pasted as written;
- * `stack`, when known, completes the move command, so it runs as printed.
+ * `stack`, when known, completes the move command, so it runs as printed. Without `brief`, every
+ * id and every command, however many.
  */
 export function formatAdvice(
   advice: readonly EnrollmentChoiceAdvice[],
   hubName: (hostName: string) => string = (h) => h,
   stack = "<stack>",
+  brief?: BriefAdvice,
 ): string[] {
   return advice.map((item) => {
     if (item.direction === "group-to-individuals") {
@@ -62,11 +74,18 @@ export function formatAdvice(
       ...(item.group.iotHubs ? { iotHubs: item.group.iotHubs.map(hubName) } : {}),
     };
     const yaml = stringify({ enrollmentGroups: [entry] }, { lineWidth: 0 }).trimEnd();
+    const ids = item.registrationIds;
+    const cut = brief !== undefined && ids.length > brief.ids;
+    const named = cut
+      ? `${ids.slice(0, brief.ids).join(", ")} and ${ids.length - brief.ids} more`
+      : ids.join(", ");
     return [
-      `${item.registrationIds.length} individual enrollments share one configuration (${item.shared}): ` +
-        `${item.registrationIds.join(", ")}. One enrollment group would replace them:`,
+      `${ids.length} individual enrollments share one configuration (${item.shared}): ` +
+        `${named}. One enrollment group would replace them:`,
       ...yaml.split("\n").map((line) => `    ${line}`),
-      `  Move them safely: npm run plan-enrollment-move -- --stack ${stack} --to-group ${item.group.enrollmentGroupId} ${item.registrationIds.join(" ")}`,
+      cut
+        ? `  Move them safely: the plan-enrollment-move command for all ${ids.length} is in ${brief.fullReport}.`
+        : `  Move them safely: npm run plan-enrollment-move -- --stack ${stack} --to-group ${item.group.enrollmentGroupId} ${ids.join(" ")}`,
     ].join("\n");
   });
 }

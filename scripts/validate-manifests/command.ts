@@ -1,4 +1,4 @@
-// `npm run validate-manifests -- [--stack <name>] [<folder or file>]`: checks one environment's
+// `npm run validate-manifests -- [--stack <name>] [<folder or file>] [--all]`: checks one environment's
 // manifests offline (no DPS, no Pulumi engine, no passphrase). With --stack, everything the
 // stack decides is checked too, as the program checks it: Pulumi.<stack>.yaml read by the one
 // offline reader (components/config/stack-file.ts) gives the manifests folder, hub keys (and on
@@ -6,7 +6,10 @@
 // certificates it declares. Exit codes: 0 valid, 1 problems found, 2 usage.
 //
 // A function over injected streams, so the bad-manifest corpus runs it in-process, exactly as
-// the command runs; nothing it prints is a stack trace, a secret or unbounded.
+// the command runs; nothing it prints is a stack trace, a secret or unbounded: problems stop at
+// MAX_PRINTED_PROBLEMS, the advice at PRINTED_SUGGESTIONS of PRINTED_IDS ids each
+// (components/advice/stack-advice.ts), each cut saying so. `--all` prints the whole advice, every
+// id and move command, for a pipeline or a person who asks for it; the cut names that command.
 import * as fs from "node:fs";
 import * as path from "node:path";
 // Modules, not the packages' index files: the command never loads Pulumi.
@@ -35,7 +38,7 @@ export interface CommandIo {
   readonly pathVariables?: Readonly<Record<string, string>>;
 }
 
-const USAGE = "usage: npm run validate-manifests -- [--stack <name>] [<manifests folder or file>]\n";
+const USAGE = "usage: npm run validate-manifests -- [--stack <name>] [<manifests folder or file>] [--all]\n";
 
 export function runValidateManifests(argv: readonly string[], io: CommandIo): number {
   try {
@@ -53,9 +56,11 @@ export function runValidateManifests(argv: readonly string[], io: CommandIo): nu
 function run(argv: readonly string[], io: CommandIo): number {
   let stack: string | undefined;
   let target: string | undefined;
+  let all = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--stack" && i + 1 < argv.length) stack = argv[++i];
+    else if (arg === "--all") all = true;
     else if (!arg.startsWith("-") && target === undefined) target = arg;
     else return usage(io, `unexpected argument '${cut(arg, 40)}'`);
   }
@@ -107,7 +112,13 @@ function run(argv: readonly string[], io: CommandIo): number {
     ];
     for (const warning of warnings) io.write("stdout", `warning: ${warning}\n`);
     // Individual or group: advice, not problems (README, "Choosing individual or group enrollments").
-    if (stackFile !== undefined) io.write("stdout", stackAdviceText(stackFile, stack!, io.cwd, loaded));
+    if (stackFile !== undefined) {
+      // Where the advice is cut, the command that prints it whole: this run's arguments and --all.
+      const everything = all
+        ? undefined
+        : `npm run --silent validate-manifests -- ${[...argv, "--all"].map(shellWord).join(" ")}`;
+      io.write("stdout", stackAdviceText(stackFile, stack!, io.cwd, loaded, everything));
+    }
     return 0;
   } catch (error) {
     if (!(error instanceof ManifestValidationError)) throw error;
@@ -119,6 +130,11 @@ function run(argv: readonly string[], io: CommandIo): number {
 function usage(io: CommandIo, problem: string): number {
   io.write("stderr", `validate-manifests: ${problem}\n${USAGE}`);
   return 2;
+}
+
+/** A word as bash reads it back: plain when it is safe, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function isFile(p: string): boolean {

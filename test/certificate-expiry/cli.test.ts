@@ -1,14 +1,13 @@
 // `npm run --silent certificate-expiry` as a person or the drift workflow runs it (scripts/
 // certificate-expiry.ts through scripts/with-env.sh), from the root of a repository with a stack
 // file and manifests: what it lists and how loud, the window the stack sets, and clear errors.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../../testkit/certificates";
+import { runProjectTool } from "../../testkit/project-tool";
 
-const root = path.resolve(__dirname, "../..");
 const repo = fs.mkdtempSync(path.join(os.tmpdir(), "certificate-expiry-"));
 afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
 
@@ -17,19 +16,7 @@ const NOW = Date.now();
 const inDays = (n: number) => new Date(NOW + n * DAY + 3_600_000);
 const date = (d: Date) => d.toISOString().slice(0, 10);
 
-const run = (...args: string[]) =>
-  spawnSync(
-    "bash",
-    [
-      path.join(root, "scripts/with-env.sh"),
-      "node",
-      "-r",
-      path.join(root, "scripts/register-typescript.js"),
-      path.join(root, "scripts/certificate-expiry.ts"),
-      ...args,
-    ],
-    { cwd: repo, encoding: "utf8" },
-  );
+const run = (...args: string[]) => runProjectTool("certificate-expiry", args, { cwd: repo });
 
 const stackFile = (extra = "") =>
   [

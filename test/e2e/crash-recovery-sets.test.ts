@@ -1,6 +1,6 @@
 // The batch path killed in the middle of a bulk apply: `pulumi up` is SIGKILLed once
 // the CLI has reported a set created while other sets' bulk writes are under way; then the
-// pipeline's steps, in its order: `pulumi cancel --yes`, `npm run resolve-pending`, the drift run's
+// pipeline's steps, in its order: `npm run clear-dead-locks`, `npm run resolve-pending`, the drift run's
 // refresh preview and the PR's preview (both must pass), and the deploy's `pulumi up --refresh`.
 // Asserted: the sets whose entries reached DPS with this stack's owner marker are in the state
 // with their ids, holding exactly those entries; the others cleared; no pending operation
@@ -10,6 +10,7 @@ import { startEmulator, silentLogger, type RunningEmulator } from "../../emulato
 import { serviceClientFor } from "../../emulator/clients";
 import { describeWithEngine } from "../../testkit/engine";
 import {
+  clearDeadLocksAsThePipelineDoes,
   createdCount,
   exportedState,
   killWhen,
@@ -69,7 +70,7 @@ describeWithEngine(
       await emulator?.stop();
     });
 
-    it("cancel, resolve-pending, the drift and PR previews, then up --refresh: no pending operation, DPS as declared", async () => {
+    it("clear-dead-locks, resolve-pending, the drift and PR previews, then up --refresh: no pending operation, DPS as declared", async () => {
       const bulkCalls = () => emulator.inspect.stats().byOperation[BULK] ?? 0;
       await killWhen(
         program,
@@ -85,7 +86,11 @@ describeWithEngine(
       const onDps = await dpsIds();
       expect(onDps.length).toBeGreaterThan(heldIds(killed).length); // entries of pending sets reached DPS
 
-      await program.pulumi(["cancel", "--yes"]);
+      const cleared = await clearDeadLocksAsThePipelineDoes(program, "bulkcrash");
+      expect(cleared.code, cleared.stdout + cleared.stderr).toBe(0);
+      expect(cleared.stdout).toMatch(
+        /^removed the lock of a dead run: .*: its process \d+ no longer runs on this host$/m,
+      );
       const resolve = await runScript(program, "resolve-pending", ["--stack", "bulkcrash"]);
       expect(resolve.code, resolve.stdout + resolve.stderr).toBe(0);
       for (const op of pendingSets) {

@@ -3,16 +3,23 @@
 // during deletes; then the next run converges with the commands the README and the workflows
 // use: locally `npm run unlock-stale` (removes only locks of a pulumi that no longer runs, then
 // resolves the operations the killed run left pending) then `pulumi up`; in the pipeline
-// `pulumi cancel --yes` (its runs are serialised per stack), `npm run resolve-pending`, then
-// `pulumi up --refresh`. Nothing lost, nothing duplicated, no key changed, no manifest edited, and
-// no pending operation left in the state. The batch path: crash-recovery-sets.test.ts.
+// `npm run clear-dead-locks` as pulumi-up.yml runs it (it removes the killed run's lock: its
+// process no longer runs), `npm run resolve-pending`, then `pulumi up --refresh`. Nothing lost,
+// nothing duplicated, no key changed, no manifest edited, and no pending operation left in the
+// state. The batch path: crash-recovery-sets.test.ts.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Logger, RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { findLocks } from "../../scripts/recover/locks";
 import { describeWithEngine } from "../../testkit/engine";
-import { createdCount, exportedState, killWhen, runScript } from "../../testkit/interrupted-run";
+import {
+  clearDeadLocksAsThePipelineDoes,
+  createdCount,
+  exportedState,
+  killWhen,
+  runScript,
+} from "../../testkit/interrupted-run";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 import { symmetricKeyDevicesManifest } from "../../testkit/manifests";
 import { providersLeftAfter } from "../../testkit/provider-processes";
@@ -156,14 +163,18 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
     expect(preview.changeSummary).toEqual({ same: COUNT + 4 }); // + stack, platform (2), enrollment ledger
   }, 420_000); // under load on two shared cores it has taken 146 s
 
-  it("during updates: in the pipeline, `pulumi cancel --yes`, `npm run resolve-pending`, then `pulumi up --refresh` (keys unchanged)", async () => {
+  it("during updates: in the pipeline, `npm run clear-dead-locks`, `npm run resolve-pending`, then `pulumi up --refresh` (keys unchanged)", async () => {
     const keysBefore = await keysOnDps();
     program.writeManifest("fleet.yaml", manifest(60));
     const before = log.puts;
     await killDuring(["up", "--yes", "--skip-preview"], () => log.puts >= before + COUNT / 2);
     const killed = await exportedState(program);
     expect(killed.pendingOperations.map((op) => op.type)).toContain("updating");
-    await program.pulumi(["cancel", "--yes"]);
+    const cleared = await clearDeadLocksAsThePipelineDoes(program, "crash");
+    expect(cleared.code, cleared.stdout + cleared.stderr).toBe(0);
+    expect(cleared.stdout).toMatch(
+      /^removed the lock of a dead run: .*: its process \d+ no longer runs on this host$/m,
+    );
     const resolve = await runScript(program, "resolve-pending", ["--stack", "crash"]);
     expect(resolve.code, resolve.stdout + resolve.stderr).toBe(0);
     for (const op of killed.pendingOperations.filter((op) => op.urn.includes(ENROLLMENT)))
@@ -182,13 +193,17 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
     expect(preview.changeSummary).toEqual({ same: COUNT + 4 }); // + stack, platform (2), enrollment ledger
   }, 300_000);
 
-  it("during deletes: `pulumi cancel --yes`, `npm run resolve-pending` (drops from the state what DPS no longer holds), then `pulumi destroy` leaves DPS empty", async () => {
+  it("during deletes: `npm run clear-dead-locks`, `npm run resolve-pending` (drops from the state what DPS no longer holds), then `pulumi destroy` leaves DPS empty", async () => {
     const before = log.deletes;
     await killDuring(["destroy", "--yes", "--skip-preview"], () => log.deletes >= before + COUNT / 2);
     expect((await dpsIds()).length).toBeLessThan(COUNT);
     const killed = await exportedState(program);
     expect(killed.pendingOperations.map((op) => op.type)).toContain("deleting");
-    await program.pulumi(["cancel", "--yes"]);
+    const cleared = await clearDeadLocksAsThePipelineDoes(program, "crash");
+    expect(cleared.code, cleared.stdout + cleared.stderr).toBe(0);
+    expect(cleared.stdout).toMatch(
+      /^removed the lock of a dead run: .*: its process \d+ no longer runs on this host$/m,
+    );
     const resolve = await runScript(program, "resolve-pending", ["--stack", "crash"]);
     expect(resolve.code, resolve.stdout + resolve.stderr).toBe(0);
     expect(resolve.stdout).toMatch(

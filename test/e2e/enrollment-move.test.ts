@@ -12,9 +12,10 @@ import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import { makeCertificate, type KeyAndCertificate } from "../../testkit/certificates";
 import { startTestEmulator } from "../../testkit/emulator";
-import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { describeWithEngine } from "../../testkit/engine";
 import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
 import { addProjectScripts, runAsPasted, shellBlockCommands } from "../../testkit/printed-commands";
+import { runProjectToolAsync } from "../../testkit/project-tool";
 import {
   policyConfigPath,
   policyPackDir,
@@ -51,19 +52,13 @@ describeWithEngine(
 
     /** `npm run plan-enrollment-move -- --stack move ...`, run where the stack's Pulumi.<stack>.yaml is. */
     const planMove = async (args: string[], out: string) => {
-      const { stdout } = await run(
-        "node",
-        [
-          "-r",
-          path.join(projectRoot, "scripts", "register-typescript.js"),
-          path.join(projectRoot, "scripts", "plan-enrollment-move.ts"),
-          "--stack",
-          STACK,
-          ...args,
-          "--out",
-          out,
-        ],
-        { cwd: program.dir, env: { ...engine.env } },
+      const { stdout } = await runProjectToolAsync(
+        "plan-enrollment-move",
+        ["--stack", STACK, ...args, "--out", out],
+        {
+          cwd: program.dir,
+          env: { ...engine.env },
+        },
       );
       return stdout;
     };

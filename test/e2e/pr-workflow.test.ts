@@ -17,7 +17,8 @@ import { type JobRun, runWorkflowJob } from "../../testkit/workflow-runner";
 import { BASELINE, SCENARIO_CONFIG, devicesManifest, stackSecrets } from "../fixtures/preview-json/scenarios";
 
 const STACK = "dev";
-const TYPECHECK = "Type-check the program (the previews below compile it without checking)";
+const TYPECHECK =
+  "Type-check the program and the policy pack (the previews below load them without checking)";
 
 /** Five batch-path enrollments sharing one configuration: the advice's case for a group. */
 const sensorsManifest = ({ editedTwin = false, added = false } = {}) => `

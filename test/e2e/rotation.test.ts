@@ -17,8 +17,9 @@ import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor, symmetricKeyDeviceClientFor, x509DeviceClientFor } from "../../emulator/clients";
 import { makeCertificate, type KeyAndCertificate } from "../../testkit/certificates";
 import { startTestEmulator } from "../../testkit/emulator";
-import { describeWithEngine, projectRoot } from "../../testkit/engine";
+import { describeWithEngine } from "../../testkit/engine";
 import { createLocalProgram, linkCheckoutEntries, type LocalProgram } from "../../testkit/local-program";
+import { runProjectToolAsync } from "../../testkit/project-tool";
 import {
   policyConfigPath,
   policyPackDir,
@@ -66,18 +67,10 @@ describeWithEngine(
     /** `npm run plan-rotation -- --stack rot ...`, where the stack's Pulumi.<stack>.yaml is. */
     const planRotation = async (args: string[]) =>
       (
-        await run(
-          "node",
-          [
-            "-r",
-            path.join(projectRoot, "scripts", "register-typescript.js"),
-            path.join(projectRoot, "scripts", "plan-rotation.ts"),
-            "--stack",
-            STACK,
-            ...args,
-          ],
-          { cwd: program.dir, env: { ...engine.env } },
-        )
+        await runProjectToolAsync("plan-rotation", ["--stack", STACK, ...args], {
+          cwd: program.dir,
+          env: { ...engine.env },
+        })
       ).stdout;
     const stepDir = (plan: string, prefix: string) => {
       const name = fs.readdirSync(path.join(program.dir, plan)).find((n) => n.startsWith(`${prefix}-`));

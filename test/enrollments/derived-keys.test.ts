@@ -1,10 +1,7 @@
-import { execFileSync } from "node:child_process";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { deriveDeviceKey } from "../../components/enrollments/derived-keys";
 import { DERIVED_KEY_VECTORS } from "../../testkit/derived-key-vectors";
-
-const root = path.resolve(__dirname, "../..");
+import { runProjectTool } from "../../testkit/project-tool";
 
 describe("deriveDeviceKey", () => {
   it.each(DERIVED_KEY_VECTORS)(
@@ -33,18 +30,12 @@ describe("deriveDeviceKey", () => {
 });
 
 describe("scripts/derive-device-key.ts", () => {
-  const run = (args: string[], input: string, env: Record<string, string> = {}) =>
-    execFileSync(
-      process.execPath,
-      ["-r", "./scripts/register-typescript.js", "scripts/derive-device-key.ts", ...args],
-      {
-        cwd: root,
-        input,
-        env: { ...process.env, ...env },
-        encoding: "utf8",
-        stdio: ["pipe", "pipe", "pipe"],
-      },
-    );
+  /** `npm run derive-device-key -- ...`: its stdout, or an error with its stderr when it fails. */
+  const run = (args: string[], input: string, env: Record<string, string> = {}) => {
+    const result = runProjectTool("derive-device-key", args, { input, env: { ...process.env, ...env } });
+    if (result.status !== 0) throw new Error(`exit ${result.status}: ${result.stderr}`);
+    return result.stdout;
+  };
 
   it("reads the group key from stdin and prints one key per registration id", () => {
     expect(

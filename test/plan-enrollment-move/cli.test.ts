@@ -2,11 +2,11 @@
 // the one offline reader (components/config/stack-file.ts), so manifests resolve as in the
 // program (on the local target, hub keys to the stack's host names) and the plan writes hubs
 // back as the manifests name them; a stack the program would refuse is refused with its words.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runProjectTool } from "../../testkit/project-tool";
 
 const repo = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-move-cli-"));
@@ -31,22 +31,9 @@ fs.writeFileSync(
   "config:\n  dps-as-code:environment: lab\n  dps-as-code:location: westeurope\n  dps-as-code:enrollmentManifests: manifests\n  dps-as-code:hubs: { weu: { sku: X9 } }\n",
 );
 
+/** `npm run plan-enrollment-move -- ...`, from the test's project root. */
 function run(args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    [
-      "-r",
-      path.join(repo, "scripts/register-typescript.js"),
-      path.join(repo, "scripts/plan-enrollment-move.ts"),
-      ...args,
-    ],
-    {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, TS_NODE_PROJECT: path.join(repo, "tsconfig.json") },
-      timeout: 60_000,
-    },
-  );
+  const result = runProjectTool("plan-enrollment-move", args, { cwd: dir, timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

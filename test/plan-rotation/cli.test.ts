@@ -2,13 +2,14 @@
 // their patches applied in order with `git apply` as a person would, one credential per step,
 // and the refusals with their reasons. (test/e2e/rotation.test.ts deploys the plans and registers
 // devices after every step.)
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { makeCertificate } from "../../testkit/certificates";
+import { runProjectTool } from "../../testkit/project-tool";
 
 const repo = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-rotation-cli-"));
@@ -71,23 +72,9 @@ beforeEach(() => {
   fs.copyFileSync(path.join(repo, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
 });
 
+/** `npm run plan-rotation -- --stack lab ...`, from the test's project root. */
 function run(args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    [
-      "-r",
-      path.join(repo, "scripts/register-typescript.js"),
-      path.join(repo, "scripts/plan-rotation.ts"),
-      "--stack",
-      "lab",
-      ...args,
-    ],
-    {
-      cwd: dir,
-      encoding: "utf8",
-      timeout: 60_000,
-    },
-  );
+  const result = runProjectTool("plan-rotation", ["--stack", "lab", ...args], { cwd: dir, timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

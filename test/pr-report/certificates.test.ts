@@ -2,7 +2,6 @@
 // inputs, the certificates the change adds (DPS CA certificates, individual enrollments' and
 // groups' certificates), judged against the stack's window from Pulumi.<stack>.yaml, with days
 // left, notAfter and the rotation plan to run. In process, then as the workflow runs the CLI.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,8 +14,8 @@ import {
 } from "@dps-as-code/contract";
 import { buildPrReport, buildPrReports, COMMENT_BUDGET, bytes } from "../../scripts/pr-report/index";
 import { makeCertificate } from "../../testkit/certificates";
+import { runProjectTool } from "../../testkit/project-tool";
 
-const root = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-certificates-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -197,19 +196,7 @@ describe("the PR report's certificates this change introduces", () => {
       path.join(dir, "Pulumi.dev.yaml"),
       "config:\n  dps-as-code:environment: dev\n  dps-as-code:location: westeurope\n  dps-as-code:hubs: { weu: {} }\n  dps-as-code:certificateExpiryWarningDays: 90\n",
     );
-    const result = spawnSync(
-      "bash",
-      [
-        path.join(root, "scripts/with-env.sh"),
-        "node",
-        "-r",
-        path.join(root, "scripts/register-typescript.js"),
-        path.join(root, "scripts/pr-report.ts"),
-        "--stack",
-        "dev=preview-dev.json",
-      ],
-      { cwd: dir, encoding: "utf8" },
-    );
+    const result = runProjectTool("pr-report", ["--stack", "dev=preview-dev.json"], { cwd: dir });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(
       "(4 of 5 expired, not yet valid or expiring within the stack's window of 90 days)",

@@ -2,30 +2,17 @@
 // scripts/with-env.sh): a preview too large for one comment in (2,000 enrollments; scale.test.ts
 // takes 10,000 through the same code in process), the comment, the job summary and the full
 // report out, each within its limit; and a clear usage error for a wrong argument.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytes, COMMENT_BUDGET, STEP_SUMMARY_BUDGET } from "../../scripts/pr-report/index";
 import { scalePreview } from "../../testkit/preview-json/scale";
+import { runProjectTool } from "../../testkit/project-tool";
 
-const root = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-const run = (args: string[]) =>
-  spawnSync(
-    "bash",
-    [
-      "scripts/with-env.sh",
-      "node",
-      "-r",
-      "./scripts/register-typescript.js",
-      "scripts/pr-report.ts",
-      ...args,
-    ],
-    { cwd: root, encoding: "utf8" },
-  );
+const run = (args: string[]) => runProjectTool("pr-report", args);
 
 describe("npm run pr-report", () => {
   it("writes a bounded comment, a bounded summary and the full report from a 2,000-enrollment preview", () => {

@@ -1,12 +1,11 @@
 // `npm run validate-manifests -- --stack dev <folder>` prints the individual-or-group advice with
 // dev's settings (policy/config/dev.json), after the manifests pass.
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runProjectTool } from "../../testkit/project-tool";
 
-const root = path.resolve(__dirname, "..", "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "advice-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -21,14 +20,8 @@ fs.writeFileSync(
 
 describe("validate-manifests --stack", () => {
   it("prints the group that would replace five shared individual enrollments, and the marked group", () => {
-    const out = execFileSync(
-      process.execPath,
-      ["-r", "./scripts/register-typescript.js", "scripts/validate-manifests.ts", "--stack", "dev", dir],
-      {
-        cwd: root,
-        encoding: "utf8",
-      },
-    );
+    const { status, stdout: out, stderr } = runProjectTool("validate-manifests", ["--stack", "dev", dir]);
+    expect(status, stderr).toBe(0);
     expect(out).toBe(
       `${dir}: 5 individual enrollments, 1 enrollment groups, no problems\n` +
         "individual or group (advice, policy/config/dev.json):\n" +

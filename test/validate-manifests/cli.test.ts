@@ -1,20 +1,15 @@
 // The command itself, as CI runs it (a separate process): the in-process corpus covers every
 // case; this checks that the process exits non-zero with the problem and no stack trace for the
 // two inputs that used to crash it, and exits 0 on a valid stack.
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runProjectTool } from "../../testkit/project-tool";
 
 const repo = path.resolve(__dirname, "../..");
-const cli = path.join(repo, "scripts/validate-manifests.ts");
 const corpus = path.join(repo, "test/fixtures/bad-manifests");
 
 function run(args: string[], cwd: string) {
-  const result = spawnSync(
-    process.execPath,
-    ["-r", path.join(repo, "scripts/register-typescript.js"), cli, ...args],
-    { cwd, encoding: "utf8", timeout: 60_000 },
-  );
+  const result = runProjectTool("validate-manifests", args, { cwd, timeout: 60_000 });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
