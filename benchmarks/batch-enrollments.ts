@@ -21,10 +21,10 @@ import * as os from "node:os";
 import { parseArgs } from "node:util";
 import type { RunningEmulator } from "../emulator";
 import { startTestEmulator } from "../testkit/emulator";
-import { shardOf } from "../components/enrollments";
 import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
 import { createLocalProgram } from "../testkit/local-program";
 import { createFloorProgram } from "./support/floor-program";
+import { benchId, floorInputs } from "./support/floor-inputs";
 import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
 
 const { values } = parseArgs({
@@ -49,7 +49,7 @@ function positiveInteger(flag: string, text: string): number {
   return value;
 }
 
-const idOf = (i: number) => `bench-device-${String(i).padStart(5, "0")}`;
+const idOf = benchId;
 const twin = (i: number, changed: boolean) =>
   changed && i < CHANGED ? "    initialTwin: { tags: { wave: two } }" : undefined;
 
@@ -67,22 +67,6 @@ function manifestOf(count: number, changed: boolean): string {
     if (extra) lines.push(extra);
   }
   return lines.join("\n") + "\n";
-}
-
-/** The same entries, sharded the same way, as the floor's inputs. */
-function floorInputs(count: number, changed: boolean, hub: string): Record<string, Record<string, unknown>> {
-  const sets: Record<string, Record<string, unknown>> = {};
-  for (let i = 0; i < count; i++) {
-    const shard = shardOf(idOf(i), SHARDS);
-    sets[shard] ??= {};
-    sets[shard][idOf(i)] = {
-      attestation: { type: "symmetricKey" },
-      iotHubs: [hub],
-      allocationPolicy: "static",
-      ...(changed && i < CHANGED ? { initialTwin: { tags: { wave: "two" } } } : {}),
-    };
-  }
-  return sets;
 }
 
 interface Phase {
@@ -134,11 +118,7 @@ async function runSize(engine: Engine, count: number) {
       },
     },
   });
-  const floor = await createFloorProgram(
-    engine,
-    `floor-${count}`,
-    floorInputs(count, false, "dpsac-local-weu.azure-devices.net"),
-  );
+  const floor = await createFloorProgram(engine, `floor-${count}`, floorInputs(count, SHARDS));
   const quiet = { onOutput: () => undefined };
   try {
     const phases: Record<string, { batch: Phase; floor: Phase }> = {};
@@ -176,7 +156,7 @@ async function runSize(engine: Engine, count: number) {
       () => floor.stack.refresh(quiet),
     );
     program.writeManifest("fleet.yaml", manifestOf(count, true));
-    floor.writeInputs(floorInputs(count, true, "dpsac-local-weu.azure-devices.net"));
+    floor.writeInputs(floorInputs(count, SHARDS, CHANGED));
     await both(
       "change10",
       () => program.stack.up(quiet),
