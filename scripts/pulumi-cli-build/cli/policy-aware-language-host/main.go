@@ -218,7 +218,14 @@ func forward(in grpc.ServerStream, hosts *upstreamHosts, method string) error {
 	if err != nil {
 		return err
 	}
-	if err := out.SendMsg(&first); err != nil {
+	// io.EOF from SendMsg means the host already ended the call (grpc-go's ClientStream.SendMsg:
+	// "the stream has been terminated; call RecvMsg to get the final status"): the v3.68 host
+	// answers a method it predates, such as GetRequiredPackages, with Unimplemented as soon as it
+	// reads the call's headers, sometimes before the request is sent. Its status, which RecvMsg
+	// below returns, is what the CLI must see: Unimplemented makes it fall back to
+	// GetRequiredPlugins, while a bare "EOF" failed the command ("failed to discover package
+	// requirements: EOF", seen on a loaded machine).
+	if err := out.SendMsg(&first); err != nil && err != io.EOF {
 		return err
 	}
 	errs := make(chan error, 1)
@@ -234,7 +241,9 @@ func forward(in grpc.ServerStream, hosts *upstreamHosts, method string) error {
 				return
 			}
 			if err := out.SendMsg(&f); err != nil {
-				errs <- err
+				if err != io.EOF {
+					errs <- err
+				}
 				return
 			}
 		}
