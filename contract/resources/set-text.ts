@@ -84,6 +84,8 @@ function kindOf(value: unknown): string {
 interface TextForm {
   /** The field the text is, in messages: "enrollments" or "secrets". */
   field: string;
+  /** What the text holds, in messages: "entries" or "secrets". */
+  holds: string;
   encoder: string;
   /** What a line should be, in messages. */
   lineShape: string;
@@ -100,7 +102,7 @@ function decodeText<T>(text: unknown, form: TextForm): Record<string, T> {
   };
   if (typeof text !== "string")
     throw new SetTextError([
-      `${form.field}: must be the set's ${form.field} as one JSON text (${form.encoder}); got ${kindOf(text)}`,
+      `${form.field}: must be the set's ${form.holds} as one JSON text (${form.encoder}); got ${kindOf(text)}`,
     ]);
   if (text === "{}") return {};
   const lines = text.split("\n");
@@ -146,6 +148,7 @@ function decodeText<T>(text: unknown, form: TextForm): Record<string, T> {
 
 const ENTRIES_FORM: TextForm = {
   field: "enrollments",
+  holds: "entries",
   encoder: "encodeSetEntries",
   lineShape: `"<registration id>":{settings}`,
   valueProblem: (value) =>
@@ -155,6 +158,7 @@ const ENTRIES_FORM: TextForm = {
 const SECRET_FIELDS: readonly string[] = ["primaryKey", "secondaryKey", "webhookUrl"];
 const SECRETS_FORM: TextForm = {
   field: "secrets",
+  holds: "secrets",
   encoder: "encodeSetSecrets",
   lineShape: `"<registration id>":{primaryKey?, secondaryKey?, webhookUrl?}`,
   valueProblem: (value) =>

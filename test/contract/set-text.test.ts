@@ -98,9 +98,7 @@ describe("a bad entries text", () => {
     {
       name: "a map instead of the text",
       text: { "meter-1": {} },
-      problems: [
-        "enrollments: must be the set's enrollments as one JSON text (encodeSetEntries); got object",
-      ],
+      problems: ["enrollments: must be the set's entries as one JSON text (encodeSetEntries); got object"],
     },
     {
       name: "no opening line of its own",
