@@ -9,7 +9,9 @@
 //   lines - one string of JSON lines, `["<id>",{entry}]` each, sorted (the form the product's
 //           set outputs store, contract/resources/set-stored-form.ts), which is not one JSON
 //           document.
-// The encoding runs in the program, as it would in a product that sent text.
+// The encoding runs in the program, as it would in a product that sent text, and it is the
+// contract's (contract/resources/set-text.ts: `encodeSetEntries`, `canonicalJson`), so the floor
+// carries the bytes the product sends: the program reaches the contract through a link in its folder.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
@@ -21,21 +23,13 @@ export const INPUT_SHAPES: readonly InputShape[] = ["map", "text", "lines"];
 
 const PROGRAM = `import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { canonicalJson, encodeSetEntries } from "./contract/resources/set-text";
 
 const sets = JSON.parse(fs.readFileSync(__dirname + "/floor-inputs.json", "utf8")) as Record<string, Record<string, unknown>>;
 const options = JSON.parse(fs.readFileSync(__dirname + "/floor-options.json", "utf8")) as { shape: string; secret: boolean };
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
-  if (value !== null && typeof value === "object") {
-    const object = value as Record<string, unknown>;
-    return "{" + Object.keys(object).sort().map((key) => JSON.stringify(key) + ":" + canonical(object[key])).join(",") + "}";
-  }
-  return JSON.stringify(value);
-};
 const encode = (entries: Record<string, unknown>): unknown => {
-  const ids = Object.keys(entries).sort();
-  if (options.shape === "text") return "{\\n" + ids.map((id) => JSON.stringify(id) + ":" + canonical(entries[id])).join(",\\n") + "\\n}";
-  if (options.shape === "lines") return ids.map((id) => canonical([id, entries[id]])).join("\\n");
+  if (options.shape === "text") return encodeSetEntries(entries as Parameters<typeof encodeSetEntries>[0]);
+  if (options.shape === "lines") return Object.keys(entries).sort().map((id) => canonicalJson([id, entries[id]])).join("\\n");
   return entries;
 };
 const doNothing: pulumi.dynamic.ResourceProvider = {
@@ -78,6 +72,7 @@ export async function createFloorProgram(
   fs.copyFileSync(path.join(projectRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));
   fs.copyFileSync(path.join(projectRoot, "package.json"), path.join(dir, "package.json"));
   fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+  fs.symlinkSync(path.join(projectRoot, "contract"), path.join(dir, "contract"));
   const writeInputs = (value: FloorSets, options: { secret?: boolean } = {}) => {
     fs.writeFileSync(path.join(dir, "floor-inputs.json"), JSON.stringify(value));
     fs.writeFileSync(

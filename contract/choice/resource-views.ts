@@ -12,7 +12,13 @@ import {
   isIndividualEnrollment,
   isLocalDps,
 } from "../resources";
-import { decodeEntries, type EnrollmentSetInputs, UNKNOWN_VALUE } from "../resources";
+import {
+  decodeEntries,
+  decodeSecrets,
+  type EnrollmentSetInputs,
+  resolveEntryHubs,
+  UNKNOWN_VALUE,
+} from "../resources";
 import type { DpsCaCertificate, GroupView, IndividualView } from "./enrollment-view";
 
 export interface ChoiceResource {
@@ -33,11 +39,18 @@ export function choiceViewsOf(resources: Iterable<ChoiceResource>): ChoiceViews 
     if (isIndividualEnrollment(type) && typeof inputs["registrationId"] === "string")
       views.individualEnrollments.push(inputs as unknown as IndividualView);
     else if (isEnrollmentSet(type) && isSetEntries(inputs["enrollments"])) {
-      // A set's inputs hold its entries as a map, its stored outputs as lines (what a stack
-      // policy is handed for a set the change leaves alone): decodeEntries reads both.
+      // A set's inputs hold its entries as a map or one text, its stored outputs as lines or the
+      // text (what a stack policy is handed for a set the change leaves alone): decodeEntries reads
+      // them all. Hubs named by key read as the host names the set's hubHostNames gives them.
+      const hubHostNames = inputs["hubHostNames"];
       const set = {
         ...inputs,
-        enrollments: decodeEntries(inputs["enrollments"]),
+        enrollments: resolveEntryHubs(
+          decodeEntries(inputs["enrollments"]),
+          isRecord(hubHostNames) ? (hubHostNames as Record<string, string>) : undefined,
+        ),
+        secrets:
+          isSetText(inputs["secrets"]) || isRecord(inputs["secrets"]) ? decodeSecrets(inputs["secrets"]) : {},
       } as unknown as EnrollmentSetInputs;
       for (const id of Object.keys(set.enrollments).sort())
         views.individualEnrollments.push(entryInputs(set, id) as unknown as IndividualView);
@@ -60,3 +73,6 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /** Entries as a map or as stored lines; not the preview's stand-in for a value known only at update. */
 const isSetEntries = (value: unknown) =>
   isRecord(value) || (typeof value === "string" && value !== UNKNOWN_VALUE);
+
+/** A set's text (set-text.ts), not a stand-in such as the unknown marker or a masked secret. */
+const isSetText = (value: unknown): value is string => typeof value === "string" && value.startsWith("{");

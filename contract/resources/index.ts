@@ -8,5 +8,6 @@ export * from "./enrollment";
 export * from "./enrollment-set";
 export * from "./set-entries";
 export * from "./set-stored-form";
+export * from "./set-text";
 export * from "./ledger-lines";
 export * from "./provider-reference";

@@ -15,9 +15,13 @@
  * The provider works on maps (types.ts): it decodes the stored outputs it is handed (`fromStored`,
  * which also reads the maps an older version stored) and encodes what it returns (`toStored`).
  * Nothing else reads the encoding but `decodeKeys`, for the stack's key output.
+ *
+ * The entries' canonical text (set-text.ts, one JSON document for the whole set) is the next form:
+ * `decodeEntries` and `decodeSecrets` already read it, beside the lines and the maps.
  */
 import type { SymmetricKeys } from "./enrollment";
-import type { EnrollmentSetOutputs, EntryMetadata, SetEntry } from "./enrollment-set";
+import type { EnrollmentSetOutputs, EntryMetadata, EntrySecrets, SetEntry } from "./enrollment-set";
+import { decodeSetEntries, decodeSetSecrets } from "./set-text";
 
 /** A set's outputs as stored: the per-entry maps as line texts. */
 export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments"> & {
@@ -66,9 +70,14 @@ export function encodeEntries(entries: Record<string, SetEntry>): string {
     .join("\n");
 }
 
-/** The stored entries, in either form (a map was stored before this encoding). */
+/**
+ * A set's entries in any form it has held them: the map (inputs, and outputs stored before the
+ * lines), the lines (`["<id>", {entry}]`, outputs), or the canonical text (set-text.ts: inputs, and
+ * outputs from then on). Lines open with "[", the text with "{".
+ */
 export function decodeEntries(stored: unknown): Record<string, SetEntry> {
   if (typeof stored !== "string") return (stored as Record<string, SetEntry> | undefined) ?? {};
+  if (stored.startsWith("{")) return decodeSetEntries(stored);
   const entries: Record<string, SetEntry> = {};
   if (stored === "") return entries;
   stored.split("\n").forEach((line, index) => {
@@ -89,6 +98,12 @@ export function decodeEntries(stored: unknown): Record<string, SetEntry> {
     entries[row[0] as string] = row[1] as SetEntry;
   });
   return entries;
+}
+
+/** A set's secrets in either form: the map (before the text) or the canonical text (set-text.ts). */
+export function decodeSecrets(stored: unknown): Record<string, EntrySecrets> {
+  if (typeof stored === "string") return decodeSetSecrets(stored);
+  return (stored as Record<string, EntrySecrets> | undefined) ?? {};
 }
 
 /** The stored metadata, in either form (a map was stored before this encoding). */

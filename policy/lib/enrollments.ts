@@ -1,11 +1,13 @@
 import {
   decodeEntries,
+  decodeSecrets,
   describeEnrollment,
   type EnrollmentKind,
   isEnrollmentSet,
   isSetSharedInput,
   kindInfo,
   kindOfType,
+  resolveHubReference,
   UNKNOWN_VALUE,
 } from "@dps-as-code/contract";
 import { isRecord, isUnknown, knownPath, knownProperty, whenKnown, UNKNOWN, type Unknown } from "./known";
@@ -57,8 +59,9 @@ export function enrollmentsOf(
   if (isUnknown(property) || property === UNKNOWN_VALUE) {
     return UNKNOWN;
   }
-  // A stack policy is handed a set's stored outputs when the change leaves the set alone: there
-  // the entries are lines (contract/resources/set-stored-form.ts), decoded as the provider does.
+  // The entries are one text (contract/resources/set-text.ts) where the program sends the text;
+  // a stack policy is handed a set's stored outputs when the change leaves the set alone, where
+  // they are lines or the text (set-stored-form.ts). Both decode as the provider decodes them.
   const entries =
     typeof property === "string" ? (decodeEntries(property) as Record<string, unknown>) : property;
   if (!isRecord(entries)) {
@@ -68,23 +71,50 @@ export function enrollmentsOf(
   if (isUnknown(ids)) {
     return UNKNOWN;
   }
+  const secrets = setSecretsReader(props);
   return ids.sort().map((id) => ({
     kind: "individual",
     id,
     label: labelOf("individual", id),
-    props: setEntryView(props, entries, id),
+    props: setEntryView(props, entries, id, secrets),
   }));
 }
 
+/** The set's secrets by id, decoded once for all its entries (a map, or one text). */
+function setSecretsReader(setProps: Record<string, unknown>): () => Record<string, unknown> {
+  let decoded: Record<string, unknown> | undefined;
+  return () => {
+    if (decoded !== undefined) return decoded;
+    const secrets = setProps["secrets"];
+    decoded = typeof secrets === "string" ? decodeSecrets(secrets) : isRecord(secrets) ? secrets : {};
+    return decoded;
+  };
+}
+
 /**
- * The inputs the entry's own IndividualEnrollment would have: the entry, its id, the set's `dps`
- * and `linkedHubs`, and the webhook URL the set keeps apart in `secrets[id]`. Reads go through
- * the analyzer's proxies when a policy asks, so a value unknown during preview is unknown here too.
+ * The hubs an entry names, as host names: an entry may name a hub by its key, which the set's
+ * `hubHostNames` resolves (contract/resources/set-text.ts). Reading an unknown host name throws the
+ * analyzer's UnknownValueError, so the policy's own "unknown during preview" path applies.
+ */
+function resolvedHubs(value: unknown, setProps: Record<string, unknown>): unknown {
+  const hubHostNames = setProps["hubHostNames"];
+  if (!Array.isArray(value) || !isRecord(hubHostNames)) return value;
+  return value.map((hub) =>
+    typeof hub === "string" ? resolveHubReference(hub, hubHostNames as Record<string, string>) : hub,
+  );
+}
+
+/**
+ * The inputs the entry's own IndividualEnrollment would have: the entry, its id (with its hubs
+ * resolved through the set's `hubHostNames`), the set's `dps` and `linkedHubs`, and the webhook URL
+ * the set keeps apart in `secrets[id]`. Reads go through the analyzer's proxies when a policy asks,
+ * so a value unknown during preview is unknown here too.
  */
 function setEntryView(
   setProps: Record<string, unknown>,
   entries: Record<string, unknown>,
   id: string,
+  secrets: () => Record<string, unknown>,
 ): Record<string, unknown> {
   return new Proxy({} as Record<string, unknown>, {
     get: (_target, key) => {
@@ -99,8 +129,9 @@ function setEntryView(
       }
       const entry = entries[id]; // throws UnknownValueError when the whole entry is unknown
       const value = isRecord(entry) ? entry[key] : undefined;
+      if (key === "iotHubs") return resolvedHubs(value, setProps);
       return key === "customAllocationDefinition" && isRecord(value)
-        ? withSetWebhook(value, setProps, id)
+        ? withSetWebhook(value, secrets, id)
         : value;
     },
   });
@@ -108,7 +139,7 @@ function setEntryView(
 
 function withSetWebhook(
   definition: Record<string, unknown>,
-  setProps: Record<string, unknown>,
+  secrets: () => Record<string, unknown>,
   id: string,
 ): Record<string, unknown> {
   return new Proxy({} as Record<string, unknown>, {
@@ -116,8 +147,7 @@ function withSetWebhook(
       if (key !== "webhookUrl" || definition["webhookUrl"] !== undefined) {
         return typeof key === "string" ? definition[key] : undefined;
       }
-      const secrets = setProps["secrets"];
-      const own = isRecord(secrets) ? secrets[id] : undefined;
+      const own = secrets()[id];
       return isRecord(own) ? own["webhookUrl"] : undefined;
     },
   });

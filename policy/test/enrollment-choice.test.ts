@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   encodeEntries,
+  encodeSetEntries,
   ENROLLMENT_LEDGER_TYPE,
   ENROLLMENT_SET_TYPE,
   ledgerIndividual,
@@ -235,6 +236,23 @@ describe("dps-enrollment-individual-or-group", () => {
       },
     };
     expect(await runStackPolicy(policy, [stored])).toEqual([individual]);
+    // The program sends the entries as one text, hubs by key with the set's hubHostNames.
+    const hubs = individualEnrollment()["iotHubs"] as string[];
+    const byKey = Object.fromEntries(hubs.map((host, i) => [`hub-${i}`, host]));
+    const text = {
+      ...set,
+      props: {
+        ...set.props,
+        enrollments: encodeSetEntries(
+          Object.fromEntries(
+            entries.map(([id, entry]) => [id, { ...entry, iotHubs: Object.keys(byKey) }]),
+          ) as unknown as Record<string, SetEntry>,
+        ),
+        secrets: "{}",
+        hubHostNames: byKey,
+      },
+    };
+    expect(await runStackPolicy(policy, [text])).toEqual([individual]);
   });
   it("stays quiet below the threshold, and follows a configured threshold", async () => {
     expect(await runStackPolicy(policy, sensors(4))).toEqual([]);

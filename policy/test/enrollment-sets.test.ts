@@ -18,9 +18,26 @@ import { dpsIndividualEnrollmentSymmetricKeyAllowedPolicy } from "../policies/dp
 import { makeCertificate } from "../../testkit/certificates";
 import { ENROLLMENT_SET, enrollmentSet, INDIVIDUAL, individualEnrollment, NOW, setEntry } from "./fixtures";
 import { mutate, runResourcePolicy, runStackPolicy } from "./harness";
-import { encodeEntries, type SetEntry, UNKNOWN_VALUE } from "@dps-as-code/contract";
+import {
+  encodeEntries,
+  encodeSetEntries,
+  encodeSetSecrets,
+  type EntrySecrets,
+  type SetEntry,
+  UNKNOWN_VALUE,
+} from "@dps-as-code/contract";
 
 const set = (props = enrollmentSet()) => ({ type: ENROLLMENT_SET, props, name: "enrollment-set-0-of-1" });
+/** The same set as the program sends it as one text (contract/resources/set-text.ts). */
+const asText = (props: Record<string, unknown>) => ({
+  ...props,
+  enrollments: encodeSetEntries(props["enrollments"] as Record<string, SetEntry>),
+  secrets: encodeSetSecrets(props["secrets"] as Record<string, EntrySecrets>),
+});
+const FORMS = [
+  ["map", (props: Record<string, unknown>) => props],
+  ["text", asText],
+] as const;
 const individual = (props = individualEnrollment()) => ({ type: INDIVIDUAL, props });
 const entry = (field: string, value: unknown) =>
   mutate(enrollmentSet(), `enrollments.device-002.${field}`, value);
@@ -94,18 +111,24 @@ const RULES: {
 ];
 
 describe("policies on enrollment set entries", () => {
-  it.each(RULES.map((rule) => [rule.policy.name, rule] as const))(
-    "%s: accepts the compliant set",
-    async (_name, rule) => {
-      const config = rule.policy.name === "dps-enrollment-registration-id-pattern" ? {} : (rule.config ?? {});
-      expect(await runResourcePolicy(rule.policy, set(), config)).toEqual({ violations: [] });
-    },
+  const CASES = FORMS.flatMap(([form, shape]) =>
+    RULES.map((rule) => [rule.policy.name, form, shape, rule] as const),
   );
+  it.each(CASES)("%s: accepts the compliant set (entries as a %s)", async (_name, _form, shape, rule) => {
+    const config = rule.policy.name === "dps-enrollment-registration-id-pattern" ? {} : (rule.config ?? {});
+    expect(await runResourcePolicy(rule.policy, set(shape(enrollmentSet())), config)).toEqual({
+      violations: [],
+    });
+  });
 
-  it.each(RULES.map((rule) => [rule.policy.name, rule] as const))(
-    "%s: reports the mutated entry as its own resource would",
-    async (_name, rule) => {
-      const inSet = await runResourcePolicy(rule.policy, set(entry(rule.field, rule.value)), rule.config);
+  it.each(CASES)(
+    "%s: reports the mutated entry as its own resource would (entries as a %s)",
+    async (_name, _form, shape, rule) => {
+      const inSet = await runResourcePolicy(
+        rule.policy,
+        set(shape(entry(rule.field, rule.value))),
+        rule.config,
+      );
       const asResource = await runResourcePolicy(
         rule.policy,
         individual(
@@ -128,17 +151,63 @@ describe("policies on enrollment set entries", () => {
     ]);
   });
 
-  it("reads a custom allocation webhook URL from the set's secrets", async () => {
-    let props = entry("allocationPolicy", "custom");
-    props = mutate(props, "enrollments.device-002.customAllocationDefinition", { apiVersion: "2021-10-01" });
-    props = mutate(props, "secrets.device-002", {
-      webhookUrl: "http://alloc.example.com/api/allocate?code=s3cret",
+  it.each(FORMS)(
+    "reads a custom allocation webhook URL from the set's secrets (as a %s)",
+    async (_form, shape) => {
+      let props = entry("allocationPolicy", "custom");
+      props = mutate(props, "enrollments.device-002.customAllocationDefinition", {
+        apiVersion: "2021-10-01",
+      });
+      props = mutate(props, "secrets.device-002", {
+        webhookUrl: "http://alloc.example.com/api/allocate?code=s3cret",
+      });
+      const { violations } = await runResourcePolicy(dpsEnrollmentAllocationWebhookPolicy, set(shape(props)));
+      expect(violations).toEqual([
+        'individual enrollment "device-002" custom allocation webhook http://alloc.example.com/api/allocate uses http; DPS would send its key and the device\'s registration unencrypted: use https.',
+      ]);
+      expect(violations.join()).not.toContain("s3cret");
+    },
+  );
+
+  describe("hubs named by key, resolved through the set's hubHostNames", () => {
+    const HOSTS = { weu: "hub-weu.azure-devices.net", neu: "hub-neu.azure-devices.net" };
+    const byKey = (hubs: string[], hubHostNames: unknown = HOSTS) =>
+      mutate(asText(entry("iotHubs", hubs)), "hubHostNames", hubHostNames);
+
+    it("checks the host name a key stands for, as if the entry named it", async () => {
+      expect(await runResourcePolicy(dpsEnrollmentTargetsLinkedHubsPolicy, set(byKey(["weu"])))).toEqual({
+        violations: [],
+      });
+      const twoHubs = await runResourcePolicy(
+        dpsEnrollmentStaticAllocationSingleHubPolicy,
+        set(byKey(["weu", "neu"])),
+      );
+      expect(twoHubs).toEqual(
+        await runResourcePolicy(
+          dpsEnrollmentStaticAllocationSingleHubPolicy,
+          set(entry("iotHubs", ["hub-weu.azure-devices.net", "hub-neu.azure-devices.net"])),
+        ),
+      );
+      expect(twoHubs.violations).toHaveLength(1);
     });
-    const { violations } = await runResourcePolicy(dpsEnrollmentAllocationWebhookPolicy, set(props));
-    expect(violations).toEqual([
-      'individual enrollment "device-002" custom allocation webhook http://alloc.example.com/api/allocate uses http; DPS would send its key and the device\'s registration unencrypted: use https.',
-    ]);
-    expect(violations.join()).not.toContain("s3cret");
+
+    it("reports a key whose hub is not linked by its host name", async () => {
+      const props = byKey(["old"], { ...HOSTS, old: "hub-old.azure-devices.net" });
+      const { violations } = await runResourcePolicy(dpsEnrollmentTargetsLinkedHubsPolicy, set(props));
+      expect(violations).toHaveLength(1);
+      expect(violations[0]).toMatch(
+        /^individual enrollment "device-002" targets hub "hub-old\.azure-devices\.net"/,
+      );
+    });
+
+    it("is not applicable while the host names are unknown (a hub created or updated in this change)", async () => {
+      expect(
+        await runResourcePolicy(dpsEnrollmentTargetsLinkedHubsPolicy, set(byKey(["weu"], UNKNOWN_VALUE))),
+      ).toEqual({
+        violations: [],
+        notApplicable: "iotHubs or linkedHubs is unknown during preview; checked on update",
+      });
+    });
   });
 
   describe("unknown during preview", () => {

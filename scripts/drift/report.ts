@@ -7,7 +7,13 @@
 // each refresh step the old state twice; only the engine's resOutputsEvent carries what the
 // provider's read returned (metadata.old / metadata.new, op "update" when they differ, "delete"
 // when the resource is gone). `--event-log` needs PULUMI_DEBUG_COMMANDS=true.
-import { decodeEntries, ENROLLMENT_SET_TYPE, kindInfo, kindOfType } from "@dps-as-code/contract";
+import {
+  decodeEntries,
+  ENROLLMENT_SET_TYPE,
+  kindInfo,
+  kindOfType,
+  resolveEntryHubs,
+} from "@dps-as-code/contract";
 import { urnName } from "../pr-report/preview";
 import { maskSecrets, renderValue } from "../pr-report/values";
 
@@ -105,14 +111,20 @@ export function findDrift(stack: string, eventLog: string): StackDrift {
  * not compared, as an IndividualEnrollment's ETag is not.
  */
 function setEntryDrift(event: RefreshEvent): { id: string; drift: EnrollmentDrift["drift"] | undefined }[] {
-  // Stored as lines (or, by an older version, as a map): decodeEntries reads both.
+  // Stored as one text, as lines or (by an older version) as a map: decodeEntries reads them all.
+  // Hubs named by key read as the host names each side's hubHostNames gives them (set-text.ts),
+  // so a hub's key standing for the same host on both sides is no drift.
   const stored = event.old?.outputs?.enrollments;
   if (!isObject(stored) && typeof stored !== "string") return [];
-  const before = decodeEntries(stored) as Record<string, unknown>;
-  const after =
-    event.op === "delete"
-      ? undefined
-      : (decodeEntries(event.new?.outputs?.enrollments) as Record<string, unknown>);
+  const entriesOf = (outputs: Record<string, unknown> | undefined) => {
+    const hubHostNames = outputs?.["hubHostNames"];
+    return resolveEntryHubs(
+      decodeEntries(outputs?.["enrollments"]),
+      isObject(hubHostNames) ? (hubHostNames as Record<string, string>) : undefined,
+    ) as Record<string, unknown>;
+  };
+  const before = entriesOf(event.old?.outputs);
+  const after = event.op === "delete" ? undefined : entriesOf(event.new?.outputs ?? undefined);
   return Object.keys(before)
     .sort()
     .map((id) => {

@@ -10,8 +10,13 @@
 import type { PreviewStep, ResourceState } from "./preview";
 import { statesOf, urnName, urnType } from "./preview";
 import {
+  containsUnknown,
+  decodeEntries,
+  decodeSecrets,
   ENROLLMENT_PLUMBING_INPUTS,
   ENROLLMENT_SET_TYPE,
+  hubReferenceOf,
+  resolveHubReference,
   SET_ENTRY_TYPE,
   SET_SHARED_INPUTS,
   UNKNOWN_VALUE,
@@ -22,8 +27,14 @@ import { MASK } from "./values";
 export interface OpaqueSet {
   readonly name: string;
   readonly op: string;
-  /** unknown / secret: the entries cannot be read; secret-change: the set changes, but no entry visibly does. */
-  readonly reason: "unknown" | "secret" | "secret-change";
+  /**
+   * unknown / secret: the entries cannot be read; secret-change: the set changes, but no entry
+   * visibly does; hubs-at-update: the entries are listed, but the host names their hub keys stand
+   * for are known only when the update runs (rows show the keys).
+   */
+  readonly reason: "unknown" | "secret" | "secret-change" | "hubs-at-update";
+  /** For hubs-at-update: the hub keys whose host names are unknown, when the preview says which. */
+  readonly hubs?: readonly string[];
 }
 
 export interface ExpandedSteps {
@@ -64,6 +75,7 @@ export function expandEnrollmentSets(steps: readonly PreviewStep[]): ExpandedSte
       setEntries.set(urn, expanded.ids);
       if (expanded.secretChange)
         opaqueSets.push({ name: urnName(urn), op: "update", reason: "secret-change" });
+      if (expanded.hubsAtUpdate) opaqueSets.push(expanded.hubsAtUpdate);
     }
   }
   const { steps: merged, moved } = mergeModeSwitches(out, fromSets);
@@ -122,22 +134,32 @@ function enrollmentContent(inputs: Inputs): Inputs {
   );
 }
 
-type SetExpansion = { steps: PreviewStep[]; ids: Set<string>; secretChange: boolean } | { opaque: OpaqueSet };
+type SetExpansion =
+  | { steps: PreviewStep[]; ids: Set<string>; secretChange: boolean; hubsAtUpdate?: OpaqueSet }
+  | { opaque: OpaqueSet };
 
 function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   const ops = new Set(steps.map((s) => s.op));
   // With --refresh the set has a refresh step too: the change is the other step's (statesOf).
   const { oldState, newState } = statesOf(steps);
   const op = setOp(ops);
-  const olds = entriesOf(oldState);
-  const news = op === "delete" ? undefined : entriesOf(newState);
+  const olds = entriesOf(urn, oldState);
+  const news = op === "delete" ? undefined : entriesOf(urn, newState);
   for (const entries of [olds, news]) {
     if (entries === MASK || entries === UNKNOWN_VALUE) {
       return { opaque: { name: urnName(urn), op, reason: entries === MASK ? "secret" : "unknown" } };
     }
   }
-  const oldEntries = (olds ?? {}) as Record<string, Inputs>;
-  const newEntries = (news ?? {}) as Record<string, Inputs>;
+  // Entries may name hubs by key; each side resolves them with its own hubHostNames. While the
+  // new host names are unknown (a hub created, replaced or updated in this change), both sides
+  // show keys instead, so an entry whose hubs stay the same does not read as changed.
+  const [oldHosts, newHosts] = [hubHostNamesOf(oldState), hubHostNamesOf(newState)];
+  const hostsUnknown = news !== undefined && newHosts.unknown;
+  const oldEntries = withHubs(olds, (hub) => {
+    const host = resolveHubReference(hub, oldHosts.known);
+    return hostsUnknown ? hubReferenceOf(host, oldHosts.known) : host;
+  });
+  const newEntries = withHubs(news, (hub) => (hostsUnknown ? hub : resolveHubReference(hub, newHosts.known)));
   const [oldSecrets, newSecrets] = [declaredSecretsOf(oldState), declaredSecretsOf(newState)];
   const setReplaceReasons = [...new Set(steps.flatMap((s) => s.replaceReasons ?? []))];
   const ids = [...new Set([...Object.keys(oldEntries), ...Object.keys(newEntries)])].sort();
@@ -169,8 +191,52 @@ function expandSet(urn: string, steps: readonly PreviewStep[]): SetExpansion {
   }
   // The set changes but no entry visibly does: a secret input changed (a declared key, a webhook
   // URL, the DPS credentials). Said plainly rather than shown as nothing.
-  const secretChange = op === "update" && out.every((s) => s.op === "same");
-  return { steps: out, ids: new Set(ids), secretChange };
+  // (Not while host names are unknown: then the hubs may be the change, said on its own line.)
+  const secretChange = op === "update" && !hostsUnknown && out.every((s) => s.op === "same");
+  const hubsAtUpdate: OpaqueSet | undefined = hostsUnknown
+    ? {
+        name: urnName(urn),
+        op,
+        reason: "hubs-at-update",
+        ...(newHosts.unknownKeys ? { hubs: newHosts.unknownKeys } : {}),
+      }
+    : undefined;
+  return { steps: out, ids: new Set(ids), secretChange, ...(hubsAtUpdate ? { hubsAtUpdate } : {}) };
+}
+
+/** A set's hubHostNames as the preview shows it: the known ones, and whether any is unknown (and which). */
+function hubHostNamesOf(state: ResourceState | null | undefined): {
+  known: Record<string, string> | undefined;
+  unknown: boolean;
+  unknownKeys?: string[];
+} {
+  const value = (state?.inputs ?? state?.outputs)?.["hubHostNames"];
+  if (value === UNKNOWN_VALUE) return { known: undefined, unknown: true };
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return { known: undefined, unknown: false };
+  const entries = Object.entries(value as Record<string, unknown>);
+  const unknownKeys = entries
+    .filter(([, host]) => containsUnknown(host))
+    .map(([key]) => key)
+    .sort();
+  const known = Object.fromEntries(
+    entries.filter((e): e is [string, string] => typeof e[1] === "string" && !containsUnknown(e[1])),
+  );
+  return unknownKeys.length > 0 ? { known, unknown: true, unknownKeys } : { known, unknown: false };
+}
+
+/** The entries with each `iotHubs` reference mapped (entries that are not objects, as they are). */
+function withHubs(entries: unknown, map: (hub: string) => string): Record<string, Inputs> {
+  const out: Record<string, Inputs> = {};
+  for (const [id, entry] of Object.entries((entries ?? {}) as Record<string, unknown>)) {
+    const hubs = typeof entry === "object" && entry !== null ? (entry as Inputs)["iotHubs"] : undefined;
+    out[id] = (
+      Array.isArray(hubs)
+        ? { ...(entry as Inputs), iotHubs: hubs.map((hub) => (typeof hub === "string" ? map(hub) : hub)) }
+        : entry
+    ) as Inputs;
+  }
+  return out;
 }
 
 /**
@@ -191,9 +257,14 @@ function declaresKeys(declared: unknown, entry: Inputs): boolean {
   );
 }
 
-/** `secrets` (id -> { primaryKey?, secondaryKey?, webhookUrl? }), when the preview shows which ids declare something. */
+/**
+ * `secrets` (id -> { primaryKey?, secondaryKey?, webhookUrl? }), when the preview shows which ids
+ * declare something: a map, or one text (contract/resources/set-text.ts) the preview shows in the
+ * clear. A secret as a whole ("[secret]") says nothing per id.
+ */
 function declaredSecretsOf(state: ResourceState | null | undefined): Record<string, unknown> | undefined {
   const secrets = (state?.inputs ?? state?.outputs)?.["secrets"];
+  if (typeof secrets === "string" && secrets.startsWith("{")) return decodeSecrets(secrets);
   return typeof secrets === "object" && secrets !== null && !Array.isArray(secrets)
     ? (secrets as Record<string, unknown>)
     : undefined;
@@ -208,9 +279,19 @@ function setOp(ops: Set<string>): "create" | "delete" | "replace" | "update" | "
   return "same";
 }
 
-function entriesOf(state: ResourceState | null | undefined): unknown {
+/**
+ * A side's entries: a map, one text (set-text.ts) or the stored lines, decoded; the preview's
+ * stand-ins (MASK, UNKNOWN_VALUE) as they are.
+ */
+function entriesOf(urn: string, state: ResourceState | null | undefined): unknown {
   const raw = state?.inputs ?? state?.outputs;
-  return raw?.["enrollments"];
+  const entries = raw?.["enrollments"];
+  if (typeof entries !== "string" || entries === MASK || entries === UNKNOWN_VALUE) return entries;
+  try {
+    return decodeEntries(entries);
+  } catch (error) {
+    throw new Error(`enrollment set ${urnName(urn)}: ${(error as Error).message}`);
+  }
 }
 
 /**

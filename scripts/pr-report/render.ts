@@ -106,6 +106,11 @@ export function stackHeading({ stack, changes, failure }: StackReport): string[]
 }
 
 function opaqueSetLine(set: OpaqueSet): string {
+  if (set.reason === "hubs-at-update") {
+    const which =
+      set.hubs && set.hubs.length > 0 ? ` of ${set.hubs.map((hub) => `\`${hub}\``).join(", ")}` : "";
+    return `Enrollment set \`${set.name}\` (${set.op}): the hub host names${which} are known only when the update runs (a hub is created, replaced or updated in this change); its rows show hub keys.`;
+  }
   if (set.reason === "secret-change") {
     return `Enrollment set \`${set.name}\` (update): no entry's visible settings change, so a secret input does (a declared key, a webhook URL or the DPS credentials); the preview cannot say whose.`;
   }

@@ -23,13 +23,16 @@
  * stack or a person made is left to the next `up`, which refuses it as any create would.
  */
 import {
+  decodeEntries,
   describeEnrollment,
+  encodeSetEntries,
   ENROLLMENT_LEDGER_TYPE,
   ENROLLMENT_SET_TYPE,
   type EnrollmentKind,
   kindInfo,
   kindOfType,
   SECRET_SIGNATURE_KEY,
+  type SetEntry,
 } from "@dps-as-code/contract";
 
 /** Resources with nothing outside the state: a pending create of one is simply cleared. */
@@ -100,16 +103,29 @@ export function subjectOf(resource: ExportedResource): CreateSubject {
       : { what: "unknown" };
   }
   if (resource.type === ENROLLMENT_SET_TYPE) {
-    const entries = inputs.enrollments;
+    const entries = setEntriesOf(inputs.enrollments);
     const shard = inputs.shard;
-    if (typeof shard !== "string" || typeof entries !== "object" || entries === null)
-      return { what: "unknown" };
+    if (typeof shard !== "string" || entries === undefined) return { what: "unknown" };
     return { what: "set", shard, ids: Object.keys(entries), owner };
   }
   // A component or a provider resource is a record of the state only; so is the ledger.
   if (resource.custom === false || resource.type.startsWith("pulumi:providers:"))
     return { what: "state-only" };
   return STATE_ONLY_TYPES.includes(resource.type) ? { what: "state-only" } : { what: "unknown" };
+}
+
+/**
+ * A set's entries from its inputs: a map, or one text (contract/resources/set-text.ts). Undefined
+ * when they cannot be read (encrypted, or not a set's entries): the tool then does not guess.
+ */
+function setEntriesOf(entries: unknown): Record<string, SetEntry> | undefined {
+  if (isSecret(entries) || (typeof entries !== "string" && (typeof entries !== "object" || entries === null)))
+    return undefined;
+  try {
+    return decodeEntries(entries);
+  } catch {
+    return undefined;
+  }
 }
 
 /** What DPS says of an id: absent, or present with the owner marker it carries (undefined: none). */
@@ -200,12 +216,14 @@ export function takenResource(
   const inputs = resource.inputs ?? {};
   let outputs: Record<string, unknown> = { ...inputs };
   if (decision.ids) {
-    if (isSecret(inputs.enrollments)) return undefined;
-    const entries = inputs.enrollments as Record<string, unknown>;
+    const entries = setEntriesOf(inputs.enrollments);
+    if (entries === undefined) return undefined;
     const kept = new Set(decision.ids);
+    const taken = Object.fromEntries(Object.entries(entries).filter(([id]) => kept.has(id)));
+    // In the form the inputs hold them: the provider's read decodes either.
     outputs = {
       ...outputs,
-      enrollments: Object.fromEntries(Object.entries(entries).filter(([id]) => kept.has(id))),
+      enrollments: typeof inputs.enrollments === "string" ? encodeSetEntries(taken) : taken,
     };
   }
   return { ...resource, id: decision.id, outputs };

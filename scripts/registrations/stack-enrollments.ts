@@ -7,6 +7,7 @@
  * no weights: the report then counts per hub without a share to compare with.
  */
 import {
+  decodeEntries,
   ENROLLMENT_SET_TYPE,
   isAzureDps,
   isLocalDps,
@@ -121,9 +122,9 @@ export function stackEnrollments(deployment: Deployment): StackDps[] {
       if (typeof id === "string" && id !== "")
         (kind === "individual" ? dps.seen.individual : dps.seen.groups).add(id);
     } else {
-      const entries = inputs.enrollments;
-      if (typeof entries === "object" && entries !== null)
-        for (const id of Object.keys(entries)) dps.seen.individual.add(id);
+      // The entries as a map or as one text (contract/resources/set-text.ts): both are read.
+      for (const id of Object.keys(setEntriesOf(resource.urn, inputs.enrollments)))
+        dps.seen.individual.add(id);
     }
   }
   return [...byEndpoint.values()]
@@ -133,4 +134,13 @@ export function stackEnrollments(deployment: Deployment): StackDps[] {
       groups: [...seen.groups].sort(),
     }))
     .sort((a, b) => a.serviceEndpoint.localeCompare(b.serviceEndpoint));
+}
+
+function setEntriesOf(urn: string, entries: unknown): Record<string, unknown> {
+  if (typeof entries !== "string" && (typeof entries !== "object" || entries === null)) return {};
+  try {
+    return decodeEntries(entries);
+  } catch (error) {
+    throw new Error(`${urn}: ${(error as Error).message}`);
+  }
 }

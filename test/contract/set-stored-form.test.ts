@@ -57,3 +57,16 @@ describe("an EnrollmentSet's stored bookkeeping", () => {
     );
   });
 });
+
+describe("an EnrollmentSet's stored entries as the set's text", () => {
+  it("reads the text, and a bad one names the set, the line and how to restore", () => {
+    const text = '{\n"b-2":{"provisioningStatus":"enabled"},\n"a-1":{"provisioningStatus":"disabled"}\n}';
+    expect(() => fromStored({ shard: "07-of-32", enrollments: text } as never)).toThrow(
+      'enrollment set 07-of-32: enrollments line 3 ("a-1"): ids must be unique and sorted; it follows "b-2"; restore the stack\'s last good state',
+    );
+    const good = '{\n"a-1":{"provisioningStatus":"disabled"}\n}';
+    expect(fromStored({ shard: "07-of-32", enrollments: good } as never).enrollments).toEqual({
+      "a-1": { provisioningStatus: "disabled" },
+    });
+  });
+});

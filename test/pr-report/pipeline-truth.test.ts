@@ -3,7 +3,7 @@
 // the pipeline uploads is cut to the policy events; the advice reads both paths and stays in a
 // report cut to fit a comment.
 import { describe, expect, it } from "vitest";
-import { enrollmentChoiceConfig } from "@dps-as-code/contract";
+import { encodeSetEntries, enrollmentChoiceConfig } from "@dps-as-code/contract";
 import {
   buildPrReport,
   buildPrReports,
@@ -154,38 +154,50 @@ describe("the advice", () => {
   const SET_URN =
     "urn:pulumi:dev::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::enrollment-set-00-of-01";
   const ids = Array.from({ length: 400 }, (_, i) => `sensor-${String(i).padStart(4, "0")}`);
-  const set = (n: number) => ({
+  const entries = (n: number, hub: string) =>
+    Object.fromEntries(
+      ids.slice(0, n).map((id) => [
+        id,
+        {
+          attestation: { type: "symmetricKey" },
+          iotHubs: [hub],
+          allocationPolicy: "static",
+          initialTwin: { tags: { site: "plant-7" } },
+        },
+      ]),
+    );
+  const set = (n: number, form: "map" | "text" = "map") => ({
     type: "pulumi-nodejs:dynamic/dps:EnrollmentSet",
     inputs: {
       dps: { endpoint: "x" },
-      enrollments: Object.fromEntries(
-        ids.slice(0, n).map((id) => [
-          id,
-          {
-            attestation: { type: "symmetricKey" },
-            iotHubs: [HUB],
-            allocationPolicy: "static",
-            initialTwin: { tags: { site: "plant-7" } },
-          },
-        ]),
-      ),
+      // As one text, the entries name their hub by key and the set resolves it (set-text.ts).
+      ...(form === "map"
+        ? { enrollments: entries(n, HUB) }
+        : { enrollments: encodeSetEntries(entries(n, "weu") as never), hubHostNames: { weu: HUB } }),
       secrets: "[secret]",
     },
   });
-  const previewJson = json({
-    steps: [
-      { op: "refresh", urn: SET_URN, oldState: set(5), newState: set(5) },
-      { op: "update", urn: SET_URN, oldState: set(5), newState: set(400) },
-    ],
-  });
+  const previewOf = (form: "map" | "text") =>
+    json({
+      steps: [
+        { op: "refresh", urn: SET_URN, oldState: set(5, form), newState: set(5, form) },
+        { op: "update", urn: SET_URN, oldState: set(5, form), newState: set(400, form) },
+      ],
+    });
+  const previewJson = previewOf("map");
 
-  it("reads the batch path's enrollments, once each, with --refresh", () => {
-    const full = buildPrReports([
-      { stack: "dev", previewJson, enrollmentChoice: enrollmentChoiceConfig({}) },
-    ]).full;
-    expect(full).toContain("**Individual or group (1 suggestion):**");
-    expect(full).toContain("- 400 individual enrollments share one configuration");
-  });
+  it.each(["map", "text"] as const)(
+    "reads the batch path's enrollments, once each, with --refresh (entries as a %s)",
+    (form) => {
+      const full = buildPrReports([
+        { stack: "dev", previewJson: previewOf(form), enrollmentChoice: enrollmentChoiceConfig({}) },
+      ]).full;
+      expect(full).toContain("**Individual or group (1 suggestion):**");
+      expect(full).toContain(
+        `- 400 individual enrollments share one configuration (symmetric key; hubs ${HUB}`,
+      );
+    },
+  );
 
   it("keeps its line in a comment cut to fit", () => {
     const { comment, full } = buildPrReports([

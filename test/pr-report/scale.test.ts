@@ -168,17 +168,26 @@ describe("pr-report on a 10,000-enrollment change", () => {
     }
   });
 
-  it("gives the same report when the enrollments are managed in sets", () => {
-    const shards = 16;
-    const setUrn = (id: string) =>
-      `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::${setName(shardOf(id, shards))}`;
-    const inSets = buildPrReports(
-      [{ stack: "dev", previewJson: asEnrollmentSets(preview.json, shards), eventLog: eventLog(setUrn) }],
-      { detailsUrl: DETAILS },
-    );
-    expect(inSets.full).toBe(reports.full);
-    expect(inSets.comment).toBe(reports.comment);
-  });
+  it.each(["map", "text"] as const)(
+    "gives the same report when the enrollments are managed in sets (entries as a %s)",
+    (form) => {
+      const shards = 16;
+      const setUrn = (id: string) =>
+        `urn:pulumi:gitops::dps-as-code::pulumi-nodejs:dynamic/dps:EnrollmentSet::${setName(shardOf(id, shards))}`;
+      const inSets = buildPrReports(
+        [
+          {
+            stack: "dev",
+            previewJson: asEnrollmentSets(preview.json, shards, { form }),
+            eventLog: eventLog(setUrn),
+          },
+        ],
+        { detailsUrl: DETAILS },
+      );
+      expect(inSets.full).toBe(reports.full);
+      expect(inSets.comment).toBe(reports.comment);
+    },
+  );
 });
 
 describe("pr-report on a fleet change beside a quiet stack", () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildPrReport } from "../../scripts/pr-report/index";
 import { asEnrollmentSets, SET_TYPE } from "../../testkit/preview-json/as-enrollment-sets";
 import type { ScenarioName } from "../fixtures/preview-json/scenarios";
-import { SECRET_SIGNATURE_KEY, UNKNOWN_VALUE } from "@dps-as-code/contract";
+import { encodeSetEntries, SECRET_SIGNATURE_KEY, UNKNOWN_VALUE } from "@dps-as-code/contract";
 
 const fixtures = path.resolve(__dirname, "../fixtures/preview-json");
 const previewOf = (name: ScenarioName) => fs.readFileSync(path.join(fixtures, `${name}.json`), "utf8");
@@ -42,13 +42,62 @@ describe("pr-report rows for enrollment sets", () => {
     "gives the %s change the same rows whether the enrollments are resources or set entries",
     (name) => {
       const perEnrollment = previewOf(name);
-      for (const shards of [1, 2]) {
-        const inSets = asEnrollmentSets(perEnrollment, shards);
-        expect(inSets).toContain(SET_TYPE);
-        expect(report(inSets)).toBe(report(perEnrollment));
-      }
+      for (const form of ["map", "text"] as const)
+        for (const shards of [1, 2]) {
+          const inSets = asEnrollmentSets(perEnrollment, shards, { form });
+          expect(inSets).toContain(SET_TYPE);
+          expect(report(inSets)).toBe(report(perEnrollment));
+        }
     },
   );
+
+  it("reads entries sent as one text, with hubs named by key, as the map", () => {
+    const text = asEnrollmentSets(previewOf("update"), 1, { form: "text" });
+    const step = (
+      JSON.parse(text) as { steps: { urn: string; newState: { inputs: Record<string, unknown> } }[] }
+    ).steps.find((s) => s.urn.includes(SET_TYPE))!;
+    expect(typeof step.newState.inputs["enrollments"]).toBe("string");
+    expect(step.newState.inputs["enrollments"]).not.toContain(".azure-devices.net");
+    expect(Object.keys(step.newState.inputs["hubHostNames"] as object).length).toBeGreaterThan(0);
+    expect(report(text)).toBe(report(asEnrollmentSets(previewOf("update"), 1)));
+  });
+
+  it("shows hub keys, and says why, while the host names are known only at update", () => {
+    const entry = (hubs: string[]) => ({
+      attestation: { type: "x509" },
+      iotHubs: hubs,
+      allocationPolicy: "static",
+    });
+    const json = JSON.parse(
+      setPreview(
+        "update",
+        encodeSetEntries({ "dev-1": entry(["weu"]), "dev-2": entry(["weu"]) } as never),
+        encodeSetEntries({ "dev-1": entry(["weu"]), "dev-2": entry(["neu"]) } as never),
+      ),
+    ) as {
+      steps: {
+        oldState: { inputs: Record<string, unknown> };
+        newState: { inputs: Record<string, unknown> };
+      }[];
+    };
+    json.steps[0]!.oldState.inputs["hubHostNames"] = { weu: "hub-a.azure-devices.net" };
+    json.steps[0]!.newState.inputs["hubHostNames"] = { weu: UNKNOWN_VALUE, neu: "hub-b.azure-devices.net" };
+    const out = report(JSON.stringify(json));
+    expect(out).toContain("**1 to update, 1 unchanged.**");
+    expect(out).toContain('| `iotHubs` | `["weu"]` | `["neu"]` |');
+    expect(out).toContain(
+      "Enrollment set `enrollment-set-0-of-1` (update): the hub host names of `weu` are known only when the update runs (a hub is created, replaced or updated in this change); its rows show hub keys.",
+    );
+    // Known on both sides, a key resolves to its host name: a moved hub is an iotHubs update.
+    json.steps[0]!.newState.inputs["hubHostNames"] = {
+      weu: "hub-c.azure-devices.net",
+      neu: "hub-b.azure-devices.net",
+    };
+    const moved = report(JSON.stringify(json));
+    expect(moved).toContain('| `iotHubs` | `["hub-a.azure-devices.net"]` | `["hub-c.azure-devices.net"]` |');
+    expect(moved).toContain("**2 to update.**");
+    expect(moved).not.toContain("known only when the update runs");
+  });
 
   it("shows an edited entry field by field, old -> new", () => {
     const out = report(asEnrollmentSets(previewOf("update"), 1));

@@ -12,7 +12,7 @@ import {
   type DpsOwnership,
   type ExportedResource,
 } from "../../scripts/recover/pending-plan";
-import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
+import { encodeSetEntries, SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
 
 const THIS = "organization/dps-as-code/dev";
 const OTHER = "organization/dps-as-code/prod";
@@ -33,7 +33,7 @@ const individual = (id: string, extra: Partial<ExportedResource> = {}): Exported
   inputs: { registrationId: id, owner: THIS, dps: SECRET, __provider: "exports.handler = ..." },
   ...extra,
 });
-const set = (entries: Record<string, unknown> | typeof SECRET): ExportedResource => ({
+const set = (entries: Record<string, unknown> | string | typeof SECRET): ExportedResource => ({
   urn: SET_URN,
   type: "pulumi-nodejs:dynamic/dps:EnrollmentSet",
   custom: true,
@@ -58,6 +58,10 @@ describe("what a pending create is", () => {
       { what: "enrollment", kind: "group", id: "meters", owner: THIS },
     ],
     [set({ "m-1": {}, "m-2": {} }), { what: "set", shard: "0-of-1", ids: ["m-1", "m-2"], owner: THIS }],
+    [
+      set(encodeSetEntries({ "m-1": {}, "m-2": {} } as never)),
+      { what: "set", shard: "0-of-1", ids: ["m-1", "m-2"], owner: THIS },
+    ],
     [{ urn: "u", type: "pulumi-nodejs:dynamic/dps:EnrollmentLedger", custom: true }, { what: "state-only" }],
     [{ urn: "u", type: "dps-as-code:platform:IotPlatform", custom: false }, { what: "state-only" }],
     [{ urn: "u", type: "pulumi:providers:pulumi-nodejs", custom: true }, { what: "state-only" }],
@@ -136,6 +140,12 @@ describe("writing what is taken into the state", () => {
     const decision = { action: "take" as const, urn: SET_URN, id: "0-of-1", ids: ["b"], note: "" };
     expect(takenResource(resource, decision)?.outputs?.enrollments).toEqual({ b: { x: 2 } });
     expect(takenResource(set(SECRET), decision)).toBeUndefined();
+  });
+
+  it("cuts a set's entries sent as one text, and gives the outputs the same form", () => {
+    const resource = set(encodeSetEntries({ a: { x: 1 }, b: { x: 2 } } as never));
+    const decision = { action: "take" as const, urn: SET_URN, id: "0-of-1", ids: ["b"], note: "" };
+    expect(takenResource(resource, decision)?.outputs?.enrollments).toBe('{\n"b":{"x":2}\n}');
   });
 
   it("appends taken resources after what they depend on, and leaves no pending operation", () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  encodeSetEntries,
   ENROLLMENT_GROUP_TYPE,
   ENROLLMENT_SET_TYPE,
   INDIVIDUAL_ENROLLMENT_TYPE,
@@ -67,6 +68,26 @@ describe("stackEnrollments", () => {
         ],
       },
     ]);
+  });
+
+  it("reads a set's entries sent as one text as it reads the map", () => {
+    const setOf = (enrollments: unknown) =>
+      stackEnrollments({
+        resources: [
+          {
+            urn: "urn:3",
+            type: ENROLLMENT_SET_TYPE,
+            inputs: { dps: shownSecret(local), shard: "00-of-01", enrollments },
+          },
+        ],
+      });
+    const entries = { "pump-1": { provisioningStatus: "enabled" }, "pump-2": { iotHubs: ["weu"] } };
+    const text = encodeSetEntries(entries as never);
+    expect(setOf(text)).toEqual(setOf(entries));
+    expect(setOf(text)[0]!.individual).toEqual(["pump-1", "pump-2"]);
+    expect(() => setOf(text.replace('"pump-1"', '"pump-3"'))).toThrow(
+      'urn:3: enrollments line 3 ("pump-2"): ids must be unique and sorted; it follows "pump-3"',
+    );
   });
 
   it("reads an Azure DPS's linked hubs from its outputs, and knows no weights for a DPS it does not declare", () => {
