@@ -147,7 +147,7 @@ describe("EnrollmentSet provider, inputs as the canonical texts", () => {
 
     // DPS holds host names, the declared keys and the webhook URL from the secrets text.
     const client = createDpsClient(sent.dps);
-    expect((await client.get("individual", "t-1")).iotHubs).toEqual([HUB_B]);
+    expect((await client.get("individual", "t-1"))?.iotHubs).toEqual([HUB_B]);
     expect(await client.get("individual", "t-3")).toMatchObject({
       iotHubs: [HUB_B],
       customAllocationDefinition: { webhookUrl: WEBHOOK },
@@ -194,7 +194,7 @@ describe("EnrollmentSet provider, inputs as the canonical texts", () => {
       string,
       unknown
     >;
-    expect((await client.get("individual", "t-1")).iotHubs).toEqual([HUB]);
+    expect((await client.get("individual", "t-1"))?.iotHubs).toEqual([HUB]);
     expect(decodeEntries(updated.enrollments)["t-3"]?.iotHubs).toEqual([HUB]);
     expect(decodeEntries(updated.enrollments)["t-2"]?.iotHubs).toEqual([HUB]);
 
