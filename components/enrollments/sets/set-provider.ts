@@ -1,10 +1,12 @@
 /**
  * The dynamic provider of EnrollmentSet: many individual enrollments in one resource.
  *
- * check validates every entry with the per-enrollment rules (failures name the entry and the
- * field); diff is pure and plans entry by entry (plan.ts); create/update/delete go through DPS's
- * bulk operation (apply.ts); read lists DPS page by page (snapshot.ts) and reads keys only for
- * entries whose ETag moved. Like provider.ts, it is loaded by its stable name through the
+ * Its inputs' entries and secrets come as the canonical texts (contract/resources/set-text.ts) or,
+ * from programs written before them, as maps; decodeSetInputs turns either into the maps plan.ts
+ * and apply.ts work on, hubs named by key resolved through `hubHostNames`. check validates every
+ * entry with the per-enrollment rules (failures name the entry and the field); diff is pure and
+ * plans entry by entry (plan.ts); create/update/delete go through DPS's bulk operation (apply.ts);
+ * read lists DPS page by page (snapshot.ts) and reads keys only for entries whose ETag moved. Like provider.ts, it is loaded by its stable name through the
  * project's dynamic-providers.js, and holds no credential (the connection comes from the set's
  * inputs, which are secret).
  */
@@ -69,14 +71,18 @@ export interface DecodedSetInputs {
   failures: CheckFailure[];
 }
 
+/** A contract message (`<where>: <what>`, set-text.ts) as a check failure. */
+function failureOf(reason: string): CheckFailure {
+  // ": " is in no valid registration id (ENROLLMENT_ID_RULE, contract/dps/ids.ts); an invalid one
+  // only shifts the property path, the reason stays whole.
+  const at = reason.indexOf(": ");
+  return { property: reason.slice(0, at), reason, detail: reason.slice(at + 2) };
+}
+
 function textFailures(field: string, error: unknown): CheckFailure[] {
   if (!(error instanceof SetTextError)) throw error;
   // The decoder's messages name the field (and line, entry) themselves, and never quote a secret.
-  const failures = error.problems.map((reason) => ({
-    property: reason.slice(0, reason.indexOf(":")),
-    reason,
-    detail: reason.slice(reason.indexOf(":") + 2),
-  }));
+  const failures = error.problems.map(failureOf);
   if (error.total > error.problems.length) {
     const more = `(and ${error.total - error.problems.length} more problems)`;
     failures.push({ property: field, reason: `${field}: ${more}`, detail: more });
@@ -168,12 +174,7 @@ export function decodeSetInputs(news: Record<string, unknown>): DecodedSetInputs
         Array.isArray(news.linkedHubs) && !containsUnknown(news.linkedHubs)
           ? (news.linkedHubs as string[])
           : undefined;
-      for (const reason of unresolvedHubReferences(entries, hosts, linked))
-        failures.push({
-          property: reason.slice(0, reason.indexOf(":")),
-          reason,
-          detail: reason.slice(reason.indexOf(":") + 2),
-        });
+      failures.push(...unresolvedHubReferences(entries, hosts, linked).map(failureOf));
       entries = resolveEntryHubs(entries, hosts);
     }
   }
