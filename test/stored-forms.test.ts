@@ -18,6 +18,11 @@ import {
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
   encodeEntries,
+  encodeSetEntries,
+  encodeSetSecrets,
+  type EntrySecrets,
+  fromStored,
+  toStored,
   providerReference,
   type SetEntry,
   type StoredForm,
@@ -202,6 +207,24 @@ describe("data stored before the line encodings", () => {
     expect(decodeEntries(encodeEntries(entries))).toEqual(entries);
     expect(typeof encodeEntries(entries)).toBe("string");
     expect(() => decodeEntries('["meter-1"]')).toThrow("enrollments line 1 is not");
+    // Then lines, now the canonical text: a set stored in each form is read as the same entries by
+    // fromStored, whose next write (toStored) is the text; the secrets map likewise.
+    const forms = (field: string) => ENROLLMENT_SET_STORED_FORMS.filter((f) => f.field === field);
+    const lines = forms("enrollments").find((f) => typeof f.example === "string")!;
+    const fromLines = decodeEntries(lines.example);
+    expect(Object.keys(fromLines)).toEqual(["meter-1", "meter-2"]);
+    const secretsMap = forms("secrets")[0]!.example as Record<string, EntrySecrets>;
+    const old = fromStored({
+      shard: "07-of-32",
+      enrollments: lines.example as string,
+      secrets: secretsMap,
+    } as never);
+    expect(old.enrollments).toEqual(fromLines);
+    expect(old.secrets).toEqual(secretsMap);
+    const rewritten = toStored({ ...old, metadata: {}, keys: {} } as never);
+    expect(rewritten.enrollments).toBe(encodeSetEntries(fromLines));
+    expect(rewritten.secrets).toBe(encodeSetSecrets(secretsMap));
+    expect(fromStored(rewritten)).toMatchObject({ enrollments: fromLines, secrets: secretsMap });
     const list = ENROLLMENT_LEDGER_STORED_FORMS.find((f) => f.field === "individualEnrollments")!;
     expect(decodeLedgerIndividuals(list.example)).toEqual([
       { registrationId: "cam-1", attestation: { type: "symmetricKey" } },

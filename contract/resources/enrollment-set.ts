@@ -25,6 +25,13 @@ export interface EnrollmentSetInputs {
   enrollments: Record<string, SetEntry>;
   secrets?: Record<string, EntrySecrets>;
   /**
+   * Hub key -> IoT hub host name, for the hubs this set's entries name by key (set-text.ts,
+   * resolveHubReference). The provider resolves `iotHubs` with it when it decodes its inputs, so
+   * `enrollments` above always holds host names; it is kept in the outputs for refresh, which
+   * names hubs by key again (hubReferenceOf).
+   */
+  hubHostNames?: Record<string, string>;
+  /**
    * Ids hashing into this shard that the program declares as IndividualEnrollment resources: when
    * such an id leaves the set it is handed over (released), never deleted in DPS. Never a diff.
    */

@@ -6,27 +6,29 @@
  * protobuf Struct at each preview, and the cost grows with the number of objects, not of bytes.
  * At 10,000 entries the two maps (`metadata`, `keys`) were 20,000 objects per preview; as two
  * strings they cost about 7 s less of a 10,000-entry no-op preview (measured: benchmarks/README.md).
- * Reviewers never read these fields: the `enrollments` INPUT, which they do read in the preview
- * and the PR report, stays a map. The OUTPUTS' copy of it (what the provider diffs against) is
- * stored as lines too, one `["<id>", {entry}]` per entry: the engine hands a set's stored outputs to
- * the program and to the provider's diff at every preview, so the map there was the same number of
- * objects again (at 100,000 entries: measured in benchmarks/README.md).
+ * The OUTPUTS' copy of the entries (what the provider diffs against) and of the secrets are the
+ * canonical texts of set-text.ts, one JSON document each (the same form the inputs take): the
+ * engine hands a set's stored outputs to the program and to the provider's diff at every preview,
+ * so a map there cost as many objects again (at 100,000 entries: measured in benchmarks/README.md).
+ * The stored entries hold host names (hubs resolved), so they compare as they are against DPS.
  *
  * The provider works on maps (types.ts): it decodes the stored outputs it is handed (`fromStored`,
- * which also reads the maps an older version stored) and encodes what it returns (`toStored`).
- * Nothing else reads the encoding but `decodeKeys`, for the stack's key output.
- *
- * The entries' canonical text (set-text.ts, one JSON document for the whole set) is the next form:
- * `decodeEntries` and `decodeSecrets` already read it, beside the lines and the maps.
+ * which also reads the lines and maps an older version stored: stored-forms.ts) and encodes what
+ * it returns (`toStored`). `decodeEntries`/`decodeSecrets` are every reader's way in to any form.
  */
 import type { SymmetricKeys } from "./enrollment";
 import type { EnrollmentSetOutputs, EntryMetadata, EntrySecrets, SetEntry } from "./enrollment-set";
-import { decodeSetEntries, decodeSetSecrets } from "./set-text";
+import { decodeSetEntries, decodeSetSecrets, encodeSetEntries, encodeSetSecrets } from "./set-text";
 
-/** A set's outputs as stored: the per-entry maps as line texts. */
-export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments"> & {
-  /** Lines of `["<id>", {entry}]`: the entries as last applied (a map, in state written before this form). */
+/** A set's outputs as stored: the per-entry maps as texts. */
+export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments" | "secrets"> & {
+  /**
+   * The entries as last applied, hubs resolved to host names, as the canonical text (set-text.ts);
+   * in state written before it, lines of `["<id>", {entry}]` or a map (stored-forms.ts).
+   */
   enrollments: string;
+  /** The secrets the inputs declared, as the canonical text (secret; a map before it). */
+  secrets?: string;
   /** Lines of `["<id>", "<etag>", "<created>", "<lastUpdated>"]` (times may be ""). */
   metadata: string;
   /** Lines of `["<id>", "<primaryKey>", "<secondaryKey>"]` (secret). */
@@ -129,9 +131,11 @@ export function decodeKeys(stored: unknown): Record<string, SymmetricKeys> {
 }
 
 export function toStored(outputs: EnrollmentSetOutputs): StoredSetOutputs {
+  const { secrets, ...rest } = outputs;
   return {
-    ...outputs,
-    enrollments: encodeEntries(outputs.enrollments),
+    ...rest,
+    enrollments: encodeSetEntries(outputs.enrollments),
+    ...(secrets !== undefined ? { secrets: encodeSetSecrets(secrets) } : {}),
     metadata: encodeMetadata(outputs.metadata),
     keys: encodeKeys(outputs.keys),
   };
@@ -140,12 +144,13 @@ export function toStored(outputs: EnrollmentSetOutputs): StoredSetOutputs {
 /** Outputs as the provider works on them, from what the engine hands it (either stored form). */
 export function fromStored<T extends Partial<StoredSetOutputs> | Partial<EnrollmentSetOutputs>>(
   stored: T,
-): Omit<T, "metadata" | "keys" | "enrollments"> &
-  Pick<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments"> {
+): Omit<T, "metadata" | "keys" | "enrollments" | "secrets"> &
+  Pick<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments" | "secrets"> {
   try {
     return {
       ...stored,
       enrollments: decodeEntries(stored.enrollments),
+      ...(stored.secrets !== undefined ? { secrets: decodeSecrets(stored.secrets) } : {}),
       metadata: decodeMetadata(stored.metadata),
       keys: decodeKeys(stored.keys),
     };

@@ -4,7 +4,13 @@
 // id and field; refresh cost; an apply broken by injected per-item faults, repaired by the next
 // up; both mode switches without any DPS write; destroy leaves DPS empty.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { decodeEntries, decodeMetadata, providerReference } from "@dps-as-code/contract";
+import {
+  decodeEntries,
+  decodeMetadata,
+  encodeSetEntries,
+  providerReference,
+  type SetEntry,
+} from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
@@ -147,9 +153,12 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(held).toEqual(ids(0, 30));
     for (const set of sets) {
       const metadata = decodeMetadata(set.outputs?.metadata);
-      // The outputs keep the entries as lines; the inputs, which previews show, as a map.
-      expect(typeof set.outputs?.enrollments).toBe("string");
-      expect(decodeEntries(set.outputs?.enrollments)).toEqual(set.inputs?.enrollments);
+      // The outputs keep the entries as the canonical text; the inputs, as the program still sends
+      // them, a map (issue #26: the program sends the text next).
+      expect(set.outputs?.enrollments).toBe(
+        encodeSetEntries(set.inputs?.enrollments as Record<string, SetEntry>),
+      );
+      expect(JSON.stringify(set.outputs?.secrets)).toContain("ciphertext"); // secret in state
       expect(Object.keys(metadata).sort()).toEqual(
         Object.keys(decodeEntries(set.outputs?.enrollments)).sort(),
       );

@@ -1,12 +1,14 @@
 // A stack made by the version whose EnrollmentSets stored their entries twice, as the inputs' map
 // and again as a map in the outputs (commit 95f9b1c, taken from git), upgraded in place by this
-// version, which stores the outputs' copy as one line per entry (contract/resources/set-stored-form.ts):
-// the preview and the first up are no-ops with no DPS request (the provider reads the map);
-// a change of one entry shows that entry and field in `pulumi preview --diff`, and its update
-// stores the lines; a refresh stores them for every set; nothing changes after that, and no key.
+// version, which stores the outputs' copy (and the secrets) as the canonical text
+// (contract/resources/set-text.ts, set-stored-form.ts): the preview and the first up are no-ops
+// with no DPS request (the provider reads the map); a change of one entry shows that entry and
+// field in `pulumi preview --diff`, and its update stores the text; a refresh stores it for every
+// set, and the refreshed inputs as texts too (still secret where they were); nothing changes after
+// that, and no key.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { decodeEntries } from "@dps-as-code/contract";
+import { decodeEntries, encodeSetEntries, type SetEntry } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { startTestEmulator } from "../../testkit/emulator";
@@ -98,7 +100,7 @@ describeWithEngine(
       expect(outputsAnOlderVersionHad(outputsBefore, await program.stack.outputs())).toEqual(outputsBefore);
     });
 
-    it("previews a change of one entry by entry and field, and its update stores the lines", async () => {
+    it("previews a change of one entry by entry and field, and its update stores the text", async () => {
       program.writeManifest("meters.yaml", manifest("two"));
       const printed = await program.pulumi(["preview", "--diff"]);
       // The set's part of the diff (the stack's outputs follow, with every entry's source line).
@@ -109,15 +111,23 @@ describeWithEngine(
       expect(printed).not.toMatch(/\+-.*EnrollmentSet/); // not a replace
       await program.stack.up({ onOutput: program.onOutput });
       const updated = (await heldSets()).find((set) => IDS[0]! in decodeEntries(set.outputs?.enrollments))!;
-      expect(typeof updated.outputs?.enrollments).toBe("string");
-      expect(decodeEntries(updated.outputs?.enrollments)).toEqual(updated.inputs?.enrollments);
+      // The program still sends the map; the outputs hold the same entries as the canonical text.
+      expect(updated.outputs?.enrollments).toBe(
+        encodeSetEntries(updated.inputs?.enrollments as Record<string, SetEntry>),
+      );
+      expect(JSON.stringify(updated.outputs?.secrets)).toContain("ciphertext"); // secret in state
     });
 
-    it("then a refresh stores every set's lines, and nothing changes", async () => {
+    it("then a refresh stores every set's text, inputs as texts too, and nothing changes", async () => {
       const dpsBefore = await dpsView();
       const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value;
       await program.stack.refresh({ onOutput: program.onOutput });
-      for (const set of await heldSets()) expect(typeof set.outputs?.enrollments).toBe("string");
+      for (const set of await heldSets()) {
+        expect(String(set.outputs?.enrollments)).toMatch(/^\{\n"/);
+        expect(set.inputs?.enrollments).toBe(set.outputs?.enrollments); // no hubHostNames: host names
+        for (const secrets of [set.inputs?.secrets, set.outputs?.secrets])
+          expect(JSON.stringify(secrets)).toContain("ciphertext"); // secret in state
+      }
       const before = requests();
       const preview = await program.stack.preview({ onOutput: program.onOutput });
       expect(Object.keys(preview.changeSummary)).toEqual(["same"]);

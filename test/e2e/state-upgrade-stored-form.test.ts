@@ -1,9 +1,9 @@
 // A stack made by the version whose EnrollmentSets stored their ETags and keys as maps and whose
 // enrollment ledger stored a list of records (commit 380c333, taken from git), upgraded in place
-// by this version, which stores them as lines (components/enrollments/sets/stored-form.ts,
-// components/fleet/ledger-lines.ts): the first up changes only the ledger's state, makes no DPS
-// request, changes no key; a refresh then stores the sets' lines with one listing and no key read;
-// nothing changes after that.
+// by this version, which stores them as lines and the entries and secrets as the canonical text
+// (contract/resources/set-stored-form.ts, components/fleet/ledger-lines.ts): the first up changes
+// only the ledger's state, makes no DPS request, changes no key; a refresh then stores the sets'
+// texts with one listing and no key read; nothing changes after that.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
@@ -112,7 +112,7 @@ describeWithEngine(
       expect(outputsAnOlderVersionHad(outputsBefore, await program.stack.outputs())).toEqual(outputsBefore);
     });
 
-    it("then a refresh stores the sets' lines with one listing and no key read, and nothing changes", async () => {
+    it("then a refresh stores the sets' texts with one listing and no key read, and nothing changes", async () => {
       const dpsBefore = await dpsView();
       const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
         string,
@@ -124,6 +124,7 @@ describeWithEngine(
       expect(counts.IndividualEnrollment_GetAttestationMechanism ?? 0).toBe(0);
       for (const set of await heldSets()) {
         expect(typeof set.outputs?.metadata).toBe("string");
+        expect(String(set.outputs?.enrollments)).toMatch(/^\{\n"/); // the canonical text
         expect(JSON.stringify(set.outputs?.keys)).toContain("ciphertext"); // still a secret
       }
       const preview = await program.stack.preview({ onOutput: program.onOutput });

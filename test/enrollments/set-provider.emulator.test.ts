@@ -10,14 +10,20 @@ import {
   decodeEntries,
   decodeKeys,
   decodeMetadata,
+  decodeSecrets,
+  encodeSetEntries,
+  encodeSetSecrets,
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
+  type SetEntry,
 } from "@dps-as-code/contract";
+import { symmetricKeyDeviceClientFor } from "../../emulator/clients";
 
 const HUB = "hub-a.azure-devices.net";
+const HUB_B = "hub-b.azure-devices.net";
 let emulator: RunningEmulator;
 beforeAll(async () => {
-  emulator = await startTestEmulator({ config: { linkedHubs: [{ hostName: HUB }] } });
+  emulator = await startTestEmulator({ config: { linkedHubs: [{ hostName: HUB }, { hostName: HUB_B }] } });
 });
 afterAll(async () => emulator?.stop());
 
@@ -67,13 +73,15 @@ describe("EnrollmentSet provider against the emulator", () => {
         (before.IndividualEnrollment_GetAttestationMechanism ?? 0),
     ).toBe(0);
     for (const [i, read] of reads.entries()) {
-      // Stored as one line per entry; the inputs (what the next preview diffs and shows) keep the map.
+      // Stored as the canonical text; the inputs take the text too (no hubHostNames: host names as they are).
       expect(typeof read.props.enrollments).toBe("string");
-      expect(Object.keys(decodeEntries(read.props.enrollments))).toHaveLength(i === 0 ? 130 : 120);
-      expect(read.inputs?.enrollments).toEqual(decodeEntries(read.props.enrollments));
-      expect(await provider.diff!(read.id ?? "", read.props, sets[i] as never)).toMatchObject({
-        changes: false,
-      });
+      expect(read.props.enrollments).toBe(encodeSetEntries(sets[i]!.enrollments));
+      expect(read.inputs?.enrollments).toBe(read.props.enrollments);
+      // Against the program's map and against the refreshed text inputs alike: no change.
+      for (const news of [sets[i], read.inputs])
+        expect(await provider.diff!(read.id ?? "", read.props, news as never)).toMatchObject({
+          changes: false,
+        });
     }
 
     // One entry changed: one bulk call, its ETag moves, its keys stay.
@@ -96,6 +104,102 @@ describe("EnrollmentSet provider against the emulator", () => {
     resetRegistry();
     await provider.delete!(created[0]!.id, updated);
     await provider.delete!(created[1]!.id, created[1]!.outs);
+    expect(emulator.inspect.enrollmentCount()).toBe(0);
+  });
+});
+
+describe("EnrollmentSet provider, inputs as the canonical texts", () => {
+  const KEY_1 = Buffer.alloc(32, 41).toString("base64");
+  const KEY_2 = Buffer.alloc(32, 42).toString("base64");
+  const WEBHOOK = "https://allocate.example.net/api/allocate?code=c2VjcmV0";
+  const entries: Record<string, SetEntry> = {
+    "t-1": { attestation: { type: "symmetricKey" }, iotHubs: ["weu"], allocationPolicy: "static" },
+    "t-2": { attestation: { type: "symmetricKey" }, iotHubs: [HUB], allocationPolicy: "static" },
+    "t-3": {
+      attestation: { type: "symmetricKey" },
+      iotHubs: ["weu"],
+      allocationPolicy: "custom",
+      customAllocationDefinition: { apiVersion: "2021-10-01" } as SetEntry["customAllocationDefinition"],
+    },
+  };
+  const secrets = { "t-1": { primaryKey: KEY_1, secondaryKey: KEY_2 }, "t-3": { webhookUrl: WEBHOOK } };
+  const textSet = (changed: Record<string, SetEntry> = entries) => ({
+    dps: {
+      serviceEndpoint: emulator.serviceHost,
+      connectionString: emulator.connectionString,
+      trustedCaCertificate: emulator.caCertPem,
+    },
+    linkedHubs: [HUB, HUB_B],
+    shard: "0-of-1",
+    individuallyManaged: [],
+    hubHostNames: { weu: HUB_B },
+    enrollments: encodeSetEntries(changed),
+    secrets: encodeSetSecrets(secrets),
+  });
+
+  it("creates what the texts say, hubs named by key resolved, and a device gets its declared key and hub", async () => {
+    resetRegistry();
+    const provider = createEnrollmentSetProvider();
+    const sent = textSet();
+    expect((await provider.check!({}, sent as never)).failures).toEqual([]);
+    const created = await provider.create!(sent as never);
+    const outs = created.outs as Record<string, unknown>;
+
+    // DPS holds host names, the declared keys and the webhook URL from the secrets text.
+    const client = createDpsClient(sent.dps);
+    expect((await client.get("individual", "t-1"))?.iotHubs).toEqual([HUB_B]);
+    expect(await client.get("individual", "t-3")).toMatchObject({
+      iotHubs: [HUB_B],
+      customAllocationDefinition: { webhookUrl: WEBHOOK },
+    });
+    const registered = await symmetricKeyDeviceClientFor(emulator, "t-1", KEY_1).register();
+    expect(registered.assignedHub).toBe(HUB_B);
+
+    // Outputs: both texts; the entries resolved (they are what DPS was sent), the secrets as declared.
+    expect(outs.enrollments).toBe(
+      encodeSetEntries({
+        ...entries,
+        "t-1": { ...entries["t-1"]!, iotHubs: [HUB_B] },
+        "t-3": { ...entries["t-3"]!, iotHubs: [HUB_B] },
+      }),
+    );
+    expect(outs.secrets).toBe(encodeSetSecrets(secrets));
+    expect(decodeSecrets(outs.secrets)).toEqual(secrets);
+    expect(outs.hubHostNames).toEqual({ weu: HUB_B });
+    expect(decodeKeys(outs.keys as string)["t-1"]).toEqual({ primaryKey: KEY_1, secondaryKey: KEY_2 });
+
+    // The same set sent as maps with host names (what programs before the text send): no change.
+    const asMaps = {
+      ...sent,
+      hubHostNames: undefined,
+      enrollments: decodeEntries(outs.enrollments),
+      secrets,
+    };
+    expect(await provider.diff!(created.id, outs as never, asMaps as never)).toMatchObject({
+      changes: false,
+    });
+    expect(await provider.diff!(created.id, outs as never, sent as never)).toMatchObject({ changes: false });
+
+    // Refresh: text inputs naming hubs by key again, so they diff cleanly against the program's texts.
+    const read = await provider.read!(created.id, outs as never);
+    expect(read.inputs?.enrollments).toBe(sent.enrollments);
+    expect(read.inputs?.secrets).toBe(sent.secrets);
+    expect(read.props).toEqual(outs);
+
+    // A hub key moving to another host is an update of the entries naming it, and DPS follows.
+    const moved = { ...sent, hubHostNames: { weu: HUB } };
+    expect((await provider.check!(sent, moved as never)).failures).toEqual([]);
+    expect(await provider.diff!(created.id, outs as never, moved as never)).toMatchObject({ changes: true });
+    const updated = (await provider.update!(created.id, outs as never, moved as never)).outs as Record<
+      string,
+      unknown
+    >;
+    expect((await client.get("individual", "t-1"))?.iotHubs).toEqual([HUB]);
+    expect(decodeEntries(updated.enrollments)["t-3"]?.iotHubs).toEqual([HUB]);
+    expect(decodeEntries(updated.enrollments)["t-2"]?.iotHubs).toEqual([HUB]);
+
+    resetRegistry();
+    await provider.delete!(created.id, updated as never);
     expect(emulator.inspect.enrollmentCount()).toBe(0);
   });
 });

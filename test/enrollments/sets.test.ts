@@ -4,14 +4,22 @@ import { chunk, runBulkItems, statusOfCode } from "../../components/enrollments/
 import { createPacer } from "../../components/enrollments/sets/pacing";
 import { diffSet, planSet } from "../../components/enrollments/sets/plan";
 import { fnv1a32, shardIndex, shardLabel, shardOf } from "../../components/enrollments/sets/sharding";
-import { validateSetInputs } from "../../components/enrollments/sets/set-provider";
+import {
+  createEnrollmentSetProvider,
+  decodeSetInputs,
+  validateSetInputs,
+} from "../../components/enrollments/sets/set-provider";
 import { ENROLLMENT_SET_STORED_FORMS } from "../../components/enrollments/sets/stored-forms";
 import {
+  encodeSetEntries,
+  encodeSetSecrets,
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
   providerReference,
   type SetEntry,
   storedProviderForm,
+  toStored,
+  UNKNOWN_VALUE,
 } from "@dps-as-code/contract";
 
 const KEY_A = Buffer.alloc(32, 1).toString("base64");
@@ -197,6 +205,130 @@ describe("validateSetInputs", () => {
     expect(failures.map((f) => f.reason).join("\n")).toMatch(
       /declared twice in one set[\s\S]*declared both in a set and as an IndividualEnrollment/,
     );
+  });
+});
+
+describe("the provider's inputs as texts (decodeSetInputs, through check and diff)", () => {
+  const HUB_A = "hub-a.azure-devices.net";
+  const HUB_B = "hub-b.azure-devices.net";
+  const provider = createEnrollmentSetProvider();
+  const entries = { "dev-1": entry({ iotHubs: ["weu"] }), "dev-2": entry() };
+  const secrets = { "dev-1": { primaryKey: KEY_A, secondaryKey: KEY_B } };
+  const sent = (over: Record<string, unknown> = {}) => ({
+    dps,
+    shard: "0-of-1",
+    linkedHubs: [HUB_A, HUB_B],
+    individuallyManaged: [],
+    hubHostNames: { weu: HUB_B },
+    enrollments: encodeSetEntries(entries),
+    secrets: encodeSetSecrets(secrets),
+    ...over,
+  });
+  const check = async (news: Record<string, unknown>) => (await provider.check!({}, news)).failures ?? [];
+
+  it("decodes to today's maps with hubs named by key resolved, and agrees with the map form", async () => {
+    const decoded = decodeSetInputs(sent());
+    expect(decoded.failures).toEqual([]);
+    expect(decoded.inputs?.enrollments).toEqual({ "dev-1": entry({ iotHubs: [HUB_B] }), "dev-2": entry() });
+    expect(decoded.inputs?.secrets).toEqual(secrets);
+    expect(await check(sent())).toEqual([]);
+    // check stores the inputs as sent: the texts stay texts.
+    expect((await provider.check!({}, sent())).inputs).toEqual(sent());
+    // State written from the map form (host names, a secrets map) diffs as no change against the texts.
+    const stored = toStored(
+      state(
+        inputs(
+          { "dev-1": entry({ iotHubs: [HUB_B] }), "dev-2": entry() },
+          { secrets, linkedHubs: [HUB_A, HUB_B] },
+        ),
+      ),
+    );
+    expect(await provider.diff!("0-of-1", stored, sent())).toMatchObject({ changes: false });
+    const moved = sent({ hubHostNames: { weu: HUB_A } });
+    expect(await provider.diff!("0-of-1", stored, moved)).toMatchObject({ changes: true, replaces: [] });
+    expect(
+      diffSet(
+        state(inputs({ "dev-1": entry({ iotHubs: [HUB_B] }), "dev-2": entry() }, { secrets })),
+        decodeSetInputs(moved).inputs!,
+      ).plan,
+    ).toMatchObject({ update: ["dev-1"], fields: { "dev-1": ["iotHubs"] } });
+  });
+
+  it("reports a bad text as check failures naming field, line and entry, never a secret value", async () => {
+    const bad = encodeSetEntries(entries).replace('"dev-2":', '"dev-0":');
+    expect(await check(sent({ enrollments: bad }))).toEqual([
+      expect.objectContaining({
+        property: 'enrollments line 3 ("dev-0")',
+        reason: 'enrollments line 3 ("dev-0"): ids must be unique and sorted; it follows "dev-1"',
+      }),
+    ]);
+    expect((await check(sent({ enrollments: 42 }))).map((f) => f.reason)).toEqual([
+      "enrollments: must be the set's entries as one JSON text (encodeSetEntries); got number",
+    ]);
+    const badSecrets = encodeSetSecrets(secrets).replace(`"secondaryKey"`, `"secondaryKee"`);
+    const failures = await check(sent({ secrets: badSecrets }));
+    expect(failures.map((f) => f.reason)).toEqual([
+      'secrets line 2 ("dev-1"): not {primaryKey?, secondaryKey?, webhookUrl?} with text values',
+    ]);
+    expect(JSON.stringify(failures)).not.toContain(KEY_A);
+    expect(
+      (
+        await check(sent({ secrets: encodeSetSecrets({ ...secrets, "dev-9": { webhookUrl: "https://x" } }) }))
+      ).map((f) => f.reason),
+    ).toEqual(['secrets["dev-9"]: declares secrets for an id the set does not hold']);
+    // diff/create/update never run on inputs that do not decode (check refused them): they say so.
+    await expect(provider.create!(sent({ enrollments: bad }))).rejects.toThrow(
+      /enrollment set 0-of-1: inputs do not decode/,
+    );
+  });
+
+  it("refuses declared keys and webhook URLs in the entries (previews show them)", async () => {
+    const leaky = {
+      "dev-1": entry({
+        attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_B } },
+      }),
+      "dev-2": entry({
+        allocationPolicy: "custom",
+        customAllocationDefinition: { apiVersion: "2021-10-01", webhookUrl: "https://hook" },
+      }),
+    };
+    const failures = await check(sent({ enrollments: encodeSetEntries(leaky), secrets: "{}" }));
+    expect(failures.map((f) => f.reason)).toEqual(
+      expect.arrayContaining([
+        'enrollments["dev-1"].attestation.symmetricKey: declared keys never go in the entries text (previews show it); pass them in secrets',
+        'enrollments["dev-2"].customAllocationDefinition.webhookUrl: webhook URLs never go in the entries text (previews show it); pass them in secrets',
+      ]),
+    );
+    expect(JSON.stringify(failures)).not.toContain(KEY_A);
+  });
+
+  it("names a hub that is neither a key of hubHostNames nor linked once, with the keys allowed", async () => {
+    const failures = await check(
+      sent({ enrollments: encodeSetEntries({ ...entries, "dev-2": entry({ iotHubs: ["weux"] }) }) }),
+    );
+    expect(failures.map((f) => f.reason)).toEqual([
+      'enrollments["dev-2"].iotHubs[0]: hub "weux" is not a key of hubHostNames (weu) nor a linked hub',
+    ]);
+    // A key whose host is not linked is the per-enrollment rule's, on the resolved host name.
+    const unlinked = await check(sent({ hubHostNames: { weu: "hub-z.azure-devices.net" } }));
+    expect(unlinked.map((f) => f.property)).toEqual(['enrollments["dev-1"].iotHubs']);
+    expect(unlinked[0]?.reason).toMatch(/hub-z\.azure-devices\.net.*not linked to this DPS/);
+  });
+
+  it("while hubHostNames is unknown (preview of a hub change): no failure, an update planned at `up`", async () => {
+    for (const hubHostNames of [UNKNOWN_VALUE, { weu: UNKNOWN_VALUE }]) {
+      expect(await check(sent({ hubHostNames }))).toEqual([]);
+      const stored = toStored(
+        state(inputs({ "dev-1": entry({ iotHubs: [HUB_B] }), "dev-2": entry() }, { secrets })),
+      );
+      expect(await provider.diff!("0-of-1", stored, sent({ hubHostNames }))).toMatchObject({
+        changes: true,
+        replaces: [],
+      });
+      expect(
+        diffSet(state(inputs(entries, { secrets })), decodeSetInputs(sent({ hubHostNames })).inputs!).plan,
+      ).toBeUndefined();
+    }
   });
 });
 

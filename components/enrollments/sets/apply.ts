@@ -67,7 +67,11 @@ function recordFor(
   return withOwnerTag(toDpsRecord("individual", id, inputs, keys), inputs.owner);
 }
 
-/** Every secret a set's inputs or outputs carry, so no error text can hold one. */
+/**
+ * Every secret a set's inputs or outputs carry, so no error text can hold one. Takes the decoded
+ * maps (decodeSetInputs, fromStored), never the texts, whose values this
+ * would not find.
+ */
 export function setSecrets(set: Partial<EnrollmentSetOutputs> | undefined): string[] {
   if (!set) return [];
   const fromSecrets = Object.values(set.secrets ?? {}).flatMap((s) => [

@@ -129,9 +129,13 @@ export function diffSet(olds: EnrollmentSetOutputs, news: EnrollmentSetInputs): 
   ) {
     return { changes: true, replaces: ["dps"], deleteBeforeReplace: true, plan: undefined };
   }
-  // Entries still unknown at preview (computed from resources being created): show an update;
-  // the real diff during `up` has the values.
-  if (containsUnknown(news.enrollments) || containsUnknown(news.secrets))
+  // Entries or hub host names still unknown at preview (computed from resources being created or
+  // updated): show an update; the real diff during `up` has the values.
+  if (
+    containsUnknown(news.enrollments) ||
+    containsUnknown(news.secrets) ||
+    containsUnknown(news.hubHostNames)
+  )
     return { changes: true, replaces: [], deleteBeforeReplace: false, plan: undefined };
   const plan = planSet(olds, news);
   const connectionChanged = stableStringify(connectionOf(olds)) !== stableStringify(connectionOf(news));

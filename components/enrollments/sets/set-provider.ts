@@ -1,10 +1,12 @@
 /**
  * The dynamic provider of EnrollmentSet: many individual enrollments in one resource.
  *
- * check validates every entry with the per-enrollment rules (failures name the entry and the
- * field); diff is pure and plans entry by entry (plan.ts); create/update/delete go through DPS's
- * bulk operation (apply.ts); read lists DPS page by page (snapshot.ts) and reads keys only for
- * entries whose ETag moved. Like provider.ts, it is loaded by its stable name through the
+ * Its inputs' entries and secrets come as the canonical texts (contract/resources/set-text.ts) or,
+ * from programs written before them, as maps; decodeSetInputs turns either into the maps plan.ts
+ * and apply.ts work on, hubs named by key resolved through `hubHostNames`. check validates every
+ * entry with the per-enrollment rules (failures name the entry and the field); diff is pure and
+ * plans entry by entry (plan.ts); create/update/delete go through DPS's bulk operation (apply.ts);
+ * read lists DPS page by page (snapshot.ts) and reads keys only for entries whose ETag moved. Like provider.ts, it is loaded by its stable name through the
  * project's dynamic-providers.js, and holds no credential (the connection comes from the set's
  * inputs, which are secret).
  */
@@ -16,15 +18,26 @@ import { validateEnrollmentInputs, type CheckFailure } from "../validation";
 import { applySet, deleteSet, setSecrets } from "./apply";
 import {
   SERVICE_OPERATIONS_PER_MINUTE,
+  containsUnknown,
+  decodeSetEntries,
+  decodeSetSecrets,
+  encodeSetEntries,
+  encodeSetSecrets,
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
   entryInputs,
   type EntryMetadata,
+  type EntrySecrets,
   fromStored,
+  hubReferenceOf,
+  resolveEntryHubs,
+  type SetEntry,
+  SetTextError,
   splitEntry,
   type StoredSetOutputs,
   type SymmetricKeys,
   toStored,
+  unresolvedHubReferences,
   UNKNOWN_VALUE,
 } from "@dps-as-code/contract";
 import { pacerFor } from "./pacing";
@@ -38,6 +51,152 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function problem(property: string, subject: string, detail: string): CheckFailure {
   return { property, reason: `${subject}: ${detail}`, detail };
+}
+
+/**
+ * What the program sends: `enrollments` and `secrets` as the canonical texts (set-text.ts) or, from
+ * programs written before them, as maps; `hubHostNames` resolves hubs the entries name by key.
+ */
+export type SentSetInputs = Omit<EnrollmentSetInputs, "enrollments" | "secrets"> & {
+  enrollments: string | Record<string, SetEntry>;
+  secrets?: string | Record<string, EntrySecrets>;
+};
+
+export interface DecodedSetInputs {
+  /**
+   * Today's maps, hubs resolved to host names (a value still unknown at preview is left as the
+   * sentinel); undefined when the entries do not decode. Only usable when `failures` is empty.
+   */
+  inputs: EnrollmentSetInputs | undefined;
+  failures: CheckFailure[];
+}
+
+/** A contract message (`<where>: <what>`, set-text.ts) as a check failure. */
+function failureOf(reason: string): CheckFailure {
+  // ": " is in no valid registration id (ENROLLMENT_ID_RULE, contract/dps/ids.ts); an invalid one
+  // only shifts the property path, the reason stays whole.
+  const at = reason.indexOf(": ");
+  return { property: reason.slice(0, at), reason, detail: reason.slice(at + 2) };
+}
+
+function textFailures(field: string, error: unknown): CheckFailure[] {
+  if (!(error instanceof SetTextError)) throw error;
+  // The decoder's messages name the field (and line, entry) themselves, and never quote a secret.
+  const failures = error.problems.map(failureOf);
+  if (error.total > error.problems.length) {
+    const more = `(and ${error.total - error.problems.length} more problems)`;
+    failures.push({ property: field, reason: `${field}: ${more}`, detail: more });
+  }
+  return failures;
+}
+
+/**
+ * Declared keys and webhook URLs never go in the entries: the entries are shown in previews and
+ * the PR report in the clear; `secrets` is the one secret input (docs/design/set-text-input.md §3).
+ */
+function secretsInEntries(entries: Record<string, SetEntry>): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  for (const [id, entry] of Object.entries(entries)) {
+    if (!isRecord(entry)) continue;
+    const path = `enrollments[${JSON.stringify(id)}]`;
+    const attestation = (entry as Record<string, unknown>).attestation;
+    if (isRecord(attestation) && attestation.symmetricKey !== undefined) {
+      const detail = "declared keys never go in the entries text (previews show it); pass them in secrets";
+      failures.push({
+        property: `${path}.attestation.symmetricKey`,
+        reason: `${path}.attestation.symmetricKey: ${detail}`,
+        detail,
+      });
+    }
+    const custom = (entry as Record<string, unknown>).customAllocationDefinition;
+    if (isRecord(custom) && custom.webhookUrl !== undefined) {
+      const detail = "webhook URLs never go in the entries text (previews show it); pass them in secrets";
+      failures.push({
+        property: `${path}.customAllocationDefinition.webhookUrl`,
+        reason: `${path}.customAllocationDefinition.webhookUrl: ${detail}`,
+        detail,
+      });
+    }
+  }
+  return failures;
+}
+
+/** Every hub reference unknown: while hubHostNames is, any reference may be one of its keys. */
+function hubsUnknown(entries: Record<string, SetEntry>): Record<string, SetEntry> {
+  return Object.fromEntries(
+    Object.entries(entries).map(([id, entry]) => [
+      id,
+      Array.isArray(entry.iotHubs) ? { ...entry, iotHubs: entry.iotHubs.map(() => UNKNOWN_VALUE) } : entry,
+    ]),
+  );
+}
+
+/**
+ * The provider's boundary: the inputs as sent (texts or maps) into today's maps, with the hubs the
+ * entries name by key resolved through `hubHostNames`, so plan.ts and apply.ts work on one form.
+ * Problems come back as check failures naming field, line and entry; nothing is called.
+ */
+export function decodeSetInputs(news: Record<string, unknown>): DecodedSetInputs {
+  const failures: CheckFailure[] = [];
+  let entries: Record<string, SetEntry> | typeof UNKNOWN_VALUE | undefined;
+  const sent = news.enrollments;
+  if (sent === UNKNOWN_VALUE) entries = UNKNOWN_VALUE;
+  // A map: what programs written before the text send (validated entry by entry below).
+  else if (isRecord(sent)) entries = sent as Record<string, SetEntry>;
+  else
+    try {
+      entries = decodeSetEntries(sent);
+    } catch (error) {
+      failures.push(...textFailures("enrollments", error));
+    }
+
+  let secrets: Record<string, EntrySecrets> | typeof UNKNOWN_VALUE | undefined;
+  const sentSecrets = news.secrets;
+  if (sentSecrets === undefined || sentSecrets === UNKNOWN_VALUE || isRecord(sentSecrets))
+    secrets = sentSecrets as typeof secrets;
+  else
+    try {
+      secrets = decodeSetSecrets(sentSecrets, isRecord(entries) ? Object.keys(entries) : undefined);
+    } catch (error) {
+      failures.push(...textFailures("secrets", error));
+    }
+
+  const hubHostNames = news.hubHostNames;
+  if (hubHostNames !== undefined && hubHostNames !== UNKNOWN_VALUE && !isRecord(hubHostNames))
+    failures.push(problem("hubHostNames", "enrollment set", "must be a map of hub key to IoT hub host name"));
+
+  if (isRecord(entries)) {
+    failures.push(...secretsInEntries(entries));
+    if (hubHostNames === UNKNOWN_VALUE) entries = hubsUnknown(entries);
+    else if (isRecord(hubHostNames)) {
+      const hosts = hubHostNames as Record<string, string>;
+      const linked =
+        Array.isArray(news.linkedHubs) && !containsUnknown(news.linkedHubs)
+          ? (news.linkedHubs as string[])
+          : undefined;
+      failures.push(...unresolvedHubReferences(entries, hosts, linked).map(failureOf));
+      entries = resolveEntryHubs(entries, hosts);
+    }
+  }
+  if (entries === undefined) return { inputs: undefined, failures };
+  return {
+    inputs: {
+      ...(news as unknown as EnrollmentSetInputs),
+      enrollments: entries as Record<string, SetEntry>,
+      ...(secrets !== undefined ? { secrets: secrets as Record<string, EntrySecrets> } : {}),
+    },
+    failures,
+  };
+}
+
+/** The decoded inputs of diff/create/update: check has refused any that do not decode. */
+function decoded(news: Record<string, unknown>): EnrollmentSetInputs {
+  const { inputs, failures } = decodeSetInputs(news);
+  if (!inputs || failures.length > 0)
+    throw new Error(
+      `enrollment set ${String(news.shard)}: inputs do not decode:\n  ${failures.map((f) => f.reason).join("\n  ")}`,
+    );
+  return inputs;
 }
 
 /** Every entry checked as an IndividualEnrollment would be; property paths name the entry. */
@@ -89,8 +248,8 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
   const client = createDpsClient(olds.dps, options, setSecrets(olds));
   const pacer = pacerFor(olds.dps.serviceEndpoint, olds.operationsPerMinute ?? SERVICE_OPERATIONS_PER_MINUTE);
   const listing = await listingAfter(client, pacer, currentGeneration(olds.dps.serviceEndpoint));
-  const enrollments: EnrollmentSetOutputs["enrollments"] = {};
-  const secrets: NonNullable<EnrollmentSetOutputs["secrets"]> = {};
+  const enrollments: Record<string, SetEntry> = {};
+  const secrets: Record<string, EntrySecrets> = {};
   const metadata: Record<string, EntryMetadata> = {};
   const keys: Record<string, SymmetricKeys> = {};
   await Promise.all(
@@ -124,9 +283,35 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
   const refreshed: EnrollmentSetOutputs = JSON.parse(
     JSON.stringify({ ...olds, enrollments, secrets, metadata, keys }),
   );
-  // The inputs keep the entries as a map (reviewers read them in the next preview's diff).
   const { serviceEndpoint: _e, metadata: _m, keys: _k, released: _r, ...inputs } = refreshed;
-  return { id, props: toStored(refreshed), inputs };
+  // The inputs take the form the program sends: the texts, hubs named by the keys the stored
+  // hubHostNames gives them (host names as they are without it), so the refreshed state diffs
+  // cleanly against the program's next inputs.
+  return {
+    id,
+    props: toStored(refreshed),
+    inputs: {
+      ...inputs,
+      enrollments: encodeSetEntries(hubsByKey(enrollments, olds.hubHostNames)),
+      secrets: encodeSetSecrets(secrets),
+    },
+  };
+}
+
+/** Entries with each hub host name named by its key in hubHostNames again (refresh's inputs). */
+function hubsByKey(
+  entries: Record<string, SetEntry>,
+  hubHostNames: Record<string, string> | undefined,
+): Record<string, SetEntry> {
+  if (hubHostNames === undefined) return entries;
+  return Object.fromEntries(
+    Object.entries(entries).map(([id, entry]) => [
+      id,
+      entry.iotHubs === undefined
+        ? entry
+        : { ...entry, iotHubs: entry.iotHubs.map((hub) => hubReferenceOf(hub, hubHostNames)) },
+    ]),
+  );
 }
 
 export function createEnrollmentSetProvider(
@@ -134,42 +319,57 @@ export function createEnrollmentSetProvider(
 ): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-      const set = news as unknown as EnrollmentSetInputs;
       const endpoint =
         isRecord(news.dps) &&
         typeof news.dps.serviceEndpoint === "string" &&
         news.dps.serviceEndpoint !== UNKNOWN_VALUE
           ? news.dps.serviceEndpoint
           : undefined;
-      if (isRecord(news.enrollments))
-        recordDeclared(endpoint, Object.keys(set.enrollments), { set: String(set.shard) });
-      return { inputs: news, failures: validateSetInputs(news, new Date()) };
+      const decodedInputs = decodeSetInputs(news);
+      const { inputs } = decodedInputs;
+      if (!inputs) return { inputs: news, failures: decodedInputs.failures };
+      if (isRecord(inputs.enrollments))
+        recordDeclared(endpoint, Object.keys(inputs.enrollments), { set: String(inputs.shard) });
+      // A hub reference that is neither a key of hubHostNames nor linked is reported once, by the
+      // decode (it names hubHostNames' keys), not again as an unlinked host name.
+      const unresolved = new Set(
+        decodedInputs.failures
+          .filter((f) => /\.iotHubs\[\d+\]$/.test(f.property))
+          .map((f) => f.property.replace(/\[\d+\]$/, "")),
+      );
+      const validated = validateSetInputs(inputs as unknown as Record<string, unknown>, new Date()).filter(
+        (f) => !(unresolved.has(f.property) && f.detail.includes("not linked to this DPS")),
+      );
+      // The inputs are stored as sent (texts stay texts); diff, create and update decode them again.
+      return { inputs: news, failures: [...decodedInputs.failures, ...validated] };
     },
-    async diff(_id: string, stored: StoredSetOutputs, news: EnrollmentSetInputs) {
+    async diff(_id: string, stored: StoredSetOutputs, news: SentSetInputs) {
       const olds = fromStored(stored);
       // IndividualEnrollments created for these ids (they depend on this set) take them over.
       recordHeldBySet(olds.dps?.serviceEndpoint, [
         ...Object.keys(olds.enrollments ?? {}),
         ...(olds.released ?? []),
       ]);
-      const result = diffSet(olds, news);
+      const result = diffSet(olds, decoded(news as unknown as Record<string, unknown>));
       return {
         changes: result.changes,
         replaces: result.replaces,
         deleteBeforeReplace: result.deleteBeforeReplace,
       };
     },
-    async create(inputs: EnrollmentSetInputs & { __provider?: unknown }) {
+    async create(sent: SentSetInputs & { __provider?: unknown }) {
+      const inputs = decoded(sent as unknown as Record<string, unknown>);
       const result = diffSet(emptyOutputs(inputs), inputs);
-      const outs = await applySet(inputs.shard, undefined, inputs, result.plan!, options, inputs.__provider);
+      const outs = await applySet(inputs.shard, undefined, inputs, result.plan!, options, sent.__provider);
       return { id: inputs.shard, outs: toStored(outs) };
     },
-    async update(id: string, stored: StoredSetOutputs, news: EnrollmentSetInputs & { __provider?: unknown }) {
+    async update(id: string, stored: StoredSetOutputs, sent: SentSetInputs & { __provider?: unknown }) {
       const olds = fromStored(stored);
+      const news = decoded(sent as unknown as Record<string, unknown>);
       const result = diffSet(olds, news);
       if (!result.plan)
         throw new Error(`enrollment set ${news.shard}: update called with values still unknown`);
-      return { outs: toStored(await applySet(id, olds, news, result.plan, options, news.__provider)) };
+      return { outs: toStored(await applySet(id, olds, news, result.plan, options, sent.__provider)) };
     },
     async read(id: string, props: StoredSetOutputs) {
       return readSet(id, fromStored(props), options);

@@ -3,7 +3,13 @@
  * versions that wrote it (one place, as components/enrollments/stored-forms.ts is for the
  * enrollment resources). test/stored-forms.test.ts reads each.
  */
-import { decodeEntries, decodeKeys, decodeMetadata, type StoredForm } from "@dps-as-code/contract";
+import {
+  decodeEntries,
+  decodeKeys,
+  decodeMetadata,
+  decodeSecrets,
+  type StoredForm,
+} from "@dps-as-code/contract";
 import { STORED_PROVIDER_CODE } from "../stored-forms";
 
 export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
@@ -63,7 +69,27 @@ export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
     field: "enrollments",
     form: "(outputs) a map of registration id to entry, the inputs' map repeated",
     writtenBy: "dcb8c7c..95f9b1c",
-    readBy: `${decodeEntries.name} (fromStored, the drift report); refresh and the next update store lines`,
+    readBy: `${decodeEntries.name} (fromStored, the drift report); refresh and the next update store the canonical text`,
     example: { "meter-1": { attestation: { type: "symmetricKey" }, iotHubs: ["hub-1.azure-devices.net"] } },
+  },
+  {
+    field: "enrollments",
+    form: '(outputs) lines of ["<id>", {entry}], one per entry, sorted by id',
+    writtenBy: "9dbec82..9538404",
+    readBy: `${decodeEntries.name} (fromStored, the drift report, recover); refresh and the next update store the canonical text`,
+    example: [
+      '["meter-1",{"attestation":{"type":"symmetricKey"},"iotHubs":["hub-1.azure-devices.net"]}]',
+      '["meter-2",{"attestation":{"type":"tpm","tpm":{"endorsementKey":"AToAAQAL"}}}]',
+    ].join("\n"),
+  },
+  {
+    field: "secrets",
+    form: "(outputs, secret) a map of registration id to { primaryKey?, secondaryKey?, webhookUrl? }, the inputs' map repeated",
+    writtenBy: "dcb8c7c..9538404",
+    readBy: `${decodeSecrets.name} (fromStored); refresh and the next update store the canonical text`,
+    example: {
+      "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" },
+      "meter-3": { webhookUrl: "https://allocate.example.net/api/allocate?code=c2VjcmV0" },
+    },
   },
 ];
