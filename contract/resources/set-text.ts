@@ -223,19 +223,38 @@ export function hubReferenceOf(
   return key ?? hostName;
 }
 
+/** The entries with each `iotHubs` reference mapped by `hub` (entries without hubs as they are). */
+function mapEntryHubs(
+  entries: Readonly<Record<string, SetEntry>>,
+  hub: (reference: string) => string,
+): Record<string, SetEntry> {
+  return Object.fromEntries(
+    Object.entries(entries).map(([id, entry]) => [
+      id,
+      entry.iotHubs === undefined ? entry : { ...entry, iotHubs: entry.iotHubs.map(hub) },
+    ]),
+  );
+}
+
 /** The entries with every `iotHubs` reference resolved to a host name (entries without hubs as they are). */
 export function resolveEntryHubs(
   entries: Readonly<Record<string, SetEntry>>,
   hubHostNames: Readonly<Record<string, string>> | undefined,
 ): Record<string, SetEntry> {
-  return Object.fromEntries(
-    Object.entries(entries).map(([id, entry]) => [
-      id,
-      entry.iotHubs === undefined
-        ? entry
-        : { ...entry, iotHubs: entry.iotHubs.map((hub) => resolveHubReference(hub, hubHostNames)) },
-    ]),
-  );
+  return mapEntryHubs(entries, (reference) => resolveHubReference(reference, hubHostNames));
+}
+
+/**
+ * The inverse, for what a refresh reads back from DPS: each host name that `hubHostNames` maps a
+ * key to is named by that key again (hubReferenceOf), so a refreshed state diffs cleanly against
+ * the program's text. Without `hubHostNames` (a state from before it) the entries are as they are.
+ */
+export function entriesWithHubKeys(
+  entries: Readonly<Record<string, SetEntry>>,
+  hubHostNames: Readonly<Record<string, string>> | undefined,
+): Record<string, SetEntry> {
+  if (hubHostNames === undefined) return { ...entries };
+  return mapEntryHubs(entries, (hostName) => hubReferenceOf(hostName, hubHostNames));
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   encodeEntries,
   encodeSetEntries,
   encodeSetSecrets,
+  entriesWithHubKeys,
   hubReferenceOf,
   MAX_REPORTED,
   resolveEntryHubs,
@@ -256,6 +257,13 @@ describe("hub references in a set's entries", () => {
     expect(
       hubReferenceOf("same.azure-devices.net", { b: "same.azure-devices.net", a: "same.azure-devices.net" }),
     ).toBe("a");
+    // A refresh's entries, read back from DPS with host names: named by key again where a key maps
+    // to that host, so resolving them gives the same entries back.
+    const readBack = resolveEntryHubs(entries, hubHostNames);
+    const named = entriesWithHubKeys(readBack, hubHostNames);
+    expect(named["meter-0002"]!.iotHubs).toEqual(["weu", "dpsac-local-neu.azure-devices.net"]);
+    expect(resolveEntryHubs(named, hubHostNames)).toEqual(readBack);
+    expect(entriesWithHubKeys(readBack, undefined)).toEqual(readBack);
   });
 
   it("names a reference that is neither a key nor a linked hub, with what is allowed", () => {

@@ -29,7 +29,7 @@ import {
   type EntryMetadata,
   type EntrySecrets,
   fromStored,
-  hubReferenceOf,
+  entriesWithHubKeys,
   resolveEntryHubs,
   type SetEntry,
   SetTextError,
@@ -292,26 +292,10 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
     props: toStored(refreshed),
     inputs: {
       ...inputs,
-      enrollments: encodeSetEntries(hubsByKey(enrollments, olds.hubHostNames)),
+      enrollments: encodeSetEntries(entriesWithHubKeys(enrollments, olds.hubHostNames)),
       secrets: encodeSetSecrets(secrets),
     },
   };
-}
-
-/** Entries with each hub host name named by its key in hubHostNames again (refresh's inputs). */
-function hubsByKey(
-  entries: Record<string, SetEntry>,
-  hubHostNames: Record<string, string> | undefined,
-): Record<string, SetEntry> {
-  if (hubHostNames === undefined) return entries;
-  return Object.fromEntries(
-    Object.entries(entries).map(([id, entry]) => [
-      id,
-      entry.iotHubs === undefined
-        ? entry
-        : { ...entry, iotHubs: entry.iotHubs.map((hub) => hubReferenceOf(hub, hubHostNames)) },
-    ]),
-  );
 }
 
 export function createEnrollmentSetProvider(
