@@ -98,28 +98,22 @@ function secretsInEntries(entries: Record<string, SetEntry>): CheckFailure[] {
   const failures: CheckFailure[] = [];
   for (const [id, entry] of Object.entries(entries)) {
     if (!isRecord(entry)) continue;
-    const path = `enrollments[${JSON.stringify(id)}]`;
-    const attestation = (entry as Record<string, unknown>).attestation;
-    if (isRecord(attestation) && attestation.symmetricKey !== undefined) {
-      const detail = "declared keys never go in the entries text (previews show it); pass them in secrets";
-      failures.push({
-        property: `${path}.attestation.symmetricKey`,
-        reason: `${path}.attestation.symmetricKey: ${detail}`,
-        detail,
-      });
-    }
-    const custom = (entry as Record<string, unknown>).customAllocationDefinition;
-    if (isRecord(custom) && custom.webhookUrl !== undefined) {
-      const detail = "webhook URLs never go in the entries text (previews show it); pass them in secrets";
-      failures.push({
-        property: `${path}.customAllocationDefinition.webhookUrl`,
-        reason: `${path}.customAllocationDefinition.webhookUrl: ${detail}`,
-        detail,
-      });
+    for (const { parent, field, what } of SECRET_ENTRY_FIELDS) {
+      const holder = (entry as Record<string, unknown>)[parent];
+      if (!isRecord(holder) || holder[field] === undefined) continue;
+      const property = `enrollments[${JSON.stringify(id)}].${parent}.${field}`;
+      const detail = `${what} never go in the entries text (previews show it); pass them in secrets`;
+      failures.push({ property, reason: `${property}: ${detail}`, detail });
     }
   }
   return failures;
 }
+
+/** The entry fields that hold secrets, which only `secrets` may carry (EntrySecrets). */
+const SECRET_ENTRY_FIELDS = [
+  { parent: "attestation", field: "symmetricKey", what: "declared keys" },
+  { parent: "customAllocationDefinition", field: "webhookUrl", what: "webhook URLs" },
+] as const;
 
 /** Every hub reference unknown: while hubHostNames is, any reference may be one of its keys. */
 function hubsUnknown(entries: Record<string, SetEntry>): Record<string, SetEntry> {
