@@ -67,7 +67,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       stackName: "drift",
       manifests: { "fleet.yaml": MANIFEST, "meters.yaml": BATCH_MANIFEST },
     });
-    await program.stack.up({ onOutput: program.onOutput });
+    await program.up({ onOutput: program.onOutput });
   }, 180_000);
 
   afterAll(async () => {

@@ -66,7 +66,7 @@ describeWithEngine(
     const applyStep = (step: string) =>
       run("git", ["apply", path.join(step, "changes.patch")], { cwd: program.dir });
     const upWithPolicy = () =>
-      program.stack.up({
+      program.up({
         policyPacks: [policyPackDir],
         policyPackConfigs: [policyConfigPath("local")],
         onOutput: program.onOutput,

@@ -79,7 +79,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     });
     // The platform first (it links the hubs), with no manifests yet: the DPS the team already has.
     program = await createLocalProgram(engine, emulator, { stackName: "adopt", manifests: {} });
-    const platform = await program.stack.up({ onOutput: program.onOutput });
+    const platform = await program.up({ onOutput: program.onOutput });
     expect(platform.summary.resourceChanges).toEqual({ create: 4 }); // with the (empty) enrollment ledger
 
     // Enrollments made by hand, before this project, through Microsoft's service SDK.
@@ -224,7 +224,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
 
   it("adopts with `pulumi up` without a single write to DPS, keeping ETags and keys", async () => {
     log.lines.length = 0;
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 4, same: 3, update: 1 });
     expect(log.lines.length).toBeGreaterThan(0); // adoption reads DPS: the recorder sees requests
     expect(writes(log.lines)).toEqual([]);

@@ -56,7 +56,7 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
       },
     });
     addProjectScripts(program);
-    const result = await program.stack.up({ onOutput: program.onOutput });
+    const result = await program.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
     groupKeys = (
       (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<string, typeof groupKeys>
@@ -110,7 +110,7 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
 
       const apply = spawnSync("git", ["apply", path.join(step, "changes.patch")], { cwd: program.dir });
       expect(apply.status).toBe(0);
-      expect((await program.stack.up({ onOutput: program.onOutput })).summary.resourceChanges).toMatchObject({
+      expect((await program.up({ onOutput: program.onOutput })).summary.resourceChanges).toMatchObject({
         create: 1,
       });
       // The device's key, unchanged, now matches its individual enrollment.

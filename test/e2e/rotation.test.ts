@@ -101,7 +101,7 @@ describeWithEngine(
         });
     };
     const upWithPolicy = async () => {
-      const result = await program.stack.up({
+      const result = await program.up({
         policyPacks: [policyPackDir],
         policyPackConfigs: [policyConfigPath("local")],
         onOutput: program.onOutput,
