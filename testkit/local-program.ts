@@ -44,6 +44,12 @@ export interface LocalProgram {
    * outputs with stack.outputs() where a test asserts them. Fails as stack.up() does (CommandError).
    */
   up(options?: UpOptions): Promise<EngineRun>;
+  /**
+   * The stack's outputs with their values in plaintext, from one `stack output --json
+   * --show-secrets`. stack.outputs() runs that and a masked `stack output` to tell which are
+   * secret: use it where a test asserts that.
+   */
+  outputs(): Promise<Record<string, { value: unknown }>>;
   /** `pulumi refresh --yes --skip-preview` as one CLI run (stack.refresh() adds `stack history`). */
   refresh(options?: EngineRunOptions): Promise<EngineRun>;
   /** `pulumi destroy --yes --skip-preview` as one CLI run (stack.destroy() adds `stack history`). */
@@ -239,6 +245,13 @@ export async function createLocalProgram(
       true,
     );
   }
+  const runCli = (args: string[], onOutput?: (text: string) => void) =>
+    (pulumiCommand as unknown as CliRunner).run(
+      [...args, "--stack", options.stackName],
+      dir,
+      { PULUMI_DEBUG_COMMANDS: "true", ...workspaceEnv },
+      onOutput,
+    );
   let runs = 0;
   const runEngine = async (
     command: "up" | "refresh" | "destroy",
@@ -247,10 +260,8 @@ export async function createLocalProgram(
   ): Promise<EngineRun> => {
     const eventLog = path.join(backend.dir, `${options.stackName}-${command}-${++runs}.events`);
     const args = [command, "--yes", "--skip-preview", ...flags, "--exec-kind", "auto.local"];
-    args.push("--event-log", eventLog, "--stack", options.stackName);
     try {
-      const env = { PULUMI_DEBUG_COMMANDS: "true", ...workspaceEnv };
-      const { stdout, stderr } = await (pulumiCommand as unknown as CliRunner).run(args, dir, env, onOutput);
+      const { stdout, stderr } = await runCli([...args, "--event-log", eventLog], onOutput);
       return { stdout, stderr, summary: summaryIn(eventLog) };
     } finally {
       fs.rmSync(eventLog, { force: true });
@@ -281,6 +292,15 @@ export async function createLocalProgram(
           ...(opts.policyPackConfigs ?? []).flatMap((file) => ["--policy-pack-config", file]),
         ],
         opts.onOutput,
+      ),
+    outputs: async () =>
+      Object.fromEntries(
+        Object.entries(
+          JSON.parse((await runCli(["stack", "output", "--json", "--show-secrets"])).stdout) as Record<
+            string,
+            unknown
+          >,
+        ).map(([name, value]) => [name, { value }]),
       ),
     refresh: (opts = {}) => runEngine("refresh", [], opts.onOutput),
     destroy: (opts = {}) => runEngine("destroy", [], opts.onOutput),

@@ -120,7 +120,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
   }, 120_000);
 
   it("drift.yml's own steps: the report with its registrations and certificate sections, in the file the issue gets and in the job summary", async () => {
-    const outs = (await program.stack.outputs()) as Record<string, { value: unknown }>;
+    const outs = (await program.outputs()) as Record<string, { value: unknown }>;
     const groupKey = (outs.enrollmentGroupKeys!.value as Record<string, { primaryKey: string }>)[
       "drift-untouched"
     ]!.primaryKey;

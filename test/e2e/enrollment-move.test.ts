@@ -143,7 +143,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
           expect(registration).toMatchObject({ assignedHub: WEU, deviceId: id });
           expect(viaGroup(registration)).toBeUndefined();
         }
-        const keys = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+        const keys = (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
           string,
           { primaryKey: string }
         >;
@@ -239,7 +239,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
       async () => {
         await applyStep(path.join(program.dir, "plan-pilots", "2-create-group"));
         expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ create: 1, update: 1 });
-        const groupKeys = (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<
+        const groupKeys = (await program.outputs())["enrollmentGroupKeys"]!.value as Record<
           string,
           { primaryKey: string }
         >;

@@ -164,7 +164,7 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
       "dps-as-code-team-a",
       "enrollment-ledger",
     ]);
-    const outputs = (await teamA.stack.outputs()) as Outputs;
+    const outputs = (await teamA.outputs()) as Outputs;
     expect(outputs["serviceEndpoint"]!.value).toBe(emulator.serviceHost);
     expect([...(outputs["linkedHubs"]!.value as string[])].sort()).toEqual([NEU, WEU]);
     expect(keysOf(outputs, "individualEnrollmentKeys")[DEVICE]!.primaryKey).toBe(before[DEVICE]!.primaryKey);
@@ -308,7 +308,7 @@ describeWithEngine("a platform stack shared by an enrollment stack through a Sta
 
   it("takes the DPS and hub host names from the platform stack's outputs and manages only its enrollments", async () => {
     await platform.up({ onOutput: platform.onOutput });
-    const platformOutputs = (await platform.stack.outputs()) as Outputs;
+    const platformOutputs = (await platform.outputs()) as Outputs;
     expect(platformOutputs["hubHostNames"]!.value).toEqual({
       weu: "dpsac-local-weu.azure-devices.net",
       neu: "dpsac-local-neu.azure-devices.net",
@@ -319,7 +319,7 @@ describeWithEngine("a platform stack shared by an enrollment stack through a Sta
     const record = (await service().getIndividualEnrollment("fleet-a-device-01")).responseBody;
     expect(record.iotHubs).toEqual(["dpsac-local-weu.azure-devices.net"]);
     expect(record.initialTwin?.tags).toMatchObject({ [OWNER_TAG]: "organization/dps-as-code/fleet-a" });
-    const outputs = (await fleet.stack.outputs()) as Outputs;
+    const outputs = (await fleet.outputs()) as Outputs;
     expect(outputs["serviceEndpoint"]!.value).toBe(platformOutputs["serviceEndpoint"]!.value);
     expect(outputs["idScope"]!.value).toBe(platformOutputs["idScope"]!.value);
 

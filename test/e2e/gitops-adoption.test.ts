@@ -231,7 +231,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     expect(await snapshot()).toEqual(before);
 
     // The stack now holds the keys DPS had: the ones devices derive theirs from.
-    const outputs = (await program.stack.outputs()) as Outputs;
+    const outputs = (await program.outputs()) as Outputs;
     const groupKeys = outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>;
     const individualKeys = outputs["individualEnrollmentKeys"]!.value as Record<
       string,
@@ -242,7 +242,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
   });
 
   it("lets devices registered before adoption register again with the same keys, to the same hubs", async () => {
-    const outputs = (await program.stack.outputs()) as Outputs;
+    const outputs = (await program.outputs()) as Outputs;
     const groupKey = (outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>)[
       SYMMETRIC_GROUP
     ]!.primaryKey;

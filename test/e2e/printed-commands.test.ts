@@ -58,9 +58,9 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
     addProjectScripts(program);
     const result = await program.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
-    groupKeys = (
-      (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<string, typeof groupKeys>
-    )["meters"]!;
+    groupKeys = ((await program.outputs())["enrollmentGroupKeys"]!.value as Record<string, typeof groupKeys>)[
+      "meters"
+    ]!;
   }, SLOW);
 
   afterAll(async () => {

@@ -166,7 +166,7 @@ describeWithEngine(
       async () => {
         await upWithPolicy();
         held.benchPrimary = (
-          (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+          (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
             string,
             { primaryKey: string }
           >

@@ -106,7 +106,7 @@ describeWithEngine(
 
     it("then a refresh stores the sets' texts with one listing and no key read, and nothing changes", async () => {
       const dpsBefore = await dpsView();
-      const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+      const keysBefore = (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
         string,
         unknown
       >;
@@ -123,7 +123,7 @@ describeWithEngine(
       expect(preview.changeSummary).toEqual({ same: 37 });
       await program.up({ onOutput: program.onOutput });
       expect(await dpsView()).toEqual(dpsBefore);
-      const keysAfter = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+      const keysAfter = (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
         string,
         unknown
       >;
