@@ -89,14 +89,13 @@ describeWithEngine(
         fs.writeFileSync(file, pem);
         return file;
       };
-      await program.stack.setConfig(
-        "dps-as-code:dps.caCertificates.camera-ca.certificatePath",
-        { value: certFile("camera-ca", ca.certificatePem) },
-        true,
-      );
-      await program.stack.setConfig(
-        "dps-as-code:dps.caCertificates.camera-ca.verified",
-        { value: "true" },
+      await program.stack.setAllConfig(
+        {
+          "dps-as-code:dps.caCertificates.camera-ca.certificatePath": {
+            value: certFile("camera-ca", ca.certificatePem),
+          },
+          "dps-as-code:dps.caCertificates.camera-ca.verified": { value: "true" },
+        },
         true,
       );
       const camera = (id: string, cert: KeyAndCertificate) => `
