@@ -248,7 +248,7 @@ function derivedKeysStep(
       // DPS generated the device's keys: its current primary key becomes a stack secret, unchanged.
       primary = keySecretName(id, "primary");
       commands.push(
-        copyKeyCommand({ output: "individualEnrollmentKeys", id, slot: "primary" }, primary, stack),
+        copyKeyCommand({ individual: id, slot: "primary" }, primary, stack),
       );
     }
     const secondary = keySecretName(id, "secondary");
