@@ -14,7 +14,8 @@ import type { StackExport } from "./recover/pending-plan";
 import { pulumiFor } from "./recover/resolve-pending";
 import { enrollmentKey, EnrollmentKeyError, KEY_SLOTS, type KeySlot } from "./enrollment-key/keys-in-state";
 
-const USAGE = "usage: npm run --silent enrollment-key -- --stack <stack> <registrationId> [primary|secondary]";
+const USAGE =
+  "usage: npm run --silent enrollment-key -- --stack <stack> <registrationId> [primary|secondary]";
 
 export interface EnrollmentKeyArguments {
   stack: string;

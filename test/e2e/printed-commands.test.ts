@@ -133,8 +133,9 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
         "mode: batch\nindividualEnrollments:\n  - registrationId: batched-01\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n",
       );
       expect((await program.stack.up({ onOutput: program.onOutput })).summary.result).toBe("succeeded");
-      const held = (await serviceClientFor(emulator).getIndividualEnrollmentAttestationMechanism("batched-01"))
-        .responseBody.symmetricKey as { primaryKey: string; secondaryKey: string };
+      const held = (
+        await serviceClientFor(emulator).getIndividualEnrollmentAttestationMechanism("batched-01")
+      ).responseBody.symmetricKey as { primaryKey: string; secondaryKey: string };
       // The batch path has one row per set in the outputs, none per enrollment, and no key.
       const outputs = await program.stack.outputs();
       expect(Object.keys(outputs["individualEnrollmentKeys"]!.value as object)).not.toContain("batched-01");
@@ -160,7 +161,9 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
       );
       const storing = shellBlockCommands(moveStep).filter((command) => command.includes("config set"));
       expect(storing).toHaveLength(2);
-      expect(storing[0]).toContain(`npm run --silent enrollment-key -- --stack ${STACK} batched-01 primary |`);
+      expect(storing[0]).toContain(
+        `npm run --silent enrollment-key -- --stack ${STACK} batched-01 primary |`,
+      );
       for (const command of storing) await runAsPasted(program, command);
       expect(await secretOf("deviceKey-batched-01-primary")).toBe(held.primaryKey);
       expect(await secretOf("deviceKey-batched-01-secondary")).toBe(

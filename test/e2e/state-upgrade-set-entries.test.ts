@@ -113,8 +113,10 @@ describeWithEngine(
       const expected = withoutBatchedRows(outputsBefore, IDS);
       const outputsAfter = await program.stack.outputs();
       expect(outputsAnOlderVersionHad(expected, outputsAfter)).toEqual(expected);
-      const sets = Object.values(outputsAfter["batchedEnrollments"]!.value as Record<string, { enrollments: number }>);
-      expect(sets.reduce((sum, set) => sum + set.enrollments, 0)).toBe(IDS.length);
+      const setRows = Object.values(
+        outputsAfter["batchedEnrollments"]!.value as Record<string, { enrollments: number }>,
+      );
+      expect(setRows.reduce((sum, row) => sum + row.enrollments, 0)).toBe(IDS.length);
       const keysBefore = outputsBefore["individualEnrollmentKeys"]!.value as Record<string, unknown>;
       expect(await keysInTheState()).toEqual(Object.fromEntries(IDS.map((id) => [id, [keysBefore[id]]])));
     });

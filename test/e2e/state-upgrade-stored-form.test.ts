@@ -72,7 +72,8 @@ describeWithEngine(
     /** The batched enrollments' keys as `npm run enrollment-key` reads them from the state (no stack output holds them). */
     async function batchedKeys(): Promise<Record<string, { primaryKey: string; secondaryKey: string }>> {
       const state = JSON.parse(await program.pulumi(["stack", "export", "--show-secrets"])) as StackExport;
-      const key = (id: string, slot: "primary" | "secondary") => enrollmentKey(state.deployment, id, slot, "test");
+      const key = (id: string, slot: "primary" | "secondary") =>
+        enrollmentKey(state.deployment, id, slot, "test");
       return Object.fromEntries(
         BATCH_IDS.map((id) => [id, { primaryKey: key(id, "primary"), secondaryKey: key(id, "secondary") }]),
       );

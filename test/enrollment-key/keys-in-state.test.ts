@@ -57,7 +57,12 @@ const deployment: Deployment = {
         ),
       },
     },
-    { urn: "urn:set-01", type: ENROLLMENT_SET_TYPE, inputs: { shard: "01-of-02" }, outputs: { keys: shownSecret("") } },
+    {
+      urn: "urn:set-01",
+      type: ENROLLMENT_SET_TYPE,
+      inputs: { shard: "01-of-02" },
+      outputs: { keys: shownSecret("") },
+    },
   ],
 };
 
@@ -125,7 +130,9 @@ describe("enrollmentKey", () => {
 
   it("names the set and the line of unreadable keys, never their text", () => {
     const torn: Deployment = {
-      resources: [{ urn: "urn:torn", type: ENROLLMENT_SET_TYPE, outputs: { keys: shownSecret(`["a-1", "${KEY(1)}`) } }],
+      resources: [
+        { urn: "urn:torn", type: ENROLLMENT_SET_TYPE, outputs: { keys: shownSecret(`["a-1", "${KEY(1)}`) } },
+      ],
     };
     let message = "";
     try {

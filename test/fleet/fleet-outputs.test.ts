@@ -41,7 +41,12 @@ async function fleetOutputs(files: Record<string, string>) {
   const fleet = declareFleet({
     manifests,
     platform: {
-      dpsConnection: { serviceEndpoint: "dps.example.net", connectionString: pulumi.secret("HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5") },
+      dpsConnection: {
+        serviceEndpoint: "dps.example.net",
+        connectionString: pulumi.secret(
+          "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
+        ),
+      },
       hubHostNames: pulumi.output<Record<string, string>>({ weu: "hub-weu.example.net" }),
     },
     secret: () => pulumi.secret(KEY(9)),
