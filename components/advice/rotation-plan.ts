@@ -141,7 +141,7 @@ function planKeys(
       description: [
         `DPS generated the keys of ${LABEL[found.kind]} \`${id}\`. A rotation changes one key at a time, so the manifest must name both: this change copies the keys DPS holds into the stack secrets \`${names.primary}\` and \`${names.secondary}\` and names them in the manifest. Nothing changes in DPS or for a device: the preview shows no update of the enrollment.`,
         "",
-        "Before merging, from the repository root (the keys go from the stack's outputs into its encrypted config; they are never printed):",
+        "Before merging, from the repository root (the keys go from the stack's state into its encrypted config; they are never printed):",
         "",
         "```sh",
         ...(primary === undefined ? [copy("primary")] : []),
