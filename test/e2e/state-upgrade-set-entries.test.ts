@@ -21,7 +21,13 @@ import { serviceClientFor } from "../../emulator/clients";
 import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
 import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
-import { outputsAnOlderVersionHad, programAtCommit } from "../../testkit/program-at-commit";
+import {
+  outputsAnOlderVersionHad,
+  programAtCommit,
+  withoutBatchedRows,
+} from "../../testkit/program-at-commit";
+import { keysInState } from "../../scripts/enrollment-key/keys-in-state";
+import type { StackExport } from "../../scripts/recover/pending-plan";
 
 /** The last commit whose sets' outputs repeated the entries as a map. */
 const ENTRIES_AS_MAP_COMMIT = "95f9b1c";
@@ -70,6 +76,11 @@ describeWithEngine(
       ).deployment.resources.filter(
         (r) => r.type === SET_TYPE && Object.keys(decodeEntries(r.outputs?.enrollments)).length > 0,
       );
+    /** Each set entry's keys as `npm run enrollment-key` reads them from the state (no stack output holds them). */
+    async function keysInTheState(): Promise<Record<string, unknown>> {
+      const state = JSON.parse(await program.pulumi(["stack", "export", "--show-secrets"])) as StackExport;
+      return Object.fromEntries(IDS.map((id) => [id, keysInState(state.deployment, id).map((f) => f.keys)]));
+    }
     async function dpsView(): Promise<Record<string, unknown>> {
       const sdk = serviceClientFor(emulator);
       const view: Record<string, unknown> = {};
@@ -95,7 +106,7 @@ describeWithEngine(
       await emulator?.stop();
     });
 
-    it("upgrades in place: a no-op preview and up, no DPS request, no key or output changed", async () => {
+    it("upgrades in place: a no-op preview and up, no DPS request, no key changed, outputs only without the batched rows", async () => {
       await program.stack.up({ onOutput: program.onOutput });
       const sets = await heldSets();
       expect(sets.length).toBeGreaterThan(0);
@@ -111,7 +122,17 @@ describeWithEngine(
       expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
       expect(requests() - before).toBe(0);
       expect(await dpsView()).toEqual(dpsBefore);
-      expect(outputsAnOlderVersionHad(outputsBefore, await program.stack.outputs())).toEqual(outputsBefore);
+      // The older version listed each set entry in `enrollments` and `individualEnrollmentKeys`;
+      // this one has a row per set (batchedEnrollments) and the keys in the state only, unchanged.
+      const expected = withoutBatchedRows(outputsBefore, IDS);
+      const outputsAfter = await program.stack.outputs();
+      expect(outputsAnOlderVersionHad(expected, outputsAfter)).toEqual(expected);
+      const setRows = Object.values(
+        outputsAfter["batchedEnrollments"]!.value as Record<string, { enrollments: number }>,
+      );
+      expect(setRows.reduce((sum, row) => sum + row.enrollments, 0)).toBe(IDS.length);
+      const keysBefore = outputsBefore["individualEnrollmentKeys"]!.value as Record<string, unknown>;
+      expect(await keysInTheState()).toEqual(Object.fromEntries(IDS.map((id) => [id, [keysBefore[id]]])));
     });
 
     it("previews a change of one entry by entry and field, and its update stores the text", async () => {
@@ -132,7 +153,7 @@ describeWithEngine(
 
     it("then a refresh stores every set's text, inputs as texts too, and nothing changes", async () => {
       const dpsBefore = await dpsView();
-      const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value;
+      const keysBefore = await keysInTheState();
       await program.stack.refresh({ onOutput: program.onOutput });
       for (const set of await heldSets()) {
         expect(String(set.outputs?.enrollments)).toMatch(/^\{\n"/);
@@ -145,7 +166,7 @@ describeWithEngine(
       expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
       expect(requests() - before).toBe(0);
       expect(await dpsView()).toEqual(dpsBefore);
-      expect((await program.stack.outputs())["individualEnrollmentKeys"]!.value).toEqual(keysBefore);
+      expect(await keysInTheState()).toEqual(keysBefore);
     });
   },
   previousMissing,
