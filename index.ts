@@ -64,8 +64,14 @@ export const deviceEndpoint = target.outputs.deviceEndpoint;
 export const linkedHubs = target.outputs.linkedHubHostNames;
 /** Hub key -> host name of every linked hub: what enrollment stacks read from a platform stack. */
 export const hubHostNames = target.outputs.hubHostNames;
+/** One row per enrollment of the per-enrollment path and per group (the batch path's are counted in batchedEnrollments). */
 export const enrollments = fleet.summary;
+/** The batch path: per shard, how many enrollments its set holds and from which manifest files. */
+export const batchedEnrollments = fleet.batchSummary;
 /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
 export const enrollmentGroupKeys = fleet.enrollmentGroupKeys;
-/** DPS-held keys of symmetric-key individual enrollments (secret), from both paths. */
+/**
+ * DPS-held keys of the per-enrollment path's symmetric-key individual enrollments (secret). Any
+ * individual enrollment's key, batched ones too: `npm run --silent enrollment-key -- --stack <s> <id>`.
+ */
 export const individualEnrollmentKeys = fleet.individualEnrollmentKeys;

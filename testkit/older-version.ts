@@ -24,10 +24,18 @@ export interface OlderVersion {
    * suite loudly (or fails it under CI=true).
    */
   readonly missing: () => string | undefined;
-  /** Starts an emulator (startTestEmulator with `emulator`) and creates the older program's stack. */
+  /**
+   * Starts an emulator (startTestEmulator with `emulator`) and creates the older program's stack,
+   * with `config` set over the committed local stack's.
+   */
   start(
     engine: Engine,
-    options: { stackName: string; manifests: Record<string, string>; emulator?: EmulatorOptions },
+    options: {
+      stackName: string;
+      manifests: Record<string, string>;
+      config?: Record<string, { value: string; secret?: boolean }>;
+      emulator?: EmulatorOptions;
+    },
   ): Promise<OlderVersionStack>;
 }
 
@@ -60,6 +68,7 @@ export function programFromOlderVersion(
         const program = await createLocalProgram(engine, emulator, {
           stackName: options.stackName,
           manifests: options.manifests,
+          config: options.config,
           sourceRoot,
         });
         const running = emulator;

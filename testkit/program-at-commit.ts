@@ -37,8 +37,41 @@ export function programAtCommit(
   return { dir };
 }
 
-/** Stack outputs the current program declares that older versions did not (a platform stack's hub host names, read by enrollment stacks). */
-export const OUTPUTS_ADDED_SINCE_UPGRADE_SOURCES = ["hubHostNames"] as const;
+/**
+ * Stack outputs the current program declares that older versions did not: a platform stack's hub
+ * host names (read by enrollment stacks), and the batch path's one row per set (issue #26).
+ */
+export const OUTPUTS_ADDED_SINCE_UPGRADE_SOURCES = ["hubHostNames", "batchedEnrollments"] as const;
+
+/**
+ * An older version's outputs as this version declares them for the same stack: since issue #26 the
+ * batch path's enrollments have no row in `enrollments` nor in `individualEnrollmentKeys` (their
+ * keys are read from the state with `npm run enrollment-key`). Everything else stays as it was.
+ */
+export function withoutBatchedRows<T extends { value: unknown }>(
+  outputs: Record<string, T>,
+  batchedIds: readonly string[],
+): Record<string, T> {
+  const batched = new Set(batchedIds);
+  const result = { ...outputs };
+  const keys = result["individualEnrollmentKeys"];
+  if (keys)
+    result["individualEnrollmentKeys"] = {
+      ...keys,
+      value: Object.fromEntries(
+        Object.entries(keys.value as Record<string, unknown>).filter(([id]) => !batched.has(id)),
+      ),
+    };
+  const rows = result["enrollments"];
+  if (rows)
+    result["enrollments"] = {
+      ...rows,
+      value: (rows.value as { kind: string; id: string }[]).filter(
+        (row) => row.kind !== "individual" || !batched.has(row.id),
+      ),
+    };
+  return result;
+}
 
 /**
  * The outputs after an upgrade, as the older version would have declared them: what an upgrade

@@ -21,19 +21,35 @@ function configKeyPart(id: string): string {
   return id.replace(/[^A-Za-z0-9-]/g, "-");
 }
 
-/** Where a key can be read: a stack secret the manifest names, or the stack's key output (DPS generated it). */
+/**
+ * Where a key can be read: a stack secret the manifest names, a group's key output, or the key
+ * DPS generated for an individual enrollment (read from the stack's state by the enrollment-key
+ * tool, whichever path the enrollment takes).
+ */
 export type KeySource =
   | { readonly secret: string }
-  | {
-      readonly output: "enrollmentGroupKeys" | "individualEnrollmentKeys";
-      readonly id: string;
-      readonly slot: "primary" | "secondary";
-    };
+  | { readonly output: "enrollmentGroupKeys"; readonly id: string; readonly slot: "primary" | "secondary" }
+  | { readonly individual: string; readonly slot: "primary" | "secondary" };
+
+/**
+ * The command printing the key DPS holds for an individual enrollment. Through the enrollment-key
+ * tool for every id, not the stack output `individualEnrollmentKeys`: that output lists the
+ * per-enrollment path only (the batch path's keys stay in their sets' state, issue #26), and which
+ * path an id takes depends on the stack's `enrollmentSets` config, which a plan does not read.
+ */
+export function individualKeyCommand(
+  registrationId: string,
+  slot: "primary" | "secondary",
+  stack: string,
+): string {
+  return `npm run --silent enrollment-key -- --stack ${stack} ${registrationId} ${slot}`;
+}
 
 /** A command printing the key (one line) on standard output. */
 export function printKeyCommand(source: KeySource, stack: string): string {
   if ("secret" in source) return `pulumi config get ${source.secret} -s ${stack}`;
-  // The outputs are maps of id -> { primaryKey, secondaryKey } (components/fleet/index.ts).
+  if ("individual" in source) return individualKeyCommand(source.individual, source.slot, stack);
+  // The output is a map of id -> { primaryKey, secondaryKey } (components/fleet/index.ts).
   const pick = `JSON.parse(require("fs").readFileSync(0, "utf8"))[${JSON.stringify(source.id)}].${source.slot}Key`;
   return `pulumi stack output ${source.output} --show-secrets --json -s ${stack} | node -p '${pick}'`;
 }

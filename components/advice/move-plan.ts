@@ -247,9 +247,7 @@ function derivedKeysStep(
     if (!primary) {
       // DPS generated the device's keys: its current primary key becomes a stack secret, unchanged.
       primary = keySecretName(id, "primary");
-      commands.push(
-        copyKeyCommand({ output: "individualEnrollmentKeys", id, slot: "primary" }, primary, stack),
-      );
+      commands.push(copyKeyCommand({ individual: id, slot: "primary" }, primary, stack));
     }
     const secondary = keySecretName(id, "secondary");
     commands.push(deriveKeyCommand(groupKey, id, secondary, stack));

@@ -21,7 +21,7 @@ import {
   type RotationKind,
 } from "@dps-as-code/contract";
 import type { EnrollmentGroupSpec, IndividualEnrollmentSpec, LoadedManifests } from "../manifests";
-import { keySecretName } from "./key-handover";
+import { individualKeyCommand, keySecretName } from "./key-handover";
 import { type ManifestText, type MoveStep, STEP_FOLDER } from "./move-plan";
 
 export type RotationStep = MoveStep;
@@ -127,16 +127,21 @@ function planKeys(
       primary: primary ?? declaredKeyName(found, "primary"),
       secondary: secondary ?? declaredKeyName(found, "secondary"),
     };
-    const output = found.kind === "group" ? "enrollmentGroupKeys" : "individualEnrollmentKeys";
+    // A group's keys are the stack output enrollmentGroupKeys; an individual enrollment's come
+    // from the enrollment-key tool, which reads either path's from the state (key-handover.ts).
+    const read = (slot: "primary" | "secondary") =>
+      found.kind === "group"
+        ? `${pulumi} stack output enrollmentGroupKeys --show-secrets --json -s ${stack} | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]].${slot}Key)' ${id}`
+        : individualKeyCommand(id, slot, stack);
     const copy = (slot: "primary" | "secondary") =>
-      `${pulumi} stack output ${output} --show-secrets --json -s ${stack} | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]].${slot}Key)' ${id} | ${pulumi} config set --secret ${names[slot]} -s ${stack}`;
+      `${read(slot)} | ${pulumi} config set --secret ${names[slot]} -s ${stack}`;
     steps.push({
       slug: ROTATION_STEPS.declareCurrentKeys,
       title: `Name the current keys of ${id} as stack secrets`,
       description: [
         `DPS generated the keys of ${LABEL[found.kind]} \`${id}\`. A rotation changes one key at a time, so the manifest must name both: this change copies the keys DPS holds into the stack secrets \`${names.primary}\` and \`${names.secondary}\` and names them in the manifest. Nothing changes in DPS or for a device: the preview shows no update of the enrollment.`,
         "",
-        "Before merging, from the repository root (the keys go from the stack's outputs into its encrypted config; they are never printed):",
+        "Before merging, from the repository root (the keys go from the stack's state into its encrypted config; they are never printed):",
         "",
         "```sh",
         ...(primary === undefined ? [copy("primary")] : []),

@@ -3,7 +3,7 @@
 // manifests (what to enroll), the platform (which DPS and hubs), and stack secrets (keys and
 // webhook URLs that manifests only name). It reads no files and no environment.
 import * as pulumi from "@pulumi/pulumi";
-import { decodeKeys, EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
+import { EnrollmentGroup, EnrollmentSet, IndividualEnrollment } from "../enrollments";
 import type {
   Attestation,
   CustomAllocationDefinition,
@@ -21,7 +21,7 @@ import type {
   LoadedManifests,
 } from "../manifests";
 import { encodeLedgerIndividuals, knownCaCertificates, ledgerIndividual } from "@dps-as-code/contract";
-import { batchPlan, declareEnrollmentSets } from "./batch";
+import { batchPlan, type BatchPlan, declareEnrollmentSets } from "./batch";
 import { credentialsOutput } from "./credentials";
 import { deployedHubHostNames } from "./deployed-hubs";
 import { type AttestationInputs, manifestEntryInputs, type ManifestNames } from "./enrollment-inputs";
@@ -55,7 +55,7 @@ export interface FleetArgs {
   readonly enrollmentSets?: EnrollmentSetsConfig;
 }
 
-/** One line per enrollment for the stack outputs: reviewers and the demo read it. */
+/** One line per enrollment of the per-enrollment path and per group, for the stack outputs: reviewers and the demo read it. */
 export interface EnrollmentSummary {
   readonly kind: "individual" | "group";
   readonly id: string;
@@ -66,17 +66,40 @@ export interface EnrollmentSummary {
   readonly source: string;
 }
 
+/**
+ * One line per EnrollmentSet (the batch path), for the stack outputs: how many enrollments each
+ * shard holds and from which manifest files. Bounded by the number of shards and files, not of
+ * enrollments: a row per batched enrollment was 24 MB of output at 100,000, carried by the engine
+ * at every preview (issue #26). A batched enrollment's own settings are in its manifest line, and
+ * its keys come from `npm run --silent enrollment-key` (scripts/enrollment-key.ts).
+ */
+export interface EnrollmentSetSummary {
+  /** Number of enrollments the set holds. */
+  readonly enrollments: number;
+  /** Enrollments per manifest file. */
+  readonly sources: Record<string, number>;
+}
+
 export interface Fleet {
   readonly individualEnrollments: Record<string, IndividualEnrollment>;
   readonly enrollmentGroups: Record<string, EnrollmentGroup>;
   /** The batch path's sets, by shard label (none when no manifest uses it). */
   readonly enrollmentSets: Record<string, EnrollmentSet>;
+  /** The per-enrollment path's individual enrollments and the groups, one row each. */
   readonly summary: pulumi.Output<EnrollmentSummary[]>;
+  /**
+   * The batch path, one row per set, by shard label; undefined when no set is declared, so a stack
+   * that never used the batch path shows no new output.
+   */
+  readonly batchSummary: Record<string, EnrollmentSetSummary> | undefined;
   /** What the policy pack reads to see deleted individual enrollments (see enrollment-ledger.ts). */
   readonly ledger: EnrollmentLedger;
   /** Group keys of symmetric-key groups (secret): derive device keys with scripts/derive-device-key.ts. */
   readonly enrollmentGroupKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
-  /** DPS-held keys of symmetric-key individual enrollments (secret). */
+  /**
+   * DPS-held keys of the per-enrollment path's symmetric-key individual enrollments (secret). The
+   * batch path's keys are in their sets' state once, read with `npm run --silent enrollment-key`.
+   */
   readonly individualEnrollmentKeys: pulumi.Output<Record<string, EnrollmentKeys>>;
 }
 
@@ -148,8 +171,9 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
       source: `${spec.source.file}:${spec.source.line}`,
     };
   };
+  // The batch path's enrollments are not listed one by one (see EnrollmentSetSummary).
   const summary = platform.hubHostNames.apply((names) => [
-    ...manifests.individualEnrollments.map((s) => summarise("individual", s.registrationId, s, names)),
+    ...plan.individual.map((s) => summarise("individual", s.registrationId, s, names)),
     ...manifests.enrollmentGroups.map((s) => summarise("group", s.enrollmentGroupId, s, names)),
   ]);
   const knownCas = knownCaCertificates(manifests.enrollmentGroups, platform.caCertificatePems ?? []);
@@ -181,27 +205,27 @@ export function declareFleet(args: FleetArgs, opts?: pulumi.CustomResourceOption
     enrollmentGroups,
     enrollmentSets,
     summary,
+    batchSummary: setSummaries(plan, enrollmentSets),
     enrollmentGroupKeys: keysOutput(enrollmentGroups),
-    individualEnrollmentKeys: individualKeysOutput(individualEnrollments, enrollmentSets),
+    individualEnrollmentKeys: keysOutput(individualEnrollments),
     ledger,
   };
 }
 
-/** DPS-held keys of symmetric-key individual enrollments from both paths, as one secret map. */
-function individualKeysOutput(
-  individualEnrollments: Record<string, IndividualEnrollment>,
+/** One row per declared set: its size and source files (plain values, known at preview). */
+function setSummaries(
+  plan: BatchPlan,
   enrollmentSets: Record<string, EnrollmentSet>,
-): pulumi.Output<Record<string, EnrollmentKeys>> {
-  const sets = Object.values(enrollmentSets).map((set) => set.keys);
-  if (sets.length === 0) return keysOutput(individualEnrollments);
-  const batched = pulumi.all(sets).apply((stored) => stored.map(decodeKeys));
-  return pulumi.secret(
-    pulumi
-      .all([keysOutput(individualEnrollments), batched])
-      .apply(
-        ([single, fromSets]) => Object.assign({}, single, ...fromSets) as Record<string, EnrollmentKeys>,
-      ),
-  );
+): Record<string, EnrollmentSetSummary> | undefined {
+  if (Object.keys(enrollmentSets).length === 0) return undefined;
+  const rows: Record<string, EnrollmentSetSummary> = {};
+  for (const label of Object.keys(enrollmentSets).sort()) {
+    const specs = plan.batch.get(label) ?? [];
+    const sources: Record<string, number> = {};
+    for (const spec of specs) sources[spec.source.file] = (sources[spec.source.file] ?? 0) + 1;
+    rows[label] = { enrollments: specs.length, sources };
+  }
+  return rows;
 }
 
 /**

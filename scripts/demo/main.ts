@@ -180,6 +180,9 @@ function devicesFor(
   certs: ReturnType<typeof demoCertificates>,
 ): DeviceToRegister[] {
   const devices: DeviceToRegister[] = [];
+  // The demo's manifests (enrollments/local) use the per-enrollment path, whose enrollments are
+  // rows of `enrollments` with their keys in `individualEnrollmentKeys`; a batched enrollment would
+  // have neither (its set's row is in `batchedEnrollments`, its key from `npm run enrollment-key`).
   for (const enrollment of outputs.enrollments) {
     if (enrollment.kind === "individual") {
       const key = outputs.individualEnrollmentKeys[enrollment.id]?.primaryKey;

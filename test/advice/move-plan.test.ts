@@ -81,7 +81,7 @@ individualEnrollments:
       "```sh\n" +
         "head -c 64 /dev/urandom | base64 -w0 | pulumi config set --secret groupKey-pilots-primary -s dev\n" +
         "head -c 64 /dev/urandom | base64 -w0 | pulumi config set --secret groupKey-pilots-secondary -s dev\n" +
-        `pulumi stack output individualEnrollmentKeys --show-secrets --json -s dev | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))["pilot-01"].primaryKey' | pulumi config set --secret deviceKey-pilot-01-primary -s dev\n` +
+        "npm run --silent enrollment-key -- --stack dev pilot-01 primary | pulumi config set --secret deviceKey-pilot-01-primary -s dev\n" +
         "pulumi config get groupKey-pilots-primary -s dev | npm run --silent derive-device-key -- pilot-01 | cut -d' ' -f2 | pulumi config set --secret deviceKey-pilot-01-secondary -s dev\n",
     );
     // Step 2: the group, with the keys chosen in step 1, on the devices' one hub.

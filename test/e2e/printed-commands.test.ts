@@ -5,6 +5,8 @@
 // way in enrollment-move.test.ts.)
 //   - the advice's move command (npm run validate-manifests -- --stack <stack>);
 //   - a move plan's key hand-over to individual enrollments (npm run plan-enrollment-move);
+//   - the key of a batched enrollment (in no stack output) as the move and rotation plans copy it
+//     (npm run enrollment-key);
 //   - the recovery hint of a locked stack (npm run resolve-pending);
 //   - what an exported manifest asks to run before `pulumi up` (npm run export);
 //   - the rotation plans the certificate expiry report names (npm run certificate-expiry), with
@@ -119,6 +121,70 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
       expect(
         (registration as { symmetricKey?: { enrollmentGroupId?: string } }).symmetricKey?.enrollmentGroupId,
       ).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it(
+    "a batched enrollment's key, in no stack output, is what the move and rotation plans' printed commands store: the key DPS holds",
+    async () => {
+      program.writeManifest(
+        "batched.yaml",
+        "mode: batch\nindividualEnrollments:\n  - registrationId: batched-01\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n",
+      );
+      expect((await program.up({ onOutput: program.onOutput })).summary.result).toBe("succeeded");
+      const held = (
+        await serviceClientFor(emulator).getIndividualEnrollmentAttestationMechanism("batched-01")
+      ).responseBody.symmetricKey as { primaryKey: string; secondaryKey: string };
+      // The batch path has one row per set in the outputs, none per enrollment, and no key.
+      const outputs = await program.stack.outputs();
+      expect(Object.keys(outputs["individualEnrollmentKeys"]!.value as object)).not.toContain("batched-01");
+      expect((outputs["enrollments"]!.value as { id: string }[]).map((row) => row.id)).not.toContain(
+        "batched-01",
+      );
+      const sets = Object.values(
+        outputs["batchedEnrollments"]!.value as Record<string, { enrollments: number; sources: object }>,
+      );
+      expect(sets.reduce((sum, set) => sum + set.enrollments, 0)).toBe(1);
+      expect(sets.flatMap((set) => Object.keys(set.sources))).toEqual([
+        expect.stringMatching(/batched\.yaml$/),
+      ]);
+
+      // Moving it into a group: its current key becomes a stack secret, the derived one the other.
+      await runAsPasted(
+        program,
+        `npm run --silent plan-enrollment-move -- --stack ${STACK} --to-group meters batched-01 --out move-batched`,
+      );
+      const moveStep = fs.readFileSync(
+        path.join(program.dir, "move-batched", "1-add-derived-keys", "PULL_REQUEST.md"),
+        "utf8",
+      );
+      const storing = shellBlockCommands(moveStep).filter((command) => command.includes("config set"));
+      expect(storing).toHaveLength(2);
+      expect(storing[0]).toContain(
+        `npm run --silent enrollment-key -- --stack ${STACK} batched-01 primary |`,
+      );
+      for (const command of storing) await runAsPasted(program, command);
+      expect(await secretOf("deviceKey-batched-01-primary")).toBe(held.primaryKey);
+      expect(await secretOf("deviceKey-batched-01-secondary")).toBe(
+        deriveDeviceKey(groupKeys.primaryKey, "batched-01"),
+      );
+
+      // Rotating its keys: both keys DPS generated become stack secrets first.
+      await runAsPasted(
+        program,
+        `npm run --silent plan-rotation -- --stack ${STACK} --enrollment batched-01 --generation r2 --out rotation-batched`,
+      );
+      const declareStep = fs.readFileSync(
+        path.join(program.dir, "rotation-batched", "1-declare-current-keys", "PULL_REQUEST.md"),
+        "utf8",
+      );
+      const copying = shellBlockCommands(declareStep);
+      expect(copying).toHaveLength(2);
+      for (const command of copying) await runAsPasted(program, command);
+      expect(await secretOf("deviceKey-batched-01-primary")).toBe(held.primaryKey);
+      expect(await secretOf("deviceKey-batched-01-secondary")).toBe(held.secondaryKey);
+      expect(isCleanBase64(held.secondaryKey)).toBe(true);
     },
     SLOW,
   );

@@ -11,7 +11,9 @@ import { operationLog } from "../../testkit/dps-operations";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
 import type { LocalProgram } from "../../testkit/local-program";
 import { programFromOlderVersion, type OlderVersionStack } from "../../testkit/older-version";
-import { outputsAnOlderVersionHad } from "../../testkit/program-at-commit";
+import { outputsAnOlderVersionHad, withoutBatchedRows } from "../../testkit/program-at-commit";
+import { enrollmentKey } from "../../scripts/enrollment-key/keys-in-state";
+import type { StackExport } from "../../scripts/recover/pending-plan";
 import { decodeEntries } from "@dps-as-code/contract";
 
 /** The last commit whose sets and ledger stored objects per entry. */
@@ -59,6 +61,16 @@ describeWithEngine(
         (set) => Object.keys(decodeEntries(set.outputs?.enrollments)).length > 0,
       );
 
+    /** The batched enrollments' keys as `npm run enrollment-key` reads them from the state (no stack output holds them). */
+    async function batchedKeys(): Promise<Record<string, { primaryKey: string; secondaryKey: string }>> {
+      const state = JSON.parse(await program.pulumi(["stack", "export", "--show-secrets"])) as StackExport;
+      const key = (id: string, slot: "primary" | "secondary") =>
+        enrollmentKey(state.deployment, id, slot, "test");
+      return Object.fromEntries(
+        BATCH_IDS.map((id) => [id, { primaryKey: key(id, "primary"), secondaryKey: key(id, "secondary") }]),
+      );
+    }
+
     /** Each enrollment's ETag and keys as DPS holds them. */
     async function dpsView(): Promise<Record<string, unknown>> {
       const sdk = serviceClientFor(emulator);
@@ -101,7 +113,12 @@ describeWithEngine(
       const [after] = await resources(LEDGER_TYPE);
       expect(typeof after!.outputs?.individualEnrollments).toBe("string");
       expect(await dpsView()).toEqual(dpsBefore);
-      expect(outputsAnOlderVersionHad(outputsBefore, await program.stack.outputs())).toEqual(outputsBefore);
+      // The older version listed each set entry in `enrollments` and `individualEnrollmentKeys`; this
+      // one lists only the per-enrollment path there (the batch path: a row per set, keys in the state).
+      const expected = withoutBatchedRows(outputsBefore, BATCH_IDS);
+      expect(outputsAnOlderVersionHad(expected, await program.stack.outputs())).toEqual(expected);
+      const keysBefore = outputsBefore["individualEnrollmentKeys"]!.value as Record<string, unknown>;
+      expect(await batchedKeys()).toEqual(Object.fromEntries(BATCH_IDS.map((id) => [id, keysBefore[id]])));
     });
 
     it("then a refresh stores the sets' texts with one listing and no key read, and nothing changes", async () => {
@@ -128,8 +145,9 @@ describeWithEngine(
         unknown
       >;
       expect(keysAfter).toEqual(keysBefore);
+      const batched = await batchedKeys();
       for (const id of BATCH_IDS)
-        expect(keysAfter[id]).toEqual(dpsBefore[id] && (dpsBefore[id] as { keys: unknown }).keys);
+        expect(batched[id]).toEqual(dpsBefore[id] && (dpsBefore[id] as { keys: unknown }).keys);
     });
   },
   previous.missing,

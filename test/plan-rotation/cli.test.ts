@@ -163,7 +163,7 @@ describe("plan-rotation, symmetric keys", () => {
     expect(
       fs.readFileSync(path.join(dir, "plan", "1-declare-current-keys", "PULL_REQUEST.md"), "utf8"),
     ).toContain(
-      `npm run --silent pulumi -- stack output individualEnrollmentKeys --show-secrets --json -s lab | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]].primaryKey)' bench-01 | npm run --silent pulumi -- config set --secret deviceKey-bench-01-primary -s lab\n`,
+      "npm run --silent enrollment-key -- --stack lab bench-01 primary | npm run --silent pulumi -- config set --secret deviceKey-bench-01-primary -s lab\n",
     );
   });
 });

@@ -1,0 +1,90 @@
+// What the stack outputs list per path (issue #26): the per-enrollment path one row and one key
+// entry per enrollment, the batch path one row per set (its size and manifest files) and no key:
+// a batched enrollment's keys stay in its set's state (npm run enrollment-key reads them). The
+// fleet runs under Pulumi mocks.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
+import { loadEnrollmentManifestTexts } from "../../components/manifests";
+
+const KEY = (n: number) => Buffer.alloc(32, n).toString("base64");
+const batch = (ids: string[]) =>
+  `mode: batch\nindividualEnrollments:\n${ids.map((id) => `  - registrationId: ${id}\n    attestation: { type: symmetricKey }\n`).join("")}`;
+const SINGLE = `mode: individual
+individualEnrollments:
+  - registrationId: single-01
+    attestation: { type: symmetricKey }
+enrollmentGroups:
+  - enrollmentGroupId: meters
+    attestation: { type: symmetricKey }
+`;
+
+async function fleetOutputs(files: Record<string, string>) {
+  vi.resetModules();
+  await pulumi.runtime.setMocks(
+    {
+      // DPS generates the keys of an enrollment that names none: the outputs carry them.
+      newResource: (args) => ({
+        id: `${args.name}-id`,
+        state: { ...args.inputs, primaryKey: KEY(1), secondaryKey: KEY(2) },
+      }),
+      call: () => ({}),
+    },
+    "dps-as-code",
+    "outputs",
+    false,
+  );
+  const { declareFleet } = await import("../../components/fleet");
+  const manifests = loadEnrollmentManifestTexts(
+    Object.entries(files).map(([file, text]) => ({ file, text })),
+    { hubs: { weu: undefined }, repositoryRoot: "/" },
+  );
+  const fleet = declareFleet({
+    manifests,
+    platform: {
+      dpsConnection: {
+        serviceEndpoint: "dps.example.net",
+        connectionString: pulumi.secret(
+          "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
+        ),
+      },
+      hubHostNames: pulumi.output<Record<string, string>>({ weu: "hub-weu.example.net" }),
+    },
+    secret: () => pulumi.secret(KEY(9)),
+    enrollmentSets: { threshold: 500, shards: 2, operationsPerMinute: 1000 },
+  });
+  const [summary, keys] = await new Promise<[{ kind: string; id: string }[], Record<string, unknown>]>(
+    (resolve) => pulumi.all([fleet.summary, fleet.individualEnrollmentKeys]).apply(resolve),
+  );
+  await pulumi.runtime.disconnect();
+  return { summary, keys, batchSummary: fleet.batchSummary };
+}
+
+describe("the fleet's stack outputs", () => {
+  it("list the per-enrollment path one by one and the batch path one row per set, with no batched key", async () => {
+    const { summary, keys, batchSummary } = await fleetOutputs({
+      "batch-a.yaml": batch(["meter-01", "meter-02", "meter-03", "meter-04"]),
+      "batch-b.yaml": batch(["pump-01"]),
+      "single.yaml": SINGLE,
+    });
+    expect(summary.map((row) => [row.kind, row.id])).toEqual([
+      ["individual", "single-01"],
+      ["group", "meters"],
+    ]);
+    expect(keys).toEqual({ "single-01": { primaryKey: KEY(1), secondaryKey: KEY(2) } });
+    // Both shards have a row; together they hold every batched enrollment, counted per file.
+    expect(Object.keys(batchSummary!).sort()).toEqual(["0-of-2", "1-of-2"]);
+    const total: Record<string, number> = {};
+    for (const row of Object.values(batchSummary!))
+      for (const [file, count] of Object.entries(row.sources)) total[file] = (total[file] ?? 0) + count;
+    expect(total).toEqual({ "batch-a.yaml": 4, "batch-b.yaml": 1 });
+    expect(Object.values(batchSummary!).reduce((sum, row) => sum + row.enrollments, 0)).toBe(5);
+  });
+
+  it("have no batchedEnrollments row at all for a stack without the batch path", async () => {
+    const { summary, batchSummary } = await fleetOutputs({
+      "single.yaml": SINGLE.replace("mode: individual\n", ""),
+    });
+    expect(summary.map((row) => row.id)).toEqual(["single-01", "meters"]);
+    expect(batchSummary).toBeUndefined();
+  });
+});
