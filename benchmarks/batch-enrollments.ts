@@ -26,6 +26,7 @@ import { createLocalProgram } from "../testkit/local-program";
 import { createFloorProgram } from "./support/floor-program";
 import { benchId, floorInputs } from "./support/floor-inputs";
 import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
+import { runBenchmark } from "./support/run";
 
 const { values } = parseArgs({
   options: {
@@ -220,7 +221,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);
