@@ -78,10 +78,7 @@ function changeTwo(sets: FloorSets): { sets: FloorSets; changed: [string, string
   const shard = Object.keys(copy).sort()[0]!;
   const [first, second] = Object.keys(copy[shard]!).sort() as [string, string];
   copy[shard]![first]!.allocationPolicy = "hashed";
-  copy[shard]![second]!.iotHubs = [
-    ...(copy[shard]![second]!.iotHubs as string[]),
-    "dpsac-local-neu.azure-devices.net",
-  ];
+  copy[shard]![second]!.iotHubs = [...(copy[shard]![second]!.iotHubs as string[]), "neu"];
   return { sets: copy, changed: [first, second], shard };
 }
 
