@@ -1,8 +1,8 @@
 /**
  * What a set's input shape costs the engine (issue #26): the batch path's engine floor (32 sets of
  * the same generated entries through a do-nothing dynamic provider, benchmarks/support/
- * floor-program.ts) with each set's entries sent as a map of objects (today) or as one text
- * (`text`: one JSON object, one entry per line; `lines`: JSON lines, see floor-program.ts).
+ * floor-program.ts) with each set's entries sent as a map of objects or as one text (`text`: the
+ * contract's canonical text, what the product sends; `lines`: JSON lines; see floor-inputs.ts).
  *
  * Per size and shape, through the real engine: first `pulumi up`, a no-op `pulumi preview` (wall,
  * peak RSS of engine, program and provider), the state file's bytes. At the `--diff-at` sizes, two
