@@ -30,6 +30,7 @@ import {
 } from "@dps-as-code/contract";
 import { diffEnrollment } from "../components/enrollments/diff";
 import { diffSet } from "../components/enrollments/sets/plan";
+import { decodeSetInputs } from "../components/enrollments/sets/set-provider";
 import { ENROLLMENT_SET_STORED_FORMS } from "../components/enrollments/sets/stored-forms";
 import { enrollmentStoredForms } from "../components/enrollments/stored-forms";
 import type { EnrollmentLedgerState } from "../components/fleet/enrollment-ledger";
@@ -225,6 +226,26 @@ describe("data stored before the line encodings", () => {
     expect(rewritten.enrollments).toBe(encodeSetEntries(fromLines));
     expect(rewritten.secrets).toBe(encodeSetSecrets(secretsMap));
     expect(fromStored(rewritten)).toMatchObject({ enrollments: fromLines, secrets: secretsMap });
+    // The inputs older programs sent as maps decode at the provider's boundary to what the same
+    // entries sent as the text decode to, so the upgrade's diff is no change.
+    const inputMaps = (field: string) => forms(field).find((f) => f.form.startsWith("(inputs"))!.example;
+    const sentAsMaps = decodeSetInputs({
+      shard: "07-of-32",
+      enrollments: inputMaps("enrollments"),
+      secrets: inputMaps("secrets"),
+    });
+    expect(sentAsMaps.failures).toEqual([]);
+    const sentAsTexts = decodeSetInputs({
+      shard: "07-of-32",
+      enrollments: encodeSetEntries(inputMaps("enrollments") as Record<string, SetEntry>),
+      secrets: encodeSetSecrets(inputMaps("secrets") as Record<string, EntrySecrets>),
+      hubHostNames: {},
+    });
+    expect(sentAsTexts.failures).toEqual([]);
+    expect(sentAsTexts.inputs).toMatchObject({
+      enrollments: sentAsMaps.inputs!.enrollments,
+      secrets: sentAsMaps.inputs!.secrets,
+    });
     const list = ENROLLMENT_LEDGER_STORED_FORMS.find((f) => f.field === "individualEnrollments")!;
     expect(decodeLedgerIndividuals(list.example)).toEqual([
       { registrationId: "cam-1", attestation: { type: "symmetricKey" } },

@@ -7,7 +7,7 @@ import { splitEntry } from "@dps-as-code/contract";
 import { EnrollmentSet, shardLabel, shardOf, type EntrySecrets, type SetEntry } from "../enrollments";
 import type { EnrollmentSetsConfig } from "../config";
 import type { IndividualEnrollmentSpec } from "../manifests";
-import { deployedHubHostNames } from "./deployed-hubs";
+import { deployedHubHostName } from "./deployed-hubs";
 import { manifestEntryInputs } from "./enrollment-inputs";
 import type { FleetPlatform, SecretLookup } from "./index";
 
@@ -62,8 +62,8 @@ export function batchPlan(
  * A batch entry and the names of the secrets it declares. The entry's inputs are the fleet's one
  * mapping (enrollment-inputs.ts) with each secret's name standing in for its value, until the
  * contract's `splitEntry` moves the secrets out of the entry: the set keeps them apart, so its
- * entries stay readable in previews. `iotHubs` are still as the manifest names them: the set
- * resolves them once per shard.
+ * entries stay readable in previews. `iotHubs` stay as the manifest names them: the set's
+ * `hubHostNames` resolves them (setHubHostNames).
  */
 function splitBatchEntry(spec: IndividualEnrollmentSpec): { entry: SetEntry; secretNames?: EntrySecrets } {
   const { entry, secrets } = splitEntry(
@@ -72,11 +72,54 @@ function splitBatchEntry(spec: IndividualEnrollmentSpec): { entry: SetEntry; sec
   return secrets ? { entry, secretNames: secrets } : { entry };
 }
 
-/** The stack's secrets an entry names, read. */
-function readSecrets(names: EntrySecrets, secret: SecretLookup): pulumi.Output<EntrySecrets> {
-  return pulumi.all(
-    Object.fromEntries(Object.entries(names).map(([field, name]) => [field, secret(name as string)])),
-  ) as pulumi.Output<EntrySecrets>;
+/**
+ * The secrets a set's entries declare, read: one lookup per distinct secret name, not per entry
+ * (a fleet sharing one webhook URL names it 10,000 times), in one output for the whole set.
+ */
+function readSetSecrets(
+  declared: readonly { id: string; secretNames: EntrySecrets }[],
+  secret: SecretLookup,
+): pulumi.Output<Record<string, EntrySecrets>> | undefined {
+  if (declared.length === 0) return undefined;
+  const names = [...new Set(declared.flatMap(({ secretNames }) => Object.values(secretNames) as string[]))];
+  return pulumi.all(names.map((name) => secret(name))).apply((values) => {
+    const valueOf = new Map(names.map((name, index) => [name, values[index]!]));
+    return Object.fromEntries(
+      declared.map(({ id, secretNames }) => [
+        id,
+        Object.fromEntries(
+          Object.entries(secretNames).map(([field, name]) => [field, valueOf.get(name as string)]),
+        ) as EntrySecrets,
+      ]),
+    );
+  });
+}
+
+/**
+ * The host name each hub reference of a set's entries stands for, where that is not the reference
+ * itself (a hub's key; a host name spelled in another case), read once per distinct reference.
+ * Each reference is checked as the per-enrollment path checks it (deployedHubHostName), so an
+ * unknown hub fails naming the file and line of the first entry that names it. Only this small map
+ * waits for the platform's host names: the entries themselves are known in every preview.
+ */
+function setHubHostNames(
+  entries: readonly { spec: IndividualEnrollmentSpec; entry: SetEntry }[],
+  platformHubHostNames: pulumi.Output<Record<string, string>>,
+): pulumi.Output<Record<string, string>> {
+  const firstNamedBy = new Map<string, IndividualEnrollmentSpec>();
+  for (const { spec, entry } of entries)
+    for (const reference of entry.iotHubs ?? [])
+      if (!firstNamedBy.has(reference)) firstNamedBy.set(reference, spec);
+  // No hub named: nothing to wait for, so even a first deploy's preview knows the whole set.
+  if (firstNamedBy.size === 0) return pulumi.output<Record<string, string>>({});
+  return platformHubHostNames.apply((hostNames) => {
+    const resolved: Record<string, string> = {};
+    for (const [reference, spec] of [...firstNamedBy].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const hostName = deployedHubHostName(reference, hostNames, spec);
+      if (hostName !== reference) resolved[reference] = hostName;
+    }
+    return resolved;
+  });
 }
 
 export interface BatchContext {
@@ -98,18 +141,13 @@ export function declareEnrollmentSets(
   for (let index = 0; index < plan.config.shards; index++) {
     const label = shardLabel(index, plan.config.shards);
     const entries = (plan.batch.get(label) ?? []).map((spec) => ({ spec, ...splitBatchEntry(spec) }));
-    // Hub keys resolve to host names once per set, not once per entry (10,000 entries).
-    const enrollments = platform.hubHostNames.apply((names) =>
-      Object.fromEntries(
-        entries.map(({ spec, entry }) => [
-          spec.registrationId,
-          entry.iotHubs ? { ...entry, iotHubs: deployedHubHostNames(entry.iotHubs, names, spec) } : entry,
-        ]),
+    const enrollments = Object.fromEntries(entries.map(({ spec, entry }) => [spec.registrationId, entry]));
+    const secrets = readSetSecrets(
+      entries.flatMap(({ spec, secretNames }) =>
+        secretNames ? [{ id: spec.registrationId, secretNames }] : [],
       ),
+      secret,
     );
-    const secrets: Record<string, pulumi.Output<EntrySecrets>> = {};
-    for (const { spec, secretNames } of entries)
-      if (secretNames) secrets[spec.registrationId] = readSecrets(secretNames, secret);
     sets[label] = new EnrollmentSet(
       `enrollment-set-${label}`,
       {
@@ -117,7 +155,8 @@ export function declareEnrollmentSets(
         linkedHubs,
         shard: label,
         enrollments,
-        secrets,
+        hubHostNames: setHubHostNames(entries, platform.hubHostNames),
+        ...(secrets ? { secrets } : {}),
         individuallyManaged: plan.individualByShard.get(label) ?? [],
         operationsPerMinute: plan.config.operationsPerMinute,
       },

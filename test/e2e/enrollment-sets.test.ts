@@ -7,9 +7,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   decodeEntries,
   decodeMetadata,
+  decodeSetEntries,
   encodeSetEntries,
   providerReference,
-  type SetEntry,
+  resolveEntryHubs,
 } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../../testkit/emulator";
@@ -153,12 +154,15 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(held).toEqual(ids(0, 30));
     for (const set of sets) {
       const metadata = decodeMetadata(set.outputs?.metadata);
-      // The outputs keep the entries as the canonical text; the inputs, as the program still sends
-      // them, a map (issue #26: the program sends the text next).
-      expect(set.outputs?.enrollments).toBe(
-        encodeSetEntries(set.inputs?.enrollments as Record<string, SetEntry>),
-      );
-      expect(JSON.stringify(set.outputs?.secrets)).toContain("ciphertext"); // secret in state
+      // The program sends the entries as one canonical text naming hubs as the manifest does, with
+      // the set's hubHostNames beside it; the outputs keep what DPS holds, hubs resolved.
+      expect(typeof set.inputs?.enrollments).toBe("string");
+      const sent = decodeSetEntries(set.inputs?.enrollments);
+      expect(set.inputs?.enrollments).toBe(encodeSetEntries(sent));
+      const hubHostNames = set.inputs?.hubHostNames as Record<string, string>;
+      expect(set.outputs?.enrollments).toBe(encodeSetEntries(resolveEntryHubs(sent, hubHostNames)));
+      for (const secrets of [set.inputs?.secrets, set.outputs?.secrets])
+        expect(JSON.stringify(secrets)).toContain("ciphertext"); // secret in state
       expect(Object.keys(metadata).sort()).toEqual(
         Object.keys(decodeEntries(set.outputs?.enrollments)).sort(),
       );

@@ -2,13 +2,20 @@
 // and again as a map in the outputs (commit 95f9b1c, taken from git), upgraded in place by this
 // version, which stores the outputs' copy (and the secrets) as the canonical text
 // (contract/resources/set-text.ts, set-stored-form.ts): the preview and the first up are no-ops
-// with no DPS request (the provider reads the map); a change of one entry shows that entry and
+// with no DPS request (the provider reads the maps; the same step stores the program's texts as
+// inputs); a change of one entry shows that entry and
 // field in `pulumi preview --diff`, and its update stores the text; a refresh stores it for every
 // set, and the refreshed inputs as texts too (still secret where they were); nothing changes after
 // that, and no key.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { decodeEntries, encodeSetEntries, type SetEntry } from "@dps-as-code/contract";
+import {
+  decodeEntries,
+  decodeSetEntries,
+  encodeSetEntries,
+  resolveEntryHubs,
+  type SetEntry,
+} from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { startTestEmulator } from "../../testkit/emulator";
@@ -35,6 +42,13 @@ ${IDS.map(
     (i === 0 && twinOfFirst ? `    initialTwin: { tags: { wave: ${twinOfFirst} } }\n` : ""),
 ).join("")}`;
 const SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+
+/** A stored set's input entries with their hubs resolved as the provider resolves them. */
+const resolvedInputs = (set: { inputs?: Record<string, unknown> }): Record<string, SetEntry> =>
+  resolveEntryHubs(
+    decodeSetEntries(set.inputs?.enrollments),
+    set.inputs?.hubHostNames as Record<string, string> | undefined,
+  );
 
 describeWithEngine(
   "upgrading a stack whose sets' outputs repeated the entries as a map",
@@ -111,10 +125,8 @@ describeWithEngine(
       expect(printed).not.toMatch(/\+-.*EnrollmentSet/); // not a replace
       await program.stack.up({ onOutput: program.onOutput });
       const updated = (await heldSets()).find((set) => IDS[0]! in decodeEntries(set.outputs?.enrollments))!;
-      // The program still sends the map; the outputs hold the same entries as the canonical text.
-      expect(updated.outputs?.enrollments).toBe(
-        encodeSetEntries(updated.inputs?.enrollments as Record<string, SetEntry>),
-      );
+      // The outputs hold the entries sent, hubs resolved to host names, as the canonical text.
+      expect(updated.outputs?.enrollments).toBe(encodeSetEntries(resolvedInputs(updated)));
       expect(JSON.stringify(updated.outputs?.secrets)).toContain("ciphertext"); // secret in state
     });
 
@@ -124,7 +136,7 @@ describeWithEngine(
       await program.stack.refresh({ onOutput: program.onOutput });
       for (const set of await heldSets()) {
         expect(String(set.outputs?.enrollments)).toMatch(/^\{\n"/);
-        expect(set.inputs?.enrollments).toBe(set.outputs?.enrollments); // no hubHostNames: host names
+        expect(set.outputs?.enrollments).toBe(encodeSetEntries(resolvedInputs(set)));
         for (const secrets of [set.inputs?.secrets, set.outputs?.secrets])
           expect(JSON.stringify(secrets)).toContain("ciphertext"); // secret in state
       }

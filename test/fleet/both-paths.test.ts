@@ -4,8 +4,15 @@
 // on some entry, so a field one path drops or changes shows here.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type EnrollmentSetInputs, entryInputs, SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
+import {
+  encodeSetEntries,
+  encodeSetSecrets,
+  entryInputs,
+  SECRET_SIGNATURE_KEY,
+  type SetEntry,
+} from "@dps-as-code/contract";
 import { describe, expect, it, vi } from "vitest";
+import { decodeSetInputs } from "../../components/enrollments/sets/set-provider";
 import { loadEnrollmentManifestTexts } from "../../components/manifests";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
@@ -67,8 +74,15 @@ individualEnrollments:
     attestation: { type: tpm, tpm: { endorsementKey: "${ENDORSEMENT_KEY}" } }
 `;
 
-/** The inputs each entry reaches DPS with, by registration id, on one path. */
-async function inputsOnPath(mode: "individual" | "batch"): Promise<Record<string, Record<string, unknown>>> {
+interface RegisteredInputs {
+  /** The inputs each entry reaches DPS with, by registration id. */
+  readonly byId: Record<string, Record<string, unknown>>;
+  /** Each EnrollmentSet's inputs as the program sent them (secrets still wrapped). */
+  readonly sets: Record<string, unknown>[];
+}
+
+/** What one path registers: each entry's inputs, and the sets' inputs as sent. */
+async function registeredOnPath(mode: "individual" | "batch"): Promise<RegisteredInputs> {
   vi.resetModules();
   const registered: { type: string; inputs: Record<string, unknown> }[] = [];
   await pulumi.runtime.setMocks(
@@ -111,18 +125,25 @@ async function inputsOnPath(mode: "individual" | "batch"): Promise<Record<string
   await pulumi.runtime.disconnect();
 
   const byId: Record<string, Record<string, unknown>> = {};
+  const sets: Record<string, unknown>[] = [];
   for (const { type, inputs } of registered) {
     if (type === INDIVIDUAL) {
       const { __provider: _provider, ...rest } = inputs;
       byId[String(inputs.registrationId)] = rest;
     } else if (type === SET) {
-      const set = unwrapped(inputs) as EnrollmentSetInputs;
-      for (const id of Object.keys(set.enrollments))
-        byId[id] = entryInputs(set, id) as unknown as Record<string, unknown>;
+      sets.push(inputs);
+      // Read as the provider reads what it is sent: its boundary decodes the texts and resolves
+      // the hubs named by key.
+      const { inputs: set, failures } = decodeSetInputs(unwrapped(inputs) as Record<string, unknown>);
+      expect(failures).toEqual([]);
+      for (const id of Object.keys(set!.enrollments))
+        byId[id] = entryInputs(set!, id) as unknown as Record<string, unknown>;
     }
   }
-  return byId;
+  return { byId, sets };
 }
+
+const inputsOnPath = async (mode: "individual" | "batch") => (await registeredOnPath(mode)).byId;
 
 describe("a manifest entry on both paths", () => {
   it("reaches DPS with the same inputs as an IndividualEnrollment and as an EnrollmentSet entry", async () => {
@@ -186,5 +207,29 @@ describe("a manifest entry on both paths", () => {
     expect(isSecret(individual["meter-01"]!.attestation)).toBe(true);
     expect(isSecret(individual["lab-01"]!.customAllocationDefinition)).toBe(true);
     expect(isSecret(individual["tpm-01"]!.attestation)).toBe(false);
+  });
+
+  it("sends a set's entries as one known text, its secrets as one secret text, and hubs by key", async () => {
+    const { sets } = await registeredOnPath("batch");
+    expect(sets).toHaveLength(1);
+    const set = sets[0]!;
+    // The entries: one text, exactly the contract's encoding, hubs as the manifest names them.
+    expect(typeof set.enrollments).toBe("string");
+    const entries = JSON.parse(set.enrollments as string) as Record<string, SetEntry>;
+    expect(set.enrollments).toBe(encodeSetEntries(entries));
+    expect(entries["meter-01"]!.iotHubs).toEqual(["weu"]);
+    expect(entries["medical-monitor-001"]!.iotHubs).toEqual(["weu", "neu"]);
+    expect(set.enrollments).not.toContain(SECRETS.meterPrimary);
+    expect(set.enrollments).not.toContain(SECRETS.labWebhook);
+    // Only the references the entries name, each to its host name.
+    expect(set.hubHostNames).toEqual({ neu: "hub-neu.example.net", weu: "hub-weu.example.net" });
+    // The secrets: one secret text holding only the ids that declare something.
+    expect(isSecret(set.secrets)).toBe(true);
+    expect(unwrapped(set.secrets)).toBe(
+      encodeSetSecrets({
+        "meter-01": { primaryKey: SECRETS.meterPrimary, secondaryKey: SECRETS.meterSecondary },
+        "lab-01": { webhookUrl: SECRETS.labWebhook },
+      }),
+    );
   });
 });

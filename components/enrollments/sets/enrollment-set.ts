@@ -5,6 +5,8 @@ import {
   type DpsConnection,
   ENROLLMENT_SET_SECRET_OUTPUTS,
   ENROLLMENT_SET_TYPE,
+  encodeSetEntries,
+  encodeSetSecrets,
   providerReference,
   type EntrySecrets,
   type SetEntry,
@@ -17,10 +19,18 @@ export interface EnrollmentSetArgs {
   readonly linkedHubs?: pulumi.Input<pulumi.Input<string>[]>;
   /** `"07-of-32"` (sharding.ts): which ids this set holds. Also its resource id. */
   readonly shard: string;
-  /** Registration id -> the inputs an IndividualEnrollment takes, minus dps, linkedHubs, registrationId and secrets. */
-  readonly enrollments: pulumi.Input<Record<string, pulumi.Input<SetEntry>>>;
-  /** Registration id -> declared keys / webhook URL (stored as a secret). @default none: DPS-style keys are generated for symmetric-key entries */
-  readonly secrets?: pulumi.Input<Record<string, pulumi.Input<EntrySecrets>>>;
+  /**
+   * Registration id -> the inputs an IndividualEnrollment takes, minus dps, linkedHubs,
+   * registrationId and secrets; `iotHubs` as the manifests name them (a key of `hubHostNames`, or
+   * a host name). Plain values, not outputs: the set sends them as one canonical JSON text
+   * (contract `encodeSetEntries`), which is then known in every preview, so a reviewer's
+   * `pulumi preview --diff` names each entry and field even before a hub's host name is known.
+   */
+  readonly enrollments: Readonly<Record<string, SetEntry>>;
+  /** The host name each hub reference of the entries stands for, where it is not its own (a hub's key). @default none: references are host names */
+  readonly hubHostNames?: pulumi.Input<Record<string, string>>;
+  /** Registration id -> declared keys / webhook URL (sent and stored as one secret text). @default none: DPS-style keys are generated for symmetric-key entries */
+  readonly secrets?: pulumi.Input<Record<string, EntrySecrets>>;
   /** Ids of this shard declared as IndividualEnrollment resources: handed over, never deleted, when they leave the set. @default none */
   readonly individuallyManaged?: pulumi.Input<string[]>;
   /** DPS's service-operation quota to pace to. @default 1000 */
@@ -37,7 +47,8 @@ export interface EnrollmentSetArgs {
  */
 export class EnrollmentSet extends pulumi.CustomResource {
   public readonly shard!: pulumi.Output<string>;
-  public readonly enrollments!: pulumi.Output<Record<string, SetEntry>>;
+  /** The entries DPS holds, as the canonical text (contract `decodeEntries` reads it). */
+  public readonly enrollments!: pulumi.Output<string>;
   public readonly serviceEndpoint!: pulumi.Output<string>;
   /** ETag and times DPS gave each entry, one line per entry (stored-form.ts: `decodeMetadata` reads it). */
   public readonly metadata!: pulumi.Output<string>;
@@ -55,7 +66,12 @@ export class EnrollmentSet extends pulumi.CustomResource {
         // Written on every record the set sends, checked before taking over an existing id (ownership.ts).
         owner: thisStackOwner(),
         dps: dps.apply((value) => (value.connectionString ? pulumi.secret(value) : value)),
-        secrets: pulumi.secret(args.secrets ?? {}),
+        // One value each, not a property per entry: the engine's cost follows the number of values
+        // it carries (docs/design/set-text-input.md; benchmarks/README.md, "A set's entries as one
+        // text input"). The secrets text is one secret: a preview shows `[secret]` for all of them.
+        enrollments: encodeSetEntries(args.enrollments),
+        hubHostNames: args.hubHostNames ?? {},
+        secrets: pulumi.secret(pulumi.output(args.secrets ?? {}).apply(encodeSetSecrets)),
         individuallyManaged: args.individuallyManaged ?? [],
         serviceEndpoint: undefined,
         metadata: undefined,

@@ -92,4 +92,18 @@ export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
       "meter-3": { webhookUrl: "https://allocate.example.net/api/allocate?code=c2VjcmV0" },
     },
   },
+  {
+    field: "enrollments",
+    form: "(inputs) a map of registration id to entry, hubs as host names: what the program sent before the text",
+    writtenBy: "dcb8c7c..7402894",
+    readBy: `decodeSetInputs (set-provider.ts: check, diff, update) and ${decodeEntries.name} (the PR report, the policy pack); the next up stores the program's text by a same step, no DPS call`,
+    example: { "meter-1": { attestation: { type: "symmetricKey" }, iotHubs: ["hub-1.azure-devices.net"] } },
+  },
+  {
+    field: "secrets",
+    form: "(inputs, secret) a map of registration id to { primaryKey?, secondaryKey?, webhookUrl? }",
+    writtenBy: "dcb8c7c..7402894",
+    readBy: `decodeSetInputs (set-provider.ts) and ${decodeSecrets.name} (the PR report, the policy pack); the next up stores the program's secret text by a same step`,
+    example: { "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" } },
+  },
 ];
