@@ -1,8 +1,8 @@
 // The batch benchmark's engine floor carries the bytes the product sends: for the benchmark's own
 // manifest, read with the committed local stack's options (Pulumi.local.yaml, as the benchmark's
-// program copy reads it), the entries each EnrollmentSet receives from the fleet under Pulumi
-// mocks equal, byte for byte, the floor's text for that set (benchmarks/support/floor-inputs.ts), before
-// and after the benchmark's change of 10 entries.
+// program copy reads it), the text each EnrollmentSet receives from the fleet under Pulumi mocks
+// equals, byte for byte, the floor's text for that set (benchmarks/support/floor-inputs.ts),
+// before and after the benchmark's change of 10 entries.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_SIGNATURE_KEY } from "@dps-as-code/contract";
