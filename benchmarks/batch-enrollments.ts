@@ -1,72 +1,91 @@
 /**
- * The batch path at scale: N symmetric-key individual enrollments in one manifest with
- * `mode: batch` (32 EnrollmentSets, the default shard count), through the real engine, against an
- * in-process emulator with DPS's quota (1,000 operations per minute, a bulk item counting one),
- * each phase beside the engine floor (the same set inputs through a do-nothing dynamic provider,
- * benchmarks/support/floor-program.ts) measured in the same run:
+ * The batch path at scale (issue #26): N symmetric-key individual enrollments in one manifest with
+ * `mode: batch` (32 EnrollmentSets, the default shard count), through the project's own program
+ * (`index.ts`, a throwaway copy on a private backend) and the real engine, against an in-process
+ * emulator with DPS's quota (`--throttle` operations per minute, a bulk item counting one), each
+ * phase beside the engine floor in the same run: the same set entries through a do-nothing
+ * dynamic provider (benchmarks/support/floor-program.ts), each set's entries as the contract's
+ * canonical text, the bytes the product sends (`--floor map`: as a map of objects instead).
  *
- *   first up, no-op preview, refresh, change 10 entries, destroy; DPS calls and quota operations
- *   per phase; peak memory of the program and of the provider process.
- *
- * "Quota time" is the time DPS's quota allows for the writes a phase needs (N creates, N deletes,
- * 10 updates) at 1,000 per minute.
+ * Phases, and issue #26's target for each (at 100,000 enrollments, quota raised to 10,000/min):
+ *   up          first `pulumi up`               <= 1.2x the quota-bound time
+ *   noopPreview a no-op `pulumi preview`        <= 60 s, 0 DPS calls, <= 1.5x the floor
+ *   refresh     `pulumi refresh`                <= 1,100 DPS calls
+ *   change10    `pulumi up` after 10 entries change  <= 60 s, <= 30 DPS calls
+ *   destroy     `pulumi destroy`                <= 1.2x the quota-bound time
+ *   every phase peak memory of each process (program, provider, engine) < 2 GiB
+ * The quota-bound time is what DPS's quota allows for the writes a phase needs (N creates, N
+ * deletes, 10 updates) at `--throttle` per minute.
  *
  *   bash scripts/with-env.sh --engine ts-node --transpile-only benchmarks/batch-enrollments.ts \
- *     [--enrollments 100,1000] [--throttle 1000] [--deadline-minutes 40]
+ *     [--enrollments 1000,10000,30000,100000] [--throttle 1000] [--floor text|map] [--deadline-minutes 40]
  *
- * Prints one JSON line per size and a Markdown table at the end. Measured: 1,000 took 4 min,
- * 10,000 took 31 min (the quota alone needs 20 of them).
+ * Prints one JSON line per phase as it ends (time, DPS calls, quota operations, peak memory of
+ * program, provider and engine, ratios to the floor and the quota-bound time, the load average),
+ * one line per size with each target met or not, and a Markdown table at the end. Measured
+ * earlier (map floor, throttle 1,000): 1,000 took 4 min, 10,000 took 31 min (the quota alone
+ * needs 20 of them).
  */
-import * as os from "node:os";
 import { parseArgs } from "node:util";
 import type { RunningEmulator } from "../emulator";
 import { startTestEmulator } from "../testkit/emulator";
 import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
 import { createLocalProgram } from "../testkit/local-program";
 import { createFloorProgram } from "./support/floor-program";
-import { benchId, floorInputs } from "./support/floor-inputs";
-import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
+import { benchManifest, floorInputs, type InputShape } from "./support/floor-inputs";
+import type { PeakMemory } from "./support/peak-memory";
+import {
+  loadAverage,
+  positiveInteger,
+  positiveIntegers,
+  printTable,
+  runBenchmark,
+  timedPhase,
+  UsageError,
+} from "./support/run";
 
-const { values } = parseArgs({
-  options: {
-    enrollments: { type: "string" },
-    throttle: { type: "string" },
-    "deadline-minutes": { type: "string" },
-  },
-});
-const SIZES = (values.enrollments ?? "100,1000")
-  .split(",")
-  .map((s) => positiveInteger("--enrollments", s.trim()));
-const THROTTLE = positiveInteger("--throttle", values.throttle ?? "1000");
-const DEADLINE_MS = positiveInteger("--deadline-minutes", values["deadline-minutes"] ?? "40") * 60_000;
 const SHARDS = 32;
 const CHANGED = 10;
+const FLOOR_SHAPES: readonly InputShape[] = ["text", "map"];
 
-function positiveInteger(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${flag} is "${text}"; allowed: whole numbers of at least 1`);
-  return value;
+/** Issue #26's targets. */
+const TARGETS = {
+  upOrDestroyVsQuota: 1.2,
+  noopPreviewSeconds: 60,
+  noopPreviewVsFloor: 1.5,
+  refreshDpsCalls: 1_100,
+  change10Seconds: 60,
+  change10DpsCalls: 30,
+  processMiB: 2_048,
+};
+
+interface Options {
+  sizes: number[];
+  throttle: number;
+  floorShape: InputShape;
+  deadlineMs: number;
 }
 
-const idOf = benchId;
-const twin = (i: number, changed: boolean) =>
-  changed && i < CHANGED ? "    initialTwin: { tags: { wave: two } }" : undefined;
-
-function manifestOf(count: number, changed: boolean): string {
-  const lines = [
-    "mode: batch",
-    "defaults:",
-    "  iotHubs: [weu]",
-    "  allocationPolicy: static",
-    "individualEnrollments:",
-  ];
-  for (let i = 0; i < count; i++) {
-    lines.push(`  - registrationId: ${idOf(i)}`, "    attestation: { type: symmetricKey }");
-    const extra = twin(i, changed);
-    if (extra) lines.push(extra);
-  }
-  return lines.join("\n") + "\n";
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      enrollments: { type: "string" },
+      throttle: { type: "string" },
+      floor: { type: "string" },
+      "deadline-minutes": { type: "string" },
+    },
+  });
+  const floorShape = (values.floor ?? "text") as InputShape;
+  if (!FLOOR_SHAPES.includes(floorShape))
+    throw new UsageError(`--floor is "${values.floor}"; allowed: ${FLOOR_SHAPES.join(", ")}`);
+  const sizes = positiveIntegers("--enrollments", values.enrollments ?? "1000");
+  if (sizes.length === 0) throw new UsageError("--enrollments names no size; allowed: e.g. 1000,10000");
+  return {
+    sizes,
+    throttle: positiveInteger("--throttle", values.throttle ?? "1000"),
+    floorShape,
+    deadlineMs: positiveInteger("--deadline-minutes", values["deadline-minutes"] ?? "40") * 60_000,
+  };
 }
 
 interface Phase {
@@ -74,66 +93,81 @@ interface Phase {
   dpsCalls: number;
   quotaOperations: number;
   memory: PeakMemory;
+  /** The engine's count of steps by kind (same, create, update, delete...). */
+  steps?: Record<string, number>;
+}
+
+type PhaseName = "up" | "noopPreview" | "refresh" | "change10" | "destroy";
+
+/** What an Automation API result says the engine did, when it says it. */
+function stepsOf(result: unknown): Record<string, number> | undefined {
+  const r = result as {
+    summary?: { resourceChanges?: Record<string, number> };
+    changeSummary?: Record<string, number>;
+  };
+  return r.changeSummary ?? r.summary?.resourceChanges;
 }
 
 async function measure(
   emulator: RunningEmulator | undefined,
   dir: string,
+  deadlineMs: number,
   run: () => Promise<unknown>,
 ): Promise<Phase> {
   const stats = () => emulator?.inspect.stats() ?? { requests: 0, serviceOperations: 0 };
   const before = stats();
-  const sampler = samplePeakMemory(dir);
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      run(),
-      new Promise(
-        (_, reject) =>
-          (timer = setTimeout(() => reject(new Error(`phase outlived --deadline-minutes`)), DEADLINE_MS)),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-  const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
+  const phase = await timedPhase(dir, deadlineMs, run);
   const after = stats();
+  const steps = stepsOf(phase.result);
   return {
-    seconds,
+    seconds: phase.seconds,
     dpsCalls: after.requests - before.requests,
     quotaOperations: after.serviceOperations - before.serviceOperations,
-    memory: sampler.stop(),
+    memory: phase.memory,
+    ...(steps ? { steps } : {}),
   };
 }
 
-async function runSize(engine: Engine, count: number) {
-  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: THROTTLE } });
+const ratio = (a: number, b: number): number | undefined => (b > 0 ? Number((a / b).toFixed(2)) : undefined);
+
+async function runSize(engine: Engine, count: number, options: Options) {
+  const { throttle, floorShape, deadlineMs } = options;
+  const quotaSeconds = (writes: number) => Number(((writes / throttle) * 60).toFixed(1));
+  const quota: Partial<Record<PhaseName, number>> = {
+    up: quotaSeconds(count),
+    change10: quotaSeconds(CHANGED),
+    destroy: quotaSeconds(count),
+  };
+  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: throttle } });
   const program = await createLocalProgram(engine, emulator, {
     stackName: `batch-${count}`,
-    manifests: { "fleet.yaml": manifestOf(count, false) },
+    manifests: { "fleet.yaml": benchManifest(count) },
     config: {
       "dps-as-code:enrollmentSets": {
-        value: JSON.stringify({ shards: SHARDS, operationsPerMinute: THROTTLE }),
+        value: JSON.stringify({ shards: SHARDS, operationsPerMinute: throttle }),
       },
     },
   });
-  const floor = await createFloorProgram(engine, `floor-${count}`, floorInputs(count, SHARDS));
+  const floor = await createFloorProgram(engine, `floor-${count}`, floorInputs(count, SHARDS), floorShape);
   const quiet = { onOutput: () => undefined };
   try {
-    const phases: Record<string, { batch: Phase; floor: Phase }> = {};
-    const both = async (name: string, batch: () => Promise<unknown>, floorRun: () => Promise<unknown>) => {
-      const b = await measure(emulator, program.dir, batch);
-      const f = await measure(undefined, floor.dir, floorRun);
+    const phases: Partial<Record<PhaseName, { batch: Phase; floor: Phase }>> = {};
+    const both = async (name: PhaseName, batch: () => Promise<unknown>, floorRun: () => Promise<unknown>) => {
+      const b = await measure(emulator, program.dir, deadlineMs, batch);
+      const f = await measure(undefined, floor.dir, deadlineMs, floorRun);
       phases[name] = { batch: b, floor: f };
       // One JSON line per phase as it ends, so that a run stopped midway still yields its figures.
       process.stdout.write(
         JSON.stringify({
           enrollments: count,
           phase: name,
-          load: os.loadavg().map((l) => Number(l.toFixed(1))),
+          load: loadAverage(),
           batch: b,
           floor: f,
+          vsFloor: ratio(b.seconds, f.seconds),
+          ...(quota[name] !== undefined
+            ? { quotaSeconds: quota[name], vsQuota: ratio(b.seconds, quota[name]) }
+            : {}),
         }) + "\n",
       );
       process.stderr.write(
@@ -155,7 +189,7 @@ async function runSize(engine: Engine, count: number) {
       () => program.stack.refresh(quiet),
       () => floor.stack.refresh(quiet),
     );
-    program.writeManifest("fleet.yaml", manifestOf(count, true));
+    program.writeManifest("fleet.yaml", benchManifest(count, CHANGED));
     floor.writeInputs(floorInputs(count, SHARDS, CHANGED));
     await both(
       "change10",
@@ -167,21 +201,17 @@ async function runSize(engine: Engine, count: number) {
       () => program.stack.destroy(quiet),
       () => floor.stack.destroy(quiet),
     );
-    const quotaSeconds = (writes: number) => Number(((writes / THROTTLE) * 60).toFixed(1));
     const result = {
       enrollments: count,
       shards: SHARDS,
-      throttlePerMinute: THROTTLE,
-      quotaSeconds: {
-        up: quotaSeconds(count),
-        destroy: quotaSeconds(count),
-        change10: quotaSeconds(CHANGED),
-      },
-      phases,
+      throttlePerMinute: throttle,
+      floorShape,
+      quotaSeconds: quota,
+      phases: phases as Record<PhaseName, { batch: Phase; floor: Phase }>,
       leftInDps: emulator.inspect.enrollmentCount(),
       throttled429: emulator.inspect.stats().byStatus[429] ?? 0,
     };
-    process.stdout.write(JSON.stringify(result) + "\n");
+    process.stdout.write(JSON.stringify({ enrollments: count, targets: targetsMet(result) }) + "\n");
     return result;
   } finally {
     program.cleanup();
@@ -190,37 +220,100 @@ async function runSize(engine: Engine, count: number) {
   }
 }
 
+type SizeResult = Awaited<ReturnType<typeof runSize>>;
+
+/** The peak of each process over every phase of one side (batch or floor). */
+function peakMemory(r: SizeResult, side: "batch" | "floor"): PeakMemory {
+  const all = Object.values(r.phases).map((p) => p[side].memory);
+  const max = (key: keyof PeakMemory) => Math.max(...all.map((m) => m[key]));
+  return {
+    programMiB: max("programMiB"),
+    providerMiB: max("providerMiB"),
+    engineMiB: max("engineMiB"),
+    selfMiB: max("selfMiB"),
+  };
+}
+
+/** Each of issue #26's targets, met or not, with the figure it was judged on. */
+function targetsMet(r: SizeResult) {
+  const p = r.phases;
+  const memory = peakMemory(r, "batch");
+  const judged = (figure: number | undefined, met: boolean) => ({ figure, met });
+  return {
+    upVsQuota: judged(
+      ratio(p.up.batch.seconds, r.quotaSeconds.up!),
+      p.up.batch.seconds <= TARGETS.upOrDestroyVsQuota * r.quotaSeconds.up!,
+    ),
+    destroyVsQuota: judged(
+      ratio(p.destroy.batch.seconds, r.quotaSeconds.destroy!),
+      p.destroy.batch.seconds <= TARGETS.upOrDestroyVsQuota * r.quotaSeconds.destroy!,
+    ),
+    noopPreviewSeconds: judged(
+      p.noopPreview.batch.seconds,
+      p.noopPreview.batch.seconds <= TARGETS.noopPreviewSeconds,
+    ),
+    noopPreviewDpsCalls: judged(p.noopPreview.batch.dpsCalls, p.noopPreview.batch.dpsCalls === 0),
+    noopPreviewVsFloor: judged(
+      ratio(p.noopPreview.batch.seconds, p.noopPreview.floor.seconds),
+      p.noopPreview.batch.seconds <= TARGETS.noopPreviewVsFloor * p.noopPreview.floor.seconds,
+    ),
+    refreshDpsCalls: judged(p.refresh.batch.dpsCalls, p.refresh.batch.dpsCalls <= TARGETS.refreshDpsCalls),
+    change10Seconds: judged(p.change10.batch.seconds, p.change10.batch.seconds <= TARGETS.change10Seconds),
+    change10DpsCalls: judged(
+      p.change10.batch.dpsCalls,
+      p.change10.batch.dpsCalls <= TARGETS.change10DpsCalls,
+    ),
+    peakProcessMiB: judged(
+      Math.max(memory.programMiB, memory.providerMiB, memory.engineMiB),
+      Math.max(memory.programMiB, memory.providerMiB, memory.engineMiB) < TARGETS.processMiB,
+    ),
+  };
+}
+
+/** One table row: each phase's time with its ratio to the floor (and to the quota where it binds). */
+function tableRow(r: SizeResult, load: number[]): string[] {
+  const p = r.phases;
+  const x = (a: number, b: number | undefined) => (b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : "-");
+  const vsFloor = (name: PhaseName) =>
+    `${p[name].batch.seconds} s (floor ${p[name].floor.seconds} s: ${x(p[name].batch.seconds, p[name].floor.seconds)})`;
+  const vsQuota = (name: PhaseName) =>
+    `${vsFloor(name)}; quota ${r.quotaSeconds[name]} s: ${x(p[name].batch.seconds, r.quotaSeconds[name])}`;
+  const mem = (m: PeakMemory) => `${m.programMiB} / ${m.providerMiB} / ${m.engineMiB}`;
+  return [
+    r.enrollments.toLocaleString("en"),
+    vsQuota("up"),
+    `${vsFloor("noopPreview")}, ${p.noopPreview.batch.dpsCalls} DPS calls`,
+    `${p.refresh.batch.dpsCalls} DPS calls, ${vsFloor("refresh")}`,
+    `${vsFloor("change10")}, ${p.change10.batch.dpsCalls} DPS calls`,
+    vsQuota("destroy"),
+    `${mem(peakMemory(r, "batch"))} MiB (floor ${mem(peakMemory(r, "floor"))} MiB)`,
+    load.join(" / "),
+  ];
+}
+
 async function main(): Promise<void> {
+  const options = readOptions();
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
   process.stderr.write(
-    `pulumi ${engine.version}; batch path, ${SHARDS} sets, throttle ${THROTTLE}/min; sizes ${SIZES.join(", ")}\n`,
+    `pulumi ${engine.version}; batch path, ${SHARDS} sets, throttle ${options.throttle}/min; floor: ${options.floorShape}; sizes ${options.sizes.join(", ")}\n`,
   );
-  const rows: string[] = [];
-  for (const count of SIZES) {
-    const r = await runSize(engine, count);
-    const p = r.phases;
-    const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "-");
-    rows.push(
-      `| ${count.toLocaleString("en")} | ${p.up!.batch.seconds} s (floor ${p.up!.floor.seconds} s; quota ${r.quotaSeconds.up} s: ${x(p.up!.batch.seconds, r.quotaSeconds.up)}) ` +
-        `| ${p.noopPreview!.batch.seconds} s (floor ${p.noopPreview!.floor.seconds} s), ${p.noopPreview!.batch.dpsCalls} DPS calls ` +
-        `| ${p.refresh!.batch.dpsCalls} DPS calls, ${p.refresh!.batch.seconds} s (floor ${p.refresh!.floor.seconds} s) ` +
-        `| ${p.change10!.batch.seconds} s (floor ${p.change10!.floor.seconds} s), ${p.change10!.batch.dpsCalls} DPS calls ` +
-        `| ${p.destroy!.batch.seconds} s (floor ${p.destroy!.floor.seconds} s; quota ${r.quotaSeconds.destroy} s: ${x(p.destroy!.batch.seconds, r.quotaSeconds.destroy)}) ` +
-        `| ${Math.max(...Object.values(p).map((ph) => ph.batch.memory.programMiB))} MiB (provider ${Math.max(...Object.values(p).map((ph) => ph.batch.memory.providerMiB))} MiB; floor ${Math.max(...Object.values(p).map((ph) => ph.floor.memory.programMiB))} MiB) |`,
-    );
-  }
-  process.stdout.write(
+  const rows: string[][] = [];
+  for (const count of options.sizes)
+    rows.push(tableRow(await runSize(engine, count, options), loadAverage()));
+  printTable(
     [
-      "",
-      "| enrollments | first up | no-op preview | refresh | change 10 | destroy | peak program memory |",
-      "|---|---|---|---|---|---|---|",
-      ...rows,
-    ].join("\n") + "\n",
+      "enrollments",
+      "first up",
+      "no-op preview",
+      "refresh",
+      "change 10",
+      "destroy",
+      "peak MiB program / provider / engine",
+      "load at the end (1 / 5 / 15 min)",
+    ],
+    rows,
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -20,6 +20,7 @@ import { serviceClientFor, symmetricKeyDeviceClientFor } from "../emulator/clien
 import { startEmulatorProcess, type EmulatorProcess } from "../testkit/emulator-process";
 import { residentMiB } from "./support/peak-memory";
 import { percentiles, runPool } from "./support/pool";
+import { runBenchmark } from "./support/run";
 
 const { values } = parseArgs({
   options: {
@@ -191,7 +192,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runBenchmark(main);

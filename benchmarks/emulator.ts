@@ -16,6 +16,7 @@ import { serviceClientFor, symmetricKeyDeviceClientFor } from "../emulator/clien
 import { startEmulatorProcess } from "../testkit/emulator-process";
 import { residentMiB } from "./support/peak-memory";
 import { percentiles, runPool } from "./support/pool";
+import { runBenchmark } from "./support/run";
 
 const { values } = parseArgs({
   options: { devices: { type: "string" }, concurrency: { type: "string" }, enrollments: { type: "string" } },
@@ -103,7 +104,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -9,6 +9,7 @@
  */
 import { createEnrollmentProvider } from "../components/enrollments/provider";
 import { silentLogger, startEmulator } from "../emulator/index";
+import { runBenchmark } from "./support/run";
 
 async function run(
   label: string,
@@ -70,7 +71,4 @@ async function main(): Promise<void> {
   await run(`throttle ${throttle} ops/min`, count, concurrency, throttle);
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -10,6 +10,7 @@
 import { buildPrReports, bytes, COMMENT_BUDGET } from "../scripts/pr-report/index";
 import { asEnrollmentSets } from "../testkit/preview-json/as-enrollment-sets";
 import { scalePreview } from "../testkit/preview-json/scale";
+import { positiveInteger, positiveIntegers, printTable, runBenchmark } from "./support/run";
 
 function mixOf(total: number, allCreates: boolean) {
   if (allCreates) return { replace: 0, delete: 0, update: 0, same: 0, create: total };
@@ -38,11 +39,11 @@ function measure(previewJson: string) {
 
 function main(argv: string[]): void {
   const at = argv.indexOf("--sizes");
-  const sizes = (at >= 0 ? argv[at + 1]! : "100,1000,10000").split(",").map(Number);
+  const sizes = positiveIntegers("--sizes", at >= 0 ? (argv[at + 1] ?? "") : "100,1000,10000");
   const allCreates = argv.includes("--all-creates");
   const setsAt = argv.indexOf("--sets");
-  const sets = setsAt >= 0 ? Number(argv[setsAt + 1]) : 16;
-  const rows: string[] = [];
+  const sets = setsAt >= 0 ? positiveInteger("--sets", argv[setsAt + 1] ?? "") : 16;
+  const rows: string[][] = [];
   for (const size of sizes) {
     const { json } = scalePreview(mixOf(size, allCreates));
     for (const [mode, previewJson] of [
@@ -53,20 +54,31 @@ function main(argv: string[]): void {
       process.stdout.write(JSON.stringify(figures) + "\n");
       if (figures.commentBytes > COMMENT_BUDGET)
         throw new Error(`comment of ${figures.commentBytes} bytes is over the budget`);
-      rows.push(
-        `| ${size.toLocaleString("en-US")} | ${mode} | ${(figures.previewBytes / 1e6).toFixed(1)} MB | ${figures.wallMs} ms | ${figures.cpuMs} ms | ${figures.commentBytes.toLocaleString("en-US")} | ${figures.summaryBytes.toLocaleString("en-US")} | ${figures.fullBytes.toLocaleString("en-US")} |`,
-      );
+      rows.push([
+        size.toLocaleString("en-US"),
+        mode,
+        `${(figures.previewBytes / 1e6).toFixed(1)} MB`,
+        `${figures.wallMs} ms`,
+        `${figures.cpuMs} ms`,
+        figures.commentBytes.toLocaleString("en-US"),
+        figures.summaryBytes.toLocaleString("en-US"),
+        figures.fullBytes.toLocaleString("en-US"),
+      ]);
     }
   }
-  process.stdout.write(
+  printTable(
     [
-      "",
-      "| Enrollments | Mode | Preview JSON | Wall | CPU | Comment (bytes) | Job summary (bytes) | Full report (bytes) |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- |",
-      ...rows,
-      "",
-    ].join("\n"),
+      "Enrollments",
+      "Mode",
+      "Preview JSON",
+      "Wall",
+      "CPU",
+      "Comment (bytes)",
+      "Job summary (bytes)",
+      "Full report (bytes)",
+    ],
+    rows,
   );
 }
 
-main(process.argv.slice(2));
+runBenchmark(() => main(process.argv.slice(2)));

@@ -23,6 +23,7 @@ import { createLocalProgram } from "../testkit/local-program";
 import { startTestEmulator } from "../testkit/emulator";
 import { symmetricKeyDevicesManifest } from "../testkit/manifests";
 import { createEngineFloor } from "./engine-floor";
+import { loadAverage, runBenchmark } from "./support/run";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -106,7 +107,7 @@ function summarise(label: string, tree: number[], samples: Sample[][]): void {
       programCpuSeconds: +per("program").toFixed(2),
       providerCpuSeconds: +per("provider").toFixed(2),
       otherNodeCpuSeconds: +per("other").toFixed(2),
-      loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
+      loadAverage: loadAverage(),
     }),
   );
 }
@@ -175,7 +176,4 @@ function floorBackend(floor: {
   return floor.stack.workspace.envVars;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -34,6 +34,7 @@ import { startTestEmulator } from "../testkit/emulator";
 import { installEngineFloor, stateBytes } from "../testkit/engine-floor";
 import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
 import { createLocalProgram, type LocalProgram } from "../testkit/local-program";
+import { positiveInteger, runBenchmark } from "./support/run";
 
 const { values } = parseArgs({
   options: {
@@ -62,13 +63,6 @@ for (const step of STEPS)
   if (!(STEP_NAMES as readonly string[]).includes(step))
     throw new Error(`--steps names "${step}"; allowed: ${STEP_NAMES.join(", ")} (up always runs)`);
 const SKIP_CHECKPOINTS = values["skip-checkpoints"] === true;
-
-function positiveInteger(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${flag} is "${text}"; allowed: a whole number of at least 1`);
-  return value;
-}
 
 /**
  * One manifest with `count` symmetric-key individual enrollments on one hub (DPS generates the
@@ -223,7 +217,4 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(ratios) + "\n");
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

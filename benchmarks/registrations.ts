@@ -23,6 +23,7 @@ import { startEmulator, type RunningEmulator } from "../emulator/index";
 import { collectRegistrations } from "../scripts/registrations/collect";
 import type { StackDps } from "../scripts/registrations/stack-enrollments";
 import { runPool } from "./support/pool";
+import { runBenchmark } from "./support/run";
 
 const { values } = parseArgs({
   options: {
@@ -156,7 +157,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runBenchmark(main);

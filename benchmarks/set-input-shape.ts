@@ -1,8 +1,8 @@
 /**
  * What a set's input shape costs the engine (issue #26): the batch path's engine floor (32 sets of
  * the same generated entries through a do-nothing dynamic provider, benchmarks/support/
- * floor-program.ts) with each set's entries sent as a map of objects (today) or as one text
- * (`text`: one JSON object, one entry per line; `lines`: JSON lines, see floor-program.ts).
+ * floor-program.ts) with each set's entries sent as a map of objects or as one text (`text`: the
+ * contract's canonical text, what the product sends; `lines`: JSON lines; see floor-inputs.ts).
  *
  * Per size and shape, through the real engine: first `pulumi up`, a no-op `pulumi preview` (wall,
  * peak RSS of engine, program and provider), the state file's bytes. At the `--diff-at` sizes, two
@@ -29,7 +29,16 @@ import {
   type FloorProgram,
   type InputShape,
 } from "./support/floor-program";
-import { samplePeakMemory, type PeakMemory } from "./support/peak-memory";
+import type { PeakMemory } from "./support/peak-memory";
+import {
+  loadAverage,
+  positiveInteger,
+  positiveIntegers,
+  printTable,
+  runBenchmark,
+  timedPhase,
+  UsageError,
+} from "./support/run";
 
 const { values } = parseArgs({
   options: {
@@ -42,50 +51,23 @@ const { values } = parseArgs({
   },
 });
 
-function positiveInteger(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${flag} is "${text}"; allowed: whole numbers of at least 1`);
-  return value;
-}
-const sizes = (flag: string, text: string) =>
-  text === "" ? [] : text.split(",").map((s) => positiveInteger(flag, s.trim()));
-
-const SIZES = sizes("--enrollments", values.enrollments ?? "1000,10000,30000");
+const SIZES = positiveIntegers("--enrollments", values.enrollments ?? "1000,10000,30000");
 const SHAPES = (values.shapes ?? "map,text").split(",").map((s) => {
   const shape = s.trim() as InputShape;
   if (!INPUT_SHAPES.includes(shape))
-    throw new Error(`--shapes has "${s}"; allowed: ${INPUT_SHAPES.join(", ")}`);
+    throw new UsageError(`--shapes has "${s}"; allowed: ${INPUT_SHAPES.join(", ")}`);
   return shape;
 });
-const DIFF_AT = new Set(sizes("--diff-at", values["diff-at"] ?? "10000"));
-const SECRET_AT = new Set(sizes("--secret-at", values["secret-at"] ?? "1000"));
+const DIFF_AT = new Set(positiveIntegers("--diff-at", values["diff-at"] ?? "10000"));
+const SECRET_AT = new Set(positiveIntegers("--secret-at", values["secret-at"] ?? "1000"));
 const OUT_DIR = values["out-dir"] ?? fs.mkdtempSync(path.join(os.tmpdir(), "set-input-shape-"));
 const DEADLINE_MS = positiveInteger("--deadline-minutes", values["deadline-minutes"] ?? "30") * 60_000;
 const SHARDS = 32;
 
-const load = () => os.loadavg().map((l) => Number(l.toFixed(1)));
 const emit = (line: Record<string, unknown>) =>
-  process.stdout.write(JSON.stringify({ ...line, load: load() }) + "\n");
+  process.stdout.write(JSON.stringify({ ...line, load: loadAverage() }) + "\n");
 
-async function timed<T>(dir: string, run: () => Promise<T>) {
-  const sampler = samplePeakMemory(dir);
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  let result: T;
-  try {
-    result = await Promise.race([
-      run(),
-      new Promise<never>(
-        (_, reject) =>
-          (timer = setTimeout(() => reject(new Error("phase outlived --deadline-minutes")), DEADLINE_MS)),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return { seconds: Number(((Date.now() - started) / 1000).toFixed(1)), memory: sampler.stop(), result };
-}
+const timed = <T>(dir: string, run: () => Promise<T>) => timedPhase(dir, DEADLINE_MS, run);
 
 /**
  * Two entries of the first set, one field each: the first's allocation policy, the second's hubs.
@@ -96,10 +78,7 @@ function changeTwo(sets: FloorSets): { sets: FloorSets; changed: [string, string
   const shard = Object.keys(copy).sort()[0]!;
   const [first, second] = Object.keys(copy[shard]!).sort() as [string, string];
   copy[shard]![first]!.allocationPolicy = "hashed";
-  copy[shard]![second]!.iotHubs = [
-    ...(copy[shard]![second]!.iotHubs as string[]),
-    "dpsac-local-neu.azure-devices.net",
-  ];
+  copy[shard]![second]!.iotHubs = [...(copy[shard]![second]!.iotHubs as string[]), "neu"];
   return { sets: copy, changed: [first, second], shard };
 }
 
@@ -187,7 +166,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     `pulumi ${engine.version}; engine floor, ${SHARDS} sets; sizes ${SIZES.join(", ")}; shapes ${SHAPES.join(", ")}; previews to ${OUT_DIR}\n`,
   );
-  const rows: string[] = [];
+  const rows: string[][] = [];
   for (const count of SIZES) {
     const base = floorInputs(count, SHARDS);
     const results: Partial<Record<InputShape, Awaited<ReturnType<typeof runShape>>>> = {};
@@ -196,9 +175,15 @@ async function main(): Promise<void> {
       const r = results[shape]!;
       const mem = (p: { memory: PeakMemory }) =>
         `${p.memory.engineMiB} / ${p.memory.programMiB} / ${p.memory.providerMiB}`;
-      rows.push(
-        `| ${count.toLocaleString("en")} | ${shape} | ${r.up.seconds} s | ${r.preview.seconds} s | ${mem(r.preview)} MiB | ${mem(r.up)} MiB | ${r.stateBytes.toLocaleString("en")} |`,
-      );
+      rows.push([
+        count.toLocaleString("en"),
+        shape,
+        `${r.up.seconds} s`,
+        `${r.preview.seconds} s`,
+        `${mem(r.preview)} MiB`,
+        `${mem(r.up)} MiB`,
+        r.stateBytes.toLocaleString("en"),
+      ]);
     }
     const map = results.map;
     for (const shape of SHAPES.filter((s) => s !== "map")) {
@@ -218,17 +203,18 @@ async function main(): Promise<void> {
       });
     }
   }
-  process.stdout.write(
+  printTable(
     [
-      "",
-      "| enrollments | shape | first up | no-op preview | preview peak engine / program / provider | up peak engine / program / provider | state bytes |",
-      "|---|---|---|---|---|---|---|",
-      ...rows,
-    ].join("\n") + "\n",
+      "enrollments",
+      "shape",
+      "first up",
+      "no-op preview",
+      "preview peak engine / program / provider",
+      "up peak engine / program / provider",
+      "state bytes",
+    ],
+    rows,
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

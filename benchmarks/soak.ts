@@ -22,6 +22,7 @@ import { startCompetingClient } from "../testkit/competing-client";
 import { engineMissingReason, findEngine } from "../testkit/find-engine";
 import { createLocalProgram, type LocalProgram } from "../testkit/local-program";
 import { createEngineFloor } from "./engine-floor";
+import { runBenchmark } from "./support/run";
 
 const { values } = parseArgs({
   options: {
@@ -213,7 +214,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -1,37 +1,23 @@
 // The engine floor of the batch path: the same set inputs (one resource per shard, the same
-// `enrollments` entries) through a do-nothing dynamic provider, in a throwaway program on its own
-// file backend. What remains of a measurement above this floor is the product's own cost.
+// `enrollments`) through a do-nothing dynamic provider, in a throwaway program on its own file
+// backend. What remains of a measurement above this floor is the product's own cost.
 //
-// `shape` is how a set's entries reach the engine (benchmarks/set-input-shape.ts compares them):
-//   map   - an object of registration id -> entry object (what the product sends today);
-//   text  - one string holding one JSON object, one entry per line, sorted by id, keys sorted
-//           (`{\n"<id>":{entry},\n...\n}`): one property value instead of a tree of them;
-//   lines - one string of JSON lines, `["<id>",{entry}]` each, sorted (the form the product's
-//           set outputs store, contract/resources/set-stored-form.ts), which is not one JSON
-//           document.
-// The encoding runs in the program, as it would in a product that sent text, and it is the
-// contract's (contract/resources/set-text.ts: `encodeSetEntries`, `canonicalJson`), so the floor
-// carries the bytes the product sends: the program reaches the contract through a link in its folder.
+// The entries arrive already encoded in the chosen shape (floor-inputs.ts, `encodeFloorSets`: the
+// `text` shape is the contract's `encodeSetEntries`, the bytes the product sends), so the floor's
+// program does nothing but declare the resources.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { isolatedBackend, projectRoot, type Engine } from "../../testkit/find-engine";
-import type { FloorSets } from "./floor-inputs";
+import { encodeFloorSets, type FloorSets, type InputShape } from "./floor-inputs";
 
-export type InputShape = "map" | "text" | "lines";
-export const INPUT_SHAPES: readonly InputShape[] = ["map", "text", "lines"];
+export { INPUT_SHAPES, type InputShape } from "./floor-inputs";
 
 const PROGRAM = `import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { canonicalJson, encodeSetEntries } from "./contract/resources/set-text";
 
-const sets = JSON.parse(fs.readFileSync(__dirname + "/floor-inputs.json", "utf8")) as Record<string, Record<string, unknown>>;
-const options = JSON.parse(fs.readFileSync(__dirname + "/floor-options.json", "utf8")) as { shape: string; secret: boolean };
-const encode = (entries: Record<string, unknown>): unknown => {
-  if (options.shape === "text") return encodeSetEntries(entries as Parameters<typeof encodeSetEntries>[0]);
-  if (options.shape === "lines") return Object.keys(entries).sort().map((id) => canonicalJson([id, entries[id]])).join("\\n");
-  return entries;
-};
+const sets = JSON.parse(fs.readFileSync(__dirname + "/floor-inputs.json", "utf8")) as Record<string, unknown>;
+const options = JSON.parse(fs.readFileSync(__dirname + "/floor-options.json", "utf8")) as { secret: boolean };
 const doNothing: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: Record<string, unknown>) { return { inputs: news }; },
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -42,8 +28,7 @@ const doNothing: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props: Record<string, unknown>) { return { id, props }; },
   async delete() {},
 };
-for (const [shard, entries] of Object.entries(sets)) {
-  const enrollments = encode(entries);
+for (const [shard, enrollments] of Object.entries(sets)) {
   new pulumi.dynamic.Resource(doNothing, "enrollment-set-" + shard, { shard, enrollments: options.secret ? pulumi.secret(enrollments) : enrollments }, {}, "dps", "EnrollmentSetFloor");
 }
 `;
@@ -62,7 +47,7 @@ export async function createFloorProgram(
   engine: Engine,
   stackName: string,
   sets: FloorSets,
-  shape: InputShape = "map",
+  shape: InputShape = "text",
 ): Promise<FloorProgram> {
   const backend = isolatedBackend(`dps-floor-${stackName}`);
   const dir = path.join(backend.dir, "program");
@@ -72,12 +57,11 @@ export async function createFloorProgram(
   fs.copyFileSync(path.join(projectRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));
   fs.copyFileSync(path.join(projectRoot, "package.json"), path.join(dir, "package.json"));
   fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
-  fs.symlinkSync(path.join(projectRoot, "contract"), path.join(dir, "contract"));
   const writeInputs = (value: FloorSets, options: { secret?: boolean } = {}) => {
-    fs.writeFileSync(path.join(dir, "floor-inputs.json"), JSON.stringify(value));
+    fs.writeFileSync(path.join(dir, "floor-inputs.json"), JSON.stringify(encodeFloorSets(value, shape)));
     fs.writeFileSync(
       path.join(dir, "floor-options.json"),
-      JSON.stringify({ shape, secret: options.secret ?? false }),
+      JSON.stringify({ secret: options.secret ?? false }),
     );
   };
   writeInputs(sets);

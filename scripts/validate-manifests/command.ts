@@ -1,9 +1,9 @@
-// `npm run validate-manifests -- [--stack <name>] [<folder or file>] [--all]`: checks one environment's
-// manifests offline (no DPS, no Pulumi engine, no passphrase). With --stack, everything the
-// stack decides is checked too, as the program checks it: Pulumi.<stack>.yaml read by the one
-// offline reader (components/config/stack-file.ts) gives the manifests folder, hub keys (and on
-// the local target the hubs' exact host names), the names of the stack's secrets, and the CA
-// certificates it declares. Exit codes: 0 valid, 1 problems found, 2 usage.
+// `npm run validate-manifests -- [--stack <name>] [<folder or file>] [--all]` (--all needs --stack):
+// checks one environment's manifests offline (no DPS, no Pulumi engine, no passphrase). With
+// --stack, everything the stack decides is checked too, as the program checks it:
+// Pulumi.<stack>.yaml read by the one offline reader (components/config/stack-file.ts) gives the
+// manifests folder, hub keys (and on the local target the hubs' exact host names), the names of
+// the stack's secrets, and the CA certificates it declares. Exit codes: 0 valid, 1 problems found, 2 usage.
 //
 // A function over injected streams, so the bad-manifest corpus runs it in-process, exactly as
 // the command runs; nothing it prints is a stack trace, a secret or unbounded: problems stop at
@@ -64,6 +64,9 @@ function run(argv: readonly string[], io: CommandIo): number {
     else if (!arg.startsWith("-") && target === undefined) target = arg;
     else return usage(io, `unexpected argument '${cut(arg, 40)}'`);
   }
+  // --all widens the stack's advice, which only --stack prints: alone it would change nothing.
+  if (all && stack === undefined)
+    return usage(io, "--all prints the whole advice of a stack: use it with --stack <name>");
   const options: LoadManifestOptions & { pathVariables: Record<string, string> } = {
     repositoryRoot: io.cwd,
     pathVariables: { ...(io.env.DPS_HOME ? { DPS_HOME: io.env.DPS_HOME } : {}), ...io.pathVariables },
