@@ -5,13 +5,55 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import type { RunningEmulator } from "../emulator";
 import { type Engine, isolatedBackend, projectRoot } from "./find-engine";
 
+/** What one run of the engine (up, refresh, destroy) reports. */
+export interface EngineRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The run's summary event: its result and the count of resources per operation. */
+  readonly summary: { readonly result: string; readonly resourceChanges: OpMap };
+}
+
+export interface EngineRunOptions {
+  /** Each chunk the CLI prints (program.onOutput keeps it for secret-leak checks). */
+  onOutput?: (text: string) => void;
+}
+
+export interface UpOptions extends EngineRunOptions {
+  /** Local policy packs (`--policy-pack`) and their config files (`--policy-pack-config`). */
+  policyPacks?: string[];
+  policyPackConfigs?: string[];
+  /** `--diff`: the detailed diff in the output. */
+  diff?: boolean;
+}
+
 export interface LocalProgram {
   readonly dir: string;
+  /**
+   * The stack, for what the Automation API does in one CLI run (preview, outputs, exportStack,
+   * config). Run up, refresh and destroy through the program's own methods below instead.
+   */
   readonly stack: Stack;
+  /**
+   * `pulumi up --yes --skip-preview` of the stack, as one CLI run. The Automation API's
+   * stack.up() runs three more after it (`stack output` twice and `stack history`, each a CLI
+   * start and a passphrase derivation) for outputs and a summary most tests never read: read the
+   * outputs with stack.outputs() where a test asserts them. Fails as stack.up() does (CommandError).
+   */
+  up(options?: UpOptions): Promise<EngineRun>;
+  /**
+   * The stack's outputs with their values in plaintext, from one `stack output --json
+   * --show-secrets`. stack.outputs() runs that and a masked `stack output` to tell which are
+   * secret: use it where a test asserts that.
+   */
+  outputs(): Promise<Record<string, { value: unknown }>>;
+  /** `pulumi refresh --yes --skip-preview` as one CLI run (stack.refresh() adds `stack history`). */
+  refresh(options?: EngineRunOptions): Promise<EngineRun>;
+  /** `pulumi destroy --yes --skip-preview` as one CLI run (stack.destroy() adds `stack history`). */
+  destroy(options?: EngineRunOptions): Promise<EngineRun>;
   /** Absolute path of the copy's manifests folder. */
   readonly manifestsDir: string;
   writeManifest(name: string, yaml: string): void;
@@ -91,6 +133,47 @@ function copyProgramFiles(from: string, to: string): void {
   }
 }
 
+/** `pulumi version` runs once per engine and test worker, not once per program. */
+const pulumiCommands = new Map<string, Promise<PulumiCommand>>();
+function pulumiCommandOf(engine: Engine): Promise<PulumiCommand> {
+  let command = pulumiCommands.get(engine.root);
+  if (!command) pulumiCommands.set(engine.root, (command = PulumiCommand.get({ root: engine.root })));
+  return command;
+}
+
+/**
+ * The Automation API's own way to run the CLI (internal in its typings): the environment
+ * stack.up() gives it, and a CommandError when the command fails.
+ */
+interface CliRunner {
+  run(
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+    onOutput?: (text: string) => void,
+  ): Promise<{ stdout: string; stderr: string }>;
+}
+
+/** The update's summary event in an engine event log (`--event-log`). */
+function summaryIn(eventLog: string): EngineRun["summary"] {
+  const summaries = fs
+    .readFileSync(eventLog, "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"summaryEvent"'))
+    .map(
+      (line) =>
+        (
+          JSON.parse(line) as {
+            summaryEvent: { isPreview?: boolean; result: string; resourceChanges: OpMap };
+          }
+        ).summaryEvent,
+    )
+    .filter((event) => !event.isPreview);
+  const summary = summaries.at(-1);
+  if (!summary) throw new Error(`the engine's event log ${eventLog} holds no summary event`);
+  return { result: summary.result, resourceChanges: summary.resourceChanges };
+}
+
 export async function createLocalProgram(
   engine: Engine,
   emulator: RunningEmulator,
@@ -138,22 +221,52 @@ export async function createLocalProgram(
     output.push(text);
     if (process.env.DPS_E2E_VERBOSE) process.stdout.write(text);
   };
-  const pulumiCommand = await PulumiCommand.get({ root: engine.root });
-  const stack = await LocalWorkspace.createOrSelectStack(
+  const pulumiCommand = await pulumiCommandOf(engine);
+  const workspaceEnv = { ...backend.envVars, PATH: engine.env.PATH ?? "" };
+  // Every CLI start costs about half a second of CPU, plus the passphrase's key derivation when
+  // it reads config or state: the backend is new, so the stack is created without a `stack
+  // select` first, and its config is set in one command.
+  const stack = await LocalWorkspace.createStack(
     { stackName: options.stackName, workDir: dir },
-    { pulumiCommand, envVars: { ...backend.envVars, PATH: engine.env.PATH ?? "" } },
+    { pulumiCommand, envVars: workspaceEnv },
   );
   if (options.stackFile !== undefined) {
     if (options.config) await stack.setAllConfig(options.config);
   } else {
-    await stack.setAllConfig({
-      "dps-as-code:enrollmentManifests": { value: manifestsFolder },
-      "dps-as-code:emulatorConnectionString": { value: emulator.connectionString, secret: true },
-      ...(options.config ?? {}),
-    });
-    await stack.setConfig("dps-as-code:emulator.serviceHost", { value: emulator.serviceHost }, true);
-    await stack.setConfig("dps-as-code:emulator.caCertPath", { value: emulator.caCertPath }, true);
+    // --path: the emulator's settings are fields of the committed `dps-as-code:emulator` object.
+    await stack.setAllConfig(
+      {
+        "dps-as-code:enrollmentManifests": { value: manifestsFolder },
+        "dps-as-code:emulatorConnectionString": { value: emulator.connectionString, secret: true },
+        "dps-as-code:emulator.serviceHost": { value: emulator.serviceHost },
+        "dps-as-code:emulator.caCertPath": { value: emulator.caCertPath },
+        ...(options.config ?? {}),
+      },
+      true,
+    );
   }
+  const runCli = (args: string[], onOutput?: (text: string) => void) =>
+    (pulumiCommand as unknown as CliRunner).run(
+      [...args, "--stack", options.stackName],
+      dir,
+      { PULUMI_DEBUG_COMMANDS: "true", ...workspaceEnv },
+      onOutput,
+    );
+  let runs = 0;
+  const runEngine = async (
+    command: "up" | "refresh" | "destroy",
+    flags: string[],
+    onOutput?: (text: string) => void,
+  ): Promise<EngineRun> => {
+    const eventLog = path.join(backend.dir, `${options.stackName}-${command}-${++runs}.events`);
+    const args = [command, "--yes", "--skip-preview", ...flags, "--exec-kind", "auto.local"];
+    try {
+      const { stdout, stderr } = await runCli([...args, "--event-log", eventLog], onOutput);
+      return { stdout, stderr, summary: summaryIn(eventLog) };
+    } finally {
+      fs.rmSync(eventLog, { force: true });
+    }
+  };
   const pulumi = (args: string[], env: Record<string, string> = {}, cwd: string = dir) =>
     new Promise<string>((resolve, reject) =>
       execFile(
@@ -170,6 +283,27 @@ export async function createLocalProgram(
   return {
     dir,
     stack,
+    up: (opts = {}) =>
+      runEngine(
+        "up",
+        [
+          ...(opts.diff ? ["--diff"] : []),
+          ...(opts.policyPacks ?? []).flatMap((pack) => ["--policy-pack", pack]),
+          ...(opts.policyPackConfigs ?? []).flatMap((file) => ["--policy-pack-config", file]),
+        ],
+        opts.onOutput,
+      ),
+    outputs: async () =>
+      Object.fromEntries(
+        Object.entries(
+          JSON.parse((await runCli(["stack", "output", "--json", "--show-secrets"])).stdout) as Record<
+            string,
+            unknown
+          >,
+        ).map(([name, value]) => [name, { value }]),
+      ),
+    refresh: (opts = {}) => runEngine("refresh", [], opts.onOutput),
+    destroy: (opts = {}) => runEngine("destroy", [], opts.onOutput),
     pulumi,
     cli: { path: path.join(engine.root, "bin", "pulumi"), env: { ...engine.env, ...backend.envVars } },
     backendDir: path.join(backend.dir, "state"),

@@ -99,10 +99,10 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
     setTimeout(() => (started = true), 1);
     await killDuring(["up", "--yes", "--skip-preview"], () => started);
     expect(findLocks(program.backendDir, "crash")).toEqual([]);
-    const result = await program.stack.up({ onOutput: program.onOutput });
+    const result = await program.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
     expect(await dpsIds()).toEqual(ids);
-    await program.stack.destroy({ onOutput: program.onOutput });
+    await program.destroy({ onOutput: program.onOutput });
     expect(await dpsIds()).toEqual([]);
   }, 300_000);
 
@@ -151,7 +151,7 @@ describeWithEngine("a run killed at any moment is repaired by the next one", (en
       expect(resource?.outputs?.primaryKey, id).toBeDefined();
     }
 
-    const result = await program.stack.up({ onOutput: program.onOutput });
+    const result = await program.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
     expect(result.stdout).not.toMatch(/pending operations from previous deployment/);
     expect(await dpsIds()).toEqual(ids);

@@ -67,7 +67,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
       stackName: "drift",
       manifests: { "fleet.yaml": MANIFEST, "meters.yaml": BATCH_MANIFEST },
     });
-    await program.stack.up({ onOutput: program.onOutput });
+    await program.up({ onOutput: program.onOutput });
   }, 180_000);
 
   afterAll(async () => {
@@ -120,7 +120,7 @@ describeWithEngine("the nightly drift report through the real engine", (engine) 
   }, 120_000);
 
   it("drift.yml's own steps: the report with its registrations and certificate sections, in the file the issue gets and in the job summary", async () => {
-    const outs = (await program.stack.outputs()) as Record<string, { value: unknown }>;
+    const outs = (await program.outputs()) as Record<string, { value: unknown }>;
     const groupKey = (outs.enrollmentGroupKeys!.value as Record<string, { primaryKey: string }>)[
       "drift-untouched"
     ]!.primaryKey;

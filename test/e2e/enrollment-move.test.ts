@@ -66,7 +66,7 @@ describeWithEngine(
     const applyStep = (step: string) =>
       run("git", ["apply", path.join(step, "changes.patch")], { cwd: program.dir });
     const upWithPolicy = () =>
-      program.stack.up({
+      program.up({
         policyPacks: [policyPackDir],
         policyPackConfigs: [policyConfigPath("local")],
         onOutput: program.onOutput,
@@ -89,14 +89,13 @@ describeWithEngine(
         fs.writeFileSync(file, pem);
         return file;
       };
-      await program.stack.setConfig(
-        "dps-as-code:dps.caCertificates.camera-ca.certificatePath",
-        { value: certFile("camera-ca", ca.certificatePem) },
-        true,
-      );
-      await program.stack.setConfig(
-        "dps-as-code:dps.caCertificates.camera-ca.verified",
-        { value: "true" },
+      await program.stack.setAllConfig(
+        {
+          "dps-as-code:dps.caCertificates.camera-ca.certificatePath": {
+            value: certFile("camera-ca", ca.certificatePem),
+          },
+          "dps-as-code:dps.caCertificates.camera-ca.verified": { value: "true" },
+        },
         true,
       );
       const camera = (id: string, cert: KeyAndCertificate) => `
@@ -143,7 +142,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
           expect(registration).toMatchObject({ assignedHub: WEU, deviceId: id });
           expect(viaGroup(registration)).toBeUndefined();
         }
-        const keys = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+        const keys = (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
           string,
           { primaryKey: string }
         >;
@@ -239,7 +238,7 @@ individualEnrollments:${camera("lab-cam-001", cameras["lab-cam-001"]!)}${camera(
       async () => {
         await applyStep(path.join(program.dir, "plan-pilots", "2-create-group"));
         expect((await upWithPolicy()).summary.resourceChanges).toMatchObject({ create: 1, update: 1 });
-        const groupKeys = (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<
+        const groupKeys = (await program.outputs())["enrollmentGroupKeys"]!.value as Record<
           string,
           { primaryKey: string }
         >;

@@ -126,7 +126,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
   });
 
   it("creates 30 entries in 3 sets through bulk calls, and 2 per-enrollment resources", async () => {
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.result).toBe("succeeded");
     expect(emulator.inspect.enrollmentCount()).toBe(32);
     const bulkCalls = emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0;
@@ -200,7 +200,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     expect(entryDiff(setDiff, "fleet-003")).not.toMatch(/^\s*[+~-] provisioningStatus/m);
     expect(entryDiff(setDiff, "fleet-017")).toMatch(/^\s*[+~] provisioningStatus\s*: .*"disabled"/m);
     expect(entryDiff(setDiff, "fleet-017")).not.toMatch(/^\s*[+~-] initialTwin/m);
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges?.update).toBeLessThanOrEqual(2);
     const after = await dpsView();
     const changed = Object.keys(after)
@@ -212,7 +212,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
 
   it("refreshes the 3 sets with one listing and no key read, and finds no drift", async () => {
     const before = emulator.inspect.stats().byOperation;
-    const refresh = await program.stack.refresh({ onOutput: program.onOutput });
+    const refresh = await program.refresh({ onOutput: program.onOutput });
     const after = emulator.inspect.stats().byOperation;
     const delta = (op: string) => (after[op] ?? 0) - (before[op] ?? 0);
     expect(delta("IndividualEnrollment_Query")).toBe(1);
@@ -242,7 +242,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     );
     const printed = program.output.length;
     try {
-      await expect(program.stack.up({ onOutput: program.onOutput })).rejects.toThrow();
+      await expect(program.up({ onOutput: program.onOutput })).rejects.toThrow();
     } finally {
       emulator.setFaults(undefined);
     }
@@ -263,7 +263,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const pending = ids(30, 40).filter((id) => !onDps.includes(id));
     expect(pending).toHaveLength(10 - landed);
     expect(markedIds(setDiffText(preview))).toEqual(expect.arrayContaining(pending));
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.result).toBe("succeeded");
     expect(emulator.inspect.enrollmentCount()).toBe(42);
     const after = await dpsView();
@@ -281,7 +281,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
       "fleet-017": "provisioningStatus: disabled",
     };
     program.writeManifest("fleet.yaml", fleetManifest("individual", ids(0, 40), overrides));
-    const toIndividual = await program.stack.up({ onOutput: program.onOutput });
+    const toIndividual = await program.up({ onOutput: program.onOutput });
     expect(toIndividual.summary.result).toBe("succeeded");
     expect(toIndividual.summary.resourceChanges?.create).toBe(40);
     expect(writes() - writesBefore).toBe(0);
@@ -294,7 +294,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     const bulkBefore = emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0;
     const bulkCalls = () =>
       (emulator.inspect.stats().byOperation.IndividualEnrollment_RunBulkOperation ?? 0) - bulkBefore;
-    const toBatch = await program.stack.up({ onOutput: program.onOutput });
+    const toBatch = await program.up({ onOutput: program.onOutput });
     expect(toBatch.summary.result).toBe("succeeded");
     expect(toBatch.summary.resourceChanges?.delete).toBe(40);
     // Each set reads which of the ids it gains DPS already holds (before-write.ts): all of them, so
@@ -311,7 +311,7 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
   });
 
   it("destroys every enrollment, leaving DPS empty", async () => {
-    const destroy = await program.stack.destroy({ onOutput: program.onOutput });
+    const destroy = await program.destroy({ onOutput: program.onOutput });
     expect(destroy.summary.result).toBe("succeeded");
     expect(emulator.inspect.enrollmentCount()).toBe(0);
   });

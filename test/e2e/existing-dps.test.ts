@@ -150,7 +150,7 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
     expect(fs.readFileSync(out, "utf8").match(/^\s+adoptExisting: true$/gm)).toHaveLength(2);
 
     log.lines.length = 0;
-    const up = await teamA.stack.up({ onOutput: teamA.onOutput });
+    const up = await teamA.up({ onOutput: teamA.onOutput });
     // The stack, two enrollments, the enrollment ledger: no hub, DPS or resource group.
     expect(up.summary.resourceChanges).toEqual({ create: 4 });
     expect(writes(log.lines)).toEqual([]);
@@ -164,7 +164,7 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
       "dps-as-code-team-a",
       "enrollment-ledger",
     ]);
-    const outputs = (await teamA.stack.outputs()) as Outputs;
+    const outputs = (await teamA.outputs()) as Outputs;
     expect(outputs["serviceEndpoint"]!.value).toBe(emulator.serviceHost);
     expect([...(outputs["linkedHubs"]!.value as string[])].sort()).toEqual([NEU, WEU]);
     expect(keysOf(outputs, "individualEnrollmentKeys")[DEVICE]!.primaryKey).toBe(before[DEVICE]!.primaryKey);
@@ -193,7 +193,7 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
       .replace("telemetryIntervalSeconds: 45", "telemetryIntervalSeconds: 60");
     expect(edited).toContain("telemetryIntervalSeconds: 60");
     fs.writeFileSync(file, edited);
-    const up = await teamA.stack.up({ onOutput: teamA.onOutput });
+    const up = await teamA.up({ onOutput: teamA.onOutput });
     expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
     const record = (await service().getIndividualEnrollment(DEVICE)).responseBody;
     expect(record.initialTwin?.properties?.desired).toMatchObject({ telemetryIntervalSeconds: 60 });
@@ -222,7 +222,7 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
         "",
       ].join("\n"),
     );
-    await expect(teamB.stack.up({ onOutput: teamB.onOutput })).rejects.toThrow(
+    await expect(teamB.up({ onOutput: teamB.onOutput })).rejects.toThrow(
       /cannot adopt individual enrollment "brown-device-01": it is managed by stack organization\/dps-as-code\/team-a/,
     );
     expect((await service().getIndividualEnrollment(DEVICE)).responseBody.etag).toBe(theirs);
@@ -239,9 +239,9 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
         "",
       ].join("\n"),
     );
-    await teamB.stack.up({ onOutput: teamB.onOutput });
+    await teamB.up({ onOutput: teamB.onOutput });
     expect((await service().getIndividualEnrollment("team-b-device-01")).responseBody.iotHubs).toEqual([NEU]);
-    await teamB.stack.destroy({ onOutput: teamB.onOutput });
+    await teamB.destroy({ onOutput: teamB.onOutput });
     await expect(service().getIndividualEnrollment("team-b-device-01")).rejects.toThrow();
     expect((await service().getIndividualEnrollment(DEVICE)).responseBody.etag).toBe(theirs);
     expect((await teamA.stack.preview({ onOutput: teamA.onOutput })).changeSummary).toEqual({ same: 4 });
@@ -252,7 +252,7 @@ describeWithEngine("enrollments-only stacks on a DPS they did not create", (engi
       registrationId: "made-by-hand-later",
       attestation: { type: "symmetricKey" },
     } as never);
-    await teamA.stack.destroy({ onOutput: teamA.onOutput });
+    await teamA.destroy({ onOutput: teamA.onOutput });
     await expect(service().getIndividualEnrollment(DEVICE)).rejects.toThrow();
     await expect(service().getEnrollmentGroup(GROUP)).rejects.toThrow();
     expect((await service().getIndividualEnrollment("made-by-hand-later")).responseBody.registrationId).toBe(
@@ -307,23 +307,23 @@ describeWithEngine("a platform stack shared by an enrollment stack through a Sta
   });
 
   it("takes the DPS and hub host names from the platform stack's outputs and manages only its enrollments", async () => {
-    await platform.stack.up({ onOutput: platform.onOutput });
-    const platformOutputs = (await platform.stack.outputs()) as Outputs;
+    await platform.up({ onOutput: platform.onOutput });
+    const platformOutputs = (await platform.outputs()) as Outputs;
     expect(platformOutputs["hubHostNames"]!.value).toEqual({
       weu: "dpsac-local-weu.azure-devices.net",
       neu: "dpsac-local-neu.azure-devices.net",
     });
 
-    const up = await fleet.stack.up({ onOutput: fleet.onOutput });
+    const up = await fleet.up({ onOutput: fleet.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 3 }); // stack, enrollment, ledger
     const record = (await service().getIndividualEnrollment("fleet-a-device-01")).responseBody;
     expect(record.iotHubs).toEqual(["dpsac-local-weu.azure-devices.net"]);
     expect(record.initialTwin?.tags).toMatchObject({ [OWNER_TAG]: "organization/dps-as-code/fleet-a" });
-    const outputs = (await fleet.stack.outputs()) as Outputs;
+    const outputs = (await fleet.outputs()) as Outputs;
     expect(outputs["serviceEndpoint"]!.value).toBe(platformOutputs["serviceEndpoint"]!.value);
     expect(outputs["idScope"]!.value).toBe(platformOutputs["idScope"]!.value);
 
-    await fleet.stack.destroy({ onOutput: fleet.onOutput });
+    await fleet.destroy({ onOutput: fleet.onOutput });
     await expect(service().getIndividualEnrollment("fleet-a-device-01")).rejects.toThrow();
     // The platform stack still holds its DPS, unchanged (stack, platform, DPS, ledger).
     expect((await platform.stack.preview({ onOutput: platform.onOutput })).changeSummary).toEqual({

@@ -79,7 +79,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
     });
     // The platform first (it links the hubs), with no manifests yet: the DPS the team already has.
     program = await createLocalProgram(engine, emulator, { stackName: "adopt", manifests: {} });
-    const platform = await program.stack.up({ onOutput: program.onOutput });
+    const platform = await program.up({ onOutput: program.onOutput });
     expect(platform.summary.resourceChanges).toEqual({ create: 4 }); // with the (empty) enrollment ledger
 
     // Enrollments made by hand, before this project, through Microsoft's service SDK.
@@ -224,14 +224,14 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
 
   it("adopts with `pulumi up` without a single write to DPS, keeping ETags and keys", async () => {
     log.lines.length = 0;
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 4, same: 3, update: 1 });
     expect(log.lines.length).toBeGreaterThan(0); // adoption reads DPS: the recorder sees requests
     expect(writes(log.lines)).toEqual([]);
     expect(await snapshot()).toEqual(before);
 
     // The stack now holds the keys DPS had: the ones devices derive theirs from.
-    const outputs = (await program.stack.outputs()) as Outputs;
+    const outputs = (await program.outputs()) as Outputs;
     const groupKeys = outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>;
     const individualKeys = outputs["individualEnrollmentKeys"]!.value as Record<
       string,
@@ -242,7 +242,7 @@ describeWithEngine("adopting a brownfield DPS through the real engine", (engine)
   });
 
   it("lets devices registered before adoption register again with the same keys, to the same hubs", async () => {
-    const outputs = (await program.stack.outputs()) as Outputs;
+    const outputs = (await program.outputs()) as Outputs;
     const groupKey = (outputs["enrollmentGroupKeys"]!.value as Record<string, { primaryKey: string }>)[
       SYMMETRIC_GROUP
     ]!.primaryKey;

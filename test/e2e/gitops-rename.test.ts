@@ -45,7 +45,7 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
       stackName: "rename",
       manifests: { "plant.yaml": manifest(OLD) },
     });
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 6 }); // + the enrollment ledger
   });
 
@@ -79,7 +79,7 @@ describeWithEngine("renaming enrollments through the real engine", (engine) => {
   });
 
   it("leaves only the new ids in DPS and in the state after `pulumi up`", async () => {
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ replace: 2, same: 3, update: 1 });
     expect(await exists("individual", NEW.sensor)).toBe(true);
     expect(await exists("group", NEW.line)).toBe(true);

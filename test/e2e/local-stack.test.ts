@@ -73,7 +73,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
   });
 
   it("creates the platform and the enrollments from empty, and devices register where the allocation says", async () => {
-    const result = await program.stack.up({ onOutput: program.onOutput });
+    const result = await program.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
     // Stack, platform component, local DPS, one individual enrollment, one group, the enrollment ledger.
     expect(result.summary.resourceChanges).toEqual({ create: 6 });
@@ -169,7 +169,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     expect(preview.stdout).toMatch(/~ initialTwin/);
     expect(preview.stdout).toMatch(/telemetryIntervalSeconds\s*:\s*30\s*=>\s*60/);
 
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ same: 5, update: 1 });
     const enrollment = (await service().getIndividualEnrollment("e2e-device-001")).responseBody;
     expect(enrollment.initialTwin?.properties?.desired).toMatchObject({ telemetryIntervalSeconds: 60 });
@@ -201,7 +201,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     current.provisioningStatus = "disabled";
     await client.createOrUpdateIndividualEnrollment(current);
 
-    const refresh = await program.stack.refresh({ onOutput: program.onOutput });
+    const refresh = await program.refresh({ onOutput: program.onOutput });
     expect(refresh.summary.resourceChanges).toMatchObject({ update: 1 });
     const preview = await program.stack.preview({ diff: true, onOutput: program.onOutput });
     expect(preview.changeSummary).toEqual({ same: 5, update: 1 });
@@ -210,7 +210,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     expect(preview.stdout).toMatch(/fleet\s*:\s*"changed-by-hand"\s*=>\s*"e2e"/);
     expect(preview.stdout).toMatch(/- provisioningStatus\s*:\s*"disabled"/);
 
-    await program.stack.up({ onOutput: program.onOutput });
+    await program.up({ onOutput: program.onOutput });
     const repaired = (await client.getIndividualEnrollment("e2e-device-001")).responseBody;
     expect(repaired.provisioningStatus).toBe("enabled");
     // Beside the declared tag, the owner marker the provider writes on every record it sends
@@ -241,7 +241,7 @@ describeWithEngine("the local stack through the real engine", (engine) => {
   });
 
   it("leaves DPS without enrollments after `destroy`", async () => {
-    const result = await program.stack.destroy({ onOutput: program.onOutput });
+    const result = await program.destroy({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
     const individuals = await service().createIndividualEnrollmentQuery({ query: "*" }).next();
     const groups = await service().createEnrollmentGroupQuery({ query: "*" }).next();

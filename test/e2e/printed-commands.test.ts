@@ -58,11 +58,11 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
       },
     });
     addProjectScripts(program);
-    const result = await program.stack.up({ onOutput: program.onOutput });
+    const result = await program.up({ onOutput: program.onOutput });
     expect(result.summary.result).toBe("succeeded");
-    groupKeys = (
-      (await program.stack.outputs())["enrollmentGroupKeys"]!.value as Record<string, typeof groupKeys>
-    )["meters"]!;
+    groupKeys = ((await program.outputs())["enrollmentGroupKeys"]!.value as Record<string, typeof groupKeys>)[
+      "meters"
+    ]!;
   }, SLOW);
 
   afterAll(async () => {
@@ -112,7 +112,7 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
 
       const apply = spawnSync("git", ["apply", path.join(step, "changes.patch")], { cwd: program.dir });
       expect(apply.status).toBe(0);
-      expect((await program.stack.up({ onOutput: program.onOutput })).summary.resourceChanges).toMatchObject({
+      expect((await program.up({ onOutput: program.onOutput })).summary.resourceChanges).toMatchObject({
         create: 1,
       });
       // The device's key, unchanged, now matches its individual enrollment.
@@ -132,7 +132,7 @@ describeWithEngine("commands the project prints, pasted as printed", (engine) =>
         "batched.yaml",
         "mode: batch\nindividualEnrollments:\n  - registrationId: batched-01\n    attestation: { type: symmetricKey }\n    iotHubs: [weu]\n    allocationPolicy: static\n",
       );
-      expect((await program.stack.up({ onOutput: program.onOutput })).summary.result).toBe("succeeded");
+      expect((await program.up({ onOutput: program.onOutput })).summary.result).toBe("succeeded");
       const held = (
         await serviceClientFor(emulator).getIndividualEnrollmentAttestationMechanism("batched-01")
       ).responseBody.symmetricKey as { primaryKey: string; secondaryKey: string };

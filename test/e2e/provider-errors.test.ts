@@ -72,7 +72,7 @@ describeWithEngine("the provider's errors as `pulumi up` prints them", (engine) 
       stackName: "errors",
       manifests: { "existing.yaml": symmetricKeyDevicesManifest(["err-gone", "err-edited"], 30) },
     });
-    await program.stack.up({ onOutput: program.onOutput });
+    await program.up({ onOutput: program.onOutput });
 
     emulator.scriptFaults(FAULTS);
     // Changed outside Pulumi: its ETag moves, so the next update gets a real 412.

@@ -96,7 +96,7 @@ describeWithEngine("moving the folders of the dynamic providers", (engine) => {
   });
 
   it("changes nothing in state: the preview and up after the move are no-ops", async () => {
-    await program.stack.up({ onOutput: program.onOutput });
+    await program.up({ onOutput: program.onOutput });
     const before = await dynamicResources();
     // The local DPS, two enrollments, the sets holding the batch, and the ledger: every provider.
     expect(new Set(before.map((r) => r.type.split(":").pop()))).toEqual(
@@ -120,7 +120,7 @@ describeWithEngine("moving the folders of the dynamic providers", (engine) => {
       changeSummary: Record<string, number>;
     };
     expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-    const upped = await program.stack.up({ onOutput: program.onOutput });
+    const upped = await program.up({ onOutput: program.onOutput });
     expect(Object.keys(upped.summary.resourceChanges ?? {})).toEqual(["same"]);
     expect(requests() - sent).toBe(0);
     const after = await dynamicResources();
@@ -132,16 +132,16 @@ describeWithEngine("moving the folders of the dynamic providers", (engine) => {
   });
 
   it("then refreshes, deploys an edit and destroys through the moved providers", async () => {
-    await program.stack.refresh({ onOutput: program.onOutput });
+    await program.refresh({ onOutput: program.onOutput });
     program.writeManifest("single.yaml", MANIFESTS["single.yaml"].replace("fleet: before", "fleet: after"));
-    const edited = await program.stack.up({ onOutput: program.onOutput });
+    const edited = await program.up({ onOutput: program.onOutput });
     expect(edited.summary.resourceChanges).toMatchObject({ update: 1 });
     expect(Object.keys(edited.summary.resourceChanges ?? {}).sort()).toEqual(["same", "update"]);
     const twin = (await serviceClientFor(emulator).getIndividualEnrollment("moved-single-1")).responseBody
       .initialTwin as { tags?: Record<string, unknown> };
     expect(twin.tags?.fleet).toBe("after");
 
-    await program.stack.destroy({ onOutput: program.onOutput });
+    await program.destroy({ onOutput: program.onOutput });
     const sdk = serviceClientFor(emulator);
     const held = (read: Promise<unknown>) =>
       read.then(

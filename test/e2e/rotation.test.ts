@@ -101,7 +101,7 @@ describeWithEngine(
         });
     };
     const upWithPolicy = async () => {
-      const result = await program.stack.up({
+      const result = await program.up({
         policyPacks: [policyPackDir],
         policyPackConfigs: [policyConfigPath("local")],
         onOutput: program.onOutput,
@@ -130,11 +130,13 @@ describeWithEngine(
       fs.writeFileSync(path.join(certs, "monitor-01.pem"), monitor.old.certificatePem);
       fs.writeFileSync(path.join(certs, "monitor-01-2026.pem"), monitor.new.certificatePem);
       fs.writeFileSync(path.join(program.dir, "meter-ids.txt"), "meter-001\nmeter-002\n");
-      await program.stack.setConfig("dps-as-code:meterKeyA", { value: meterKeys.primary, secret: true });
-      await program.stack.setConfig("dps-as-code:meterKeyB", { value: meterKeys.secondary, secret: true });
-      await program.stack.setConfig(
-        'dps-as-code:dps.caCertificates["charger-ca"].certificatePath',
-        { value: "certs/charger-ca.pem" },
+      // One `config set-all --path` (each CLI start derives the passphrase's key again).
+      await program.stack.setAllConfig(
+        {
+          "dps-as-code:meterKeyA": { value: meterKeys.primary, secret: true },
+          "dps-as-code:meterKeyB": { value: meterKeys.secondary, secret: true },
+          'dps-as-code:dps.caCertificates["charger-ca"].certificatePath': { value: "certs/charger-ca.pem" },
+        },
         true,
       );
       const common = "    iotHubs: [weu]\n    allocationPolicy: static\n";
@@ -166,7 +168,7 @@ describeWithEngine(
       async () => {
         await upWithPolicy();
         held.benchPrimary = (
-          (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+          (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
             string,
             { primaryKey: string }
           >
@@ -347,15 +349,18 @@ describeWithEngine(
       async () => {
         const meters = fs.readFileSync(path.join(program.manifestsDir, "meters.yaml"), "utf8");
         const [, primary, secondary] = /primaryKeySecret: (\S+), secondaryKeySecret: (\S+) \}/.exec(meters)!;
-        await program.stack.setConfig(`dps-as-code:${primary}`, { value: newKey(), secret: true });
-        await program.stack.setConfig(`dps-as-code:${secondary}`, { value: newKey(), secret: true });
         fs.writeFileSync(
           path.join(program.dir, "certs", "charger-ca-2030.pem"),
           makeCertificate({ commonName: "CA 2030", isCa: true }).certificatePem,
         );
-        await program.stack.setConfig(
-          'dps-as-code:dps.caCertificates["charger-ca-2030"].certificatePath',
-          { value: "certs/charger-ca-2030.pem" },
+        await program.stack.setAllConfig(
+          {
+            [`dps-as-code:${primary}`]: { value: newKey(), secret: true },
+            [`dps-as-code:${secondary}`]: { value: newKey(), secret: true },
+            'dps-as-code:dps.caCertificates["charger-ca-2030"].certificatePath': {
+              value: "certs/charger-ca-2030.pem",
+            },
+          },
           true,
         );
         const chargers = fs.readFileSync(path.join(program.manifestsDir, "chargers.yaml"), "utf8");

@@ -39,7 +39,7 @@ describeWithEngine("state bytes per enrollment", (engine) => {
     });
     programs.push(program);
     if (floor) installEngineFloor(program.dir);
-    const up = await program.stack.up({ onOutput: program.onOutput });
+    const up = await program.up({ onOutput: program.onOutput });
     expect(up.summary.resourceChanges).toEqual({ create: 7 }); // 3 enrollments, stack, platform (2), enrollment ledger
     return stateBytes(await program.stack.exportStack(), INDIVIDUAL);
   }

@@ -5,23 +5,18 @@
 // are no-ops with no DPS request; the host keeps the stored texts in the outputs (it loads read and
 // delete from them), so the older references keep loading for refresh and destroy; a real update
 // of a resource stores its stable name; destroy removes everything.
-import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { providerReference, storedProviderForm, type DynamicTypeName } from "@dps-as-code/contract";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
-import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
-import { programAtCommit } from "../../testkit/program-at-commit";
+import type { LocalProgram } from "../../testkit/local-program";
+import { programFromOlderVersion, type OlderVersionStack } from "../../testkit/older-version";
 
 /** The last commit whose references named folders (and whose local DPS stored its code). */
 const FOLDER_REFERENCE_COMMIT = "fba4631";
 
-let previous: ReturnType<typeof programAtCommit> | undefined;
-const previousMissing = () => {
-  previous = programAtCommit(FOLDER_REFERENCE_COMMIT, PROGRAM_FILES);
-  return "missing" in previous ? previous.missing : undefined;
-};
+const previous = programFromOlderVersion(FOLDER_REFERENCE_COMMIT);
 
 const MANIFESTS = {
   "batch.yaml": `mode: batch
@@ -59,6 +54,7 @@ describeWithEngine(
   (engine) => {
     let emulator: RunningEmulator;
     let program: LocalProgram;
+    let upgrade: OlderVersionStack | undefined;
     const requests = () => emulator.inspect.stats().requests;
     const dynamicResources = async () =>
       ((await program.stack.exportStack()).deployment.resources as StoredResource[]).filter((r) =>
@@ -71,21 +67,13 @@ describeWithEngine(
       );
 
     beforeAll(async () => {
-      emulator = await startEmulator({ ephemeral: true, retryAfterSeconds: 0 });
-      program = await createLocalProgram(engine, emulator, {
-        stackName: "provider-name",
-        manifests: MANIFESTS,
-        sourceRoot: (previous as { dir: string }).dir,
-      });
+      upgrade = await previous.start(engine, { stackName: "provider-name", manifests: MANIFESTS });
+      ({ program, emulator } = upgrade);
     });
-    afterAll(async () => {
-      program?.cleanup();
-      if (previous && "dir" in previous) fs.rmSync(previous.dir, { recursive: true, force: true });
-      await emulator?.stop();
-    });
+    afterAll(() => upgrade?.cleanup());
 
     it("upgrades with a no-op preview and up: no update, no replace, no DPS request", async () => {
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       const made = await dynamicResources();
       const forms = Object.fromEntries(
         made.map((r) => [typeName(r), storedProviderForm(String(r.outputs?.__provider))]),
@@ -104,7 +92,7 @@ describeWithEngine(
         changeSummary: Record<string, number>;
       };
       expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-      const upgraded = await program.stack.up({ onOutput: program.onOutput });
+      const upgraded = await program.up({ onOutput: program.onOutput });
       expect(Object.keys(upgraded.summary.resourceChanges ?? {})).toEqual(["same"]);
       expect(requests() - sent).toBe(0);
 
@@ -117,7 +105,7 @@ describeWithEngine(
     });
 
     it("then refreshes through the stored references, and previews no change", async () => {
-      await program.stack.refresh({ onOutput: program.onOutput });
+      await program.refresh({ onOutput: program.onOutput });
       const preview = JSON.parse(await program.pulumi(["preview", "--json"])) as {
         changeSummary: Record<string, number>;
       };
@@ -126,14 +114,14 @@ describeWithEngine(
 
     it("stores the stable name with a resource's next real update", async () => {
       program.writeManifest("single.yaml", MANIFESTS["single.yaml"].replace("fleet: before", "fleet: after"));
-      const edited = await program.stack.up({ onOutput: program.onOutput });
+      const edited = await program.up({ onOutput: program.onOutput });
       expect(edited.summary.resourceChanges).toMatchObject({ update: 1 });
       const single = (await dynamicResources()).find((r) => r.urn.endsWith("::named-single-1"))!;
       expect(single.outputs?.__provider).toBe(providerReference("IndividualEnrollment"));
     });
 
     it("destroys everything, older stored forms included", async () => {
-      await program.stack.destroy({ onOutput: program.onOutput });
+      await program.destroy({ onOutput: program.onOutput });
       const sdk = serviceClientFor(emulator);
       for (const id of ["named-meter-1", "named-meter-2", "named-single-1"])
         expect(await held(sdk.getIndividualEnrollment(id)), id).toBe(false);
@@ -141,5 +129,5 @@ describeWithEngine(
       expect(emulator.inspect.settings().linkedHubs).toEqual([]); // the local DPS's stored code ran
     });
   },
-  previousMissing,
+  previous.missing,
 );

@@ -7,7 +7,6 @@
 // field in `pulumi preview --diff`, and its update stores the text; a refresh stores it for every
 // set, and the refreshed inputs as texts too (still secret where they were); nothing changes after
 // that, and no key.
-import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   decodeEntries,
@@ -18,25 +17,17 @@ import {
 } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
-import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
-import {
-  outputsAnOlderVersionHad,
-  programAtCommit,
-  withoutBatchedRows,
-} from "../../testkit/program-at-commit";
+import type { LocalProgram } from "../../testkit/local-program";
+import { programFromOlderVersion, type OlderVersionStack } from "../../testkit/older-version";
+import { outputsAnOlderVersionHad, withoutBatchedRows } from "../../testkit/program-at-commit";
 import { keysInState } from "../../scripts/enrollment-key/keys-in-state";
 import type { StackExport } from "../../scripts/recover/pending-plan";
 
 /** The last commit whose sets' outputs repeated the entries as a map. */
 const ENTRIES_AS_MAP_COMMIT = "95f9b1c";
 
-let previous: ReturnType<typeof programAtCommit> | undefined;
-const previousMissing = () => {
-  previous = programAtCommit(ENTRIES_AS_MAP_COMMIT, PROGRAM_FILES);
-  return "missing" in previous ? previous.missing : undefined;
-};
+const previous = programFromOlderVersion(ENTRIES_AS_MAP_COMMIT);
 
 const IDS = ["entries-meter-1", "entries-meter-2", "entries-meter-3", "entries-meter-4"];
 const manifest = (twinOfFirst?: string) => `mode: batch
@@ -61,6 +52,7 @@ describeWithEngine(
   (engine) => {
     let emulator: RunningEmulator;
     let program: LocalProgram;
+    let upgrade: OlderVersionStack | undefined;
     const requests = () => emulator.inspect.stats().requests;
     const heldSets = async () =>
       (
@@ -93,21 +85,16 @@ describeWithEngine(
     }
 
     beforeAll(async () => {
-      emulator = await startTestEmulator({});
-      program = await createLocalProgram(engine, emulator, {
+      upgrade = await previous.start(engine, {
         stackName: "set-entries",
         manifests: { "meters.yaml": manifest() },
-        sourceRoot: (previous as { dir: string }).dir,
       });
+      ({ program, emulator } = upgrade);
     });
-    afterAll(async () => {
-      program?.cleanup();
-      if (previous && "dir" in previous) fs.rmSync(previous.dir, { recursive: true, force: true });
-      await emulator?.stop();
-    });
+    afterAll(() => upgrade?.cleanup());
 
     it("upgrades in place: a no-op preview and up, no DPS request, no key changed, outputs only without the batched rows", async () => {
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       const sets = await heldSets();
       expect(sets.length).toBeGreaterThan(0);
       for (const set of sets) expect(typeof set.outputs?.enrollments).toBe("object"); // the old form
@@ -118,7 +105,7 @@ describeWithEngine(
       const before = requests();
       const preview = await program.stack.preview({ onOutput: program.onOutput });
       expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-      const up = await program.stack.up({ onOutput: program.onOutput });
+      const up = await program.up({ onOutput: program.onOutput });
       expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
       expect(requests() - before).toBe(0);
       expect(await dpsView()).toEqual(dpsBefore);
@@ -144,7 +131,7 @@ describeWithEngine(
       expect(diff).toMatch(/\+ initialTwin\s*: \{/); // ... and the field
       expect(diff).not.toContain(IDS[1]); // unchanged entries do not appear
       expect(printed).not.toMatch(/\+-.*EnrollmentSet/); // not a replace
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       const updated = (await heldSets()).find((set) => IDS[0]! in decodeEntries(set.outputs?.enrollments))!;
       // The outputs hold the entries sent, hubs resolved to host names, as the canonical text.
       expect(updated.outputs?.enrollments).toBe(encodeSetEntries(resolvedInputs(updated)));
@@ -154,7 +141,7 @@ describeWithEngine(
     it("then a refresh stores every set's text, inputs as texts too, and nothing changes", async () => {
       const dpsBefore = await dpsView();
       const keysBefore = await keysInTheState();
-      await program.stack.refresh({ onOutput: program.onOutput });
+      await program.refresh({ onOutput: program.onOutput });
       for (const set of await heldSets()) {
         expect(String(set.outputs?.enrollments)).toMatch(/^\{\n"/);
         expect(set.outputs?.enrollments).toBe(encodeSetEntries(resolvedInputs(set)));
@@ -169,5 +156,5 @@ describeWithEngine(
       expect(await keysInTheState()).toEqual(keysBefore);
     });
   },
-  previousMissing,
+  previous.missing,
 );

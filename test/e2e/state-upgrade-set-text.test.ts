@@ -5,29 +5,20 @@
 // secrets (docs/design/set-text-input.md, step 4): the preview and the first up are no-ops with no
 // DPS request and store the new inputs; a change of one entry then shows that entry and field in
 // `pulumi preview --diff` and reaches DPS; a refresh changes nothing; no key moves.
-import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { decodeEntries, decodeSetEntries, decodeSetSecrets } from "@dps-as-code/contract";
 import { shardOf } from "../../components/enrollments";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
-import { startTestEmulator } from "../../testkit/emulator";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
-import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
-import {
-  outputsAnOlderVersionHad,
-  programAtCommit,
-  withoutBatchedRows,
-} from "../../testkit/program-at-commit";
+import type { LocalProgram } from "../../testkit/local-program";
+import { programFromOlderVersion, type OlderVersionStack } from "../../testkit/older-version";
+import { outputsAnOlderVersionHad, withoutBatchedRows } from "../../testkit/program-at-commit";
 
 /** The last commit whose program sent a set's entries and secrets as maps. */
 const ENTRIES_AS_MAP_INPUT_COMMIT = "7402894";
 
-let previous: ReturnType<typeof programAtCommit> | undefined;
-const previousMissing = () => {
-  previous = programAtCommit(ENTRIES_AS_MAP_INPUT_COMMIT, PROGRAM_FILES);
-  return "missing" in previous ? previous.missing : undefined;
-};
+const previous = programFromOlderVersion(ENTRIES_AS_MAP_INPUT_COMMIT);
 
 /** Three ids that fall in one set of the stack's 32 (the default): a change must leave the others be. */
 const IDS = (() => {
@@ -76,6 +67,7 @@ describeWithEngine(
   (engine) => {
     let emulator: RunningEmulator;
     let program: LocalProgram;
+    let upgrade: OlderVersionStack | undefined;
     const requests = () => emulator.inspect.stats().requests;
     /** The one set holding the ids, as the state stores it (secrets decrypted when asked). */
     const heldSet = async (showSecrets = false): Promise<StoredResource> => {
@@ -104,26 +96,21 @@ describeWithEngine(
     }
 
     beforeAll(async () => {
-      emulator = await startTestEmulator({});
-      program = await createLocalProgram(engine, emulator, {
+      upgrade = await previous.start(engine, {
         stackName: "set-text",
         manifests: { "meters.yaml": manifest() },
-        sourceRoot: (previous as { dir: string }).dir,
         config: {
           "dps-as-code:textMeterPrimary": { value: DECLARED_KEYS.primary, secret: true },
           "dps-as-code:textMeterSecondary": { value: DECLARED_KEYS.secondary, secret: true },
           "dps-as-code:textMeterWebhook": { value: WEBHOOK, secret: true },
         },
       });
+      ({ program, emulator } = upgrade);
     });
-    afterAll(async () => {
-      program?.cleanup();
-      if (previous && "dir" in previous) fs.rmSync(previous.dir, { recursive: true, force: true });
-      await emulator?.stop();
-    });
+    afterAll(() => upgrade?.cleanup());
 
     it("upgrades in place: a no-op preview and up, no DPS request, the inputs stored as texts", async () => {
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       const old = await heldSet();
       expect(typeof old.inputs?.enrollments).toBe("object"); // the map the older program sent
       const dpsBefore = await dpsView();
@@ -137,7 +124,7 @@ describeWithEngine(
       const before = requests();
       const preview = await program.stack.preview({ onOutput: program.onOutput });
       expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-      const up = await program.stack.up({ onOutput: program.onOutput });
+      const up = await program.up({ onOutput: program.onOutput });
       expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
       expect(requests() - before).toBe(0);
       expect(await dpsView()).toEqual(dpsBefore);
@@ -180,7 +167,7 @@ describeWithEngine(
         expect(printed).not.toContain(value);
 
       const before = requests();
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       const calls = requests() - before;
       const dpsAfter = await dpsView();
       expect(dpsAfter[GENERATED]).not.toEqual(dpsBefore[GENERATED]); // a new ETag ...
@@ -200,7 +187,7 @@ describeWithEngine(
     it("then a refresh keeps the texts as the program sends them, and nothing changes", async () => {
       const dpsBefore = await dpsView();
       const sent = (await heldSet()).inputs?.enrollments;
-      await program.stack.refresh({ onOutput: program.onOutput });
+      await program.refresh({ onOutput: program.onOutput });
       expect((await heldSet()).inputs?.enrollments).toBe(sent); // hubs named by key again
       const before = requests();
       const printed = await program.pulumi(["preview", "--diff"]);
@@ -210,5 +197,5 @@ describeWithEngine(
       expect(await dpsView()).toEqual(dpsBefore);
     });
   },
-  previousMissing,
+  previous.missing,
 );

@@ -4,19 +4,14 @@
 // (contract/resources/set-stored-form.ts, components/fleet/ledger-lines.ts): the first up changes
 // only the ledger's state, makes no DPS request, changes no key; a refresh then stores the sets'
 // texts with one listing and no key read; nothing changes after that.
-import * as fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { operationLog } from "../../testkit/dps-operations";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
-import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "../../testkit/local-program";
-import {
-  outputsAnOlderVersionHad,
-  programAtCommit,
-  withoutBatchedRows,
-} from "../../testkit/program-at-commit";
+import type { LocalProgram } from "../../testkit/local-program";
+import { programFromOlderVersion, type OlderVersionStack } from "../../testkit/older-version";
+import { outputsAnOlderVersionHad, withoutBatchedRows } from "../../testkit/program-at-commit";
 import { enrollmentKey } from "../../scripts/enrollment-key/keys-in-state";
 import type { StackExport } from "../../scripts/recover/pending-plan";
 import { decodeEntries } from "@dps-as-code/contract";
@@ -24,11 +19,7 @@ import { decodeEntries } from "@dps-as-code/contract";
 /** The last commit whose sets and ledger stored objects per entry. */
 const OBJECTS_PER_ENTRY_COMMIT = "380c333";
 
-let previous: ReturnType<typeof programAtCommit> | undefined;
-const previousMissing = () => {
-  previous = programAtCommit(OBJECTS_PER_ENTRY_COMMIT, PROGRAM_FILES);
-  return "missing" in previous ? previous.missing : undefined;
-};
+const previous = programFromOlderVersion(OBJECTS_PER_ENTRY_COMMIT);
 
 const BATCH_IDS = ["stored-meter-1", "stored-meter-2", "stored-meter-3"];
 const MANIFESTS = {
@@ -55,6 +46,7 @@ describeWithEngine(
   (engine) => {
     let emulator: RunningEmulator;
     let program: LocalProgram;
+    let upgrade: OlderVersionStack | undefined;
     const log = operationLog();
     const requests = () => emulator.inspect.stats().requests;
     // As stored: the CLI's export without --show-secrets (the Automation API's exportStack shows them).
@@ -92,21 +84,17 @@ describeWithEngine(
     }
 
     beforeAll(async () => {
-      emulator = await startTestEmulator({ logger: log.logger, logRequests: true });
-      program = await createLocalProgram(engine, emulator, {
+      upgrade = await previous.start(engine, {
         stackName: "stored-form",
         manifests: MANIFESTS,
-        sourceRoot: (previous as { dir: string }).dir,
+        emulator: { logger: log.logger, logRequests: true },
       });
+      ({ program, emulator } = upgrade);
     });
-    afterAll(async () => {
-      program?.cleanup();
-      if (previous && "dir" in previous) fs.rmSync(previous.dir, { recursive: true, force: true });
-      await emulator?.stop();
-    });
+    afterAll(() => upgrade?.cleanup());
 
     it("upgrades in place: only the ledger's state is rewritten, no DPS request, no key changed", async () => {
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       const sets = await heldSets();
       expect(sets.length).toBeGreaterThan(0);
       for (const set of sets) expect(typeof set.outputs?.metadata).toBe("object"); // the old form
@@ -119,7 +107,7 @@ describeWithEngine(
       const before = requests();
       const preview = await program.stack.preview({ onOutput: program.onOutput });
       expect(preview.changeSummary).toEqual({ same: 36, update: 1 }); // the ledger
-      const upgraded = await program.stack.up({ onOutput: program.onOutput });
+      const upgraded = await program.up({ onOutput: program.onOutput });
       expect(upgraded.summary.resourceChanges).toEqual({ same: 36, update: 1 });
       expect(requests() - before).toBe(0);
       const [after] = await resources(LEDGER_TYPE);
@@ -135,12 +123,12 @@ describeWithEngine(
 
     it("then a refresh stores the sets' texts with one listing and no key read, and nothing changes", async () => {
       const dpsBefore = await dpsView();
-      const keysBefore = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+      const keysBefore = (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
         string,
         unknown
       >;
       const beforeRefresh = log.operations.length;
-      await program.stack.refresh({ onOutput: program.onOutput });
+      await program.refresh({ onOutput: program.onOutput });
       const counts = log.countsSince(beforeRefresh);
       expect(counts.IndividualEnrollment_GetAttestationMechanism ?? 0).toBe(0);
       for (const set of await heldSets()) {
@@ -150,9 +138,9 @@ describeWithEngine(
       }
       const preview = await program.stack.preview({ onOutput: program.onOutput });
       expect(preview.changeSummary).toEqual({ same: 37 });
-      await program.stack.up({ onOutput: program.onOutput });
+      await program.up({ onOutput: program.onOutput });
       expect(await dpsView()).toEqual(dpsBefore);
-      const keysAfter = (await program.stack.outputs())["individualEnrollmentKeys"]!.value as Record<
+      const keysAfter = (await program.outputs())["individualEnrollmentKeys"]!.value as Record<
         string,
         unknown
       >;
@@ -162,5 +150,5 @@ describeWithEngine(
         expect(batched[id]).toEqual(dpsBefore[id] && (dpsBefore[id] as { keys: unknown }).keys);
     });
   },
-  previousMissing,
+  previous.missing,
 );

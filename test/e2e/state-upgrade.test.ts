@@ -9,23 +9,19 @@ import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { kindInfo, kindOfType, providerReference } from "@dps-as-code/contract";
 import type { RunningEmulator } from "../../emulator";
-import { startTestEmulator } from "../../testkit/emulator";
 import { serviceClientFor } from "../../emulator/clients";
 import { operationLog } from "../../testkit/dps-operations";
 import { describeWithEngine, projectRoot } from "../../testkit/engine";
-import { createLocalProgram, type LocalProgram } from "../../testkit/local-program";
-import { outputsAnOlderVersionHad, programAtCommit } from "../../testkit/program-at-commit";
+import type { LocalProgram } from "../../testkit/local-program";
+import { programFromOlderVersion, type OlderVersionStack } from "../../testkit/older-version";
+import { outputsAnOlderVersionHad } from "../../testkit/program-at-commit";
 
 /** The last commit whose enrollments embedded the provider's serialised code (~97 KB) in state. */
 const EMBEDDED_PROVIDER_COMMIT = "81129c7";
 const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "schemas"];
 
 /** Extracted when the engine is there (describeWithEngine asks only then). */
-let legacy: ReturnType<typeof programAtCommit> | undefined;
-const legacyMissing = () => {
-  legacy = programAtCommit(EMBEDDED_PROVIDER_COMMIT, PROGRAM_FILES);
-  return "missing" in legacy ? legacy.missing : undefined;
-};
+const legacy = programFromOlderVersion(EMBEDDED_PROVIDER_COMMIT, PROGRAM_FILES);
 
 const MANIFEST = `
 individualEnrollments:
@@ -64,6 +60,7 @@ describeWithEngine(
   (engine) => {
     let emulator: RunningEmulator;
     let program: LocalProgram;
+    let upgrade: OlderVersionStack | undefined;
     const log = operationLog();
     const requests = () => emulator.inspect.stats().requests;
     const enrollmentsInState = async () =>
@@ -88,21 +85,17 @@ describeWithEngine(
     }
 
     beforeAll(async () => {
-      emulator = await startTestEmulator({ logger: log.logger, logRequests: true });
-      program = await createLocalProgram(engine, emulator, {
+      upgrade = await legacy.start(engine, {
         stackName: "upgrade",
         manifests: { "upgrade.yaml": MANIFEST },
-        sourceRoot: (legacy as { dir: string }).dir,
+        emulator: { logger: log.logger, logRequests: true },
       });
+      ({ program, emulator } = upgrade);
     });
-    afterAll(async () => {
-      program?.cleanup();
-      if (legacy && "dir" in legacy) fs.rmSync(legacy.dir, { recursive: true, force: true });
-      await emulator?.stop();
-    });
+    afterAll(() => upgrade?.cleanup());
 
     it("upgrades in place: one state-only update per enrollment, no DPS request, no replace, no key change", async () => {
-      const made = await program.stack.up({ onOutput: program.onOutput });
+      const made = await program.up({ onOutput: program.onOutput });
       expect(made.summary.resourceChanges).toEqual({ create: 6 });
       for (const resource of await enrollmentsInState())
         expect(String(resource.outputs?.__provider).length).toBeGreaterThan(50_000);
@@ -132,7 +125,7 @@ describeWithEngine(
       expect(text).toContain("~ 3 to update");
       expect(text).not.toContain("__provider");
       expect(text.length).toBeLessThan(20_000);
-      const upgraded = await program.stack.up({ onOutput: program.onOutput });
+      const upgraded = await program.up({ onOutput: program.onOutput });
       expect(upgraded.summary.resourceChanges).toEqual({ create: 1, same: 3, update: 3 });
       expect(requests() - before).toBe(0);
 
@@ -174,5 +167,5 @@ describeWithEngine(
       }
     });
   },
-  legacyMissing,
+  legacy.missing,
 );

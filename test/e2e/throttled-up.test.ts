@@ -54,7 +54,7 @@ describeWithEngine("a throttled, faulty DPS shared with another client", (engine
 
   it("converges in one `pulumi up`, saying that it waits for DPS", async () => {
     const started = Date.now();
-    const result = await program.stack.up({ onOutput: program.onOutput });
+    const result = await program.up({ onOutput: program.onOutput });
     const minutes = (Date.now() - started) / 60_000;
     expect(result.summary.result).toBe("succeeded");
     expect(result.summary.resourceChanges).toEqual({ create: COUNT + 4 }); // + stack, platform (2), enrollment ledger
