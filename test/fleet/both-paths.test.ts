@@ -4,16 +4,16 @@
 // on some entry, so a field one path drops or changes shows here.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  encodeSetEntries,
-  encodeSetSecrets,
-  entryInputs,
-  SECRET_SIGNATURE_KEY,
-  type SetEntry,
-} from "@dps-as-code/contract";
-import { describe, expect, it, vi } from "vitest";
+import { encodeSetEntries, encodeSetSecrets, entryInputs, type SetEntry } from "@dps-as-code/contract";
+import { describe, expect, it } from "vitest";
 import { decodeSetInputs } from "../../components/enrollments/sets/set-provider";
 import { loadEnrollmentManifestTexts } from "../../components/manifests";
+import {
+  declareFleetUnderMocks,
+  isSecret,
+  MOCK_DPS_CONNECTION,
+  unwrapped,
+} from "../../testkit/fleet-under-mocks";
 
 const INDIVIDUAL = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
 const SET = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
@@ -25,19 +25,6 @@ const SECRETS: Record<string, string> = {
   labWebhook: "https://lab-allocation.example.net/api/allocate?code=not-a-real-key",
 };
 const ENDORSEMENT_KEY = Buffer.alloc(64, 3).toString("base64");
-
-// How the Node SDK hands a secret input to the mocks: { [SECRET_SIG_KEY]: SECRET_SIG, value }.
-const SECRET_SIG_KEY = SECRET_SIGNATURE_KEY;
-const isSecret = (value: unknown) =>
-  typeof value === "object" && value !== null && SECRET_SIG_KEY in (value as object);
-/** The value with every secret unwrapped, at any depth. */
-function unwrapped(value: unknown): unknown {
-  if (isSecret(value)) return unwrapped((value as { value: unknown }).value);
-  if (Array.isArray(value)) return value.map(unwrapped);
-  if (typeof value === "object" && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapped(v)]));
-  return value;
-}
 
 const manifest = (mode: "individual" | "batch") => `
 mode: ${mode}
@@ -83,46 +70,20 @@ interface RegisteredInputs {
 
 /** What one path registers: each entry's inputs, and the sets' inputs as sent. */
 async function registeredOnPath(mode: "individual" | "batch"): Promise<RegisteredInputs> {
-  vi.resetModules();
-  const registered: { type: string; inputs: Record<string, unknown> }[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "dps-as-code",
-    "both-paths",
-    false,
-  );
-  const { declareFleet } = await import("../../components/fleet");
   const manifests = loadEnrollmentManifestTexts([{ file: "fleet.yaml", text: manifest(mode) }], {
     hubs: { weu: undefined, neu: undefined },
     now: new Date("2025-06-01T00:00:00Z"),
     pathVariables: { FIXTURES },
     repositoryRoot: FIXTURES,
   });
-  const fleet = declareFleet({
+  const { registered } = await declareFleetUnderMocks({
+    stackName: "both-paths",
     manifests,
-    platform: {
-      dpsConnection: {
-        serviceEndpoint: "dps.example.net",
-        connectionString: pulumi.secret(
-          "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
-        ),
-      },
-      hubHostNames: pulumi.output<Record<string, string>>({
-        weu: "hub-weu.example.net",
-        neu: "hub-neu.example.net",
-      }),
-    },
+    hubHostNames: { weu: "hub-weu.example.net", neu: "hub-neu.example.net" },
     secret: (name) => pulumi.secret(SECRETS[name]!),
     enrollmentSets: { threshold: 500, shards: 1, operationsPerMinute: 1000 },
+    settle: (fleet) => fleet.summary,
   });
-  await new Promise((resolve) => fleet.summary.apply(resolve));
-  await pulumi.runtime.disconnect();
 
   const byId: Record<string, Record<string, unknown>> = {};
   const sets: Record<string, unknown>[] = [];
@@ -155,10 +116,7 @@ describe("a manifest entry on both paths", () => {
 
   it("maps every manifest field to the input of its name, secrets read and hub keys resolved", async () => {
     const individual = await inputsOnPath("individual");
-    const dps = {
-      serviceEndpoint: "dps.example.net",
-      connectionString: "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
-    };
+    const dps = { ...MOCK_DPS_CONNECTION };
     const linkedHubs = ["hub-weu.example.net", "hub-neu.example.net"];
     const owner = "organization/dps-as-code/both-paths";
     expect(unwrapped(individual["meter-01"])).toEqual({

@@ -3,8 +3,9 @@
 // a batched enrollment's keys stay in its set's state (npm run enrollment-key reads them). The
 // fleet runs under Pulumi mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadEnrollmentManifestTexts } from "../../components/manifests";
+import { declareFleetUnderMocks } from "../../testkit/fleet-under-mocks";
 
 const KEY = (n: number) => Buffer.alloc(32, n).toString("base64");
 const batch = (ids: string[]) =>
@@ -19,43 +20,24 @@ enrollmentGroups:
 `;
 
 async function fleetOutputs(files: Record<string, string>) {
-  vi.resetModules();
-  await pulumi.runtime.setMocks(
-    {
-      // DPS generates the keys of an enrollment that names none: the outputs carry them.
-      newResource: (args) => ({
-        id: `${args.name}-id`,
-        state: { ...args.inputs, primaryKey: KEY(1), secondaryKey: KEY(2) },
-      }),
-      call: () => ({}),
-    },
-    "dps-as-code",
-    "outputs",
-    false,
-  );
-  const { declareFleet } = await import("../../components/fleet");
   const manifests = loadEnrollmentManifestTexts(
     Object.entries(files).map(([file, text]) => ({ file, text })),
     { hubs: { weu: undefined }, repositoryRoot: "/" },
   );
-  const fleet = declareFleet({
+  const { settled, fleet } = await declareFleetUnderMocks({
+    stackName: "outputs",
     manifests,
-    platform: {
-      dpsConnection: {
-        serviceEndpoint: "dps.example.net",
-        connectionString: pulumi.secret(
-          "HostName=dps.example.net;SharedAccessKeyName=w;SharedAccessKey=a2V5",
-        ),
-      },
-      hubHostNames: pulumi.output<Record<string, string>>({ weu: "hub-weu.example.net" }),
-    },
+    hubHostNames: { weu: "hub-weu.example.net" },
     secret: () => pulumi.secret(KEY(9)),
     enrollmentSets: { threshold: 500, shards: 2, operationsPerMinute: 1000 },
+    // DPS generates the keys of an enrollment that names none: the outputs carry them.
+    state: (inputs) => ({ ...inputs, primaryKey: KEY(1), secondaryKey: KEY(2) }),
+    settle: (fleet) =>
+      pulumi.all([fleet.summary, fleet.individualEnrollmentKeys]) as unknown as pulumi.Output<
+        [{ kind: string; id: string }[], Record<string, unknown>]
+      >,
   });
-  const [summary, keys] = await new Promise<[{ kind: string; id: string }[], Record<string, unknown>]>(
-    (resolve) => pulumi.all([fleet.summary, fleet.individualEnrollmentKeys]).apply(resolve),
-  );
-  await pulumi.runtime.disconnect();
+  const [summary, keys] = settled;
   return { summary, keys, batchSummary: fleet.batchSummary };
 }
 
