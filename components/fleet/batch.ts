@@ -43,8 +43,8 @@ export function batchPlan(
   const batch = new Map<string, IndividualEnrollmentSpec[]>();
   const individualByShard = new Map<string, string[]>();
   const shard = (id: string) => shardOf(id, config.shards);
-  // Appended in place: copying a shard's list for each entry was quadratic (0.6 s of a no-op
-  // preview's program at 30,000 entries, measured: benchmarks/README.md).
+  // Appended in place: copying a shard's list for each entry was quadratic (about 1 s of a no-op
+  // preview's program at 30,000 entries, more than 10 s at 100,000: benchmarks/README.md).
   const append = <T>(lists: Map<string, T[]>, label: string, item: T) => {
     const list = lists.get(label);
     if (list) list.push(item);
