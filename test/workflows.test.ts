@@ -349,7 +349,9 @@ describe("the GitHub workflows", () => {
       });
 
       it("pass every setting the file exports to the later steps, with its value, a value already set winning", () => {
-        const exported = [...fs.readFileSync(settingsFile, "utf8").matchAll(/^export (\w+)=/gm)].map((m) => m[1]);
+        const exported = [...fs.readFileSync(settingsFile, "utf8").matchAll(/^export (\w+)=/gm)].map(
+          (m) => m[1],
+        );
         expect(exported).toEqual(["GOMEMLIMIT"]);
         expect(runSettingsStep()).toBe("GOMEMLIMIT=1536MiB\n");
         // A runner (a self-hosted one) that sets its own limit keeps it.
