@@ -1,10 +1,9 @@
 // Runs one job of a GitHub workflow (.github/workflows/*.yml) here, step by step, from the
 // workflow's own text: each `run` step in bash with the env GitHub would give it (workflow, job
 // and step `env`, what earlier steps wrote to $GITHUB_ENV, `${{ }}` expressions filled in from the
-// test's context), so a workflow edit is
-// what the test runs. What needs GitHub or Azure is not run and is said so in `skipped`:
-// `uses:` actions (checkout, setup-node, the federated token, pulumi/actions, github-script) and the
-// registry installs. The artifact actions are played by their documented effect
+// test's context), so a workflow edit is what the test runs. What needs GitHub or Azure is not run
+// and is said so in `skipped`: `uses:` actions (checkout, setup-node, the federated token,
+// pulumi/actions, github-script) and the registry installs. The artifact actions are played by their documented effect
 // (actions/upload-artifact uploads the files its `path` lists; download-artifact with
 // merge-multiple puts every artifact's files in one folder): the files uploaded are what a test
 // scans. An expression or step `if:` this runner does not know fails the run, so a new one is
