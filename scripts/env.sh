@@ -49,6 +49,10 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ] && [ ! -f "$PULUMI_HOME/credentials.json" ];
   mkdir -p "$DPS_HOME/state"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
+# What holds for the engine wherever it runs, CI included (its memory limit): a file of its own,
+# which the workflows source too.
+# shellcheck source=engine-settings.sh
+. "$DPS_PROJECT_ROOT/scripts/engine-settings.sh"
 # azure-native and random plugins cannot be downloaded here; a stack that creates none of
 # their resources must still run, and one that does must fail at once, not hang.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}

@@ -92,6 +92,10 @@ go_step() {
 go_build_env() {
   command -v go >/dev/null 2>&1 ||
     die "no pulumi >= $PULUMI_VERSION on PATH and no Go to build it with: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go >= $GO_MIN_VERSION, and run again."
+  # The engine's memory limit (scripts/engine-settings.sh, through env.sh) is for pulumi, not for
+  # the compiler and linker: near a build's live heap it would only make them collect more often.
+  # A limit the user set stays.
+  if [ "${GOMEMLIMIT:-}" = "$DPS_ENGINE_GOMEMLIMIT" ]; then unset GOMEMLIMIT; fi
   gov=$(go env GOVERSION)
   version_ge "${gov#go}" "$GO_MIN_VERSION" ||
     die "Go $gov is too old to build Pulumi $PULUMI_VERSION: install the Pulumi CLI or Go >= $GO_MIN_VERSION."

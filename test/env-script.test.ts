@@ -22,4 +22,13 @@ describe("scripts/env.sh", () => {
   it("puts local stacks on a file backend that writes no attribute sidecars", () => {
     expect(sourced("PULUMI_BACKEND_URL")).toBe(`file://${path.join(home, "dps", "state")}?metadata=skip`);
   });
+
+  it("gives the engine's Go runtime a soft memory limit of 1536 MiB (issue #26: under 2 GiB a process)", () => {
+    expect(sourced("GOMEMLIMIT")).toBe("1536MiB");
+  });
+
+  it("keeps a memory limit the user set, or none when they turned it off", () => {
+    expect(sourced("GOMEMLIMIT", { GOMEMLIMIT: "3GiB" })).toBe("3GiB");
+    expect(sourced("GOMEMLIMIT", { GOMEMLIMIT: "off" })).toBe("off");
+  });
 });

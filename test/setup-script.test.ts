@@ -110,12 +110,14 @@ describe("scripts/setup.sh on an unfit machine", () => {
  * A Go that builds in no time: `go build -o OUT` prints `modules` "go: downloading" lines, as a
  * cold module cache does, then writes a stand-in binary (a `pulumi` that reports the pinned
  * version); with `failOn` set, the build whose output path ends so fails after its downloads.
+ * Each build notes the GOMEMLIMIT it ran with in $HOME/go-builds.log.
  */
 function fakeGo(modules: number, failOn?: string): string {
   return `
 if [ "$1 $2" = "env GOVERSION" ]; then echo go1.26.0; exit 0; fi
 if [ "$1 $2" = "env GOPROXY" ]; then echo https://proxy.example; exit 0; fi
 if [ "$1" = "build" ]; then
+  echo "GOMEMLIMIT=\${GOMEMLIMIT-unset}" >> "$HOME/go-builds.log"
   out=""; prev=""
   for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; done
   i=0
@@ -177,6 +179,18 @@ describe("scripts/setup.sh building Pulumi from Go modules", () => {
     expect(stale.stderr).not.toContain("compiling pulumi v");
     const fresh = withEnv(["--engine", "true"]);
     expect([fresh.status, fresh.stderr]).toEqual([0, ""]);
+  });
+
+  it("builds without the engine's memory limit from env.sh, but with one the user set", () => {
+    const { env } = machine({ node: "echo v24.1.0", go: fakeGo(3) });
+    const builds = path.join(env.HOME!, "go-builds.log");
+    expect(runSetup(env).status).toBe(0);
+    // pulumi, the language host, the policy-aware front.
+    expect(fs.readFileSync(builds, "utf8")).toBe("GOMEMLIMIT=unset\n".repeat(3));
+    fs.rmSync(path.join(env.DPS_HOME!, "tools"), { recursive: true });
+    fs.rmSync(builds);
+    expect(runSetup({ ...env, GOMEMLIMIT: "6GiB" }).status).toBe(0);
+    expect(fs.readFileSync(builds, "utf8")).toBe("GOMEMLIMIT=6GiB\n".repeat(3));
   });
 
   it("on a failed build shows the end of the log, names it, and says what to check", () => {

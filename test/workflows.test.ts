@@ -2,7 +2,9 @@
 // checked on their text: every Pulumi command with the policy pack names the stack's policy
 // config (otherwise every rule only warns), and `--event-log` comes with the variable that
 // makes the CLI define that flag.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -290,6 +292,71 @@ describe("the GitHub workflows", () => {
           .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
           .join("\n"),
       ).not.toMatch(/pulumi-version:\s*["']?\d/);
+    });
+
+    describe("the engine's settings (scripts/engine-settings.sh: its Go memory limit)", () => {
+      const SETTINGS_STEP = '. scripts/engine-settings.sh && echo "GOMEMLIMIT=$GOMEMLIMIT" >> "$GITHUB_ENV"';
+      const settingsFile = path.resolve(__dirname, "..", "scripts", "engine-settings.sh");
+      /** Runs the workflows' settings step as GitHub does, in this checkout; returns what it wrote to $GITHUB_ENV. */
+      const runSettingsStep = (env: Record<string, string> = {}): string => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dps-github-env-"));
+        const githubEnv = path.join(tmp, "github-env");
+        fs.writeFileSync(githubEnv, "");
+        try {
+          execFileSync("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", SETTINGS_STEP], {
+            cwd: path.resolve(__dirname, ".."),
+            env: { PATH: process.env.PATH ?? "", GITHUB_ENV: githubEnv, ...env },
+          });
+          return fs.readFileSync(githubEnv, "utf8");
+        } finally {
+          fs.rmSync(tmp, { recursive: true, force: true });
+        }
+      };
+
+      it("are read from their one home before every step that runs pulumi, in every job that does", () => {
+        for (const { file, name, where } of pulumiJobs) {
+          const own = ownSteps(file, name);
+          const settings = own.filter(({ step }) => step.run?.includes("scripts/engine-settings.sh"));
+          expect([where, settings.map(({ step }) => step.run)]).toEqual([where, [SETTINGS_STEP]]);
+          // Before the CLI is installed and before anything runs pulumi (or an npm script, which
+          // reads the same file through env.sh and keeps the value the job already has).
+          const engineSteps = own.filter(
+            ({ step }) =>
+              step.uses?.startsWith("pulumi/actions@") || /(^|\s)(pulumi|npm run)\s/m.test(step.run ?? ""),
+          );
+          expect(engineSteps.length, where).toBeGreaterThan(0);
+          for (const { step, index } of engineSteps)
+            expect([where, step.name ?? step.run, index > settings[0]!.index]).toEqual([
+              where,
+              step.name ?? step.run,
+              true,
+            ]);
+        }
+      });
+
+      it("are never restated: no workflow, job or step env sets them, and no workflow names the value", () => {
+        for (const { file, jobName, step, env } of steps)
+          expect([file, jobName, step.name ?? step.run, env["GOMEMLIMIT"]]).toEqual([
+            file,
+            jobName,
+            step.name ?? step.run,
+            undefined,
+          ]);
+        const value = /^DPS_ENGINE_GOMEMLIMIT=(\S+)$/m.exec(fs.readFileSync(settingsFile, "utf8"))?.[1];
+        expect(value).toBe("1536MiB");
+        for (const file of Object.keys(workflows))
+          expect(fs.readFileSync(path.join(dir, file), "utf8"), file).not.toContain(value);
+      });
+
+      it("pass every setting the file exports to the later steps, with its value, a value already set winning", () => {
+        const exported = [...fs.readFileSync(settingsFile, "utf8").matchAll(/^export (\w+)=/gm)].map(
+          (m) => m[1],
+        );
+        expect(exported).toEqual(["GOMEMLIMIT"]);
+        expect(runSettingsStep()).toBe("GOMEMLIMIT=1536MiB\n");
+        // A runner (a self-hosted one) that sets its own limit keeps it.
+        expect(runSettingsStep({ GOMEMLIMIT: "3GiB" })).toBe("GOMEMLIMIT=3GiB\n");
+      });
     });
 
     it("uses each action at its current major version", () => {

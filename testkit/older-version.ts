@@ -3,9 +3,11 @@
 // in place to this checkout's program (program.installProgramFrom(projectRoot)), as a user's
 // stack is upgraded.
 import * as fs from "node:fs";
+import type { PreviewResult } from "@pulumi/pulumi/automation";
+import { expect } from "vitest";
 import type { EmulatorOptions, RunningEmulator } from "../emulator";
 import { startTestEmulator } from "./emulator";
-import type { Engine } from "./find-engine";
+import { projectRoot, type Engine } from "./find-engine";
 import { createLocalProgram, PROGRAM_FILES, type LocalProgram } from "./local-program";
 import { programAtCommit } from "./program-at-commit";
 
@@ -88,4 +90,24 @@ export function programFromOlderVersion(
       }
     },
   };
+}
+
+/**
+ * The upgrade every "upgrades in place" test makes: this checkout's program installed over the
+ * older one, then its first preview and up, each of which must change nothing, with no DPS request
+ * (the emulator's count). What else the upgrade must keep or store is the test's own to check.
+ */
+export async function upgradeAsNoOp({ program, emulator }: OlderVersionStack): Promise<{
+  preview: PreviewResult;
+  up: Awaited<ReturnType<LocalProgram["up"]>>;
+}> {
+  const dpsRequests = () => emulator.inspect.stats().requests;
+  program.installProgramFrom(projectRoot);
+  const before = dpsRequests();
+  const preview = await program.stack.preview({ onOutput: program.onOutput });
+  expect(Object.keys(preview.changeSummary), "the first preview after the upgrade").toEqual(["same"]);
+  const up = await program.up({ onOutput: program.onOutput });
+  expect(Object.keys(up.summary.resourceChanges ?? {}), "the first up after the upgrade").toEqual(["same"]);
+  expect(dpsRequests() - before, "DPS requests of the upgrade's preview and up").toBe(0);
+  return { preview, up };
 }

@@ -1,9 +1,9 @@
 // Runs one job of a GitHub workflow (.github/workflows/*.yml) here, step by step, from the
 // workflow's own text: each `run` step in bash with the env GitHub would give it (workflow, job
-// and step `env`, `${{ }}` expressions filled in from the test's context), so a workflow edit is
-// what the test runs. What needs GitHub or Azure is not run and is said so in `skipped`:
-// `uses:` actions (checkout, setup-node, the federated token, pulumi/actions, github-script) and the
-// registry installs. The artifact actions are played by their documented effect
+// and step `env`, what earlier steps wrote to $GITHUB_ENV, `${{ }}` expressions filled in from the
+// test's context), so a workflow edit is what the test runs. What needs GitHub or Azure is not run
+// and is said so in `skipped`: `uses:` actions (checkout, setup-node, the federated token,
+// pulumi/actions, github-script) and the registry installs. The artifact actions are played by their documented effect
 // (actions/upload-artifact uploads the files its `path` lists; download-artifact with
 // merge-multiple puts every artifact's files in one folder): the files uploaded are what a test
 // scans. An expression or step `if:` this runner does not know fails the run, so a new one is
@@ -87,6 +87,7 @@ export async function runWorkflowJob(options: JobRunOptions): Promise<JobRun> {
   const summaryFile = path.join(outputsDir, "step-summary.md");
   fs.writeFileSync(summaryFile, "");
   const stepOutputs: Record<string, string> = {};
+  const githubEnv: Record<string, string> = {};
   const expand = (text: string) => expandExpressions(text, { ...options.context, ...stepOutputs });
   const run: { steps: StepRun[]; skipped: string[]; uploaded: Record<string, string[]> } = {
     steps: [],
@@ -114,14 +115,22 @@ export async function runWorkflowJob(options: JobRunOptions): Promise<JobRun> {
     }
     const outputFile = path.join(outputsDir, `output-${index}`);
     fs.writeFileSync(outputFile, "");
+    const envFile = path.join(outputsDir, `env-${index}`);
+    fs.writeFileSync(envFile, "");
+    // GitHub's order: the workflow's and the job's env, then what earlier steps wrote to
+    // $GITHUB_ENV over them (both in the job's global environment: actions/runner
+    // src/Runner.Worker/JobExtension.cs and FileCommandManager.cs), then the step's own env
+    // (StepsRunner.cs merges it over the env context).
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...file.env, ...job.env, ...step.env }))
-      env[key] = expand(String(value));
+    for (const [key, value] of Object.entries({ ...file.env, ...job.env })) env[key] = expand(String(value));
+    Object.assign(env, githubEnv);
+    for (const [key, value] of Object.entries(step.env ?? {})) env[key] = expand(String(value));
     // Asynchronously: a test's emulator may run in this very process and must go on answering.
     const result = await runScript(expand(script), options.cwd, {
       ...env,
       ...options.env,
       GITHUB_OUTPUT: outputFile,
+      GITHUB_ENV: envFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       CI: "true",
     });
@@ -136,6 +145,7 @@ export async function runWorkflowJob(options: JobRunOptions): Promise<JobRun> {
       failedAt = name;
       break;
     }
+    Object.assign(githubEnv, readEnvFile(envFile, `${options.workflow} ${name}`));
   }
   return {
     ...run,
@@ -162,6 +172,22 @@ function runScript(
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/**
+ * A step's $GITHUB_ENV: `NAME=value` lines, for every later step of the job (GitHub's workflow
+ * commands, "Setting an environment variable"). The multi-line `NAME<<DELIMITER` form is not taught
+ * to this runner yet and fails the run.
+ */
+function readEnvFile(file: string, where: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (line === "") continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) throw new Error(`${where}: the workflow runner cannot read the $GITHUB_ENV line '${line}'`);
+    env[m[1]!] = m[2]!;
+  }
+  return env;
 }
 
 /** `npm ci` installs from the registry: the checkout's dependencies are installed already. */

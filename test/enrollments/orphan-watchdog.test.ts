@@ -13,10 +13,25 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const watchdog = path.join(projectRoot, "components", "enrollments", "orphan-watchdog.js");
 const provider = path.join(dir, "provider.js");
+// The provider says when its watchdog runs (a file named after its pid): the watchdog reads its
+// parents when it starts, so a "CLI" killed before that (a loaded machine starts node slowly)
+// would test a start-up the watchdog never saw, not an orphaning.
 fs.writeFileSync(
   provider,
-  `require(${JSON.stringify(watchdog)}).exitWhenOrphaned(50);\nsetInterval(() => {}, 1000);\n`,
+  `require(${JSON.stringify(watchdog)}).exitWhenOrphaned(50);\n` +
+    `require("fs").writeFileSync(require("path").join(${JSON.stringify(dir)}, "watching-" + process.pid), "");\n` +
+    `setInterval(() => {}, 1000);\n`,
 );
+
+async function watching(pid: number, withinMs: number): Promise<boolean> {
+  const marker = path.join(dir, `watching-${pid}`);
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(marker)) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return fs.existsSync(marker);
+}
 
 /** A "CLI" that starts the provider (through `sh` when wrapped) and prints the provider's pid. */
 function startCli(wrapped: boolean): Promise<{ cli: number; provider: number }> {
@@ -67,7 +82,8 @@ describe.skipIf(process.platform !== "linux")("orphan watchdog of provider proce
     it(`${wrapped ? "under a wrapper shell" : "started directly"}: runs while its pulumi lives, ends once it is killed`, async () => {
       const { cli, provider: pid } = await startCli(wrapped);
       try {
-        await new Promise((r) => setTimeout(r, 400));
+        expect(await watching(pid, 10_000)).toBe(true);
+        await new Promise((r) => setTimeout(r, 200));
         expect(alive(pid)).toBe(true);
         process.kill(cli, "SIGKILL");
         expect(await gone(pid, 5000)).toBe(true);
