@@ -13,6 +13,10 @@ import {
 } from "./components/config";
 import { declareFleet, existingDps, loadStackManifests } from "./components/fleet";
 import { createPlatform } from "./components/platform";
+import { boundSdkDebugLog } from "./components/sdk-debug-log";
+
+// Before any resource: the SDK's debug messages carry every resource's outputs (sdk-debug-log.ts).
+boundSdkDebugLog();
 
 const config = loadStackConfig(__dirname);
 const stackConfig = new pulumi.Config();

@@ -35,7 +35,26 @@ export type CertificateParseResult =
 export const CERTIFICATE_ALLOWED =
   "one PEM certificate ('-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'), public part only";
 
+/**
+ * Results by text: one text is often read many times in one process (a set's check reads the
+ * DPS's `trustedCaCertificate` once per entry, 30,000 parses of one PEM at 30,000 entries, 2 s of a
+ * no-op preview: benchmarks/README.md). A result depends on the text alone (expiry is judged by
+ * the callers), and is never changed by them (readonly). Bounded: cleared when full.
+ */
+const parsedByText = new Map<string, CertificateParseResult>();
+const MAX_PARSED = 256;
+
 export function parseCertificate(text: string): CertificateParseResult {
+  let result = parsedByText.get(text);
+  if (result === undefined) {
+    if (parsedByText.size >= MAX_PARSED) parsedByText.clear();
+    result = parseCertificateText(text);
+    parsedByText.set(text, result);
+  }
+  return result;
+}
+
+function parseCertificateText(text: string): CertificateParseResult {
   const read = readOne(text);
   if (!read.ok) return read;
   const { cert, block } = read;

@@ -254,6 +254,24 @@ describe("the provider's inputs as texts (decodeSetInputs, through check and dif
     ).toMatchObject({ update: ["dev-1"], fields: { "dev-1": ["iotHubs"] } });
   });
 
+  it("decodes one text once per process: check and diff of a set share the decode", () => {
+    const text = encodeSetEntries(entries);
+    const first = decodeSetInputs(sent({ enrollments: text, hubHostNames: undefined })).inputs!.enrollments;
+    // The engine hands diff the same text as a new string: the decode made for check answers it
+    // (no hubHostNames here, so the decoded map itself comes back, not a copy with hubs resolved).
+    const again = decodeSetInputs(sent({ enrollments: text.slice(0), hubHostNames: undefined })).inputs!
+      .enrollments;
+    expect(again).toBe(first);
+    expect(again).toEqual(entries);
+    // Another text is decoded for itself, and a text that does not decode fails every time.
+    const other = encodeSetEntries({ "dev-3": entry() });
+    expect(decodeSetInputs(sent({ enrollments: other, hubHostNames: {} })).inputs!.enrollments).toEqual({
+      "dev-3": entry(),
+    });
+    const bad = text.replace('"dev-2":', '"dev-0":');
+    for (let i = 0; i < 2; i++) expect(decodeSetInputs(sent({ enrollments: bad })).failures).toHaveLength(1);
+  });
+
   it("reports a bad text as check failures naming field, line and entry, never a secret value", async () => {
     const bad = encodeSetEntries(entries).replace('"dev-2":', '"dev-0":');
     expect(await check(sent({ enrollments: bad }))).toEqual([

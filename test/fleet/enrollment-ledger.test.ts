@@ -190,6 +190,21 @@ describe("the ledger's provider", () => {
     expect(() => decodeLedgerIndividuals('{"attestation":{}}')).toThrow(/line 1 has no registrationId/);
   });
 
+  it("answers the same lines as no deletion and no change of them, and still sees the other fields change", () => {
+    const text = encodeLedgerIndividuals([cam("cam-1"), cam("cam-2")]);
+    const before = state({ individualEnrollments: text });
+    const after = state({ individualEnrollments: `${text}`.slice(0) });
+    expect(deletedIndividualEnrollments(before, after)).toEqual([]);
+    expect(ledgerChanged(before, after)).toBe(false);
+    expect(
+      ledgerChanged(before, { ...after, retiredEnrollments: [{ registrationId: "cam-9", reason: "gone" }] }),
+    ).toBe(true);
+    // One line fewer: decoded, and the deletion is named.
+    const fewer = state({ individualEnrollments: encodeLedgerIndividuals([cam("cam-1")]) });
+    expect(deletedIndividualEnrollments(before, fewer).map((e) => e.registrationId)).toEqual(["cam-2"]);
+    expect(ledgerChanged(before, fewer)).toBe(true);
+  });
+
   it("sees a change of the fleet or a provider's code in state, not of previousIds alone nor of a provider reference", () => {
     const lines = (...records: ReturnType<typeof cam>[]) =>
       state({ individualEnrollments: encodeLedgerIndividuals(records) });

@@ -126,6 +126,27 @@ function hubsUnknown(entries: Record<string, SetEntry>): Record<string, SetEntry
 }
 
 /**
+ * The last texts decoded in this process, by the text itself: the engine hands a set's text to
+ * check, then the same text to diff (and to create/update), and each decode of 3,000 entries
+ * costs tens of milliseconds (benchmarks/README.md, "The no-op preview's distance from its
+ * floor"). A text that does not decode is not kept (its error is thrown again). The decoded map
+ * and its entries are only read (plan.ts, apply.ts and resolveEntryHubs build new objects).
+ * A few texts: a set's check and diff follow each other, and a process serves one stack.
+ */
+const decodedTexts = new Map<string, Record<string, SetEntry>>();
+const DECODED_TEXTS_KEPT = 4;
+
+function decodeSetEntriesOnce(text: unknown): Record<string, SetEntry> {
+  if (typeof text !== "string") return decodeSetEntries(text);
+  const kept = decodedTexts.get(text);
+  if (kept) return kept;
+  const entries = decodeSetEntries(text);
+  if (decodedTexts.size >= DECODED_TEXTS_KEPT) decodedTexts.delete(decodedTexts.keys().next().value!);
+  decodedTexts.set(text, entries);
+  return entries;
+}
+
+/**
  * The provider's boundary: the inputs as sent (texts or maps) into today's maps, with the hubs the
  * entries name by key resolved through `hubHostNames`, so plan.ts and apply.ts work on one form.
  * Problems come back as check failures naming field, line and entry; nothing is called.
@@ -139,7 +160,7 @@ export function decodeSetInputs(news: Record<string, unknown>): DecodedSetInputs
   else if (isRecord(sent)) entries = sent as Record<string, SetEntry>;
   else
     try {
-      entries = decodeSetEntries(sent);
+      entries = decodeSetEntriesOnce(sent);
     } catch (error) {
       failures.push(...textFailures("enrollments", error));
     }
