@@ -3,13 +3,15 @@
  * with DPS's throttle (1,000 operations per minute per service). Each create is a GET (does it
  * exist?) plus a PUT, so the throttle caps creates at about 500 a minute.
  *
- *   npx ts-node benchmarks/enrollments-provider.ts [count=200] [concurrency=10] [throttlePerMinute=1000]
+ *   bash scripts/with-env.sh ts-node --transpile-only benchmarks/enrollments-provider.ts \
+ *     [--enrollments 200] [--concurrency 10] [--throttle 1000]
  *
  * Prints one JSON line per scenario: enrollments, seconds, enrollments per minute, 429s seen.
  */
+import { parseArgs } from "node:util";
 import { createEnrollmentProvider } from "../components/enrollments/provider";
 import { silentLogger, startEmulator } from "../emulator/index";
-import { runBenchmark } from "./support/run";
+import { positiveInteger, runBenchmark } from "./support/run";
 
 async function run(
   label: string,
@@ -66,7 +68,16 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const [count = 200, concurrency = 10, throttle = 1000] = process.argv.slice(2).map(Number);
+  const { values } = parseArgs({
+    options: {
+      enrollments: { type: "string", default: "200" },
+      concurrency: { type: "string", default: "10" },
+      throttle: { type: "string", default: "1000" },
+    },
+  });
+  const count = positiveInteger("--enrollments", values.enrollments);
+  const concurrency = positiveInteger("--concurrency", values.concurrency);
+  const throttle = positiveInteger("--throttle", values.throttle);
   await run("no throttle", count, concurrency, undefined);
   await run(`throttle ${throttle} ops/min`, count, concurrency, throttle);
 }

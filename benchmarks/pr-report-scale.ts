@@ -7,6 +7,7 @@
 // `--all-creates` makes every enrollment a create (a new fleet's first pull request), `--sets N`
 // the number of enrollment sets (default 16; the stack's default shard count is 32).
 //   bash scripts/with-env.sh ts-node --transpile-only benchmarks/pr-report-scale.ts [--sizes 100,1000,10000] [--all-creates] [--sets 16]
+import { parseArgs } from "node:util";
 import { buildPrReports, bytes, COMMENT_BUDGET } from "../scripts/pr-report/index";
 import { asEnrollmentSets } from "../testkit/preview-json/as-enrollment-sets";
 import { scalePreview } from "../testkit/preview-json/scale";
@@ -38,11 +39,17 @@ function measure(previewJson: string) {
 }
 
 function main(argv: string[]): void {
-  const at = argv.indexOf("--sizes");
-  const sizes = positiveIntegers("--sizes", at >= 0 ? (argv[at + 1] ?? "") : "100,1000,10000");
-  const allCreates = argv.includes("--all-creates");
-  const setsAt = argv.indexOf("--sets");
-  const sets = setsAt >= 0 ? positiveInteger("--sets", argv[setsAt + 1] ?? "") : 16;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: "string", default: "100,1000,10000" },
+      "all-creates": { type: "boolean", default: false },
+      sets: { type: "string", default: "16" },
+    },
+  });
+  const sizes = positiveIntegers("--sizes", values.sizes);
+  const allCreates = values["all-creates"];
+  const sets = positiveInteger("--sets", values.sets);
   const rows: string[][] = [];
   for (const size of sizes) {
     const { json } = scalePreview(mixOf(size, allCreates));

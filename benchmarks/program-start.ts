@@ -18,17 +18,13 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { findEngine, projectRoot } from "../testkit/find-engine";
 import { createLocalProgram } from "../testkit/local-program";
 import { startTestEmulator } from "../testkit/emulator";
 import { symmetricKeyDevicesManifest } from "../testkit/manifests";
 import { createEngineFloor } from "./engine-floor";
-import { loadAverage, runBenchmark } from "./support/run";
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
+import { loadAverage, positiveInteger, runBenchmark } from "./support/run";
 
 interface Sample {
   kind: "program" | "provider" | "other";
@@ -113,10 +109,17 @@ function summarise(label: string, tree: number[], samples: Sample[][]): void {
 }
 
 async function main(): Promise<void> {
-  const previews = option("previews", 3);
-  const enrollments = option("enrollments", 2);
+  const { values } = parseArgs({
+    options: {
+      previews: { type: "string", default: "3" },
+      enrollments: { type: "string", default: "2" },
+      "policy-pack": { type: "boolean", default: false },
+    },
+  });
+  const previews = positiveInteger("--previews", values.previews);
+  const enrollments = positiveInteger("--enrollments", values.enrollments);
   // With the project's policy pack, as the PR workflow previews (policy/ runs its own node process).
-  const policy = process.argv.includes("--policy-pack")
+  const policy = values["policy-pack"]
     ? [
         "--policy-pack",
         path.join(projectRoot, "policy"),

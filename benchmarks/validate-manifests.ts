@@ -9,17 +9,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { runValidateManifests } from "../scripts/validate-manifests/command";
+import { positiveIntegers, runBenchmark } from "./support/run";
 
-const args = process.argv.slice(2);
-function option(name: string, fallback: string): string[] {
-  const at = args.indexOf(name);
-  return (at >= 0 ? (args[at + 1] ?? fallback) : fallback).split(",").filter(Boolean);
-}
-const sizes = option("--entries", "10000").map((n) => Number(n));
-if (sizes.some((n) => !Number.isInteger(n) || n < 1))
-  throw new Error("--entries: positive whole numbers, e.g. 10000,30000");
-const scenarios = option("--scenarios", "valid,broken,split");
 const repo = path.resolve(__dirname, "..");
 
 function entry(i: number, broken: boolean): string {
@@ -66,22 +59,34 @@ function measure(name: string, dir: string, entries: number): void {
   );
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-bench-"));
-try {
-  for (const entries of sizes) {
-    if (scenarios.includes("valid")) {
-      write(dir, entries, 1, undefined);
-      measure("valid, one file", dir, entries);
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      entries: { type: "string", default: "10000" },
+      scenarios: { type: "string", default: "valid,broken,split" },
+    },
+  });
+  const sizes = positiveIntegers("--entries", values.entries);
+  const scenarios = values.scenarios.split(",").filter(Boolean);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-bench-"));
+  try {
+    for (const entries of sizes) {
+      if (scenarios.includes("valid")) {
+        write(dir, entries, 1, undefined);
+        measure("valid, one file", dir, entries);
+      }
+      if (scenarios.includes("broken")) {
+        write(dir, entries, 1, 10);
+        measure("every 10th entry broken, one file", dir, entries);
+      }
+      if (scenarios.includes("split")) {
+        write(dir, entries, 20, undefined);
+        measure("valid, 20 files", dir, entries);
+      }
     }
-    if (scenarios.includes("broken")) {
-      write(dir, entries, 1, 10);
-      measure("every 10th entry broken, one file", dir, entries);
-    }
-    if (scenarios.includes("split")) {
-      write(dir, entries, 20, undefined);
-      measure("valid, 20 files", dir, entries);
-    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
 }
+
+runBenchmark(main);

@@ -7,6 +7,11 @@ import { samplePeakMemory, type PeakMemory } from "./peak-memory";
 /** A flag's value is not allowed: printed as its message alone, without a stack trace. */
 export class UsageError extends Error {}
 
+/** node:util parseArgs' refusal of a flag (unknown, or missing its value): a usage error too. */
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_");
+}
+
 /**
  * Runs a script's `main` and ends the process with exit code 1 when it fails: a usage error as its
  * message, anything else with its stack (a benchmark's failure is read by the person who ran it).
@@ -18,7 +23,7 @@ export function runBenchmark(main: () => Promise<void> | void): void {
     .then(main)
     .catch((error: unknown) => {
       const text =
-        error instanceof UsageError
+        error instanceof UsageError || isParseArgsError(error)
           ? error.message
           : error instanceof Error
             ? (error.stack ?? error.message)
