@@ -233,10 +233,16 @@ describeWithEngine("the local stack through the real engine", (engine) => {
     // The CLI's own export (the Automation API's exportStack decrypts secrets).
     const state = await program.pulumi(["stack", "export"]);
     const printed = program.output.join("");
+    // `--debug` prints the program's debug messages, among them the SDK's line for each RPC answer,
+    // which would carry a resource's outputs with its secrets in plaintext had the program not cut
+    // the answer out (components/sdk-debug-log.ts).
+    const debugPreview = await program.pulumi(["preview", "--debug"]);
+    expect(debugPreview).toContain("RegisterResource RPC finished");
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(20);
       expect(state).not.toContain(secret);
       expect(printed).not.toContain(secret);
+      expect(debugPreview).not.toContain(secret);
     }
   });
 
