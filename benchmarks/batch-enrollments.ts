@@ -36,7 +36,7 @@ import { startTestEmulator } from "../testkit/emulator";
 import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
 import { createLocalProgram } from "../testkit/local-program";
 import { createFloorProgram } from "./support/floor-program";
-import { benchManifest, floorInputs, type InputShape } from "./support/floor-inputs";
+import { BENCH_SHARDS, benchManifest, floorInputs, type InputShape } from "./support/floor-inputs";
 import type { PeakMemory } from "./support/peak-memory";
 import {
   loadAverage,
@@ -48,7 +48,6 @@ import {
   UsageError,
 } from "./support/run";
 
-const SHARDS = 32;
 const CHANGED = 10;
 const FLOOR_SHAPES: readonly InputShape[] = ["text", "map"];
 const PHASES = ["up", "noopPreview", "refresh", "change10", "destroy"] as const;
@@ -156,11 +155,16 @@ async function runSize(engine: Engine, count: number, options: Options) {
     manifests: { "fleet.yaml": benchManifest(count) },
     config: {
       "dps-as-code:enrollmentSets": {
-        value: JSON.stringify({ shards: SHARDS, operationsPerMinute: throttle }),
+        value: JSON.stringify({ shards: BENCH_SHARDS, operationsPerMinute: throttle }),
       },
     },
   });
-  const floor = await createFloorProgram(engine, `floor-${count}`, floorInputs(count, SHARDS), floorShape);
+  const floor = await createFloorProgram(
+    engine,
+    `floor-${count}`,
+    floorInputs(count, BENCH_SHARDS),
+    floorShape,
+  );
   const quiet = { onOutput: () => undefined };
   try {
     const phases: Partial<Record<PhaseName, { batch: Phase; floor: Phase }>> = {};
@@ -204,7 +208,7 @@ async function runSize(engine: Engine, count: number, options: Options) {
     );
     if (options.phases.has("change10")) {
       program.writeManifest("fleet.yaml", benchManifest(count, CHANGED));
-      floor.writeInputs(floorInputs(count, SHARDS, CHANGED));
+      floor.writeInputs(floorInputs(count, BENCH_SHARDS, CHANGED));
     }
     await both(
       "change10",
@@ -218,7 +222,7 @@ async function runSize(engine: Engine, count: number, options: Options) {
     );
     const result = {
       enrollments: count,
-      shards: SHARDS,
+      shards: BENCH_SHARDS,
       throttlePerMinute: throttle,
       floorShape,
       quotaSeconds: quota,
@@ -331,7 +335,7 @@ async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
   process.stderr.write(
-    `pulumi ${engine.version}; batch path, ${SHARDS} sets, throttle ${options.throttle}/min; floor: ${options.floorShape}; sizes ${options.sizes.join(", ")}\n`,
+    `pulumi ${engine.version}; batch path, ${BENCH_SHARDS} sets, throttle ${options.throttle}/min; floor: ${options.floorShape}; sizes ${options.sizes.join(", ")}\n`,
   );
   const rows: string[][] = [];
   for (const count of options.sizes)

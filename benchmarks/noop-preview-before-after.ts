@@ -31,7 +31,7 @@ import { startTestEmulator } from "../testkit/emulator";
 import { engineMissingReason, findEngine, projectRoot, type Engine } from "../testkit/find-engine";
 import { createLocalProgram } from "../testkit/local-program";
 import { createFloorProgram } from "./support/floor-program";
-import { benchManifest, floorInputs } from "./support/floor-inputs";
+import { BENCH_SHARDS, benchManifest, floorInputs } from "./support/floor-inputs";
 import type { PeakMemory } from "./support/peak-memory";
 import {
   loadAverage,
@@ -43,7 +43,6 @@ import {
   UsageError,
 } from "./support/run";
 
-const SHARDS = 32;
 /** The emulator's quota for the set-up `up`: no limit for what is measured (a preview calls DPS 0 times). */
 const UNLIMITED = 1_000_000;
 const DEADLINE_MS = 30 * 60_000;
@@ -95,11 +94,11 @@ async function runSize(engine: Engine, count: number, options: Options): Promise
     manifests: { "fleet.yaml": benchManifest(count) },
     config: {
       "dps-as-code:enrollmentSets": {
-        value: JSON.stringify({ shards: SHARDS, operationsPerMinute: UNLIMITED }),
+        value: JSON.stringify({ shards: BENCH_SHARDS, operationsPerMinute: UNLIMITED }),
       },
     },
   });
-  const floor = await createFloorProgram(engine, `preview-floor-${count}`, floorInputs(count, SHARDS));
+  const floor = await createFloorProgram(engine, `preview-floor-${count}`, floorInputs(count, BENCH_SHARDS));
   const quiet = { onOutput: () => undefined };
   const previews: Preview[] = [];
   const record = (preview: Preview) => {
@@ -164,7 +163,7 @@ async function main(): Promise<void> {
   const engine = findEngine();
   if (!engine) throw new Error(engineMissingReason);
   process.stderr.write(
-    `pulumi ${engine.version}; no-op preview of ${SHARDS} sets, baseline ${options.baseline} against ${projectRoot}; sizes ${options.sizes.join(", ")}, ${options.rounds} rounds\n`,
+    `pulumi ${engine.version}; no-op preview of ${BENCH_SHARDS} sets, baseline ${options.baseline} against ${projectRoot}; sizes ${options.sizes.join(", ")}, ${options.rounds} rounds\n`,
   );
   const rows: string[][] = [];
   for (const count of options.sizes)

@@ -30,6 +30,9 @@ export const benchId = (i: number) => `bench-device-${String(i).padStart(5, "0")
  * target the manifest loader resolves a hub key to the local hub's host name (which is
  * deterministic, components/fleet/hub-names.ts), so the set's text holds the host name.
  */
+/** The batch benchmarks' shard count: the product's stack and its floor get the same sets. */
+export const BENCH_SHARDS = 32;
+
 export const BENCH_HUB = "weu";
 export const LOCAL_HUB_HOST = "dpsac-local-weu.azure-devices.net";
 
