@@ -32,10 +32,8 @@
  */
 import { parseArgs } from "node:util";
 import type { RunningEmulator } from "../emulator";
-import { startTestEmulator } from "../testkit/emulator";
 import { engineMissingReason, findEngine, type Engine } from "../testkit/find-engine";
-import { createLocalProgram } from "../testkit/local-program";
-import { createFloorProgram } from "./support/floor-program";
+import { createBatchStacks } from "./support/batch-stacks";
 import { BENCH_SHARDS, benchManifest, floorInputs, type InputShape } from "./support/floor-inputs";
 import type { PeakMemory } from "./support/peak-memory";
 import {
@@ -149,22 +147,13 @@ async function runSize(engine: Engine, count: number, options: Options) {
     change10: quotaSeconds(CHANGED),
     destroy: quotaSeconds(count),
   };
-  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: throttle } });
-  const program = await createLocalProgram(engine, emulator, {
-    stackName: `batch-${count}`,
-    manifests: { "fleet.yaml": benchManifest(count) },
-    config: {
-      "dps-as-code:enrollmentSets": {
-        value: JSON.stringify({ shards: BENCH_SHARDS, operationsPerMinute: throttle }),
-      },
-    },
-  });
-  const floor = await createFloorProgram(
-    engine,
-    `floor-${count}`,
-    floorInputs(count, BENCH_SHARDS),
+  const stacks = await createBatchStacks(engine, {
+    count,
+    name: "batch",
+    operationsPerMinute: throttle,
     floorShape,
-  );
+  });
+  const { emulator, program, floor } = stacks;
   const quiet = { onOutput: () => undefined };
   try {
     const phases: Partial<Record<PhaseName, { batch: Phase; floor: Phase }>> = {};
@@ -233,9 +222,7 @@ async function runSize(engine: Engine, count: number, options: Options) {
     process.stdout.write(JSON.stringify({ enrollments: count, targets: targetsMet(result) }) + "\n");
     return result;
   } finally {
-    program.cleanup();
-    floor.cleanup();
-    await emulator.stop();
+    await stacks.cleanup();
   }
 }
 

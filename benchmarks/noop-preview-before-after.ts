@@ -27,11 +27,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { startTestEmulator } from "../testkit/emulator";
 import { engineMissingReason, findEngine, projectRoot, type Engine } from "../testkit/find-engine";
-import { createLocalProgram } from "../testkit/local-program";
-import { createFloorProgram } from "./support/floor-program";
-import { BENCH_SHARDS, benchManifest, floorInputs } from "./support/floor-inputs";
+import { createBatchStacks } from "./support/batch-stacks";
+import { BENCH_SHARDS } from "./support/floor-inputs";
 import type { PeakMemory } from "./support/peak-memory";
 import {
   loadAverage,
@@ -88,17 +86,8 @@ interface Preview {
 }
 
 async function runSize(engine: Engine, count: number, options: Options): Promise<Preview[]> {
-  const emulator = await startTestEmulator({ throttle: { operationsPerMinute: UNLIMITED } });
-  const program = await createLocalProgram(engine, emulator, {
-    stackName: `preview-${count}`,
-    manifests: { "fleet.yaml": benchManifest(count) },
-    config: {
-      "dps-as-code:enrollmentSets": {
-        value: JSON.stringify({ shards: BENCH_SHARDS, operationsPerMinute: UNLIMITED }),
-      },
-    },
-  });
-  const floor = await createFloorProgram(engine, `preview-floor-${count}`, floorInputs(count, BENCH_SHARDS));
+  const stacks = await createBatchStacks(engine, { count, name: "preview", operationsPerMinute: UNLIMITED });
+  const { emulator, program, floor } = stacks;
   const quiet = { onOutput: () => undefined };
   const previews: Preview[] = [];
   const record = (preview: Preview) => {
@@ -152,9 +141,7 @@ async function runSize(engine: Engine, count: number, options: Options): Promise
     }
     return previews;
   } finally {
-    program.cleanup();
-    floor.cleanup();
-    await emulator.stop();
+    await stacks.cleanup();
   }
 }
 
