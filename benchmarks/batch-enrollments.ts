@@ -24,8 +24,14 @@
  * `--phases` runs only the phases named (in the order above; `up` always runs, the others need
  * the stack it makes), e.g. `up,noopPreview` to stop after the preview.
  *
+ * Each phase is one CLI run, as a person or pipeline types it (`pulumi up --yes --skip-preview`,
+ * `pulumi preview`...), for the product and its floor alike: the Automation API's stack.up(),
+ * refresh() and destroy() add CLI runs after it (`stack output` twice, `stack history`), each
+ * reading the whole state again, which figures before 2026-12-08 included.
+ *
  * Prints one JSON line per phase as it ends (time, DPS calls, quota operations, peak memory of
- * program, provider and engine, ratios to the floor and the quota-bound time, the load average),
+ * program, provider and engine, state bytes after up and change10, ratios to the floor and the
+ * quota-bound time, the load average),
  * one line per size with each target met or not, and a Markdown table at the end. Measured
  * earlier (map floor, throttle 1,000): 1,000 took 4 min, 10,000 took 31 min (the quota alone
  * needs 20 of them).
@@ -104,11 +110,13 @@ interface Phase {
   memory: PeakMemory;
   /** The engine's count of steps by kind (same, create, update, delete...). */
   steps?: Record<string, number>;
+  /** Bytes of the stack's state file after the phase (up and change10). */
+  stateBytes?: number;
 }
 
 type PhaseName = (typeof PHASES)[number];
 
-/** What an Automation API result says the engine did, when it says it. */
+/** What a run's result (LocalProgram's engine run, or an Automation API result) says the engine did. */
 function stepsOf(result: unknown): Record<string, number> | undefined {
   const r = result as {
     summary?: { resourceChanges?: Record<string, number> };
@@ -161,6 +169,11 @@ async function runSize(engine: Engine, count: number, options: Options) {
       if (!options.phases.has(name)) return;
       const b = await measure(emulator, program.dir, deadlineMs, batch);
       const f = await measure(undefined, floor.dir, deadlineMs, floorRun);
+      // What the engine rewrites at each step's start and end, after the phases that write it.
+      if (name === "up" || name === "change10") {
+        b.stateBytes = stacks.programStateBytes();
+        f.stateBytes = floor.stateBytes();
+      }
       phases[name] = { batch: b, floor: f };
       // One JSON line per phase as it ends, so that a run stopped midway still yields its figures.
       process.stdout.write(
@@ -182,8 +195,8 @@ async function runSize(engine: Engine, count: number, options: Options) {
     };
     await both(
       "up",
-      () => program.stack.up(quiet),
-      () => floor.stack.up(quiet),
+      () => program.up(quiet),
+      () => floor.run("up"),
     );
     await both(
       "noopPreview",
@@ -192,8 +205,8 @@ async function runSize(engine: Engine, count: number, options: Options) {
     );
     await both(
       "refresh",
-      () => program.stack.refresh(quiet),
-      () => floor.stack.refresh(quiet),
+      () => program.refresh(quiet),
+      () => floor.run("refresh"),
     );
     if (options.phases.has("change10")) {
       program.writeManifest("fleet.yaml", benchManifest(count, CHANGED));
@@ -201,13 +214,13 @@ async function runSize(engine: Engine, count: number, options: Options) {
     }
     await both(
       "change10",
-      () => program.stack.up(quiet),
-      () => floor.stack.up(quiet),
+      () => program.up(quiet),
+      () => floor.run("up"),
     );
     await both(
       "destroy",
-      () => program.stack.destroy(quiet),
-      () => floor.stack.destroy(quiet),
+      () => program.destroy(quiet),
+      () => floor.run("destroy"),
     );
     const result = {
       enrollments: count,

@@ -5,6 +5,7 @@
 // The entries arrive already encoded in the chosen shape (floor-inputs.ts, `encodeFloorSets`: the
 // `text` shape is the contract's `encodeSetEntries`, the bytes the product sends), so the floor's
 // program does nothing but declare the resources.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
@@ -38,6 +39,12 @@ export interface FloorProgram {
   readonly stack: Stack;
   /** The sets the next command applies; `secret` marks each set's entries as a Pulumi secret. */
   writeInputs(sets: FloorSets, options?: { secret?: boolean }): void;
+  /**
+   * `pulumi <command> --yes --skip-preview` as one CLI run, as a person or pipeline runs it (the
+   * Automation API's stack.up() adds three CLI runs after it: `stack output` twice and `stack
+   * history`, each reading the whole state again).
+   */
+  run(command: "up" | "refresh" | "destroy"): Promise<string>;
   /** Bytes of the stack's state file on the backend (the checkpoint the file backend rewrites). */
   stateBytes(): number;
   cleanup(): void;
@@ -76,6 +83,16 @@ export async function createFloorProgram(
     dir,
     stack,
     writeInputs,
+    run: (command) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          path.join(engine.root, "bin", "pulumi"),
+          [command, "--yes", "--skip-preview", "--stack", stackName, "--non-interactive"],
+          { cwd: dir, env: { ...engine.env, ...backend.envVars }, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`pulumi ${command} (floor): ${stderr}`)) : resolve(stdout),
+        ),
+      ),
     stateBytes: () => fs.statSync(stateFile).size,
     cleanup: () => fs.rmSync(backend.dir, { recursive: true, force: true }),
   };
