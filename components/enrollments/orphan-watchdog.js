@@ -35,6 +35,12 @@ exports.exitWhenOrphaned = function exitWhenOrphaned(intervalMs = 2000) {
   const parent = process.ppid;
   const parentInfo = processInfo(parent);
   const wrapperParent = parentInfo && SHELLS.has(parentInfo.command) ? parentInfo.parent : undefined;
+  // Started after its `pulumi` was already killed: Linux handed the orphan (or its wrapper shell) to
+  // pid 1 before this line ran, so there is no parent left to watch change. Pid 1 is the CLI only in
+  // a container whose entry point is `pulumi` itself. (An orphan handed to a subreaper that is not
+  // pid 1, such as `systemd --user`, is not seen here.)
+  const init = processInfo(1);
+  if ((wrapperParent ?? parent) === 1 && init !== undefined && init.command !== "pulumi") process.exit(0);
   const orphaned = () => {
     if (process.ppid !== parent) return true;
     if (wrapperParent === undefined) return false;

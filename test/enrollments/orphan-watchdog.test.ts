@@ -77,7 +77,43 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
   return !alive(pid);
 }
 
+// A provider whose `pulumi` is killed before it starts: it waits until the shell that started it (its pid is the
+// argument) is no longer its parent (Linux hands it to pid 1), then starts the watchdog, as a provider
+// node starts slowly on a loaded machine while its CLI is killed.
+const lateProvider = path.join(dir, "late-provider.js");
+fs.writeFileSync(
+  lateProvider,
+  `const shell = Number(process.argv[2]);\n` +
+    `const poll = setInterval(() => {\n` +
+    `  if (process.ppid === shell) return;\n` +
+    `  clearInterval(poll);\n` +
+    `  require(${JSON.stringify(watchdog)}).exitWhenOrphaned(50);\n` +
+    `  require("fs").writeFileSync(require("path").join(${JSON.stringify(dir)}, "watching-" + process.pid), "");\n` +
+    `  setInterval(() => {}, 1000);\n` +
+    `}, 20);\n`,
+);
+
 describe.skipIf(process.platform !== "linux")("orphan watchdog of provider processes", () => {
+  it("started after its pulumi was killed: ends at once", async () => {
+    // The "CLI" is a shell that starts the provider in the background and exits.
+    const cli = spawn("sh", ["-c", `"${process.execPath}" "${lateProvider}" $$ >/dev/null 2>&1 & echo $!`], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      cli.stdout.once("data", (data: Buffer) => resolve(Number(String(data).trim()))),
+    );
+    try {
+      expect(await gone(pid, 10_000)).toBe(true);
+      expect(fs.existsSync(path.join(dir, `watching-${pid}`))).toBe(false);
+    } finally {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }, 20_000);
+
   for (const wrapped of [false, true]) {
     it(`${wrapped ? "under a wrapper shell" : "started directly"}: runs while its pulumi lives, ends once it is killed`, async () => {
       const { cli, provider: pid } = await startCli(wrapped);
