@@ -13,10 +13,13 @@ import {
 } from "./components/config";
 import { declareFleet, existingDps, loadStackManifests } from "./components/fleet";
 import { createPlatform } from "./components/platform";
+import { fastProtobufStrings } from "./components/protobuf-strings";
 import { boundSdkDebugLog } from "./components/sdk-debug-log";
 
-// Before any resource: the SDK's debug messages carry every resource's outputs (sdk-debug-log.ts).
+// Before any resource: the SDK's debug messages carry every resource's outputs (sdk-debug-log.ts),
+// and each set's texts cross to the engine as protobuf strings (protobuf-strings.js).
 boundSdkDebugLog();
+fastProtobufStrings(__dirname);
 
 const config = loadStackConfig(__dirname);
 const stackConfig = new pulumi.Config();
