@@ -196,8 +196,12 @@ describe("a provider's code in state", () => {
 describe("data stored before the line encodings", () => {
   it("decodes a set's metadata, keys and output entries stored as maps, and the ledger's list", () => {
     const setForm = (field: string) => ENROLLMENT_SET_STORED_FORMS.find((f) => f.field === field)!;
-    expect(decodeMetadata(setForm("metadata").example)).toEqual({
-      "meter-1": { etag: '"1"', createdDateTimeUtc: "2025-01-01T00:00:00Z" },
+    // The map, then lines with DPS's times: both read as the ETags alone.
+    const [metadataMap, metadataLines] = ENROLLMENT_SET_STORED_FORMS.filter((f) => f.field === "metadata");
+    expect(decodeMetadata(metadataMap!.example)).toEqual({ "meter-1": { etag: '"1"' } });
+    expect(decodeMetadata(metadataLines!.example)).toEqual({
+      "meter-1": { etag: '"1"' },
+      "meter-2": { etag: '"2"' },
     });
     expect(decodeKeys(setForm("keys").example)).toEqual({
       "meter-1": { primaryKey: "cHJpbWFyeQ==", secondaryKey: "c2Vjb25kYXJ5" },

@@ -21,13 +21,15 @@ const os = require("node:os");
 const path = require("node:path");
 
 /**
- * For a provider process: starts the orphan watchdog, then registers the `.ts` loader unless one
- * is already registered (ts-node, vitest, or this one).
+ * For a provider process: starts the orphan watchdog and the fast protobuf strings, then registers
+ * the `.ts` loader unless one is already registered (ts-node, vitest, or this one).
  */
 exports.registerTypeScript = function registerTypeScript(projectDir) {
   // Every provider is loaded through this first (dynamic-providers.js, older references): the one
   // place to make sure that process ends with its `pulumi` (orphan-watchdog.js).
   require("./orphan-watchdog.js").exitWhenOrphaned();
+  // And the one place to make its long strings cross the engine at native speed (protobuf-strings.js).
+  require("../protobuf-strings.js").fastProtobufStrings(projectDir);
   exports.registerTypeScriptLoader(projectDir);
 };
 

@@ -39,7 +39,7 @@ export const ENROLLMENT_LEDGER_STORED_FORMS: readonly StoredForm[] = [
   {
     field: "outputs",
     form: "the checked inputs again: the individual enrollments, groups, CA certificates, retirements and the credential book, beside the findings (no `recorded` digests)",
-    writtenBy: "ffdf4f4..49b4652",
+    writtenBy: "ffdf4f4..717fd99",
     readBy:
       "ledgerChanged compares it as that version did and finds no change in it alone; the ledger's next update stores digests (contract/resources/ledger-digests.ts)",
     example: {

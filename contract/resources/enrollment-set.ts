@@ -45,11 +45,17 @@ export interface EnrollmentSetInputs {
   owner?: string;
 }
 
-/** What DPS says about one entry. */
+/**
+ * What a set keeps of DPS's answer for one entry: the ETag, for If-Match on update and for
+ * "keys unchanged" on refresh. Not DPS's times: nothing reads them (the drift report ignores
+ * them), and at 100,000 entries they were about 8 MB of every checkpoint
+ * (docs/design/set-stored-outputs.md, cut 1). An IndividualEnrollment keeps its times: they are
+ * its user-facing outputs. `never` makes a writer that copies a record's times a type error.
+ */
 export interface EntryMetadata {
   etag: string;
-  createdDateTimeUtc?: string;
-  lastUpdatedDateTimeUtc?: string;
+  createdDateTimeUtc?: never;
+  lastUpdatedDateTimeUtc?: never;
 }
 
 export interface EnrollmentSetOutputs extends EnrollmentSetInputs {

@@ -1,5 +1,5 @@
 /**
- * How a set's per-entry bookkeeping (ETags, times, keys) is stored in Pulumi's state: one text,
+ * How a set's per-entry bookkeeping (ETags, keys) is stored in Pulumi's state: one text,
  * one line per entry (a JSON array, sorted by id), instead of a map of small objects.
  *
  * Why: every value the state holds crosses the engine, the program and the provider process as a
@@ -29,7 +29,10 @@ export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys" | 
   enrollments: string;
   /** The secrets the inputs declared, as the canonical text (secret; a map before it). */
   secrets?: string;
-  /** Lines of `["<id>", "<etag>", "<created>", "<lastUpdated>"]` (times may be ""). */
+  /**
+   * Lines of `["<id>", "<etag>"]`; in state written before it, `["<id>", "<etag>", "<created>",
+   * "<lastUpdated>"]` lines or a map (stored-forms.ts).
+   */
   metadata: string;
   /** Lines of `["<id>", "<primaryKey>", "<secondaryKey>"]` (secret). */
   keys: string;
@@ -57,8 +60,9 @@ function rows(text: string, field: string): string[][] {
   });
 }
 
+/** The ETag alone: whatever else a value carries never reaches the state. */
 export function encodeMetadata(metadata: Record<string, EntryMetadata>): string {
-  return lines(metadata, (id, m) => [id, m.etag, m.createdDateTimeUtc ?? "", m.lastUpdatedDateTimeUtc ?? ""]);
+  return lines(metadata, (id, m) => [id, m.etag]);
 }
 
 export function encodeKeys(keys: Record<string, SymmetricKeys>): string {
@@ -108,16 +112,19 @@ export function decodeSecrets(stored: unknown): Record<string, EntrySecrets> {
   return (stored as Record<string, EntrySecrets> | undefined) ?? {};
 }
 
-/** The stored metadata, in either form (a map was stored before this encoding). */
+/**
+ * The stored ETags, in any form: `["<id>", "<etag>"]` lines, the lines with DPS's times an older
+ * version stored, or the map before them (stored-forms.ts). The times are dropped as they are
+ * read, so the next write (toStored) stores the ETags alone.
+ */
 export function decodeMetadata(stored: unknown): Record<string, EntryMetadata> {
-  if (typeof stored !== "string") return (stored as Record<string, EntryMetadata> | undefined) ?? {};
   const metadata: Record<string, EntryMetadata> = {};
-  for (const [id, etag, created, updated] of rows(stored, "metadata"))
-    metadata[id!] = {
-      etag: etag ?? "",
-      ...(created ? { createdDateTimeUtc: created } : {}),
-      ...(updated ? { lastUpdatedDateTimeUtc: updated } : {}),
-    };
+  if (typeof stored !== "string") {
+    const map = (stored as Record<string, { etag?: string }> | undefined) ?? {};
+    for (const [id, m] of Object.entries(map)) metadata[id] = { etag: m.etag ?? "" };
+    return metadata;
+  }
+  for (const [id, etag] of rows(stored, "metadata")) metadata[id!] = { etag: etag ?? "" };
   return metadata;
 }
 

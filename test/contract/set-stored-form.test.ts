@@ -11,7 +11,9 @@ import {
   toStored,
 } from "@dps-as-code/contract";
 
-const metadata = {
+const metadata = { "b-2": { etag: '"e-2"' }, "a-1": { etag: '"e-1"' }, "c-3": { etag: "" } };
+/** The same ETags with DPS's times, as a map (stored until 380c333) and as lines (until 94e5377). */
+const withTimes = {
   "b-2": { etag: '"e-2"', createdDateTimeUtc: "2026-11-29T10:00:00Z" },
   "a-1": {
     etag: '"e-1"',
@@ -20,6 +22,11 @@ const metadata = {
   },
   "c-3": { etag: "" },
 };
+const linesWithTimes = [
+  '["a-1","\\"e-1\\"","2026-11-29T09:00:00Z","2026-11-29T09:30:00Z"]',
+  '["b-2","\\"e-2\\"","2026-11-29T10:00:00Z",""]',
+  '["c-3","","",""]',
+].join("\n");
 const keys = {
   "b-2": { primaryKey: "cHJpbWFyeS0y", secondaryKey: "c2Vjb25kYXJ5LTI=" },
   "a-1": { primaryKey: "cHJpbWFyeS0x", secondaryKey: "c2Vjb25kYXJ5LTE=" },
@@ -28,11 +35,21 @@ const keys = {
 describe("an EnrollmentSet's stored bookkeeping", () => {
   it("is one line per entry, sorted by id, and reads back to the same maps", () => {
     const stored = encodeMetadata(metadata);
-    expect(stored.split("\n").map((line) => JSON.parse(line)[0])).toEqual(["a-1", "b-2", "c-3"]);
+    expect(stored).toBe('["a-1","\\"e-1\\""]\n["b-2","\\"e-2\\""]\n["c-3",""]');
     expect(decodeMetadata(stored)).toEqual(metadata);
     expect(decodeKeys(encodeKeys(keys))).toEqual(keys);
     expect(encodeKeys({})).toBe("");
     expect(decodeKeys("")).toEqual({});
+  });
+
+  it("keeps the ETag alone: DPS's times are read from older forms, then dropped", () => {
+    expect(decodeMetadata(linesWithTimes)).toEqual(metadata);
+    expect(decodeMetadata(withTimes)).toEqual(metadata);
+    // What the next update or refresh stores of a state with times: the ETag lines.
+    const old = { shard: "0-of-1", enrollments: "", metadata: linesWithTimes, keys: "" };
+    expect(toStored(fromStored(old) as EnrollmentSetOutputs).metadata).toBe(encodeMetadata(metadata));
+    // A value that carries the times anyway (a cast around EntryMetadata) still stores the ETag alone.
+    expect(encodeMetadata(withTimes as never)).toBe(encodeMetadata(metadata));
   });
 
   it("reads the maps a set stored before this encoding, so an upgraded stack needs no rewrite", () => {

@@ -139,13 +139,9 @@ class Working {
   }
 }
 
+/** What the set keeps of a record DPS returned: its ETag (EntryMetadata says why not the times). */
 function metadataOf(record: DpsEnrollmentRecord | undefined): EntryMetadata | undefined {
-  if (!record) return undefined;
-  return {
-    etag: record.etag ?? "",
-    ...(record.createdDateTimeUtc ? { createdDateTimeUtc: record.createdDateTimeUtc } : {}),
-    ...(record.lastUpdatedDateTimeUtc ? { lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc } : {}),
-  };
+  return record ? { etag: record.etag ?? "" } : undefined;
 }
 
 /** Whether DPS's record holds exactly the declared settings (keys compared separately). */
@@ -439,7 +435,7 @@ async function bulkUpdate(
   return done;
 }
 
-/** ETags and times of the entries written here: one shared listing, or a GET each when fewer calls. */
+/** ETags of the entries written here: one shared listing, or a GET each when fewer calls. */
 async function fillMetadata(ctx: Context, work: Working, written: string[]): Promise<void> {
   if (written.length === 0) return;
   const generation = markWritten(ctx.endpoint);

@@ -50,7 +50,7 @@ export class EnrollmentSet extends pulumi.CustomResource {
   /** The entries DPS holds, as the canonical text (contract `decodeEntries` reads it). */
   public readonly enrollments!: pulumi.Output<string>;
   public readonly serviceEndpoint!: pulumi.Output<string>;
-  /** ETag and times DPS gave each entry, one line per entry (stored-form.ts: `decodeMetadata` reads it). */
+  /** The ETag DPS gave each entry, one line per entry (stored-form.ts: `decodeMetadata` reads it). */
   public readonly metadata!: pulumi.Output<string>;
   /** Symmetric keys DPS holds, one line per entry (secret; stored-form.ts: `decodeKeys` reads it). */
   public readonly keys!: pulumi.Output<string>;

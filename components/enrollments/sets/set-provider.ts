@@ -282,11 +282,9 @@ async function readSet(id: string, olds: EnrollmentSetOutputs, options: Enrollme
       enrollments[entryId] = split.entry;
       if (split.secrets) secrets[entryId] = split.secrets;
       const before = olds.metadata?.[entryId];
-      metadata[entryId] = {
-        etag: record.etag ?? "",
-        ...(record.createdDateTimeUtc ? { createdDateTimeUtc: record.createdDateTimeUtc } : {}),
-        ...(record.lastUpdatedDateTimeUtc ? { lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc } : {}),
-      };
+      // The ETag alone (EntryMetadata): a state an older version stored with DPS's times is
+      // stored without them, and refresh's diff (the provider's, of inputs) shows no change.
+      metadata[entryId] = { etag: record.etag ?? "" };
       if (merged.attestation.type !== "symmetricKey") return;
       const unchanged = before?.etag && before.etag === record.etag && olds.keys?.[entryId];
       const held = unchanged

@@ -55,8 +55,18 @@ export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
     field: "metadata",
     form: "a map of registration id to { etag, createdDateTimeUtc?, lastUpdatedDateTimeUtc? }",
     writtenBy: "dcb8c7c..380c333",
-    readBy: `${decodeMetadata.name} (fromStored); refresh and the next update store lines`,
+    readBy: `${decodeMetadata.name} (fromStored), which drops the times; refresh and the next update store lines`,
     example: { "meter-1": { etag: '"1"', createdDateTimeUtc: "2025-01-01T00:00:00Z" } },
+  },
+  {
+    field: "metadata",
+    form: 'lines of ["<id>", "<etag>", "<created>", "<lastUpdated>"], one per entry, sorted by id (times may be "")',
+    writtenBy: "c5a371d..94e5377",
+    readBy: `${decodeMetadata.name} (fromStored), which drops the times; refresh and the next update store ["<id>", "<etag>"] lines, and neither shows a change`,
+    example: [
+      '["meter-1","\\"1\\"","2025-01-01T00:00:00Z","2025-01-02T00:00:00Z"]',
+      '["meter-2","\\"2\\"","",""]',
+    ].join("\n"),
   },
   {
     field: "keys",

@@ -1,0 +1,206 @@
+// A stack made by the version before issue #26's cuts to what an EnrollmentSet stores
+// (docs/design/set-stored-outputs.md; commit 94e5377, taken from git), upgraded in place by this
+// version. One stack for every cut, one `it` per cut after the shared upgrade: each pulumi
+// command costs seconds of CPU, and the suite is over its time budget.
+// - the upgrade: the first preview and up are no-ops with no DPS request, and no key moves;
+// - cut 1, the ETag lines without times: a set's next update stores `["<id>", "<etag>"]` lines,
+//   and a refresh of a set still stored with times shows no change and stores them too.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { decodeEntries, decodeKeys, decodeMetadata } from "@dps-as-code/contract";
+import { shardOf } from "../../components/enrollments";
+import type { RunningEmulator } from "../../emulator";
+import { serviceClientFor } from "../../emulator/clients";
+import { findDrift } from "../../scripts/drift/report";
+import { describeWithEngine } from "../../testkit/engine";
+import type { LocalProgram } from "../../testkit/local-program";
+import { programFromOlderVersion, upgradeAsNoOp, type OlderVersionStack } from "../../testkit/older-version";
+
+/** The last commit before the cuts: its sets store ETag lines with DPS's times. */
+const BEFORE_THE_CUTS_COMMIT = "94e5377";
+
+const previous = programFromOlderVersion(BEFORE_THE_CUTS_COMMIT);
+
+/**
+ * Three ids in one set of the stack's 32 (the default), whose change the cuts' `it`s make, and
+ * one id in another set that no update touches (what a refresh does to a set stored by the
+ * older version).
+ */
+const { IDS, ELSEWHERE } = (() => {
+  const byShard = new Map<string, string[]>();
+  for (let n = 1; ; n++) {
+    const id = `outputs-meter-${n}`;
+    const shard = shardOf(id, 32);
+    const ids = [...(byShard.get(shard) ?? []), id];
+    byShard.set(shard, ids);
+    if (ids.length === 3) {
+      const other = [...byShard.entries()].find(([s]) => s !== shard)![1][0]!;
+      return { IDS: ids as [string, string, string], ELSEWHERE: other };
+    }
+  }
+})();
+const [GENERATED, DECLARED, THIRD] = IDS;
+const ALL_IDS = [...IDS, ELSEWHERE];
+// Test-only values: base64 of 32 bytes.
+const DECLARED_KEYS = {
+  primary: Buffer.alloc(32, 5).toString("base64"),
+  secondary: Buffer.alloc(32, 6).toString("base64"),
+};
+
+const manifest = (twinOfFirst?: string) => `mode: batch
+defaults: { iotHubs: [weu], allocationPolicy: static }
+individualEnrollments:
+  - registrationId: ${GENERATED}
+    attestation: { type: symmetricKey }
+${twinOfFirst ? `    initialTwin: { tags: { wave: ${twinOfFirst} } }\n` : ""}  - registrationId: ${DECLARED}
+    attestation:
+      type: symmetricKey
+      symmetricKey: { primaryKeySecret: outputsMeterPrimary, secondaryKeySecret: outputsMeterSecondary }
+  - registrationId: ${THIRD}
+    attestation: { type: symmetricKey }
+  - registrationId: ${ELSEWHERE}
+    attestation: { type: symmetricKey }
+`;
+const SET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentSet";
+
+interface StoredResource {
+  type: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** How many cells each of a set's stored metadata lines has (4: with DPS's times; 2: the ETag alone). */
+const metadataCells = (set: StoredResource): number[] =>
+  String(set.outputs?.metadata)
+    .split("\n")
+    .map((line) => (JSON.parse(line) as string[]).length);
+
+describeWithEngine(
+  "upgrading a stack stored before the cuts to what an EnrollmentSet stores",
+  (engine) => {
+    let emulator: RunningEmulator;
+    let program: LocalProgram;
+    let upgrade: OlderVersionStack | undefined;
+    const requests = () => emulator.inspect.stats().requests;
+
+    /** The set holding `id`, as the state stores it (secrets decrypted when asked). */
+    const setHolding = async (id: string, showSecrets = false): Promise<StoredResource> => {
+      const exported = JSON.parse(
+        await program.pulumi(["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])]),
+      ) as { deployment: { resources: StoredResource[] } };
+      const sets = exported.deployment.resources.filter(
+        (r) => r.type === SET_TYPE && id in decodeEntries(r.outputs?.enrollments),
+      );
+      expect(sets).toHaveLength(1);
+      return sets[0]!;
+    };
+    /** Every batched id's keys as the state holds them (`stack export --show-secrets`: { plaintext: <JSON> }). */
+    const keysInState = async () => {
+      const keys: Record<string, unknown> = {};
+      for (const id of [GENERATED, ELSEWHERE]) {
+        const stored = (await setHolding(id, true)).outputs?.keys as { plaintext: string };
+        Object.assign(keys, decodeKeys(JSON.parse(stored.plaintext)));
+      }
+      return keys;
+    };
+    /** Each enrollment's ETag and keys as DPS holds them. */
+    async function dpsView(): Promise<Record<string, { etag?: string; keys: unknown }>> {
+      const sdk = serviceClientFor(emulator);
+      const view: Record<string, { etag?: string; keys: unknown }> = {};
+      for (const id of ALL_IDS) {
+        const record = await sdk.getIndividualEnrollment(id);
+        const keys = await sdk.getIndividualEnrollmentAttestationMechanism(id);
+        view[id] = { etag: record.responseBody.etag, keys: keys.responseBody.symmetricKey };
+      }
+      return view;
+    }
+
+    beforeAll(async () => {
+      upgrade = await previous.start(engine, {
+        stackName: "stored-outputs",
+        manifests: { "meters.yaml": manifest() },
+        config: {
+          "dps-as-code:outputsMeterPrimary": { value: DECLARED_KEYS.primary, secret: true },
+          "dps-as-code:outputsMeterSecondary": { value: DECLARED_KEYS.secondary, secret: true },
+        },
+      });
+      ({ program, emulator } = upgrade);
+      await program.up({ onOutput: program.onOutput });
+    });
+    afterAll(() => upgrade?.cleanup());
+
+    it("upgrades in place: a no-op preview and up, no DPS request, no key moves", async () => {
+      // The older version stored each set's ETags with DPS's created and last-updated times.
+      for (const id of [GENERATED, ELSEWHERE]) expect(metadataCells(await setHolding(id))).toContain(4);
+      const dpsBefore = await dpsView();
+      expect(dpsBefore[DECLARED]!.keys).toEqual({
+        primaryKey: DECLARED_KEYS.primary,
+        secondaryKey: DECLARED_KEYS.secondary,
+      });
+      const keysBefore = await keysInState();
+
+      await upgradeAsNoOp(upgrade!);
+      expect(await dpsView()).toEqual(dpsBefore);
+      expect(await keysInState()).toEqual(keysBefore);
+    });
+
+    it("cut 1: a set's next update stores its ETags without times; a refresh of an unchanged set shows no change", async () => {
+      const dpsBefore = await dpsView();
+      const keysBefore = await keysInState();
+      program.writeManifest("meters.yaml", manifest("two"));
+      const before = requests();
+      await program.up({ onOutput: program.onOutput });
+      expect(requests() - before).toBeGreaterThan(0);
+      const dpsAfter = await dpsView();
+      // The change reached DPS, for the changed entry alone; no key moved.
+      expect(dpsAfter[GENERATED]!.etag).not.toBe(dpsBefore[GENERATED]!.etag);
+      for (const id of [DECLARED, THIRD, ELSEWHERE]) expect(dpsAfter[id]).toEqual(dpsBefore[id]);
+      expect(await keysInState()).toEqual(keysBefore);
+      const twin = await serviceClientFor(emulator).getIndividualEnrollment(GENERATED);
+      expect(twin.responseBody.initialTwin?.tags).toMatchObject({ wave: "two" });
+
+      // The updated set stores `["<id>", "<etag>"]` lines, its unchanged entries' too, with the
+      // ETags DPS holds; the set no update touched keeps the older form until something writes it.
+      const updated = await setHolding(GENERATED);
+      expect(metadataCells(updated)).toEqual([2, 2, 2]);
+      expect(decodeMetadata(updated.outputs?.metadata)).toEqual(
+        Object.fromEntries(IDS.map((id) => [id, { etag: dpsAfter[id]!.etag }])),
+      );
+      expect(metadataCells(await setHolding(ELSEWHERE))).toEqual([4]);
+
+      // A refresh: DPS holds what the state says, so neither the drift report nor the refresh's
+      // summary names a change, though the set stored with times is stored again without them.
+      const log = path.join(program.dir, "refresh-events.jsonl");
+      await program.pulumi(["refresh", "--yes", "--skip-preview", "--event-log", log], {
+        PULUMI_DEBUG_COMMANDS: "true",
+      });
+      const events = fs.readFileSync(log, "utf8");
+      fs.rmSync(log);
+      expect(findDrift("stored-outputs", events)).toMatchObject({ checked: ALL_IDS.length, drifted: [] });
+      const summary = events
+        .split("\n")
+        .filter((line) => line.includes('"summaryEvent"'))
+        .map((line) => (JSON.parse(line) as { summaryEvent: { resourceChanges: object } }).summaryEvent)
+        .at(-1);
+      expect(Object.keys(summary!.resourceChanges)).toEqual(["same"]);
+      const refreshed = await setHolding(ELSEWHERE);
+      expect(metadataCells(refreshed)).toEqual([2]);
+      expect(decodeMetadata(refreshed.outputs?.metadata)).toEqual({
+        [ELSEWHERE]: { etag: dpsAfter[ELSEWHERE]!.etag },
+      });
+      expect(await keysInState()).toEqual(keysBefore);
+
+      // And the next preview is a no-op that asks DPS nothing.
+      const beforePreview = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      expect(requests() - beforePreview).toBe(0);
+      expect(await dpsView()).toEqual(dpsAfter);
+    });
+
+    // Cut 2 (the ledger's outputs) and cut 3 (the outputs' entries) add their `it` here, on the
+    // same stack: each starts from the state the `it`s before it leave.
+  },
+  previous.missing,
+);
