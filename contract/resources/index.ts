@@ -10,4 +10,5 @@ export * from "./set-entries";
 export * from "./set-stored-form";
 export * from "./set-text";
 export * from "./ledger-lines";
+export * from "./ledger-digests";
 export * from "./provider-reference";
