@@ -12,7 +12,8 @@ export const projectRoot = path.resolve(__dirname, "..");
 export interface Engine {
   /** Directory holding bin/pulumi (for PulumiCommand.get({ root })). */
   root: string;
-  version: string;
+  /** `pulumi version`'s answer, asked for on first read. */
+  readonly version: string;
   /** Environment for child processes: PATH with Node 24 and pulumi first, offline settings. */
   env: Record<string, string>;
 }
@@ -46,8 +47,18 @@ export function findEngine(): Engine | undefined {
     cached = undefined;
     return cached;
   }
-  const version = execFileSync(pulumiPath, ["version"], { env, encoding: "utf8" }).trim();
-  cached = { root: path.dirname(path.dirname(fs.realpathSync(pulumiPath))), version, env };
+  // The version is asked for only when read (benchmark headers, the memory-limit test): every
+  // end-to-end file finds the engine, and the Automation API's PulumiCommand.get (local-program.ts)
+  // runs its own `pulumi version`; a second one per file was a CLI start for nothing.
+  const cli = pulumiPath;
+  let version: string | undefined;
+  cached = {
+    root: path.dirname(path.dirname(fs.realpathSync(pulumiPath))),
+    get version() {
+      return (version ??= execFileSync(cli, ["version"], { env, encoding: "utf8" }).trim());
+    },
+    env,
+  };
   return cached;
 }
 
