@@ -15,11 +15,14 @@ import { declareFleet, existingDps, loadStackManifests } from "./components/flee
 import { createPlatform } from "./components/platform";
 import { fastProtobufStrings } from "./components/protobuf-strings";
 import { boundSdkDebugLog } from "./components/sdk-debug-log";
+import { plainPromiseStacks } from "./components/sdk-promise-stacks";
 
 // Before any resource: the SDK's debug messages carry every resource's outputs (sdk-debug-log.ts),
 // and each set's texts cross to the engine as protobuf strings (protobuf-strings.js).
 boundSdkDebugLog();
 fastProtobufStrings(__dirname);
+// And the stack traces the SDK records for its promises are formatted without source maps (sdk-promise-stacks.ts).
+plainPromiseStacks();
 
 const config = loadStackConfig(__dirname);
 const stackConfig = new pulumi.Config();

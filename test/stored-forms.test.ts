@@ -35,7 +35,7 @@ import { decodeSetInputs } from "../components/enrollments/sets/set-provider";
 import { ENROLLMENT_SET_STORED_FORMS } from "../components/enrollments/sets/stored-forms";
 import { enrollmentStoredForms } from "../components/enrollments/stored-forms";
 import type { EnrollmentLedgerState } from "../components/fleet/enrollment-ledger";
-import { ledgerChanged } from "../components/fleet/ledger-provider";
+import { ledgerChanged, ledgerOutputs } from "../components/fleet/ledger-provider";
 import { ENROLLMENT_LEDGER_STORED_FORMS } from "../components/fleet/ledger-stored-forms";
 import { localProvisioningServiceProvider } from "../components/platform/local/provider";
 import { DPS_CA_CERTIFICATE_STORED_FORMS } from "../components/platform/ca-certificate/stored-forms";
@@ -265,6 +265,25 @@ describe("data stored before the line encodings", () => {
     expect(decodeLedgerIndividuals(list.example)).toEqual([
       { registrationId: "cam-1", attestation: { type: "symmetricKey" } },
     ]);
+  });
+});
+
+describe("a ledger's outputs stored before its digests", () => {
+  const full = ENROLLMENT_LEDGER_STORED_FORMS.find((f) => f.field === "outputs")!
+    .example as EnrollmentLedgerState;
+  // The next program's record: the same fleet (the full outputs repeated the checked inputs).
+  const news = { ...full, deletedIndividualEnrollments: [] } as EnrollmentLedgerState;
+
+  it("is no change by itself: the first preview after the upgrade is a no-op", () => {
+    expect(ledgerChanged(full, news)).toBe(false);
+  });
+
+  it("is compared as that version compared it, and its next update stores the digests", () => {
+    const retired = { ...news, retiredEnrollments: [{ registrationId: "cam-9", reason: "gone" }] };
+    expect(ledgerChanged(full, retired)).toBe(true);
+    const outs = ledgerOutputs(retired);
+    expect(Object.keys(outs)).not.toContain("individualEnrollments");
+    expect(ledgerChanged(outs, retired)).toBe(false);
   });
 });
 

@@ -25,6 +25,11 @@
 // (`credentialChanges`) and the CAs retired too early (`earlyCaRetirements`), for the policy
 // `dps-enrollment-credential-rotation`.
 //
+// Its outputs are not the record again but digests of it (contract/resources/ledger-digests.ts),
+// with the findings: the record stays in the inputs, which are what its readers take (the pack,
+// and check(), which the engine hands the old inputs); only the provider's diff reads the
+// outputs. The digests are a secret output, as the credential book they digest is.
+//
 // A run killed after the ledger was updated and before the deletion finished had its deletion
 // checked already; the next run only completes it.
 import * as pulumi from "@pulumi/pulumi";
@@ -34,7 +39,9 @@ import {
   type EarlyCaRetirement,
   ENROLLMENT_LEDGER_TYPE,
   type GroupView,
+  LEDGER_DIGESTS_FIELD,
   type LedgerIndividual,
+  type LedgerRecordDigests,
   providerReference,
 } from "@dps-as-code/contract";
 
@@ -72,9 +79,24 @@ export interface EnrollmentLedgerState extends Omit<
   readonly earlyCaRetirements?: readonly EarlyCaRetirement[];
 }
 
+/**
+ * What create and update store (ledger-provider.ts, ledgerOutputs). A state written before
+ * these held the checked inputs instead (ledger-stored-forms.ts).
+ */
+export interface EnrollmentLedgerOutputs {
+  /** Digests of the record last applied: what the provider's diff compares the new record with. */
+  readonly recorded: LedgerRecordDigests;
+  readonly deletedIndividualEnrollments: readonly LedgerIndividual[];
+  readonly credentialChanges?: readonly CredentialChange[];
+  readonly earlyCaRetirements?: readonly EarlyCaRetirement[];
+}
+
 /** Type token ENROLLMENT_LEDGER_TYPE (contract/resources/tokens.ts). */
 export class EnrollmentLedger extends pulumi.CustomResource {
+  public readonly recorded!: pulumi.Output<LedgerRecordDigests>;
   public readonly deletedIndividualEnrollments!: pulumi.Output<LedgerIndividual[]>;
+  public readonly credentialChanges!: pulumi.Output<CredentialChange[] | undefined>;
+  public readonly earlyCaRetirements!: pulumi.Output<EarlyCaRetirement[] | undefined>;
 
   constructor(name: string, args: EnrollmentLedgerInputs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -82,12 +104,16 @@ export class EnrollmentLedger extends pulumi.CustomResource {
       name,
       {
         ...args,
+        [LEDGER_DIGESTS_FIELD]: undefined,
         deletedIndividualEnrollments: undefined,
         credentialChanges: undefined,
         earlyCaRetirements: undefined,
         __provider: providerReference("EnrollmentLedger"),
       },
-      opts,
+      // The credentials digest is of the key hashes, which the ledger keeps as a secret; the
+      // engine marks an output secret for this list on every step, unchanged ones included
+      // (pkg/resource/deploy/step_executor.go, v3.260.0: AdditionalSecretOutputs).
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [LEDGER_DIGESTS_FIELD] }),
     );
   }
 }

@@ -11,9 +11,12 @@ import {
   earlyCaRetirements,
   type EarlyCaRetirement,
   type LedgerIndividual,
+  ledgerRecordDigests,
+  ledgerRecordDiffers,
   providerCodeInState,
+  storedLedgerDigests,
 } from "@dps-as-code/contract";
-import type { EnrollmentLedgerState } from "./enrollment-ledger";
+import type { EnrollmentLedgerOutputs, EnrollmentLedgerState } from "./enrollment-ledger";
 
 /** The individual enrollments of the last deployment that the new inputs no longer declare (under their id or an old id). */
 export function deletedIndividualEnrollments(
@@ -68,6 +71,14 @@ export function rotationFindings(
  * code as `__provider` (a reference of any form is no change), and a list of individual
  * enrollments stored as objects (ledger-lines.ts).
  *
+ * `olds` are the stored outputs (the host hands diff `req.getOlds()`: @pulumi/pulumi 3.260.0
+ * cmd/dynamic-provider/index.js): digests of the record last applied (contract/resources/
+ * ledger-digests.ts), or the record itself as a version before them stored it. The full form is
+ * compared as it was and is not a change by itself: it becomes digests at the ledger's next
+ * update, not at once. At once would make the first preview after the upgrade an update of the
+ * ledger on every stack (no upgrade in place would be a no-op), for bytes the next change of the
+ * fleet drops anyway; and while it stays, it is read exactly as the version that wrote it read it.
+ *
  * The credentials are compared when the stored state has them (a ledger written before they
  * were kept takes them on its next update, or on an unchanged step: see below).
  *
@@ -76,13 +87,21 @@ export function rotationFindings(
  * preview, which finds nothing deleted, must not show the ledger changing back (a merged PR
  * settles in one `up`). The engine stores a resource's new inputs on an unchanged step too
  * (pkg/resource/deploy/step.go, SameStep.Apply: "Retain the ID and outputs"), so the record is
- * current either way.
+ * current either way; the outputs stay those of the last update, which is why their digests are
+ * of what is compared and not of the inputs as given.
  */
-export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedgerState): boolean {
+export function ledgerChanged(
+  olds: EnrollmentLedgerOutputs | EnrollmentLedgerState,
+  news: EnrollmentLedgerState,
+): boolean {
+  if (providerCodeInState(olds, news)) return true;
+  const digests = storedLedgerDigests(olds);
+  if (digests !== undefined) return ledgerRecordDiffers(digests, news);
+  const full = olds as EnrollmentLedgerState;
   // The same lines record the same individual enrollments: not decoded (as deletedIndividualEnrollments).
   const sameLines =
     typeof news.individualEnrollments === "string" &&
-    olds.individualEnrollments === news.individualEnrollments;
+    full.individualEnrollments === news.individualEnrollments;
   const recorded = (state: EnrollmentLedgerState) =>
     JSON.stringify({
       // Lines are sorted by id when stored; a list stored by an older version is a change anyway.
@@ -95,14 +114,26 @@ export function ledgerChanged(olds: EnrollmentLedgerState, news: EnrollmentLedge
       enrollmentGroups: state.enrollmentGroups,
       caCertificates: state.caCertificates,
       retiredEnrollments: state.retiredEnrollments,
-      credentials: olds.credentials === undefined ? undefined : state.credentials,
+      credentials: full.credentials === undefined ? undefined : state.credentials,
     });
-  const storedAsList = Array.isArray(olds.individualEnrollments) && olds.individualEnrollments.length > 0;
-  return providerCodeInState(olds, news) || storedAsList || recorded(olds) !== recorded(news);
+  const storedAsList = Array.isArray(full.individualEnrollments) && full.individualEnrollments.length > 0;
+  return storedAsList || recorded(full) !== recorded(news);
+}
+
+/** What create and update store: the record's digests and check()'s findings (enrollment-ledger.ts). */
+export function ledgerOutputs(news: EnrollmentLedgerState): EnrollmentLedgerOutputs {
+  return {
+    recorded: ledgerRecordDigests(news),
+    deletedIndividualEnrollments: news.deletedIndividualEnrollments,
+    ...(news.credentialChanges !== undefined ? { credentialChanges: news.credentialChanges } : {}),
+    ...(news.earlyCaRetirements !== undefined ? { earlyCaRetirements: news.earlyCaRetirements } : {}),
+  };
 }
 
 export function createLedgerProvider(): pulumi.dynamic.ResourceProvider {
   return {
+    // `olds` here are the stored INPUTS, the full record (pkg/resource/deploy/step_generator.go,
+    // v3.260.0: `Olds: oldInputs`), so the findings never read the outputs' digests.
     async check(olds: Partial<EnrollmentLedgerState> | undefined, news: EnrollmentLedgerState) {
       return {
         inputs: {
@@ -112,14 +143,18 @@ export function createLedgerProvider(): pulumi.dynamic.ResourceProvider {
         },
       };
     },
-    async diff(_id: string, olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {
+    async diff(
+      _id: string,
+      olds: EnrollmentLedgerOutputs | EnrollmentLedgerState,
+      news: EnrollmentLedgerState,
+    ) {
       return { changes: ledgerChanged(olds, news), replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: EnrollmentLedgerState) {
-      return { id: "enrollment-ledger", outs: inputs };
+      return { id: "enrollment-ledger", outs: ledgerOutputs(inputs) };
     },
-    async update(_id: string, _olds: EnrollmentLedgerState, news: EnrollmentLedgerState) {
-      return { outs: news };
+    async update(_id: string, _olds: unknown, news: EnrollmentLedgerState) {
+      return { outs: ledgerOutputs(news) };
     },
   };
 }

@@ -36,4 +36,21 @@ export const ENROLLMENT_LEDGER_STORED_FORMS: readonly StoredForm[] = [
     readBy: `${decodeLedgerIndividuals.name}; ledgerChanged: one update stores lines`,
     example: [{ registrationId: "cam-1", attestation: { type: "symmetricKey" } }],
   },
+  {
+    field: "outputs",
+    form: "the checked inputs again: the individual enrollments, groups, CA certificates, retirements and the credential book, beside the findings (no `recorded` digests)",
+    writtenBy: "ffdf4f4..717fd99",
+    readBy:
+      "ledgerChanged compares it as that version did and finds no change in it alone; the ledger's next update stores digests (contract/resources/ledger-digests.ts)",
+    example: {
+      individualEnrollments: '{"registrationId":"cam-1","attestation":{"type":"symmetricKey"}}',
+      enrollmentGroups: [],
+      caCertificates: [],
+      retiredEnrollments: [],
+      credentials: "individual:cam-1\tsymmetricKey\tkey:00000000000000000000000000000000\t",
+      deletedIndividualEnrollments: [],
+      credentialChanges: [],
+      earlyCaRetirements: [],
+    },
+  },
 ];

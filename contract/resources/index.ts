@@ -11,4 +11,5 @@ export * from "./packed-text";
 export * from "./set-stored-form";
 export * from "./set-text";
 export * from "./ledger-lines";
+export * from "./ledger-digests";
 export * from "./provider-reference";

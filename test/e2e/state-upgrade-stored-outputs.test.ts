@@ -4,7 +4,9 @@
 // command costs seconds of CPU, and the suite is over its time budget.
 // - the upgrade: the first preview and up are no-ops with no DPS request, and no key moves;
 // - cut 1, the ETag lines without times: a set's next update stores `["<id>", "<etag>"]` lines,
-//   and a refresh of a set still stored with times shows no change and stores them too;
+//   and a refresh of a set still stored with times shows no change and stores them too.
+// - cut 2, the ledger's outputs as digests of its record: the upgrade keeps its full outputs,
+//   against which a deletion is still found; its next update stores the digests.
 // - cut 3, the outputs' entries packed: an updated set stores them packed, and the preview's
 //   review, the refresh and the drift report read as before.
 import * as fs from "node:fs";
@@ -209,10 +211,80 @@ describeWithEngine(
       expect(await dpsView()).toEqual(dpsAfter);
     });
 
+    it("cut 2: the ledger keeps its full outputs through the upgrade and still finds a deletion; its next update stores digests, and nothing changes after", async () => {
+      const LEDGER_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentLedger";
+      const ledger = async (): Promise<StoredResource> => {
+        const exported = JSON.parse(await program.pulumi(["stack", "export"])) as {
+          deployment: { resources: StoredResource[] };
+        };
+        const found = exported.deployment.resources.filter((r) => r.type === LEDGER_TYPE);
+        expect(found).toHaveLength(1);
+        return found[0]!;
+      };
+      // The older version's outputs repeat the record (its lines, and the credential book as a
+      // secret); the upgrade's no-op steps keep them (the engine keeps outputs on an unchanged step).
+      const old = await ledger();
+      expect(old.outputs?.individualEnrollments).toBe(old.inputs?.individualEnrollments);
+      expect(JSON.stringify(old.outputs?.credentials)).toContain("ciphertext");
+      expect(old.outputs?.recorded).toBeUndefined();
+
+      // A deletion is found against the stored record (check() reads the old inputs): the
+      // preview hands the pack the deleted entry, and the ledger is an update.
+      const full = fs.readFileSync(path.join(program.manifestsDir, "meters.yaml"), "utf8");
+      const third = `  - registrationId: ${THIRD}\n    attestation: { type: symmetricKey }\n`;
+      expect(full).toContain(third);
+      program.writeManifest("meters.yaml", full.replace(third, ""));
+      const deleting = JSON.parse(await program.pulumi(["preview", "--json"])) as {
+        steps: { op: string; urn: string; newState?: { inputs?: Record<string, unknown> } }[];
+      };
+      const step = deleting.steps.find((s) => s.urn.includes(LEDGER_TYPE))!;
+      expect(step.op).toBe("update");
+      expect(step.newState?.inputs?.deletedIndividualEnrollments).toEqual([
+        { registrationId: THIRD, attestation: { type: "symmetricKey" } },
+      ]);
+
+      // A change of the record that asks nothing of DPS (a retirement acknowledged after the
+      // fact) is the ledger's next update: it stores digests of the record, not the record.
+      program.writeManifest(
+        "meters.yaml",
+        `${full}retiredEnrollments:\n  - registrationId: outputs-meter-retired\n    reason: "returned to the vendor"\n`,
+      );
+      const before = requests();
+      const updated = await program.up({ onOutput: program.onOutput });
+      expect(updated.summary.resourceChanges).toMatchObject({ update: 1 });
+      expect(requests() - before).toBe(0);
+      const now = await ledger();
+      expect(now.inputs?.individualEnrollments).toBe(old.inputs?.individualEnrollments);
+      expect(Object.keys(now.outputs ?? {}).sort()).toEqual([
+        "__provider",
+        "credentialChanges",
+        "deletedIndividualEnrollments",
+        "earlyCaRetirements",
+        "recorded",
+      ]);
+      expect(JSON.stringify(now.outputs?.recorded)).toContain("ciphertext"); // a secret
+
+      // The next preview is a no-op that asks DPS nothing, and a deletion is still found.
+      const beforePreview = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      expect(requests() - beforePreview).toBe(0);
+      const retired = fs.readFileSync(path.join(program.manifestsDir, "meters.yaml"), "utf8");
+      program.writeManifest("meters.yaml", retired.replace(third, ""));
+      const again = JSON.parse(await program.pulumi(["preview", "--json"])) as typeof deleting;
+      expect(
+        again.steps.find((s) => s.urn.includes(LEDGER_TYPE))!.newState?.inputs?.deletedIndividualEnrollments,
+      ).toEqual([{ registrationId: THIRD, attestation: { type: "symmetricKey" } }]);
+      program.writeManifest("meters.yaml", retired);
+    });
+
     it("cut 3: an updated set stores its entries packed; the preview, up, refresh and drift report read as before", async () => {
       const dpsBefore = await dpsView();
       const keysBefore = await keysInState();
-      program.writeManifest("meters.yaml", manifest("three"));
+      // The manifest as cut 2 left it (its retirement kept), the first entry's twin changed.
+      const current = fs.readFileSync(path.join(program.manifestsDir, "meters.yaml"), "utf8");
+      expect(current).toContain("wave: two");
+      program.writeManifest("meters.yaml", current.replace("wave: two", "wave: three"));
       // The review is the preview's diff of the inputs: the entry and the field, never the packed text.
       const printed = await program.pulumi(["preview", "--diff"]);
       const setDiff = printed.slice(
@@ -276,8 +348,8 @@ describeWithEngine(
       expect(await dpsView()).toEqual(dpsAfter);
     });
 
-    // Cut 2 (the ledger's outputs) adds its `it` here, on the same stack: each starts from the
-    // state the `it`s before it leave.
+    // A later cut adds its `it` here, on the same stack: each starts from the state the `it`s
+    // before it leave.
   },
   previous.missing,
 );

@@ -11,6 +11,7 @@ import {
   createLedgerProvider,
   deletedIndividualEnrollments,
   ledgerChanged,
+  ledgerOutputs,
 } from "../../components/fleet/ledger-provider";
 import {
   coverageOf,
@@ -22,12 +23,17 @@ import {
   type GroupView,
   knownCaCertificates,
   ledgerIndividual,
+  ledgerLinesDigest,
+  ledgerRecordDigests,
   providerReference,
   publicKeySha256,
   symmetricKeyCredentials,
   x509Credentials,
 } from "@dps-as-code/contract";
-import type { EnrollmentLedgerState } from "../../components/fleet/enrollment-ledger";
+import type {
+  EnrollmentLedgerOutputs,
+  EnrollmentLedgerState,
+} from "../../components/fleet/enrollment-ledger";
 import { ENROLLMENT_LEDGER_STORED_FORMS } from "../../components/fleet/ledger-stored-forms";
 import { makeCertificate } from "../../testkit/certificates";
 
@@ -241,6 +247,149 @@ describe("the ledger's provider", () => {
     // The deletion itself changes the list, so it is still an update of the ledger.
     const deleting = { ...lines(cam("cam-1")), deletedIndividualEnrollments: [cam("cam-2")] };
     expect(ledgerChanged(lines(cam("cam-1"), cam("cam-2")), deleting)).toBe(true);
+  });
+});
+
+describe("the ledger's stored outputs: digests of the record", () => {
+  const cam = (id: string, previousIds?: string[], type = "x509") => ({
+    registrationId: id,
+    attestation: { type },
+    ...(previousIds ? { previousIds } : {}),
+  });
+  const ca = makeCertificate({ commonName: "Ledger CA", isCa: true });
+  const record = (overrides: Partial<EnrollmentLedgerState> = {}) =>
+    state({
+      individualEnrollments: encodeLedgerIndividuals([cam("cam-1"), cam("cam-2")]),
+      enrollmentGroups: [
+        { enrollmentGroupId: "meters", attestation: { type: "symmetricKey" }, provisioningStatus: "enabled" },
+      ],
+      caCertificates: [{ name: "ledger-ca", certificate: ca.certificatePem }],
+      credentials: encodeCredentialBook({
+        [credentialKey("group", "meters")]: symmetricKeyCredentials("a2V5LW9uZQ==", "a2V5LXR3bw=="),
+      }),
+      ...overrides,
+    });
+  const provider = createLedgerProvider();
+  /** What create stores, as the host hands it back to diff (secrets stripped: the host accepts none). */
+  const stored = async (news: EnrollmentLedgerState) =>
+    (await provider.create!(news)).outs as EnrollmentLedgerOutputs;
+  const changes = async (olds: object, news: EnrollmentLedgerState) =>
+    (await provider.diff!("enrollment-ledger", olds, news)).changes;
+
+  it("stores the record's digests and check()'s findings, not the lines, groups, CAs or credential book again", async () => {
+    const news = record({
+      deletedIndividualEnrollments: [cam("cam-0")],
+      credentialChanges: [],
+      earlyCaRetirements: [],
+    });
+    const outs = await stored(news);
+    expect(Object.keys(outs).sort()).toEqual([
+      "credentialChanges",
+      "deletedIndividualEnrollments",
+      "earlyCaRetirements",
+      "recorded",
+    ]);
+    expect(outs.deletedIndividualEnrollments).toEqual([cam("cam-0")]);
+    expect(outs.recorded).toEqual({
+      lines: expect.stringMatching(/^[0-9a-f]{64}$/),
+      individuals: expect.stringMatching(/^[0-9a-f]{64}$/),
+      others: expect.stringMatching(/^[0-9a-f]{64}$/),
+      credentials: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const text = JSON.stringify(outs);
+    for (const held of ["cam-1", "meters", "ledger-ca", "BEGIN CERTIFICATE", "key:"])
+      expect(text).not.toContain(held);
+    // The same size whatever the fleet's: 1,000 entries store what 2 do.
+    const many = encodeLedgerIndividuals(Array.from({ length: 1000 }, (_, i) => cam(`cam-${i}`)));
+    expect(JSON.stringify(await stored(record({ individualEnrollments: many }))).length).toBe(
+      JSON.stringify(await stored(record())).length,
+    );
+    expect((await provider.update!("enrollment-ledger", outs, news)).outs).toEqual(outs);
+  });
+
+  it("finds no change against the digests of the same record, and a change of each field it records", async () => {
+    const outs = await stored(record());
+    expect(await changes(outs, record())).toBe(false);
+    const changed: Partial<EnrollmentLedgerState>[] = [
+      { individualEnrollments: encodeLedgerIndividuals([cam("cam-1"), cam("cam-2"), cam("cam-3")]) },
+      { individualEnrollments: encodeLedgerIndividuals([cam("cam-1")]) },
+      { individualEnrollments: encodeLedgerIndividuals([cam("cam-1"), cam("cam-2", undefined, "tpm")]) },
+      { enrollmentGroups: [] },
+      { caCertificates: [] },
+      { retiredEnrollments: [{ registrationId: "cam-9", reason: "gone" }] },
+      {
+        credentials: encodeCredentialBook({
+          [credentialKey("group", "meters")]: symmetricKeyCredentials("a2V5LW9uZQ==", "bmV3LXR3bw=="),
+        }),
+      },
+    ];
+    for (const overrides of changed)
+      expect(await changes(outs, record(overrides)), JSON.stringify(overrides)).toBe(true);
+  });
+
+  it("answers as ledgerChanged over the full record: previousIds alone are no change, findings are not compared", async () => {
+    const before = record({ individualEnrollments: encodeLedgerIndividuals([cam("cam-1", ["cam-0"])]) });
+    const outs = await stored(before);
+    const cases: [EnrollmentLedgerState, boolean][] = [
+      [record({ individualEnrollments: encodeLedgerIndividuals([cam("cam-1")]) }), false],
+      [
+        record({ individualEnrollments: encodeLedgerIndividuals([cam("cam-1", ["cam-0", "cam-00"])]) }),
+        false,
+      ],
+      [{ ...before, deletedIndividualEnrollments: [cam("cam-7")], credentialChanges: [] }, false],
+      [record({ individualEnrollments: encodeLedgerIndividuals([cam("cam-1"), cam("cam-2")]) }), true],
+      [{ ...before, enrollmentGroups: [] }, true],
+    ];
+    for (const [news, expected] of cases) {
+      expect(ledgerChanged(before, news)).toBe(expected);
+      expect(await changes(outs, news)).toBe(expected);
+    }
+  });
+
+  it("does not decode the lines when they are the ones the digests were made of", async () => {
+    // Lines no decoder reads, behind digests of the same text: a decode would throw.
+    const unreadable = "not a ledger line";
+    const outs = await stored(record());
+    const recorded = { ...outs.recorded, lines: ledgerLinesDigest({ individualEnrollments: unreadable }) };
+    expect(await changes({ ...outs, recorded }, record({ individualEnrollments: unreadable }))).toBe(false);
+    await expect(changes(outs, record({ individualEnrollments: unreadable }))).rejects.toThrow(
+      /not valid JSON/,
+    );
+  });
+
+  it("compares no credentials against digests of a record that had none, as against the full form", async () => {
+    const outs = await stored(record({ credentials: undefined }));
+    expect(outs.recorded.credentials).toBeUndefined();
+    expect(await changes(outs, record())).toBe(false);
+    // And a record whose book goes away is a change.
+    expect(await changes(await stored(record()), record({ credentials: undefined }))).toBe(true);
+  });
+
+  it("reads the full outputs a version before the digests stored: compared as before, converted by the next update", async () => {
+    const full = ENROLLMENT_LEDGER_STORED_FORMS.find((f) => f.field === "outputs")!
+      .example as EnrollmentLedgerState;
+    expect(full.individualEnrollments).toEqual(expect.any(String));
+    const same = { ...full, deletedIndividualEnrollments: [] } as EnrollmentLedgerState;
+    expect(await changes(full, same)).toBe(false);
+    const grown = {
+      ...same,
+      individualEnrollments: encodeLedgerIndividuals([
+        cam("cam-1", undefined, "symmetricKey"),
+        cam("cam-2", undefined, "symmetricKey"),
+      ]),
+    };
+    expect(await changes(full, grown)).toBe(true);
+    const outs = (await provider.update!("enrollment-ledger", full, grown)).outs as EnrollmentLedgerOutputs;
+    expect(outs).toEqual(ledgerOutputs(grown));
+    expect(outs.recorded).toEqual(ledgerRecordDigests(grown));
+    expect(await changes(outs, grown)).toBe(false);
+  });
+
+  it("refuses digests that lack one, naming the field and what to do", async () => {
+    const outs = await stored(record());
+    await expect(changes({ ...outs, recorded: { lines: outs.recorded.lines } }, record())).rejects.toThrow(
+      'enrollment ledger state: "recorded" lacks a digest (lines, individuals, others); the state was edited or written by another version: restore it from the backend\'s history',
+    );
   });
 });
 
