@@ -18,6 +18,7 @@ import {
   type EnrollmentSetInputs,
   type EnrollmentSetOutputs,
   encodeEntries,
+  encodePackedEntries,
   encodeSetEntries,
   encodeSetSecrets,
   type EntrySecrets,
@@ -227,9 +228,19 @@ describe("data stored before the line encodings", () => {
     expect(old.enrollments).toEqual(fromLines);
     expect(old.secrets).toEqual(secretsMap);
     const rewritten = toStored({ ...old, metadata: {}, keys: {} } as never);
-    expect(rewritten.enrollments).toBe(encodeSetEntries(fromLines));
+    expect(rewritten.enrollments).toBe(encodePackedEntries(fromLines));
     expect(rewritten.secrets).toBe(encodeSetSecrets(secretsMap));
     expect(fromStored(rewritten)).toMatchObject({ enrollments: fromLines, secrets: secretsMap });
+    // Then the canonical text itself, now packed: read as the same entries, stored packed next.
+    const text = forms("enrollments").find(
+      (f) => typeof f.example === "string" && f.example.startsWith("{"),
+    )!;
+    const fromText = fromStored({ shard: "07-of-32", enrollments: text.example as string });
+    expect(Object.keys(fromText.enrollments)).toEqual(["meter-1", "meter-2"]);
+    expect(encodeSetEntries(fromText.enrollments)).toBe(text.example);
+    const packed = toStored({ ...fromText, metadata: {}, keys: {} } as never).enrollments;
+    expect(packed).toMatch(/^gzip\+base64:/);
+    expect(decodeEntries(packed)).toEqual(fromText.enrollments);
     // The inputs older programs sent as maps decode at the provider's boundary to what the same
     // entries sent as the text decode to, so the upgrade's diff is no change.
     const inputMaps = (field: string) => forms(field).find((f) => f.form.startsWith("(inputs"))!.example;

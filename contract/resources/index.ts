@@ -7,6 +7,7 @@ export * from "./fields";
 export * from "./enrollment";
 export * from "./enrollment-set";
 export * from "./set-entries";
+export * from "./packed-text";
 export * from "./set-stored-form";
 export * from "./set-text";
 export * from "./ledger-lines";

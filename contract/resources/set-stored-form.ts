@@ -6,11 +6,14 @@
  * protobuf Struct at each preview, and the cost grows with the number of objects, not of bytes.
  * At 10,000 entries the two maps (`metadata`, `keys`) were 20,000 objects per preview; as two
  * strings they cost about 7 s less of a 10,000-entry no-op preview (measured: benchmarks/README.md).
- * The OUTPUTS' copy of the entries (what the provider diffs against) and of the secrets are the
- * canonical texts of set-text.ts, one JSON document each (the same form the inputs take): the
- * engine hands a set's stored outputs to the program and to the provider's diff at every preview,
- * so a map there cost as many objects again (at 100,000 entries: measured in benchmarks/README.md).
- * The stored entries hold host names (hubs resolved), so they compare as they are against DPS.
+ * The OUTPUTS' copy of the secrets is the canonical text of set-text.ts, one JSON document (the
+ * form the inputs take): the engine hands a set's stored outputs to the program and to the
+ * provider's diff at every preview, so a map there cost as many objects again (at 100,000
+ * entries: measured in benchmarks/README.md). The outputs' copy of the entries (what the provider
+ * diffs against, refresh merges DPS into and a stack policy reads) is that canonical text packed
+ * (packed-text.ts): it was the largest field of the state, rewritten at every checkpoint
+ * (docs/design/set-stored-outputs.md, cut 3). The stored entries hold host names (hubs resolved),
+ * so they compare as they are against DPS.
  *
  * The provider works on maps (types.ts): it decodes the stored outputs it is handed (`fromStored`,
  * which also reads the lines and maps an older version stored: stored-forms.ts) and encodes what
@@ -18,15 +21,17 @@
  */
 import type { SymmetricKeys } from "./enrollment";
 import type { EnrollmentSetOutputs, EntryMetadata, EntrySecrets, SetEntry } from "./enrollment-set";
+import { isPacked, packText, type PackedText, unpackText } from "./packed-text";
 import { decodeSetEntries, decodeSetSecrets, encodeSetEntries, encodeSetSecrets } from "./set-text";
 
 /** A set's outputs as stored: the per-entry maps as texts. */
 export type StoredSetOutputs = Omit<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments" | "secrets"> & {
   /**
-   * The entries as last applied, hubs resolved to host names, as the canonical text (set-text.ts);
-   * in state written before it, lines of `["<id>", {entry}]` or a map (stored-forms.ts).
+   * The entries as last applied, hubs resolved to host names: their canonical text (set-text.ts),
+   * packed (packed-text.ts). In state written before it: the canonical text itself, lines of
+   * `["<id>", {entry}]` or a map (stored-forms.ts); `decodeEntries` reads every form.
    */
-  enrollments: string;
+  enrollments: PackedText;
   /** The secrets the inputs declared, as the canonical text (secret; a map before it). */
   secrets?: string;
   /**
@@ -76,13 +81,20 @@ export function encodeEntries(entries: Record<string, SetEntry>): string {
     .join("\n");
 }
 
+/** A set's entries as its outputs store them: the canonical text, packed. */
+export function encodePackedEntries(entries: Readonly<Record<string, SetEntry>>): PackedText {
+  return packText(encodeSetEntries(entries));
+}
+
 /**
  * A set's entries in any form it has held them: the map (inputs, and outputs stored before the
- * lines), the lines (`["<id>", {entry}]`, outputs), or the canonical text (set-text.ts: inputs, and
- * outputs from then on). Lines open with "[", the text with "{".
+ * lines), the lines (`["<id>", {entry}]`, outputs), the canonical text (set-text.ts: inputs, and
+ * outputs until the packed form), or the canonical text packed (outputs from then on). The packed
+ * form opens with its prefix, lines with "[", the text with "{".
  */
 export function decodeEntries(stored: unknown): Record<string, SetEntry> {
   if (typeof stored !== "string") return (stored as Record<string, SetEntry> | undefined) ?? {};
+  if (isPacked(stored)) return decodeSetEntries(unpackText(stored, "enrollments"));
   if (stored.startsWith("{")) return decodeSetEntries(stored);
   const entries: Record<string, SetEntry> = {};
   if (stored === "") return entries;
@@ -141,15 +153,20 @@ export function toStored(outputs: EnrollmentSetOutputs): StoredSetOutputs {
   const { secrets, ...rest } = outputs;
   return {
     ...rest,
-    enrollments: encodeSetEntries(outputs.enrollments),
+    enrollments: encodePackedEntries(outputs.enrollments),
     ...(secrets !== undefined ? { secrets: encodeSetSecrets(secrets) } : {}),
     metadata: encodeMetadata(outputs.metadata),
     keys: encodeKeys(outputs.keys),
   };
 }
 
-/** Outputs as the provider works on them, from what the engine hands it (either stored form). */
-export function fromStored<T extends Partial<StoredSetOutputs> | Partial<EnrollmentSetOutputs>>(
+/** A set's outputs as an older version stored them: the entries as their canonical text, unpacked. */
+type TextStoredSetOutputs = Omit<StoredSetOutputs, "enrollments"> & { enrollments: string };
+
+/** Outputs as the provider works on them, from what the engine hands it (any stored form). */
+export function fromStored<
+  T extends Partial<StoredSetOutputs> | Partial<TextStoredSetOutputs> | Partial<EnrollmentSetOutputs>,
+>(
   stored: T,
 ): Omit<T, "metadata" | "keys" | "enrollments" | "secrets"> &
   Pick<EnrollmentSetOutputs, "metadata" | "keys" | "enrollments" | "secrets"> {

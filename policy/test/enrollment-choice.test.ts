@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   encodeEntries,
+  encodePackedEntries,
   encodeSetEntries,
   ENROLLMENT_LEDGER_TYPE,
   ENROLLMENT_SET_TYPE,
@@ -227,15 +228,18 @@ describe("dps-enrollment-individual-or-group", () => {
     };
     const [individual] = await runStackPolicy(policy, sensors(5));
     expect(await runStackPolicy(policy, [set])).toEqual([individual]);
-    // A set the change leaves alone reaches a stack policy as its stored outputs: entries as lines.
-    const stored = {
-      ...set,
-      props: {
-        ...set.props,
-        enrollments: encodeEntries(set.props.enrollments as unknown as Record<string, SetEntry>),
-      },
-    };
-    expect(await runStackPolicy(policy, [stored])).toEqual([individual]);
+    // A set the change leaves alone reaches a stack policy as its stored outputs: entries packed
+    // (or lines, stored by an older version).
+    for (const encode of [encodePackedEntries, encodeEntries]) {
+      const stored = {
+        ...set,
+        props: {
+          ...set.props,
+          enrollments: encode(set.props.enrollments as unknown as Record<string, SetEntry>),
+        },
+      };
+      expect(await runStackPolicy(policy, [stored])).toEqual([individual]);
+    }
     // The program sends the entries as one text, hubs by key with the set's hubHostNames.
     const hubs = individualEnrollment()["iotHubs"] as string[];
     const byKey = Object.fromEntries(hubs.map((host, i) => [`hub-${i}`, host]));

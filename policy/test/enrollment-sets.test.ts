@@ -20,6 +20,7 @@ import { ENROLLMENT_SET, enrollmentSet, INDIVIDUAL, individualEnrollment, NOW, s
 import { mutate, runResourcePolicy, runStackPolicy } from "./harness";
 import {
   encodeEntries,
+  encodePackedEntries,
   encodeSetEntries,
   encodeSetSecrets,
   type EntrySecrets,
@@ -273,22 +274,21 @@ describe("policies on enrollment set entries", () => {
       ]);
     });
 
-    it("reads a set the change leaves alone from its stored outputs, where the entries are lines", async () => {
+    it("reads a set the change leaves alone from its stored outputs: entries packed, or lines stored before", async () => {
       // A stack policy is handed the stored outputs of a set that is not changing
       // (contract/resources/set-stored-form.ts): the duplicate is found there too.
       const props = enrollmentSet() as Record<string, unknown>;
-      const stored = {
-        ...props,
-        enrollments: encodeEntries(props["enrollments"] as Record<string, SetEntry>),
-      };
-      const violations = await runStackPolicy(dpsEnrollmentUniqueIdsPolicy, [
-        { type: ENROLLMENT_SET, props: stored, name: "enrollment-set-0-of-1" },
-        { ...individual(), name: "device-001" },
-      ]);
-      expect(violations.map((v) => v.message)).toEqual([
-        'registrationId "device-001" is declared by 2 resources ("enrollment-set-0-of-1[device-001]", "device-001") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.',
-        'registrationId "device-001" is declared by 2 resources ("enrollment-set-0-of-1[device-001]", "device-001") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.',
-      ]);
+      for (const encode of [encodePackedEntries, encodeEntries]) {
+        const stored = { ...props, enrollments: encode(props["enrollments"] as Record<string, SetEntry>) };
+        const violations = await runStackPolicy(dpsEnrollmentUniqueIdsPolicy, [
+          { type: ENROLLMENT_SET, props: stored, name: "enrollment-set-0-of-1" },
+          { ...individual(), name: "device-001" },
+        ]);
+        expect(violations.map((v) => v.message)).toEqual([
+          'registrationId "device-001" is declared by 2 resources ("enrollment-set-0-of-1[device-001]", "device-001") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.',
+          'registrationId "device-001" is declared by 2 resources ("enrollment-set-0-of-1[device-001]", "device-001") for DPS mydps.azure-devices-provisioning.net; keep one and remove the others.',
+        ]);
+      }
     });
 
     it("reports an id in two sets, case-insensitively, and nothing for one compliant set", async () => {

@@ -8,6 +8,7 @@ import {
   decodeEntries,
   decodeMetadata,
   decodeSetEntries,
+  encodePackedEntries,
   encodeSetEntries,
   providerReference,
   resolveEntryHubs,
@@ -155,12 +156,12 @@ describeWithEngine("enrollment sets (the batch path) through the real engine", (
     for (const set of sets) {
       const metadata = decodeMetadata(set.outputs?.metadata);
       // The program sends the entries as one canonical text naming hubs as the manifest does, with
-      // the set's hubHostNames beside it; the outputs keep what DPS holds, hubs resolved.
+      // the set's hubHostNames beside it; the outputs keep what DPS holds, hubs resolved, packed.
       expect(typeof set.inputs?.enrollments).toBe("string");
       const sent = decodeSetEntries(set.inputs?.enrollments);
       expect(set.inputs?.enrollments).toBe(encodeSetEntries(sent));
       const hubHostNames = set.inputs?.hubHostNames as Record<string, string>;
-      expect(set.outputs?.enrollments).toBe(encodeSetEntries(resolveEntryHubs(sent, hubHostNames)));
+      expect(set.outputs?.enrollments).toBe(encodePackedEntries(resolveEntryHubs(sent, hubHostNames)));
       for (const secrets of [set.inputs?.secrets, set.outputs?.secrets])
         expect(JSON.stringify(secrets)).toContain("ciphertext"); // secret in state
       expect(Object.keys(metadata).sort()).toEqual(

@@ -7,10 +7,20 @@
 //   and a refresh of a set still stored with times shows no change and stores them too.
 // - cut 2, the ledger's outputs as digests of its record: the upgrade keeps its full outputs,
 //   against which a deletion is still found; its next update stores the digests.
+// - cut 3, the outputs' entries packed: an updated set stores them packed, and the preview's
+//   review, the refresh and the drift report read as before.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { decodeEntries, decodeKeys, decodeMetadata } from "@dps-as-code/contract";
+import {
+  decodeEntries,
+  decodeKeys,
+  decodeMetadata,
+  decodeSetEntries,
+  encodePackedEntries,
+  PACKED_PREFIX,
+  resolveEntryHubs,
+} from "@dps-as-code/contract";
 import { shardOf } from "../../components/enrollments";
 import type { RunningEmulator } from "../../emulator";
 import { serviceClientFor } from "../../emulator/clients";
@@ -266,6 +276,76 @@ describeWithEngine(
         again.steps.find((s) => s.urn.includes(LEDGER_TYPE))!.newState?.inputs?.deletedIndividualEnrollments,
       ).toEqual([{ registrationId: THIRD, attestation: { type: "symmetricKey" } }]);
       program.writeManifest("meters.yaml", retired);
+    });
+
+    it("cut 3: an updated set stores its entries packed; the preview, up, refresh and drift report read as before", async () => {
+      const dpsBefore = await dpsView();
+      const keysBefore = await keysInState();
+      // The manifest as cut 2 left it (its retirement kept), the first entry's twin changed.
+      const current = fs.readFileSync(path.join(program.manifestsDir, "meters.yaml"), "utf8");
+      expect(current).toContain("wave: two");
+      program.writeManifest("meters.yaml", current.replace("wave: two", "wave: three"));
+      // The review is the preview's diff of the inputs: the entry and the field, never the packed text.
+      const printed = await program.pulumi(["preview", "--diff"]);
+      const setDiff = printed.slice(
+        printed.indexOf("EnrollmentSet: (update)"),
+        printed.indexOf("--outputs:--"),
+      );
+      expect(setDiff).toMatch(new RegExp(`~ ${GENERATED}\\s*: \\{`));
+      expect(setDiff).toMatch(/~ wave\s*: "two" => "three"/);
+      for (const id of [DECLARED, THIRD]) expect(setDiff).not.toMatch(new RegExp(`~ ${id}\\s*:`));
+      expect(printed).not.toContain(PACKED_PREFIX);
+
+      // After the update, `up --diff` prints the set's outputs that changed: this one as the two
+      // packed values, opaque (docs/design/set-stored-outputs.md, cut 3).
+      const up = await program.pulumi(["up", "--yes", "--skip-preview", "--diff"]);
+      expect(up).toMatch(
+        /~ enrollments\s*: "gzip\+base64:[A-Za-z0-9+/=]+" => "gzip\+base64:[A-Za-z0-9+/=]+"/,
+      );
+      const dpsAfter = await dpsView();
+      expect(dpsAfter[GENERATED]!.etag).not.toBe(dpsBefore[GENERATED]!.etag);
+      for (const id of [DECLARED, THIRD, ELSEWHERE]) expect(dpsAfter[id]).toEqual(dpsBefore[id]);
+      expect(await keysInState()).toEqual(keysBefore);
+
+      // The updated set stores its entries as the canonical text packed: exactly what it sent DPS
+      // (the inputs' entries, hubs resolved). So does the set cut 1's refresh stored again.
+      for (const id of [GENERATED, ELSEWHERE]) {
+        const set = await setHolding(id);
+        expect(String(set.outputs?.enrollments).startsWith(PACKED_PREFIX)).toBe(true);
+        expect(set.outputs?.enrollments).toBe(
+          encodePackedEntries(
+            resolveEntryHubs(
+              decodeSetEntries(set.inputs?.enrollments),
+              set.inputs?.hubHostNames as Record<string, string>,
+            ),
+          ),
+        );
+      }
+      const twin = await serviceClientFor(emulator).getIndividualEnrollment(GENERATED);
+      expect(twin.responseBody.initialTwin?.tags).toMatchObject({ wave: "three" });
+
+      // A refresh reads the packed entries back: no drift, no change, nothing moves.
+      const log = path.join(program.dir, "refresh-events.jsonl");
+      await program.pulumi(["refresh", "--yes", "--skip-preview", "--event-log", log], {
+        PULUMI_DEBUG_COMMANDS: "true",
+      });
+      const events = fs.readFileSync(log, "utf8");
+      fs.rmSync(log);
+      expect(findDrift("stored-outputs", events)).toMatchObject({ checked: ALL_IDS.length, drifted: [] });
+      const summary = events
+        .split("\n")
+        .filter((line) => line.includes('"summaryEvent"'))
+        .map((line) => (JSON.parse(line) as { summaryEvent: { resourceChanges: object } }).summaryEvent)
+        .at(-1);
+      expect(Object.keys(summary!.resourceChanges)).toEqual(["same"]);
+      expect(await keysInState()).toEqual(keysBefore);
+
+      // And the next preview is a no-op that asks DPS nothing.
+      const beforePreview = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      expect(requests() - beforePreview).toBe(0);
+      expect(await dpsView()).toEqual(dpsAfter);
     });
 
     // A later cut adds its `it` here, on the same stack: each starts from the state the `it`s

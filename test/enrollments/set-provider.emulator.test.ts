@@ -11,6 +11,7 @@ import {
   decodeKeys,
   decodeMetadata,
   decodeSecrets,
+  encodePackedEntries,
   encodeSetEntries,
   encodeSetSecrets,
   type EnrollmentSetInputs,
@@ -73,10 +74,10 @@ describe("EnrollmentSet provider against the emulator", () => {
         (before.IndividualEnrollment_GetAttestationMechanism ?? 0),
     ).toBe(0);
     for (const [i, read] of reads.entries()) {
-      // Stored as the canonical text; the inputs take the text too (no hubHostNames: host names as they are).
-      expect(typeof read.props.enrollments).toBe("string");
-      expect(read.props.enrollments).toBe(encodeSetEntries(sets[i]!.enrollments));
-      expect(read.inputs?.enrollments).toBe(read.props.enrollments);
+      // Stored as the canonical text packed; the inputs take the text itself (no hubHostNames:
+      // host names as they are).
+      expect(read.props.enrollments).toBe(encodePackedEntries(sets[i]!.enrollments));
+      expect(read.inputs?.enrollments).toBe(encodeSetEntries(sets[i]!.enrollments));
       // Against the program's map and against the refreshed text inputs alike: no change.
       for (const news of [sets[i], read.inputs])
         expect(await provider.diff!(read.id ?? "", read.props, news as never)).toMatchObject({
@@ -155,9 +156,10 @@ describe("EnrollmentSet provider, inputs as the canonical texts", () => {
     const registered = await symmetricKeyDeviceClientFor(emulator, "t-1", KEY_1).register();
     expect(registered.assignedHub).toBe(HUB_B);
 
-    // Outputs: both texts; the entries resolved (they are what DPS was sent), the secrets as declared.
+    // Outputs: the entries resolved (they are what DPS was sent) as the text packed, the secrets as
+    // declared as the text.
     expect(outs.enrollments).toBe(
-      encodeSetEntries({
+      encodePackedEntries({
         ...entries,
         "t-1": { ...entries["t-1"]!, iotHubs: [HUB_B] },
         "t-3": { ...entries["t-3"]!, iotHubs: [HUB_B] },

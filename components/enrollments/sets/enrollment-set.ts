@@ -9,6 +9,7 @@ import {
   encodeSetSecrets,
   providerReference,
   type EntrySecrets,
+  type PackedText,
   type SetEntry,
 } from "@dps-as-code/contract";
 
@@ -47,8 +48,8 @@ export interface EnrollmentSetArgs {
  */
 export class EnrollmentSet extends pulumi.CustomResource {
   public readonly shard!: pulumi.Output<string>;
-  /** The entries DPS holds, as the canonical text (contract `decodeEntries` reads it). */
-  public readonly enrollments!: pulumi.Output<string>;
+  /** The entries DPS holds: their canonical text, packed (contract `decodeEntries` reads it). */
+  public readonly enrollments!: pulumi.Output<PackedText>;
   public readonly serviceEndpoint!: pulumi.Output<string>;
   /** The ETag DPS gave each entry, one line per entry (stored-form.ts: `decodeMetadata` reads it). */
   public readonly metadata!: pulumi.Output<string>;

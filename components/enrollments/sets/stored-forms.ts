@@ -79,17 +79,29 @@ export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
     field: "enrollments",
     form: "(outputs) a map of registration id to entry, the inputs' map repeated",
     writtenBy: "dcb8c7c..95f9b1c",
-    readBy: `${decodeEntries.name} (fromStored, the drift report); refresh and the next update store the canonical text`,
+    readBy: `${decodeEntries.name} (fromStored, the drift report); refresh and the next update store the canonical text packed`,
     example: { "meter-1": { attestation: { type: "symmetricKey" }, iotHubs: ["hub-1.azure-devices.net"] } },
   },
   {
     field: "enrollments",
     form: '(outputs) lines of ["<id>", {entry}], one per entry, sorted by id',
     writtenBy: "9dbec82..9538404",
-    readBy: `${decodeEntries.name} (fromStored, the drift report, recover); refresh and the next update store the canonical text`,
+    readBy: `${decodeEntries.name} (fromStored, the drift report, recover); refresh and the next update store the canonical text packed`,
     example: [
       '["meter-1",{"attestation":{"type":"symmetricKey"},"iotHubs":["hub-1.azure-devices.net"]}]',
       '["meter-2",{"attestation":{"type":"tpm","tpm":{"endorsementKey":"AToAAQAL"}}}]',
+    ].join("\n"),
+  },
+  {
+    field: "enrollments",
+    form: "(outputs) the canonical text of set-text.ts, unpacked: the inputs' form, hubs resolved",
+    writtenBy: "03a00cd..3d540a6",
+    readBy: `${decodeEntries.name} (fromStored, the drift report, recover, the PR report, the policy pack); refresh and the next update store it packed (packed-text.ts), and neither shows a change`,
+    example: [
+      "{",
+      '"meter-1":{"attestation":{"type":"symmetricKey"},"iotHubs":["hub-1.azure-devices.net"]},',
+      '"meter-2":{"attestation":{"tpm":{"endorsementKey":"AToAAQAL"},"type":"tpm"}}',
+      "}",
     ].join("\n"),
   },
   {
