@@ -95,7 +95,7 @@ export const ENROLLMENT_SET_STORED_FORMS: readonly StoredForm[] = [
   {
     field: "enrollments",
     form: "(outputs) the canonical text of set-text.ts, unpacked: the inputs' form, hubs resolved",
-    writtenBy: "03a00cd..3d540a6",
+    writtenBy: "03a00cd..8c36f93",
     readBy: `${decodeEntries.name} (fromStored, the drift report, recover, the PR report, the policy pack); refresh and the next update store it packed (packed-text.ts), and neither shows a change`,
     example: [
       "{",
