@@ -34,7 +34,10 @@ describe("scripts/env.sh", () => {
     execFileSync(
       "bash",
       ["-c", `. "${path.join(projectRoot, "scripts", "env.sh")}" && node -e 'require("@pulumi/pulumi")'`],
-      { cwd: projectRoot, env: { PATH: process.env.PATH ?? "", HOME: home, DPS_HOME: path.join(home, "dps") } },
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH ?? "", HOME: home, DPS_HOME: path.join(home, "dps") },
+      },
     );
     expect(fs.readdirSync(cache).length).toBeGreaterThan(0);
   });
