@@ -49,6 +49,11 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ] && [ ! -f "$PULUMI_HOME/credentials.json" ];
   mkdir -p "$DPS_HOME/state"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
+# Node's compile cache (https://nodejs.org/api/module.html#module-compile-cache, Node 22.1 and
+# later): every preview and up starts a program process and a provider process, and each compiles
+# @pulumi/pulumi anew; with V8's code kept on disk, loading it takes about 0.4 s of CPU instead of
+# 0.6 s (2026-12-08). Node keys each entry by the file's content. A user's own value wins.
+export NODE_COMPILE_CACHE=${NODE_COMPILE_CACHE:-$DPS_HOME/node-compile-cache}
 # What holds for the engine wherever it runs, CI included (its memory limit): a file of its own,
 # which the workflows source too.
 # shellcheck source=engine-settings.sh

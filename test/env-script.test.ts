@@ -27,6 +27,21 @@ describe("scripts/env.sh", () => {
     expect(sourced("GOMEMLIMIT")).toBe("1536MiB");
   });
 
+  it("keeps Node's compiled code under DPS_HOME, where the next node process reads it", () => {
+    const cache = path.join(home, "dps", "node-compile-cache");
+    expect(sourced("NODE_COMPILE_CACHE")).toBe(cache);
+    expect(sourced("NODE_COMPILE_CACHE", { NODE_COMPILE_CACHE: "/elsewhere" })).toBe("/elsewhere");
+    execFileSync(
+      "bash",
+      ["-c", `. "${path.join(projectRoot, "scripts", "env.sh")}" && node -e 'require("@pulumi/pulumi")'`],
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH ?? "", HOME: home, DPS_HOME: path.join(home, "dps") },
+      },
+    );
+    expect(fs.readdirSync(cache).length).toBeGreaterThan(0);
+  });
+
   it("keeps a memory limit the user set, or none when they turned it off", () => {
     expect(sourced("GOMEMLIMIT", { GOMEMLIMIT: "3GiB" })).toBe("3GiB");
     expect(sourced("GOMEMLIMIT", { GOMEMLIMIT: "off" })).toBe("off");
