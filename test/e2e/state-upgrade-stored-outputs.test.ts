@@ -116,6 +116,22 @@ describeWithEngine(
       }
       return keys;
     };
+    /** A refresh whose drift report names no drift and whose summary names no change. */
+    async function refreshFindsNothing(): Promise<void> {
+      const log = path.join(program.dir, "refresh-events.jsonl");
+      await program.pulumi(["refresh", "--yes", "--skip-preview", "--event-log", log], {
+        PULUMI_DEBUG_COMMANDS: "true",
+      });
+      const events = fs.readFileSync(log, "utf8");
+      fs.rmSync(log);
+      expect(findDrift("stored-outputs", events)).toMatchObject({ checked: ALL_IDS.length, drifted: [] });
+      const summary = events
+        .split("\n")
+        .filter((line) => line.includes('"summaryEvent"'))
+        .map((line) => (JSON.parse(line) as { summaryEvent: { resourceChanges: object } }).summaryEvent)
+        .at(-1);
+      expect(Object.keys(summary!.resourceChanges)).toEqual(["same"]);
+    }
     /** Each enrollment's ETag and keys as DPS holds them. */
     async function dpsView(): Promise<Record<string, { etag?: string; keys: unknown }>> {
       const sdk = serviceClientFor(emulator);
@@ -183,19 +199,7 @@ describeWithEngine(
 
       // A refresh: DPS holds what the state says, so neither the drift report nor the refresh's
       // summary names a change, though the set stored with times is stored again without them.
-      const log = path.join(program.dir, "refresh-events.jsonl");
-      await program.pulumi(["refresh", "--yes", "--skip-preview", "--event-log", log], {
-        PULUMI_DEBUG_COMMANDS: "true",
-      });
-      const events = fs.readFileSync(log, "utf8");
-      fs.rmSync(log);
-      expect(findDrift("stored-outputs", events)).toMatchObject({ checked: ALL_IDS.length, drifted: [] });
-      const summary = events
-        .split("\n")
-        .filter((line) => line.includes('"summaryEvent"'))
-        .map((line) => (JSON.parse(line) as { summaryEvent: { resourceChanges: object } }).summaryEvent)
-        .at(-1);
-      expect(Object.keys(summary!.resourceChanges)).toEqual(["same"]);
+      await refreshFindsNothing();
       const refreshed = await setHolding(ELSEWHERE);
       expect(metadataCells(refreshed)).toEqual([2]);
       expect(decodeMetadata(refreshed.outputs?.metadata)).toEqual({
@@ -325,19 +329,7 @@ describeWithEngine(
       expect(twin.responseBody.initialTwin?.tags).toMatchObject({ wave: "three" });
 
       // A refresh reads the packed entries back: no drift, no change, nothing moves.
-      const log = path.join(program.dir, "refresh-events.jsonl");
-      await program.pulumi(["refresh", "--yes", "--skip-preview", "--event-log", log], {
-        PULUMI_DEBUG_COMMANDS: "true",
-      });
-      const events = fs.readFileSync(log, "utf8");
-      fs.rmSync(log);
-      expect(findDrift("stored-outputs", events)).toMatchObject({ checked: ALL_IDS.length, drifted: [] });
-      const summary = events
-        .split("\n")
-        .filter((line) => line.includes('"summaryEvent"'))
-        .map((line) => (JSON.parse(line) as { summaryEvent: { resourceChanges: object } }).summaryEvent)
-        .at(-1);
-      expect(Object.keys(summary!.resourceChanges)).toEqual(["same"]);
+      await refreshFindsNothing();
       expect(await keysInState()).toEqual(keysBefore);
 
       // And the next preview is a no-op that asks DPS nothing.
