@@ -116,6 +116,13 @@ describeWithEngine(
       }
       return keys;
     };
+    /** A preview that changes nothing and asks DPS nothing. */
+    async function previewIsNoOp(): Promise<void> {
+      const beforePreview = requests();
+      const preview = await program.stack.preview({ onOutput: program.onOutput });
+      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+      expect(requests() - beforePreview).toBe(0);
+    }
     /** A refresh whose drift report names no drift and whose summary names no change. */
     async function refreshFindsNothing(): Promise<void> {
       const log = path.join(program.dir, "refresh-events.jsonl");
@@ -208,10 +215,7 @@ describeWithEngine(
       expect(await keysInState()).toEqual(keysBefore);
 
       // And the next preview is a no-op that asks DPS nothing.
-      const beforePreview = requests();
-      const preview = await program.stack.preview({ onOutput: program.onOutput });
-      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-      expect(requests() - beforePreview).toBe(0);
+      await previewIsNoOp();
       expect(await dpsView()).toEqual(dpsAfter);
     });
 
@@ -269,10 +273,7 @@ describeWithEngine(
       expect(JSON.stringify(now.outputs?.recorded)).toContain("ciphertext"); // a secret
 
       // The next preview is a no-op that asks DPS nothing, and a deletion is still found.
-      const beforePreview = requests();
-      const preview = await program.stack.preview({ onOutput: program.onOutput });
-      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-      expect(requests() - beforePreview).toBe(0);
+      await previewIsNoOp();
       const retired = fs.readFileSync(path.join(program.manifestsDir, "meters.yaml"), "utf8");
       program.writeManifest("meters.yaml", retired.replace(third, ""));
       const again = JSON.parse(await program.pulumi(["preview", "--json"])) as typeof deleting;
@@ -333,10 +334,7 @@ describeWithEngine(
       expect(await keysInState()).toEqual(keysBefore);
 
       // And the next preview is a no-op that asks DPS nothing.
-      const beforePreview = requests();
-      const preview = await program.stack.preview({ onOutput: program.onOutput });
-      expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
-      expect(requests() - beforePreview).toBe(0);
+      await previewIsNoOp();
       expect(await dpsView()).toEqual(dpsAfter);
     });
 
